@@ -1,0 +1,2 @@
+// @fedmcp/federation/node: the Node.js-only adapters of @fedmcp/federation.
+export {};

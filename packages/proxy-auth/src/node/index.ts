@@ -1,0 +1,2 @@
+// @fedmcp/proxy-auth/node: the Node.js-only adapters of @fedmcp/proxy-auth.
+export {};

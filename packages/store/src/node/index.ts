@@ -1,0 +1,2 @@
+// @fedmcp/store/node: the Node.js-only adapters of @fedmcp/store.
+export {};

@@ -1,0 +1,2 @@
+// @fedmcp/transports/node: the Node.js-only adapters of @fedmcp/transports.
+export {};

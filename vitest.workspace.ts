@@ -1,0 +1,2 @@
+/** The vitest projects: one per package, plus the private test workspaces. */
+export default ['packages/*', 'apps/*', 'test/*'];
