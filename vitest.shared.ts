@@ -4,5 +4,10 @@
  */
 export const sourceConditions = {
   resolve: { conditions: ['@fedmcp/source', 'module', 'node', 'import', 'default'] },
-  ssr: { resolve: { conditions: ['@fedmcp/source', 'node', 'import', 'default'], externalConditions: ['@fedmcp/source'] } },
+  ssr: {
+    resolve: {
+      conditions: ['@fedmcp/source', 'node', 'import', 'default'],
+      externalConditions: ['@fedmcp/source'],
+    },
+  },
 };
