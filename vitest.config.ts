@@ -5,7 +5,7 @@ export default defineConfig({
   test: {
     projects,
     reporters: process.env.CI
-      ? ['default', ['json', { outputFile: '.turbo/vitest-results.json' }]]
+      ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]]
       : ['default'],
   },
 });
