@@ -1,0 +1,162 @@
+/**
+ * The schema of `fedmcp.config.json`. Its `mcpServers` section takes Claude Desktop's format
+ * unchanged (`command/args/env`, or `url/type/headers`), plus fedmcp's own options per entry.
+ */
+import { z } from 'zod';
+
+const upstreamIdPattern = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+const toolFilter = z
+  .object({
+    allow: z.array(z.string(), { error: 'expected a list of glob patterns' }).optional(),
+    deny: z.array(z.string(), { error: 'expected a list of glob patterns' }).optional(),
+  })
+  .strict();
+
+/** fedmcp's own options on an `mcpServers` entry, next to Claude Desktop's keys. */
+const upstreamOptions = {
+  prefix: z
+    .union([
+      z.literal(false),
+      z.string().regex(upstreamIdPattern, {
+        error:
+          'expected a prefix of 1–32 characters: a-z, 0-9 and "-", starting with a letter or digit',
+      }),
+    ])
+    .optional(),
+  enabled: z.boolean({ error: 'expected true or false' }).optional(),
+  timeoutMs: z
+    .number({ error: 'expected a number of milliseconds' })
+    .int()
+    .positive({ error: 'expected a positive number of milliseconds' })
+    .optional(),
+  tools: toolFilter.optional(),
+  isolation: z
+    .enum(['shared', 'per-session'], { error: 'expected "shared" or "per-session"' })
+    .optional(),
+  maxConnections: z.number().int().positive().optional(),
+  failureMode: z.enum(['open', 'closed'], { error: 'expected "open" or "closed"' }).optional(),
+};
+
+const stdioServer = z
+  .object({
+    command: z.string({ error: 'expected a string: the program to run' }).min(1, {
+      error: 'expected a non-empty command',
+    }),
+    args: z.array(z.string(), { error: 'expected a list of strings' }).optional(),
+    env: z.record(z.string(), z.string({ error: 'expected a string value' })).optional(),
+    cwd: z.string().optional(),
+    ...upstreamOptions,
+  })
+  .strict();
+
+const remoteServer = z
+  .object({
+    url: z.url({ error: 'expected an absolute URL (http://, https://, ws:// or wss://)' }),
+    type: z
+      .enum(['http', 'streamable-http', 'sse', 'ws', 'websocket'], {
+        error: 'expected one of "http", "streamable-http", "sse", "ws", "websocket"',
+      })
+      .optional(),
+    headers: z.record(z.string(), z.string({ error: 'expected a string value' })).optional(),
+    ...upstreamOptions,
+  })
+  .strict();
+
+const mcpServer = z.unknown().transform((value, context) => {
+  const entry = value as Record<string, unknown> | null;
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    context.addIssue({ code: 'custom', message: 'expected an object with "command" or "url"' });
+    return z.NEVER;
+  }
+  if ('command' in entry && 'url' in entry) {
+    context.addIssue({
+      code: 'custom',
+      message: 'give either "command" (stdio) or "url" (remote), not both',
+    });
+    return z.NEVER;
+  }
+  const schema = 'url' in entry ? remoteServer : 'command' in entry ? stdioServer : undefined;
+  if (!schema) {
+    context.addIssue({
+      code: 'custom',
+      message: 'expected "command" (a local stdio server) or "url" (a remote server)',
+    });
+    return z.NEVER;
+  }
+  const parsed = schema.safeParse(entry);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) context.addIssue({ ...issue, code: 'custom' });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
+
+const transportsSection = z
+  .object({
+    streamableHttp: z.boolean().optional(),
+    sse: z.boolean().optional(),
+    websocket: z.boolean().optional(),
+  })
+  .strict();
+
+const hubSection = z
+  .object({
+    id: z.string().min(1).optional(),
+    name: z.string().min(1).optional(),
+    host: z.string({ error: 'expected a host name or IP address' }).min(1).default('127.0.0.1'),
+    port: z
+      .number({ error: 'expected a port number' })
+      .int()
+      .min(0, { error: 'expected a port between 0 and 65535' })
+      .max(65535, { error: 'expected a port between 0 and 65535' })
+      .default(3333),
+    transports: transportsSection.default({}),
+    dataDir: z.string().min(1).default('./.fedmcp'),
+    allowedHosts: z.array(z.string()).optional(),
+    allowedOrigins: z.array(z.string()).optional(),
+  })
+  .strict();
+
+/** The whole config file. Keys beyond these are refused, so a typo cannot go unnoticed. */
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    hub: hubSection.default({
+      host: '127.0.0.1',
+      port: 3333,
+      transports: {},
+      dataDir: './.fedmcp',
+    }),
+    store: z
+      .string({ error: 'expected a store URL: "sqlite:PATH", "memory:" or "redis://…"' })
+      .regex(/^(memory:|sqlite:|redis:\/\/|rediss:\/\/)/, {
+        error: 'expected a store URL: "sqlite:PATH", "memory:" or "redis://…"',
+      })
+      .optional(),
+    mcpServers: z.record(z.string(), mcpServer).default({}),
+  })
+  .strict();
+
+/** A validated `fedmcp.config.json`, defaults applied. */
+export type FedmcpConfig = z.output<typeof configSchema>;
+/** One validated `mcpServers` entry. */
+export type McpServerEntry = FedmcpConfig['mcpServers'][string];
+/** The shape users write (defaults optional). */
+export type FedmcpConfigInput = z.input<typeof configSchema>;
+
+/**
+ * The upstream id (and default prefix) for an `mcpServers` key: the key itself when it is a valid
+ * id, otherwise a slug of it ("GitHub Server" → "github-server"), so Claude Desktop names work as-is.
+ */
+export function upstreamIdFromName(name: string): string {
+  if (upstreamIdPattern.test(name)) return name;
+  const slug = name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 32)
+    .replace(/-+$/, '');
+  return slug.length > 0 ? slug : 'upstream';
+}
