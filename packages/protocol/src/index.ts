@@ -1,2 +1,41 @@
-// @fedmcp/protocol: federation extension of MCP. Its public API lands with the issue that builds it.
-export {};
+// @fedmcp/protocol: the federation extension of MCP. An explicit, reviewed list of exports.
+
+export { CanceledError, type CanceledErrorOptions } from './canceled-error.js';
+export {
+  ConsentRequiredError,
+  type ConsentRequiredErrorOptions,
+} from './consent-required-error.js';
+export {
+  FEDMCP_ERROR_BRAND,
+  FedmcpError,
+  type FedmcpErrorData,
+  type FedmcpErrorOptions,
+  type FedmcpJsonRpcErrorData,
+  type JsonRpcErrorObject,
+} from './fedmcp-error.js';
+// Errors
+export {
+  FEDMCP_ERROR_CODES,
+  type FedmcpErrorCode,
+  type FedmcpErrorCodeInfo,
+  fedmcpCodeForJsonRpcCode,
+  httpStatusFor,
+  isFedmcpErrorCode,
+  jsonRpcCodeFor,
+} from './fedmcp-error-codes.js';
+export { InvalidConfigError, type InvalidConfigErrorOptions } from './invalid-config-error.js';
+export { InvalidRequestError, type InvalidRequestErrorOptions } from './invalid-request-error.js';
+export { LoopDetectedError, type LoopDetectedErrorOptions } from './loop-detected-error.js';
+export { NotFoundError, type NotFoundErrorOptions } from './not-found-error.js';
+export { PolicyDeniedError, type PolicyDeniedErrorOptions } from './policy-denied-error.js';
+export { RateLimitedError, type RateLimitedErrorOptions } from './rate-limited-error.js';
+export { RequestTimeoutError, type RequestTimeoutErrorOptions } from './request-timeout-error.js';
+export {
+  TransportClosedError,
+  type TransportClosedErrorOptions,
+} from './transport-closed-error.js';
+export { UnauthenticatedError, type UnauthenticatedErrorOptions } from './unauthenticated-error.js';
+export {
+  UpstreamUnavailableError,
+  type UpstreamUnavailableErrorOptions,
+} from './upstream-unavailable-error.js';
