@@ -1,4 +1,5 @@
 /**
  * The `fedmcp` command line: thin commands over `@fedmcp/server` and the libraries.
  */
+export type { CliIo } from './cli-io.js';
 export { runCli } from './run-cli.js';

@@ -1,34 +1,47 @@
-const usage = `fedmcp — a federation hub for the Model Context Protocol
+import { type CliIo, processIo } from './cli-io.js';
+import { initCommand } from './commands/init.js';
+
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+const commands: Record<string, { run: Command; summary: string }> = {
+  init: { run: initCommand, summary: 'write a commented starter fedmcp.config.json' },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length), 4) + 2;
+  const lines = Object.entries(commands).map(
+    ([name, command]) => `  ${name.padEnd(width)}${command.summary}`,
+  );
+  return `fedmcp — a federation hub for the Model Context Protocol
 
 Usage: fedmcp <command> [options]
 
 Commands:
-  help        show this help
-
-The hub's commands (serve, init, tools, call, …) arrive with the hub.
+${lines.join('\n')}
+  ${'help'.padEnd(width)}show this help
 `;
-
-/** The output streams the CLI writes to; injectable so tests can capture them. */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
 }
-
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
 
 /**
  * Runs the `fedmcp` command line with the given arguments.
  * @returns the process exit code.
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  const [command] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    io.stdout(usage);
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout(usage());
     return 0;
   }
-  io.stderr(`fedmcp: unknown command "${command}". Run "fedmcp help" for the list of commands.\n`);
-  return 2;
+  const command = commands[name];
+  if (!command) {
+    io.stderr(`fedmcp: unknown command "${name}". Run "fedmcp help" for the list of commands.\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`fedmcp ${name}: ${message}\n`);
+    return 1;
+  }
 }

@@ -1,2 +1,17 @@
-// @fedmcp/server: composition of the packages into a running hub. Its public API lands with the issue that builds it.
-export {};
+/**
+ * `@fedmcp/server`: the thin composition of the fedmcp packages into a running hub —
+ * config file → packages wired together → one HTTP host.
+ */
+export { ConfigError, type ConfigIssue } from './config/config-error.js';
+export {
+  configSchema,
+  type FedmcpConfig,
+  type FedmcpConfigInput,
+  type McpServerEntry,
+  upstreamIdFromName,
+} from './config/config-schema.js';
+export { interpolateEnv, type MissingVariable } from './config/interpolate-env.js';
+export { type LoadConfigOptions, loadConfig, parseConfig } from './config/load-config.js';
+export { stripJsonComments } from './config/strip-json-comments.js';
+export { type WatchConfigOptions, watchConfig } from './config/watch-config.js';
+export { type CreateLoggerOptions, createLogger, redactedLogPaths } from './create-logger.js';

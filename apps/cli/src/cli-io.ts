@@ -1,0 +1,19 @@
+/** The output streams the CLI writes to; injectable so tests can capture them. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+function writeIgnoringClosedPipe(stream: NodeJS.WriteStream, text: string): void {
+  // `fedmcp … | head` closes the pipe early; that is not an error worth a stack trace.
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  stream.write(text);
+}
+
+/** The process's own stdout and stderr. */
+export const processIo: CliIo = {
+  stdout: (text) => writeIgnoringClosedPipe(process.stdout, text),
+  stderr: (text) => writeIgnoringClosedPipe(process.stderr, text),
+};
