@@ -1,3 +1,5 @@
+import { FedmcpError } from '@fedmcp/protocol';
+
 /** One problem found in a config file: the key it concerns and what is expected there. */
 export interface ConfigIssue {
   /** The dotted path of the bad key, e.g. `mcpServers.github.command`. */
@@ -6,23 +8,22 @@ export interface ConfigIssue {
 }
 
 /**
- * A config file that cannot be used. Its message lists every problem with the key it concerns,
- * so the user can fix them all in one go.
+ * A config file that cannot be used (code `INVALID_CONFIG`). Its message lists every problem with
+ * the key it concerns, so the user can fix them all in one go.
  */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'INVALID_CONFIG';
-
+export class ConfigError extends FedmcpError {
   constructor(
     readonly file: string,
     readonly issues: readonly ConfigIssue[],
     options?: { cause?: unknown },
   ) {
     super(
+      'INVALID_CONFIG',
       `Invalid config ${file}:\n${issues
         .map((issue) => `  - ${issue.path || '(top level)'}: ${issue.message}`)
         .join('\n')}\nFix the keys above and try again.`,
-      options,
+      { cause: options?.cause, data: { file, issues } },
     );
+    this.name = 'ConfigError';
   }
 }
