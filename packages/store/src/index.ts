@@ -1,2 +1,39 @@
-// @fedmcp/store: key/value, streams, pub/sub and leases over memory, SQLite and Redis. Its public API lands with the issue that builds it.
-export {};
+// @fedmcp/store: key/value, streams, pub/sub and leases behind one interface. The root is
+// web-standard (memory engine and types); the SQLite and Redis engines live in `@fedmcp/store/node`.
+export type { MemoryStoreOptions } from './create-memory-store.js';
+export { createMemoryStore } from './create-memory-store.js';
+export type {
+  AcquireLeaseOptions,
+  ClaimOptions,
+  ClaimResult,
+  CompareAndSetOptions,
+  CompareAndSetResult,
+  CreateGroupOptions,
+  DeadLetterOrigin,
+  DeliveredMessage,
+  IncrementOptions,
+  KeyValueEntry,
+  KeyValueStore,
+  Lease,
+  LeaseStore,
+  ListOptions,
+  ListPage,
+  MessageListener,
+  PendingMessage,
+  PubSub,
+  ReadGroupOptions,
+  SetOptions,
+  Store,
+  StoreEngine,
+  StoreLogger,
+  StoreOptions,
+  StreamEntry,
+  StreamReadOptions,
+  StreamStore,
+  Subscription,
+  TrimOptions,
+} from './store.js';
+export type { StoreErrorCode, StoreErrorOptions } from './store-error.js';
+export { StoreError } from './store-error.js';
+export type { StreamIdParts } from './stream-id.js';
+export { compareStreamIds, formatStreamId, parseStreamId } from './stream-id.js';

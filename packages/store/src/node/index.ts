@@ -1,2 +1,4 @@
-// @fedmcp/store/node: the Node.js-only adapters of @fedmcp/store.
-export {};
+// @fedmcp/store/node: the Node.js engines of @fedmcp/store (SQLite via better-sqlite3, Redis via
+// ioredis) and createStore(url), which picks one from a URL.
+export type { SqliteStoreOptions } from './create-sqlite-store.js';
+export { createSqliteStore, defaultSqlitePath } from './create-sqlite-store.js';

@@ -1,0 +1,249 @@
+/** Streams and consumer groups of the sqlite engine; every mutation is one IMMEDIATE transaction. */
+import { checkCount, checkDuration, defaultDeadLetterStream } from '../check-arguments.js';
+import type { DeadLetterOrigin, DeliveredMessage, StreamEntry, StreamStore } from '../store.js';
+import { StoreError } from '../store-error.js';
+import { formatStreamId, nextStreamId, parseStreamId } from '../stream-id.js';
+import type { SqliteDatabase } from './sqlite-schema.js';
+
+export interface SqliteStreamsContext {
+  database: SqliteDatabase;
+  now: () => number;
+  prefix: string;
+  run: <T>(operation: () => T) => Promise<T>;
+}
+
+interface EntryRow {
+  ms: number;
+  sequence: number;
+  data: string;
+  dead_letter: string | null;
+}
+
+interface PendingRow {
+  ms: number;
+  sequence: number;
+  consumer: string;
+  delivery_count: number;
+  delivered_at: number;
+}
+
+const toEntry = (row: EntryRow): StreamEntry => {
+  const entry: StreamEntry = {
+    id: formatStreamId({ ms: row.ms, sequence: row.sequence }),
+    data: row.data,
+    timestamp: row.ms,
+  };
+  if (row.dead_letter !== null) entry.deadLetter = JSON.parse(row.dead_letter) as DeadLetterOrigin;
+  return entry;
+};
+
+/** Builds the {@link StreamStore} of a sqlite store. */
+export function createSqliteStreams(context: SqliteStreamsContext): StreamStore {
+  const { database, now, prefix, run } = context;
+  const statement = <P extends unknown[], R = unknown>(sql: string) => database.prepare<P, R>(sql);
+  const selectMeta = statement<[string], { last_ms: number; last_sequence: number }>(
+    'SELECT last_ms, last_sequence FROM stream_meta WHERE stream = ?',
+  );
+  const upsertMeta = statement<[string, number, number]>(
+    'INSERT OR REPLACE INTO stream_meta (stream, last_ms, last_sequence) VALUES (?, ?, ?)',
+  );
+  const insertEntry = statement<[string, number, number, string, string | null]>(
+    'INSERT INTO stream_entries (stream, ms, sequence, data, dead_letter) VALUES (?, ?, ?, ?, ?)',
+  );
+  const selectAfter = statement<[string, number, number, number], EntryRow>(
+    `SELECT ms, sequence, data, dead_letter FROM stream_entries
+     WHERE stream = ? AND (ms, sequence) > (?, ?) ORDER BY ms, sequence LIMIT ?`,
+  );
+  const selectOne = statement<[string, number, number], EntryRow>(
+    'SELECT ms, sequence, data, dead_letter FROM stream_entries WHERE stream = ? AND ms = ? AND sequence = ?',
+  );
+  const countEntries = statement<[string], { count: number }>(
+    'SELECT count(*) AS count FROM stream_entries WHERE stream = ?',
+  );
+  const trimOldest = statement<[string, string, number]>(
+    `DELETE FROM stream_entries WHERE stream = ? AND (ms, sequence) IN
+       (SELECT ms, sequence FROM stream_entries WHERE stream = ? ORDER BY ms, sequence LIMIT ?)`,
+  );
+  const trimBefore = statement<[string, number]>(
+    'DELETE FROM stream_entries WHERE stream = ? AND ms < ?',
+  );
+  const selectGroup = statement<[string, string], { last_ms: number; last_sequence: number }>(
+    'SELECT last_ms, last_sequence FROM stream_groups WHERE stream = ? AND name = ?',
+  );
+  const insertGroup = statement<[string, string, number, number]>(
+    'INSERT OR IGNORE INTO stream_groups (stream, name, last_ms, last_sequence) VALUES (?, ?, ?, ?)',
+  );
+  const updateGroup = statement<[number, number, string, string]>(
+    'UPDATE stream_groups SET last_ms = ?, last_sequence = ? WHERE stream = ? AND name = ?',
+  );
+  const upsertPending = statement<[string, string, number, number, string, number, number]>(
+    `INSERT OR REPLACE INTO stream_pending (stream, group_name, ms, sequence, consumer, delivery_count, delivered_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const deletePending = statement<[string, string, number, number]>(
+    'DELETE FROM stream_pending WHERE stream = ? AND group_name = ? AND ms = ? AND sequence = ?',
+  );
+  const selectIdle = statement<[string, string, number, number], PendingRow>(
+    `SELECT ms, sequence, consumer, delivery_count, delivered_at FROM stream_pending
+     WHERE stream = ? AND group_name = ? AND delivered_at <= ? ORDER BY ms, sequence LIMIT ?`,
+  );
+  const selectPending = statement<[string, string, number], PendingRow>(
+    `SELECT ms, sequence, consumer, delivery_count, delivered_at FROM stream_pending
+     WHERE stream = ? AND group_name = ? ORDER BY ms, sequence LIMIT ?`,
+  );
+
+  const requireGroup = (stream: string, group: string) => {
+    const found = selectGroup.get(prefix + stream, group);
+    if (!found) {
+      throw new StoreError(
+        'STORE_NO_GROUP',
+        `No consumer group "${group}" on stream "${stream}"; call createGroup() first.`,
+      );
+    }
+    return found;
+  };
+  const appendRow = (stream: string, data: string, deadLetter?: DeadLetterOrigin): string => {
+    const meta = selectMeta.get(prefix + stream);
+    const last = meta && { ms: meta.last_ms, sequence: meta.last_sequence };
+    const parts = nextStreamId(last, now());
+    upsertMeta.run(prefix + stream, parts.ms, parts.sequence);
+    insertEntry.run(
+      prefix + stream,
+      parts.ms,
+      parts.sequence,
+      data,
+      deadLetter ? JSON.stringify(deadLetter) : null,
+    );
+    return formatStreamId(parts);
+  };
+  const append = database.transaction(appendRow);
+  const trim = database.transaction((stream: string, maxLength?: number, maxAgeMs?: number) => {
+    let removed = 0;
+    if (maxLength !== undefined) {
+      const excess = (countEntries.get(prefix + stream)?.count ?? 0) - Math.max(0, maxLength);
+      if (excess > 0) removed += trimOldest.run(prefix + stream, prefix + stream, excess).changes;
+    }
+    if (maxAgeMs !== undefined)
+      removed += trimBefore.run(prefix + stream, now() - maxAgeMs).changes;
+    return removed;
+  });
+  const createGroup = database.transaction((stream: string, group: string, fromEnd: boolean) => {
+    const meta = fromEnd ? selectMeta.get(prefix + stream) : undefined;
+    insertGroup.run(prefix + stream, group, meta?.last_ms ?? -1, meta?.last_sequence ?? 0);
+  });
+  const readGroup = database.transaction(
+    (stream: string, group: string, consumer: string, count: number) => {
+      const state = requireGroup(stream, group);
+      const rows = selectAfter.all(prefix + stream, state.last_ms, state.last_sequence, count);
+      const time = now();
+      for (const row of rows) {
+        upsertPending.run(prefix + stream, group, row.ms, row.sequence, consumer, 1, time);
+      }
+      const last = rows.at(-1);
+      if (last) updateGroup.run(last.ms, last.sequence, prefix + stream, group);
+      return rows.map((row): DeliveredMessage => ({ ...toEntry(row), deliveryCount: 1 }));
+    },
+  );
+  const ack = database.transaction((stream: string, group: string, ids: readonly string[]) => {
+    requireGroup(stream, group);
+    let acknowledged = 0;
+    for (const id of new Set(ids)) {
+      const parts = parseStreamId(id);
+      acknowledged += deletePending.run(prefix + stream, group, parts.ms, parts.sequence).changes;
+    }
+    return acknowledged;
+  });
+  const claim = database.transaction(
+    (
+      stream: string,
+      group: string,
+      consumer: string,
+      minIdleMs: number,
+      count: number,
+      maxDeliveries: number,
+      deadLetterStream: string,
+    ) => {
+      requireGroup(stream, group);
+      const time = now();
+      const messages: DeliveredMessage[] = [];
+      const deadLettered: string[] = [];
+      for (const pending of selectIdle.all(prefix + stream, group, time - minIdleMs, count)) {
+        const id = formatStreamId(pending);
+        const row = selectOne.get(prefix + stream, pending.ms, pending.sequence);
+        if (!row || pending.delivery_count >= maxDeliveries) {
+          deletePending.run(prefix + stream, group, pending.ms, pending.sequence);
+          if (!row) continue; // trimmed while pending: nothing left to deliver
+          appendRow(deadLetterStream, row.data, {
+            stream,
+            group,
+            id,
+            deliveryCount: pending.delivery_count,
+          });
+          deadLettered.push(id);
+          continue;
+        }
+        const deliveryCount = pending.delivery_count + 1;
+        upsertPending.run(
+          prefix + stream,
+          group,
+          pending.ms,
+          pending.sequence,
+          consumer,
+          deliveryCount,
+          time,
+        );
+        messages.push({ ...toEntry(row), deliveryCount });
+      }
+      return { messages, deadLettered };
+    },
+  );
+
+  return {
+    append: (stream, data) => run(() => append.immediate(stream, data)),
+    read: (stream, options = {}) =>
+      run(() => {
+        const limit = checkCount('limit', options.limit, 100);
+        const after =
+          options.after === undefined ? { ms: -1, sequence: 0 } : parseStreamId(options.after);
+        return selectAfter.all(prefix + stream, after.ms, after.sequence, limit).map(toEntry);
+      }),
+    length: (stream) => run(() => countEntries.get(prefix + stream)?.count ?? 0),
+    trim: (stream, options) =>
+      run(() => {
+        checkDuration('maxAgeMs', options.maxAgeMs);
+        return trim.immediate(stream, options.maxLength, options.maxAgeMs);
+      }),
+    createGroup: (stream, group, options = {}) =>
+      run(() => createGroup.immediate(stream, group, options.from === 'end')),
+    readGroup: (stream, group, consumer, options = {}) =>
+      run(() =>
+        readGroup.immediate(stream, group, consumer, checkCount('count', options.count, 10)),
+      ),
+    ack: (stream, group, ids) => run(() => ack.immediate(stream, group, ids)),
+    claim: (stream, group, consumer, options) =>
+      run(() => {
+        checkDuration('minIdleMs', options.minIdleMs);
+        return claim.immediate(
+          stream,
+          group,
+          consumer,
+          options.minIdleMs,
+          checkCount('count', options.count, 10),
+          options.maxDeliveries ?? Number.POSITIVE_INFINITY,
+          options.deadLetterStream ?? defaultDeadLetterStream(stream),
+        );
+      }),
+    pending: (stream, group, options = {}) =>
+      run(() => {
+        const limit = checkCount('limit', options.limit, 100);
+        requireGroup(stream, group);
+        const time = now();
+        return selectPending.all(prefix + stream, group, limit).map((row) => ({
+          id: formatStreamId(row),
+          consumer: row.consumer,
+          deliveryCount: row.delivery_count,
+          idleMs: time - row.delivered_at,
+        }));
+      }),
+  };
+}
