@@ -154,7 +154,8 @@ export function createMemoryStreams(context: MemoryStreamsContext): StreamStore 
     },
     async ack(name, group, ids) {
       guard();
-      const state = groupOf(name, group);
+      const state = streams.get(prefix + name)?.groups.get(group);
+      if (!state) return 0;
       let acknowledged = 0;
       for (const id of ids)
         if (state.pending.delete(formatStreamId(parseStreamId(id)))) acknowledged += 1;

@@ -183,7 +183,7 @@ export interface StreamStore {
     consumer: string,
     options?: ReadGroupOptions,
   ): Promise<DeliveredMessage[]>;
-  /** Acknowledges messages; resolves with how many were pending. */
+  /** Acknowledges messages; resolves with how many were pending (0 for an unknown group). */
   ack(stream: string, group: string, ids: readonly string[]): Promise<number>;
   /** Takes over messages other consumers left unacknowledged for `minIdleMs`, dead-lettering poison ones. */
   claim(

@@ -1,4 +1,8 @@
 // @fedmcp/store/node: the Node.js engines of @fedmcp/store (SQLite via better-sqlite3, Redis via
 // ioredis) and createStore(url), which picks one from a URL.
+export type { RedisStoreOptions } from './create-redis-store.js';
+export { createRedisStore } from './create-redis-store.js';
 export type { SqliteStoreOptions } from './create-sqlite-store.js';
 export { createSqliteStore, defaultSqlitePath } from './create-sqlite-store.js';
+export type { CreateStoreOptions } from './create-store.js';
+export { createStore, defaultStoreUrl } from './create-store.js';

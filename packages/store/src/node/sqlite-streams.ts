@@ -145,7 +145,6 @@ export function createSqliteStreams(context: SqliteStreamsContext): StreamStore 
     },
   );
   const ack = database.transaction((stream: string, group: string, ids: readonly string[]) => {
-    requireGroup(stream, group);
     let acknowledged = 0;
     for (const id of new Set(ids)) {
       const parts = parseStreamId(id);
