@@ -5,6 +5,26 @@ export {
   ConsentRequiredError,
   type ConsentRequiredErrorOptions,
 } from './consent-required-error.js';
+// Namespacing: tool and prompt names, resource URIs
+export {
+  createNameTable,
+  DEFAULT_EXPOSED_NAME_MAX_LENGTH,
+  type EncodeNameOptions,
+  type NamespacedName,
+  type NameTable,
+  type NameTableOptions,
+} from './create-name-table.js';
+export {
+  createNamespaceCodec,
+  type NamespaceCodec,
+  type NamespaceCodecOptions,
+} from './create-namespace-codec.js';
+export {
+  createResourceUriTable,
+  type EncodeResourceUriOptions,
+  type ResourceUriTable,
+  type ResourceUriTableOptions,
+} from './create-resource-uri-table.js';
 export {
   FEDMCP_ERROR_BRAND,
   FedmcpError,
@@ -26,10 +46,32 @@ export {
 export { InvalidConfigError, type InvalidConfigErrorOptions } from './invalid-config-error.js';
 export { InvalidRequestError, type InvalidRequestErrorOptions } from './invalid-request-error.js';
 export { LoopDetectedError, type LoopDetectedErrorOptions } from './loop-detected-error.js';
+export {
+  isValidMcpToolName,
+  MCP_TOOL_NAME_MAX_LENGTH,
+  MCP_TOOL_NAME_PATTERN,
+  sanitizeMcpToolName,
+  validateMcpToolName,
+} from './mcp-tool-name.js';
+export {
+  assertNamespacePrefix,
+  isValidNamespacePrefix,
+  NAMESPACE_PREFIX_PATTERN,
+  NAMESPACE_SEPARATOR,
+} from './namespace-prefix.js';
 export { NotFoundError, type NotFoundErrorOptions } from './not-found-error.js';
 export { PolicyDeniedError, type PolicyDeniedErrorOptions } from './policy-denied-error.js';
 export { RateLimitedError, type RateLimitedErrorOptions } from './rate-limited-error.js';
 export { RequestTimeoutError, type RequestTimeoutErrorOptions } from './request-timeout-error.js';
+export {
+  DEFAULT_HUB_URI_SCHEME,
+  fromHubResourceUri,
+  isHubResourceUri,
+  type ResourceUriOptions,
+  toHubResourceUri,
+  toHubResourceUriTemplate,
+  type UpstreamResourceUri,
+} from './resource-uri.js';
 export {
   TransportClosedError,
   type TransportClosedErrorOptions,
