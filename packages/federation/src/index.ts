@@ -1,2 +1,24 @@
-// @fedmcp/federation: the hub: upstream registry, aggregation, routing and forwarding. Its public API lands with the issue that builds it.
-export {};
+// @fedmcp/federation: the hub — upstream registry, aggregation, routing and forwarding.
+export { connectRemoteUpstream } from './connect-remote-upstream.js';
+export {
+  createHub,
+  type Hub,
+  type HubOptions,
+  type UpstreamConfig,
+  type UpstreamRegistry,
+  type UpstreamStatus,
+} from './create-hub.js';
+export { UPSTREAM_CLIENT_CAPABILITIES, type UpstreamStateChange } from './hub-core.js';
+export { HUB_ERROR_CODES, HubError, type HubErrorCode } from './hub-error.js';
+export type { HubSessionContext } from './hub-session.js';
+export type { Logger } from './logger.js';
+export { exposeName, exposeTaskId, exposeUri, NAME_SEPARATOR } from './namespacing.js';
+export type { UpstreamState } from './upstream.js';
+export type {
+  RemoteUpstreamSpec,
+  StdioUpstreamSpec,
+  UpstreamConnectOptions,
+  UpstreamConnector,
+  UpstreamOptions,
+  UpstreamSpec,
+} from './upstream-options.js';

@@ -1,2 +1,19 @@
-// @fedmcp/federation/node: the Node.js-only adapters of @fedmcp/federation.
-export {};
+// @fedmcp/federation/node: the hub with Node's stdio upstreams built in.
+import { createHub as createWebHub, type Hub, type HubOptions } from '../create-hub.js';
+import { connectNodeUpstream } from './connect-stdio-upstream.js';
+
+export { connectNodeUpstream } from './connect-stdio-upstream.js';
+
+/**
+ * {@link createWebHub | createHub} with stdio upstreams (`{ command, args, env }`) supported
+ * by default, next to remote ones.
+ *
+ * @example
+ * ```ts
+ * const hub = createHub({ upstreams: { everything: { command: 'node', args: ['server.js', 'stdio'] } } });
+ * await hub.start();
+ * ```
+ */
+export function createHub(options: HubOptions = {}): Hub {
+  return createWebHub({ connect: connectNodeUpstream, ...options });
+}

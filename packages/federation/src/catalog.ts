@@ -1,0 +1,150 @@
+/**
+ * The merged catalog the hub serves: every available upstream's tools, prompts, resources and
+ * resource templates under their exposed names, with the explicit map back to (upstream,
+ * original name). Rebuilt whenever an upstream's lists or state change; list requests are
+ * answered from it without touching the upstreams.
+ */
+import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
+import { UriTemplate } from '@modelcontextprotocol/server';
+import { HubError } from './hub-error.js';
+import { exposeName, exposeUri, unexposeUri } from './namespacing.js';
+import type { Upstream } from './upstream.js';
+
+/** A name or URI exposed by two upstreams at once. */
+export interface CatalogCollision {
+  kind: 'tool' | 'prompt' | 'resource';
+  name: string;
+  upstreams: [string, string];
+}
+
+/** Where an exposed name leads. */
+export interface CatalogRoute<T> {
+  upstream: Upstream;
+  /** The upstream's own name or URI. */
+  name: string;
+  item: T;
+}
+
+interface Section<T> {
+  list: T[];
+  byName: Map<string, CatalogRoute<T>>;
+  /** Serialised list, to tell whether a rebuild changed anything. */
+  signature: string;
+}
+
+function emptySection<T>(): Section<T> {
+  return { list: [], byName: new Map(), signature: '[]' };
+}
+
+/** The merged, namespaced catalog of a hub. */
+export class Catalog {
+  tools: Section<Tool> = emptySection();
+  prompts: Section<Prompt> = emptySection();
+  resources: Section<Resource> = emptySection();
+  templates: Section<ResourceTemplateType> = emptySection();
+  collisions: CatalogCollision[] = [];
+
+  /**
+   * Rebuilds from the available upstreams, in registration order (the first upstream keeps a
+   * colliding name). Returns which lists changed.
+   */
+  rebuild(upstreams: Upstream[]): Set<'tools' | 'prompts' | 'resources'> {
+    const collisions: CatalogCollision[] = [];
+    const build = <T extends object>(
+      kind: CatalogCollision['kind'],
+      items: (upstream: Upstream) => T[],
+      key: (item: T) => string,
+      expose: (upstream: Upstream, name: string) => string,
+      rename: (item: T, exposed: string) => T,
+    ): Section<T> => {
+      const list: T[] = [];
+      const byName = new Map<string, CatalogRoute<T>>();
+      for (const upstream of upstreams) {
+        if (!upstream.available) continue;
+        for (const item of items(upstream)) {
+          const name = key(item);
+          const exposed = expose(upstream, name);
+          const existing = byName.get(exposed);
+          if (existing) {
+            collisions.push({
+              kind,
+              name: exposed,
+              upstreams: [existing.upstream.id, upstream.id],
+            });
+            continue;
+          }
+          byName.set(exposed, { upstream, name, item });
+          list.push(exposed === name ? item : rename(item, exposed));
+        }
+      }
+      return { list, byName, signature: JSON.stringify(list) };
+    };
+    const changed = new Set<'tools' | 'prompts' | 'resources'>();
+    const tools = build<Tool>(
+      'tool',
+      (upstream) => upstream.tools,
+      (tool) => tool.name,
+      (upstream, name) => exposeName(upstream.prefix, name),
+      (tool, name) => ({ ...tool, name }),
+    );
+    const prompts = build<Prompt>(
+      'prompt',
+      (upstream) => upstream.prompts,
+      (prompt) => prompt.name,
+      (upstream, name) => exposeName(upstream.prefix, name),
+      (prompt, name) => ({ ...prompt, name }),
+    );
+    const resources = build<Resource>(
+      'resource',
+      (upstream) => upstream.resources,
+      (resource) => resource.uri,
+      (upstream, uri) => exposeUri(upstream.prefix, uri),
+      (resource, uri) => ({ ...resource, uri }),
+    );
+    const templates = build<ResourceTemplateType>(
+      'resource',
+      (upstream) => upstream.templates,
+      (template) => template.uriTemplate,
+      (upstream, uri) => exposeUri(upstream.prefix, uri),
+      (template, uriTemplate) => ({ ...template, uriTemplate }),
+    );
+    if (tools.signature !== this.tools.signature) changed.add('tools');
+    if (prompts.signature !== this.prompts.signature) changed.add('prompts');
+    if (
+      resources.signature !== this.resources.signature ||
+      templates.signature !== this.templates.signature
+    ) {
+      changed.add('resources');
+    }
+    this.tools = tools;
+    this.prompts = prompts;
+    this.resources = resources;
+    this.templates = templates;
+    this.collisions = collisions;
+    return changed;
+  }
+
+  /**
+   * The upstream behind an exposed resource URI: a listed resource, else the upstream whose
+   * prefix the URI carries, else (unprefixed upstreams) the one whose template matches.
+   */
+  routeUri(uri: string, upstreams: Upstream[]): { upstream: Upstream; uri: string } {
+    const listed = this.resources.byName.get(uri);
+    if (listed) return { upstream: listed.upstream, uri: listed.name };
+    for (const upstream of upstreams) {
+      if (upstream.prefix === false) continue;
+      const original = unexposeUri(upstream.prefix, uri);
+      if (original !== undefined) return { upstream, uri: original };
+    }
+    const unprefixed = upstreams.filter(
+      (upstream) => upstream.prefix === false && upstream.serverCapabilities.resources,
+    );
+    for (const upstream of unprefixed) {
+      for (const template of upstream.templates) {
+        if (new UriTemplate(template.uriTemplate).match(uri)) return { upstream, uri };
+      }
+    }
+    if (unprefixed.length === 1 && unprefixed[0]) return { upstream: unprefixed[0], uri };
+    throw new HubError('NOT_FOUND', `No upstream serves the resource ${uri}.`, { uri });
+  }
+}

@@ -1,0 +1,429 @@
+/**
+ * The state a hub shares across all its downstream sessions: the upstream registry, the merged
+ * catalog, live 2025-era sessions, interactive flows, resource subscriptions and the routing
+ * of upstream notifications back to the right clients. `createHub` wraps it in the public API;
+ * `hub-session.ts` builds the per-session `Server` on top of it.
+ */
+import type { Client } from '@modelcontextprotocol/client';
+import type {
+  ClientCapabilities,
+  Implementation,
+  LoggingLevel,
+  Server,
+  ServerContext,
+  ServerEventBus,
+} from '@modelcontextprotocol/server';
+import {
+  createRequestStateCodec,
+  InMemoryServerEventBus,
+  ProtocolError,
+  type RequestStateCodec,
+} from '@modelcontextprotocol/server';
+import { Catalog } from './catalog.js';
+import type { Flow, InteractiveMethod } from './flow.js';
+import { supportsElicitationMode } from './flow.js';
+import { HubError } from './hub-error.js';
+import type { Logger } from './logger.js';
+import { exposeUri } from './namespacing.js';
+import type {
+  Upstream,
+  UpstreamConnection,
+  UpstreamHost,
+  UpstreamState,
+  UpstreamTimings,
+} from './upstream.js';
+import type { UpstreamConnectOptions, UpstreamConnector } from './upstream-options.js';
+
+/** One downstream session (2025 era: one per connection; 2026-07-28: one per request). */
+export interface HubSession {
+  readonly server: Server;
+  readonly era: 'legacy' | 'modern';
+  readonly sessionId: string | undefined;
+  /** Exposed resource URIs this session subscribed to. */
+  readonly subscriptions: Set<string>;
+  /** The level set with `logging/setLevel`; undefined = everything. */
+  logLevel: LoggingLevel | undefined;
+  closed: boolean;
+}
+
+/** An upstream state change, as reported to `onUpstreamStateChange` listeners. */
+export interface UpstreamStateChange {
+  id: string;
+  state: UpstreamState;
+  previous: UpstreamState;
+  error?: string;
+}
+
+const LOG_LEVELS: LoggingLevel[] = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+];
+
+/** The settings the core needs, resolved from `HubOptions`. */
+export interface HubCoreSettings {
+  serverInfo: Implementation;
+  clientInfo: Implementation;
+  instructions: string | undefined;
+  timings: UpstreamTimings;
+  roundTimeoutMs: number;
+  pageSize: number;
+  listChangedDebounceMs: number;
+  failureMode: 'open' | 'closed';
+  connector: UpstreamConnector;
+  logger: Logger;
+  bus: ServerEventBus | undefined;
+  requestStateKey: string | Uint8Array | undefined;
+}
+
+/** The capabilities the hub declares upstream: everything it can forward. */
+export const UPSTREAM_CLIENT_CAPABILITIES: ClientCapabilities = {
+  sampling: {},
+  elicitation: { form: {}, url: {} },
+  roots: { listChanged: true },
+};
+
+function randomKey(): Uint8Array {
+  const key = new Uint8Array(32);
+  crypto.getRandomValues(key);
+  return key;
+}
+
+/** Shared hub state; see the file comment. */
+export class HubCore implements UpstreamHost {
+  readonly upstreams = new Map<string, Upstream>();
+  readonly catalog = new Catalog();
+  readonly sessions = new Set<HubSession>();
+  readonly flows = new Map<string, Flow>();
+  readonly bus: ServerEventBus;
+  readonly codec: RequestStateCodec<string>;
+  readonly logger: Logger;
+  readonly timings: UpstreamTimings;
+  readonly connector: UpstreamConnector;
+  readonly stateListeners = new Set<(change: UpstreamStateChange) => void>();
+  /** Exposed URI → sessions subscribed to it. */
+  private readonly subscribers = new Map<string, Set<HubSession>>();
+  /** `<upstream id>\0<upstream uri>` → number of exposed subscriptions behind it. */
+  private readonly upstreamSubscriptions = new Map<string, number>();
+  /** `<upstream id>\0<elicitation id>` → the session that initiated a URL elicitation. */
+  private readonly elicitations = new Map<string, HubSession>();
+  private readonly pendingListChanged = new Set<'tools' | 'prompts' | 'resources'>();
+  private listChangedTimer: ReturnType<typeof setTimeout> | undefined;
+  closed = false;
+
+  constructor(readonly settings: HubCoreSettings) {
+    this.logger = settings.logger;
+    this.timings = settings.timings;
+    this.connector = settings.connector;
+    this.bus = settings.bus ?? new InMemoryServerEventBus();
+    this.codec = createRequestStateCodec<string>({
+      key: settings.requestStateKey ?? randomKey(),
+      ttlSeconds: Math.ceil(settings.roundTimeoutMs / 1000),
+      bind: (ctx) => ctx.mcpReq.method,
+    });
+  }
+
+  connectOptions(configure: (client: Client) => void): UpstreamConnectOptions {
+    return {
+      clientInfo: this.settings.clientInfo,
+      capabilities: UPSTREAM_CLIENT_CAPABILITIES,
+      configure,
+      timeoutMs: this.timings.connectTimeoutMs,
+      logger: this.logger,
+    };
+  }
+
+  /** Upstreams in registration order. */
+  list(): Upstream[] {
+    return [...this.upstreams.values()];
+  }
+
+  /** In `failureMode: 'closed'`, refuses requests while a closed-mode upstream is down. */
+  assertOpen(): void {
+    for (const upstream of this.upstreams.values()) {
+      const mode = upstream.options.failureMode ?? this.settings.failureMode;
+      if (mode === 'closed' && !upstream.available) throw upstream.unavailable();
+    }
+  }
+
+  /** The capabilities of the client behind a request, in either era. */
+  clientCapabilities(ctx: ServerContext, session: HubSession): ClientCapabilities {
+    return (
+      ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[
+        'io.modelcontextprotocol/clientCapabilities'
+      ] as ClientCapabilities | undefined) ??
+      session.server.getClientCapabilities() ??
+      {}
+    );
+  }
+
+  // ── catalog and list_changed ────────────────────────────────────────────────
+
+  rebuildCatalog(): void {
+    const changed = this.catalog.rebuild(this.list());
+    for (const collision of this.catalog.collisions) {
+      this.logger.warn(collision, 'name collision between upstreams; the first one keeps it');
+    }
+    for (const kind of changed) this.pendingListChanged.add(kind);
+    if (this.pendingListChanged.size > 0 && !this.listChangedTimer && !this.closed) {
+      this.listChangedTimer = setTimeout(
+        () => this.flushListChanged(),
+        this.settings.listChangedDebounceMs,
+      );
+    }
+  }
+
+  /** Emits one debounced list_changed per kind to every session and listen stream. */
+  private flushListChanged(): void {
+    this.listChangedTimer = undefined;
+    const kinds = [...this.pendingListChanged];
+    this.pendingListChanged.clear();
+    for (const kind of kinds) {
+      this.bus.publish({ kind: `${kind}_list_changed` as 'tools_list_changed' });
+      for (const session of this.sessions) {
+        const server = session.server;
+        const send =
+          kind === 'tools'
+            ? server.sendToolListChanged()
+            : kind === 'prompts'
+              ? server.sendPromptListChanged()
+              : server.sendResourceListChanged();
+        send.catch(() => {});
+      }
+    }
+  }
+
+  onCatalogChange(_upstream: Upstream): void {
+    this.rebuildCatalog();
+  }
+
+  onStateChange(upstream: Upstream, previous: UpstreamState): void {
+    const change: UpstreamStateChange = { id: upstream.id, state: upstream.state, previous };
+    if (upstream.lastError && !upstream.available) change.error = upstream.lastError;
+    this.logger.info(change, 'upstream state');
+    for (const listener of this.stateListeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.logger.error({ error }, 'onUpstreamStateChange listener threw');
+      }
+    }
+    const wasAvailable = previous === 'ready' || previous === 'degraded';
+    if (wasAvailable !== upstream.available) this.rebuildCatalog();
+  }
+
+  onReconnect(upstream: Upstream): void {
+    // Re-establish upstream subscriptions and the log level on the fresh connection.
+    for (const key of this.upstreamSubscriptions.keys()) {
+      const [id, uri] = key.split('\0') as [string, string];
+      if (id !== upstream.id) continue;
+      this.subscribeUpstream(upstream, uri).catch((error: unknown) =>
+        this.logger.warn({ upstream: id, uri, error }, 'resubscribe failed'),
+      );
+    }
+    this.applyLogLevel(upstream);
+  }
+
+  // ── upstream → downstream notifications ─────────────────────────────────────
+
+  onNotification(upstream: Upstream, method: string, params: Record<string, unknown>): void {
+    if (method === 'notifications/resources/updated' && typeof params.uri === 'string') {
+      const uri = exposeUri(upstream.prefix, params.uri);
+      const mapped = { ...params, uri };
+      this.bus.publish({ kind: 'resource_updated', uri, params: mapped });
+      for (const session of this.subscribers.get(uri) ?? []) {
+        session.server.sendResourceUpdated(mapped as { uri: string }).catch(() => {});
+      }
+      return;
+    }
+    if (method === 'notifications/message') {
+      const level = params.level as LoggingLevel;
+      const logger =
+        typeof params.logger === 'string' ? `${upstream.id}/${params.logger}` : upstream.id;
+      for (const session of this.sessions) {
+        if (session.logLevel && LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(session.logLevel))
+          continue;
+        session.server
+          .notification({ method: 'notifications/message', params: { ...params, logger } })
+          .catch(() => {});
+      }
+      return;
+    }
+    if (
+      method === 'notifications/elicitation/complete' &&
+      typeof params.elicitationId === 'string'
+    ) {
+      // MCP 2025-11-25 client/elicitation: only to the client that initiated the elicitation.
+      const key = `${upstream.id}\0${params.elicitationId}`;
+      const session = this.elicitations.get(key);
+      this.elicitations.delete(key);
+      if (session && !session.closed && session.era === 'legacy') {
+        session.server.notification({ method, params }).catch(() => {});
+      }
+    }
+  }
+
+  /** Remembers which session initiated a URL-mode elicitation. */
+  trackElicitation(upstream: Upstream, params: Record<string, unknown>, session: HubSession): void {
+    if (params.mode === 'url' && typeof params.elicitationId === 'string') {
+      this.elicitations.set(`${upstream.id}\0${params.elicitationId}`, session);
+    }
+  }
+
+  /**
+   * A server→client request arriving outside any interactive call. On a connection owned by a
+   * 2025-era session (per-session isolation) it goes to that session; otherwise `roots/list` is
+   * answered locally with no roots and sampling/elicitation are refused — never routed into an
+   * unrelated client's call.
+   */
+  async onUnsolicitedRequest(
+    connection: UpstreamConnection,
+    method: InteractiveMethod,
+    params: Record<string, unknown>,
+  ): Promise<unknown> {
+    const session = connection.owner as HubSession | undefined;
+    if (session && !session.closed && session.era === 'legacy') {
+      const capabilities = session.server.getClientCapabilities() ?? {};
+      if (method === 'roots/list') {
+        return capabilities.roots ? session.server.listRoots(params as never) : { roots: [] };
+      }
+      if (method === 'sampling/createMessage' && capabilities.sampling) {
+        return session.server.createMessage(params as never);
+      }
+      if (
+        method === 'elicitation/create' &&
+        supportsElicitationMode(capabilities, params.mode === 'url' ? 'url' : 'form')
+      ) {
+        this.trackElicitation(connection.upstream, params, session);
+        return session.server.elicitInput(params as never);
+      }
+    }
+    if (method === 'roots/list') return { roots: [] };
+    throw new ProtocolError(
+      -32600,
+      `fedmcp refuses ${method} outside a tool call: no client to ask (only requests made while serving a client's call reach that client).`,
+    );
+  }
+
+  // ── resource subscriptions ──────────────────────────────────────────────────
+
+  async subscribe(session: HubSession, exposedUri: string): Promise<void> {
+    const { upstream, uri } = this.catalog.routeUri(exposedUri, this.list());
+    if (session.subscriptions.has(exposedUri)) return;
+    const key = `${upstream.id}\0${uri}`;
+    const count = this.upstreamSubscriptions.get(key) ?? 0;
+    if (count === 0) await this.subscribeUpstream(upstream, uri);
+    this.upstreamSubscriptions.set(key, count + 1);
+    session.subscriptions.add(exposedUri);
+    let set = this.subscribers.get(exposedUri);
+    if (!set) {
+      set = new Set();
+      this.subscribers.set(exposedUri, set);
+    }
+    set.add(session);
+  }
+
+  async unsubscribe(session: HubSession, exposedUri: string): Promise<void> {
+    if (!session.subscriptions.delete(exposedUri)) return;
+    this.subscribers.get(exposedUri)?.delete(session);
+    if (this.subscribers.get(exposedUri)?.size === 0) this.subscribers.delete(exposedUri);
+    let route: { upstream: Upstream; uri: string };
+    try {
+      route = this.catalog.routeUri(exposedUri, this.list());
+    } catch {
+      return;
+    }
+    const key = `${route.upstream.id}\0${route.uri}`;
+    const count = (this.upstreamSubscriptions.get(key) ?? 1) - 1;
+    if (count > 0) {
+      this.upstreamSubscriptions.set(key, count);
+      return;
+    }
+    this.upstreamSubscriptions.delete(key);
+    if (route.upstream.available) {
+      await route.upstream
+        .primary()
+        .client?.unsubscribeResource({ uri: route.uri }, { timeout: route.upstream.timeoutMs })
+        .catch(() => {});
+    }
+  }
+
+  private async subscribeUpstream(upstream: Upstream, uri: string): Promise<void> {
+    if (!upstream.serverCapabilities.resources?.subscribe) return;
+    if (upstream.era === 'modern') return; // 2026-07-28: updates ride subscriptions/listen
+    await upstream.primary().client?.subscribeResource({ uri }, { timeout: upstream.timeoutMs });
+  }
+
+  // ── logging ─────────────────────────────────────────────────────────────────
+
+  /** The most verbose level any session asked for, applied to every upstream with logging. */
+  applyLogLevel(only?: Upstream): void {
+    const levels = [...this.sessions].map((session) => session.logLevel).filter((level) => level);
+    if (levels.length === 0) return;
+    const level = levels.sort(
+      (a, b) => LOG_LEVELS.indexOf(a as LoggingLevel) - LOG_LEVELS.indexOf(b as LoggingLevel),
+    )[0] as LoggingLevel;
+    for (const upstream of only ? [only] : this.list()) {
+      if (
+        !upstream.available ||
+        !upstream.serverCapabilities.logging ||
+        upstream.era === 'modern'
+      ) {
+        continue;
+      }
+      upstream
+        .primary()
+        .client?.setLoggingLevel(level, { timeout: upstream.timeoutMs })
+        .catch(() => {});
+    }
+  }
+
+  // ── sessions ────────────────────────────────────────────────────────────────
+
+  addSession(session: HubSession): void {
+    if (session.era === 'legacy') this.sessions.add(session);
+  }
+
+  async removeSession(session: HubSession): Promise<void> {
+    if (session.closed) return;
+    session.closed = true;
+    this.sessions.delete(session);
+    for (const flow of this.flows.values()) {
+      if ((flow as Flow & { session?: HubSession }).session === session) {
+        flow.cancel(new HubError('CANCELED', 'The client session closed.'));
+      }
+    }
+    await Promise.allSettled([
+      ...[...session.subscriptions].map((uri) => this.unsubscribe(session, uri)),
+      ...this.list()
+        .filter((upstream) => upstream.options.isolation === 'per-session')
+        .map((upstream) => upstream.releaseOwner(session)),
+    ]);
+  }
+
+  /** Tells upstreams bound to a session that its roots changed. */
+  forwardRootsListChanged(session: HubSession): void {
+    for (const upstream of this.list()) {
+      for (const connection of upstream.connections) {
+        const flowSession = (connection.flow as (Flow & { session?: HubSession }) | undefined)
+          ?.session;
+        if (connection.owner === session || flowSession === session) {
+          connection.client?.sendRootsListChanged().catch(() => {});
+        }
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.listChangedTimer) clearTimeout(this.listChangedTimer);
+    for (const flow of this.flows.values())
+      flow.cancel(new HubError('CANCELED', 'The hub is shutting down.'));
+    await Promise.allSettled(this.list().map((upstream) => upstream.close()));
+  }
+}

@@ -1,0 +1,84 @@
+import { ProtocolError } from '@modelcontextprotocol/server';
+
+/**
+ * The local error codes the hub raises itself, with the JSON-RPC code each travels as. They
+ * mirror the table of `@fedmcp/protocol` (fedmcp range -32060 … -32079) so a client sees the same
+ * wire codes whichever part of fedmcp produced the error.
+ */
+export const HUB_ERROR_CODES = {
+  INVALID_PARAMS: -32602,
+  NOT_FOUND: -32602,
+  METHOD_NOT_FOUND: -32601,
+  INTERNAL: -32603,
+  UPSTREAM_UNAVAILABLE: -32060,
+  REQUEST_TIMEOUT: -32061,
+  INVALID_CONFIG: -32066,
+  CANCELED: -32067,
+  TRANSPORT_CLOSED: -32069,
+} as const;
+
+/** A local hub error code, such as `'UPSTREAM_UNAVAILABLE'`. */
+export type HubErrorCode = keyof typeof HUB_ERROR_CODES;
+
+/**
+ * An error raised by the hub itself (not forwarded from an upstream). It is a JSON-RPC
+ * {@link ProtocolError}, so the SDK answers it on the wire with its code, message and data
+ * (`data.fedmcpCode` names the local code).
+ */
+export class HubError extends ProtocolError {
+  /** The local code. */
+  readonly fedmcpCode: HubErrorCode;
+
+  constructor(code: HubErrorCode, message: string, data: Record<string, unknown> = {}) {
+    super(HUB_ERROR_CODES[code], message, { fedmcpCode: code, ...data });
+    this.name = 'HubError';
+    this.fedmcpCode = code;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/**
+ * Turns anything thrown while forwarding a request upstream into the error the downstream
+ * client gets: an upstream JSON-RPC error keeps its code, message and data (rebuilt with
+ * `ProtocolError.fromError`, so no SDK prefix piles up); an SDK timeout becomes
+ * `REQUEST_TIMEOUT`; a closed connection becomes `UPSTREAM_UNAVAILABLE`; an abort `CANCELED`.
+ */
+export function toDownstreamError(error: unknown, upstreamId?: string): Error {
+  if (error instanceof HubError) return error;
+  const where = upstreamId === undefined ? 'the upstream' : `upstream "${upstreamId}"`;
+  if (isRecord(error)) {
+    if (error.name === 'AbortError') {
+      return new HubError('CANCELED', `The request to ${where} was canceled.`);
+    }
+    const code = error.code;
+    if (code === 'REQUEST_TIMEOUT' || error.name === 'TimeoutError') {
+      return new HubError(
+        'REQUEST_TIMEOUT',
+        `${where} did not answer in time; retry, or raise its timeoutMs if the operation is slow.`,
+        upstreamId === undefined ? {} : { upstream: upstreamId },
+      );
+    }
+    if (code === 'CONNECTION_CLOSED' || code === 'NOT_CONNECTED' || code === 'SEND_FAILED') {
+      return new HubError(
+        'UPSTREAM_UNAVAILABLE',
+        `The connection to ${where} closed before it answered; retry once it is back.`,
+        upstreamId === undefined ? {} : { upstream: upstreamId },
+      );
+    }
+    if (typeof code === 'number' && typeof error.message === 'string') {
+      return ProtocolError.fromError(code, stripSdkPrefix(error.message), error.data);
+    }
+  }
+  return new HubError('INTERNAL', `Forwarding to ${where} failed: ${describe(error)}`);
+}
+
+function stripSdkPrefix(message: string): string {
+  return message.replace(/^MCP error -?\d+: /, '');
+}
+
+function describe(value: unknown): string {
+  return value instanceof Error ? value.message : String(value);
+}

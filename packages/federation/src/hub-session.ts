@@ -1,0 +1,444 @@
+/**
+ * The downstream face of the hub: a thin SDK v2 low-level `Server` over the shared core, built
+ * per 2025-era session or per 2026-07-28 request. Handlers are written once in MRTR style:
+ * interactive upstream questions come back as `input_required`, which the SDK's legacy shim
+ * turns into real pushes for 2025-era clients.
+ */
+import { CreateTaskResultSchema, ResultSchema } from '@modelcontextprotocol/core';
+import type { Result, ServerContext } from '@modelcontextprotocol/server';
+import { inputRequired, Server } from '@modelcontextprotocol/server';
+import * as z from 'zod/v4';
+import { Flow } from './flow.js';
+import type { HubCore, HubSession } from './hub-core.js';
+import { HubError, toDownstreamError } from './hub-error.js';
+import { exposeTaskId, exposeUri, mapContentUris, NAME_SEPARATOR } from './namespacing.js';
+import { paginate } from './pagination.js';
+import type { Upstream, UpstreamConnection } from './upstream.js';
+
+/** What the transport host knows about the session a server is built for. */
+export interface HubSessionContext {
+  /** `'legacy'` (2025 era, one server per session) or `'modern'` (2026-07-28, per request). @default 'legacy' */
+  era?: 'legacy' | 'modern';
+  transport?: 'streamable-http' | 'sse' | 'websocket' | 'stdio' | 'in-memory';
+  sessionId?: string;
+  principal?: unknown;
+}
+
+type Params = Record<string, unknown>;
+
+const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
+const RELATED_TASK = 'io.modelcontextprotocol/related-task';
+
+/** Strips the downstream's progress token and era envelope keys from `_meta` (notes §6.2). */
+function upstreamMeta(meta: unknown): { meta: Params | undefined; progressToken: unknown } {
+  if (!meta || typeof meta !== 'object') return { meta: undefined, progressToken: undefined };
+  const { progressToken, ...rest } = meta as Params;
+  const kept: Params = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (!key.startsWith(RESERVED_META_PREFIX)) kept[key] = value;
+  }
+  return { meta: Object.keys(kept).length > 0 ? kept : undefined, progressToken };
+}
+
+function isTransportFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'REQUEST_TIMEOUT' || code === 'CONNECTION_CLOSED' || code === 'SEND_FAILED';
+}
+
+/** Builds the downstream `Server` of one session over the hub core. */
+export function createHubSessionServer(core: HubCore, context: HubSessionContext = {}): Server {
+  const server = new Server(core.settings.serverInfo, {
+    capabilities: {
+      tools: { listChanged: true },
+      prompts: { listChanged: true },
+      resources: { subscribe: true, listChanged: true },
+      logging: {},
+      completions: {},
+      tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+    },
+    instructions: core.settings.instructions,
+    inputRequired: { roundTimeoutMs: core.settings.roundTimeoutMs },
+    requestState: { verify: (state, ctx) => core.codec.verify(state, ctx) },
+  });
+  const session: HubSession = {
+    server,
+    era: context.era ?? 'legacy',
+    sessionId: context.sessionId,
+    subscriptions: new Set(),
+    logLevel: undefined,
+    closed: false,
+  };
+  server.oninitialized = () => core.addSession(session);
+  server.onclose = () => void core.removeSession(session);
+  const { pageSize } = core.settings;
+
+  const forward = async (
+    upstream: Upstream,
+    method: string,
+    params: Params,
+    ctx: ServerContext,
+    connection: UpstreamConnection = upstream.primary(),
+  ): Promise<Result> => {
+    try {
+      const result = await connection.client!.request({ method, params }, ResultSchema, {
+        signal: ctx.mcpReq.signal,
+        timeout: upstream.timeoutMs,
+        resetTimeoutOnProgress: true,
+      });
+      upstream.recordSuccess();
+      return result;
+    } catch (error) {
+      if (isTransportFailure(error)) upstream.recordFailure(error);
+      throw toDownstreamError(error, upstream.id);
+    }
+  };
+
+  const mapToolResult = (upstream: Upstream, result: Result): Result =>
+    upstream.prefix === false || !Array.isArray(result.content)
+      ? result
+      : {
+          ...result,
+          content: mapContentUris(result.content, (uri) => exposeUri(upstream.prefix, uri)),
+        };
+
+  // ── lists ──────────────────────────────────────────────────────────────────
+  server.setRequestHandler('tools/list', (request) => {
+    core.assertOpen();
+    const page = paginate(core.catalog.tools.list, 'tools', request.params?.cursor, pageSize);
+    return { tools: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  });
+  server.setRequestHandler('prompts/list', (request) => {
+    core.assertOpen();
+    const page = paginate(core.catalog.prompts.list, 'prompts', request.params?.cursor, pageSize);
+    return { prompts: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  });
+  server.setRequestHandler('resources/list', (request) => {
+    core.assertOpen();
+    const page = paginate(
+      core.catalog.resources.list,
+      'resources',
+      request.params?.cursor,
+      pageSize,
+    );
+    return { resources: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  });
+  server.setRequestHandler('resources/templates/list', (request) => {
+    core.assertOpen();
+    const page = paginate(
+      core.catalog.templates.list,
+      'templates',
+      request.params?.cursor,
+      pageSize,
+    );
+    return {
+      resourceTemplates: page.items,
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+  });
+
+  // ── tools/call ─────────────────────────────────────────────────────────────
+  const driveFlow = async (
+    flow: Flow & { session?: HubSession; upstream?: Upstream },
+    ctx: ServerContext,
+  ): Promise<Result> => {
+    const upstream = flow.upstream!;
+    flow.capabilities = core.clientCapabilities(ctx, session);
+    const { progressToken } = upstreamMeta(ctx.mcpReq._meta);
+    flow.onProgress =
+      progressToken === undefined
+        ? undefined
+        : (progress) =>
+            void ctx.mcpReq
+              .notify({ method: 'notifications/progress', params: { ...progress, progressToken } })
+              .catch(() => {});
+    if (flow.roundTimer) clearTimeout(flow.roundTimer);
+    const event = await flow.next(ctx.mcpReq.signal);
+    flow.onProgress = undefined;
+    if (event.type === 'input') {
+      for (const question of event.questions) {
+        if (question.method === 'elicitation/create')
+          core.trackElicitation(upstream, question.params, session);
+      }
+      flow.roundTimer = setTimeout(
+        () => flow.cancel(new HubError('REQUEST_TIMEOUT', 'The client did not answer in time.')),
+        core.settings.roundTimeoutMs,
+      );
+      return inputRequired({
+        inputRequests: Object.fromEntries(
+          event.questions.map((question) => [
+            question.key,
+            { method: question.method, params: question.params } as never,
+          ]),
+        ),
+        requestState: await core.codec.mint(flow.id, ctx),
+      });
+    }
+    if (event.type === 'error') {
+      if (isTransportFailure(event.error)) upstream.recordFailure(event.error);
+      throw toDownstreamError(event.error, upstream.id);
+    }
+    upstream.recordSuccess();
+    return mapToolResult(upstream, event.result);
+  };
+
+  server.setRequestHandler('tools/call', async (request, ctx) => {
+    const flowId = ctx.mcpReq.requestState<string>();
+    if (flowId !== undefined) {
+      const flow = core.flows.get(flowId);
+      if (!flow) {
+        throw new HubError(
+          'INVALID_PARAMS',
+          'This interactive call is over or expired; call the tool again.',
+        );
+      }
+      flow.resume(ctx.mcpReq.inputResponses ?? {});
+      return driveFlow(flow, ctx) as never;
+    }
+    core.assertOpen();
+    const route = core.catalog.tools.byName.get(request.params.name);
+    if (!route) {
+      throw new HubError('NOT_FOUND', `Unknown tool: ${request.params.name}`, {
+        name: request.params.name,
+      });
+    }
+    const upstream = route.upstream;
+    if (!upstream.available) throw upstream.unavailable();
+    const { name: _name, _meta, ...rest } = request.params as Params;
+    const { meta, progressToken } = upstreamMeta(_meta);
+    const params: Params = { ...rest, name: route.name, ...(meta ? { _meta: meta } : {}) };
+    const signal = ctx.mcpReq.signal;
+
+    if (params.task !== undefined) {
+      // MCP 2025-11-25 tasks: forward params.task only where the upstream and the tool allow it (§6.5).
+      const support = route.item.execution?.taskSupport;
+      if (
+        !upstream.serverCapabilities.tasks?.requests?.tools?.call ||
+        !support ||
+        support === 'forbidden'
+      ) {
+        throw new HubError(
+          'METHOD_NOT_FOUND',
+          `Tool ${request.params.name} does not support task augmentation.`,
+        );
+      }
+      try {
+        const created = await upstream
+          .primary()
+          .client!.request({ method: 'tools/call', params }, CreateTaskResultSchema, {
+            signal,
+            timeout: upstream.timeoutMs,
+          });
+        return {
+          ...created,
+          task: { ...created.task, taskId: exposeTaskId(upstream.id, created.task.taskId) },
+        } as never;
+      } catch (error) {
+        throw toDownstreamError(error, upstream.id);
+      }
+    }
+
+    const capabilities = core.clientCapabilities(ctx, session);
+    const interactive = Boolean(
+      capabilities.sampling || capabilities.elicitation || capabilities.roots,
+    );
+    const owner =
+      upstream.options.isolation === 'per-session' && session.era === 'legacy'
+        ? session
+        : undefined;
+    const connection = await upstream.acquire(interactive, owner, signal);
+
+    if (!interactive) {
+      connection.plainCalls += 1;
+      try {
+        const result = await connection.client!.request(
+          { method: 'tools/call', params },
+          ResultSchema,
+          {
+            signal,
+            timeout: upstream.timeoutMs,
+            resetTimeoutOnProgress: true,
+            onprogress:
+              progressToken === undefined
+                ? undefined
+                : (progress) =>
+                    void ctx.mcpReq
+                      .notify({
+                        method: 'notifications/progress',
+                        params: { ...progress, progressToken },
+                      })
+                      .catch(() => {}),
+          },
+        );
+        upstream.recordSuccess();
+        return mapToolResult(upstream, result) as never;
+      } catch (error) {
+        if (isTransportFailure(error)) upstream.recordFailure(error);
+        throw toDownstreamError(error, upstream.id);
+      } finally {
+        connection.plainCalls -= 1;
+        upstream.release(connection);
+      }
+    }
+
+    const flow: Flow & { session?: HubSession; upstream?: Upstream } = new Flow({
+      onFinish: (finished) => {
+        core.flows.delete(finished.id);
+        if (connection.flow === finished) connection.flow = undefined;
+        upstream.release(connection);
+      },
+    });
+    flow.session = session;
+    flow.upstream = upstream;
+    flow.capabilities = capabilities;
+    connection.flow = flow;
+    core.flows.set(flow.id, flow);
+    flow.run((flowSignal) =>
+      connection.client!.request({ method: 'tools/call', params }, ResultSchema, {
+        signal: flowSignal,
+        timeout: upstream.timeoutMs,
+        resetTimeoutOnProgress: true,
+        onprogress: (progress) => flow.onProgress?.(progress as Params),
+      }),
+    );
+    return driveFlow(flow, ctx) as never;
+  });
+
+  // ── prompts, resources, completion ─────────────────────────────────────────
+  server.setRequestHandler('prompts/get', async (request, ctx) => {
+    core.assertOpen();
+    const route = core.catalog.prompts.byName.get(request.params.name);
+    if (!route) throw new HubError('NOT_FOUND', `Unknown prompt: ${request.params.name}`);
+    const { meta } = upstreamMeta(request.params._meta);
+    const result = await forward(
+      route.upstream,
+      'prompts/get',
+      { ...request.params, name: route.name, _meta: meta },
+      ctx,
+    );
+    const prefix = route.upstream.prefix;
+    if (prefix === false || !Array.isArray(result.messages)) return result as never;
+    return {
+      ...result,
+      messages: (result.messages as Array<{ content: unknown }>).map((message) => ({
+        ...message,
+        content: mapContentUris([message.content], (uri) => exposeUri(prefix, uri))[0],
+      })),
+    } as never;
+  });
+
+  server.setRequestHandler('resources/read', async (request, ctx) => {
+    core.assertOpen();
+    const { upstream, uri } = core.catalog.routeUri(request.params.uri, core.list());
+    const { meta } = upstreamMeta(request.params._meta);
+    const result = await forward(
+      upstream,
+      'resources/read',
+      { ...request.params, uri, _meta: meta },
+      ctx,
+    );
+    if (upstream.prefix === false || !Array.isArray(result.contents)) return result as never;
+    return {
+      ...result,
+      contents: (result.contents as Array<{ uri: string }>).map((content) => ({
+        ...content,
+        uri: exposeUri(upstream.prefix, content.uri),
+      })),
+    } as never;
+  });
+
+  server.setRequestHandler('resources/subscribe', async (request) => {
+    await core.subscribe(session, request.params.uri);
+    return {};
+  });
+  server.setRequestHandler('resources/unsubscribe', async (request) => {
+    await core.unsubscribe(session, request.params.uri);
+    return {};
+  });
+
+  server.setRequestHandler('completion/complete', async (request, ctx) => {
+    const ref = request.params.ref as { type: string; name?: string; uri?: string };
+    let upstream: Upstream;
+    let upstreamRef: Params;
+    if (ref.type === 'ref/prompt') {
+      const route = core.catalog.prompts.byName.get(ref.name ?? '');
+      if (!route) throw new HubError('NOT_FOUND', `Unknown prompt: ${ref.name}`);
+      upstream = route.upstream;
+      upstreamRef = { ...ref, name: route.name };
+    } else {
+      const template = core.catalog.templates.byName.get(ref.uri ?? '');
+      const routed = template
+        ? { upstream: template.upstream, uri: template.name }
+        : core.catalog.routeUri(ref.uri ?? '', core.list());
+      upstream = routed.upstream;
+      upstreamRef = { ...ref, uri: routed.uri };
+    }
+    // MCP 2025-11-25 utilities/completion: no completions upstream → an empty answer, locally.
+    if (!upstream.serverCapabilities.completions) return { completion: { values: [] } };
+    return forward(
+      upstream,
+      'completion/complete',
+      { ...request.params, ref: upstreamRef },
+      ctx,
+    ) as never;
+  });
+
+  server.setRequestHandler('logging/setLevel', (request) => {
+    session.logLevel = request.params.level;
+    core.applyLogLevel();
+    return {};
+  });
+
+  server.setNotificationHandler('notifications/roots/list_changed', () => {
+    core.forwardRootsListChanged(session);
+  });
+
+  // ── tasks (2025-11-25) ─────────────────────────────────────────────────────
+  const routeTask = (taskId: unknown): { upstream: Upstream; taskId: string } => {
+    if (typeof taskId === 'string') {
+      for (const upstream of core.list()) {
+        const head = `${upstream.id}${NAME_SEPARATOR}`;
+        if (taskId.startsWith(head)) return { upstream, taskId: taskId.slice(head.length) };
+      }
+    }
+    throw new HubError('INVALID_PARAMS', `Unknown task: ${String(taskId)}`);
+  };
+  const exposeTask = (upstream: Upstream, result: Result): Result => {
+    const mapped: Params = { ...result };
+    if (typeof mapped.taskId === 'string') mapped.taskId = exposeTaskId(upstream.id, mapped.taskId);
+    const meta = mapped._meta as Params | undefined;
+    const related = meta?.[RELATED_TASK] as { taskId?: string } | undefined;
+    if (meta && related?.taskId) {
+      mapped._meta = {
+        ...meta,
+        [RELATED_TASK]: { ...related, taskId: exposeTaskId(upstream.id, related.taskId) },
+      };
+    }
+    if (Array.isArray(mapped.content)) return mapToolResult(upstream, mapped as Result);
+    return mapped as Result;
+  };
+  for (const method of ['tasks/get', 'tasks/result', 'tasks/cancel'] as const) {
+    server.setRequestHandler(method, { params: z.looseObject({}) }, async (params, ctx) => {
+      const { upstream, taskId } = routeTask(params.taskId);
+      const result = await forward(upstream, method, { ...params, taskId }, ctx);
+      return exposeTask(upstream, result);
+    });
+  }
+  server.setRequestHandler('tasks/list', { params: z.looseObject({}) }, async (_params, ctx) => {
+    const tasks: unknown[] = [];
+    for (const upstream of core.list()) {
+      if (!upstream.available || !upstream.serverCapabilities.tasks?.list) continue;
+      let cursor: unknown;
+      for (let page = 0; page < 32; page++) {
+        const result = await forward(upstream, 'tasks/list', cursor ? { cursor } : {}, ctx);
+        for (const task of (result.tasks as Params[] | undefined) ?? []) {
+          tasks.push({ ...task, taskId: exposeTaskId(upstream.id, String(task.taskId)) });
+        }
+        cursor = result.nextCursor;
+        if (!cursor) break;
+      }
+    }
+    return { tasks };
+  });
+
+  return server;
+}

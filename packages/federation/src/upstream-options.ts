@@ -1,0 +1,77 @@
+import type { Client } from '@modelcontextprotocol/client';
+import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/server';
+import type { Logger } from './logger.js';
+
+/** A stdio upstream, in Claude Desktop's format. */
+export interface StdioUpstreamSpec {
+  command: string;
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/** A remote upstream, in Claude Desktop's format. */
+export interface RemoteUpstreamSpec {
+  url: string;
+  /** @default 'streamable-http' */
+  type?: 'streamable-http' | 'http' | 'sse' | 'ws' | 'websocket';
+  headers?: Record<string, string>;
+}
+
+/** Where an upstream lives and how to reach it. */
+export type UpstreamSpec = StdioUpstreamSpec | RemoteUpstreamSpec;
+
+/** How the hub treats one upstream. */
+export interface UpstreamOptions {
+  /**
+   * Prefix of this upstream's tool and prompt names (`<prefix>__<name>`) and resource URIs
+   * (`<prefix>+<uri>`); `false` exposes them unchanged (a collision with another upstream is
+   * then a startup error naming both).
+   * @default the upstream id
+   */
+  prefix?: string | false;
+  /**
+   * `'shared'`: all downstream sessions share this upstream's connections (idle sessions cost
+   * nothing upstream). `'per-session'`: each 2025-era downstream session gets its own
+   * connection, for servers that keep per-user state.
+   * @default 'shared'
+   */
+  isolation?: 'shared' | 'per-session';
+  /**
+   * Most connections (stdio: processes) open at once to this upstream. Concurrent interactive
+   * calls each lease one exclusively; extra connections are reaped when idle.
+   * @default 4
+   */
+  maxConnections?: number;
+  /** Per-call timeout, reset by progress. @default the hub's `timeoutMs` (60 000) */
+  timeoutMs?: number;
+  /** Behaviour when this upstream is down; overrides the hub's `failureMode`. */
+  failureMode?: 'open' | 'closed';
+}
+
+/** What the hub hands a connector for one upstream connection. */
+export interface UpstreamConnectOptions {
+  /** The client identity to announce. */
+  clientInfo: Implementation;
+  /** The capabilities to declare upstream (what the hub can forward). */
+  capabilities: ClientCapabilities;
+  /**
+   * Registers the hub's request and notification handlers on the client. Call it after
+   * constructing the client and before connecting it (an upstream may send `roots/list` right
+   * after `initialize`).
+   */
+  configure(client: Client): void;
+  /** Handshake timeout in milliseconds. */
+  timeoutMs: number;
+  logger: Logger;
+}
+
+/**
+ * Opens one connected upstream client. The default handles remote specs (web-standard); the
+ * `@fedmcp/federation/node` entry adds stdio. Inject your own to use another transport or, in
+ * tests, an in-memory pair.
+ */
+export type UpstreamConnector = (
+  spec: UpstreamSpec,
+  options: UpstreamConnectOptions,
+) => Promise<Client>;

@@ -1,0 +1,487 @@
+/**
+ * One upstream MCP server: its connections (a pool, bounded by `maxConnections`), its lifecycle
+ * (connecting → ready → degraded → down, reconnecting with exponential backoff and jitter, a
+ * circuit breaker on consecutive failures, health pings) and its raw catalog (tools, prompts,
+ * resources, templates as the upstream lists them).
+ */
+import type { Client } from '@modelcontextprotocol/client';
+import type {
+  Prompt,
+  Resource,
+  ResourceTemplateType,
+  ServerCapabilities,
+  Tool,
+} from '@modelcontextprotocol/server';
+import type { Flow, InteractiveMethod } from './flow.js';
+import { HubError } from './hub-error.js';
+import type { Logger } from './logger.js';
+import type {
+  UpstreamConnectOptions,
+  UpstreamConnector,
+  UpstreamOptions,
+  UpstreamSpec,
+} from './upstream-options.js';
+
+/** The lifecycle state of an upstream. */
+export type UpstreamState = 'connecting' | 'ready' | 'degraded' | 'down' | 'closed';
+
+/** The kinds of catalog entries. */
+export type CatalogKind = 'tools' | 'prompts' | 'resources' | 'templates';
+
+/** Timing knobs shared by every upstream of a hub (see `HubOptions`). */
+export interface UpstreamTimings {
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  healthIntervalMs: number;
+  healthTimeoutMs: number;
+  reconnectBaseMs: number;
+  reconnectMaxMs: number;
+  failureThreshold: number;
+  idleConnectionMs: number;
+}
+
+/** What an upstream needs from the hub that owns it. */
+export interface UpstreamHost {
+  readonly logger: Logger;
+  readonly timings: UpstreamTimings;
+  readonly connector: UpstreamConnector;
+  connectOptions(configure: (client: Client) => void): UpstreamConnectOptions;
+  onStateChange(upstream: Upstream, previous: UpstreamState): void;
+  onCatalogChange(upstream: Upstream): void;
+  onNotification(upstream: Upstream, method: string, params: Record<string, unknown>): void;
+  onUnsolicitedRequest(
+    connection: UpstreamConnection,
+    method: InteractiveMethod,
+    params: Record<string, unknown>,
+  ): Promise<unknown>;
+  onReconnect(upstream: Upstream): void;
+}
+
+/** One connection (stdio: one process) to an upstream. */
+export class UpstreamConnection {
+  client: Client | undefined;
+  /** The interactive call holding this connection exclusively, if any. */
+  flow: Flow | undefined;
+  /** Non-interactive calls in flight. */
+  plainCalls = 0;
+  /** The downstream session owning this connection (`isolation: 'per-session'`). */
+  owner: object | undefined;
+  idleSince = Date.now();
+  closed = false;
+  constructor(readonly upstream: Upstream) {}
+}
+
+const notifications = [
+  'notifications/tools/list_changed',
+  'notifications/prompts/list_changed',
+  'notifications/resources/list_changed',
+  'notifications/resources/updated',
+  'notifications/message',
+  'notifications/elicitation/complete',
+] as const;
+
+/** A registered upstream. Created and driven by the hub. */
+export class Upstream {
+  state: UpstreamState = 'connecting';
+  lastError: string | undefined;
+  serverCapabilities: ServerCapabilities = {};
+  tools: Tool[] = [];
+  prompts: Prompt[] = [];
+  resources: Resource[] = [];
+  templates: ResourceTemplateType[] = [];
+  readonly connections: UpstreamConnection[] = [];
+  readonly prefix: string | false;
+  readonly maxConnections: number;
+  readonly timeoutMs: number;
+
+  private primaryConnection: UpstreamConnection | undefined;
+  private opening = 0;
+  private waiters: Array<() => void> = [];
+  private failures = 0;
+  private attempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private healthTimer: ReturnType<typeof setInterval> | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private connectingPrimary: Promise<void> | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly spec: UpstreamSpec,
+    readonly options: UpstreamOptions,
+    private readonly host: UpstreamHost,
+  ) {
+    this.prefix = options.prefix === undefined ? id : options.prefix;
+    this.maxConnections = Math.max(1, options.maxConnections ?? 4);
+    this.timeoutMs = options.timeoutMs ?? host.timings.timeoutMs;
+  }
+
+  /** Whether calls may be routed here. */
+  get available(): boolean {
+    return this.state === 'ready' || this.state === 'degraded';
+  }
+
+  /** The negotiated era of the primary connection. */
+  get era(): 'legacy' | 'modern' | undefined {
+    return this.primaryConnection?.client?.getProtocolEra();
+  }
+
+  /** Connects the primary connection and loads the catalog; on failure schedules a retry. */
+  start(): Promise<void> {
+    if (!this.connectingPrimary) {
+      this.connectingPrimary = this.connectPrimary().finally(() => {
+        this.connectingPrimary = undefined;
+      });
+    }
+    return this.connectingPrimary;
+  }
+
+  private async connectPrimary(): Promise<void> {
+    if (this.state === 'closed') return;
+    try {
+      const connection = await this.openConnection();
+      if ((this.state as UpstreamState) === 'closed') {
+        await this.closeConnection(connection);
+        return;
+      }
+      this.primaryConnection = connection;
+      this.serverCapabilities = connection.client?.getServerCapabilities() ?? {};
+      await this.loadCatalog();
+      this.failures = 0;
+      this.attempt = 0;
+      this.lastError = undefined;
+      this.setState('ready');
+      this.startHealth();
+      this.host.onReconnect(this);
+    } catch (error) {
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.host.logger.warn(
+        { upstream: this.id, error: this.lastError },
+        'upstream connect failed',
+      );
+      this.markDown();
+    }
+  }
+
+  /** The shared connection, for lists, reads and other short requests. */
+  primary(): UpstreamConnection {
+    const connection = this.primaryConnection;
+    if (!this.available || !connection?.client || connection.closed) throw this.unavailable();
+    return connection;
+  }
+
+  /** The error a call to this upstream gets while it is down. */
+  unavailable(): HubError {
+    return new HubError(
+      'UPSTREAM_UNAVAILABLE',
+      `Upstream "${this.id}" is ${this.state === 'closed' ? 'removed' : 'unavailable'}${this.lastError ? ` (${this.lastError})` : ''}; retry shortly.`,
+      { upstream: this.id, state: this.state },
+    );
+  }
+
+  /**
+   * Leases a connection for a tools/call. `interactive` calls (their client can answer
+   * sampling, elicitation or roots) get one exclusively, so server→client requests arriving on
+   * it belong to that call alone; plain calls share any connection not leased. With `owner`
+   * (per-session isolation) the owner's own connection is used.
+   */
+  async acquire(
+    interactive: boolean,
+    owner: object | undefined,
+    signal: AbortSignal,
+  ): Promise<UpstreamConnection> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      if (!this.available) throw this.unavailable();
+      const live = this.connections.filter((connection) => !connection.closed && connection.client);
+      let candidate: UpstreamConnection | undefined;
+      if (owner !== undefined) {
+        const owned = live.find((connection) => connection.owner === owner);
+        if (!owned && this.opening === 0) {
+          candidate = await this.openOwned(owner);
+        } else if (owned && !owned.flow && (!interactive || owned.plainCalls === 0)) {
+          candidate = owned;
+        }
+      } else {
+        const free = live.filter(
+          (connection) =>
+            connection.owner === undefined &&
+            !connection.flow &&
+            (!interactive || connection.plainCalls === 0),
+        );
+        candidate =
+          free.find((connection) => connection === this.primaryConnection) ??
+          free.sort((a, b) => a.plainCalls - b.plainCalls)[0];
+        const shared = live.filter((connection) => connection.owner === undefined).length;
+        if (!candidate && shared + this.opening < this.maxConnections) {
+          candidate = await this.openExtra();
+        }
+      }
+      if (candidate) {
+        candidate.idleSince = Date.now();
+        return candidate;
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || signal.aborted) {
+        throw new HubError(
+          'REQUEST_TIMEOUT',
+          `Every connection to upstream "${this.id}" stayed busy (maxConnections ${this.maxConnections}); retry, or raise maxConnections.`,
+          { upstream: this.id },
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(remaining, 1_000));
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.waiters.push(done);
+      });
+    }
+  }
+
+  /** Returns a connection after a call. */
+  release(connection: UpstreamConnection): void {
+    connection.idleSince = Date.now();
+    const waiters = this.waiters.splice(0);
+    for (const wake of waiters) wake();
+  }
+
+  private async openExtra(): Promise<UpstreamConnection> {
+    this.opening += 1;
+    try {
+      return await this.openConnection();
+    } finally {
+      this.opening -= 1;
+    }
+  }
+
+  private async openOwned(owner: object): Promise<UpstreamConnection> {
+    this.opening += 1;
+    try {
+      const connection = await this.openConnection(owner);
+      return connection;
+    } finally {
+      this.opening -= 1;
+    }
+  }
+
+  /** Closes the connection a downstream session owned (per-session isolation). */
+  async releaseOwner(owner: object): Promise<void> {
+    const owned = this.connections.filter((connection) => connection.owner === owner);
+    await Promise.allSettled(owned.map((connection) => this.closeConnection(connection)));
+  }
+
+  private async openConnection(owner?: object): Promise<UpstreamConnection> {
+    const connection = new UpstreamConnection(this);
+    connection.owner = owner;
+    const client = await this.host.connector(
+      this.spec,
+      this.host.connectOptions((created) => this.configure(created, connection)),
+    );
+    connection.client = client;
+    const previous = client.onclose;
+    client.onclose = () => {
+      previous?.();
+      this.onConnectionClosed(connection);
+    };
+    if (this.state === 'closed') {
+      await client.close().catch(() => {});
+      throw this.unavailable();
+    }
+    this.connections.push(connection);
+    if (client.getProtocolEra() === 'modern' && owner === undefined && !this.primaryConnection) {
+      // 2026-07-28: change notifications only flow on a subscriptions/listen stream.
+      client
+        .listen({ toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true })
+        .catch((error: unknown) =>
+          this.host.logger.debug({ upstream: this.id, error }, 'subscriptions/listen refused'),
+        );
+    }
+    return connection;
+  }
+
+  private configure(client: Client, connection: UpstreamConnection): void {
+    for (const method of ['sampling/createMessage', 'elicitation/create', 'roots/list'] as const) {
+      client.setRequestHandler(method, (async (request: { params?: Record<string, unknown> }) => {
+        const params = (request.params ?? {}) as Record<string, unknown>;
+        return connection.flow && !connection.flow.done
+          ? connection.flow.ask(method, params)
+          : this.host.onUnsolicitedRequest(connection, method, params);
+      }) as never);
+    }
+    for (const method of notifications) {
+      client.setNotificationHandler(method, (notification: { params?: unknown }) => {
+        const params = (notification.params ?? {}) as Record<string, unknown>;
+        if (method.endsWith('/list_changed')) this.scheduleRefresh();
+        else this.host.onNotification(this, method, params);
+      });
+    }
+  }
+
+  private onConnectionClosed(connection: UpstreamConnection): void {
+    if (connection.closed) return;
+    connection.closed = true;
+    const index = this.connections.indexOf(connection);
+    if (index >= 0) this.connections.splice(index, 1);
+    connection.flow?.cancel(this.unavailable());
+    this.release(connection);
+    if (connection === this.primaryConnection && this.state !== 'closed') {
+      this.primaryConnection = undefined;
+      this.lastError = 'the connection closed';
+      this.host.logger.warn({ upstream: this.id }, 'upstream connection closed; reconnecting');
+      this.markDown();
+    }
+  }
+
+  private async closeConnection(connection: UpstreamConnection): Promise<void> {
+    connection.closed = true;
+    const index = this.connections.indexOf(connection);
+    if (index >= 0) this.connections.splice(index, 1);
+    connection.flow?.cancel(this.unavailable());
+    await connection.client?.close();
+  }
+
+  /** Loads (drains every page of) the lists the upstream declares. */
+  async loadCatalog(): Promise<void> {
+    const client = this.primaryConnection?.client;
+    if (!client) return;
+    const capabilities = this.serverCapabilities;
+    const options = { timeout: this.timeoutMs, cacheMode: 'bypass' as const };
+    const [tools, prompts, resources, templates] = await Promise.all([
+      capabilities.tools ? client.listTools(undefined, options).then((r) => r.tools) : [],
+      capabilities.prompts ? client.listPrompts(undefined, options).then((r) => r.prompts) : [],
+      capabilities.resources
+        ? client.listResources(undefined, options).then((r) => r.resources)
+        : [],
+      capabilities.resources
+        ? client
+            .listResourceTemplates(undefined, options)
+            .then((r) => r.resourceTemplates)
+            .catch(() => [])
+        : [],
+    ]);
+    this.tools = tools;
+    this.prompts = prompts;
+    this.resources = resources;
+    this.templates = templates;
+  }
+
+  private scheduleRefresh(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      if (!this.available) return;
+      this.loadCatalog().then(
+        () => this.host.onCatalogChange(this),
+        (error: unknown) =>
+          this.host.logger.warn({ upstream: this.id, error }, 'catalog refresh failed'),
+      );
+    }, 20);
+  }
+
+  /** Records a transport-level failure (timeout, closed connection); opens the circuit at the threshold. */
+  recordFailure(error: unknown): void {
+    if (!this.available) return;
+    this.failures += 1;
+    this.lastError = error instanceof Error ? error.message : String(error);
+    if (this.failures >= this.host.timings.failureThreshold) {
+      this.host.logger.warn({ upstream: this.id, failures: this.failures }, 'circuit opened');
+      const connections = [...this.connections];
+      this.primaryConnection = undefined;
+      this.markDown();
+      for (const connection of connections) void this.closeConnection(connection);
+    } else {
+      this.setState('degraded');
+    }
+  }
+
+  /** Records a success: closes the circuit. */
+  recordSuccess(): void {
+    if (this.failures === 0 && this.state === 'ready') return;
+    this.failures = 0;
+    if (this.state === 'degraded') this.setState('ready');
+  }
+
+  private markDown(): void {
+    if (this.state === 'closed') return;
+    this.stopHealth();
+    this.setState('down');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer || this.state === 'closed') return;
+    const { reconnectBaseMs, reconnectMaxMs } = this.host.timings;
+    const ceiling = Math.min(reconnectMaxMs, reconnectBaseMs * 2 ** this.attempt);
+    // Equal jitter: half fixed, half random, so restarts of many hubs do not synchronise.
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.attempt += 1;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.state === 'down') {
+        this.setState('connecting');
+        void this.start();
+      }
+    }, delay);
+  }
+
+  private startHealth(): void {
+    this.stopHealth();
+    const { healthIntervalMs, healthTimeoutMs } = this.host.timings;
+    if (healthIntervalMs <= 0) return;
+    this.healthTimer = setInterval(() => {
+      const client = this.primaryConnection?.client;
+      if (!client || !this.available) return;
+      // 2026-07-28 has no ping: a server/discover is the cheap request there.
+      const probe =
+        client.getProtocolEra() === 'modern'
+          ? client.discover({ timeout: healthTimeoutMs })
+          : client.ping({ timeout: healthTimeoutMs });
+      probe.then(
+        () => this.recordSuccess(),
+        (error: unknown) => this.recordFailure(error),
+      );
+      this.reapIdle();
+    }, healthIntervalMs);
+  }
+
+  private stopHealth(): void {
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.healthTimer = undefined;
+  }
+
+  /** Closes extra connections idle for longer than `idleConnectionMs`. */
+  reapIdle(now = Date.now()): void {
+    for (const connection of [...this.connections]) {
+      if (
+        connection !== this.primaryConnection &&
+        connection.owner === undefined &&
+        !connection.flow &&
+        connection.plainCalls === 0 &&
+        now - connection.idleSince >= this.host.timings.idleConnectionMs
+      ) {
+        void this.closeConnection(connection);
+      }
+    }
+  }
+
+  private setState(state: UpstreamState): void {
+    const previous = this.state;
+    if (previous === state) return;
+    this.state = state;
+    this.host.onStateChange(this, previous);
+  }
+
+  /** Closes every connection and stops all timers. */
+  async close(): Promise<void> {
+    this.setState('closed');
+    this.stopHealth();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.reconnectTimer = undefined;
+    await this.connectingPrimary?.catch(() => {});
+    const connections = [...this.connections];
+    this.primaryConnection = undefined;
+    await Promise.allSettled(connections.map((connection) => this.closeConnection(connection)));
+  }
+}
