@@ -1,2 +1,123 @@
-// @fedmcp/proxy-auth: authentication, policy, consent, rate limits and audit. Its public API lands with the issue that builds it.
-export {};
+// @fedmcp/proxy-auth: who is calling (OAuth resource server, API keys, mTLS), what they may do
+// (policy engine, rate limits) and a record of it (audit). Web-standard; Node-only parts (the
+// encrypted secrets file) live in `@fedmcp/proxy-auth/node`.
+export type { ApiKeyAuthenticator, ApiKeyAuthenticatorOptions, ApiKeyEntry } from './api-keys.js';
+export {
+  API_KEY_PREFIX,
+  createApiKeyAuthenticator,
+  generateApiKey,
+  hashApiKey,
+} from './api-keys.js';
+export type {
+  AuditEvent,
+  AuditEventInput,
+  AuditEventType,
+  AuditLog,
+  AuditLogOptions,
+  AuditOutcome,
+  AuditPrincipal,
+  AuditSink,
+  AuditStreamReader,
+  AuditStreamWriter,
+  LoggerAuditSinkOptions,
+} from './audit-log.js';
+export {
+  createAuditLog,
+  createLoggerAuditSink,
+  createStreamAuditSink,
+  DEFAULT_AUDIT_STREAM,
+  readAuditEvents,
+} from './audit-log.js';
+export type { AuthenticationErrorData } from './auth-errors.js';
+export { insufficientScopeError, invalidCredentialsError } from './auth-errors.js';
+export type {
+  AuthenticateRequestOptions,
+  AuthenticationRequest,
+  Authenticator,
+  HeadersLike,
+  PresentedCredentials,
+} from './authenticate-request.js';
+export { authenticateRequest } from './authenticate-request.js';
+export type {
+  CertificateIdentities,
+  CertificateMatch,
+  CertificateRule,
+  PeerCertificateLike,
+} from './certificate-principal.js';
+export {
+  certificateIdentities,
+  createCertificateAuthenticator,
+  principalFromCertificate,
+} from './certificate-principal.js';
+export { constantTimeEqual } from './constant-time-equal.js';
+export type { JwtVerifier, JwtVerifierOptions } from './create-jwt-verifier.js';
+export {
+  createJwtVerifier,
+  DEFAULT_JWT_ALGORITHMS,
+  defaultClaimsToPrincipal,
+} from './create-jwt-verifier.js';
+export type {
+  AppliedRateLimit,
+  Policy,
+  PolicyDecision,
+  PolicyInput,
+  PolicyOptions,
+} from './create-policy.js';
+export { createPolicy } from './create-policy.js';
+export type { GlobMatcher } from './glob.js';
+export { compileGlob, isGlob, matchGlob } from './glob.js';
+export type { JwksCache, JwksCacheOptions } from './jwks-cache.js';
+export { createJwksCache } from './jwks-cache.js';
+export type { Logger } from './logger.js';
+export type {
+  ParsedPolicyRule,
+  PolicyCondition,
+  PolicyRateLimit,
+  PolicyRule,
+} from './policy-schema.js';
+export {
+  POLICY_ACTIONS,
+  parsePolicyRules,
+  policyRuleSchema,
+  SUBJECT_KINDS,
+} from './policy-schema.js';
+export type { AuthMethod, Principal } from './principal.js';
+export { ANONYMOUS_SUBJECT, anonymousPrincipal } from './principal.js';
+export type {
+  ProtectedResourceMetadata,
+  ProtectedResourceMetadataOptions,
+} from './protected-resource-metadata.js';
+export {
+  buildProtectedResourceMetadata,
+  canonicalResourceUri,
+  PROTECTED_RESOURCE_METADATA_PATH,
+  protectedResourceMetadataPaths,
+  protectedResourceMetadataUrl,
+} from './protected-resource-metadata.js';
+export type {
+  CounterStore,
+  KeyedRateLimit,
+  RateLimiter,
+  RateLimiterOptions,
+  RateLimitResult,
+  RateLimitSpec,
+} from './rate-limiter.js';
+export { createRateLimiter, rateLimitedError } from './rate-limiter.js';
+export type { RedactOptions } from './redact-secrets.js';
+export { REDACTED, redactSecrets, SECRET_KEY_PATTERN } from './redact-secrets.js';
+export type {
+  ResolveSecretReferencesOptions,
+  SecretSource,
+} from './resolve-secret-references.js';
+export { resolveSecretReferences } from './resolve-secret-references.js';
+export type {
+  BearerChallengeOptions,
+  BearerErrorCode,
+  InsufficientScopeChallengeOptions,
+  UnauthorizedChallengeOptions,
+} from './www-authenticate.js';
+export {
+  buildBearerChallenge,
+  buildInsufficientScopeChallenge,
+  buildUnauthorizedChallenge,
+} from './www-authenticate.js';
