@@ -69,7 +69,8 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     closed: false,
   };
   server.oninitialized = () => core.addSession(session);
-  server.onclose = () => void core.removeSession(session);
+  // A 2026-07-28 server lives for one request; its flows outlive it (the retry comes on a new one).
+  if (session.era === 'legacy') server.onclose = () => void core.removeSession(session);
   const { pageSize } = core.settings;
 
   const forward = async (
@@ -248,7 +249,6 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     const connection = await upstream.acquire(interactive, owner, signal);
 
     if (!interactive) {
-      connection.plainCalls += 1;
       try {
         const result = await connection.client!.request(
           { method: 'tools/call', params },
@@ -275,8 +275,7 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
         if (isTransportFailure(error)) upstream.recordFailure(error);
         throw toDownstreamError(error, upstream.id);
       } finally {
-        connection.plainCalls -= 1;
-        upstream.release(connection);
+        upstream.release(connection, false);
       }
     }
 
@@ -284,7 +283,7 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
       onFinish: (finished) => {
         core.flows.delete(finished.id);
         if (connection.flow === finished) connection.flow = undefined;
-        upstream.release(connection);
+        upstream.release(connection, true);
       },
     });
     flow.session = session;

@@ -62,6 +62,8 @@ export class UpstreamConnection {
   client: Client | undefined;
   /** The interactive call holding this connection exclusively, if any. */
   flow: Flow | undefined;
+  /** Held exclusively by one interactive call (set synchronously when leased, before `flow`). */
+  leased = false;
   /** Non-interactive calls in flight. */
   plainCalls = 0;
   /** The downstream session owning this connection (`isolation: 'per-session'`). */
@@ -144,6 +146,7 @@ export class Upstream {
         return;
       }
       this.primaryConnection = connection;
+      connection.leased = false;
       this.serverCapabilities = connection.client?.getServerCapabilities() ?? {};
       await this.loadCatalog();
       this.failures = 0;
@@ -198,14 +201,14 @@ export class Upstream {
         const owned = live.find((connection) => connection.owner === owner);
         if (!owned && this.opening === 0) {
           candidate = await this.openOwned(owner);
-        } else if (owned && !owned.flow && (!interactive || owned.plainCalls === 0)) {
+        } else if (owned && !owned.leased && (!interactive || owned.plainCalls === 0)) {
           candidate = owned;
         }
       } else {
         const free = live.filter(
           (connection) =>
             connection.owner === undefined &&
-            !connection.flow &&
+            !connection.leased &&
             (!interactive || connection.plainCalls === 0),
         );
         candidate =
@@ -217,6 +220,9 @@ export class Upstream {
         }
       }
       if (candidate) {
+        // Claim it synchronously: another acquire may run as soon as we yield.
+        candidate.leased = interactive;
+        if (!interactive) candidate.plainCalls += 1;
         candidate.idleSince = Date.now();
         return candidate;
       }
@@ -239,9 +245,15 @@ export class Upstream {
     }
   }
 
-  /** Returns a connection after a call. */
-  release(connection: UpstreamConnection): void {
+  /** Returns a connection after a call (`interactive`: the exclusive lease ends). */
+  release(connection: UpstreamConnection, interactive: boolean): void {
+    if (interactive) connection.leased = false;
+    else connection.plainCalls = Math.max(0, connection.plainCalls - 1);
     connection.idleSince = Date.now();
+    this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
     const waiters = this.waiters.splice(0);
     for (const wake of waiters) wake();
   }
@@ -274,6 +286,7 @@ export class Upstream {
   private async openConnection(owner?: object): Promise<UpstreamConnection> {
     const connection = new UpstreamConnection(this);
     connection.owner = owner;
+    connection.leased = true;
     const client = await this.host.connector(
       this.spec,
       this.host.connectOptions((created) => this.configure(created, connection)),
@@ -288,6 +301,7 @@ export class Upstream {
       await client.close().catch(() => {});
       throw this.unavailable();
     }
+    // Stays leased until its opener (acquire or connectPrimary) decides how it is used.
     this.connections.push(connection);
     if (client.getProtocolEra() === 'modern' && owner === undefined && !this.primaryConnection) {
       // 2026-07-28: change notifications only flow on a subscriptions/listen stream.
@@ -324,7 +338,7 @@ export class Upstream {
     const index = this.connections.indexOf(connection);
     if (index >= 0) this.connections.splice(index, 1);
     connection.flow?.cancel(this.unavailable());
-    this.release(connection);
+    this.wakeWaiters();
     if (connection === this.primaryConnection && this.state !== 'closed') {
       this.primaryConnection = undefined;
       this.lastError = 'the connection closed';
@@ -456,7 +470,7 @@ export class Upstream {
       if (
         connection !== this.primaryConnection &&
         connection.owner === undefined &&
-        !connection.flow &&
+        !connection.leased &&
         connection.plainCalls === 0 &&
         now - connection.idleSince >= this.host.timings.idleConnectionMs
       ) {
