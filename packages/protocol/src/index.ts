@@ -25,6 +25,14 @@ export {
   type ResourceUriTable,
   type ResourceUriTableOptions,
 } from './create-resource-uri-table.js';
+// _meta keys of the federation extension
+export {
+  FEDMCP_META_PREFIX,
+  HubIdSchema,
+  type MetaObject,
+  readMetaValue,
+  writeMetaValue,
+} from './federation-meta.js';
 export {
   FEDMCP_ERROR_BRAND,
   FedmcpError,
@@ -43,6 +51,16 @@ export {
   isFedmcpErrorCode,
   jsonRpcCodeFor,
 } from './fedmcp-error-codes.js';
+export {
+  appendHop,
+  type CheckHopTrailOptions,
+  checkHopTrail,
+  DEFAULT_MAX_HOPS,
+  HOP_TRAIL_META_KEY,
+  HopTrailSchema,
+  readHopTrail,
+  recordHop,
+} from './hop-trail.js';
 export { InvalidConfigError, type InvalidConfigErrorOptions } from './invalid-config-error.js';
 export { InvalidRequestError, type InvalidRequestErrorOptions } from './invalid-request-error.js';
 export { LoopDetectedError, type LoopDetectedErrorOptions } from './loop-detected-error.js';
@@ -60,6 +78,22 @@ export {
   NAMESPACE_SEPARATOR,
 } from './namespace-prefix.js';
 export { NotFoundError, type NotFoundErrorOptions } from './not-found-error.js';
+export {
+  ON_BEHALF_OF_META_KEY,
+  type OnBehalfOf,
+  OnBehalfOfSchema,
+  readOnBehalfOf,
+  withOnBehalfOf,
+} from './on-behalf-of.js';
+export {
+  type ExtendOriginOptions,
+  extendOrigin,
+  ORIGIN_META_KEY,
+  type Origin,
+  OriginSchema,
+  readOrigin,
+  withOrigin,
+} from './origin.js';
 export { PolicyDeniedError, type PolicyDeniedErrorOptions } from './policy-denied-error.js';
 export { RateLimitedError, type RateLimitedErrorOptions } from './rate-limited-error.js';
 export { RequestTimeoutError, type RequestTimeoutErrorOptions } from './request-timeout-error.js';
@@ -72,6 +106,24 @@ export {
   toHubResourceUriTemplate,
   type UpstreamResourceUri,
 } from './resource-uri.js';
+export {
+  type CreateTraceparentOptions,
+  createChildTraceparent,
+  createSpanId,
+  createTraceparent,
+  isValidTraceparent,
+  isValidTracestate,
+  parseTraceparent,
+  readTraceContext,
+  TRACEPARENT_META_KEY,
+  TRACESTATE_META_KEY,
+  type TraceContext,
+  type Traceparent,
+  TraceparentSchema,
+  TracestateSchema,
+  withChildSpan,
+  withTraceContext,
+} from './trace-context.js';
 export {
   TransportClosedError,
   type TransportClosedErrorOptions,
