@@ -1,0 +1,82 @@
+/**
+ * MCP over stdio for both protocol eras: the SDK's `serveStdio` entry picks the era from the
+ * client's opening message (`initialize` → 2025 era, `server/discover` or an enveloped request →
+ * 2026-07-28) and pins one server instance for the connection (mcp-sdk-v2 notes §4).
+ */
+import type { Readable, Writable } from 'node:stream';
+import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
+import type { CreateMcpServer } from '../mcp-session-context.js';
+
+/** Options for {@link createStdioHost}. */
+export interface StdioHostOptions {
+  /** Builds the MCP server once the client's opening message has fixed the era. */
+  createServer: CreateMcpServer;
+  /** Where messages come from. @default process.stdin */
+  stdin?: Readable;
+  /** Where messages go; nothing else may be written to it. @default process.stdout */
+  stdout?: Writable;
+  /** Largest message accepted, in bytes. @default 10485760 (10 MiB, the SDK default) */
+  maxMessageBytes?: number;
+  /** Out-of-band errors (for logs; never written to stdout). */
+  onError?: (error: Error) => void;
+}
+
+/** A running stdio host. */
+export interface StdioHost {
+  /** Resolves when the connection has ended (stdin closed, or {@link StdioHost.close}). */
+  readonly closed: Promise<void>;
+  /** Ends the connection: closes the server instance and the transport. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Serves MCP over stdio to clients of both protocol eras.
+ *
+ * @example
+ * ```ts
+ * // bin.ts — run by an MCP client as a child process
+ * const host = createStdioHost({ createServer: (context) => buildServer(context) });
+ * await host.closed;
+ * ```
+ */
+export function createStdioHost(options: StdioHostOptions): StdioHost {
+  const transport = new StdioServerTransport(
+    options.stdin,
+    options.stdout,
+    options.maxMessageBytes === undefined ? undefined : { maxBufferSize: options.maxMessageBytes },
+  );
+  let resolveClosed: () => void = () => {};
+  const closed = new Promise<void>((resolve) => {
+    resolveClosed = resolve;
+  });
+  // serveStdio installs its own onclose on the transport when it starts; chain ours behind it.
+  const start = transport.start.bind(transport);
+  transport.start = async () => {
+    await start();
+    const entryOnClose = transport.onclose;
+    transport.onclose = () => {
+      entryOnClose?.();
+      resolveClosed();
+    };
+  };
+  const handle = serveStdio(
+    (sdkContext) => options.createServer({ transport: 'stdio', era: sdkContext.era }),
+    {
+      transport,
+      legacy: 'serve',
+      ...(options.onError ? { onerror: options.onError } : {}),
+    },
+  );
+  const host: StdioHost = {
+    closed,
+    async close() {
+      await handle.close();
+      resolveClosed();
+    },
+    [Symbol.asyncDispose]() {
+      return host.close();
+    },
+  };
+  return host;
+}

@@ -1,0 +1,78 @@
+/**
+ * Reads an HTTP request body under a size limit. The host reads bodies itself and hands the SDK
+ * a parsed body, because the SDK does not apply its own limit to a body passed in
+ * (mcp-sdk-v2 notes §10.6).
+ */
+import type { IncomingMessage } from 'node:http';
+
+/** Thrown by {@link readBody} when a body is larger than the limit. */
+export class RequestBodyTooLargeError extends Error {
+  override readonly name = 'RequestBodyTooLargeError';
+  readonly limitBytes: number;
+  constructor(limitBytes: number) {
+    super(`Payload too large: the request body exceeds the limit of ${limitBytes} bytes`);
+    this.limitBytes = limitBytes;
+  }
+}
+
+/** Options for {@link readBody}. */
+export interface ReadBodyOptions {
+  /** Largest body accepted, in bytes. */
+  limitBytes: number;
+}
+
+/**
+ * Reads a request body to the end, failing fast when `Content-Length` or the bytes received
+ * exceed the limit.
+ *
+ * @throws {RequestBodyTooLargeError} when the body is over `limitBytes`.
+ */
+export async function readBody(
+  request: IncomingMessage,
+  options: ReadBodyOptions,
+): Promise<Buffer> {
+  const { limitBytes } = options;
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    request.resume();
+    throw new RequestBodyTooLargeError(limitBytes);
+  }
+  // Event-based rather than `for await`: leaving an async iterator early destroys the socket,
+  // and the host still wants to answer 413 on it.
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limitBytes) {
+        cleanup();
+        request.resume();
+        reject(new RequestBodyTooLargeError(limitBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new Error('The client closed the request before its body was read'));
+    };
+    const cleanup = () => {
+      request.off('close', onClose);
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onError);
+    };
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('error', onError);
+    request.on('close', onClose);
+  });
+}
