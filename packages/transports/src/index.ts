@@ -31,3 +31,79 @@ export type {
   McpSessionContext,
   McpTransportKind,
 } from './mcp-session-context.js';
+
+// Client side (upstreams).
+export {
+  type ConnectUpstreamOptions,
+  connectUpstream,
+  createUpstreamClient,
+  createUpstreamTransport,
+  DEFAULT_PROBE_TIMEOUT_MS,
+  DEFAULT_UPSTREAM_CLIENT_INFO,
+  looksLikeSseOnlyServer,
+  type UpstreamEra,
+  type UpstreamVerdict,
+  type UpstreamVerdictCache,
+} from './connect-upstream.js';
+export {
+  createHostValidator,
+  type HostValidationFailure,
+  type HostValidator,
+  type HostValidatorOptions,
+} from './host-validation.js';
+export {
+  createInMemoryEventStore,
+  type InMemoryEventStoreOptions,
+} from './in-memory-event-store.js';
+export { createInMemoryTransportPair, InMemoryTransport } from './in-memory-transport.js';
+export {
+  createJsonRpcError,
+  isJsonRpcMessageShape,
+  JsonRpcErrorCode,
+  type JsonRpcErrorResponse,
+} from './json-rpc-error.js';
+export type {
+  CreateMcpServer,
+  McpProtocolEra,
+  McpServerInstance,
+  McpSessionContext,
+  McpTransportKind,
+} from './mcp-session-context.js';
+export {
+  computeRestartDelay,
+  DEFAULT_RESTART_BACKOFF,
+  type RestartBackoffOptions,
+} from './restart-backoff.js';
+export {
+  childTransportLogger,
+  silentTransportLogger,
+  type TransportLogger,
+} from './transport-logger.js';
+export {
+  DEFAULT_UPSTREAM_TIMEOUT_MS,
+  UpstreamClient,
+  type UpstreamClientOptions,
+  type UpstreamRequestDefaults,
+} from './upstream-client.js';
+export {
+  isStdioUpstreamSpec,
+  parseUpstreamSpec,
+  type RemoteUpstreamSpec,
+  remoteUpstreamSpecSchema,
+  remoteUpstreamTypes,
+  requestedRemoteTransport,
+  type StdioUpstreamSpec,
+  stdioUpstreamSpecSchema,
+  type UpstreamSpec,
+  type UpstreamTransportKind,
+  upstreamCacheKey,
+  upstreamSpecSchema,
+} from './upstream-spec.js';
+export {
+  createWebSocketClientTransport,
+  MCP_WEBSOCKET_SUBPROTOCOL,
+  WebSocketClientTransport,
+  type WebSocketClientTransportOptions,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './websocket-client-transport.js';

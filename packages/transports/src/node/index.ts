@@ -23,3 +23,37 @@ export {
   type WebSocketServerTransport,
   type WebSocketServerTransportOptions,
 } from './websocket-server-transport.js';
+
+// Client side (upstreams): connectUpstream with stdio supervision, and `ws` as the WebSocket.
+export {
+  connectUpstream,
+  type NodeConnectUpstreamOptions,
+  type UpstreamExitEvent,
+  type UpstreamRestartEvent,
+} from './connect-upstream.js';
+
+// Server side (hosts).
+export {
+  createMcpHttpHost,
+  type McpHostLogger,
+  type McpHttpHost,
+  type McpHttpHostAddress,
+  type McpHttpHostCorsOptions,
+  type McpHttpHostOptions,
+  type McpHttpHostPaths,
+  type McpHttpHostTransports,
+} from './create-mcp-http-host.js';
+export { createStdioHost, type StdioHost, type StdioHostOptions } from './create-stdio-host.js';
+export { type ReadBodyOptions, RequestBodyTooLargeError, readBody } from './read-body.js';
+export {
+  createSseServerTransport,
+  type SseServerTransport,
+  type SseServerTransportOptions,
+} from './sse-server-transport.js';
+export {
+  createSupervisedStdioTransport,
+  DEFAULT_KILL_GRACE_MS,
+  type StdioExit,
+  SupervisedStdioTransport,
+  type SupervisedStdioTransportOptions,
+} from './supervised-stdio-transport.js';

@@ -1,0 +1,126 @@
+import { FedmcpError } from '@fedmcp/protocol';
+import { Client } from '@modelcontextprotocol/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  descendantsOf,
+  processesInGroups,
+  tinyServerPath,
+  waitUntilEmpty,
+} from '../../test/upstream/fixtures/process-tree.js';
+import { createRecordingLogger } from '../../test/upstream/fixtures/recording-logger.js';
+import { createSupervisedStdioTransport, type StdioExit } from './supervised-stdio-transport.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  await Promise.allSettled(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+async function connect(
+  args: string[] = [],
+  extra: Partial<Parameters<typeof createSupervisedStdioTransport>[0]> = {},
+) {
+  const exits: StdioExit[] = [];
+  const logger = createRecordingLogger();
+  const transport = createSupervisedStdioTransport({
+    command: process.execPath,
+    args: [tinyServerPath, ...args],
+    logger,
+    onExit: (exit) => exits.push(exit),
+    ...extra,
+  });
+  const client = new Client({ name: 'test', version: '1.0.0' });
+  await client.connect(transport);
+  cleanups.push(() => client.close());
+  return { client, transport, exits, logger };
+}
+
+const textOf = (result: unknown) =>
+  ((result as { content: Array<{ text: string }> }).content[0] ?? { text: '' }).text;
+
+describe('createSupervisedStdioTransport', () => {
+  it('speaks MCP to a child process and reports its pid', async () => {
+    const { client, transport } = await connect();
+    const result = await client.callTool({ name: 'pid', arguments: {} });
+    expect(Number(textOf(result))).toBe(transport.pid);
+  });
+
+  it('gives the child only the default environment plus env', async () => {
+    process.env.FEDMCP_TEST_SECRET = 'do-not-leak';
+    try {
+      const { client } = await connect([], { env: { EXTRA_VARIABLE: 'yes' } });
+      const keys = textOf(await client.callTool({ name: 'env', arguments: {} })).split(',');
+      expect(keys).toContain('EXTRA_VARIABLE');
+      expect(keys).toContain('PATH');
+      expect(keys).not.toContain('FEDMCP_TEST_SECRET');
+      const allowed = new Set([
+        'HOME',
+        'LOGNAME',
+        'PATH',
+        'SHELL',
+        'TERM',
+        'USER',
+        'EXTRA_VARIABLE',
+      ]);
+      expect(keys.filter((key) => !allowed.has(key))).toEqual([]);
+    } finally {
+      delete process.env.FEDMCP_TEST_SECRET;
+    }
+  });
+
+  it('logs stderr line by line', async () => {
+    const { client, transport, logger } = await connect(['--stderr']);
+    await client.ping();
+    const lines = logger.entries.filter(
+      (entry) => (entry.object as { stream?: string }).stream === 'stderr',
+    );
+    expect(lines.map((entry) => entry.message)).toEqual(['tiny server starting', 'second line']);
+    expect(lines[0]?.object).toMatchObject({ stream: 'stderr', pid: transport.pid });
+  });
+
+  it('names the command and the PATH when the command does not exist', async () => {
+    const transport = createSupervisedStdioTransport({ command: 'fedmcp-no-such-command' });
+    const error = await transport.start().then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(FedmcpError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    expect((error as Error).message).toContain('"fedmcp-no-such-command"');
+    expect((error as Error).message).toContain('PATH');
+    await transport.close();
+  });
+
+  it('kills the whole process tree on close and leaves no zombie', async () => {
+    const { client, transport, exits, logger } = await connect(['--grandchild']);
+    await client.ping();
+    const pid = transport.pid as number;
+    // The grandchild announces itself on stderr; wait for it to be in the group.
+    await waitUntilEmpty(() => (processesInGroups([pid]).length >= 2 ? [] : [0]));
+    expect(processesInGroups([pid]).length).toBe(2);
+    await client.close();
+    expect(await waitUntilEmpty(() => processesInGroups([pid]))).toEqual([]);
+    expect(descendantsOf(process.pid).filter((entry) => entry.pgid === pid)).toEqual([]);
+    expect(exits).toEqual([expect.objectContaining({ expected: true, pid })]);
+    expect(logger.entries.some((entry) => entry.message?.startsWith('grandchild '))).toBe(true);
+  });
+
+  it('sends SIGKILL after the grace period to a child that ignores SIGTERM', async () => {
+    const { client, transport, exits } = await connect(['--ignore-sigterm'], { killGraceMs: 200 });
+    await client.ping();
+    await client.close();
+    expect(exits).toEqual([
+      expect.objectContaining({ expected: true, signal: 'SIGKILL', pid: transport.pid }),
+    ]);
+  });
+
+  it('fails in-flight requests when the child dies, instead of hanging', async () => {
+    const { client, transport, exits } = await connect(['--grandchild']);
+    const pending = client.callTool({ name: 'hang', arguments: {} });
+    await client.ping();
+    process.kill(transport.pid as number, 'SIGKILL');
+    await expect(pending).rejects.toThrow(/closed/i);
+    expect(exits).toEqual([expect.objectContaining({ expected: false, signal: 'SIGKILL' })]);
+    // The orphaned grandchild is reaped with its group.
+    expect(await waitUntilEmpty(() => processesInGroups([transport.pid as number]))).toEqual([]);
+  });
+});
