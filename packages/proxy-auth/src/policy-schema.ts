@@ -175,10 +175,14 @@ function formatPath(base: string, path: ReadonlyArray<PropertyKey>): string {
 export function parsePolicyRules(rules: unknown, basePath = 'policy.rules'): ParsedPolicyRule[] {
   const result = z.array(policyRuleSchema).safeParse(rules);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({
-    path: formatPath(basePath, issue.path),
-    message: issue.message,
-  }));
+  const issues = result.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          path: formatPath(basePath, [...issue.path, key]),
+          message: 'unknown key (check its spelling)',
+        }))
+      : [{ path: formatPath(basePath, issue.path), message: issue.message }],
+  );
   throw new FedmcpError(
     'INVALID_CONFIG',
     `Invalid policy: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}.`,

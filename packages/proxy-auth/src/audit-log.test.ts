@@ -1,0 +1,169 @@
+import { createMemoryStore } from '@fedmcp/store';
+import { describe, expect, it } from 'vitest';
+import {
+  type AuditEvent,
+  createAuditLog,
+  createLoggerAuditSink,
+  createStreamAuditSink,
+  readAuditEvents,
+} from './audit-log.js';
+import type { Logger } from './logger.js';
+import { REDACTED, redactSecrets } from './redact-secrets.js';
+
+function recordingLogger() {
+  const lines: Array<{ level: string; object: unknown; message?: string }> = [];
+  const at =
+    (level: string) =>
+    (object: unknown, message?: string): void => {
+      lines.push({ level, object, message });
+    };
+  const logger: Logger = {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+  };
+  return { logger, lines };
+}
+
+const principal = {
+  subject: 'alice',
+  groups: ['dev'],
+  scopes: [],
+  authMethod: 'oauth' as const,
+  issuer: 'https://id.example.com/',
+  claims: { secret: 'x' },
+};
+
+describe('createAuditLog', () => {
+  it('writes events to the logger and to a store stream, and reads them back', async () => {
+    await using store = createMemoryStore();
+    const { logger, lines } = recordingLogger();
+    const audit = createAuditLog({
+      sinks: [createLoggerAuditSink(logger), createStreamAuditSink(store.streams)],
+      now: () => Date.UTC(2026, 10, 23, 12, 0, 0),
+    });
+    const event = await audit.record({
+      type: 'policy',
+      outcome: 'denied',
+      principal,
+      action: 'tools/call',
+      target: 'github__delete_repo',
+      upstream: 'github',
+      rule: 'no-deletes',
+      latencyMs: 3,
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      arguments: { repo: 'x' },
+    });
+    const expected: AuditEvent = {
+      time: '2026-11-23T12:00:00.000Z',
+      type: 'policy',
+      outcome: 'denied',
+      principal: { subject: 'alice', authMethod: 'oauth', issuer: 'https://id.example.com/' },
+      action: 'tools/call',
+      target: 'github__delete_repo',
+      upstream: 'github',
+      rule: 'no-deletes',
+      latencyMs: 3,
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    };
+    // Arguments are left out by default; the principal's claims never reach the record.
+    expect(event).toEqual(expected);
+    expect(lines).toEqual([
+      { level: 'info', object: { audit: expected }, message: 'audit policy denied' },
+    ]);
+    const stored = await readAuditEvents(store.streams);
+    expect(stored.map((entry) => entry.event)).toEqual([expected]);
+    expect(await readAuditEvents(store.streams, { after: stored[0]!.id })).toEqual([]);
+  });
+
+  it('records arguments and results only when asked, redacted', async () => {
+    const written: AuditEvent[] = [];
+    const audit = createAuditLog({
+      sinks: [{ write: (event) => void written.push(event) }],
+      recordArguments: true,
+      recordResults: true,
+      redact: { secretValues: ['hunter2-very-secret'] },
+    });
+    await audit.record({
+      type: 'call',
+      outcome: 'success',
+      arguments: {
+        query: 'deploy',
+        password: 'p',
+        nested: { apiKey: 'k', note: 'uses hunter2-very-secret here' },
+      },
+      result: {
+        content: [
+          { type: 'text', text: 'token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl ok' },
+        ],
+      },
+    });
+    expect(written[0]).toMatchObject({
+      arguments: {
+        query: 'deploy',
+        password: REDACTED,
+        nested: { apiKey: REDACTED, note: `uses ${REDACTED} here` },
+      },
+      result: { content: [{ type: 'text', text: `token ${REDACTED} ok` }] },
+    });
+  });
+
+  it('keeps recording when a sink fails, and reports the failure to the logger', async () => {
+    const { logger, lines } = recordingLogger();
+    const written: AuditEvent[] = [];
+    const audit = createAuditLog({
+      sinks: [
+        {
+          write() {
+            throw new Error('disk full');
+          },
+        },
+        { write: (event) => void written.push(event) },
+      ],
+      logger,
+    });
+    await expect(
+      audit.record({ type: 'auth', outcome: 'failure', reason: 'the token has expired' }),
+    ).resolves.toMatchObject({ type: 'auth' });
+    expect(written).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      message: 'An audit sink failed to write an event',
+    });
+  });
+});
+
+describe('redactSecrets', () => {
+  it('redacts secret-like keys at any depth and credential shapes in strings', () => {
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    expect(
+      redactSecrets({
+        Authorization: 'Bearer abc',
+        headers: { cookie: 'a=b', 'X-Api-Key': 'k', private_key: 'pk', accept: 'json' },
+        list: [
+          { clientSecret: 's' },
+          { credentials: 'c' },
+          `key fmk_${'a'.repeat(43)} here`,
+          'Bearer abcdefghijkl',
+        ],
+        passwd: 'x',
+        cyclic,
+        count: 3,
+      }),
+    ).toEqual({
+      Authorization: REDACTED,
+      headers: { cookie: REDACTED, 'X-Api-Key': REDACTED, private_key: REDACTED, accept: 'json' },
+      list: [
+        { clientSecret: REDACTED },
+        { credentials: REDACTED },
+        `key ${REDACTED} here`,
+        REDACTED,
+      ],
+      passwd: REDACTED,
+      cyclic: { name: 'loop', self: '[Circular]' },
+      count: 3,
+    });
+  });
+});
