@@ -25,6 +25,17 @@ export {
   type ResourceUriTable,
   type ResourceUriTableOptions,
 } from './create-resource-uri-table.js';
+// Discovery document and peer token claims
+export {
+  DISCOVERY_DOCUMENT_PATH,
+  type DiscoveryDocument,
+  DiscoveryDocumentSchema,
+  type DiscoveryTransport,
+  DiscoveryTransportSchema,
+  FEDMCP_PROTOCOL_VERSIONS,
+  type ParseDiscoveryDocumentOptions,
+  parseDiscoveryDocument,
+} from './discovery-document.js';
 // _meta keys of the federation extension
 export {
   FEDMCP_META_PREFIX,
@@ -94,6 +105,14 @@ export {
   readOrigin,
   withOrigin,
 } from './origin.js';
+export {
+  type ActorClaim,
+  ActorClaimSchema,
+  actorChain,
+  PEER_TOKEN_MAX_LIFETIME_SECONDS,
+  type PeerTokenClaims,
+  PeerTokenClaimsSchema,
+} from './peer-token-claims.js';
 export { PolicyDeniedError, type PolicyDeniedErrorOptions } from './policy-denied-error.js';
 export { RateLimitedError, type RateLimitedErrorOptions } from './rate-limited-error.js';
 export { RequestTimeoutError, type RequestTimeoutErrorOptions } from './request-timeout-error.js';
