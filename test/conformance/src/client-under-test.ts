@@ -3,13 +3,16 @@
  * scenario as `<command> <server url>` with `MCP_CONFORMANCE_SCENARIO` set, and judges what it
  * does on the wire. Handlers are keyed by the exact names of `conformance list --client` (0.1.16).
  *
- * The connection goes through one seam, {@link connectClientUnderTest}: today a plain SDK v2
- * `Client`; swapping in the hub's upstream connector is a change to that function alone.
+ * The connection goes through one seam, {@link ConnectClientUnderTest}: `hub` is the hub's own
+ * upstream connector (`connectUpstream` from `@fedmcp/transports`, era `auto`), the client under
+ * test; `sdk` is a plain SDK v2 `Client`, the control — a scenario failing on `hub` only is a hub
+ * bug.
  *
- * CLI: `MCP_CONFORMANCE_SCENARIO=initialize node --import tsx src/client-under-test.ts <url>`.
+ * CLI: `MCP_CONFORMANCE_SCENARIO=initialize node --conditions=@fedmcp/source --import tsx
+ * src/client-under-test.ts [--connector hub|sdk] <url>`.
  */
-
 import { pathToFileURL } from 'node:url';
+import { connectUpstream } from '@fedmcp/transports';
 import type { ElicitRequestFormParams } from '@modelcontextprotocol/client';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { applyElicitationDefaults } from './apply-elicitation-defaults.js';
@@ -18,23 +21,43 @@ import { applyElicitationDefaults } from './apply-elicitation-defaults.js';
 export const CLIENT_UNDER_TEST_INFO = { name: 'fedmcp-conformance-client', version: '1.0.0' };
 
 /**
- * Connects a client to `url`, letting `configure` register request handlers first (they decide
- * the declared capabilities). The single swap point for the hub's upstream connector.
+ * Connects a client to `url`, letting `configure` register request handlers before the
+ * handshake. Everything the suite judges about connecting goes through this one function.
  */
 export type ConnectClientUnderTest = (
   url: string,
   configure: (client: Client) => void,
 ) => Promise<Client>;
 
-/** The SDK v2 `Client` over Streamable HTTP, declaring form elicitation. */
-export const connectClientUnderTest: ConnectClientUnderTest = async (url, configure) => {
-  const client = new Client(CLIENT_UNDER_TEST_INFO, {
-    capabilities: { elicitation: { form: {} } },
-  });
-  configure(client);
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return client;
-};
+/** The capabilities both connectors declare: form elicitation (answered by `configure`). */
+const CAPABILITIES = { elicitation: { form: {} } };
+
+/** The connectors, by CLI name. */
+export const CONNECTORS = {
+  /** The hub's upstream connector: Streamable HTTP (SSE fallback), era probe, request defaults. */
+  hub: (url, configure) =>
+    connectUpstream(
+      { url },
+      {
+        clientInfo: CLIENT_UNDER_TEST_INFO,
+        capabilities: CAPABILITIES,
+        onClientCreated: configure,
+      },
+    ),
+  /** A plain SDK v2 `Client` over Streamable HTTP. */
+  sdk: async (url, configure) => {
+    const client = new Client(CLIENT_UNDER_TEST_INFO, { capabilities: CAPABILITIES });
+    configure(client);
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    return client;
+  },
+} satisfies Record<string, ConnectClientUnderTest>;
+
+/** A connector name. */
+export type ClientConnectorName = keyof typeof CONNECTORS;
+
+/** The connector the suite judges unless told otherwise. */
+export const DEFAULT_CONNECTOR: ClientConnectorName = 'hub';
 
 /** Answers every form elicitation by accepting, with omitted fields filled from schema defaults. */
 function acceptWithDefaults(client: Client) {
@@ -85,7 +108,7 @@ export const CLIENT_SCENARIOS: Record<string, Scenario> = {
 export async function runClientScenario(
   scenario: string,
   url: string,
-  connect: ConnectClientUnderTest = connectClientUnderTest,
+  connect: ConnectClientUnderTest = CONNECTORS[DEFAULT_CONNECTOR],
 ): Promise<void> {
   const run = CLIENT_SCENARIOS[scenario];
   if (!run) {
@@ -102,13 +125,18 @@ export async function runClientScenario(
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const url = process.argv.at(-1);
+  const argv = process.argv.slice(2);
+  const url = argv.at(-1);
   const scenario = process.env.MCP_CONFORMANCE_SCENARIO;
-  if (!url || !scenario || url === process.argv[1]) {
-    process.stderr.write('usage: MCP_CONFORMANCE_SCENARIO=<name> client-under-test.ts <url>\n');
+  const connectorIndex = argv.indexOf('--connector');
+  const connector = connectorIndex >= 0 ? argv[connectorIndex + 1] : DEFAULT_CONNECTOR;
+  if (!url?.startsWith('http') || !scenario || !connector || !(connector in CONNECTORS)) {
+    process.stderr.write(
+      'usage: MCP_CONFORMANCE_SCENARIO=<name> client-under-test.ts [--connector hub|sdk] <url>\n',
+    );
     process.exit(2);
   }
-  runClientScenario(scenario, url).then(
+  runClientScenario(scenario, url, CONNECTORS[connector as ClientConnectorName]).then(
     () => process.exit(0),
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { ClientConnectorName } from './client-under-test.js';
 import {
   CLIENT_SCENARIOS,
   formatConformanceSummary,
@@ -8,14 +9,15 @@ import {
 
 const clientScript = fileURLToPath(new URL('./client-under-test.ts', import.meta.url));
 // The runner splits --command on spaces and appends the test server's URL.
-const commandParts = [
+const commandFor = (connector: ClientConnectorName) => [
   process.execPath,
   '--conditions=@fedmcp/source',
   '--import',
   'tsx',
   clientScript,
+  '--connector',
+  connector,
 ];
-const command = commandParts.join(' ');
 
 /** Passing checks per scenario in 0.1.16. */
 const EXPECTED_CHECKS: Record<(typeof CLIENT_SCENARIOS)[number], number> = {
@@ -25,19 +27,23 @@ const EXPECTED_CHECKS: Record<(typeof CLIENT_SCENARIOS)[number], number> = {
   'sse-retry': 3,
 };
 
-describe('official client suite against the client under test', () => {
-  it('has a command the runner can split on spaces', () => {
-    // A space in a path (node binary, checkout) would break the command into the wrong words.
-    expect(command.split(' ')).toEqual(commandParts);
-  });
+it('builds client commands the runner can split on spaces', () => {
+  // The runner splits --command on spaces: a space in a path would break it into wrong words.
+  const parts = commandFor('hub');
+  expect(parts.join(' ').split(' ')).toEqual(parts);
+});
 
-  // One runner per scenario, in sequence: sse-retry times the reconnect delay, so keep the
-  // machine quiet rather than running the four at once.
+// hub: the hub's upstream connector, the client under test. sdk: a plain SDK v2 Client, the
+// control. One runner per scenario, in sequence: sse-retry times the reconnect delay, so keep
+// the machine quiet rather than running them all at once.
+describe.each(['hub', 'sdk'] as const)('official client suite, %s connector', (connector) => {
+  const command = commandFor(connector).join(' ');
+
   for (const scenario of CLIENT_SCENARIOS) {
     it(`passes ${scenario}`, async () => {
       const result = await runClientConformance({ command, scenario });
       const summary = formatConformanceSummary(result);
-      console.info(`[conformance] client ${scenario}: ${summary}`);
+      console.info(`[conformance] client (${connector}) ${scenario}: ${summary}`);
 
       expect(result.scenarios.map((entry) => entry.scenario)).toEqual([scenario]);
       expect(result.failedScenarios, summary).toEqual([]);
