@@ -16,6 +16,7 @@ import {
   createTestServerFactory,
   type TestServerFactory,
 } from './fixtures/test-server.js';
+import { connectV2WebSocketClient } from './fixtures/v2-websocket.js';
 
 interface Leg {
   name: string;
@@ -68,6 +69,16 @@ const legs: Leg[] = [
     name: 'WebSocket · v1 client (2025)',
     transport: 'websocket',
     connect: () => connectV1Client('websocket', `${baseUrl.replace('http', 'ws')}/ws`),
+  },
+  {
+    name: 'WebSocket · v2 client (2026-07-28)',
+    transport: 'websocket',
+    connect: () => connectV2WebSocketClient(`${baseUrl.replace('http', 'ws')}/ws`, 'modern'),
+  },
+  {
+    name: 'WebSocket · v2 client (2025)',
+    transport: 'websocket',
+    connect: () => connectV2WebSocketClient(`${baseUrl.replace('http', 'ws')}/ws`, 'legacy'),
   },
 ];
 
@@ -158,6 +169,7 @@ describe('the server factory context', () => {
       'streamable-http/legacy',
       'streamable-http/modern',
       'websocket/legacy',
+      'websocket/modern',
     ]);
   });
 });
