@@ -62,9 +62,7 @@ describe('connectUpstream (URL)', () => {
     const client = await connectUpstream({ url: server.url }, { verdictCache });
     expect(client.transportKind).toBe('sse');
     expect(client.getProtocolEra()).toBe('legacy');
-    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'x' } }))).toBe(
-      'sse:x',
-    );
+    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'x' } }))).toBe('sse:x');
     await client.close();
     expect(server.seen.filter((request) => request.path === '/sse')[0]?.method).toBe('POST');
     expect(verdictCache.get(`remote:${server.url}`)).toEqual({
@@ -73,7 +71,9 @@ describe('connectUpstream (URL)', () => {
     });
 
     // Cached: the next connect goes straight to SSE, no POST to /sse first.
-    const postsBefore = server.seen.filter((request) => request.method === 'POST' && request.path === '/sse').length;
+    const postsBefore = server.seen.filter(
+      (request) => request.method === 'POST' && request.path === '/sse',
+    ).length;
     const again = await connectUpstream({ url: server.url }, { verdictCache });
     expect(again.transportKind).toBe('sse');
     await again.close();
@@ -87,7 +87,9 @@ describe('connectUpstream (URL)', () => {
     const client = await connectUpstream({ url: server.url, type: 'sse' });
     expect(client.transportKind).toBe('sse');
     await client.close();
-    expect(server.seen.every((request) => !(request.method === 'POST' && request.path === '/sse'))).toBe(true);
+    expect(
+      server.seen.every((request) => !(request.method === 'POST' && request.path === '/sse')),
+    ).toBe(true);
   });
 
   it('does not fall back to SSE on other failures, and says what failed', async () => {
@@ -113,7 +115,10 @@ describe('connectUpstream (URL)', () => {
       return globalThis.fetch(url, init);
     };
     const headers = { authorization: 'Bearer abc' };
-    const overHttp = await connectUpstream({ url: http.url, headers }, { fetch, headers: { 'x-extra': '1' } });
+    const overHttp = await connectUpstream(
+      { url: http.url, headers },
+      { fetch, headers: { 'x-extra': '1' } },
+    );
     await overHttp.listTools();
     await overHttp.close();
     const overSse = await connectUpstream({ url: sse.url, type: 'sse', headers }, { fetch });

@@ -115,6 +115,12 @@ export class SupervisedStdioTransport implements Transport {
       throw new Error('SupervisedStdioTransport already started; Client.connect() starts it.');
     }
     const { command, args = [], cwd } = this.#options;
+    if (this.#closing) {
+      // Closed before it started (a restart racing a close): never spawn.
+      return Promise.reject(
+        new FedmcpError('TRANSPORT_CLOSED', `Not starting "${command}": the transport is closed.`),
+      );
+    }
     const env = { ...getDefaultEnvironment(), ...this.#options.env };
     return new Promise<void>((resolve, reject) => {
       const child = spawn(command, args, {
