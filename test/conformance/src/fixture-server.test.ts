@@ -1,5 +1,4 @@
 import { request as httpRequest } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, it } from 'vitest';
@@ -9,11 +8,9 @@ import {
   JSON_SCHEMA_2020_12_INPUT_SCHEMA,
   SEP1034_DEFAULTS_SCHEMA,
 } from './fixture-content.js';
-import { startFixtureServer } from './fixture-server.js';
+import { fixtureStdioSpec, startFixtureServer } from './fixture-server.js';
 
 const clientInfo = { name: 'fixture-test', version: '1.0.0' };
-const fixtureScript = fileURLToPath(new URL('./fixture-server.ts', import.meta.url));
-const packageDirectory = fileURLToPath(new URL('..', import.meta.url));
 
 function interactiveClient(options: ConstructorParameters<typeof Client>[1] = {}) {
   const client = new Client(clientInfo, {
@@ -227,14 +224,7 @@ describe('fixture server over Streamable HTTP', () => {
 describe('fixture server over stdio', () => {
   it('serves the fixture to a 2025-era client in a child process', async () => {
     const client = interactiveClient();
-    await client.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: ['--import', 'tsx', fixtureScript, '--stdio'],
-        cwd: packageDirectory,
-        stderr: 'pipe',
-      }),
-    );
+    await client.connect(new StdioClientTransport({ ...fixtureStdioSpec(), stderr: 'pipe' }));
     try {
       const text = await client.callTool({ name: 'test_simple_text' });
       expect(firstText(text)).toBe(FIXTURE_TEXT.simpleText);

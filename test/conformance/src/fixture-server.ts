@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   localhostHostValidation,
   localhostOriginValidation,
@@ -209,6 +209,19 @@ export async function startFixtureServer(
  */
 export function serveFixtureStdio(options: FixtureServerOptions = {}): StdioServerHandle {
   return serveStdio(() => createFixtureServer(options), { legacy: 'serve' });
+}
+
+/**
+ * The command that serves the fixture over stdio, as a Claude-Desktop-style `{ command, args,
+ * cwd }` entry (what an upstream config or `StdioClientTransport` takes). Runs on the current Node.
+ */
+export function fixtureStdioSpec(): { command: string; args: string[]; cwd: string } {
+  const script = fileURLToPath(import.meta.url);
+  return {
+    command: process.execPath,
+    args: ['--import', 'tsx', script, '--stdio'],
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+  };
 }
 
 function readFlag(argv: string[], name: string): string | undefined {
