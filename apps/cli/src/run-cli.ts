@@ -1,9 +1,14 @@
 import { type CliIo, processIo } from './cli-io.js';
 import { initCommand } from './commands/init.js';
+import { serveCommand } from './commands/serve.js';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 
 const commands: Record<string, { run: Command; summary: string }> = {
+  serve: {
+    run: (argv, io) => serveCommand(argv, io),
+    summary: 'run the hub (HTTP: /mcp, /sse, /ws; or --stdio)',
+  },
   init: { run: initCommand, summary: 'write a commented starter fedmcp.config.json' },
 };
 

@@ -14,4 +14,15 @@ export { interpolateEnv, type MissingVariable } from './config/interpolate-env.j
 export { type LoadConfigOptions, loadConfig, parseConfig } from './config/load-config.js';
 export { stripJsonComments } from './config/strip-json-comments.js';
 export { type WatchConfigOptions, watchConfig } from './config/watch-config.js';
+export {
+  createFedmcpServer,
+  type FedmcpServer,
+  type FedmcpServerOptions,
+  type ServerLogger,
+} from './create-fedmcp-server.js';
 export { type CreateLoggerOptions, createLogger, redactedLogPaths } from './create-logger.js';
+export {
+  type ConfiguredUpstream,
+  toUpstreamConfig,
+  upstreamsFromConfig,
+} from './upstreams-from-config.js';

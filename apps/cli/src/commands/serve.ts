@@ -1,0 +1,121 @@
+import { parseArgs } from 'node:util';
+import {
+  createFedmcpServer,
+  createLogger,
+  type FedmcpConfig,
+  type FedmcpServer,
+  watchConfig,
+} from '@fedmcp/server';
+import type { CliIo } from '../cli-io.js';
+import { resolveConfig } from './resolve-config.js';
+
+/** Options of {@link serveCommand} beyond argv, for embedding and tests. */
+export interface ServeCommandOptions {
+  /** Resolves when the server should stop. @default SIGINT or SIGTERM */
+  stopSignal?: Promise<unknown>;
+  /** Called once the hub serves. */
+  onReady?: (server: FedmcpServer) => void;
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const)
+      process.once(signal, () => resolve(signal));
+  });
+}
+
+function describeUpstreams(server: FedmcpServer): string {
+  const upstreams = server.upstreams();
+  if (upstreams.length === 0) {
+    return 'No upstreams configured. Add MCP servers under "mcpServers" in fedmcp.config.json (create one with `fedmcp init`); changes apply while the hub runs.\n';
+  }
+  const width = Math.max(...upstreams.map((upstream) => upstream.id.length)) + 2;
+  return `Upstreams:\n${upstreams
+    .map(
+      (upstream) =>
+        `  ${upstream.id.padEnd(width)}${upstream.state.padEnd(12)}${upstream.state === 'ready' ? `${upstream.tools} tools` : (upstream.error ?? '')}`,
+    )
+    .join('\n')}\n`;
+}
+
+/**
+ * `fedmcp serve [--config FILE] [--host H] [--port N] [--stdio]`: runs the hub. Over HTTP it
+ * serves `/mcp` (both protocol eras), `/sse` + `/messages`, `/ws`, `/healthz` and `/readyz`;
+ * with `--stdio` it serves MCP on stdin/stdout and logs to stderr only.
+ */
+export async function serveCommand(
+  argv: readonly string[],
+  io: CliIo,
+  options: ServeCommandOptions = {},
+): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      config: { type: 'string', short: 'c' },
+      host: { type: 'string' },
+      port: { type: 'string', short: 'p' },
+      stdio: { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: 'info' },
+    },
+  });
+  const stdio = values.stdio;
+  // Over stdio, stdout carries MCP: everything else goes to stderr.
+  const say = stdio ? io.stderr : io.stdout;
+  const { config: loaded, file } = await resolveConfig(values.config);
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    io.stderr(`fedmcp serve: --port must be a number between 0 and 65535, got "${values.port}".\n`);
+    return 2;
+  }
+  const withOverrides = (config: FedmcpConfig): FedmcpConfig => ({
+    ...config,
+    hub: {
+      ...config.hub,
+      ...(values.host ? { host: values.host } : {}),
+      ...(port === undefined ? {} : { port }),
+    },
+  });
+  const logger = createLogger({ level: values['log-level'], destination: 2 });
+  const server = await createFedmcpServer({ config: withOverrides(loaded), logger });
+  try {
+    if (stdio) {
+      await server.serveStdio();
+      say(`fedmcp hub serving MCP over stdio${file ? ` (config ${file})` : ''}\n`);
+    } else {
+      const { url } = await server.listen();
+      const websocketUrl = url.replace(/^http/, 'ws');
+      say(
+        `fedmcp hub "${server.config.hub.name ?? 'fedmcp'}" serving at ${url}\n` +
+          `  Streamable HTTP  ${url}/mcp   (2025-11-25 sessions and 2026-07-28)\n` +
+          `  SSE              ${url}/sse\n` +
+          `  WebSocket        ${websocketUrl}/ws\n` +
+          `  Health           ${url}/healthz  ${url}/readyz\n`,
+      );
+    }
+    say(file ? `Config: ${file} (watched for changes)\n` : 'Config: none found, using defaults.\n');
+    say(describeUpstreams(server));
+    const stopWatching = file
+      ? watchConfig(file, {
+          onChange: async (next) => {
+            const needRestart = await server.applyConfig(withOverrides(next));
+            logger.info({ file }, 'config reloaded');
+            if (needRestart.length > 0) {
+              logger.warn({ keys: needRestart }, 'these config changes apply after a restart');
+            }
+          },
+          onError: (error) =>
+            logger.error(
+              { file, err: error.message },
+              'config change refused; the running config stays',
+            ),
+        })
+      : () => {};
+    options.onReady?.(server);
+    await (options.stopSignal ?? waitForSignal());
+    stopWatching();
+    return 0;
+  } finally {
+    await server.close();
+    logger.flush?.();
+  }
+}

@@ -1,0 +1,59 @@
+import type { UpstreamConfig, UpstreamOptions, UpstreamSpec } from '@fedmcp/federation';
+import type { FedmcpConfig, McpServerEntry } from './config/config-schema.js';
+import { upstreamIdFromName } from './config/config-schema.js';
+
+/** An enabled `mcpServers` entry, ready for the hub's upstream registry. */
+export interface ConfiguredUpstream {
+  /** The `mcpServers` key it came from. */
+  name: string;
+  /** The hub's upstream id (the key, or a slug of it). */
+  id: string;
+  /** Where the upstream lives (Claude Desktop's keys). */
+  spec: UpstreamSpec;
+  /** How the hub treats it (fedmcp's keys). */
+  options: UpstreamOptions;
+}
+
+/** The spec and options of an entry together, as `createHub({ upstreams })` takes them. */
+export function toUpstreamConfig(upstream: ConfiguredUpstream): UpstreamConfig {
+  return { ...upstream.spec, ...upstream.options } as UpstreamConfig;
+}
+
+function split(id: string, entry: McpServerEntry): Pick<ConfiguredUpstream, 'spec' | 'options'> {
+  const {
+    enabled: _enabled,
+    tools: _tools,
+    prefix,
+    timeoutMs,
+    isolation,
+    maxConnections,
+    failureMode,
+    ...spec
+  } = entry;
+  const options: UpstreamOptions = { prefix: prefix ?? id };
+  if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
+  if (isolation !== undefined) options.isolation = isolation;
+  if (maxConnections !== undefined) options.maxConnections = maxConnections;
+  if (failureMode !== undefined) options.failureMode = failureMode;
+  return { spec: spec as UpstreamSpec, options };
+}
+
+/**
+ * The enabled `mcpServers` entries of a config, keyed by upstream id.
+ * @throws Error when two names map to the same upstream id.
+ */
+export function upstreamsFromConfig(config: FedmcpConfig): Map<string, ConfiguredUpstream> {
+  const upstreams = new Map<string, ConfiguredUpstream>();
+  for (const [name, entry] of Object.entries(config.mcpServers)) {
+    if (entry.enabled === false) continue;
+    const id = upstreamIdFromName(name);
+    const existing = upstreams.get(id);
+    if (existing) {
+      throw new Error(
+        `mcpServers."${existing.name}" and mcpServers."${name}" both become upstream id "${id}"; rename one of them.`,
+      );
+    }
+    upstreams.set(id, { name, id, ...split(id, entry) });
+  }
+  return upstreams;
+}
