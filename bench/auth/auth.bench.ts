@@ -1,0 +1,201 @@
+/**
+ * @fedmcp/proxy-auth per-request costs: JWT verification with a cached JWKS (RS256 and ES256,
+ * through authenticateRequest), API-key lookup among 100 configured keys, a policy decision over
+ * 50 rules, list filtering, and a memory rate-limit check — each against a no-op async baseline
+ * measured in the same run. One awaited operation at a time, best of three runs.
+ * Run: node --conditions=@fedmcp/source --import tsx bench/auth/auth.bench.ts
+ * (FEDMCP_BENCH_MS sets the length of one run, default 400 ms.)
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type Authenticator,
+  authenticateRequest,
+  createApiKeyAuthenticator,
+  createJwtVerifier,
+  createPolicy,
+  createRateLimiter,
+  generateApiKey,
+  hashApiKey,
+  type PolicyRule,
+  type Principal,
+} from '@fedmcp/proxy-auth';
+
+const durationMs = Number(process.env.FEDMCP_BENCH_MS ?? 400);
+const audience = 'https://hub.example.com/mcp';
+
+async function measure(operation: (index: number) => Promise<unknown>): Promise<number> {
+  const warmUpUntil = performance.now() + durationMs / 4;
+  let index = 0;
+  while (performance.now() < warmUpUntil) await operation(index++);
+  let best = 0;
+  for (let run = 0; run < 3; run += 1) {
+    const started = performance.now();
+    let count = 0;
+    while (performance.now() - started < durationMs) {
+      await operation(index++);
+      count += 1;
+    }
+    best = Math.max(best, count / ((performance.now() - started) / 1000));
+  }
+  return best;
+}
+
+const encoder = new TextEncoder();
+const base64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+
+// Tokens are signed with Web Crypto directly (no jose import needed outside the package).
+async function issuerKey(alg: 'RS256' | 'ES256', kid: string) {
+  const algorithm =
+    alg === 'RS256'
+      ? {
+          name: 'RSASSA-PKCS1-v1_5',
+          modulusLength: 2048,
+          publicExponent: new Uint8Array([1, 0, 1]),
+          hash: 'SHA-256',
+        }
+      : { name: 'ECDSA', namedCurve: 'P-256' };
+  const pair = (await crypto.subtle.generateKey(algorithm, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
+  const jwk = { ...(await crypto.subtle.exportKey('jwk', pair.publicKey)), kid, alg, use: 'sig' };
+  async function sign(claims: Record<string, unknown>): Promise<string> {
+    const header = base64url(encoder.encode(JSON.stringify({ alg, kid, typ: 'at+jwt' })));
+    const payload = base64url(encoder.encode(JSON.stringify(claims)));
+    const signature = await crypto.subtle.sign(
+      alg === 'RS256' ? 'RSASSA-PKCS1-v1_5' : { name: 'ECDSA', hash: 'SHA-256' },
+      pair.privateKey,
+      encoder.encode(`${header}.${payload}`),
+    );
+    return `${header}.${payload}.${base64url(new Uint8Array(signature))}`;
+  }
+  return { jwk, sign };
+}
+
+const rsa = await issuerKey('RS256', 'rsa-1');
+const ec = await issuerKey('ES256', 'ec-1');
+let jwksRequests = 0;
+const server = createServer((_request, response) => {
+  jwksRequests += 1;
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ keys: [rsa.jwk, ec.jwk] }));
+});
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const issuer = `${origin}/`;
+
+const now = Math.floor(Date.now() / 1000);
+const claims = {
+  iss: issuer,
+  aud: audience,
+  sub: 'alice',
+  scope: 'tools.read tools.call',
+  groups: ['dev'],
+  iat: now,
+  exp: now + 3600,
+};
+const rsaToken = await rsa.sign(claims);
+const ecToken = await ec.sign(claims);
+const verifier = createJwtVerifier({ issuer, audience, jwksUri: `${origin}/jwks.json` });
+await verifier.verify(rsaToken); // fills the cache
+
+const keys = await Promise.all(Array.from({ length: 100 }, () => generateApiKey()));
+const apiKeys = createApiKeyAuthenticator({
+  keys: await Promise.all(
+    keys.map(async (key, index) => ({
+      hash: await hashApiKey(key),
+      subject: `client-${index}`,
+      groups: ['dev'],
+    })),
+  ),
+});
+const authenticators: Authenticator[] = [verifier, apiKeys];
+const lastKey = keys.at(-1)!;
+
+const rules: PolicyRule[] = Array.from({ length: 48 }, (_, index) => ({
+  id: `team-${index}`,
+  effect: 'allow',
+  subjects: [`group:team-${index}`],
+  actions: ['tools/*', 'resources/read'],
+  targets: [`upstream${index}__*`],
+}));
+rules.push(
+  {
+    id: 'dev',
+    effect: 'allow',
+    subjects: ['group:dev'],
+    actions: ['tools/*'],
+    targets: ['github__*'],
+  },
+  {
+    id: 'no-deletes',
+    effect: 'deny',
+    subjects: ['*'],
+    actions: ['tools/call'],
+    targets: ['*__delete_*'],
+  },
+);
+const policy = createPolicy(rules);
+const principal: Principal = { subject: 'alice', groups: ['dev'], scopes: [], authMethod: 'oauth' };
+const tools = Array.from({ length: 100 }, (_, index) => ({
+  name: index % 2 ? `github__tool_${index}` : `slack__tool_${index}`,
+}));
+const limiter = createRateLimiter();
+
+const noop = async () => {};
+const cases: Array<[string, (index: number) => Promise<unknown>]> = [
+  ['no-op (baseline)', noop],
+  ['verify JWT RS256 (cached JWKS)', () => verifier.verify(rsaToken)],
+  ['verify JWT ES256 (cached JWKS)', () => verifier.verify(ecToken)],
+  [
+    'authenticateRequest, JWT RS256',
+    () => authenticateRequest({ headers: { authorization: `Bearer ${rsaToken}` } }, authenticators),
+  ],
+  [
+    'authenticateRequest, API key (100 keys)',
+    () => authenticateRequest({ headers: { 'x-api-key': lastKey } }, authenticators),
+  ],
+  ['API-key lookup (100 keys)', () => apiKeys.lookup(lastKey)],
+  [
+    'policy decide (50 rules)',
+    async () => policy.decide({ principal, action: 'tools/call', target: 'github__create_issue' }),
+  ],
+  [
+    'policy filter, 100 tools (50 rules)',
+    async () => policy.filter(tools, principal, 'tools/call', (tool) => tool.name),
+  ],
+  [
+    'rate limit check (memory)',
+    (index) => limiter.consume(`p${index % 1000}`, { limit: 1e9, intervalMs: 1_000 }),
+  ],
+];
+
+const results: Array<[string, number]> = [];
+for (const [name, operation] of cases) results.push([name, await measure(operation)]);
+server.close();
+if (jwksRequests !== 1) throw new Error(`expected one JWKS fetch, saw ${jwksRequests}`);
+
+const baseline = results[0]![1];
+const rows = results.map(([name, opsPerSecond]) => [
+  name,
+  Math.round(opsPerSecond).toLocaleString('en-US'),
+  `${(1e6 / opsPerSecond).toFixed(2)} µs`,
+  name.includes('baseline') ? '1.00×' : `${(baseline / opsPerSecond).toFixed(1)}× slower`,
+]);
+const header = ['operation', 'ops/s', 'per op', 'vs no-op'];
+const widths = header.map((title, column) =>
+  Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+);
+const format = (row: string[]) =>
+  row
+    .map((cell, column) =>
+      column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!),
+    )
+    .join('  ');
+process.stdout.write(
+  `${format(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}\n${rows.map(format).join('\n')}\n`,
+);
+process.stdout.write(
+  `(best of 3 runs of ${durationMs} ms each, one awaited operation at a time; JWKS fetched ${jwksRequests}×)\n`,
+);

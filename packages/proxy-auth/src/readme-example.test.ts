@@ -1,0 +1,26 @@
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const packageDirectory = fileURLToPath(new URL('..', import.meta.url));
+
+describe('README example', () => {
+  it('is examples/quick-start.ts verbatim, and runs with the output its comments promise', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const example = await readFile(new URL('../examples/quick-start.ts', import.meta.url), 'utf8');
+    const block = /## Example\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBe(example);
+    expect(example.trimEnd().split('\n').length).toBeLessThanOrEqual(15);
+
+    const result = spawnSync(
+      process.execPath,
+      ['--conditions=@fedmcp/source', '--import', 'tsx', 'examples/quick-start.ts'],
+      { cwd: packageDirectory, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe(
+      'true\nPolicy rule "no-deletes" denies tools/call on "github__delete_repo".\n',
+    );
+  }, 90_000);
+});
