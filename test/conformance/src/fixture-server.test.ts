@@ -247,4 +247,21 @@ describe('fixture server over stdio', () => {
       await client.close();
     }
   }, 30_000);
+
+  it('serves a 2026-07-28 client too, with elicitation as an input_required round', async () => {
+    const client = interactiveClient({ versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(new StdioClientTransport({ ...fixtureStdioSpec(), stderr: 'pipe' }));
+    try {
+      expect(client.getProtocolEra()).toBe('modern');
+      const elicited = await client.callTool({
+        name: 'test_elicitation',
+        arguments: { message: 'Who are you?' },
+      });
+      expect(firstText(elicited)).toBe(
+        'User response: action=accept, content={"username":"ada","email":"ada@example.com"}',
+      );
+    } finally {
+      await client.close();
+    }
+  }, 30_000);
 });
