@@ -153,6 +153,20 @@ describe('connectUpstream (node, stdio)', () => {
     for (const client of connects) expect(client.getProtocolEra()).toBe('legacy');
   });
 
+  it('falls back to legacy when the auto probe makes the server exit, and caches that', async () => {
+    const verdictCache = new Map<string, UpstreamVerdict>();
+    const spec = tiny('--exit-before-initialize');
+    const client = await connectUpstream(spec, { era: 'auto', verdictCache });
+    clients.push(client);
+    expect(client.getProtocolEra()).toBe('legacy');
+    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'ok' } }))).toBe('ok');
+    expect([...verdictCache.values()]).toEqual([{ transport: 'stdio', prior: { kind: 'legacy' } }]);
+    // The verdict is used from now on: no probe, so no process killed by it.
+    const again = await connectUpstream(spec, { era: 'auto', verdictCache });
+    clients.push(again);
+    expect(again.getProtocolEra()).toBe('legacy');
+  });
+
   it('reports a missing command clearly', async () => {
     const error = await connectUpstream({ command: 'fedmcp-missing-server', args: [] }).catch(
       (failure: unknown) => failure,

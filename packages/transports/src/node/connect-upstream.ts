@@ -106,7 +106,17 @@ export async function connectUpstream(
   const client = await createUpstreamClient(options);
   const supervisor = new StdioSupervisor(client, spec, options);
   try {
-    await withFirstConnectLock(options.verdictCache, supervisor.key, () => supervisor.connect());
+    await withFirstConnectLock(options.verdictCache, supervisor.key, async () => {
+      try {
+        await supervisor.connect();
+      } catch (error) {
+        // `auto` probes in place: a server that exits on any request before `initialize` (some
+        // SDKs do) closes mid-probe. That is legacy evidence: start it again, on `initialize`.
+        if (options.era !== 'auto' || !isProbeClosed(error) || client.closed) throw error;
+        supervisor.era = 'legacy';
+        await supervisor.connect();
+      }
+    });
   } catch (error) {
     await client.close().catch(() => {});
     throw error;
@@ -114,9 +124,20 @@ export async function connectUpstream(
   return client;
 }
 
+function isProbeClosed(error: unknown): boolean {
+  const candidate = error as { code?: unknown; message?: unknown };
+  return (
+    candidate?.code === 'ERA_NEGOTIATION_FAILED' &&
+    typeof candidate.message === 'string' &&
+    candidate.message.includes('connection closed')
+  );
+}
+
 /** Keeps one stdio upstream alive for one client: connect, watch, restart with backoff. */
 class StdioSupervisor {
   readonly key: string;
+  /** The era to connect with (switched to `legacy` when an `auto` probe kills the server). */
+  era: NodeConnectUpstreamOptions['era'];
   readonly #client: UpstreamClient;
   readonly #spec: StdioUpstreamSpec;
   readonly #options: NodeConnectUpstreamOptions;
@@ -138,6 +159,7 @@ class StdioSupervisor {
     this.#spec = spec;
     this.#options = options;
     this.key = options.cacheKey ?? upstreamCacheKey(spec);
+    this.era = options.era;
     this.#restart =
       options.restart === false ? false : { ...DEFAULT_RESTART_BACKOFF, ...options.restart };
     this.#logger = childTransportLogger(options.logger, { upstream: spec.command });
@@ -157,7 +179,10 @@ class StdioSupervisor {
     this.#current = transport;
     this.#connecting = true;
     try {
-      await connectWithVerdict(this.#client, transport, 'stdio', this.key, this.#options);
+      await connectWithVerdict(this.#client, transport, 'stdio', this.key, {
+        ...this.#options,
+        era: this.era,
+      });
     } finally {
       this.#connecting = false;
     }
