@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPolicy } from './create-policy.js';
+import { createPolicy, policyDeniedError } from './create-policy.js';
 import { matchGlob } from './glob.js';
 import type { PolicyRule } from './policy-schema.js';
 import type { Principal } from './principal.js';
@@ -77,6 +77,27 @@ describe('createPolicy', () => {
     });
   });
 
+  it('builds a POLICY_DENIED error that names only the deciding rule and the request', () => {
+    const input = { principal: alice, action: 'tools/call', target: 'github__delete_repo' };
+    const error = policyDeniedError(policy.decide(input), input);
+    expect(error.toJsonRpcError()).toEqual({
+      code: -32062,
+      message:
+        'Policy rule "no-deletes" denies tools/call on "github__delete_repo". Ask a hub administrator to change the policy if you need access.',
+      data: {
+        fedmcpCode: 'POLICY_DENIED',
+        action: 'tools/call',
+        target: 'github__delete_repo',
+        subject: 'alice',
+        rule: 'no-deletes',
+      },
+    });
+    const fallthrough = { principal: bob, action: 'tools/call', target: 'github__x' };
+    expect(policyDeniedError(policy.decide(fallthrough), fallthrough).data).toMatchObject({
+      rule: null,
+    });
+  });
+
   it('denies by default what no rule allows', () => {
     const decision = policy.decide({
       principal: alice,
@@ -135,6 +156,12 @@ describe('createPolicy', () => {
       policy.filter(tools, alice, 'tools/call', (tool) => tool.name).map((tool) => tool.name),
     ).toEqual(['github__create_issue', 'jira__search']);
     expect(policy.filter(tools, bob, 'tools/call', (tool) => tool.name)).toEqual([]);
+    // A list action is checked as its use action: tools/list → tools/call.
+    expect(policy.filter(tools, alice, 'tools/list', (tool) => tool.name)).toHaveLength(2);
+    const resources = [{ uri: 'file:///docs/a.md' }, { uri: 'file:///etc/passwd' }];
+    expect(policy.filter(resources, alice, 'resources/list', (resource) => resource.uri)).toEqual([
+      { uri: 'file:///docs/a.md' },
+    ]);
   });
 
   it('applies annotation conditions with MCP defaults, and collects consent and rate limits', () => {

@@ -13,6 +13,7 @@
  * Obligations — `consent: 'required'` and `rateLimit` — are collected from every applicable
  * allow rule and obligation rule (a rule without `effect`), whichever rule decided.
  */
+import { PolicyDeniedError } from '@fedmcp/protocol';
 import { compileGlob, type GlobMatcher } from './glob.js';
 import {
   type ParsedPolicyRule,
@@ -77,10 +78,12 @@ export interface Policy {
   /** Decides one request. */
   decide(input: PolicyInput): PolicyDecision;
   /**
-   * Keeps the items of a list the principal may use: an item stays when `action` on
-   * `nameOf(item)` is allowed. Pass the action that *using* an item needs (`tools/call` for
-   * `tools/list` results, `resources/read` for resources, `prompts/get` for prompts), so a caller
-   * sees exactly what it may use.
+   * Keeps the items of a list the principal may use, so a caller never sees what it cannot use:
+   * an item stays when the *use* action on `nameOf(item)` is allowed. A list action is mapped to
+   * its use action ({@link LIST_USE_ACTIONS}: `tools/list` → `tools/call`, `resources/list` and
+   * `resources/templates/list` → `resources/read`, `prompts/list` → `prompts/get`); any other
+   * action is checked as given. List requests themselves are not decided as a whole: answer them
+   * with the filtered list (empty when nothing is allowed).
    */
   filter<T>(
     list: readonly T[],
@@ -99,6 +102,14 @@ const ANNOTATION_DEFAULTS: Readonly<Record<string, unknown>> = {
   destructiveHint: true,
   idempotentHint: false,
   openWorldHint: true,
+};
+
+/** The action that using an item of each list needs; {@link Policy.filter} checks it. */
+export const LIST_USE_ACTIONS: Readonly<Record<string, string>> = {
+  'tools/list': 'tools/call',
+  'resources/list': 'resources/read',
+  'resources/templates/list': 'resources/read',
+  'prompts/list': 'prompts/get',
 };
 
 const PERIOD_MS = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
@@ -324,11 +335,31 @@ export function createPolicy(rules: readonly PolicyRule[], options: PolicyOption
     decide,
     explain,
     filter(list, principal, action, nameOf, annotationsOf) {
+      const useAction = LIST_USE_ACTIONS[action] ?? action;
       return list.filter(
         (item) =>
-          decide({ principal, action, target: nameOf(item), annotations: annotationsOf?.(item) })
-            .allowed,
+          decide({
+            principal,
+            action: useAction,
+            target: nameOf(item),
+            annotations: annotationsOf?.(item),
+          }).allowed,
       );
     },
   };
+}
+
+/**
+ * The error for a denied request: `POLICY_DENIED`, naming the deciding rule (or the default
+ * deny) and only the requested action and target — never other rules' names or targets.
+ */
+export function policyDeniedError(decision: PolicyDecision, input: PolicyInput): PolicyDeniedError {
+  const target = input.target ?? '';
+  return new PolicyDeniedError({
+    action: input.action,
+    target,
+    subject: input.principal.subject,
+    message: `${decision.reason} Ask a hub administrator to change the policy if you need access.`,
+    data: { rule: decision.rule ?? null },
+  });
 }

@@ -8,8 +8,10 @@ describe('@fedmcp/proxy-auth exports', () => {
       [
         "ANONYMOUS_SUBJECT",
         "API_KEY_PREFIX",
+        "CLIENT_CREDENTIAL_HEADERS",
         "DEFAULT_AUDIT_STREAM",
         "DEFAULT_JWT_ALGORITHMS",
+        "LIST_USE_ACTIONS",
         "POLICY_ACTIONS",
         "PROTECTED_RESOURCE_METADATA_PATH",
         "REDACTED",
@@ -34,14 +36,17 @@ describe('@fedmcp/proxy-auth exports', () => {
         "createPolicy",
         "createRateLimiter",
         "createStreamAuditSink",
+        "decideAnonymousAccess",
         "defaultClaimsToPrincipal",
         "generateApiKey",
         "hashApiKey",
         "insufficientScopeError",
         "invalidCredentialsError",
         "isGlob",
+        "isLoopbackHost",
         "matchGlob",
         "parsePolicyRules",
+        "policyDeniedError",
         "policyRuleSchema",
         "principalFromCertificate",
         "protectedResourceMetadataPaths",
@@ -50,6 +55,7 @@ describe('@fedmcp/proxy-auth exports', () => {
         "readAuditEvents",
         "redactSecrets",
         "resolveSecretReferences",
+        "stripClientCredentials",
       ]
     `);
     expect(Object.keys(node).sort()).toMatchInlineSnapshot(`

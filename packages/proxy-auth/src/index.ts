@@ -63,7 +63,12 @@ export type {
   PolicyInput,
   PolicyOptions,
 } from './create-policy.js';
-export { createPolicy } from './create-policy.js';
+export { createPolicy, LIST_USE_ACTIONS, policyDeniedError } from './create-policy.js';
+export type {
+  AnonymousAccessDecision,
+  AnonymousAccessOptions,
+} from './decide-anonymous-access.js';
+export { decideAnonymousAccess, isLoopbackHost } from './decide-anonymous-access.js';
 export type { GlobMatcher } from './glob.js';
 export { compileGlob, isGlob, matchGlob } from './glob.js';
 export type { JwksCache, JwksCacheOptions } from './jwks-cache.js';
@@ -110,6 +115,10 @@ export type {
   SecretSource,
 } from './resolve-secret-references.js';
 export { resolveSecretReferences } from './resolve-secret-references.js';
+export {
+  CLIENT_CREDENTIAL_HEADERS,
+  stripClientCredentials,
+} from './strip-client-credentials.js';
 export type {
   BearerChallengeOptions,
   BearerErrorCode,

@@ -1,5 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMemoryStore, type Store } from '@fedmcp/store';
-import { createRedisStore } from '@fedmcp/store/node';
+import { createRedisStore, createSqliteStore } from '@fedmcp/store/node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { redisAvailable } from '../test/redis-available.js';
 import { createPolicy } from './create-policy.js';
@@ -104,6 +107,18 @@ describe('createRateLimiter (store)', () => {
   it('shares buckets through a store with atomic compare-and-set', async () => {
     await using store = createMemoryStore();
     await sharedLimitBehaviour(store, store);
+  });
+
+  it('shares buckets between two SQLite connections to one database file', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'fedmcp-rate-limit-'));
+    try {
+      const path = join(directory, 'state.db');
+      await using first = createSqliteStore({ path, synchronous: 'normal' });
+      await using second = createSqliteStore({ path, synchronous: 'normal' });
+      await sharedLimitBehaviour(first, second);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 
   it('keeps the bucket with a TTL so idle keys disappear', async () => {
