@@ -56,6 +56,31 @@ describe('connectUpstream (URL)', () => {
     expect(discoverPosts(server.seen)).toBe(0);
   });
 
+  it('does not let a legacy-only connect decide the era for later auto connects', async () => {
+    await using server = await startV2HttpServer();
+    const verdictCache = new Map<string, UpstreamVerdict>();
+    const legacy = await connectUpstream({ url: server.url }, { era: 'legacy', verdictCache });
+    await legacy.close();
+    expect(verdictCache.get(`remote:${server.url}`)).toEqual({ transport: 'streamable-http' });
+    const auto = await connectUpstream({ url: server.url }, { verdictCache });
+    expect(auto.getProtocolEra()).toBe('modern');
+    await auto.close();
+  });
+
+  it('drops a verdict that no longer works, so the next connect probes again', async () => {
+    await using server = await startV2HttpServer();
+    const verdictCache = new Map<string, UpstreamVerdict>([
+      [`remote:${server.url}`, { transport: 'sse', prior: { kind: 'legacy' } }],
+    ]);
+    await expect(connectUpstream({ url: server.url }, { verdictCache })).rejects.toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+    });
+    expect(verdictCache.size).toBe(0);
+    const client = await connectUpstream({ url: server.url }, { verdictCache });
+    expect(client.transportKind).toBe('streamable-http');
+    await client.close();
+  });
+
   it('falls back to SSE when the server answers the POST like an SSE-only server', async () => {
     await using server = await startLegacySseServer();
     const verdictCache = new Map<string, UpstreamVerdict>();

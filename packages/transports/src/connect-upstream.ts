@@ -40,8 +40,11 @@ export type UpstreamEra = 'auto' | 'legacy' | '2026-07-28';
 export interface UpstreamVerdict {
   /** The transport that worked (after any Streamable HTTP → SSE fallback). */
   transport: UpstreamTransportKind;
-  /** The era: pass-through to the SDK's `connect({ prior })`. */
-  prior: PriorDiscovery;
+  /**
+   * The era, as learnt by an `auto` probe (or implied by SSE, which is 2025-era only); passed to
+   * the SDK's `connect({ prior })`. Absent when the connect did not probe (`era: 'legacy'`).
+   */
+  prior?: PriorDiscovery;
 }
 
 /**
@@ -226,7 +229,9 @@ export async function connectRemoteUpstream(
   const key = options.cacheKey ?? upstreamCacheKey(spec);
   const logger = childTransportLogger(options.logger, { upstream: spec.url });
   const requested = requestedRemoteTransport(spec);
-  await withFirstConnectLock(options.verdictCache, key, async () => {
+  // Only probing connects (era or transport fallback) are worth running one at a time.
+  const probing = requested === 'auto' || options.era !== 'legacy';
+  await withFirstConnectLock(probing ? options.verdictCache : undefined, key, async () => {
     const cached = options.verdictCache?.get(key);
     const first = requested === 'auto' ? (cached?.transport ?? 'streamable-http') : requested;
     const attempt = async (kind: Exclude<UpstreamTransportKind, 'stdio'>) => {
@@ -277,11 +282,10 @@ export async function connectWithVerdict(
           mode: era === 'auto' ? 'auto' : { pin: era },
           probe: { timeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS },
         };
+  const cachedPrior = cached?.transport === kind ? cached.prior : undefined;
   const prior =
-    cached?.transport === kind && era !== 'legacy'
-      ? era === 'auto' || cached.prior.kind === 'modern'
-        ? cached.prior
-        : undefined
+    era !== 'legacy' && (era === 'auto' || cachedPrior?.kind === 'modern')
+      ? cachedPrior
       : undefined;
   client.setVersionNegotiation(negotiation);
   try {
@@ -291,16 +295,19 @@ export async function connectWithVerdict(
       ...(options.signal && { signal: options.signal }),
     });
   } catch (error) {
-    if (prior) options.verdictCache?.delete?.(key);
+    // A verdict that led to a failed connect may be stale: the next connect probes afresh.
+    if (cached) options.verdictCache?.delete?.(key);
     await transport.close().catch(() => {});
     throw error;
   }
   client.transportKind = kind;
   const discover = client.getDiscoverResult();
-  options.verdictCache?.set(key, {
-    transport: kind,
-    prior: discover ? { kind: 'modern', discover } : { kind: 'legacy' },
-  });
+  const learnt: PriorDiscovery | undefined = discover
+    ? { kind: 'modern', discover }
+    : era !== 'legacy' || kind === 'sse'
+      ? { kind: 'legacy' }
+      : cachedPrior;
+  options.verdictCache?.set(key, { transport: kind, ...(learnt && { prior: learnt }) });
 }
 
 const firstConnects = new WeakMap<UpstreamVerdictCache, Map<string, Promise<unknown>>>();

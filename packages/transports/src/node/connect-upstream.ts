@@ -106,7 +106,9 @@ export async function connectUpstream(
   const client = await createUpstreamClient(options);
   const supervisor = new StdioSupervisor(client, spec, options);
   try {
-    await withFirstConnectLock(options.verdictCache, supervisor.key, async () => {
+    // Only an `auto` probe is worth running alone (the legacy default never probes).
+    const cache = options.era === 'auto' ? options.verdictCache : undefined;
+    await withFirstConnectLock(cache, supervisor.key, async () => {
       try {
         await supervisor.connect();
       } catch (error) {
@@ -115,6 +117,10 @@ export async function connectUpstream(
         if (options.era !== 'auto' || !isProbeClosed(error) || client.closed) throw error;
         supervisor.era = 'legacy';
         await supervisor.connect();
+        options.verdictCache?.set(supervisor.key, {
+          transport: 'stdio',
+          prior: { kind: 'legacy' },
+        });
       }
     });
   } catch (error) {
