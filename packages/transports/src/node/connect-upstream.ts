@@ -66,6 +66,11 @@ export interface NodeConnectUpstreamOptions extends ConnectUpstreamOptions {
    * @default 2_000
    */
   killGraceMs?: number;
+  /**
+   * The level a stdio upstream's stderr lines are logged at.
+   * @default 'info'
+   */
+  stderrLogLevel?: 'debug' | 'info' | 'warn';
   /** Called when a stdio upstream's process exits (by itself or on close). */
   onExit?: (event: UpstreamExitEvent) => void;
   /**
@@ -180,6 +185,7 @@ class StdioSupervisor {
       cwd: this.#spec.cwd,
       logger: this.#options.logger,
       killGraceMs: this.#options.killGraceMs,
+      stderrLogLevel: this.#options.stderrLogLevel,
       onExit: (exit) => this.#onExit(transport, exit),
     });
     this.#current = transport;

@@ -34,6 +34,16 @@ async function connect(
   return { client, transport, exits, logger };
 }
 
+// stderr and stdout are separate pipes: wait for the lines rather than assume their order.
+function stderrLines(logger: ReturnType<typeof createRecordingLogger>, count: number) {
+  return waitUntilEmpty(() =>
+    logger.entries.filter((entry) => (entry.object as { stream?: string }).stream === 'stderr')
+      .length >= count
+      ? []
+      : [count],
+  );
+}
+
 const textOf = (result: unknown) =>
   ((result as { content: Array<{ text: string }> }).content[0] ?? { text: '' }).text;
 
@@ -70,11 +80,23 @@ describe('createSupervisedStdioTransport', () => {
   it('logs stderr line by line', async () => {
     const { client, transport, logger } = await connect(['--stderr']);
     await client.ping();
+    await stderrLines(logger, 2);
     const lines = logger.entries.filter(
       (entry) => (entry.object as { stream?: string }).stream === 'stderr',
     );
     expect(lines.map((entry) => entry.message)).toEqual(['tiny server starting', 'second line']);
     expect(lines[0]?.object).toMatchObject({ stream: 'stderr', pid: transport.pid });
+    expect(lines.every((entry) => entry.level === 'info')).toBe(true);
+  });
+
+  it('logs stderr at the level asked for', async () => {
+    const { client, logger } = await connect(['--stderr'], { stderrLogLevel: 'debug' });
+    await client.ping();
+    await stderrLines(logger, 2);
+    const levels = logger.entries
+      .filter((entry) => (entry.object as { stream?: string }).stream === 'stderr')
+      .map((entry) => entry.level);
+    expect(levels).toEqual(['debug', 'debug']);
   });
 
   it('names the command and the PATH when the command does not exist', async () => {

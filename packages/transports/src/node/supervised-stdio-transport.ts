@@ -57,10 +57,15 @@ export interface SupervisedStdioTransportOptions {
    */
   maxMessageBytes?: number;
   /**
-   * Logger; the child's stderr lines are logged at `info` with `{ stream: 'stderr', pid }`.
+   * Logger; the child's stderr lines are logged with `{ stream: 'stderr', pid }`.
    * @default silent
    */
   logger?: TransportLogger;
+  /**
+   * The level the child's stderr lines are logged at.
+   * @default 'info'
+   */
+  stderrLogLevel?: 'debug' | 'info' | 'warn';
   /**
    * Called once when the child has exited and its pipes are closed (after the transport's
    * `onclose`, before `close()` resolves).
@@ -206,7 +211,8 @@ export class SupervisedStdioTransport implements Transport {
       });
       if (child.stderr) {
         const lines = createInterface({ input: child.stderr, crlfDelay: Number.POSITIVE_INFINITY });
-        lines.on('line', (line) => this.#logger.info({ stream: 'stderr', pid: child.pid }, line));
+        const level = this.#options.stderrLogLevel ?? 'info';
+        lines.on('line', (line) => this.#logger[level]({ stream: 'stderr', pid: child.pid }, line));
       }
     });
   }
