@@ -230,6 +230,24 @@ describe('createJwtVerifier', () => {
     expect(issuer.jwksRequests).toBe(1);
   });
 
+  it('lets several issuers be tried in turn without cross-fetching key sets', async () => {
+    await using other = await startLocalIssuer();
+    const first = verifierFor();
+    const second = createJwtVerifier({
+      issuer: other.issuer,
+      audience: AUDIENCE,
+      jwksUri: other.jwksUri,
+    });
+    const fromOther = await other.sign({ sub: 'dave' });
+    const principal = await authenticateRequest(
+      { headers: { authorization: `Bearer ${fromOther}` } },
+      [first, second],
+    );
+    expect(principal).toMatchObject({ subject: 'dave', issuer: other.issuer });
+    expect(issuer.jwksRequests).toBe(0);
+    expect(other.jwksRequests).toBe(1);
+  });
+
   it('verifies with static keys without any fetch', async () => {
     const verifier = createJwtVerifier({
       issuer: issuer.issuer,

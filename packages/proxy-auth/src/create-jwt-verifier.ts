@@ -7,6 +7,7 @@ import { FedmcpError } from '@fedmcp/protocol';
 import {
   type CryptoKey,
   createLocalJWKSet,
+  decodeJwt,
   decodeProtectedHeader,
   type FlattenedJWSInput,
   type JSONWebKeySet,
@@ -234,6 +235,18 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) {
       // Covers `alg: none` and every algorithm outside the allow-list, before any key lookup.
       throw invalidCredentialsError('the signing algorithm is not allowed');
+    }
+    // A token from another issuer is refused before any key lookup, so that several verifiers
+    // can be tried in turn without each refetching its key set for the others' `kid`s. Only a
+    // refusal is based on the unverified claim; acceptance needs the verified one below.
+    let unverifiedIssuer: unknown;
+    try {
+      unverifiedIssuer = decodeJwt(token).iss;
+    } catch (cause) {
+      throw invalidCredentialsError('the token is malformed', cause);
+    }
+    if (unverifiedIssuer !== options.issuer) {
+      throw invalidCredentialsError('the token comes from another issuer');
     }
     let payload: JWTPayload;
     let protectedHeader: JWSHeaderParameters;

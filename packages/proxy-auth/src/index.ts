@@ -30,6 +30,10 @@ export {
 } from './audit-log.js';
 export type { AuthenticationErrorData } from './auth-errors.js';
 export { insufficientScopeError, invalidCredentialsError } from './auth-errors.js';
+export {
+  authenticationErrorResponse,
+  protectedResourceMetadataResponse,
+} from './auth-responses.js';
 export type {
   AuthenticateRequestOptions,
   AuthenticationRequest,
