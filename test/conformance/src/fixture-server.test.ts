@@ -1,5 +1,9 @@
 import { request as httpRequest } from 'node:http';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import {
+  Client,
+  LOG_LEVEL_META_KEY,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, it } from 'vitest';
 import { applyElicitationDefaults } from './apply-elicitation-defaults.js';
@@ -197,6 +201,39 @@ describe('fixture server over Streamable HTTP', () => {
     clearTimeout(timer);
     await reader.cancel();
     expect(received).toContain('"method":"sampling/createMessage"');
+  });
+
+  it('logs to a 2026-07-28 request only when it carries a log level in _meta', async () => {
+    await using fixture = await startFixtureServer();
+    const client = new Client(clientInfo, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    const logs: unknown[] = [];
+    client.setNotificationHandler('notifications/message', (notification) => {
+      logs.push(notification.params.data);
+    });
+    await client.connect(new StreamableHTTPClientTransport(new URL(fixture.url)));
+    try {
+      await client.callTool({ name: 'test_tool_with_logging' });
+      expect(logs).toEqual([]);
+      await client.callTool({
+        name: 'test_tool_with_logging',
+        _meta: { [LOG_LEVEL_META_KEY]: 'info' },
+      });
+      expect(logs).toEqual(FIXTURE_TEXT.loggingMessages);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('answers modern requests with the 2025 no-session 400 when serveModernEra is false', async () => {
+    await using fixture = await startFixtureServer({ serveModernEra: false });
+    const client = new Client(clientInfo, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(fixture.url)));
+    try {
+      expect(client.getProtocolEra()).toBe('legacy');
+      expect(fixture.sessionCount()).toBe(1);
+    } finally {
+      await client.close();
+    }
   });
 
   it('rejects a forged Host or Origin with 403 and accepts localhost (DNS rebinding)', async () => {

@@ -49,6 +49,13 @@ export interface StartFixtureServerOptions {
    * @default 5000
    */
   retryIntervalMs?: number;
+  /**
+   * Serve 2026-07-28 requests (no session, per-request envelope) next to 2025-era sessions.
+   * `false` makes the fixture a 2025-only server: modern requests get the 2025 "no session" 400,
+   * so version-probing clients fall back to `initialize`.
+   * @default true
+   */
+  serveModernEra?: boolean;
   /** Options for each fixture `Server` instance. */
   fixture?: FixtureServerOptions;
 }
@@ -164,7 +171,10 @@ export async function startFixtureServer(
     }
     const body = await readJsonBody(request, limitBytes);
     if (isInitializeBody(body)) return openSession(request, response, body);
-    if (await isLegacyRequest(await toWebRequest(request, body), body)) {
+    if (
+      options.serveModernEra === false ||
+      (await isLegacyRequest(await toWebRequest(request, body), body))
+    ) {
       return sendJsonRpcError(response, 400, -32000, 'Bad Request: No valid session ID provided');
     }
     return serveModern(request, response, body);
