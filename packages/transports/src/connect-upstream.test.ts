@@ -188,6 +188,22 @@ describe('connectUpstream (URL)', () => {
     await client.close();
   });
 
+  it('stops connecting when the signal aborts', async () => {
+    // A server that accepts requests and never answers.
+    const fetch: FetchLike = (_url, init) =>
+      new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const error = await connectUpstream(
+      { url: 'http://silent.invalid/mcp' },
+      { fetch, signal: controller.signal, era: 'legacy' },
+    ).catch((failure: unknown) => failure);
+    expect(FedmcpError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'CANCELED' });
+  });
+
   it('refuses stdio specs at the web-standard root', async () => {
     await expect(connectUpstream({ command: 'node' })).rejects.toMatchObject({
       code: 'INVALID_CONFIG',

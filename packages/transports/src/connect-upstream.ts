@@ -253,7 +253,7 @@ export async function connectRemoteUpstream(
       await attempt('sse');
     }
   }).catch((error: unknown) => {
-    throw toUnavailable(error, spec.url);
+    throw canceledIfAborted(error, options.signal) ?? toUnavailable(error, spec.url);
   });
   logger.debug(
     { transport: client.transportKind, era: client.getProtocolEra() },
@@ -359,6 +359,21 @@ function httpStatusOf(error: unknown): number | undefined {
     current = candidate.cause;
   }
   return undefined;
+}
+
+/**
+ * A `CANCELED` error when `signal` was aborted (the SDK reports an aborted connect as a
+ * timeout), else `undefined`.
+ * @internal shared with the /node entry
+ */
+export function canceledIfAborted(
+  error: unknown,
+  signal: AbortSignal | undefined,
+): FedmcpError | undefined {
+  if (!signal?.aborted) return undefined;
+  return new FedmcpError('CANCELED', 'Connecting to the upstream was canceled.', {
+    cause: error,
+  });
 }
 
 function toUnavailable(error: unknown, url: string): unknown {

@@ -90,6 +90,30 @@ describe('createWebSocketClientTransport', () => {
     expect((error as Error).message).toContain(`ws://127.0.0.1:${port}/`);
   });
 
+  it('refuses a server that does not speak subprotocol mcp', async () => {
+    const { WebSocketServer } = await import('ws');
+    const server = new WebSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      handleProtocols: () => false,
+    });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const transport = createWebSocketClientTransport({
+        url: `ws://127.0.0.1:${port}/`,
+        WebSocket: NodeWebSocket,
+      });
+      await expect(transport.start()).rejects.toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        message: expect.stringContaining('subprotocol "mcp"'),
+      });
+    } finally {
+      for (const client of server.clients) client.terminate();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('says what to do when the runtime has no WebSocket', async () => {
     const original = (globalThis as { WebSocket?: unknown }).WebSocket;
     (globalThis as { WebSocket?: unknown }).WebSocket = undefined;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  descendantsOf,
   processesInGroups,
   tinyServerPath,
   waitUntilEmpty,
@@ -165,6 +166,20 @@ describe('connectUpstream (node, stdio)', () => {
     const again = await connectUpstream(spec, { era: 'auto', verdictCache });
     clients.push(again);
     expect(again.getProtocolEra()).toBe('legacy');
+  });
+
+  it('stops connecting when the signal aborts, and kills what it started', async () => {
+    const controller = new AbortController();
+    const connecting = connectUpstream(tiny('--mute', '--ignore-sigterm'), {
+      era: 'legacy',
+      signal: controller.signal,
+      killGraceMs: 100,
+    });
+    // Hangs: the server never answers initialize. Abort it.
+    setTimeout(() => controller.abort(), 200);
+    const error = await connecting.catch((failure: unknown) => failure);
+    expect(error).toMatchObject({ code: 'CANCELED' });
+    expect(await waitUntilEmpty(() => descendantsOf(process.pid))).toEqual([]);
   });
 
   it('reports a missing command clearly', async () => {

@@ -9,6 +9,7 @@
 import WebSocket from 'ws';
 import {
   type ConnectUpstreamOptions,
+  canceledIfAborted,
   connectUpstream as connectRemote,
   connectWithVerdict,
   createUpstreamClient,
@@ -130,7 +131,7 @@ export async function connectUpstream(
     });
   } catch (error) {
     await client.close().catch(() => {});
-    throw error;
+    throw canceledIfAborted(error, options.signal) ?? error;
   }
   return client;
 }
