@@ -98,6 +98,26 @@ describe('FedmcpError', () => {
         code: 'CONNECTION_CLOSED',
       });
       expect(FedmcpError.from(sdkClosed).code).toBe('TRANSPORT_CLOSED');
+      const unsupported = Object.assign(new Error('no'), {
+        code: 'METHOD_NOT_SUPPORTED_BY_PROTOCOL_VERSION',
+      });
+      expect(FedmcpError.from(unsupported).toJsonRpcError().code).toBe(-32601);
+    });
+
+    it('maps network failures, also inside a failed fetch', () => {
+      const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+        code: 'ECONNREFUSED',
+      });
+      const fetchFailed = new TypeError('fetch failed', { cause: refused });
+      const error = FedmcpError.from(fetchFailed);
+      expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
+      expect(error.cause).toBe(fetchFailed);
+      expect(error.message).toMatchInlineSnapshot(
+        `"The server could not be reached (fetch failed); check its URL and that it is running, then retry."`,
+      );
+      expect(FedmcpError.from(Object.assign(new Error('x'), { code: 'ECONNRESET' })).code).toBe(
+        'TRANSPORT_CLOSED',
+      );
     });
 
     it('keeps code, message and data of a JSON-RPC-shaped error', () => {

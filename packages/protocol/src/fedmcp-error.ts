@@ -52,12 +52,54 @@ export interface FedmcpJsonRpcErrorData extends FedmcpErrorData {
 }
 
 // SDK v2 `SdkError` codes (thrown locally by the SDK, never on the wire) that mean one of ours.
-const SDK_ERROR_CODES: Readonly<Record<string, FedmcpErrorCode>> = {
+// Also the error codes of Node's network stack (also found as `cause.code` of a failed fetch).
+const STRING_ERROR_CODES: Readonly<Record<string, FedmcpErrorCode>> = {
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   CONNECTION_CLOSED: 'TRANSPORT_CLOSED',
   NOT_CONNECTED: 'TRANSPORT_CLOSED',
   SEND_FAILED: 'TRANSPORT_CLOSED',
+  CLIENT_HTTP_FAILED_TO_OPEN_STREAM: 'UPSTREAM_UNAVAILABLE',
+  ERA_NEGOTIATION_FAILED: 'UPSTREAM_UNAVAILABLE',
+  CAPABILITY_NOT_SUPPORTED: 'METHOD_NOT_FOUND',
+  METHOD_NOT_SUPPORTED_BY_PROTOCOL_VERSION: 'METHOD_NOT_FOUND',
+  ECONNREFUSED: 'UPSTREAM_UNAVAILABLE',
+  ECONNRESET: 'TRANSPORT_CLOSED',
+  EPIPE: 'TRANSPORT_CLOSED',
+  ENOTFOUND: 'UPSTREAM_UNAVAILABLE',
+  EAI_AGAIN: 'UPSTREAM_UNAVAILABLE',
+  EHOSTUNREACH: 'UPSTREAM_UNAVAILABLE',
+  ENETUNREACH: 'UPSTREAM_UNAVAILABLE',
+  ETIMEDOUT: 'REQUEST_TIMEOUT',
+  UND_ERR_CONNECT_TIMEOUT: 'REQUEST_TIMEOUT',
+  UND_ERR_SOCKET: 'TRANSPORT_CLOSED',
 };
+
+const NEXT_STEP: Partial<Record<FedmcpErrorCode, string>> = {
+  REQUEST_TIMEOUT:
+    'The request timed out ({reason}); retry it, or raise the timeout if the operation is slow.',
+  TRANSPORT_CLOSED:
+    'The connection closed before the response arrived ({reason}); retry once the connection is back.',
+  UPSTREAM_UNAVAILABLE:
+    'The server could not be reached ({reason}); check its URL and that it is running, then retry.',
+  METHOD_NOT_FOUND:
+    'The other side does not support this ({reason}); check its capabilities and protocol version.',
+};
+
+function stringCodeOf(value: Record<PropertyKey, unknown>): string | undefined {
+  if (typeof value.code === 'string' && Object.hasOwn(STRING_ERROR_CODES, value.code)) {
+    return value.code;
+  }
+  // fetch() rejects with TypeError('fetch failed', { cause: <the network error> }).
+  const cause = value.cause;
+  if (
+    isRecord(cause) &&
+    typeof cause.code === 'string' &&
+    Object.hasOwn(STRING_ERROR_CODES, cause.code)
+  ) {
+    return cause.code;
+  }
+  return undefined;
+}
 
 function isRecord(value: unknown): value is Record<PropertyKey, unknown> {
   return typeof value === 'object' && value !== null;
@@ -159,8 +201,10 @@ export class FedmcpError extends Error {
    *   is rebuilt with the same code, message, data and cause;
    * - an `AbortError` (DOMException or Error) becomes `CANCELED`; a `TimeoutError`
    *   (`AbortSignal.timeout`) becomes `REQUEST_TIMEOUT`;
-   * - an MCP SDK `SdkError` for a timeout or closed connection becomes `REQUEST_TIMEOUT` /
-   *   `TRANSPORT_CLOSED`;
+   * - an MCP SDK `SdkError` for a timeout, a closed connection, a failed connect or an unsupported
+   *   method becomes `REQUEST_TIMEOUT`, `TRANSPORT_CLOSED`, `UPSTREAM_UNAVAILABLE` or
+   *   `METHOD_NOT_FOUND`; so does a network error (`ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`, …,
+   *   also as the `cause` of a failed `fetch`);
    * - a JSON-RPC-shaped error (`{ code: number, message: string, data? }`, such as the SDK's
    *   `ProtocolError`) keeps its code, message and data; its local code comes from
    *   `data.fedmcpCode` or from the wire code;
@@ -188,16 +232,12 @@ export class FedmcpError extends Error {
         { cause: value },
       );
     }
-    if (isRecord(value) && typeof value.code === 'string' && value.code in SDK_ERROR_CODES) {
-      const code = SDK_ERROR_CODES[value.code]!;
-      const reason = typeof value.message === 'string' ? value.message : value.code;
-      return new FedmcpError(
-        code,
-        code === 'REQUEST_TIMEOUT'
-          ? `The request timed out (${reason}); retry it, or raise the timeout if the operation is slow.`
-          : `The connection closed before the response arrived (${reason}); retry once the connection is back.`,
-        { cause: value },
-      );
+    const stringCode = isRecord(value) ? stringCodeOf(value) : undefined;
+    if (isRecord(value) && stringCode !== undefined) {
+      const code = STRING_ERROR_CODES[stringCode]!;
+      const reason = typeof value.message === 'string' ? value.message : stringCode;
+      const message = NEXT_STEP[code]!.replace('{reason}', reason);
+      return new FedmcpError(code, message, { cause: value });
     }
     if (isJsonRpcErrorShape(value)) {
       return FedmcpError.fromJsonRpcError(value, { cause: value });
