@@ -127,7 +127,7 @@ describe('connectUpstream (node, stdio)', () => {
     const exits: UpstreamExitEvent[] = [];
     const restarts: UpstreamRestartEvent[] = [];
     const client = await connectUpstream(tiny(), {
-      restart: { initialDelayMs: 300, jitter: 0 },
+      restart: { initialDelayMs: 1_000, jitter: 0 },
       onExit: (event) => exits.push(event),
       onRestart: (event) => restarts.push(event),
     });
@@ -135,7 +135,8 @@ describe('connectUpstream (node, stdio)', () => {
     process.kill(pid, 'SIGKILL');
     await waitFor(exits, 1);
     await client.close();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Past the restart delay: a timer the close did not clear would have fired by now.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(restarts).toEqual([]);
     expect(client.pid).toBe(pid);
   });
