@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AUDIENCE, type LocalIssuer, startLocalIssuer } from '../test/local-issuer.js';
 import { authenticateRequest } from './authenticate-request.js';
 import { createJwtVerifier, type JwtVerifierOptions } from './create-jwt-verifier.js';
+import { issuerMetadataUrls } from './discover-jwks-uri.js';
 
 const METADATA_URL = 'https://hub.example.com/.well-known/oauth-protected-resource/mcp';
 
@@ -246,6 +247,45 @@ describe('createJwtVerifier', () => {
     expect(principal).toMatchObject({ subject: 'dave', issuer: other.issuer });
     expect(issuer.jwksRequests).toBe(0);
     expect(other.jwksRequests).toBe(1);
+  });
+
+  it('discovers the key set from the issuer metadata when no jwksUri is given', async () => {
+    const verifier = createJwtVerifier({ issuer: issuer.issuer, audience: AUDIENCE });
+    await expect(verifier.verify(await issuer.sign())).resolves.toMatchObject({ subject: 'alice' });
+    await verifier.verify(await issuer.sign({ sub: 'again' }));
+    expect(issuer.discoveryRequests).toBe(1);
+    expect(issuer.jwksRequests).toBe(1);
+  });
+
+  it('fails discovery clearly, and rate-limits retries', async () => {
+    const lookalike = `${issuer.issuer}tenant`; // its metadata names another issuer or is absent
+    const verifier = createJwtVerifier({ issuer: lookalike, audience: AUDIENCE, now: () => clock });
+    const token = await issuer.sign({ iss: lookalike });
+    await expect(verifier.verify(token)).rejects.toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      message: expect.stringContaining(`Cannot discover the key set of issuer ${lookalike}`),
+    });
+    // Both metadata locations were tried (OpenID Connect, then RFC 8414), once.
+    expect(issuer.totalRequests).toBe(2);
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    expect(issuer.totalRequests).toBe(2);
+    clock += 30_000;
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    expect(issuer.totalRequests).toBe(4);
+    expect(() => createJwtVerifier({ issuer: 'not a url', audience: AUDIENCE })).toThrow(
+      /cannot be discovered/,
+    );
+  });
+
+  it('looks for issuer metadata where OpenID Connect and RFC 8414 put it', () => {
+    expect(issuerMetadataUrls('https://kc.example.com/realms/REALM')).toEqual([
+      'https://kc.example.com/realms/REALM/.well-known/openid-configuration',
+      'https://kc.example.com/.well-known/oauth-authorization-server/realms/REALM',
+    ]);
+    expect(issuerMetadataUrls('https://YOUR_TENANT.auth0.com/')).toEqual([
+      'https://your_tenant.auth0.com/.well-known/openid-configuration',
+      'https://your_tenant.auth0.com/.well-known/oauth-authorization-server',
+    ]);
   });
 
   it('verifies with static keys without any fetch', async () => {

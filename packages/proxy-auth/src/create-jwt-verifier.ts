@@ -18,6 +18,7 @@ import {
 import { API_KEY_PREFIX } from './api-keys.js';
 import { insufficientScopeError, invalidCredentialsError } from './auth-errors.js';
 import type { Authenticator } from './authenticate-request.js';
+import { discoverJwksUri } from './discover-jwks-uri.js';
 import { createJwksCache } from './jwks-cache.js';
 import type { Principal } from './principal.js';
 
@@ -44,7 +45,11 @@ export interface JwtVerifierOptions {
   issuer: string;
   /** The expected `aud`: the hub's canonical resource URI (RFC 8707), e.g. `https://hub.example.com/mcp`. */
   audience: string | readonly string[];
-  /** The issuer's key set URL. One of `jwksUri`, `keys` or `sharedSecret` is required. */
+  /**
+   * The issuer's key set URL. Without `jwksUri`, `keys` and `sharedSecret`, it is discovered from
+   * the issuer's metadata (OpenID Connect Discovery, then RFC 8414) on first use.
+   * @default discovered
+   */
   jwksUri?: string;
   /** Static public keys, instead of (or when there is no) `jwksUri`. */
   keys?: JSONWebKeySet;
@@ -144,7 +149,7 @@ export function defaultClaimsToPrincipal(
 /**
  * Creates a verifier of bearer JWTs for one issuer.
  *
- * @throws {FedmcpError} `INVALID_CONFIG` when no key source is given, the allow-list holds
+ * @throws {FedmcpError} `INVALID_CONFIG` when the allow-list holds
  * `none` or an HS* algorithm without `sharedSecret`, or the shared secret is shorter than 32 bytes.
  * @example
  * ```ts
@@ -183,23 +188,31 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       'The JWT shared secret must be at least 32 bytes long.',
     );
   }
-  if (!options.jwksUri && !options.keys && !secret) {
+  const discover = !options.jwksUri && !options.keys && !secret;
+  if (discover && !URL.canParse(options.issuer)) {
     throw new FedmcpError(
       'INVALID_CONFIG',
-      'The JWT verifier needs jwksUri, keys or sharedSecret.',
+      `The issuer "${options.issuer}" is not a URL, so its key set cannot be discovered; set jwksUri or keys.`,
     );
   }
   const now = options.now ?? Date.now;
-  const remoteKeys = options.jwksUri
-    ? createJwksCache({
-        uri: options.jwksUri,
-        fetch: options.fetch,
-        cooldownMs: options.jwksCooldownMs,
-        maxAgeMs: options.jwksMaxAgeMs,
-        timeoutMs: options.jwksTimeoutMs,
-        now,
-      })
-    : undefined;
+  const remoteKeys =
+    options.jwksUri || discover
+      ? createJwksCache({
+          uri:
+            options.jwksUri ??
+            (() =>
+              discoverJwksUri(options.issuer, {
+                fetch: options.fetch,
+                timeoutMs: options.jwksTimeoutMs,
+              })),
+          fetch: options.fetch,
+          cooldownMs: options.jwksCooldownMs,
+          maxAgeMs: options.jwksMaxAgeMs,
+          timeoutMs: options.jwksTimeoutMs,
+          now,
+        })
+      : undefined;
   const staticKeys = options.keys ? createLocalJWKSet(options.keys) : undefined;
   const audience = [options.audience].flat();
   const requiredScopes = options.requiredScopes ?? [];

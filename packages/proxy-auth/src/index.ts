@@ -73,6 +73,8 @@ export type {
   AnonymousAccessOptions,
 } from './decide-anonymous-access.js';
 export { decideAnonymousAccess, isLoopbackHost } from './decide-anonymous-access.js';
+export type { DiscoverJwksUriOptions } from './discover-jwks-uri.js';
+export { discoverJwksUri, issuerMetadataUrls } from './discover-jwks-uri.js';
 export type { GlobMatcher } from './glob.js';
 export { compileGlob, isGlob, matchGlob } from './glob.js';
 export type { JwksCache, JwksCacheOptions } from './jwks-cache.js';

@@ -15,8 +15,12 @@ import {
 
 /** Options of {@link createJwksCache}. */
 export interface JwksCacheOptions {
-  /** Where the key set lives (the issuer's `jwks_uri`). */
-  uri: string | URL;
+  /**
+   * Where the key set lives (the issuer's `jwks_uri`), or a function that finds it (see
+   * `discoverJwksUri`), called on the first fetch — and again after a failure, at most once per
+   * cooldown.
+   */
+  uri: string | URL | (() => Promise<string | URL>);
   /** The fetch to use. @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Minimum time between two fetches (successful or not) caused by unknown keys or staleness. @default 30000 */
@@ -56,7 +60,8 @@ function isNoMatchingKey(error: unknown): boolean {
  * ```
  */
 export function createJwksCache(options: JwksCacheOptions): JwksCache {
-  const uri = new URL(options.uri);
+  let uri: URL | undefined = typeof options.uri === 'function' ? undefined : new URL(options.uri);
+  const describeUri = () => uri?.href ?? 'the discovered key set URL';
   const fetchImplementation = options.fetch ?? globalThis.fetch;
   const cooldownMs = options.cooldownMs ?? 30_000;
   const maxAgeMs = options.maxAgeMs ?? 600_000;
@@ -72,6 +77,10 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
 
   async function download(): Promise<void> {
     attemptedAt = now();
+    if (uri === undefined) {
+      // Discovery failures are rate-limited with the fetches: attemptedAt is already set.
+      uri = new URL(await (options.uri as () => Promise<string | URL>)());
+    }
     let response: Response;
     try {
       response = await fetchImplementation(uri.href, {
@@ -83,7 +92,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
     } catch (cause) {
       throw new FedmcpError(
         'UPSTREAM_UNAVAILABLE',
-        `Cannot fetch the issuer's key set from ${uri.href}; check the issuer's jwksUri and that it is reachable.`,
+        `Cannot fetch the issuer's key set from ${describeUri()}; check the issuer's jwksUri and that it is reachable.`,
         { cause },
       );
     }
@@ -91,7 +100,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
       await response.body?.cancel();
       throw new FedmcpError(
         'UPSTREAM_UNAVAILABLE',
-        `The issuer's key set at ${uri.href} answered HTTP ${response.status}; expected 200 with a JSON Web Key Set.`,
+        `The issuer's key set at ${describeUri()} answered HTTP ${response.status}; expected 200 with a JSON Web Key Set.`,
       );
     }
     const text = await response.text();
@@ -108,7 +117,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
     } catch (cause) {
       throw new FedmcpError(
         'UPSTREAM_UNAVAILABLE',
-        `The issuer's key set at ${uri.href} is not a valid JSON Web Key Set.`,
+        `The issuer's key set at ${describeUri()} is not a valid JSON Web Key Set.`,
         { cause },
       );
     }
@@ -132,7 +141,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
       if (coolingDown() && !inFlight) {
         throw new FedmcpError(
           'UPSTREAM_UNAVAILABLE',
-          `The issuer's key set at ${uri.href} could not be fetched recently; retrying after the cooldown.`,
+          `The issuer's key set at ${describeUri()} could not be fetched recently; retrying after the cooldown.`,
         );
       }
       await load();

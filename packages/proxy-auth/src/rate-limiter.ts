@@ -124,18 +124,21 @@ function take(
   const previous = state ?? { tokens: capacity, at: now };
   const elapsed = Math.max(0, now - previous.at);
   const tokens = Math.min(capacity, previous.tokens + elapsed * perMs);
+  // Replicas' clocks differ a little: never move the bucket's time backwards, or the same
+  // interval would be refilled twice.
+  const at = Math.max(previous.at, now);
   if (tokens >= cost) {
     const left = tokens - cost;
     return {
       allowed: true,
-      next: { tokens: left, at: now },
+      next: { tokens: left, at },
       retryAfterMs: 0,
       fullInMs: Math.ceil((capacity - left) / perMs),
     };
   }
   return {
     allowed: false,
-    next: { tokens, at: now },
+    next: { tokens, at },
     retryAfterMs: Math.ceil((cost - tokens) / perMs),
     fullInMs: Math.ceil((capacity - tokens) / perMs),
   };

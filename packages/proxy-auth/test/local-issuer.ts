@@ -27,6 +27,10 @@ export interface LocalIssuer extends AsyncDisposable {
   readonly jwksUri: string;
   /** How many times the JWKS endpoint was fetched. */
   readonly jwksRequests: number;
+  /** How many times the OpenID configuration was fetched. */
+  readonly discoveryRequests: number;
+  /** How many requests of any kind reached the issuer. */
+  readonly totalRequests: number;
   readonly keys: IssuerKey[];
   /** Creates a key; `publish` (default true) puts it in the served JWKS. */
   addKey(alg: string, kid: string, publish?: boolean): Promise<IssuerKey>;
@@ -44,7 +48,16 @@ export async function startLocalIssuer(): Promise<LocalIssuer> {
   const keys: IssuerKey[] = [];
   const published = new Set<string>();
   let jwksRequests = 0;
+  let discoveryRequests = 0;
+  let totalRequests = 0;
   const server = createServer((request, response) => {
+    totalRequests += 1;
+    if (request.url === '/.well-known/openid-configuration') {
+      discoveryRequests += 1;
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ issuer: `${origin}/`, jwks_uri: `${origin}/jwks.json` }));
+      return;
+    }
     if (request.url === '/jwks.json') {
       jwksRequests += 1;
       response.writeHead(200, { 'content-type': 'application/json' });
@@ -83,6 +96,12 @@ export async function startLocalIssuer(): Promise<LocalIssuer> {
     jwksUri: `${origin}/jwks.json`,
     get jwksRequests() {
       return jwksRequests;
+    },
+    get discoveryRequests() {
+      return discoveryRequests;
+    },
+    get totalRequests() {
+      return totalRequests;
     },
     keys,
     addKey,

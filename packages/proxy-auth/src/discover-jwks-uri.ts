@@ -1,0 +1,84 @@
+/**
+ * Finds an issuer's key set URL from its metadata: OpenID Connect Discovery
+ * (`<issuer>/.well-known/openid-configuration`) first, then OAuth 2.0 Authorization Server
+ * Metadata (RFC 8414 §3.1: `<origin>/.well-known/oauth-authorization-server<issuer path>`). The
+ * document must name the same issuer (RFC 8414 §3.3), or it is ignored.
+ */
+import { FedmcpError } from '@fedmcp/protocol';
+
+/** Options of {@link discoverJwksUri}. */
+export interface DiscoverJwksUriOptions {
+  /** The fetch to use. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Abort each request after this long. @default 5000 */
+  timeoutMs?: number;
+}
+
+function isLoopback(url: URL): boolean {
+  return (
+    url.hostname === 'localhost' ||
+    url.hostname === '[::1]' ||
+    /^127(\.\d{1,3}){3}$/.test(url.hostname)
+  );
+}
+
+/** The metadata URLs tried for `issuer`, in order. */
+export function issuerMetadataUrls(issuer: string): string[] {
+  const url = new URL(issuer);
+  const path = url.pathname.replace(/\/$/, '');
+  return [
+    `${url.origin}${path}/.well-known/openid-configuration`,
+    `${url.origin}/.well-known/oauth-authorization-server${path}`,
+  ];
+}
+
+/**
+ * Discovers the `jwks_uri` of an issuer.
+ *
+ * @throws {FedmcpError} `UPSTREAM_UNAVAILABLE` when no metadata document names this issuer and a
+ * usable `jwks_uri` (https, or http on loopback).
+ */
+export async function discoverJwksUri(
+  issuer: string,
+  options: DiscoverJwksUriOptions = {},
+): Promise<string> {
+  const fetchImplementation = options.fetch ?? globalThis.fetch;
+  const problems: string[] = [];
+  for (const candidate of issuerMetadataUrls(issuer)) {
+    try {
+      const response = await fetchImplementation(candidate, {
+        headers: { accept: 'application/json' },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+      });
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        problems.push(`${candidate} answered HTTP ${response.status}`);
+        continue;
+      }
+      const metadata = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+      if (metadata.issuer !== issuer) {
+        problems.push(`${candidate} names another issuer`);
+        continue;
+      }
+      if (typeof metadata.jwks_uri !== 'string' || !URL.canParse(metadata.jwks_uri)) {
+        problems.push(`${candidate} has no jwks_uri`);
+        continue;
+      }
+      const jwksUri = new URL(metadata.jwks_uri);
+      if (jwksUri.protocol !== 'https:' && !(jwksUri.protocol === 'http:' && isLoopback(jwksUri))) {
+        problems.push(`${candidate} gives a jwks_uri that is not https`);
+        continue;
+      }
+      return jwksUri.href;
+    } catch (cause) {
+      problems.push(
+        `${candidate} failed (${cause instanceof Error ? cause.message : String(cause)})`,
+      );
+    }
+  }
+  throw new FedmcpError(
+    'UPSTREAM_UNAVAILABLE',
+    `Cannot discover the key set of issuer ${issuer}: ${problems.join('; ')}. Check the issuer URL or set jwksUri.`,
+  );
+}
