@@ -43,6 +43,23 @@ export function parseCounter(key: string, value: string | undefined): number {
   return Number(value);
 }
 
+/** Throws unless the trim options name at least one valid limit. */
+export function checkTrim(options: { maxLength?: number; maxAgeMs?: number }): void {
+  if (options.maxLength === undefined && options.maxAgeMs === undefined) {
+    throw new StoreError('STORE_INVALID_ARGUMENT', 'trim() needs maxLength and/or maxAgeMs.');
+  }
+  if (
+    options.maxLength !== undefined &&
+    (!Number.isSafeInteger(options.maxLength) || options.maxLength < 0)
+  ) {
+    throw new StoreError(
+      'STORE_INVALID_ARGUMENT',
+      `maxLength must be an integer ≥ 0, got ${options.maxLength}.`,
+    );
+  }
+  checkDuration('maxAgeMs', options.maxAgeMs);
+}
+
 /** The default name of the dead-letter stream of `stream`. */
 export function defaultDeadLetterStream(stream: string): string {
   return `${stream}:dead-letter`;

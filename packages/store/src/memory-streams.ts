@@ -1,5 +1,5 @@
 /** Streams and consumer groups of the memory engine. */
-import { checkCount, checkDuration } from './check-arguments.js';
+import { checkCount, checkDuration, checkTrim } from './check-arguments.js';
 import type {
   DeadLetterOrigin,
   DeliveredMessage,
@@ -116,7 +116,7 @@ export function createMemoryStreams(context: MemoryStreamsContext): StreamStore 
     },
     async trim(name, options) {
       guard();
-      checkDuration('maxAgeMs', options.maxAgeMs);
+      checkTrim(options);
       const stream = streams.get(prefix + name);
       if (!stream) return 0;
       let drop = 0;
@@ -129,6 +129,10 @@ export function createMemoryStreams(context: MemoryStreamsContext): StreamStore 
       }
       stream.entries.splice(0, drop);
       return drop;
+    },
+    async delete(name) {
+      guard();
+      return streams.delete(prefix + name);
     },
     async createGroup(name, group, options = {}) {
       guard();

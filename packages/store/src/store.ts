@@ -170,6 +170,8 @@ export interface StreamStore {
   length(stream: string): Promise<number>;
   /** Drops old entries by count and/or age; resolves with how many were removed. */
   trim(stream: string, options: TrimOptions): Promise<number>;
+  /** Deletes a stream with its entries and consumer groups; resolves `true` when it existed. */
+  delete(stream: string): Promise<boolean>;
   /** Creates a consumer group (and the stream if needed). Idempotent: an existing group is kept as is. */
   createGroup(stream: string, group: string, options?: CreateGroupOptions): Promise<void>;
   /**

@@ -221,6 +221,10 @@ export function describeStoreContract(target: ContractTarget): void {
         const store = await fresh();
         for (let index = 0; index < 6; index += 1) await store.streams.append('s', `m${index}`);
         expect(await store.streams.trim('s', { maxLength: 4 })).toBe(2);
+        for (const bad of [{}, { maxLength: -1 }, { maxLength: 1.5 }, { maxAgeMs: 0 }]) {
+          const error = await store.streams.trim('s', bad).catch((caught: unknown) => caught);
+          expect(StoreError.isInstance(error) && error.code).toBe('STORE_INVALID_ARGUMENT');
+        }
         expect((await store.streams.read('s')).map((entry) => entry.data)).toEqual([
           'm2',
           'm3',
@@ -237,6 +241,14 @@ export function describeStoreContract(target: ContractTarget): void {
         expect((await store.streams.read('s', { after: last })).map((entry) => entry.id)).toEqual([
           next,
         ]);
+        await store.streams.createGroup('s', 'g');
+        expect(await store.streams.delete('s')).toBe(true);
+        expect(await store.streams.delete('s')).toBe(false);
+        expect(await store.streams.length('s')).toBe(0);
+        const error = await store.streams
+          .readGroup('s', 'g', 'c')
+          .catch((caught: unknown) => caught);
+        expect(StoreError.isInstance(error) && error.code).toBe('STORE_NO_GROUP');
       });
 
       it('delivers each message of a group once across consumers, until acknowledged', async () => {

@@ -4,7 +4,12 @@
  * Entry fields: `d` holds the data, `o` the dead-letter origin (JSON) on dead-letter streams.
  */
 import type { Redis } from 'ioredis';
-import { checkCount, checkDuration, defaultDeadLetterStream } from '../check-arguments.js';
+import {
+  checkCount,
+  checkDuration,
+  checkTrim,
+  defaultDeadLetterStream,
+} from '../check-arguments.js';
 import type { DeadLetterOrigin, DeliveredMessage, StreamEntry, StreamStore } from '../store.js';
 import { formatStreamId, parseStreamId } from '../stream-id.js';
 import { RedisScript } from './redis-connection.js';
@@ -49,7 +54,7 @@ export function createRedisStreams(context: RedisStreamsContext): StreamStore {
     },
     length: (stream) => run((client) => client.xlen(streamKey(stream))),
     trim: async (stream, options) => {
-      checkDuration('maxAgeMs', options.maxAgeMs);
+      checkTrim(options);
       return run(async (client) => {
         let removed = 0;
         if (options.maxLength !== undefined) {
@@ -69,6 +74,7 @@ export function createRedisStreams(context: RedisStreamsContext): StreamStore {
         return removed;
       });
     },
+    delete: (stream) => run(async (client) => (await client.del(streamKey(stream))) === 1),
     createGroup: (stream, group, options = {}) =>
       run(async (client) => {
         try {

@@ -1,5 +1,10 @@
 /** Streams and consumer groups of the sqlite engine; every mutation is one IMMEDIATE transaction. */
-import { checkCount, checkDuration, defaultDeadLetterStream } from '../check-arguments.js';
+import {
+  checkCount,
+  checkDuration,
+  checkTrim,
+  defaultDeadLetterStream,
+} from '../check-arguments.js';
 import type { DeadLetterOrigin, DeliveredMessage, StreamEntry, StreamStore } from '../store.js';
 import { StoreError } from '../store-error.js';
 import { formatStreamId, nextStreamId, parseStreamId } from '../stream-id.js';
@@ -127,6 +132,15 @@ export function createSqliteStreams(context: SqliteStreamsContext): StreamStore 
       removed += trimBefore.run(prefix + stream, now() - maxAgeMs).changes;
     return removed;
   });
+  const deleteStream = database.transaction((stream: string) => {
+    let removed = 0;
+    for (const table of ['stream_entries', 'stream_meta', 'stream_groups', 'stream_pending']) {
+      removed += database
+        .prepare(`DELETE FROM ${table} WHERE stream = ?`)
+        .run(prefix + stream).changes;
+    }
+    return removed > 0;
+  });
   const createGroup = database.transaction((stream: string, group: string, fromEnd: boolean) => {
     const meta = fromEnd ? selectMeta.get(prefix + stream) : undefined;
     insertGroup.run(prefix + stream, group, meta?.last_ms ?? -1, meta?.last_sequence ?? 0);
@@ -209,9 +223,10 @@ export function createSqliteStreams(context: SqliteStreamsContext): StreamStore 
     length: (stream) => run(() => countEntries.get(prefix + stream)?.count ?? 0),
     trim: (stream, options) =>
       run(() => {
-        checkDuration('maxAgeMs', options.maxAgeMs);
+        checkTrim(options);
         return trim.immediate(stream, options.maxLength, options.maxAgeMs);
       }),
+    delete: (stream) => run(() => deleteStream.immediate(stream)),
     createGroup: (stream, group, options = {}) =>
       run(() => createGroup.immediate(stream, group, options.from === 'end')),
     readGroup: (stream, group, consumer, options = {}) =>

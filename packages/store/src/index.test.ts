@@ -1,0 +1,39 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as root from './index.js';
+import * as node from './node/index.js';
+
+describe('@fedmcp/store exports', () => {
+  it('pins the runtime exports of the root and of ./node', () => {
+    expect(Object.keys(root).sort()).toMatchInlineSnapshot(`
+      [
+        "StoreError",
+        "compareStreamIds",
+        "createMemoryStore",
+        "formatStreamId",
+        "parseStreamId",
+      ]
+    `);
+    expect(Object.keys(node).sort()).toMatchInlineSnapshot(`
+      [
+        "createRedisStore",
+        "createSqliteStore",
+        "createStore",
+        "defaultSqlitePath",
+        "defaultStoreUrl",
+      ]
+    `);
+  });
+
+  it('keeps the root web-standard: no node: or native imports outside src/node', () => {
+    const directory = new URL('./', import.meta.url);
+    const files = readdirSync(directory).filter(
+      (file) => file.endsWith('.ts') && !file.endsWith('.test.ts'),
+    );
+    expect(files.length).toBeGreaterThan(5);
+    for (const file of files) {
+      const source = readFileSync(new URL(file, directory), 'utf8');
+      expect(source, file).not.toMatch(/from '(node:|better-sqlite3|ioredis)/);
+    }
+  });
+});
