@@ -28,6 +28,20 @@ export {
   DEFAULT_AUDIT_STREAM,
   readAuditEvents,
 } from './audit-log.js';
+export type {
+  AuthConfig,
+  AuthConfigInput,
+  ConfiguredAuthentication,
+  CreateAuthenticatorsOptions,
+} from './auth-config.js';
+export {
+  apiKeyConfigSchema,
+  authConfigSchema,
+  certificateRuleConfigSchema,
+  createAuthenticators,
+  oauthIssuerConfigSchema,
+  parseAuthConfig,
+} from './auth-config.js';
 export type { AuthenticationErrorData } from './auth-errors.js';
 export { insufficientScopeError, invalidCredentialsError } from './auth-errors.js';
 export {

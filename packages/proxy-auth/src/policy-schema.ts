@@ -2,8 +2,8 @@
  * The configuration shape of policy rules, validated with zod so a mistake is reported with the
  * key path that holds it (`policy.rules[2].effect: …`).
  */
-import { FedmcpError } from '@fedmcp/protocol';
 import { z } from 'zod';
+import { formatConfigIssues, invalidConfigError } from './format-config-issues.js';
 import { compileGlob } from './glob.js';
 
 /**
@@ -158,14 +158,6 @@ export type PolicyRateLimit = z.output<typeof rateLimitSchema>;
 /** A rule's conditions. */
 export type PolicyCondition = z.output<typeof conditionSchema>;
 
-function formatPath(base: string, path: ReadonlyArray<PropertyKey>): string {
-  let text = base;
-  for (const segment of path) {
-    text += typeof segment === 'number' ? `[${segment}]` : `.${String(segment)}`;
-  }
-  return text;
-}
-
 /**
  * Validates policy rules.
  *
@@ -175,17 +167,10 @@ function formatPath(base: string, path: ReadonlyArray<PropertyKey>): string {
 export function parsePolicyRules(rules: unknown, basePath = 'policy.rules'): ParsedPolicyRule[] {
   const result = z.array(policyRuleSchema).safeParse(rules);
   if (result.success) return result.data;
-  const issues = result.error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({
-          path: formatPath(basePath, [...issue.path, key]),
-          message: 'unknown key (check its spelling)',
-        }))
-      : [{ path: formatPath(basePath, issue.path), message: issue.message }],
-  );
-  throw new FedmcpError(
-    'INVALID_CONFIG',
-    `Invalid policy: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}.`,
-    { data: { issues } },
-  );
+  throw invalidConfigError('policy', formatConfigIssues(result.error, basePath));
 }
+
+/** The `policy` section of the config: the ordered rules. */
+export const policyConfigSchema = z.strictObject({
+  rules: z.array(policyRuleSchema),
+});
