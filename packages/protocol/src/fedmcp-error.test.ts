@@ -142,6 +142,12 @@ describe('FedmcpError', () => {
       expect(fromPeer.data).toEqual({ tool: 't' });
     });
 
+    it('does not read the numeric code of a DOMException as a JSON-RPC code', () => {
+      const error = FedmcpError.from(new DOMException('bad state', 'InvalidStateError'));
+      expect(error.code).toBe('INTERNAL');
+      expect(error.toJsonRpcError().code).toBe(-32603);
+    });
+
     it('wraps anything else as INTERNAL with the cause', () => {
       const thrown = new TypeError('x is not a function');
       const error = FedmcpError.from(thrown);

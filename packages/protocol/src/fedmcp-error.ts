@@ -108,6 +108,8 @@ function isRecord(value: unknown): value is Record<PropertyKey, unknown> {
 function isJsonRpcErrorShape(value: unknown): value is JsonRpcErrorObject {
   return (
     isRecord(value) &&
+    // A DOMException also has a numeric `code` (legacy DOM codes), which is not a JSON-RPC code.
+    !(typeof DOMException !== 'undefined' && value instanceof DOMException) &&
     typeof value.code === 'number' &&
     Number.isInteger(value.code) &&
     typeof value.message === 'string'
