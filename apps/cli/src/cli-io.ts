@@ -4,11 +4,16 @@ export interface CliIo {
   stderr: (text: string) => void;
 }
 
+const guarded = new WeakSet<NodeJS.WriteStream>();
+
 function writeIgnoringClosedPipe(stream: NodeJS.WriteStream, text: string): void {
   // `fedmcp … | head` closes the pipe early; that is not an error worth a stack trace.
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
+  if (!guarded.has(stream)) {
+    guarded.add(stream);
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   stream.write(text);
 }
 

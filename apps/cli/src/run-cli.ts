@@ -1,6 +1,8 @@
 import { type CliIo, processIo } from './cli-io.js';
+import { callCommand } from './commands/call.js';
 import { initCommand } from './commands/init.js';
 import { serveCommand } from './commands/serve.js';
+import { toolsCommand } from './commands/tools.js';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 
@@ -10,6 +12,8 @@ const commands: Record<string, { run: Command; summary: string }> = {
     summary: 'run the hub (HTTP: /mcp, /sse, /ws; or --stdio)',
   },
   init: { run: initCommand, summary: 'write a commented starter fedmcp.config.json' },
+  tools: { run: toolsCommand, summary: 'list the tools of a config or a hub URL (tools list)' },
+  call: { run: callCommand, summary: 'call one tool: call <tool> --args JSON' },
 };
 
 function usage(): string {
