@@ -8,30 +8,6 @@ export {
   type McpAuthenticate,
   runAuthenticate,
 } from './authenticate.js';
-export {
-  createHostValidator,
-  type HostValidationFailure,
-  type HostValidator,
-  type HostValidatorOptions,
-} from './host-validation.js';
-export {
-  createInMemoryEventStore,
-  type InMemoryEventStoreOptions,
-} from './in-memory-event-store.js';
-export {
-  createJsonRpcError,
-  isJsonRpcMessageShape,
-  JsonRpcErrorCode,
-  type JsonRpcErrorResponse,
-} from './json-rpc-error.js';
-export type {
-  CreateMcpServer,
-  McpProtocolEra,
-  McpServerInstance,
-  McpSessionContext,
-  McpTransportKind,
-} from './mcp-session-context.js';
-
 // Client side (upstreams).
 export {
   type ConnectUpstreamOptions,

@@ -5,11 +5,8 @@ import { Server } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import type { McpSessionContext } from '../mcp-session-context.js';
-import {
-  createMcpHttpHost,
-  type McpHttpHost,
-  type McpHttpHostOptions,
-} from './create-mcp-http-host.js';
+import { createMcpHttpHost } from './create-mcp-http-host.js';
+import type { McpHttpHost, McpHttpHostOptions } from './mcp-http-host-options.js';
 
 interface RawResponse {
   status: number;

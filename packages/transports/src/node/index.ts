@@ -1,29 +1,5 @@
 // @fedmcp/transports/node: the Node.js-only adapters of @fedmcp/transports.
 
-// Server side (hosts).
-export {
-  createMcpHttpHost,
-  type McpHostLogger,
-  type McpHttpHost,
-  type McpHttpHostAddress,
-  type McpHttpHostCorsOptions,
-  type McpHttpHostOptions,
-  type McpHttpHostPaths,
-  type McpHttpHostTransports,
-} from './create-mcp-http-host.js';
-export { createStdioHost, type StdioHost, type StdioHostOptions } from './create-stdio-host.js';
-export { type ReadBodyOptions, RequestBodyTooLargeError, readBody } from './read-body.js';
-export {
-  createSseServerTransport,
-  type SseServerTransport,
-  type SseServerTransportOptions,
-} from './sse-server-transport.js';
-export {
-  createWebSocketServerTransport,
-  type WebSocketServerTransport,
-  type WebSocketServerTransportOptions,
-} from './websocket-server-transport.js';
-
 // Client side (upstreams): connectUpstream with stdio supervision, and `ws` as the WebSocket.
 export {
   connectUpstream,
@@ -33,17 +9,17 @@ export {
 } from './connect-upstream.js';
 
 // Server side (hosts).
-export {
-  createMcpHttpHost,
-  type McpHostLogger,
-  type McpHttpHost,
-  type McpHttpHostAddress,
-  type McpHttpHostCorsOptions,
-  type McpHttpHostOptions,
-  type McpHttpHostPaths,
-  type McpHttpHostTransports,
-} from './create-mcp-http-host.js';
+export { createMcpHttpHost } from './create-mcp-http-host.js';
 export { createStdioHost, type StdioHost, type StdioHostOptions } from './create-stdio-host.js';
+export type {
+  McpHostLogger,
+  McpHttpHost,
+  McpHttpHostAddress,
+  McpHttpHostCorsOptions,
+  McpHttpHostOptions,
+  McpHttpHostPaths,
+  McpHttpHostTransports,
+} from './mcp-http-host-options.js';
 export { type ReadBodyOptions, RequestBodyTooLargeError, readBody } from './read-body.js';
 export {
   createSseServerTransport,
@@ -57,3 +33,8 @@ export {
   SupervisedStdioTransport,
   type SupervisedStdioTransportOptions,
 } from './supervised-stdio-transport.js';
+export {
+  createWebSocketServerTransport,
+  type WebSocketServerTransport,
+  type WebSocketServerTransportOptions,
+} from './websocket-server-transport.js';

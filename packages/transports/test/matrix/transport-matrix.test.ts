@@ -99,7 +99,15 @@ describe.each(legs)('$name', (leg) => {
   });
 
   it('lists tools', async () => {
-    expect(await client.listTools()).toEqual(['echo', 'progress', 'ask', 'slow', 'bump', 'stats']);
+    expect(await client.listTools()).toEqual([
+      'echo',
+      'progress',
+      'release_progress',
+      'ask',
+      'slow',
+      'bump',
+      'stats',
+    ]);
   });
 
   it('calls a tool', async () => {
@@ -110,12 +118,14 @@ describe.each(legs)('$name', (leg) => {
 
   it('delivers progress notifications', async () => {
     const progress: number[] = [];
-    const result = await client.callText(
+    const call = client.callText(
       'progress',
-      { steps: 3 },
+      { steps: 3, holdResult: true },
       { onProgress: (value) => progress.push(value) },
     );
-    expect(result).toBe('done 3');
+    await vi.waitFor(() => expect(progress).toHaveLength(3), { timeout: 10_000 });
+    await client.callText('release_progress');
+    expect(await call).toBe('done 3');
     expect(progress).toEqual([1, 2, 3]);
   });
 

@@ -1,0 +1,181 @@
+/**
+ * Small `node:http` helpers of the MCP host: JSON-RPC error answers, CORS headers, refusing a
+ * WebSocket upgrade on the raw socket, and Node → web-standard request conversion.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createJsonRpcError, JsonRpcErrorCode } from '../json-rpc-error.js';
+import type { McpHttpHostCorsOptions } from './mcp-http-host-options.js';
+
+/** The first value of a header that may repeat. */
+export function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The headers of a Node request as web-standard `Headers`. */
+export function toHeaders(request: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+/** A body-less web-standard `Request` with the method, URL and headers of a Node request. */
+export function toBodylessRequest(request: IncomingMessage): Request {
+  let url: URL;
+  try {
+    url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+  } catch {
+    url = new URL(request.url ?? '/', 'http://localhost');
+  }
+  return new Request(url, { method: request.method ?? 'GET', headers: toHeaders(request) });
+}
+
+/** Answers with a JSON body (ends the response even when headers were already sent). */
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (response.headersSent) {
+    if (!response.writableEnded) response.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  response.end(text);
+}
+
+/** Answers with an HTTP status and a JSON-RPC error body (`id: null`). */
+export function sendJsonRpcError(
+  response: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  sendJson(response, status, createJsonRpcError(code, message), headers);
+}
+
+/** 503 for a new session when the host is at `maxSessions`. */
+export function refuseFull(response: ServerResponse): void {
+  sendJsonRpcError(
+    response,
+    503,
+    JsonRpcErrorCode.transportError,
+    'Service Unavailable: the server has reached its session limit; retry later',
+    { 'retry-after': '5' },
+  );
+}
+
+/** 503 for new work while the host shuts down. */
+export function refuseWhileClosing(response: ServerResponse): void {
+  sendJsonRpcError(
+    response,
+    503,
+    JsonRpcErrorCode.transportError,
+    'Service Unavailable: the server is shutting down',
+    { connection: 'close' },
+  );
+}
+
+/** 405 with the `Allow` header. */
+export function refuseMethod(
+  response: ServerResponse,
+  method: string | undefined,
+  allow: string,
+): void {
+  sendJsonRpcError(
+    response,
+    405,
+    JsonRpcErrorCode.transportError,
+    `Method Not Allowed: ${method ?? ''}; use ${allow}`,
+    { allow },
+  );
+}
+
+/** Writes a web-standard `Response` (from an authenticate hook) to a Node response. */
+export async function sendWebResponse(
+  response: ServerResponse,
+  webResponse: Response,
+): Promise<void> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of webResponse.headers) headers[name] = value;
+  const text = await webResponse.text();
+  response.writeHead(webResponse.status, headers);
+  response.end(text);
+}
+
+/** Sets CORS headers for an allowed `Origin` (and preflight headers on `OPTIONS`). */
+export function applyCors(
+  request: IncomingMessage,
+  response: ServerResponse,
+  cors: McpHttpHostCorsOptions,
+): void {
+  const origin = headerValue(request.headers.origin);
+  if (origin === undefined) return;
+  if (cors.origins !== '*' && !cors.origins.includes(origin)) return;
+  response.setHeader('access-control-allow-origin', cors.origins === '*' ? '*' : origin);
+  response.setHeader('vary', 'Origin');
+  response.setHeader(
+    'access-control-expose-headers',
+    'Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate',
+  );
+  if (request.method === 'OPTIONS') {
+    response.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+    response.setHeader(
+      'access-control-allow-headers',
+      headerValue(request.headers['access-control-request-headers']) ??
+        'Content-Type, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID',
+    );
+    response.setHeader('access-control-max-age', String(cors.maxAgeSeconds ?? 600));
+  }
+}
+
+const statusTexts: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/**
+ * Refuses a WebSocket upgrade with a plain HTTP response on the raw socket. `body` is a message
+ * wrapped in a JSON-RPC error, or, with `rawBody`, sent as is.
+ */
+export function rejectUpgrade(
+  socket: Duplex,
+  status: number,
+  body: string,
+  options: { headers?: Headers; rawBody?: boolean } = {},
+): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const text = options.rawBody
+    ? body
+    : JSON.stringify(createJsonRpcError(JsonRpcErrorCode.transportError, body));
+  const lines = [
+    `HTTP/1.1 ${status} ${statusTexts[status] ?? 'Error'}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(text)}`,
+    'Connection: close',
+  ];
+  for (const [name, value] of options.headers ?? []) {
+    if (name !== 'content-type' && name !== 'content-length' && name !== 'connection') {
+      lines.push(`${name}: ${value}`);
+    }
+  }
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${text}`);
+}

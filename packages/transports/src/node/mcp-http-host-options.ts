@@ -1,0 +1,128 @@
+/**
+ * Options and public shape of `createMcpHttpHost` (see `create-mcp-http-host.ts`).
+ */
+import type { IncomingMessage, Server as NodeHttpServer, ServerResponse } from 'node:http';
+import type { EventStore, ServerEventBus, ServerNotifier } from '@modelcontextprotocol/server';
+import type { McpAuthenticate } from '../authenticate.js';
+import type { CreateMcpServer } from '../mcp-session-context.js';
+
+/** A pino-shaped logger (the package's `TransportLogger` fits); the host is silent without one. */
+export interface McpHostLogger {
+  debug(object: unknown, message?: string): void;
+  info(object: unknown, message?: string): void;
+  warn(object: unknown, message?: string): void;
+  error(object: unknown, message?: string): void;
+}
+
+/** URL paths the host serves. */
+export interface McpHttpHostPaths {
+  /** Streamable HTTP (both eras). @default '/mcp' */
+  mcp: string;
+  /** Legacy HTTP+SSE stream. @default '/sse' */
+  sse: string;
+  /** Legacy HTTP+SSE message endpoint. @default '/messages' */
+  messages: string;
+  /** MCP over WebSocket. @default '/ws' */
+  websocket: string;
+}
+
+/** Which transports the host serves. */
+export interface McpHttpHostTransports {
+  /** `POST|GET|DELETE` on `paths.mcp`. @default true */
+  streamableHttp: boolean;
+  /** `GET paths.sse` + `POST paths.messages`. @default true */
+  sse: boolean;
+  /** WebSocket upgrades on `paths.websocket`. @default true */
+  websocket: boolean;
+}
+
+/** Cross-origin resource sharing, for browser clients on other origins. */
+export interface McpHttpHostCorsOptions {
+  /** Origins allowed to call the host (`'*'` for any). Remember to allow them in `allowedOrigins` too. */
+  origins: readonly string[] | '*';
+  /** Preflight cache lifetime. @default 600 */
+  maxAgeSeconds?: number;
+}
+
+/** Options for `createMcpHttpHost`. */
+export interface McpHttpHostOptions {
+  /** Builds the MCP server for a new session, or per request for a 2026-07-28 HTTP client. */
+  createServer: CreateMcpServer;
+  /** Interface to bind. @default '127.0.0.1' */
+  host?: string;
+  /** Port to bind; `0` picks a free one. @default 0 */
+  port?: number;
+  /** URL paths; each defaults as in {@link McpHttpHostPaths}. */
+  paths?: Partial<McpHttpHostPaths>;
+  /** Transports to serve; all on by default. */
+  transports?: Partial<McpHttpHostTransports>;
+  /**
+   * Hostnames accepted in the `Host` header (DNS-rebinding protection), or `false` to skip the
+   * check. @default localhost names when bound to a loopback interface, else no check (a warning is logged)
+   */
+  allowedHosts?: readonly string[] | false;
+  /**
+   * Origin hostnames accepted in a present `Origin` header; any other is answered 403.
+   * @default ['localhost', '127.0.0.1', '[::1]']
+   */
+  allowedOrigins?: readonly string[];
+  /** Largest request body (and WebSocket message) accepted; larger ones get 413. @default 4194304 (4 MiB) */
+  maxBodyBytes?: number;
+  /** CORS headers for browser clients on other origins. @default false */
+  cors?: false | McpHttpHostCorsOptions;
+  /** Interval of keep-alive comments (SSE) and pings (WebSocket) on idle streams; `0` disables. @default 15000 */
+  keepAliveMs?: number;
+  /** A session without any message for this long is closed; `0` disables. @default 1800000 (30 min) */
+  sessionIdleTimeoutMs?: number;
+  /** Open sessions (all transports) beyond which new ones are refused with 503. @default 10000 */
+  maxSessions?: number;
+  /** How long {@link McpHttpHost.close} waits for in-flight requests before closing sessions. @default 10000 */
+  shutdownTimeoutMs?: number;
+  /** Event store for resumable 2025-era Streamable HTTP streams; `false` disables resumability. @default an in-memory store */
+  eventStore?: EventStore | false;
+  /** Change-event bus of 2026-07-28 `subscriptions/listen` streams (share one across replicas). @default an in-process bus */
+  bus?: ServerEventBus;
+  /**
+   * Authenticates each MCP request and WebSocket upgrade; the principal lands in the session
+   * context (and, when it has the SDK's `AuthInfo` shape, in handlers' `ctx.http.authInfo`).
+   * See `McpAuthenticate` for the contract (return a principal or a `Response`, or throw).
+   */
+  authenticate?: McpAuthenticate;
+  /**
+   * Extra routes (health, admin): called for every HTTP request after the Host/Origin checks and
+   * before MCP routing; return `true` when it answered the request.
+   */
+  onRequest?: (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
+  /** Logger. @default silent */
+  logger?: McpHostLogger;
+}
+
+/** Where a listening host can be reached. */
+export interface McpHttpHostAddress {
+  /** Base URL, like `http://127.0.0.1:43123`. */
+  url: string;
+  host: string;
+  port: number;
+}
+
+/** A running MCP HTTP host. */
+export interface McpHttpHost {
+  /** Starts listening. @throws when the port cannot be bound. */
+  listen(): Promise<McpHttpHostAddress>;
+  /**
+   * Graceful shutdown: stops accepting connections and new sessions, waits (up to
+   * `shutdownTimeoutMs`) for in-flight requests, then closes every session and the listener.
+   */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+  /** The underlying `node:http` server. */
+  readonly server: NodeHttpServer;
+  /** The address once listening. */
+  readonly address: McpHttpHostAddress | undefined;
+  /** Publishes change events to open 2026-07-28 `subscriptions/listen` streams over HTTP. */
+  readonly notify: ServerNotifier;
+  /** The change-event bus behind {@link McpHttpHost.notify}. */
+  readonly bus: ServerEventBus;
+  /** Number of open sessions (2025-era Streamable HTTP, SSE and WebSocket). */
+  readonly sessionCount: number;
+}
