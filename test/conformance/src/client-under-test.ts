@@ -3,15 +3,18 @@
  * scenario as `<command> <server url>` with `MCP_CONFORMANCE_SCENARIO` set, and judges what it
  * does on the wire. Handlers are keyed by the exact names of `conformance list --client` (0.1.16).
  *
- * The connection goes through one seam, {@link ConnectClientUnderTest}: `hub` is the hub's own
- * upstream connector (`connectUpstream` from `@fedmcp/transports`, era `auto`), the client under
- * test; `sdk` is a plain SDK v2 `Client`, the control — a scenario failing on `hub` only is a hub
- * bug.
+ * The connection goes through one seam, {@link ConnectClientUnderTest}, with three connectors:
+ * `federation` — the connector `createHub` uses today (`connectNodeUpstream` from
+ * `@fedmcp/federation/node`, declaring the hub's `UPSTREAM_CLIENT_CAPABILITIES`), the default;
+ * `transports` — `connectUpstream` from `@fedmcp/transports`; `sdk` — a plain SDK v2 `Client`,
+ * the control (a scenario failing on a hub connector only is a hub bug).
  *
  * CLI: `MCP_CONFORMANCE_SCENARIO=initialize node --conditions=@fedmcp/source --import tsx
- * src/client-under-test.ts [--connector hub|sdk] <url>`.
+ * src/client-under-test.ts [--connector federation|transports|sdk] <url>`.
  */
 import { pathToFileURL } from 'node:url';
+import { UPSTREAM_CLIENT_CAPABILITIES } from '@fedmcp/federation';
+import { connectNodeUpstream } from '@fedmcp/federation/node';
 import { connectUpstream } from '@fedmcp/transports';
 import type { ElicitRequestFormParams } from '@modelcontextprotocol/client';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -29,13 +32,28 @@ export type ConnectClientUnderTest = (
   configure: (client: Client) => void,
 ) => Promise<Client>;
 
-/** The capabilities both connectors declare: form elicitation (answered by `configure`). */
+/** What the plain connectors declare: form elicitation (answered by `configure`). */
 const CAPABILITIES = { elicitation: { form: {} } };
+
+const noop = () => {};
+const silentLogger = { debug: noop, info: noop, warn: noop, error: noop };
 
 /** The connectors, by CLI name. */
 export const CONNECTORS = {
-  /** The hub's upstream connector: Streamable HTTP (SSE fallback), era probe, request defaults. */
-  hub: (url, configure) =>
+  /** What `createHub` connects upstreams with, declaring what the hub declares upstream. */
+  federation: (url, configure) =>
+    connectNodeUpstream(
+      { url },
+      {
+        clientInfo: CLIENT_UNDER_TEST_INFO,
+        capabilities: UPSTREAM_CLIENT_CAPABILITIES,
+        configure,
+        timeoutMs: 30_000,
+        logger: silentLogger,
+      },
+    ),
+  /** The shared upstream connector: Streamable HTTP (SSE fallback), era probe, request defaults. */
+  transports: (url, configure) =>
     connectUpstream(
       { url },
       {
@@ -57,7 +75,7 @@ export const CONNECTORS = {
 export type ClientConnectorName = keyof typeof CONNECTORS;
 
 /** The connector the suite judges unless told otherwise. */
-export const DEFAULT_CONNECTOR: ClientConnectorName = 'hub';
+export const DEFAULT_CONNECTOR: ClientConnectorName = 'federation';
 
 /** Answers every form elicitation by accepting, with omitted fields filled from schema defaults. */
 function acceptWithDefaults(client: Client) {
@@ -132,7 +150,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const connector = connectorIndex >= 0 ? argv[connectorIndex + 1] : DEFAULT_CONNECTOR;
   if (!url?.startsWith('http') || !scenario || !connector || !(connector in CONNECTORS)) {
     process.stderr.write(
-      'usage: MCP_CONFORMANCE_SCENARIO=<name> client-under-test.ts [--connector hub|sdk] <url>\n',
+      'usage: MCP_CONFORMANCE_SCENARIO=<name> client-under-test.ts [--connector federation|transports|sdk] <url>\n',
     );
     process.exit(2);
   }
