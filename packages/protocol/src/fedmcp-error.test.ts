@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FEDMCP_ERROR_BRAND, FedmcpError } from './fedmcp-error.js';
-import { FEDMCP_ERROR_CODES } from './fedmcp-error-codes.js';
+import { FEDMCP_ERROR_CODES, type FedmcpErrorCode } from './fedmcp-error-codes.js';
 import { LoopDetectedError } from './loop-detected-error.js';
 import { PolicyDeniedError } from './policy-denied-error.js';
 import { RateLimitedError } from './rate-limited-error.js';
@@ -157,6 +158,10 @@ describe('FedmcpError', () => {
       expect(FedmcpError.from('plain string').message).toContain('plain string');
       expect(FedmcpError.from(undefined).code).toBe('INTERNAL');
       expect(FedmcpError.from({ code: 'WHATEVER' }).code).toBe('INTERNAL');
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      expect(FedmcpError.from(cyclic).message).toContain('[object Object]');
+      expect(FedmcpError.from(Object.create(null)).code).toBe('INTERNAL');
     });
   });
 
@@ -211,5 +216,35 @@ describe('FedmcpError', () => {
     for (const reserved of [-32000, -32001, -32002, -32020, -32021, -32022, -32042]) {
       expect(fedmcpRange).not.toContain(reserved);
     }
+  });
+
+  it('round-trips every code through the wire (property)', () => {
+    const codes = Object.keys(FEDMCP_ERROR_CODES) as FedmcpErrorCode[];
+    const data = fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 8 }).filter((key) => key !== 'fedmcpCode'),
+      fc.jsonValue(),
+      { maxKeys: 4 },
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...codes), fc.string(), data, (code, message, details) => {
+        const original = new FedmcpError(code, message, { data: details });
+        const wire = JSON.parse(JSON.stringify(original.toJsonRpcError()));
+        const rebuilt = FedmcpError.fromJsonRpcError(wire);
+        expect(rebuilt.code).toBe(code);
+        expect(rebuilt.toJsonRpcError()).toEqual(wire);
+      }),
+    );
+  });
+
+  it('normalises anything thrown into a wire-safe error (property)', () => {
+    fc.assert(
+      fc.property(fc.anything({ withNullPrototype: true, withBigInt: true }), (thrown) => {
+        const error = FedmcpError.from(thrown);
+        expect(FedmcpError.isInstance(error)).toBe(true);
+        const wire = error.toJsonRpcError();
+        expect(Number.isInteger(wire.code)).toBe(true);
+        expect(typeof wire.message).toBe('string');
+      }),
+    );
   });
 });

@@ -122,7 +122,8 @@ function describe(value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    // Cycles, BigInt, or an object whose toString/toJSON throws: fall back to its tag.
+    return typeof value === 'bigint' ? `${value}n` : Object.prototype.toString.call(value);
   }
 }
 
