@@ -274,6 +274,21 @@ describe('createMcpHttpHost — bad input', () => {
     });
     expect(await echo(await connectClient(url), 'ok')).toBe('ok');
   });
+  it('closes a WebSocket whose message is over maxBodyBytes (1009) and keeps serving', async () => {
+    const { url } = await startHost({ maxBodyBytes: 1024 });
+    const socket = await openSocket(url);
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(4096) } }),
+    );
+    expect(await closed).toBe(1009);
+    const next = await openSocket(url);
+    next.send(initialize);
+    expect(await nextMessage(next)).toMatchObject({
+      id: 1,
+      result: { protocolVersion: '2025-06-18' },
+    });
+  });
 });
 
 describe('createMcpHttpHost — limits and lifecycle', () => {
@@ -370,6 +385,48 @@ describe('createMcpHttpHost — hooks', () => {
       principal: { user: 'alice' },
     });
     expect(contexts[0]?.headers?.get('x-user')).toBe('alice');
+  });
+
+  it('gives a 2026-07-28 request its principal, and AuthInfo-shaped principals to handlers', async () => {
+    const contexts: McpSessionContext[] = [];
+    const seenAuthInfo: unknown[] = [];
+    const { url } = await startHost({
+      authenticate: (request) => ({
+        token: request.headers.get('authorization')?.slice('Bearer '.length) ?? '',
+        clientId: 'carol-app',
+        scopes: ['mcp'],
+      }),
+      createServer: (context) => {
+        contexts.push(context);
+        const server = createEchoServer();
+        server.setRequestHandler('tools/call', (_request, ctx) => {
+          seenAuthInfo.push(ctx.http?.authInfo);
+          return { content: [{ type: 'text' as const, text: 'ok' }] };
+        });
+        return server;
+      },
+    });
+    const client = new Client(
+      { name: 'c', version: '1' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    clients.push(client);
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+        requestInit: { headers: { authorization: 'Bearer t0ken' } },
+      }),
+    );
+    await client.callTool({ name: 'echo', arguments: { text: 'x' } });
+    expect(contexts.at(-1)).toMatchObject({
+      transport: 'streamable-http',
+      era: 'modern',
+      principal: { token: 't0ken', clientId: 'carol-app' },
+    });
+    expect(seenAuthInfo.at(-1)).toMatchObject({
+      token: 't0ken',
+      clientId: 'carol-app',
+      scopes: ['mcp'],
+    });
   });
 
   it('answers 401 with the error headers when authenticate throws UnauthenticatedError', async () => {
