@@ -18,7 +18,7 @@ describe('README example', () => {
       ['--conditions=@fedmcp/source', '--import', 'tsx', 'examples/quick-start.ts'],
       { cwd: packageDirectory, encoding: 'utf8', timeout: 60_000 },
     );
-    expect(result.stderr).toBe('');
+    expect({ status: result.status, stderr: result.stderr }).toMatchObject({ status: 0 });
     expect(result.stdout).toBe(
       'true\nPolicy rule "no-deletes" denies tools/call on "github__delete_repo".\n',
     );
