@@ -5,7 +5,7 @@
  * turns into real pushes for 2025-era clients.
  */
 import { CreateTaskResultSchema, ResultSchema } from '@modelcontextprotocol/core';
-import type { Result, ServerContext } from '@modelcontextprotocol/server';
+import type { JSONRPCRequest, Result, ServerContext } from '@modelcontextprotocol/server';
 import { inputRequired, Server } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
 import { Flow } from './flow.js';
@@ -45,9 +45,28 @@ function isTransportFailure(error: unknown): boolean {
   return code === 'REQUEST_TIMEOUT' || code === 'CONNECTION_CLOSED' || code === 'SEND_FAILED';
 }
 
+/**
+ * The SDK `Server`, letting a task-augmented `tools/call` answer with a `CreateTaskResult`
+ * (MCP 2025-11-25 tasks): the SDK validates every `tools/call` result as a `CallToolResult`
+ * and keeps tasks only as wire vocabulary (notes §8).
+ */
+class HubServer extends Server {
+  protected override _wrapHandler(
+    method: string,
+    handler: (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>,
+  ): (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result> {
+    const wrapped = super._wrapHandler(method, handler);
+    if (method !== 'tools/call') return wrapped;
+    return (request, ctx) =>
+      (request.params as Params | undefined)?.task !== undefined && !ctx.mcpReq.envelope
+        ? handler(request, ctx)
+        : wrapped(request, ctx);
+  }
+}
+
 /** Builds the downstream `Server` of one session over the hub core. */
 export function createHubSessionServer(core: HubCore, context: HubSessionContext = {}): Server {
-  const server = new Server(core.settings.serverInfo, {
+  const server = new HubServer(core.settings.serverInfo, {
     capabilities: {
       tools: { listChanged: true },
       prompts: { listChanged: true },
@@ -198,6 +217,17 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     core.assertOpen();
     const route = core.catalog.tools.byName.get(request.params.name);
     if (!route) {
+      // A withdrawn tool of a down upstream: say so, rather than "unknown".
+      const name = request.params.name;
+      const down = core
+        .list()
+        .find(
+          (upstream) =>
+            !upstream.available &&
+            upstream.prefix !== false &&
+            name.startsWith(`${upstream.prefix}${NAME_SEPARATOR}`),
+        );
+      if (down) throw down.unavailable();
       throw new HubError('NOT_FOUND', `Unknown tool: ${request.params.name}`, {
         name: request.params.name,
       });
