@@ -102,6 +102,9 @@ export async function createRedisStore(options: RedisStoreOptions = {}): Promise
   // Key/value ----------------------------------------------------------------------------------
   const entryKey = (key: string): string => `${prefix}kv:${key}`;
   const indexKey = `${prefix}kv-index`;
+  const expiriesKey = `${prefix}kv-expiries`;
+  const writeKeys = (key: string): string[] => [entryKey(key), indexKey, expiriesKey];
+  const sweepArguments = (): string[] => [`${prefix}kv:`, String(Date.now())];
   const toEntry = (
     key: string,
     value: unknown,
@@ -126,11 +129,14 @@ export async function createRedisStore(options: RedisStoreOptions = {}): Promise
       checkDuration('ttlMs', setOptions.ttlMs);
       const [ttl, expiresAt] = ttlArguments(setOptions.ttlMs);
       return run(async (client) => {
-        const version = await scripts.set.run(
-          client,
-          [entryKey(key), indexKey],
-          [value, ttl, expiresAt, key],
-        );
+        const version = await scripts.set.run(client, writeKeys(key), [
+          value,
+          ttl,
+          expiresAt,
+          key,
+          '',
+          ...sweepArguments(),
+        ]);
         return toEntry(key, value, version, expiresAt);
       });
     },
@@ -140,11 +146,14 @@ export async function createRedisStore(options: RedisStoreOptions = {}): Promise
       const expected =
         casOptions.expectedVersion === null ? '' : String(casOptions.expectedVersion);
       return run(async (client): Promise<CompareAndSetResult> => {
-        const reply = (await scripts.compareAndSet.run(
-          client,
-          [entryKey(key), indexKey],
-          [value, ttl, expiresAt, key, expected],
-        )) as unknown[];
+        const reply = (await scripts.compareAndSet.run(client, writeKeys(key), [
+          value,
+          ttl,
+          expiresAt,
+          key,
+          expected,
+          ...sweepArguments(),
+        ])) as unknown[];
         if (reply[0] === 1) return { ok: true, entry: toEntry(key, value, reply[1], expiresAt) };
         return {
           ok: false,
@@ -156,7 +165,7 @@ export async function createRedisStore(options: RedisStoreOptions = {}): Promise
       run(async (client) => {
         const expected =
           deleteOptions.expectedVersion === undefined ? '' : String(deleteOptions.expectedVersion);
-        return (await scripts.delete.run(client, [entryKey(key), indexKey], [key, expected])) === 1;
+        return (await scripts.delete.run(client, writeKeys(key), [key, expected])) === 1;
       }),
     increment: async (key, incrementOptions = {}) => {
       const by = incrementOptions.by ?? 1;
@@ -165,7 +174,14 @@ export async function createRedisStore(options: RedisStoreOptions = {}): Promise
       const [ttl, expiresAt] = ttlArguments(incrementOptions.ttlMs);
       return run(async (client) =>
         toNumber(
-          await scripts.increment.run(client, [entryKey(key), indexKey], [by, ttl, expiresAt, key]),
+          await scripts.increment.run(client, writeKeys(key), [
+            by,
+            ttl,
+            expiresAt,
+            key,
+            '',
+            ...sweepArguments(),
+          ]),
         ),
       );
     },
@@ -181,7 +197,7 @@ export async function createRedisStore(options: RedisStoreOptions = {}): Promise
       return run(async (client) => {
         const rows = (await scripts.list.run(
           client,
-          [indexKey],
+          [indexKey, expiriesKey],
           [min, `${prefix}kv:`, start, limit + 1],
         )) as unknown[][];
         const entries = rows

@@ -35,6 +35,8 @@ export interface SqliteStoreOptions extends StoreOptions {
   pollIntervalMs?: number;
   /** How long published messages stay in the table for slow pollers. @default 60000 */
   pubsubRetentionMs?: number;
+  /** How often expired keys and leases and old pub/sub messages are deleted from the file. @default 30000 */
+  sweepIntervalMs?: number;
   /** The clock. @default Date.now */
   now?: () => number;
 }
@@ -330,7 +332,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
     } catch (error) {
       options.logger?.warn({ error }, 'store: sweeping expired rows failed; will retry');
     }
-  }, 30_000);
+  }, options.sweepIntervalMs ?? 30_000);
   sweepTimer.unref?.();
 
   const close = async (): Promise<void> => {

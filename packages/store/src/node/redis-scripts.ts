@@ -2,7 +2,12 @@
  * The Lua scripts of the redis engine. Each runs atomically on the server, which is how
  * compare-and-set, increment-with-version, checked lease release and claim-or-dead-letter stay
  * race-free across replicas without WATCH round trips. KV entries are hashes
- * `{ v: value, n: version, e: expiresAt }` plus a sorted-set index for ordered prefix scans.
+ * `{ v: value, n: version, e: expiresAt }` plus a sorted-set index for ordered prefix scans, and a
+ * second sorted set of expiry times so that every write also drops a few expired keys from the
+ * index: the index stays bounded by the live keys even when nobody lists them.
+ *
+ * Writes take KEYS entry, index, expiries and ARGV value|by, ttlMs|'', expiresAt, member,
+ * expectedVersion|'', entry key prefix, now.
  */
 
 /** KEYS: entry. Returns [value, version, expiresAt] or nil. */
@@ -12,19 +17,33 @@ if not h[2] then return nil end
 return h
 `;
 
-// Shared tail of every write: the TTL field and the index membership.
+// Up to 20 index members whose entries expired are removed per write (amortised clean-up).
+const sweepExpired = `
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[7], 'LIMIT', 0, 20)
+for _, member in ipairs(expired) do
+  if redis.call('EXISTS', ARGV[6] .. member) == 0 then
+    redis.call('ZREM', KEYS[2], member)
+    redis.call('ZREM', KEYS[3], member)
+  end
+end
+`;
+
+// Shared tail of set and compare-and-set: the TTL field, index and expiry membership.
 const writeTail = `
 if ARGV[2] ~= '' then
   redis.call('HSET', KEYS[1], 'e', ARGV[3])
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 else
   redis.call('HDEL', KEYS[1], 'e')
   redis.call('PERSIST', KEYS[1])
+  redis.call('ZREM', KEYS[3], ARGV[4])
 end
 redis.call('ZADD', KEYS[2], 0, ARGV[4])
+${sweepExpired}
 `;
 
-/** KEYS: entry, index. ARGV: value, ttlMs|'', expiresAt, member. Returns the new version. */
+/** Returns the new version. */
 export const setScript = `
 local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
 redis.call('HSET', KEYS[1], 'v', ARGV[1])
@@ -33,7 +52,6 @@ return n
 `;
 
 /**
- * KEYS: entry, index. ARGV: value, ttlMs|'', expiresAt, member, expectedVersion|''.
  * Returns {1, version} on success or {0, value, version, expiresAt} (false fields when absent).
  */
 export const compareAndSetScript = `
@@ -47,16 +65,17 @@ ${writeTail}
 return {1, n}
 `;
 
-/** KEYS: entry, index. ARGV: member, expectedVersion|''. Returns 1 when deleted. */
+/** KEYS: entry, index, expiries. ARGV: member, expectedVersion|''. Returns 1 when deleted. */
 export const deleteScript = `
 local n = redis.call('HGET', KEYS[1], 'n')
 if not n or (ARGV[2] ~= '' and n ~= ARGV[2]) then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
 return 1
 `;
 
-/** KEYS: entry, index. ARGV: by, ttlMs|'', expiresAt, member. Returns the new value. */
+/** ARGV[1] is the amount. Returns the new value. */
 export const incrementScript = `
 local v = redis.call('HGET', KEYS[1], 'v')
 if v and not string.match(v, '^%-?%d+$') then return redis.error_reply('STORE_INVALID_VALUE') end
@@ -66,14 +85,16 @@ if n == 1 then
   if ARGV[2] ~= '' then
     redis.call('HSET', KEYS[1], 'e', ARGV[3])
     redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
   end
   redis.call('ZADD', KEYS[2], 0, ARGV[4])
 end
+${sweepExpired}
 return next
 `;
 
 /**
- * KEYS: index. ARGV: min (ZRANGEBYLEX form), key prefix of entries, member prefix, wanted.
+ * KEYS: index, expiries. ARGV: min (ZRANGEBYLEX form), key prefix of entries, member prefix, wanted.
  * Walks the index from min, dropping members whose entry expired, and returns up to `wanted`
  * live {member, value, version, expiresAt}. Entry keys are derived from members, so this script
  * (like the engine) needs a single Redis node, not Redis Cluster.
@@ -93,6 +114,7 @@ while #out < wanted do
       if #out >= wanted then return out end
     else
       redis.call('ZREM', KEYS[1], member)
+      redis.call('ZREM', KEYS[2], member)
     end
     min = '(' .. member
   end
