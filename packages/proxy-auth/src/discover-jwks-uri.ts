@@ -5,6 +5,7 @@
  * document must name the same issuer (RFC 8414 §3.3), or it is ignored.
  */
 import { FedmcpError } from '@fedmcp/protocol';
+import { readLimitedText } from './read-limited-text.js';
 
 /** Options of {@link discoverJwksUri}. */
 export interface DiscoverJwksUriOptions {
@@ -56,7 +57,10 @@ export async function discoverJwksUri(
         problems.push(`${candidate} answered HTTP ${response.status}`);
         continue;
       }
-      const metadata = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+      const metadata = JSON.parse(await readLimitedText(response, 1_048_576)) as {
+        issuer?: unknown;
+        jwks_uri?: unknown;
+      };
       if (metadata.issuer !== issuer) {
         problems.push(`${candidate} names another issuer`);
         continue;

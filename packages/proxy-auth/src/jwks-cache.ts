@@ -12,6 +12,7 @@ import {
   type JSONWebKeySet,
   type JWSHeaderParameters,
 } from 'jose';
+import { readLimitedText } from './read-limited-text.js';
 
 /** Options of {@link createJwksCache}. */
 export interface JwksCacheOptions {
@@ -103,11 +104,9 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
         `The issuer's key set at ${describeUri()} answered HTTP ${response.status}; expected 200 with a JSON Web Key Set.`,
       );
     }
-    const text = await response.text();
     let parsed: unknown;
     try {
-      if (text.length > maxDocumentLength) throw new Error('the document is too large');
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(await readLimitedText(response, maxDocumentLength));
       const keys = (parsed as { keys?: unknown } | null)?.keys;
       if (!Array.isArray(keys)) throw new Error('it has no "keys" array');
       const next = createLocalJWKSet(parsed as JSONWebKeySet);

@@ -5,11 +5,3 @@ export interface Logger {
   warn(object: unknown, message?: string): void;
   error(object: unknown, message?: string): void;
 }
-
-/** A logger that drops everything: the library's default. */
-export const silentLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-};
