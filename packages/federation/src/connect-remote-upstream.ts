@@ -1,17 +1,14 @@
-import {
-  Client,
-  SSEClientTransport,
-  StreamableHTTPClientTransport,
-} from '@modelcontextprotocol/client';
+import { connectUpstream, type UpstreamVerdictCache } from '@fedmcp/transports';
+import type { Client } from '@modelcontextprotocol/client';
 import { HubError } from './hub-error.js';
 import type { UpstreamConnectOptions, UpstreamSpec } from './upstream-options.js';
 
 /**
- * The default connector for remote upstreams (web-standard): Streamable HTTP (era `auto`, so
- * 2026-07-28 servers are spoken to natively), or legacy SSE when `type: 'sse'`.
+ * The default connector for remote upstreams (web-standard), through `connectUpstream` of
+ * `@fedmcp/transports`: Streamable HTTP with era `auto` (2026-07-28 servers are spoken to
+ * natively) and fallback to legacy SSE, `type: 'sse'`, or WebSocket (`ws://`, `type: 'ws'`).
  *
- * @throws HubError INVALID_CONFIG for a stdio spec (use `@fedmcp/federation/node`) or a
- * WebSocket spec (not built in yet; inject a connector).
+ * @throws HubError INVALID_CONFIG for a stdio spec (use `@fedmcp/federation/node`).
  */
 export async function connectRemoteUpstream(
   spec: UpstreamSpec,
@@ -23,24 +20,12 @@ export async function connectRemoteUpstream(
       `Cannot start "${spec.command}" here: stdio upstreams need the Node entry (import { createHub } from '@fedmcp/federation/node').`,
     );
   }
-  const url = new URL(spec.url);
-  const requestInit = spec.headers ? { headers: spec.headers } : undefined;
-  const type = spec.type ?? 'streamable-http';
-  if (type === 'ws' || type === 'websocket') {
-    throw new HubError(
-      'INVALID_CONFIG',
-      `WebSocket upstream ${spec.url}: pass a connector (the connect option) that builds a WebSocket transport.`,
-    );
-  }
-  const sse = type === 'sse';
-  const client = new Client(options.clientInfo, {
+  return connectUpstream(spec, {
+    clientInfo: options.clientInfo,
     capabilities: options.capabilities,
-    versionNegotiation: sse ? { mode: 'legacy' } : { mode: 'auto', probe: { timeoutMs: 5_000 } },
+    onClientCreated: (client) => options.configure(client),
+    verdictCache: options.verdictCache as UpstreamVerdictCache,
+    timeoutMs: options.timeoutMs,
+    logger: options.logger,
   });
-  options.configure(client);
-  const transport = sse
-    ? new SSEClientTransport(url, { requestInit })
-    : new StreamableHTTPClientTransport(url, { requestInit });
-  await client.connect(transport, { timeout: options.timeoutMs });
-  return client;
 }

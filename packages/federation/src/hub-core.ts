@@ -106,6 +106,8 @@ export class HubCore implements UpstreamHost {
   readonly timings: UpstreamTimings;
   readonly connector: UpstreamConnector;
   readonly stateListeners = new Set<(change: UpstreamStateChange) => void>();
+  /** Era verdicts of upstream first connects (see `UpstreamConnectOptions.verdictCache`). */
+  private readonly verdicts = new Map<string, unknown>();
   /** Exposed URI → sessions subscribed to it. */
   private readonly subscribers = new Map<string, Set<HubSession>>();
   /** `<upstream id>\0<upstream uri>` → number of exposed subscriptions behind it. */
@@ -135,6 +137,7 @@ export class HubCore implements UpstreamHost {
       configure,
       timeoutMs: this.timings.connectTimeoutMs,
       logger: this.logger,
+      verdictCache: this.verdicts,
     };
   }
 

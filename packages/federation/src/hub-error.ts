@@ -1,24 +1,8 @@
+import { type FedmcpErrorCode, jsonRpcCodeFor } from '@fedmcp/protocol';
 import { ProtocolError } from '@modelcontextprotocol/server';
 
-/**
- * The local error codes the hub raises itself, with the JSON-RPC code each travels as. They
- * mirror the table of `@fedmcp/protocol` (fedmcp range -32060 … -32079) so a client sees the same
- * wire codes whichever part of fedmcp produced the error.
- */
-export const HUB_ERROR_CODES = {
-  INVALID_PARAMS: -32602,
-  NOT_FOUND: -32602,
-  METHOD_NOT_FOUND: -32601,
-  INTERNAL: -32603,
-  UPSTREAM_UNAVAILABLE: -32060,
-  REQUEST_TIMEOUT: -32061,
-  INVALID_CONFIG: -32066,
-  CANCELED: -32067,
-  TRANSPORT_CLOSED: -32069,
-} as const;
-
-/** A local hub error code, such as `'UPSTREAM_UNAVAILABLE'`. */
-export type HubErrorCode = keyof typeof HUB_ERROR_CODES;
+/** A local hub error code, such as `'UPSTREAM_UNAVAILABLE'` (the table of `@fedmcp/protocol`). */
+export type HubErrorCode = FedmcpErrorCode;
 
 /**
  * An error raised by the hub itself (not forwarded from an upstream). It is a JSON-RPC
@@ -30,7 +14,7 @@ export class HubError extends ProtocolError {
   readonly fedmcpCode: HubErrorCode;
 
   constructor(code: HubErrorCode, message: string, data: Record<string, unknown> = {}) {
-    super(HUB_ERROR_CODES[code], message, { fedmcpCode: code, ...data });
+    super(jsonRpcCodeFor(code), message, { fedmcpCode: code, ...data });
     this.name = 'HubError';
     this.fedmcpCode = code;
   }
@@ -43,7 +27,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /**
  * Turns anything thrown while forwarding a request upstream into the error the downstream
  * client gets: an upstream JSON-RPC error keeps its code, message and data (rebuilt with
- * `ProtocolError.fromError`, so no SDK prefix piles up); an SDK timeout becomes
+ * `ProtocolError.fromError`, so no SDK prefix piles up); a `FedmcpError` keeps its wire code
+ * and local code; an SDK timeout becomes
  * `REQUEST_TIMEOUT`; a closed connection becomes `UPSTREAM_UNAVAILABLE`; an abort `CANCELED`.
  */
 export function toDownstreamError(error: unknown, upstreamId?: string): Error {
@@ -54,6 +39,14 @@ export function toDownstreamError(error: unknown, upstreamId?: string): Error {
       return new HubError('CANCELED', `The request to ${where} was canceled.`);
     }
     const code = error.code;
+    if (typeof code === 'string' && typeof error.jsonRpcCode === 'number') {
+      // A FedmcpError (e.g. from @fedmcp/transports): keep its codes, add the upstream.
+      return new ProtocolError(error.jsonRpcCode, String(error.message), {
+        ...(isRecord(error.data) ? error.data : {}),
+        fedmcpCode: code,
+        ...(upstreamId === undefined ? {} : { upstream: upstreamId }),
+      });
+    }
     if (code === 'REQUEST_TIMEOUT' || error.name === 'TimeoutError') {
       return new HubError(
         'REQUEST_TIMEOUT',

@@ -9,7 +9,7 @@ export {
   type UpstreamStatus,
 } from './create-hub.js';
 export { UPSTREAM_CLIENT_CAPABILITIES, type UpstreamStateChange } from './hub-core.js';
-export { HUB_ERROR_CODES, HubError, type HubErrorCode } from './hub-error.js';
+export { HubError, type HubErrorCode } from './hub-error.js';
 export type { HubSessionContext } from './hub-session.js';
 export type { Logger } from './logger.js';
 export { exposeName, exposeTaskId, exposeUri, NAME_SEPARATOR } from './namespacing.js';

@@ -64,6 +64,11 @@ export interface UpstreamConnectOptions {
   /** Handshake timeout in milliseconds. */
   timeoutMs: number;
   logger: Logger;
+  /**
+   * Era verdicts learnt on first connects (keyed per upstream), so reconnects skip the probe.
+   * A `Map` will do.
+   */
+  verdictCache: Map<string, unknown>;
 }
 
 /**

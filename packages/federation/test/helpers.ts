@@ -100,3 +100,31 @@ export function textOf(result: unknown): string {
   const content = (result as { content?: Array<{ type: string; text?: string }> }).content;
   return content?.[0]?.text ?? '';
 }
+
+/**
+ * A connector reaching in-process servers served the 2026-07-28 way (the SDK's web handler,
+ * `legacy: 'reject'`), through a Streamable HTTP client with an injected fetch: no sockets.
+ */
+export function modernConnector(factories: Record<string, () => Server>): UpstreamConnector {
+  return async (spec, options) => {
+    const name = 'url' in spec ? new URL(spec.url).hostname : '';
+    const factory = factories[name];
+    if (!factory) throw new Error(`no modern upstream named ${name}`);
+    const handler = createMcpHandler(() => factory(), { legacy: 'reject' });
+    const transport = new StreamableHTTPClientTransport(new URL(`http://${name}.test/mcp`), {
+      fetch: (url, init) => handler.fetch(new Request(url, init)),
+    });
+    const client = new Client(options.clientInfo, {
+      capabilities: options.capabilities,
+      versionNegotiation: { mode: 'auto' },
+    });
+    options.configure(client);
+    await client.connect(transport);
+    const close = client.onclose;
+    client.onclose = () => {
+      close?.();
+      void handler.close();
+    };
+    return client;
+  };
+}
