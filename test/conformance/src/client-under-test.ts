@@ -41,17 +41,19 @@ const silentLogger = { debug: noop, info: noop, warn: noop, error: noop };
 /** The connectors, by CLI name. */
 export const CONNECTORS = {
   /** What `createHub` connects upstreams with, declaring what the hub declares upstream. */
-  federation: (url, configure) =>
-    connectNodeUpstream(
-      { url },
-      {
-        clientInfo: CLIENT_UNDER_TEST_INFO,
-        capabilities: UPSTREAM_CLIENT_CAPABILITIES,
-        configure,
-        timeoutMs: 30_000,
-        logger: silentLogger,
-      },
-    ),
+  federation: (url, configure) => {
+    // Built apart from the call so the options fit the connector's signature before and after
+    // it gained `verdictCache` (an extra property is fine on a variable, not on a literal).
+    const options = {
+      clientInfo: CLIENT_UNDER_TEST_INFO,
+      capabilities: UPSTREAM_CLIENT_CAPABILITIES,
+      configure,
+      timeoutMs: 30_000,
+      logger: silentLogger,
+      verdictCache: new Map<string, unknown>(),
+    };
+    return connectNodeUpstream({ url }, options);
+  },
   /** The shared upstream connector: Streamable HTTP (SSE fallback), era probe, request defaults. */
   transports: (url, configure) =>
     connectUpstream(
