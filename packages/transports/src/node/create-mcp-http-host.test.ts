@@ -338,6 +338,61 @@ describe('createMcpHttpHost — limits and lifecycle', () => {
     expect(host.sessionCount).toBe(0);
   });
 
+  it('replays a 2025-era stream from Last-Event-ID (resumability, in-memory event store)', async () => {
+    const { port } = await startHost();
+    // 2025-11-25 streams open with a priming event (an id and no data) to resume after.
+    const opened = await raw(port, { body: initialize.replace('2025-06-18', '2025-11-25') });
+    const headers = {
+      'mcp-session-id': opened.headers['mcp-session-id'] as string,
+      'mcp-protocol-version': '2025-11-25',
+    };
+    await raw(port, {
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+      headers,
+    });
+    const call = await raw(port, {
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text: 'resumed' } },
+      }),
+      headers,
+    });
+    const eventIds = [...call.body.matchAll(/^id: (.+)$/gm)].map((match) => match[1] as string);
+    expect(eventIds.length).toBeGreaterThanOrEqual(2);
+    // Resume after the priming event: the result is sent again, on the GET stream.
+    const replayed = await new Promise<string>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/mcp',
+          method: 'GET',
+          headers: {
+            ...headers,
+            accept: 'text/event-stream',
+            'last-event-id': eventIds[0] as string,
+          },
+        },
+        (response) => {
+          let received = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            received += chunk;
+            if (received.includes('"id":7')) {
+              request.destroy();
+              resolve(received);
+            }
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+    expect(replayed).toContain('resumed');
+  });
+
   it('sends SSE keep-alive comments on an idle legacy stream', async () => {
     const { port } = await startHost({ keepAliveMs: 50 });
     const text = await new Promise<string>((resolve, reject) => {
@@ -451,6 +506,47 @@ describe('createMcpHttpHost — hooks', () => {
       headers: { authorization: 'Bearer good' },
     });
     expect(accepted.status).toBe(200);
+  });
+
+  it('binds sessions to their principal with sessionOwner', async () => {
+    const { port } = await startHost({
+      authenticate: (request) => ({ user: request.headers.get('x-user') }),
+      sessionOwner: (principal) => (principal as { user: string }).user,
+    });
+    const opened = await raw(port, { body: initialize, headers: { 'x-user': 'alice' } });
+    const list = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    const session = {
+      'mcp-session-id': opened.headers['mcp-session-id'] as string,
+      'mcp-protocol-version': '2025-06-18',
+    };
+    const asBob = await raw(port, { body: list, headers: { ...session, 'x-user': 'bob' } });
+    expect(asBob.status).toBe(404);
+    const asAlice = await raw(port, { body: list, headers: { ...session, 'x-user': 'alice' } });
+    expect(asAlice.status).toBe(200);
+
+    // The legacy SSE message endpoint is bound the same way (while the stream stays open).
+    const stream = await new Promise<{ endpoint: string; close(): void }>((resolve, reject) => {
+      const request = httpRequest(
+        { host: '127.0.0.1', port, path: '/sse', method: 'GET', headers: { 'x-user': 'alice' } },
+        (response) => {
+          response.setEncoding('utf8');
+          response.once('data', (chunk: string) =>
+            resolve({
+              endpoint: /data: (\S+)/.exec(chunk)?.[1] as string,
+              close: () => request.destroy(),
+            }),
+          );
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+    const initialized = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    const post = (user: string) =>
+      raw(port, { path: stream.endpoint, body: initialized, headers: { 'x-user': user } });
+    expect((await post('bob')).status).toBe(404);
+    expect((await post('alice')).status).toBe(202);
+    stream.close();
   });
 
   it('sends a Response returned by authenticate as is', async () => {

@@ -97,6 +97,7 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     }),
     createServer: options.createServer,
     authenticateHook: options.authenticate,
+    sessionOwner: options.sessionOwner,
     isClosing: () => closing,
     markLongLived: (response) => {
       if (inFlight.delete(response) && inFlight.size === 0) drained?.();

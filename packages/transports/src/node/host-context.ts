@@ -22,6 +22,8 @@ export interface HostContext {
   sessions: HostSessionRegistry;
   createServer: CreateMcpServer;
   authenticateHook: McpAuthenticate | undefined;
+  /** Key of the principal a session belongs to (see `McpHttpHostOptions.sessionOwner`). */
+  sessionOwner: ((principal: unknown) => string | undefined) | undefined;
   /** Whether the host is shutting down (no new sessions). */
   isClosing(): boolean;
   /** Marks a response as a long-lived stream, which does not hold up a graceful shutdown. */
@@ -91,4 +93,9 @@ export async function readJsonBody(
     );
     return undefined;
   }
+}
+
+/** The owner key of a principal, or `undefined` when sessions are not bound to principals. */
+export function ownerOf(context: HostContext, principal: unknown): string | undefined {
+  return context.sessionOwner?.(principal);
 }

@@ -11,6 +11,7 @@ import {
   type AuthenticatedRequest,
   authenticateRequest,
   type HostContext,
+  ownerOf,
   readJsonBody,
 } from './host-context.js';
 import {
@@ -32,7 +33,10 @@ export interface LegacySseRoute {
 
 /** Creates the legacy SSE endpoints. */
 export function createLegacySseRoute(context: HostContext): LegacySseRoute {
-  const transports = new Map<string, SseServerTransport>();
+  const transports = new Map<
+    string,
+    { transport: SseServerTransport; owner: string | undefined }
+  >();
 
   async function open(request: IncomingMessage, response: ServerResponse) {
     if (request.method !== 'GET') return refuseMethod(response, request.method, 'GET');
@@ -65,7 +69,7 @@ export function createLegacySseRoute(context: HostContext): LegacySseRoute {
       endpoint: `${context.paths.messages}?sessionId=${sessionId}`,
       keepAliveMs: context.keepAliveMs,
     });
-    transports.set(sessionId, transport);
+    transports.set(sessionId, { transport, owner: ownerOf(context, authenticated.principal) });
     context.sessions.add({ id: sessionId, kind: 'sse', close: () => product.close() });
     // The stream is the session: when it closes (client gone, idle sweep, shutdown), so does the session.
     response.on('close', () => {
@@ -79,8 +83,11 @@ export function createLegacySseRoute(context: HostContext): LegacySseRoute {
   async function message(request: IncomingMessage, response: ServerResponse, url: URL) {
     if (request.method !== 'POST') return refuseMethod(response, request.method, 'POST');
     const sessionId = url.searchParams.get('sessionId') ?? '';
-    const transport = transports.get(sessionId);
-    if (transport === undefined) {
+    const session = transports.get(sessionId);
+    const authenticated = session && (await authenticateRequest(context, request, response));
+    if (session && !authenticated) return;
+    // A session of another principal is answered as if it did not exist (no hijacking by id).
+    if (!session || !authenticated || session.owner !== ownerOf(context, authenticated.principal)) {
       return sendJsonRpcError(
         response,
         404,
@@ -88,8 +95,6 @@ export function createLegacySseRoute(context: HostContext): LegacySseRoute {
         'Session not found: open a new event stream and use the endpoint it announces',
       );
     }
-    const authenticated = await authenticateRequest(context, request, response);
-    if (!authenticated) return;
     const parsed = await readJsonBody(context, request, response);
     if (!parsed) return;
     const messages = Array.isArray(parsed.body) ? parsed.body : [parsed.body];
@@ -105,7 +110,7 @@ export function createLegacySseRoute(context: HostContext): LegacySseRoute {
     const authInfo = (request as AuthenticatedRequest).auth;
     response.writeHead(202, { 'content-type': 'text/plain' }).end('Accepted');
     for (const item of messages) {
-      transport.deliver(item as JSONRPCMessage, authInfo ? { authInfo } : undefined);
+      session.transport.deliver(item as JSONRPCMessage, authInfo ? { authInfo } : undefined);
     }
   }
 

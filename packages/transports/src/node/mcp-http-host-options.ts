@@ -89,6 +89,12 @@ export interface McpHttpHostOptions {
    */
   authenticate?: McpAuthenticate;
   /**
+   * Binds sessions to principals: returns a stable key of a principal (a user or client id). A
+   * request naming a session opened by a principal with another key is answered 404, as if the
+   * session did not exist. @default none (sessions are not bound)
+   */
+  sessionOwner?: (principal: unknown) => string | undefined;
+  /**
    * Extra routes (health, admin): called for every HTTP request after the Host/Origin checks and
    * before MCP routing; return `true` when it answered the request.
    */

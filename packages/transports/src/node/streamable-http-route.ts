@@ -17,7 +17,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { isJsonRpcMessageShape, JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { McpServerInstance } from '../mcp-session-context.js';
-import { authenticateRequest, type HostContext, readJsonBody } from './host-context.js';
+import { authenticateRequest, type HostContext, ownerOf, readJsonBody } from './host-context.js';
 import {
   headerValue,
   refuseFull,
@@ -42,7 +42,10 @@ export function createStreamableHttpRoute(
   bus: ServerEventBus,
 ): StreamableHttpRoute {
   const { logger, maxBodyBytes, keepAliveMs, eventStore } = context;
-  const sessionTransports = new Map<string, NodeStreamableHTTPServerTransport>();
+  const sessionTransports = new Map<
+    string,
+    { transport: NodeStreamableHTTPServerTransport; owner: string | undefined }
+  >();
   // The factory of the modern handler learns the principal through the Request it is given.
   const principals = new WeakMap<Request, unknown>();
   const modern = createMcpHandler(
@@ -98,7 +101,9 @@ export function createStreamableHttpRoute(
         maxRequestBodySize: maxBodyBytes,
       }));
     if (!legacy) return serveModern(request, response, body, authenticated.principal);
-    if (sessionId !== undefined) return serveSession(sessionId, request, response, body);
+    if (sessionId !== undefined) {
+      return serveSession(sessionId, request, response, body, authenticated.principal);
+    }
     if (!containsInitialize(body)) {
       return sendJsonRpcError(
         response,
@@ -134,9 +139,11 @@ export function createStreamableHttpRoute(
     request: IncomingMessage,
     response: ServerResponse,
     body: unknown,
+    principal: unknown,
   ) {
-    const transport = sessionTransports.get(sessionId);
-    if (!transport) {
+    const session = sessionTransports.get(sessionId);
+    // A session of another principal is answered as if it did not exist (no hijacking by id).
+    if (!session || session.owner !== ownerOf(context, principal)) {
       // MCP 2025-11-25 basic/transports: unknown or terminated session → 404; the client re-initializes.
       return sendJsonRpcError(
         response,
@@ -148,7 +155,7 @@ export function createStreamableHttpRoute(
     const counted = request.method !== 'GET';
     context.sessions.touch(sessionId, counted ? 1 : undefined);
     try {
-      await transport.handleRequest(request, response, body);
+      await session.transport.handleRequest(request, response, body);
     } finally {
       context.sessions.touch(sessionId, counted ? -1 : undefined);
     }
@@ -177,7 +184,7 @@ export function createStreamableHttpRoute(
         maxRequestBodySize: maxBodyBytes,
         onsessioninitialized: () => {
           initialized = true;
-          sessionTransports.set(sessionId, transport);
+          sessionTransports.set(sessionId, { transport, owner: ownerOf(context, principal) });
           context.sessions.add({
             id: sessionId,
             kind: 'streamable-http',
