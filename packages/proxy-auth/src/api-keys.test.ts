@@ -58,6 +58,10 @@ describe('API keys', () => {
       data: { httpStatus: 401, reason: 'the API key is not known', error: 'invalid_token' },
     });
     expect(await authenticator.lookup(`${ciKey}x`)).toBeUndefined();
+    // A hand-built header record need not be lowercase.
+    await expect(
+      authenticateRequest({ headers: { 'X-Api-Key': ciKey } }, [authenticator]),
+    ).resolves.toMatchObject({ subject: 'ci' });
   });
 
   it('refuses a configuration that holds a key in clear', () => {

@@ -74,7 +74,10 @@ function readHeader(headers: HeadersLike, name: string): string | readonly strin
     return (headers as Headers).get(name) ?? undefined;
   }
   const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
-  return Object.hasOwn(record, name) ? record[name] : undefined;
+  if (Object.hasOwn(record, name)) return record[name];
+  // Node lowercases header names; a hand-built record may not.
+  const key = Object.keys(record).find((candidate) => candidate.toLowerCase() === name);
+  return key === undefined ? undefined : record[key];
 }
 
 function single(value: string | readonly string[] | undefined): string | undefined | null {

@@ -15,9 +15,9 @@
  */
 import { PolicyDeniedError } from '@fedmcp/protocol';
 import { compileGlob, type GlobMatcher } from './glob.js';
+import { ANNOTATION_DEFAULTS, compileSubject, timeMatches } from './policy-matchers.js';
 import {
   type ParsedPolicyRule,
-  type PolicyCondition,
   type PolicyRateLimit,
   type PolicyRule,
   parsePolicyRules,
@@ -96,14 +96,6 @@ export interface Policy {
   explain(input: PolicyInput): string;
 }
 
-// MCP 2025-11-25 server/tools: ToolAnnotations defaults when a hint is absent.
-const ANNOTATION_DEFAULTS: Readonly<Record<string, unknown>> = {
-  readOnlyHint: false,
-  destructiveHint: true,
-  idempotentHint: false,
-  openWorldHint: true,
-};
-
 /** The action that using an item of each list needs; {@link Policy.filter} checks it. */
 export const LIST_USE_ACTIONS: Readonly<Record<string, string>> = {
   'tools/list': 'tools/call',
@@ -113,8 +105,6 @@ export const LIST_USE_ACTIONS: Readonly<Record<string, string>> = {
 };
 
 const PERIOD_MS = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
-const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-
 type Mismatch = 'subject' | 'action' | 'target' | 'annotations' | 'time';
 
 interface CompiledRule {
@@ -124,48 +114,6 @@ interface CompiledRule {
   subjects: Array<(principal: Principal) => boolean>;
   actions: GlobMatcher[];
   targets: GlobMatcher[];
-}
-
-function compileSubject(pattern: string): (principal: Principal) => boolean {
-  if (pattern === '*') return () => true;
-  const separator = pattern.indexOf(':');
-  const kind = pattern.slice(0, separator);
-  const matcher = compileGlob(pattern.slice(separator + 1));
-  switch (kind) {
-    case 'user':
-      return (principal) => matcher(principal.subject);
-    case 'group':
-      return (principal) => principal.groups.some(matcher);
-    case 'scope':
-      return (principal) => principal.scopes.some(matcher);
-    case 'via':
-      return (principal) => (principal.via ?? []).some(matcher);
-    case 'method':
-      return (principal) => matcher(principal.authMethod);
-    default:
-      return (principal) => principal.issuer !== undefined && matcher(principal.issuer);
-  }
-}
-
-function minutesOfDay(text: string): number {
-  return Number(text.slice(0, 2)) * 60 + Number(text.slice(3, 5));
-}
-
-function timeMatches(window: NonNullable<PolicyCondition['time']>, now: Date): boolean {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: window.timeZone ?? 'UTC',
-    hourCycle: 'h23',
-    hour: '2-digit',
-    minute: '2-digit',
-    weekday: 'short',
-  }).formatToParts(now);
-  const part = (type: string) => parts.find((item) => item.type === type)?.value ?? '';
-  const minutes = Number(part('hour')) * 60 + Number(part('minute'));
-  const day = part('weekday').toLowerCase().slice(0, 3) as (typeof WEEKDAYS)[number];
-  if (window.days && !window.days.includes(day)) return false;
-  const from = minutesOfDay(window.from);
-  const to = minutesOfDay(window.to);
-  return from <= to ? minutes >= from && minutes < to : minutes >= from || minutes < to;
 }
 
 function bucketSpec(limit: PolicyRateLimit): RateLimitSpec {
