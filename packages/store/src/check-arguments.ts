@@ -43,6 +43,18 @@ export function parseCounter(key: string, value: string | undefined): number {
   return Number(value);
 }
 
+/** Throws unless `value` is undefined or a finite number of ms ≥ 0; returns it or 0. */
+export function checkWait(name: string, value: number | undefined): number {
+  if (value === undefined) return 0;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new StoreError(
+      'STORE_INVALID_ARGUMENT',
+      `${name} must be a number of ms ≥ 0, got ${value}.`,
+    );
+  }
+  return value;
+}
+
 /** Throws unless the trim options name at least one valid limit. */
 export function checkTrim(options: { maxLength?: number; maxAgeMs?: number }): void {
   if (options.maxLength === undefined && options.maxAgeMs === undefined) {

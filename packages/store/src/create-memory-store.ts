@@ -217,14 +217,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     },
   };
 
+  const { streams, wakeAll } = createMemoryStreams({ now, prefix, guard, defaultDeadLetterStream });
   const close = async (): Promise<void> => {
     closed = true;
     channels.clear();
+    wakeAll();
   };
   return {
     engine: 'memory',
     kv,
-    streams: createMemoryStreams({ now, prefix, guard, defaultDeadLetterStream }),
+    streams,
     pubsub,
     leases,
     close,

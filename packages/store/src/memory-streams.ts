@@ -1,5 +1,5 @@
 /** Streams and consumer groups of the memory engine. */
-import { checkCount, checkDuration, checkTrim } from './check-arguments.js';
+import { checkCount, checkDuration, checkTrim, checkWait } from './check-arguments.js';
 import type {
   DeadLetterOrigin,
   DeliveredMessage,
@@ -48,8 +48,11 @@ export interface MemoryStreamsContext {
 
 const beforeEverything: StreamIdParts = { ms: -1, sequence: 0 };
 
-/** Builds the {@link StreamStore} of a memory store. */
-export function createMemoryStreams(context: MemoryStreamsContext): StreamStore {
+/** Builds the {@link StreamStore} of a memory store; `wakeAll` releases blocked reads on close. */
+export function createMemoryStreams(context: MemoryStreamsContext): {
+  streams: StreamStore;
+  wakeAll: () => void;
+} {
   const { now, prefix, guard } = context;
   const streams = new Map<string, MemoryStream>();
   const streamOf = (name: string): MemoryStream => {
@@ -86,6 +89,18 @@ export function createMemoryStreams(context: MemoryStreamsContext): StreamStore 
     const candidate = stream.entries[index];
     return candidate && compareStreamIds(candidate.parts, parts) === 0 ? candidate : undefined;
   };
+  // Blocked readGroup calls wait here; every append wakes them to look again.
+  const appendWaiters = new Set<() => void>();
+  const waitForAppend = (timeoutMs: number): Promise<void> =>
+    new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        appendWaiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      appendWaiters.add(wake);
+    });
   const appendEntry = (name: string, data: string, deadLetter?: DeadLetterOrigin): string => {
     const stream = streamOf(name);
     const parts = nextStreamId(stream.last, now());
@@ -94,10 +109,14 @@ export function createMemoryStreams(context: MemoryStreamsContext): StreamStore 
     const entry: StreamEntry = { id, data, timestamp: parts.ms };
     if (deadLetter) entry.deadLetter = deadLetter;
     stream.entries.push({ parts, entry });
+    for (const wake of [...appendWaiters]) wake();
     return id;
   };
 
-  return {
+  const wakeAll = (): void => {
+    for (const wake of [...appendWaiters]) wake();
+  };
+  const streamStore: StreamStore = {
     async append(name, data) {
       guard();
       return appendEntry(name, data);
@@ -145,16 +164,22 @@ export function createMemoryStreams(context: MemoryStreamsContext): StreamStore 
     async readGroup(name, group, consumer, options = {}) {
       guard();
       const count = checkCount('count', options.count, 10);
-      const state = groupOf(name, group);
-      const entries = streamOf(name).entries;
-      const start = firstAfter(entries, state.lastDelivered);
-      const delivered: DeliveredMessage[] = [];
-      for (const { parts, entry } of entries.slice(start, start + count)) {
-        state.lastDelivered = parts;
-        state.pending.set(entry.id, { parts, consumer, deliveryCount: 1, deliveredAt: now() });
-        delivered.push({ ...entry, deliveryCount: 1 });
+      const deadline = Date.now() + checkWait('blockMs', options.blockMs);
+      for (;;) {
+        guard();
+        const state = groupOf(name, group);
+        const entries = streamOf(name).entries;
+        const start = firstAfter(entries, state.lastDelivered);
+        const delivered: DeliveredMessage[] = [];
+        for (const { parts, entry } of entries.slice(start, start + count)) {
+          state.lastDelivered = parts;
+          state.pending.set(entry.id, { parts, consumer, deliveryCount: 1, deliveredAt: now() });
+          delivered.push({ ...entry, deliveryCount: 1 });
+        }
+        const remaining = deadline - Date.now();
+        if (delivered.length > 0 || remaining <= 0) return delivered;
+        await waitForAppend(remaining);
       }
-      return delivered;
     },
     async ack(name, group, ids) {
       guard();
@@ -224,4 +249,5 @@ export function createMemoryStreams(context: MemoryStreamsContext): StreamStore 
         );
     },
   };
+  return { streams: streamStore, wakeAll };
 }

@@ -126,6 +126,11 @@ export interface CreateGroupOptions {
 export interface ReadGroupOptions {
   /** Maximum messages to deliver. @default 10 */
   count?: number;
+  /**
+   * When no message is ready, wait up to this long for one to be appended (by any process or
+   * replica) instead of resolving `[]` at once. @default 0 (do not wait)
+   */
+  blockMs?: number;
 }
 
 export interface ClaimOptions {

@@ -15,6 +15,30 @@ describe.runIf(redisAvailable)('redis engine', () => {
   });
 });
 
+describe.runIf(redisAvailable)('redis engine blocking reads', () => {
+  const prefix = `${runPrefix}blocking:`;
+  afterAll(async () => {
+    await deleteKeys(prefix);
+  });
+
+  it('serves more blocked readers than maxBlockingConnections by polling', async () => {
+    await using store = await createRedisStore({
+      url: redisUrl,
+      prefix,
+      maxBlockingConnections: 1,
+    });
+    await using producer = await createRedisStore({ url: redisUrl, prefix });
+    await store.streams.createGroup('s', 'g');
+    const readers = ['a', 'b', 'c'].map((consumer) =>
+      store.streams.readGroup('s', 'g', consumer, { count: 1, blockMs: 10_000 }),
+    );
+    await sleep(100);
+    for (const data of ['one', 'two', 'three']) await producer.streams.append('s', data);
+    const delivered = (await Promise.all(readers)).flat().map((message) => message.data);
+    expect(delivered.sort()).toEqual(['one', 'three', 'two']);
+  });
+});
+
 describe.runIf(redisAvailable)('redis engine key index', () => {
   const prefix = `${runPrefix}index:`;
   afterAll(async () => {

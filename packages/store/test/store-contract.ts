@@ -354,6 +354,31 @@ export function describeStoreContract(target: ContractTarget): void {
         });
       });
 
+      it('waits up to blockMs for a message appended by another handle', async () => {
+        const consumer = await fresh();
+        const producer = target.sharesState ? await open() : consumer;
+        await consumer.streams.createGroup('s', 'g');
+        expect(await consumer.streams.readGroup('s', 'g', 'c', { blockMs: 50 })).toEqual([]);
+        const waiting = consumer.streams.readGroup('s', 'g', 'c', { blockMs: 10_000 });
+        await sleep(100);
+        const id = await producer.streams.append('s', 'late');
+        expect(
+          (await waiting).map((message) => [message.id, message.data, message.deliveryCount]),
+        ).toEqual([[id, 'late', 1]]);
+      });
+
+      it('ends a blocked read with STORE_CLOSED when the store closes', async () => {
+        const store = await fresh();
+        await store.streams.createGroup('s', 'g');
+        const waiting = store.streams
+          .readGroup('s', 'g', 'c', { blockMs: 10_000 })
+          .catch((caught: unknown) => caught);
+        await sleep(100);
+        await store.close();
+        const error = await waiting;
+        expect(StoreError.isInstance(error) && error.code).toBe('STORE_CLOSED');
+      });
+
       it('dead-letters to a chosen stream and drops pending messages that were trimmed away', async () => {
         const store = await fresh();
         await store.streams.createGroup('s', 'g');

@@ -52,6 +52,11 @@ export interface RedisStoreOptions extends StoreOptions {
   reconnectMinDelayMs?: number;
   /** Longest reconnect delay. @default 2000 */
   reconnectMaxDelayMs?: number;
+  /**
+   * Connections kept for `readGroup` calls with `blockMs` (XREADGROUP BLOCK holds its connection);
+   * further concurrent blocked reads poll every 50 ms instead. @default 4
+   */
+  maxBlockingConnections?: number;
   /** Extra ioredis options (TLS, sentinels…); the fail-fast settings above win. */
   redisOptions?: RedisOptions;
 }
@@ -268,6 +273,35 @@ export async function createRedisStore(options: RedisStoreOptions = {}): Promise
 
   let closed = false;
 
+  // Pooled connections for blocking reads ------------------------------------------------------
+  const idleBlocking: RedisConnection[] = [];
+  const allBlocking = new Set<RedisConnection>();
+  const runBlocking = async <T>(
+    operation: (client: Redis) => Promise<T>,
+  ): Promise<T | undefined> => {
+    let blocking = idleBlocking.pop();
+    if (!blocking) {
+      if (allBlocking.size >= (options.maxBlockingConnections ?? 4)) return undefined;
+      blocking = new RedisConnection(connectionOptions, 'blocking');
+      allBlocking.add(blocking);
+      try {
+        await blocking.connect();
+      } catch (error) {
+        allBlocking.delete(blocking);
+        throw error;
+      }
+    }
+    try {
+      return await blocking.run(operation);
+    } catch (error) {
+      if (closed)
+        throw new StoreError('STORE_CLOSED', 'The store was closed during a blocked read.');
+      throw error;
+    } finally {
+      if (!closed) idleBlocking.push(blocking);
+    }
+  };
+
   // Leases: SET NX PX, renewal and release checked against the token -------------------------
   const leaseKey = (name: string): string => `${prefix}lease:${name}`;
   // The stored value is "<uuid>:<holder>", so one GET tells the token and the holder.
@@ -317,12 +351,16 @@ export async function createRedisStore(options: RedisStoreOptions = {}): Promise
     if (closed) return;
     closed = true;
     listeners.clear();
-    await Promise.all([connection.close(), subscriber?.close()]);
+    await Promise.all([
+      connection.close(),
+      subscriber?.close(),
+      ...[...allBlocking].map((blocking) => blocking.close()),
+    ]);
   };
   return {
     engine: 'redis',
     kv,
-    streams: createRedisStreams({ prefix, run }),
+    streams: createRedisStreams({ prefix, run, runBlocking }),
     pubsub,
     leases,
     close,

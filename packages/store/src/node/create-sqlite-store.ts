@@ -346,7 +346,14 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
   return {
     engine: 'sqlite',
     kv,
-    streams: createSqliteStreams({ database, now, prefix, run }),
+    streams: createSqliteStreams({
+      database,
+      now,
+      prefix,
+      run,
+      pollIntervalMs,
+      isClosed: () => closed,
+    }),
     pubsub,
     leases,
     close,

@@ -63,8 +63,12 @@ export class RedisConnection {
   private readonly waiters = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
   private closed = false;
 
+  private readonly blocking: boolean;
+
+  /** `role` names it in logs; a `'blocking'` connection runs XREADGROUP BLOCK and nothing else. */
   constructor(options: RedisConnectionOptions, role: string) {
     this.options = options;
+    this.blocking = role === 'blocking';
     this.client = new Redis(options.url, {
       ...options.redisOptions,
       lazyConnect: true,
@@ -74,7 +78,11 @@ export class RedisConnection {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
-      commandTimeout: options.commandTimeoutMs,
+      // A blocking read legitimately waits longer than commandTimeoutMs: its own BLOCK time
+      // plus the same grace bounds it instead.
+      ...(this.blocking
+        ? { blockingTimeout: 1, blockingTimeoutGrace: options.commandTimeoutMs }
+        : { commandTimeout: options.commandTimeoutMs }),
       connectTimeout: options.connectTimeoutMs,
       retryStrategy: (attempt) =>
         Math.min(
@@ -154,7 +162,7 @@ export class RedisConnection {
     const closedError = new StoreError('STORE_CLOSED', 'The store is closed; create a new one.');
     for (const waiter of this.waiters) waiter.reject(closedError);
     this.waiters.clear();
-    if (this.client.status === 'ready') {
+    if (this.client.status === 'ready' && !this.blocking) {
       await this.client.quit().catch(() => this.client.disconnect());
     } else {
       this.client.disconnect();

@@ -8,6 +8,7 @@ import {
   checkCount,
   checkDuration,
   checkTrim,
+  checkWait,
   defaultDeadLetterStream,
 } from '../check-arguments.js';
 import type { DeadLetterOrigin, DeliveredMessage, StreamEntry, StreamStore } from '../store.js';
@@ -18,6 +19,8 @@ import { claimScript } from './redis-scripts.js';
 export interface RedisStreamsContext {
   prefix: string;
   run: <T>(operation: (client: Redis) => Promise<T>) => Promise<T>;
+  /** Runs a blocking command on a pooled dedicated connection; `undefined` when the pool is exhausted. */
+  runBlocking: <T>(operation: (client: Redis) => Promise<T>) => Promise<T | undefined>;
 }
 
 type RawEntry = [id: string, fields: string[] | null];
@@ -91,13 +94,17 @@ export function createRedisStreams(context: RedisStreamsContext): StreamStore {
       }),
     readGroup: async (stream, group, consumer, options = {}) => {
       const count = checkCount('count', options.count, 10);
-      return run(async (client) => {
-        const reply = (await client.xreadgroup(
+      const blockMs = Math.ceil(checkWait('blockMs', options.blockMs));
+      const deadline = Date.now() + blockMs;
+      const read = async (client: Redis, block?: number): Promise<DeliveredMessage[]> => {
+        const reply = (await client.call(
+          'XREADGROUP',
           'GROUP',
           group,
           consumer,
           'COUNT',
           count,
+          ...(block ? ['BLOCK', block] : []),
           'STREAMS',
           streamKey(stream),
           '>',
@@ -105,7 +112,19 @@ export function createRedisStreams(context: RedisStreamsContext): StreamStore {
         return (reply?.[0]?.[1] ?? []).map(
           (raw): DeliveredMessage => ({ ...toEntry(raw), deliveryCount: 1 }),
         );
-      });
+      };
+      const ready = await run((client) => read(client));
+      if (ready.length > 0 || blockMs === 0) return ready;
+      // XREADGROUP BLOCK holds its connection, so it runs on a dedicated pooled one.
+      const blocked = await context.runBlocking((client) => read(client, blockMs));
+      if (blocked !== undefined) return blocked;
+      // Every blocking connection is busy: poll instead.
+      while (Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(50, deadline - Date.now())));
+        const polled = await run((client) => read(client));
+        if (polled.length > 0) return polled;
+      }
+      return [];
     },
     ack: (stream, group, ids) =>
       run(async (client) => {

@@ -3,6 +3,7 @@ import {
   checkCount,
   checkDuration,
   checkTrim,
+  checkWait,
   defaultDeadLetterStream,
 } from '../check-arguments.js';
 import type { DeadLetterOrigin, DeliveredMessage, StreamEntry, StreamStore } from '../store.js';
@@ -15,6 +16,9 @@ export interface SqliteStreamsContext {
   now: () => number;
   prefix: string;
   run: <T>(operation: () => T) => Promise<T>;
+  /** How often a blocked readGroup looks for entries appended by other processes. */
+  pollIntervalMs: number;
+  isClosed: () => boolean;
 }
 
 interface EntryRow {
@@ -145,6 +149,23 @@ export function createSqliteStreams(context: SqliteStreamsContext): StreamStore 
     const meta = fromEnd ? selectMeta.get(prefix + stream) : undefined;
     insertGroup.run(prefix + stream, group, meta?.last_ms ?? -1, meta?.last_sequence ?? 0);
   });
+  // A plain read (no write lock) tells a blocked readGroup whether taking the lock is worth it.
+  const hasUndelivered = statement<[string, string], { ready: number }>(
+    `SELECT EXISTS (SELECT 1 FROM stream_entries e JOIN stream_groups g ON g.stream = e.stream
+       WHERE g.stream = ? AND g.name = ? AND (e.ms, e.sequence) > (g.last_ms, g.last_sequence)) AS ready`,
+  );
+  // Appends through this store wake blocked readers at once; other processes' appends are polled.
+  const appendWaiters = new Set<() => void>();
+  const waitForAppend = (timeoutMs: number): Promise<void> =>
+    new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        appendWaiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      appendWaiters.add(wake);
+    });
   const readGroup = database.transaction(
     (stream: string, group: string, consumer: string, count: number) => {
       const state = requireGroup(stream, group);
@@ -212,7 +233,12 @@ export function createSqliteStreams(context: SqliteStreamsContext): StreamStore 
   );
 
   return {
-    append: (stream, data) => run(() => append.immediate(stream, data)),
+    append: (stream, data) =>
+      run(() => {
+        const id = append.immediate(stream, data);
+        for (const wake of [...appendWaiters]) wake();
+        return id;
+      }),
     read: (stream, options = {}) =>
       run(() => {
         const limit = checkCount('limit', options.limit, 100);
@@ -229,10 +255,21 @@ export function createSqliteStreams(context: SqliteStreamsContext): StreamStore 
     delete: (stream) => run(() => deleteStream.immediate(stream)),
     createGroup: (stream, group, options = {}) =>
       run(() => createGroup.immediate(stream, group, options.from === 'end')),
-    readGroup: (stream, group, consumer, options = {}) =>
-      run(() =>
-        readGroup.immediate(stream, group, consumer, checkCount('count', options.count, 10)),
-      ),
+    readGroup: async (stream, group, consumer, options = {}) => {
+      const count = checkCount('count', options.count, 10);
+      const deadline = Date.now() + checkWait('blockMs', options.blockMs);
+      for (;;) {
+        const delivered = await run(() => readGroup.immediate(stream, group, consumer, count));
+        if (delivered.length > 0 || Date.now() >= deadline) return delivered;
+        for (;;) {
+          const remaining = deadline - Date.now();
+          if (remaining <= 0 || context.isClosed()) break;
+          await waitForAppend(Math.min(context.pollIntervalMs, remaining));
+          const ready = await run(() => hasUndelivered.get(prefix + stream, group)?.ready === 1);
+          if (ready) break;
+        }
+      }
+    },
     ack: (stream, group, ids) => run(() => ack.immediate(stream, group, ids)),
     claim: (stream, group, consumer, options) =>
       run(() => {
