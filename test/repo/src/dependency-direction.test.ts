@@ -41,7 +41,10 @@ const importPattern =
   /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
+  // Examples inside TSDoc comments are not imports.
+  const text = readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   return [...text.matchAll(importPattern)].map((match) => (match[1] ?? match[2]) as string);
 }
 
