@@ -243,6 +243,25 @@ describe('createMcpHttpHost — bad input', () => {
     expect(JSON.parse(response.body).error.message).toContain('Mcp-Session-Id');
   });
 
+  it('answers 500 when createServer throws, and keeps serving', async () => {
+    let failNext = true;
+    const { url, port } = await startHost({
+      createServer: () => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('catalog unavailable');
+        }
+        return createEchoServer();
+      },
+    });
+    const failed = await raw(port, { body: initialize });
+    expect(failed.status).toBe(500);
+    expect(JSON.parse(failed.body)).toMatchObject({
+      error: { code: -32603, message: 'Internal error' },
+    });
+    expect(await echo(await connectClient(url), 'recovered')).toBe('recovered');
+  });
+
   it('answers a non-JSON content type with 415 and a wrong method with 405', async () => {
     const { port } = await startHost();
     const wrongType = await raw(port, {
