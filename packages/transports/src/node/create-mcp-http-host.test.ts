@@ -434,6 +434,40 @@ describe('createMcpHttpHost — limits and lifecycle', () => {
     });
     expect(text).toMatch(/^event: endpoint\ndata: \/messages\?sessionId=[0-9a-f-]+\n\n/);
   });
+
+  it('sends keep-alive comments on an idle 2025-era GET stream of /mcp', async () => {
+    const { port } = await startHost({ keepAliveMs: 50 });
+    const opened = await raw(port, { body: initialize });
+    const text = await new Promise<string>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/mcp',
+          method: 'GET',
+          headers: {
+            accept: 'text/event-stream',
+            'mcp-session-id': opened.headers['mcp-session-id'] as string,
+            'mcp-protocol-version': '2025-06-18',
+          },
+        },
+        (response) => {
+          let received = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            received += chunk;
+            if (/^:/m.test(received)) {
+              request.destroy();
+              resolve(received);
+            }
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+    expect(text).toMatch(/^:/m);
+  });
 });
 
 describe('createMcpHttpHost — hooks', () => {
