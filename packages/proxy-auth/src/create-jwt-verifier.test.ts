@@ -1,5 +1,5 @@
 import { FedmcpError } from '@fedmcp/protocol';
-import { base64url, SignJWT } from 'jose';
+import { base64url, exportSPKI, SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AUDIENCE, type LocalIssuer, startLocalIssuer } from '../test/local-issuer.js';
 import { authenticateRequest } from './authenticate-request.js';
@@ -129,15 +129,22 @@ describe('createJwtVerifier', () => {
 
   it('refuses HS256 signed with the public key bytes (algorithm confusion)', async () => {
     const key = issuer.keys[0]!;
-    const publicBytes = new TextEncoder().encode(JSON.stringify(key.publicJwk));
     const now = Math.floor(clock / 1000);
-    const token = await new SignJWT({ scope: 'admin' })
-      .setProtectedHeader({ alg: 'HS256', kid: key.kid })
-      .setIssuer(issuer.issuer)
-      .setAudience(AUDIENCE)
-      .setSubject('mallory')
-      .setExpirationTime(now + 300)
-      .sign(publicBytes);
+    const forge = (secret: Uint8Array) =>
+      new SignJWT({ scope: 'admin' })
+        .setProtectedHeader({ alg: 'HS256', kid: key.kid })
+        .setIssuer(issuer.issuer)
+        .setAudience(AUDIENCE)
+        .setSubject('mallory')
+        .setExpirationTime(now + 300)
+        .sign(secret);
+    // The classic forgery uses the PEM text of the public key as the HMAC secret; try the JWK too.
+    const pem = await forge(new TextEncoder().encode(await exportSPKI(key.publicKey)));
+    expect(await refusal(pem)).toMatchObject({
+      status: 401,
+      reason: 'the signing algorithm is not allowed',
+    });
+    const token = await forge(new TextEncoder().encode(JSON.stringify(key.publicJwk)));
     expect(await refusal(token)).toMatchObject({
       status: 401,
       reason: 'the signing algorithm is not allowed',
