@@ -7,7 +7,7 @@
 import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
 import { UriTemplate } from '@modelcontextprotocol/server';
 import { HubError } from './hub-error.js';
-import { exposeName, exposeUri, unexposeUri } from './namespacing.js';
+import { createNameEncoder, exposeUri, exposeUriTemplate, unexposeUri } from './namespacing.js';
 import type { Upstream } from './upstream.js';
 
 /** A name or URI exposed by two upstreams at once. */
@@ -80,18 +80,19 @@ export class Catalog {
       return { list, byName, signature: JSON.stringify(list) };
     };
     const changed = new Set<'tools' | 'prompts' | 'resources'>();
+    const encode = createNameEncoder();
     const tools = build<Tool>(
       'tool',
       (upstream) => upstream.tools,
       (tool) => tool.name,
-      (upstream, name) => exposeName(upstream.prefix, name),
+      (upstream, name) => encode(upstream.prefix, name, 'tool'),
       (tool, name) => ({ ...tool, name }),
     );
     const prompts = build<Prompt>(
       'prompt',
       (upstream) => upstream.prompts,
       (prompt) => prompt.name,
-      (upstream, name) => exposeName(upstream.prefix, name),
+      (upstream, name) => encode(upstream.prefix, name, 'prompt'),
       (prompt, name) => ({ ...prompt, name }),
     );
     const resources = build<Resource>(
@@ -105,7 +106,7 @@ export class Catalog {
       'resource',
       (upstream) => upstream.templates,
       (template) => template.uriTemplate,
-      (upstream, uri) => exposeUri(upstream.prefix, uri),
+      (upstream, uri) => exposeUriTemplate(upstream.prefix, uri),
       (template, uriTemplate) => ({ ...template, uriTemplate }),
     );
     if (tools.signature !== this.tools.signature) changed.add('tools');

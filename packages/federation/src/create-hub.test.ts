@@ -108,21 +108,24 @@ describe('createHub aggregation', () => {
     const client = await connectLegacyClient(hub);
     const { resources } = await client.listResources();
     expect(resources.map((resource) => resource.uri)).toEqual([
-      'alpha+test://item/1',
-      'alpha+test://item/2',
-      'beta+test://item/1',
-      'beta+test://item/2',
+      'fedmcp://alpha/test://item/1',
+      'fedmcp://alpha/test://item/2',
+      'fedmcp://beta/test://item/1',
+      'fedmcp://beta/test://item/2',
     ]);
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates.map((template) => template.uriTemplate)).toContain(
-      'beta+test://item/{id}',
+      'fedmcp://beta/test://item/{id}',
     );
-    const read = await client.readResource({ uri: 'beta+test://item/7' });
-    expect(read.contents[0]).toMatchObject({ uri: 'beta+test://item/7', text: 'beta item 7' });
+    const read = await client.readResource({ uri: 'fedmcp://beta/test://item/7' });
+    expect(read.contents[0]).toMatchObject({
+      uri: 'fedmcp://beta/test://item/7',
+      text: 'beta item 7',
+    });
     const linked = await client.callTool({ name: 'alpha__link', arguments: {} });
     expect(linked.content).toEqual([
-      { type: 'resource_link', uri: 'alpha+test://item/1', name: 'item 1' },
-      { type: 'resource', resource: { uri: 'alpha+test://item/2', text: 'item 2' } },
+      { type: 'resource_link', uri: 'fedmcp://alpha/test://item/1', name: 'item 1' },
+      { type: 'resource', resource: { uri: 'fedmcp://alpha/test://item/2', text: 'item 2' } },
     ]);
     await client.close();
   });
@@ -141,7 +144,7 @@ describe('createHub aggregation', () => {
     });
     expect(completion.completion.values).toEqual(['alice', 'alex']);
     const templateCompletion = await client.complete({
-      ref: { type: 'ref/resource', uri: 'beta+test://item/{id}' },
+      ref: { type: 'ref/resource', uri: 'fedmcp://beta/test://item/{id}' },
       argument: { name: 'id', value: 'b' },
     });
     expect(templateCompletion.completion.values).toEqual(['bob']);

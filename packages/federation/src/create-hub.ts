@@ -1,3 +1,4 @@
+import { isValidNamespacePrefix } from '@fedmcp/protocol';
 import type { Implementation, Server, ServerEventBus } from '@modelcontextprotocol/server';
 import { connectRemoteUpstream } from './connect-remote-upstream.js';
 import { HubCore, type UpstreamStateChange } from './hub-core.js';
@@ -199,6 +200,13 @@ export function createHub(options: HubOptions = {}): Hub {
     }
     if (core.upstreams.has(id))
       throw new HubError('INVALID_CONFIG', `Upstream "${id}" is already registered.`);
+    const prefix = upstreamOptions.prefix;
+    if (prefix !== undefined && prefix !== false && !isValidNamespacePrefix(prefix)) {
+      throw new HubError(
+        'INVALID_CONFIG',
+        `Invalid prefix "${prefix}" of upstream "${id}": use 1-32 of a-z, 0-9 and -, or false for none.`,
+      );
+    }
     const upstream = new Upstream(id, spec, upstreamOptions, core);
     core.upstreams.set(id, upstream);
     return upstream;

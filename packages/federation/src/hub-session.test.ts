@@ -232,16 +232,16 @@ describe('hub forwarding', () => {
         }),
       );
     const [one, two, three] = await Promise.all([connect('one'), connect('two'), connect('three')]);
-    await one!.subscribeResource({ uri: 'alpha+test://item/1' });
-    await two!.subscribeResource({ uri: 'alpha+test://item/1' });
+    await one!.subscribeResource({ uri: 'fedmcp://alpha/test://item/1' });
+    await two!.subscribeResource({ uri: 'fedmcp://alpha/test://item/1' });
     expect(state.subscribed).toEqual(['test://item/1']);
     await three!.callTool({ name: 'alpha__touch', arguments: { uri: 'test://item/1' } });
     await eventually(() => updates.one!.length === 1 && updates.two!.length === 1);
-    expect(updates.one).toEqual(['alpha+test://item/1']);
+    expect(updates.one).toEqual(['fedmcp://alpha/test://item/1']);
     expect(updates.three).toEqual([]);
-    await one!.unsubscribeResource({ uri: 'alpha+test://item/1' });
+    await one!.unsubscribeResource({ uri: 'fedmcp://alpha/test://item/1' });
     expect(state.subscribed).toEqual(['test://item/1']);
-    await two!.unsubscribeResource({ uri: 'alpha+test://item/1' });
+    await two!.unsubscribeResource({ uri: 'fedmcp://alpha/test://item/1' });
     expect(state.subscribed).toEqual([]);
     for (const client of [one, two, three]) await client!.close();
   });

@@ -1,40 +1,50 @@
 /**
- * How upstream names and URIs are exposed through the hub: tools and prompts as
- * `<prefix>__<name>`, resource URIs as `<prefix>+<uri>` (the prefix joins the URI scheme, so
- * templates stay templates and every URI maps back to exactly one upstream). `prefix: false`
- * leaves names and URIs unchanged. This is the hub's adapter over the namespacing rules of
- * ARCHITECTURE.md; routing never splits on the separator — the catalog keeps an explicit map
- * from exposed name to (upstream, original name).
+ * How upstream names and URIs are exposed through the hub, over the namespacing codec of
+ * `@fedmcp/protocol`: tools and prompts as `<prefix>__<name>`, resource URIs and templates as
+ * `fedmcp://<prefix>/<uri>`. `prefix: false` leaves names and URIs unchanged (a collision is
+ * then a configuration error, not a silent rename). Routing never splits on the separator — the
+ * catalog keeps an explicit map from exposed name to (upstream, original name).
  */
+import {
+  createNamespaceCodec,
+  fromHubResourceUri,
+  isHubResourceUri,
+  NAMESPACE_SEPARATOR,
+  toHubResourceUri,
+  toHubResourceUriTemplate,
+} from '@fedmcp/protocol';
 
-/** The separator between prefix and name. */
-export const NAME_SEPARATOR = '__';
+/** The separator between prefix and name (`NAMESPACE_SEPARATOR` of `@fedmcp/protocol`). */
+export const NAME_SEPARATOR: string = NAMESPACE_SEPARATOR;
 
-/** Longest exposed name; longer ones are shortened deterministically (stable across restarts). */
-export const MAX_NAME_LENGTH = 64;
-
-/** FNV-1a, 32 bit: a small stable hash for shortening names (not for security). */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, '0');
+/**
+ * Encodes names with the codec of `@fedmcp/protocol` (stable shortening over 64 characters,
+ * sanitising of names that break the MCP rules). One table per catalog build; the catalog keeps
+ * its own exposed → (upstream, name) map.
+ */
+export function createNameEncoder(): (
+  prefix: string | false,
+  name: string,
+  kind: 'tool' | 'prompt',
+) => string {
+  const codec = createNamespaceCodec();
+  return (prefix, name, kind) =>
+    prefix === false ? name : (kind === 'tool' ? codec.tools : codec.prompts).encode(prefix, name);
 }
 
-/** The name a tool or prompt is exposed under. */
+/** The name a tool or prompt is exposed under (one-off; the catalog uses {@link createNameEncoder}). */
 export function exposeName(prefix: string | false, name: string): string {
-  if (prefix === false) return name;
-  const exposed = `${prefix}${NAME_SEPARATOR}${name}`;
-  if (exposed.length <= MAX_NAME_LENGTH) return exposed;
-  const hash = fnv1a(exposed);
-  return `${exposed.slice(0, MAX_NAME_LENGTH - hash.length - 1)}_${hash}`;
+  return createNameEncoder()(prefix, name, 'tool');
 }
 
-/** The URI (or URI template) a resource is exposed under. */
+/** The URI a resource is exposed under: `fedmcp://<prefix>/<uri>`, or unchanged for `false`. */
 export function exposeUri(prefix: string | false, uri: string): string {
-  return prefix === false ? uri : `${prefix}+${uri}`;
+  return prefix === false ? uri : toHubResourceUri(prefix, uri);
+}
+
+/** The URI template a resource template is exposed under. */
+export function exposeUriTemplate(prefix: string | false, uriTemplate: string): string {
+  return prefix === false ? uriTemplate : toHubResourceUriTemplate(prefix, uriTemplate);
 }
 
 /**
@@ -43,8 +53,8 @@ export function exposeUri(prefix: string | false, uri: string): string {
  */
 export function unexposeUri(prefix: string | false, exposed: string): string | undefined {
   if (prefix === false) return exposed;
-  const head = `${prefix}+`;
-  return exposed.startsWith(head) ? exposed.slice(head.length) : undefined;
+  const parsed = isHubResourceUri(exposed) ? fromHubResourceUri(exposed) : undefined;
+  return parsed?.upstreamId === prefix ? parsed.uri : undefined;
 }
 
 /** The exposed id of an upstream task: `<upstream id>__<task id>`. */

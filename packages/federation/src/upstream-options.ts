@@ -25,7 +25,7 @@ export type UpstreamSpec = StdioUpstreamSpec | RemoteUpstreamSpec;
 export interface UpstreamOptions {
   /**
    * Prefix of this upstream's tool and prompt names (`<prefix>__<name>`) and resource URIs
-   * (`<prefix>+<uri>`); `false` exposes them unchanged (a collision with another upstream is
+   * (`fedmcp://<prefix>/<uri>`); `false` exposes them unchanged (a collision with another upstream is
    * then a startup error naming both).
    * @default the upstream id
    */
