@@ -90,15 +90,19 @@ async function stats(client: MatrixClient) {
   };
 }
 
+// Generous: stdio legs spawn tsx processes (the 2026 v2 client spawns a probe sibling too), and
+// the machine may be busy.
+const stepOptions = { timeout: 30_000 };
+
 describe.each(legs)('$name', (leg) => {
   let client: MatrixClient;
 
-  it('connects (initialize or server/discover)', { timeout: 30_000 }, async () => {
+  it('connects (initialize or server/discover)', stepOptions, async () => {
     client = await leg.connect();
     expect(client.serverName()).toBe('matrix-test-server');
   });
 
-  it('lists tools', async () => {
+  it('lists tools', stepOptions, async () => {
     expect(await client.listTools()).toEqual([
       'echo',
       'progress',
@@ -110,13 +114,13 @@ describe.each(legs)('$name', (leg) => {
     ]);
   });
 
-  it('calls a tool', async () => {
+  it('calls a tool', stepOptions, async () => {
     expect(await client.callText('echo', { text: `hello over ${leg.transport}` })).toBe(
       `hello over ${leg.transport}`,
     );
   });
 
-  it('delivers progress notifications', async () => {
+  it('delivers progress notifications', stepOptions, async () => {
     const progress: number[] = [];
     const call = client.callText(
       'progress',
@@ -129,18 +133,18 @@ describe.each(legs)('$name', (leg) => {
     expect(progress).toEqual([1, 2, 3]);
   });
 
-  it('relays a server→client elicitation answered by the client', async () => {
+  it('relays a server→client elicitation answered by the client', stepOptions, async () => {
     expect(await client.callText('ask')).toBe(`Hello, ${ELICITED_NAME}`);
   });
 
-  it('delivers a resource update notification', async () => {
+  it('delivers a resource update notification', stepOptions, async () => {
     const updates: string[] = [];
     await client.watchCounter((uri) => updates.push(uri));
     await client.callText('bump');
     await vi.waitFor(() => expect(updates).toContain(COUNTER_URI), { timeout: 10_000 });
   });
 
-  it('cancels an in-flight call', { timeout: 20_000 }, async () => {
+  it('cancels an in-flight call', stepOptions, async () => {
     const before = (await stats(client)).cancelled;
     const controller = new AbortController();
     const call = client.callText('slow', {}, { signal: controller.signal });
@@ -157,7 +161,7 @@ describe.each(legs)('$name', (leg) => {
     });
   });
 
-  it('closes cleanly', { timeout: 15_000 }, async () => {
+  it('closes cleanly', stepOptions, async () => {
     const pid = client.pid();
     await client.close();
     if (leg.transport === 'stdio') {
