@@ -1,3 +1,5 @@
+import { FedmcpError } from '@fedmcp/protocol';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createPolicy, policyDeniedError } from './create-policy.js';
 import { matchGlob } from './glob.js';
@@ -272,6 +274,67 @@ describe('createPolicy', () => {
         '   #3 "eu-peers" allow via:eu prompts/get,prompts/list *: does not apply (subject does not match)',
         '   #4 allow user:b?b completion/complete *: does not apply (subject does not match)',
       ].join('\n'),
+    );
+  });
+});
+
+describe('createPolicy under random input', () => {
+  const pattern = fc.oneof(
+    fc.constantFrom(
+      '*',
+      'user:alice',
+      'group:*',
+      'scope:tools.?',
+      'via:eu',
+      'method:oauth',
+      'bogus',
+      'user:',
+    ),
+    fc.string({ maxLength: 12 }),
+  );
+  const action = fc.oneof(
+    fc.constantFrom('tools/call', 'tools/*', '*', 'prompts/get', 'nope/x'),
+    fc.string({ maxLength: 12 }),
+  );
+  const rule = fc.record(
+    {
+      id: fc.string({ maxLength: 8 }),
+      effect: fc.constantFrom('allow', 'deny', 'maybe'),
+      subjects: fc.array(pattern, { maxLength: 3 }),
+      actions: fc.array(action, { maxLength: 3 }),
+      targets: fc.array(fc.string({ maxLength: 12 }), { maxLength: 3 }),
+      when: fc.oneof(
+        fc.constant(undefined),
+        fc.record({ annotations: fc.dictionary(fc.string({ maxLength: 8 }), fc.boolean()) }),
+      ),
+      consent: fc.constantFrom(undefined, 'required', 'always'),
+      extra: fc.anything({ maxDepth: 1 }),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('either compiles and decides, or refuses with INVALID_CONFIG naming a path', () => {
+    fc.assert(
+      fc.property(
+        fc.array(rule, { maxLength: 5 }),
+        fc.string({ maxLength: 20 }),
+        (rules, target) => {
+          let policy: ReturnType<typeof createPolicy>;
+          try {
+            policy = createPolicy(rules as PolicyRule[]);
+          } catch (error) {
+            expect(FedmcpError.isInstance(error) && error.code === 'INVALID_CONFIG').toBe(true);
+            expect((error as FedmcpError).message).toMatch(/^Invalid policy: policy\.rules\[\d+\]/);
+            return;
+          }
+          const decision = policy.decide({ principal: alice, action: 'tools/call', target });
+          expect(typeof decision.allowed).toBe('boolean');
+          expect(policy.explain({ principal: alice, action: 'tools/call', target })).toContain(
+            'decision: ',
+          );
+        },
+      ),
+      { numRuns: 1_000 },
     );
   });
 });

@@ -40,6 +40,7 @@ describe('@fedmcp/proxy-auth exports', () => {
         "createLoggerAuditSink",
         "createPolicy",
         "createRateLimiter",
+        "createRedactingLogger",
         "createStreamAuditSink",
         "decideAnonymousAccess",
         "defaultClaimsToPrincipal",

@@ -82,6 +82,8 @@ export type {
   PolicyOptions,
 } from './create-policy.js';
 export { createPolicy, LIST_USE_ACTIONS, policyDeniedError } from './create-policy.js';
+export type { ChildLogger, RedactingLoggerOptions } from './create-redacting-logger.js';
+export { createRedactingLogger } from './create-redacting-logger.js';
 export type {
   AnonymousAccessDecision,
   AnonymousAccessOptions,

@@ -58,6 +58,19 @@ export function redactSecrets(value: unknown, options: RedactOptions = {}): unkn
     seen.add(current);
     try {
       if (Array.isArray(current)) return current.map((item) => visit(item, depth + 1));
+      if (current instanceof Error) {
+        // Message and stack are not enumerable: copy them explicitly so they are kept, redacted.
+        const copy: Record<string, unknown> = {
+          type: current.name,
+          message: redactString(current.message),
+          ...(current.stack === undefined ? {} : { stack: redactString(current.stack) }),
+          ...(current.cause === undefined ? {} : { cause: visit(current.cause, depth + 1) }),
+        };
+        for (const [key, item] of Object.entries(current)) {
+          copy[key] = keyPattern.test(key) ? REDACTED : visit(item, depth + 1);
+        }
+        return copy;
+      }
       const copy: Record<string, unknown> = {};
       for (const [key, item] of Object.entries(current)) {
         copy[key] = keyPattern.test(key) ? REDACTED : visit(item, depth + 1);
