@@ -5,6 +5,7 @@ import { createPolicy, policyDeniedError } from './create-policy.js';
 import { matchGlob } from './glob.js';
 import type { PolicyRule } from './policy-schema.js';
 import type { Principal } from './principal.js';
+import { principalFromPatterns } from './principal-from-patterns.js';
 
 const alice: Principal = {
   subject: 'alice',
@@ -256,6 +257,32 @@ describe('createPolicy', () => {
     expect(() =>
       createPolicy([{ subjects: ['*'], actions: ['tools/call'] }], { configPath: 'hub.policy' }),
     ).toThrow(/hub\.policy\[0\]\.effect: expected "allow" or "deny"/);
+  });
+
+  it('explains a decision for a principal given as subject patterns (fedmcp policy check)', () => {
+    const principal = principalFromPatterns(['user:carol', 'via:eu', 'method:peer']);
+    expect(principal).toEqual({
+      subject: 'carol',
+      groups: [],
+      scopes: [],
+      authMethod: 'peer',
+      via: ['eu'],
+    });
+    expect(policy.explain({ principal, action: 'prompts/get', target: 'eu__summarise' })).toContain(
+      'decision: ALLOW by rule "eu-peers"',
+    );
+    expect(
+      principalFromPatterns(['bob', 'group:dev', 'scope:a', 'issuer:https://id.example.com/']),
+    ).toEqual({
+      subject: 'bob',
+      issuer: 'https://id.example.com/',
+      groups: ['dev'],
+      scopes: ['a'],
+      authMethod: 'oauth',
+    });
+    expect(() => principalFromPatterns(['group:dev'])).toThrow(/user:<subject>/);
+    expect(() => principalFromPatterns(['user:a', 'role:x'])).toThrow(/"role:x" is not one of/);
+    expect(() => principalFromPatterns(['user:a', 'method:magic'])).toThrow(/is not one of/);
   });
 
   it('explains a decision rule by rule', () => {

@@ -59,6 +59,7 @@ describe('@fedmcp/proxy-auth exports', () => {
         "policyDeniedError",
         "policyRuleSchema",
         "principalFromCertificate",
+        "principalFromPatterns",
         "protectedResourceMetadataPaths",
         "protectedResourceMetadataResponse",
         "protectedResourceMetadataUrl",

@@ -110,6 +110,7 @@ export {
 } from './policy-schema.js';
 export type { AuthMethod, Principal } from './principal.js';
 export { ANONYMOUS_SUBJECT, anonymousPrincipal } from './principal.js';
+export { principalFromPatterns } from './principal-from-patterns.js';
 export type {
   ProtectedResourceMetadata,
   ProtectedResourceMetadataOptions,
