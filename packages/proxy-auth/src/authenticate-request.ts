@@ -88,6 +88,13 @@ function single(value: string | readonly string[] | undefined): string | undefin
   return value.length === 1 ? (value[0] ?? undefined) : null;
 }
 
+// Which refusal to report when several authenticators refuse: a missing scope (the token is
+// valid) over a specific problem, over "another issuer" (only says this verifier is not the one).
+function refusalRank(error: FedmcpError): number {
+  if (error.code === 'POLICY_DENIED') return 2;
+  return error.data?.reason === 'the token comes from another issuer' ? 0 : 1;
+}
+
 function challengeData(
   error: FedmcpError,
   options: AuthenticateRequestOptions,
@@ -152,9 +159,8 @@ function answer(
  * try {
  *   const principal = await authenticateRequest(request, [jwtVerifier, apiKeys], { resourceMetadataUrl });
  * } catch (error) {
- *   if (FedmcpError.isInstance(error) && error.data?.wwwAuthenticate) {
- *     return new Response(null, { status: Number(error.data.httpStatus), headers: { 'WWW-Authenticate': String(error.data.wwwAuthenticate) } });
- *   }
+ *   const refusal = authenticationErrorResponse(error); // 401/403 with WWW-Authenticate
+ *   if (refusal) return refusal;
  *   throw error;
  * }
  * ```
@@ -212,10 +218,7 @@ export async function authenticateRequest(
       if (normalised.code !== 'UNAUTHENTICATED' && normalised.code !== 'POLICY_DENIED') {
         throw normalised;
       }
-      if (
-        refusal === undefined ||
-        (refusal.code === 'UNAUTHENTICATED' && normalised.code !== refusal.code)
-      ) {
+      if (refusal === undefined || refusalRank(normalised) > refusalRank(refusal)) {
         refusal = normalised;
       }
       continue;

@@ -254,6 +254,16 @@ describe('createJwtVerifier', () => {
     expect(principal).toMatchObject({ subject: 'dave', issuer: other.issuer });
     expect(issuer.jwksRequests).toBe(0);
     expect(other.jwksRequests).toBe(1);
+    // When every verifier refuses, the refusal of the token's own issuer is the one reported.
+    const expired = await other.sign({
+      iat: Math.floor(clock / 1000) - 7200,
+      exp: Math.floor(clock / 1000) - 3600,
+    });
+    await expect(
+      authenticateRequest({ headers: { authorization: `Bearer ${expired}` } }, [first, second]),
+    ).rejects.toMatchObject({
+      data: { reason: 'the token has expired' },
+    });
   });
 
   it('discovers the key set from the issuer metadata when no jwksUri is given', async () => {
