@@ -49,6 +49,15 @@ describe('hub forwarding', () => {
     expect(textOf(result)).toBe('done 3');
     expect(seen).toEqual([1, 2, 3]);
     await client.close();
+    // The same through an interactive call (a leased connection and a flow).
+    const interactive = await connectLegacyClient(hub, INTERACTIVE);
+    const flowSeen: number[] = [];
+    await interactive.callTool(
+      { name: 'alpha__progress', arguments: { steps: 2 } },
+      { onprogress: (progress) => flowSeen.push(progress.progress) },
+    );
+    expect(flowSeen).toEqual([1, 2]);
+    await interactive.close();
   });
 
   it('passes cancellation to the upstream', async () => {

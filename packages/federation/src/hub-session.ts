@@ -40,6 +40,33 @@ function upstreamMeta(meta: unknown): { meta: Params | undefined; progressToken:
   return { meta: Object.keys(kept).length > 0 ? kept : undefined, progressToken };
 }
 
+/**
+ * Re-emits upstream progress with the downstream's token (notes §6.2). `flush` waits for the
+ * notifications in flight, so none lands after the response (on HTTP the request's stream
+ * closes with the response, and a late notification would be lost).
+ */
+function forwardProgress(ctx: ServerContext, progressToken: unknown) {
+  const pending = new Set<Promise<void>>();
+  return {
+    onprogress:
+      progressToken === undefined
+        ? undefined
+        : (progress: Record<string, unknown>) => {
+            const sent = ctx.mcpReq
+              .notify({
+                method: 'notifications/progress',
+                params: { ...progress, progressToken } as never,
+              })
+              .catch(() => {});
+            pending.add(sent);
+            void sent.finally(() => pending.delete(sent));
+          },
+    flush: async () => {
+      await Promise.all(pending);
+    },
+  };
+}
+
 function isTransportFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'REQUEST_TIMEOUT' || code === 'CONNECTION_CLOSED' || code === 'SEND_FAILED';
@@ -164,16 +191,12 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     const upstream = flow.upstream!;
     flow.capabilities = core.clientCapabilities(ctx, session);
     const { progressToken } = upstreamMeta(ctx.mcpReq._meta);
-    flow.onProgress =
-      progressToken === undefined
-        ? undefined
-        : (progress) =>
-            void ctx.mcpReq
-              .notify({ method: 'notifications/progress', params: { ...progress, progressToken } })
-              .catch(() => {});
+    const progress = forwardProgress(ctx, progressToken);
+    flow.onProgress = progress.onprogress;
     if (flow.roundTimer) clearTimeout(flow.roundTimer);
     const event = await flow.next(ctx.mcpReq.signal);
     flow.onProgress = undefined;
+    await progress.flush();
     if (event.type === 'input') {
       for (const question of event.questions) {
         if (question.method === 'elicitation/create')
@@ -279,6 +302,7 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     const connection = await upstream.acquire(interactive, owner, signal);
 
     if (!interactive) {
+      const progress = forwardProgress(ctx, progressToken);
       try {
         const result = await connection.client!.request(
           { method: 'tools/call', params },
@@ -287,19 +311,11 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
             signal,
             timeout: upstream.timeoutMs,
             resetTimeoutOnProgress: true,
-            onprogress:
-              progressToken === undefined
-                ? undefined
-                : (progress) =>
-                    void ctx.mcpReq
-                      .notify({
-                        method: 'notifications/progress',
-                        params: { ...progress, progressToken },
-                      })
-                      .catch(() => {}),
+            onprogress: progress.onprogress,
           },
         );
         upstream.recordSuccess();
+        await progress.flush();
         return mapToolResult(upstream, result) as never;
       } catch (error) {
         if (isTransportFailure(error)) upstream.recordFailure(error);

@@ -1,24 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { CreateTaskResultSchema, ResultSchema } from '@modelcontextprotocol/core';
 import { describe, expect, it } from 'vitest';
 import { connectLegacyClient, eventually, INTERACTIVE, textOf } from '../../test/helpers.js';
+import { minimalEnv, repositoryRoot, stdioFixture } from '../../test/node-helpers.js';
 import { createHub } from './index.js';
 
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const fixture = fileURLToPath(
-  new URL('../../test/fixtures/test-upstream-stdio.ts', import.meta.url),
-);
-const minimalEnv = { PATH: process.env.PATH ?? '' };
-
-/** The test upstream as a stdio child process. */
-export function stdioFixture(name: string) {
-  return {
-    command: process.execPath,
-    args: ['--conditions=@fedmcp/source', '--import', 'tsx', fixture, name],
-    cwd: root,
-    env: minimalEnv,
-  };
-}
+const root = repositoryRoot;
 
 const everything = {
   command: process.execPath,
