@@ -127,8 +127,11 @@ const legs: Leg[] = [
   httpLeg('legacy SSE · v1 client', 'legacy', (answers) =>
     connectV1Client({ kind: 'sse', url: `${hub.url}/sse` }, answers),
   ),
-  httpLeg('WebSocket · v1 client', 'legacy', (answers) =>
+  httpLeg('WebSocket 2025 · v1 client', 'legacy', (answers) =>
     connectV1Client({ kind: 'websocket', url: ws() }, answers),
+  ),
+  httpLeg('WebSocket 2025 · v2 client', 'legacy', (answers) =>
+    connectV2Client({ kind: 'websocket', url: ws() }, 'legacy', answers),
   ),
   {
     ...httpLeg('WebSocket 2026-07-28 · v2 client', 'modern', (answers) =>
@@ -136,7 +139,7 @@ const legs: Leg[] = [
     ),
     hubGaps: ['resource-updates', 'list-changed'],
   },
-  stdioLeg('stdio fedmcp serve · v1 client', 'legacy', (configFile, answers) =>
+  stdioLeg('stdio fedmcp serve 2025 · v1 client', 'legacy', (configFile, answers) =>
     connectV1Client({ kind: 'stdio', command: fedmcpStdioCommand(configFile) }, answers),
   ),
   {
@@ -192,7 +195,7 @@ describe.each(legs)('$name', (leg) => {
     const progress: Array<{ progress: number; total?: number }> = [];
     const result = await client.callTool(
       'ev__trigger-long-running-operation',
-      { duration: 1.5, steps: 3 },
+      { duration: 0.6, steps: 3 },
       { onProgress: (value) => progress.push(value) },
     );
     expect(result.text).toContain('Long running operation completed');
@@ -264,7 +267,7 @@ describe.each(legs)('$name', (leg) => {
       { timeout: 10_000, interval: 50 },
     );
     const progressAtCancel = progress.length;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     expect(progress.length).toBe(progressAtCancel);
   });
 
