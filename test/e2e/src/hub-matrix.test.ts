@@ -40,7 +40,7 @@ let hub: RunningHub;
 let upstreams: McpServers;
 
 beforeAll(async () => {
-  everythingHttp = await startEverythingHttp();
+  everythingHttp = await startEverythingHttp({ observeFile });
   upstreams = { ev: everythingStdioEntry(observeFile), evh: { url: everythingHttp.url } };
   hub = await startHub(upstreams);
 }, 90_000);
@@ -220,13 +220,15 @@ describe.each(legs)('$name', (leg) => {
     expect(client.received.sampling).toBe(before + 2);
   });
 
-  it('relays an elicitation request to the client and its answer back', async () => {
+  it('relays an elicitation request of each upstream to the client and its answer back', async () => {
     const before = client.received.elicitation;
-    const result = await client.callTool('ev__trigger-elicitation-request', {});
-    expect(result.isError).toBe(false);
-    expect(result.text).toContain(`Name: ${answers.elicitedName}`);
-    expect(result.text).toContain('Favorite Integer: 7');
-    expect(client.received.elicitation).toBe(before + 1);
+    for (const prefix of ['ev', 'evh']) {
+      const result = await client.callTool(`${prefix}__trigger-elicitation-request`, {});
+      expect(result.isError).toBe(false);
+      expect(result.text).toContain(`Name: ${answers.elicitedName}`);
+      expect(result.text).toContain('Favorite Integer: 7');
+    }
+    expect(client.received.elicitation).toBe(before + 2);
   });
 
   if (!leg.hubGaps?.includes('resource-updates'))
@@ -247,28 +249,45 @@ describe.each(legs)('$name', (leg) => {
       }
     });
 
-  it('cancels a long call upstream when the client aborts it', { timeout: 30_000 }, async () => {
+  it('cancels long calls on both upstreams when the client aborts them', {
+    timeout: 30_000,
+  }, async () => {
     const controller = new AbortController();
-    const progress: number[] = [];
-    const call = client.callTool(
-      'ev__trigger-long-running-operation',
-      { duration: 30, steps: 60 },
-      { signal: controller.signal, onProgress: (value) => progress.push(value.progress) },
-    );
-    call.catch(() => {});
-    // The first progress proves the operation runs upstream.
-    await vi.waitFor(() => expect(progress.length).toBeGreaterThan(0), { timeout: 15_000 });
-    const cancellationsBefore = observedCancellations(observeFile).length;
-    controller.abort();
-    await expect(call).rejects.toThrow();
-    // The upstream process received notifications/cancelled for the call.
+    const progress: Record<string, number[]> = { ev: [], evh: [] };
+    const calls = Object.keys(progress).map((prefix) => {
+      const call = client.callTool(
+        `${prefix}__trigger-long-running-operation`,
+        { duration: 30, steps: 60 },
+        {
+          signal: controller.signal,
+          onProgress: (value) => progress[prefix]?.push(value.progress),
+        },
+      );
+      call.catch(() => {});
+      return call;
+    });
+    // A first progress from each proves both operations run upstream.
     await vi.waitFor(
-      () => expect(observedCancellations(observeFile).length).toBeGreaterThan(cancellationsBefore),
+      () =>
+        expect(Object.values(progress).map((values) => values.length > 0)).toEqual([true, true]),
+      { timeout: 15_000 },
+    );
+    const before = cancellationsByUpstream();
+    controller.abort();
+    for (const call of calls) await expect(call).rejects.toThrow();
+    // Each upstream process received a notifications/cancelled for its call.
+    await vi.waitFor(
+      () => {
+        const after = cancellationsByUpstream();
+        expect(after.stdio).toBeGreaterThan(before.stdio);
+        expect(after.http).toBeGreaterThan(before.http);
+      },
       { timeout: 10_000, interval: 50 },
     );
-    const progressAtCancel = progress.length;
+    // server-everything keeps stepping (it ignores the signal); nothing more reaches the client.
+    const counts = Object.values(progress).map((values) => values.length);
     await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(progress.length).toBe(progressAtCancel);
+    expect(Object.values(progress).map((values) => values.length)).toEqual(counts);
   });
 
   if (!leg.hubGaps?.includes('list-changed'))
@@ -326,6 +345,13 @@ describe.each(legs)('$name', (leg) => {
     });
   }
 });
+
+/** `notifications/cancelled` seen so far by the HTTP upstream and by the stdio upstreams. */
+function cancellationsByUpstream(): { http: number; stdio: number } {
+  const lines = observedCancellations(observeFile);
+  const http = lines.filter((line) => line.startsWith(`${everythingHttp.process.pid} `)).length;
+  return { http, stdio: lines.length - http };
+}
 
 /** Turns server-everything's simulated resource updates on or off (its tool toggles). */
 async function setSubscriberUpdates(client: E2eClient, wanted: 'Started' | 'Stopped') {
