@@ -82,6 +82,22 @@ const notifications = [
   'notifications/elicitation/complete',
 ] as const;
 
+/**
+ * SDK 2.4.0 dispatches inbound notifications on a microtask but settles responses at once, so a
+ * progress notification read in the same tick as its call's result would be dropped (the
+ * result removes the progress handler first). Delivering responses one microtask later keeps
+ * the wire order.
+ */
+function deferResponses(client: Client): void {
+  const transport = client.transport;
+  const deliver = transport?.onmessage;
+  if (!transport || !deliver) return;
+  transport.onmessage = (message, extra) => {
+    if ('id' in message && !('method' in message)) queueMicrotask(() => deliver(message, extra));
+    else deliver(message, extra);
+  };
+}
+
 /** A registered upstream. Created and driven by the hub. */
 export class Upstream {
   state: UpstreamState = 'connecting';
@@ -292,6 +308,7 @@ export class Upstream {
       this.host.connectOptions((created) => this.configure(created, connection)),
     );
     connection.client = client;
+    deferResponses(client);
     const previous = client.onclose;
     client.onclose = () => {
       previous?.();
