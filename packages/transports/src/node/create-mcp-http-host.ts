@@ -10,6 +10,7 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
+import { createServer as createHttpsServer, type Server as NodeHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
 import { createHostValidator } from '../host-validation.js';
@@ -138,12 +139,28 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     sendJsonRpcError(response, 404, JsonRpcErrorCode.transportError, `Not Found: ${path}`);
   }
 
-  const server = createNodeServer((request, response) => {
+  const onHttpRequest = (request: IncomingMessage, response: ServerResponse) => {
     handleRequest(request, response).catch((error: unknown) => {
       logger.error({ err: error }, 'MCP host failed to handle a request');
       sendJsonRpcError(response, 500, -32603, 'Internal error');
     });
-  });
+  };
+  const tls = options.tls;
+  // With requestClientCert, unverified certificates still connect (rejectUnauthorized: false):
+  // the authenticate hook sees `peerCertificateAuthorized: false` and decides (401, not a TLS
+  // alert the client cannot explain).
+  const server = tls
+    ? createHttpsServer(
+        {
+          cert: tls.cert,
+          key: tls.key,
+          ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+          requestCert: tls.requestClientCert === true,
+          rejectUnauthorized: false,
+        },
+        onHttpRequest,
+      )
+    : createNodeServer(onHttpRequest);
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? '/', 'http://host.invalid').pathname;
     if (!transports.websocket || path !== paths.websocket) {
@@ -167,7 +184,7 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     const bound = server.address();
     const port = typeof bound === 'object' && bound !== null ? bound.port : (options.port ?? 0);
     const hostForUrl = bindHost.includes(':') ? `[${bindHost}]` : bindHost;
-    address = { url: `http://${hostForUrl}:${port}`, host: bindHost, port };
+    address = { url: `${tls ? 'https' : 'http'}://${hostForUrl}:${port}`, host: bindHost, port };
     logger.info({ url: address.url }, 'MCP host listening');
     return address;
   }
@@ -207,6 +224,16 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
       return host.close();
     },
     server,
+    setSecureContext(material) {
+      if (!tls)
+        throw new Error('setSecureContext: this MCP host serves plain HTTP (no tls option)');
+      (server as NodeHttpsServer).setSecureContext({
+        cert: material.cert,
+        key: material.key,
+        ...(material.ca === undefined ? {} : { ca: material.ca }),
+      });
+      logger.info({}, 'MCP host TLS certificate replaced');
+    },
     get address() {
       return address;
     },

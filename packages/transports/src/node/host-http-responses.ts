@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createJsonRpcError, JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { McpHttpHostCorsOptions } from './mcp-http-host-options.js';
+import { attachPeerCertificate } from './peer-certificate.js';
 
 /** The first value of a header that may repeat. */
 export function headerValue(value: string | string[] | undefined): string | undefined {
@@ -24,13 +25,21 @@ export function toHeaders(request: IncomingMessage): Headers {
 
 /** A body-less web-standard `Request` with the method, URL and headers of a Node request. */
 export function toBodylessRequest(request: IncomingMessage): Request {
+  const scheme = (request.socket as { encrypted?: boolean } | undefined)?.encrypted
+    ? 'https'
+    : 'http';
   let url: URL;
   try {
-    url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+    url = new URL(request.url ?? '/', `${scheme}://${request.headers.host ?? 'localhost'}`);
   } catch {
-    url = new URL(request.url ?? '/', 'http://localhost');
+    url = new URL(request.url ?? '/', `${scheme}://localhost`);
   }
-  return new Request(url, { method: request.method ?? 'GET', headers: toHeaders(request) });
+  const bodyless = new Request(url, {
+    method: request.method ?? 'GET',
+    headers: toHeaders(request),
+  });
+  attachPeerCertificate(request, bodyless);
+  return bodyless;
 }
 
 /** Answers with a JSON body (ends the response even when headers were already sent). */

@@ -18,8 +18,10 @@ export type {
   McpHttpHostCorsOptions,
   McpHttpHostOptions,
   McpHttpHostPaths,
+  McpHttpHostTlsOptions,
   McpHttpHostTransports,
 } from './mcp-http-host-options.js';
+export { peerCertificateOf, type RequestPeerCertificate } from './peer-certificate.js';
 export { type ReadBodyOptions, RequestBodyTooLargeError, readBody } from './read-body.js';
 export {
   createSseServerTransport,

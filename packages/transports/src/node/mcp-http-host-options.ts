@@ -2,6 +2,7 @@
  * Options and public shape of `createMcpHttpHost` (see `create-mcp-http-host.ts`).
  */
 import type { IncomingMessage, Server as NodeHttpServer, ServerResponse } from 'node:http';
+import type { Server as NodeHttpsServer } from 'node:https';
 import type { EventStore, ServerEventBus, ServerNotifier } from '@modelcontextprotocol/server';
 import type { McpAuthenticate } from '../authenticate.js';
 import type { CreateMcpServer } from '../mcp-session-context.js';
@@ -42,6 +43,22 @@ export interface McpHttpHostCorsOptions {
   origins: readonly string[] | '*';
   /** Preflight cache lifetime. @default 600 */
   maxAgeSeconds?: number;
+}
+
+/** TLS material of an HTTPS host: PEM text (or buffers), not file paths. */
+export interface McpHttpHostTlsOptions {
+  /** The server certificate chain (PEM). */
+  cert: string | Buffer;
+  /** The server private key (PEM). */
+  key: string | Buffer;
+  /** CA certificates that client certificates must chain to (PEM). @default Node's root store */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /**
+   * Ask clients for a certificate (mTLS). Clients without one, or with one that does not verify,
+   * still connect: `peerCertificateOf(request)` reports the certificate and whether it verified,
+   * and authentication decides. @default false
+   */
+  requestClientCert?: boolean;
 }
 
 /** Options for `createMcpHttpHost`. */
@@ -99,13 +116,18 @@ export interface McpHttpHostOptions {
    * before MCP routing; return `true` when it answered the request.
    */
   onRequest?: (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
+  /**
+   * Serve HTTPS and WSS instead of HTTP and WS. The certificate can be replaced while running
+   * with {@link McpHttpHost.setSecureContext}. @default plain HTTP
+   */
+  tls?: McpHttpHostTlsOptions;
   /** Logger. @default silent */
   logger?: McpHostLogger;
 }
 
 /** Where a listening host can be reached. */
 export interface McpHttpHostAddress {
-  /** Base URL, like `http://127.0.0.1:43123`. */
+  /** Base URL, like `http://127.0.0.1:43123` (`https://` with `tls`). */
   url: string;
   host: string;
   port: number;
@@ -121,8 +143,14 @@ export interface McpHttpHost {
    */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
-  /** The underlying `node:http` server. */
-  readonly server: NodeHttpServer;
+  /** The underlying `node:http` server (a `node:https` server with `tls`). */
+  readonly server: NodeHttpServer | NodeHttpsServer;
+  /**
+   * Replaces the certificate, key and CA of an HTTPS host (certificate rotation); new TLS
+   * connections use them, open ones keep theirs.
+   * @throws Error when the host serves plain HTTP, or the PEM material is invalid.
+   */
+  setSecureContext(tls: Omit<McpHttpHostTlsOptions, 'requestClientCert'>): void;
   /** The address once listening. */
   readonly address: McpHttpHostAddress | undefined;
   /** Publishes change events to open 2026-07-28 `subscriptions/listen` streams over HTTP. */

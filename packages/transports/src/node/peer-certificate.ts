@@ -1,0 +1,48 @@
+/**
+ * The TLS client certificate of a request, handed to an `authenticate` hook. The hook receives a
+ * body-less web `Request`, which has no room for the TLS session, so the host records the peer
+ * certificate of each such `Request` here (a side channel keyed by the object) and the hook reads
+ * it back with {@link peerCertificateOf} — for mTLS principals.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
+
+/** The client certificate of a request and whether the TLS layer verified it against the CA. */
+export interface RequestPeerCertificate {
+  /** `socket.getPeerCertificate()`: an empty object when the client sent none. */
+  peerCertificate: PeerCertificate;
+  /** `socket.authorized`: whether the certificate chains to the configured `tls.ca`. */
+  peerCertificateAuthorized: boolean;
+}
+
+const certificates = new WeakMap<Request, RequestPeerCertificate>();
+
+/** Records the peer certificate of a Node request's TLS socket on the `Request` made from it. */
+export function attachPeerCertificate(source: IncomingMessage, request: Request): void {
+  const socket = source.socket as Partial<TLSSocket> | undefined;
+  if (typeof socket?.getPeerCertificate !== 'function') return;
+  const peerCertificate = socket.getPeerCertificate();
+  if (!peerCertificate || Object.keys(peerCertificate).length === 0) return;
+  certificates.set(request, {
+    peerCertificate,
+    peerCertificateAuthorized: socket.authorized === true,
+  });
+}
+
+/**
+ * The TLS client certificate of a request an MCP host passed to its `authenticate` hook, or
+ * `undefined` (plain HTTP, no certificate sent, or a `Request` the host did not make).
+ *
+ * @example
+ * ```ts
+ * createMcpHttpHost({
+ *   tls: { cert, key, ca, requestClientCert: true },
+ *   authenticate: (request) =>
+ *     authenticateRequest({ headers: request.headers, ...peerCertificateOf(request) }, authenticators),
+ *   createServer,
+ * });
+ * ```
+ */
+export function peerCertificateOf(request: Request): RequestPeerCertificate | undefined {
+  return certificates.get(request);
+}
