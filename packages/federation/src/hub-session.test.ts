@@ -82,6 +82,28 @@ describe('hub forwarding', () => {
     await client.close();
   });
 
+  it('cancels the upstream call when a 2026-07-28 client aborts (closes the stream)', async () => {
+    const state: TestUpstreamState = {
+      cancelled: 0,
+      subscribed: [],
+      unsolicitedRoots: undefined,
+      logLevel: undefined,
+    };
+    await using hub = hubWith(state);
+    await hub.start();
+    const { client, close } = await connectModernClient(hub);
+    const controller = new AbortController();
+    const call = client.callTool(
+      { name: 'alpha__slow', arguments: { ms: 30_000 } },
+      { signal: controller.signal },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort('stop');
+    await expect(call).rejects.toThrow();
+    await eventually(() => state.cancelled === 1);
+    await close();
+  });
+
   it('brings sampling, elicitation and roots to a 2025-era v2 client', async () => {
     await using hub = hubWith();
     await hub.start();

@@ -1,6 +1,6 @@
 import type { Server } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
-import { createTestUpstream } from '../test/fixtures/test-upstream.js';
+import { createTestUpstream, type TestUpstreamState } from '../test/fixtures/test-upstream.js';
 import {
   connectLegacyClient,
   eventually,
@@ -175,5 +175,33 @@ describe('upstream resilience and pooling', () => {
     await one!.close();
     await eventually(() => hub.upstreams.list()[0]?.connections === 2);
     await two!.close();
+  });
+
+  it('forwards a client roots/list_changed to the upstream connection bound to it', async () => {
+    const state: TestUpstreamState = {
+      cancelled: 0,
+      subscribed: [],
+      unsolicitedRoots: undefined,
+      logLevel: undefined,
+    };
+    await using hub = createHub({
+      connect: memoryConnector({
+        alpha: () => createTestUpstream({ name: 'alpha' }, state).server,
+      }),
+      upstreams: { alpha: { url: 'memory://alpha', isolation: 'per-session' } },
+      healthIntervalMs: 0,
+    });
+    await hub.start();
+    const client = await connectLegacyClient(hub, { roots: { listChanged: true } }, (created) =>
+      created.setRequestHandler('roots/list', async () => ({ roots: [{ uri: 'file:///one' }] })),
+    );
+    await client.callTool({ name: 'alpha__echo', arguments: { text: 'bind' } });
+    await client.sendRootsListChanged();
+    await eventually(() => state.rootsChanged === 1);
+    // The owned connection asks its own client, outside any call.
+    await client.callTool({ name: 'alpha__ask-roots-later', arguments: {} });
+    await eventually(() => state.unsolicitedRoots !== undefined);
+    expect(state.unsolicitedRoots).toEqual({ roots: [{ uri: 'file:///one' }] });
+    await client.close();
   });
 });
