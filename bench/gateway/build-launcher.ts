@@ -1,0 +1,48 @@
+/**
+ * Bundles `fedmcp-launcher.ts` with the fedmcp packages compiled from source (export condition
+ * `@fedmcp/source`) into one ESM file, so the fedmcp contender runs as plain `node` like the other
+ * contenders: no TypeScript loader (tsx adds ~50 MB RSS and an esbuild child process), no stale
+ * `dist/`. Third-party packages stay external, imported by their resolved absolute paths.
+ */
+import { mkdirSync } from 'node:fs';
+import { build, type Plugin } from 'esbuild';
+
+const externalDependencies: Plugin = {
+  name: 'external-dependencies',
+  setup(builder) {
+    builder.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.path.startsWith('@fedmcp/') || args.path.startsWith('node:')) return undefined;
+      if (args.pluginData === 'resolving') return undefined;
+      const resolved = await builder.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'resolving',
+      });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      // Builtins (resolved without a path) stay as written.
+      if (!resolved.path.startsWith('/')) return { path: args.path, external: true };
+      return { path: resolved.path, external: true };
+    });
+  },
+};
+
+/** Builds the launcher; returns the path of the bundle. */
+export async function buildLauncher(): Promise<string> {
+  const directory = new URL('./.build/', import.meta.url).pathname;
+  mkdirSync(directory, { recursive: true });
+  const outfile = `${directory}fedmcp-launcher.mjs`;
+  await build({
+    entryPoints: [new URL('./fedmcp-launcher.ts', import.meta.url).pathname],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['@fedmcp/source'],
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    plugins: [externalDependencies],
+  });
+  return outfile;
+}

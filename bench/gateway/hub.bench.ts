@@ -1,0 +1,636 @@
+/**
+ * The hub against the SDK and the npm peers, all in one interleaved run on loopback. Every
+ * contender serves the same `echo` tool over Streamable HTTP (2025 era, sessionful) on 127.0.0.1,
+ * each in its own process:
+ *
+ * - baseline: the echo server served directly by the SDK's own Streamable HTTP server
+ *   (`NodeStreamableHTTPServerTransport` on `node:http`, `echo-http-server.mjs`): no gateway, no
+ *   stdio hop — the cost floor of serving this tool over HTTP with the SDK;
+ * - fedmcp: `createFedmcpServer` (bundled from source, `fedmcp-launcher.ts`) with the echo server
+ *   as a stdio upstream, `prefix: false`;
+ * - supergateway `--stateful` and mcp-proxy fronting the same stdio echo server;
+ * - a reference, not a contender: `raw-relay.mjs`, a relay with no MCP logic in front of the same
+ *   stdio server — the cost of the extra process hop alone, the floor of any stdio gateway.
+ *
+ * Figures (each a ratio against the baseline of the same run): p50/p99 latency and calls/s at
+ * concurrency 1 and 32 over one session and over 32 sessions; CPU per call (user + system time of
+ * the contender's whole process tree, upstream children included, from /proc); `tools/list`
+ * through fedmcp with 20 stdio upstreams × 50 tools; memory with 100 idle sessions.
+ *
+ *   node --conditions=@fedmcp/source --import tsx bench/gateway/hub.bench.ts    (or: pnpm bench gateway)
+ *
+ * Environment: BENCH_ROUNDS (default 4), BENCH_CALLS_C1 (calls per round at concurrency 1,
+ * default 100), BENCH_CALLS_C32 (default 512), BENCH_IDLE_SESSIONS (default 100),
+ * BENCH_CPU_PROF=1 (write a V8 CPU profile of the fedmcp process to bench/gateway/.build/profiles,
+ * `all` also of supergateway and mcp-proxy, `every` also of the baseline; summarise one with
+ * summarize-cpu-profile.ts). Profiling slows the profiled processes: do not quote such a run.
+ * BENCH_CLIENT=interactive: the bench clients declare roots, sampling and elicitation, as hosts
+ * such as Claude Desktop and IDEs do (by default they declare no capability).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { buildLauncher } from './build-launcher.ts';
+import {
+  cpuMillisecondsBetween,
+  cpuTicks,
+  freePort,
+  killAllNow,
+  memory,
+  type StartedProcess,
+  startNode,
+  stopAll,
+} from './processes.ts';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
+const callsAtConcurrency1 = Number(process.env.BENCH_CALLS_C1 ?? 100);
+const callsAtConcurrency32 = Number(process.env.BENCH_CALLS_C32 ?? 512);
+const idleSessions = Number(process.env.BENCH_IDLE_SESSIONS ?? 100);
+const profile = process.env.BENCH_CPU_PROF ?? '';
+const interactiveClient = process.env.BENCH_CLIENT === 'interactive';
+const listRounds = 4;
+const listsPerRound = 30;
+const upstreamCount = 20;
+const toolsPerUpstream = 50;
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const benchRoot = fileURLToPath(new URL('..', import.meta.url));
+const echoServer = join(here, 'echo-server.mjs');
+const echoHttpServer = join(here, 'echo-http-server.mjs');
+const forceLoopback = join(here, 'force-loopback.cjs');
+const rawRelay = join(here, 'raw-relay.mjs');
+const supergatewayBin = join(benchRoot, 'node_modules/supergateway/dist/index.js');
+const mcpProxyBin = join(benchRoot, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
+const profileDirectory = join(here, '.build/profiles');
+
+process.on('exit', killAllNow);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAllNow();
+    process.exit(130);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contenders
+
+interface Contender {
+  name: string;
+  process: StartedProcess;
+  url: string;
+  single: Client[];
+  many: Client[];
+  idle: Client[];
+  memoryAtStart?: ReturnType<typeof memory>;
+  memoryIdle?: ReturnType<typeof memory>;
+}
+
+const temporary = mkdtempSync(join(tmpdir(), 'fedmcp-gateway-bench-'));
+
+function writeConfig(name: string, servers: Record<string, unknown>): string {
+  const file = join(temporary, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ store: 'memory:', mcpServers: servers }));
+  return file;
+}
+
+async function startContenders(launcher: string) {
+  const supergatewayPort = await freePort();
+  const mcpProxyPort = await freePort();
+  const fedmcpConfig = writeConfig('fedmcp', {
+    echo: { command: process.execPath, args: [echoServer], prefix: false },
+  });
+  const listConfig = writeConfig(
+    'fedmcp-tools-list',
+    Object.fromEntries(
+      Array.from({ length: upstreamCount }, (_, index) => [
+        `u${index}`,
+        {
+          command: process.execPath,
+          args: [echoServer, '--extra-tools', String(toolsPerUpstream - 1)],
+        },
+      ]),
+    ),
+  );
+  const profileArguments = (name: string) =>
+    profile === '1' || (profile === 'all' && name !== 'baseline') || profile === 'every'
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${profileDirectory}`,
+          `--cpu-prof-name=${name}.cpuprofile`,
+          '--cpu-prof-interval=200',
+        ]
+      : [];
+  if (profile) mkdirSync(profileDirectory, { recursive: true });
+  const [baseline, fedmcp, supergateway, mcpProxy, floor, list50, list1000, listFedmcp] =
+    await Promise.all([
+      startNode('baseline', [...profileArguments('baseline'), echoHttpServer]),
+      startNode('fedmcp', [...profileArguments('fedmcp'), launcher, fedmcpConfig]),
+      startNode(
+        'supergateway',
+        [
+          ...profileArguments('supergateway'),
+          '--require',
+          forceLoopback,
+          supergatewayBin,
+          '--stdio',
+          `${process.execPath} ${echoServer}`,
+          '--outputTransport',
+          'streamableHttp',
+          '--stateful',
+          '--port',
+          String(supergatewayPort),
+          '--logLevel',
+          'none',
+        ],
+        { port: supergatewayPort },
+      ),
+      startNode(
+        'mcp-proxy',
+        [
+          ...profileArguments('mcp-proxy'),
+          mcpProxyBin,
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(mcpProxyPort),
+          '--server',
+          'stream',
+          '--',
+          process.execPath,
+          echoServer,
+        ],
+        { port: mcpProxyPort },
+      ),
+      startNode('raw relay', [rawRelay, '--', process.execPath, echoServer]),
+      startNode('baseline, 50 tools', [
+        echoHttpServer,
+        '--extra-tools',
+        String(toolsPerUpstream - 1),
+      ]),
+      startNode('baseline, 1000 tools', [
+        echoHttpServer,
+        '--extra-tools',
+        String(toolsPerUpstream - 1),
+        '--prefixes',
+        String(upstreamCount),
+      ]),
+      startNode('fedmcp, 20 upstreams', [launcher, listConfig], { timeoutMs: 120_000 }),
+    ]);
+  const contender = (name: string, started: StartedProcess & { port: number }): Contender => ({
+    name,
+    process: started,
+    url: `http://127.0.0.1:${started.port}/mcp`,
+    single: [],
+    many: [],
+    idle: [],
+  });
+  return {
+    contenders: [
+      contender('baseline (SDK direct)', baseline),
+      contender('fedmcp', fedmcp),
+      contender('supergateway', supergateway),
+      contender('mcp-proxy', mcpProxy),
+      contender('raw relay (floor)', floor),
+    ],
+    listTargets: [
+      contender('baseline: direct, 50 tools', list50),
+      contender('baseline: direct, 1000 tools', list1000),
+      contender('fedmcp: 20 upstreams × 50 tools', listFedmcp),
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients and calls
+
+async function openSession(url: string): Promise<Client> {
+  const client = new Client(
+    { name: 'gateway-bench', version: '1.0.0' },
+    {
+      versionNegotiation: { mode: 'legacy' },
+      ...(interactiveClient
+        ? { capabilities: { roots: { listChanged: true }, sampling: {}, elicitation: {} } }
+        : {}),
+    },
+  );
+  if (interactiveClient) client.setRequestHandler('roots/list', () => ({ roots: [] }));
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+async function openSessions(url: string, count: number, parallel = 8): Promise<Client[]> {
+  const clients: Client[] = [];
+  for (let index = 0; index < count; index += parallel) {
+    const batch = Math.min(parallel, count - index);
+    clients.push(...(await Promise.all(Array.from({ length: batch }, () => openSession(url)))));
+  }
+  return clients;
+}
+
+async function callEcho(client: Client, text: string): Promise<void> {
+  const result = await client.callTool({ name: 'echo', arguments: { text } });
+  const first = (result.content as Array<{ type: string; text?: string }>)[0];
+  if (first?.text !== text) throw new Error(`echo returned ${JSON.stringify(result)}`);
+}
+
+async function listAllTools(client: Client): Promise<number> {
+  let count = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTools(cursor === undefined ? {} : { cursor });
+    count += page.tools.length;
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return count;
+}
+
+interface Scenario {
+  key: string;
+  label: string;
+  concurrency: number;
+  sessions: 1 | 32;
+}
+
+const scenarios: Scenario[] = [
+  { key: 'c1-s1', label: 'c=1, 1 session', concurrency: 1, sessions: 1 },
+  { key: 'c32-s1', label: 'c=32, 1 session', concurrency: 32, sessions: 1 },
+  { key: 'c1-s32', label: 'c=1, 32 sessions', concurrency: 1, sessions: 32 },
+  { key: 'c32-s32', label: 'c=32, 32 sessions', concurrency: 32, sessions: 32 },
+];
+
+interface Measured {
+  latencies: number[];
+  calls: number;
+  wallMs: number;
+  /** CPU of the whole process tree (upstream children included). */
+  cpuMs: number;
+  /** CPU of the server process alone. */
+  ownCpuMs: number;
+}
+
+const measured = new Map<string, Measured>();
+
+function cell(contender: Contender, key: string): Measured {
+  const id = `${contender.name}|${key}`;
+  let found = measured.get(id);
+  if (!found) {
+    found = { latencies: [], calls: 0, wallMs: 0, cpuMs: 0, ownCpuMs: 0 };
+    measured.set(id, found);
+  }
+  return found;
+}
+
+async function runCalls(
+  contender: Contender,
+  scenario: Scenario,
+  calls: number,
+  record: boolean,
+): Promise<void> {
+  const clients = scenario.sessions === 1 ? contender.single : contender.many;
+  const latencies: number[] = [];
+  let next = 0;
+  const cpuBefore = cpuTicks(contender.process.pid);
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: scenario.concurrency }, async (_, worker) => {
+      for (;;) {
+        const index = next++;
+        if (index >= calls) return;
+        const client = clients[
+          (scenario.concurrency === 1 ? index : worker) % clients.length
+        ] as Client;
+        const callStarted = performance.now();
+        await callEcho(client, `message ${index}`);
+        latencies.push(performance.now() - callStarted);
+      }
+    }),
+  );
+  const wallMs = performance.now() - started;
+  const cpuAfter = cpuTicks(contender.process.pid);
+  const cpuMs = cpuMillisecondsBetween(cpuBefore, cpuAfter);
+  const root = contender.process.pid;
+  const ownCpuMs = cpuMillisecondsBetween(
+    new Map([[root, cpuBefore.get(root) ?? 0]]),
+    new Map([[root, cpuAfter.get(root) ?? 0]]),
+  );
+  if (!record) return;
+  const target = cell(contender, scenario.key);
+  target.latencies.push(...latencies);
+  target.calls += calls;
+  target.wallMs += wallMs;
+  target.cpuMs += cpuMs;
+  target.ownCpuMs += ownCpuMs;
+}
+
+async function runLists(target: Contender, count: number, record: boolean, expected: number) {
+  const client = target.single[0] as Client;
+  const latencies: number[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const started = performance.now();
+    const tools = await listAllTools(client);
+    latencies.push(performance.now() - started);
+    if (tools !== expected)
+      throw new Error(`${target.name} listed ${tools} tools, not ${expected}`);
+  }
+  if (record) cell(target, 'tools/list').latencies.push(...latencies);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and the table
+
+function percentile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
+}
+
+type Better = 'lower' | 'higher';
+
+interface Figure {
+  label: string;
+  unit: string;
+  better: Better;
+  digits: number;
+  /** One value per contender (undefined: not applicable). */
+  values: Array<number | undefined>;
+  /** The baseline to divide by, when it is not the first value. */
+  baseline?: number;
+  /** Context only: not one of the figures the targets speak of. */
+  informational?: boolean;
+}
+
+function format(value: number, digits: number): string {
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+function renderTable(headers: string[], figures: Figure[]): string {
+  const rows = figures.map((figure) => {
+    const base = figure.baseline ?? (figure.values[0] as number);
+    return [
+      `${figure.label} (${figure.unit})`,
+      ...figure.values.map((value, index) => {
+        if (value === undefined) return 'n/a';
+        const absolute = format(value, figure.digits);
+        if (index === 0 && figure.baseline === undefined) return absolute;
+        return `${absolute} (${(value / base).toFixed(2)}×)`;
+      }),
+    ];
+  });
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] as string).length)),
+  );
+  const line = (cells: string[]) =>
+    `| ${cells.map((text, column) => (column === 0 ? text.padEnd(widths[column] as number) : text.padStart(widths[column] as number))).join(' | ')} |`;
+  const rule = `|${widths.map((width, column) => (column === 0 ? `:${'-'.repeat(width + 1)}` : `${'-'.repeat(width + 1)}:`)).join('|')}|`;
+  return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+function megabytes(bytes: number): number {
+  return bytes / 1024 / 1024;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+const loadAtStart = loadavg();
+const runStarted = performance.now();
+function progress(message: string): void {
+  const seconds = ((performance.now() - runStarted) / 1000).toFixed(1).padStart(6);
+  process.stderr.write(`${seconds} s  ${message}\n`);
+}
+let contenders: Contender[] = [];
+let listTargets: Contender[] = [];
+try {
+  progress('building the fedmcp launcher from source…');
+  const launcher = await buildLauncher();
+  progress('starting contenders…');
+  ({ contenders, listTargets } = await startContenders(launcher));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  for (const contender of contenders) contender.memoryAtStart = memory(contender.process.pid);
+
+  progress('opening sessions (1 + 32 per contender)…');
+  for (const contender of [...contenders, ...listTargets]) {
+    contender.single = await openSessions(contender.url, 1);
+  }
+  for (const contender of contenders) contender.many = await openSessions(contender.url, 32);
+
+  progress('warming up…');
+  for (const contender of contenders) {
+    for (const scenario of scenarios) {
+      const calls = scenario.concurrency === 1 ? callsAtConcurrency1 : callsAtConcurrency32;
+      await runCalls(contender, scenario, Math.ceil(calls / 2), false);
+    }
+  }
+  for (let round = 0; round < rounds; round += 1) {
+    progress(`call round ${round + 1}/${rounds}…`);
+    for (const scenario of scenarios) {
+      for (const contender of contenders) {
+        await runCalls(
+          contender,
+          scenario,
+          scenario.concurrency === 1 ? callsAtConcurrency1 : callsAtConcurrency32,
+          true,
+        );
+      }
+    }
+  }
+
+  progress('tools/list rounds…');
+  const expectedTools = [
+    toolsPerUpstream,
+    toolsPerUpstream * upstreamCount,
+    toolsPerUpstream * upstreamCount,
+  ];
+  for (const [index, target] of listTargets.entries()) {
+    await runLists(target, 20, false, expectedTools[index] as number);
+  }
+  for (let round = 0; round < listRounds; round += 1) {
+    for (const [index, target] of listTargets.entries()) {
+      await runLists(target, listsPerRound, true, expectedTools[index] as number);
+    }
+  }
+
+  progress(`opening idle sessions up to ${idleSessions} per contender…`);
+  for (const contender of contenders) {
+    contender.idle = await openSessions(contender.url, Math.max(0, idleSessions - 33));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  for (const contender of contenders) contender.memoryIdle = memory(contender.process.pid);
+
+  // ------------------------------------------------------------------------------------------
+  const elapsedSeconds = (performance.now() - runStarted) / 1000;
+  const figures: Figure[] = [];
+  for (const scenario of scenarios) {
+    const cells = contenders.map((contender) => cell(contender, scenario.key));
+    figures.push(
+      {
+        label: `p50 latency, ${scenario.label}`,
+        unit: 'ms',
+        better: 'lower',
+        digits: 2,
+        values: cells.map((found) => percentile(found.latencies, 0.5)),
+      },
+      {
+        label: `p99 latency, ${scenario.label}`,
+        unit: 'ms',
+        better: 'lower',
+        digits: 2,
+        values: cells.map((found) => percentile(found.latencies, 0.99)),
+      },
+      {
+        label: `throughput, ${scenario.label}`,
+        unit: 'calls/s',
+        better: 'higher',
+        digits: 0,
+        values: cells.map((found) => (found.calls / found.wallMs) * 1000),
+      },
+      {
+        label: `CPU per call, ${scenario.label}`,
+        unit: 'ms',
+        better: 'lower',
+        digits: 3,
+        values: cells.map((found) => found.cpuMs / found.calls),
+      },
+    );
+  }
+  const pooled = contenders.map((contender) =>
+    scenarios.map((scenario) => cell(contender, scenario.key)),
+  );
+  figures.push({
+    label: 'CPU per call, all scenarios, server process alone (no upstream child)',
+    unit: 'ms',
+    better: 'lower',
+    digits: 3,
+    informational: true,
+    values: pooled.map(
+      (cells) =>
+        cells.reduce((sum, found) => sum + found.ownCpuMs, 0) /
+        cells.reduce((sum, found) => sum + found.calls, 0),
+    ),
+  });
+  const memoryFigure = (
+    label: string,
+    pick: (contender: Contender) => number,
+    unit = 'MB',
+    informational = false,
+  ): Figure => ({
+    label,
+    informational,
+    unit,
+    better: 'lower',
+    digits: unit === 'MB' ? 1 : 0,
+    values: contenders.map((contender) => pick(contender)),
+  });
+  figures.push(
+    memoryFigure(`RSS, server process, ${idleSessions} idle sessions`, (contender) =>
+      megabytes(contender.memoryIdle?.rss ?? Number.NaN),
+    ),
+    memoryFigure(`RSS, process tree (sum), ${idleSessions} idle sessions`, (contender) =>
+      megabytes(contender.memoryIdle?.treeRss ?? Number.NaN),
+    ),
+    memoryFigure(`PSS, process tree, ${idleSessions} idle sessions`, (contender) =>
+      megabytes(contender.memoryIdle?.treePss ?? Number.NaN),
+    ),
+    memoryFigure(
+      `processes, ${idleSessions} idle sessions`,
+      (contender) => contender.memoryIdle?.processes ?? Number.NaN,
+      'count',
+      true,
+    ),
+    memoryFigure(
+      'RSS, server process, at start, no session',
+      (contender) => megabytes(contender.memoryAtStart?.rss ?? Number.NaN),
+      'MB',
+      true,
+    ),
+    memoryFigure(
+      'RSS, process tree (sum), at start, no session',
+      (contender) => megabytes(contender.memoryAtStart?.treeRss ?? Number.NaN),
+      'MB',
+      true,
+    ),
+  );
+
+  const listCells = listTargets.map((target) => cell(target, 'tools/list').latencies);
+  const listFigures: Figure[] = [0.5, 0.99].map((fraction) => ({
+    label: `tools/list p${fraction * 100}`,
+    unit: 'ms',
+    better: 'lower',
+    digits: 2,
+    values: listCells.map((latencies) => percentile(latencies, fraction)),
+  }));
+
+  const headers = ['figure', ...contenders.map((contender) => contender.name)];
+  const out: string[] = [];
+  out.push(
+    `Gateway benchmark: echo tool over Streamable HTTP (2025-11-25 sessions) on 127.0.0.1, ` +
+      `clients declaring ${interactiveClient ? 'roots, sampling and elicitation' : 'no capability'}, ` +
+      `${rounds} interleaved rounds of ${callsAtConcurrency1} calls (c=1) / ${callsAtConcurrency32} calls (c=32) ` +
+      `per contender and scenario after a warm-up of half a round; Node ${process.version}, ` +
+      `${availableParallelism()} CPUs, load average ${loadAtStart[0]?.toFixed(1)} at start, ` +
+      `${loadavg()[0]?.toFixed(1)} at end; ${elapsedSeconds.toFixed(0)} s.`,
+    '',
+    renderTable(headers, figures),
+    '',
+    `tools/list, every page (${listRounds} interleaved rounds of ${listsPerRound} listings, one session each):`,
+    '',
+    renderTable(
+      ['figure', ...listTargets.map((target) => target.name)],
+      listFigures.map((figure) => ({ ...figure, baseline: figure.values[0] as number })),
+    ),
+    '',
+    'Ratios are against the baseline of the same run (the first column of each table): for latency, CPU and memory below 1× is better, for calls/s above 1× is better.',
+    'Baseline: the echo server served directly by the SDK (NodeStreamableHTTPServerTransport on node:http) in its own process, no stdio hop. ' +
+      'fedmcp, supergateway and mcp-proxy front the same server as a stdio child; CPU and the process tree include that child. ' +
+      'Raw relay: no MCP logic, one shared stdio child, ids rewritten (raw-relay.mjs) — the floor of any gateway with a stdio upstream, not a contender.',
+  );
+
+  // Targets of issue 4.
+  const fedmcpIndex = 1;
+  const checks: string[] = [];
+  for (const figure of figures.filter((each) => each.label.startsWith('p50 latency'))) {
+    const ratio = (figure.values[fedmcpIndex] as number) / (figure.values[0] as number);
+    checks.push(
+      `${ratio <= 1.1 ? 'met ' : 'MISS'} fedmcp ${figure.label}: ${ratio.toFixed(2)}× (target ≤ 1.10×)`,
+    );
+  }
+  for (const figure of figures.filter((each) => /throughput, c=32/.test(each.label))) {
+    const ratio = (figure.values[fedmcpIndex] as number) / (figure.values[0] as number);
+    checks.push(
+      `${ratio >= 1 ? 'met ' : 'MISS'} fedmcp ${figure.label}: ${ratio.toFixed(2)}× (target ≥ 1.00×)`,
+    );
+  }
+  const behind: string[] = [];
+  for (const figure of figures.filter((each) => !each.informational)) {
+    const ours = figure.values[fedmcpIndex] as number;
+    for (const peer of [2, 3]) {
+      const theirs = figure.values[peer] as number;
+      const ahead = figure.better === 'lower' ? ours < theirs : ours > theirs;
+      if (!ahead) behind.push(`${figure.label} vs ${headers[peer + 1]}`);
+    }
+  }
+  checks.push(
+    behind.length === 0
+      ? 'met  fedmcp ahead of both peers on every figure'
+      : `MISS fedmcp not ahead of a peer on: ${behind.join('; ')}`,
+  );
+  out.push('', 'Targets (issue 4):', ...checks.map((check) => `- ${check}`));
+  process.stdout.write(`${out.join('\n')}\n`);
+} finally {
+  const clients = [...contenders, ...listTargets].flatMap((contender) => [
+    ...contender.single,
+    ...contender.many,
+    ...contender.idle,
+  ]);
+  await Promise.race([
+    Promise.allSettled(clients.map((client) => client.close())),
+    new Promise((resolve) => setTimeout(resolve, 5000)),
+  ]);
+  await stopAll();
+  rmSync(temporary, { recursive: true, force: true });
+  if (profile) process.stderr.write(`CPU profile of the fedmcp processes in ${profileDirectory}\n`);
+}
