@@ -67,6 +67,15 @@ function forwardProgress(ctx: ServerContext, progressToken: unknown) {
   };
 }
 
+/** Whether tool result content holds a `resource_link` or embedded `resource` to map. */
+function hasResourceBlocks(content: unknown): boolean {
+  if (!Array.isArray(content)) return false;
+  for (const block of content as Array<{ type?: unknown }>) {
+    if (block?.type === 'resource_link' || block?.type === 'resource') return true;
+  }
+  return false;
+}
+
 function isTransportFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'REQUEST_TIMEOUT' || code === 'CONNECTION_CLOSED' || code === 'SEND_FAILED';
@@ -141,7 +150,7 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
   };
 
   const mapToolResult = (upstream: Upstream, result: Result): Result =>
-    upstream.prefix === false || !Array.isArray(result.content)
+    upstream.prefix === false || !hasResourceBlocks(result.content)
       ? result
       : {
           ...result,

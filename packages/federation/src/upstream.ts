@@ -208,6 +208,19 @@ export class Upstream {
     owner: object | undefined,
     signal: AbortSignal,
   ): Promise<UpstreamConnection> {
+    // Hot path: a plain call on the free shared connection.
+    const primary = this.primaryConnection;
+    if (
+      !interactive &&
+      owner === undefined &&
+      this.available &&
+      primary?.client &&
+      !primary.closed &&
+      !primary.leased
+    ) {
+      primary.plainCalls += 1;
+      return primary;
+    }
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
       if (!this.available) throw this.unavailable();
