@@ -5,6 +5,7 @@ import {
   connectLegacyClient,
   connectModernClient,
   connectV1Client,
+  eventually,
   INTERACTIVE,
   modernConnector,
   textOf,
@@ -27,7 +28,13 @@ function answer(client: Client, tag: string) {
 describe('across protocol eras', () => {
   it('serves 2025-era and 2026-07-28 clients in front of a 2026-07-28 upstream', async () => {
     await using hub = createHub({
-      connect: modernConnector({ modern: () => createTestUpstream({ name: 'modern' }).server }),
+      connect: modernConnector({
+        modern: (notify) =>
+          createTestUpstream({
+            name: 'modern',
+            onResourceUpdated: (uri) => notify.resourceUpdated(uri),
+          }).server,
+      }),
       upstreams: { modern: { url: 'memory://modern' } },
       healthIntervalMs: 0,
     });
@@ -75,5 +82,31 @@ describe('across protocol eras', () => {
     await modern.close();
     await v1.close();
     await legacy.close();
+  });
+
+  it('subscribes to a 2026-07-28 upstream resource through its listen stream', async () => {
+    await using hub = createHub({
+      connect: modernConnector({
+        modern: (notify) =>
+          createTestUpstream({
+            name: 'modern',
+            onResourceUpdated: (uri) => notify.resourceUpdated(uri),
+          }).server,
+      }),
+      upstreams: { modern: { url: 'memory://modern' } },
+      healthIntervalMs: 0,
+    });
+    await hub.start();
+    const updates: string[] = [];
+    const client = await connectLegacyClient(hub, {}, (created) =>
+      created.setNotificationHandler('notifications/resources/updated', (notification) => {
+        updates.push(notification.params.uri);
+      }),
+    );
+    await client.subscribeResource({ uri: 'fedmcp://modern/test://item/1' });
+    await client.callTool({ name: 'modern__touch', arguments: { uri: 'test://item/1' } });
+    await eventually(() => updates.length === 1);
+    expect(updates).toEqual(['fedmcp://modern/test://item/1']);
+    await client.close();
   });
 });

@@ -348,6 +348,10 @@ export class HubCore implements UpstreamHost {
       return;
     }
     this.upstreamSubscriptions.delete(key);
+    if (route.upstream.era === 'modern') {
+      await route.upstream.setListenedUri(route.uri, false);
+      return;
+    }
     if (route.upstream.available) {
       await route.upstream
         .primary()
@@ -357,8 +361,12 @@ export class HubCore implements UpstreamHost {
   }
 
   private async subscribeUpstream(upstream: Upstream, uri: string): Promise<void> {
+    if (upstream.era === 'modern') {
+      // 2026-07-28: updates ride the upstream's subscriptions/listen stream.
+      await upstream.setListenedUri(uri, true);
+      return;
+    }
     if (!upstream.serverCapabilities.resources?.subscribe) return;
-    if (upstream.era === 'modern') return; // 2026-07-28: updates ride subscriptions/listen
     await upstream.primary().client?.subscribeResource({ uri }, { timeout: upstream.timeoutMs });
   }
 

@@ -4,7 +4,7 @@
  * circuit breaker on consecutive failures, health pings) and its raw catalog (tools, prompts,
  * resources, templates as the upstream lists them).
  */
-import type { Client } from '@modelcontextprotocol/client';
+import type { Client, McpSubscription } from '@modelcontextprotocol/client';
 import type {
   Prompt,
   Resource,
@@ -334,14 +334,42 @@ export class Upstream {
     // Stays leased until its opener (acquire or connectPrimary) decides how it is used.
     this.connections.push(connection);
     if (client.getProtocolEra() === 'modern' && owner === undefined && !this.primaryConnection) {
-      // 2026-07-28: change notifications only flow on a subscriptions/listen stream.
-      client
-        .listen({ toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true })
-        .catch((error: unknown) =>
-          this.host.logger.debug({ upstream: this.id, error }, 'subscriptions/listen refused'),
-        );
+      void this.listen(client);
     }
     return connection;
+  }
+
+  /** Upstream URIs the hub subscribed to (2026-07-28 upstreams: carried by the listen filter). */
+  private readonly listenedUris = new Set<string>();
+  private listenHandle: McpSubscription | undefined;
+
+  /**
+   * 2026-07-28: change notifications and resource updates only flow on a
+   * `subscriptions/listen` stream. One stream per upstream, reopened when its filter changes.
+   */
+  private async listen(client: Client): Promise<void> {
+    const previous = this.listenHandle;
+    this.listenHandle = undefined;
+    try {
+      this.listenHandle = await client.listen({
+        toolsListChanged: true,
+        promptsListChanged: true,
+        resourcesListChanged: true,
+        ...(this.listenedUris.size > 0 ? { resourceSubscriptions: [...this.listenedUris] } : {}),
+      });
+    } catch (error) {
+      this.host.logger.debug({ upstream: this.id, error }, 'subscriptions/listen refused');
+    } finally {
+      await previous?.close().catch(() => {});
+    }
+  }
+
+  /** Adds or removes a resource subscription on a 2026-07-28 upstream (reopens the listen stream). */
+  async setListenedUri(uri: string, subscribed: boolean): Promise<void> {
+    if (subscribed) this.listenedUris.add(uri);
+    else this.listenedUris.delete(uri);
+    const client = this.primaryConnection?.client;
+    if (client && client.getProtocolEra() === 'modern') await this.listen(client);
   }
 
   private configure(client: Client, connection: UpstreamConnection): void {

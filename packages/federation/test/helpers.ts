@@ -5,7 +5,12 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport as V1InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { ClientCapabilities, Server } from '@modelcontextprotocol/server';
+import type {
+  ClientCapabilities,
+  McpHttpHandler,
+  Server,
+  ServerNotifier,
+} from '@modelcontextprotocol/server';
 import { createMcpHandler, InMemoryTransport } from '@modelcontextprotocol/server';
 import type { Hub, UpstreamConnector } from '../src/index.js';
 
@@ -105,12 +110,16 @@ export function textOf(result: unknown): string {
  * A connector reaching in-process servers served the 2026-07-28 way (the SDK's web handler,
  * `legacy: 'reject'`), through a Streamable HTTP client with an injected fetch: no sockets.
  */
-export function modernConnector(factories: Record<string, () => Server>): UpstreamConnector {
+export function modernConnector(
+  factories: Record<string, (notify: ServerNotifier) => Server>,
+): UpstreamConnector {
   return async (spec, options) => {
     const name = 'url' in spec ? new URL(spec.url).hostname : '';
     const factory = factories[name];
     if (!factory) throw new Error(`no modern upstream named ${name}`);
-    const handler = createMcpHandler(() => factory(), { legacy: 'reject' });
+    const handler: McpHttpHandler = createMcpHandler(() => factory(handler.notify), {
+      legacy: 'reject',
+    });
     const transport = new StreamableHTTPClientTransport(new URL(`http://${name}.test/mcp`), {
       fetch: (url, init) => handler.fetch(new Request(url, init)),
     });
