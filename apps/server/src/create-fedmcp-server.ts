@@ -2,6 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Hub, UpstreamStatus } from '@fedmcp/federation';
 import { createHub } from '@fedmcp/federation/node';
+import {
+  type AuditLog,
+  createAuditLog,
+  createLoggerAuditSink,
+  createPolicy,
+  createRedactingLogger,
+  createStreamAuditSink,
+  type Policy,
+} from '@fedmcp/proxy-auth';
 import type { Store } from '@fedmcp/store';
 import { createStore } from '@fedmcp/store/node';
 import {
@@ -11,7 +20,15 @@ import {
   type McpHttpHostAddress,
   type StdioHost,
 } from '@fedmcp/transports/node';
+import {
+  checkAnonymousAccess,
+  createServerAuthentication,
+  hubResourceUri,
+  type ServerAuthentication,
+} from './auth/server-authentication.js';
+import { resolveConfigSecrets } from './auth/upstream-secrets.js';
 import type { FedmcpConfig } from './config/config-schema.js';
+import { loadTlsFiles, watchTlsFiles } from './tls/load-tls-files.js';
 import {
   type ConfiguredUpstream,
   toUpstreamConfig,
@@ -35,22 +52,47 @@ export interface FedmcpServerOptions {
   logger?: ServerLogger;
   /** Where `/` relative paths of the config (data directory, sqlite file) start. @default process.cwd() */
   baseDirectory?: string;
+  /**
+   * The environment: `FEDMCP_SECRET_KEY` (the secrets file key) and `${NAME}` references inside
+   * resolved secrets. @default process.env
+   */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The fetch for OAuth issuers' key sets and metadata. @default globalThis.fetch */
+  fetch?: typeof fetch;
 }
 
 /** A running fedmcp hub: the hub, its store and the hosts serving it. */
 export interface FedmcpServer extends AsyncDisposable {
   readonly hub: Hub;
   readonly store: Store;
-  /** The config in force (after hot reloads). */
+  /**
+   * The audit trail: every authentication result is recorded here (logger + the store's `audit`
+   * stream); the hub integration records policy decisions and calls through it too.
+   */
+  readonly audit: AuditLog;
+  /** The policy of the `policy` section in force (after hot reloads). */
+  readonly policy: Policy;
+  /** The HTTP authentication in force, once {@link FedmcpServer.listen} ran. */
+  readonly authentication: ServerAuthentication | undefined;
+  /** Credential values of the config (resolved secrets, upstream tokens) that are kept out of logs. */
+  readonly secretValues: ReadonlySet<string>;
+  /** The config in force (after hot reloads), with `${secret:…}` references resolved. */
   readonly config: FedmcpConfig;
-  /** Serves `/mcp`, `/sse` + `/messages`, `/ws`, `/healthz` and `/readyz` on the configured host and port. */
+  /**
+   * Serves `/mcp`, `/sse` + `/messages`, `/ws`, `/healthz`, `/readyz` and (with OAuth) the
+   * Protected Resource Metadata on the configured host and port — HTTPS and WSS with `hub.tls`,
+   * whose files are watched and reloaded when they change.
+   */
   listen(): Promise<McpHttpHostAddress>;
   /** Serves the hub over this process's stdin/stdout (for Claude Desktop and other stdio hosts). */
   serveStdio(): Promise<StdioHost>;
   /**
-   * Applies a new config while running: upstreams added, removed or changed are applied without
-   * dropping client sessions. Changes of `hub` or `store` need a restart and are reported.
+   * Applies a new config while running: upstreams added, removed or changed, `auth` and `policy`
+   * are applied without dropping client sessions. Changes of `hub` or `store` need a restart and
+   * are reported.
    * @returns the keys whose change needs a restart.
+   * @throws {FedmcpError} `INVALID_CONFIG` when the new config cannot be applied (a missing secret,
+   * an invalid `auth` section); nothing of it is applied then.
    */
   applyConfig(config: FedmcpConfig): Promise<string[]>;
   /** Upstreams and their states. */
@@ -69,6 +111,16 @@ const silentLogger: ServerLogger = {
   },
 };
 
+function toServerLogger(logger: ReturnType<typeof createRedactingLogger>): ServerLogger {
+  return {
+    debug: (...args: unknown[]) => logger.debug(args[0], args[1] as string | undefined),
+    info: (...args: unknown[]) => logger.info(args[0], args[1] as string | undefined),
+    warn: (...args: unknown[]) => logger.warn(args[0], args[1] as string | undefined),
+    error: (...args: unknown[]) => logger.error(args[0], args[1] as string | undefined),
+    child: (bindings) => toServerLogger(logger.child ? logger.child(bindings) : logger),
+  };
+}
+
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   response.end(JSON.stringify(body));
@@ -85,11 +137,49 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
  * ```
  */
 export async function createFedmcpServer(options: FedmcpServerOptions): Promise<FedmcpServer> {
-  const logger = options.logger ?? silentLogger;
   const baseDirectory = options.baseDirectory ?? process.cwd();
-  let config = options.config;
+  const env = options.env ?? process.env;
+  // A reachable address without authentication: refuse before starting anything.
+  checkAnonymousAccess(options.config);
+  // Every credential value of the config goes here, and no log line carries one.
+  const secretValues = new Set<string>();
+  const logger = toServerLogger(
+    createRedactingLogger(options.logger ?? silentLogger, { secretValues }),
+  );
+  let config = await resolveConfigSecrets(options.config, { baseDirectory, env, secretValues });
+  let policy = createPolicy(config.policy?.rules ?? []);
+  const buildAudit = (current: FedmcpConfig) =>
+    createAuditLog({
+      sinks: [
+        createLoggerAuditSink(logger.child({ component: 'audit' })),
+        createStreamAuditSink(store.streams),
+      ],
+      recordArguments: current.audit?.recordArguments ?? false,
+      recordResults: current.audit?.recordResults ?? false,
+      redact: { secretValues: [...secretValues] },
+      logger,
+    });
+  const authenticationFor = (current: FedmcpConfig, resource: string, log: ServerLogger) =>
+    createServerAuthentication({
+      config: current,
+      resource,
+      audit,
+      logger: log,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
   const storeUrl = config.store ?? `sqlite:${join(baseDirectory, config.hub.dataDir, 'state.db')}`;
   const store = await createStore(storeUrl);
+  let currentAudit = buildAudit(config);
+  const audit: AuditLog = { record: (event) => currentAudit.record(event) };
+  try {
+    // Validates the `auth` section now (a bad one fails the start, not the first request).
+    authenticationFor(config, hubResourceUri(config), silentLogger);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  let authentication: ServerAuthentication | undefined;
+  let stopWatchingTls: (() => void) | undefined;
   let configured = upstreamsFromConfig(config);
 
   const hub = createHub({
@@ -135,30 +225,76 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   const server: FedmcpServer = {
     hub,
     store,
+    audit,
+    get policy() {
+      return policy;
+    },
+    get authentication() {
+      return authentication;
+    },
+    secretValues,
     get config() {
       return config;
     },
     async listen() {
+      const tls = config.hub.tls;
+      const tlsMaterial = tls ? await loadTlsFiles(tls, baseDirectory) : undefined;
       const host = createMcpHttpHost({
-        createServer: (context) => hub.createServer(context),
+        // The client's request headers (its token) stay here: the hub gets the principal only
+        // (MCP authorization: no token passthrough).
+        createServer: ({ headers: _headers, ...context }) => hub.createServer(context),
+        authenticate: (request) =>
+          authentication
+            ? authentication.authenticate(request)
+            : new Response(null, { status: 503, headers: { 'retry-after': '1' } }),
+        sessionOwner: (principal) => authentication?.sessionOwner(principal),
+        ...(tlsMaterial ? { tls: tlsMaterial } : {}),
         host: config.hub.host,
         port: config.hub.port,
         transports: config.hub.transports,
         ...(config.hub.allowedHosts ? { allowedHosts: config.hub.allowedHosts } : {}),
         ...(config.hub.allowedOrigins ? { allowedOrigins: config.hub.allowedOrigins } : {}),
         bus: hub.bus,
-        onRequest: healthRoutes,
+        onRequest: async (request, response) =>
+          healthRoutes(request, response) ||
+          ((await authentication?.handleRequest(request, response)) ?? false),
         logger: logger.child({ component: 'http' }),
       });
       hosts.push(host);
-      return host.listen();
+      const address = await host.listen();
+      authentication = authenticationFor(
+        config,
+        hubResourceUri(config, address),
+        logger.child({ component: 'auth' }),
+      );
+      if (tls) {
+        stopWatchingTls = watchTlsFiles(tls, baseDirectory, {
+          onChange: (material) => {
+            try {
+              host.setSecureContext(material);
+              logger.info({ cert: tls.cert }, 'TLS certificate reloaded');
+            } catch (error) {
+              logger.error({ err: (error as Error).message }, 'TLS certificate reload refused');
+            }
+          },
+          onError: (error) =>
+            logger.error({ err: (error as Error).message }, 'TLS certificate reload failed'),
+        });
+      }
+      return address;
     },
     async serveStdio() {
       const host = createStdioHost({ createServer: (context) => hub.createServer(context) });
       hosts.push(host);
       return host;
     },
-    async applyConfig(next) {
+    async applyConfig(input) {
+      // Everything that can fail is built first, so a bad config changes nothing.
+      const next = await resolveConfigSecrets(input, { baseDirectory, env, secretValues });
+      const nextPolicy = createPolicy(next.policy?.rules ?? []);
+      authentication?.reload(next);
+      policy = nextPolicy;
+      currentAudit = buildAudit(next);
       const nextConfigured = upstreamsFromConfig(next);
       for (const id of configured.keys()) {
         if (!nextConfigured.has(id)) {
@@ -187,6 +323,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     },
     upstreams: () => hub.upstreams.list(),
     async close() {
+      stopWatchingTls?.();
       await Promise.allSettled(hosts.map((host) => host.close()));
       await hub.close();
       await store.close();

@@ -2,6 +2,20 @@
  * `@fedmcp/server`: the thin composition of the fedmcp packages into a running hub —
  * config file → packages wired together → one HTTP host.
  */
+export {
+  checkAnonymousAccess,
+  createServerAuthentication,
+  hubResourceUri,
+  principalKey,
+  type ServerAuthentication,
+  type ServerAuthenticationOptions,
+} from './auth/server-authentication.js';
+export {
+  openConfigSecrets,
+  resolveConfigSecrets,
+  type SecretsLocation,
+  secretsLocation,
+} from './auth/upstream-secrets.js';
 export { ConfigError, type ConfigIssue } from './config/config-error.js';
 export {
   configSchema,
@@ -21,6 +35,12 @@ export {
   type ServerLogger,
 } from './create-fedmcp-server.js';
 export { type CreateLoggerOptions, createLogger, redactedLogPaths } from './create-logger.js';
+export {
+  loadTlsFiles,
+  tlsFilePaths,
+  type WatchTlsFilesOptions,
+  watchTlsFiles,
+} from './tls/load-tls-files.js';
 export {
   type ConfiguredUpstream,
   toUpstreamConfig,

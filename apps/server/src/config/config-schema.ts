@@ -2,6 +2,7 @@
  * The schema of `fedmcp.config.json`. Its `mcpServers` section takes Claude Desktop's format
  * unchanged (`command/args/env`, or `url/type/headers`), plus fedmcp's own options per entry.
  */
+import { authConfigSchema, policyRuleSchema } from '@fedmcp/proxy-auth';
 import { z } from 'zod';
 
 const upstreamIdPattern = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -100,6 +101,39 @@ const transportsSection = z
   })
   .strict();
 
+/** `hub.tls`: serve HTTPS and WSS. Paths are PEM files, relative to the config's base directory. */
+const tlsSection = z
+  .object({
+    cert: z.string({ error: 'expected the path of a PEM certificate file' }).min(1),
+    key: z.string({ error: 'expected the path of a PEM private key file' }).min(1),
+    ca: z.string({ error: 'expected the path of a PEM file of CA certificates' }).min(1).optional(),
+    requestClientCert: z.boolean({ error: 'expected true or false' }).optional(),
+  })
+  .strict();
+
+/** `policy`: the ordered rules of the policy engine (see `@fedmcp/proxy-auth`). */
+const policySection = z
+  .object({
+    rules: z.array(policyRuleSchema, { error: 'expected a list of policy rules' }),
+  })
+  .strict();
+
+/** `secrets`: where `${secret:NAME}` values come from. */
+const secretsSection = z
+  .object({
+    file: z.string({ error: 'expected a file path' }).min(1).optional(),
+    keyFile: z.string({ error: 'expected a file path' }).min(1).optional(),
+  })
+  .strict();
+
+/** `audit`: what audit events keep beyond who, what and the outcome. */
+const auditSection = z
+  .object({
+    recordArguments: z.boolean({ error: 'expected true or false' }).optional(),
+    recordResults: z.boolean({ error: 'expected true or false' }).optional(),
+  })
+  .strict();
+
 const hubSection = z
   .object({
     id: z.string().min(1).optional(),
@@ -115,6 +149,15 @@ const hubSection = z
     dataDir: z.string().min(1).default('./.fedmcp'),
     allowedHosts: z.array(z.string()).optional(),
     allowedOrigins: z.array(z.string()).optional(),
+    /**
+     * The hub's canonical resource URI (its public MCP endpoint, RFC 8707): the audience tokens
+     * must carry and the `resource` of its Protected Resource Metadata.
+     * @default `http(s)://<host>:<port>/mcp`
+     */
+    url: z
+      .url({ error: 'expected an absolute URL, e.g. "https://hub.example.com/mcp"' })
+      .optional(),
+    tls: tlsSection.optional(),
   })
   .strict();
 
@@ -135,6 +178,10 @@ export const configSchema = z
       })
       .optional(),
     mcpServers: z.record(z.string(), mcpServer).default({}),
+    auth: authConfigSchema.optional(),
+    policy: policySection.optional(),
+    secrets: secretsSection.optional(),
+    audit: auditSection.optional(),
   })
   .strict();
 

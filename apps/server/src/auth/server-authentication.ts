@@ -1,0 +1,214 @@
+/**
+ * The hub's front door: the `authenticate` hook, the Protected Resource Metadata routes and the
+ * session-owner key of the HTTP host, built from the `auth` section of the config with
+ * `@fedmcp/proxy-auth`. Every authentication result is an audit event. Reloadable: a new config
+ * swaps the authenticators without dropping sessions.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type AuditLog,
+  authenticateRequest,
+  authenticationErrorResponse,
+  buildProtectedResourceMetadata,
+  createAuthenticators,
+  decideAnonymousAccess,
+  type Principal,
+  type ProtectedResourceMetadata,
+  protectedResourceMetadataResponse,
+  protectedResourceMetadataUrl,
+} from '@fedmcp/proxy-auth';
+import { peerCertificateOf } from '@fedmcp/transports/node';
+import type { FedmcpConfig } from '../config/config-schema.js';
+
+/** The logger shape used here (pino's). */
+interface AuthLogger {
+  warn(object: unknown, message?: string): void;
+  error(object: unknown, message?: string): void;
+}
+
+/** Options of {@link createServerAuthentication}. */
+export interface ServerAuthenticationOptions {
+  /** The config whose `auth` section (and `hub.host`) decides. */
+  config: FedmcpConfig;
+  /** The hub's canonical resource URI (see {@link hubResourceUri}). */
+  resource: string;
+  /** Where authentication results are recorded. */
+  audit: AuditLog;
+  /** Startup warnings (anonymous access) and failures. */
+  logger: AuthLogger;
+  /** The fetch for issuers' key sets. @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+/** The authentication of a running hub. */
+export interface ServerAuthentication {
+  /** The canonical resource URI tokens must be issued for. */
+  readonly resource: string;
+  /** Whether requests without credentials are served (as the `anonymous` principal). */
+  readonly allowAnonymous: boolean;
+  /** The metadata document served at the well-known paths, when OAuth is configured. */
+  readonly metadata: ProtectedResourceMetadata | undefined;
+  /** The host's `authenticate` hook: a principal, or the 401/403 response to send. */
+  authenticate(request: Request): Promise<Principal | Response>;
+  /** The host's `sessionOwner`: sessions belong to one principal. */
+  sessionOwner(principal: unknown): string | undefined;
+  /** Serves the Protected Resource Metadata (an `onRequest` route); `true` when it answered. */
+  handleRequest(request: IncomingMessage, response: ServerResponse): Promise<boolean>;
+  /**
+   * Applies a new `auth` section.
+   * @throws {FedmcpError} `INVALID_CONFIG` when it is invalid; the previous one stays in force.
+   */
+  reload(config: FedmcpConfig): void;
+}
+
+/**
+ * The canonical resource URI of a hub (RFC 8707): `hub.url` when set, otherwise its MCP endpoint
+ * on the address it listens on.
+ */
+export function hubResourceUri(
+  config: FedmcpConfig,
+  address?: { host: string; port: number },
+): string {
+  if (config.hub.url) return config.hub.url;
+  const host = address?.host ?? config.hub.host;
+  const port = address?.port ?? config.hub.port;
+  const scheme = config.hub.tls ? 'https' : 'http';
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return `${scheme}://${name.includes(':') ? `[${name}]` : name}:${port}/mcp`;
+}
+
+/**
+ * Decides at startup whether the config may run: no authentication only when explicitly
+ * configured (`auth.anonymous: true`) or on loopback (the returned warning should be logged).
+ * @throws {InvalidConfigError} on a reachable address without authentication, saying how to fix it.
+ */
+export function checkAnonymousAccess(config: FedmcpConfig): {
+  allowAnonymous: boolean;
+  warning?: string;
+} {
+  const auth = config.auth ?? {};
+  const authConfigured =
+    auth.oauth !== undefined || (auth.apiKeys?.length ?? 0) > 0 || (auth.mtls?.length ?? 0) > 0;
+  return decideAnonymousAccess({
+    host: config.hub.host,
+    authConfigured,
+    ...(auth.anonymous === undefined ? {} : { allowAnonymous: auth.anonymous }),
+  });
+}
+
+/** The session-owner key of a principal: its method, issuer and subject. */
+export function principalKey(principal: unknown): string | undefined {
+  if (typeof principal !== 'object' || principal === null) return undefined;
+  const { subject, issuer, authMethod } = principal as Partial<Principal>;
+  if (typeof subject !== 'string') return undefined;
+  return `${authMethod ?? 'unknown'}|${issuer ?? ''}|${subject}`;
+}
+
+async function sendWebResponse(response: ServerResponse, answer: Response): Promise<void> {
+  const headers: Record<string, string> = {};
+  answer.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  response.writeHead(answer.status, headers);
+  response.end(answer.body ? Buffer.from(await answer.arrayBuffer()) : undefined);
+}
+
+/**
+ * Builds the hub's authentication from the config.
+ *
+ * @throws {FedmcpError} `INVALID_CONFIG` for an invalid `auth` section or a reachable address
+ * without authentication.
+ * @example
+ * ```ts
+ * const auth = createServerAuthentication({ config, resource: hubResourceUri(config), audit, logger });
+ * createMcpHttpHost({ authenticate: auth.authenticate, sessionOwner: auth.sessionOwner, onRequest: auth.handleRequest, createServer });
+ * ```
+ */
+export function createServerAuthentication(
+  options: ServerAuthenticationOptions,
+): ServerAuthentication {
+  const { resource, audit, logger } = options;
+  const build = (config: FedmcpConfig) => {
+    const access = checkAnonymousAccess(config);
+    const configured = createAuthenticators(config.auth ?? {}, {
+      resource,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    const metadata =
+      configured.authorizationServers.length > 0
+        ? buildProtectedResourceMetadata({
+            resource,
+            authorizationServers: configured.authorizationServers,
+            ...(configured.scopesSupported.length > 0
+              ? { scopesSupported: configured.scopesSupported }
+              : {}),
+            ...(config.hub.name ? { resourceName: config.hub.name } : {}),
+          })
+        : undefined;
+    return { access, configured, metadata };
+  };
+  let state = build(options.config);
+  if (state.access.warning) logger.warn({ host: options.config.hub.host }, state.access.warning);
+
+  async function authenticate(request: Request): Promise<Principal | Response> {
+    const { access, configured, metadata } = state;
+    const action = `${request.method} ${new URL(request.url).pathname}`;
+    try {
+      const principal = await authenticateRequest(
+        { headers: request.headers, ...peerCertificateOf(request) },
+        configured.authenticators,
+        {
+          allowAnonymous: access.allowAnonymous,
+          ...(metadata ? { resourceMetadataUrl: protectedResourceMetadataUrl(resource) } : {}),
+          ...(configured.scopesSupported.length > 0 ? { scope: configured.scopesSupported } : {}),
+        },
+      );
+      await audit.record({ type: 'auth', outcome: 'success', principal, action });
+      return principal;
+    } catch (error) {
+      const refusal = authenticationErrorResponse(error);
+      const reason = error instanceof Error ? error.message : String(error);
+      await audit.record({
+        type: 'auth',
+        outcome: refusal ? 'failure' : 'error',
+        action,
+        reason,
+        ...(refusal ? { details: { status: refusal.status } } : {}),
+      });
+      if (refusal) return refusal;
+      // e.g. the issuer's key set is unreachable: the host answers 500 without details.
+      logger.error({ err: reason }, 'authentication failed with an unexpected error');
+      throw error;
+    }
+  }
+
+  return {
+    resource,
+    get allowAnonymous() {
+      return state.access.allowAnonymous;
+    },
+    get metadata() {
+      return state.metadata;
+    },
+    authenticate,
+    sessionOwner: principalKey,
+    async handleRequest(request, response) {
+      const metadata = state.metadata;
+      if (!metadata) return false;
+      const answer = protectedResourceMetadataResponse(
+        { method: request.method ?? 'GET', url: request.url ?? '/' },
+        metadata,
+      );
+      if (!answer) return false;
+      await sendWebResponse(response, answer);
+      return true;
+    },
+    reload(config) {
+      const next = build(config);
+      if (next.access.warning && next.access.warning !== state.access.warning) {
+        logger.warn({ host: config.hub.host }, next.access.warning);
+      }
+      state = next;
+    },
+  };
+}
