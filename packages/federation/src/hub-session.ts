@@ -308,7 +308,19 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
       upstream.options.isolation === 'per-session' && session.era === 'legacy'
         ? session
         : undefined;
-    const connection = await upstream.acquire(interactive, owner, signal);
+    const connection = await upstream
+      .acquire(interactive, owner, signal)
+      .catch((error: unknown) => {
+        // Opening an extra connection failed: the upstream is unavailable for this call.
+        const mapped = toDownstreamError(error, upstream.id);
+        throw (mapped as { code?: unknown }).code === -32603
+          ? new HubError(
+              'UPSTREAM_UNAVAILABLE',
+              `Could not open a connection to upstream "${upstream.id}": ${mapped.message}`,
+              { upstream: upstream.id },
+            )
+          : mapped;
+      });
 
     if (!interactive) {
       const progress = forwardProgress(ctx, progressToken);
