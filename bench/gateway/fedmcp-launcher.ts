@@ -6,6 +6,7 @@
  *   node fedmcp-launcher.mjs CONFIG.json   (bundled by hub.bench.ts; see build-launcher.ts)
  */
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createFedmcpServer, parseConfig } from '@fedmcp/server';
 
 const file = process.argv[2];
@@ -13,6 +14,8 @@ if (!file) throw new Error('usage: fedmcp-launcher CONFIG.json');
 const config = parseConfig(JSON.parse(readFileSync(file, 'utf8')), file);
 const server = await createFedmcpServer({
   config: { ...config, hub: { ...config.hub, host: '127.0.0.1', port: 0 } },
+  // Relative paths of the config (the data directory of the SQLite store) start beside it.
+  baseDirectory: dirname(file),
 });
 const { port } = await server.listen();
 const deadline = Date.now() + 60_000;

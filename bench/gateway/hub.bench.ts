@@ -26,6 +26,8 @@
  * summarize-cpu-profile.ts). Profiling slows the profiled processes: do not quote such a run.
  * BENCH_CLIENT=interactive: the bench clients declare roots, sampling and elicitation, as hosts
  * such as Claude Desktop and IDEs do (by default they declare no capability).
+ * BENCH_FEDMCP_STORE: the fedmcp store URL (default: none, so the embedded SQLite store, as
+ * `fedmcp serve` runs by default).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -89,9 +91,16 @@ interface Contender {
 
 const temporary = mkdtempSync(join(tmpdir(), 'fedmcp-gateway-bench-'));
 
+/**
+ * A fedmcp config in a directory of its own: the defaults of `fedmcp serve` (the embedded SQLite
+ * store in `.fedmcp/` there, audit on), unless BENCH_FEDMCP_STORE names another store URL.
+ */
 function writeConfig(name: string, servers: Record<string, unknown>): string {
-  const file = join(temporary, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ store: 'memory:', mcpServers: servers }));
+  const directory = join(temporary, name);
+  mkdirSync(directory);
+  const file = join(directory, 'fedmcp.config.json');
+  const store = process.env.BENCH_FEDMCP_STORE;
+  writeFileSync(file, JSON.stringify({ ...(store ? { store } : {}), mcpServers: servers }));
   return file;
 }
 

@@ -7,7 +7,7 @@
  * processes served the same number of calls, as the contenders of hub.bench.ts do).
  *
  *   node --import tsx bench/gateway/summarize-cpu-profile.ts FILE.cpuprofile [--top N]
- *     [--callers TEXT] [--diff BASE.cpuprofile]
+ *     [--callers TEXT] [--diff BASE.cpuprofile] [--after-ms MS] [--until-ms MS]
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,10 @@ function option(name: string): string | undefined {
   return index === -1 ? undefined : process.argv[index + 1];
 }
 const top = Number(option('top') ?? 30);
+/** Samples in the first `--after-ms` milliseconds of a profile (start-up) are left out. */
+const afterMs = Number(option('after-ms') ?? 0);
+/** Samples after `--until-ms` milliseconds are left out. */
+const untilMs = Number(option('until-ms') ?? Number.POSITIVE_INFINITY);
 process.stdout.on('error', () => process.exit(0));
 
 const base64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -151,8 +155,11 @@ function analyse(path: string): Analysis {
   const perPackage = new Map<string, number>();
   let total = 0;
   let idle = 0;
+  let elapsed = 0;
   for (const [index, sample] of profile.samples.entries()) {
     const delta = (profile.timeDeltas[index] ?? 0) / 1000;
+    elapsed += delta;
+    if (elapsed < afterMs || elapsed > untilMs) continue;
     total += delta;
     const frame = keyOf.get(sample);
     if (!frame) continue;
