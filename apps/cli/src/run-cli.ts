@@ -1,6 +1,10 @@
 import { type CliIo, processIo } from './cli-io.js';
+import { auditCommand } from './commands/audit.js';
+import { authCommand } from './commands/auth.js';
 import { callCommand } from './commands/call.js';
 import { initCommand } from './commands/init.js';
+import { policyCommand } from './commands/policy.js';
+import { secretsCommand } from './commands/secrets.js';
 import { serveCommand } from './commands/serve.js';
 import { toolsCommand } from './commands/tools.js';
 
@@ -14,6 +18,19 @@ const commands: Record<string, { run: Command; summary: string }> = {
   init: { run: initCommand, summary: 'write a commented starter fedmcp.config.json' },
   tools: { run: toolsCommand, summary: 'list the tools of a config or a hub URL (tools list)' },
   call: { run: callCommand, summary: 'call one tool: call <tool> --args JSON' },
+  policy: {
+    run: policyCommand,
+    summary: 'explain a policy decision: policy check --subject S --action A --target T',
+  },
+  secrets: {
+    run: (argv, io) => secretsCommand(argv, io),
+    summary: 'the encrypted secrets file: secrets set NAME | list | rm NAME',
+  },
+  audit: {
+    run: (argv, io) => auditCommand(argv, io),
+    summary: 'audit events from the store: audit tail [--follow]',
+  },
+  auth: { run: authCommand, summary: 'auth new-key: a new API key and its config entry (hash)' },
 };
 
 function usage(): string {
