@@ -58,6 +58,8 @@ export class Flow {
   capabilities: ClientCapabilities = {};
   /** Receives upstream progress for the current round, or drops it between rounds. */
   onProgress: ((progress: Record<string, unknown>) => void) | undefined;
+  /** Receives upstream log messages arriving on the flow's leased connection, for the current round. */
+  onLog: ((params: Record<string, unknown>) => void) | undefined;
   /** Timer that cancels the flow when the client never comes back with answers. */
   roundTimer: ReturnType<typeof setTimeout> | undefined;
 

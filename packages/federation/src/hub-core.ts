@@ -54,7 +54,7 @@ export interface UpstreamStateChange {
   error?: string;
 }
 
-const LOG_LEVELS: LoggingLevel[] = [
+export const LOG_LEVELS: LoggingLevel[] = [
   'debug',
   'info',
   'notice',
@@ -234,7 +234,12 @@ export class HubCore implements UpstreamHost {
 
   // ── upstream → downstream notifications ─────────────────────────────────────
 
-  onNotification(upstream: Upstream, method: string, params: Record<string, unknown>): void {
+  onNotification(
+    upstream: Upstream,
+    method: string,
+    params: Record<string, unknown>,
+    connection?: UpstreamConnection,
+  ): void {
     if (method === 'notifications/resources/updated' && typeof params.uri === 'string') {
       const uri = exposeUri(upstream.prefix, params.uri);
       const mapped = { ...params, uri };
@@ -248,6 +253,12 @@ export class HubCore implements UpstreamHost {
       const level = params.level as LoggingLevel;
       const logger =
         typeof params.logger === 'string' ? `${upstream.id}/${params.logger}` : upstream.id;
+      // On a leased connection the message belongs to the call holding it: only its client.
+      const flow = connection?.flow;
+      if (flow && !flow.done) {
+        flow.onLog?.({ ...params, logger });
+        return;
+      }
       for (const session of this.sessions) {
         if (session.logLevel && LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(session.logLevel))
           continue;

@@ -323,6 +323,36 @@ describe('hub forwarding', () => {
     await client.close();
   });
 
+  it("sends an interactive call's upstream logs to its own client only, at its per-request level", async () => {
+    await using hub = hubWith();
+    await hub.start();
+    const bystanderMessages: unknown[] = [];
+    const bystander = await connectLegacyClient(hub, {}, (created) =>
+      created.setNotificationHandler('notifications/message', (notification) => {
+        bystanderMessages.push(notification.params);
+      }),
+    );
+    const modernMessages: unknown[] = [];
+    const modern = await connectModernClient(hub, INTERACTIVE, (created) =>
+      created.setNotificationHandler('notifications/message', (notification) => {
+        modernMessages.push(notification.params);
+      }),
+    );
+    const call = (level: string, logLevel?: string) =>
+      modern.client.callTool({
+        name: 'alpha__log',
+        arguments: { level },
+        ...(logLevel ? { _meta: { 'io.modelcontextprotocol/logLevel': logLevel } } : {}),
+      });
+    await call('error', 'info');
+    await call('debug', 'info'); // below the requested level
+    await call('error'); // 2026-07-28: no level = no log messages
+    expect(modernMessages).toEqual([{ level: 'error', logger: 'alpha', data: 'hello' }]);
+    expect(bystanderMessages).toEqual([]);
+    await modern.close();
+    await bystander.close();
+  });
+
   it('forwards URL-mode elicitation and its completion only to the initiating client', async () => {
     await using hub = hubWith();
     await hub.start();

@@ -5,11 +5,16 @@
  * turns into real pushes for 2025-era clients.
  */
 import { CreateTaskResultSchema, ResultSchema } from '@modelcontextprotocol/core';
-import type { JSONRPCRequest, Result, ServerContext } from '@modelcontextprotocol/server';
+import type {
+  JSONRPCRequest,
+  LoggingLevel,
+  Result,
+  ServerContext,
+} from '@modelcontextprotocol/server';
 import { inputRequired, Server } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
 import { Flow } from './flow.js';
-import type { HubCore, HubSession } from './hub-core.js';
+import { type HubCore, type HubSession, LOG_LEVELS } from './hub-core.js';
 import { HubError, toDownstreamError } from './hub-error.js';
 import { exposeTaskId, exposeUri, mapContentUris, NAME_SEPARATOR } from './namespacing.js';
 import { paginate } from './pagination.js';
@@ -28,6 +33,7 @@ type Params = Record<string, unknown>;
 
 const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
 const RELATED_TASK = 'io.modelcontextprotocol/related-task';
+const LOG_LEVEL_KEY = 'io.modelcontextprotocol/logLevel';
 
 /** Strips the downstream's progress token and era envelope keys from `_meta` (notes §6.2). */
 function upstreamMeta(meta: unknown): { meta: Params | undefined; progressToken: unknown } {
@@ -61,10 +67,28 @@ function forwardProgress(ctx: ServerContext, progressToken: unknown) {
             pending.add(sent);
             void sent.finally(() => pending.delete(sent));
           },
+    /** Tracks another notification to wait for in `flush`. */
+    track: (sent: Promise<void>) => {
+      const settled = sent.catch(() => {});
+      pending.add(settled);
+      void settled.finally(() => pending.delete(settled));
+    },
     flush: async () => {
       await Promise.all(pending);
     },
   };
+}
+
+/**
+ * The log level of the client behind a request: per request in 2026-07-28 (`_meta` envelope;
+ * absent = no log messages), per session (`logging/setLevel`, default everything) in 2025.
+ */
+function downstreamLogLevel(ctx: ServerContext, session: HubSession): LoggingLevel | undefined {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  if (envelope !== undefined || session.era === 'modern') {
+    return envelope?.[LOG_LEVEL_KEY] as LoggingLevel | undefined;
+  }
+  return session.logLevel ?? 'debug';
 }
 
 /** Whether tool result content holds a `resource_link` or embedded `resource` to map. */
@@ -202,9 +226,20 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     const { progressToken } = upstreamMeta(ctx.mcpReq._meta);
     const progress = forwardProgress(ctx, progressToken);
     flow.onProgress = progress.onprogress;
+    const level = downstreamLogLevel(ctx, session);
+    flow.onLog =
+      level === undefined
+        ? undefined
+        : (params) => {
+            if (LOG_LEVELS.indexOf(params.level as never) < LOG_LEVELS.indexOf(level)) return;
+            progress.track(
+              ctx.mcpReq.notify({ method: 'notifications/message', params: params as never }),
+            );
+          };
     if (flow.roundTimer) clearTimeout(flow.roundTimer);
     const event = await flow.next(ctx.mcpReq.signal);
     flow.onProgress = undefined;
+    flow.onLog = undefined;
     await progress.flush();
     if (event.type === 'input') {
       for (const question of event.questions) {
@@ -268,7 +303,14 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     if (!upstream.available) throw upstream.unavailable();
     const { name: _name, _meta, ...rest } = request.params as Params;
     const { meta, progressToken } = upstreamMeta(_meta);
-    const params: Params = { ...rest, name: route.name, ...(meta ? { _meta: meta } : {}) };
+    const level = upstream.era === 'modern' ? downstreamLogLevel(ctx, session) : undefined;
+    // 2026-07-28 upstreams log per request: stamp the client's level (absent = silent).
+    const upstreamMetaWithLevel = level === undefined ? meta : { ...meta, [LOG_LEVEL_KEY]: level };
+    const params: Params = {
+      ...rest,
+      name: route.name,
+      ...(upstreamMetaWithLevel ? { _meta: upstreamMetaWithLevel } : {}),
+    };
     const signal = ctx.mcpReq.signal;
 
     if (params.task !== undefined) {

@@ -48,7 +48,12 @@ export interface UpstreamHost {
   connectOptions(configure: (client: Client) => void): UpstreamConnectOptions;
   onStateChange(upstream: Upstream, previous: UpstreamState): void;
   onCatalogChange(upstream: Upstream): void;
-  onNotification(upstream: Upstream, method: string, params: Record<string, unknown>): void;
+  onNotification(
+    upstream: Upstream,
+    method: string,
+    params: Record<string, unknown>,
+    connection?: UpstreamConnection,
+  ): void;
   onUnsolicitedRequest(
     connection: UpstreamConnection,
     method: InteractiveMethod,
@@ -385,7 +390,7 @@ export class Upstream {
       client.setNotificationHandler(method, (notification: { params?: unknown }) => {
         const params = (notification.params ?? {}) as Record<string, unknown>;
         if (method.endsWith('/list_changed')) this.scheduleRefresh();
-        else this.host.onNotification(this, method, params);
+        else this.host.onNotification(this, method, params, connection);
       });
     }
   }
