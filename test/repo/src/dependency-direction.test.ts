@@ -73,7 +73,9 @@ describe('dependency direction', () => {
           if (internal) {
             const [, name, subpath] = internal;
             if (name !== entry.name && !allowed.has(name as string)) {
-              violations.push(`${relativeToRoot(file)} imports ${specifier} (against the blueprint)`);
+              violations.push(
+                `${relativeToRoot(file)} imports ${specifier} (against the blueprint)`,
+              );
             }
             if (subpath && subpath !== '/node') {
               violations.push(`${relativeToRoot(file)} imports ${specifier} (not a public entry)`);
