@@ -6,7 +6,5 @@ export default defineProject({
   test: {
     name: '@fedmcp/edge-providers',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // No code yet (its issue has not landed): an empty test run is not a failure.
-    passWithNoTests: true,
   },
 });
