@@ -38,6 +38,12 @@ export interface ServerAuthenticationOptions {
   logger: AuthLogger;
   /** The fetch for issuers' key sets. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /**
+   * A principal's successful authentications are recorded at most once per this interval
+   * (every HTTP message is authenticated); failures are always recorded.
+   * @default 60000
+   */
+  successAuditIntervalMs?: number;
 }
 
 /** The authentication of a running hub. */
@@ -148,6 +154,20 @@ export function createServerAuthentication(
     return { access, configured, metadata };
   };
   let state = build(options.config);
+  // Every HTTP message is authenticated; recording each success would put a durable write on
+  // every forwarded call (it was half the hub's CPU in bench/gateway). A principal's successes are
+  // recorded once per interval; failures are always recorded.
+  const successIntervalMs = options.successAuditIntervalMs ?? 60_000;
+  const lastSuccess = new Map<string, number>();
+  const shouldRecordSuccess = (principal: Principal): boolean => {
+    const key = `${principal.authMethod}\u0000${principal.issuer ?? ''}\u0000${principal.subject}`;
+    const now = Date.now();
+    const last = lastSuccess.get(key);
+    if (last !== undefined && now - last < successIntervalMs) return false;
+    if (lastSuccess.size >= 10_000) lastSuccess.clear();
+    lastSuccess.set(key, now);
+    return true;
+  };
   if (state.access.warning) logger.warn({ host: options.config.hub.host }, state.access.warning);
 
   async function authenticate(request: Request): Promise<Principal | Response> {
@@ -163,7 +183,9 @@ export function createServerAuthentication(
           ...(configured.scopesSupported.length > 0 ? { scope: configured.scopesSupported } : {}),
         },
       );
-      await audit.record({ type: 'auth', outcome: 'success', principal, action });
+      if (shouldRecordSuccess(principal)) {
+        await audit.record({ type: 'auth', outcome: 'success', principal, action });
+      }
       return principal;
     } catch (error) {
       const refusal = authenticationErrorResponse(error);
