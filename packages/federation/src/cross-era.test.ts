@@ -109,4 +109,44 @@ describe('across protocol eras', () => {
     expect(updates).toEqual(['fedmcp://modern/test://item/1']);
     await client.close();
   });
+
+  it('stamps the client log level on requests to a 2026-07-28 upstream and relays its logs to the caller', async () => {
+    await using hub = createHub({
+      connect: modernConnector({ modern: () => createTestUpstream({ name: 'modern' }).server }),
+      upstreams: { modern: { url: 'memory://modern' } },
+      healthIntervalMs: 0,
+    });
+    await hub.start();
+    const legacyMessages: unknown[] = [];
+    const legacy = await connectLegacyClient(hub, {}, (created) =>
+      created.setNotificationHandler('notifications/message', (notification) => {
+        legacyMessages.push(notification.params);
+      }),
+    );
+    await legacy.setLoggingLevel('warning');
+    await legacy.callTool({ name: 'modern__log', arguments: { level: 'info' } }); // below warning
+    await legacy.callTool({ name: 'modern__log', arguments: { level: 'error' } });
+    await eventually(() => legacyMessages.length === 1);
+    expect(legacyMessages).toEqual([{ level: 'error', logger: 'modern', data: 'hello' }]);
+
+    const modernMessages: unknown[] = [];
+    const modern = await connectModernClient(hub, {}, (created) =>
+      created.setNotificationHandler('notifications/message', (notification) => {
+        modernMessages.push(notification.params);
+      }),
+    );
+    const call = (level: string, logLevel?: string) =>
+      modern.client.callTool({
+        name: 'modern__log',
+        arguments: { level },
+        ...(logLevel ? { _meta: { 'io.modelcontextprotocol/logLevel': logLevel } } : {}),
+      });
+    await call('notice', 'info');
+    await call('debug', 'info'); // below the requested level
+    await call('error'); // no level on the request = no log messages
+    expect(modernMessages).toEqual([{ level: 'notice', logger: 'modern', data: 'hello' }]);
+    expect(legacyMessages).toHaveLength(1); // the 2026-07-28 client's logs stayed its own
+    await modern.close();
+    await legacy.close();
+  });
 });

@@ -152,6 +152,17 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
   if (session.era === 'legacy') server.onclose = () => void core.removeSession(session);
   const { pageSize } = core.settings;
 
+  /** 2026-07-28 upstreams log per request: stamp the client's level (absent = silent). */
+  const withUpstreamLogLevel = (upstream: Upstream, params: Params, ctx: ServerContext): Params => {
+    if (upstream.era !== 'modern') return params;
+    const level = downstreamLogLevel(ctx, session);
+    if (level === undefined) return params;
+    return {
+      ...params,
+      _meta: { ...(params._meta as Params | undefined), [LOG_LEVEL_KEY]: level },
+    };
+  };
+
   const forward = async (
     upstream: Upstream,
     method: string,
@@ -160,11 +171,15 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     connection: UpstreamConnection = upstream.primary(),
   ): Promise<Result> => {
     try {
-      const result = await connection.client!.request({ method, params }, ResultSchema, {
-        signal: ctx.mcpReq.signal,
-        timeout: upstream.timeoutMs,
-        resetTimeoutOnProgress: true,
-      });
+      const result = await connection.client!.request(
+        { method, params: withUpstreamLogLevel(upstream, params, ctx) },
+        ResultSchema,
+        {
+          signal: ctx.mcpReq.signal,
+          timeout: upstream.timeoutMs,
+          resetTimeoutOnProgress: true,
+        },
+      );
       upstream.recordSuccess();
       return result;
     } catch (error) {
@@ -303,14 +318,11 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     if (!upstream.available) throw upstream.unavailable();
     const { name: _name, _meta, ...rest } = request.params as Params;
     const { meta, progressToken } = upstreamMeta(_meta);
-    const level = upstream.era === 'modern' ? downstreamLogLevel(ctx, session) : undefined;
-    // 2026-07-28 upstreams log per request: stamp the client's level (absent = silent).
-    const upstreamMetaWithLevel = level === undefined ? meta : { ...meta, [LOG_LEVEL_KEY]: level };
-    const params: Params = {
-      ...rest,
-      name: route.name,
-      ...(upstreamMetaWithLevel ? { _meta: upstreamMetaWithLevel } : {}),
-    };
+    const params: Params = withUpstreamLogLevel(
+      upstream,
+      { ...rest, name: route.name, ...(meta ? { _meta: meta } : {}) },
+      ctx,
+    );
     const signal = ctx.mcpReq.signal;
 
     if (params.task !== undefined) {
@@ -343,8 +355,14 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     }
 
     const capabilities = core.clientCapabilities(ctx, session);
+    // A 2026-07-28 upstream logs on the call's own stream, but one shared connection mixes every
+    // caller's messages: a client that asked for logs leases a connection so they reach it alone.
+    const wantsLogs =
+      upstream.era === 'modern' &&
+      (session.era === 'legacy' ? session.logLevel : downstreamLogLevel(ctx, session)) !==
+        undefined;
     const interactive = Boolean(
-      capabilities.sampling || capabilities.elicitation || capabilities.roots,
+      capabilities.sampling || capabilities.elicitation || capabilities.roots || wantsLogs,
     );
     const owner =
       upstream.options.isolation === 'per-session' && session.era === 'legacy'
