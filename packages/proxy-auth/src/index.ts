@@ -93,9 +93,43 @@ export type { DiscoverJwksUriOptions } from './discover-jwks-uri.js';
 export { discoverJwksUri, issuerMetadataUrls } from './discover-jwks-uri.js';
 export type { GlobMatcher } from './glob.js';
 export { compileGlob, isGlob, matchGlob } from './glob.js';
+export type {
+  HubKeyAlgorithm,
+  HubKeyring,
+  HubKeyringOptions,
+  HubSigningKey,
+  PublishedHubKey,
+  StoredHubKey,
+} from './hub-identity.js';
+export {
+  createHubKeyring,
+  DEFAULT_KEY_GRACE_PERIOD_MS,
+  generateHubKey,
+  hubKeyFingerprint,
+  normaliseFingerprint,
+} from './hub-identity.js';
 export type { JwksCache, JwksCacheOptions } from './jwks-cache.js';
 export { createJwksCache } from './jwks-cache.js';
 export type { Logger } from './logger.js';
+export type { MintedPeerToken, MintPeerTokenOptions } from './peer-token.js';
+export {
+  buildActorClaim,
+  DEFAULT_PEER_TOKEN_TTL_SECONDS,
+  mintPeerToken,
+  PEER_TOKEN_TYPE,
+} from './peer-token.js';
+export type {
+  PeerTokenCache,
+  PeerTokenCacheOptions,
+  PeerTokenRequest,
+} from './peer-token-cache.js';
+export { createPeerTokenCache } from './peer-token-cache.js';
+export type {
+  PeerTokenVerifier,
+  PeerTokenVerifierOptions,
+  TrustedPeer,
+} from './peer-token-verifier.js';
+export { createPeerTokenVerifier, PEER_TOKEN_ALGORITHMS } from './peer-token-verifier.js';
 export type {
   ParsedPolicyRule,
   PolicyCondition,

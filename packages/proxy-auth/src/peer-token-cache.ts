@@ -1,0 +1,109 @@
+/**
+ * A cache of peer tokens per peer, subject, actor chain and peer session, reused until shortly
+ * before they expire. A token is cached only when it is bound to an MCP session of the peer
+ * (`session`): the verifier accepts a `jti` again only within the session it was first used in, so
+ * a request that opens a new session (or a stateless one) always gets a fresh token.
+ */
+import type { HubKeyring } from './hub-identity.js';
+import {
+  DEFAULT_PEER_TOKEN_TTL_SECONDS,
+  type MintedPeerToken,
+  mintPeerToken,
+} from './peer-token.js';
+
+/** Options of {@link createPeerTokenCache}. */
+export interface PeerTokenCacheOptions {
+  keyring: HubKeyring;
+  /** The calling hub's id. */
+  issuer: string;
+  /** Token lifetime in seconds (≤ 300). @default 120 */
+  ttlSeconds?: number;
+  /** Mint a new token when the cached one expires within this many seconds. @default 30 */
+  refreshBeforeSeconds?: number;
+  /** Most entries kept; the oldest go first. @default 1000 */
+  maxEntries?: number;
+  /** The clock. @default Date.now */
+  now?: () => number;
+}
+
+/** What a token is for. */
+export interface PeerTokenRequest {
+  /** The peer's id. */
+  audience: string;
+  /** The end user (or the calling hub). */
+  subject: string;
+  /** Hubs before the calling hub, nearest first. @default [] */
+  actorChain?: readonly string[];
+  /** The peer's MCP session id, when the request belongs to one; without it nothing is cached. */
+  session?: string;
+}
+
+/** The cache. */
+export interface PeerTokenCache {
+  /** A valid token for the request: the cached one, or a freshly minted one. */
+  get(request: PeerTokenRequest): Promise<MintedPeerToken>;
+  /** Forgets the tokens of a peer (e.g. after a 401), or every token. */
+  clear(audience?: string): void;
+  readonly size: number;
+}
+
+/**
+ * Creates a peer token cache.
+ *
+ * @example
+ * ```ts
+ * const tokens = createPeerTokenCache({ keyring, issuer: 'home' });
+ * const { token } = await tokens.get({ audience: 'eu', subject: 'alice', session });
+ * ```
+ */
+export function createPeerTokenCache(options: PeerTokenCacheOptions): PeerTokenCache {
+  const now = options.now ?? Date.now;
+  const refreshBeforeMs = (options.refreshBeforeSeconds ?? 30) * 1000;
+  const maxEntries = options.maxEntries ?? 1000;
+  const ttlSeconds = options.ttlSeconds ?? DEFAULT_PEER_TOKEN_TTL_SECONDS;
+  const entries = new Map<string, { audience: string; minted: Promise<MintedPeerToken> }>();
+
+  const mint = (request: PeerTokenRequest) =>
+    mintPeerToken({
+      keyring: options.keyring,
+      issuer: options.issuer,
+      audience: request.audience,
+      subject: request.subject,
+      actorChain: request.actorChain ?? [],
+      ttlSeconds,
+      now,
+    });
+
+  return {
+    async get(request) {
+      if (request.session === undefined) return mint(request);
+      const key = JSON.stringify([
+        request.audience,
+        request.subject,
+        request.actorChain ?? [],
+        request.session,
+      ]);
+      const cached = entries.get(key);
+      if (cached) {
+        const token = await cached.minted.catch(() => undefined);
+        if (token && token.expiresAt - now() > refreshBeforeMs) return token;
+        entries.delete(key);
+      }
+      const minted = mint(request);
+      if (entries.size >= maxEntries) {
+        const oldest = entries.keys().next().value;
+        if (oldest !== undefined) entries.delete(oldest);
+      }
+      entries.set(key, { audience: request.audience, minted });
+      minted.catch(() => entries.delete(key));
+      return minted;
+    },
+    clear(audience) {
+      if (audience === undefined) entries.clear();
+      else for (const [key, entry] of entries) if (entry.audience === audience) entries.delete(key);
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}

@@ -1,0 +1,266 @@
+/**
+ * The receiving side of peer tokens: verifies the JWT a peer hub sent against that peer's keys
+ * (a pinned JWK Set, its `jwksUri`, or the `jwksUri` of its discovery document, optionally pinned
+ * to key fingerprints), checks audience, lifetime (≤ 300 s) and the actor chain, refuses a
+ * replayed `jti` through the store, and yields a principal with `authMethod: 'peer'` and `via`.
+ */
+import {
+  actorChain,
+  DISCOVERY_DOCUMENT_PATH,
+  FedmcpError,
+  PEER_TOKEN_MAX_LIFETIME_SECONDS,
+  PeerTokenClaimsSchema,
+  parseDiscoveryDocument,
+} from '@fedmcp/protocol';
+import type { KeyValueStore } from '@fedmcp/store';
+import {
+  type CryptoKey,
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
+import { API_KEY_PREFIX } from './api-keys.js';
+import { invalidCredentialsError } from './auth-errors.js';
+import type { Authenticator, HeadersLike } from './authenticate-request.js';
+import { normaliseFingerprint } from './hub-identity.js';
+import { createJwksCache } from './jwks-cache.js';
+import type { Principal } from './principal.js';
+
+/** The algorithms peer tokens may use. */
+export const PEER_TOKEN_ALGORITHMS: readonly string[] = ['EdDSA', 'Ed25519', 'ES256'];
+
+/** How a receiving hub trusts one peer. Give at least one of `keys`, `jwksUri`, `url`. */
+export interface TrustedPeer {
+  /** The peer's key set URL. @default the `jwksUri` of the discovery document at `url` */
+  jwksUri?: string;
+  /** Pinned public keys; no fetch then. */
+  keys?: JSONWebKeySet;
+  /** Only keys with these fingerprints (`SHA256:<thumbprint>`) are accepted. */
+  fingerprint?: string | readonly string[];
+  /** The peer's base URL, to find its discovery document when `jwksUri` and `keys` are absent. */
+  url?: string;
+}
+
+/** Options of {@link createPeerTokenVerifier}. */
+export interface PeerTokenVerifierOptions {
+  /** This hub's id: the required `aud`. */
+  selfId: string;
+  /** The peers this hub accepts tokens from, by hub id. */
+  trustedPeers: Readonly<Record<string, TrustedPeer>>;
+  /** Where used `jti`s are remembered until the token expires (`store.kv`); share it between replicas. */
+  replayStore: Pick<KeyValueStore, 'compareAndSet' | 'get'>;
+  /** Key prefix of the replay records. @default 'peer-jti:' */
+  replayKeyPrefix?: string;
+  /** The fetch for key sets and discovery documents. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Allowed clock skew in seconds. @default 30 */
+  clockToleranceSeconds?: number;
+  /** The clock. @default Date.now */
+  now?: () => number;
+  /** Minimum time between two key set fetches of a peer. @default 30000 */
+  jwksCooldownMs?: number;
+}
+
+/** A peer token verifier; also an {@link Authenticator} for `Authorization: Bearer` peer tokens. */
+export interface PeerTokenVerifier extends Authenticator {
+  /**
+   * Verifies a peer token. `session` is the MCP session id of the request, if any: a `jti` is
+   * accepted once without a session, or repeatedly within the one session it was first used in.
+   * @throws {FedmcpError} `UNAUTHENTICATED` for any invalid, expired, foreign or replayed token.
+   */
+  verify(token: string, options?: { session?: string }): Promise<Principal>;
+}
+
+function readSessionId(headers: HeadersLike): string | undefined {
+  if (typeof (headers as { get?: unknown }).get === 'function') {
+    return (headers as Headers).get('mcp-session-id') ?? undefined;
+  }
+  const value = (headers as Record<string, string | readonly string[] | undefined>)[
+    'mcp-session-id'
+  ];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function describeJoseError(error: unknown): string {
+  const { code, claim } = (error ?? {}) as { code?: string; claim?: string };
+  if (code === 'ERR_JWT_EXPIRED') return 'the token has expired';
+  if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return 'the signature is invalid';
+  if (code === 'ERR_JWKS_NO_MATCHING_KEY') return 'no key of the peer matches the token';
+  if (code === 'ERR_JOSE_ALG_NOT_ALLOWED') return 'the signing algorithm is not allowed';
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+    if (claim === 'aud') return 'the token is meant for another audience';
+    if (claim === 'iat') return 'the token is too old or issued in the future';
+    if (claim === 'typ') return 'the token is not a peer token';
+    return 'the token has an invalid claim';
+  }
+  return 'the token is malformed';
+}
+
+type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
+
+/**
+ * Creates a verifier of peer tokens.
+ *
+ * @throws {FedmcpError} `INVALID_CONFIG` when a trusted peer has no source of keys.
+ * @example
+ * ```ts
+ * const peers = createPeerTokenVerifier({
+ *   selfId: 'eu',
+ *   trustedPeers: { home: { url: 'https://home.example.com' } },
+ *   replayStore: store.kv,
+ * });
+ * const principal = await authenticateRequest(request, [peers, ...others]); // { authMethod: 'peer', via: ['home'] }
+ * ```
+ */
+export function createPeerTokenVerifier(options: PeerTokenVerifierOptions): PeerTokenVerifier {
+  const now = options.now ?? Date.now;
+  const fetchImplementation = options.fetch ?? globalThis.fetch;
+  const tolerance = options.clockToleranceSeconds ?? 30;
+  const prefix = options.replayKeyPrefix ?? 'peer-jti:';
+  const resolvers = new Map<string, KeyResolver>();
+
+  for (const [hubId, peer] of Object.entries(options.trustedPeers)) {
+    const pins =
+      peer.fingerprint === undefined
+        ? undefined
+        : new Set([peer.fingerprint].flat().map(normaliseFingerprint));
+    const local = peer.keys ? createLocalJWKSet(peer.keys) : undefined;
+    let remote: ReturnType<typeof createJwksCache> | undefined;
+    if (!local) {
+      const discoveryBase = peer.url;
+      if (!peer.jwksUri && !discoveryBase) {
+        throw new FedmcpError(
+          'INVALID_CONFIG',
+          `Peer "${hubId}" has no keys: set its jwksUri, keys or url (to use its discovery document).`,
+        );
+      }
+      remote = createJwksCache({
+        uri:
+          peer.jwksUri ??
+          (async () => {
+            const url = new URL(DISCOVERY_DOCUMENT_PATH, discoveryBase);
+            const response = await fetchImplementation(url, {
+              headers: { accept: 'application/json' },
+              redirect: 'manual',
+              signal: AbortSignal.timeout(5000),
+            });
+            if (response.status !== 200) {
+              await response.body?.cancel();
+              throw new FedmcpError(
+                'UPSTREAM_UNAVAILABLE',
+                `The discovery document of peer "${hubId}" at ${url.href} answered HTTP ${response.status}.`,
+              );
+            }
+            const document = parseDiscoveryDocument(await response.json(), { source: url.href });
+            return document.jwksUri;
+          }),
+        fetch: fetchImplementation,
+        now,
+        ...(options.jwksCooldownMs === undefined ? {} : { cooldownMs: options.jwksCooldownMs }),
+      });
+    }
+    resolvers.set(hubId, async (header, token) => {
+      const key = (local ? await local(header, token) : await remote!(header, token)) as CryptoKey;
+      if (pins) {
+        // Public keys are always exportable in WebCrypto: compare the key actually used with the pins.
+        const thumbprint = await calculateJwkThumbprint(await exportJWK(key), 'sha256');
+        if (!pins.has(`SHA256:${thumbprint}`)) {
+          throw invalidCredentialsError('the signing key does not match the pinned fingerprint');
+        }
+      }
+      return key;
+    });
+  }
+
+  async function verify(
+    token: string,
+    verifyOptions: { session?: string } = {},
+  ): Promise<Principal> {
+    let header: JWSHeaderParameters;
+    let unverified: JWTPayload;
+    try {
+      header = decodeProtectedHeader(token) as JWSHeaderParameters;
+      unverified = decodeJwt(token);
+    } catch (cause) {
+      throw invalidCredentialsError('the token is malformed', cause);
+    }
+    // Before any key lookup: `alg: none` and every algorithm outside the allow-list.
+    if (typeof header.alg !== 'string' || !PEER_TOKEN_ALGORITHMS.includes(header.alg)) {
+      throw invalidCredentialsError('the signing algorithm is not allowed');
+    }
+    const issuer = unverified.iss;
+    const resolver = typeof issuer === 'string' ? resolvers.get(issuer) : undefined;
+    // Same phrase as the OAuth verifiers, so that in a list of authenticators the more specific
+    // refusal of the right one wins (see authenticateRequest).
+    if (!resolver || !Object.hasOwn(options.trustedPeers, issuer as string)) {
+      throw invalidCredentialsError('the token comes from another issuer');
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, resolver, {
+        issuer: issuer as string,
+        audience: options.selfId,
+        algorithms: [...PEER_TOKEN_ALGORITHMS],
+        clockTolerance: tolerance,
+        currentDate: new Date(now()),
+        maxTokenAge: PEER_TOKEN_MAX_LIFETIME_SECONDS + tolerance,
+        requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+      }));
+    } catch (error) {
+      if (FedmcpError.isInstance(error) && error.code === 'UNAUTHENTICATED') throw error;
+      throw invalidCredentialsError(describeJoseError(error), error);
+    }
+    const claims = PeerTokenClaimsSchema.safeParse(payload);
+    if (!claims.success) {
+      const exp = claims.error.issues.some((issue) => issue.path[0] === 'exp');
+      throw invalidCredentialsError(
+        exp
+          ? 'the token lives longer than 300 seconds'
+          : 'the token claims are not those of a peer token',
+      );
+    }
+    const { iss, sub, act, jti, exp } = claims.data;
+    // Replay: remember the jti until the token expires. It is accepted again only inside the MCP
+    // session it was first used in (the caller's token cache reuses it there, never elsewhere).
+    const session = verifyOptions.session ?? '';
+    const key = `${prefix}${iss}:${jti}`;
+    const ttlMs = Math.max(1000, (exp + tolerance) * 1000 - now());
+    const created = await options.replayStore.compareAndSet(key, session, {
+      expectedVersion: null,
+      ttlMs,
+    });
+    if (!created.ok) {
+      const bound = created.current?.value;
+      if (session === '' || bound !== session) {
+        throw invalidCredentialsError('the token has already been used');
+      }
+    }
+    return {
+      subject: sub,
+      issuer: iss,
+      groups: [],
+      scopes: [],
+      authMethod: 'peer',
+      via: actorChain(act),
+      claims: payload,
+    };
+  }
+
+  return {
+    method: 'peer',
+    verify,
+    async authenticate(credentials) {
+      const token = credentials.bearerToken;
+      if (token === undefined || token.startsWith(API_KEY_PREFIX)) return undefined;
+      const session = readSessionId(credentials.headers);
+      return verify(token, session === undefined ? {} : { session });
+    },
+  };
+}

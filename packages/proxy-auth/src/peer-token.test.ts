@@ -1,0 +1,402 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FedmcpError } from '@fedmcp/protocol';
+import { createMemoryStore } from '@fedmcp/store';
+import { createRedisStore } from '@fedmcp/store/node';
+import { base64url, decodeJwt, SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { redisAvailable } from '../test/redis-available.js';
+import { authenticateRequest } from './authenticate-request.js';
+import { createHubKeyring, generateHubKey, type HubKeyring } from './hub-identity.js';
+import { mintPeerToken } from './peer-token.js';
+import { createPeerTokenCache } from './peer-token-cache.js';
+import { createPeerTokenVerifier, type TrustedPeer } from './peer-token-verifier.js';
+
+async function keyring(now?: () => number): Promise<HubKeyring> {
+  return createHubKeyring({ keys: [await generateHubKey()], ...(now ? { now } : {}) });
+}
+
+/** A real HTTP server on 127.0.0.1 serving a hub's discovery document and JWKS. */
+async function serveHub(
+  hubId: string,
+  keys: HubKeyring,
+): Promise<AsyncDisposable & { url: string; jwksRequests: number }> {
+  let jwksRequests = 0;
+  let base = '';
+  const server: Server = createServer((request, response) => {
+    if (request.url === '/.well-known/jwks.json') {
+      jwksRequests += 1;
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(keys.jwks()));
+      return;
+    }
+    if (request.url === '/.well-known/mcp-federation') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          hubId,
+          name: hubId,
+          version: '0.1.0',
+          endpoint: `${base}/mcp`,
+          transports: [{ type: 'streamable-http', url: `${base}/mcp` }],
+          jwksUri: `${base}/.well-known/jwks.json`,
+          protocolVersions: ['2025-11-25', '2026-07-28'],
+          maxHops: 4,
+        }),
+      );
+      return;
+    }
+    response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    get jwksRequests() {
+      return jwksRequests;
+    },
+    async [Symbol.asyncDispose]() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function verifierFor(peers: Record<string, TrustedPeer>, extra: { now?: () => number } = {}) {
+  const store = createMemoryStore();
+  return {
+    store,
+    verifier: createPeerTokenVerifier({
+      selfId: 'eu',
+      trustedPeers: peers,
+      replayStore: store.kv,
+      jwksCooldownMs: 0,
+      ...extra,
+    }),
+  };
+}
+
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    const normalised = FedmcpError.from(error);
+    expect(normalised.code).toBe('UNAUTHENTICATED');
+    return String(normalised.data?.reason);
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('mintPeerToken + createPeerTokenVerifier', () => {
+  it('verifies over the peer discovery document; nested act becomes via', async () => {
+    const home = await keyring();
+    await using served = await serveHub('home', home);
+    const { verifier } = verifierFor({ home: { url: served.url } });
+    const { token } = await mintPeerToken({
+      keyring: home,
+      issuer: 'home',
+      audience: 'eu',
+      subject: 'alice',
+      actorChain: ['edge', 'mobile'],
+    });
+    expect(decodeJwt(token).act).toEqual({
+      sub: 'home',
+      act: { sub: 'edge', act: { sub: 'mobile' } },
+    });
+    const principal = await authenticateRequest({ headers: { authorization: `Bearer ${token}` } }, [
+      verifier,
+    ]);
+    expect(principal).toMatchObject({
+      subject: 'alice',
+      issuer: 'home',
+      authMethod: 'peer',
+      via: ['home', 'edge', 'mobile'],
+    });
+  });
+
+  it('refuses a token signed by an unknown key, and one from an unknown issuer', async () => {
+    const home = await keyring();
+    const intruder = await keyring();
+    const { verifier } = verifierFor({ home: { keys: home.jwks() } });
+    const forged = await mintPeerToken({
+      keyring: intruder,
+      issuer: 'home',
+      audience: 'eu',
+      subject: 'alice',
+    });
+    expect(await refusal(verifier.verify(forged.token))).toBe(
+      'no key of the peer matches the token',
+    );
+    const stranger = await mintPeerToken({
+      keyring: intruder,
+      issuer: 'evil',
+      audience: 'eu',
+      subject: 'alice',
+    });
+    expect(await refusal(verifier.verify(stranger.token))).toBe(
+      'the token comes from another issuer',
+    );
+  });
+
+  it('refuses a key not matching the pinned fingerprint', async () => {
+    const home = await keyring();
+    await using served = await serveHub('home', home);
+    const other = await keyring();
+    const { verifier } = verifierFor({
+      home: {
+        jwksUri: `${served.url}/.well-known/jwks.json`,
+        fingerprint: other.published()[0]!.fingerprint,
+      },
+    });
+    const { token } = await mintPeerToken({
+      keyring: home,
+      issuer: 'home',
+      audience: 'eu',
+      subject: 'alice',
+    });
+    expect(await refusal(verifier.verify(token))).toBe(
+      'the signing key does not match the pinned fingerprint',
+    );
+    const pinned = verifierFor({
+      home: {
+        jwksUri: `${served.url}/.well-known/jwks.json`,
+        fingerprint: home.published()[0]!.fingerprint,
+      },
+    });
+    await expect(pinned.verifier.verify(token)).resolves.toMatchObject({ subject: 'alice' });
+  });
+
+  it('refuses a token for another audience', async () => {
+    const home = await keyring();
+    const { verifier } = verifierFor({ home: { keys: home.jwks() } });
+    const { token } = await mintPeerToken({
+      keyring: home,
+      issuer: 'home',
+      audience: 'us',
+      subject: 'alice',
+    });
+    expect(await refusal(verifier.verify(token))).toBe('the token is meant for another audience');
+  });
+
+  it('refuses a replayed jti, and accepts reuse only inside the session it was first used in', async () => {
+    const home = await keyring();
+    const { verifier } = verifierFor({ home: { keys: home.jwks() } });
+    const { token } = await mintPeerToken({
+      keyring: home,
+      issuer: 'home',
+      audience: 'eu',
+      subject: 'alice',
+    });
+    await verifier.verify(token);
+    expect(await refusal(verifier.verify(token))).toBe('the token has already been used');
+    expect(await refusal(verifier.verify(token, { session: 's1' }))).toBe(
+      'the token has already been used',
+    );
+
+    const bound = await mintPeerToken({
+      keyring: home,
+      issuer: 'home',
+      audience: 'eu',
+      subject: 'alice',
+    });
+    await verifier.verify(bound.token, { session: 's1' });
+    await expect(verifier.verify(bound.token, { session: 's1' })).resolves.toMatchObject({
+      subject: 'alice',
+    });
+    expect(await refusal(verifier.verify(bound.token, { session: 's2' }))).toBe(
+      'the token has already been used',
+    );
+    expect(await refusal(verifier.verify(bound.token))).toBe('the token has already been used');
+  });
+
+  it('refuses an expired token', async () => {
+    let now = Date.now();
+    const home = await keyring(() => now);
+    const { verifier } = verifierFor({ home: { keys: home.jwks() } }, { now: () => now });
+    const { token } = await mintPeerToken({
+      keyring: home,
+      issuer: 'home',
+      audience: 'eu',
+      subject: 'alice',
+      ttlSeconds: 60,
+      now: () => now,
+    });
+    now += 91_000; // 60 s lifetime + 30 s tolerance, and one more
+    expect(await refusal(verifier.verify(token))).toBe('the token has expired');
+  });
+
+  it('refuses alg: none and a token living longer than 300 s', async () => {
+    const home = await keyring();
+    const { verifier } = verifierFor({ home: { keys: home.jwks() } });
+    const iat = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss: 'home',
+      aud: 'eu',
+      sub: 'alice',
+      act: { sub: 'home' },
+      jti: 'abcdefgh12345',
+      iat,
+    };
+    const unsigned = `${base64url.encode(JSON.stringify({ alg: 'none' }))}.${base64url.encode(JSON.stringify({ ...claims, exp: iat + 60 }))}.`;
+    expect(await refusal(verifier.verify(unsigned))).toBe('the signing algorithm is not allowed');
+
+    const key = home.current;
+    const long = await new SignJWT({ ...claims, exp: iat + 600 })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid })
+      .sign(key.privateKey);
+    expect(await refusal(verifier.verify(long))).toBe('the token lives longer than 300 seconds');
+    await expect(
+      mintPeerToken({
+        keyring: home,
+        issuer: 'home',
+        audience: 'eu',
+        subject: 'alice',
+        ttlSeconds: 301,
+      }),
+    ).rejects.toThrow(/1 to 300 seconds/);
+  });
+
+  it('refuses a token whose act does not start with its issuer', async () => {
+    const home = await keyring();
+    const { verifier } = verifierFor({ home: { keys: home.jwks() } });
+    const iat = Math.floor(Date.now() / 1000);
+    const key = home.current;
+    const token = await new SignJWT({ act: { sub: 'somebody-else' } })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid })
+      .setIssuer('home')
+      .setAudience('eu')
+      .setSubject('alice')
+      .setJti('abcdefgh12345')
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 60)
+      .sign(key.privateKey);
+    expect(await refusal(verifier.verify(token))).toBe(
+      'the token claims are not those of a peer token',
+    );
+  });
+
+  it('keeps verifying tokens of the old key during the grace period, not after (key refetched)', async () => {
+    let now = Date.now();
+    const home = await createHubKeyring({
+      keys: [await generateHubKey()],
+      now: () => now,
+      gracePeriodMs: 600_000,
+    });
+    await using served = await serveHub('home', home);
+    const { verifier } = verifierFor({ home: { url: served.url } }, { now: () => now });
+    const mint = () =>
+      mintPeerToken({
+        keyring: home,
+        issuer: 'home',
+        audience: 'eu',
+        subject: 'alice',
+        now: () => now,
+      });
+    const beforeRotation = await mint();
+    await verifier.verify((await mint()).token); // caches the key set
+    await home.rotate();
+    const afterRotation = await mint(); // new kid: the verifier refetches the key set
+    await expect(verifier.verify(afterRotation.token)).resolves.toMatchObject({ subject: 'alice' });
+    await expect(verifier.verify(beforeRotation.token)).resolves.toMatchObject({
+      subject: 'alice',
+    });
+
+    // After the grace period the old key is gone; a token it signs is refused.
+    const oldKeyring = await createHubKeyring({ keys: [home.stored().at(-1)!] });
+    now += 600_001;
+    const late = await mintPeerToken({
+      keyring: oldKeyring,
+      issuer: 'home',
+      audience: 'eu',
+      subject: 'alice',
+      now: () => now,
+    });
+    const fresh = verifierFor({ home: { url: served.url } }, { now: () => now });
+    expect(await refusal(fresh.verifier.verify(late.token))).toBe(
+      'no key of the peer matches the token',
+    );
+  });
+
+  it('accepts every call while the key rotates under continuous verification', async () => {
+    const home = await keyring();
+    await using served = await serveHub('home', home);
+    const { verifier } = verifierFor({ home: { url: served.url } });
+    const calls: Promise<unknown>[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      for (let index = 0; index < 10; index += 1) {
+        const minted = mintPeerToken({
+          keyring: home,
+          issuer: 'home',
+          audience: 'eu',
+          subject: `user-${index}`,
+        });
+        calls.push(minted.then(({ token }) => verifier.verify(token)));
+      }
+      await home.rotate();
+    }
+    const results = await Promise.allSettled(calls);
+    expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+    expect(results).toHaveLength(30);
+  });
+});
+
+describe('createPeerTokenCache', () => {
+  it('reuses a session-bound token until near expiry; never caches without a session', async () => {
+    let now = Date.now();
+    const home = await keyring(() => now);
+    const cache = createPeerTokenCache({
+      keyring: home,
+      issuer: 'home',
+      ttlSeconds: 120,
+      refreshBeforeSeconds: 30,
+      now: () => now,
+    });
+    const first = await cache.get({ audience: 'eu', subject: 'alice', session: 's1' });
+    expect((await cache.get({ audience: 'eu', subject: 'alice', session: 's1' })).jti).toBe(
+      first.jti,
+    );
+    expect((await cache.get({ audience: 'eu', subject: 'bob', session: 's1' })).jti).not.toBe(
+      first.jti,
+    );
+    expect((await cache.get({ audience: 'eu', subject: 'alice' })).jti).not.toBe(first.jti);
+    now += 91_000;
+    expect((await cache.get({ audience: 'eu', subject: 'alice', session: 's1' })).jti).not.toBe(
+      first.jti,
+    );
+    cache.clear('eu');
+    expect(cache.size).toBe(0);
+  });
+
+  it('cached tokens pass the verifier within their session', async () => {
+    const home = await keyring();
+    const { verifier } = verifierFor({ home: { keys: home.jwks() } });
+    const cache = createPeerTokenCache({ keyring: home, issuer: 'home' });
+    for (let index = 0; index < 3; index += 1) {
+      const { token } = await cache.get({ audience: 'eu', subject: 'alice', session: 's1' });
+      await expect(verifier.verify(token, { session: 's1' })).resolves.toMatchObject({
+        subject: 'alice',
+      });
+    }
+  });
+});
+
+describe.runIf(redisAvailable)('peer token replay (redis)', () => {
+  it('refuses a jti replayed at another replica sharing the Redis store', async () => {
+    const prefix = `fedmcp-peer-token-test:${Date.now()}:${Math.random().toString(36).slice(2)}:`;
+    await using first = await createRedisStore({ prefix, connectionName: 'peer-token-test-1' });
+    await using second = await createRedisStore({ prefix, connectionName: 'peer-token-test-2' });
+    const home = await keyring();
+    const options = { selfId: 'eu', trustedPeers: { home: { keys: home.jwks() } } };
+    const replicaA = createPeerTokenVerifier({ ...options, replayStore: first.kv });
+    const replicaB = createPeerTokenVerifier({ ...options, replayStore: second.kv });
+    const { token, jti } = await mintPeerToken({
+      keyring: home,
+      issuer: 'home',
+      audience: 'eu',
+      subject: 'alice',
+    });
+    await replicaA.verify(token);
+    expect(await refusal(replicaB.verify(token))).toBe('the token has already been used');
+    await first.kv.delete(`peer-jti:home:${jti}`);
+  });
+});
