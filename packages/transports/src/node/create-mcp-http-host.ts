@@ -106,7 +106,7 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
   };
   const streamableHttp = createStreamableHttpRoute(context, bus);
   const sse = createLegacySseRoute(context);
-  const webSocket = createWebSocketRoute(context, validateHost);
+  const webSocket = createWebSocketRoute(context, validateHost, bus);
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse) {
     inFlight.add(response);

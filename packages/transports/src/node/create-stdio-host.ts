@@ -4,8 +4,10 @@
  * 2026-07-28) and pins one server instance for the connection (mcp-sdk-v2 notes §4).
  */
 import type { Readable, Writable } from 'node:stream';
+import type { ServerEventBus } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { CreateMcpServer } from '../mcp-session-context.js';
+import { listenObserverOf, observeListensOn } from './observe-listen.js';
 
 /** Options for {@link createStdioHost}. */
 export interface StdioHostOptions {
@@ -19,6 +21,13 @@ export interface StdioHostOptions {
   maxMessageBytes?: number;
   /** Out-of-band errors (for logs; never written to stdout). */
   onError?: (error: Error) => void;
+  /**
+   * Change-event bus. The pinned server instance feeds this connection's 2026-07-28 listen
+   * streams itself (its `send*ListChanged()` / `sendResourceUpdated()`), so only a bus's
+   * `observeListen` is used here: it is told when the client opens a `subscriptions/listen`
+   * stream (see `ListenObservingServerEventBus`; pass the federation hub's `hub.bus`).
+   */
+  bus?: ServerEventBus;
 }
 
 /** A running stdio host. */
@@ -60,6 +69,12 @@ export function createStdioHost(options: StdioHostOptions): StdioHost {
       resolveClosed();
     };
   };
+  const observe = options.bus ? listenObserverOf(options.bus) : undefined;
+  if (observe) {
+    observeListensOn(transport, observe, { transport: 'stdio' }, (error) =>
+      options.onError?.(error instanceof Error ? error : new Error(String(error))),
+    );
+  }
   const handle = serveStdio(
     (sdkContext) => options.createServer({ transport: 'stdio', era: sdkContext.era }),
     {

@@ -21,6 +21,11 @@ export type {
   McpHttpHostTlsOptions,
   McpHttpHostTransports,
 } from './mcp-http-host-options.js';
+export type {
+  ListenObservingServerEventBus,
+  McpListenFilter,
+  McpListenStream,
+} from './observe-listen.js';
 export { peerCertificateOf, type RequestPeerCertificate } from './peer-certificate.js';
 export { type ReadBodyOptions, RequestBodyTooLargeError, readBody } from './read-body.js';
 export {

@@ -97,7 +97,12 @@ export interface McpHttpHostOptions {
   shutdownTimeoutMs?: number;
   /** Event store for resumable 2025-era Streamable HTTP streams; `false` disables resumability. @default an in-memory store */
   eventStore?: EventStore | false;
-  /** Change-event bus of 2026-07-28 `subscriptions/listen` streams (share one across replicas). @default an in-process bus */
+  /**
+   * Change-event bus of 2026-07-28 `subscriptions/listen` streams (share one across replicas).
+   * A bus with an `observeListen` method (`ListenObservingServerEventBus`, e.g. the federation
+   * hub's `hub.bus`) is also told when a client opens a listen stream, on `/mcp` and `/ws`.
+   * @default an in-process bus
+   */
   bus?: ServerEventBus;
   /**
    * Authenticates each MCP request and WebSocket upgrade; the principal lands in the session

@@ -27,6 +27,7 @@ import {
   toBodylessRequest,
   toHeaders,
 } from './host-http-responses.js';
+import { listenFilterOf, listenObserverOf } from './observe-listen.js';
 
 /** The Streamable HTTP endpoint of a host. */
 export interface StreamableHttpRoute {
@@ -121,7 +122,24 @@ export function createStreamableHttpRoute(
     body: unknown,
     principal: unknown,
   ) {
-    if (isListenRequest(body)) context.markLongLived(response);
+    if (isListenRequest(body)) {
+      context.markLongLived(response);
+      const observe = listenObserverOf(bus);
+      if (observe) {
+        const ended = new AbortController();
+        response.once('close', () => ended.abort());
+        try {
+          await observe({
+            filter: listenFilterOf(body),
+            transport: 'streamable-http',
+            principal,
+            signal: ended.signal,
+          });
+        } catch (error) {
+          logger.warn({ err: error }, 'bus.observeListen failed; serving the listen stream anyway');
+        }
+      }
+    }
     const handler = toNodeHandler(
       {
         fetch: (webRequest, requestOptions) => {

@@ -6,13 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { AuthInfo, ServerEventBus } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { WebSocketServer } from 'ws';
 import { isAuthInfoShaped, runAuthenticate } from '../authenticate.js';
 import type { HostValidator } from '../host-validation.js';
 import type { HostContext } from './host-context.js';
 import { rejectUpgrade, toBodylessRequest, toHeaders } from './host-http-responses.js';
+import { listenObserverOf, observeListensOn } from './observe-listen.js';
 import {
   createWebSocketServerTransport,
   MCP_WEBSOCKET_SUBPROTOCOL,
@@ -29,7 +30,9 @@ export interface WebSocketRoute {
 export function createWebSocketRoute(
   context: HostContext,
   validateHost: HostValidator,
+  bus?: ServerEventBus,
 ): WebSocketRoute {
+  const observe = bus ? listenObserverOf(bus) : undefined;
   const webSocketServer = new WebSocketServer({
     noServer: true,
     maxPayload: context.maxBodyBytes,
@@ -78,6 +81,11 @@ export function createWebSocketRoute(
           : {}),
         onActivity: () => context.sessions.touch(sessionId),
       });
+      if (observe) {
+        observeListensOn(transport, observe, { transport: 'websocket', principal }, (error) =>
+          context.logger.warn({ err: error, sessionId }, 'bus.observeListen failed'),
+        );
+      }
       const handle = serveStdio(
         (sdkContext) =>
           context.createServer({

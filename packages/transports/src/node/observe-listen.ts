@@ -1,0 +1,113 @@
+/**
+ * Lets a change-event bus learn about the 2026-07-28 `subscriptions/listen` streams a host
+ * serves. The SDK's entries acknowledge and filter listen streams themselves and only ever
+ * `subscribe` to the bus, so a server fronting other servers (the federation hub) cannot see
+ * which resources a stream asked for. A bus with an `observeListen` method is told.
+ */
+import type { ServerEventBus, Transport } from '@modelcontextprotocol/server';
+
+/** One `subscriptions/listen` stream, as the host saw it open. */
+export interface McpListenStream {
+  /** The requested filter (`params.notifications`); the SDK validates it. */
+  filter: McpListenFilter | undefined;
+  /** The transport it arrived on. */
+  transport: 'streamable-http' | 'websocket' | 'stdio';
+  /** What the host's `authenticate` hook returned. */
+  principal: unknown;
+  /** Aborted when the stream ends (the client closed it, cancelled it, or disconnected). */
+  signal: AbortSignal;
+}
+
+/** The part of a `subscriptions/listen` filter a bus may care about. */
+export interface McpListenFilter {
+  toolsListChanged?: boolean;
+  promptsListChanged?: boolean;
+  resourcesListChanged?: boolean;
+  resourceSubscriptions?: string[];
+}
+
+/**
+ * A `ServerEventBus` that is also told when a listen stream opens. The host awaits
+ * `observeListen` before acknowledging the stream (so e.g. an upstream subscription is in
+ * place when the client sees the acknowledgement); a throw is logged and ignored.
+ */
+export interface ListenObservingServerEventBus extends ServerEventBus {
+  observeListen(stream: McpListenStream): void | Promise<void>;
+}
+
+/** The `observeListen` of a bus, when it has one. */
+export function listenObserverOf(
+  bus: ServerEventBus,
+): ListenObservingServerEventBus['observeListen'] | undefined {
+  const observe = (bus as Partial<ListenObservingServerEventBus>).observeListen;
+  return typeof observe === 'function' ? observe.bind(bus) : undefined;
+}
+
+/** The filter of a `subscriptions/listen` request body, if it looks like one. */
+export function listenFilterOf(message: unknown): McpListenFilter | undefined {
+  const notifications = (message as { params?: { notifications?: unknown } } | null)?.params
+    ?.notifications;
+  if (typeof notifications !== 'object' || notifications === null) return undefined;
+  const filter = notifications as McpListenFilter;
+  if (
+    filter.resourceSubscriptions !== undefined &&
+    !(
+      Array.isArray(filter.resourceSubscriptions) &&
+      filter.resourceSubscriptions.every((uri) => typeof uri === 'string')
+    )
+  ) {
+    return { ...filter, resourceSubscriptions: undefined };
+  }
+  return filter;
+}
+
+/**
+ * Tells `observe` about the listen streams of a single-connection transport served by the SDK's
+ * `serveStdio` entry (stdio, WebSocket): wraps the transport so that, once the entry started it,
+ * every inbound `subscriptions/listen` is observed, and its signal aborts on the matching
+ * `notifications/cancelled` or when the connection closes.
+ */
+export function observeListensOn(
+  transport: Transport,
+  observe: ListenObservingServerEventBus['observeListen'],
+  details: { transport: McpListenStream['transport']; principal?: unknown },
+  onError: (error: unknown) => void,
+): void {
+  const open = new Map<unknown, AbortController>();
+  const start = transport.start.bind(transport);
+  transport.start = async () => {
+    await start();
+    const deliver = transport.onmessage;
+    const entryOnClose = transport.onclose;
+    transport.onmessage = (message, extra) => {
+      const method = (message as { method?: unknown }).method;
+      if (method === 'subscriptions/listen' && 'id' in message) {
+        const ended = new AbortController();
+        open.get(message.id)?.abort();
+        open.set(message.id, ended);
+        try {
+          void Promise.resolve(
+            observe({
+              filter: listenFilterOf(message),
+              transport: details.transport,
+              principal: details.principal,
+              signal: ended.signal,
+            }),
+          ).catch(onError);
+        } catch (error) {
+          onError(error);
+        }
+      } else if (method === 'notifications/cancelled') {
+        const id = (message as { params?: { requestId?: unknown } }).params?.requestId;
+        open.get(id)?.abort();
+        open.delete(id);
+      }
+      deliver?.(message, extra);
+    };
+    transport.onclose = () => {
+      for (const ended of open.values()) ended.abort();
+      open.clear();
+      entryOnClose?.();
+    };
+  };
+}
