@@ -43,6 +43,11 @@ export interface HubSession {
   readonly subscriptions: Set<string>;
   /** The level set with `logging/setLevel`; undefined = everything. */
   logLevel: LoggingLevel | undefined;
+  /**
+   * A 2026-07-28 session pinned to one connection (stdio, WebSocket): the SDK's entry routes
+   * this server's change notifications onto the connection's listen streams.
+   */
+  pinned: boolean;
   closed: boolean;
 }
 
@@ -99,6 +104,8 @@ export class HubCore implements UpstreamHost {
   readonly upstreams = new Map<string, Upstream>();
   readonly catalog = new Catalog();
   readonly sessions = new Set<HubSession>();
+  /** Live 2026-07-28 sessions pinned to a connection (see `HubSession.pinned`). */
+  readonly pinnedSessions = new Set<HubSession>();
   readonly flows = new Map<string, Flow>();
   readonly bus: ServerEventBus;
   readonly codec: RequestStateCodec<string>;
@@ -122,7 +129,14 @@ export class HubCore implements UpstreamHost {
     this.logger = settings.logger;
     this.timings = settings.timings;
     this.connector = settings.connector;
-    this.bus = settings.bus ?? new InMemoryServerEventBus();
+    const bus = settings.bus ?? new InMemoryServerEventBus();
+    // Hosts that see a listen stream open tell the hub through the bus (see `observeListen`).
+    this.bus = {
+      publish: (event) => bus.publish(event),
+      subscribe: (listener) => bus.subscribe(listener),
+      observeListen: (listen: Parameters<HubCore['observeListen']>[0]) =>
+        this.observeListen(listen),
+    } as ServerEventBus;
     this.codec = createRequestStateCodec<string>({
       key: settings.requestStateKey ?? randomKey(),
       ttlSeconds: Math.ceil(settings.roundTimeoutMs / 1000),
@@ -188,7 +202,7 @@ export class HubCore implements UpstreamHost {
     this.pendingListChanged.clear();
     for (const kind of kinds) {
       this.bus.publish({ kind: `${kind}_list_changed` as 'tools_list_changed' });
-      for (const session of this.sessions) {
+      for (const session of [...this.sessions, ...this.pinnedSessions]) {
         const server = session.server;
         const send =
           kind === 'tools'
@@ -245,6 +259,10 @@ export class HubCore implements UpstreamHost {
       const mapped = { ...params, uri };
       this.bus.publish({ kind: 'resource_updated', uri, params: mapped });
       for (const session of this.subscribers.get(uri) ?? []) {
+        session.server.sendResourceUpdated(mapped as { uri: string }).catch(() => {});
+      }
+      // The SDK's entry delivers it only to listen streams subscribed to the URI.
+      for (const session of this.pinnedSessions) {
         session.server.sendResourceUpdated(mapped as { uri: string }).catch(() => {});
       }
       return;
@@ -327,12 +345,8 @@ export class HubCore implements UpstreamHost {
   // ── resource subscriptions ──────────────────────────────────────────────────
 
   async subscribe(session: HubSession, exposedUri: string): Promise<void> {
-    const { upstream, uri } = this.catalog.routeUri(exposedUri, this.list());
     if (session.subscriptions.has(exposedUri)) return;
-    const key = `${upstream.id}\0${uri}`;
-    const count = this.upstreamSubscriptions.get(key) ?? 0;
-    if (count === 0) await this.subscribeUpstream(upstream, uri);
-    this.upstreamSubscriptions.set(key, count + 1);
+    await this.retainSubscription(exposedUri);
     session.subscriptions.add(exposedUri);
     let set = this.subscribers.get(exposedUri);
     if (!set) {
@@ -346,6 +360,61 @@ export class HubCore implements UpstreamHost {
     if (!session.subscriptions.delete(exposedUri)) return;
     this.subscribers.get(exposedUri)?.delete(session);
     if (this.subscribers.get(exposedUri)?.size === 0) this.subscribers.delete(exposedUri);
+    await this.releaseSubscription(exposedUri);
+  }
+
+  /**
+   * A 2026-07-28 client opened a `subscriptions/listen` stream (the host calls this through
+   * `bus.observeListen` before acknowledging it): its resource subscriptions count as
+   * subscribers upstream until `signal` aborts (the stream closed). Unknown URIs are skipped.
+   */
+  async observeListen(listen: {
+    filter: { resourceSubscriptions?: string[] } | undefined;
+    signal: AbortSignal;
+  }): Promise<void> {
+    const uris = [...new Set(listen.filter?.resourceSubscriptions ?? [])];
+    if (uris.length === 0 || listen.signal.aborted) return;
+    const retained: string[] = [];
+    await Promise.all(
+      uris.map(async (uri) => {
+        try {
+          await this.retainSubscription(uri);
+          retained.push(uri);
+        } catch (error) {
+          this.logger.debug({ uri, error }, 'listen stream subscription not routed upstream');
+        }
+      }),
+    );
+    const release = () => {
+      for (const uri of retained) {
+        this.releaseSubscription(uri).catch((error: unknown) =>
+          this.logger.debug({ uri, error }, 'unsubscribe after a listen stream failed'),
+        );
+      }
+    };
+    if (listen.signal.aborted) release();
+    else listen.signal.addEventListener('abort', release, { once: true });
+  }
+
+  /** Counts one more subscriber of an exposed URI; subscribes upstream on the first. */
+  private async retainSubscription(exposedUri: string): Promise<void> {
+    const { upstream, uri } = this.catalog.routeUri(exposedUri, this.list());
+    const key = `${upstream.id}\0${uri}`;
+    const count = this.upstreamSubscriptions.get(key) ?? 0;
+    this.upstreamSubscriptions.set(key, count + 1);
+    if (count > 0) return;
+    try {
+      await this.subscribeUpstream(upstream, uri);
+    } catch (error) {
+      const now = (this.upstreamSubscriptions.get(key) ?? 1) - 1;
+      if (now > 0) this.upstreamSubscriptions.set(key, now);
+      else this.upstreamSubscriptions.delete(key);
+      throw error;
+    }
+  }
+
+  /** Counts one subscriber of an exposed URI less; unsubscribes upstream on the last. */
+  private async releaseSubscription(exposedUri: string): Promise<void> {
     let route: { upstream: Upstream; uri: string };
     try {
       route = this.catalog.routeUri(exposedUri, this.list());
@@ -409,12 +478,14 @@ export class HubCore implements UpstreamHost {
 
   addSession(session: HubSession): void {
     if (session.era === 'legacy') this.sessions.add(session);
+    else if (session.pinned) this.pinnedSessions.add(session);
   }
 
   async removeSession(session: HubSession): Promise<void> {
     if (session.closed) return;
     session.closed = true;
     this.sessions.delete(session);
+    this.pinnedSessions.delete(session);
     for (const flow of this.flows.values()) {
       if ((flow as Flow & { session?: HubSession }).session === session) {
         flow.cancel(new HubError('CANCELED', 'The client session closed.'));

@@ -145,11 +145,18 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     sessionId: context.sessionId,
     subscriptions: new Set(),
     logLevel: undefined,
+    pinned:
+      context.era === 'modern' &&
+      (context.transport === 'stdio' || context.transport === 'websocket'),
     closed: false,
   };
   server.oninitialized = () => core.addSession(session);
-  // A 2026-07-28 server lives for one request; its flows outlive it (the retry comes on a new one).
-  if (session.era === 'legacy') server.onclose = () => void core.removeSession(session);
+  // On HTTP a 2026-07-28 server lives for one request; its flows outlive it (the retry comes on
+  // a new one). On stdio and WebSocket it is pinned to the connection and joins at once.
+  if (session.pinned) core.addSession(session);
+  if (session.era === 'legacy' || session.pinned) {
+    server.onclose = () => void core.removeSession(session);
+  }
   const { pageSize } = core.settings;
 
   /** 2026-07-28 upstreams log per request: stamp the client's level (absent = silent). */

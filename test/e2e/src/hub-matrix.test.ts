@@ -118,12 +118,9 @@ const legs: Leg[] = [
   httpLeg('Streamable HTTP 2025 · v2 client', 'legacy', (answers) =>
     connectV2Client({ kind: 'streamable-http', url: `${hub.url}/mcp` }, 'legacy', answers),
   ),
-  {
-    ...httpLeg('Streamable HTTP 2026-07-28 · v2 client', 'modern', (answers) =>
-      connectV2Client({ kind: 'streamable-http', url: `${hub.url}/mcp` }, 'modern', answers),
-    ),
-    hubGaps: ['resource-updates'],
-  },
+  httpLeg('Streamable HTTP 2026-07-28 · v2 client', 'modern', (answers) =>
+    connectV2Client({ kind: 'streamable-http', url: `${hub.url}/mcp` }, 'modern', answers),
+  ),
   httpLeg('legacy SSE · v1 client', 'legacy', (answers) =>
     connectV1Client({ kind: 'sse', url: `${hub.url}/sse` }, answers),
   ),
@@ -133,12 +130,9 @@ const legs: Leg[] = [
   httpLeg('WebSocket 2025 · v2 client', 'legacy', (answers) =>
     connectV2Client({ kind: 'websocket', url: ws() }, 'legacy', answers),
   ),
-  {
-    ...httpLeg('WebSocket 2026-07-28 · v2 client', 'modern', (answers) =>
-      connectV2Client({ kind: 'websocket', url: ws() }, 'modern', answers),
-    ),
-    hubGaps: ['resource-updates', 'list-changed'],
-  },
+  httpLeg('WebSocket 2026-07-28 · v2 client', 'modern', (answers) =>
+    connectV2Client({ kind: 'websocket', url: ws() }, 'modern', answers),
+  ),
   stdioLeg('stdio fedmcp serve 2025 · v1 client', 'legacy', (configFile, answers) =>
     connectV1Client({ kind: 'stdio', command: fedmcpStdioCommand(configFile) }, answers),
   ),
@@ -150,7 +144,7 @@ const legs: Leg[] = [
         answers,
       ),
     ),
-    hubGaps: ['resource-updates', 'list-changed'],
+    hubGaps: ['resource-updates'],
   },
 ];
 

@@ -6,7 +6,8 @@ import {
 } from '@modelcontextprotocol/client';
 import type { Transport } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
-import { INTERACTIVE, textOf } from '../../test/helpers.js';
+import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
+import { eventually, INTERACTIVE, memoryConnector, textOf } from '../../test/helpers.js';
 import { stdioFixture } from '../../test/node-helpers.js';
 import { createHub } from './index.js';
 
@@ -66,6 +67,45 @@ describe('the hub behind the @fedmcp/transports HTTP host', () => {
         );
         await client.close();
       }
+    } finally {
+      await host.close();
+    }
+  }, 60_000);
+
+  it('subscribes upstream for the resources of a 2026-07-28 listen stream, until it closes', async () => {
+    const state: TestUpstreamState = {
+      cancelled: 0,
+      subscribed: [],
+      unsolicitedRoots: undefined,
+      logLevel: undefined,
+    };
+    await using hub = createHub({
+      connect: memoryConnector({
+        alpha: () => createTestUpstream({ name: 'alpha' }, state).server,
+      }),
+      upstreams: { alpha: { url: 'memory://alpha' } },
+      healthIntervalMs: 0,
+    });
+    await hub.start();
+    const host = createMcpHttpHost({ createServer: hub.createServer, bus: hub.bus, port: 0 });
+    const { url } = await host.listen();
+    try {
+      const { client, transport } = clientFor('streamable-http 2026-07-28', url);
+      const updates: string[] = [];
+      client.setNotificationHandler('notifications/resources/updated', (notification) => {
+        updates.push(notification.params.uri);
+      });
+      await client.connect(transport);
+      const uri = 'fedmcp://alpha/test://item/1';
+      const subscription = await client.listen({ resourceSubscriptions: [uri, 'unknown://x'] });
+      // In place before the acknowledgement: the upstream (2025 era) got resources/subscribe.
+      expect(state.subscribed).toEqual(['test://item/1']);
+      await client.callTool({ name: 'alpha__touch', arguments: { uri: 'test://item/1' } });
+      await eventually(() => updates.length === 1);
+      expect(updates).toEqual([uri]);
+      await subscription.close();
+      await eventually(() => state.subscribed.length === 0);
+      await client.close();
     } finally {
       await host.close();
     }
