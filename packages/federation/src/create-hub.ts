@@ -113,13 +113,14 @@ const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const DEFAULT_INFO = { name: 'fedmcp', version: '0.1.0' };
 
 function splitConfig(config: UpstreamConfig): { spec: UpstreamSpec; options: UpstreamOptions } {
-  const { prefix, isolation, maxConnections, timeoutMs, failureMode, ...spec } = config;
+  const { prefix, isolation, maxConnections, timeoutMs, failureMode, tools, ...spec } = config;
   const options: UpstreamOptions = {};
   if (prefix !== undefined) options.prefix = prefix;
   if (isolation !== undefined) options.isolation = isolation;
   if (maxConnections !== undefined) options.maxConnections = maxConnections;
   if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
   if (failureMode !== undefined) options.failureMode = failureMode;
+  if (tools !== undefined) options.tools = tools;
   return { spec: spec as UpstreamSpec, options };
 }
 

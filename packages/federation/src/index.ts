@@ -13,6 +13,7 @@ export { HubError, type HubErrorCode } from './hub-error.js';
 export type { HubSessionContext } from './hub-session.js';
 export type { Logger } from './logger.js';
 export { exposeName, exposeTaskId, exposeUri, NAME_SEPARATOR } from './namespacing.js';
+export type { ToolFilter } from './tool-filter.js';
 export type { UpstreamState } from './upstream.js';
 export type {
   RemoteUpstreamSpec,

@@ -1,6 +1,7 @@
 import type { Client } from '@modelcontextprotocol/client';
 import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/server';
 import type { Logger } from './logger.js';
+import type { ToolFilter } from './tool-filter.js';
 
 /** A stdio upstream, in Claude Desktop's format. */
 export interface StdioUpstreamSpec {
@@ -47,6 +48,14 @@ export interface UpstreamOptions {
   timeoutMs?: number;
   /** Behaviour when this upstream is down; overrides the hub's `failureMode`. */
   failureMode?: 'open' | 'closed';
+  /**
+   * Which of the upstream's tools to expose: globs over its own tool names (`*` any run, `?`
+   * one character); deny wins. A filtered-out tool is absent from `tools/list` and a call to
+   * it gets -32602 (unknown tool).
+   * @default every tool
+   * @example { allow: ['read_*', 'search'], deny: ['*_admin'] }
+   */
+  tools?: ToolFilter;
 }
 
 /** What the hub hands a connector for one upstream connection. */

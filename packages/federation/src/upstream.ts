@@ -15,6 +15,7 @@ import type {
 import type { Flow, InteractiveMethod } from './flow.js';
 import { HubError } from './hub-error.js';
 import type { Logger } from './logger.js';
+import { createToolFilter } from './tool-filter.js';
 import type {
   UpstreamConnectOptions,
   UpstreamConnector,
@@ -116,6 +117,8 @@ export class Upstream {
   readonly prefix: string | false;
   readonly maxConnections: number;
   readonly timeoutMs: number;
+  /** Whether a tool (by its upstream name) is exposed (`UpstreamOptions.tools`). */
+  readonly exposesTool: (name: string) => boolean;
 
   private primaryConnection: UpstreamConnection | undefined;
   private opening = 0;
@@ -136,6 +139,7 @@ export class Upstream {
     this.prefix = options.prefix === undefined ? id : options.prefix;
     this.maxConnections = Math.max(1, options.maxConnections ?? 4);
     this.timeoutMs = options.timeoutMs ?? host.timings.timeoutMs;
+    this.exposesTool = createToolFilter(options.tools);
   }
 
   /** Whether calls may be routed here. */
@@ -437,7 +441,7 @@ export class Upstream {
             .catch(() => [])
         : [],
     ]);
-    this.tools = tools;
+    this.tools = tools.filter((tool) => this.exposesTool(tool.name));
     this.prompts = prompts;
     this.resources = resources;
     this.templates = templates;
