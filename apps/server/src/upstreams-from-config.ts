@@ -22,7 +22,7 @@ export function toUpstreamConfig(upstream: ConfiguredUpstream): UpstreamConfig {
 function split(id: string, entry: McpServerEntry): Pick<ConfiguredUpstream, 'spec' | 'options'> {
   const {
     enabled: _enabled,
-    tools: _tools,
+    tools,
     prefix,
     timeoutMs,
     isolation,
@@ -35,6 +35,7 @@ function split(id: string, entry: McpServerEntry): Pick<ConfiguredUpstream, 'spe
   if (isolation !== undefined) options.isolation = isolation;
   if (maxConnections !== undefined) options.maxConnections = maxConnections;
   if (failureMode !== undefined) options.failureMode = failureMode;
+  if (tools !== undefined) options.tools = tools;
   return { spec: spec as UpstreamSpec, options };
 }
 
