@@ -28,6 +28,16 @@ import {
 } from './auth/server-authentication.js';
 import { resolveConfigSecrets } from './auth/upstream-secrets.js';
 import type { FedmcpConfig } from './config/config-schema.js';
+import { createDiscoveryRoutes } from './federation/discovery-routes.js';
+import {
+  createPeerAuthentication,
+  type PeerAuthentication,
+} from './federation/peer-authentication.js';
+import {
+  hubIdOf,
+  openServerHubIdentity,
+  type ServerHubIdentity,
+} from './federation/server-hub-identity.js';
 import { loadTlsFiles, watchTlsFiles } from './tls/load-tls-files.js';
 import {
   type ConfiguredUpstream,
@@ -74,6 +84,10 @@ export interface FedmcpServer extends AsyncDisposable {
   readonly policy: Policy;
   /** The HTTP authentication in force, once {@link FedmcpServer.listen} ran. */
   readonly authentication: ServerAuthentication | undefined;
+  /** The hub's signing keys (`<dataDir>/hub-keys.json`, created on first start). */
+  readonly identity: ServerHubIdentity;
+  /** The hub id in discovery and peer tokens: `hub.id`, or derived from its canonical URL. */
+  readonly hubId: string;
   /** Credential values of the config (resolved secrets, upstream tokens) that are kept out of logs. */
   readonly secretValues: ReadonlySet<string>;
   /** The config in force (after hot reloads), with `${secret:…}` references resolved. */
@@ -178,6 +192,21 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     await store.close();
     throw error;
   }
+  let identity: ServerHubIdentity;
+  try {
+    // Generated on first start, in the data directory (mode 0600).
+    identity = await openServerHubIdentity({ config, baseDirectory });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  let resource = hubResourceUri(config);
+  let peerAuthentication: PeerAuthentication | undefined;
+  const discoveryRoutes = createDiscoveryRoutes({
+    config: () => config,
+    resource: () => resource,
+    identity,
+  });
   let authentication: ServerAuthentication | undefined;
   let stopWatchingTls: (() => void) | undefined;
   let configured = upstreamsFromConfig(config);
@@ -232,6 +261,10 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     get authentication() {
       return authentication;
     },
+    identity,
+    get hubId() {
+      return hubIdOf(config, resource);
+    },
     secretValues,
     get config() {
       return config;
@@ -244,9 +277,10 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         // (MCP authorization: no token passthrough).
         createServer: ({ headers: _headers, ...context }) => hub.createServer(context),
         authenticate: (request) =>
-          authentication
+          peerAuthentication?.authenticate(request) ??
+          (authentication
             ? authentication.authenticate(request)
-            : new Response(null, { status: 503, headers: { 'retry-after': '1' } }),
+            : new Response(null, { status: 503, headers: { 'retry-after': '1' } })),
         sessionOwner: (principal) => authentication?.sessionOwner(principal),
         ...(tlsMaterial ? { tls: tlsMaterial } : {}),
         host: config.hub.host,
@@ -257,16 +291,21 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         bus: hub.bus,
         onRequest: async (request, response) =>
           healthRoutes(request, response) ||
+          (await discoveryRoutes(request, response)) ||
           ((await authentication?.handleRequest(request, response)) ?? false),
         logger: logger.child({ component: 'http' }),
       });
       hosts.push(host);
       const address = await host.listen();
-      authentication = authenticationFor(
+      resource = hubResourceUri(config, address);
+      peerAuthentication = createPeerAuthentication({
         config,
-        hubResourceUri(config, address),
-        logger.child({ component: 'auth' }),
-      );
+        hubId: hubIdOf(config, resource),
+        replayStore: store.kv,
+        audit,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      });
+      authentication = authenticationFor(config, resource, logger.child({ component: 'auth' }));
       if (tls) {
         stopWatchingTls = watchTlsFiles(tls, baseDirectory, {
           onChange: (material) => {
@@ -293,6 +332,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       const next = await resolveConfigSecrets(input, { baseDirectory, env, secretValues });
       const nextPolicy = createPolicy(next.policy?.rules ?? []);
       authentication?.reload(next);
+      peerAuthentication?.reload(next);
       policy = nextPolicy;
       currentAudit = buildAudit(next);
       const nextConfigured = upstreamsFromConfig(next);

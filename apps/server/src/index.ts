@@ -36,6 +36,32 @@ export {
 } from './create-fedmcp-server.js';
 export { type CreateLoggerOptions, createLogger, redactedLogPaths } from './create-logger.js';
 export {
+  buildDiscoveryDocument,
+  createDiscoveryRoutes,
+  FEDMCP_SERVER_VERSION,
+  JWKS_PATH,
+} from './federation/discovery-routes.js';
+export {
+  createPeerAuthentication,
+  type PeerAuthentication,
+  type PeerAuthenticationOptions,
+  trustedPeersOf,
+} from './federation/peer-authentication.js';
+export {
+  type PeerConfig,
+  type PeersConfig,
+  peerBaseUrl,
+  peerConfigSchema,
+  peersConfigSchema,
+} from './federation/peers-config.js';
+export {
+  hubIdOf,
+  hubKeysFile,
+  keyGracePeriodMs,
+  openServerHubIdentity,
+  type ServerHubIdentity,
+} from './federation/server-hub-identity.js';
+export {
   loadTlsFiles,
   tlsFilePaths,
   type WatchTlsFilesOptions,

@@ -45,6 +45,7 @@ describe('@fedmcp/proxy-auth exports', () => {
         "createJwtVerifier",
         "createLoggerAuditSink",
         "createPeerTokenCache",
+        "createPeerTokenFetch",
         "createPeerTokenVerifier",
         "createPolicy",
         "createRateLimiter",

@@ -124,6 +124,8 @@ export type {
   PeerTokenRequest,
 } from './peer-token-cache.js';
 export { createPeerTokenCache } from './peer-token-cache.js';
+export type { PeerTokenFetchOptions } from './peer-token-fetch.js';
+export { createPeerTokenFetch } from './peer-token-fetch.js';
 export type {
   PeerTokenVerifier,
   PeerTokenVerifierOptions,

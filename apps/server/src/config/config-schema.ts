@@ -4,6 +4,7 @@
  */
 import { authConfigSchema, policyRuleSchema } from '@fedmcp/proxy-auth';
 import { z } from 'zod';
+import { peersConfigSchema } from '../federation/peers-config.js';
 
 const upstreamIdPattern = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
@@ -134,6 +135,18 @@ const auditSection = z
   })
   .strict();
 
+/** `hub.keys`: where the hub's signing keys live and how new ones are made. */
+const hubKeysSection = z
+  .object({
+    /** The keys file, relative to the config's base directory. @default `<dataDir>/hub-keys.json` */
+    file: z.string({ error: 'expected a file path' }).min(1).optional(),
+    /** The algorithm of new keys. @default 'EdDSA' (Ed25519) */
+    algorithm: z.enum(['EdDSA', 'ES256'], { error: 'expected "EdDSA" or "ES256"' }).optional(),
+    /** How long a rotated-out key stays published, in hours. @default 24 */
+    gracePeriodHours: z.number({ error: 'expected a number of hours' }).positive().optional(),
+  })
+  .strict();
+
 const hubSection = z
   .object({
     id: z.string().min(1).optional(),
@@ -158,6 +171,15 @@ const hubSection = z
       .url({ error: 'expected an absolute URL, e.g. "https://hub.example.com/mcp"' })
       .optional(),
     tls: tlsSection.optional(),
+    /** The most hubs a request may pass through, this one included (discovery `maxHops`). @default 4 */
+    maxHops: z
+      .number({ error: 'expected a number of hubs' })
+      .int()
+      .min(1, { error: 'expected a number between 1 and 32' })
+      .max(32, { error: 'expected a number between 1 and 32' })
+      .optional(),
+    /** The hub's signing keys (peer tokens, `/.well-known/jwks.json`). */
+    keys: hubKeysSection.optional(),
   })
   .strict();
 
@@ -182,6 +204,8 @@ export const configSchema = z
     policy: policySection.optional(),
     secrets: secretsSection.optional(),
     audit: auditSection.optional(),
+    /** Peer hubs this hub trusts, by hub id (see `fedmcp peers add`). */
+    peers: peersConfigSchema.optional(),
   })
   .strict();
 

@@ -1,0 +1,89 @@
+/**
+ * The running hub's identity: its id and its signing keys, kept in the keys file (created with
+ * one key on first start, mode 0600). The file is re-read when it changes, so a `fedmcp keys
+ * rotate` while the hub runs is served at `/.well-known/jwks.json` without a restart.
+ */
+import { stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { createHubKeyring, DEFAULT_KEY_GRACE_PERIOD_MS, type HubKeyring } from '@fedmcp/proxy-auth';
+import { hubKeysPath, loadOrCreateHubKeys } from '@fedmcp/proxy-auth/node';
+import { type FedmcpConfig, upstreamIdFromName } from '../config/config-schema.js';
+
+/** The hub's keys, as the running server sees them. */
+export interface ServerHubIdentity {
+  /** The keys file. */
+  readonly path: string;
+  /** The keyring, re-read when the keys file changed since the last call. */
+  keyring(): Promise<HubKeyring>;
+}
+
+/** The keys file of a config: `hub.keys.file`, or `<dataDir>/hub-keys.json`, from `baseDirectory`. */
+export function hubKeysFile(config: FedmcpConfig, baseDirectory: string): string {
+  const file = config.hub.keys?.file;
+  if (file !== undefined) return isAbsolute(file) ? file : join(baseDirectory, file);
+  const dataDirectory = isAbsolute(config.hub.dataDir)
+    ? config.hub.dataDir
+    : join(baseDirectory, config.hub.dataDir);
+  return hubKeysPath(dataDirectory);
+}
+
+/** The grace period of a config's `hub.keys.gracePeriodHours`, in ms. */
+export function keyGracePeriodMs(config: FedmcpConfig): number {
+  const hours = config.hub.keys?.gracePeriodHours;
+  return hours === undefined ? DEFAULT_KEY_GRACE_PERIOD_MS : hours * 3_600_000;
+}
+
+/**
+ * The hub id: `hub.id`, else one derived from the canonical URL's host and port
+ * (`https://hub.example.com/mcp` → `hub-example-com`), as a valid hub id
+ * (`[a-z0-9][a-z0-9-]{0,31}`) — the protocol's ids are namespace prefixes, so a URL cannot be one.
+ */
+export function hubIdOf(config: FedmcpConfig, resource: string): string {
+  if (config.hub.id !== undefined) return upstreamIdFromName(config.hub.id);
+  const url = new URL(resource);
+  const defaultPort = url.port === '' || url.port === (url.protocol === 'https:' ? '443' : '80');
+  return upstreamIdFromName(defaultPort ? url.hostname : `${url.hostname}-${url.port}`);
+}
+
+/**
+ * Opens (creating on first start) the hub's keys.
+ *
+ * @throws {FedmcpError} `INVALID_CONFIG` when the keys file is readable by others or invalid.
+ */
+export async function openServerHubIdentity(options: {
+  config: FedmcpConfig;
+  baseDirectory: string;
+  now?: () => number;
+}): Promise<ServerHubIdentity> {
+  const path = hubKeysFile(options.config, options.baseDirectory);
+  const keyringOptions = {
+    gracePeriodMs: keyGracePeriodMs(options.config),
+    ...(options.now ? { now: options.now } : {}),
+  };
+  const { keys } = await loadOrCreateHubKeys(path, {
+    ...(options.config.hub.keys?.algorithm ? { algorithm: options.config.hub.keys.algorithm } : {}),
+  });
+  let current = await createHubKeyring({ keys, ...keyringOptions });
+  let loadedAt = (await stat(path)).mtimeMs;
+  let reloading: Promise<HubKeyring> | undefined;
+
+  async function reload(): Promise<HubKeyring> {
+    const changedAt = (await stat(path)).mtimeMs;
+    if (changedAt === loadedAt) return current;
+    const next = await loadOrCreateHubKeys(path);
+    current = await createHubKeyring({ keys: next.keys, ...keyringOptions });
+    loadedAt = changedAt;
+    return current;
+  }
+
+  return {
+    path,
+    async keyring() {
+      reloading ??= reload().finally(() => {
+        reloading = undefined;
+      });
+      // A broken rewrite of the file keeps the last good keys in service.
+      return reloading.catch(() => current);
+    },
+  };
+}
