@@ -119,6 +119,11 @@ export class HubCore implements UpstreamHost {
   private readonly subscribers = new Map<string, Set<HubSession>>();
   /** `<upstream id>\0<upstream uri>` → number of exposed subscriptions behind it. */
   private readonly upstreamSubscriptions = new Map<string, number>();
+  /**
+   * Exposed task id → the session that created it (MCP 2025-11-25 tasks are bound to their
+   * requestor: only it can list, get, await or cancel them).
+   */
+  readonly taskOwners = new Map<string, HubSession>();
   /** `<upstream id>\0<elicitation id>` → the session that initiated a URL elicitation. */
   private readonly elicitations = new Map<string, HubSession>();
   private readonly pendingListChanged = new Set<'tools' | 'prompts' | 'resources'>();
@@ -486,6 +491,9 @@ export class HubCore implements UpstreamHost {
     session.closed = true;
     this.sessions.delete(session);
     this.pinnedSessions.delete(session);
+    for (const [taskId, owner] of this.taskOwners) {
+      if (owner === session) this.taskOwners.delete(taskId);
+    }
     for (const flow of this.flows.values()) {
       if ((flow as Flow & { session?: HubSession }).session === session) {
         flow.cancel(new HubError('CANCELED', 'The client session closed.'));

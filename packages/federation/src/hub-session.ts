@@ -352,10 +352,9 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
             signal,
             timeout: upstream.timeoutMs,
           });
-        return {
-          ...created,
-          task: { ...created.task, taskId: exposeTaskId(upstream.id, created.task.taskId) },
-        } as never;
+        const taskId = exposeTaskId(upstream.id, created.task.taskId);
+        core.taskOwners.set(taskId, session);
+        return { ...created, task: { ...created.task, taskId } } as never;
       } catch (error) {
         throw toDownstreamError(error, upstream.id);
       }
@@ -527,7 +526,8 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
 
   // ── tasks (2025-11-25) ─────────────────────────────────────────────────────
   const routeTask = (taskId: unknown): { upstream: Upstream; taskId: string } => {
-    if (typeof taskId === 'string') {
+    // Another session's task is answered as if it did not exist (§6.5: bound to the requestor).
+    if (typeof taskId === 'string' && core.taskOwners.get(taskId) === session) {
       for (const upstream of core.list()) {
         const head = `${upstream.id}${NAME_SEPARATOR}`;
         if (taskId.startsWith(head)) return { upstream, taskId: taskId.slice(head.length) };
@@ -560,11 +560,19 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     const tasks: unknown[] = [];
     for (const upstream of core.list()) {
       if (!upstream.available || !upstream.serverCapabilities.tasks?.list) continue;
+      const head = `${upstream.id}${NAME_SEPARATOR}`;
+      let owns = false;
+      for (const [taskId, owner] of core.taskOwners) {
+        if (owner === session && taskId.startsWith(head)) owns = true;
+      }
+      if (!owns) continue; // nothing of this session's there: no upstream round trip
       let cursor: unknown;
       for (let page = 0; page < 32; page++) {
         const result = await forward(upstream, 'tasks/list', cursor ? { cursor } : {}, ctx);
         for (const task of (result.tasks as Params[] | undefined) ?? []) {
-          tasks.push({ ...task, taskId: exposeTaskId(upstream.id, String(task.taskId)) });
+          const taskId = exposeTaskId(upstream.id, String(task.taskId));
+          // Only the requestor's own tasks (§6.5); the upstream sees one client, the hub.
+          if (core.taskOwners.get(taskId) === session) tasks.push({ ...task, taskId });
         }
         cursor = result.nextCursor;
         if (!cursor) break;

@@ -112,6 +112,27 @@ describe('createHub over stdio upstreams (node)', () => {
       ResultSchema,
     );
     expect(JSON.stringify(result)).toContain('mcp');
+    // Tasks are bound to the session that created them (spec-forwarding §6.5).
+    const listed = await client.request(
+      { method: 'tasks/list', params: {} } as never,
+      ResultSchema,
+    );
+    expect((listed.tasks as Array<{ taskId: string }>).map((task) => task.taskId)).toEqual([
+      created.task.taskId,
+    ]);
+    const other = await connectLegacyClient(hub);
+    const otherListed = await other.request(
+      { method: 'tasks/list', params: {} } as never,
+      ResultSchema,
+    );
+    expect(otherListed.tasks).toEqual([]);
+    await expect(
+      other.request(
+        { method: 'tasks/get', params: { taskId: created.task.taskId } } as never,
+        ResultSchema,
+      ),
+    ).rejects.toMatchObject({ code: -32602 });
+    await other.close();
     await client.close();
   }, 60_000);
 
