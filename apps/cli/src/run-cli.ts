@@ -3,6 +3,8 @@ import { auditCommand } from './commands/audit.js';
 import { authCommand } from './commands/auth.js';
 import { callCommand } from './commands/call.js';
 import { initCommand } from './commands/init.js';
+import { keysCommand } from './commands/keys.js';
+import { peersCommand } from './commands/peers.js';
 import { policyCommand } from './commands/policy.js';
 import { secretsCommand } from './commands/secrets.js';
 import { serveCommand } from './commands/serve.js';
@@ -29,6 +31,14 @@ const commands: Record<string, { run: Command; summary: string }> = {
   audit: {
     run: (argv, io) => auditCommand(argv, io),
     summary: 'audit events from the store: audit tail [--follow]',
+  },
+  keys: {
+    run: (argv, io) => keysCommand(argv, io),
+    summary: 'the hub signing keys: keys show | rotate',
+  },
+  peers: {
+    run: (argv, io) => peersCommand(argv, io),
+    summary: 'peer hubs: peers add URL [--id ID] [--yes] | list',
   },
   auth: { run: authCommand, summary: 'auth new-key: a new API key and its config entry (hash)' },
 };
