@@ -323,7 +323,10 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       return address;
     },
     async serveStdio() {
-      const host = createStdioHost({ createServer: (context) => hub.createServer(context) });
+      const host = createStdioHost({
+        createServer: (context) => hub.createServer(context),
+        bus: hub.bus,
+      });
       hosts.push(host);
       return host;
     },

@@ -51,16 +51,9 @@ afterAll(async () => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-/**
- * Scenarios a leg does not run yet because of a known hub gap (each one is listed, with its
- * cause, in the e2e README; remove the entry once the hub is fixed).
- */
-type HubGap = 'resource-updates' | 'list-changed';
-
 interface Leg {
   name: string;
   era: 'legacy' | 'modern';
-  hubGaps?: HubGap[];
   connect(answers: ClientAnswers): Promise<E2eClient>;
   /** Adds (then removes) an upstream while the client is connected. */
   addUpstream(id: string): Promise<void>;
@@ -144,7 +137,6 @@ const legs: Leg[] = [
         answers,
       ),
     ),
-    hubGaps: ['resource-updates'],
   },
 ];
 
@@ -225,23 +217,22 @@ describe.each(legs)('$name', (leg) => {
     expect(client.received.elicitation).toBe(before + 2);
   });
 
-  if (!leg.hubGaps?.includes('resource-updates'))
-    it(leg.era === 'legacy'
-      ? 'delivers an update of a subscribed resource (resources/subscribe)'
-      : 'delivers an update of a subscribed resource (subscriptions/listen)', {
-      timeout: 30_000,
-    }, async () => {
-      const uri = exposeUri('ev', SUBSCRIBED_URI);
-      const updates: string[] = [];
-      await client.watchResource(uri, (updated) => updates.push(updated));
-      // Toggling the updates on sends one round at once, then every 5 s.
-      await setSubscriberUpdates(client, 'Started');
-      try {
-        await vi.waitFor(() => expect(updates).toContain(uri), { timeout: 15_000, interval: 50 });
-      } finally {
-        await setSubscriberUpdates(client, 'Stopped');
-      }
-    });
+  it(leg.era === 'legacy'
+    ? 'delivers an update of a subscribed resource (resources/subscribe)'
+    : 'delivers an update of a subscribed resource (subscriptions/listen)', {
+    timeout: 30_000,
+  }, async () => {
+    const uri = exposeUri('ev', SUBSCRIBED_URI);
+    const updates: string[] = [];
+    await client.watchResource(uri, (updated) => updates.push(updated));
+    // Toggling the updates on sends one round at once, then every 5 s.
+    await setSubscriberUpdates(client, 'Started');
+    try {
+      await vi.waitFor(() => expect(updates).toContain(uri), { timeout: 15_000, interval: 50 });
+    } finally {
+      await setSubscriberUpdates(client, 'Stopped');
+    }
+  });
 
   it('cancels long calls on both upstreams when the client aborts them', {
     timeout: 30_000,
@@ -284,37 +275,34 @@ describe.each(legs)('$name', (leg) => {
     expect(Object.values(progress).map((values) => values.length)).toEqual(counts);
   });
 
-  if (!leg.hubGaps?.includes('list-changed'))
-    it('propagates tools/list_changed when an upstream is added and removed', {
-      timeout: 40_000,
-    }, async () => {
-      let changes = 0;
-      await client.watchToolsListChanged(() => {
-        changes += 1;
-      });
-      await leg.addUpstream('extra');
-      try {
-        await vi.waitFor(() => expect(changes).toBeGreaterThan(0), {
-          timeout: 20_000,
-          interval: 50,
-        });
-        await vi.waitFor(
-          async () => expect(await client.listToolNames()).toContain('extra__echo'),
-          { timeout: 10_000, interval: 200 },
-        );
-        expect((await client.callTool('extra__echo', { message: 'added' })).text).toBe(
-          'Echo: added',
-        );
-      } finally {
-        const before = changes;
-        await leg.removeUpstream('extra');
-        await vi.waitFor(() => expect(changes).toBeGreaterThan(before), {
-          timeout: 20_000,
-          interval: 50,
-        });
-      }
-      expect(await client.listToolNames()).not.toContain('extra__echo');
+  it('propagates tools/list_changed when an upstream is added and removed', {
+    timeout: 40_000,
+  }, async () => {
+    let changes = 0;
+    await client.watchToolsListChanged(() => {
+      changes += 1;
     });
+    await leg.addUpstream('extra');
+    try {
+      await vi.waitFor(() => expect(changes).toBeGreaterThan(0), {
+        timeout: 20_000,
+        interval: 50,
+      });
+      await vi.waitFor(async () => expect(await client.listToolNames()).toContain('extra__echo'), {
+        timeout: 10_000,
+        interval: 200,
+      });
+      expect((await client.callTool('extra__echo', { message: 'added' })).text).toBe('Echo: added');
+    } finally {
+      const before = changes;
+      await leg.removeUpstream('extra');
+      await vi.waitFor(() => expect(changes).toBeGreaterThan(before), {
+        timeout: 20_000,
+        interval: 50,
+      });
+    }
+    expect(await client.listToolNames()).not.toContain('extra__echo');
+  });
 
   if (leg.era === 'legacy') {
     it('answers ping (2025 era only)', async () => {
