@@ -32,12 +32,30 @@ describe('createHubKeyring', () => {
     await expect(compactVerify(token, createLocalJWKSet(keyring.jwks()))).resolves.toBeDefined();
   });
 
+  it('rotates: publishes the new key first, signs with it after the activation delay', async () => {
+    let now = 1_000_000;
+    const keyring = await createHubKeyring({
+      keys: [await generateHubKey({ now: () => now })],
+      now: () => now,
+    });
+    const old = keyring.current.kid;
+    const added = await keyring.rotate();
+    expect(keyring.jwks().keys.map((key) => key.kid)).toEqual([added.kid, old]);
+    expect(keyring.current.kid).toBe(old);
+    now += 59_999;
+    expect(keyring.current.kid).toBe(old);
+    now += 1;
+    expect(keyring.current.kid).toBe(added.kid);
+    expect(keyring.published()[1]?.retiresAt).toBe(1_000_000 + 60_000 + 24 * HOUR);
+  });
+
   it('rotates: the old key stays published during the grace period, then disappears', async () => {
     let now = 1_000_000;
     const keyring = await createHubKeyring({
       keys: [await generateHubKey({ now: () => now })],
       now: () => now,
       gracePeriodMs: 24 * HOUR,
+      activationDelayMs: 0,
     });
     const old = keyring.current.kid;
     const added = await keyring.rotate();

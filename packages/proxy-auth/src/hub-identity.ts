@@ -22,6 +22,13 @@ export type HubKeyAlgorithm = 'EdDSA' | 'ES256';
 /** The default grace period during which a rotated-out key stays published: 24 hours. */
 export const DEFAULT_KEY_GRACE_PERIOD_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * The default delay between publishing a rotated-in key and signing with it: 60 s, more than a
+ * verifier's key set refetch cooldown (30 s), so that when the first token signed with the new key
+ * arrives, every peer either already has the key or is allowed to refetch the key set.
+ */
+export const DEFAULT_KEY_ACTIVATION_DELAY_MS = 60_000;
+
 /** One hub key as stored (private part included): what the keys file holds. */
 export interface StoredHubKey {
   /** RFC 7638 SHA-256 thumbprint of the public key, base64url. */
@@ -31,6 +38,8 @@ export interface StoredHubKey {
   createdAt: number;
   /** After this moment (ms since the epoch) the key is neither used nor published; absent while current. */
   retiresAt?: number;
+  /** From this moment (ms since the epoch) the key signs; published before. @default createdAt */
+  activatesAt?: number;
   /** The private key as a JWK (`d` included). Keep it secret. */
   privateJwk: JWK;
 }
@@ -41,6 +50,8 @@ export interface PublishedHubKey {
   alg: HubKeyAlgorithm;
   createdAt: number;
   retiresAt?: number;
+  /** When it starts signing, if later than `createdAt`. */
+  activatesAt?: number;
   /** The public JWK, with `kid`, `alg` and `use: 'sig'`. */
   publicJwk: JWK;
   /** `SHA256:<base64url thumbprint>`: what `fedmcp keys show` prints and peers may pin. */
@@ -62,18 +73,24 @@ export interface HubKeyringOptions {
   now?: () => number;
   /** How long a rotated-out key stays published. @default 86400000 (24 h) */
   gracePeriodMs?: number;
+  /**
+   * How long a rotated-in key is published before it signs (publish first, then sign).
+   * @default 60000
+   */
+  activationDelayMs?: number;
 }
 
 /** The hub's keys: the current signing key, the published ones, and rotation. */
 export interface HubKeyring {
-  /** The key that signs peer tokens: the newest key that has not retired. */
+  /** The key that signs peer tokens: the newest active key that has not retired. */
   readonly current: HubSigningKey;
   /** The keys still published (current and those in their grace period), newest first. */
   published(): PublishedHubKey[];
   /** The public JWK Set to serve at `/.well-known/jwks.json`. */
   jwks(): JSONWebKeySet;
   /**
-   * Adds a new current key; the previous current key stays published until `now + gracePeriodMs`.
+   * Adds a new key, published at once and signing after `activationDelayMs`; the previous key
+   * keeps signing until then and stays published until `now + activationDelayMs + gracePeriodMs`.
    * Persist {@link HubKeyring.stored} afterwards.
    */
   rotate(options?: { algorithm?: HubKeyAlgorithm }): Promise<PublishedHubKey>;
@@ -160,6 +177,7 @@ async function loadKey(stored: StoredHubKey): Promise<LoadedKey> {
       alg: stored.alg,
       createdAt: stored.createdAt,
       ...(stored.retiresAt === undefined ? {} : { retiresAt: stored.retiresAt }),
+      ...(stored.activatesAt === undefined ? {} : { activatesAt: stored.activatesAt }),
       publicJwk: { ...publicJwk, kid, alg: stored.alg, use: 'sig' },
       fingerprint: `SHA256:${kid}`,
     },
@@ -181,6 +199,7 @@ async function loadKey(stored: StoredHubKey): Promise<LoadedKey> {
 export async function createHubKeyring(options: HubKeyringOptions): Promise<HubKeyring> {
   const now = options.now ?? Date.now;
   const gracePeriodMs = options.gracePeriodMs ?? DEFAULT_KEY_GRACE_PERIOD_MS;
+  const activationDelayMs = options.activationDelayMs ?? DEFAULT_KEY_ACTIVATION_DELAY_MS;
   let keys: LoadedKey[] = await Promise.all(options.keys.map(loadKey));
 
   const live = () => {
@@ -190,8 +209,12 @@ export async function createHubKeyring(options: HubKeyringOptions): Promise<HubK
       .sort((a, b) => b.stored.createdAt - a.stored.createdAt);
   };
   const currentKey = (): LoadedKey => {
-    const active = live();
-    const current = active.find((key) => key.stored.retiresAt === undefined) ?? active[0];
+    const at = now();
+    const published = live();
+    // Newest first: the newest key already active signs; if none is, the oldest published one.
+    const current =
+      published.find((key) => (key.stored.activatesAt ?? key.stored.createdAt) <= at) ??
+      published.at(-1);
     if (!current) {
       throw new FedmcpError(
         'INVALID_CONFIG',
@@ -210,13 +233,13 @@ export async function createHubKeyring(options: HubKeyringOptions): Promise<HubK
     published: () => live().map((key) => structuredClone(key.published)),
     jwks: () => ({ keys: live().map((key) => structuredClone(key.published.publicJwk)) }),
     async rotate(rotateOptions = {}) {
-      const added = await loadKey(
-        await generateHubKey({
-          algorithm: rotateOptions.algorithm ?? currentKey().stored.alg,
-          now: () => Math.max(now(), ...keys.map((key) => key.stored.createdAt + 1)),
-        }),
-      );
-      const retiresAt = now() + gracePeriodMs;
+      const generated = await generateHubKey({
+        algorithm: rotateOptions.algorithm ?? currentKey().stored.alg,
+        now: () => Math.max(now(), ...keys.map((key) => key.stored.createdAt + 1)),
+      });
+      const activatesAt = now() + activationDelayMs;
+      const added = await loadKey({ ...generated, activatesAt });
+      const retiresAt = activatesAt + gracePeriodMs;
       keys = keys.map((key) => {
         if (key.stored.retiresAt !== undefined) return key;
         const stored = { ...key.stored, retiresAt };

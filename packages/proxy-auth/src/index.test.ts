@@ -11,6 +11,7 @@ describe('@fedmcp/proxy-auth exports', () => {
         "CLIENT_CREDENTIAL_HEADERS",
         "DEFAULT_AUDIT_STREAM",
         "DEFAULT_JWT_ALGORITHMS",
+        "DEFAULT_KEY_ACTIVATION_DELAY_MS",
         "DEFAULT_KEY_GRACE_PERIOD_MS",
         "DEFAULT_PEER_TOKEN_TTL_SECONDS",
         "LIST_USE_ACTIONS",

@@ -103,6 +103,7 @@ export type {
 } from './hub-identity.js';
 export {
   createHubKeyring,
+  DEFAULT_KEY_ACTIVATION_DELAY_MS,
   DEFAULT_KEY_GRACE_PERIOD_MS,
   generateHubKey,
   hubKeyFingerprint,

@@ -166,8 +166,31 @@ export function createPeerTokenVerifier(options: PeerTokenVerifierOptions): Peer
         ...(options.jwksCooldownMs === undefined ? {} : { cooldownMs: options.jwksCooldownMs }),
       });
     }
+    // When a peer starts signing with a new key, several requests may name the unknown `kid` at
+    // once: one of them refetches the key set, the others wait for that refetch and look again
+    // (instead of being refused for the refetch cooldown the first one just started).
+    let refreshing: Promise<unknown> | undefined;
+    const fromRemote = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
+      const cache = remote!;
+      const known = cache.keys()?.keys.some((key) => key.kid === header.kid);
+      if (known !== false || header.kid === undefined) return cache(header, token);
+      if (refreshing) {
+        await refreshing;
+        return cache(header, token);
+      }
+      const attempt = cache(header, token);
+      // The waiters only need to know it settled; the caller gets the outcome from `attempt`.
+      refreshing = attempt
+        .catch(() => undefined)
+        .finally(() => {
+          refreshing = undefined;
+        });
+      return attempt;
+    };
     resolvers.set(hubId, async (header, token) => {
-      const key = (local ? await local(header, token) : await remote!(header, token)) as CryptoKey;
+      const key = (
+        local ? await local(header, token) : await fromRemote(header, token)
+      ) as CryptoKey;
       if (pins) {
         // Public keys are always exportable in WebCrypto: compare the key actually used with the pins.
         const thumbprint = await calculateJwkThumbprint(await exportJWK(key), 'sha256');

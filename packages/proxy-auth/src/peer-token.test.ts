@@ -281,6 +281,7 @@ describe('mintPeerToken + createPeerTokenVerifier', () => {
       keys: [await generateHubKey()],
       now: () => now,
       gracePeriodMs: 600_000,
+      activationDelayMs: 0,
     });
     await using served = await serveHub('home', home);
     const { verifier } = verifierFor({ home: { url: served.url } }, { now: () => now });
@@ -317,26 +318,72 @@ describe('mintPeerToken + createPeerTokenVerifier', () => {
     );
   });
 
-  it('accepts every call while the key rotates under continuous verification', async () => {
-    const home = await keyring();
+  it('accepts every call while the key rotates, with the default cooldown and activation delay', async () => {
+    let now = Date.now();
+    const clock = () => now;
+    const home = await createHubKeyring({ keys: [await generateHubKey()], now: clock });
     await using served = await serveHub('home', home);
-    const { verifier } = verifierFor({ home: { url: served.url } });
-    const calls: Promise<unknown>[] = [];
-    for (let round = 0; round < 3; round += 1) {
-      for (let index = 0; index < 10; index += 1) {
-        const minted = mintPeerToken({
+    const store = createMemoryStore();
+    const verifier = createPeerTokenVerifier({
+      selfId: 'eu',
+      trustedPeers: { home: { url: served.url } },
+      replayStore: store.kv,
+      now: clock,
+    });
+    const signers = new Set<string>();
+    const failures: unknown[] = [];
+    for (let round = 0; round < 14; round += 1) {
+      const calls = Array.from({ length: 5 }, async (_, index) => {
+        signers.add(home.current.kid);
+        const { token } = await mintPeerToken({
           keyring: home,
           issuer: 'home',
           audience: 'eu',
           subject: `user-${index}`,
+          now: clock,
         });
-        calls.push(minted.then(({ token }) => verifier.verify(token)));
+        return verifier.verify(token);
+      });
+      for (const result of await Promise.allSettled(calls)) {
+        if (result.status === 'rejected') failures.push(result.reason);
       }
-      await home.rotate();
+      if (round % 4 === 1) await home.rotate();
+      now += 20_000;
     }
-    const results = await Promise.allSettled(calls);
-    expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
-    expect(results).toHaveLength(30);
+    expect(failures).toEqual([]);
+    expect(signers.size).toBe(4); // the first key and three rotated-in keys all signed calls
+  });
+
+  it('without the activation delay, a verifier in its refetch cooldown refuses the new key', async () => {
+    let now = Date.now();
+    const clock = () => now;
+    const home = await createHubKeyring({
+      keys: [await generateHubKey()],
+      now: clock,
+      activationDelayMs: 0,
+    });
+    await using served = await serveHub('home', home);
+    const store = createMemoryStore();
+    const verifier = createPeerTokenVerifier({
+      selfId: 'eu',
+      trustedPeers: { home: { url: served.url } },
+      replayStore: store.kv,
+      now: clock,
+    });
+    const mint = () =>
+      mintPeerToken({
+        keyring: home,
+        issuer: 'home',
+        audience: 'eu',
+        subject: 'alice',
+        now: clock,
+      });
+    await verifier.verify((await mint()).token);
+    await home.rotate();
+    now += 1_000;
+    expect(await refusal(verifier.verify((await mint()).token))).toBe(
+      'no key of the peer matches the token',
+    );
   });
 });
 

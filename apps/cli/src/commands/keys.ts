@@ -70,8 +70,8 @@ export async function keysCommand(
     const retiring = keyring.published().find((key) => key.kid === previous);
     io.stdout(
       `New hub key: ${added.fingerprint}\n` +
-        `The previous key SHA256:${previous} stays published until ${new Date(retiring?.retiresAt ?? 0).toISOString()}.\n` +
-        'A running hub serves the new key at /.well-known/jwks.json and signs with it from now on.\n',
+        `It is published now (a running hub serves it at /.well-known/jwks.json) and signs from ${new Date(added.activatesAt ?? added.createdAt).toISOString()}, once peers can have fetched it.\n` +
+        `The previous key SHA256:${previous} signs until then and stays published until ${new Date(retiring?.retiresAt ?? 0).toISOString()}.\n`,
     );
     return 0;
   }

@@ -8,6 +8,7 @@ import {
   mintPeerToken,
   readAuditEvents,
 } from '@fedmcp/proxy-auth';
+import { writeHubKeys } from '@fedmcp/proxy-auth/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/config-error.js';
@@ -158,6 +159,44 @@ describe('federation routes and peer authentication', () => {
       subject: 'alice',
     });
     expect((await post(stranger.token)).status).toBe(401);
+  });
+
+  it('keeps every call succeeding while the calling hub rotates its keys file', async () => {
+    const identity = home.server.identity;
+    const before = (await identity.keyring()).current.kid;
+    // A fresh token per request, signed with whatever keyring the hub has at that moment.
+    const fetchWithPeerToken: typeof fetch = async (input, init) => {
+      const keyring = await identity.keyring();
+      const { token } = await mintPeerToken({
+        keyring,
+        issuer: 'home',
+        audience: 'eu',
+        subject: 'bob',
+      });
+      const headers = new Headers(init?.headers);
+      headers.set('authorization', `Bearer ${token}`);
+      return fetch(input, { ...init, headers });
+    };
+    const client = new Client({ name: 'rotation-test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${eu.url}/mcp`), { fetch: fetchWithPeerToken }),
+    );
+    const calls: Promise<unknown>[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      for (let index = 0; index < 5; index += 1) calls.push(client.listTools());
+      const keyring = await identity.keyring();
+      await keyring.rotate();
+      await writeHubKeys(identity.path, keyring.stored());
+    }
+    const results = await Promise.allSettled(calls);
+    await client.close();
+    expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+    // The running hub re-read the file: its JWKS publishes the three new keys and the old one.
+    const jwks = (await (await fetch(`${home.url}/.well-known/jwks.json`)).json()) as {
+      keys: Array<{ kid: string }>;
+    };
+    expect(jwks.keys).toHaveLength(4);
+    expect(jwks.keys.map((key) => key.kid)).toContain(before);
   });
 
   it('refuses a plain-http peer that is not on this machine, naming the key', () => {
