@@ -139,6 +139,19 @@ describe('fedmcp peers', () => {
     });
   });
 
+  it('list warns when no published key matches a pinned fingerprint', async () => {
+    const configFile = join(directory, 'mismatch.config.json');
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        peers: { eu: { url: `${peerUrl}/mcp`, fingerprint: `SHA256:${'x'.repeat(43)}` } },
+      }),
+    );
+    const result = capture();
+    expect(await runCli(['peers', 'list', '--config', configFile], result.io)).toBe(0);
+    expect(result.out.stdout).toContain('none of its keys matches the pinned fingerprint');
+  });
+
   it('add refuses a plain-http peer on another machine, naming the key', async () => {
     const configFile = join(directory, 'insecure.config.json');
     const document = {

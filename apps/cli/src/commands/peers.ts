@@ -169,8 +169,16 @@ async function listPeers(
           options.timeoutMs ?? 5000,
           peer.jwksUri,
         );
-        const mismatch =
-          view.document.hubId !== id ? ` (calls itself "${view.document.hubId}")` : '';
+        const notes: string[] = [];
+        if (view.document.hubId !== id) notes.push(`calls itself "${view.document.hubId}"`);
+        const pins = peer.fingerprint === undefined ? [] : [peer.fingerprint].flat();
+        if (
+          pins.length > 0 &&
+          !view.fingerprints.some((fingerprint) => pins.includes(fingerprint))
+        ) {
+          notes.push('none of its keys matches the pinned fingerprint: its tokens are refused');
+        }
+        const mismatch = notes.length > 0 ? ` (${notes.join('; ')})` : '';
         return {
           id,
           url: peer.url,
