@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDiscoveryDocument } from '@fedmcp/protocol';
 import {
+  createHubKeyring,
   createPeerTokenCache,
   createPeerTokenFetch,
+  generateHubKey,
   mintPeerToken,
   readAuditEvents,
 } from '@fedmcp/proxy-auth';
@@ -197,6 +199,43 @@ describe('federation routes and peer authentication', () => {
     };
     expect(jwks.keys).toHaveLength(4);
     expect(jwks.keys.map((key) => key.kid)).toContain(before);
+  });
+
+  it('applies a new peers section on reload: a newly trusted peer is accepted', async () => {
+    const lab = await createHubKeyring({ keys: [await generateHubKey({ algorithm: 'ES256' })] });
+    const status = async () => {
+      const { token } = await mintPeerToken({
+        keyring: lab,
+        issuer: 'lab',
+        audience: 'eu',
+        subject: 'carol',
+      });
+      const response = await fetch(`${eu.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      });
+      await response.body?.cancel();
+      return response.status;
+    };
+    expect(await status()).toBe(401);
+    const current = eu.server.config;
+    await eu.server.applyConfig(
+      parseConfig(
+        {
+          hub: { ...current.hub },
+          store: current.store,
+          auth: current.auth,
+          peers: { ...current.peers, lab: { url: 'https://lab.example.com', keys: lab.jwks() } },
+        },
+        'reload',
+      ),
+    );
+    expect(await status()).not.toBe(401);
   });
 
   it('refuses a plain-http peer that is not on this machine, naming the key', () => {
