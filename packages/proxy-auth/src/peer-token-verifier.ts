@@ -159,6 +159,13 @@ export function createPeerTokenVerifier(options: PeerTokenVerifierOptions): Peer
               );
             }
             const document = parseDiscoveryDocument(await response.json(), { source: url.href });
+            // A peer trusted over https must not have its keys fetched over plain http.
+            if (url.protocol === 'https:' && new URL(document.jwksUri).protocol !== 'https:') {
+              throw new FedmcpError(
+                'UPSTREAM_UNAVAILABLE',
+                `The discovery document of peer "${hubId}" names a key set over plain http (${document.jwksUri}); its keys are fetched over https only.`,
+              );
+            }
             return document.jwksUri;
           }),
         fetch: fetchImplementation,
@@ -237,7 +244,8 @@ export function createPeerTokenVerifier(options: PeerTokenVerifierOptions): Peer
         requiredClaims: ['exp', 'iat', 'sub', 'jti'],
       }));
     } catch (error) {
-      if (FedmcpError.isInstance(error) && error.code === 'UNAUTHENTICATED') throw error;
+      // Refusals as they are; UPSTREAM_UNAVAILABLE (the peer's keys cannot be fetched) too.
+      if (FedmcpError.isInstance(error)) throw error;
       throw invalidCredentialsError(describeJoseError(error), error);
     }
     const claims = PeerTokenClaimsSchema.safeParse(payload);

@@ -166,6 +166,42 @@ describe('mintPeerToken + createPeerTokenVerifier', () => {
     await expect(pinned.verifier.verify(token)).resolves.toMatchObject({ subject: 'alice' });
   });
 
+  it('never fetches the keys of an https peer over plain http', async () => {
+    const home = await keyring();
+    const requested: string[] = [];
+    const fakeFetch: typeof fetch = async (input) => {
+      requested.push(String(input));
+      return Response.json({
+        hubId: 'home',
+        name: 'home',
+        version: '0.1.0',
+        endpoint: 'https://home.example.com/mcp',
+        transports: [{ type: 'streamable-http', url: 'https://home.example.com/mcp' }],
+        jwksUri: 'http://home.example.com/.well-known/jwks.json',
+        protocolVersions: ['2025-11-25'],
+        maxHops: 4,
+      });
+    };
+    const store = createMemoryStore();
+    const verifier = createPeerTokenVerifier({
+      selfId: 'eu',
+      trustedPeers: { home: { url: 'https://home.example.com' } },
+      replayStore: store.kv,
+      fetch: fakeFetch,
+    });
+    const { token } = await mintPeerToken({
+      keyring: home,
+      issuer: 'home',
+      audience: 'eu',
+      subject: 'alice',
+    });
+    await expect(verifier.verify(token)).rejects.toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      message: expect.stringContaining('over https only'),
+    });
+    expect(requested).toEqual(['https://home.example.com/.well-known/mcp-federation']);
+  });
+
   it('refuses a token for another audience', async () => {
     const home = await keyring();
     const { verifier } = verifierFor({ home: { keys: home.jwks() } });
