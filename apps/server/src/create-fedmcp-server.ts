@@ -194,8 +194,13 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   }
   let identity: ServerHubIdentity;
   try {
-    // Generated on first start, in the data directory (mode 0600).
-    identity = await openServerHubIdentity({ config, baseDirectory });
+    // Generated on first start, in the data directory (mode 0600); on first use for an ephemeral
+    // hub on the memory store, which writes nothing to disk until federation is used.
+    identity = await openServerHubIdentity({
+      config,
+      baseDirectory,
+      lazy: config.store === 'memory:',
+    });
   } catch (error) {
     await store.close();
     throw error;

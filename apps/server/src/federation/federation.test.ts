@@ -77,7 +77,7 @@ describe('federation routes and peer authentication', () => {
     });
   });
 
-  it('serves the JWKS of the keys generated on first start (file mode 0600)', async () => {
+  it('serves the JWKS of the keys generated on first use (memory store; file mode 0600)', async () => {
     const response = await fetch(`${home.url}/.well-known/jwks.json`);
     expect(response.status).toBe(200);
     const jwks = (await response.json()) as { keys: Array<Record<string, unknown>> };
@@ -236,6 +236,19 @@ describe('federation routes and peer authentication', () => {
       ),
     );
     expect(await status()).not.toBe(401);
+  });
+
+  it('creates the keys file at the first start of a hub on a durable store', async () => {
+    const base = join(directory, 'durable');
+    const config = parseConfig({ hub: { host: '127.0.0.1', port: 0 } }, 'durable');
+    const server = await createFedmcpServer({ config, baseDirectory: base });
+    try {
+      const path = join(base, '.fedmcp', 'hub-keys.json');
+      expect(server.identity.path).toBe(path);
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+    } finally {
+      await server.close();
+    }
   });
 
   it('refuses a plain-http peer that is not on this machine, naming the key', () => {

@@ -46,7 +46,9 @@ export function hubIdOf(config: FedmcpConfig, resource: string): string {
 }
 
 /**
- * Opens (creating on first start) the hub's keys.
+ * Opens the hub's keys, creating the keys file on first start — or, with `lazy`, on first use
+ * (for ephemeral hubs on the `memory:` store, which should not write to disk until federation is
+ * used).
  *
  * @throws {FedmcpError} `INVALID_CONFIG` when the keys file is readable by others or invalid.
  */
@@ -54,26 +56,36 @@ export async function openServerHubIdentity(options: {
   config: FedmcpConfig;
   baseDirectory: string;
   now?: () => number;
+  /** Create or read the keys file on the first {@link ServerHubIdentity.keyring} call. @default false */
+  lazy?: boolean;
 }): Promise<ServerHubIdentity> {
   const path = hubKeysFile(options.config, options.baseDirectory);
   const keyringOptions = {
     gracePeriodMs: keyGracePeriodMs(options.config),
     ...(options.now ? { now: options.now } : {}),
   };
-  const { keys } = await loadOrCreateHubKeys(path, {
-    ...(options.config.hub.keys?.algorithm ? { algorithm: options.config.hub.keys.algorithm } : {}),
-  });
-  let current = await createHubKeyring({ keys, ...keyringOptions });
-  let loadedAt = (await stat(path)).mtimeMs;
+  const algorithm = options.config.hub.keys?.algorithm;
+  const open = async () => {
+    const { keys } = await loadOrCreateHubKeys(path, algorithm ? { algorithm } : {});
+    const keyring = await createHubKeyring({ keys, ...keyringOptions });
+    return { keyring, loadedAt: (await stat(path)).mtimeMs };
+  };
+  let opened = options.lazy ? undefined : await open();
   let reloading: Promise<HubKeyring> | undefined;
 
   async function reload(): Promise<HubKeyring> {
+    if (!opened) {
+      opened = await open();
+      return opened.keyring;
+    }
     const changedAt = (await stat(path)).mtimeMs;
-    if (changedAt === loadedAt) return current;
-    const next = await loadOrCreateHubKeys(path);
-    current = await createHubKeyring({ keys: next.keys, ...keyringOptions });
-    loadedAt = changedAt;
-    return current;
+    if (changedAt === opened.loadedAt) return opened.keyring;
+    const next = await loadOrCreateHubKeys(path, algorithm ? { algorithm } : {});
+    opened = {
+      keyring: await createHubKeyring({ keys: next.keys, ...keyringOptions }),
+      loadedAt: changedAt,
+    };
+    return opened.keyring;
   }
 
   return {
@@ -83,7 +95,10 @@ export async function openServerHubIdentity(options: {
         reloading = undefined;
       });
       // A broken rewrite of the file keeps the last good keys in service.
-      return reloading.catch(() => current);
+      return reloading.catch((error: unknown) => {
+        if (opened) return opened.keyring;
+        throw error;
+      });
     },
   };
 }
