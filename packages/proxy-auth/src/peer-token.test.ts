@@ -7,6 +7,7 @@ import { base64url, decodeJwt, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { redisAvailable } from '../test/redis-available.js';
 import { authenticateRequest } from './authenticate-request.js';
+import { createJwtVerifier } from './create-jwt-verifier.js';
 import { createHubKeyring, generateHubKey, type HubKeyring } from './hub-identity.js';
 import { mintPeerToken } from './peer-token.js';
 import { createPeerTokenCache } from './peer-token-cache.js';
@@ -111,6 +112,43 @@ describe('mintPeerToken + createPeerTokenVerifier', () => {
       issuer: 'home',
       authMethod: 'peer',
       via: ['home', 'edge', 'mobile'],
+    });
+  });
+
+  it('sits in one authenticator list with an OAuth verifier; each token goes to its own', async () => {
+    const home = await keyring();
+    const idp = await keyring();
+    const oauth = createJwtVerifier({
+      issuer: 'https://idp.example.com/',
+      audience: 'https://eu.example.com/mcp',
+      keys: idp.jwks(),
+    });
+    const { verifier } = verifierFor({ home: { keys: home.jwks() } });
+    const authenticators = [oauth, verifier];
+    const peerToken = await mintPeerToken({
+      keyring: home,
+      issuer: 'home',
+      audience: 'eu',
+      subject: 'alice',
+    });
+    const accessToken = await new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA', kid: idp.current.kid })
+      .setIssuer('https://idp.example.com/')
+      .setAudience('https://eu.example.com/mcp')
+      .setSubject('bob')
+      .setExpirationTime('5m')
+      .sign(idp.current.privateKey);
+    const as = (token: string) =>
+      authenticateRequest({ headers: { authorization: `Bearer ${token}` } }, authenticators);
+    await expect(as(peerToken.token)).resolves.toMatchObject({
+      subject: 'alice',
+      authMethod: 'peer',
+    });
+    await expect(as(accessToken)).resolves.toMatchObject({ subject: 'bob', authMethod: 'oauth' });
+    // A replayed peer token is refused for what it is, not as "another issuer".
+    await expect(as(peerToken.token)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      data: { reason: 'the token has already been used', httpStatus: 401 },
     });
   });
 
