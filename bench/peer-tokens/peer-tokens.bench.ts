@@ -1,0 +1,107 @@
+/**
+ * Peer token costs, one awaited operation at a time, best of three runs: minting (Ed25519 and
+ * ES256), verifying a fresh token (signature + claims + replay record in a memory store), and a
+ * cached token from `createPeerTokenCache` — against the same JWT verified by the OAuth verifier
+ * `createJwtVerifier` (ES256, static keys, no replay record) measured in the same run.
+ * Run: node --conditions=@fedmcp/source --import tsx bench/peer-tokens/peer-tokens.bench.ts
+ * (FEDMCP_BENCH_MS sets the length of one run, default 400 ms.)
+ */
+import {
+  createHubKeyring,
+  createJwtVerifier,
+  createPeerTokenCache,
+  createPeerTokenVerifier,
+  generateHubKey,
+  type HubKeyAlgorithm,
+  mintPeerToken,
+} from '@fedmcp/proxy-auth';
+import { createMemoryStore } from '@fedmcp/store';
+
+const durationMs = Number(process.env.FEDMCP_BENCH_MS ?? 400);
+
+async function measure(operation: (index: number) => Promise<unknown>): Promise<number> {
+  const warmUpUntil = performance.now() + durationMs / 4;
+  let index = 0;
+  while (performance.now() < warmUpUntil) await operation(index++);
+  let best = 0;
+  for (let run = 0; run < 3; run += 1) {
+    const started = performance.now();
+    let count = 0;
+    while (performance.now() - started < durationMs) {
+      await operation(index++);
+      count += 1;
+    }
+    best = Math.max(best, count / ((performance.now() - started) / 1000));
+  }
+  return best;
+}
+
+async function keyring(algorithm: HubKeyAlgorithm) {
+  return createHubKeyring({ keys: [await generateHubKey({ algorithm })] });
+}
+
+const rows: Array<[string, number]> = [];
+const ed = await keyring('EdDSA');
+const es = await keyring('ES256');
+
+// Baseline: the same kind of JWT (ES256) through the OAuth verifier, createJwtVerifier with static
+// keys: signature and standard claims, no peer claims check and no replay record.
+const idp = createJwtVerifier({ issuer: 'home', audience: 'eu', keys: es.jwks() });
+const { token: accessToken } = await mintPeerToken({
+  keyring: es,
+  issuer: 'home',
+  audience: 'eu',
+  subject: 'alice',
+  ttlSeconds: 300,
+});
+const baseline = await measure(() => idp.verify(accessToken));
+rows.push(['JWT verify by createJwtVerifier (ES256, baseline)', baseline]);
+
+for (const [name, ring] of [
+  ['Ed25519', ed],
+  ['ES256', es],
+] as const) {
+  rows.push([
+    `peer token mint (${name})`,
+    await measure(() =>
+      mintPeerToken({ keyring: ring, issuer: 'home', audience: 'eu', subject: 'alice' }),
+    ),
+  ]);
+  await using store = createMemoryStore();
+  const verifier = createPeerTokenVerifier({
+    selfId: 'eu',
+    trustedPeers: { home: { keys: ring.jwks() } },
+    replayStore: store.kv,
+  });
+  // Pre-mint so the figure is the verification alone (fresh jti each time: the replay record is written).
+  const tokens = await Promise.all(
+    Array.from({ length: 12_000 }, () =>
+      mintPeerToken({ keyring: ring, issuer: 'home', audience: 'eu', subject: 'alice' }),
+    ),
+  );
+  rows.push([
+    `peer token verify, fresh jti (${name})`,
+    await measure((index) => {
+      const minted = tokens[index];
+      if (!minted) throw new Error('not enough pre-minted tokens for this run length');
+      return verifier.verify(minted.token);
+    }),
+  ]);
+  const cache = createPeerTokenCache({ keyring: ring, issuer: 'home' });
+  rows.push([
+    `peer token cache hit (${name})`,
+    await measure(() => cache.get({ audience: 'eu', subject: 'alice', session: 's' })),
+  ]);
+}
+
+const format = (value: number) => Math.round(value).toLocaleString('en-US');
+console.log(
+  `Peer tokens — one awaited operation at a time, best of 3 × ${durationMs} ms, Node ${process.version}\n`,
+);
+console.log('| operation | ops/s | µs/op | × baseline |');
+console.log('|---|---|---|---|');
+for (const [name, opsPerSecond] of rows) {
+  console.log(
+    `| ${name} | ${format(opsPerSecond)} | ${(1e6 / opsPerSecond).toFixed(1)} | ${(opsPerSecond / baseline).toFixed(2)}× |`,
+  );
+}
