@@ -34,6 +34,8 @@ export interface PeerTokenRequest {
   subject: string;
   /** Hubs before the calling hub, nearest first. @default [] */
   actorChain?: readonly string[];
+  /** The end user's groups (`groups` claim). @default none */
+  groups?: readonly string[];
   /** The peer's MCP session id, when the request belongs to one; without it nothing is cached. */
   session?: string;
 }
@@ -70,6 +72,7 @@ export function createPeerTokenCache(options: PeerTokenCacheOptions): PeerTokenC
       audience: request.audience,
       subject: request.subject,
       actorChain: request.actorChain ?? [],
+      ...(request.groups ? { groups: request.groups } : {}),
       ttlSeconds,
       now,
     });
@@ -81,6 +84,7 @@ export function createPeerTokenCache(options: PeerTokenCacheOptions): PeerTokenC
         request.audience,
         request.subject,
         request.actorChain ?? [],
+        request.groups ?? [],
         request.session,
       ]);
       const cached = entries.get(key);

@@ -15,6 +15,8 @@ export interface PeerTokenFetchOptions {
   subject: string | (() => string);
   /** Hubs before the calling hub, nearest first. @default [] */
   actorChain?: readonly string[];
+  /** The end user's groups (`groups` claim). @default none */
+  groups?: readonly string[];
   /** The underlying fetch. @default globalThis.fetch */
   fetch?: typeof fetch;
 }
@@ -41,6 +43,7 @@ export function createPeerTokenFetch(options: PeerTokenFetchOptions): typeof fet
       audience: options.audience,
       subject,
       actorChain: options.actorChain ?? [],
+      ...(options.groups ? { groups: options.groups } : {}),
       ...(session === undefined ? {} : { session }),
     });
     headers.set('authorization', `Bearer ${token}`);

@@ -46,6 +46,11 @@ export interface TrustedPeer {
   fingerprint?: string | readonly string[];
   /** The peer's base URL, to find its discovery document when `jwksUri` and `keys` are absent. */
   url?: string;
+  /**
+   * Take the end user's groups from the token's `groups` claim (the peer vouches for them), so
+   * `group:` policy subjects match users arriving through this peer. @default false: no groups
+   */
+  acceptGroups?: boolean;
 }
 
 /** Options of {@link createPeerTokenVerifier}. */
@@ -273,10 +278,14 @@ export function createPeerTokenVerifier(options: PeerTokenVerifierOptions): Peer
         throw invalidCredentialsError('the token has already been used');
       }
     }
+    const groups =
+      options.trustedPeers[iss]?.acceptGroups === true && Array.isArray(payload.groups)
+        ? payload.groups.filter((group): group is string => typeof group === 'string')
+        : [];
     return {
       subject: sub,
       issuer: iss,
-      groups: [],
+      groups,
       scopes: [],
       authMethod: 'peer',
       via: actorChain(act),

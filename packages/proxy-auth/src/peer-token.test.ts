@@ -240,6 +240,24 @@ describe('mintPeerToken + createPeerTokenVerifier', () => {
     expect(requested).toEqual(['https://home.example.com/.well-known/mcp-federation']);
   });
 
+  it('takes the end user groups from the token only from a peer trusted for them', async () => {
+    const home = await keyring();
+    const mint = () =>
+      mintPeerToken({
+        keyring: home,
+        issuer: 'home',
+        audience: 'eu',
+        subject: 'alice',
+        groups: ['dev'],
+      });
+    const trusting = verifierFor({ home: { keys: home.jwks(), acceptGroups: true } });
+    await expect(trusting.verifier.verify((await mint()).token)).resolves.toMatchObject({
+      groups: ['dev'],
+    });
+    const wary = verifierFor({ home: { keys: home.jwks() } });
+    await expect(wary.verifier.verify((await mint()).token)).resolves.toMatchObject({ groups: [] });
+  });
+
   it('refuses a token for another audience', async () => {
     const home = await keyring();
     const { verifier } = verifierFor({ home: { keys: home.jwks() } });

@@ -34,6 +34,11 @@ export interface MintPeerTokenOptions {
    * `act` claims). @default []
    */
   actorChain?: readonly string[];
+  /**
+   * The end user's groups, as a `groups` claim; the peer uses them only if it trusts this hub's
+   * groups (`acceptGroups`). @default none
+   */
+  groups?: readonly string[];
   /** Lifetime in seconds, at most 300. @default 120 */
   ttlSeconds?: number;
   /** The clock. @default Date.now */
@@ -100,7 +105,10 @@ export async function mintPeerToken(options: MintPeerTokenOptions): Promise<Mint
   crypto.getRandomValues(random);
   const jti = base64url.encode(random);
   const key = options.keyring.current;
-  const token = await new SignJWT({ act: buildActorClaim(options.issuer, options.actorChain) })
+  const token = await new SignJWT({
+    act: buildActorClaim(options.issuer, options.actorChain),
+    ...(options.groups?.length ? { groups: [...options.groups] } : {}),
+  })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: PEER_TOKEN_TYPE })
     .setIssuer(options.issuer)
     .setAudience(options.audience)

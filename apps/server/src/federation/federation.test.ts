@@ -17,6 +17,7 @@ import { ConfigError } from '../config/config-error.js';
 import type { FedmcpConfigInput } from '../config/config-schema.js';
 import { parseConfig } from '../config/load-config.js';
 import { createFedmcpServer, type FedmcpServer } from '../create-fedmcp-server.js';
+import { trustedPeersOf } from './peer-authentication.js';
 
 async function startHub(
   directory: string,
@@ -45,7 +46,7 @@ describe('federation routes and peer authentication', () => {
       { id: 'eu' },
       {
         auth: { anonymous: false, apiKeys: [{ hash: `sha256:${'A'.repeat(43)}`, subject: 'x' }] },
-        peers: { home: { url: `${home.url}/mcp` } },
+        peers: { home: { url: `${home.url}/mcp`, acceptGroups: true } },
       },
     );
   }, 30_000);
@@ -100,6 +101,7 @@ describe('federation routes and peer authentication', () => {
           audience: 'eu',
           subject: 'alice',
           actorChain: ['edge'],
+          groups: ['dev'],
         }),
       }),
     );
@@ -262,6 +264,10 @@ describe('federation routes and peer authentication', () => {
         'test',
       ).peers?.eu?.allowInsecure,
     ).toBe(true);
+    expect(trustedPeersOf(eu.server.config).home).toEqual({
+      url: `${home.url}/`,
+      acceptGroups: true,
+    });
     expect(parseConfig({ peers: { eu: { url: 'https://eu.example.com' } } }, 'test').peers).toEqual(
       {
         eu: { url: 'https://eu.example.com' },

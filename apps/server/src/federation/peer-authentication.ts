@@ -54,6 +54,7 @@ export function trustedPeersOf(config: FedmcpConfig): Record<string, TrustedPeer
         ...(peer.jwksUri ? { jwksUri: peer.jwksUri } : {}),
         ...(peer.keys ? { keys: peer.keys as TrustedPeer['keys'] & object } : {}),
         ...(peer.fingerprint ? { fingerprint: peer.fingerprint } : {}),
+        ...(peer.acceptGroups ? { acceptGroups: true } : {}),
       },
     ]),
   );

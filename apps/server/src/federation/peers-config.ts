@@ -37,6 +37,8 @@ export const peerConfigSchema = z
         error: 'expected a "SHA256:…" fingerprint or a list of them',
       })
       .optional(),
+    /** Take users' groups from this peer's tokens (it vouches for them), for `group:` policy rules. @default false */
+    acceptGroups: z.boolean({ error: 'expected true or false' }).optional(),
     /** Allow plain http:// to a non-loopback peer (tokens and calls travel unencrypted). @default false */
     allowInsecure: z.boolean({ error: 'expected true or false' }).optional(),
   })
