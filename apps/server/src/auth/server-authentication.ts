@@ -12,6 +12,7 @@ import {
   buildProtectedResourceMetadata,
   createAuthenticators,
   decideAnonymousAccess,
+  isLoopbackHost,
   type Principal,
   type ProtectedResourceMetadata,
   protectedResourceMetadataResponse,
@@ -93,8 +94,15 @@ export function checkAnonymousAccess(config: FedmcpConfig): {
   warning?: string;
 } {
   const auth = config.auth ?? {};
-  const authConfigured =
+  const clientAuthConfigured =
     auth.oauth !== undefined || (auth.apiKeys?.length ?? 0) > 0 || (auth.mtls?.length ?? 0) > 0;
+  // Trusted peers authenticate with signed peer tokens: on a reachable address (or with anonymous
+  // access turned off) a hub that only serves its peers may start. On loopback without client
+  // auth, local anonymous clients keep working next to the peers.
+  const peersConfigured = Object.keys(config.peers ?? {}).length > 0;
+  const authConfigured =
+    clientAuthConfigured ||
+    (peersConfigured && (auth.anonymous === false || !isLoopbackHost(config.hub.host)));
   return decideAnonymousAccess({
     host: config.hub.host,
     authConfigured,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FedmcpConfigInput } from '../config/config-schema.js';
 import { parseConfig } from '../config/load-config.js';
 import { createFedmcpServer } from '../create-fedmcp-server.js';
+import { checkAnonymousAccess } from './server-authentication.js';
 import { captureLogger, connectClient } from './test-fixtures.js';
 
 const config = (input: FedmcpConfigInput) => parseConfig(input, 'test.json', { env: {} });
@@ -26,6 +27,19 @@ describe('createFedmcpServer startup rules and reloads', () => {
     });
     await expect(attempt).rejects.toThrow(/0\.0\.0\.0.*no authentication configured/s);
     await expect(attempt).rejects.toThrow(/listen on 127\.0\.0\.1|auth\.anonymous: true/);
+  });
+
+  it('starts on a reachable address when trusted peers are its only callers, refusing anonymous ones', async () => {
+    await using server = await createFedmcpServer({
+      config: config({
+        hub: { host: '0.0.0.0', port: 0 },
+        store: 'memory:',
+        peers: { eu: { url: 'https://eu.example.com', fingerprint: 'SHA256:abc' } },
+      }),
+      baseDirectory: directory,
+    });
+    expect(Object.keys(server.config.peers ?? {})).toEqual(['eu']);
+    expect(checkAnonymousAccess(server.config).allowAnonymous).toBe(false);
   });
 
   it('starts on a reachable address when anonymous access is explicit', async () => {
