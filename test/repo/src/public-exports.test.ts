@@ -13,31 +13,286 @@ async function exportsOf(specifier: string): Promise<string[]> {
 
 describe('public exports', () => {
   it('@fedmcp/protocol', async () => {
-    expect(await exportsOf('@fedmcp/protocol')).toMatchInlineSnapshot(`[]`);
+    expect(await exportsOf('@fedmcp/protocol')).toMatchInlineSnapshot(`
+      [
+        "ActorClaimSchema: object",
+        "CanceledError: function",
+        "ConsentRequiredError: function",
+        "DEFAULT_EXPOSED_NAME_MAX_LENGTH: number",
+        "DEFAULT_HUB_URI_SCHEME: string",
+        "DEFAULT_MAX_HOPS: number",
+        "DISCOVERY_DOCUMENT_PATH: string",
+        "DiscoveryDocumentSchema: object",
+        "DiscoveryTransportSchema: object",
+        "FEDMCP_ERROR_BRAND: symbol",
+        "FEDMCP_ERROR_CODES: object",
+        "FEDMCP_META_PREFIX: string",
+        "FEDMCP_PROTOCOL_VERSIONS: object",
+        "FedmcpError: function",
+        "HOP_TRAIL_META_KEY: string",
+        "HopTrailSchema: object",
+        "HubIdSchema: object",
+        "InvalidConfigError: function",
+        "InvalidRequestError: function",
+        "LoopDetectedError: function",
+        "MCP_TOOL_NAME_MAX_LENGTH: number",
+        "MCP_TOOL_NAME_PATTERN: object",
+        "NAMESPACE_PREFIX_PATTERN: object",
+        "NAMESPACE_SEPARATOR: string",
+        "NotFoundError: function",
+        "ON_BEHALF_OF_META_KEY: string",
+        "ORIGIN_META_KEY: string",
+        "OnBehalfOfSchema: object",
+        "OriginSchema: object",
+        "PEER_TOKEN_MAX_LIFETIME_SECONDS: number",
+        "PeerTokenClaimsSchema: object",
+        "PolicyDeniedError: function",
+        "RateLimitedError: function",
+        "RequestTimeoutError: function",
+        "TRACEPARENT_META_KEY: string",
+        "TRACESTATE_META_KEY: string",
+        "TraceparentSchema: object",
+        "TracestateSchema: object",
+        "TransportClosedError: function",
+        "UnauthenticatedError: function",
+        "UpstreamUnavailableError: function",
+        "actorChain: function",
+        "appendHop: function",
+        "assertNamespacePrefix: function",
+        "checkHopTrail: function",
+        "createChildTraceparent: function",
+        "createNameTable: function",
+        "createNamespaceCodec: function",
+        "createResourceUriTable: function",
+        "createSpanId: function",
+        "createTraceparent: function",
+        "extendOrigin: function",
+        "fedmcpCodeForJsonRpcCode: function",
+        "fromHubResourceUri: function",
+        "httpStatusFor: function",
+        "isFedmcpErrorCode: function",
+        "isHubResourceUri: function",
+        "isValidMcpToolName: function",
+        "isValidNamespacePrefix: function",
+        "isValidTraceparent: function",
+        "isValidTracestate: function",
+        "jsonRpcCodeFor: function",
+        "parseDiscoveryDocument: function",
+        "parseTraceparent: function",
+        "readHopTrail: function",
+        "readMetaValue: function",
+        "readOnBehalfOf: function",
+        "readOrigin: function",
+        "readTraceContext: function",
+        "recordHop: function",
+        "sanitizeMcpToolName: function",
+        "toHubResourceUri: function",
+        "toHubResourceUriTemplate: function",
+        "validateMcpToolName: function",
+        "withChildSpan: function",
+        "withOnBehalfOf: function",
+        "withOrigin: function",
+        "withTraceContext: function",
+        "writeMetaValue: function",
+      ]
+    `);
   });
   it('@fedmcp/transports', async () => {
-    expect(await exportsOf('@fedmcp/transports')).toMatchInlineSnapshot(`[]`);
+    expect(await exportsOf('@fedmcp/transports')).toMatchInlineSnapshot(`
+      [
+        "DEFAULT_PROBE_TIMEOUT_MS: number",
+        "DEFAULT_RESTART_BACKOFF: object",
+        "DEFAULT_UPSTREAM_CLIENT_INFO: object",
+        "DEFAULT_UPSTREAM_TIMEOUT_MS: number",
+        "InMemoryTransport: function",
+        "JsonRpcErrorCode: object",
+        "MCP_WEBSOCKET_SUBPROTOCOL: string",
+        "UpstreamClient: function",
+        "WebSocketClientTransport: function",
+        "authenticationErrorResponse: function",
+        "childTransportLogger: function",
+        "computeRestartDelay: function",
+        "connectUpstream: function",
+        "createHostValidator: function",
+        "createInMemoryEventStore: function",
+        "createInMemoryTransportPair: function",
+        "createJsonRpcError: function",
+        "createUpstreamClient: function",
+        "createUpstreamTransport: function",
+        "createWebSocketClientTransport: function",
+        "isAuthInfoShaped: function",
+        "isJsonRpcMessageShape: function",
+        "isStdioUpstreamSpec: function",
+        "looksLikeSseOnlyServer: function",
+        "parseUpstreamSpec: function",
+        "remoteUpstreamSpecSchema: object",
+        "remoteUpstreamTypes: object",
+        "requestedRemoteTransport: function",
+        "runAuthenticate: function",
+        "silentTransportLogger: object",
+        "stdioUpstreamSpecSchema: object",
+        "upstreamCacheKey: function",
+        "upstreamSpecSchema: object",
+      ]
+    `);
   });
   it('@fedmcp/transports/node', async () => {
-    expect(await exportsOf('@fedmcp/transports/node')).toMatchInlineSnapshot(`[]`);
+    expect(await exportsOf('@fedmcp/transports/node')).toMatchInlineSnapshot(`
+      [
+        "DEFAULT_KILL_GRACE_MS: number",
+        "RequestBodyTooLargeError: function",
+        "SupervisedStdioTransport: function",
+        "connectUpstream: function",
+        "createMcpHttpHost: function",
+        "createSseServerTransport: function",
+        "createStdioHost: function",
+        "createSupervisedStdioTransport: function",
+        "createWebSocketServerTransport: function",
+        "peerCertificateOf: function",
+        "readBody: function",
+      ]
+    `);
   });
   it('@fedmcp/store', async () => {
-    expect(await exportsOf('@fedmcp/store')).toMatchInlineSnapshot(`[]`);
+    expect(await exportsOf('@fedmcp/store')).toMatchInlineSnapshot(`
+      [
+        "StoreError: function",
+        "compareStreamIds: function",
+        "createMemoryStore: function",
+        "formatStreamId: function",
+        "parseStreamId: function",
+      ]
+    `);
   });
   it('@fedmcp/store/node', async () => {
-    expect(await exportsOf('@fedmcp/store/node')).toMatchInlineSnapshot(`[]`);
+    expect(await exportsOf('@fedmcp/store/node')).toMatchInlineSnapshot(`
+      [
+        "createRedisStore: function",
+        "createSqliteStore: function",
+        "createStore: function",
+        "defaultSqlitePath: string",
+        "defaultStoreUrl: string",
+      ]
+    `);
   });
   it('@fedmcp/proxy-auth', async () => {
-    expect(await exportsOf('@fedmcp/proxy-auth')).toMatchInlineSnapshot(`[]`);
+    expect(await exportsOf('@fedmcp/proxy-auth')).toMatchInlineSnapshot(`
+      [
+        "ANONYMOUS_SUBJECT: string",
+        "API_KEY_PREFIX: string",
+        "CLIENT_CREDENTIAL_HEADERS: object",
+        "DEFAULT_AUDIT_STREAM: string",
+        "DEFAULT_JWT_ALGORITHMS: object",
+        "DEFAULT_KEY_ACTIVATION_DELAY_MS: number",
+        "DEFAULT_KEY_GRACE_PERIOD_MS: number",
+        "DEFAULT_PEER_TOKEN_TTL_SECONDS: number",
+        "LIST_USE_ACTIONS: object",
+        "PEER_TOKEN_ALGORITHMS: object",
+        "PEER_TOKEN_TYPE: string",
+        "POLICY_ACTIONS: object",
+        "PROTECTED_RESOURCE_METADATA_PATH: string",
+        "REDACTED: string",
+        "SECRET_KEY_PATTERN: object",
+        "SUBJECT_KINDS: object",
+        "anonymousPrincipal: function",
+        "apiKeyConfigSchema: object",
+        "authConfigSchema: object",
+        "authenticateRequest: function",
+        "authenticationErrorResponse: function",
+        "buildActorClaim: function",
+        "buildBearerChallenge: function",
+        "buildInsufficientScopeChallenge: function",
+        "buildProtectedResourceMetadata: function",
+        "buildUnauthorizedChallenge: function",
+        "canonicalResourceUri: function",
+        "certificateIdentities: function",
+        "certificateRuleConfigSchema: object",
+        "compileGlob: function",
+        "constantTimeEqual: function",
+        "createApiKeyAuthenticator: function",
+        "createAuditLog: function",
+        "createAuthenticators: function",
+        "createCertificateAuthenticator: function",
+        "createHubKeyring: function",
+        "createJwksCache: function",
+        "createJwtVerifier: function",
+        "createLoggerAuditSink: function",
+        "createPeerTokenCache: function",
+        "createPeerTokenFetch: function",
+        "createPeerTokenVerifier: function",
+        "createPolicy: function",
+        "createRateLimiter: function",
+        "createRedactingLogger: function",
+        "createStreamAuditSink: function",
+        "decideAnonymousAccess: function",
+        "defaultClaimsToPrincipal: function",
+        "discoverJwksUri: function",
+        "generateApiKey: function",
+        "generateHubKey: function",
+        "hashApiKey: function",
+        "hubKeyFingerprint: function",
+        "insufficientScopeError: function",
+        "invalidCredentialsError: function",
+        "isGlob: function",
+        "isLoopbackHost: function",
+        "issuerMetadataUrls: function",
+        "matchGlob: function",
+        "mintPeerToken: function",
+        "normaliseFingerprint: function",
+        "oauthIssuerConfigSchema: object",
+        "parseAuthConfig: function",
+        "parsePolicyRules: function",
+        "policyDeniedError: function",
+        "policyRuleSchema: object",
+        "principalFromCertificate: function",
+        "principalFromPatterns: function",
+        "protectedResourceMetadataPaths: function",
+        "protectedResourceMetadataResponse: function",
+        "protectedResourceMetadataUrl: function",
+        "rateLimitedError: function",
+        "readAuditEvents: function",
+        "redactSecrets: function",
+        "resolveSecretReferences: function",
+        "stripClientCredentials: function",
+      ]
+    `);
   });
   it('@fedmcp/proxy-auth/node', async () => {
-    expect(await exportsOf('@fedmcp/proxy-auth/node')).toMatchInlineSnapshot(`[]`);
+    expect(await exportsOf('@fedmcp/proxy-auth/node')).toMatchInlineSnapshot(`
+      [
+        "HUB_KEYS_FILE_NAME: string",
+        "generateSecretKey: function",
+        "hubKeysPath: function",
+        "loadOrCreateHubKeys: function",
+        "loadOrCreateKeyFile: function",
+        "openSecretsFile: function",
+        "parseSecretKey: function",
+        "readHubKeys: function",
+        "writeHubKeys: function",
+      ]
+    `);
   });
   it('@fedmcp/federation', async () => {
-    expect(await exportsOf('@fedmcp/federation')).toMatchInlineSnapshot(`[]`);
+    expect(await exportsOf('@fedmcp/federation')).toMatchInlineSnapshot(`
+      [
+        "HubError: function",
+        "NAME_SEPARATOR: string",
+        "UPSTREAM_CLIENT_CAPABILITIES: object",
+        "connectRemoteUpstream: function",
+        "createHub: function",
+        "exposeName: function",
+        "exposeTaskId: function",
+        "exposeUri: function",
+      ]
+    `);
   });
   it('@fedmcp/federation/node', async () => {
-    expect(await exportsOf('@fedmcp/federation/node')).toMatchInlineSnapshot(`[]`);
+    expect(await exportsOf('@fedmcp/federation/node')).toMatchInlineSnapshot(`
+      [
+        "connectNodeUpstream: function",
+        "createHub: function",
+      ]
+    `);
   });
   it('@fedmcp/runtime-features', async () => {
     expect(await exportsOf('@fedmcp/runtime-features')).toMatchInlineSnapshot(`[]`);
@@ -46,7 +301,46 @@ describe('public exports', () => {
     expect(await exportsOf('@fedmcp/edge-providers')).toMatchInlineSnapshot(`[]`);
   });
   it('@fedmcp/server', async () => {
-    expect(await exportsOf('@fedmcp/server')).toMatchInlineSnapshot(`[]`);
+    expect(await exportsOf('@fedmcp/server')).toMatchInlineSnapshot(`
+      [
+        "ConfigError: function",
+        "FEDMCP_SERVER_VERSION: string",
+        "JWKS_PATH: string",
+        "buildDiscoveryDocument: function",
+        "checkAnonymousAccess: function",
+        "configSchema: object",
+        "createDiscoveryRoutes: function",
+        "createFedmcpServer: function",
+        "createLogger: function",
+        "createPeerAuthentication: function",
+        "createServerAuthentication: function",
+        "hubIdOf: function",
+        "hubKeysFile: function",
+        "hubResourceUri: function",
+        "interpolateEnv: function",
+        "keyGracePeriodMs: function",
+        "loadConfig: function",
+        "loadTlsFiles: function",
+        "openConfigSecrets: function",
+        "openServerHubIdentity: function",
+        "parseConfig: function",
+        "peerBaseUrl: function",
+        "peerConfigSchema: object",
+        "peersConfigSchema: object",
+        "principalKey: function",
+        "redactedLogPaths: object",
+        "resolveConfigSecrets: function",
+        "secretsLocation: function",
+        "stripJsonComments: function",
+        "tlsFilePaths: function",
+        "toUpstreamConfig: function",
+        "trustedPeersOf: function",
+        "upstreamIdFromName: function",
+        "upstreamsFromConfig: function",
+        "watchConfig: function",
+        "watchTlsFiles: function",
+      ]
+    `);
   });
   it('fedmcp (the CLI as a library)', async () => {
     expect(await exportsOf('fedmcp')).toMatchInlineSnapshot(`
