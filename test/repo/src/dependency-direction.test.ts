@@ -72,6 +72,13 @@ describe('dependency direction', () => {
           const internal = specifier.match(/^(@fedmcp\/[a-z-]+|fedmcp)(\/.*)?$/);
           if (internal) {
             const [, name, subpath] = internal;
+            if (name === '@fedmcp/test-support') {
+              // Shared test fixtures: for tests only, never for shipped code.
+              if (!/\.test\.ts$/.test(file)) {
+                violations.push(`${relativeToRoot(file)} imports ${specifier} (test code)`);
+              }
+              continue;
+            }
             if (name !== entry.name && !allowed.has(name as string)) {
               violations.push(
                 `${relativeToRoot(file)} imports ${specifier} (against the blueprint)`,

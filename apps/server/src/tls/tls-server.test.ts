@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import type { Principal } from '@fedmcp/proxy-auth';
+import { createTestCertificates, type TestCertificates } from '@fedmcp/test-support';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../auth/test-fixtures.js';
 import { parseConfig } from '../config/load-config.js';
 import { createFedmcpServer, type FedmcpServer } from '../create-fedmcp-server.js';
-import { createTestCertificates, type TestCertificates } from './test-certificates.js';
 
 function serverFingerprint(port: number, ca: string): Promise<string> {
   return new Promise((resolve, reject) => {

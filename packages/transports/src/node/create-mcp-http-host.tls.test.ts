@@ -1,11 +1,11 @@
 import { request as httpsRequest } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
+import { createTestCertificates, type TestCertificates } from '@fedmcp/test-support';
 import { Server } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createMcpHttpHost } from './create-mcp-http-host.js';
 import { peerCertificateOf, type RequestPeerCertificate } from './peer-certificate.js';
-import { createTestCertificates, type TestCertificates } from './test-certificates.js';
 
 const initialize = JSON.stringify({
   jsonrpc: '2.0',
