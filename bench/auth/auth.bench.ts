@@ -20,26 +20,10 @@ import {
   type PolicyRule,
   type Principal,
 } from '@fedmcp/proxy-auth';
+import { benchDurationMs, measureOpsPerSecond } from '../measure.js';
 
-const durationMs = Number(process.env.FEDMCP_BENCH_MS ?? 400);
+const durationMs = benchDurationMs;
 const audience = 'https://hub.example.com/mcp';
-
-async function measure(operation: (index: number) => Promise<unknown>): Promise<number> {
-  const warmUpUntil = performance.now() + durationMs / 4;
-  let index = 0;
-  while (performance.now() < warmUpUntil) await operation(index++);
-  let best = 0;
-  for (let run = 0; run < 3; run += 1) {
-    const started = performance.now();
-    let count = 0;
-    while (performance.now() - started < durationMs) {
-      await operation(index++);
-      count += 1;
-    }
-    best = Math.max(best, count / ((performance.now() - started) / 1000));
-  }
-  return best;
-}
 
 const encoder = new TextEncoder();
 const base64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
@@ -172,7 +156,7 @@ const cases: Array<[string, (index: number) => Promise<unknown>]> = [
 ];
 
 const results: Array<[string, number]> = [];
-for (const [name, operation] of cases) results.push([name, await measure(operation)]);
+for (const [name, operation] of cases) results.push([name, await measureOpsPerSecond(operation)]);
 server.close();
 if (jwksRequests !== 1) throw new Error(`expected one JWKS fetch, saw ${jwksRequests}`);
 

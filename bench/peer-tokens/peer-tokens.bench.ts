@@ -16,25 +16,9 @@ import {
   mintPeerToken,
 } from '@fedmcp/proxy-auth';
 import { createMemoryStore } from '@fedmcp/store';
+import { benchDurationMs, measureOpsPerSecond } from '../measure.js';
 
-const durationMs = Number(process.env.FEDMCP_BENCH_MS ?? 400);
-
-async function measure(operation: (index: number) => Promise<unknown>): Promise<number> {
-  const warmUpUntil = performance.now() + durationMs / 4;
-  let index = 0;
-  while (performance.now() < warmUpUntil) await operation(index++);
-  let best = 0;
-  for (let run = 0; run < 3; run += 1) {
-    const started = performance.now();
-    let count = 0;
-    while (performance.now() - started < durationMs) {
-      await operation(index++);
-      count += 1;
-    }
-    best = Math.max(best, count / ((performance.now() - started) / 1000));
-  }
-  return best;
-}
+const durationMs = benchDurationMs;
 
 async function keyring(algorithm: HubKeyAlgorithm) {
   return createHubKeyring({ keys: [await generateHubKey({ algorithm })] });
@@ -54,7 +38,7 @@ const { token: accessToken } = await mintPeerToken({
   subject: 'alice',
   ttlSeconds: 300,
 });
-const baseline = await measure(() => idp.verify(accessToken));
+const baseline = await measureOpsPerSecond(() => idp.verify(accessToken));
 rows.push(['JWT verify by createJwtVerifier (ES256, baseline)', baseline]);
 
 for (const [name, ring] of [
@@ -63,7 +47,7 @@ for (const [name, ring] of [
 ] as const) {
   rows.push([
     `peer token mint (${name})`,
-    await measure(() =>
+    await measureOpsPerSecond(() =>
       mintPeerToken({ keyring: ring, issuer: 'home', audience: 'eu', subject: 'alice' }),
     ),
   ]);
@@ -81,7 +65,7 @@ for (const [name, ring] of [
   );
   rows.push([
     `peer token verify, fresh jti (${name})`,
-    await measure((index) => {
+    await measureOpsPerSecond((index) => {
       const minted = tokens[index];
       if (!minted) throw new Error('not enough pre-minted tokens for this run length');
       return verifier.verify(minted.token);
@@ -90,7 +74,7 @@ for (const [name, ring] of [
   const cache = createPeerTokenCache({ keyring: ring, issuer: 'home' });
   rows.push([
     `peer token cache hit (${name})`,
-    await measure(() => cache.get({ audience: 'eu', subject: 'alice', session: 's' })),
+    await measureOpsPerSecond(() => cache.get({ audience: 'eu', subject: 'alice', session: 's' })),
   ]);
 }
 

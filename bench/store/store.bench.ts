@@ -9,33 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryStore, type Store } from '@fedmcp/store';
 import { createRedisStore, createSqliteStore } from '@fedmcp/store/node';
+import { benchDurationMs, measureOpsPerSecond } from '../measure.js';
 
-const durationMs = Number(process.env.FEDMCP_BENCH_MS ?? 400);
+const durationMs = benchDurationMs;
 const redisUrl = process.env.FEDMCP_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const directory = mkdtempSync(join(tmpdir(), 'fedmcp-store-bench-'));
 const runPrefix = `fedmcp-bench:${process.pid}:`;
-
-/**
- * Runs `operation` repeatedly for `durationMs`, three times, and returns the best operations per
- * second (the machine may be shared; the best run is the least disturbed one).
- */
-async function measure(operation: (index: number) => Promise<unknown>): Promise<number> {
-  // Warm-up (JIT, prepared statements, script cache), then the measured runs.
-  const warmUpUntil = performance.now() + durationMs / 4;
-  let index = 0;
-  while (performance.now() < warmUpUntil) await operation(index++);
-  let best = 0;
-  for (let run = 0; run < 3; run += 1) {
-    const started = performance.now();
-    let count = 0;
-    while (performance.now() - started < durationMs) {
-      await operation(index++);
-      count += 1;
-    }
-    best = Math.max(best, count / ((performance.now() - started) / 1000));
-  }
-  return best;
-}
 
 async function benchEngine(store: Store): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
@@ -47,21 +26,21 @@ async function benchEngine(store: Store): Promise<Record<string, number>> {
     await store.kv.get('bench:key');
     await store.kv.increment('bench:warm-up');
   }
-  results['kv.get'] = await measure(() => store.kv.get('bench:key'));
-  results['kv.set'] = await measure((index) =>
+  results['kv.get'] = await measureOpsPerSecond(() => store.kv.get('bench:key'));
+  results['kv.set'] = await measureOpsPerSecond((index) =>
     store.kv.set(`bench:set:${index % 1000}`, 'x'.repeat(100)),
   );
   let version = (await store.kv.set('bench:cas', '0')).version;
-  results['kv.compareAndSet'] = await measure(async (index) => {
+  results['kv.compareAndSet'] = await measureOpsPerSecond(async (index) => {
     const result = await store.kv.compareAndSet('bench:cas', String(index), {
       expectedVersion: version,
     });
     if (!result.ok) throw new Error('CAS lost a race it cannot lose');
     version = result.entry.version;
   });
-  results['kv.increment'] = await measure(() => store.kv.increment('bench:counter'));
+  results['kv.increment'] = await measureOpsPerSecond(() => store.kv.increment('bench:counter'));
   await store.streams.createGroup('bench:stream', 'workers');
-  results['streams.append'] = await measure((index) =>
+  results['streams.append'] = await measureOpsPerSecond((index) =>
     store.streams.append('bench:stream', `{"n":${index}}`),
   );
   // Consume what the append run produced: readGroup batches of 50, ack each batch; figures per message.
