@@ -13,15 +13,19 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createNodeServer, type IncomingMessage } from 'node:http';
 import { createWebSocketClientTransport } from '@fedmcp/transports';
 import { createMcpHttpHost } from '@fedmcp/transports/node';
-import { importSdk } from './sdk.ts';
+import * as clientModule from '@modelcontextprotocol/client';
+import * as nodeModule from '@modelcontextprotocol/node';
+import * as serverModule from '@modelcontextprotocol/server';
+import { WebSocket as WebSocketModule } from 'ws';
 
-// biome-ignore lint/suspicious/noExplicitAny: the SDK is loaded dynamically (see sdk.ts).
+// biome-ignore lint/suspicious/noExplicitAny: the benchmark drives both eras' APIs loosely.
 type Any = any;
 
-const server: Any = await importSdk('@modelcontextprotocol/server');
-const client: Any = await importSdk('@modelcontextprotocol/client');
-const node: Any = await importSdk('@modelcontextprotocol/node');
-const { WebSocket }: Any = await importSdk('ws');
+// pnpm links the same versions as @fedmcp/transports uses, so host and benchmark share one copy.
+const server: Any = serverModule;
+const client: Any = clientModule;
+const node: Any = nodeModule;
+const WebSocket: Any = WebSocketModule;
 
 const callsPerTarget = Number(process.env.BENCH_CALLS ?? 2000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
