@@ -1,7 +1,23 @@
-import { connectUpstream, type UpstreamVerdictCache } from '@fedmcp/transports';
+import {
+  type ConnectUpstreamOptions,
+  connectUpstream,
+  type UpstreamVerdictCache,
+} from '@fedmcp/transports';
 import type { Client } from '@modelcontextprotocol/client';
 import { HubError } from './hub-error.js';
 import type { UpstreamConnectOptions, UpstreamSpec } from './upstream-options.js';
+
+/** The `connectUpstream` options of one hub connection (shared by the web and Node connectors). */
+export function toConnectUpstreamOptions(options: UpstreamConnectOptions): ConnectUpstreamOptions {
+  return {
+    clientInfo: options.clientInfo,
+    capabilities: options.capabilities,
+    onClientCreated: (client) => options.configure(client),
+    verdictCache: options.verdictCache as UpstreamVerdictCache,
+    timeoutMs: options.timeoutMs,
+    logger: options.logger,
+  };
+}
 
 /**
  * The default connector for remote upstreams (web-standard), through `connectUpstream` of
@@ -20,12 +36,5 @@ export async function connectRemoteUpstream(
       `Cannot start "${spec.command}" here: stdio upstreams need the Node entry (import { createHub } from '@fedmcp/federation/node').`,
     );
   }
-  return connectUpstream(spec, {
-    clientInfo: options.clientInfo,
-    capabilities: options.capabilities,
-    onClientCreated: (client) => options.configure(client),
-    verdictCache: options.verdictCache as UpstreamVerdictCache,
-    timeoutMs: options.timeoutMs,
-    logger: options.logger,
-  });
+  return connectUpstream(spec, toConnectUpstreamOptions(options));
 }

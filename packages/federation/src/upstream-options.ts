@@ -1,26 +1,11 @@
+import type { UpstreamSpec } from '@fedmcp/transports';
 import type { Client } from '@modelcontextprotocol/client';
 import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/server';
 import type { Logger } from './logger.js';
 import type { ToolFilter } from './tool-filter.js';
 
-/** A stdio upstream, in Claude Desktop's format. */
-export interface StdioUpstreamSpec {
-  command: string;
-  args?: string[];
-  env?: Record<string, string>;
-  cwd?: string;
-}
-
-/** A remote upstream, in Claude Desktop's format. */
-export interface RemoteUpstreamSpec {
-  url: string;
-  /** @default 'streamable-http' */
-  type?: 'streamable-http' | 'http' | 'sse' | 'ws' | 'websocket';
-  headers?: Record<string, string>;
-}
-
-/** Where an upstream lives and how to reach it. */
-export type UpstreamSpec = StdioUpstreamSpec | RemoteUpstreamSpec;
+/** Where an upstream lives, in Claude Desktop's format: the spec types of `@fedmcp/transports`. */
+export type { RemoteUpstreamSpec, StdioUpstreamSpec, UpstreamSpec } from '@fedmcp/transports';
 
 /** How the hub treats one upstream. */
 export interface UpstreamOptions {

@@ -1,6 +1,6 @@
-import type { UpstreamVerdictCache } from '@fedmcp/transports';
 import { connectUpstream } from '@fedmcp/transports/node';
 import type { Client } from '@modelcontextprotocol/client';
+import { toConnectUpstreamOptions } from '../connect-remote-upstream.js';
 import type { UpstreamConnectOptions, UpstreamSpec } from '../upstream-options.js';
 
 /**
@@ -14,13 +14,5 @@ export function connectNodeUpstream(
   spec: UpstreamSpec,
   options: UpstreamConnectOptions,
 ): Promise<Client> {
-  return connectUpstream(spec, {
-    clientInfo: options.clientInfo,
-    capabilities: options.capabilities,
-    onClientCreated: (client) => options.configure(client),
-    verdictCache: options.verdictCache as UpstreamVerdictCache,
-    timeoutMs: options.timeoutMs,
-    logger: options.logger,
-    restart: false,
-  });
+  return connectUpstream(spec, { ...toConnectUpstreamOptions(options), restart: false });
 }
