@@ -4,8 +4,11 @@
  * original name). Rebuilt whenever an upstream's lists or state change; list requests are
  * answered from it without touching the upstreams.
  */
+
+import { extendOrigin, readOrigin } from '@fedmcp/protocol';
 import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
 import { UriTemplate } from '@modelcontextprotocol/server';
+import type { QuarantinedItem } from './catalog-guard.js';
 import { HubError } from './hub-error.js';
 import { createNameEncoder, exposeUri, exposeUriTemplate, unexposeUri } from './namespacing.js';
 import type { Upstream } from './upstream.js';
@@ -36,6 +39,38 @@ function emptySection<T>(): Section<T> {
   return { list: [], byName: new Map(), signature: '[]' };
 }
 
+/** What the catalog takes from one upstream: its lists as a catalog guard let them through. */
+export interface UpstreamLists {
+  tools: Tool[];
+  prompts: Prompt[];
+  quarantined: QuarantinedItem[];
+}
+
+/** A held-back item, by exposed name. */
+export interface QuarantineRoute {
+  upstream: Upstream;
+  item: QuarantinedItem;
+}
+
+/** Options of {@link Catalog.rebuild}. */
+export interface CatalogRebuildOptions {
+  /** The lists of an upstream to expose. @default its raw lists */
+  lists?: (upstream: Upstream) => UpstreamLists;
+  /**
+   * This hub's id: exposed tools and prompts carry their origin path (`io.fedmcp/origin`), and
+   * items that originated at this hub (re-imported through a peer) are left out.
+   */
+  selfId?: string;
+}
+
+function originatedAt(meta: unknown, selfId: string): boolean {
+  try {
+    return readOrigin(meta as Record<string, unknown> | undefined)?.hubs.includes(selfId) ?? false;
+  } catch {
+    return false;
+  }
+}
+
 /** The merged, namespaced catalog of a hub. */
 export class Catalog {
   tools: Section<Tool> = emptySection();
@@ -43,13 +78,45 @@ export class Catalog {
   resources: Section<Resource> = emptySection();
   templates: Section<ResourceTemplateType> = emptySection();
   collisions: CatalogCollision[] = [];
+  /** Tools and prompts a catalog guard holds back, by exposed name. */
+  quarantined = new Map<string, QuarantineRoute>();
+  /** Bumped by every rebuild that changed a list. */
+  version = 0;
 
   /**
    * Rebuilds from the available upstreams, in registration order (the first upstream keeps a
    * colliding name). Returns which lists changed.
    */
-  rebuild(upstreams: Upstream[]): Set<'tools' | 'prompts' | 'resources'> {
+  rebuild(
+    upstreams: Upstream[],
+    options: CatalogRebuildOptions = {},
+  ): Set<'tools' | 'prompts' | 'resources'> {
     const collisions: CatalogCollision[] = [];
+    const { selfId } = options;
+    const lists = new Map<Upstream, UpstreamLists>();
+    const listsOf = (upstream: Upstream): UpstreamLists => {
+      let found = lists.get(upstream);
+      if (!found) {
+        found = options.lists?.(upstream) ?? {
+          tools: upstream.tools,
+          prompts: upstream.prompts,
+          quarantined: [],
+        };
+        lists.set(upstream, found);
+      }
+      return found;
+    };
+    const withOrigin = <T extends { _meta?: Record<string, unknown> }>(
+      upstream: Upstream,
+      item: T,
+    ): T => {
+      if (selfId === undefined) return item;
+      try {
+        return { ...item, _meta: extendOrigin(item._meta, { selfId, upstreamId: upstream.id }) };
+      } catch {
+        return item;
+      }
+    };
     const build = <T extends object>(
       kind: CatalogCollision['kind'],
       items: (upstream: Upstream) => T[],
@@ -62,6 +129,9 @@ export class Catalog {
       for (const upstream of upstreams) {
         if (!upstream.available) continue;
         for (const item of items(upstream)) {
+          if (selfId !== undefined && originatedAt((item as { _meta?: unknown })._meta, selfId)) {
+            continue; // re-imported through a peer: it is this hub's own
+          }
           const name = key(item);
           const exposed = expose(upstream, name);
           const existing = byName.get(exposed);
@@ -74,7 +144,8 @@ export class Catalog {
             continue;
           }
           byName.set(exposed, { upstream, name, item });
-          list.push(exposed === name ? item : rename(item, exposed));
+          const renamed = exposed === name ? item : rename(item, exposed);
+          list.push(kind === 'resource' ? renamed : withOrigin(upstream, renamed));
         }
       }
       return { list, byName, signature: JSON.stringify(list) };
@@ -83,14 +154,14 @@ export class Catalog {
     const encode = createNameEncoder();
     const tools = build<Tool>(
       'tool',
-      (upstream) => upstream.tools,
+      (upstream) => listsOf(upstream).tools,
       (tool) => tool.name,
       (upstream, name) => encode(upstream.prefix, name, 'tool'),
       (tool, name) => ({ ...tool, name }),
     );
     const prompts = build<Prompt>(
       'prompt',
-      (upstream) => upstream.prompts,
+      (upstream) => listsOf(upstream).prompts,
       (prompt) => prompt.name,
       (upstream, name) => encode(upstream.prefix, name, 'prompt'),
       (prompt, name) => ({ ...prompt, name }),
@@ -117,11 +188,20 @@ export class Catalog {
     ) {
       changed.add('resources');
     }
+    const quarantined = new Map<string, QuarantineRoute>();
+    for (const upstream of upstreams) {
+      if (!upstream.available) continue;
+      for (const item of listsOf(upstream).quarantined) {
+        quarantined.set(encode(upstream.prefix, item.name, item.kind), { upstream, item });
+      }
+    }
     this.tools = tools;
     this.prompts = prompts;
     this.resources = resources;
     this.templates = templates;
     this.collisions = collisions;
+    this.quarantined = quarantined;
+    if (changed.size > 0) this.version += 1;
     return changed;
   }
 

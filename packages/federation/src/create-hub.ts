@@ -1,6 +1,8 @@
-import { isValidNamespacePrefix } from '@fedmcp/protocol';
+import { DEFAULT_MAX_HOPS, isValidNamespacePrefix } from '@fedmcp/protocol';
 import type { Implementation, Server, ServerEventBus } from '@modelcontextprotocol/server';
+import type { CatalogGuard, QuarantinedItem } from './catalog-guard.js';
 import { connectRemoteUpstream } from './connect-remote-upstream.js';
+import type { HubAccess } from './hub-access.js';
 import { HubCore, type UpstreamStateChange } from './hub-core.js';
 import { HubError } from './hub-error.js';
 import { createHubSessionServer, type HubSessionContext } from './hub-session.js';
@@ -59,6 +61,27 @@ export interface HubOptions {
   bus?: ServerEventBus;
   /** pino-shaped logger. @default silent */
   logger?: Logger;
+  /**
+   * Who sees and may use what: list filtering, a check before every forwarded request (policy,
+   * rate limits, consent) and a record of each (audit). See `createPolicyAccess`. @default open
+   */
+  access?: HubAccess;
+  /**
+   * Reviews upstream tools and prompts before they are exposed (definition pinning: see
+   * `createToolPinning`); held-back items are hidden and their calls refused. @default none
+   */
+  catalogGuard?: CatalogGuard;
+  /**
+   * This hub's id (`[a-z0-9][a-z0-9-]{0,31}`) in federation `_meta`: with it, every forwarded
+   * request carries the hop trail (`io.fedmcp/hops`, this hub appended), the end user
+   * (`io.fedmcp/onBehalfOf`) and a child trace span; a request whose trail already holds this hub
+   * or reaches `maxHops` is refused; exposed tools and prompts carry their origin path
+   * (`io.fedmcp/origin`) and what originated at this hub is not re-imported through a peer.
+   * @default none (no federation `_meta`)
+   */
+  hubId?: string;
+  /** The most hubs a request may cross, this one included. @default 4 */
+  maxHops?: number;
 }
 
 /** An upstream as reported by {@link Hub.upstreams}. */
@@ -105,6 +128,13 @@ export interface Hub extends AsyncDisposable {
   onUpstreamStateChange(listener: (change: UpstreamStateChange) => void): () => void;
   /** The change-event bus feeding 2026-07-28 listen streams. */
   readonly bus: ServerEventBus;
+  /**
+   * The access hook's decisions may have changed (a policy reload): sessions whose view of a list
+   * changed get that list's list_changed.
+   */
+  refreshAccess(): void;
+  /** Tools and prompts the catalog guard holds back, by exposed name. */
+  quarantined(): Array<QuarantinedItem & { upstream: string; exposedName: string }>;
   /** Closes every upstream connection (no orphaned stdio children). */
   close(): Promise<void>;
 }
@@ -161,7 +191,17 @@ export function createHub(options: HubOptions = {}): Hub {
     logger,
     bus: options.bus,
     requestStateKey: options.requestStateKey,
+    access: options.access,
+    guard: options.catalogGuard,
+    hubId: options.hubId,
+    maxHops: options.maxHops ?? DEFAULT_MAX_HOPS,
   });
+  if (options.hubId !== undefined && !ID_PATTERN.test(options.hubId)) {
+    throw new HubError(
+      'INVALID_CONFIG',
+      `Invalid hub id "${options.hubId}": use 1-32 of a-z, 0-9 and -, starting with a letter or digit.`,
+    );
+  }
 
   const status = (upstream: Upstream): UpstreamStatus => {
     const result: UpstreamStatus = {
@@ -225,6 +265,7 @@ export function createHub(options: HubOptions = {}): Hub {
     async add(id, spec, upstreamOptions) {
       const upstream = register(id, spec, upstreamOptions);
       await upstream.start();
+      await core.reviewsSettled();
       const collision = collisionError(id);
       if (collision) {
         await remove(id);
@@ -251,6 +292,7 @@ export function createHub(options: HubOptions = {}): Hub {
     upstreams,
     async start() {
       await Promise.all(configured.map((upstream) => upstream.start()));
+      await core.reviewsSettled();
       for (const upstream of configured) {
         const collision = collisionError(upstream.id);
         if (collision) throw collision;
@@ -261,6 +303,14 @@ export function createHub(options: HubOptions = {}): Hub {
       return () => core.stateListeners.delete(listener);
     },
     bus: core.bus,
+    refreshAccess: () => core.refreshAccess(),
+    quarantined: () =>
+      [...core.catalog.quarantined].map(([name, route]) => ({
+        ...route.item,
+        exposedName: name,
+        name: route.item.name,
+        upstream: route.upstream.id,
+      })),
     close,
     [Symbol.asyncDispose]: close,
   };

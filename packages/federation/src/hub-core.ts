@@ -19,9 +19,11 @@ import {
   ProtocolError,
   type RequestStateCodec,
 } from '@modelcontextprotocol/server';
-import { Catalog } from './catalog.js';
+import { Catalog, type UpstreamLists } from './catalog.js';
+import type { CatalogGuard, CatalogReview } from './catalog-guard.js';
 import type { Flow, InteractiveMethod } from './flow.js';
 import { supportsElicitationMode } from './flow.js';
+import type { AccessAsk, AccessRequest, HubAccess, HubListAction } from './hub-access.js';
 import { HubError } from './hub-error.js';
 import type { Logger } from './logger.js';
 import { exposeUri } from './namespacing.js';
@@ -49,6 +51,25 @@ export interface HubSession {
    */
   pinned: boolean;
   closed: boolean;
+  /** The authenticated caller (`HubSessionContext.principal`). */
+  principal: unknown;
+  /** What this session was last shown of each list, when an access hook filters lists. */
+  views: Map<HubListAction, SessionView>;
+}
+
+/** A list as one session sees it through the access hook. */
+export interface SessionView {
+  catalogVersion: number;
+  accessVersion: number;
+  items: unknown[];
+  signature: string;
+}
+
+/** A consent (or other) question waiting for the client's answer. */
+export interface PendingAsk {
+  ask: AccessAsk;
+  request: AccessRequest;
+  timer: ReturnType<typeof setTimeout>;
 }
 
 /** An upstream state change, as reported to `onUpstreamStateChange` listeners. */
@@ -84,6 +105,11 @@ export interface HubCoreSettings {
   logger: Logger;
   bus: ServerEventBus | undefined;
   requestStateKey: string | Uint8Array | undefined;
+  access: HubAccess | undefined;
+  guard: CatalogGuard | undefined;
+  /** This hub's id in hop trails and origin paths; undefined = no federation `_meta`. */
+  hubId: string | undefined;
+  maxHops: number;
 }
 
 /** The capabilities the hub declares upstream: everything it can forward. */
@@ -107,6 +133,17 @@ export class HubCore implements UpstreamHost {
   /** Live 2026-07-28 sessions pinned to a connection (see `HubSession.pinned`). */
   readonly pinnedSessions = new Set<HubSession>();
   readonly flows = new Map<string, Flow>();
+  /** Questions of the access hook (consent) waiting for the client's answer, by id. */
+  readonly asks = new Map<string, PendingAsk>();
+  /** Bumped when the access hook's decisions may have changed (policy reload). */
+  accessVersion = 0;
+  /** Catalog guard verdicts per upstream, for the raw lists they were made on. */
+  private readonly reviews = new Map<
+    string,
+    { tools: unknown; prompts: unknown; review: CatalogReview }
+  >();
+  private readonly reviewing = new Map<string, Promise<void>>();
+  private stopGuard: (() => void) | undefined;
   readonly bus: ServerEventBus;
   readonly codec: RequestStateCodec<string>;
   readonly logger: Logger;
@@ -142,6 +179,10 @@ export class HubCore implements UpstreamHost {
       observeListen: (listen: Parameters<HubCore['observeListen']>[0]) =>
         this.observeListen(listen),
     } as ServerEventBus;
+    this.stopGuard = settings.guard?.onChange?.(() => {
+      this.reviews.clear();
+      this.rebuildCatalog();
+    });
     this.codec = createRequestStateCodec<string>({
       key: settings.requestStateKey ?? randomKey(),
       ttlSeconds: Math.ceil(settings.roundTimeoutMs / 1000),
@@ -187,7 +228,10 @@ export class HubCore implements UpstreamHost {
   // ── catalog and list_changed ────────────────────────────────────────────────
 
   rebuildCatalog(): void {
-    const changed = this.catalog.rebuild(this.list());
+    const changed = this.catalog.rebuild(this.list(), {
+      ...(this.settings.guard ? { lists: (upstream) => this.guardedLists(upstream) } : {}),
+      ...(this.settings.hubId ? { selfId: this.settings.hubId } : {}),
+    });
     for (const collision of this.catalog.collisions) {
       this.logger.warn(collision, 'name collision between upstreams; the first one keeps it');
     }
@@ -200,6 +244,133 @@ export class HubCore implements UpstreamHost {
     }
   }
 
+  /**
+   * An upstream's lists as the catalog guard let them through. Lists not reviewed yet are
+   * reviewed in the background and stay hidden until then (the rebuild after the review shows
+   * them), so nothing unreviewed is ever exposed.
+   */
+  private guardedLists(upstream: Upstream): UpstreamLists {
+    const reviewed = this.reviews.get(upstream.id);
+    if (reviewed && reviewed.tools === upstream.tools && reviewed.prompts === upstream.prompts) {
+      return reviewed.review;
+    }
+    if (!this.reviewing.has(upstream.id)) {
+      const tools = upstream.tools;
+      const prompts = upstream.prompts;
+      const review = this.settings
+        .guard!.review(upstream.id, { tools, prompts })
+        .then(
+          (result) => {
+            this.reviews.set(upstream.id, { tools, prompts, review: result });
+          },
+          (error: unknown) => {
+            // A guard that cannot decide holds everything back (fail closed), and says why.
+            this.logger.error({ upstream: upstream.id, error }, 'catalog guard review failed');
+            this.reviews.set(upstream.id, {
+              tools,
+              prompts,
+              review: { tools: [], prompts: [], quarantined: [] },
+            });
+          },
+        )
+        .finally(() => {
+          this.reviewing.delete(upstream.id);
+          if (!this.closed) this.rebuildCatalog();
+        });
+      this.reviewing.set(upstream.id, review);
+    }
+    return { tools: [], prompts: [], quarantined: [] };
+  }
+
+  /** Resolves once every catalog guard review in flight has been applied. */
+  async reviewsSettled(): Promise<void> {
+    while (this.reviewing.size > 0) await Promise.all(this.reviewing.values());
+  }
+
+  /**
+   * The access hook's decisions may have changed (a policy reload): every session whose view of a
+   * list changed gets that list's list_changed; 2026-07-28 listen streams get all three.
+   */
+  refreshAccess(): void {
+    this.accessVersion += 1;
+    if (!this.settings.access?.visible) return;
+    for (const kind of ['tools', 'prompts', 'resources'] as const) {
+      this.bus.publish({ kind: `${kind}_list_changed` as 'tools_list_changed' });
+    }
+    for (const session of [...this.sessions, ...this.pinnedSessions]) {
+      const changed = new Set<'tools' | 'prompts' | 'resources'>();
+      for (const [action, previous] of session.views) {
+        const current = this.view(session, action);
+        if (current.signature !== previous.signature) {
+          changed.add(
+            action === 'tools/list' ? 'tools' : action === 'prompts/list' ? 'prompts' : 'resources',
+          );
+        }
+      }
+      for (const kind of changed) this.sendListChanged(session, kind);
+    }
+  }
+
+  /** A list as a session may see it (cached per catalog and access version). */
+  view(session: HubSession, action: HubListAction): SessionView {
+    const cached = session.views.get(action);
+    if (
+      cached &&
+      cached.catalogVersion === this.catalog.version &&
+      cached.accessVersion === this.accessVersion
+    ) {
+      return cached;
+    }
+    const section =
+      action === 'tools/list'
+        ? this.catalog.tools
+        : action === 'prompts/list'
+          ? this.catalog.prompts
+          : action === 'resources/list'
+            ? this.catalog.resources
+            : this.catalog.templates;
+    const visible = this.settings.access?.visible;
+    const items: unknown[] = [];
+    const names: string[] = [];
+    for (const [exposed, route] of section.byName) {
+      const item = route.item as { annotations?: Record<string, unknown> };
+      if (
+        visible &&
+        !visible.call(this.settings.access, session.principal, action, exposed, {
+          upstream: route.upstream.id,
+          ...(item.annotations ? { annotations: item.annotations } : {}),
+        })
+      ) {
+        continue;
+      }
+      names.push(exposed);
+    }
+    const allowed = new Set(names);
+    for (const item of section.list as Array<Record<string, unknown>>) {
+      const key = (item.name ?? item.uri ?? item.uriTemplate) as string;
+      if (allowed.has(key)) items.push(item);
+    }
+    const view: SessionView = {
+      catalogVersion: this.catalog.version,
+      accessVersion: this.accessVersion,
+      items,
+      signature: names.join('\n'),
+    };
+    session.views.set(action, view);
+    return view;
+  }
+
+  private sendListChanged(session: HubSession, kind: 'tools' | 'prompts' | 'resources'): void {
+    const server = session.server;
+    const send =
+      kind === 'tools'
+        ? server.sendToolListChanged()
+        : kind === 'prompts'
+          ? server.sendPromptListChanged()
+          : server.sendResourceListChanged();
+    send.catch(() => {});
+  }
+
   /** Emits one debounced list_changed per kind to every session and listen stream. */
   private flushListChanged(): void {
     this.listChangedTimer = undefined;
@@ -208,14 +379,7 @@ export class HubCore implements UpstreamHost {
     for (const kind of kinds) {
       this.bus.publish({ kind: `${kind}_list_changed` as 'tools_list_changed' });
       for (const session of [...this.sessions, ...this.pinnedSessions]) {
-        const server = session.server;
-        const send =
-          kind === 'tools'
-            ? server.sendToolListChanged()
-            : kind === 'prompts'
-              ? server.sendPromptListChanged()
-              : server.sendResourceListChanged();
-        send.catch(() => {});
+        this.sendListChanged(session, kind);
       }
     }
   }
@@ -522,6 +686,9 @@ export class HubCore implements UpstreamHost {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopGuard?.();
+    for (const pending of this.asks.values()) clearTimeout(pending.timer);
+    this.asks.clear();
     if (this.listChangedTimer) clearTimeout(this.listChangedTimer);
     for (const flow of this.flows.values())
       flow.cancel(new HubError('CANCELED', 'The hub is shutting down.'));

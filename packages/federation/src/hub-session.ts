@@ -4,8 +4,17 @@
  * interactive upstream questions come back as `input_required`, which the SDK's legacy shim
  * turns into real pushes for 2025-era clients.
  */
+import {
+  checkHopTrail,
+  FedmcpError,
+  HOP_TRAIL_META_KEY,
+  ON_BEHALF_OF_META_KEY,
+  readHopTrail,
+  withChildSpan,
+} from '@fedmcp/protocol';
 import { CreateTaskResultSchema, ResultSchema } from '@modelcontextprotocol/core';
 import type {
+  ElicitResult,
   JSONRPCRequest,
   LoggingLevel,
   Result,
@@ -13,7 +22,8 @@ import type {
 } from '@modelcontextprotocol/server';
 import { inputRequired, Server } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
-import { Flow } from './flow.js';
+import { Flow, supportsElicitationMode } from './flow.js';
+import type { AccessOutcome, AccessRequest, HubListAction } from './hub-access.js';
 import { type HubCore, type HubSession, LOG_LEVELS } from './hub-core.js';
 import { HubError, toDownstreamError } from './hub-error.js';
 import { exposeTaskId, exposeUri, mapContentUris, NAME_SEPARATOR } from './namespacing.js';
@@ -31,9 +41,30 @@ export interface HubSessionContext {
 
 type Params = Record<string, unknown>;
 
+/** An interactive tools/call in flight, with the session and upstream it belongs to. */
+type HubFlow = Flow & { session?: HubSession; upstream?: Upstream; record?: Finish };
+
 const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
 const RELATED_TASK = 'io.modelcontextprotocol/related-task';
 const LOG_LEVEL_KEY = 'io.modelcontextprotocol/logLevel';
+/** The key of the hub's own question (consent) among a round's input requests. */
+export const ACCESS_INPUT_KEY = 'io.fedmcp/consent';
+const ASK_STATE = 'ask:';
+
+type Finish = (outcome: Omit<AccessOutcome, 'latencyMs'>) => void;
+const NO_FINISH: Finish = () => {};
+
+/** What the hub reads of a principal: the fields of `@fedmcp/proxy-auth`'s `Principal`. */
+interface PrincipalLike {
+  subject?: unknown;
+  issuer?: unknown;
+  authMethod?: unknown;
+  via?: unknown;
+}
+
+function sameTrail(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((hub, index) => hub === b[index]);
+}
 
 /** Strips the downstream's progress token and era envelope keys from `_meta` (notes §6.2). */
 function upstreamMeta(meta: unknown): { meta: Params | undefined; progressToken: unknown } {
@@ -149,7 +180,12 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
       context.era === 'modern' &&
       (context.transport === 'stdio' || context.transport === 'websocket'),
     closed: false,
+    principal: context.principal,
+    views: new Map(),
   };
+  const access = core.settings.access;
+  const { hubId, maxHops } = core.settings;
+  const principal = (context.principal ?? undefined) as PrincipalLike | undefined;
   server.oninitialized = () => core.addSession(session);
   // On HTTP a 2026-07-28 server lives for one request; its flows outlive it (the retry comes on
   // a new one). On stdio and WebSocket it is pinned to the connection and joins at once.
@@ -168,6 +204,159 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
       ...params,
       _meta: { ...(params._meta as Params | undefined), [LOG_LEVEL_KEY]: level },
     };
+  };
+
+  /**
+   * The federation `_meta` of a request forwarded upstream: the hop trail with this hub added,
+   * the end user it is made for and a child span of its trace. The incoming trail is checked
+   * first: a request that would revisit this hub or exceed max hops is refused, and a peer's
+   * trail must be the delegation chain its (verified) token names.
+   */
+  const federationMeta = (meta: Params | undefined): Params | undefined => {
+    if (hubId === undefined) return meta;
+    let trail: string[];
+    try {
+      trail = readHopTrail(meta);
+      if (principal?.authMethod === 'peer' && Array.isArray(principal.via)) {
+        const chain = [...(principal.via as string[])].reverse();
+        if (!sameTrail(trail, chain)) {
+          throw new HubError(
+            'INVALID_REQUEST',
+            `The hop trail [${trail.join(', ')}] does not match the delegation chain of the peer token [${chain.join(', ')}]; the request is refused.`,
+            { hopTrail: trail, delegation: chain },
+          );
+        }
+      }
+      checkHopTrail(trail, { selfId: hubId, maxHops });
+    } catch (error) {
+      if (error instanceof HubError) throw error;
+      if (FedmcpError.isInstance(error)) {
+        throw new HubError(error.code, error.message, (error.data ?? {}) as Params);
+      }
+      throw error;
+    }
+    const next: Params = withChildSpan(meta);
+    next[HOP_TRAIL_META_KEY] = [...trail, hubId];
+    if (typeof principal?.subject === 'string' && principal.subject !== '') {
+      next[ON_BEHALF_OF_META_KEY] = {
+        subject: principal.subject,
+        ...(typeof principal.issuer === 'string' && principal.issuer !== ''
+          ? { issuer: principal.issuer }
+          : {}),
+      };
+    } else {
+      delete next[ON_BEHALF_OF_META_KEY];
+    }
+    return next;
+  };
+
+  /**
+   * Runs the access hook for a request about to be forwarded: returns the callback recording how
+   * it ended, or an `input_required` answer when the user has to be asked (consent) first.
+   */
+  const gate = async (
+    request: Omit<AccessRequest, 'principal' | 'canElicit'>,
+    ctx: ServerContext,
+  ): Promise<{ finish: Finish } | { reply: Result }> => {
+    if (!access?.check && !access?.completed) return { finish: NO_FINISH };
+    const full: AccessRequest = {
+      ...request,
+      principal: context.principal,
+      canElicit: supportsElicitationMode(core.clientCapabilities(ctx, session), 'form'),
+    };
+    let verdict: Awaited<ReturnType<NonNullable<typeof access.check>>> = { kind: 'allow' };
+    const state = ctx.mcpReq.requestState<string>();
+    try {
+      if (state?.startsWith(ASK_STATE)) {
+        const id = state.slice(ASK_STATE.length);
+        const pending = core.asks.get(id);
+        if (!pending) {
+          throw new HubError(
+            'INVALID_PARAMS',
+            'This consent question is over or expired; call again to be asked again.',
+          );
+        }
+        const response = ctx.mcpReq.inputResponses?.[ACCESS_INPUT_KEY] as ElicitResult | undefined;
+        if (!response) {
+          throw new HubError(
+            'INVALID_PARAMS',
+            `The retry carries no answer to "${ACCESS_INPUT_KEY}"; answer the consent question.`,
+          );
+        }
+        core.asks.delete(id);
+        clearTimeout(pending.timer);
+        verdict = await pending.ask.answer(response);
+      } else if (access.check) {
+        verdict = await access.check(full);
+      }
+    } catch (error) {
+      const refusal = toDownstreamError(error);
+      access.refused?.(full, refusal);
+      throw refusal;
+    }
+    if (verdict.kind === 'deny') {
+      access.refused?.(full, verdict.error);
+      throw verdict.error;
+    }
+    if (verdict.kind === 'ask') {
+      const id = crypto.randomUUID();
+      const timer = setTimeout(() => core.asks.delete(id), core.settings.roundTimeoutMs);
+      (timer as { unref?: () => void }).unref?.();
+      core.asks.set(id, { ask: verdict, request: full, timer });
+      return {
+        reply: inputRequired({
+          inputRequests: {
+            [ACCESS_INPUT_KEY]: { method: 'elicitation/create', params: verdict.elicitation },
+          } as never,
+          requestState: await core.codec.mint(`${ASK_STATE}${id}`, ctx),
+        }),
+      };
+    }
+    const started = performance.now();
+    const completed = access.completed;
+    return {
+      finish: completed
+        ? (outcome) =>
+            completed.call(access, full, {
+              ...outcome,
+              latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+            })
+        : NO_FINISH,
+    };
+  };
+
+  /** Runs `run` behind the access hook: refused, asked about, or forwarded and recorded. */
+  const guarded = async (
+    request: Omit<AccessRequest, 'principal' | 'canElicit'>,
+    ctx: ServerContext,
+    run: () => Promise<Result>,
+  ): Promise<Result> => {
+    const gated = await gate(request, ctx);
+    if ('reply' in gated) return gated.reply;
+    try {
+      const result = await run();
+      gated.finish({ ok: true, result });
+      return result;
+    } catch (error) {
+      gated.finish({ ok: false, error });
+      throw error;
+    }
+  };
+
+  /** Refuses a tool or prompt a catalog guard holds back, naming the change. */
+  const assertNotQuarantined = (kind: 'tool' | 'prompt', name: string): void => {
+    const held = core.catalog.quarantined.get(name);
+    if (!held || held.item.kind !== kind) return;
+    throw new HubError(
+      'POLICY_DENIED',
+      `The ${kind} ${name} is quarantined (${held.item.reason}) until an operator reviews it: \`fedmcp tools diff\`, then \`fedmcp tools approve ${held.upstream.id} ${held.item.name}${kind === 'prompt' ? ' --prompt' : ''}\`.`,
+      {
+        quarantined: true,
+        upstream: held.upstream.id,
+        reason: held.item.reason,
+        ...(held.item.data ?? {}),
+      },
+    );
   };
 
   const forward = async (
@@ -204,34 +393,31 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
         };
 
   // ── lists ──────────────────────────────────────────────────────────────────
+  /** A list as this caller may see it: filtered by the access hook when it has `visible`. */
+  const listed = <T>(action: HubListAction, all: T[]): T[] =>
+    access?.visible ? (core.view(session, action).items as T[]) : all;
   server.setRequestHandler('tools/list', (request) => {
     core.assertOpen();
-    const page = paginate(core.catalog.tools.list, 'tools', request.params?.cursor, pageSize);
+    const items = listed('tools/list', core.catalog.tools.list);
+    const page = paginate(items, 'tools', request.params?.cursor, pageSize);
     return { tools: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   });
   server.setRequestHandler('prompts/list', (request) => {
     core.assertOpen();
-    const page = paginate(core.catalog.prompts.list, 'prompts', request.params?.cursor, pageSize);
+    const items = listed('prompts/list', core.catalog.prompts.list);
+    const page = paginate(items, 'prompts', request.params?.cursor, pageSize);
     return { prompts: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   });
   server.setRequestHandler('resources/list', (request) => {
     core.assertOpen();
-    const page = paginate(
-      core.catalog.resources.list,
-      'resources',
-      request.params?.cursor,
-      pageSize,
-    );
+    const items = listed('resources/list', core.catalog.resources.list);
+    const page = paginate(items, 'resources', request.params?.cursor, pageSize);
     return { resources: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   });
   server.setRequestHandler('resources/templates/list', (request) => {
     core.assertOpen();
-    const page = paginate(
-      core.catalog.templates.list,
-      'templates',
-      request.params?.cursor,
-      pageSize,
-    );
+    const items = listed('resources/templates/list', core.catalog.templates.list);
+    const page = paginate(items, 'templates', request.params?.cursor, pageSize);
     return {
       resourceTemplates: page.items,
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
@@ -239,10 +425,7 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
   });
 
   // ── tools/call ─────────────────────────────────────────────────────────────
-  const driveFlow = async (
-    flow: Flow & { session?: HubSession; upstream?: Upstream },
-    ctx: ServerContext,
-  ): Promise<Result> => {
+  const driveFlow = async (flow: HubFlow, ctx: ServerContext): Promise<Result> => {
     const upstream = flow.upstream!;
     flow.capabilities = core.clientCapabilities(ctx, session);
     const { progressToken } = upstreamMeta(ctx.mcpReq._meta);
@@ -284,16 +467,20 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     }
     if (event.type === 'error') {
       if (isTransportFailure(event.error)) upstream.recordFailure(event.error);
-      throw toDownstreamError(event.error, upstream.id);
+      const mapped = toDownstreamError(event.error, upstream.id);
+      flow.record?.({ ok: false, error: mapped });
+      throw mapped;
     }
     upstream.recordSuccess();
-    return mapToolResult(upstream, event.result);
+    const result = mapToolResult(upstream, event.result);
+    flow.record?.({ ok: true, result });
+    return result;
   };
 
   server.setRequestHandler('tools/call', async (request, ctx) => {
-    const flowId = ctx.mcpReq.requestState<string>();
-    if (flowId !== undefined) {
-      const flow = core.flows.get(flowId);
+    const state = ctx.mcpReq.requestState<string>();
+    if (state !== undefined && !state.startsWith(ASK_STATE)) {
+      const flow = core.flows.get(state);
       if (!flow) {
         throw new HubError(
           'INVALID_PARAMS',
@@ -304,6 +491,7 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
       return driveFlow(flow, ctx) as never;
     }
     core.assertOpen();
+    assertNotQuarantined('tool', request.params.name);
     const route = core.catalog.tools.byName.get(request.params.name);
     if (!route) {
       // A withdrawn tool of a down upstream: say so, rather than "unknown".
@@ -324,13 +512,31 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     const upstream = route.upstream;
     if (!upstream.available) throw upstream.unavailable();
     const { name: _name, _meta, ...rest } = request.params as Params;
-    const { meta, progressToken } = upstreamMeta(_meta);
+    const { meta: strippedMeta, progressToken } = upstreamMeta(_meta);
+    const meta = federationMeta(strippedMeta);
     const params: Params = withUpstreamLogLevel(
       upstream,
       { ...rest, name: route.name, ...(meta ? { _meta: meta } : {}) },
       ctx,
     );
     const signal = ctx.mcpReq.signal;
+    const tool = route.item;
+    const gated = await gate(
+      {
+        action: 'tools/call',
+        target: request.params.name,
+        upstream: upstream.id,
+        upstreamTarget: route.name,
+        ...(request.params.arguments ? { arguments: request.params.arguments as Params } : {}),
+        ...(tool.annotations ? { annotations: tool.annotations as Params } : {}),
+        ...(tool.title ? { title: tool.title } : {}),
+        ...(tool.description ? { description: tool.description } : {}),
+        ...(_meta ? { meta: _meta as Params } : {}),
+      },
+      ctx,
+    );
+    if ('reply' in gated) return gated.reply as never;
+    const { finish } = gated;
 
     if (params.task !== undefined) {
       // MCP 2025-11-25 tasks: forward params.task only where the upstream and the tool allow it (§6.5).
@@ -340,10 +546,12 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
         !support ||
         support === 'forbidden'
       ) {
-        throw new HubError(
+        const error = new HubError(
           'METHOD_NOT_FOUND',
           `Tool ${request.params.name} does not support task augmentation.`,
         );
+        finish({ ok: false, error });
+        throw error;
       }
       try {
         const created = await upstream
@@ -354,9 +562,13 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
           });
         const taskId = exposeTaskId(upstream.id, created.task.taskId);
         core.taskOwners.set(taskId, session);
-        return { ...created, task: { ...created.task, taskId } } as never;
+        const result = { ...created, task: { ...created.task, taskId } };
+        finish({ ok: true, result });
+        return result as never;
       } catch (error) {
-        throw toDownstreamError(error, upstream.id);
+        const mapped = toDownstreamError(error, upstream.id);
+        finish({ ok: false, error: mapped });
+        throw mapped;
       }
     }
 
@@ -379,13 +591,16 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
       .catch((error: unknown) => {
         // Opening an extra connection failed: the upstream is unavailable for this call.
         const mapped = toDownstreamError(error, upstream.id);
-        throw (mapped as { code?: unknown }).code === -32603
-          ? new HubError(
-              'UPSTREAM_UNAVAILABLE',
-              `Could not open a connection to upstream "${upstream.id}": ${mapped.message}`,
-              { upstream: upstream.id },
-            )
-          : mapped;
+        const refused =
+          (mapped as { code?: unknown }).code === -32603
+            ? new HubError(
+                'UPSTREAM_UNAVAILABLE',
+                `Could not open a connection to upstream "${upstream.id}": ${mapped.message}`,
+                { upstream: upstream.id },
+              )
+            : mapped;
+        finish({ ok: false, error: refused });
+        throw refused;
       });
 
     if (!interactive) {
@@ -403,16 +618,20 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
         );
         upstream.recordSuccess();
         await progress.flush();
-        return mapToolResult(upstream, result) as never;
+        const mapped = mapToolResult(upstream, result);
+        finish({ ok: true, result: mapped });
+        return mapped as never;
       } catch (error) {
         if (isTransportFailure(error)) upstream.recordFailure(error);
-        throw toDownstreamError(error, upstream.id);
+        const mapped = toDownstreamError(error, upstream.id);
+        finish({ ok: false, error: mapped });
+        throw mapped;
       } finally {
         upstream.release(connection, false);
       }
     }
 
-    const flow: Flow & { session?: HubSession; upstream?: Upstream } = new Flow({
+    const flow: HubFlow = new Flow({
       onFinish: (finished) => {
         core.flows.delete(finished.id);
         if (connection.flow === finished) connection.flow = undefined;
@@ -422,6 +641,7 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     flow.session = session;
     flow.upstream = upstream;
     flow.capabilities = capabilities;
+    flow.record = finish;
     connection.flow = flow;
     core.flows.set(flow.id, flow);
     flow.run((flowSignal) =>
@@ -438,49 +658,90 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
   // ── prompts, resources, completion ─────────────────────────────────────────
   server.setRequestHandler('prompts/get', async (request, ctx) => {
     core.assertOpen();
+    assertNotQuarantined('prompt', request.params.name);
     const route = core.catalog.prompts.byName.get(request.params.name);
     if (!route) throw new HubError('NOT_FOUND', `Unknown prompt: ${request.params.name}`);
-    const { meta } = upstreamMeta(request.params._meta);
-    const result = await forward(
-      route.upstream,
-      'prompts/get',
-      { ...request.params, name: route.name, _meta: meta },
+    const meta = federationMeta(upstreamMeta(request.params._meta).meta);
+    const prompt = route.item;
+    return (await guarded(
+      {
+        action: 'prompts/get',
+        target: request.params.name,
+        upstream: route.upstream.id,
+        upstreamTarget: route.name,
+        ...(request.params.arguments ? { arguments: request.params.arguments as Params } : {}),
+        ...(prompt.title ? { title: prompt.title } : {}),
+        ...(prompt.description ? { description: prompt.description } : {}),
+        ...(request.params._meta ? { meta: request.params._meta as Params } : {}),
+      },
       ctx,
-    );
-    const prefix = route.upstream.prefix;
-    if (prefix === false || !Array.isArray(result.messages)) return result as never;
-    return {
-      ...result,
-      messages: (result.messages as Array<{ content: unknown }>).map((message) => ({
-        ...message,
-        content: mapContentUris([message.content], (uri) => exposeUri(prefix, uri))[0],
-      })),
-    } as never;
+      async () => {
+        const result = await forward(
+          route.upstream,
+          'prompts/get',
+          { ...request.params, name: route.name, _meta: meta },
+          ctx,
+        );
+        const prefix = route.upstream.prefix;
+        if (prefix === false || !Array.isArray(result.messages)) return result;
+        return {
+          ...result,
+          messages: (result.messages as Array<{ content: unknown }>).map((message) => ({
+            ...message,
+            content: mapContentUris([message.content], (uri) => exposeUri(prefix, uri))[0],
+          })),
+        };
+      },
+    )) as never;
   });
 
   server.setRequestHandler('resources/read', async (request, ctx) => {
     core.assertOpen();
     const { upstream, uri } = core.catalog.routeUri(request.params.uri, core.list());
-    const { meta } = upstreamMeta(request.params._meta);
-    const result = await forward(
-      upstream,
-      'resources/read',
-      { ...request.params, uri, _meta: meta },
+    const meta = federationMeta(upstreamMeta(request.params._meta).meta);
+    return (await guarded(
+      {
+        action: 'resources/read',
+        target: request.params.uri,
+        upstream: upstream.id,
+        upstreamTarget: uri,
+        ...(request.params._meta ? { meta: request.params._meta as Params } : {}),
+      },
       ctx,
-    );
-    if (upstream.prefix === false || !Array.isArray(result.contents)) return result as never;
-    return {
-      ...result,
-      contents: (result.contents as Array<{ uri: string }>).map((content) => ({
-        ...content,
-        uri: exposeUri(upstream.prefix, content.uri),
-      })),
-    } as never;
+      async () => {
+        const result = await forward(
+          upstream,
+          'resources/read',
+          { ...request.params, uri, _meta: meta },
+          ctx,
+        );
+        if (upstream.prefix === false || !Array.isArray(result.contents)) return result;
+        return {
+          ...result,
+          contents: (result.contents as Array<{ uri: string }>).map((content) => ({
+            ...content,
+            uri: exposeUri(upstream.prefix, content.uri),
+          })),
+        };
+      },
+    )) as never;
   });
 
-  server.setRequestHandler('resources/subscribe', async (request) => {
-    await core.subscribe(session, request.params.uri);
-    return {};
+  server.setRequestHandler('resources/subscribe', async (request, ctx) => {
+    const { upstream, uri } = core.catalog.routeUri(request.params.uri, core.list());
+    return (await guarded(
+      {
+        action: 'resources/subscribe',
+        target: request.params.uri,
+        upstream: upstream.id,
+        upstreamTarget: uri,
+      },
+      ctx,
+      async () => {
+        await core.subscribe(session, request.params.uri);
+        return {};
+      },
+    )) as never;
   });
   server.setRequestHandler('resources/unsubscribe', async (request) => {
     await core.unsubscribe(session, request.params.uri);
@@ -504,14 +765,27 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
       upstream = routed.upstream;
       upstreamRef = { ...ref, uri: routed.uri };
     }
-    // MCP 2025-11-25 utilities/completion: no completions upstream → an empty answer, locally.
-    if (!upstream.serverCapabilities.completions) return { completion: { values: [] } };
-    return forward(
-      upstream,
-      'completion/complete',
-      { ...request.params, ref: upstreamRef },
+    const target = (ref.type === 'ref/prompt' ? ref.name : ref.uri) ?? '';
+    return (await guarded(
+      {
+        action: 'completion/complete',
+        target,
+        upstream: upstream.id,
+        upstreamTarget: String(upstreamRef.name ?? upstreamRef.uri ?? ''),
+      },
       ctx,
-    ) as never;
+      async () => {
+        // MCP 2025-11-25 utilities/completion: no completions upstream → an empty answer, locally.
+        if (!upstream.serverCapabilities.completions) return { completion: { values: [] } };
+        const meta = federationMeta(upstreamMeta(request.params._meta).meta);
+        return forward(
+          upstream,
+          'completion/complete',
+          { ...request.params, ref: upstreamRef, ...(meta ? { _meta: meta } : {}) },
+          ctx,
+        );
+      },
+    )) as never;
   });
 
   server.setRequestHandler('logging/setLevel', (request) => {

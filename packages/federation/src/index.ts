@@ -1,4 +1,10 @@
 // @fedmcp/federation: the hub — upstream registry, aggregation, routing and forwarding.
+export type {
+  CatalogGuard,
+  CatalogReview,
+  GuardedLists,
+  QuarantinedItem,
+} from './catalog-guard.js';
 export { connectRemoteUpstream } from './connect-remote-upstream.js';
 export {
   createHub,
@@ -8,9 +14,20 @@ export {
   type UpstreamRegistry,
   type UpstreamStatus,
 } from './create-hub.js';
+export type {
+  AccessAllow,
+  AccessAsk,
+  AccessDeny,
+  AccessOutcome,
+  AccessRequest,
+  AccessVerdict,
+  HubAccess,
+  HubListAction,
+  ListedItem,
+} from './hub-access.js';
 export { UPSTREAM_CLIENT_CAPABILITIES, type UpstreamStateChange } from './hub-core.js';
 export { HubError, type HubErrorCode } from './hub-error.js';
-export type { HubSessionContext } from './hub-session.js';
+export { ACCESS_INPUT_KEY, type HubSessionContext } from './hub-session.js';
 export type { Logger } from './logger.js';
 export { exposeName, exposeTaskId, exposeUri, NAME_SEPARATOR } from './namespacing.js';
 export type { ToolFilter } from './tool-filter.js';

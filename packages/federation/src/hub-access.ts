@@ -1,0 +1,95 @@
+/**
+ * The hub's access hook: who sees what in lists, whether a request may be forwarded (policy,
+ * rate limits, consent), and a record of how each forwarded request ended (audit). The hub calls
+ * it with the principal the transport host authenticated (`HubSessionContext.principal`);
+ * `createPolicyAccess` builds one from a `@fedmcp/proxy-auth` policy, audit log, rate limiter
+ * and consent ledger.
+ */
+import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/server';
+
+/** The list operations filtered through {@link HubAccess.visible}. */
+export type HubListAction =
+  | 'tools/list'
+  | 'prompts/list'
+  | 'resources/list'
+  | 'resources/templates/list';
+
+/** One request the hub is about to forward. */
+export interface AccessRequest {
+  /** The authenticated caller (`HubSessionContext.principal`); undefined without authentication. */
+  principal: unknown;
+  /** The MCP operation: `tools/call`, `prompts/get`, `resources/read`, `resources/subscribe`, `completion/complete`, `tasks/*`. */
+  action: string;
+  /** The exposed (namespaced) name or URI. */
+  target: string;
+  /** The upstream that serves it. */
+  upstream: string;
+  /** The upstream's own name or URI. */
+  upstreamTarget: string;
+  /** Call or prompt arguments. */
+  arguments?: Record<string, unknown>;
+  /** The tool's annotations (tools/call), for consent and policy conditions. */
+  annotations?: Record<string, unknown>;
+  /** The tool's or prompt's title and description, for a consent question. */
+  title?: string;
+  description?: string;
+  /** Whether the client behind the request can answer a form-mode elicitation. */
+  canElicit: boolean;
+  /** The request's `_meta` (trace context, hop trail, on-behalf-of). */
+  meta?: Record<string, unknown>;
+}
+
+/** How a forwarded request ended, for {@link HubAccess.completed}. */
+export interface AccessOutcome {
+  ok: boolean;
+  /** The error the client got, when `ok` is false. */
+  error?: unknown;
+  /** The result the client got, when `ok` is true. */
+  result?: unknown;
+  latencyMs: number;
+}
+
+/** The request may be forwarded. */
+export interface AccessAllow {
+  kind: 'allow';
+}
+
+/** The request is refused with `error` (a JSON-RPC error such as `HubError('POLICY_DENIED', …)`). */
+export interface AccessDeny {
+  kind: 'deny';
+  error: Error;
+}
+
+/**
+ * The user has to be asked first: the hub sends `elicitation` to the client (a pushed request in
+ * the 2025 era, an `input_required` round in 2026-07-28) and passes the answer to `answer`.
+ */
+export interface AccessAsk {
+  kind: 'ask';
+  elicitation: ElicitRequestFormParams;
+  answer(result: ElicitResult): AccessVerdict | Promise<AccessVerdict>;
+}
+
+/** What {@link HubAccess.check} decides. */
+export type AccessVerdict = AccessAllow | AccessDeny | AccessAsk;
+
+/** The access hook of a hub. Every member is optional. */
+export interface HubAccess {
+  /**
+   * Whether the caller sees an item in a list (a caller never sees what it may not use). Called
+   * for every item of every list answer, so keep it synchronous and cheap.
+   */
+  visible?(principal: unknown, action: HubListAction, target: string, item: ListedItem): boolean;
+  /** Decides a request before it is forwarded. */
+  check?(request: AccessRequest): AccessVerdict | Promise<AccessVerdict>;
+  /** Called once per request `check` allowed, when it ended. */
+  completed?(request: AccessRequest, outcome: AccessOutcome): void;
+  /** Called when `check` refused a request (or the user declined), with the error the client got. */
+  refused?(request: AccessRequest, error: Error): void;
+}
+
+/** An item of a list answer, as {@link HubAccess.visible} sees it. */
+export interface ListedItem {
+  upstream: string;
+  annotations?: Record<string, unknown>;
+}
