@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Hub, UpstreamStatus } from '@fedmcp/federation';
+import { createPolicyAccess } from '@fedmcp/federation';
 import { createHub } from '@fedmcp/federation/node';
 import {
   type AuditLog,
   createAuditLog,
   createLoggerAuditSink,
   createPolicy,
+  createRateLimiter,
   createRedactingLogger,
   createStreamAuditSink,
   type Policy,
@@ -216,8 +218,13 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   let stopWatchingTls: (() => void) | undefined;
   let configured = upstreamsFromConfig(config);
 
+  // Rate limits count in the store: shared by every replica on the same Redis.
+  const rateLimiter = createRateLimiter({ store: store.kv });
   const hub = createHub({
     serverInfo: { name: config.hub.name ?? 'fedmcp', version: '0.1.0' },
+    access: createPolicyAccess({ policy: () => policy, audit, rateLimiter }),
+    hubId: () => hubIdOf(config, resource),
+    ...(config.hub.maxHops ? { maxHops: config.hub.maxHops } : {}),
     upstreams: Object.fromEntries(
       [...configured].map(([id, entry]) => [id, toUpstreamConfig(entry)]),
     ),
@@ -343,6 +350,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       peerAuthentication?.reload(next);
       policy = nextPolicy;
       currentAudit = buildAudit(next);
+      hub.refreshAccess();
       const nextConfigured = upstreamsFromConfig(next);
       for (const id of configured.keys()) {
         if (!nextConfigured.has(id)) {

@@ -77,9 +77,10 @@ export interface HubOptions {
    * (`io.fedmcp/onBehalfOf`) and a child trace span; a request whose trail already holds this hub
    * or reaches `maxHops` is refused; exposed tools and prompts carry their origin path
    * (`io.fedmcp/origin`) and what originated at this hub is not re-imported through a peer.
+   * A function is asked each time (for an id known only once the hub listens).
    * @default none (no federation `_meta`)
    */
-  hubId?: string;
+  hubId?: string | (() => string | undefined);
   /** The most hubs a request may cross, this one included. @default 4 */
   maxHops?: number;
 }
@@ -193,15 +194,19 @@ export function createHub(options: HubOptions = {}): Hub {
     requestStateKey: options.requestStateKey,
     access: options.access,
     guard: options.catalogGuard,
-    hubId: options.hubId,
+    hubId: () => {
+      const id = typeof options.hubId === 'function' ? options.hubId() : options.hubId;
+      if (id !== undefined && !ID_PATTERN.test(id)) {
+        throw new HubError(
+          'INVALID_CONFIG',
+          `Invalid hub id "${id}": use 1-32 of a-z, 0-9 and -, starting with a letter or digit.`,
+        );
+      }
+      return id;
+    },
     maxHops: options.maxHops ?? DEFAULT_MAX_HOPS,
   });
-  if (options.hubId !== undefined && !ID_PATTERN.test(options.hubId)) {
-    throw new HubError(
-      'INVALID_CONFIG',
-      `Invalid hub id "${options.hubId}": use 1-32 of a-z, 0-9 and -, starting with a letter or digit.`,
-    );
-  }
+  core.settings.hubId(); // a malformed fixed id fails here, not on the first request
 
   const status = (upstream: Upstream): UpstreamStatus => {
     const result: UpstreamStatus = {

@@ -108,7 +108,7 @@ export interface HubCoreSettings {
   access: HubAccess | undefined;
   guard: CatalogGuard | undefined;
   /** This hub's id in hop trails and origin paths; undefined = no federation `_meta`. */
-  hubId: string | undefined;
+  hubId: () => string | undefined;
   maxHops: number;
 }
 
@@ -230,7 +230,7 @@ export class HubCore implements UpstreamHost {
   rebuildCatalog(): void {
     const changed = this.catalog.rebuild(this.list(), {
       ...(this.settings.guard ? { lists: (upstream) => this.guardedLists(upstream) } : {}),
-      ...(this.settings.hubId ? { selfId: this.settings.hubId } : {}),
+      ...(this.settings.hubId() ? { selfId: this.settings.hubId() } : {}),
     });
     for (const collision of this.catalog.collisions) {
       this.logger.warn(collision, 'name collision between upstreams; the first one keeps it');

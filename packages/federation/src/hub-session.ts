@@ -184,7 +184,8 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     views: new Map(),
   };
   const access = core.settings.access;
-  const { hubId, maxHops } = core.settings;
+  const hubId = core.settings.hubId();
+  const { maxHops } = core.settings;
   const principal = (context.principal ?? undefined) as PrincipalLike | undefined;
   server.oninitialized = () => core.addSession(session);
   // On HTTP a 2026-07-28 server lives for one request; its flows outlive it (the retry comes on
@@ -531,7 +532,7 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
         ...(tool.annotations ? { annotations: tool.annotations as Params } : {}),
         ...(tool.title ? { title: tool.title } : {}),
         ...(tool.description ? { description: tool.description } : {}),
-        ...(_meta ? { meta: _meta as Params } : {}),
+        ...(meta ? { meta } : {}),
       },
       ctx,
     );
@@ -672,7 +673,7 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
         ...(request.params.arguments ? { arguments: request.params.arguments as Params } : {}),
         ...(prompt.title ? { title: prompt.title } : {}),
         ...(prompt.description ? { description: prompt.description } : {}),
-        ...(request.params._meta ? { meta: request.params._meta as Params } : {}),
+        ...(meta ? { meta } : {}),
       },
       ctx,
       async () => {
@@ -705,7 +706,7 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
         target: request.params.uri,
         upstream: upstream.id,
         upstreamTarget: uri,
-        ...(request.params._meta ? { meta: request.params._meta as Params } : {}),
+        ...(meta ? { meta } : {}),
       },
       ctx,
       async () => {

@@ -30,6 +30,11 @@ export { HubError, type HubErrorCode } from './hub-error.js';
 export { ACCESS_INPUT_KEY, type HubSessionContext } from './hub-session.js';
 export type { Logger } from './logger.js';
 export { exposeName, exposeTaskId, exposeUri, NAME_SEPARATOR } from './namespacing.js';
+export {
+  type ConsentStep,
+  createPolicyAccess,
+  type PolicyAccessOptions,
+} from './policy-access.js';
 export type { ToolFilter } from './tool-filter.js';
 export type { UpstreamState } from './upstream.js';
 export type {

@@ -1,0 +1,190 @@
+/**
+ * The hub's access hook built from `@fedmcp/proxy-auth`: the policy decides what each caller
+ * sees and may use, its rate limits are enforced, calls whose rules ask for consent are put to the
+ * user (or refused with how to pre-grant), and every refusal and forwarded call is an audit event.
+ */
+import { parseTraceparent, TRACEPARENT_META_KEY } from '@fedmcp/protocol';
+import {
+  type AuditLog,
+  anonymousPrincipal,
+  LIST_USE_ACTIONS,
+  type Policy,
+  type PolicyDecision,
+  type Principal,
+  policyDeniedError,
+  type RateLimiter,
+  rateLimitedError,
+} from '@fedmcp/proxy-auth';
+import type {
+  AccessRequest,
+  AccessVerdict,
+  HubAccess,
+  HubListAction,
+  ListedItem,
+} from './hub-access.js';
+import { HubError } from './hub-error.js';
+
+/** Options of {@link createPolicyAccess}. */
+export interface PolicyAccessOptions {
+  /** The policy, or a function returning the one in force (hot reload). */
+  policy: Policy | (() => Policy);
+  /** Where refusals and forwarded calls are recorded. @default none */
+  audit?: AuditLog;
+  /** Enforces the policy's `rateLimit` obligations (share its store between replicas). @default none: limits are not enforced */
+  rateLimiter?: RateLimiter;
+  /**
+   * The consent step for rules with `consent: 'required'`. Without it such calls are refused with
+   * `CONSENT_REQUIRED`.
+   */
+  consent?: ConsentStep;
+  /** The principal of a session without one (no authentication configured). @default anonymous */
+  defaultPrincipal?: Principal;
+}
+
+/**
+ * How the hub asks for and remembers consent: `createConsentStep` of this package builds one
+ * from a `@fedmcp/proxy-auth` consent ledger.
+ */
+export interface ConsentStep {
+  /** Decides a call that needs consent: allow (a grant is on record), deny, or ask the user. */
+  decide(request: AccessRequest, principal: Principal): Promise<AccessVerdict>;
+}
+
+function toHubError(error: unknown): Error {
+  const value = error as { code?: unknown; message?: unknown; data?: unknown };
+  if (error instanceof HubError || typeof value?.code !== 'string') return error as Error;
+  return new HubError(
+    value.code as never,
+    String(value.message),
+    (value.data ?? {}) as Record<string, unknown>,
+  );
+}
+
+function isPrincipal(value: unknown): value is Principal {
+  const candidate = value as Partial<Principal> | undefined;
+  return (
+    typeof candidate?.subject === 'string' &&
+    Array.isArray(candidate.groups) &&
+    Array.isArray(candidate.scopes)
+  );
+}
+
+function traceIdOf(meta: Record<string, unknown> | undefined): string | undefined {
+  return parseTraceparent(meta?.[TRACEPARENT_META_KEY])?.traceId;
+}
+
+/**
+ * Builds the access hook of a hub from a policy.
+ *
+ * @example
+ * ```ts
+ * const hub = createHub({
+ *   access: createPolicyAccess({ policy: createPolicy(rules), audit, rateLimiter }),
+ *   upstreams,
+ * });
+ * ```
+ */
+export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
+  const policyOf =
+    typeof options.policy === 'function' ? options.policy : () => options.policy as Policy;
+  const fallback = options.defaultPrincipal ?? anonymousPrincipal();
+  const principalOf = (value: unknown): Principal => (isPrincipal(value) ? value : fallback);
+  const { audit, rateLimiter, consent } = options;
+  /** Decisions of one call, remembered for its audit record. */
+  const decisions = new WeakMap<AccessRequest, PolicyDecision>();
+
+  const record = (request: AccessRequest, event: Parameters<AuditLog['record']>[0]): void => {
+    if (!audit) return;
+    const traceId = traceIdOf(request.meta);
+    void Promise.resolve(
+      audit.record({
+        principal: principalOf(request.principal),
+        action: request.action,
+        target: request.target,
+        upstream: request.upstream,
+        ...(traceId ? { traceId } : {}),
+        ...event,
+      }),
+    ).catch(() => {});
+  };
+
+  return {
+    visible(principal: unknown, action: HubListAction, target: string, item: ListedItem) {
+      const policy = policyOf();
+      if (policy.rules.length === 0) return true;
+      return policy.decide({
+        principal: principalOf(principal),
+        action: LIST_USE_ACTIONS[action] ?? action,
+        target,
+        upstream: item.upstream,
+        ...(item.annotations ? { annotations: item.annotations } : {}),
+      }).allowed;
+    },
+
+    async check(request: AccessRequest): Promise<AccessVerdict> {
+      const principal = principalOf(request.principal);
+      const input = {
+        principal,
+        action: request.action,
+        target: request.target,
+        upstream: request.upstream,
+        ...(request.annotations ? { annotations: request.annotations } : {}),
+      };
+      const decision = policyOf().decide(input);
+      if (!decision.allowed) {
+        const error = toHubError(policyDeniedError(decision, input));
+        record(request, {
+          type: 'policy',
+          outcome: 'denied',
+          ...(decision.rule ? { rule: decision.rule } : {}),
+          reason: decision.reason,
+        });
+        return { kind: 'deny', error };
+      }
+      decisions.set(request, decision);
+      if (rateLimiter && decision.rateLimits.length > 0) {
+        const limited = await rateLimiter.check(decision.rateLimits);
+        if (!limited.allowed) {
+          record(request, {
+            type: 'rate-limit',
+            outcome: 'limited',
+            ...(limited.rule ? { rule: limited.rule } : {}),
+            reason: `retry after ${Math.ceil(limited.retryAfterMs / 1000)} s`,
+            details: { retryAfterMs: limited.retryAfterMs, bucket: limited.key },
+          });
+          return { kind: 'deny', error: toHubError(rateLimitedError(limited)) };
+        }
+      }
+      if (!decision.consentRequired) return { kind: 'allow' };
+      if (!consent) {
+        return {
+          kind: 'deny',
+          error: new HubError(
+            'CONSENT_REQUIRED',
+            `Calling ${request.target} needs the user's consent, and this hub has no consent ledger configured.`,
+            { target: request.target },
+          ),
+        };
+      }
+      return consent.decide(request, principal);
+    },
+
+    completed(request, outcome) {
+      const decision = decisions.get(request);
+      record(request, {
+        type: 'call',
+        outcome: outcome.ok ? 'success' : 'error',
+        latencyMs: outcome.latencyMs,
+        ...(decision?.rule ? { rule: decision.rule } : {}),
+        ...(request.arguments ? { arguments: request.arguments } : {}),
+        ...(outcome.ok ? { result: outcome.result } : {}),
+        ...(outcome.ok
+          ? {}
+          : {
+              reason:
+                outcome.error instanceof Error ? outcome.error.message : String(outcome.error),
+            }),
+      });
+    },
+  };
+}
