@@ -67,6 +67,36 @@ export {
   createCertificateAuthenticator,
   principalFromCertificate,
 } from './certificate-principal.js';
+export type {
+  ConsentAnswer,
+  ConsentChoice,
+  ConsentChoiceField,
+  ConsentElicitationOptions,
+  ConsentElicitationParams,
+  LegacyConsentChoiceField,
+  ParseConsentAnswerOptions,
+} from './consent-elicitation.js';
+export {
+  CONSENT_CHOICES,
+  consentElicitation,
+  DEFAULT_CONSENT_PERIODS,
+  parseConsentAnswer,
+  parseConsentPeriod,
+} from './consent-elicitation.js';
+export type {
+  ConsentCheckInput,
+  ConsentDecision,
+  ConsentFilter,
+  ConsentLedger,
+  ConsentLedgerOptions,
+  ConsentRecord,
+  ConsentRecordInput,
+  ConsentRevokeInput,
+  ConsentScope,
+  ConsentSource,
+  ConsentStore,
+} from './consent-ledger.js';
+export { argsDigest, createConsentLedger } from './consent-ledger.js';
 export { constantTimeEqual } from './constant-time-equal.js';
 export type { JwtVerifier, JwtVerifierOptions } from './create-jwt-verifier.js';
 export {
