@@ -31,6 +31,37 @@ export { ACCESS_INPUT_KEY, type HubSessionContext } from './hub-session.js';
 export type { Logger } from './logger.js';
 export { exposeName, exposeTaskId, exposeUri, NAME_SEPARATOR } from './namespacing.js';
 export {
+  type ApprovedItem,
+  type ApproveOptions,
+  createToolPinning,
+  NEW_ITEM_REASON,
+  type PendingChange,
+  type PinRecord,
+  type ToolPinning,
+  type ToolPinningOptions,
+} from './pinning/create-tool-pinning.js';
+export {
+  type DefinitionDiffInput,
+  type DiffSide,
+  diffDefinitions,
+} from './pinning/definition-diff.js';
+export {
+  type CanonicalDefinition,
+  canonicalDefinition,
+  canonicalJson,
+  changedFields,
+  type DigestedDefinition,
+  digestDefinition,
+  PINNED_FIELDS,
+  type PinnedKind,
+} from './pinning/definition-digest.js';
+export {
+  type PinEntry,
+  type PinFile,
+  parsePinFile,
+  type UpstreamPins,
+} from './pinning/pin-file.js';
+export {
   type ConsentStep,
   createPolicyAccess,
   type PolicyAccessOptions,
