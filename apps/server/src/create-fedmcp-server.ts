@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Hub, UpstreamStatus } from '@fedmcp/federation';
-import { createPolicyAccess } from '@fedmcp/federation';
+import { createConsentStep, createPolicyAccess } from '@fedmcp/federation';
 import { createHub } from '@fedmcp/federation/node';
 import {
   type AuditLog,
   createAuditLog,
+  createConsentLedger,
   createLoggerAuditSink,
   createPolicy,
   createRateLimiter,
@@ -222,7 +223,13 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   const rateLimiter = createRateLimiter({ store: store.kv });
   const hub = createHub({
     serverInfo: { name: config.hub.name ?? 'fedmcp', version: '0.1.0' },
-    access: createPolicyAccess({ policy: () => policy, audit, rateLimiter }),
+    access: createPolicyAccess({
+      policy: () => policy,
+      audit,
+      rateLimiter,
+      // Grants live in the store: a revocation reaches every replica on its next call.
+      consent: createConsentStep({ ledger: createConsentLedger({ kv: store.kv, audit }), audit }),
+    }),
     hubId: () => hubIdOf(config, resource),
     ...(config.hub.maxHops ? { maxHops: config.hub.maxHops } : {}),
     upstreams: Object.fromEntries(

@@ -6,6 +6,7 @@ export type {
   QuarantinedItem,
 } from './catalog-guard.js';
 export { connectRemoteUpstream } from './connect-remote-upstream.js';
+export { type ConsentStepOptions, createConsentStep } from './consent-step.js';
 export {
   createHub,
   type Hub,

@@ -1,0 +1,180 @@
+import {
+  type AuditEvent,
+  createAuditLog,
+  createConsentLedger,
+  createPolicy,
+} from '@fedmcp/proxy-auth';
+import { createMemoryStore } from '@fedmcp/store';
+import type { Client } from '@modelcontextprotocol/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestUpstream } from '../test/fixtures/test-upstream.js';
+import {
+  connectLegacyClient,
+  connectModernClient,
+  memoryConnector,
+  textOf,
+} from '../test/helpers.js';
+import { createConsentStep, createHub, createPolicyAccess } from './index.js';
+
+type Answer = { action: 'accept'; content: Record<string, string> } | { action: 'decline' };
+
+/** A hub whose `up__echo` needs consent, with a ledger on a clock the test moves. */
+async function consentHub() {
+  const store = createMemoryStore();
+  let now = Date.parse('2026-11-23T10:00:00Z');
+  const events: AuditEvent[] = [];
+  const audit = createAuditLog({ sinks: [{ write: (event) => void events.push(event) }] });
+  const ledger = createConsentLedger({ kv: store.kv, audit, now: () => now });
+  const policy = createPolicy([
+    { id: 'everyone', effect: 'allow', subjects: ['*'], actions: ['*'] },
+    {
+      id: 'ask-echo',
+      subjects: ['*'],
+      actions: ['tools/call'],
+      targets: ['up__echo'],
+      consent: 'required',
+    },
+  ]);
+  const hub = createHub({
+    connect: memoryConnector({ up: () => createTestUpstream({ name: 'up' }).server }),
+    upstreams: { up: { url: 'memory://up' } },
+    healthIntervalMs: 0,
+    access: createPolicyAccess({ policy, audit, consent: createConsentStep({ ledger, audit }) }),
+  });
+  await hub.start();
+  return {
+    hub,
+    ledger,
+    events,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    close: async () => {
+      await hub.close();
+      await store.close();
+    },
+  };
+}
+
+/** Makes the client answer consent questions from a queue, and records the questions. */
+function answering(client: Client, answers: Answer[], asked: string[]) {
+  client.setRequestHandler('elicitation/create', async (request) => {
+    asked.push(String(request.params.message));
+    const next = answers.shift();
+    if (!next) throw new Error('no answer left');
+    return next;
+  });
+}
+
+const allow = (decision: string, period?: string): Answer => ({
+  action: 'accept',
+  content: { decision, ...(period ? { period } : {}) },
+});
+
+describe.each(['2025-11-25', '2026-07-28'] as const)(
+  'consent through the hub (%s client)',
+  (era) => {
+    let cleanup: Array<() => Promise<void>> = [];
+    afterEach(async () => {
+      for (const close of cleanup.reverse()) await close();
+      cleanup = [];
+    });
+
+    async function setup(answers: Answer[]) {
+      const hub = await consentHub();
+      cleanup.push(hub.close);
+      const asked: string[] = [];
+      const capabilities = { elicitation: { form: {} } };
+      const configure = (client: Client) => answering(client, answers, asked);
+      let client: Client;
+      if (era === '2025-11-25') {
+        client = await connectLegacyClient(hub.hub, capabilities, configure);
+        cleanup.push(() => client.close());
+      } else {
+        const modern = await connectModernClient(hub.hub, capabilities, configure);
+        client = modern.client;
+        cleanup.push(modern.close);
+      }
+      const call = (text: string) => client.callTool({ name: 'up__echo', arguments: { text } });
+      return { ...hub, asked, call, client };
+    }
+
+    it('asks, and "allow once" lets exactly one call through', async () => {
+      const { call, asked, events } = await setup([allow('allow_once'), { action: 'decline' }]);
+      expect(textOf(await call('one'))).toBe('up:one');
+      expect(asked).toHaveLength(1);
+      expect(asked[0]).toContain('up__echo');
+      expect(asked[0]).toContain('one');
+      await expect(call('two')).rejects.toMatchObject({ code: -32063 });
+      expect(asked).toHaveLength(2);
+      expect(
+        events.filter((event) => event.type === 'consent').map((event) => event.outcome),
+      ).toEqual(['granted']);
+      expect(events.some((event) => event.type === 'call' && event.outcome === 'success')).toBe(
+        true,
+      );
+    });
+
+    it('"allow for a period" holds until it expires, then asks again', async () => {
+      const { call, asked, advance } = await setup([
+        allow('allow_for_period', '15m'),
+        allow('allow_once'),
+      ]);
+      expect(textOf(await call('a'))).toBe('up:a');
+      expect(textOf(await call('b'))).toBe('up:b');
+      expect(asked).toHaveLength(1);
+      advance(16 * 60_000);
+      expect(textOf(await call('c'))).toBe('up:c');
+      expect(asked).toHaveLength(2);
+    });
+
+    it('"deny" refuses and is remembered; revoking it asks again', async () => {
+      const { call, asked, ledger, events } = await setup([allow('deny'), allow('always_allow')]);
+      await expect(call('x')).rejects.toMatchObject({
+        code: -32063,
+        message: expect.stringContaining('denied'),
+      });
+      await expect(call('y')).rejects.toMatchObject({ code: -32063 });
+      expect(asked).toHaveLength(1);
+      expect(await ledger.revoke({ target: 'up__echo' })).toBe(1);
+      expect(textOf(await call('z'))).toBe('up:z');
+      expect(asked).toHaveLength(2);
+      expect(textOf(await call('again'))).toBe('up:again');
+      expect(asked).toHaveLength(2);
+      const outcomes = events
+        .filter((event) => event.type === 'consent')
+        .map((event) => event.outcome);
+      expect(outcomes).toEqual(expect.arrayContaining(['denied', 'revoked', 'granted', 'used']));
+    });
+  },
+);
+
+describe('consent without elicitation', () => {
+  it('refuses with CONSENT_REQUIRED and the command that pre-grants it; a pre-grant lets it through', async () => {
+    const hub = await consentHub();
+    try {
+      const client = await connectLegacyClient(hub.hub, {});
+      await expect(
+        client.callTool({ name: 'up__echo', arguments: { text: 'x' } }),
+      ).rejects.toMatchObject({
+        code: -32063,
+        message: expect.stringContaining(
+          'fedmcp consent grant --subject anonymous --target up__echo',
+        ),
+      });
+      await hub.ledger.record({
+        subject: 'anonymous',
+        target: 'up__*',
+        decision: 'allow',
+        scope: 'always',
+        grantedVia: 'api',
+      });
+      expect(textOf(await client.callTool({ name: 'up__echo', arguments: { text: 'x' } }))).toBe(
+        'up:x',
+      );
+      await client.close();
+    } finally {
+      await hub.close();
+    }
+  });
+});
