@@ -7,6 +7,7 @@ import { createRedisStore, createSqliteStore } from '@fedmcp/store/node';
 import { describe, expect, it } from 'vitest';
 import { redisAvailable } from '../test/redis-available.js';
 import { type AuditEvent, createAuditLog } from './audit-log.js';
+import { consentElicitation, parseConsentAnswer } from './consent-elicitation.js';
 import {
   argsDigest,
   type ConsentLedgerOptions,
@@ -345,6 +346,105 @@ describe('createConsentLedger', () => {
     expect(() =>
       createConsentLedger({ kv: createMemoryStore().kv, keyPrefix: '' } as ConsentLedgerOptions),
     ).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+  });
+});
+
+describe('the README consent flow', () => {
+  // The flow of the README's Consent section, run against a store, an audit log and a stand-in
+  // for the client that answers the elicitation.
+  async function consentFlow(
+    ledger: ReturnType<typeof createConsentLedger>,
+    elicit: (params: ReturnType<typeof consentElicitation>) => Promise<unknown>,
+    args: Record<string, unknown>,
+  ) {
+    const call = {
+      subject: 'alice',
+      target: 'github__create_issue',
+      argsDigest: await argsDigest(args),
+    };
+    let decision = (await ledger.check(call))?.decision;
+    if (decision === undefined) {
+      const params = consentElicitation({
+        target: call.target,
+        upstream: 'github',
+        arguments: args,
+      });
+      const answer = parseConsentAnswer(await elicit(params));
+      await ledger.recordAnswer({ subject: call.subject, target: call.target, answer });
+      decision = answer.decision;
+    }
+    return decision === 'allow';
+  }
+
+  it('asks once for allow_once, remembers always_allow, and refuses after a decline', async () => {
+    await using store = createMemoryStore();
+    const { audit, events } = capturingAudit();
+    const ledger = createConsentLedger({ kv: store.kv, audit });
+    const asked: string[] = [];
+    const answering =
+      (content: Record<string, unknown> | undefined, action = 'accept') =>
+      async (params: ReturnType<typeof consentElicitation>) => {
+        asked.push(params.message.split('\n')[0]!);
+        return content === undefined ? { action } : { action, content };
+      };
+    const args = { repo: 'fedmcp', token: 'ghp_secret' };
+    expect(await consentFlow(ledger, answering({ decision: 'allow_once' }), args)).toBe(true);
+    expect(await consentFlow(ledger, answering(undefined, 'decline'), args)).toBe(false);
+    expect(await ledger.list()).toEqual([]);
+    expect(await consentFlow(ledger, answering({ decision: 'always_allow' }), args)).toBe(true);
+    expect(await consentFlow(ledger, answering({ decision: 'deny' }), { other: 1 })).toBe(true);
+    expect(asked).toEqual(
+      Array(3).fill('Allow the tool github__create_issue on server "github" to run?'),
+    );
+    expect(summary(events)).toEqual([
+      'consent granted consent/answer github__create_issue',
+      'consent denied consent/answer github__create_issue',
+      'consent granted consent/record github__create_issue',
+      'consent used tools/call github__create_issue',
+    ]);
+    expect(events[1]?.details).toMatchObject({ answer: 'decline', stored: false, scope: 'once' });
+  });
+
+  it('stores a period answer bound to the arguments when asked to, with the store TTL', async () => {
+    let now = Date.parse('2026-11-23T12:00:00Z');
+    await using store = createMemoryStore({ now: () => now });
+    const { audit, events } = capturingAudit();
+    const ledger = createConsentLedger({ kv: store.kv, audit, now: () => now });
+    const digest = await argsDigest({ repo: 'fedmcp' });
+    const answer = parseConsentAnswer({
+      action: 'accept',
+      content: { decision: 'allow_for_period', period: '15m' },
+    });
+    const record = await ledger.recordAnswer({
+      subject: 'alice',
+      target: 'github__create_issue',
+      answer,
+      argsDigest: digest,
+      upstream: 'github',
+    });
+    expect(record).toMatchObject({
+      scope: 'until',
+      argsDigest: digest,
+      grantedVia: 'elicitation',
+      upstream: 'github',
+      expiresAt: '2026-11-23T12:15:00.000Z',
+    });
+    const call = { subject: 'alice', target: 'github__create_issue', argsDigest: digest };
+    expect(await ledger.check(call)).toEqual(record);
+    now += 15 * 60_000;
+    expect(await ledger.check(call)).toBeUndefined();
+    expect(summary(events)).toEqual([
+      'consent granted consent/record github__create_issue',
+      'consent used tools/call github__create_issue',
+    ]);
+    await expectInvalid(
+      ledger.recordAnswer({ subject: '', target: 't', answer }),
+      /subject must be a non-empty string/,
+    );
+    await expectInvalid(
+      ledger.recordAnswer({ subject: 'a', target: 't', answer: undefined as never }),
+      /answer is missing/,
+    );
   });
 });
 

@@ -85,6 +85,27 @@ export interface ConsentRecordInput {
   principal?: Principal | AuditPrincipal;
 }
 
+/** What {@link ConsentLedger.recordAnswer} takes: the user's answer to the consent elicitation. */
+export interface ConsentAnswerInput {
+  subject: string;
+  target: string;
+  /** `parseConsentAnswer(result)` (structurally: decision, scope, periodMs, store, action). */
+  answer: {
+    decision: ConsentDecision;
+    scope: ConsentScope;
+    periodMs?: number;
+    /** Whether the answer is a standing one to keep; false for allow-once and decline/cancel. */
+    store: boolean;
+    /** The elicitation's action (`accept`, `decline`, `cancel`), kept in the audit event. */
+    action?: string;
+  };
+  /** Binds a stored answer to these arguments only. @default the answer covers any arguments */
+  argsDigest?: string;
+  upstream?: string;
+  principal?: Principal | AuditPrincipal;
+  traceId?: string;
+}
+
 /** Which records {@link ConsentLedger.list} returns; fields compare with the stored values exactly. */
 export interface ConsentFilter {
   /** Only records stored for this subject (`*` selects the everyone-records). */
@@ -130,6 +151,14 @@ export interface ConsentLedger {
    * source, a missing, negative or misplaced `periodMs`, or a malformed `argsDigest`.
    */
   record(input: ConsentRecordInput): Promise<ConsentRecord>;
+  /**
+   * Takes the user's answer to the consent elicitation: stores a standing one (always, until,
+   * deny) like {@link ConsentLedger.record} with `grantedVia: 'elicitation'`, and only audits one
+   * that applies to this call alone (allow once: `granted`; decline/cancel: `denied`).
+   * @returns the stored record, or `undefined` when nothing was stored.
+   * @throws {InvalidRequestError} like {@link ConsentLedger.record}.
+   */
+  recordAnswer(input: ConsentAnswerInput): Promise<ConsentRecord | undefined>;
   /**
    * Removes one record by id, or every record matching `subject` and/or `target`; audits each as
    * `revoked`. Takes effect on the next check on every replica.
@@ -332,7 +361,7 @@ export function createConsentLedger(options: ConsentLedgerOptions): ConsentLedge
     return undefined;
   }
 
-  return {
+  const ledger: ConsentLedger = {
     async check(input) {
       const subject = checkName('subject', input?.subject);
       const target = checkName('target', input?.target);
@@ -423,6 +452,50 @@ export function createConsentLedger(options: ConsentLedgerOptions): ConsentLedge
       return record;
     },
 
+    async recordAnswer(input) {
+      const answer = input?.answer;
+      if (typeof answer !== 'object' || answer === null) throw invalid('answer is missing');
+      if (answer.store) {
+        return ledger.record({
+          subject: input.subject,
+          target: input.target,
+          decision: answer.decision,
+          scope: answer.scope,
+          ...(answer.periodMs === undefined ? {} : { periodMs: answer.periodMs }),
+          ...(input.argsDigest === undefined ? {} : { argsDigest: input.argsDigest }),
+          grantedVia: 'elicitation',
+          ...(input.upstream === undefined ? {} : { upstream: input.upstream }),
+          ...(input.principal === undefined ? {} : { principal: input.principal }),
+        });
+      }
+      const subject = checkName('subject', input.subject);
+      const target = checkName('target', input.target);
+      const decision = oneOf('decision', answer.decision, DECISIONS);
+      await audit?.record({
+        type: 'consent',
+        outcome: decision === 'allow' ? 'granted' : 'denied',
+        action: 'consent/answer',
+        target,
+        ...(input.upstream === undefined ? {} : { upstream: input.upstream }),
+        ...auditPrincipal(input.principal),
+        ...(input.traceId === undefined ? {} : { traceId: input.traceId }),
+        reason:
+          decision === 'allow'
+            ? `${subject} allowed this call of ${target} once.`
+            : `${subject} ${answer.action === 'cancel' ? 'cancelled' : answer.action === 'decline' ? 'declined' : 'denied'} this call of ${target}.`,
+        details: {
+          subject,
+          decision,
+          scope: 'once',
+          stored: false,
+          grantedVia: 'elicitation',
+          ...(answer.action === undefined ? {} : { answer: answer.action }),
+          ...(input.argsDigest === undefined ? {} : { argsDigest: input.argsDigest }),
+        },
+      });
+      return undefined;
+    },
+
     async revoke(input) {
       if (typeof input !== 'object' || input === null)
         throw invalid('revoke needs an id or a filter');
@@ -475,6 +548,7 @@ export function createConsentLedger(options: ConsentLedgerOptions): ConsentLedge
         );
     },
   };
+  return ledger;
 }
 
 // RFC 8785 (JSON Canonicalization Scheme) in effect: object keys sorted by UTF-16 code units,

@@ -84,6 +84,7 @@ export {
   parseConsentPeriod,
 } from './consent-elicitation.js';
 export type {
+  ConsentAnswerInput,
   ConsentCheckInput,
   ConsentDecision,
   ConsentFilter,
