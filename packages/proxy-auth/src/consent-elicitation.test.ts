@@ -2,6 +2,7 @@ import { FedmcpError } from '@fedmcp/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   consentElicitation,
+  consentRequiredError,
   DEFAULT_CONSENT_PERIODS,
   parseConsentAnswer,
   parseConsentPeriod,
@@ -268,5 +269,25 @@ describe('parseConsentPeriod', () => {
       expect(error.code).toBe('INVALID_REQUEST');
       expect(error.message).toMatch(/use a whole number followed by s, m, h or d/);
     }
+  });
+});
+
+describe('consentRequiredError', () => {
+  it('says consent is required and how an operator pre-grants it, on the wire too', () => {
+    const error = consentRequiredError({ target: 'github__create_issue', subject: "o'brien" });
+    expect(error.code).toBe('CONSENT_REQUIRED');
+    expect(error.message).toBe(
+      `Calling "github__create_issue" needs the user's consent, and this client cannot answer an elicitation (it did not declare the elicitation capability). Use a client that supports elicitation, or ask an operator to pre-grant it: fedmcp consent grant --subject 'o'\\''brien' --target 'github__create_issue' --always (or --for 8h instead of --always).`,
+    );
+    expect(error.toJsonRpcError()).toMatchObject({
+      code: -32063,
+      data: {
+        fedmcpCode: 'CONSENT_REQUIRED',
+        target: 'github__create_issue',
+        subject: "o'brien",
+        preGrant:
+          "fedmcp consent grant --subject 'o'\\''brien' --target 'github__create_issue' --always",
+      },
+    });
   });
 });

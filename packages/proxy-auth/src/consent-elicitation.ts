@@ -7,7 +7,7 @@
  * are primitives only (string, number, integer, boolean, enums); a titled single-select enum is
  * `{ type: 'string', oneOf: [{ const, title }] }` (`enum` + `enumNames` is the legacy spelling).
  */
-import { InvalidConfigError, InvalidRequestError } from '@fedmcp/protocol';
+import { ConsentRequiredError, InvalidConfigError, InvalidRequestError } from '@fedmcp/protocol';
 import type { ConsentDecision, ConsentScope } from './consent-ledger.js';
 import { type RedactOptions, redactSecrets } from './redact-secrets.js';
 
@@ -306,5 +306,42 @@ function malformedThrow(reason: string): never {
   throw new InvalidRequestError({
     reason,
     message: `Malformed answer to the consent question: ${reason}.`,
+  });
+}
+
+/** Options of {@link consentRequiredError}. */
+export interface ConsentRequiredErrorInput {
+  /** The namespaced name that needs consent. */
+  target: string;
+  /** The caller's subject, put into the pre-grant command. */
+  subject: string;
+  /** Why the user could not be asked. @default 'this client cannot answer an elicitation (it did not declare the elicitation capability)' */
+  reason?: string;
+}
+
+// POSIX shell single quotes: only `'` needs escaping.
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * The error for a call that needs consent when the user cannot be asked (a client without the
+ * elicitation capability): `CONSENT_REQUIRED` (JSON-RPC -32063), with a message and
+ * `data.preGrant` holding the command an operator runs to pre-grant it.
+ *
+ * @example
+ * ```ts
+ * throw consentRequiredError({ target: 'github__create_issue', subject: 'alice' });
+ * ```
+ */
+export function consentRequiredError(input: ConsentRequiredErrorInput): ConsentRequiredError {
+  const preGrant = `fedmcp consent grant --subject ${shellQuote(input.subject)} --target ${shellQuote(input.target)} --always`;
+  const reason =
+    input.reason ??
+    'this client cannot answer an elicitation (it did not declare the elicitation capability)';
+  return new ConsentRequiredError({
+    target: input.target,
+    message: `Calling "${input.target}" needs the user's consent, and ${reason}. Use a client that supports elicitation, or ask an operator to pre-grant it: ${preGrant} (or --for 8h instead of --always).`,
+    data: { subject: input.subject, preGrant },
   });
 }

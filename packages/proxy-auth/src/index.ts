@@ -73,12 +73,14 @@ export type {
   ConsentChoiceField,
   ConsentElicitationOptions,
   ConsentElicitationParams,
+  ConsentRequiredErrorInput,
   LegacyConsentChoiceField,
   ParseConsentAnswerOptions,
 } from './consent-elicitation.js';
 export {
   CONSENT_CHOICES,
   consentElicitation,
+  consentRequiredError,
   DEFAULT_CONSENT_PERIODS,
   parseConsentAnswer,
   parseConsentPeriod,
