@@ -356,9 +356,11 @@ export function createToolPinning(options: ToolPinningOptions): ToolPinning {
     upstream: string,
     kind: PinnedKind,
     item: T,
-    seen: Set<string>,
+    held: Map<string, KeyValueEntry>,
   ): Promise<{ item?: T; quarantined?: QuarantinedItem }> {
-    seen.add(pendingKey(upstream, kind, item.name));
+    const heldKey = pendingKey(upstream, kind, item.name);
+    const heldEntry = held.get(heldKey);
+    held.delete(heldKey); // what is left afterwards is no longer presented
     const presented = await digestDefinition(kind, item);
     let pinned = await effectivePin(upstream, kind, item.name);
     if (!pinned && newItems === 'trust') {
@@ -378,7 +380,7 @@ export function createToolPinning(options: ToolPinningOptions): ToolPinning {
     }
     if (pinned?.digest === presented.digest) {
       // Unchanged (an upstream restart), or changed back: nothing is held.
-      await kv.delete(pendingKey(upstream, kind, item.name));
+      if (heldEntry) await kv.delete(heldKey, { expectedVersion: heldEntry.version });
       return { item };
     }
     const changed = pinned?.definition
@@ -482,16 +484,18 @@ export function createToolPinning(options: ToolPinningOptions): ToolPinning {
       await ready;
       // The version this review reflects: approvals counted after it are news for onChange.
       if (lastVersion === undefined) lastVersion = (await kv.get(versionKey))?.value ?? '0';
-      const seen = new Set<string>();
+      const held = new Map(
+        (await scan(`${keyPrefix}pending/${upstream}/`)).map((entry) => [entry.key, entry]),
+      );
       const tools = await Promise.all(
-        lists.tools.map((tool) => reviewItem(upstream, 'tool', tool, seen)),
+        lists.tools.map((tool) => reviewItem(upstream, 'tool', tool, held)),
       );
       const prompts = await Promise.all(
-        lists.prompts.map((prompt) => reviewItem(upstream, 'prompt', prompt, seen)),
+        lists.prompts.map((prompt) => reviewItem(upstream, 'prompt', prompt, held)),
       );
       // Pending changes of items the upstream no longer presents are moot.
-      for (const entry of await scan(`${keyPrefix}pending/${upstream}/`)) {
-        if (!seen.has(entry.key)) await kv.delete(entry.key, { expectedVersion: entry.version });
+      for (const entry of held.values()) {
+        await kv.delete(entry.key, { expectedVersion: entry.version });
       }
       const quarantined = [...tools, ...prompts].flatMap((result) =>
         result.quarantined ? [result.quarantined] : [],
