@@ -12,6 +12,12 @@ export interface AuthenticationErrorData extends Record<string, unknown> {
   httpStatus: 401 | 403;
   /** The value of the `WWW-Authenticate` header to send. */
   wwwAuthenticate: string;
+  /**
+   * The response headers to send (`www-authenticate`, `cache-control: no-store`), for an HTTP host
+   * that answers a thrown error itself: the `authenticate` hook of `@fedmcp/transports` takes a
+   * refusal's headers from `data.headers`.
+   */
+  headers: Record<string, string>;
   /** The RFC 6750 error code; absent when no credentials were sent. */
   error?: BearerErrorCode;
   /** A short, fixed description of why the credential was refused (never echoes its content). */

@@ -102,26 +102,36 @@ function challengeData(
 ): AuthenticationErrorData {
   const data = (error.data ?? {}) as Partial<AuthenticationErrorData>;
   if (data.error === 'insufficient_scope') {
+    const wwwAuthenticate = buildInsufficientScopeChallenge({
+      resourceMetadataUrl: options.resourceMetadataUrl,
+      scope: data.requiredScopes ?? options.scope ?? [],
+    });
     return {
       ...data,
       httpStatus: 403,
-      wwwAuthenticate: buildInsufficientScopeChallenge({
-        resourceMetadataUrl: options.resourceMetadataUrl,
-        scope: data.requiredScopes ?? options.scope ?? [],
-      }),
+      wwwAuthenticate,
+      headers: challengeHeaders(wwwAuthenticate),
     };
   }
+  const wwwAuthenticate = buildUnauthorizedChallenge({
+    resourceMetadataUrl: options.resourceMetadataUrl,
+    tokenPresented,
+    errorDescription: data.reason,
+    scope: options.scope,
+  });
   return {
     ...data,
     httpStatus: 401,
     ...(tokenPresented ? { error: 'invalid_token' as const } : { error: undefined }),
-    wwwAuthenticate: buildUnauthorizedChallenge({
-      resourceMetadataUrl: options.resourceMetadataUrl,
-      tokenPresented,
-      errorDescription: data.reason,
-      scope: options.scope,
-    }),
+    wwwAuthenticate,
+    headers: challengeHeaders(wwwAuthenticate),
   };
+}
+
+// The same challenge under `data.headers`, where an HTTP host that is handed the thrown error
+// (the `authenticate` hook of @fedmcp/transports) takes the response headers from.
+function challengeHeaders(wwwAuthenticate: string): Record<string, string> {
+  return { 'www-authenticate': wwwAuthenticate, 'cache-control': 'no-store' };
 }
 
 function answer(
