@@ -4,14 +4,17 @@
  * `scope:` and `via:` add to their lists, `method:` and `issuer:` set theirs.
  */
 import { InvalidConfigError } from '@fedmcp/protocol';
-import type { AuthMethod, Principal } from './principal.js';
+import { ANONYMOUS_SUBJECT, type AuthMethod, type Principal } from './principal.js';
 
 const METHODS: readonly AuthMethod[] = ['oauth', 'api-key', 'mtls', 'anonymous', 'peer'];
 
 /**
- * Builds a principal from subject patterns (no wildcards). A bare value is taken as `user:<value>`.
+ * Builds a principal from subject patterns (no wildcards). A bare value is taken as `user:<value>`;
+ * the auth method defaults to `oauth`. Without a `user:` entry the caller is `anonymous` when
+ * `method:anonymous` is given (as the hub's anonymous principal), and an error otherwise.
  *
- * @throws {InvalidConfigError} for an unknown prefix or auth method, or without a `user:` entry.
+ * @throws {InvalidConfigError} for an unknown prefix or auth method, an empty value, two different
+ * `user:` entries, or no `user:` entry without `method:anonymous`.
  * @example
  * ```ts
  * principalFromPatterns(['user:alice', 'group:dev', 'scope:tools.read']);
@@ -31,8 +34,15 @@ export function principalFromPatterns(patterns: readonly string[]): Principal {
     const value = separator === -1 ? pattern : pattern.slice(separator + 1);
     if (value === '')
       throw new InvalidConfigError({ path: 'subject', reason: `"${pattern}" has no value` });
-    if (kind === 'user') subject = value;
-    else if (kind === 'group') groups.push(value);
+    if (kind === 'user') {
+      if (subject !== undefined && subject !== value) {
+        throw new InvalidConfigError({
+          path: 'subject',
+          reason: `a caller has one subject, not "user:${subject}" and "user:${value}"`,
+        });
+      }
+      subject = value;
+    } else if (kind === 'group') groups.push(value);
     else if (kind === 'scope') scopes.push(value);
     else if (kind === 'via') via.push(value);
     else if (kind === 'issuer') issuer = value;
@@ -46,10 +56,15 @@ export function principalFromPatterns(patterns: readonly string[]): Principal {
     }
   }
   if (subject === undefined) {
-    throw new InvalidConfigError({
-      path: 'subject',
-      reason: 'name the caller with "user:<subject>"',
-    });
+    // A caller without credentials is the anonymous principal; anyone else must be named, since
+    // a made-up default subject could match (or dodge) a user: rule and explain the wrong decision.
+    if (authMethod === 'anonymous') subject = ANONYMOUS_SUBJECT;
+    else {
+      throw new InvalidConfigError({
+        path: 'subject',
+        reason: `name the caller with "user:<subject>" (or "method:anonymous" for a caller without credentials); got ${patterns.length === 0 ? 'no subject patterns' : patterns.map((pattern) => `"${pattern}"`).join(', ')}`,
+      });
+    }
   }
   return {
     subject,
