@@ -2,6 +2,7 @@ import { type CliIo, processIo } from './cli-io.js';
 import { auditCommand } from './commands/audit.js';
 import { authCommand } from './commands/auth.js';
 import { callCommand } from './commands/call.js';
+import { consentCommand } from './commands/consent.js';
 import { initCommand } from './commands/init.js';
 import { keysCommand } from './commands/keys.js';
 import { peersCommand } from './commands/peers.js';
@@ -9,6 +10,7 @@ import { policyCommand } from './commands/policy.js';
 import { secretsCommand } from './commands/secrets.js';
 import { serveCommand } from './commands/serve.js';
 import { toolsCommand } from './commands/tools.js';
+import { toolsPinningCommand } from './commands/tools-pinning.js';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 
@@ -18,7 +20,14 @@ const commands: Record<string, { run: Command; summary: string }> = {
     summary: 'run the hub (HTTP: /mcp, /sse, /ws; or --stdio)',
   },
   init: { run: initCommand, summary: 'write a commented starter fedmcp.config.json' },
-  tools: { run: toolsCommand, summary: 'list the tools of a config or a hub URL (tools list)' },
+  tools: {
+    run: (argv, io) =>
+      argv[0] === 'diff' || argv[0] === 'approve'
+        ? toolsPinningCommand(argv, io)
+        : toolsCommand(argv, io),
+    summary:
+      'tools list [--config | --url]; tools diff | approve <upstream> <tool> (pinned definitions)',
+  },
   call: { run: callCommand, summary: 'call one tool: call <tool> --args JSON' },
   policy: {
     run: policyCommand,
@@ -27,6 +36,10 @@ const commands: Record<string, { run: Command; summary: string }> = {
   secrets: {
     run: (argv, io) => secretsCommand(argv, io),
     summary: 'the encrypted secrets file: secrets set NAME | list | rm NAME',
+  },
+  consent: {
+    run: (argv, io) => consentCommand(argv, io),
+    summary: 'the consent ledger: consent list | grant --subject S --target T | revoke',
   },
   audit: {
     run: (argv, io) => auditCommand(argv, io),

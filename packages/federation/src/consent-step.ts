@@ -7,7 +7,6 @@
  */
 import { parseTraceparent, TRACEPARENT_META_KEY } from '@fedmcp/protocol';
 import {
-  type AuditLog,
   argsDigest,
   type ConsentLedger,
   consentElicitation,
@@ -22,8 +21,6 @@ import type { ConsentStep } from './policy-access.js';
 export interface ConsentStepOptions {
   /** Where grants and denials are kept (share its store between replicas). */
   ledger: ConsentLedger;
-  /** Records the grants that are not stored (allow once). @default none */
-  audit?: AuditLog;
   /** The periods offered with "allow for a period". @default ['15m', '1h', '8h', '24h'] */
   periodOptions?: readonly string[];
   /** Grants given through the question cover only calls with the same arguments. @default false */
@@ -39,12 +36,12 @@ function quote(value: string): string {
  *
  * @example
  * ```ts
- * const consent = createConsentStep({ ledger: createConsentLedger({ kv: store.kv, audit }), audit });
+ * const consent = createConsentStep({ ledger: createConsentLedger({ kv: store.kv, audit }) });
  * const access = createPolicyAccess({ policy, audit, consent });
  * ```
  */
 export function createConsentStep(options: ConsentStepOptions): ConsentStep {
-  const { ledger, audit, periodOptions, bindArguments = false } = options;
+  const { ledger, periodOptions, bindArguments = false } = options;
   return {
     async decide(request: AccessRequest, principal: Principal): Promise<AccessVerdict> {
       const subject = principal.subject;
@@ -98,30 +95,16 @@ export function createConsentStep(options: ConsentStepOptions): ConsentStep {
         elicitation: elicitation as never,
         async answer(result): Promise<AccessVerdict> {
           const answer = parseConsentAnswer(result, periodOptions ? { periodOptions } : {});
-          if (answer.store) {
-            await ledger.record({
-              subject,
-              target,
-              decision: answer.decision,
-              scope: answer.scope,
-              ...(answer.periodMs !== undefined ? { periodMs: answer.periodMs } : {}),
-              ...(digest ? { argsDigest: digest } : {}),
-              grantedVia: 'elicitation',
-              upstream: request.upstream,
-              principal,
-            });
-          } else if (answer.decision === 'allow') {
-            await audit?.record({
-              type: 'consent',
-              outcome: 'granted',
-              principal,
-              action: request.action,
-              target,
-              upstream: request.upstream,
-              ...(traceId ? { traceId } : {}),
-              details: { scope: 'once', grantedVia: 'elicitation' },
-            });
-          }
+          // Standing answers are stored; one-call answers are only audited.
+          await ledger.recordAnswer({
+            subject,
+            target,
+            answer,
+            upstream: request.upstream,
+            principal,
+            ...(digest ? { argsDigest: digest } : {}),
+            ...(traceId ? { traceId } : {}),
+          });
           if (answer.decision === 'allow') return { kind: 'allow' };
           return {
             kind: 'deny',

@@ -39,7 +39,7 @@ async function consentHub() {
     connect: memoryConnector({ up: () => createTestUpstream({ name: 'up' }).server }),
     upstreams: { up: { url: 'memory://up' } },
     healthIntervalMs: 0,
-    access: createPolicyAccess({ policy, audit, consent: createConsentStep({ ledger, audit }) }),
+    access: createPolicyAccess({ policy, audit, consent: createConsentStep({ ledger }) }),
   });
   await hub.start();
   return {
@@ -109,7 +109,7 @@ describe.each(['2025-11-25', '2026-07-28'] as const)(
       expect(asked).toHaveLength(2);
       expect(
         events.filter((event) => event.type === 'consent').map((event) => event.outcome),
-      ).toEqual(['granted']);
+      ).toEqual(['granted', 'denied']); // the decline is recorded too
       expect(events.some((event) => event.type === 'call' && event.outcome === 'success')).toBe(
         true,
       );
