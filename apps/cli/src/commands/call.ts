@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli-io.js';
-import { connectTarget } from './connect-target.js';
+import { CliUsageError, connectTarget, credentialOptions } from './connect-target.js';
 
 /**
- * `fedmcp call <tool> [--args JSON] [--config FILE | --url URL]`: calls one tool and prints its
- * result as JSON. Exits 1 when the tool reports an error (`isError`) or the call fails.
+ * `fedmcp call <tool> [--args JSON] [--config FILE | --url URL [--header "Name: value"]...
+ * [--token T]]`: calls one tool and prints its result as JSON. `--token` and `--header`
+ * authenticate to a hub at `--url`. Exits 1 when the tool reports an error (`isError`) or the call
+ * fails, 2 on a usage mistake.
  */
 export async function callCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -15,6 +17,7 @@ export async function callCommand(argv: readonly string[], io: CliIo): Promise<n
       config: { type: 'string', short: 'c' },
       url: { type: 'string' },
       'timeout-ms': { type: 'string', default: '60000' },
+      ...credentialOptions,
     },
   });
   const [name] = positionals;
@@ -35,7 +38,14 @@ export async function callCommand(argv: readonly string[], io: CliIo): Promise<n
     io.stderr('fedmcp call: --args must be a JSON object, e.g. \'{"message":"hi"}\'.\n');
     return 2;
   }
-  const target = await connectTarget(values);
+  let target: Awaited<ReturnType<typeof connectTarget>>;
+  try {
+    target = await connectTarget(values);
+  } catch (error) {
+    if (!(error instanceof CliUsageError)) throw error;
+    io.stderr(`fedmcp call: ${error.message}\n`);
+    return 2;
+  }
   try {
     const result = await target.client.callTool(
       { name, arguments: args as Record<string, unknown> },

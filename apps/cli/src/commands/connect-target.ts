@@ -14,17 +14,105 @@ export interface ConnectedTarget {
 
 const clientInfo = { name: 'fedmcp-cli', version: '0.1.0' };
 
+/** The `--header` and `--token` options of the commands that connect to a `--url`. */
+export const credentialOptions = {
+  header: { type: 'string', short: 'H', multiple: true },
+  token: { type: 'string' },
+} as const;
+
+/** Usage text of {@link credentialOptions}. */
+export const credentialUsage = '[--header "Name: value"]... [--token TOKEN]';
+
+/** A command-line mistake: the command prints it and exits 2. */
+export class CliUsageError extends Error {}
+
+/** Header names the transport sets itself; a `--header` may not replace them. */
+const RESERVED_HEADERS = new Set([
+  'accept',
+  'connection',
+  'content-length',
+  'content-type',
+  'host',
+  'mcp-protocol-version',
+  'mcp-session-id',
+  'upgrade',
+]);
+
 /**
- * Connects to `--url` (any hub or MCP server: Streamable HTTP, SSE or WebSocket) or, without
- * one, starts the hub of `--config` in this process (no port, no state on disk) for one command.
+ * The request headers of `--header "Name: value"` (repeatable) and `--token T` (sent as
+ * `Authorization: Bearer T`).
+ * @throws {CliUsageError} for a malformed or reserved header, or both `--token` and an
+ * `Authorization` header. Messages name the header, never its value.
+ */
+export function credentialHeaders(options: {
+  header?: readonly string[] | undefined;
+  token?: string | undefined;
+}): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const entry of options.header ?? []) {
+    const separator = entry.indexOf(':');
+    const name = separator === -1 ? '' : entry.slice(0, separator).trim().toLowerCase();
+    const value = separator === -1 ? '' : entry.slice(separator + 1).trim();
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || value === '' || /[\r\n\0]/.test(value)) {
+      throw new CliUsageError(
+        `--header must look like "Name: value" (got one ${name === '' ? 'without a name' : `named "${name}" without a valid value`}).`,
+      );
+    }
+    if (RESERVED_HEADERS.has(name)) {
+      throw new CliUsageError(`--header cannot set "${name}": the transport sets it.`);
+    }
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  }
+  if (options.token !== undefined) {
+    if (options.token === '' || /[\s\0]/.test(options.token)) {
+      throw new CliUsageError('--token must be a non-empty token without spaces.');
+    }
+    if (headers.authorization !== undefined) {
+      throw new CliUsageError('give either --token or --header "Authorization: …", not both.');
+    }
+    headers.authorization = `Bearer ${options.token}`;
+  }
+  return headers;
+}
+
+/** Replaces every credential value inside `text` (an error message) with `[redacted]`. */
+function redact(text: string, headers: Record<string, string>): string {
+  let result = text;
+  for (const value of Object.values(headers)) {
+    const secrets = [value, value.replace(/^Bearer\s+/i, '')].filter((part) => part.length >= 4);
+    for (const secret of secrets) result = result.split(secret).join('[redacted]');
+  }
+  return result;
+}
+
+/**
+ * Connects to `--url` (any hub or MCP server: Streamable HTTP, SSE or WebSocket), sending the
+ * `--header`/`--token` credentials on every request, or, without one, starts the hub of
+ * `--config` in this process (no port, no state on disk) for one command.
+ * @throws {CliUsageError} for bad credential options, or credentials without `--url`.
  */
 export async function connectTarget(options: {
   url?: string | undefined;
   config?: string | undefined;
+  header?: readonly string[] | undefined;
+  token?: string | undefined;
 }): Promise<ConnectedTarget> {
+  const headers = credentialHeaders(options);
   if (options.url !== undefined) {
-    const client = await connectUpstream({ url: options.url }, { clientInfo, restart: false });
+    let client: Client;
+    try {
+      client = await connectUpstream({ url: options.url }, { clientInfo, restart: false, headers });
+    } catch (error) {
+      // Whatever the transport put into its message, the credentials stay out of the output.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(redact(message, headers), { cause: error });
+    }
     return { client, description: options.url, close: () => client.close() };
+  }
+  if (Object.keys(headers).length > 0) {
+    throw new CliUsageError(
+      '--header and --token are sent to a running hub: use them with --url (a --config hub runs in this process without authentication).',
+    );
   }
   const { config, file } = await resolveConfig(options.config);
   const server = await createFedmcpServer({ config: { ...config, store: 'memory:' } });

@@ -1,13 +1,21 @@
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli-io.js';
-import { connectTarget } from './connect-target.js';
+import {
+  CliUsageError,
+  connectTarget,
+  credentialOptions,
+  credentialUsage,
+} from './connect-target.js';
 
-/** `fedmcp tools list [--config FILE | --url URL] [--json]`: the hub's tools, one shot. */
+/**
+ * `fedmcp tools list [--config FILE | --url URL [--header "Name: value"]... [--token T]] [--json]`:
+ * the hub's tools, one shot. `--token` and `--header` authenticate to a hub at `--url`.
+ */
 export async function toolsCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const [subcommand, ...rest] = argv;
   if (subcommand !== 'list') {
     io.stderr(
-      `fedmcp tools: unknown subcommand "${subcommand ?? ''}". Usage: fedmcp tools list [--config FILE | --url URL] [--json]\n`,
+      `fedmcp tools: unknown subcommand "${subcommand ?? ''}". Usage: fedmcp tools list [--config FILE | --url URL ${credentialUsage}] [--json]\n`,
     );
     return 2;
   }
@@ -17,9 +25,17 @@ export async function toolsCommand(argv: readonly string[], io: CliIo): Promise<
       config: { type: 'string', short: 'c' },
       url: { type: 'string' },
       json: { type: 'boolean', default: false },
+      ...credentialOptions,
     },
   });
-  const target = await connectTarget(values);
+  let target: Awaited<ReturnType<typeof connectTarget>>;
+  try {
+    target = await connectTarget(values);
+  } catch (error) {
+    if (!(error instanceof CliUsageError)) throw error;
+    io.stderr(`fedmcp tools: ${error.message}\n`);
+    return 2;
+  }
   try {
     const tools = [];
     let cursor: string | undefined;
