@@ -115,6 +115,10 @@ describe('authenticateRequest under random input', () => {
         expect(['UNAUTHENTICATED', 'POLICY_DENIED']).toContain(refusal.code);
         expect([401, 403]).toContain(refusal.data?.httpStatus);
         expect(String(refusal.data?.wwwAuthenticate)).toMatch(/^Bearer/);
+        // The same challenge where an HTTP host answering the thrown error reads its headers.
+        expect(refusal.data?.headers).toMatchObject({
+          'www-authenticate': refusal.data?.wwwAuthenticate,
+        });
       }),
       { numRuns: 10_000 },
     );
