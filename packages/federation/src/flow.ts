@@ -101,6 +101,16 @@ export class Flow {
         new ProtocolError(-32602, 'The client does not support sampling (no sampling capability).'),
       );
     }
+    if (
+      method === 'sampling/createMessage' &&
+      params.includeContext !== undefined &&
+      params.includeContext !== 'none' &&
+      !(capabilities.sampling as Record<string, unknown> | undefined)?.context
+    ) {
+      // MCP 2025-11-25 client/sampling: includeContext other than "none" only for clients that
+      // declare sampling.context; for the others the hub asks without it, as the spec's fallback.
+      params = { ...params, includeContext: 'none' };
+    }
     if (method === 'elicitation/create') {
       const mode = params.mode === 'url' ? 'url' : 'form';
       if (!supportsElicitationMode(capabilities, mode)) {

@@ -107,12 +107,19 @@ describe('hub forwarding', () => {
   it('brings sampling, elicitation and roots to a 2025-era v2 client', async () => {
     await using hub = hubWith();
     await hub.start();
-    const client = await connectLegacyClient(hub, INTERACTIVE, (created) =>
-      answerEverything(created, 'legacy'),
-    );
+    const includeContext: unknown[] = [];
+    const client = await connectLegacyClient(hub, INTERACTIVE, (created) => {
+      answerEverything(created, 'legacy');
+      created.setRequestHandler('sampling/createMessage', async (request) => {
+        includeContext.push(request.params.includeContext);
+        return { model: 'm', role: 'assistant', content: { type: 'text', text: 'from-legacy' } };
+      });
+    });
     expect(
       textOf(await client.callTool({ name: 'alpha__sample', arguments: { prompt: 'hi' } })),
     ).toBe('sampled:from-legacy');
+    // No sampling.context capability: the upstream's includeContext is downgraded to "none".
+    expect(includeContext).toEqual(['none']);
     expect(textOf(await client.callTool({ name: 'alpha__elicit', arguments: {} }))).toBe(
       'elicited:accept:{"name":"legacy"}',
     );
