@@ -23,6 +23,7 @@ describe('createFedmcpServer with auth', () => {
   let directory: string;
   let issuer: TestIssuer;
   let upstream: Awaited<ReturnType<typeof startHeaderEchoUpstream>>;
+  let envUpstream: Awaited<ReturnType<typeof startHeaderEchoUpstream>>;
   let server: FedmcpServer;
   let baseUrl: string;
   let resource: string;
@@ -31,6 +32,9 @@ describe('createFedmcpServer with auth', () => {
   const secretKey = generateSecretKey();
   const upstreamToken = 'upstream-token-Zq81vK3mP0';
   const otherSecret = 'another-file-secret-4Jw7Hs';
+  const envToken = 'env-upstream-token-Rt5xW2qL9';
+  /** Every client token signed in this file: none may reach a log line. */
+  const clientTokens: string[] = [];
   const principals: unknown[] = [];
 
   beforeAll(async () => {
@@ -39,6 +43,7 @@ describe('createFedmcpServer with auth', () => {
     upstream = await startHeaderEchoUpstream({
       requiredAuthorization: `Bearer ${upstreamToken}`,
     });
+    envUpstream = await startHeaderEchoUpstream({ requiredAuthorization: `Bearer ${envToken}` });
     const secrets = openSecretsFile({
       path: join(directory, '.fedmcp', 'secrets.enc.json'),
       key: parseSecretKey(secretKey),
@@ -48,6 +53,9 @@ describe('createFedmcpServer with auth', () => {
     const input: FedmcpConfigInput = {
       hub: { host: '127.0.0.1', port: 0, name: 'auth-hub' },
       store: 'memory:',
+      // Results recorded: the echo tools return the upstream credentials, which the audit's
+      // redaction of configured secret values must scrub before any log line or stream entry.
+      audit: { recordArguments: true, recordResults: true },
       auth: {
         oauth: { issuer: issuer.issuer, jwksUri: issuer.jwksUri, scopesSupported: ['mcp'] },
         apiKeys: [{ hash: await hashApiKey(apiKey), subject: 'ci-bot', groups: ['automation'] }],
@@ -59,11 +67,17 @@ describe('createFedmcpServer with auth', () => {
           // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
           headers: { Authorization: 'Bearer ${secret:UPSTREAM_TOKEN}' },
         },
+        envecho: {
+          url: envUpstream.url,
+          type: 'http',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
+          headers: { Authorization: 'Bearer ${UPSTREAM_ENV_TOKEN}' },
+        },
       },
     };
     logs = captureLogger();
     server = await createFedmcpServer({
-      config: parseConfig(input, 'test.json', { env: {} }),
+      config: parseConfig(input, 'test.json', { env: { UPSTREAM_ENV_TOKEN: envToken } }),
       baseDirectory: directory,
       env: { FEDMCP_SECRET_KEY: secretKey },
       logger: logs.logger,
@@ -80,6 +94,7 @@ describe('createFedmcpServer with auth', () => {
   afterAll(async () => {
     await server?.close();
     await upstream?.host.close();
+    await envUpstream?.host.close();
     await issuer?.[Symbol.asyncDispose]();
     await rm(directory, { recursive: true, force: true });
   });
@@ -91,6 +106,7 @@ describe('createFedmcpServer with auth', () => {
   for (const transport of transports) {
     it(`serves a valid token over ${transport} and hands the principal to the hub`, async () => {
       const token = await issuer.sign({ sub: 'alice', aud: resource, groups: ['dev'] });
+      clientTokens.push(token);
       const client = await connectClient(baseUrl, transport, { authorization: `Bearer ${token}` });
       try {
         const { tools } = await client.listTools();
@@ -108,6 +124,12 @@ describe('createFedmcpServer with auth', () => {
         const headers = JSON.parse(text) as Record<string, string>;
         expect(headers.authorization).toBe(`Bearer ${upstreamToken}`);
         expect(text).not.toContain(token);
+        // Each upstream gets its own credential (from ${ENV} here), never another's.
+        const other = await client.callTool({ name: 'envecho__headers', arguments: {} });
+        const otherText = (other.content as Array<{ text: string }>)[0]?.text ?? '';
+        expect(JSON.parse(otherText).authorization).toBe(`Bearer ${envToken}`);
+        expect(otherText).not.toContain(upstreamToken);
+        expect(text).not.toContain(envToken);
       } finally {
         await client.close();
       }
@@ -217,8 +239,23 @@ describe('createFedmcpServer with auth', () => {
     const output = logs.output();
     expect(output).toContain('audit auth success');
     expect(output).toContain('"msg":"upstream');
-    for (const secret of [apiKey, upstreamToken, otherSecret, secretKey]) {
+    expect(output).toContain('"upstream":"envecho"');
+    // The recorded results held both upstream credentials: they were scrubbed, not absent.
+    expect(output).toMatch(/"target":"envecho__headers".*Bearer \[REDACTED\]/);
+    expect(output).toMatch(/"target":"echo__headers".*Bearer \[REDACTED\]/);
+    expect(clientTokens).toHaveLength(transports.length);
+    for (const secret of [
+      apiKey,
+      upstreamToken,
+      otherSecret,
+      secretKey,
+      envToken,
+      ...clientTokens,
+    ]) {
       expect(output).not.toContain(secret);
     }
+    // Nor a recognisable part of one (a token's signature, a key's random part).
+    for (const token of clientTokens) expect(output).not.toContain(token.split('.')[2]);
+    expect(output).not.toContain(apiKey.slice(-20));
   });
 });
