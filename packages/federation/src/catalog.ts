@@ -145,7 +145,7 @@ export class Catalog {
           }
           byName.set(exposed, { upstream, name, item });
           const renamed = exposed === name ? item : rename(item, exposed);
-          list.push(kind === 'resource' ? renamed : withOrigin(upstream, renamed));
+          list.push(withOrigin(upstream, renamed));
         }
       }
       return { list, byName, signature: JSON.stringify(list) };
