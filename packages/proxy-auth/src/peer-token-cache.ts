@@ -13,7 +13,11 @@ import {
 
 /** Options of {@link createPeerTokenCache}. */
 export interface PeerTokenCacheOptions {
-  keyring: HubKeyring;
+  /**
+   * The calling hub's keyring, or a function returning the one in force (asked at each mint, so
+   * a key rotated while the hub runs signs the next tokens).
+   */
+  keyring: HubKeyring | (() => HubKeyring | Promise<HubKeyring>);
   /** The calling hub's id. */
   issuer: string;
   /** Token lifetime in seconds (≤ 300). @default 120 */
@@ -47,6 +51,8 @@ export interface PeerTokenCache {
   /** Forgets the tokens of a peer (e.g. after a 401), or every token. */
   clear(audience?: string): void;
   readonly size: number;
+  /** The calling hub's id (`iss` of every token). */
+  readonly issuer: string;
 }
 
 /**
@@ -65,9 +71,10 @@ export function createPeerTokenCache(options: PeerTokenCacheOptions): PeerTokenC
   const ttlSeconds = options.ttlSeconds ?? DEFAULT_PEER_TOKEN_TTL_SECONDS;
   const entries = new Map<string, { audience: string; minted: Promise<MintedPeerToken> }>();
 
-  const mint = (request: PeerTokenRequest) =>
+  const keyringOf = options.keyring;
+  const mint = async (request: PeerTokenRequest) =>
     mintPeerToken({
-      keyring: options.keyring,
+      keyring: typeof keyringOf === 'function' ? await keyringOf() : keyringOf,
       issuer: options.issuer,
       audience: request.audience,
       subject: request.subject,
@@ -109,5 +116,6 @@ export function createPeerTokenCache(options: PeerTokenCacheOptions): PeerTokenC
     get size() {
       return entries.size;
     },
+    issuer: options.issuer,
   };
 }

@@ -3,7 +3,17 @@
  * a {@link PeerTokenCache}, bound to the MCP session the request belongs to (its
  * `Mcp-Session-Id` header), so a session reuses its token and a request that opens a session
  * gets a fresh one — what the receiving hub's replay check accepts.
+ *
+ * A hub forwarding many users' requests over one connection sets `delegationFromBody`: the token
+ * of each request then names the end user and the hubs before it as the request's own federation
+ * `_meta` says (`io.fedmcp/onBehalfOf`, `io.fedmcp/hops`), which the hub wrote itself.
  */
+import {
+  HOP_TRAIL_META_KEY,
+  HubIdSchema,
+  ON_BEHALF_OF_META_KEY,
+  OnBehalfOfSchema,
+} from '@fedmcp/protocol';
 import type { PeerTokenCache } from './peer-token-cache.js';
 
 /** Options of {@link createPeerTokenFetch}. */
@@ -11,14 +21,65 @@ export interface PeerTokenFetchOptions {
   cache: PeerTokenCache;
   /** The peer's id. */
   audience: string;
-  /** The end user (or the calling hub), per request or fixed. */
+  /**
+   * The end user (or the calling hub), per request or fixed; with `delegationFromBody`, the
+   * subject of requests whose body names no end user.
+   */
   subject: string | (() => string);
   /** Hubs before the calling hub, nearest first. @default [] */
   actorChain?: readonly string[];
   /** The end user's groups (`groups` claim). @default none */
   groups?: readonly string[];
+  /**
+   * Read the end user and the delegation from the JSON-RPC request in the body: for
+   * `tools/call`, `prompts/get`, `resources/read` and `completion/complete` (the requests a hub
+   * stamps with its federation `_meta`), `sub` is `params._meta['io.fedmcp/onBehalfOf'].subject`
+   * and the actor chain the hop trail `params._meta['io.fedmcp/hops']` before this hub (the trail
+   * must end with the cache's issuer), nearest first. Every other message (initialize,
+   * notifications, responses, GET streams) uses `subject` and `actorChain`.
+   * @default false
+   */
+  delegationFromBody?: boolean;
   /** The underlying fetch. @default globalThis.fetch */
   fetch?: typeof fetch;
+}
+
+/** The requests a hub stamps with federation `_meta` (it overwrites what a client sent there). */
+const STAMPED_METHODS: ReadonlySet<string> = new Set([
+  'tools/call',
+  'prompts/get',
+  'resources/read',
+  'completion/complete',
+]);
+
+/** The end user and the hubs before `issuer` named by a JSON-RPC request body, if any. */
+export function delegationOfBody(
+  body: unknown,
+  issuer: string,
+): { subject: string; actorChain: string[] } | undefined {
+  if (typeof body !== 'string' || body.length === 0 || body.length > 4_000_000) return undefined;
+  let message: unknown;
+  try {
+    message = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (Array.isArray(message)) message = message.length === 1 ? message[0] : undefined;
+  const { method, params } = (message ?? {}) as { method?: unknown; params?: unknown };
+  if (typeof method !== 'string' || !STAMPED_METHODS.has(method)) return undefined;
+  const meta = (params as { _meta?: unknown } | undefined)?._meta as
+    | Record<string, unknown>
+    | undefined;
+  const onBehalfOf = OnBehalfOfSchema.safeParse(meta?.[ON_BEHALF_OF_META_KEY]);
+  if (!onBehalfOf.success) return undefined;
+  const trail = meta?.[HOP_TRAIL_META_KEY];
+  const hubs =
+    Array.isArray(trail) && trail.every((hub) => HubIdSchema.safeParse(hub).success)
+      ? (trail as string[])
+      : [];
+  // The trail ends with the calling hub (it appended itself); the hubs before it, nearest first.
+  const actorChain = hubs.at(-1) === issuer ? hubs.slice(0, -1).reverse() : [];
+  return { subject: onBehalfOf.data.subject, actorChain };
 }
 
 /**
@@ -38,11 +99,16 @@ export function createPeerTokenFetch(options: PeerTokenFetchOptions): typeof fet
       init?.headers ?? (input instanceof Request ? input.headers : undefined),
     );
     const session = headers.get('mcp-session-id') ?? undefined;
-    const subject = typeof options.subject === 'function' ? options.subject() : options.subject;
+    const delegation = options.delegationFromBody
+      ? delegationOfBody(init?.body, options.cache.issuer)
+      : undefined;
+    const subject =
+      delegation?.subject ??
+      (typeof options.subject === 'function' ? options.subject() : options.subject);
     const { token } = await options.cache.get({
       audience: options.audience,
       subject,
-      actorChain: options.actorChain ?? [],
+      actorChain: delegation?.actorChain ?? options.actorChain ?? [],
       ...(options.groups ? { groups: options.groups } : {}),
       ...(session === undefined ? {} : { session }),
     });

@@ -11,6 +11,7 @@ import { createJwtVerifier } from './create-jwt-verifier.js';
 import { createHubKeyring, generateHubKey, type HubKeyring } from './hub-identity.js';
 import { mintPeerToken } from './peer-token.js';
 import { createPeerTokenCache } from './peer-token-cache.js';
+import { createPeerTokenFetch, delegationOfBody } from './peer-token-fetch.js';
 import { createPeerTokenVerifier, type TrustedPeer } from './peer-token-verifier.js';
 
 async function keyring(now?: () => number): Promise<HubKeyring> {
@@ -537,5 +538,69 @@ describe.runIf(redisAvailable)('peer token replay (redis)', () => {
     await replicaA.verify(token);
     expect(await refusal(replicaB.verify(token))).toBe('the token has already been used');
     await first.kv.delete(`peer-jti:home:${jti}`);
+  });
+});
+
+describe('createPeerTokenFetch with delegationFromBody', () => {
+  const stamped = (method: string, meta: Record<string, unknown>) =>
+    JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { name: 'x', _meta: meta } });
+
+  it('reads the end user and the hubs before this one from a stamped request', () => {
+    const meta = {
+      'io.fedmcp/hops': ['edge', 'eu', 'home'],
+      'io.fedmcp/onBehalfOf': { subject: 'alice', issuer: 'edge' },
+    };
+    expect(delegationOfBody(stamped('tools/call', meta), 'home')).toEqual({
+      subject: 'alice',
+      actorChain: ['eu', 'edge'],
+    });
+    // A trail that does not end with this hub yields no actor chain (the peer then refuses).
+    expect(delegationOfBody(stamped('tools/call', meta), 'other')?.actorChain).toEqual([]);
+    // Requests the hub does not stamp (their _meta is the client's) and non-requests: nothing.
+    expect(delegationOfBody(stamped('tasks/get', meta), 'home')).toBeUndefined();
+    expect(delegationOfBody(JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} }), 'home')).toBe(
+      undefined,
+    );
+    expect(delegationOfBody('not json', 'home')).toBeUndefined();
+    expect(delegationOfBody(undefined, 'home')).toBeUndefined();
+  });
+
+  it('mints per request: sub and act from the body, else the fixed subject; keyring read each time', async () => {
+    let keyring = await createHubKeyring({ keys: [await generateHubKey()] });
+    const first = keyring.current.kid;
+    const cache = createPeerTokenCache({ keyring: () => keyring, issuer: 'home' });
+    const seen: Array<Record<string, unknown>> = [];
+    const peerFetch = createPeerTokenFetch({
+      cache,
+      audience: 'eu',
+      subject: 'home',
+      delegationFromBody: true,
+      fetch: async (_input, init) => {
+        const token = new Headers(init?.headers).get('authorization')?.slice(7) ?? '';
+        seen.push({ ...decodeJwt(token), kid: JSON.parse(atob(token.split('.')[0]!)).kid });
+        return new Response('{}');
+      },
+    });
+    await peerFetch('https://eu.example/mcp', {
+      method: 'POST',
+      body: stamped('tools/call', {
+        'io.fedmcp/hops': ['edge', 'home'],
+        'io.fedmcp/onBehalfOf': { subject: 'alice' },
+      }),
+    });
+    keyring = await createHubKeyring({ keys: [await generateHubKey()] });
+    await peerFetch('https://eu.example/mcp', {
+      method: 'POST',
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    });
+    expect(seen[0]).toMatchObject({
+      iss: 'home',
+      aud: 'eu',
+      sub: 'alice',
+      act: { sub: 'home', act: { sub: 'edge' } },
+      kid: first,
+    });
+    expect(seen[1]).toMatchObject({ sub: 'home', act: { sub: 'home' }, kid: keyring.current.kid });
+    expect(seen[1]?.kid).not.toBe(first);
   });
 });
