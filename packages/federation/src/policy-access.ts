@@ -7,6 +7,7 @@ import { parseTraceparent, TRACEPARENT_META_KEY } from '@fedmcp/protocol';
 import {
   type AuditLog,
   anonymousPrincipal,
+  createPolicy,
   LIST_USE_ACTIONS,
   type Policy,
   type PolicyDecision,
@@ -39,6 +40,22 @@ export interface PolicyAccessOptions {
   consent?: ConsentStep;
   /** The principal of a session without one (no authentication configured). @default anonymous */
   defaultPrincipal?: Principal;
+  /**
+   * What a peer hub's caller (a principal with `authMethod: 'peer'`) may see and use without a
+   * rule naming peers. `'deny'`: nothing, however open the policy is (empty, or `*` rules), until
+   * an allow rule whose subjects name peers decides — `via:<hub>`, `issuer:<hub>` or
+   * `method:peer` (globs allowed); deny rules apply as usual. `'allow'`: the policy decides for
+   * peers exactly as for everyone else.
+   * @default 'deny'
+   */
+  peerDefault?: 'deny' | 'allow';
+}
+
+const PEER_SUBJECT = /^(via|issuer):|^method:peer$/;
+
+/** A rule's subjects name peer callers (`via:…`, `issuer:…`, `method:peer`). */
+function namesPeers(subjects: readonly string[] | undefined): boolean {
+  return (subjects ?? []).some((subject) => PEER_SUBJECT.test(subject));
 }
 
 /**
@@ -90,6 +107,38 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
   const fallback = options.defaultPrincipal ?? anonymousPrincipal();
   const principalOf = (value: unknown): Principal => (isPrincipal(value) ? value : fallback);
   const { audit, rateLimiter, consent } = options;
+  const peerDefault = options.peerDefault ?? 'deny';
+  /** Per policy: its rules that apply to peer callers (deny rules, obligations, allows naming peers). */
+  const peerPolicies = new WeakMap<Policy, Policy | undefined>();
+  const peerPolicyOf = (policy: Policy): Policy | undefined => {
+    if (peerPolicies.has(policy)) return peerPolicies.get(policy);
+    // Rules keep the names they have in the whole policy (`#<index>`), for errors and audit.
+    const rules = policy.rules
+      .map((rule, index) => ({ ...rule, id: rule.id ?? `#${index}` }))
+      .filter((rule) => rule.effect !== 'allow' || namesPeers(rule.subjects));
+    const peerPolicy = rules.some((rule) => rule.effect === 'allow')
+      ? createPolicy(rules)
+      : undefined;
+    peerPolicies.set(policy, peerPolicy);
+    return peerPolicy;
+  };
+  /**
+   * The policy's decision; with `peerDefault: 'deny'`, a peer caller is decided by the rules that
+   * name peers (and every deny and obligation rule), and is refused when none allows.
+   */
+  const decide = (policy: Policy, input: Parameters<Policy['decide']>[0]): PolicyDecision => {
+    if (peerDefault === 'allow' || input.principal.authMethod !== 'peer') {
+      return policy.decide(input);
+    }
+    const peerPolicy = peerPolicyOf(policy);
+    if (peerPolicy) return peerPolicy.decide(input);
+    return {
+      allowed: false,
+      reason: `No policy rule exports ${input.action} on "${input.target ?? ''}" to peer hubs (an allow rule naming via:<hub>, issuer:<hub> or method:peer).`,
+      consentRequired: false,
+      rateLimits: [],
+    };
+  };
   /** Decisions of one call, remembered for its audit record. */
   const decisions = new WeakMap<AccessRequest, PolicyDecision>();
 
@@ -111,9 +160,12 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
   return {
     visible(principal: unknown, action: HubListAction, target: string, item: ListedItem) {
       const policy = policyOf();
-      if (policy.rules.length === 0) return true;
-      return policy.decide({
-        principal: principalOf(principal),
+      const caller = principalOf(principal);
+      if (policy.rules.length === 0 && (peerDefault === 'allow' || caller.authMethod !== 'peer')) {
+        return true;
+      }
+      return decide(policy, {
+        principal: caller,
         action: LIST_USE_ACTIONS[action] ?? action,
         target,
         upstream: item.upstream,
@@ -130,7 +182,7 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
         upstream: request.upstream,
         ...(request.annotations ? { annotations: request.annotations } : {}),
       };
-      const decision = policyOf().decide(input);
+      const decision = decide(policyOf(), input);
       if (!decision.allowed) {
         const error = toHubError(policyDeniedError(decision, input));
         record(request, {
