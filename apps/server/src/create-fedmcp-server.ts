@@ -1,8 +1,14 @@
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Hub, UpstreamStatus } from '@fedmcp/federation';
-import { createConsentStep, createPolicyAccess } from '@fedmcp/federation';
-import { createHub } from '@fedmcp/federation/node';
+import {
+  createConsentStep,
+  createPolicyAccess,
+  createToolPinning,
+  parsePinFile,
+} from '@fedmcp/federation';
+import { connectNodeUpstream, createHub } from '@fedmcp/federation/node';
 import {
   type AuditLog,
   createAuditLog,
@@ -36,6 +42,7 @@ import {
   createPeerAuthentication,
   type PeerAuthentication,
 } from './federation/peer-authentication.js';
+import { createPeerConnector, peerSessionOwner } from './federation/peer-upstreams.js';
 import {
   hubIdOf,
   openServerHubIdentity,
@@ -72,6 +79,12 @@ export interface FedmcpServerOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The fetch for OAuth issuers' key sets and metadata. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /**
+   * Minimum time between two fetches of one peer's key set (a token naming an unknown key —
+   * the peer rotated — triggers one). Keep it below the peers' key activation delay (60 s).
+   * @default 30000
+   */
+  peerKeysCooldownMs?: number;
 }
 
 /** A running fedmcp hub: the hub, its store and the hosts serving it. */
@@ -218,7 +231,33 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   let authentication: ServerAuthentication | undefined;
   let stopWatchingTls: (() => void) | undefined;
   let configured = upstreamsFromConfig(config);
+  // The peers the upstream connector knows, updated before a reload adds their upstreams.
+  let peersInForce = config.peers;
 
+  const pinFile = config.pinning.pinFile;
+  let pinning: ReturnType<typeof createToolPinning> | undefined;
+  try {
+    pinning = config.pinning.enabled
+      ? createToolPinning({
+          kv: store.kv,
+          audit,
+          newItems: config.pinning.newItems,
+          onQuarantined: config.pinning.onQuarantined,
+          logger: logger.child({ component: 'pinning' }),
+          ...(pinFile
+            ? {
+                pinFile: parsePinFile(
+                  await readFile(join(baseDirectory, pinFile), 'utf8'),
+                  `pinning.pinFile (${pinFile})`,
+                ),
+              }
+            : {}),
+        })
+      : undefined;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   // Rate limits count in the store: shared by every replica on the same Redis.
   const rateLimiter = createRateLimiter({ store: store.kv });
   const hub = createHub({
@@ -228,9 +267,21 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       audit,
       rateLimiter,
       // Grants live in the store: a revocation reaches every replica on its next call.
-      consent: createConsentStep({ ledger: createConsentLedger({ kv: store.kv, audit }), audit }),
+      consent: createConsentStep({
+        ledger: createConsentLedger({ kv: store.kv, audit }),
+        ...(config.consent?.periods ? { periodOptions: config.consent.periods } : {}),
+        ...(config.consent?.bindArguments ? { bindArguments: true } : {}),
+      }),
     }),
+    ...(pinning ? { catalogGuard: pinning } : {}),
     hubId: () => hubIdOf(config, resource),
+    // Peers are upstreams reached with this hub's peer tokens.
+    connect: createPeerConnector({
+      base: connectNodeUpstream,
+      peers: () => peersInForce,
+      hubId: () => hubIdOf(config, resource),
+      keyring: () => identity.keyring(),
+    }),
     ...(config.hub.maxHops ? { maxHops: config.hub.maxHops } : {}),
     upstreams: Object.fromEntries(
       [...configured].map(([id, entry]) => [id, toUpstreamConfig(entry)]),
@@ -300,7 +351,8 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
           (authentication
             ? authentication.authenticate(request)
             : new Response(null, { status: 503, headers: { 'retry-after': '1' } })),
-        sessionOwner: (principal) => authentication?.sessionOwner(principal),
+        sessionOwner: (principal) =>
+          peerSessionOwner(principal) ?? authentication?.sessionOwner(principal),
         ...(tlsMaterial ? { tls: tlsMaterial } : {}),
         host: config.hub.host,
         port: config.hub.port,
@@ -323,6 +375,9 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         replayStore: store.kv,
         audit,
         ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.peerKeysCooldownMs === undefined
+          ? {}
+          : { jwksCooldownMs: options.peerKeysCooldownMs }),
       });
       authentication = authenticationFor(config, resource, logger.child({ component: 'auth' }));
       if (tls) {
@@ -355,6 +410,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       const nextPolicy = createPolicy(next.policy?.rules ?? []);
       authentication?.reload(next);
       peerAuthentication?.reload(next);
+      peersInForce = next.peers;
       policy = nextPolicy;
       currentAudit = buildAudit(next);
       hub.refreshAccess();
@@ -389,6 +445,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       stopWatchingTls?.();
       await Promise.allSettled(hosts.map((host) => host.close()));
       await hub.close();
+      pinning?.close();
       await store.close();
     },
     async [Symbol.asyncDispose]() {

@@ -1,11 +1,14 @@
 import type { UpstreamConfig, UpstreamOptions, UpstreamSpec } from '@fedmcp/federation';
 import type { FedmcpConfig, McpServerEntry } from './config/config-schema.js';
 import { upstreamIdFromName } from './config/config-schema.js';
+import { importedPeers, peerUpstreamSpec } from './federation/peer-upstreams.js';
 
-/** An enabled `mcpServers` entry, ready for the hub's upstream registry. */
+/** An enabled `mcpServers` entry or an imported peer, ready for the hub's upstream registry. */
 export interface ConfiguredUpstream {
-  /** The `mcpServers` key it came from. */
+  /** The `mcpServers` key it came from, or `peers.<id>` for a peer. */
   name: string;
+  /** The peer's id, when the upstream is a peer hub. */
+  peer?: string;
   /** The hub's upstream id (the key, or a slug of it). */
   id: string;
   /** Where the upstream lives (Claude Desktop's keys). */
@@ -40,8 +43,9 @@ function split(id: string, entry: McpServerEntry): Pick<ConfiguredUpstream, 'spe
 }
 
 /**
- * The enabled `mcpServers` entries of a config, keyed by upstream id.
- * @throws Error when two names map to the same upstream id.
+ * The enabled `mcpServers` entries of a config and its imported peers (each `peers` entry without
+ * `import: false`: upstream id and prefix = the peer id), keyed by upstream id.
+ * @throws Error when two names map to the same upstream id (a peer id included).
  */
 export function upstreamsFromConfig(config: FedmcpConfig): Map<string, ConfiguredUpstream> {
   const upstreams = new Map<string, ConfiguredUpstream>();
@@ -55,6 +59,17 @@ export function upstreamsFromConfig(config: FedmcpConfig): Map<string, Configure
       );
     }
     upstreams.set(id, { name, id, ...split(id, entry) });
+  }
+  for (const [id, peer] of importedPeers(config.peers)) {
+    const existing = upstreams.get(id);
+    if (existing) {
+      throw new Error(
+        `mcpServers."${existing.name}" and peers."${id}" both become upstream id "${id}"; rename the server, or set peers."${id}".import to false.`,
+      );
+    }
+    const options: UpstreamOptions = { prefix: id };
+    if (peer.timeoutMs !== undefined) options.timeoutMs = peer.timeoutMs;
+    upstreams.set(id, { name: `peers.${id}`, id, peer: id, spec: peerUpstreamSpec(peer), options });
   }
   return upstreams;
 }

@@ -31,6 +31,8 @@ export interface PeerAuthenticationOptions {
   fetch?: typeof fetch;
   /** Successful authentications of one principal are recorded once per interval. @default 60000 */
   successAuditIntervalMs?: number;
+  /** Minimum time between two key set fetches of one peer. @default 30000 */
+  jwksCooldownMs?: number;
 }
 
 /** Peer authentication of a running hub. */
@@ -85,6 +87,7 @@ export function createPeerAuthentication(options: PeerAuthenticationOptions): Pe
       trustedPeers,
       replayStore: options.replayStore,
       ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: options.jwksCooldownMs }),
     });
     return { verifier, peerIds: new Set(Object.keys(trustedPeers)) };
   };

@@ -41,6 +41,14 @@ export const peerConfigSchema = z
     acceptGroups: z.boolean({ error: 'expected true or false' }).optional(),
     /** Allow plain http:// to a non-loopback peer (tokens and calls travel unencrypted). @default false */
     allowInsecure: z.boolean({ error: 'expected true or false' }).optional(),
+    /**
+     * Import the peer's tools, prompts and resources (the peer becomes an upstream, prefixed with
+     * its id). `false` for a peer that only calls this hub: its tokens are trusted, nothing of it
+     * is imported. @default true
+     */
+    import: z.boolean({ error: 'expected true or false' }).optional(),
+    /** Per-call timeout of calls through this peer, in ms. @default the hub's (60 000) */
+    timeoutMs: z.number().int().positive().optional(),
   })
   .strict()
   .superRefine((peer, context) => {
