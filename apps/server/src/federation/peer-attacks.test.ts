@@ -334,6 +334,26 @@ describe('export policy between peers', () => {
       await client.close();
     }
   });
+  it('serves several end users over one 2025-era session of the calling hub', async () => {
+    // The session belongs to the calling hub, not to the user of its first request.
+    const keyring = await a.server.identity.keyring();
+    const peer = await connectAsPeer(b, keyring, 'a', 'b');
+    try {
+      for (const subject of ['alice', 'bob', 'carol']) {
+        const result = await peer.callTool({
+          name: 'c__everything__echo',
+          arguments: { message: subject },
+          _meta: {
+            [HOP_TRAIL_META_KEY]: ['a'],
+            [ON_BEHALF_OF_META_KEY]: { subject, issuer: 'a' },
+          },
+        });
+        expect(textOf(result)).toBe(`Echo: ${subject}`);
+      }
+    } finally {
+      await peer.close();
+    }
+  });
 });
 
 describe('peering both ways (A ↔ B)', () => {
