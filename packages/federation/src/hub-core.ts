@@ -346,9 +346,14 @@ export class HubCore implements UpstreamHost {
       names.push(exposed);
     }
     const allowed = new Set(names);
+    const keyOf =
+      action === 'resources/list'
+        ? 'uri'
+        : action === 'resources/templates/list'
+          ? 'uriTemplate'
+          : 'name';
     for (const item of section.list as Array<Record<string, unknown>>) {
-      const key = (item.name ?? item.uri ?? item.uriTemplate) as string;
-      if (allowed.has(key)) items.push(item);
+      if (allowed.has(item[keyOf] as string)) items.push(item);
     }
     const view: SessionView = {
       catalogVersion: this.catalog.version,

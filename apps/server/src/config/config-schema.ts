@@ -183,6 +183,37 @@ const hubSection = z
   })
   .strict();
 
+/** Tool-definition pinning: a tool or prompt that changes after it was trusted is held back. */
+const pinningSection = z
+  .object({
+    /** Pin definitions and quarantine changed ones. @default true */
+    enabled: z.boolean({ error: 'expected true or false' }).default(true),
+    /** `"trust"`: a new tool is pinned on first sight; `"hold"`: it waits for `fedmcp tools approve`. @default "trust" */
+    newItems: z.enum(['trust', 'hold'], { error: 'expected "trust" or "hold"' }).default('trust'),
+    /** `"hide"`: a quarantined tool is left out of lists; `"warn"`: listed with a warning (never callable). @default "hide" */
+    onQuarantined: z.enum(['hide', 'warn'], { error: 'expected "hide" or "warn"' }).default('hide'),
+    /** An approved pin file (JSON, as `ToolPinning.exportPins()` writes it), relative to the base directory. */
+    pinFile: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** Consent questions (policy rules with `consent: "required"`). */
+const consentSection = z
+  .object({
+    /** The periods offered with "allow for a period" (`15m`, `1h`, `7d`…); the first is the default. */
+    periods: z
+      .array(
+        z.string().regex(/^[1-9][0-9]{0,5}[smhd]$/, {
+          error: 'expected a period such as "15m", "1h" or "7d"',
+        }),
+      )
+      .min(1)
+      .optional(),
+    /** A grant given through the question covers only calls with the same arguments. @default false */
+    bindArguments: z.boolean({ error: 'expected true or false' }).optional(),
+  })
+  .strict();
+
 /** The whole config file. Keys beyond these are refused, so a typo cannot go unnoticed. */
 export const configSchema = z
   .object({
@@ -204,6 +235,8 @@ export const configSchema = z
     policy: policySection.optional(),
     secrets: secretsSection.optional(),
     audit: auditSection.optional(),
+    pinning: pinningSection.default({ enabled: true, newItems: 'trust', onQuarantined: 'hide' }),
+    consent: consentSection.optional(),
     /** Peer hubs this hub trusts, by hub id (see `fedmcp peers add`). */
     peers: peersConfigSchema.optional(),
   })
