@@ -38,12 +38,15 @@ export {
   JsonRpcErrorCode,
   type JsonRpcErrorResponse,
 } from './json-rpc-error.js';
-export type {
-  CreateMcpServer,
-  McpProtocolEra,
-  McpServerInstance,
-  McpSessionContext,
-  McpTransportKind,
+export {
+  type CreateMcpServer,
+  MCP_FAST_REQUEST,
+  type McpFastRequestExtra,
+  type McpFastRequestHandler,
+  type McpProtocolEra,
+  type McpServerInstance,
+  type McpSessionContext,
+  type McpTransportKind,
 } from './mcp-session-context.js';
 export {
   computeRestartDelay,

@@ -2,7 +2,12 @@
  * What a host tells the caller's server factory about the session (or, for a 2026-07-28 HTTP
  * client, the single request) it builds an MCP server for.
  */
-import type { McpServer, Server } from '@modelcontextprotocol/server';
+import type {
+  JSONRPCRequest,
+  JSONRPCResponse,
+  McpServer,
+  Server,
+} from '@modelcontextprotocol/server';
 
 /** The transport a session arrived on. */
 export type McpTransportKind = 'streamable-http' | 'sse' | 'websocket' | 'stdio';
@@ -34,3 +39,42 @@ export type McpServerInstance = Server | McpServer;
 export type CreateMcpServer = (
   context: McpSessionContext,
 ) => McpServerInstance | Promise<McpServerInstance>;
+
+/**
+ * The key under which a server built by {@link CreateMcpServer} may carry an
+ * {@link McpFastRequestHandler}: `server[MCP_FAST_REQUEST] = handler`. A registered symbol, so a
+ * duplicate install of this package still finds it.
+ */
+export const MCP_FAST_REQUEST: unique symbol = Symbol.for('io.fedmcp/fast-request') as never;
+
+/** What a host tells an {@link McpFastRequestHandler} about the request. */
+export interface McpFastRequestExtra {
+  /** The session the request arrived on. */
+  sessionId: string;
+  /** What the host's `authenticate` hook returned for this request. */
+  principal: unknown;
+  /**
+   * Aborted when the client cancels the request (`notifications/cancelled` with its id) or
+   * goes away before the answer.
+   */
+  signal: AbortSignal;
+}
+
+/**
+ * Answers a JSON-RPC request without the SDK's server machinery (a proxy forwarding a plain
+ * request as it is). Called by the host for a 2025-era Streamable HTTP `POST` carrying one JSON-RPC
+ * request, after the host's own checks (Host/Origin, authentication, session ownership, body
+ * limit, content negotiation, protocol version). Return `undefined` synchronously to decline (the
+ * SDK server then handles the request as usual), or a promise of the response (a
+ * `JSONRPCResultResponse` or `JSONRPCErrorResponse` with the request's id), which the host sends
+ * as the `application/json` answer (MCP 2025-11-25 basic/transports: a server may answer a POST
+ * with one JSON object instead of an SSE stream; with no stream there is nothing to resume). A
+ * rejected promise is answered with a JSON-RPC internal error. Decline whatever needs the SDK:
+ * requests that may be followed by notifications or server→client requests on their stream
+ * (progress, sampling, elicitation), and anything the handler does not know.
+ * @experimental
+ */
+export type McpFastRequestHandler = (
+  request: JSONRPCRequest,
+  extra: McpFastRequestExtra,
+) => Promise<JSONRPCResponse> | undefined;

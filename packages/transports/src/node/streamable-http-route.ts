@@ -12,11 +12,17 @@ import {
   createMcpHandler,
   isInitializeRequest,
   isLegacyRequest,
+  type JSONRPCRequest,
   type McpHttpHandler,
   type ServerEventBus,
+  SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/server';
 import { isJsonRpcMessageShape, JsonRpcErrorCode } from '../json-rpc-error.js';
-import type { McpServerInstance } from '../mcp-session-context.js';
+import {
+  MCP_FAST_REQUEST,
+  type McpFastRequestHandler,
+  type McpServerInstance,
+} from '../mcp-session-context.js';
 import { authenticateRequest, type HostContext, ownerOf, readJsonBody } from './host-context.js';
 import {
   headerValue,
@@ -28,6 +34,16 @@ import {
   toHeaders,
 } from './host-http-responses.js';
 import { listenFilterOf, listenObserverOf } from './observe-listen.js';
+
+/** A 2025-era session of the endpoint. */
+interface SessionEntry {
+  transport: NodeStreamableHTTPServerTransport;
+  owner: string | undefined;
+  /** The server's fast-path handler, if it has one (see `McpFastRequestHandler`). */
+  fast: McpFastRequestHandler | undefined;
+  /** Requests the fast path is answering, by JSON-RPC id (for `notifications/cancelled`). */
+  fastInFlight: Map<string | number, AbortController>;
+}
 
 /** The Streamable HTTP endpoint of a host. */
 export interface StreamableHttpRoute {
@@ -43,10 +59,7 @@ export function createStreamableHttpRoute(
   bus: ServerEventBus,
 ): StreamableHttpRoute {
   const { logger, maxBodyBytes, keepAliveMs, eventStore } = context;
-  const sessionTransports = new Map<
-    string,
-    { transport: NodeStreamableHTTPServerTransport; owner: string | undefined }
-  >();
+  const sessionTransports = new Map<string, SessionEntry>();
   // The factory of the modern handler learns the principal through the Request it is given.
   const principals = new WeakMap<Request, unknown>();
   const modern = createMcpHandler(
@@ -171,12 +184,88 @@ export function createStreamableHttpRoute(
       );
     }
     const counted = request.method !== 'GET';
+    if (counted && session.fast !== undefined) {
+      const answered = serveFast(session, sessionId, request, response, body, principal);
+      if (answered !== undefined) return answered;
+    }
     context.sessions.touch(sessionId, counted ? 1 : undefined);
     try {
       await session.transport.handleRequest(request, response, body);
     } finally {
       context.sessions.touch(sessionId, counted ? -1 : undefined);
     }
+  }
+
+  /**
+   * The fast path: one JSON-RPC request the session's server answers by itself (a proxy
+   * forwarding it as it is), sent back as one JSON object. `undefined` when it does not apply;
+   * the SDK transport then serves the request, and answers every malformed one.
+   */
+  function serveFast(
+    session: SessionEntry,
+    sessionId: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: unknown,
+    principal: unknown,
+  ): Promise<void> | undefined {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+    const message = body as { method?: unknown; id?: unknown; params?: unknown };
+    if (typeof message.method !== 'string') return undefined;
+    const id = message.id;
+    if (typeof id !== 'string' && typeof id !== 'number') {
+      // MCP 2025-11-25 basic/utilities/cancellation: a cancelled fast request is aborted here
+      // (the SDK server never saw it); the notification still goes on to the SDK as usual.
+      if (message.method === 'notifications/cancelled' && session.fastInFlight.size > 0) {
+        const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
+        if (typeof requestId === 'string' || typeof requestId === 'number') {
+          session.fastInFlight.get(requestId)?.abort();
+        }
+      }
+      return undefined;
+    }
+    // The SDK transport's checks, so the fast path accepts nothing it would refuse.
+    const accept = request.headers.accept;
+    if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) {
+      return undefined;
+    }
+    const version = request.headers['mcp-protocol-version'];
+    if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version as never)) {
+      return undefined;
+    }
+    if (session.fastInFlight.has(id)) return undefined; // a duplicate id: the SDK decides
+    const controller = new AbortController();
+    const answer = (session.fast as McpFastRequestHandler)(message as JSONRPCRequest, {
+      sessionId,
+      principal,
+      signal: controller.signal,
+    });
+    if (answer === undefined) return undefined;
+    session.fastInFlight.set(id, controller);
+    context.sessions.touch(sessionId, 1);
+    const onClose = () => controller.abort();
+    response.once('close', onClose);
+    const settle = (reply: unknown) => {
+      session.fastInFlight.delete(id);
+      response.off('close', onClose);
+      context.sessions.touch(sessionId, -1);
+      if (response.headersSent || response.destroyed) return;
+      const text = JSON.stringify(reply);
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        'mcp-session-id': sessionId,
+      });
+      response.end(text);
+    };
+    return answer.then(settle, (error: unknown) => {
+      logger.warn({ err: error }, 'A fast-path request failed');
+      settle({
+        jsonrpc: '2.0',
+        id,
+        error: { code: -32603, message: 'Internal error' }, // JSON-RPC 2.0 §5.1
+      });
+    });
   }
 
   async function openSession(
@@ -202,7 +291,15 @@ export function createStreamableHttpRoute(
         maxRequestBodySize: maxBodyBytes,
         onsessioninitialized: () => {
           initialized = true;
-          sessionTransports.set(sessionId, { transport, owner: ownerOf(context, principal) });
+          const fast = (product as { [MCP_FAST_REQUEST]?: unknown } | undefined)?.[
+            MCP_FAST_REQUEST
+          ];
+          sessionTransports.set(sessionId, {
+            transport,
+            owner: ownerOf(context, principal),
+            fast: typeof fast === 'function' ? (fast as McpFastRequestHandler) : undefined,
+            fastInFlight: new Map(),
+          });
           context.sessions.add({
             id: sessionId,
             kind: 'streamable-http',

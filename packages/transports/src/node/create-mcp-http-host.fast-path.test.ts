@@ -1,0 +1,197 @@
+import { request as httpRequest } from 'node:http';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { type JSONRPCResponse, Server } from '@modelcontextprotocol/server';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  MCP_FAST_REQUEST,
+  type McpFastRequestExtra,
+  type McpFastRequestHandler,
+} from '../mcp-session-context.js';
+import { createMcpHttpHost } from './create-mcp-http-host.js';
+import type { McpHttpHost } from './mcp-http-host-options.js';
+
+interface Seen {
+  id: unknown;
+  extra: McpFastRequestExtra;
+}
+
+/** A server answering `tools/call` of `sdk` itself and carrying a fast-path handler for `fast*`. */
+function createServer(seen: Seen[], fast: (id: unknown, extra: McpFastRequestExtra) => unknown) {
+  const server = new Server(
+    { name: 'fast-path-test', version: '1.0.0' },
+    { capabilities: { tools: {} } },
+  );
+  server.setRequestHandler('tools/call', (request) => ({
+    content: [{ type: 'text' as const, text: `sdk:${request.params.name}` }],
+  }));
+  const handler: McpFastRequestHandler = (request, extra) => {
+    const name = (request.params as { name?: unknown } | undefined)?.name;
+    if (request.method !== 'tools/call' || typeof name !== 'string' || !name.startsWith('fast')) {
+      return undefined;
+    }
+    seen.push({ id: request.id, extra });
+    return Promise.resolve(fast(request.id, extra)) as Promise<JSONRPCResponse>;
+  };
+  (server as unknown as Record<symbol, unknown>)[MCP_FAST_REQUEST] = handler;
+  return server;
+}
+
+const hosts: McpHttpHost[] = [];
+const clients: Client[] = [];
+
+afterEach(async () => {
+  await Promise.allSettled(clients.splice(0).map((client) => client.close()));
+  await Promise.allSettled(hosts.splice(0).map((host) => host.close()));
+});
+
+async function start(fast: (id: unknown, extra: McpFastRequestExtra) => unknown) {
+  const seen: Seen[] = [];
+  const host = createMcpHttpHost({
+    createServer: () => createServer(seen, fast),
+    authenticate: () => ({ subject: 'alice' }),
+  });
+  hosts.push(host);
+  const { url, port } = await host.listen();
+  const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`));
+  const client = new Client({ name: 'fast-path-client', version: '1.0.0' });
+  clients.push(client);
+  await client.connect(transport);
+  return { seen, client, port, sessionId: transport.sessionId as string };
+}
+
+function post(port: number, sessionId: string, body: unknown) {
+  return new Promise<{ status: number; type: string | undefined; body: string }>(
+    (resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/mcp',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-session-id': sessionId,
+            'mcp-protocol-version': '2025-11-25',
+          },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              type: response.headers['content-type'],
+              body: text,
+            }),
+          );
+        },
+      );
+      request.on('error', reject);
+      request.end(JSON.stringify(body));
+    },
+  );
+}
+
+const text = (result: { content?: unknown }) =>
+  (result.content as Array<{ text?: string }> | undefined)?.[0]?.text;
+
+describe('createMcpHttpHost — fast path', () => {
+  it('answers the requests the fast-path handler takes, and leaves the rest to the SDK server', async () => {
+    const { seen, client, port, sessionId } = await start((id) => ({
+      jsonrpc: '2.0',
+      id,
+      result: { content: [{ type: 'text', text: 'fast answer' }] },
+    }));
+    expect(text(await client.callTool({ name: 'fast-tool', arguments: {} }))).toBe('fast answer');
+    expect(text(await client.callTool({ name: 'sdk-tool', arguments: {} }))).toBe('sdk:sdk-tool');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.extra).toMatchObject({ sessionId, principal: { subject: 'alice' } });
+
+    const answer = await post(port, sessionId, {
+      jsonrpc: '2.0',
+      id: 'raw-1',
+      method: 'tools/call',
+      params: { name: 'fast-tool' },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.type).toBe('application/json');
+    expect(JSON.parse(answer.body)).toEqual({
+      jsonrpc: '2.0',
+      id: 'raw-1',
+      result: { content: [{ type: 'text', text: 'fast answer' }] },
+    });
+  });
+
+  it('answers -32603 when the handler rejects, and keeps serving the session', async () => {
+    const { client } = await start(() => Promise.reject(new Error('boom')));
+    await expect(client.callTool({ name: 'fast-tool', arguments: {} })).rejects.toMatchObject({
+      code: -32603,
+    });
+    expect(text(await client.callTool({ name: 'sdk-tool', arguments: {} }))).toBe('sdk:sdk-tool');
+  });
+
+  it('aborts a fast request when the client sends notifications/cancelled for its id', async () => {
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const { port, sessionId, seen } = await start(
+      (id, extra) =>
+        new Promise((resolve) => {
+          started();
+          extra.signal.addEventListener('abort', () =>
+            resolve({ jsonrpc: '2.0', id, error: { code: -32800, message: 'cancelled' } }),
+          );
+        }),
+    );
+    const answer = post(port, sessionId, {
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: { name: 'fast-slow' },
+    });
+    await running;
+    const cancelled = await post(port, sessionId, {
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: 7, reason: 'no longer needed' },
+    });
+    expect(cancelled.status).toBe(202);
+    expect(seen[0]?.extra.signal.aborted).toBe(true);
+    expect(JSON.parse((await answer).body)).toMatchObject({ id: 7, error: { code: -32800 } });
+  });
+
+  it('leaves a request with an unsupported protocol version header to the SDK (400)', async () => {
+    const { port, sessionId, seen } = await start((id) => ({ jsonrpc: '2.0', id, result: {} }));
+    const answer = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/mcp',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-session-id': sessionId,
+            'mcp-protocol-version': '1999-01-01',
+          },
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on('error', reject);
+      request.end(
+        JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'fast' } }),
+      );
+    });
+    expect(answer).toBe(400);
+    expect(seen).toHaveLength(0);
+  });
+});
