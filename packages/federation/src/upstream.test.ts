@@ -9,6 +9,113 @@ import {
   textOf,
 } from '../test/helpers.js';
 import { createHub } from './index.js';
+import { silentLogger } from './logger.js';
+import { Upstream, type UpstreamHost } from './upstream.js';
+
+/** One upstream driven directly (no hub), over an in-memory pair to the test upstream. */
+async function startUpstream(state: TestUpstreamState) {
+  const host: UpstreamHost = {
+    logger: silentLogger,
+    timings: {
+      timeoutMs: 5_000,
+      connectTimeoutMs: 5_000,
+      healthIntervalMs: 0,
+      healthTimeoutMs: 1_000,
+      reconnectBaseMs: 50,
+      reconnectMaxMs: 100,
+      failureThreshold: 3,
+      idleConnectionMs: 60_000,
+    },
+    connector: memoryConnector({
+      alpha: () => createTestUpstream({ name: 'alpha' }, state).server,
+    }),
+    connectOptions: (configure) => ({
+      clientInfo: { name: 'raw-test', version: '1.0.0' },
+      capabilities: INTERACTIVE,
+      configure,
+      timeoutMs: 5_000,
+      logger: silentLogger,
+      verdictCache: new Map(),
+    }),
+    onStateChange() {},
+    onCatalogChange() {},
+    onNotification() {},
+    onUnsolicitedRequest: async () => ({}),
+    onReconnect() {},
+  };
+  const upstream = new Upstream('alpha', { url: 'memory://alpha' }, {}, host);
+  await upstream.start();
+  const connection = await upstream.acquire(false, undefined, new AbortController().signal);
+  return { upstream, connection };
+}
+
+const freshState = (): TestUpstreamState => ({
+  cancelled: 0,
+  subscribed: [],
+  unsolicitedRoots: undefined,
+  logLevel: undefined,
+});
+
+describe('UpstreamConnection.rawRequest', () => {
+  it('forwards a request as it is and resolves with the raw response, beside SDK requests', async () => {
+    const { upstream, connection } = await startUpstream(freshState());
+    const [raw, failed, sdk] = await Promise.all([
+      connection.rawRequest(
+        'tools/call',
+        { name: 'echo', arguments: { text: 'raw' } },
+        { timeoutMs: 5_000 },
+      ),
+      connection.rawRequest('tools/call', { name: 'fail', arguments: {} }, { timeoutMs: 5_000 }),
+      connection.client!.callTool({ name: 'echo', arguments: { text: 'sdk' } }),
+    ]);
+    expect(raw).toEqual({
+      jsonrpc: '2.0',
+      id: expect.stringMatching(/^fedmcp-raw-/),
+      result: {
+        content: [{ type: 'text', text: 'alpha:raw' }],
+        structuredContent: { echoed: 'raw' },
+      },
+    });
+    expect(failed).toMatchObject({
+      error: { code: -32050, message: 'upstream refused', data: { reason: 'test', detail: 42 } },
+    });
+    expect(textOf(sdk)).toBe('alpha:sdk');
+    await upstream.close();
+  });
+
+  it('cancels the request upstream when aborted, and rejects after timeoutMs', async () => {
+    const state = freshState();
+    const { upstream, connection } = await startUpstream(state);
+    const controller = new AbortController();
+    const slow = connection.rawRequest(
+      'tools/call',
+      { name: 'slow', arguments: { ms: 10_000 } },
+      { timeoutMs: 5_000, signal: controller.signal },
+    );
+    controller.abort(new Error('caller gave up'));
+    await expect(slow).rejects.toThrow('caller gave up');
+    await eventually(() => state.cancelled === 1);
+    await expect(
+      connection.rawRequest('tools/call', { name: 'hang', arguments: {} }, { timeoutMs: 50 }),
+    ).rejects.toMatchObject({ code: 'REQUEST_TIMEOUT' });
+    expect(connection.rawPending.size).toBe(0);
+    await upstream.close();
+  });
+
+  it('rejects the raw requests in flight when the connection closes', async () => {
+    const { upstream, connection } = await startUpstream(freshState());
+    const hanging = connection.rawRequest(
+      'tools/call',
+      { name: 'hang', arguments: {} },
+      { timeoutMs: 5_000 },
+    );
+    await upstream.close();
+    await expect(hanging).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    await expect(
+      connection.rawRequest('ping', undefined, { timeoutMs: 5_000 }),
+    ).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+  });
+});
 
 describe('upstream resilience and pooling', () => {
   it('times out an upstream that never answers', async () => {

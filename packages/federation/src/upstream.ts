@@ -4,7 +4,15 @@
  * circuit breaker on consecutive failures, health pings) and its raw catalog (tools, prompts,
  * resources, templates as the upstream lists them).
  */
-import type { Client, McpSubscription } from '@modelcontextprotocol/client';
+import {
+  type Client,
+  type JSONRPCMessage,
+  type JSONRPCResponse,
+  type McpSubscription,
+  SdkError,
+  SdkErrorCode,
+  type Transport,
+} from '@modelcontextprotocol/client';
 import type {
   Prompt,
   Resource,
@@ -63,6 +71,24 @@ export interface UpstreamHost {
   onReconnect(upstream: Upstream): void;
 }
 
+/** Options of {@link UpstreamConnection.rawRequest}. */
+export interface RawRequestOptions {
+  /** How long to wait for the response; then the request is cancelled upstream and rejected. */
+  timeoutMs: number;
+  /** Aborting cancels the request upstream (`notifications/cancelled`) and rejects it. */
+  signal?: AbortSignal;
+}
+
+interface PendingRaw {
+  resolve(response: JSONRPCResponse): void;
+  reject(error: unknown): void;
+}
+
+/** The prefix of the ids of raw requests: strings, so they never meet the SDK's numeric ids. */
+const RAW_ID_PREFIX = 'fedmcp-raw-';
+/** Transports whose inbound messages already pass through {@link interceptMessages}. */
+const intercepted = new WeakSet<Transport>();
+
 /** One connection (stdio: one process) to an upstream. */
 export class UpstreamConnection {
   client: Client | undefined;
@@ -76,7 +102,101 @@ export class UpstreamConnection {
   owner: object | undefined;
   idleSince = Date.now();
   closed = false;
+  /** Raw requests waiting for their response, by id. */
+  readonly rawPending = new Map<string, PendingRaw>();
+  #rawCounter = 0;
   constructor(readonly upstream: Upstream) {}
+
+  /**
+   * Sends one JSON-RPC request as it is and resolves with the upstream's response message (a
+   * result or an error, carrying this request's own id), outside the SDK client's request
+   * machinery (no result validation, no progress or task handling): the forwarding fast path of
+   * a plain `tools/call`. Rejects like the SDK would (`SdkError` `REQUEST_TIMEOUT`,
+   * `CONNECTION_CLOSED`, `SEND_FAILED`; the signal's reason when aborted); on timeout or abort
+   * the upstream gets `notifications/cancelled` (MCP 2025-11-25 basic/utilities/cancellation).
+   */
+  rawRequest(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: RawRequestOptions,
+  ): Promise<JSONRPCResponse> {
+    const transport = this.client?.transport;
+    if (this.closed || !transport) {
+      return Promise.reject(
+        new SdkError(SdkErrorCode.ConnectionClosed, 'The upstream connection is closed.'),
+      );
+    }
+    const { signal, timeoutMs } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (!intercepted.has(transport)) interceptMessages(transport, this);
+    this.#rawCounter += 1;
+    const id = `${RAW_ID_PREFIX}${this.#rawCounter}`;
+    return new Promise<JSONRPCResponse>((resolve, reject) => {
+      const cancel = (reason: unknown, error: unknown) => {
+        if (!this.rawPending.delete(id)) return;
+        finish();
+        transport
+          .send({
+            jsonrpc: '2.0',
+            method: 'notifications/cancelled',
+            params: { requestId: id, reason: String(reason) },
+          })
+          .catch(() => {});
+        reject(error);
+      };
+      const timer = setTimeout(
+        () =>
+          cancel(
+            'timeout',
+            new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: timeoutMs }),
+          ),
+        timeoutMs,
+      );
+      const onAbort = () => cancel(signal?.reason ?? 'aborted', signal?.reason);
+      const finish = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.rawPending.set(id, {
+        resolve: (response) => {
+          finish();
+          resolve(response);
+        },
+        reject: (error) => {
+          finish();
+          reject(error);
+        },
+      });
+      const message = (
+        params === undefined
+          ? { jsonrpc: '2.0', id, method }
+          : { jsonrpc: '2.0', id, method, params }
+      ) as JSONRPCMessage;
+      transport.send(message).catch((error: unknown) => {
+        const pending = this.rawPending.get(id);
+        if (!pending) return;
+        this.rawPending.delete(id);
+        pending.reject(
+          new SdkError(SdkErrorCode.SendFailed, 'Sending the request failed.', undefined, {
+            cause: error,
+          }),
+        );
+      });
+    });
+  }
+
+  /** Rejects every raw request still waiting (the connection closed). */
+  failRawRequests(): void {
+    if (this.rawPending.size === 0) return;
+    const pending = [...this.rawPending.values()];
+    this.rawPending.clear();
+    for (const waiting of pending) {
+      waiting.reject(
+        new SdkError(SdkErrorCode.ConnectionClosed, 'The upstream connection closed.'),
+      );
+    }
+  }
 }
 
 const notifications = [
@@ -89,18 +209,31 @@ const notifications = [
 ] as const;
 
 /**
- * SDK 2.4.0 dispatches inbound notifications on a microtask but settles responses at once, so a
- * progress notification read in the same tick as its call's result would be dropped (the
- * result removes the progress handler first). Delivering responses one microtask later keeps
- * the wire order.
+ * Wraps the inbound side of a connection's transport:
+ * - responses to raw requests ({@link UpstreamConnection.rawRequest}) go to their caller, never
+ *   to the SDK client (which would not know their ids);
+ * - SDK 2.4.0 dispatches inbound notifications on a microtask but settles responses at once, so
+ *   a progress notification read in the same tick as its call's result would be dropped (the
+ *   result removes the progress handler first). Delivering responses one microtask later keeps
+ *   the wire order.
  */
-function deferResponses(client: Client): void {
-  const transport = client.transport;
-  const deliver = transport?.onmessage;
-  if (!transport || !deliver) return;
+function interceptMessages(transport: Transport, connection: UpstreamConnection): void {
+  const deliver = transport.onmessage;
+  if (!deliver || intercepted.has(transport)) return;
+  intercepted.add(transport);
   transport.onmessage = (message, extra) => {
-    if ('id' in message && !('method' in message)) queueMicrotask(() => deliver(message, extra));
-    else deliver(message, extra);
+    if ('id' in message && !('method' in message)) {
+      const id = message.id;
+      if (typeof id === 'string' && id.startsWith(RAW_ID_PREFIX)) {
+        const pending = connection.rawPending.get(id);
+        if (pending) {
+          connection.rawPending.delete(id);
+          pending.resolve(message as JSONRPCResponse);
+        }
+        return;
+      }
+      queueMicrotask(() => deliver(message, extra));
+    } else deliver(message, extra);
   };
 }
 
@@ -330,7 +463,7 @@ export class Upstream {
       this.host.connectOptions((created) => this.configure(created, connection)),
     );
     connection.client = client;
-    deferResponses(client);
+    if (client.transport) interceptMessages(client.transport, connection);
     const previous = client.onclose;
     client.onclose = () => {
       previous?.();
@@ -405,6 +538,7 @@ export class Upstream {
     const index = this.connections.indexOf(connection);
     if (index >= 0) this.connections.splice(index, 1);
     connection.flow?.cancel(this.unavailable());
+    connection.failRawRequests();
     this.wakeWaiters();
     if (connection === this.primaryConnection && this.state !== 'closed') {
       this.primaryConnection = undefined;
@@ -419,6 +553,7 @@ export class Upstream {
     const index = this.connections.indexOf(connection);
     if (index >= 0) this.connections.splice(index, 1);
     connection.flow?.cancel(this.unavailable());
+    connection.failRawRequests();
     await connection.client?.close();
   }
 
