@@ -827,7 +827,15 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
   for (const method of ['tasks/get', 'tasks/result', 'tasks/cancel'] as const) {
     server.setRequestHandler(method, { params: z.looseObject({}) }, async (params, ctx) => {
       const { upstream, taskId } = routeTask(params.taskId);
-      const result = await forward(upstream, method, { ...params, taskId }, ctx);
+      // The client's io.fedmcp/ keys are never passed on as they are: this hub writes its own.
+      const { _meta, ...rest } = params;
+      const meta = federationMeta(upstreamMeta(_meta).meta);
+      const result = await forward(
+        upstream,
+        method,
+        { ...rest, taskId, ...(meta ? { _meta: meta } : {}) },
+        ctx,
+      );
       return exposeTask(upstream, result);
     });
   }
