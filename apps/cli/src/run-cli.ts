@@ -9,6 +9,7 @@ import { peersCommand } from './commands/peers.js';
 import { policyCommand } from './commands/policy.js';
 import { secretsCommand } from './commands/secrets.js';
 import { serveCommand } from './commands/serve.js';
+import { statusCommand } from './commands/status.js';
 import { toolsCommand } from './commands/tools.js';
 import { toolsPinningCommand } from './commands/tools-pinning.js';
 
@@ -52,6 +53,10 @@ const commands: Record<string, { run: Command; summary: string }> = {
   peers: {
     run: (argv, io) => peersCommand(argv, io),
     summary: 'peer hubs: peers add URL [--id ID] [--yes] | list',
+  },
+  status: {
+    run: (argv, io) => statusCommand(argv, io),
+    summary: 'upstreams and peers with their states: status [--config | --url] [--json]',
   },
   auth: { run: authCommand, summary: 'auth new-key: a new API key and its config entry (hash)' },
 };

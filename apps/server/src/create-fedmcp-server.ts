@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { Hub, UpstreamStatus } from '@fedmcp/federation';
+import type { Hub, HubStatus, HubStatusRequest, UpstreamStatus } from '@fedmcp/federation';
 import {
   createConsentStep,
   createPolicyAccess,
@@ -37,7 +37,11 @@ import {
 } from './auth/server-authentication.js';
 import { resolveConfigSecrets } from './auth/upstream-secrets.js';
 import type { FedmcpConfig } from './config/config-schema.js';
-import { createDiscoveryRoutes } from './federation/discovery-routes.js';
+import { createDiscoveryRoutes, FEDMCP_SERVER_VERSION } from './federation/discovery-routes.js';
+import {
+  createServerFederatedStatus,
+  createStatusRoute,
+} from './federation/federated-status-route.js';
 import {
   createPeerAuthentication,
   type PeerAuthentication,
@@ -85,6 +89,8 @@ export interface FedmcpServerOptions {
    * @default 30000
    */
   peerKeysCooldownMs?: number;
+  /** How long `/status` reuses a peer's status answer. @default 5000 */
+  statusCacheMs?: number;
 }
 
 /** A running fedmcp hub: the hub, its store and the hosts serving it. */
@@ -127,6 +133,11 @@ export interface FedmcpServer extends AsyncDisposable {
   applyConfig(config: FedmcpConfig): Promise<string[]>;
   /** Upstreams and their states. */
   upstreams(): UpstreamStatus[];
+  /**
+   * The hub's federated status (what `GET /status` answers): its upstreams with their kind and
+   * state, and each peer's own status as the peer reports it, `depth` levels deep (default 1).
+   */
+  status(request?: HubStatusRequest): Promise<HubStatus>;
   /** Stops serving (draining in-flight requests), closes every upstream and the store. */
   close(): Promise<void>;
 }
@@ -297,6 +308,29 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   }
 
   const hosts: Array<McpHttpHost | StdioHost> = [];
+  const federatedStatus = createServerFederatedStatus({
+    hub: () => ({
+      id: hubIdOf(config, resource),
+      name: config.hub.name ?? 'fedmcp',
+      version: FEDMCP_SERVER_VERSION,
+    }),
+    upstreams: () => hub.upstreams.list(),
+    peerOf: (id) => configured.get(id)?.peer,
+    peers: () => peersInForce,
+    keyring: () => identity.keyring(),
+    ...(config.hub.maxHops ? { maxDepth: config.hub.maxHops } : {}),
+    ...(options.statusCacheMs === undefined ? {} : { cacheMs: options.statusCacheMs }),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  // `/status` is protected as `/mcp` is.
+  const statusRoute = createStatusRoute({
+    status: federatedStatus,
+    authenticate: async (request) =>
+      (await peerAuthentication?.authenticate(request)) ??
+      (authentication
+        ? authentication.authenticate(request)
+        : new Response(null, { status: 503, headers: { 'retry-after': '1' } })),
+  });
 
   const healthRoutes = (request: IncomingMessage, response: ServerResponse): boolean => {
     const path = (request.url ?? '/').split('?')[0];
@@ -362,6 +396,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         bus: hub.bus,
         onRequest: async (request, response) =>
           healthRoutes(request, response) ||
+          (await statusRoute(request, response)) ||
           (await discoveryRoutes(request, response)) ||
           ((await authentication?.handleRequest(request, response)) ?? false),
         logger: logger.child({ component: 'http' }),
@@ -441,6 +476,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       return needRestart;
     },
     upstreams: () => hub.upstreams.list(),
+    status: (request) => federatedStatus.status(request),
     async close() {
       stopWatchingTls?.();
       await Promise.allSettled(hosts.map((host) => host.close()));

@@ -15,6 +15,19 @@ export {
   type UpstreamRegistry,
   type UpstreamStatus,
 } from './create-hub.js';
+export {
+  createFederatedStatus,
+  type FederatedStatus,
+  type FederatedStatusOptions,
+  HUB_STATUS_PATH,
+  type HubStatus,
+  type HubStatusRequest,
+  type HubStatusUpstream,
+  hubStatusUrl,
+  type PeerStatusReport,
+  type PeerStatusTarget,
+  parseHubStatusQuery,
+} from './federated-status.js';
 export type {
   AccessAllow,
   AccessAsk,

@@ -1,0 +1,146 @@
+import { parseArgs } from 'node:util';
+import { type HubStatus, type HubStatusUpstream, hubStatusUrl } from '@fedmcp/federation';
+import { createFedmcpServer } from '@fedmcp/server';
+import type { CliIo } from '../cli-io.js';
+import { CliUsageError, credentialHeaders, credentialOptions } from './connect-target.js';
+import { resolveConfig } from './resolve-config.js';
+
+const USAGE =
+  'Usage: fedmcp status [--config FILE | --url URL [--header "Name: value"]... [--token T]] [--depth N] [--json]';
+
+/** Long errors (a PATH in a spawn error) cut for one line; `--json` has them whole. */
+function shorten(text: string): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > 120 ? `${line.slice(0, 119)}…` : line;
+}
+
+function upstreamLines(upstream: HubStatusUpstream, indent: string): string[] {
+  const tools = `${upstream.tools} tool${upstream.tools === 1 ? '' : 's'}`;
+  const lines = [
+    `${indent}${upstream.id.padEnd(16)} ${upstream.kind.padEnd(6)} ${upstream.state.padEnd(10)} ${tools}${upstream.error ? `  (${shorten(upstream.error)})` : ''}`,
+  ];
+  const report = upstream.peer;
+  if (report === undefined) return lines;
+  const inner = `${indent}    `;
+  if (report.reachable === true) {
+    lines.push(...hubLines(report.status, inner));
+  } else if (report.reachable === false) {
+    lines.push(`${inner}unreachable: ${report.error}`);
+  } else {
+    lines.push(`${inner}not asked: ${report.reason}`);
+  }
+  return lines;
+}
+
+/** The human-readable lines of a hub status, peers' upstreams indented under each peer. */
+export function formatHubStatus(status: HubStatus, indent = ''): string {
+  return `${hubLines(status, indent).join('\n')}\n`;
+}
+
+function hubLines(status: HubStatus, indent: string): string[] {
+  const lines = [
+    `${indent}hub ${status.hub.id} (${status.hub.name} ${status.hub.version}): ${status.status}`,
+  ];
+  if (status.upstreams.length === 0) lines.push(`${indent}  no upstreams`);
+  for (const upstream of status.upstreams) lines.push(...upstreamLines(upstream, `${indent}  `));
+  return lines;
+}
+
+async function statusAtUrl(
+  url: string,
+  headers: Record<string, string>,
+  depth: number | undefined,
+): Promise<HubStatus> {
+  const target = hubStatusUrl(url, depth === undefined ? {} : { depth });
+  const response = await fetch(target, {
+    headers: { ...headers, accept: 'application/json' },
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    const reason = /^[\x20-\x7e]{1,300}$/.test(text) ? `: ${text}` : '';
+    throw new Error(`${target} answered HTTP ${response.status}${reason}`);
+  }
+  return JSON.parse(text) as HubStatus;
+}
+
+/**
+ * `fedmcp status [--config FILE | --url URL [--token T]] [--depth N] [--json]`: the hub's
+ * upstreams and peers with their states, and each peer's upstreams (as the peer reports them)
+ * indented under it. Exits 0 when every upstream is ready, 1 when one is not or the hub cannot be
+ * reached, 2 on a usage mistake.
+ */
+export async function statusCommand(
+  argv: readonly string[],
+  io: CliIo,
+  options: {
+    /** Where the data directory of a `--config` hub (its keys) is. @default process.cwd() */
+    baseDirectory?: string;
+  } = {},
+): Promise<number> {
+  let values: {
+    config?: string | undefined;
+    url?: string | undefined;
+    json?: boolean | undefined;
+    depth?: string | undefined;
+    header?: string[] | undefined;
+    token?: string | undefined;
+  };
+  let headers: Record<string, string>;
+  let depth: number | undefined;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        config: { type: 'string', short: 'c' },
+        url: { type: 'string' },
+        depth: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        ...credentialOptions,
+      },
+    }));
+    headers = credentialHeaders(values);
+    if (values.depth !== undefined) {
+      if (!/^\d{1,2}$/.test(values.depth)) throw new CliUsageError('--depth must be 0, 1, 2…');
+      depth = Number(values.depth);
+    }
+    if (values.url !== undefined && values.config !== undefined) {
+      throw new CliUsageError('give either --url or --config, not both.');
+    }
+    if (values.url === undefined && Object.keys(headers).length > 0) {
+      throw new CliUsageError(
+        '--header and --token are sent to a running hub: use them with --url.',
+      );
+    }
+  } catch (error) {
+    if (!(error instanceof CliUsageError) && (error as { code?: unknown }).code === undefined) {
+      throw error;
+    }
+    io.stderr(`fedmcp status: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+
+  let status: HubStatus;
+  if (values.url !== undefined) {
+    try {
+      status = await statusAtUrl(values.url, headers, depth);
+    } catch (error) {
+      io.stderr(`fedmcp status: ${(error as Error).message}\n`);
+      return 1;
+    }
+  } else {
+    // The hub of the config, in this process (no port, state in memory), asks its peers itself.
+    const { config } = await resolveConfig(values.config);
+    const server = await createFedmcpServer({
+      config: { ...config, store: 'memory:' },
+      ...(options.baseDirectory ? { baseDirectory: options.baseDirectory } : {}),
+    });
+    try {
+      status = await server.status(depth === undefined ? {} : { depth });
+    } finally {
+      await server.close();
+    }
+  }
+  io.stdout(values.json ? `${JSON.stringify(status, null, 2)}\n` : formatHubStatus(status));
+  return status.status === 'ready' ? 0 : 1;
+}
