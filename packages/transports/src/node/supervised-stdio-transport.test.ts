@@ -145,4 +145,58 @@ describe('createSupervisedStdioTransport', () => {
     // The orphaned grandchild is reaped with its group.
     expect(await waitUntilEmpty(() => processesInGroups([transport.pid as number]))).toEqual([]);
   });
+
+  it('reads messages split across chunks or sharing one, skips non-JSON lines, reports non-JSON-RPC', async () => {
+    // The child writes crafted stdout and echoes its stdin back.
+    const script = [
+      'const out = process.stdout;',
+      'out.write(\'{"jsonrpc":"2.0","method":"first"\');',
+      'setTimeout(() => out.write(\',"params":{"text":"é"}}\\r\\nnot json\\n{"hello":1}\\n{"jsonrpc":"2.0","id":1,"result":{}}\\n\'), 50);',
+      "process.stdin.on('data', (data) => out.write(data));",
+    ].join('\n');
+    const transport = createSupervisedStdioTransport({
+      command: process.execPath,
+      args: ['-e', script],
+    });
+    cleanups.push(() => transport.close());
+    const messages: unknown[] = [];
+    const errors: Error[] = [];
+    transport.onmessage = (message) => messages.push(message);
+    transport.onerror = (error) => errors.push(error);
+    await transport.start();
+    await waitUntilEmpty(() => (messages.length >= 2 ? [] : [messages.length]));
+    expect(messages).toEqual([
+      { jsonrpc: '2.0', method: 'first', params: { text: 'é' } },
+      { jsonrpc: '2.0', id: 1, result: {} },
+    ]);
+    expect(errors.map((error) => error.message)).toEqual([
+      'Not a JSON-RPC message on stdout: {"hello":1}',
+    ]);
+    // Several messages sent in one tick arrive whole and in order.
+    await Promise.all(['a', 'b', 'c'].map((method) => transport.send({ jsonrpc: '2.0', method })));
+    await waitUntilEmpty(() => (messages.length >= 5 ? [] : [messages.length]));
+    expect(messages.slice(2)).toEqual([
+      { jsonrpc: '2.0', method: 'a' },
+      { jsonrpc: '2.0', method: 'b' },
+      { jsonrpc: '2.0', method: 'c' },
+    ]);
+  });
+
+  it('reports and closes on a stdout message over maxMessageBytes', async () => {
+    const script = "process.stdout.write('x'.repeat(300)); setInterval(() => {}, 1000);";
+    const transport = createSupervisedStdioTransport({
+      command: process.execPath,
+      args: ['-e', script],
+      maxMessageBytes: 100,
+    });
+    const errors: Error[] = [];
+    let closed = false;
+    transport.onerror = (error) => errors.push(error);
+    transport.onclose = () => {
+      closed = true;
+    };
+    await transport.start();
+    await waitUntilEmpty(() => (closed ? [] : [1]));
+    expect(errors[0]?.message).toBe('A message on stdout exceeds the limit of 100 bytes');
+  });
 });

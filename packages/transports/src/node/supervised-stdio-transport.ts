@@ -9,8 +9,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { FedmcpError } from '@fedmcp/protocol';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
+import { isJsonRpcMessageShape } from '../json-rpc-error.js';
 import { childTransportLogger, type TransportLogger } from '../transport-logger.js';
 
 /** How a supervised child ended. */
@@ -76,6 +76,10 @@ export interface SupervisedStdioTransportOptions {
 /** The default grace period between SIGTERM and SIGKILL. */
 export const DEFAULT_KILL_GRACE_MS = 2_000;
 
+const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
 /**
  * A v2 SDK `Transport` over a supervised child process. It exposes `pid` and `stderr`, so the SDK
  * treats it as stdio (a silent `auto` probe means a legacy server) and probes in place.
@@ -87,7 +91,12 @@ export class SupervisedStdioTransport implements Transport {
 
   readonly #options: SupervisedStdioTransportOptions;
   readonly #logger: TransportLogger;
-  readonly #readBuffer: ReadBuffer;
+  readonly #maxMessageBytes: number;
+  /** Bytes of an incomplete line, waiting for the rest. */
+  #pending: Buffer | undefined;
+  /** Lines written in this tick, sent together on the next (one write, one wakeup of the child). */
+  #outgoing: string[] = [];
+  #flushScheduled = false;
   #child: ChildProcess | undefined;
   #closing = false;
   #exited: Promise<StdioExit> | undefined;
@@ -97,7 +106,7 @@ export class SupervisedStdioTransport implements Transport {
   constructor(options: SupervisedStdioTransportOptions) {
     this.#options = options;
     this.#logger = childTransportLogger(options.logger, { command: options.command });
-    this.#readBuffer = new ReadBuffer({ maxBufferSize: options.maxMessageBytes });
+    this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   }
 
   /** The child's process id (also its process group id), once started. */
@@ -185,26 +194,7 @@ export class SupervisedStdioTransport implements Transport {
           });
         });
       });
-      child.stdout?.on('data', (chunk: Buffer) => {
-        try {
-          this.#readBuffer.append(chunk);
-        } catch (error) {
-          this.onerror?.(error as Error);
-          void this.close();
-          return;
-        }
-        for (;;) {
-          let message: JSONRPCMessage | null;
-          try {
-            message = this.#readBuffer.readMessage();
-          } catch (error) {
-            this.onerror?.(error as Error);
-            continue;
-          }
-          if (message === null) break;
-          this.onmessage?.(message);
-        }
-      });
+      child.stdout?.on('data', (chunk: Buffer) => this.#read(chunk));
       child.stdin?.on('error', (error) => {
         // EPIPE after the child died: the exit handler reports the closure.
         if (!this.#closing) this.#logger.debug({ err: error }, 'upstream stdin error');
@@ -217,6 +207,62 @@ export class SupervisedStdioTransport implements Transport {
     });
   }
 
+  /**
+   * Splits stdout into lines, one JSON-RPC message each (MCP basic/transports stdio). A line that
+   * is not JSON is skipped (as the SDK does: some servers log to stdout); JSON that is not a
+   * JSON-RPC message is reported through `onerror`. The message bodies are validated later, by
+   * the SDK protocol layer and the handlers.
+   */
+  #read(chunk: Buffer): void {
+    let buffer = chunk;
+    if (this.#pending !== undefined) {
+      if (this.#pending.length + chunk.length > this.#maxMessageBytes) {
+        this.#pending = undefined;
+        this.onerror?.(
+          new Error(`A message on stdout exceeds the limit of ${this.#maxMessageBytes} bytes`),
+        );
+        void this.close();
+        return;
+      }
+      buffer = Buffer.concat([this.#pending, chunk]);
+      this.#pending = undefined;
+    }
+    let start = 0;
+    for (let end = buffer.indexOf(NEWLINE); end !== -1; end = buffer.indexOf(NEWLINE, start)) {
+      const stop = end > start && buffer[end - 1] === CARRIAGE_RETURN ? end - 1 : end;
+      const line = buffer.toString('utf8', start, stop);
+      start = end + 1;
+      if (this.#closeNotified) return;
+      this.#deliver(line);
+    }
+    if (start < buffer.length) {
+      if (buffer.length - start > this.#maxMessageBytes) {
+        this.onerror?.(
+          new Error(`A message on stdout exceeds the limit of ${this.#maxMessageBytes} bytes`),
+        );
+        void this.close();
+        return;
+      }
+      this.#pending = buffer.subarray(start);
+    }
+  }
+
+  #deliver(line: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      if (line.trim() !== '')
+        this.#logger.debug({ line: line.slice(0, 200) }, 'non-JSON stdout line');
+      return;
+    }
+    if (!isJsonRpcMessageShape(message)) {
+      this.onerror?.(new Error(`Not a JSON-RPC message on stdout: ${line.slice(0, 200)}`));
+      return;
+    }
+    this.onmessage?.(message as JSONRPCMessage);
+  }
+
   async send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.#child?.stdin;
     if (!stdin || this.#closing || !stdin.writable) {
@@ -225,11 +271,36 @@ export class SupervisedStdioTransport implements Transport {
         `Cannot send to "${this.#options.command}": the process is not running.`,
       );
     }
-    // The callback runs once the data is flushed (back-pressure), or with EPIPE if the child died.
-    await new Promise<void>((resolve, reject) => {
-      stdin.write(serializeMessage(message), (error) => (error ? reject(error) : resolve()));
-    });
+    // Messages sent in one tick go out in one write on the next (fewer syscalls and wakeups of the
+    // child under load). A write error (EPIPE: the child died) surfaces as the exit and onclose.
+    this.#outgoing.push(`${JSON.stringify(message)}\n`);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      process.nextTick(this.#flush);
+    }
+    // Back-pressure: wait while the pipe is full, as the SDK's stdio transport does.
+    if (stdin.writableNeedDrain) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          stdin.off('drain', done);
+          stdin.off('close', done);
+          resolve();
+        };
+        stdin.on('drain', done);
+        stdin.on('close', done);
+      });
+    }
   }
+
+  readonly #flush = (): void => {
+    this.#flushScheduled = false;
+    const lines = this.#outgoing;
+    if (lines.length === 0) return;
+    this.#outgoing = [];
+    const stdin = this.#child?.stdin;
+    if (!stdin?.writable) return;
+    stdin.write(lines.length === 1 ? (lines[0] as string) : lines.join(''));
+  };
 
   /**
    * Stops the server: closes its stdin, sends SIGTERM to its process group, and SIGKILL after
@@ -244,6 +315,7 @@ export class SupervisedStdioTransport implements Transport {
     }
     const alreadyExited = child.exitCode !== null || child.signalCode !== null;
     if (!this.#closing && !alreadyExited) {
+      this.#flush(); // what was sent before close() still goes out
       this.#closing = true;
       try {
         child.stdin?.end();
@@ -261,7 +333,7 @@ export class SupervisedStdioTransport implements Transport {
     // Anything left in the group (a grandchild that ignored SIGTERM) goes now.
     signalGroup(child, 'SIGKILL');
     await this.#settled;
-    this.#readBuffer.clear();
+    this.#pending = undefined;
     this.#notifyClose();
   }
 
