@@ -18,7 +18,12 @@ import type {
   Subscription,
 } from '../store.js';
 import { StoreError } from '../store-error.js';
-import { RedisConnection, type RedisConnectionOptions, RedisScript } from './redis-connection.js';
+import {
+  loadRedisClient,
+  RedisConnection,
+  type RedisConnectionOptions,
+  RedisScript,
+} from './redis-connection.js';
 import {
   compareAndSetScript,
   deleteScript,
@@ -87,6 +92,7 @@ export async function createRedisStore(options: RedisStoreOptions = {}): Promise
     ...(options.redisOptions ? { redisOptions: options.redisOptions } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   };
+  await loadRedisClient();
   const connection = new RedisConnection(connectionOptions, 'commands');
   await connection.connect();
   const run = <T>(operation: (client: Redis) => Promise<T>): Promise<T> =>
