@@ -28,6 +28,8 @@
  * such as Claude Desktop and IDEs do (by default they declare no capability).
  * BENCH_FEDMCP_STORE: the fedmcp store URL (default: none, so the embedded SQLite store, as
  * `fedmcp serve` runs by default).
+ * BENCH_FEDMCP_LAUNCHER: a launcher bundle built beforehand (to compare two builds of fedmcp in
+ * runs of their own); by default the launcher is built from source at the start.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -414,8 +416,12 @@ function progress(message: string): void {
 let contenders: Contender[] = [];
 let listTargets: Contender[] = [];
 try {
-  progress('building the fedmcp launcher from source…');
-  const launcher = await buildLauncher();
+  progress(
+    process.env.BENCH_FEDMCP_LAUNCHER
+      ? `using the fedmcp launcher ${process.env.BENCH_FEDMCP_LAUNCHER}`
+      : 'building the fedmcp launcher from source…',
+  );
+  const launcher = process.env.BENCH_FEDMCP_LAUNCHER || (await buildLauncher());
   progress('starting contenders…');
   ({ contenders, listTargets } = await startContenders(launcher));
   await new Promise((resolve) => setTimeout(resolve, 1000));
