@@ -425,6 +425,7 @@ export class Upstream {
   }
 
   private wakeWaiters(): void {
+    if (this.waiters.length === 0) return; // the common case: nothing waits, nothing to allocate
     const waiters = this.waiters.splice(0);
     for (const wake of waiters) wake();
   }
