@@ -64,8 +64,9 @@ export interface McpFastRequestExtra {
  * Answers a JSON-RPC request without the SDK's server machinery (a proxy forwarding a plain
  * request as it is). Called by the host for a 2025-era Streamable HTTP `POST` carrying one JSON-RPC
  * request, after the host's own checks (Host/Origin, authentication, session ownership, body
- * limit, content negotiation, protocol version). Return `undefined` synchronously to decline (the
- * SDK server then handles the request as usual), or a promise of the response (a
+ * limit, content negotiation, protocol version). Return `undefined` to decline (the SDK server
+ * then handles the request as usual; a promise resolving to `undefined` declines too, after a
+ * look that needed to wait), or a promise of the response (a
  * `JSONRPCResultResponse` or `JSONRPCErrorResponse` with the request's id), which the host sends
  * as the `application/json` answer (MCP 2025-11-25 basic/transports: a server may answer a POST
  * with one JSON object instead of an SSE stream; with no stream there is nothing to resume). A
@@ -77,4 +78,4 @@ export interface McpFastRequestExtra {
 export type McpFastRequestHandler = (
   request: JSONRPCRequest,
   extra: McpFastRequestExtra,
-) => Promise<JSONRPCResponse> | undefined;
+) => Promise<JSONRPCResponse | undefined> | undefined;

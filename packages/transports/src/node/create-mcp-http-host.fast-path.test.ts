@@ -126,6 +126,17 @@ describe('createMcpHttpHost — fast path', () => {
     });
   });
 
+  it('hands the request to the SDK server when the handler resolves with undefined', async () => {
+    const { client, seen } = await start(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return undefined;
+    });
+    expect(text(await client.callTool({ name: 'fast-but-declined', arguments: {} }))).toBe(
+      'sdk:fast-but-declined',
+    );
+    expect(seen).toHaveLength(1);
+  });
+
   it('answers -32603 when the handler rejects, and keeps serving the session', async () => {
     const { client } = await start(() => Promise.reject(new Error('boom')));
     await expect(client.callTool({ name: 'fast-tool', arguments: {} })).rejects.toMatchObject({

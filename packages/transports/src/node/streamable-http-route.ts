@@ -188,6 +188,17 @@ export function createStreamableHttpRoute(
       const answered = serveFast(session, sessionId, request, response, body, principal);
       if (answered !== undefined) return answered;
     }
+    await serveWithSdk(session, sessionId, request, response, body);
+  }
+
+  async function serveWithSdk(
+    session: SessionEntry,
+    sessionId: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: unknown,
+  ) {
+    const counted = request.method !== 'GET';
     context.sessions.touch(sessionId, counted ? 1 : undefined);
     try {
       await session.transport.handleRequest(request, response, body);
@@ -199,7 +210,8 @@ export function createStreamableHttpRoute(
   /**
    * The fast path: one JSON-RPC request the session's server answers by itself (a proxy
    * forwarding it as it is), sent back as one JSON object. `undefined` when it does not apply;
-   * the SDK transport then serves the request, and answers every malformed one.
+   * the SDK transport then serves the request, and answers every malformed one. A handler that
+   * resolves with `undefined` (it declined after looking further) hands the request to the SDK too.
    */
   function serveFast(
     session: SessionEntry,
@@ -245,11 +257,15 @@ export function createStreamableHttpRoute(
     context.sessions.touch(sessionId, 1);
     const onClose = () => controller.abort();
     response.once('close', onClose);
-    const settle = (reply: unknown) => {
+    const settle = async (reply: unknown) => {
       session.fastInFlight.delete(id);
       response.off('close', onClose);
       context.sessions.touch(sessionId, -1);
       if (response.headersSent || response.destroyed) return;
+      if (reply === undefined) {
+        await serveWithSdk(session, sessionId, request, response, body);
+        return;
+      }
       const text = JSON.stringify(reply);
       response.writeHead(200, {
         'content-type': 'application/json',
@@ -260,7 +276,7 @@ export function createStreamableHttpRoute(
     };
     return answer.then(settle, (error: unknown) => {
       logger.warn({ err: error }, 'A fast-path request failed');
-      settle({
+      return settle({
         jsonrpc: '2.0',
         id,
         error: { code: -32603, message: 'Internal error' }, // JSON-RPC 2.0 §5.1
