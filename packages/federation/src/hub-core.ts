@@ -245,15 +245,17 @@ export class HubCore implements UpstreamHost {
   }
 
   /**
-   * An upstream's lists as the catalog guard let them through. Lists not reviewed yet are
-   * reviewed in the background and stay hidden until then (the rebuild after the review shows
-   * them), so nothing unreviewed is ever exposed.
+   * An upstream's lists as the catalog guard let them through. Fresh lists are reviewed in the
+   * background; until then the last reviewed lists stay exposed (nothing at all before the first
+   * review), and calls wait for the review (see {@link HubCore.settleReviews}), so nothing
+   * unreviewed is ever exposed or called and a refresh does not blink the upstream's tools away.
    */
   private guardedLists(upstream: Upstream): UpstreamLists {
     const reviewed = this.reviews.get(upstream.id);
     if (reviewed && reviewed.tools === upstream.tools && reviewed.prompts === upstream.prompts) {
       return reviewed.review;
     }
+    const previous: UpstreamLists = reviewed?.review ?? { tools: [], prompts: [], quarantined: [] };
     if (!this.reviewing.has(upstream.id)) {
       const tools = upstream.tools;
       const prompts = upstream.prompts;
@@ -279,12 +281,22 @@ export class HubCore implements UpstreamHost {
         });
       this.reviewing.set(upstream.id, review);
     }
-    return { tools: [], prompts: [], quarantined: [] };
+    return previous;
   }
 
   /** Resolves once every catalog guard review in flight has been applied. */
   async reviewsSettled(): Promise<void> {
     while (this.reviewing.size > 0) await Promise.all(this.reviewing.values());
+  }
+
+  /** Whether catalog guard reviews are in flight. */
+  get reviewsPending(): boolean {
+    return this.reviewing.size > 0;
+  }
+
+  /** A promise when catalog guard reviews are in flight (a call should wait for them), else undefined. */
+  settleReviews(): Promise<void> | undefined {
+    return this.reviewing.size > 0 ? this.reviewsSettled() : undefined;
   }
 
   /**

@@ -12,15 +12,17 @@ import {
   readHopTrail,
   withChildSpan,
 } from '@fedmcp/protocol';
+import { MCP_FAST_REQUEST, type McpFastRequestExtra } from '@fedmcp/transports';
 import { CreateTaskResultSchema, ResultSchema } from '@modelcontextprotocol/core';
 import type {
   ElicitResult,
   JSONRPCRequest,
+  JSONRPCResponse,
   LoggingLevel,
   Result,
   ServerContext,
 } from '@modelcontextprotocol/server';
-import { inputRequired, Server } from '@modelcontextprotocol/server';
+import { inputRequired, ProtocolError, Server } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
 import { Flow, supportsElicitationMode } from './flow.js';
 import type { AccessOutcome, AccessRequest, HubListAction } from './hub-access.js';
@@ -492,6 +494,8 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
       return driveFlow(flow, ctx) as never;
     }
     core.assertOpen();
+    // A tool list under review: its verdict decides this call.
+    await core.settleReviews();
     assertNotQuarantined('tool', request.params.name);
     const route = core.catalog.tools.byName.get(request.params.name);
     if (!route) {
@@ -659,6 +663,7 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
   // ── prompts, resources, completion ─────────────────────────────────────────
   server.setRequestHandler('prompts/get', async (request, ctx) => {
     core.assertOpen();
+    await core.settleReviews();
     assertNotQuarantined('prompt', request.params.name);
     const route = core.catalog.prompts.byName.get(request.params.name);
     if (!route) throw new HubError('NOT_FOUND', `Unknown prompt: ${request.params.name}`);
@@ -863,6 +868,111 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     }
     return { tasks };
   });
+
+  // ── the forwarding fast path (2025-era HTTP sessions; see McpFastRequestHandler) ─────────
+  const fastCtx = {
+    mcpReq: { envelope: undefined, requestState: () => undefined, inputResponses: undefined },
+  } as unknown as ServerContext;
+  (server as unknown as Record<symbol, unknown>)[MCP_FAST_REQUEST] = (
+    message: JSONRPCRequest,
+    extra: McpFastRequestExtra,
+  ): Promise<JSONRPCResponse | undefined> | undefined => {
+    if (message.method !== 'tools/call' || session.era !== 'legacy' || session.closed)
+      return undefined;
+    const requestParams = (message.params ?? {}) as Params;
+    const name = requestParams.name;
+    if (typeof name !== 'string' || requestParams.task !== undefined) return undefined;
+    const incomingMeta = requestParams._meta as Params | undefined;
+    if (incomingMeta !== undefined && incomingMeta.progressToken !== undefined) return undefined;
+    const capabilities = session.server.getClientCapabilities();
+    if (!capabilities || capabilities.sampling || capabilities.elicitation || capabilities.roots) {
+      return undefined;
+    }
+    if (core.reviewsPending || core.catalog.quarantined.has(name)) return undefined;
+    const route = core.catalog.tools.byName.get(name);
+    if (!route) return undefined;
+    const upstream = route.upstream;
+    if (
+      !upstream.available ||
+      upstream.era !== 'legacy' ||
+      upstream.options.isolation === 'per-session'
+    ) {
+      return undefined;
+    }
+    const id = message.id;
+    return (async (): Promise<JSONRPCResponse | undefined> => {
+      let finish: Finish = NO_FINISH;
+      try {
+        core.assertOpen();
+        const { name: _name, _meta, ...rest } = requestParams;
+        const meta = federationMeta(upstreamMeta(_meta).meta);
+        const params: Params = { ...rest, name: route.name, ...(meta ? { _meta: meta } : {}) };
+        const tool = route.item;
+        const gated = await gate(
+          {
+            action: 'tools/call',
+            target: name,
+            upstream: upstream.id,
+            upstreamTarget: route.name,
+            ...(requestParams.arguments ? { arguments: requestParams.arguments as Params } : {}),
+            ...(tool.annotations ? { annotations: tool.annotations as Params } : {}),
+            ...(tool.title ? { title: tool.title } : {}),
+            ...(tool.description ? { description: tool.description } : {}),
+            ...(meta ? { meta } : {}),
+          },
+          fastCtx,
+        );
+        if ('reply' in gated) {
+          // Fast-path clients declared no elicitation: they cannot answer a question. The check
+          // already ran (rate limits, once-grants), so answer here rather than hand it over.
+          throw new HubError(
+            'CONSENT_REQUIRED',
+            `Calling ${name} needs an answer from the user, and this client cannot answer questions (no elicitation capability).`,
+            { target: name },
+          );
+        }
+        finish = gated.finish;
+        const connection = await upstream.acquire(false, undefined, extra.signal);
+        let response: JSONRPCResponse;
+        try {
+          response = await connection.rawRequest('tools/call', params, {
+            signal: extra.signal,
+            timeoutMs: upstream.timeoutMs,
+          });
+        } finally {
+          upstream.release(connection, false);
+        }
+        upstream.recordSuccess();
+        if ('error' in response) {
+          const error = response.error as { code: number; message: string; data?: unknown };
+          finish({
+            ok: false,
+            error: ProtocolError.fromError(error.code, error.message, error.data),
+          });
+          return { jsonrpc: '2.0', id, error } as JSONRPCResponse;
+        }
+        const result = mapToolResult(upstream, response.result as Result);
+        finish({ ok: true, result });
+        return { jsonrpc: '2.0', id, result } as JSONRPCResponse;
+      } catch (error) {
+        if (isTransportFailure(error)) upstream.recordFailure(error);
+        const mapped = toDownstreamError(error, upstream.id) as Error & {
+          code?: number;
+          data?: unknown;
+        };
+        finish({ ok: false, error: mapped });
+        return {
+          jsonrpc: '2.0',
+          id,
+          error: {
+            code: typeof mapped.code === 'number' ? mapped.code : -32603,
+            message: mapped.message,
+            ...(mapped.data === undefined ? {} : { data: mapped.data }),
+          },
+        } as JSONRPCResponse;
+      }
+    })();
+  };
 
   return server;
 }
