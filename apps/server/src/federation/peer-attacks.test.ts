@@ -483,6 +483,11 @@ describe('key rotation while calls flow', () => {
         }
       })();
       await vi.waitFor(() => expect(results.length).toBeGreaterThan(5));
+      // In service the new key signs only after its activation delay (60 s), longer than B's
+      // refetch cooldown (30 s): B's last fetch of A's keys is always older than the cooldown when
+      // the new kid first arrives. This test compresses the delay to nothing, so it waits out B's
+      // (200 ms) cooldown since its first fetch to keep that invariant.
+      await new Promise((resolve) => setTimeout(resolve, 500));
       // `fedmcp keys rotate`: a new key in the keys file. The keyring publishes it first and signs
       // with it after its activation delay: rotate on a clock one delay in the past, so the new
       // key signs at once and B meets an unknown kid while calls flow.
