@@ -209,7 +209,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   const storeUrl = config.store ?? `sqlite:${join(baseDirectory, config.hub.dataDir, 'state.db')}`;
-  const store = await createStore(storeUrl);
+  const store = await createStore(storeUrl, { sqlite: { synchronous: config.storeSynchronous } });
   let currentAudit = buildAudit(config);
   const audit: AuditLog = { record: (event) => currentAudit.record(event) };
   try {

@@ -230,6 +230,14 @@ export const configSchema = z
         error: 'expected a store URL: "sqlite:PATH", "memory:" or "redis://…"',
       })
       .optional(),
+    /**
+     * How the embedded sqlite store commits: `"normal"` survives a crash of the process (WAL
+     * written to the OS) and keeps fsyncs off every call; `"full"` also survives a power cut
+     * (an fsync per commit, several times slower per audited call). @default "normal"
+     */
+    storeSynchronous: z
+      .enum(['normal', 'full'], { error: 'expected "normal" or "full"' })
+      .default('normal'),
     mcpServers: z.record(z.string(), mcpServer).default({}),
     auth: authConfigSchema.optional(),
     policy: policySection.optional(),
