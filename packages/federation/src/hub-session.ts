@@ -870,6 +870,11 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
   });
 
   // ── the forwarding fast path (2025-era HTTP sessions; see McpFastRequestHandler) ─────────
+  // A plain tools/call (no progress token, no task) of a client that can answer no questions,
+  // to a shared 2025-era upstream, is relayed as raw JSON-RPC (no SDK decode and re-encode on
+  // either side) and answered by the host as one JSON response. The access hook, federation
+  // `_meta`, URI mapping, timeouts, cancellation and the circuit breaker apply as on the normal
+  // path; anything else declines (`undefined`) and takes the SDK path.
   const fastCtx = {
     mcpReq: { envelope: undefined, requestState: () => undefined, inputResponses: undefined },
   } as unknown as ServerContext;
