@@ -52,6 +52,8 @@ const LOG_LEVEL_KEY = 'io.modelcontextprotocol/logLevel';
 /** The key of the hub's own question (consent) among a round's input requests. */
 export const ACCESS_INPUT_KEY = 'io.fedmcp/consent';
 const ASK_STATE = 'ask:';
+/** The most consent (or other access) questions waiting for answers at once, per hub. */
+const MAX_PENDING_ASKS = 10_000;
 
 type Finish = (outcome: Omit<AccessOutcome, 'latencyMs'>) => void;
 const NO_FINISH: Finish = () => {};
@@ -302,6 +304,16 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
       throw verdict.error;
     }
     if (verdict.kind === 'ask') {
+      if (core.asks.size >= MAX_PENDING_ASKS) {
+        // Unanswered questions are bounded: a client cannot grow the hub's memory with them.
+        const error = new HubError(
+          'RATE_LIMITED',
+          'Too many questions are waiting for answers on this hub; answer or cancel them, then call again.',
+          { retryAfterMs: 10_000 },
+        );
+        access.refused?.(full, error);
+        throw error;
+      }
       const id = crypto.randomUUID();
       const timer = setTimeout(() => core.asks.delete(id), core.settings.roundTimeoutMs);
       (timer as { unref?: () => void }).unref?.();
