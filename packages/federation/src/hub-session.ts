@@ -66,6 +66,12 @@ interface PrincipalLike {
   via?: unknown;
 }
 
+/** Who a principal is, for comparing the principals of two requests. */
+function principalKey(principal: unknown): string {
+  const { subject, issuer, authMethod, via } = (principal ?? {}) as PrincipalLike;
+  return JSON.stringify([subject, issuer, authMethod, via]);
+}
+
 function sameTrail(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((hub, index) => hub === b[index]);
 }
@@ -275,6 +281,18 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
       if (state?.startsWith(ASK_STATE)) {
         const id = state.slice(ASK_STATE.length);
         const pending = core.asks.get(id);
+        // A question answers for the caller and the call it was asked about, nothing else.
+        if (
+          pending &&
+          (pending.request.action !== full.action ||
+            pending.request.target !== full.target ||
+            principalKey(pending.request.principal) !== principalKey(full.principal))
+        ) {
+          throw new HubError(
+            'INVALID_PARAMS',
+            'This answer belongs to another call or caller; call the tool again to be asked.',
+          );
+        }
         if (!pending) {
           throw new HubError(
             'INVALID_PARAMS',
