@@ -44,7 +44,13 @@ export interface HubSessionContext {
 type Params = Record<string, unknown>;
 
 /** An interactive tools/call in flight, with the session and upstream it belongs to. */
-type HubFlow = Flow & { session?: HubSession; upstream?: Upstream; record?: Finish };
+type HubFlow = Flow & {
+  session?: HubSession;
+  upstream?: Upstream;
+  record?: Finish;
+  /** Who made the call (see `principalKey`): only they may answer its questions. */
+  owner?: string;
+};
 
 const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
 const RELATED_TASK = 'io.modelcontextprotocol/related-task';
@@ -513,8 +519,8 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
   server.setRequestHandler('tools/call', async (request, ctx) => {
     const state = ctx.mcpReq.requestState<string>();
     if (state !== undefined && !state.startsWith(ASK_STATE)) {
-      const flow = core.flows.get(state);
-      if (!flow) {
+      const flow = core.flows.get(state) as HubFlow | undefined;
+      if (!flow || flow.owner !== principalKey(context.principal)) {
         throw new HubError(
           'INVALID_PARAMS',
           'This interactive call is over or expired; call the tool again.',
@@ -677,6 +683,7 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     flow.upstream = upstream;
     flow.capabilities = capabilities;
     flow.record = finish;
+    flow.owner = principalKey(context.principal);
     connection.flow = flow;
     core.flows.set(flow.id, flow);
     flow.run((flowSignal) =>
