@@ -118,6 +118,12 @@ describe('federation _meta', () => {
     });
     expect(textOf(result)).toBe('called echo');
     expect(upstream.metas[0]?.['io.fedmcp/hops']).toEqual(['a', 'b', 'c']);
+    // The delegation a next peer token names is the verified one, not the claimed trail.
+    expect(upstream.metas[0]?.['io.fedmcp/onBehalfOf']).toEqual({
+      subject: 'alice',
+      issuer: 'b',
+      via: ['b', 'a'],
+    });
     await client.close();
   });
 
@@ -144,6 +150,25 @@ describe('federation _meta', () => {
     expect(tools.map((tool) => tool.name)).toEqual(['up__echo', 'eu__eu-tool']);
     expect(tools[0]?._meta?.['io.fedmcp/origin']).toEqual({ hubs: ['home'], upstreamId: 'up' });
     expect(tools[1]?._meta?.['io.fedmcp/origin']).toEqual({ hubs: ['home'], upstreamId: 'eu' });
+    await client.close();
+  });
+
+  it("without a hub id, passes the trail on but never the client's claim of the end user", async () => {
+    const upstream = recordingUpstream();
+    await using hub = createHub({
+      connect: memoryConnector({ up: upstream.create }),
+      upstreams: { up: { url: 'memory://up' } },
+      healthIntervalMs: 0,
+    });
+    await hub.start();
+    const client = await clientOf(hub);
+    await client.callTool({
+      name: 'up__echo',
+      arguments: {},
+      _meta: { 'io.fedmcp/hops': ['eu'], 'io.fedmcp/onBehalfOf': { subject: 'mallory' } },
+    });
+    expect(upstream.metas[0]?.['io.fedmcp/hops']).toEqual(['eu']);
+    expect(upstream.metas[0]).not.toHaveProperty(['io.fedmcp/onBehalfOf']);
     await client.close();
   });
 });

@@ -230,7 +230,13 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
    * trail must be the delegation chain its (verified) token names.
    */
   const federationMeta = (meta: Params | undefined): Params | undefined => {
-    if (hubId === undefined) return meta;
+    if (hubId === undefined) {
+      // Not a federated hub: the trail passes as it is, but who the request is for is never
+      // the client's claim.
+      if (!meta || !(ON_BEHALF_OF_META_KEY in meta)) return meta;
+      const { [ON_BEHALF_OF_META_KEY]: _claimed, ...rest } = meta;
+      return rest;
+    }
     let trail: string[];
     try {
       trail = readHopTrail(meta);
@@ -255,11 +261,18 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     const next: Params = withChildSpan(meta);
     next[HOP_TRAIL_META_KEY] = [...trail, hubId];
     if (typeof principal?.subject === 'string' && principal.subject !== '') {
+      // `via` is the delegation this hub verified (a peer's token), never the claimed trail: a
+      // peer token minted from it names only hubs that really carried the request.
+      const via =
+        principal.authMethod === 'peer' && Array.isArray(principal.via)
+          ? (principal.via as string[])
+          : undefined;
       next[ON_BEHALF_OF_META_KEY] = {
         subject: principal.subject,
         ...(typeof principal.issuer === 'string' && principal.issuer !== ''
           ? { issuer: principal.issuer }
           : {}),
+        ...(via && via.length > 0 ? { via } : {}),
       };
     } else {
       delete next[ON_BEHALF_OF_META_KEY];

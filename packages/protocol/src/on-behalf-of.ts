@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type MetaObject, readMetaValue, writeMetaValue } from './federation-meta.js';
+import { HubIdSchema, type MetaObject, readMetaValue, writeMetaValue } from './federation-meta.js';
 
 /**
  * `_meta` key of the end user a request is made for, as the first hub authenticated them. Peer
@@ -14,6 +14,11 @@ export const OnBehalfOfSchema = z.object({
   subject: z.string().min(1).max(1024),
   /** Who authenticated the subject (an OAuth issuer URL, or a hub id). */
   issuer: z.string().min(1).max(2048).optional(),
+  /**
+   * The hubs the request crossed before the hub that wrote this value, nearest first, as that hub
+   * verified them (its caller's peer token). Peer tokens name them in `act`; never a client's claim.
+   */
+  via: z.array(HubIdSchema).max(64).optional(),
 });
 
 /** The end user a request is made for. */

@@ -8,12 +8,7 @@
  * of each request then names the end user and the hubs before it as the request's own federation
  * `_meta` says (`io.fedmcp/onBehalfOf`, `io.fedmcp/hops`), which the hub wrote itself.
  */
-import {
-  HOP_TRAIL_META_KEY,
-  HubIdSchema,
-  ON_BEHALF_OF_META_KEY,
-  OnBehalfOfSchema,
-} from '@fedmcp/protocol';
+import { InvalidRequestError, ON_BEHALF_OF_META_KEY, OnBehalfOfSchema } from '@fedmcp/protocol';
 import type { PeerTokenCache } from './peer-token-cache.js';
 
 /** Options of {@link createPeerTokenFetch}. */
@@ -50,21 +45,43 @@ const STAMPED_METHODS: ReadonlySet<string> = new Set([
   'prompts/get',
   'resources/read',
   'completion/complete',
+  'tasks/get',
+  'tasks/result',
+  'tasks/cancel',
 ]);
 
-/** The end user and the hubs before `issuer` named by a JSON-RPC request body, if any. */
+/**
+ * The end user and the hubs before the calling hub, as the calling hub wrote them in the
+ * `io.fedmcp/onBehalfOf` of a request it stamps (never the hop trail, which a client may claim):
+ * `undefined` for a request that names no end user (initialize, lists, notifications, GET streams).
+ * @throws {InvalidRequestError} for a body that cannot be read: such a request is refused rather
+ * than sent under the hub's own identity.
+ */
 export function delegationOfBody(
   body: unknown,
-  issuer: string,
+  _issuer?: string,
 ): { subject: string; actorChain: string[] } | undefined {
-  if (typeof body !== 'string' || body.length === 0 || body.length > 4_000_000) return undefined;
+  if (body === undefined || body === null) return undefined;
   let message: unknown;
   try {
+    if (typeof body !== 'string') throw new Error('not a string');
     message = JSON.parse(body);
   } catch {
-    return undefined;
+    throw new InvalidRequestError({
+      reason: 'the request body to a peer is not one readable JSON-RPC message',
+      message:
+        'Refusing to call the peer: the end user of this request cannot be read from its body.',
+    });
   }
-  if (Array.isArray(message)) message = message.length === 1 ? message[0] : undefined;
+  if (Array.isArray(message)) {
+    if (message.length !== 1) {
+      throw new InvalidRequestError({
+        reason: 'batched requests to a peer are not supported',
+        message: 'Refusing to call the peer with a batch: each request carries its own end user.',
+      });
+    }
+    message = message[0];
+  }
   const { method, params } = (message ?? {}) as { method?: unknown; params?: unknown };
   if (typeof method !== 'string' || !STAMPED_METHODS.has(method)) return undefined;
   const meta = (params as { _meta?: unknown } | undefined)?._meta as
@@ -72,14 +89,7 @@ export function delegationOfBody(
     | undefined;
   const onBehalfOf = OnBehalfOfSchema.safeParse(meta?.[ON_BEHALF_OF_META_KEY]);
   if (!onBehalfOf.success) return undefined;
-  const trail = meta?.[HOP_TRAIL_META_KEY];
-  const hubs =
-    Array.isArray(trail) && trail.every((hub) => HubIdSchema.safeParse(hub).success)
-      ? (trail as string[])
-      : [];
-  // The trail ends with the calling hub (it appended itself); the hubs before it, nearest first.
-  const actorChain = hubs.at(-1) === issuer ? hubs.slice(0, -1).reverse() : [];
-  return { subject: onBehalfOf.data.subject, actorChain };
+  return { subject: onBehalfOf.data.subject, actorChain: onBehalfOf.data.via ?? [] };
 }
 
 /**

@@ -545,24 +545,34 @@ describe('createPeerTokenFetch with delegationFromBody', () => {
   const stamped = (method: string, meta: Record<string, unknown>) =>
     JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { name: 'x', _meta: meta } });
 
-  it('reads the end user and the hubs before this one from a stamped request', () => {
+  it('reads the end user and the verified hubs before this one from a stamped request', () => {
     const meta = {
-      'io.fedmcp/hops': ['edge', 'eu', 'home'],
-      'io.fedmcp/onBehalfOf': { subject: 'alice', issuer: 'edge' },
+      // The trail may be a client's claim: it never makes the actor chain.
+      'io.fedmcp/hops': ['forged', 'edge', 'eu', 'home'],
+      'io.fedmcp/onBehalfOf': { subject: 'alice', issuer: 'edge', via: ['eu', 'edge'] },
     };
     expect(delegationOfBody(stamped('tools/call', meta), 'home')).toEqual({
       subject: 'alice',
       actorChain: ['eu', 'edge'],
     });
-    // A trail that does not end with this hub yields no actor chain (the peer then refuses).
-    expect(delegationOfBody(stamped('tools/call', meta), 'other')?.actorChain).toEqual([]);
-    // Requests the hub does not stamp (their _meta is the client's) and non-requests: nothing.
-    expect(delegationOfBody(stamped('tasks/get', meta), 'home')).toBeUndefined();
+    // A local end user: no hubs before this one.
+    expect(
+      delegationOfBody(
+        stamped('tools/call', { 'io.fedmcp/onBehalfOf': { subject: 'bob' } }),
+        'home',
+      ),
+    ).toEqual({ subject: 'bob', actorChain: [] });
+    // Requests the hub does not stamp and non-requests: nothing (the hub's own identity).
+    expect(delegationOfBody(stamped('ping', meta), 'home')).toBeUndefined();
     expect(delegationOfBody(JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} }), 'home')).toBe(
       undefined,
     );
-    expect(delegationOfBody('not json', 'home')).toBeUndefined();
     expect(delegationOfBody(undefined, 'home')).toBeUndefined();
+    // A body that cannot be read is refused, never sent under the hub's own identity.
+    expect(() => delegationOfBody('not json', 'home')).toThrow(/cannot be read/);
+    expect(() =>
+      delegationOfBody(`[${stamped('tools/call', meta)},${stamped('tools/call', meta)}]`, 'home'),
+    ).toThrow(/batch/);
   });
 
   it('mints per request: sub and act from the body, else the fixed subject; keyring read each time', async () => {
@@ -585,7 +595,7 @@ describe('createPeerTokenFetch with delegationFromBody', () => {
       method: 'POST',
       body: stamped('tools/call', {
         'io.fedmcp/hops': ['edge', 'home'],
-        'io.fedmcp/onBehalfOf': { subject: 'alice' },
+        'io.fedmcp/onBehalfOf': { subject: 'alice', via: ['edge'] },
       }),
     });
     keyring = await createHubKeyring({ keys: [await generateHubKey()] });
