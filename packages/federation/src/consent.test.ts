@@ -181,56 +181,60 @@ describe('consent without elicitation', () => {
 });
 
 describe('consent answers are bound to their question', () => {
-  it('refuses a 2026-07-28 retry that carries the answer over to another tool', async () => {
-    const hub = await consentHub();
-    const handler = createMcpHandler((context) => hub.hub.createServer({ era: context.era }), {
-      legacy: 'reject',
-      bus: hub.hub.bus,
-    });
-    let swapped = 0;
-    const client = new Client(
-      { name: 'swapper', version: '1.0.0' },
-      {
-        capabilities: { elicitation: { form: {} } },
-        versionNegotiation: { mode: { pin: '2026-07-28' } },
-      },
-    );
-    client.setRequestHandler('elicitation/create', async () => ({
-      action: 'accept',
-      content: { decision: 'always_allow' },
-    }));
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL('http://hub.test/mcp'), {
-        fetch: (url, init) => {
-          const body = typeof init?.body === 'string' ? init.body : undefined;
-          // The retry of the asked call, redirected to another tool that needs consent too.
-          if (body?.includes('"requestState"') && body.includes('"up__echo"')) {
-            swapped += 1;
-            const headers = new Headers(init?.headers);
-            headers.set('mcp-name', 'up__link');
-            return handler.fetch(
-              new Request(url, {
-                ...init,
-                headers,
-                body: body.replace('"up__echo"', '"up__link"'),
-              }),
-            );
-          }
-          return handler.fetch(new Request(url, init));
+  it.each([
+    ['to another tool', (body: string) => body.replace('"up__echo"', '"up__link"'), 'up__link'],
+    [
+      'to other arguments',
+      (body: string) => body.replace('"text":"x"', '"text":"rm -rf /"'),
+      'up__echo',
+    ],
+  ] as const)(
+    'refuses a 2026-07-28 retry that carries the answer over %s',
+    async (_case, rewrite, name) => {
+      const hub = await consentHub();
+      const handler = createMcpHandler((context) => hub.hub.createServer({ era: context.era }), {
+        legacy: 'reject',
+        bus: hub.hub.bus,
+      });
+      let swapped = 0;
+      const client = new Client(
+        { name: 'swapper', version: '1.0.0' },
+        {
+          capabilities: { elicitation: { form: {} } },
+          versionNegotiation: { mode: { pin: '2026-07-28' } },
         },
-      }),
-    );
-    try {
-      await expect(
-        client.callTool({ name: 'up__echo', arguments: { text: 'x' } }),
-      ).rejects.toMatchObject({ code: -32602, message: expect.stringContaining('another call') });
-      expect(swapped).toBe(1);
-      // Nothing was granted by the misdirected answer.
-      expect(await hub.ledger.list()).toEqual([]);
-    } finally {
-      await client.close();
-      await handler.close();
-      await hub.close();
-    }
-  });
+      );
+      client.setRequestHandler('elicitation/create', async () => ({
+        action: 'accept',
+        content: { decision: 'always_allow' },
+      }));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL('http://hub.test/mcp'), {
+          fetch: (url, init) => {
+            const body = typeof init?.body === 'string' ? init.body : undefined;
+            // The retry of the asked call, redirected to another tool that needs consent too.
+            if (body?.includes('"requestState"') && body.includes('"up__echo"')) {
+              swapped += 1;
+              const headers = new Headers(init?.headers);
+              headers.set('mcp-name', name);
+              return handler.fetch(new Request(url, { ...init, headers, body: rewrite(body) }));
+            }
+            return handler.fetch(new Request(url, init));
+          },
+        }),
+      );
+      try {
+        await expect(
+          client.callTool({ name: 'up__echo', arguments: { text: 'x' } }),
+        ).rejects.toMatchObject({ code: -32602, message: expect.stringContaining('another call') });
+        expect(swapped).toBe(1);
+        // Nothing was granted by the misdirected answer.
+        expect(await hub.ledger.list()).toEqual([]);
+      } finally {
+        await client.close();
+        await handler.close();
+        await hub.close();
+      }
+    },
+  );
 });

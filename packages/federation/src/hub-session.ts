@@ -30,6 +30,7 @@ import { type HubCore, type HubSession, LOG_LEVELS } from './hub-core.js';
 import { HubError, toDownstreamError } from './hub-error.js';
 import { exposeTaskId, exposeUri, mapContentUris, NAME_SEPARATOR } from './namespacing.js';
 import { paginate } from './pagination.js';
+import { canonicalJson } from './pinning/definition-digest.js';
 import type { Upstream, UpstreamConnection } from './upstream.js';
 
 /** What the transport host knows about the session a server is built for. */
@@ -305,6 +306,9 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
           pending &&
           (pending.request.action !== full.action ||
             pending.request.target !== full.target ||
+            pending.request.upstream !== full.upstream ||
+            pending.request.upstreamTarget !== full.upstreamTarget ||
+            canonicalJson(pending.request.arguments ?? {}) !== canonicalJson(full.arguments ?? {}) ||
             principalKey(pending.request.principal) !== principalKey(full.principal))
         ) {
           throw new HubError(
