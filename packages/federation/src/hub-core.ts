@@ -80,6 +80,11 @@ export interface UpstreamStateChange {
   error?: string;
 }
 
+/** How long a call waits for the catalog guard's review of its upstream's lists. */
+const REVIEW_WAIT_MS = 10_000;
+/** When a failed catalog guard review is tried again. */
+const REVIEW_RETRY_MS = 5_000;
+
 export const LOG_LEVELS: LoggingLevel[] = [
   'debug',
   'info',
@@ -143,6 +148,8 @@ export class HubCore implements UpstreamHost {
     { tools: unknown; prompts: unknown; review: CatalogReview }
   >();
   private readonly reviewing = new Map<string, Promise<void>>();
+  /** Bumped by every catalog guard change; a review from an older generation is not kept. */
+  private guardGeneration = 0;
   private stopGuard: (() => void) | undefined;
   readonly bus: ServerEventBus;
   readonly codec: RequestStateCodec<string>;
@@ -180,6 +187,8 @@ export class HubCore implements UpstreamHost {
         this.observeListen(listen),
     } as ServerEventBus;
     this.stopGuard = settings.guard?.onChange?.(() => {
+      // Reviews in flight were decided before the change: their verdicts are dropped (see below).
+      this.guardGeneration += 1;
       this.reviews.clear();
       this.rebuildCatalog();
     });
@@ -259,20 +268,30 @@ export class HubCore implements UpstreamHost {
     if (!this.reviewing.has(upstream.id)) {
       const tools = upstream.tools;
       const prompts = upstream.prompts;
+      const generation = this.guardGeneration;
       const review = this.settings
         .guard!.review(upstream.id, { tools, prompts })
         .then(
           (result) => {
-            this.reviews.set(upstream.id, { tools, prompts, review: result });
+            if (generation === this.guardGeneration) {
+              this.reviews.set(upstream.id, { tools, prompts, review: result });
+            }
           },
           (error: unknown) => {
-            // A guard that cannot decide holds everything back (fail closed), and says why.
+            // A guard that cannot decide holds everything back (fail closed), says why, and
+            // tries again a little later.
             this.logger.error({ upstream: upstream.id, error }, 'catalog guard review failed');
             this.reviews.set(upstream.id, {
               tools,
               prompts,
               review: { tools: [], prompts: [], quarantined: [] },
             });
+            const retry = setTimeout(() => {
+              if (this.reviews.get(upstream.id)?.tools !== tools || this.closed) return;
+              this.reviews.delete(upstream.id);
+              this.rebuildCatalog();
+            }, REVIEW_RETRY_MS);
+            (retry as { unref?: () => void }).unref?.();
           },
         )
         .finally(() => {
@@ -289,14 +308,50 @@ export class HubCore implements UpstreamHost {
     while (this.reviewing.size > 0) await Promise.all(this.reviewing.values());
   }
 
-  /** Whether catalog guard reviews are in flight. */
-  get reviewsPending(): boolean {
-    return this.reviewing.size > 0;
+  /**
+   * Waits for the catalog guard review of one upstream's lists, if one is in flight, so a call
+   * is decided on the verdict of the lists it is routed by.
+   * @throws HubError UPSTREAM_UNAVAILABLE when the review takes longer than 10 s; the abort
+   * reason of `signal` when the caller gives up.
+   */
+  async settleReview(upstreamId: string, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + REVIEW_WAIT_MS;
+    for (
+      let pending = this.reviewing.get(upstreamId);
+      pending;
+      pending = this.reviewing.get(upstreamId)
+    ) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new HubError(
+          'UPSTREAM_UNAVAILABLE',
+          `The tool list of upstream "${upstreamId}" is still being reviewed; retry shortly.`,
+          { upstream: upstreamId },
+        );
+      }
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          clearTimeout(timer);
+          reject(signal?.reason);
+        };
+        const timer = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, left);
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        void pending!.finally(() => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        });
+      });
+    }
   }
 
-  /** A promise when catalog guard reviews are in flight (a call should wait for them), else undefined. */
-  settleReviews(): Promise<void> | undefined {
-    return this.reviewing.size > 0 ? this.reviewsSettled() : undefined;
+  /** Whether a catalog guard review of this upstream's lists is in flight. */
+  reviewPending(upstreamId: string): boolean {
+    return this.reviewing.has(upstreamId);
   }
 
   /**

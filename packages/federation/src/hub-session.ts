@@ -61,6 +61,8 @@ export const ACCESS_INPUT_KEY = 'io.fedmcp/consent';
 const ASK_STATE = 'ask:';
 /** The most consent (or other access) questions waiting for answers at once, per hub. */
 const MAX_PENDING_ASKS = 10_000;
+/** The most questions one caller may leave unanswered at once. */
+const MAX_PENDING_ASKS_PER_CALLER = 32;
 
 type Finish = (outcome: Omit<AccessOutcome, 'latencyMs'>) => void;
 const NO_FINISH: Finish = () => {};
@@ -308,7 +310,8 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
             pending.request.target !== full.target ||
             pending.request.upstream !== full.upstream ||
             pending.request.upstreamTarget !== full.upstreamTarget ||
-            canonicalJson(pending.request.arguments ?? {}) !== canonicalJson(full.arguments ?? {}) ||
+            canonicalJson(pending.request.arguments ?? {}) !==
+              canonicalJson(full.arguments ?? {}) ||
             principalKey(pending.request.principal) !== principalKey(full.principal))
         ) {
           throw new HubError(
@@ -345,7 +348,12 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
       throw verdict.error;
     }
     if (verdict.kind === 'ask') {
-      if (core.asks.size >= MAX_PENDING_ASKS) {
+      const asker = principalKey(full.principal);
+      let waiting = 0;
+      for (const pending of core.asks.values()) {
+        if (principalKey(pending.request.principal) === asker) waiting += 1;
+      }
+      if (core.asks.size >= MAX_PENDING_ASKS || waiting >= MAX_PENDING_ASKS_PER_CALLER) {
         // Unanswered questions are bounded: a client cannot grow the hub's memory with them.
         const error = new HubError(
           'RATE_LIMITED',
@@ -397,6 +405,31 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
       gated.finish({ ok: false, error });
       throw error;
     }
+  };
+
+  /** The upstream an exposed tool or prompt name belongs to, if any is known. */
+  const upstreamOfName = (kind: 'tool' | 'prompt', name: string): Upstream | undefined => {
+    const section = kind === 'tool' ? core.catalog.tools : core.catalog.prompts;
+    return (
+      section.byName.get(name)?.upstream ??
+      core.catalog.quarantined.get(name)?.upstream ??
+      core
+        .list()
+        .find(
+          (upstream) =>
+            upstream.prefix !== false && name.startsWith(`${upstream.prefix}${NAME_SEPARATOR}`),
+        )
+    );
+  };
+
+  /** Waits for a catalog guard review of the lists a name is routed by. */
+  const settleReviewOf = async (
+    kind: 'tool' | 'prompt',
+    name: string,
+    signal: AbortSignal,
+  ): Promise<void> => {
+    const upstream = upstreamOfName(kind, name);
+    if (upstream && core.reviewPending(upstream.id)) await core.settleReview(upstream.id, signal);
   };
 
   /** Refuses a tool or prompt a catalog guard holds back, naming the change. */
@@ -548,7 +581,7 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     }
     core.assertOpen();
     // A tool list under review: its verdict decides this call.
-    await core.settleReviews();
+    await settleReviewOf('tool', request.params.name, ctx.mcpReq.signal);
     assertNotQuarantined('tool', request.params.name);
     const route = core.catalog.tools.byName.get(request.params.name);
     if (!route) {
@@ -597,6 +630,15 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     const { finish } = gated;
 
     if (params.task !== undefined) {
+      if (session.era === 'modern' && !session.pinned) {
+        // Tasks are 2025-11-25 vocabulary, bound to a session; a 2026-07-28 HTTP request has none.
+        const error = new HubError(
+          'METHOD_NOT_FOUND',
+          'Task-augmented calls are served to 2025-11-25 sessions only.',
+        );
+        finish({ ok: false, error });
+        throw error;
+      }
       // MCP 2025-11-25 tasks: forward params.task only where the upstream and the tool allow it (§6.5).
       const support = route.item.execution?.taskSupport;
       if (
@@ -717,7 +759,7 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
   // ── prompts, resources, completion ─────────────────────────────────────────
   server.setRequestHandler('prompts/get', async (request, ctx) => {
     core.assertOpen();
-    await core.settleReviews();
+    await settleReviewOf('prompt', request.params.name, ctx.mcpReq.signal);
     assertNotQuarantined('prompt', request.params.name);
     const route = core.catalog.prompts.byName.get(request.params.name);
     if (!route) throw new HubError('NOT_FOUND', `Unknown prompt: ${request.params.name}`);
@@ -947,11 +989,12 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     if (!capabilities || capabilities.sampling || capabilities.elicitation || capabilities.roots) {
       return undefined;
     }
-    if (core.reviewsPending || core.catalog.quarantined.has(name)) return undefined;
+    if (core.catalog.quarantined.has(name)) return undefined;
     const route = core.catalog.tools.byName.get(name);
     if (!route) return undefined;
     const upstream = route.upstream;
     if (
+      core.reviewPending(upstream.id) ||
       !upstream.available ||
       upstream.era !== 'legacy' ||
       upstream.options.isolation === 'per-session'

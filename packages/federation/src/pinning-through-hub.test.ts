@@ -120,4 +120,37 @@ describe('tool-definition pinning through the hub', () => {
     await pinning.close();
     await store.close();
   });
+
+  it('holds everything back while a guard cannot decide, and tries again', {
+    timeout: 20_000,
+  }, async () => {
+    const upstream = mutableUpstream();
+    let reviews = 0;
+    const guard = {
+      async review(_id: string, lists: { tools: Tool[]; prompts: [] }) {
+        reviews += 1;
+        if (reviews === 1) throw new Error('pin store unreachable');
+        return { ...lists, quarantined: [] };
+      },
+    };
+    await using hub = createHub({
+      connect: memoryConnector({ dict: upstream.create }),
+      upstreams: { dict: { url: 'memory://dict' } },
+      healthIntervalMs: 0,
+      catalogGuard: guard as never,
+    });
+    await hub.start();
+    const client = await connectLegacyClient(hub);
+    expect((await client.listTools()).tools).toEqual([]);
+    await expect(
+      client.callTool({ name: 'dict__lookup', arguments: { word: 'x' } }),
+    ).rejects.toMatchObject({ code: -32602 });
+    await vi.waitFor(
+      async () =>
+        expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['dict__lookup']),
+      { timeout: 10_000, interval: 200 },
+    );
+    expect(reviews).toBe(2);
+    await client.close();
+  });
 });
