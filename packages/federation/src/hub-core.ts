@@ -432,6 +432,21 @@ export class HubCore implements UpstreamHost {
     return view;
   }
 
+  /** Whether a session's filtered lists hold anything of `upstream`. */
+  private mayUse(session: HubSession, upstream: Upstream): boolean {
+    const sections = [
+      ['tools/list', this.catalog.tools, 'name'],
+      ['prompts/list', this.catalog.prompts, 'name'],
+      ['resources/list', this.catalog.resources, 'uri'],
+    ] as const;
+    for (const [action, section, key] of sections) {
+      for (const item of this.view(session, action).items as Array<Record<string, unknown>>) {
+        if (section.byName.get(item[key] as string)?.upstream === upstream) return true;
+      }
+    }
+    return false;
+  }
+
   private sendListChanged(session: HubSession, kind: 'tools' | 'prompts' | 'resources'): void {
     const server = session.server;
     const send =
@@ -521,6 +536,8 @@ export class HubCore implements UpstreamHost {
       for (const session of this.sessions) {
         if (session.logLevel && LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(session.logLevel))
           continue;
+        // A caller hears from an upstream only when it may use something of it.
+        if (this.settings.access?.visible && !this.mayUse(session, upstream)) continue;
         session.server
           .notification({ method: 'notifications/message', params: { ...params, logger } })
           .catch(() => {});
