@@ -9,58 +9,19 @@
  *   node --conditions=@fedmcp/source --import tsx bench/auth-hub/auth-hub.bench.ts
  * (FEDMCP_BENCH_MS sets the length of one run, default 400 ms.)
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
 import { createFedmcpServer, parseConfig } from '@fedmcp/server';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { issuerKey, serveJwks } from '../local-issuer.js';
 import { benchDurationMs } from '../measure.js';
 
 const ROUNDS = 3;
 const upstreamScript = fileURLToPath(new URL('./echo-upstream.ts', import.meta.url));
-const encoder = new TextEncoder();
-const base64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
-
-// A local issuer: keys made with Web Crypto, its JWKS on a real socket.
-async function issuerKey(alg: 'RS256' | 'ES256', kid: string) {
-  const algorithm =
-    alg === 'RS256'
-      ? {
-          name: 'RSASSA-PKCS1-v1_5',
-          modulusLength: 2048,
-          publicExponent: new Uint8Array([1, 0, 1]),
-          hash: 'SHA-256',
-        }
-      : { name: 'ECDSA', namedCurve: 'P-256' };
-  const pair = (await crypto.subtle.generateKey(algorithm, true, [
-    'sign',
-    'verify',
-  ])) as CryptoKeyPair;
-  const jwk = { ...(await crypto.subtle.exportKey('jwk', pair.publicKey)), kid, alg, use: 'sig' };
-  async function sign(claims: Record<string, unknown>): Promise<string> {
-    const header = base64url(encoder.encode(JSON.stringify({ alg, kid, typ: 'at+jwt' })));
-    const payload = base64url(encoder.encode(JSON.stringify(claims)));
-    const signature = await crypto.subtle.sign(
-      alg === 'RS256' ? 'RSASSA-PKCS1-v1_5' : { name: 'ECDSA', hash: 'SHA-256' },
-      pair.privateKey,
-      encoder.encode(`${header}.${payload}`),
-    );
-    return `${header}.${payload}.${base64url(new Uint8Array(signature))}`;
-  }
-  return { jwk, sign };
-}
-
 const ec = await issuerKey('ES256', 'ec-1');
 const rsa = await issuerKey('RS256', 'rsa-1');
-let jwksRequests = 0;
-const jwksServer = createServer((_request, response) => {
-  jwksRequests += 1;
-  response.writeHead(200, { 'content-type': 'application/json' });
-  response.end(JSON.stringify({ keys: [ec.jwk, rsa.jwk] }));
-});
-await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
-const issuer = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/`;
+const jwks = await serveJwks([ec.jwk, rsa.jwk]);
+const { issuer } = jwks;
 
 const apiKey = generateApiKey();
 const otherKeys = await Promise.all(
@@ -194,8 +155,8 @@ for (const [name, values] of latencies) {
   console.log(`${name.padEnd(32)}${row.join('')}`);
 }
 console.log('(vs anon: median latency relative to the anonymous caller; +µs/call: the difference)');
-console.log(`JWKS fetched ${jwksRequests} time(s) (cached after the first)`);
+console.log(`JWKS fetched ${jwks.requests()} time(s) (cached after the first)`);
 
 for (const { client } of variants) await client.close();
 await server.close();
-await new Promise<void>((resolve) => jwksServer.close(() => resolve()));
+await jwks.close();

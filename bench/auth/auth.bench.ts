@@ -6,8 +6,6 @@
  * Run: node --conditions=@fedmcp/source --import tsx bench/auth/auth.bench.ts
  * (FEDMCP_BENCH_MS sets the length of one run, default 400 ms.)
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type Authenticator,
   authenticateRequest,
@@ -20,54 +18,17 @@ import {
   type PolicyRule,
   type Principal,
 } from '@fedmcp/proxy-auth';
+import { issuerKey, serveJwks } from '../local-issuer.js';
 import { benchDurationMs, measureOpsPerSecond } from '../measure.js';
 
 const durationMs = benchDurationMs;
 const audience = 'https://hub.example.com/mcp';
 
-const encoder = new TextEncoder();
-const base64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
-
-// Tokens are signed with Web Crypto directly (no jose import needed outside the package).
-async function issuerKey(alg: 'RS256' | 'ES256', kid: string) {
-  const algorithm =
-    alg === 'RS256'
-      ? {
-          name: 'RSASSA-PKCS1-v1_5',
-          modulusLength: 2048,
-          publicExponent: new Uint8Array([1, 0, 1]),
-          hash: 'SHA-256',
-        }
-      : { name: 'ECDSA', namedCurve: 'P-256' };
-  const pair = (await crypto.subtle.generateKey(algorithm, true, [
-    'sign',
-    'verify',
-  ])) as CryptoKeyPair;
-  const jwk = { ...(await crypto.subtle.exportKey('jwk', pair.publicKey)), kid, alg, use: 'sig' };
-  async function sign(claims: Record<string, unknown>): Promise<string> {
-    const header = base64url(encoder.encode(JSON.stringify({ alg, kid, typ: 'at+jwt' })));
-    const payload = base64url(encoder.encode(JSON.stringify(claims)));
-    const signature = await crypto.subtle.sign(
-      alg === 'RS256' ? 'RSASSA-PKCS1-v1_5' : { name: 'ECDSA', hash: 'SHA-256' },
-      pair.privateKey,
-      encoder.encode(`${header}.${payload}`),
-    );
-    return `${header}.${payload}.${base64url(new Uint8Array(signature))}`;
-  }
-  return { jwk, sign };
-}
-
 const rsa = await issuerKey('RS256', 'rsa-1');
 const ec = await issuerKey('ES256', 'ec-1');
-let jwksRequests = 0;
-const server = createServer((_request, response) => {
-  jwksRequests += 1;
-  response.writeHead(200, { 'content-type': 'application/json' });
-  response.end(JSON.stringify({ keys: [rsa.jwk, ec.jwk] }));
-});
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const issuer = `${origin}/`;
+const jwks = await serveJwks([rsa.jwk, ec.jwk]);
+const { issuer } = jwks;
+const origin = issuer.slice(0, -1);
 
 const now = Math.floor(Date.now() / 1000);
 const claims = {
@@ -157,8 +118,10 @@ const cases: Array<[string, (index: number) => Promise<unknown>]> = [
 
 const results: Array<[string, number]> = [];
 for (const [name, operation] of cases) results.push([name, await measureOpsPerSecond(operation)]);
-server.close();
-if (jwksRequests !== 1) throw new Error(`expected one JWKS fetch, saw ${jwksRequests}`);
+await jwks.close();
+if (jwks.requests() !== 1) {
+  throw new Error(`expected one JWKS fetch, saw ${jwks.requests()}`);
+}
 
 const baseline = results[0]![1];
 const rows = results.map(([name, opsPerSecond]) => [
@@ -181,5 +144,5 @@ process.stdout.write(
   `${format(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}\n${rows.map(format).join('\n')}\n`,
 );
 process.stdout.write(
-  `(best of 3 runs of ${durationMs} ms each, one awaited operation at a time; JWKS fetched ${jwksRequests}×)\n`,
+  `(best of 3 runs of ${durationMs} ms each, one awaited operation at a time; JWKS fetched ${jwks.requests()}×)\n`,
 );
