@@ -11,7 +11,7 @@ import { readAuditEvents } from '@fedmcp/proxy-auth';
 import { createFedmcpServer, type FedmcpServer, loadConfig } from '@fedmcp/server';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../cli-io.js';
+import { captureIo } from '../../test/capture-io.js';
 import { runCli } from '../run-cli.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -19,19 +19,6 @@ const everything = join(
   repositoryRoot,
   'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
 );
-
-function capture(): { io: CliIo; out: () => string } {
-  let text = '';
-  const io: CliIo = {
-    stdout: (chunk: string) => {
-      text += chunk;
-    },
-    stderr: (chunk: string) => {
-      text += chunk;
-    },
-  } as CliIo;
-  return { io, out: () => text };
-}
 
 describe.each(['2025-11-25', '2026-07-28'] as const)('consent with a %s client', (era) => {
   let directory: string;
@@ -121,10 +108,10 @@ describe.each(['2025-11-25', '2026-07-28'] as const)('consent with a %s client',
     expect(asked).toHaveLength(1);
 
     // The operator lists and revokes it with the CLI; the running hub asks again.
-    const list = capture();
+    const list = captureIo();
     expect(await runCli(['consent', 'list', '--config', configFile], list.io)).toBe(0);
-    expect(list.out()).toContain('everything__echo');
-    const revoke = capture();
+    expect(list.out.stdout).toContain('everything__echo');
+    const revoke = captureIo();
     expect(
       await runCli(
         ['consent', 'revoke', '--target', 'everything__echo', '--config', configFile],

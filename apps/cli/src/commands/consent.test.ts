@@ -4,20 +4,8 @@ import { join } from 'node:path';
 import { type ConsentRecord, createConsentLedger, readAuditEvents } from '@fedmcp/proxy-auth';
 import { createStore } from '@fedmcp/store/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureIo } from '../../test/capture-io.js';
 import { consentCommand } from './consent.js';
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  const io = {
-    stdout: (text: string) => {
-      out.stdout += text;
-    },
-    stderr: (text: string) => {
-      out.stderr += text;
-    },
-  };
-  return { out, io };
-}
 
 let directory: string;
 let configFile: string;
@@ -38,7 +26,7 @@ afterAll(async () => {
 });
 
 async function run(...argv: string[]) {
-  const { out, io } = capture();
+  const { out, io } = captureIo();
   const code = await consentCommand([...argv, '--config', configFile], io);
   return { code, ...out };
 }
@@ -164,7 +152,7 @@ describe('fedmcp consent', () => {
   it('explains that an in-memory store has no records outside the hub', async () => {
     const memoryConfig = join(directory, 'memory.config.json');
     await writeFile(memoryConfig, JSON.stringify({ store: 'memory:' }));
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     expect(await consentCommand(['list', '--config', memoryConfig], io)).toBe(1);
     expect(out.stderr).toMatch(/in-memory store/);
   });

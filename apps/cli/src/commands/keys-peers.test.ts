@@ -3,22 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFedmcpServer, type FedmcpServer, parseConfig } from '@fedmcp/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureIo } from '../../test/capture-io.js';
 import { runCli } from '../run-cli.js';
 import { keysCommand } from './keys.js';
 import { peersCommand } from './peers.js';
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  const io = {
-    stdout: (text: string) => {
-      out.stdout += text;
-    },
-    stderr: (text: string) => {
-      out.stderr += text;
-    },
-  };
-  return { out, io };
-}
 
 let directory: string;
 let peer: FedmcpServer;
@@ -46,13 +34,13 @@ describe('fedmcp keys', () => {
     const base = join(directory, 'keys');
     const configFile = join(directory, 'keys.config.json');
     await writeFile(configFile, JSON.stringify({ hub: { dataDir: join(base, 'data') } }));
-    const shown = capture();
+    const shown = captureIo();
     expect(await keysCommand(['show', '--config', configFile], shown.io)).toBe(0);
     const fingerprint = /Hub key fingerprint: (SHA256:\S+)/.exec(shown.out.stdout)?.[1];
     expect(fingerprint).toMatch(/^SHA256:[A-Za-z0-9_-]{43}$/);
     expect((await stat(join(base, 'data', 'hub-keys.json'))).mode & 0o777).toBe(0o600);
 
-    const rotated = capture();
+    const rotated = captureIo();
     const now = Date.now();
     expect(
       await keysCommand(['rotate', '--config', configFile], rotated.io, { now: () => now }),
@@ -60,7 +48,7 @@ describe('fedmcp keys', () => {
     expect(rotated.out.stdout).toContain(
       `The previous key ${fingerprint} signs until then and stays published until ${new Date(now + 60_000 + 86_400_000).toISOString()}`,
     );
-    const after = capture();
+    const after = captureIo();
     expect(
       await keysCommand(['show', '--config', configFile, '--json'], after.io, { now: () => now }),
     ).toBe(0);
@@ -82,7 +70,7 @@ describe('fedmcp peers', () => {
     const configFile = join(directory, 'add.config.json');
     await writeFile(configFile, '{\n  // my hub\n  "hub": { "name": "home" },\n}\n');
     const keyring = await peer.identity.keyring();
-    const declined = capture();
+    const declined = captureIo();
     expect(
       await peersCommand(['add', peerUrl, '--config', configFile], declined.io, {
         confirm: async () => false,
@@ -93,7 +81,7 @@ describe('fedmcp peers', () => {
     expect(await readFile(configFile, 'utf8')).toContain('// my hub');
 
     const questions: string[] = [];
-    const accepted = capture();
+    const accepted = captureIo();
     expect(
       await peersCommand(['add', peerUrl, '--config', configFile], accepted.io, {
         confirm: async (question) => {
@@ -107,7 +95,7 @@ describe('fedmcp peers', () => {
     const written = JSON.parse(await readFile(configFile, 'utf8'));
     expect(written).toEqual({ hub: { name: 'home' }, peers: { eu: { url: `${peerUrl}/mcp` } } });
 
-    const listed = capture();
+    const listed = captureIo();
     expect(await runCli(['peers', 'list', '--config', configFile], listed.io)).toBe(0);
     expect(listed.out.stdout).toContain(`eu  ${peerUrl}/mcp`);
     expect(listed.out.stdout).toContain('state: reachable');
@@ -116,7 +104,7 @@ describe('fedmcp peers', () => {
 
   it('add --yes --id --pin writes a pinned fingerprint under the given id', async () => {
     const configFile = join(directory, 'pin.config.json');
-    const result = capture();
+    const result = captureIo();
     expect(
       await runCli(
         [
@@ -147,7 +135,7 @@ describe('fedmcp peers', () => {
         peers: { eu: { url: `${peerUrl}/mcp`, fingerprint: `SHA256:${'x'.repeat(43)}` } },
       }),
     );
-    const result = capture();
+    const result = captureIo();
     expect(await runCli(['peers', 'list', '--config', configFile], result.io)).toBe(0);
     expect(result.out.stdout).toContain('none of its keys matches the pinned fingerprint');
   });
@@ -167,7 +155,7 @@ describe('fedmcp peers', () => {
     const keyring = await peer.identity.keyring();
     const fakeFetch: typeof fetch = async (input) =>
       Response.json(String(input).endsWith('jwks.json') ? keyring.jwks() : document);
-    const result = capture();
+    const result = captureIo();
     await expect(
       peersCommand(['add', 'http://far.example.com', '--yes', '--config', configFile], result.io, {
         fetch: fakeFetch,
@@ -182,7 +170,7 @@ describe('fedmcp peers', () => {
       configFile,
       JSON.stringify({ peers: { gone: { url: 'http://127.0.0.1:9/mcp' } } }),
     );
-    const result = capture();
+    const result = captureIo();
     expect(await runCli(['peers', 'list', '--config', configFile], result.io)).toBe(0);
     expect(result.out.stdout).toContain('state: unreachable');
   });

@@ -10,22 +10,10 @@ import {
 import { createFedmcpServer, loadConfig, openConfigSecrets } from '@fedmcp/server';
 import { createStore } from '@fedmcp/store/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureIo } from '../../test/capture-io.js';
 import { runCli } from '../run-cli.js';
 import { auditCommand } from './audit.js';
 import { secretsCommand } from './secrets.js';
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  const io = {
-    stdout: (text: string) => {
-      out.stdout += text;
-    },
-    stderr: (text: string) => {
-      out.stderr += text;
-    },
-  };
-  return { out, io };
-}
 
 let directory: string;
 let configFile: string;
@@ -68,7 +56,7 @@ afterAll(async () => {
 
 describe('fedmcp policy check', () => {
   it('explains an allowed decision and exits 0', async () => {
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     const code = await runCli(
       [
         'policy',
@@ -92,7 +80,7 @@ describe('fedmcp policy check', () => {
   });
 
   it('explains a denial with the deciding rule and exits 1', async () => {
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     const code = await runCli(
       [
         'policy',
@@ -115,7 +103,7 @@ describe('fedmcp policy check', () => {
   });
 
   it('denies by default what no rule allows', async () => {
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     const code = await runCli(
       [
         'policy',
@@ -136,7 +124,7 @@ describe('fedmcp policy check', () => {
   });
 
   it('asks for the missing options with exit code 2', async () => {
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     expect(await runCli(['policy', 'check', '--action', 'tools/call'], io)).toBe(2);
     expect(out.stderr).toMatch(/--subject, --action and --target are required/);
   });
@@ -145,7 +133,7 @@ describe('fedmcp policy check', () => {
 describe('fedmcp secrets', () => {
   it('sets, lists (names only), reads back and removes secrets in the encrypted file', async () => {
     const value = 'ghp_cli-secret-value-9f8e7d';
-    const set = capture();
+    const set = captureIo();
     expect(
       await runCli(
         ['secrets', 'set', 'GITHUB_TOKEN', '--value', value, '--config', configFile],
@@ -156,14 +144,14 @@ describe('fedmcp secrets', () => {
     expect(set.out.stdout).toContain('${secret:GITHUB_TOKEN}');
     expect(set.out.stdout).not.toContain(value);
 
-    const fromStdin = capture();
+    const fromStdin = captureIo();
     expect(
       await secretsCommand(['set', 'OTHER', '--config', configFile], fromStdin.io, {
         readStdin: async () => 'from-stdin-value\n',
       }),
     ).toBe(0);
 
-    const list = capture();
+    const list = captureIo();
     expect(await runCli(['secrets', 'list', '--config', configFile], list.io)).toBe(0);
     expect(list.out.stdout).toBe('GITHUB_TOKEN\nOTHER\n');
 
@@ -178,9 +166,11 @@ describe('fedmcp secrets', () => {
     expect(await secrets.get('GITHUB_TOKEN')).toBe(value);
     expect(await secrets.get('OTHER')).toBe('from-stdin-value');
 
-    const remove = capture();
+    const remove = captureIo();
     expect(await runCli(['secrets', 'rm', 'OTHER', '--config', configFile], remove.io)).toBe(0);
-    expect(await runCli(['secrets', 'rm', 'OTHER', '--config', configFile], capture().io)).toBe(1);
+    expect(await runCli(['secrets', 'rm', 'OTHER', '--config', configFile], captureIo().io)).toBe(
+      1,
+    );
     expect(await secrets.list()).toEqual(['GITHUB_TOKEN']);
   });
 });
@@ -200,13 +190,13 @@ describe('fedmcp audit tail', () => {
       await refused.body?.cancel();
       expect(refused.status).toBe(401);
     }
-    const tail = capture();
+    const tail = captureIo();
     expect(await runCli(['audit', 'tail', '--config', configFile], tail.io)).toBe(0);
     expect(tail.out.stdout).toMatch(/auth\s+success\s+ci-bot \(api-key\)\s+POST \/mcp/);
     expect(tail.out.stdout).toMatch(/auth\s+failure\s+-\s+POST \/mcp/);
     expect(tail.out.stdout).not.toContain(apiKey);
 
-    const one = capture();
+    const one = captureIo();
     expect(
       await runCli(['audit', 'tail', '--lines', '1', '--json', '--config', configFile], one.io),
     ).toBe(0);
@@ -214,7 +204,7 @@ describe('fedmcp audit tail', () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ type: 'auth', outcome: 'failure' });
 
-    const follow = capture();
+    const follow = captureIo();
     let stop: () => void = () => {};
     const stopSignal = new Promise<void>((resolve) => {
       stop = resolve;
@@ -265,7 +255,7 @@ describe('fedmcp audit tail', () => {
 
 describe('fedmcp auth new-key', () => {
   it('prints a new key once and the config entry holding only its hash', async () => {
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     expect(
       await runCli(['auth', 'new-key', '--subject', 'ci', '--group', 'dev', '--json'], io),
     ).toBe(0);

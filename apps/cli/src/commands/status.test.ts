@@ -10,21 +10,9 @@ import {
   parseConfig,
 } from '@fedmcp/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { captureIo } from '../../test/capture-io.js';
 import { runCli } from '../run-cli.js';
 import { statusCommand } from './status.js';
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  const io = {
-    stdout: (text: string) => {
-      out.stdout += text;
-    },
-    stderr: (text: string) => {
-      out.stderr += text;
-    },
-  };
-  return { out, io };
-}
 
 const exportTo = (peer: string) => ({
   rules: [
@@ -102,7 +90,7 @@ afterAll(async () => {
 
 describe('fedmcp status', () => {
   it('--url --token prints the hub’s upstreams and each peer’s upstreams indented under it', async () => {
-    const run = capture();
+    const run = captureIo();
     await vi.waitFor(
       async () => {
         run.out.stdout = '';
@@ -122,7 +110,7 @@ describe('fedmcp status', () => {
   });
 
   it('--json prints the status document; --depth 2 adds the peers’ peers', async () => {
-    const run = capture();
+    const run = captureIo();
     expect(
       await statusCommand(['--url', aUrl, '--token', apiKey, '--json', '--depth', '2'], run.io),
     ).toBe(0);
@@ -146,7 +134,7 @@ describe('fedmcp status', () => {
   it('--config runs the hub in process and asks its peers with the hub’s own keys', async () => {
     const file = join(directory, 'a.config.json');
     await writeFile(file, JSON.stringify(aConfig));
-    const run = capture();
+    const run = captureIo();
     expect(
       await statusCommand(['--config', file], run.io, { baseDirectory: join(directory, 'a') }),
     ).toBe(0);
@@ -155,13 +143,13 @@ describe('fedmcp status', () => {
   });
 
   it('exits 1 with the HTTP status when the hub refuses, 2 on a usage mistake', async () => {
-    const refused = capture();
+    const refused = captureIo();
     expect(await statusCommand(['--url', aUrl], refused.io)).toBe(1);
     expect(refused.out.stderr).toContain(`${aUrl}/status answered HTTP 401`);
-    const usage = capture();
+    const usage = captureIo();
     expect(await statusCommand(['--token', 'abcd1234'], usage.io)).toBe(2);
     expect(usage.out.stderr).toContain('use them with --url');
-    const depth = capture();
+    const depth = captureIo();
     expect(await statusCommand(['--url', aUrl, '--depth', 'deep'], depth.io)).toBe(2);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFedmcpServer, parseConfig } from '@fedmcp/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureIo } from '../../test/capture-io.js';
 import { runCli } from '../run-cli.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -11,19 +12,6 @@ const everything = join(
   repositoryRoot,
   'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
 );
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  const io = {
-    stdout: (text: string) => {
-      out.stdout += text;
-    },
-    stderr: (text: string) => {
-      out.stderr += text;
-    },
-  };
-  return { out, io };
-}
 
 describe('fedmcp tools list / fedmcp call', () => {
   let directory: string;
@@ -43,13 +31,13 @@ describe('fedmcp tools list / fedmcp call', () => {
   });
 
   it('lists the namespaced tools of a config, one shot', async () => {
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     expect(await runCli(['tools', 'list', '--config', config], io)).toBe(0);
     expect(out.stdout).toMatch(/^everything__echo\s+Echo Tool$/m);
   }, 30_000);
 
   it('calls a tool of a config and prints the result as JSON', async () => {
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     const code = await runCli(
       ['call', 'everything__get-sum', '--args', '{"a":20,"b":22}', '--config', config],
       io,
@@ -70,12 +58,12 @@ describe('fedmcp tools list / fedmcp call', () => {
       ),
     });
     const { url } = await server.listen();
-    const listed = capture();
+    const listed = captureIo();
     expect(await runCli(['tools', 'list', '--json', '--url', `${url}/mcp`], listed.io)).toBe(0);
     expect(JSON.parse(listed.out.stdout).map((tool: { name: string }) => tool.name)).toContain(
       'ev__echo',
     );
-    const called = capture();
+    const called = captureIo();
     expect(
       await runCli(
         ['call', 'ev__echo', '--args', '{"message":"over http"}', '--url', `${url}/mcp`],
@@ -86,16 +74,16 @@ describe('fedmcp tools list / fedmcp call', () => {
   }, 30_000);
 
   it('explains bad arguments instead of calling', async () => {
-    const notJson = capture();
+    const notJson = captureIo();
     expect(await runCli(['call', 'x', '--args', '{nope', '--config', config], notJson.io)).toBe(2);
     expect(notJson.out.stderr).toContain('--args is not valid JSON');
-    const noName = capture();
+    const noName = captureIo();
     expect(await runCli(['call'], noName.io)).toBe(2);
     expect(noName.out.stderr).toContain('name the tool to call');
   });
 
   it('reports an unknown tool as an error with a non-zero exit', async () => {
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     expect(await runCli(['call', 'everything__nope', '--config', config], io)).toBe(1);
     expect(out.stderr + out.stdout).toMatch(/nope/);
   }, 30_000);

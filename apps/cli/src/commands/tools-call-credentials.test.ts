@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
 import { createFedmcpServer, type FedmcpServer, parseConfig } from '@fedmcp/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureIo } from '../../test/capture-io.js';
 import { runCli } from '../run-cli.js';
 import { CliUsageError, credentialHeaders } from './connect-target.js';
 
@@ -11,19 +12,6 @@ const everything = join(
   repositoryRoot,
   'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
 );
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  const io = {
-    stdout: (text: string) => {
-      out.stdout += text;
-    },
-    stderr: (text: string) => {
-      out.stderr += text;
-    },
-  };
-  return { out, io };
-}
 
 describe('credentialHeaders', () => {
   it('turns --header "Name: value" (repeatable) and --token into request headers', () => {
@@ -83,20 +71,20 @@ describe('fedmcp tools list / call --url with credentials', () => {
   });
 
   it('is refused by an authenticated hub without credentials', async () => {
-    const { out, io } = capture();
+    const { out, io } = captureIo();
     expect(await runCli(['tools', 'list', '--url', url], io)).toBe(1);
     expect(out.stderr).toMatch(/401|nauthori[sz]ed|authenticat/i);
   }, 30_000);
 
   it('lists and calls with --token (Bearer) or --header, never printing the credential', async () => {
-    const byToken = capture();
+    const byToken = captureIo();
     expect(
       await runCli(['tools', 'list', '--json', '--url', url, '--token', apiKey], byToken.io),
     ).toBe(0);
     expect(JSON.parse(byToken.out.stdout).map((tool: { name: string }) => tool.name)).toContain(
       'ev__echo',
     );
-    const byHeader = capture();
+    const byHeader = captureIo();
     expect(
       await runCli(
         ['tools', 'list', '--url', url, '--header', `X-API-Key: ${apiKey}`],
@@ -104,7 +92,7 @@ describe('fedmcp tools list / call --url with credentials', () => {
       ),
     ).toBe(0);
     expect(byHeader.out.stdout).toMatch(/^ev__echo\s/m);
-    const called = capture();
+    const called = captureIo();
     expect(
       await runCli(
         ['call', 'ev__echo', '--args', '{"message":"with a key"}', '--url', url, '--token', apiKey],
@@ -123,7 +111,7 @@ describe('fedmcp tools list / call --url with credentials', () => {
       ['tools', 'list', '--url', url, '--token', wrong],
       ['call', 'ev__echo', '--url', url, '-H', `X-API-Key: ${wrong}`],
     ]) {
-      const { out, io } = capture();
+      const { out, io } = captureIo();
       expect(await runCli(argv, io)).toBe(1);
       expect(out.stderr).not.toBe('');
       expect(out.stdout + out.stderr).not.toContain(wrong);
@@ -131,12 +119,12 @@ describe('fedmcp tools list / call --url with credentials', () => {
   }, 30_000);
 
   it('explains credentials given without --url or malformed, with exit 2', async () => {
-    const withConfig = capture();
+    const withConfig = captureIo();
     expect(
       await runCli(['tools', 'list', '--config', 'missing.json', '--token', 'abcd'], withConfig.io),
     ).toBe(2);
     expect(withConfig.out.stderr).toContain('use them with --url');
-    const malformed = capture();
+    const malformed = captureIo();
     expect(await runCli(['call', 'ev__echo', '--url', url, '--header', 'oops'], malformed.io)).toBe(
       2,
     );

@@ -5,20 +5,8 @@ import { createToolPinning } from '@fedmcp/federation';
 import { type AuditEvent, readAuditEvents } from '@fedmcp/proxy-auth';
 import { createStore } from '@fedmcp/store/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureIo } from '../../test/capture-io.js';
 import { toolsPinningCommand } from './tools-pinning.js';
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  const io = {
-    stdout: (text: string) => {
-      out.stdout += text;
-    },
-    stderr: (text: string) => {
-      out.stderr += text;
-    },
-  };
-  return { out, io };
-}
 
 let directory: string;
 let configFile: string;
@@ -56,13 +44,13 @@ describe('fedmcp tools diff|approve', () => {
     });
     expect(held.quarantined.map((item) => item.name)).toEqual(['echo', 'review']);
 
-    const empty = capture();
+    const empty = captureIo();
     expect(
       await toolsPinningCommand(['diff', '--upstream', 'beta', '--config', configFile], empty.io),
     ).toBe(0);
     expect(empty.out.stdout).toBe('No pending tool or prompt changes of upstream "beta".\n');
 
-    const listed = capture();
+    const listed = captureIo();
     expect(await toolsPinningCommand(['diff', '--config', configFile], listed.io)).toBe(0);
     expect(listed.out.stdout).toContain('alpha tool echo — description changed (seen ');
     expect(listed.out.stdout).toContain(
@@ -73,7 +61,7 @@ describe('fedmcp tools diff|approve', () => {
     expect(listed.out.stdout).toContain('approve: fedmcp tools approve alpha review --prompt\n');
     expect(listed.out.stdout).toMatch(/2 pending changes\.\n$/);
 
-    const json = capture();
+    const json = captureIo();
     expect(await toolsPinningCommand(['diff', '--json', '-c', configFile], json.io)).toBe(0);
     expect(JSON.parse(json.out.stdout)).toMatchObject([
       { upstream: 'alpha', kind: 'prompt', name: 'review' },
@@ -81,7 +69,7 @@ describe('fedmcp tools diff|approve', () => {
     ]);
 
     const notified = new Promise<void>((resolve) => hub.onChange(resolve));
-    const approved = capture();
+    const approved = captureIo();
     expect(
       await toolsPinningCommand(['approve', 'alpha', 'echo', '--config', configFile], approved.io, {
         approvedBy: 'ops-alice',
@@ -98,7 +86,7 @@ describe('fedmcp tools diff|approve', () => {
     expect(after.tools).toEqual([changed]);
     expect(after.quarantined.map((item) => item.name)).toEqual(['review']);
 
-    const prompt = capture();
+    const prompt = captureIo();
     expect(
       await toolsPinningCommand(['approve', 'alpha', '*', '--prompt', '-c', configFile], prompt.io),
     ).toBe(0);
@@ -112,7 +100,7 @@ describe('fedmcp tools diff|approve', () => {
     const pinning = createToolPinning({ kv: store.kv });
     await pinning.review('gamma', { tools: [echo], prompts: [] });
     await pinning.review('gamma', { tools: [{ ...echo, title: 'Echo' }], prompts: [] });
-    const { io } = capture();
+    const { io } = captureIo();
     expect(
       await toolsPinningCommand(['approve', 'gamma', 'echo', '-c', configFile], io, {
         approvedBy: 'ops-bob',
@@ -133,11 +121,11 @@ describe('fedmcp tools diff|approve', () => {
   });
 
   it('explains what is wrong with the arguments, or that nothing is pending', async () => {
-    const missing = capture();
+    const missing = captureIo();
     expect(await toolsPinningCommand(['approve', 'alpha', '-c', configFile], missing.io)).toBe(2);
     expect(missing.out.stderr).toContain("expected <upstream> and <tool|'*'>");
 
-    const nothing = capture();
+    const nothing = captureIo();
     expect(
       await toolsPinningCommand(['approve', 'alpha', 'ghost', '-c', configFile], nothing.io),
     ).toBe(1);
@@ -145,13 +133,13 @@ describe('fedmcp tools diff|approve', () => {
       'fedmcp tools approve: no pending change of tool "ghost" on upstream "alpha". See fedmcp tools diff.\n',
     );
 
-    const unknown = capture();
+    const unknown = captureIo();
     expect(await toolsPinningCommand(['diff', '--frobnicate'], unknown.io)).toBe(2);
     expect(unknown.out.stderr).toContain("Unknown option '--frobnicate'");
 
     const memoryConfig = join(directory, 'memory.config.json');
     await writeFile(memoryConfig, JSON.stringify({ store: 'memory:' }));
-    const memory = capture();
+    const memory = captureIo();
     expect(await toolsPinningCommand(['diff', '-c', memoryConfig], memory.io)).toBe(1);
     expect(memory.out.stderr).toContain('in-memory store');
   });
