@@ -5,7 +5,6 @@
  * period, always allow, deny) and the answer is recorded. A client that cannot answer gets
  * `CONSENT_REQUIRED` with the command an operator can pre-grant with.
  */
-import { parseTraceparent, TRACEPARENT_META_KEY } from '@fedmcp/protocol';
 import {
   argsDigest,
   type ConsentLedger,
@@ -15,7 +14,7 @@ import {
 } from '@fedmcp/proxy-auth';
 import type { AccessRequest, AccessVerdict } from './hub-access.js';
 import { HubError } from './hub-error.js';
-import type { ConsentStep } from './policy-access.js';
+import { type ConsentStep, traceIdOf } from './policy-access.js';
 
 /** Options of {@link createConsentStep}. */
 export interface ConsentStepOptions {
@@ -47,7 +46,7 @@ export function createConsentStep(options: ConsentStepOptions): ConsentStep {
       const subject = principal.subject;
       const target = request.target;
       const digest = bindArguments ? await argsDigest(request.arguments ?? {}) : undefined;
-      const traceId = parseTraceparent(request.meta?.[TRACEPARENT_META_KEY])?.traceId;
+      const traceId = traceIdOf(request.meta);
       const context = {
         principal,
         upstream: request.upstream,

@@ -349,6 +349,11 @@ export class HubCore implements UpstreamHost {
     }
   }
 
+  /** Whether any catalog guard review is in flight. */
+  get reviewsInFlight(): boolean {
+    return this.reviewing.size > 0;
+  }
+
   /** Whether a catalog guard review of this upstream's lists is in flight. */
   reviewPending(upstreamId: string): boolean {
     return this.reviewing.has(upstreamId);
@@ -388,39 +393,26 @@ export class HubCore implements UpstreamHost {
     ) {
       return cached;
     }
-    const section =
-      action === 'tools/list'
-        ? this.catalog.tools
-        : action === 'prompts/list'
-          ? this.catalog.prompts
-          : action === 'resources/list'
-            ? this.catalog.resources
-            : this.catalog.templates;
+    const { section, key } = this.listSection(action);
     const visible = this.settings.access?.visible;
     const items: unknown[] = [];
     const names: string[] = [];
-    for (const [exposed, route] of section.byName) {
-      const item = route.item as { annotations?: Record<string, unknown> };
+    for (const item of section.list as Array<Record<string, unknown>>) {
+      const exposed = item[key] as string;
+      const route = section.byName.get(exposed);
+      if (!route) continue;
+      const annotations = (route.item as { annotations?: Record<string, unknown> }).annotations;
       if (
         visible &&
         !visible.call(this.settings.access, session.principal, action, exposed, {
           upstream: route.upstream.id,
-          ...(item.annotations ? { annotations: item.annotations } : {}),
+          ...(annotations ? { annotations } : {}),
         })
       ) {
         continue;
       }
+      items.push(item);
       names.push(exposed);
-    }
-    const allowed = new Set(names);
-    const keyOf =
-      action === 'resources/list'
-        ? 'uri'
-        : action === 'resources/templates/list'
-          ? 'uriTemplate'
-          : 'name';
-    for (const item of section.list as Array<Record<string, unknown>>) {
-      if (allowed.has(item[keyOf] as string)) items.push(item);
     }
     const view: SessionView = {
       catalogVersion: this.catalog.version,
@@ -432,14 +424,27 @@ export class HubCore implements UpstreamHost {
     return view;
   }
 
+  /** A list's catalog section, and the key its items are exposed under. */
+  private listSection(action: HubListAction): {
+    section: { list: unknown[]; byName: Map<string, { upstream: Upstream; item: unknown }> };
+    key: 'name' | 'uri' | 'uriTemplate';
+  } {
+    switch (action) {
+      case 'tools/list':
+        return { section: this.catalog.tools, key: 'name' };
+      case 'prompts/list':
+        return { section: this.catalog.prompts, key: 'name' };
+      case 'resources/list':
+        return { section: this.catalog.resources, key: 'uri' };
+      default:
+        return { section: this.catalog.templates, key: 'uriTemplate' };
+    }
+  }
+
   /** Whether a session's filtered lists hold anything of `upstream`. */
   private mayUse(session: HubSession, upstream: Upstream): boolean {
-    const sections = [
-      ['tools/list', this.catalog.tools, 'name'],
-      ['prompts/list', this.catalog.prompts, 'name'],
-      ['resources/list', this.catalog.resources, 'uri'],
-    ] as const;
-    for (const [action, section, key] of sections) {
+    for (const action of ['tools/list', 'prompts/list', 'resources/list'] as const) {
+      const { section, key } = this.listSection(action);
       for (const item of this.view(session, action).items as Array<Record<string, unknown>>) {
         if (section.byName.get(item[key] as string)?.upstream === upstream) return true;
       }

@@ -21,9 +21,11 @@ import type {
   LoggingLevel,
   Result,
   ServerContext,
+  Tool,
 } from '@modelcontextprotocol/server';
 import { inputRequired, ProtocolError, Server } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
+import type { CatalogRoute } from './catalog.js';
 import { Flow, supportsElicitationMode } from './flow.js';
 import type { AccessOutcome, AccessRequest, HubListAction } from './hub-access.js';
 import { type HubCore, type HubSession, LOG_LEVELS } from './hub-core.js';
@@ -347,6 +349,16 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
       access.refused?.(full, verdict.error);
       throw verdict.error;
     }
+    if (verdict.kind === 'ask' && !full.canElicit) {
+      // Nobody can answer a question the client cannot receive.
+      const error = new HubError(
+        'CONSENT_REQUIRED',
+        `Calling ${full.target} needs an answer from the user, and this client cannot answer questions (no form elicitation).`,
+        { target: full.target },
+      );
+      access.refused?.(full, error);
+      throw error;
+    }
     if (verdict.kind === 'ask') {
       const asker = principalKey(full.principal);
       let waiting = 0;
@@ -428,8 +440,33 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     name: string,
     signal: AbortSignal,
   ): Promise<void> => {
+    if (!core.reviewsInFlight) return; // the common case: nothing to wait for, no lookups
     const upstream = upstreamOfName(kind, name);
     if (upstream && core.reviewPending(upstream.id)) await core.settleReview(upstream.id, signal);
+  };
+
+  /**
+   * A tools/call as it goes upstream (the tool's own name, the downstream's progress token and
+   * era keys out of `_meta`, this hub's federation `_meta` in) and as the access hook sees it.
+   */
+  const prepareToolCall = (requestParams: Params, route: CatalogRoute<Tool>) => {
+    const { name, _meta, ...rest } = requestParams;
+    const { meta: stripped, progressToken } = upstreamMeta(_meta);
+    const meta = federationMeta(stripped);
+    const tool = route.item;
+    const access: Omit<AccessRequest, 'principal' | 'canElicit'> = {
+      action: 'tools/call',
+      target: name as string,
+      upstream: route.upstream.id,
+      upstreamTarget: route.name,
+      ...(rest.arguments ? { arguments: rest.arguments as Params } : {}),
+      ...(tool.annotations ? { annotations: tool.annotations as Params } : {}),
+      ...(tool.title ? { title: tool.title } : {}),
+      ...(tool.description ? { description: tool.description } : {}),
+      ...(meta ? { meta } : {}),
+    };
+    const params: Params = { ...rest, name: route.name, ...(meta ? { _meta: meta } : {}) };
+    return { params, access, progressToken };
   };
 
   /** Refuses a tool or prompt a catalog guard holds back, naming the change. */
@@ -602,30 +639,11 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
     }
     const upstream = route.upstream;
     if (!upstream.available) throw upstream.unavailable();
-    const { name: _name, _meta, ...rest } = request.params as Params;
-    const { meta: strippedMeta, progressToken } = upstreamMeta(_meta);
-    const meta = federationMeta(strippedMeta);
-    const params: Params = withUpstreamLogLevel(
-      upstream,
-      { ...rest, name: route.name, ...(meta ? { _meta: meta } : {}) },
-      ctx,
-    );
+    const prepared = prepareToolCall(request.params as Params, route);
+    const { progressToken } = prepared;
+    const params = withUpstreamLogLevel(upstream, prepared.params, ctx);
     const signal = ctx.mcpReq.signal;
-    const tool = route.item;
-    const gated = await gate(
-      {
-        action: 'tools/call',
-        target: request.params.name,
-        upstream: upstream.id,
-        upstreamTarget: route.name,
-        ...(request.params.arguments ? { arguments: request.params.arguments as Params } : {}),
-        ...(tool.annotations ? { annotations: tool.annotations as Params } : {}),
-        ...(tool.title ? { title: tool.title } : {}),
-        ...(tool.description ? { description: tool.description } : {}),
-        ...(meta ? { meta } : {}),
-      },
-      ctx,
-    );
+    const gated = await gate(prepared.access, ctx);
     if ('reply' in gated) return gated.reply as never;
     const { finish } = gated;
 
@@ -1006,33 +1024,10 @@ export function createHubSessionServer(core: HubCore, context: HubSessionContext
       let finish: Finish = NO_FINISH;
       try {
         core.assertOpen();
-        const { name: _name, _meta, ...rest } = requestParams;
-        const meta = federationMeta(upstreamMeta(_meta).meta);
-        const params: Params = { ...rest, name: route.name, ...(meta ? { _meta: meta } : {}) };
-        const tool = route.item;
-        const gated = await gate(
-          {
-            action: 'tools/call',
-            target: name,
-            upstream: upstream.id,
-            upstreamTarget: route.name,
-            ...(requestParams.arguments ? { arguments: requestParams.arguments as Params } : {}),
-            ...(tool.annotations ? { annotations: tool.annotations as Params } : {}),
-            ...(tool.title ? { title: tool.title } : {}),
-            ...(tool.description ? { description: tool.description } : {}),
-            ...(meta ? { meta } : {}),
-          },
-          fastCtx,
-        );
-        if ('reply' in gated) {
-          // Fast-path clients declared no elicitation: they cannot answer a question. The check
-          // already ran (rate limits, once-grants), so answer here rather than hand it over.
-          throw new HubError(
-            'CONSENT_REQUIRED',
-            `Calling ${name} needs an answer from the user, and this client cannot answer questions (no elicitation capability).`,
-            { target: name },
-          );
-        }
+        const { params, access: request } = prepareToolCall(requestParams, route);
+        // Fast-path clients declared no elicitation, so the gate never asks them: allow or throw.
+        const gated = await gate(request, fastCtx);
+        if ('reply' in gated) throw new HubError('INTERNAL', 'A question reached the fast path.');
         finish = gated.finish;
         const connection = await upstream.acquire(false, undefined, extra.signal);
         let response: JSONRPCResponse;

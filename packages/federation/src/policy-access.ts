@@ -86,7 +86,8 @@ function isPrincipal(value: unknown): value is Principal {
   );
 }
 
-function traceIdOf(meta: Record<string, unknown> | undefined): string | undefined {
+/** The W3C trace id of a request's `_meta`, for audit records. */
+export function traceIdOf(meta: Record<string, unknown> | undefined): string | undefined {
   return parseTraceparent(meta?.[TRACEPARENT_META_KEY])?.traceId;
 }
 
