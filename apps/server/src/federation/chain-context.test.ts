@@ -7,15 +7,7 @@ import {
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  apiKeyFor,
-  connectUser,
-  everythingEntry,
-  exportAllTo,
-  startTestHub,
-  type TestHub,
-  textOf,
-} from './chain-fixtures.js';
+import { connectUser, startChain, type TestHub, textOf } from './chain-fixtures.js';
 
 /**
  * The rest of the context of a call across a chain of hubs A → B → C, C fronting
@@ -83,21 +75,9 @@ describe.each([
 
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), `fedmcp-chain-context-${era}-`));
-    const alice = await apiKeyFor('alice');
-    apiKey = alice.key;
-    c = await startTestHub(join(directory, 'c'), 'c', {
-      mcpServers: { everything: everythingEntry(join(directory, 'cancellations.log')) },
-      policy: exportAllTo('b'),
-    });
-    b = await startTestHub(join(directory, 'b'), 'b', { policy: exportAllTo('a') });
-    a = await startTestHub(join(directory, 'a'), 'a', { auth: { apiKeys: [alice.entry] } });
-    // Trust first (each hub accepts the tokens of the hub before it), then import.
-    await c.reconfigure((input) => ({ ...input, peers: { b: { url: b.url, import: false } } }));
-    await b.reconfigure((input) => ({
-      ...input,
-      peers: { a: { url: a.url, import: false }, c: { url: c.url } },
-    }));
-    await a.reconfigure((input) => ({ ...input, peers: { b: { url: `${b.url}/mcp` } } }));
+    const chain = await startChain(directory);
+    ({ a, b, c } = chain);
+    apiKey = chain.alice.key;
     user = await connectContextClient(a.url, apiKey, era, root);
     expect(user.client.getProtocolEra()).toBe(era);
     // B's catalog of C may reach A just after A's connection to B is ready (a list_changed).

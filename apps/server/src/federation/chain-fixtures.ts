@@ -4,12 +4,17 @@
  * client at a hub (API key, sampling and elicitation answered). Not exported from the package.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { FedmcpConfigInput } from '../config/config-schema.js';
 import { parseConfig } from '../config/load-config.js';
-import { createFedmcpServer, type FedmcpServer } from '../create-fedmcp-server.js';
+import {
+  createFedmcpServer,
+  type FedmcpServer,
+  type FedmcpServerOptions,
+} from '../create-fedmcp-server.js';
 
 const everythingScript = fileURLToPath(
   new URL(
@@ -49,7 +54,7 @@ export async function startTestHub(
   directory: string,
   id: string,
   extra: Partial<FedmcpConfigInput> = {},
-  options: { peerKeysCooldownMs?: number } = {},
+  options: Partial<Omit<FedmcpServerOptions, 'config' | 'baseDirectory'>> = {},
 ): Promise<TestHub> {
   let input: FedmcpConfigInput = {
     ...extra,
@@ -177,4 +182,37 @@ export function exportAllTo(peer: string) {
       },
     ],
   };
+}
+
+/**
+ * Hubs A → B → C in `directory`: C fronts server-everything (its cancellations observed in
+ * `observeFile`), each hub exports everything to the one before it, and alice holds an API key
+ * at A. Trust is set up first (each hub accepts the tokens of the hub before it), then imports.
+ */
+export async function startChain(
+  directory: string,
+  options: Partial<Omit<FedmcpServerOptions, 'config' | 'baseDirectory'>> = {},
+) {
+  const observeFile = join(directory, 'cancellations.log');
+  const alice = await apiKeyFor('alice');
+  const c = await startTestHub(
+    join(directory, 'c'),
+    'c',
+    { mcpServers: { everything: everythingEntry(observeFile) }, policy: exportAllTo('b') },
+    options,
+  );
+  const b = await startTestHub(join(directory, 'b'), 'b', { policy: exportAllTo('a') }, options);
+  const a = await startTestHub(
+    join(directory, 'a'),
+    'a',
+    { auth: { apiKeys: [alice.entry] } },
+    options,
+  );
+  await c.reconfigure((input) => ({ ...input, peers: { b: { url: b.url, import: false } } }));
+  await b.reconfigure((input) => ({
+    ...input,
+    peers: { a: { url: a.url, import: false }, c: { url: c.url } },
+  }));
+  await a.reconfigure((input) => ({ ...input, peers: { b: { url: `${b.url}/mcp` } } }));
+  return { a, b, c, alice, observeFile };
 }

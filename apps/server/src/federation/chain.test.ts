@@ -4,12 +4,10 @@ import { join } from 'node:path';
 import { readAuditEvents } from '@fedmcp/proxy-auth';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  apiKeyFor,
   cancellationsSeen,
   connectUser,
   everythingEntry,
-  exportAllTo,
-  startTestHub,
+  startChain,
   type TestHub,
   textOf,
   type UserClient,
@@ -30,22 +28,9 @@ describe('a chain of hubs A → B → C', () => {
 
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'fedmcp-chain-'));
-    observeFile = join(directory, 'cancellations.log');
-    const alice = await apiKeyFor('alice');
-    c = await startTestHub(join(directory, 'c'), 'c', {
-      mcpServers: { everything: everythingEntry(observeFile) },
-      policy: exportAllTo('b'),
-    });
-    b = await startTestHub(join(directory, 'b'), 'b', { policy: exportAllTo('a') });
-    a = await startTestHub(join(directory, 'a'), 'a', { auth: { apiKeys: [alice.entry] } });
-    // Trust first (each hub accepts the tokens of the hub before it), then import.
-    await c.reconfigure((input) => ({ ...input, peers: { b: { url: b.url, import: false } } }));
-    await b.reconfigure((input) => ({
-      ...input,
-      peers: { a: { url: a.url, import: false }, c: { url: c.url } },
-    }));
-    await a.reconfigure((input) => ({ ...input, peers: { b: { url: `${b.url}/mcp` } } }));
-    user = await connectUser(a.url, alice.key, 'alice');
+    const chain = await startChain(directory);
+    ({ a, b, c, observeFile } = chain);
+    user = await connectUser(a.url, chain.alice.key, 'alice');
   }, 60_000);
 
   afterAll(async () => {

@@ -4,13 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HubStatus } from '@fedmcp/federation';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  apiKeyFor,
-  everythingEntry,
-  exportAllTo,
-  startTestHub,
-  type TestHub,
-} from './chain-fixtures.js';
+import { startChain, type TestHub } from './chain-fixtures.js';
 
 /** A port nothing listens on (bound, read back, closed). */
 async function closedPort(): Promise<number> {
@@ -55,34 +49,13 @@ describe('federated status (GET /status) on A → B → C', () => {
   let cStopped = false;
   let aliceKey: string;
   // Short caches so the test sees a change without waiting 5 s (peerKeysCooldownMs as the default).
-  const serverOptions = { peerKeysCooldownMs: 30_000, statusCacheMs: 100 };
+  const serverOptions = { statusCacheMs: 100 };
 
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'fedmcp-status-'));
-    const alice = await apiKeyFor('alice');
-    aliceKey = alice.key;
-    c = await startTestHub(
-      join(directory, 'c'),
-      'c',
-      {
-        mcpServers: { everything: everythingEntry(join(directory, 'cancel.log')) },
-        policy: exportAllTo('b'),
-      },
-      serverOptions,
-    );
-    b = await startTestHub(join(directory, 'b'), 'b', { policy: exportAllTo('a') }, serverOptions);
-    a = await startTestHub(
-      join(directory, 'a'),
-      'a',
-      { auth: { apiKeys: [alice.entry] } },
-      serverOptions,
-    );
-    await c.reconfigure((input) => ({ ...input, peers: { b: { url: b.url, import: false } } }));
-    await b.reconfigure((input) => ({
-      ...input,
-      peers: { a: { url: a.url, import: false }, c: { url: c.url } },
-    }));
-    await a.reconfigure((input) => ({ ...input, peers: { b: { url: `${b.url}/mcp` } } }));
+    const chain = await startChain(directory, serverOptions);
+    ({ a, b, c } = chain);
+    aliceKey = chain.alice.key;
   }, 60_000);
 
   afterAll(async () => {
