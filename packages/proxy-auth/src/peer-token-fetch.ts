@@ -59,7 +59,6 @@ const STAMPED_METHODS: ReadonlySet<string> = new Set([
  */
 export function delegationOfBody(
   body: unknown,
-  _issuer?: string,
 ): { subject: string; actorChain: string[] } | undefined {
   if (body === undefined || body === null) return undefined;
   let message: unknown;
@@ -109,9 +108,7 @@ export function createPeerTokenFetch(options: PeerTokenFetchOptions): typeof fet
       init?.headers ?? (input instanceof Request ? input.headers : undefined),
     );
     const session = headers.get('mcp-session-id') ?? undefined;
-    const delegation = options.delegationFromBody
-      ? delegationOfBody(init?.body, options.cache.issuer)
-      : undefined;
+    const delegation = options.delegationFromBody ? delegationOfBody(init?.body) : undefined;
     const subject =
       delegation?.subject ??
       (typeof options.subject === 'function' ? options.subject() : options.subject);

@@ -551,27 +551,22 @@ describe('createPeerTokenFetch with delegationFromBody', () => {
       'io.fedmcp/hops': ['forged', 'edge', 'eu', 'home'],
       'io.fedmcp/onBehalfOf': { subject: 'alice', issuer: 'edge', via: ['eu', 'edge'] },
     };
-    expect(delegationOfBody(stamped('tools/call', meta), 'home')).toEqual({
+    expect(delegationOfBody(stamped('tools/call', meta))).toEqual({
       subject: 'alice',
       actorChain: ['eu', 'edge'],
     });
     // A local end user: no hubs before this one.
     expect(
-      delegationOfBody(
-        stamped('tools/call', { 'io.fedmcp/onBehalfOf': { subject: 'bob' } }),
-        'home',
-      ),
+      delegationOfBody(stamped('tools/call', { 'io.fedmcp/onBehalfOf': { subject: 'bob' } })),
     ).toEqual({ subject: 'bob', actorChain: [] });
     // Requests the hub does not stamp and non-requests: nothing (the hub's own identity).
-    expect(delegationOfBody(stamped('ping', meta), 'home')).toBeUndefined();
-    expect(delegationOfBody(JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} }), 'home')).toBe(
-      undefined,
-    );
-    expect(delegationOfBody(undefined, 'home')).toBeUndefined();
+    expect(delegationOfBody(stamped('ping', meta))).toBeUndefined();
+    expect(delegationOfBody(JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} }))).toBe(undefined);
+    expect(delegationOfBody(undefined)).toBeUndefined();
     // A body that cannot be read is refused, never sent under the hub's own identity.
-    expect(() => delegationOfBody('not json', 'home')).toThrow(/cannot be read/);
+    expect(() => delegationOfBody('not json')).toThrow(/cannot be read/);
     expect(() =>
-      delegationOfBody(`[${stamped('tools/call', meta)},${stamped('tools/call', meta)}]`, 'home'),
+      delegationOfBody(`[${stamped('tools/call', meta)},${stamped('tools/call', meta)}]`),
     ).toThrow(/batch/);
   });
 
