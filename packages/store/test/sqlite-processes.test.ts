@@ -91,6 +91,17 @@ describe('sqlite engine across processes', () => {
     expect(stored.size - acknowledged.size).toBeLessThanOrEqual(20);
   }, 120_000);
 
+  it('keeps appends a process started just before process.exit()', async () => {
+    const path = join(directory, 'exit.db');
+    const { exited } = startChild(path, 'exit', 'e', '25');
+    expect(await exited).toBe(0);
+    await using store = createSqliteStore({ path });
+    const entries = await store.streams.read('exit', { limit: 100 });
+    expect(entries.map((entry) => entry.data)).toEqual(
+      Array.from({ length: 25 }, (_, index) => `e-${index}`),
+    );
+  });
+
   it('serialises writers from several processes: no lost increment, no duplicate id', async () => {
     const path = join(directory, 'shared.db');
     const runs = ['a', 'b', 'c'].map((tag) => startChild(path, 'work', tag, '60'));

@@ -71,6 +71,17 @@ export function toSqliteStoreError(error: unknown): StoreError {
   );
 }
 
+/** The pending-append flushes of the open stores, run at process exit (better-sqlite3 is synchronous). */
+const unflushedStores = new Set<() => void>();
+let exitFlushInstalled = false;
+function installExitFlush(): void {
+  if (exitFlushInstalled) return;
+  exitFlushInstalled = true;
+  process.on('exit', () => {
+    for (const flush of unflushedStores) flush();
+  });
+}
+
 /**
  * Opens (or creates) a SQLite-backed store.
  *
@@ -335,8 +346,20 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
   }, options.sweepIntervalMs ?? 30_000);
   sweepTimer.unref?.();
 
+  const { streams, flushAppends } = createSqliteStreams({
+    database,
+    now,
+    prefix,
+    run,
+    pollIntervalMs,
+    isClosed: () => closed,
+  });
+  unflushedStores.add(flushAppends);
+  installExitFlush();
   const close = async (): Promise<void> => {
     if (closed) return;
+    flushAppends();
+    unflushedStores.delete(flushAppends);
     closed = true;
     clearInterval(sweepTimer);
     if (pollTimer) clearTimeout(pollTimer);
@@ -346,14 +369,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
   return {
     engine: 'sqlite',
     kv,
-    streams: createSqliteStreams({
-      database,
-      now,
-      prefix,
-      run,
-      pollIntervalMs,
-      isClosed: () => closed,
-    }),
+    streams,
     pubsub,
     leases,
     close,
