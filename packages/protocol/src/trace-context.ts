@@ -98,12 +98,27 @@ export const TracestateSchema = z
     'must be a W3C tracestate: up to 32 comma-separated key=value members',
   );
 
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+/** Random bytes drawn in blocks: one `getRandomValues` call serves many ids (as `randomUUID` does). */
+const randomPool = new Uint8Array(4096);
+let randomOffset = randomPool.length;
+
 function randomHex(bytes: number): string {
   for (;;) {
-    const buffer = crypto.getRandomValues(new Uint8Array(bytes));
-    if (buffer.some((byte) => byte !== 0)) {
-      return Array.from(buffer, (byte) => byte.toString(16).padStart(2, '0')).join('');
+    if (randomOffset + bytes > randomPool.length) {
+      crypto.getRandomValues(randomPool);
+      randomOffset = 0;
     }
+    const start = randomOffset;
+    randomOffset += bytes;
+    let hex = '';
+    let nonZero = false;
+    for (let index = start; index < start + bytes; index += 1) {
+      const byte = randomPool[index] as number;
+      if (byte !== 0) nonZero = true;
+      hex += HEX[byte];
+    }
+    if (nonZero) return hex;
   }
 }
 
