@@ -66,6 +66,8 @@ export interface ServerLogger {
   warn(...args: unknown[]): void;
   error(...args: unknown[]): void;
   child(bindings: Record<string, unknown>): ServerLogger;
+  /** Whether a level is written at all (pino's): lines of other levels are not even redacted. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 /** Options of {@link createFedmcpServer}. */
@@ -147,6 +149,7 @@ const silentLogger: ServerLogger = {
   info() {},
   warn() {},
   error() {},
+  isLevelEnabled: () => false,
   child() {
     return silentLogger;
   },

@@ -71,4 +71,26 @@ describe('createRedactingLogger', () => {
       { note: 'uses [REDACTED]' },
     ]);
   });
+
+  it('does no work for a level the logger drops, and says which levels it writes', () => {
+    const target = recordingLogger();
+    let inspected = 0;
+    const watched = {
+      get secret() {
+        inspected += 1;
+        return 'ghp_supersecret123';
+      },
+    };
+    const logger = createRedactingLogger(
+      { ...target, isLevelEnabled: (level: string) => level !== 'debug' },
+      { secretValues: ['ghp_supersecret123'] },
+    );
+    logger.debug({ watched }, 'dropped');
+    expect(inspected).toBe(0);
+    expect(target.lines).toEqual([]);
+    expect(logger.isLevelEnabled?.('debug')).toBe(false);
+    logger.info({ watched }, 'kept');
+    expect(inspected).toBeGreaterThan(0);
+    expect(target.lines).toEqual([['info', {}, { watched: { secret: '[REDACTED]' } }, 'kept']]);
+  });
 });

@@ -6,9 +6,11 @@
 import type { Logger } from './logger.js';
 import { type RedactOptions, redactSecrets } from './redact-secrets.js';
 
-/** A pino-shaped logger, optionally with `child`. */
+/** A pino-shaped logger, optionally with `child` and `isLevelEnabled`. */
 export interface ChildLogger extends Logger {
   child?(bindings: Record<string, unknown>): ChildLogger;
+  /** Whether a level is written at all (pino's); nothing is redacted for a level that is not. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 /** Options of {@link createRedactingLogger}. */
@@ -39,6 +41,7 @@ export function createRedactingLogger(
   const at =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (object: unknown, message?: string): void => {
+      if (logger.isLevelEnabled?.(level) === false) return; // no redaction work for dropped lines
       if (message === undefined) logger[level](redact(object));
       else logger[level](redact(object), redact(message) as string);
     };
@@ -47,6 +50,9 @@ export function createRedactingLogger(
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
+    ...(logger.isLevelEnabled
+      ? { isLevelEnabled: (level: string) => logger.isLevelEnabled!(level) }
+      : {}),
     ...(logger.child
       ? {
           child: (bindings: Record<string, unknown>) =>
