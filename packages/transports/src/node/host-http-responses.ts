@@ -36,7 +36,10 @@ export function toBodylessRequest(request: IncomingMessage): Request {
   }
   const bodyless = new Request(url, {
     method: request.method ?? 'GET',
-    headers: toHeaders(request),
+    // Node's header record as is (one copy into the Request) unless a header repeats.
+    headers: Object.values(request.headers).some(Array.isArray)
+      ? toHeaders(request)
+      : (request.headers as Record<string, string>),
   });
   attachPeerCertificate(request, bodyless);
   return bodyless;
