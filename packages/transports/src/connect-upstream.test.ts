@@ -56,6 +56,30 @@ describe('connectUpstream (URL)', () => {
     expect(discoverPosts(server.seen)).toBe(0);
   });
 
+  it('serves thousands of calls over HTTP without a MaxListenersExceededWarning', async () => {
+    await using server = await startV2HttpServer();
+    const client = await connectUpstream({ url: server.url, type: 'http' }, { era: 'legacy' });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => void warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (next < 4000) {
+            const text = `call ${next++}`;
+            expect(textOf(await client.callTool({ name: 'echo', arguments: { text } }))).toBe(text);
+          }
+        }),
+      );
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on next tick
+    } finally {
+      process.off('warning', onWarning);
+      await client.close();
+    }
+    expect(warnings.filter((warning) => warning.includes('MaxListeners'))).toEqual([]);
+  });
+
   it('does not let a legacy-only connect decide the era for later auto connects', async () => {
     await using server = await startV2HttpServer();
     const verdictCache = new Map<string, UpstreamVerdict>();

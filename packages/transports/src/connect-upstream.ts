@@ -387,12 +387,34 @@ function toUnavailable(error: unknown, url: string): unknown {
   );
 }
 
+/**
+ * Node's `events.setMaxListeners`, where the runtime has one. An SDK client transport hands its one
+ * long-lived abort signal to every fetch, and undici drops its listener on that signal only when
+ * the request is garbage-collected: under load thousands are attached at once, and Node would
+ * print a MaxListenersExceededWarning per request past 1,500 (an upstream over HTTP at 2,000
+ * calls/s printed ~15,000 in 40,000 calls). The listeners are bounded by the GC, so the
+ * transport's signal is marked unlimited instead.
+ */
+const setMaxListeners = (
+  (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    ?.getBuiltinModule?.('node:events') as
+    | { setMaxListeners?: (count: number, ...targets: EventTarget[]) => void }
+    | undefined
+)?.setMaxListeners;
+const unlimitedSignals = new WeakSet<AbortSignal>();
+
 function withHeaders(fetch: FetchLike | undefined, headers: Record<string, string>): FetchLike {
   const base: FetchLike = fetch ?? ((url, init) => globalThis.fetch(url, init));
-  if (Object.keys(headers).length === 0) return base;
+  const names = Object.entries(headers);
   return (url, init) => {
+    const signal = init?.signal;
+    if (signal && setMaxListeners && !unlimitedSignals.has(signal)) {
+      unlimitedSignals.add(signal);
+      setMaxListeners(0, signal);
+    }
+    if (names.length === 0) return base(url, init);
     const merged = new Headers(init?.headers);
-    for (const [name, value] of Object.entries(headers)) {
+    for (const [name, value] of names) {
       // Transport-managed headers (session id, protocol version, auth provider) win.
       if (!merged.has(name)) merged.set(name, value);
     }
