@@ -19,6 +19,9 @@
  *
  *   node --conditions=@fedmcp/source --import tsx bench/gateway/hub.bench.ts    (or: pnpm bench gateway)
  *
+ * Memory with idle sessions is read after BENCH_SETTLE_MS (default 40 s) with nothing but those
+ * sessions open, so it is the sessions' memory, not the heap the call rounds left to collect.
+ *
  * Environment: BENCH_ROUNDS (default 6), BENCH_CALLS_C1 (calls per round at concurrency 1,
  * default 250), BENCH_CALLS_C32 (default 1024), BENCH_IDLE_SESSIONS (default 100). With the
  * defaults a p99 at c=1 is the 15th slowest of 1,500 calls, not the 4th of 400: one scheduling
@@ -54,6 +57,13 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
 const callsAtConcurrency1 = Number(process.env.BENCH_CALLS_C1 ?? 250);
 const callsAtConcurrency32 = Number(process.env.BENCH_CALLS_C32 ?? 1024);
 const idleSessions = Number(process.env.BENCH_IDLE_SESSIONS ?? 100);
+/**
+ * How long the contenders sit with only idle sessions before their memory is read. A Node server
+ * keeps the heap it grew under the call rounds until V8's memory reducer runs, some 20–30 s after
+ * allocation stops; read earlier, "RSS with idle sessions" measures the load's garbage (reported
+ * too, as "right after the load").
+ */
+const settleMs = Number(process.env.BENCH_SETTLE_MS ?? 40_000);
 const profile = process.env.BENCH_CPU_PROF ?? '';
 const interactiveClient = process.env.BENCH_CLIENT === 'interactive';
 const listRounds = 4;
@@ -90,6 +100,9 @@ interface Contender {
   many: Client[];
   idle: Client[];
   memoryAtStart?: ReturnType<typeof memory>;
+  /** 2 s after the idle sessions opened, right after the load: the load's garbage included. */
+  memoryAfterLoad?: ReturnType<typeof memory>;
+  /** After `settleMs` with nothing but the idle sessions. */
   memoryIdle?: ReturnType<typeof memory>;
 }
 
@@ -476,6 +489,9 @@ try {
     contender.idle = await openSessions(contender.url, Math.max(0, idleSessions - 33));
   }
   await new Promise((resolve) => setTimeout(resolve, 2000));
+  for (const contender of contenders) contender.memoryAfterLoad = memory(contender.process.pid);
+  progress(`idle for ${settleMs / 1000} s before reading memory again…`);
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
   for (const contender of contenders) contender.memoryIdle = memory(contender.process.pid);
 
   // ------------------------------------------------------------------------------------------
@@ -556,6 +572,12 @@ try {
       `processes, ${idleSessions} idle sessions`,
       (contender) => contender.memoryIdle?.processes ?? Number.NaN,
       'count',
+      true,
+    ),
+    memoryFigure(
+      `RSS, server process, ${idleSessions} idle sessions, right after the load`,
+      (contender) => megabytes(contender.memoryAfterLoad?.rss ?? Number.NaN),
+      'MB',
       true,
     ),
     memoryFigure(
