@@ -396,8 +396,9 @@ function toUnavailable(error: unknown, url: string): unknown {
  * transport's signal is marked unlimited instead.
  */
 const setMaxListeners = (
-  (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    ?.getBuiltinModule?.('node:events') as
+  (
+    globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+  ).process?.getBuiltinModule?.('node:events') as
     | { setMaxListeners?: (count: number, ...targets: EventTarget[]) => void }
     | undefined
 )?.setMaxListeners;
