@@ -6,7 +6,6 @@
  * died fail with a connection-closed error, and calls made while it is down fail with
  * not-connected: nothing hangs.
  */
-import WebSocket from 'ws';
 import {
   type ConnectUpstreamOptions,
   canceledIfAborted,
@@ -24,6 +23,7 @@ import { childTransportLogger } from '../transport-logger.js';
 import type { UpstreamClient } from '../upstream-client.js';
 import {
   isStdioUpstreamSpec,
+  requestedRemoteTransport,
   type StdioUpstreamSpec,
   type UpstreamSpec,
   upstreamCacheKey,
@@ -104,10 +104,13 @@ export async function connectUpstream(
   options: NodeConnectUpstreamOptions = {},
 ): Promise<UpstreamClient> {
   if (!isStdioUpstreamSpec(spec)) {
-    return connectRemote(spec, {
-      ...options,
-      WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),
-    });
+    // `ws` is loaded for ws/wss upstreams only (a hub without one does not carry it in memory).
+    const WebSocket =
+      options.WebSocket ??
+      (requestedRemoteTransport(spec) === 'websocket'
+        ? ((await import('ws')).default as unknown as WebSocketConstructor)
+        : undefined);
+    return connectRemote(spec, { ...options, ...(WebSocket ? { WebSocket } : {}) });
   }
   const client = await createUpstreamClient(options);
   const supervisor = new StdioSupervisor(client, spec, options);

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AuthInfo, ServerEventBus } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { isAuthInfoShaped, runAuthenticate } from '../authenticate.js';
 import type { HostValidator } from '../host-validation.js';
 import type { HostContext } from './host-context.js';
@@ -33,12 +33,18 @@ export function createWebSocketRoute(
   bus?: ServerEventBus,
 ): WebSocketRoute {
   const observe = bus ? listenObserverOf(bus) : undefined;
-  const webSocketServer = new WebSocketServer({
-    noServer: true,
-    maxPayload: context.maxBodyBytes,
-    handleProtocols: (protocols) =>
-      protocols.has(MCP_WEBSOCKET_SUBPROTOCOL) ? MCP_WEBSOCKET_SUBPROTOCOL : false,
-  });
+  // `ws` is loaded on the first upgrade: a host nobody reaches over WebSocket does not carry it.
+  let webSocketServer: WebSocketServer | undefined;
+  const loadWebSocketServer = async (): Promise<WebSocketServer> => {
+    const { WebSocketServer } = await import('ws');
+    webSocketServer ??= new WebSocketServer({
+      noServer: true,
+      maxPayload: context.maxBodyBytes,
+      handleProtocols: (protocols) =>
+        protocols.has(MCP_WEBSOCKET_SUBPROTOCOL) ? MCP_WEBSOCKET_SUBPROTOCOL : false,
+    });
+    return webSocketServer;
+  };
 
   async function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
     if (context.isClosing()) {
@@ -58,6 +64,10 @@ export function createWebSocketRoute(
       }
       principal = outcome.principal;
     }
+    const server = await loadWebSocketServer();
+    if (context.isClosing()) {
+      return rejectUpgrade(socket, 503, 'Service Unavailable: the server is shutting down');
+    }
     const release = context.sessions.reserve();
     if (!release) {
       return rejectUpgrade(
@@ -68,7 +78,7 @@ export function createWebSocketRoute(
     }
     // A handshake ws rejects never reaches the callback; give the reservation back then too.
     socket.once('close', release);
-    webSocketServer.handleUpgrade(request, socket, head, (webSocket) => {
+    server.handleUpgrade(request, socket, head, (webSocket) => {
       release();
       const sessionId = randomUUID();
       const headers = toHeaders(request);
@@ -110,6 +120,7 @@ export function createWebSocketRoute(
   return {
     upgrade,
     close() {
+      if (!webSocketServer) return;
       for (const client of webSocketServer.clients) client.terminate();
       webSocketServer.close();
     },
