@@ -74,6 +74,14 @@ const toolsPerUpstream = 50;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const benchRoot = fileURLToPath(new URL('..', import.meta.url));
 const echoServer = join(here, 'echo-server.mjs');
+/**
+ * Node flags of the stdio echo upstream, the same program in every contender's process tree. With
+ * V8's default young generation its RSS grows by some 30 MB under the call rounds and whether it
+ * shrinks back before memory is read is a coin flip per run, which decided the process-tree
+ * figures; a 1 MB young generation keeps it within a few MB of its start (an extra scavenge per
+ * ~1,000 calls in that process, for every contender alike).
+ */
+const echoFlags = ['--max-semi-space-size=1'];
 const echoHttpServer = join(here, 'echo-http-server.mjs');
 const forceLoopback = join(here, 'force-loopback.cjs');
 const rawRelay = join(here, 'raw-relay.mjs');
@@ -125,7 +133,7 @@ async function startContenders(launcher: string) {
   const supergatewayPort = await freePort();
   const mcpProxyPort = await freePort();
   const fedmcpConfig = writeConfig('fedmcp', {
-    echo: { command: process.execPath, args: [echoServer], prefix: false },
+    echo: { command: process.execPath, args: [...echoFlags, echoServer], prefix: false },
   });
   const listConfig = writeConfig(
     'fedmcp-tools-list',
@@ -134,7 +142,7 @@ async function startContenders(launcher: string) {
         `u${index}`,
         {
           command: process.execPath,
-          args: [echoServer, '--extra-tools', String(toolsPerUpstream - 1)],
+          args: [...echoFlags, echoServer, '--extra-tools', String(toolsPerUpstream - 1)],
         },
       ]),
     ),
@@ -161,7 +169,7 @@ async function startContenders(launcher: string) {
           forceLoopback,
           supergatewayBin,
           '--stdio',
-          `${process.execPath} ${echoServer}`,
+          [process.execPath, ...echoFlags, echoServer].join(' '),
           '--outputTransport',
           'streamableHttp',
           '--stateful',
@@ -185,11 +193,12 @@ async function startContenders(launcher: string) {
           'stream',
           '--',
           process.execPath,
+          ...echoFlags,
           echoServer,
         ],
         { port: mcpProxyPort },
       ),
-      startNode('raw relay', [rawRelay, '--', process.execPath, echoServer]),
+      startNode('raw relay', [rawRelay, '--', process.execPath, ...echoFlags, echoServer]),
       startNode('baseline, 50 tools', [
         echoHttpServer,
         '--extra-tools',
