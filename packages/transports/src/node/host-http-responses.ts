@@ -36,10 +36,12 @@ export function toBodylessRequest(request: IncomingMessage): Request {
   }
   const bodyless = new Request(url, {
     method: request.method ?? 'GET',
-    // Node's header record as is (one copy into the Request) unless a header repeats.
-    headers: Object.values(request.headers).some(Array.isArray)
-      ? toHeaders(request)
-      : (request.headers as Record<string, string>),
+    // Node's header record as is (one copy into the Request): Node joins repeated request
+    // headers into one string, except `set-cookie`, the only one it keeps as an array.
+    headers:
+      request.headers['set-cookie'] === undefined
+        ? (request.headers as Record<string, string>)
+        : toHeaders(request),
   });
   attachPeerCertificate(request, bodyless);
   return bodyless;

@@ -36,6 +36,7 @@ export function createWebSocketRoute(
   // `ws` is loaded on the first upgrade: a host nobody reaches over WebSocket does not carry it.
   let webSocketServer: WebSocketServer | undefined;
   const loadWebSocketServer = async (): Promise<WebSocketServer> => {
+    if (webSocketServer) return webSocketServer;
     const { WebSocketServer } = await import('ws');
     webSocketServer ??= new WebSocketServer({
       noServer: true,
