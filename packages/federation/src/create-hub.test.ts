@@ -199,3 +199,29 @@ describe('createHub aggregation', () => {
     await client.close();
   });
 });
+
+describe('hub.upstreams.sync', () => {
+  it('adds, removes and replaces upstreams to match a desired set, leaving unchanged ones alone', async () => {
+    await using hub = twoUpstreamHub();
+    await hub.start();
+    const client = await connectLegacyClient(hub);
+    const result = await hub.upstreams.sync({
+      alpha: { url: 'memory://alpha' },
+      gamma: { url: 'memory://beta', prefix: 'gamma' },
+    });
+    expect(result).toEqual({ added: ['gamma'], removed: ['beta'], changed: [] });
+    expect(hub.upstreams.list().map((upstream) => upstream.id)).toEqual(['alpha', 'gamma']);
+    expect(textOf(await client.callTool({ name: 'gamma__echo', arguments: { text: 'g' } }))).toBe(
+      'beta:g',
+    );
+    const changed = await hub.upstreams.sync({
+      alpha: { url: 'memory://alpha', prefix: 'a' },
+      gamma: { url: 'memory://beta', prefix: 'gamma' },
+    });
+    expect(changed).toEqual({ added: [], removed: [], changed: ['alpha'] });
+    expect(textOf(await client.callTool({ name: 'a__echo', arguments: { text: 'x' } }))).toBe(
+      'alpha:x',
+    );
+    await client.close();
+  });
+});

@@ -7,6 +7,7 @@ import { HubCore, type UpstreamStateChange } from './hub-core.js';
 import { HubError } from './hub-error.js';
 import { createHubSessionServer, type HubSessionContext } from './hub-session.js';
 import { type Logger, silentLogger } from './logger.js';
+import { canonicalJson } from './pinning/definition-digest.js';
 import { Upstream, type UpstreamState } from './upstream.js';
 import type { UpstreamConnector, UpstreamOptions, UpstreamSpec } from './upstream-options.js';
 
@@ -112,6 +113,22 @@ export interface UpstreamRegistry {
   replace(id: string, spec: UpstreamSpec, options?: UpstreamOptions): Promise<UpstreamStatus>;
   /** Every upstream with its state, in registration order. */
   list(): UpstreamStatus[];
+  /**
+   * Reconciles the registry with a desired set of upstreams (a reloaded config): removes the
+   * ones not in `desired`, adds the new ones and replaces those whose config changed (compared
+   * as canonical JSON), keeping downstream sessions.
+   * @returns the ids added, removed and changed, in that order of application.
+   * @throws HubError INVALID_CONFIG as {@link UpstreamRegistry.add} does; what was applied
+   * before the failing entry stays applied.
+   */
+  sync(desired: Record<string, UpstreamConfig>): Promise<UpstreamSyncResult>;
+}
+
+/** What {@link UpstreamRegistry.sync} changed. */
+export interface UpstreamSyncResult {
+  added: string[];
+  removed: string[];
+  changed: string[];
 }
 
 /** A federation hub. See {@link createHub}. */
@@ -255,13 +272,20 @@ export function createHub(options: HubOptions = {}): Hub {
     }
     const upstream = new Upstream(id, spec, upstreamOptions, core);
     core.upstreams.set(id, upstream);
+    appliedConfigs.set(id, configKey(spec, upstreamOptions));
     return upstream;
   };
+
+  /** The config each registered upstream was added with, as canonical JSON (for `sync`). */
+  const appliedConfigs = new Map<string, string>();
+  const configKey = (spec: UpstreamSpec, upstreamOptions: UpstreamOptions = {}) =>
+    canonicalJson({ ...spec, ...upstreamOptions });
 
   const remove = async (id: string): Promise<void> => {
     const upstream = core.upstreams.get(id);
     if (!upstream) return;
     core.upstreams.delete(id);
+    appliedConfigs.delete(id);
     await upstream.close();
     core.rebuildCatalog();
   };
@@ -284,6 +308,26 @@ export function createHub(options: HubOptions = {}): Hub {
       return upstreams.add(id, spec, upstreamOptions);
     },
     list: () => core.list().map(status),
+    async sync(desired) {
+      const result: UpstreamSyncResult = { added: [], removed: [], changed: [] };
+      for (const id of [...core.upstreams.keys()]) {
+        if (desired[id] !== undefined) continue;
+        await remove(id);
+        result.removed.push(id);
+      }
+      for (const [id, config] of Object.entries(desired)) {
+        const { spec, options: upstreamOptions } = splitConfig(config);
+        const applied = appliedConfigs.get(id);
+        if (applied === undefined) {
+          await upstreams.add(id, spec, upstreamOptions);
+          result.added.push(id);
+        } else if (applied !== configKey(spec, upstreamOptions)) {
+          await upstreams.replace(id, spec, upstreamOptions);
+          result.changed.push(id);
+        }
+      }
+      return result;
+    },
   };
 
   const configured = Object.entries(options.upstreams ?? {}).map(([id, config]) => {

@@ -14,6 +14,7 @@ export {
   type UpstreamConfig,
   type UpstreamRegistry,
   type UpstreamStatus,
+  type UpstreamSyncResult,
 } from './create-hub.js';
 export {
   createFederatedStatus,
