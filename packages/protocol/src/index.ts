@@ -152,3 +152,5 @@ export {
   UpstreamUnavailableError,
   type UpstreamUnavailableErrorOptions,
 } from './upstream-unavailable-error.js';
+// The version of every fedmcp package (lockstep), injected at build time
+export { FEDMCP_VERSION } from './version.js';

@@ -3,7 +3,7 @@
  * web-standard part (URL upstreams: Streamable HTTP with a fallback to legacy SSE, WebSocket);
  * `@fedmcp/transports/node` adds stdio upstreams with a supervised child process.
  */
-import { FedmcpError } from '@fedmcp/protocol';
+import { FEDMCP_VERSION, FedmcpError } from '@fedmcp/protocol';
 import type {
   ClientCapabilities,
   ClientOptions,
@@ -61,7 +61,7 @@ export interface UpstreamVerdictCache {
 export interface ConnectUpstreamOptions extends UpstreamRequestDefaults {
   /**
    * The client's name and version, sent to the server.
-   * @default { name: 'fedmcp', version: '0.1.0' }
+   * @default { name: 'fedmcp', version: FEDMCP_VERSION }
    */
   clientInfo?: Implementation;
   /**
@@ -128,7 +128,10 @@ export interface ConnectUpstreamOptions extends UpstreamRequestDefaults {
 }
 
 /** The client name sent when none is given. */
-export const DEFAULT_UPSTREAM_CLIENT_INFO: Implementation = { name: 'fedmcp', version: '0.1.0' };
+export const DEFAULT_UPSTREAM_CLIENT_INFO: Implementation = {
+  name: 'fedmcp',
+  version: FEDMCP_VERSION,
+};
 
 /** The default `auto` probe timeout. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 5_000;

@@ -28,6 +28,7 @@ describe('public exports', () => {
         "FEDMCP_ERROR_CODES: object",
         "FEDMCP_META_PREFIX: string",
         "FEDMCP_PROTOCOL_VERSIONS: object",
+        "FEDMCP_VERSION: string",
         "FedmcpError: function",
         "HOP_TRAIL_META_KEY: string",
         "HopTrailSchema: object",

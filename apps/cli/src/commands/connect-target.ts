@@ -1,3 +1,4 @@
+import { FEDMCP_VERSION } from '@fedmcp/protocol';
 import { createFedmcpServer } from '@fedmcp/server';
 import { createInMemoryTransportPair } from '@fedmcp/transports';
 import { connectUpstream } from '@fedmcp/transports/node';
@@ -12,7 +13,7 @@ export interface ConnectedTarget {
   close(): Promise<void>;
 }
 
-const clientInfo = { name: 'fedmcp-cli', version: '0.1.0' };
+const clientInfo = { name: 'fedmcp-cli', version: FEDMCP_VERSION };
 
 /** The `--header` and `--token` options of the commands that connect to a `--url`. */
 export const credentialOptions = {
