@@ -98,7 +98,8 @@ describe('FedmcpError', () => {
       const sdkClosed = Object.assign(new Error('Connection closed'), {
         code: 'CONNECTION_CLOSED',
       });
-      expect(FedmcpError.from(sdkClosed).code).toBe('TRANSPORT_CLOSED');
+      // A closed SDK connection is the upstream being unavailable, as the hub answers it.
+      expect(FedmcpError.from(sdkClosed).code).toBe('UPSTREAM_UNAVAILABLE');
       const unsupported = Object.assign(new Error('no'), {
         code: 'METHOD_NOT_SUPPORTED_BY_PROTOCOL_VERSION',
       });

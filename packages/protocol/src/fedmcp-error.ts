@@ -10,7 +10,7 @@ import {
  * The brand every fedmcp error carries. `Symbol.for` makes it the same symbol in every copy of
  * this package, so {@link FedmcpError.isInstance} recognises errors thrown by a duplicate install.
  */
-export const FEDMCP_ERROR_BRAND: unique symbol = Symbol.for('@fedmcp/error') as never;
+export const FEDMCP_ERROR_BRAND: unique symbol = Symbol.for('@fedmcp/error');
 
 /** Extra structured details of an error. They travel on the wire inside `error.data`. */
 export type FedmcpErrorData = Record<string, unknown>;
@@ -53,11 +53,14 @@ export interface FedmcpJsonRpcErrorData extends FedmcpErrorData {
 
 // SDK v2 `SdkError` codes (thrown locally by the SDK, never on the wire) that mean one of ours.
 // Also the error codes of Node's network stack (also found as `cause.code` of a failed fetch).
+// A client's connection that closed, was not connected, or could not send is the upstream
+// being unavailable to the caller (`UPSTREAM_UNAVAILABLE`, as the hub answers it); this table
+// is the one place that decides it.
 const STRING_ERROR_CODES: Readonly<Record<string, FedmcpErrorCode>> = {
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
-  CONNECTION_CLOSED: 'TRANSPORT_CLOSED',
-  NOT_CONNECTED: 'TRANSPORT_CLOSED',
-  SEND_FAILED: 'TRANSPORT_CLOSED',
+  CONNECTION_CLOSED: 'UPSTREAM_UNAVAILABLE',
+  NOT_CONNECTED: 'UPSTREAM_UNAVAILABLE',
+  SEND_FAILED: 'UPSTREAM_UNAVAILABLE',
   CLIENT_HTTP_FAILED_TO_OPEN_STREAM: 'UPSTREAM_UNAVAILABLE',
   ERA_NEGOTIATION_FAILED: 'UPSTREAM_UNAVAILABLE',
   CAPABILITY_NOT_SUPPORTED: 'METHOD_NOT_FOUND',
@@ -72,6 +75,15 @@ const STRING_ERROR_CODES: Readonly<Record<string, FedmcpErrorCode>> = {
   ETIMEDOUT: 'REQUEST_TIMEOUT',
   UND_ERR_CONNECT_TIMEOUT: 'REQUEST_TIMEOUT',
   UND_ERR_SOCKET: 'TRANSPORT_CLOSED',
+};
+
+// The message of a closed SDK connection (it says more than "could not be reached").
+const CLOSED_CONNECTION_STEP =
+  'The connection closed before the response arrived ({reason}); retry once it is back.';
+const STRING_CODE_NEXT_STEP: Readonly<Record<string, string>> = {
+  CONNECTION_CLOSED: CLOSED_CONNECTION_STEP,
+  NOT_CONNECTED: CLOSED_CONNECTION_STEP,
+  SEND_FAILED: CLOSED_CONNECTION_STEP,
 };
 
 const NEXT_STEP: Partial<Record<FedmcpErrorCode, string>> = {
@@ -204,10 +216,12 @@ export class FedmcpError extends Error {
    *   is rebuilt with the same code, message, data and cause;
    * - an `AbortError` (DOMException or Error) becomes `CANCELED`; a `TimeoutError`
    *   (`AbortSignal.timeout`) becomes `REQUEST_TIMEOUT`;
-   * - an MCP SDK `SdkError` for a timeout, a closed connection, a failed connect or an unsupported
-   *   method becomes `REQUEST_TIMEOUT`, `TRANSPORT_CLOSED`, `UPSTREAM_UNAVAILABLE` or
-   *   `METHOD_NOT_FOUND`; so does a network error (`ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`, …,
-   *   also as the `cause` of a failed `fetch`);
+   * - an MCP SDK `SdkError` for a timeout becomes `REQUEST_TIMEOUT`; for a closed connection
+   *   (`CONNECTION_CLOSED`, `NOT_CONNECTED`, `SEND_FAILED`) or a failed connect,
+   *   `UPSTREAM_UNAVAILABLE`; for an unsupported method, `METHOD_NOT_FOUND`; a network error
+   *   becomes `UPSTREAM_UNAVAILABLE` (`ECONNREFUSED`, `ENOTFOUND`, …), `TRANSPORT_CLOSED`
+   *   (`ECONNRESET`, `EPIPE`) or `REQUEST_TIMEOUT` (`ETIMEDOUT`), also as the `cause` of a
+   *   failed `fetch`;
    * - a JSON-RPC-shaped error (`{ code: number, message: string, data? }`, such as the SDK's
    *   `ProtocolError`) keeps its code, message and data; its local code comes from
    *   `data.fedmcpCode` or from the wire code;
@@ -239,7 +253,10 @@ export class FedmcpError extends Error {
     if (isRecord(value) && stringCode !== undefined) {
       const code = STRING_ERROR_CODES[stringCode]!;
       const reason = typeof value.message === 'string' ? value.message : stringCode;
-      const message = NEXT_STEP[code]!.replace('{reason}', reason);
+      const step = Object.hasOwn(STRING_CODE_NEXT_STEP, stringCode)
+        ? STRING_CODE_NEXT_STEP[stringCode]!
+        : NEXT_STEP[code]!;
+      const message = step.replace('{reason}', reason);
       return new FedmcpError(code, message, { cause: value });
     }
     if (isJsonRpcErrorShape(value)) {
