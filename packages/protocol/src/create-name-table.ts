@@ -83,7 +83,7 @@ export interface NameTable {
   encode(upstreamId: string, name: string, options?: EncodeNameOptions): string;
   /**
    * The upstream and original name behind an exposed name.
-   * @throws {NotFoundError} when the name was never produced by `encode` (or was forgotten).
+   * @throws {NotFoundError} when `encode` did not produce the name (or it was forgotten).
    */
   decode(exposedName: string): NamespacedName;
   /** Like `decode`, but returns `undefined` for an unknown name. */
