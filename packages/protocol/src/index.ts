@@ -1,6 +1,7 @@
 // @fedmcp/protocol: the federation extension of MCP. An explicit, reviewed list of exports.
 
 export { CanceledError, type CanceledErrorOptions } from './canceled-error.js';
+export { type CanonicalJsonOptions, canonicalJson } from './canonical-json.js';
 export {
   ConsentRequiredError,
   type ConsentRequiredErrorOptions,
@@ -74,6 +75,7 @@ export {
 } from './hop-trail.js';
 export { InvalidConfigError, type InvalidConfigErrorOptions } from './invalid-config-error.js';
 export { InvalidRequestError, type InvalidRequestErrorOptions } from './invalid-request-error.js';
+export { childLogger, type Logger, type LogLevel, silentLogger } from './logger.js';
 export { LoopDetectedError, type LoopDetectedErrorOptions } from './loop-detected-error.js';
 export {
   isValidMcpToolName,
