@@ -4,6 +4,7 @@
  * prompt's name, title, description and arguments), in canonical JSON (keys sorted at every
  * depth), and its SHA-256 digest. `_meta`, icons and other presentation fields are not pinned.
  */
+import { canonicalJson as canonicalJsonOf } from '@fedmcp/protocol';
 import type { Prompt, Tool } from '@modelcontextprotocol/server';
 
 /** Whether a pinned item is a tool or a prompt. */
@@ -18,26 +19,15 @@ export const PINNED_FIELDS: Readonly<Record<PinnedKind, readonly string[]>> = {
   prompt: ['name', 'title', 'description', 'arguments'],
 };
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value))
-    return value.map((item) => (item === undefined ? null : sortKeys(item)));
-  if (typeof value === 'object' && value !== null) {
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const item = (value as Record<string, unknown>)[key];
-      if (item !== undefined) sorted[key] = sortKeys(item);
-    }
-    return sorted;
-  }
-  return value;
-}
-
 /**
  * JSON with object keys sorted at every depth and `undefined` members left out, so equal values
  * always serialise to the same text. Pass `indent` for a readable form (used by diffs).
+ *
+ * `@fedmcp/protocol`'s `canonicalJson` with the key order pins have always used (array-index
+ * keys first, in numeric order), so digests in existing pin files still match.
  */
 export function canonicalJson(value: unknown, indent?: number): string {
-  return JSON.stringify(sortKeys(value), null, indent) ?? 'null';
+  return canonicalJsonOf(value, { arrayIndexKeysFirst: true, indent });
 }
 
 /** The pinned fields of a tool or prompt, keys sorted at every depth. */
@@ -50,7 +40,8 @@ export function canonicalDefinition(
     const value = (item as Record<string, unknown>)[field];
     if (value !== undefined) picked[field] = value;
   }
-  return sortKeys(picked) as CanonicalDefinition;
+  // Parsing the canonical text back gives the definition with its keys in canonical order.
+  return JSON.parse(canonicalJson(picked)) as CanonicalDefinition;
 }
 
 /** A definition and its digest. */
