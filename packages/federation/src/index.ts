@@ -45,6 +45,49 @@ export { HubError, type HubErrorCode } from './hub-error.js';
 export { ACCESS_INPUT_KEY, type HubSessionContext } from './hub-session.js';
 export type { Logger } from './logger.js';
 export { exposeName, exposeTaskId, exposeUri, NAME_SEPARATOR } from './namespacing.js';
+// Peers: hub-to-hub federation (peer upstreams, peer tokens at the door, discovery, status).
+export {
+  createDiscoveryDocument,
+  createDiscoveryRoutes,
+  type DiscoveryDocumentOptions,
+  type DiscoveryRoutesOptions,
+  JWKS_PATH,
+} from './peers/create-discovery-routes.js';
+export {
+  createHubIdentity,
+  type HubIdentity,
+  type HubIdentityOptions,
+} from './peers/create-hub-identity.js';
+export {
+  createPeerAuthentication,
+  type PeerAuthentication,
+  type PeerAuthenticationOptions,
+} from './peers/create-peer-authentication.js';
+export { createPeerConnector, type PeerConnectorOptions } from './peers/create-peer-connector.js';
+export {
+  createPeerFederatedStatus,
+  type PeerFederatedStatusOptions,
+} from './peers/create-peer-federated-status.js';
+export { createStatusRoute, type StatusRouteOptions } from './peers/create-status-route.js';
+export {
+  type DiscoveredPeer,
+  type DiscoverPeerOptions,
+  discoverPeer,
+} from './peers/discover-peer.js';
+export { hubIdFromUrl } from './peers/hub-id-from-url.js';
+export {
+  assertSecurePeerUrl,
+  importedPeers,
+  type PeerOptions,
+  type PeersOptions,
+  peerBaseUrl,
+  peerMcpEndpoint,
+  peerUpstreamSpec,
+  peerUpstreams,
+  toTrustedPeers,
+} from './peers/peer-options.js';
+export { peerSessionOwner } from './peers/peer-session-owner.js';
+export { composeWebRoutes, type WebRoute } from './peers/web-route.js';
 export {
   type ApprovedItem,
   type ApproveOptions,

@@ -17,3 +17,14 @@ export { connectNodeUpstream } from './connect-stdio-upstream.js';
 export function createHub(options: HubOptions = {}): Hub {
   return createWebHub({ connect: connectNodeUpstream, ...options });
 }
+export {
+  createHubServer,
+  type HubServer,
+  type HubServerOptions,
+} from './create-hub-server.js';
+export {
+  type HubIdentityFile,
+  type HubIdentityFileOptions,
+  openHubIdentityFile,
+} from './open-hub-identity-file.js';
+export { type NodeRoute, sendWebResponse, toNodeRoute, toWebRequest } from './to-node-route.js';

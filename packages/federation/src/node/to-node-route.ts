@@ -1,0 +1,60 @@
+/**
+ * Mounts web-standard routes (`(request: Request) => Promise<Response | undefined>`) on a Node
+ * HTTP server, e.g. as the `onRequest` hook of `createMcpHttpHost`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebRoute } from '../peers/web-route.js';
+
+/** A Node route: `true` when it answered the request. */
+export type NodeRoute = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+
+/**
+ * The web-standard request of a Node request: method, URL (scheme from the socket, authority
+ * from `Host`) and headers. It carries no body, so mount routes that read none (the discovery,
+ * JWKS and status routes are GET routes): the body stays unread for the routes after them.
+ */
+export function toWebRequest(request: IncomingMessage): Request {
+  const scheme = (request.socket as { encrypted?: boolean } | undefined)?.encrypted
+    ? 'https'
+    : 'http';
+  const target = request.url ?? '/';
+  let url: URL;
+  try {
+    url = new URL(`${scheme}://${request.headers.host ?? 'localhost'}${target}`);
+  } catch {
+    url = new URL(`${scheme}://localhost${target.startsWith('/') ? target : '/'}`);
+  }
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return new Request(url, { method: request.method ?? 'GET', headers });
+}
+
+/** Writes a web-standard `Response` to a Node response (headers, status, the whole body). */
+export async function sendWebResponse(response: ServerResponse, answer: Response): Promise<void> {
+  const headers: Record<string, string> = {};
+  answer.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  const body = answer.body ? Buffer.from(await answer.arrayBuffer()) : undefined;
+  response.writeHead(answer.status, headers);
+  response.end(body);
+}
+
+/**
+ * A Node route of a web route: answers what the web route answers, `false` for the rest.
+ *
+ * @example
+ * ```ts
+ * createMcpHttpHost({ onRequest: toNodeRoute(createDiscoveryRoutes({ document, keyring })), … });
+ * ```
+ */
+export function toNodeRoute(route: WebRoute): NodeRoute {
+  return async (request, response) => {
+    const answer = await route(toWebRequest(request));
+    if (answer === undefined) return false;
+    await sendWebResponse(response, answer);
+    return true;
+  };
+}

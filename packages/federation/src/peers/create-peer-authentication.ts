@@ -1,0 +1,135 @@
+/**
+ * Peer tokens at the hub's front door. A request whose bearer token is a peer token (its `typ` is
+ * `fedmcp-peer+jwt`, or its issuer is a known peer) is authenticated by the peer token verifier —
+ * against the peer's keys, with the audience bound to this hub's id and replayed `jti`s refused
+ * through the replay store — and every other request is left to the hub's own authentication.
+ * The principal carries `authMethod: 'peer'`, the end user as `subject` and `via` (the hubs).
+ */
+import {
+  type AuditLog,
+  authenticateRequest,
+  authenticationErrorResponse,
+  createPeerTokenVerifier,
+  PEER_TOKEN_TYPE,
+  type PeerTokenVerifier,
+  type Principal,
+} from '@fedmcp/proxy-auth';
+import type { KeyValueStore } from '@fedmcp/store';
+import { type PeersOptions, toTrustedPeers } from './peer-options.js';
+
+/** Options of {@link createPeerAuthentication}. */
+export interface PeerAuthenticationOptions {
+  /** This hub's id (the `aud` peer tokens must carry). */
+  hubId: string;
+  /** The peers whose tokens are accepted (every peer, imported or not). */
+  peers: PeersOptions | undefined;
+  /** Where used token ids are remembered (`store.kv`; share it between replicas). */
+  replayStore: Pick<KeyValueStore, 'compareAndSet' | 'get'>;
+  /** Where authentication results are recorded. @default none */
+  audit?: AuditLog;
+  /** The fetch for peers' discovery documents and key sets. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Successful authentications of one principal are recorded once per interval. @default 60000 */
+  successAuditIntervalMs?: number;
+  /** Minimum time between two key set fetches of one peer. @default 30000 */
+  jwksCooldownMs?: number;
+}
+
+/** Peer authentication of a running hub. See {@link createPeerAuthentication}. */
+export interface PeerAuthentication {
+  /**
+   * The principal, or the 401 response to send, when the request carries a peer token;
+   * `undefined` when it does not (the hub's own authentication decides then).
+   */
+  authenticate(request: Request): Promise<Principal | Response> | undefined;
+  /** Applies a new set of peers (a reload). */
+  setPeers(peers: PeersOptions | undefined): void;
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+// Unverified: only decides which authenticator looks at the token, never whether it is accepted.
+function decodeSegment(segment: string): Record<string, unknown> | undefined {
+  const base64 = segment.replace(/-/g, '+').replace(/_/g, '/');
+  const binary = atob(base64.padEnd(base64.length + ((4 - (base64.length % 4)) % 4), '='));
+  const bytes = Uint8Array.from(binary, (character) => character.charCodeAt(0));
+  const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
+  return typeof value === 'object' && value !== null
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/**
+ * Builds the peer authentication of a hub: put its `authenticate` first in the host's
+ * authenticate hook, and fall back to the hub's own when it answers `undefined`.
+ *
+ * @throws {FedmcpError} `INVALID_CONFIG` when a peer has no source of keys.
+ * @example
+ * ```ts
+ * const peerAuthentication = createPeerAuthentication({ hubId: 'b', peers, replayStore: store.kv });
+ * createMcpHttpHost({ authenticate: (request) => peerAuthentication.authenticate(request) ?? ownAuth(request), … });
+ * ```
+ */
+export function createPeerAuthentication(options: PeerAuthenticationOptions): PeerAuthentication {
+  const intervalMs = options.successAuditIntervalMs ?? 60_000;
+  const lastSuccess = new Map<string, number>();
+  const build = (peers: PeersOptions | undefined) => {
+    const trustedPeers = toTrustedPeers(peers);
+    const verifier: PeerTokenVerifier = createPeerTokenVerifier({
+      selfId: options.hubId,
+      trustedPeers,
+      replayStore: options.replayStore,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.jwksCooldownMs === undefined ? {} : { jwksCooldownMs: options.jwksCooldownMs }),
+    });
+    return { verifier, peerIds: new Set(Object.keys(trustedPeers)) };
+  };
+  let state = build(options.peers);
+
+  const isPeerToken = (request: Request): boolean => {
+    const match = BEARER.exec(request.headers.get('authorization') ?? '');
+    const token = match?.[1];
+    const [header, payload, signature] = token?.split('.') ?? [];
+    if (header === undefined || payload === undefined || signature === undefined) return false;
+    try {
+      if (decodeSegment(header)?.typ === PEER_TOKEN_TYPE) return true;
+      const issuer = decodeSegment(payload)?.iss;
+      return typeof issuer === 'string' && state.peerIds.has(issuer);
+    } catch {
+      return false;
+    }
+  };
+
+  async function authenticate(request: Request): Promise<Principal | Response> {
+    const action = `${request.method} ${new URL(request.url).pathname}`;
+    try {
+      const principal = await authenticateRequest({ headers: request.headers }, [state.verifier]);
+      const key = `${principal.issuer}\u0000${principal.subject}\u0000${(principal.via ?? []).join(',')}`;
+      const last = lastSuccess.get(key);
+      if (last === undefined || Date.now() - last >= intervalMs) {
+        if (lastSuccess.size >= 10_000) lastSuccess.clear();
+        lastSuccess.set(key, Date.now());
+        await options.audit?.record({ type: 'auth', outcome: 'success', principal, action });
+      }
+      return principal;
+    } catch (error) {
+      const refusal = authenticationErrorResponse(error);
+      await options.audit?.record({
+        type: 'auth',
+        outcome: refusal ? 'failure' : 'error',
+        action,
+        reason: error instanceof Error ? error.message : String(error),
+        details: { method: 'peer', ...(refusal ? { status: refusal.status } : {}) },
+      });
+      if (refusal) return refusal;
+      throw error;
+    }
+  }
+
+  return {
+    authenticate: (request) => (isPeerToken(request) ? authenticate(request) : undefined),
+    setPeers(peers) {
+      state = build(peers);
+    },
+  };
+}

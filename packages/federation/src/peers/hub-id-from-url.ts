@@ -1,0 +1,29 @@
+/** A hub id derived from where the hub is reached. */
+
+const HUB_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+/**
+ * The hub id of a hub reached at `url` when none is given: its host, and port when not the
+ * default (`https://hub.example.com/mcp` → `hub-example-com`, `http://127.0.0.1:4000` →
+ * `127-0-0-1-4000`), as a valid hub id (`[a-z0-9][a-z0-9-]{0,31}`): hub ids are namespace
+ * prefixes, so a URL cannot be one.
+ */
+export function hubIdFromUrl(url: string): string {
+  const parsed = new URL(url);
+  const defaultPort =
+    parsed.port === '' || parsed.port === (parsed.protocol === 'https:' ? '443' : '80');
+  return hubIdSlug(defaultPort ? parsed.hostname : `${parsed.hostname}-${parsed.port}`);
+}
+
+// `name` as a hub id: unchanged when valid, else lower-cased with runs of other characters as `-`.
+function hubIdSlug(name: string): string {
+  if (HUB_ID_PATTERN.test(name)) return name;
+  const slug = name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 32)
+    .replace(/-+$/, '');
+  return slug.length > 0 ? slug : 'hub';
+}
