@@ -1,3 +1,4 @@
+import type { Logger } from '@fedmcp/protocol';
 import { createMemoryStore } from '@fedmcp/store';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,7 +8,6 @@ import {
   createStreamAuditSink,
   readAuditEvents,
 } from './audit-log.js';
-import type { Logger } from './logger.js';
 import { REDACTED, redactSecrets } from './redact-secrets.js';
 
 function recordingLogger() {

@@ -4,7 +4,7 @@
  * the logger, and an append-only stream in the store. Arguments and results are left out unless
  * opted in, and are redacted when recorded.
  */
-import type { Logger } from './logger.js';
+import type { Logger } from '@fedmcp/protocol';
 import type { AuthMethod, Principal } from './principal.js';
 import { type RedactOptions, redactSecrets } from './redact-secrets.js';
 

@@ -3,15 +3,15 @@
  * values under secret-like keys, the configured secret values wherever they appear (objects,
  * messages, error messages and stacks) and credential-shaped strings.
  */
-import type { Logger } from './logger.js';
+import type { Logger } from '@fedmcp/protocol';
 import { type RedactOptions, redactSecrets } from './redact-secrets.js';
 
-/** A pino-shaped logger, optionally with `child` and `isLevelEnabled`. */
-export interface ChildLogger extends Logger {
-  child?(bindings: Record<string, unknown>): ChildLogger;
-  /** Whether a level is written at all (pino's); nothing is redacted for a level that is not. */
-  isLevelEnabled?(level: string): boolean;
-}
+/**
+ * A pino-shaped logger, optionally with `child` and `isLevelEnabled` (nothing is redacted for a
+ * level that is not enabled).
+ * @deprecated Use `Logger` from `@fedmcp/protocol` (the same shape).
+ */
+export type ChildLogger = Logger;
 
 /** Options of {@link createRedactingLogger}. */
 export interface RedactingLoggerOptions extends Omit<RedactOptions, 'secretValues'> {
@@ -33,9 +33,9 @@ export interface RedactingLoggerOptions extends Omit<RedactOptions, 'secretValue
  * ```
  */
 export function createRedactingLogger(
-  logger: ChildLogger,
+  logger: Logger,
   options: RedactingLoggerOptions = {},
-): ChildLogger {
+): Logger {
   const redact = (value: unknown) =>
     redactSecrets(value, { ...options, secretValues: [...(options.secretValues ?? [])] });
   const at =

@@ -1,6 +1,8 @@
 // @fedmcp/proxy-auth: who is calling (OAuth resource server, API keys, mTLS), what they may do
 // (policy engine, rate limits) and a record of it (audit). Web-standard; Node-only parts (the
 // encrypted secrets file) live in `@fedmcp/proxy-auth/node`.
+
+export type { Logger } from '@fedmcp/protocol';
 export type { ApiKeyAuthenticator, ApiKeyAuthenticatorOptions, ApiKeyEntry } from './api-keys.js';
 export {
   API_KEY_PREFIX,
@@ -144,7 +146,6 @@ export {
 } from './hub-identity.js';
 export type { JwksCache, JwksCacheOptions } from './jwks-cache.js';
 export { createJwksCache } from './jwks-cache.js';
-export type { Logger } from './logger.js';
 export type { MintedPeerToken, MintPeerTokenOptions } from './peer-token.js';
 export {
   buildActorClaim,
