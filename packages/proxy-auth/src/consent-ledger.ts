@@ -9,7 +9,7 @@
  * Records live under `<keyPrefix><encoded subject>/<id>`, so a check reads only the caller's
  * records and the `*` (everyone) records.
  */
-import { InvalidConfigError, InvalidRequestError } from '@fedmcp/protocol';
+import { canonicalJson, InvalidConfigError, InvalidRequestError } from '@fedmcp/protocol';
 import type { KeyValueEntry, KeyValueStore } from '@fedmcp/store';
 import { base64url } from 'jose';
 import type { AuditLog, AuditPrincipal } from './audit-log.js';
@@ -553,42 +553,6 @@ export function createConsentLedger(options: ConsentLedgerOptions): ConsentLedge
 
 // RFC 8785 (JSON Canonicalization Scheme) in effect: object keys sorted by UTF-16 code units,
 // numbers and strings as JSON.stringify writes them, no whitespace.
-function canonicalJson(value: unknown, seen: Set<object>): string | undefined {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-    case 'bigint':
-      throw invalid('arguments contain a BigInt, which JSON cannot represent');
-  }
-  const object = value as object;
-  if (seen.has(object)) throw invalid('arguments contain a circular reference');
-  seen.add(object);
-  try {
-    if (typeof (object as { toJSON?: unknown }).toJSON === 'function') {
-      return canonicalJson((object as { toJSON: () => unknown }).toJSON(), seen);
-    }
-    if (Array.isArray(object)) {
-      return `[${object.map((item) => canonicalJson(item, seen) ?? 'null').join(',')}]`;
-    }
-    const members: string[] = [];
-    for (const key of Object.keys(object).sort()) {
-      const member = canonicalJson((object as Record<string, unknown>)[key], seen);
-      if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`);
-    }
-    return `{${members.join(',')}}`;
-  } finally {
-    seen.delete(object);
-  }
-}
-
 /**
  * The digest that ties a consent to one set of call arguments: SHA-256 (Web Crypto) over the
  * canonical JSON of `args` (keys sorted at every level, no whitespace), as `sha256:<base64url>`.
@@ -601,7 +565,15 @@ function canonicalJson(value: unknown, seen: Set<object>): string | undefined {
  * ```
  */
 export async function argsDigest(args: unknown): Promise<string> {
-  const text = canonicalJson(args === undefined ? {} : args, new Set()) ?? 'null';
+  let text: string;
+  try {
+    text = canonicalJson(args === undefined ? {} : args);
+  } catch (error) {
+    // A BigInt or a circular reference: say it about the arguments.
+    const what = InvalidRequestError.isInstance(error) ? error.data?.unrepresentable : undefined;
+    if (typeof what !== 'string') throw error;
+    throw invalid(`arguments contain ${what}`);
+  }
   const hash = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return `sha256:${base64url.encode(new Uint8Array(hash))}`;
 }
