@@ -4,6 +4,7 @@
  * JSON themselves), times are milliseconds since the epoch, and every operation is asynchronous
  * so that an embedded engine and a networked one are interchangeable.
  */
+import type { Logger } from '@fedmcp/protocol';
 
 /** Which engine backs a {@link Store}. */
 export type StoreEngine = 'memory' | 'sqlite' | 'redis';
@@ -180,7 +181,7 @@ export interface StreamStore {
   /** Creates a consumer group (and the stream if needed). Idempotent: an existing group is kept as is. */
   createGroup(stream: string, group: string, options?: CreateGroupOptions): Promise<void>;
   /**
-   * Delivers messages the group has never delivered to anyone, to `consumer`; they stay pending
+   * Delivers messages the group has not yet delivered to anyone, to `consumer`; they stay pending
    * until acknowledged.
    * @throws {StoreError} `STORE_NO_GROUP` when the group does not exist.
    */
@@ -262,13 +263,11 @@ export interface Store extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** A logger with pino's shape; the store only logs reconnects and background errors. */
-export interface StoreLogger {
-  debug(object: unknown, message?: string): void;
-  info(object: unknown, message?: string): void;
-  warn(object: unknown, message?: string): void;
-  error(object: unknown, message?: string): void;
-}
+/**
+ * A logger with pino's shape; the store only logs reconnects and background errors.
+ * @deprecated Use `Logger` from `@fedmcp/protocol` (the same shape).
+ */
+export type StoreLogger = Logger;
 
 /** Options every engine accepts. */
 export interface StoreOptions {
@@ -278,5 +277,5 @@ export interface StoreOptions {
    */
   prefix?: string;
   /** Receives reconnects and background errors. @default silent */
-  logger?: StoreLogger;
+  logger?: Logger;
 }

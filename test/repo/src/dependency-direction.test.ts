@@ -23,7 +23,8 @@ const directEdges: Record<string, string[]> = {
   '@fedmcp/proxy-auth': ['@fedmcp/protocol', '@fedmcp/store'],
   '@fedmcp/runtime-features': ['@fedmcp/store', '@fedmcp/protocol'],
   '@fedmcp/edge-providers': [],
-  '@fedmcp/store': [],
+  // For the one Logger type; protocol does no I/O and depends on nothing of ours (acyclic).
+  '@fedmcp/store': ['@fedmcp/protocol'],
   '@fedmcp/protocol': [],
 };
 

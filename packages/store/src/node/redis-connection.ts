@@ -4,8 +4,8 @@
  * {@link StoreError}. Also runs Lua scripts by SHA with a fallback to EVAL.
  */
 import { createHash } from 'node:crypto';
+import type { Logger } from '@fedmcp/protocol';
 import type { Redis, RedisOptions } from 'ioredis';
-import type { StoreLogger } from '../store.js';
 import { StoreError } from '../store-error.js';
 
 export interface RedisConnectionOptions {
@@ -18,7 +18,7 @@ export interface RedisConnectionOptions {
   reconnectMinDelayMs: number;
   reconnectMaxDelayMs: number;
   redisOptions?: RedisOptions;
-  logger?: StoreLogger;
+  logger?: Logger;
 }
 
 /** Maps anything ioredis or Redis threw to a {@link StoreError}. */
