@@ -2,6 +2,16 @@
  * `@fedmcp/server`: the thin composition of the fedmcp packages into a running hub —
  * config file → packages wired together → one HTTP host.
  */
+
+// Federation lives in @fedmcp/federation; these map the config file onto it, or re-export it.
+export {
+  createDiscoveryRoutes,
+  createPeerAuthentication,
+  JWKS_PATH,
+  type PeerAuthentication,
+  type PeerAuthenticationOptions,
+  peerBaseUrl,
+} from '@fedmcp/federation';
 export {
   checkAnonymousAccess,
   createServerAuthentication,
@@ -37,30 +47,20 @@ export {
 export { type CreateLoggerOptions, createLogger, redactedLogPaths } from './create-logger.js';
 export {
   buildDiscoveryDocument,
-  createDiscoveryRoutes,
   FEDMCP_SERVER_VERSION,
-  JWKS_PATH,
-} from './federation/discovery-routes.js';
-export {
-  createPeerAuthentication,
-  type PeerAuthentication,
-  type PeerAuthenticationOptions,
-  trustedPeersOf,
-} from './federation/peer-authentication.js';
-export {
-  type PeerConfig,
-  type PeersConfig,
-  peerBaseUrl,
-  peerConfigSchema,
-  peersConfigSchema,
-} from './federation/peers-config.js';
-export {
   hubIdOf,
   hubKeysFile,
   keyGracePeriodMs,
   openServerHubIdentity,
   type ServerHubIdentity,
-} from './federation/server-hub-identity.js';
+  trustedPeersOf,
+} from './federation/federation-from-config.js';
+export {
+  type PeerConfig,
+  type PeersConfig,
+  peerConfigSchema,
+  peersConfigSchema,
+} from './federation/peers-config.js';
 export {
   loadTlsFiles,
   tlsFilePaths,

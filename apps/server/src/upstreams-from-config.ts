@@ -1,7 +1,12 @@
-import type { UpstreamConfig, UpstreamOptions, UpstreamSpec } from '@fedmcp/federation';
+import {
+  importedPeers,
+  peerUpstreamSpec,
+  type UpstreamConfig,
+  type UpstreamOptions,
+  type UpstreamSpec,
+} from '@fedmcp/federation';
 import type { FedmcpConfig, McpServerEntry } from './config/config-schema.js';
 import { upstreamIdFromName } from './config/config-schema.js';
-import { importedPeers, peerUpstreamSpec } from './federation/peer-upstreams.js';
 
 /** An enabled `mcpServers` entry or an imported peer, ready for the hub's upstream registry. */
 export interface ConfiguredUpstream {

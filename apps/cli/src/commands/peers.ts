@@ -2,19 +2,8 @@ import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import {
-  DISCOVERY_DOCUMENT_PATH,
-  type DiscoveryDocument,
-  parseDiscoveryDocument,
-} from '@fedmcp/protocol';
-import { hubKeyFingerprint } from '@fedmcp/proxy-auth';
-import {
-  type FedmcpConfig,
-  type PeerConfig,
-  parseConfig,
-  peerBaseUrl,
-  stripJsonComments,
-} from '@fedmcp/server';
+import { type DiscoveredPeer, discoverPeer } from '@fedmcp/federation';
+import { type FedmcpConfig, type PeerConfig, parseConfig, stripJsonComments } from '@fedmcp/server';
 import type { CliIo } from '../cli-io.js';
 import { defaultConfigFile, resolveConfig } from './resolve-config.js';
 
@@ -32,12 +21,6 @@ export interface PeersCommandOptions {
   timeoutMs?: number;
 }
 
-/** A peer as seen live: its discovery document and key fingerprints. */
-interface PeerView {
-  document: DiscoveryDocument;
-  fingerprints: string[];
-}
-
 async function askOnStdin(question: string): Promise<boolean> {
   const lines = createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -51,38 +34,17 @@ async function askOnStdin(question: string): Promise<boolean> {
   }
 }
 
-async function fetchJson(url: string, fetchImplementation: typeof fetch, timeoutMs: number) {
-  const response = await fetchImplementation(url, {
-    headers: { accept: 'application/json' },
-    redirect: 'manual',
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  if (response.status !== 200) {
-    await response.body?.cancel();
-    throw new Error(`${url} answered HTTP ${response.status}`);
-  }
-  return (await response.json()) as unknown;
-}
-
-async function viewPeer(
+function viewPeer(
   url: string,
   fetchImplementation: typeof fetch,
   timeoutMs: number,
   jwksUri?: string,
-): Promise<PeerView> {
-  const discoveryUrl = new URL(DISCOVERY_DOCUMENT_PATH, peerBaseUrl(url)).href;
-  const document = parseDiscoveryDocument(
-    await fetchJson(discoveryUrl, fetchImplementation, timeoutMs),
-    { source: discoveryUrl },
-  );
-  const jwks = (await fetchJson(jwksUri ?? document.jwksUri, fetchImplementation, timeoutMs)) as {
-    keys?: unknown;
-  };
-  if (!Array.isArray(jwks.keys)) throw new Error(`${document.jwksUri} is not a JSON Web Key Set`);
-  const fingerprints = await Promise.all(
-    jwks.keys.map((key) => hubKeyFingerprint(key as Parameters<typeof hubKeyFingerprint>[0])),
-  );
-  return { document, fingerprints };
+): Promise<DiscoveredPeer> {
+  return discoverPeer(url, {
+    fetch: fetchImplementation,
+    timeoutMs,
+    ...(jwksUri === undefined ? {} : { jwksUri }),
+  });
 }
 
 function describeTrust(peer: PeerConfig): string {

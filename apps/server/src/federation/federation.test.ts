@@ -17,7 +17,7 @@ import { ConfigError } from '../config/config-error.js';
 import type { FedmcpConfigInput } from '../config/config-schema.js';
 import { parseConfig } from '../config/load-config.js';
 import { createFedmcpServer, type FedmcpServer } from '../create-fedmcp-server.js';
-import { trustedPeersOf } from './peer-authentication.js';
+import { trustedPeersOf } from './federation-from-config.js';
 
 async function startHub(
   directory: string,

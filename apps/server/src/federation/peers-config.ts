@@ -2,7 +2,8 @@
  * The `peers` section of the config: the hubs this hub trusts, by hub id, with their URL and how
  * their keys are trusted (the `jwksUri` of their discovery document by default, or a given
  * `jwksUri`, pinned `keys`, pinned key `fingerprint`s). Plain `http://` to a host other than this
- * machine is refused unless the peer has `allowInsecure: true`.
+ * machine is refused unless the peer has `allowInsecure: true`. The validated section is the
+ * `PeersOptions` of `@fedmcp/federation`.
  */
 import { isLoopbackHost } from '@fedmcp/proxy-auth';
 import { z } from 'zod';
@@ -78,12 +79,3 @@ export const peersConfigSchema = z.record(
 export type PeerConfig = z.output<typeof peerConfigSchema>;
 /** The validated `peers` section. */
 export type PeersConfig = z.output<typeof peersConfigSchema>;
-
-/** The base URL of a peer (its URL without a trailing `/mcp`), where its well-known documents live. */
-export function peerBaseUrl(url: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = parsed.pathname.replace(/\/mcp\/?$/, '/');
-  parsed.search = '';
-  parsed.hash = '';
-  return parsed.href;
-}
