@@ -9,7 +9,7 @@ import { extendOrigin, readOrigin } from '@fedmcp/protocol';
 import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
 import { UriTemplate } from '@modelcontextprotocol/server';
 import type { QuarantinedItem } from './catalog-guard.js';
-import { HubError } from './hub-error.js';
+import { hubError } from './errors.js';
 import { createNameEncoder, exposeUri, exposeUriTemplate, unexposeUri } from './namespacing.js';
 import type { Upstream } from './upstream.js';
 
@@ -226,6 +226,6 @@ export class Catalog {
       }
     }
     if (unprefixed.length === 1 && unprefixed[0]) return { upstream: unprefixed[0], uri };
-    throw new HubError('NOT_FOUND', `No upstream serves the resource ${uri}.`, { uri });
+    throw hubError('NOT_FOUND', `No upstream serves the resource ${uri}.`, { uri });
   }
 }

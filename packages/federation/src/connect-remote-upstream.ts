@@ -4,7 +4,7 @@ import {
   type UpstreamVerdictCache,
 } from '@fedmcp/transports';
 import type { Client } from '@modelcontextprotocol/client';
-import { HubError } from './hub-error.js';
+import { hubError } from './errors.js';
 import type { UpstreamConnectOptions, UpstreamSpec } from './upstream-options.js';
 
 /** The `connectUpstream` options of one hub connection (shared by the web and Node connectors). */
@@ -24,14 +24,14 @@ export function toConnectUpstreamOptions(options: UpstreamConnectOptions): Conne
  * `@fedmcp/transports`: Streamable HTTP with era `auto` (2026-07-28 servers are spoken to
  * natively) and fallback to legacy SSE, `type: 'sse'`, or WebSocket (`ws://`, `type: 'ws'`).
  *
- * @throws HubError INVALID_CONFIG for a stdio spec (use `@fedmcp/federation/node`).
+ * @throws FedmcpError INVALID_CONFIG for a stdio spec (use `@fedmcp/federation/node`).
  */
 export async function connectRemoteUpstream(
   spec: UpstreamSpec,
   options: UpstreamConnectOptions,
 ): Promise<Client> {
   if (!('url' in spec)) {
-    throw new HubError(
+    throw hubError(
       'INVALID_CONFIG',
       `Cannot start "${spec.command}" here: stdio upstreams need the Node entry (import { createHub } from '@fedmcp/federation/node').`,
     );

@@ -12,8 +12,8 @@ import {
   type Principal,
   parseConsentAnswer,
 } from '@fedmcp/proxy-auth';
+import { hubError } from './errors.js';
 import type { AccessRequest, AccessVerdict } from './hub-access.js';
-import { HubError } from './hub-error.js';
 import { type ConsentStep, traceIdOf } from './policy-access.js';
 
 /** Options of {@link createConsentStep}. */
@@ -63,7 +63,7 @@ export function createConsentStep(options: ConsentStepOptions): ConsentStep {
       if (found?.decision === 'deny') {
         return {
           kind: 'deny',
-          error: new HubError(
+          error: hubError(
             'CONSENT_REQUIRED',
             `Consent to call ${target} was denied (recorded ${found.grantedAt}). To ask again, revoke the denial: fedmcp consent revoke --id ${found.id}`,
             { target, consent: 'denied', record: found.id },
@@ -74,7 +74,7 @@ export function createConsentStep(options: ConsentStepOptions): ConsentStep {
         const grant = `fedmcp consent grant --subject ${quote(subject)} --target ${quote(target)} --for 1h`;
         return {
           kind: 'deny',
-          error: new HubError(
+          error: hubError(
             'CONSENT_REQUIRED',
             `Calling ${target} needs the user's consent, and this client cannot answer a consent question (it does not support form-mode elicitation). An operator can pre-grant it: ${grant} (or --always).`,
             { target, subject, consent: 'required', grantCommand: grant },
@@ -91,7 +91,7 @@ export function createConsentStep(options: ConsentStepOptions): ConsentStep {
       });
       return {
         kind: 'ask',
-        elicitation: elicitation as never,
+        elicitation,
         async answer(result): Promise<AccessVerdict> {
           const answer = parseConsentAnswer(result, periodOptions ? { periodOptions } : {});
           // Standing answers are stored; one-call answers are only audited.
@@ -107,7 +107,7 @@ export function createConsentStep(options: ConsentStepOptions): ConsentStep {
           if (answer.decision === 'allow') return { kind: 'allow' };
           return {
             kind: 'deny',
-            error: new HubError(
+            error: hubError(
               'CONSENT_REQUIRED',
               answer.action === 'accept'
                 ? `The user denied calling ${target}; the denial is recorded (fedmcp consent list shows it, fedmcp consent revoke removes it).`

@@ -1,14 +1,22 @@
-import { DEFAULT_MAX_HOPS, isValidNamespacePrefix } from '@fedmcp/protocol';
+import {
+  canonicalJson,
+  DEFAULT_MAX_HOPS,
+  FEDMCP_VERSION,
+  type FedmcpError,
+  type Logger,
+  silentLogger,
+} from '@fedmcp/protocol';
 import type { Implementation, Server, ServerEventBus } from '@modelcontextprotocol/server';
 import type { CatalogGuard, QuarantinedItem } from './catalog-guard.js';
 import { connectRemoteUpstream } from './connect-remote-upstream.js';
+import { hubError } from './errors.js';
+import { createFastRequest, type FastRequestHandler } from './handlers/fast-path.js';
 import type { HubAccess } from './hub-access.js';
-import { HubCore, type UpstreamStateChange } from './hub-core.js';
-import { HubError } from './hub-error.js';
 import { createHubSessionServer, type HubSessionContext } from './hub-session.js';
-import { type Logger, silentLogger } from './logger.js';
-import { canonicalJson } from './pinning/definition-digest.js';
-import { Upstream, type UpstreamState } from './upstream.js';
+import { createHubServices } from './services/hub-services.js';
+import type { UpstreamStateChange } from './services/upstream-events.js';
+import { isValidId } from './services/upstream-set.js';
+import type { Upstream, UpstreamState } from './upstream.js';
 import type { UpstreamConnector, UpstreamOptions, UpstreamSpec } from './upstream-options.js';
 
 /** An upstream entry of {@link HubOptions.upstreams}: where it lives plus how to treat it. */
@@ -16,9 +24,9 @@ export type UpstreamConfig = UpstreamSpec & UpstreamOptions;
 
 /** Options of {@link createHub}. */
 export interface HubOptions {
-  /** Identity announced to downstream clients. @default { name: 'fedmcp', version: '0.1.0' } */
+  /** Identity announced to downstream clients. @default { name: 'fedmcp', version: FEDMCP_VERSION } */
   serverInfo?: Implementation;
-  /** Identity announced to upstream servers. @default { name: 'fedmcp', version: '0.1.0' } */
+  /** Identity announced to upstream servers. @default { name: 'fedmcp', version: FEDMCP_VERSION } */
   clientInfo?: Implementation;
   /** Instructions returned to downstream clients at initialize. */
   instructions?: string;
@@ -63,6 +71,11 @@ export interface HubOptions {
   /** pino-shaped logger. @default silent */
   logger?: Logger;
   /**
+   * Relay plain tools/calls of 2025-era clients that can answer no questions as raw JSON-RPC
+   * (see {@link Hub.fastRequest}). @default true
+   */
+  fastPath?: boolean;
+  /**
    * Who sees and may use what: list filtering, a check before every forwarded request (policy,
    * rate limits, consent) and a record of each (audit). See `createPolicyAccess`. @default open
    */
@@ -103,7 +116,7 @@ export interface UpstreamRegistry {
   /**
    * Registers and connects an upstream. Resolves once the first connection attempt settled
    * (`ready`, or `down` and retrying in the background).
-   * @throws HubError INVALID_CONFIG for a duplicate or malformed id, or a name collision (the
+   * @throws FedmcpError INVALID_CONFIG for a duplicate or malformed id, or a name collision (the
    * upstream is then removed again).
    */
   add(id: string, spec: UpstreamSpec, options?: UpstreamOptions): Promise<UpstreamStatus>;
@@ -118,7 +131,7 @@ export interface UpstreamRegistry {
    * ones not in `desired`, adds the new ones and replaces those whose config changed (compared
    * as canonical JSON), keeping downstream sessions.
    * @returns the ids added, removed and changed, in that order of application.
-   * @throws HubError INVALID_CONFIG as {@link UpstreamRegistry.add} does; what was applied
+   * @throws FedmcpError INVALID_CONFIG as {@link UpstreamRegistry.add} does; what was applied
    * before the failing entry stays applied.
    */
   sync(desired: Record<string, UpstreamConfig>): Promise<UpstreamSyncResult>;
@@ -138,9 +151,14 @@ export interface Hub extends AsyncDisposable {
    * the `createServer` of `createMcpHttpHost`, `serveStdio` or an SDK `createMcpHandler`.
    */
   createServer(context?: HubSessionContext): Server;
+  /**
+   * The forwarding fast path, for the `fastRequest` option of `createMcpHttpHost`: answers a
+   * plain tools/call of a 2025-era session as raw JSON-RPC, or declines (`undefined`).
+   */
+  readonly fastRequest: FastRequestHandler;
   /** The upstream registry. */
   readonly upstreams: UpstreamRegistry;
-  /** Connects the configured upstreams. @throws HubError INVALID_CONFIG on a name collision. */
+  /** Connects the configured upstreams. @throws FedmcpError INVALID_CONFIG on a name collision. */
   start(): Promise<void>;
   /** Subscribes to upstream state changes; returns the unsubscribe function. */
   onUpstreamStateChange(listener: (change: UpstreamStateChange) => void): () => void;
@@ -157,8 +175,7 @@ export interface Hub extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
-const DEFAULT_INFO = { name: 'fedmcp', version: '0.1.0' };
+const DEFAULT_INFO: Implementation = { name: 'fedmcp', version: FEDMCP_VERSION };
 
 function splitConfig(config: UpstreamConfig): { spec: UpstreamSpec; options: UpstreamOptions } {
   const { prefix, isolation, maxConnections, timeoutMs, failureMode, tools, ...spec } = config;
@@ -172,6 +189,20 @@ function splitConfig(config: UpstreamConfig): { spec: UpstreamSpec; options: Ups
   return { spec: spec as UpstreamSpec, options };
 }
 
+function statusOf(upstream: Upstream): UpstreamStatus {
+  const result: UpstreamStatus = {
+    id: upstream.id,
+    state: upstream.state,
+    spec: upstream.spec,
+    prefix: upstream.prefix,
+    era: upstream.era,
+    connections: upstream.connections.length,
+    tools: upstream.available ? upstream.tools.length : 0,
+  };
+  if (upstream.lastError) result.error = upstream.lastError;
+  return result;
+}
+
 /**
  * Creates a federation hub: one MCP server in front of many upstream MCP servers, forwarding
  * every feature (tools, prompts, resources, completions, logging, subscriptions, list_changed,
@@ -182,12 +213,22 @@ function splitConfig(config: UpstreamConfig): { spec: UpstreamSpec; options: Ups
  * import { createHub } from '@fedmcp/federation/node';
  * const hub = createHub({ upstreams: { everything: { command: 'npx', args: ['@modelcontextprotocol/server-everything'] } } });
  * await hub.start();
- * const host = createMcpHttpHost({ createServer: hub.createServer });
+ * const host = createMcpHttpHost({ createServer: hub.createServer, fastRequest: hub.fastRequest });
  * ```
  */
 export function createHub(options: HubOptions = {}): Hub {
-  const logger = options.logger ?? silentLogger;
-  const core = new HubCore({
+  const hubId = () => {
+    const id = typeof options.hubId === 'function' ? options.hubId() : options.hubId;
+    if (id !== undefined && !isValidId(id)) {
+      throw hubError(
+        'INVALID_CONFIG',
+        `Invalid hub id "${id}": use 1-32 of a-z, 0-9 and -, starting with a letter or digit.`,
+      );
+    }
+    return id;
+  };
+  hubId(); // a malformed fixed id fails here, not on the first request
+  const services = createHubServices({
     serverInfo: options.serverInfo ?? DEFAULT_INFO,
     clientInfo: options.clientInfo ?? DEFAULT_INFO,
     instructions: options.instructions,
@@ -206,111 +247,66 @@ export function createHub(options: HubOptions = {}): Hub {
     listChangedDebounceMs: options.listChangedDebounceMs ?? 50,
     failureMode: options.failureMode ?? 'open',
     connector: options.connect ?? connectRemoteUpstream,
-    logger,
+    logger: options.logger ?? silentLogger,
     bus: options.bus,
     requestStateKey: options.requestStateKey,
     access: options.access,
     guard: options.catalogGuard,
-    hubId: () => {
-      const id = typeof options.hubId === 'function' ? options.hubId() : options.hubId;
-      if (id !== undefined && !ID_PATTERN.test(id)) {
-        throw new HubError(
-          'INVALID_CONFIG',
-          `Invalid hub id "${id}": use 1-32 of a-z, 0-9 and -, starting with a letter or digit.`,
-        );
-      }
-      return id;
-    },
+    hubId,
     maxHops: options.maxHops ?? DEFAULT_MAX_HOPS,
+    fastPath: options.fastPath ?? true,
   });
-  core.settings.hubId(); // a malformed fixed id fails here, not on the first request
+  const { upstreams: set, catalog, events } = services;
 
-  const status = (upstream: Upstream): UpstreamStatus => {
-    const result: UpstreamStatus = {
-      id: upstream.id,
-      state: upstream.state,
-      spec: upstream.spec,
-      prefix: upstream.prefix,
-      era: upstream.era,
-      connections: upstream.connections.length,
-      tools: upstream.available ? upstream.tools.length : 0,
-    };
-    if (upstream.lastError) result.error = upstream.lastError;
-    return result;
-  };
-
-  const collisionError = (id: string): HubError | undefined => {
-    const collision = core.catalog.collisions.find((entry) => entry.upstreams.includes(id));
+  const collisionError = (id: string): FedmcpError | undefined => {
+    const collision = catalog.current.collisions.find((entry) => entry.upstreams.includes(id));
     if (!collision) return undefined;
     const [first, second] = collision.upstreams;
-    return new HubError(
+    return hubError(
       'INVALID_CONFIG',
       `Upstreams "${first}" and "${second}" both expose the ${collision.kind} "${collision.name}"; give one of them a prefix.`,
       { ...collision },
     );
   };
 
-  const register = (
-    id: string,
-    spec: UpstreamSpec,
-    upstreamOptions: UpstreamOptions = {},
-  ): Upstream => {
-    if (!ID_PATTERN.test(id)) {
-      throw new HubError(
-        'INVALID_CONFIG',
-        `Invalid upstream id "${id}": use 1-32 of a-z, 0-9 and -, starting with a letter or digit.`,
-      );
-    }
-    if (core.upstreams.has(id))
-      throw new HubError('INVALID_CONFIG', `Upstream "${id}" is already registered.`);
-    const prefix = upstreamOptions.prefix;
-    if (prefix !== undefined && prefix !== false && !isValidNamespacePrefix(prefix)) {
-      throw new HubError(
-        'INVALID_CONFIG',
-        `Invalid prefix "${prefix}" of upstream "${id}": use 1-32 of a-z, 0-9 and -, or false for none.`,
-      );
-    }
-    const upstream = new Upstream(id, spec, upstreamOptions, core);
-    core.upstreams.set(id, upstream);
-    appliedConfigs.set(id, configKey(spec, upstreamOptions));
-    return upstream;
-  };
-
   /** The config each registered upstream was added with, as canonical JSON (for `sync`). */
   const appliedConfigs = new Map<string, string>();
   const configKey = (spec: UpstreamSpec, upstreamOptions: UpstreamOptions = {}) =>
     canonicalJson({ ...spec, ...upstreamOptions });
-
+  const register = (id: string, spec: UpstreamSpec, upstreamOptions: UpstreamOptions = {}) => {
+    const upstream = set.register(id, spec, upstreamOptions, events);
+    appliedConfigs.set(id, configKey(spec, upstreamOptions));
+    return upstream;
+  };
   const remove = async (id: string): Promise<void> => {
-    const upstream = core.upstreams.get(id);
+    const upstream = set.delete(id);
     if (!upstream) return;
-    core.upstreams.delete(id);
     appliedConfigs.delete(id);
     await upstream.close();
-    core.rebuildCatalog();
+    catalog.rebuild();
   };
 
   const upstreams: UpstreamRegistry = {
     async add(id, spec, upstreamOptions) {
       const upstream = register(id, spec, upstreamOptions);
       await upstream.start();
-      await core.reviewsSettled();
+      await catalog.reviewsSettled();
       const collision = collisionError(id);
       if (collision) {
         await remove(id);
         throw collision;
       }
-      return status(upstream);
+      return statusOf(upstream);
     },
     remove,
     async replace(id, spec, upstreamOptions) {
       await remove(id);
       return upstreams.add(id, spec, upstreamOptions);
     },
-    list: () => core.list().map(status),
+    list: () => set.list().map(statusOf),
     async sync(desired) {
       const result: UpstreamSyncResult = { added: [], removed: [], changed: [] };
-      for (const id of [...core.upstreams.keys()]) {
+      for (const id of set.ids()) {
         if (desired[id] !== undefined) continue;
         await remove(id);
         result.removed.push(id);
@@ -335,26 +331,24 @@ export function createHub(options: HubOptions = {}): Hub {
     return register(id, spec, upstreamOptions);
   });
 
-  const close = () => core.close();
+  const close = () => services.close();
   return {
-    createServer: (context?: HubSessionContext) => createHubSessionServer(core, context),
+    createServer: (context?: HubSessionContext) => createHubSessionServer(services, context),
+    fastRequest: createFastRequest(services),
     upstreams,
     async start() {
       await Promise.all(configured.map((upstream) => upstream.start()));
-      await core.reviewsSettled();
+      await catalog.reviewsSettled();
       for (const upstream of configured) {
         const collision = collisionError(upstream.id);
         if (collision) throw collision;
       }
     },
-    onUpstreamStateChange(listener) {
-      core.stateListeners.add(listener);
-      return () => core.stateListeners.delete(listener);
-    },
-    bus: core.bus,
-    refreshAccess: () => core.refreshAccess(),
+    onUpstreamStateChange: (listener) => events.onUpstreamStateChange(listener),
+    bus: services.bus,
+    refreshAccess: () => services.notifications.accessChanged(),
     quarantined: () =>
-      [...core.catalog.quarantined].map(([name, route]) => ({
+      [...catalog.current.quarantined].map(([name, route]) => ({
         ...route.item,
         exposedName: name,
         name: route.item.name,

@@ -5,6 +5,7 @@
  * `createPolicyAccess` builds one from a `@fedmcp/proxy-auth` policy, audit log, rate limiter
  * and consent ledger.
  */
+import type { ConsentElicitationParams } from '@fedmcp/proxy-auth';
 import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/server';
 
 /** The list operations filtered through {@link HubAccess.visible}. */
@@ -54,7 +55,7 @@ export interface AccessAllow {
   kind: 'allow';
 }
 
-/** The request is refused with `error` (a JSON-RPC error such as `HubError('POLICY_DENIED', …)`). */
+/** The request is refused with `error` (a `FedmcpError` such as `PolicyDeniedError`). */
 export interface AccessDeny {
   kind: 'deny';
   error: Error;
@@ -66,7 +67,8 @@ export interface AccessDeny {
  */
 export interface AccessAsk {
   kind: 'ask';
-  elicitation: ElicitRequestFormParams;
+  /** The form-mode question (`elicitation/create` params); a consent question of `@fedmcp/proxy-auth` fits. */
+  elicitation: ElicitRequestFormParams | ConsentElicitationParams;
   answer(result: ElicitResult): AccessVerdict | Promise<AccessVerdict>;
 }
 

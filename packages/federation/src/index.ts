@@ -29,6 +29,7 @@ export {
   type PeerStatusTarget,
   parseHubStatusQuery,
 } from './federated-status.js';
+export type { FastRequestExtra, FastRequestHandler } from './handlers/fast-path.js';
 export type {
   AccessAllow,
   AccessAsk,
@@ -40,10 +41,7 @@ export type {
   HubListAction,
   ListedItem,
 } from './hub-access.js';
-export { UPSTREAM_CLIENT_CAPABILITIES, type UpstreamStateChange } from './hub-core.js';
-export { HubError, type HubErrorCode } from './hub-error.js';
 export { ACCESS_INPUT_KEY, type HubSessionContext } from './hub-session.js';
-export type { Logger } from './logger.js';
 export { exposeName, exposeTaskId, exposeUri, NAME_SEPARATOR } from './namespacing.js';
 // Peers: hub-to-hub federation (peer upstreams, peer tokens at the door, discovery, status).
 export {
@@ -124,6 +122,10 @@ export {
   createPolicyAccess,
   type PolicyAccessOptions,
 } from './policy-access.js';
+export {
+  UPSTREAM_CLIENT_CAPABILITIES,
+  type UpstreamStateChange,
+} from './services/upstream-events.js';
 export type { ToolFilter } from './tool-filter.js';
 export type { UpstreamState } from './upstream.js';
 export type {

@@ -1,4 +1,4 @@
-import { HubError } from './hub-error.js';
+import { hubError } from './errors.js';
 
 /** One page of a merged list and the hub-issued cursor of the next one. */
 export interface Page<T> {
@@ -15,7 +15,7 @@ export function paginate<T>(items: T[], kind: string, cursor: unknown, pageSize:
   if (cursor !== undefined) {
     const match = typeof cursor === 'string' ? /^([a-z]+)\.(\d+)$/.exec(decode(cursor)) : null;
     if (!match || match[1] !== kind) {
-      throw new HubError(
+      throw hubError(
         'INVALID_PARAMS',
         `Invalid cursor for ${kind}/list; list again without a cursor.`,
       );

@@ -16,6 +16,7 @@ import {
   type RateLimiter,
   rateLimitedError,
 } from '@fedmcp/proxy-auth';
+import { hubError } from './errors.js';
 import type {
   AccessRequest,
   AccessVerdict,
@@ -23,7 +24,6 @@ import type {
   HubListAction,
   ListedItem,
 } from './hub-access.js';
-import { HubError } from './hub-error.js';
 
 /** Options of {@link createPolicyAccess}. */
 export interface PolicyAccessOptions {
@@ -65,16 +65,6 @@ function namesPeers(subjects: readonly string[] | undefined): boolean {
 export interface ConsentStep {
   /** Decides a call that needs consent: allow (a grant is on record), deny, or ask the user. */
   decide(request: AccessRequest, principal: Principal): Promise<AccessVerdict>;
-}
-
-function toHubError(error: unknown): Error {
-  const value = error as { code?: unknown; message?: unknown; data?: unknown };
-  if (error instanceof HubError || typeof value?.code !== 'string') return error as Error;
-  return new HubError(
-    value.code as never,
-    String(value.message),
-    (value.data ?? {}) as Record<string, unknown>,
-  );
 }
 
 function isPrincipal(value: unknown): value is Principal {
@@ -185,7 +175,7 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
       };
       const decision = decide(policyOf(), input);
       if (!decision.allowed) {
-        const error = toHubError(policyDeniedError(decision, input));
+        const error = policyDeniedError(decision, input);
         record(request, {
           type: 'policy',
           outcome: 'denied',
@@ -205,14 +195,14 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
             reason: `retry after ${Math.ceil(limited.retryAfterMs / 1000)} s`,
             details: { retryAfterMs: limited.retryAfterMs, bucket: limited.key },
           });
-          return { kind: 'deny', error: toHubError(rateLimitedError(limited)) };
+          return { kind: 'deny', error: rateLimitedError(limited) };
         }
       }
       if (!decision.consentRequired) return { kind: 'allow' };
       if (!consent) {
         return {
           kind: 'deny',
-          error: new HubError(
+          error: hubError(
             'CONSENT_REQUIRED',
             `Calling ${request.target} needs the user's consent, and this hub has no consent ledger configured.`,
             { target: request.target },

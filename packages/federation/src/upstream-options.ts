@@ -1,7 +1,7 @@
+import type { Logger } from '@fedmcp/protocol';
 import type { UpstreamSpec } from '@fedmcp/transports';
 import type { Client } from '@modelcontextprotocol/client';
 import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/server';
-import type { Logger } from './logger.js';
 import type { ToolFilter } from './tool-filter.js';
 
 /** Where an upstream lives, in Claude Desktop's format: the spec types of `@fedmcp/transports`. */

@@ -1,3 +1,4 @@
+import { silentLogger } from '@fedmcp/protocol';
 import type { Server } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { createTestUpstream, type TestUpstreamState } from '../test/fixtures/test-upstream.js';
@@ -9,7 +10,6 @@ import {
   textOf,
 } from '../test/helpers.js';
 import { createHub } from './index.js';
-import { silentLogger } from './logger.js';
 import { Upstream, type UpstreamHost } from './upstream.js';
 
 /** One upstream driven directly (no hub), over an in-memory pair to the test upstream. */
@@ -40,7 +40,8 @@ async function startUpstream(state: TestUpstreamState) {
     onStateChange() {},
     onCatalogChange() {},
     onNotification() {},
-    onUnsolicitedRequest: async () => ({}),
+    onServerRequest: async () => ({}),
+    onConnectionClosed() {},
     onReconnect() {},
   };
   const upstream = new Upstream('alpha', { url: 'memory://alpha' }, {}, host);

@@ -4,15 +4,8 @@
  * circuit breaker on consecutive failures, health pings) and its raw catalog (tools, prompts,
  * resources, templates as the upstream lists them).
  */
-import {
-  type Client,
-  type JSONRPCMessage,
-  type JSONRPCResponse,
-  type McpSubscription,
-  SdkError,
-  SdkErrorCode,
-  type Transport,
-} from '@modelcontextprotocol/client';
+import type { FedmcpError, Logger } from '@fedmcp/protocol';
+import type { Client, McpSubscription } from '@modelcontextprotocol/client';
 import type {
   Prompt,
   Resource,
@@ -20,10 +13,10 @@ import type {
   ServerCapabilities,
   Tool,
 } from '@modelcontextprotocol/server';
-import type { Flow, InteractiveMethod } from './flow.js';
-import { HubError } from './hub-error.js';
-import type { Logger } from './logger.js';
+import { hubError } from './errors.js';
+import { answerServerRequests, type ServerRequestMethod } from './sdk-seams.js';
 import { createToolFilter } from './tool-filter.js';
+import { UpstreamConnection } from './upstream-connection.js';
 import type {
   UpstreamConnectOptions,
   UpstreamConnector,
@@ -63,140 +56,18 @@ export interface UpstreamHost {
     params: Record<string, unknown>,
     connection?: UpstreamConnection,
   ): void;
-  onUnsolicitedRequest(
+  /**
+   * A server→client request (sampling, elicitation, roots) arrived on a connection: the hub
+   * routes it to the call holding the connection, or to the session owning it, or refuses it.
+   */
+  onServerRequest(
     connection: UpstreamConnection,
-    method: InteractiveMethod,
+    method: ServerRequestMethod,
     params: Record<string, unknown>,
   ): Promise<unknown>;
+  /** A connection closed: whatever was running on it ends with `error`. */
+  onConnectionClosed(connection: UpstreamConnection, error: FedmcpError): void;
   onReconnect(upstream: Upstream): void;
-}
-
-/** Options of {@link UpstreamConnection.rawRequest}. */
-export interface RawRequestOptions {
-  /** How long to wait for the response; then the request is cancelled upstream and rejected. */
-  timeoutMs: number;
-  /** Aborting cancels the request upstream (`notifications/cancelled`) and rejects it. */
-  signal?: AbortSignal;
-}
-
-interface PendingRaw {
-  resolve(response: JSONRPCResponse): void;
-  reject(error: unknown): void;
-}
-
-/** The prefix of the ids of raw requests: strings, so they never meet the SDK's numeric ids. */
-const RAW_ID_PREFIX = 'fedmcp-raw-';
-/** Transports whose inbound messages already pass through {@link interceptMessages}. */
-const intercepted = new WeakSet<Transport>();
-
-/** One connection (stdio: one process) to an upstream. */
-export class UpstreamConnection {
-  client: Client | undefined;
-  /** The interactive call holding this connection exclusively, if any. */
-  flow: Flow | undefined;
-  /** Held exclusively by one interactive call (set synchronously when leased, before `flow`). */
-  leased = false;
-  /** Non-interactive calls in flight. */
-  plainCalls = 0;
-  /** The downstream session owning this connection (`isolation: 'per-session'`). */
-  owner: object | undefined;
-  idleSince = Date.now();
-  closed = false;
-  /** Raw requests waiting for their response, by id. */
-  readonly rawPending = new Map<string, PendingRaw>();
-  #rawCounter = 0;
-  constructor(readonly upstream: Upstream) {}
-
-  /**
-   * Sends one JSON-RPC request as it is and resolves with the upstream's response message (a
-   * result or an error, carrying this request's own id), outside the SDK client's request
-   * machinery (no result validation, no progress or task handling): the forwarding fast path of
-   * a plain `tools/call`. Rejects like the SDK would (`SdkError` `REQUEST_TIMEOUT`,
-   * `CONNECTION_CLOSED`, `SEND_FAILED`; the signal's reason when aborted); on timeout or abort
-   * the upstream gets `notifications/cancelled` (MCP 2025-11-25 basic/utilities/cancellation).
-   */
-  rawRequest(
-    method: string,
-    params: Record<string, unknown> | undefined,
-    options: RawRequestOptions,
-  ): Promise<JSONRPCResponse> {
-    const transport = this.client?.transport;
-    if (this.closed || !transport) {
-      return Promise.reject(
-        new SdkError(SdkErrorCode.ConnectionClosed, 'The upstream connection is closed.'),
-      );
-    }
-    const { signal, timeoutMs } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (!intercepted.has(transport)) interceptMessages(transport, this);
-    this.#rawCounter += 1;
-    const id = `${RAW_ID_PREFIX}${this.#rawCounter}`;
-    return new Promise<JSONRPCResponse>((resolve, reject) => {
-      const cancel = (reason: unknown, error: unknown) => {
-        if (!this.rawPending.delete(id)) return;
-        finish();
-        transport
-          .send({
-            jsonrpc: '2.0',
-            method: 'notifications/cancelled',
-            params: { requestId: id, reason: String(reason) },
-          })
-          .catch(() => {});
-        reject(error);
-      };
-      const timer = setTimeout(
-        () =>
-          cancel(
-            'timeout',
-            new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: timeoutMs }),
-          ),
-        timeoutMs,
-      );
-      const onAbort = () => cancel(signal?.reason ?? 'aborted', signal?.reason);
-      const finish = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.rawPending.set(id, {
-        resolve: (response) => {
-          finish();
-          resolve(response);
-        },
-        reject: (error) => {
-          finish();
-          reject(error);
-        },
-      });
-      const message = (
-        params === undefined
-          ? { jsonrpc: '2.0', id, method }
-          : { jsonrpc: '2.0', id, method, params }
-      ) as JSONRPCMessage;
-      transport.send(message).catch((error: unknown) => {
-        const pending = this.rawPending.get(id);
-        if (!pending) return;
-        this.rawPending.delete(id);
-        pending.reject(
-          new SdkError(SdkErrorCode.SendFailed, 'Sending the request failed.', undefined, {
-            cause: error,
-          }),
-        );
-      });
-    });
-  }
-
-  /** Rejects every raw request still waiting (the connection closed). */
-  failRawRequests(): void {
-    if (this.rawPending.size === 0) return;
-    const pending = [...this.rawPending.values()];
-    this.rawPending.clear();
-    for (const waiting of pending) {
-      waiting.reject(
-        new SdkError(SdkErrorCode.ConnectionClosed, 'The upstream connection closed.'),
-      );
-    }
-  }
 }
 
 const notifications = [
@@ -207,35 +78,6 @@ const notifications = [
   'notifications/message',
   'notifications/elicitation/complete',
 ] as const;
-
-/**
- * Wraps the inbound side of a connection's transport:
- * - responses to raw requests ({@link UpstreamConnection.rawRequest}) go to their caller, never
- *   to the SDK client (which would not know their ids);
- * - SDK 2.4.0 dispatches inbound notifications on a microtask but settles responses at once, so
- *   a progress notification read in the same tick as its call's result would be dropped (the
- *   result removes the progress handler first). Delivering responses one microtask later keeps
- *   the wire order.
- */
-function interceptMessages(transport: Transport, connection: UpstreamConnection): void {
-  const deliver = transport.onmessage;
-  if (!deliver || intercepted.has(transport)) return;
-  intercepted.add(transport);
-  transport.onmessage = (message, extra) => {
-    if ('id' in message && !('method' in message)) {
-      const id = message.id;
-      if (typeof id === 'string' && id.startsWith(RAW_ID_PREFIX)) {
-        const pending = connection.rawPending.get(id);
-        if (pending) {
-          connection.rawPending.delete(id);
-          pending.resolve(message as JSONRPCResponse);
-        }
-        return;
-      }
-      queueMicrotask(() => deliver(message, extra));
-    } else deliver(message, extra);
-  };
-}
 
 /** A registered upstream. Created and driven by the hub. */
 export class Upstream {
@@ -331,8 +173,8 @@ export class Upstream {
   }
 
   /** The error a call to this upstream gets while it is down. */
-  unavailable(): HubError {
-    return new HubError(
+  unavailable(): FedmcpError {
+    return hubError(
       'UPSTREAM_UNAVAILABLE',
       `Upstream "${this.id}" is ${this.state === 'closed' ? 'removed' : 'unavailable'}${this.lastError ? ` (${this.lastError})` : ''}; retry shortly.`,
       { upstream: this.id, state: this.state },
@@ -399,7 +241,7 @@ export class Upstream {
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0 || signal.aborted) {
-        throw new HubError(
+        throw hubError(
           'REQUEST_TIMEOUT',
           `Every connection to upstream "${this.id}" stayed busy (maxConnections ${this.maxConnections}); retry, or raise maxConnections.`,
           { upstream: this.id },
@@ -464,7 +306,7 @@ export class Upstream {
       this.host.connectOptions((created) => this.configure(created, connection)),
     );
     connection.client = client;
-    if (client.transport) interceptMessages(client.transport, connection);
+    if (client.transport) connection.intercept(client.transport);
     const previous = client.onclose;
     client.onclose = () => {
       previous?.();
@@ -516,14 +358,9 @@ export class Upstream {
   }
 
   private configure(client: Client, connection: UpstreamConnection): void {
-    for (const method of ['sampling/createMessage', 'elicitation/create', 'roots/list'] as const) {
-      client.setRequestHandler(method, (async (request: { params?: Record<string, unknown> }) => {
-        const params = (request.params ?? {}) as Record<string, unknown>;
-        return connection.flow && !connection.flow.done
-          ? connection.flow.ask(method, params)
-          : this.host.onUnsolicitedRequest(connection, method, params);
-      }) as never);
-    }
+    answerServerRequests(client, (method, params) =>
+      this.host.onServerRequest(connection, method, params),
+    );
     for (const method of notifications) {
       client.setNotificationHandler(method, (notification: { params?: unknown }) => {
         const params = (notification.params ?? {}) as Record<string, unknown>;
@@ -538,7 +375,7 @@ export class Upstream {
     connection.closed = true;
     const index = this.connections.indexOf(connection);
     if (index >= 0) this.connections.splice(index, 1);
-    connection.flow?.cancel(this.unavailable());
+    this.host.onConnectionClosed(connection, this.unavailable());
     connection.failRawRequests();
     this.wakeWaiters();
     if (connection === this.primaryConnection && this.state !== 'closed') {
@@ -553,7 +390,7 @@ export class Upstream {
     connection.closed = true;
     const index = this.connections.indexOf(connection);
     if (index >= 0) this.connections.splice(index, 1);
-    connection.flow?.cancel(this.unavailable());
+    this.host.onConnectionClosed(connection, this.unavailable());
     connection.failRawRequests();
     await connection.client?.close();
   }

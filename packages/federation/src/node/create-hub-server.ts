@@ -5,6 +5,8 @@
  * out. The composition of the `@fedmcp/federation` peer pieces for library users; an app with its
  * own config, authentication and routes composes the same pieces itself.
  */
+
+import type { Logger } from '@fedmcp/protocol';
 import { FEDMCP_VERSION, InvalidConfigError } from '@fedmcp/protocol';
 import type { AuditLog } from '@fedmcp/proxy-auth';
 import { createMemoryStore, type KeyValueStore } from '@fedmcp/store';
@@ -23,7 +25,6 @@ import {
   type UpstreamSyncResult,
 } from '../create-hub.js';
 import type { HubStatus, HubStatusRequest } from '../federated-status.js';
-import type { Logger } from '../logger.js';
 import {
   createDiscoveryDocument,
   createDiscoveryRoutes,

@@ -6,7 +6,7 @@
  * `fedmcp tools diff|approve` command see the same state; approvals made by another process reach
  * a running hub through a version counter it polls.
  */
-import { FedmcpError } from '@fedmcp/protocol';
+import { FedmcpError, type Logger, silentLogger } from '@fedmcp/protocol';
 import type { AuditLog } from '@fedmcp/proxy-auth';
 import type { KeyValueEntry, KeyValueStore } from '@fedmcp/store';
 import type { Prompt, Tool } from '@modelcontextprotocol/server';
@@ -16,7 +16,6 @@ import type {
   GuardedLists,
   QuarantinedItem,
 } from '../catalog-guard.js';
-import { type Logger, silentLogger } from '../logger.js';
 import { diffDefinitions } from './definition-diff.js';
 import {
   type CanonicalDefinition,

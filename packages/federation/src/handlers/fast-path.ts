@@ -1,0 +1,113 @@
+/**
+ * The forwarding fast path (`Hub.fastRequest`, the `fastRequest` option of `createMcpHttpHost`):
+ * a plain tools/call (no progress token, no task) of a 2025-era client that can answer no
+ * questions, to a shared 2025-era upstream, is relayed as raw JSON-RPC — no SDK decode and
+ * re-encode on either side — and answered by the host as one JSON response. It runs the same
+ * stages as the SDK path (resolve, meta, gate, call, map, finish); anything else declines
+ * (`undefined`) and takes the SDK path.
+ */
+import { FedmcpError } from '@fedmcp/protocol';
+import type {
+  JSONRPCRequest,
+  JSONRPCResponse,
+  Result,
+  ServerContext,
+} from '@modelcontextprotocol/server';
+import { callUpstream } from '../pipeline/call-upstream.js';
+import { type Finish, NO_FINISH } from '../pipeline/finish.js';
+import { gate } from '../pipeline/gate.js';
+import { mapToolResult } from '../pipeline/map-result.js';
+import { assertOpen } from '../pipeline/resolve.js';
+import type { HubServices } from '../services/hub-services.js';
+import { createSessionScope } from './session-scope.js';
+import { prepareToolCall } from './tool-handlers.js';
+
+type Params = Record<string, unknown>;
+
+/** What a transport host tells the fast path about a request. */
+export interface FastRequestExtra {
+  sessionId: string;
+  principal: unknown;
+  signal: AbortSignal;
+}
+
+/** Answers a JSON-RPC request on the fast path, or declines with `undefined`. */
+export type FastRequestHandler = (
+  request: JSONRPCRequest,
+  extra: FastRequestExtra,
+) => Promise<JSONRPCResponse | undefined> | undefined;
+
+// Fast-path clients declared no elicitation: the gate never asks them, and reads no round state.
+const FAST_CONTEXT = {
+  mcpReq: { envelope: undefined, requestState: () => undefined, inputResponses: undefined },
+} as unknown as ServerContext;
+
+/** Builds a hub's fast path. */
+export function createFastRequest(services: HubServices): FastRequestHandler {
+  return (message, extra) => {
+    if (!services.settings.fastPath || message.method !== 'tools/call') return undefined;
+    const session = services.sessions.bySessionId(extra.sessionId);
+    if (!session || session.era !== 'legacy' || services.sessions.isClosed(session))
+      return undefined;
+    const requestParams = (message.params ?? {}) as Params;
+    const name = requestParams.name;
+    if (typeof name !== 'string' || requestParams.task !== undefined) return undefined;
+    const incomingMeta = requestParams._meta as Params | undefined;
+    if (incomingMeta !== undefined && incomingMeta.progressToken !== undefined) return undefined;
+    const capabilities = session.server.getClientCapabilities();
+    if (!capabilities || capabilities.sampling || capabilities.elicitation || capabilities.roots) {
+      return undefined;
+    }
+    const catalog = services.catalog.current;
+    if (catalog.quarantined.has(name)) return undefined;
+    const route = catalog.tools.byName.get(name);
+    if (!route) return undefined;
+    const upstream = route.upstream;
+    if (
+      services.catalog.reviews?.pending(upstream.id) ||
+      !upstream.available ||
+      upstream.era !== 'legacy' ||
+      upstream.options.isolation === 'per-session'
+    ) {
+      return undefined;
+    }
+    const scope = createSessionScope(services, session);
+    const id = message.id;
+    return (async (): Promise<JSONRPCResponse> => {
+      let finish: Finish = NO_FINISH;
+      try {
+        assertOpen(services);
+        const { params, access } = prepareToolCall(scope, requestParams, route);
+        const gated = await gate(
+          services,
+          access,
+          { principal: session.principal, capabilities },
+          FAST_CONTEXT,
+        );
+        if ('reply' in gated)
+          throw new FedmcpError('INTERNAL', 'A question reached the fast path.');
+        finish = gated.finish;
+        const response = await callUpstream({
+          upstream,
+          method: 'tools/call',
+          params,
+          signal: extra.signal,
+          lease: { interactive: false },
+          raw: true,
+        });
+        if ('error' in response) {
+          const error = response.error as { code: number; message: string; data?: unknown };
+          finish({ ok: false, error: FedmcpError.fromJsonRpcError(error) });
+          return { jsonrpc: '2.0', id, error } as JSONRPCResponse;
+        }
+        const result = mapToolResult(upstream, response.result as Result);
+        finish({ ok: true, result });
+        return { jsonrpc: '2.0', id, result } as JSONRPCResponse;
+      } catch (error) {
+        const failure = FedmcpError.from(error);
+        finish({ ok: false, error: failure });
+        return { jsonrpc: '2.0', id, error: failure.toJsonRpcError() } as JSONRPCResponse;
+      }
+    })();
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * `tools/list`, `prompts/list`, `resources/list` and `resources/templates/list`: answered from
+ * the hub's merged catalog (as this caller may see it, when the access hook filters lists),
+ * in pages with hub-issued cursors. No upstream is asked.
+ */
+import type { Server } from '@modelcontextprotocol/server';
+import type { HubListAction } from '../hub-access.js';
+import { paginate } from '../pagination.js';
+import { assertOpen } from '../pipeline/resolve.js';
+import { setHubRequestHandler } from '../sdk-seams.js';
+import type { SessionScope } from './session-scope.js';
+
+const LISTS: ReadonlyArray<{
+  action: HubListAction;
+  section: 'tools' | 'prompts' | 'resources' | 'templates';
+  field: string;
+}> = [
+  { action: 'tools/list', section: 'tools', field: 'tools' },
+  { action: 'prompts/list', section: 'prompts', field: 'prompts' },
+  { action: 'resources/list', section: 'resources', field: 'resources' },
+  { action: 'resources/templates/list', section: 'templates', field: 'resourceTemplates' },
+];
+
+/** Registers the list handlers of a session. */
+export function registerListHandlers(server: Server, scope: SessionScope): void {
+  const { services, session } = scope;
+  for (const { action, section, field } of LISTS) {
+    setHubRequestHandler(server, action, (request) => {
+      assertOpen(services);
+      const items = services.views.filtering
+        ? services.views.items(session, action)
+        : services.catalog.current[section].list;
+      const page = paginate(items, section, request.params?.cursor, services.settings.pageSize);
+      return { [field]: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+    });
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * `prompts/get`, `resources/read`, `resources/subscribe` and `resources/unsubscribe`: resolved
+ * (stage 1), given their upstream `_meta` (2) and forwarded through the pipeline's spine
+ * (gate, call, map, finish). A subscription is the hub's own: the subscription router keeps one
+ * upstream subscription however many clients follow the URI.
+ */
+import type { Server } from '@modelcontextprotocol/server';
+import { forward } from '../pipeline/forward.js';
+import { mapPromptResult, mapResourceResult } from '../pipeline/map-result.js';
+import { assertOpen, resolvePrompt, resolveResource } from '../pipeline/resolve.js';
+import { setHubRequestHandler } from '../sdk-seams.js';
+import { callerOf, outgoingMeta, type SessionScope, withClientLogLevel } from './session-scope.js';
+
+type Params = Record<string, unknown>;
+
+/** Registers the prompt and resource handlers of a session. */
+export function registerPromptResourceHandlers(server: Server, scope: SessionScope): void {
+  const { services, session } = scope;
+
+  setHubRequestHandler(server, 'prompts/get', async (request, ctx) => {
+    const params = request.params ?? {};
+    const name = String(params.name);
+    const route = await resolvePrompt(services, name, ctx.mcpReq.signal);
+    const meta = outgoingMeta(scope, params._meta);
+    const prompt = route.item;
+    return forward(services, callerOf(scope, ctx), ctx, {
+      access: {
+        action: 'prompts/get',
+        target: name,
+        upstream: route.upstream.id,
+        upstreamTarget: route.name,
+        ...(params.arguments ? { arguments: params.arguments as Params } : {}),
+        ...(prompt.title ? { title: prompt.title } : {}),
+        ...(prompt.description ? { description: prompt.description } : {}),
+        ...(meta ? { meta } : {}),
+      },
+      call: {
+        upstream: route.upstream,
+        method: 'prompts/get',
+        params: withClientLogLevel(
+          scope,
+          route.upstream,
+          { ...params, name: route.name, _meta: meta },
+          ctx,
+        ),
+        signal: ctx.mcpReq.signal,
+      },
+      map: (result) => mapPromptResult(route.upstream, result),
+    });
+  });
+
+  setHubRequestHandler(server, 'resources/read', async (request, ctx) => {
+    const params = request.params ?? {};
+    assertOpen(services);
+    const target = resolveResource(services, String(params.uri));
+    const meta = outgoingMeta(scope, params._meta);
+    return forward(services, callerOf(scope, ctx), ctx, {
+      access: {
+        action: 'resources/read',
+        target: String(params.uri),
+        upstream: target.upstream.id,
+        upstreamTarget: target.name,
+        ...(meta ? { meta } : {}),
+      },
+      call: {
+        upstream: target.upstream,
+        method: 'resources/read',
+        params: withClientLogLevel(
+          scope,
+          target.upstream,
+          { ...params, uri: target.name, _meta: meta },
+          ctx,
+        ),
+        signal: ctx.mcpReq.signal,
+      },
+      map: (result) => mapResourceResult(target.upstream, result),
+    });
+  });
+
+  setHubRequestHandler(server, 'resources/subscribe', async (request, ctx) => {
+    const uri = String(request.params?.uri);
+    const target = resolveResource(services, uri);
+    return forward(services, callerOf(scope, ctx), ctx, {
+      access: {
+        action: 'resources/subscribe',
+        target: uri,
+        upstream: target.upstream.id,
+        upstreamTarget: target.name,
+      },
+      local: async () => {
+        await services.subscriptions.subscribe(session, uri);
+        return {};
+      },
+    });
+  });
+
+  setHubRequestHandler(server, 'resources/unsubscribe', async (request) => {
+    await services.subscriptions.unsubscribe(session, String(request.params?.uri));
+    return {};
+  });
+}

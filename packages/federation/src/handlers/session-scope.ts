@@ -1,0 +1,76 @@
+/**
+ * What every handler of one downstream session works with: the hub's services, the session,
+ * and who it serves (for the federation `_meta` and the access hook).
+ */
+import type { ClientCapabilities, ServerContext } from '@modelcontextprotocol/server';
+import type { Caller } from '../pipeline/forward.js';
+import {
+  downstreamLogLevel,
+  type FederationContext,
+  federationMeta,
+  type PrincipalLike,
+  stripDownstreamMeta,
+  withUpstreamLogLevel,
+} from '../pipeline/meta.js';
+import type { HubServices } from '../services/hub-services.js';
+import type { HubSession } from '../services/session-registry.js';
+
+/** The scope of one session's handlers; see the file comment. */
+export interface SessionScope {
+  readonly services: HubServices;
+  readonly session: HubSession;
+  readonly federation: FederationContext;
+}
+
+/** Builds the scope of a session. */
+export function createSessionScope(services: HubServices, session: HubSession): SessionScope {
+  return {
+    services,
+    session,
+    federation: {
+      hubId: services.settings.hubId(),
+      maxHops: services.settings.maxHops,
+      principal: (session.principal ?? undefined) as PrincipalLike | undefined,
+    },
+  };
+}
+
+/** The capabilities of the client behind a request, in either era. */
+export function clientCapabilities(ctx: ServerContext, session: HubSession): ClientCapabilities {
+  return (
+    ((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[
+      'io.modelcontextprotocol/clientCapabilities'
+    ] as ClientCapabilities | undefined) ??
+    session.server.getClientCapabilities() ??
+    {}
+  );
+}
+
+/** The caller of a request, as the gate sees it. */
+export function callerOf(scope: SessionScope, ctx: ServerContext): Caller {
+  return {
+    principal: scope.session.principal,
+    capabilities: clientCapabilities(ctx, scope.session),
+  };
+}
+
+/** The `_meta` a request carries upstream: the client's own keys out, this hub's in. */
+export function outgoingMeta(
+  scope: SessionScope,
+  meta: unknown,
+): Record<string, unknown> | undefined {
+  return federationMeta(stripDownstreamMeta(meta).meta, scope.federation);
+}
+
+/** Params for an upstream, with the client's log level stamped for a 2026-07-28 upstream. */
+export function withClientLogLevel(
+  scope: SessionScope,
+  upstream: { era: 'legacy' | 'modern' | undefined },
+  params: Record<string, unknown>,
+  ctx: ServerContext,
+): Record<string, unknown> {
+  if (upstream.era !== 'modern') return params;
+  const { services, session } = scope;
+  const level = downstreamLogLevel(ctx, session.era, services.notifications.logLevelOf(session));
+  return withUpstreamLogLevel(upstream.era, params, level);
+}

@@ -1,0 +1,69 @@
+/**
+ * MCP 2025-11-25 tasks created through the hub: `tasks/get`, `tasks/result` and `tasks/cancel`
+ * resolve the exposed task id (only the session that created the task may use it) and go to its
+ * upstream on the shared connection; `tasks/list` gathers the session's own tasks from the
+ * upstreams that hold any.
+ */
+import type { Result, Server } from '@modelcontextprotocol/server';
+import * as z from 'zod/v4';
+import { exposeTaskId, NAME_SEPARATOR } from '../namespacing.js';
+import { callUpstream } from '../pipeline/call-upstream.js';
+import { mapTaskResult } from '../pipeline/map-result.js';
+import { resolveTask } from '../pipeline/resolve.js';
+import type { SessionScope } from './session-scope.js';
+import { outgoingMeta, withClientLogLevel } from './session-scope.js';
+
+type Params = Record<string, unknown>;
+
+/** The most pages of one upstream's `tasks/list` the hub reads. */
+const MAX_TASK_PAGES = 32;
+
+/** Registers the task handlers of a session. */
+export function registerTaskHandlers(server: Server, scope: SessionScope): void {
+  const { services, session } = scope;
+  for (const method of ['tasks/get', 'tasks/result', 'tasks/cancel'] as const) {
+    server.setRequestHandler(method, { params: z.looseObject({}) }, async (params, ctx) => {
+      const target = resolveTask(services, session, params.taskId);
+      // The client's io.fedmcp/ keys are never passed on as they are: this hub writes its own.
+      const { _meta, ...rest } = params;
+      const meta = outgoingMeta(scope, _meta);
+      const result = await callUpstream({
+        upstream: target.upstream,
+        method,
+        params: withClientLogLevel(
+          scope,
+          target.upstream,
+          { ...rest, taskId: target.name, ...(meta ? { _meta: meta } : {}) },
+          ctx,
+        ),
+        signal: ctx.mcpReq.signal,
+      });
+      return mapTaskResult(target.upstream, result);
+    });
+  }
+  server.setRequestHandler('tasks/list', { params: z.looseObject({}) }, async (_params, ctx) => {
+    const tasks: unknown[] = [];
+    for (const upstream of services.upstreams.list()) {
+      if (!upstream.available || !upstream.serverCapabilities.tasks?.list) continue;
+      // Nothing of this session's there: no upstream round trip.
+      if (!services.tasks.ownsAny(`${upstream.id}${NAME_SEPARATOR}`, session)) continue;
+      let cursor: unknown;
+      for (let page = 0; page < MAX_TASK_PAGES; page++) {
+        const result: Result = await callUpstream({
+          upstream,
+          method: 'tasks/list',
+          params: withClientLogLevel(scope, upstream, cursor ? { cursor } : {}, ctx),
+          signal: ctx.mcpReq.signal,
+        });
+        for (const task of (result.tasks as Params[] | undefined) ?? []) {
+          const taskId = exposeTaskId(upstream.id, String(task.taskId));
+          // Only the requestor's own tasks (§6.5); the upstream sees one client, the hub.
+          if (services.tasks.owns(taskId, session)) tasks.push({ ...task, taskId });
+        }
+        cursor = result.nextCursor;
+        if (!cursor) break;
+      }
+    }
+    return { tasks };
+  });
+}

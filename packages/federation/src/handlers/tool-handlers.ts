@@ -1,0 +1,148 @@
+/**
+ * `tools/call`: resolve the tool (stage 1), its upstream `_meta` (2), the gate (3), then one of
+ * three ways upstream (4): task-augmented (MCP 2025-11-25 tasks, on the shared connection),
+ * plain (a shared lease), or interactive (an exclusive lease driven as a flow); mapped (5) and
+ * recorded (6). A retry answering a round's questions resumes its flow.
+ */
+import { CreateTaskResultSchema } from '@modelcontextprotocol/core';
+import type { Result, Server, ServerContext, Tool } from '@modelcontextprotocol/server';
+import type { CatalogRoute } from '../catalog.js';
+import { hubError } from '../errors.js';
+import { callUpstream } from '../pipeline/call-upstream.js';
+import { finishing } from '../pipeline/finish.js';
+import type { GateRequest } from '../pipeline/gate.js';
+import { ASK_STATE, gate } from '../pipeline/gate.js';
+import { resumeInteractiveCall, startInteractiveCall } from '../pipeline/interactive-call.js';
+import { mapCreatedTask, mapToolResult } from '../pipeline/map-result.js';
+import {
+  downstreamLogLevel,
+  principalKey,
+  stripDownstreamMeta,
+  withUpstreamLogLevel,
+} from '../pipeline/meta.js';
+import { createProgressRelay } from '../pipeline/progress-relay.js';
+import { resolveTool } from '../pipeline/resolve.js';
+import { setHubRequestHandler } from '../sdk-seams.js';
+import { callerOf, clientCapabilities, outgoingMeta, type SessionScope } from './session-scope.js';
+
+type Params = Record<string, unknown>;
+
+/**
+ * A tools/call as it goes upstream (the tool's own name, the downstream's progress token and
+ * era keys out of `_meta`, this hub's federation `_meta` in) and as the access hook sees it.
+ */
+export function prepareToolCall(
+  scope: SessionScope,
+  requestParams: Params,
+  route: CatalogRoute<Tool>,
+) {
+  const { name, _meta, ...rest } = requestParams;
+  const meta = outgoingMeta(scope, _meta);
+  const tool = route.item;
+  const access: GateRequest = {
+    action: 'tools/call',
+    target: name as string,
+    upstream: route.upstream.id,
+    upstreamTarget: route.name,
+    ...(rest.arguments ? { arguments: rest.arguments as Params } : {}),
+    ...(tool.annotations ? { annotations: tool.annotations as Params } : {}),
+    ...(tool.title ? { title: tool.title } : {}),
+    ...(tool.description ? { description: tool.description } : {}),
+    ...(meta ? { meta } : {}),
+  };
+  const params: Params = { ...rest, name: route.name, ...(meta ? { _meta: meta } : {}) };
+  return { params, access };
+}
+
+/** Registers `tools/call` for a session. */
+export function registerToolHandlers(server: Server, scope: SessionScope): void {
+  const { services, session } = scope;
+  const owner = principalKey(session.principal);
+  const logLevelOf = (ctx: ServerContext) =>
+    downstreamLogLevel(ctx, session.era, services.notifications.logLevelOf(session));
+
+  setHubRequestHandler(server, 'tools/call', async (request, ctx): Promise<Result> => {
+    const requestParams = request.params ?? {};
+    const state = ctx.mcpReq.requestState<string>();
+    const round = { services, session, logLevel: logLevelOf(ctx) };
+    if (state !== undefined && !state.startsWith(ASK_STATE)) {
+      return resumeInteractiveCall(round, state, owner, ctx);
+    }
+    const route = await resolveTool(services, String(requestParams.name), ctx.mcpReq.signal);
+    const upstream = route.upstream;
+    const prepared = prepareToolCall(scope, requestParams, route);
+    const params = withUpstreamLogLevel(upstream.era, prepared.params, logLevelOf(ctx));
+    const signal = ctx.mcpReq.signal;
+    const gated = await gate(services, prepared.access, callerOf(scope, ctx), ctx);
+    if ('reply' in gated) return gated.reply;
+    const { finish } = gated;
+
+    if (params.task !== undefined) {
+      return finishing(finish, async () => {
+        if (session.era === 'modern' && !session.pinned) {
+          // Tasks are 2025-11-25 vocabulary, bound to a session; a 2026-07-28 HTTP request has none.
+          throw hubError(
+            'METHOD_NOT_FOUND',
+            'Task-augmented calls are served to 2025-11-25 sessions only.',
+          );
+        }
+        // MCP 2025-11-25 tasks: forward params.task only where the upstream and the tool allow it (§6.5).
+        const support = route.item.execution?.taskSupport;
+        if (
+          !upstream.serverCapabilities.tasks?.requests?.tools?.call ||
+          !support ||
+          support === 'forbidden'
+        ) {
+          throw hubError(
+            'METHOD_NOT_FOUND',
+            `Tool ${requestParams.name} does not support task augmentation.`,
+          );
+        }
+        const created = await callUpstream({
+          upstream,
+          method: 'tools/call',
+          params,
+          signal,
+          resultSchema: CreateTaskResultSchema,
+        });
+        const result = mapCreatedTask(upstream, created);
+        services.tasks.set(String((result.task as Params).taskId), session);
+        return result;
+      });
+    }
+
+    const capabilities = clientCapabilities(ctx, session);
+    // A 2026-07-28 upstream logs on the call's own stream, but one shared connection mixes every
+    // caller's messages: a client that asked for logs leases a connection so they reach it alone.
+    const wantsLogs =
+      upstream.era === 'modern' &&
+      (session.era === 'legacy' ? services.notifications.logLevelOf(session) : logLevelOf(ctx)) !==
+        undefined;
+    const interactive = Boolean(
+      capabilities.sampling || capabilities.elicitation || capabilities.roots || wantsLogs,
+    );
+    const lease = {
+      interactive,
+      ...(upstream.options.isolation === 'per-session' && session.era === 'legacy'
+        ? { owner: session }
+        : {}),
+    };
+    const call = { upstream, method: 'tools/call', params, signal, lease };
+    if (interactive) {
+      const map = (result: Result) => mapToolResult(upstream, result);
+      return startInteractiveCall(round, owner, call, { upstream, map, finish }, ctx);
+    }
+    return finishing(finish, async () => {
+      const relay = createProgressRelay(
+        ctx,
+        stripDownstreamMeta(requestParams._meta).progressToken,
+      );
+      const result = await callUpstream({
+        ...call,
+        ...(relay.onprogress ? { onprogress: relay.onprogress } : {}),
+      });
+      await relay.flush();
+      return mapToolResult(upstream, result);
+    });
+  });
+}

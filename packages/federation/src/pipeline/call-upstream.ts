@@ -1,0 +1,99 @@
+/**
+ * Stage 4 of the pipeline — the one way a request reaches an upstream, for every kind of
+ * request, the fast path included: acquire a connection (the shared primary, or a lease for a
+ * tools/call: shared by plain calls, exclusive to an interactive one), send (through the SDK
+ * client, or raw JSON-RPC for the fast path), relay progress, cancel with the caller's signal,
+ * time out (reset by progress), keep the circuit breaker's books, release the connection, and
+ * turn any failure into the error the client gets.
+ */
+import type { FedmcpError } from '@fedmcp/protocol';
+import type { JSONRPCResponse } from '@modelcontextprotocol/client';
+import { ResultSchema } from '@modelcontextprotocol/core';
+import type { Result } from '@modelcontextprotocol/server';
+import { hubError, isTransportFailure, upstreamError } from '../errors.js';
+import type { Upstream } from '../upstream.js';
+import type { UpstreamConnection } from '../upstream-connection.js';
+
+type Params = Record<string, unknown>;
+
+/** How a call holds its connection. */
+export interface Lease {
+  /** Exclusive (its client can answer server→client requests) or shared by plain calls. */
+  interactive: boolean;
+  /** Per-session isolation: the downstream session whose own connection is used. */
+  owner?: object;
+}
+
+/** One request to an upstream. */
+export interface UpstreamCall {
+  upstream: Upstream;
+  method: string;
+  params: Params;
+  /** Aborts the request (downstream cancellation): the upstream gets `notifications/cancelled`. */
+  signal: AbortSignal;
+  /** A tools/call's lease; without one the request goes on the shared primary connection. */
+  lease?: Lease;
+  /** Upstream progress, as the upstream sent it (its token, not the client's). */
+  onprogress?: (progress: Params) => void;
+  /** Called with the leased connection before the request is sent (an interactive call binds to it). */
+  onConnection?: (connection: UpstreamConnection) => void;
+  /** The schema the result is parsed with. @default any MCP result */
+  resultSchema?: { parse(value: unknown): unknown };
+  /** Relay as raw JSON-RPC and resolve with the upstream's response message (the fast path). */
+  raw?: boolean;
+}
+
+/** Acquires a connection for a call (see {@link Lease}). */
+async function acquire(call: UpstreamCall): Promise<UpstreamConnection> {
+  const { upstream, lease } = call;
+  if (!lease) return upstream.primary();
+  try {
+    return await upstream.acquire(lease.interactive, lease.owner, call.signal);
+  } catch (error) {
+    // Opening an extra connection failed: the upstream is unavailable for this call.
+    const mapped = upstreamError(error, upstream.id);
+    if (mapped.jsonRpcCode !== -32603) throw mapped;
+    throw hubError(
+      'UPSTREAM_UNAVAILABLE',
+      `Could not open a connection to upstream "${upstream.id}": ${mapped.message}`,
+      { upstream: upstream.id },
+    );
+  }
+}
+
+/**
+ * Sends one request upstream (see the file comment).
+ * @throws FedmcpError what the client gets: the upstream's own JSON-RPC error, or
+ * `REQUEST_TIMEOUT`, `UPSTREAM_UNAVAILABLE`, `CANCELED`.
+ */
+export function callUpstream(call: UpstreamCall & { raw: true }): Promise<JSONRPCResponse>;
+export function callUpstream(call: UpstreamCall): Promise<Result>;
+export async function callUpstream(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
+  const { upstream, lease } = call;
+  const connection = await acquire(call);
+  try {
+    call.onConnection?.(connection);
+    const answer = call.raw
+      ? await connection.rawRequest(call.method, call.params, {
+          signal: call.signal,
+          timeoutMs: upstream.timeoutMs,
+        })
+      : ((await connection.client!.request(
+          { method: call.method, params: call.params },
+          (call.resultSchema ?? ResultSchema) as typeof ResultSchema,
+          {
+            signal: call.signal,
+            timeout: upstream.timeoutMs,
+            resetTimeoutOnProgress: true,
+            ...(call.onprogress ? { onprogress: call.onprogress } : {}),
+          },
+        )) as Result);
+    upstream.recordSuccess();
+    return answer;
+  } catch (error) {
+    if (isTransportFailure(error)) upstream.recordFailure(error);
+    throw upstreamError(error, upstream.id) satisfies FedmcpError;
+  } finally {
+    if (lease) upstream.release(connection, lease.interactive);
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Stage 2 of the pipeline — the `_meta` of a request as it goes upstream, in pure functions:
+ * the downstream's own keys out (its progress token, the era envelope), this hub's federation
+ * keys in (the hop trail with this hub added, the end user it is made for, a child span of its
+ * trace), and a 2026-07-28 upstream's per-request log level. The incoming trail is checked
+ * first: a request that would revisit this hub or exceed max hops is refused, and a peer's trail
+ * must be the delegation chain its verified token names.
+ */
+import {
+  checkHopTrail,
+  HOP_TRAIL_META_KEY,
+  ON_BEHALF_OF_META_KEY,
+  readHopTrail,
+  withChildSpan,
+} from '@fedmcp/protocol';
+import type { LoggingLevel, ServerContext } from '@modelcontextprotocol/server';
+import { hubError } from '../errors.js';
+
+type Params = Record<string, unknown>;
+
+const RESERVED_META_PREFIX = 'io.modelcontextprotocol/';
+/** The 2026-07-28 envelope key of a request's log level. */
+export const LOG_LEVEL_KEY = 'io.modelcontextprotocol/logLevel';
+
+/** What the hub reads of a principal: the fields of `@fedmcp/proxy-auth`'s `Principal`. */
+export interface PrincipalLike {
+  subject?: unknown;
+  issuer?: unknown;
+  authMethod?: unknown;
+  via?: unknown;
+}
+
+/** Who a principal is, for comparing the principals of two requests. */
+export function principalKey(principal: unknown): string {
+  const { subject, issuer, authMethod, via } = (principal ?? {}) as PrincipalLike;
+  return JSON.stringify([subject, issuer, authMethod, via]);
+}
+
+/** Strips the downstream's progress token and era envelope keys from `_meta` (notes §6.2). */
+export function stripDownstreamMeta(meta: unknown): {
+  meta: Params | undefined;
+  progressToken: unknown;
+} {
+  if (!meta || typeof meta !== 'object') return { meta: undefined, progressToken: undefined };
+  const { progressToken, ...rest } = meta as Params;
+  const kept: Params = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (!key.startsWith(RESERVED_META_PREFIX)) kept[key] = value;
+  }
+  return { meta: Object.keys(kept).length > 0 ? kept : undefined, progressToken };
+}
+
+/** Who is asking and through which hub: the inputs of {@link federationMeta}. */
+export interface FederationContext {
+  /** This hub's id; undefined = not a federated hub. */
+  hubId: string | undefined;
+  maxHops: number;
+  principal: PrincipalLike | undefined;
+}
+
+function sameTrail(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((hub, index) => hub === b[index]);
+}
+
+/**
+ * The federation `_meta` of a request forwarded upstream (see the file comment).
+ * @throws FedmcpError LOOP_DETECTED / INVALID_REQUEST for a trail that must not go on.
+ */
+export function federationMeta(
+  meta: Params | undefined,
+  context: FederationContext,
+): Params | undefined {
+  const { hubId, maxHops, principal } = context;
+  if (hubId === undefined) {
+    // Not a federated hub: the trail passes as it is, but who the request is for is never the
+    // client's claim.
+    if (!meta || !(ON_BEHALF_OF_META_KEY in meta)) return meta;
+    const { [ON_BEHALF_OF_META_KEY]: _claimed, ...rest } = meta;
+    return rest;
+  }
+  const trail = readHopTrail(meta);
+  const peerVia =
+    principal?.authMethod === 'peer' && Array.isArray(principal.via)
+      ? (principal.via as string[])
+      : undefined;
+  if (peerVia) {
+    const chain = [...peerVia].reverse();
+    if (!sameTrail(trail, chain)) {
+      throw hubError(
+        'INVALID_REQUEST',
+        `The hop trail [${trail.join(', ')}] does not match the delegation chain of the peer token [${chain.join(', ')}]; the request is refused.`,
+        { hopTrail: trail, delegation: chain },
+      );
+    }
+  }
+  checkHopTrail(trail, { selfId: hubId, maxHops });
+  const next: Params = withChildSpan(meta);
+  next[HOP_TRAIL_META_KEY] = [...trail, hubId];
+  if (typeof principal?.subject === 'string' && principal.subject !== '') {
+    // `via` is the delegation this hub verified (a peer's token), never the claimed trail: a
+    // peer token minted from it names only hubs that really carried the request.
+    next[ON_BEHALF_OF_META_KEY] = {
+      subject: principal.subject,
+      ...(typeof principal.issuer === 'string' && principal.issuer !== ''
+        ? { issuer: principal.issuer }
+        : {}),
+      ...(peerVia && peerVia.length > 0 ? { via: peerVia } : {}),
+    };
+  } else {
+    delete next[ON_BEHALF_OF_META_KEY];
+  }
+  return next;
+}
+
+/**
+ * The log level of the client behind a request: per request in 2026-07-28 (`_meta` envelope;
+ * absent = no log messages), per session (`logging/setLevel`, default everything) in 2025.
+ */
+export function downstreamLogLevel(
+  ctx: ServerContext,
+  era: 'legacy' | 'modern',
+  sessionLevel: LoggingLevel | undefined,
+): LoggingLevel | undefined {
+  const envelope = ctx.mcpReq.envelope as Params | undefined;
+  if (envelope !== undefined || era === 'modern') {
+    return envelope?.[LOG_LEVEL_KEY] as LoggingLevel | undefined;
+  }
+  return sessionLevel ?? 'debug';
+}
+
+/** 2026-07-28 upstreams log per request: stamps the client's level (absent = silent). */
+export function withUpstreamLogLevel(
+  upstreamEra: 'legacy' | 'modern' | undefined,
+  params: Params,
+  level: LoggingLevel | undefined,
+): Params {
+  if (upstreamEra !== 'modern' || level === undefined) return params;
+  return { ...params, _meta: { ...(params._meta as Params | undefined), [LOG_LEVEL_KEY]: level } };
+}

@@ -1,0 +1,213 @@
+/**
+ * Every place the hub reaches into the MCP SDK (v2, 2.4.0) beyond its typed public API, in one
+ * file. Each seam says which SDK behaviour it works around and is pinned by a test in
+ * `sdk-seams.test.ts` that fails when the SDK changes under it. Everywhere else the hub throws
+ * `FedmcpError`s; they become the SDK's `ProtocolError` here, where the hub answers the SDK.
+ */
+import { FedmcpError } from '@fedmcp/protocol';
+import type {
+  Client,
+  JSONRPCMessage,
+  JSONRPCResponse,
+  Transport,
+} from '@modelcontextprotocol/client';
+import type {
+  Implementation,
+  JSONRPCRequest,
+  Result,
+  ServerContext,
+  ServerOptions,
+} from '@modelcontextprotocol/server';
+import { inputRequired, ProtocolError, Server } from '@modelcontextprotocol/server';
+
+type Params = Record<string, unknown>;
+
+/**
+ * The SDK error a `FedmcpError` is answered as: its wire code, message and `data`
+ * (`fedmcpCode` and details, or an upstream's own data relayed unchanged). Anything else is
+ * returned as it is (the SDK answers it as it always does).
+ */
+export function toProtocolError(error: unknown): unknown {
+  if (!FedmcpError.isInstance(error)) return error;
+  const wire = error.toJsonRpcError();
+  return new ProtocolError(wire.code, wire.message, wire.data);
+}
+
+/**
+ * Seam 1 — the SDK `Server`, with the hub's two changes to how handlers are wrapped
+ * (`Protocol._wrapHandler`, a protected hook SDK 2.4.0 calls for every `setRequestHandler`):
+ * - a task-augmented `tools/call` may answer with a `CreateTaskResult` (MCP 2025-11-25 tasks):
+ *   `Server._wrapHandler` validates every `tools/call` result as a `CallToolResult`, since the
+ *   SDK keeps tasks only as wire vocabulary;
+ * - a thrown `FedmcpError` is answered with its own JSON-RPC code and data: the SDK reads
+ *   `error.code` as the wire code, and ours is a string.
+ */
+export class HubServer extends Server {
+  constructor(info: Implementation, options: ServerOptions) {
+    super(info, options);
+  }
+
+  protected override _wrapHandler(
+    method: string,
+    handler: (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>,
+  ): (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result> {
+    const wrapped = super._wrapHandler(method, handler);
+    const chosen =
+      method !== 'tools/call'
+        ? wrapped
+        : (request: JSONRPCRequest, ctx: ServerContext) =>
+            (request.params as Params | undefined)?.task !== undefined && !ctx.mcpReq.envelope
+              ? handler(request, ctx)
+              : wrapped(request, ctx);
+    return async (request, ctx) => {
+      try {
+        return await chosen(request, ctx);
+      } catch (error) {
+        throw toProtocolError(error);
+      }
+    };
+  }
+}
+
+/** A request handler of the hub: params in, any MCP result (or `input_required`) out. */
+export type HubRequestHandler = (
+  request: { params?: Params & { _meta?: Params } },
+  ctx: ServerContext,
+) => Result | Promise<Result>;
+
+/**
+ * Seam 2 — registers a handler for a spec method whose result the hub builds from an upstream's
+ * answer (a `Result` the SDK validates on the way out) or an `input_required` round. The SDK
+ * types each method's handler with that method's own result type; the hub forwards results it
+ * does not re-type.
+ */
+export function setHubRequestHandler(
+  server: Server,
+  method: string,
+  handler: HubRequestHandler,
+): void {
+  const register = server.setRequestHandler as unknown as (
+    method: string,
+    handler: HubRequestHandler,
+  ) => void;
+  register.call(server, method, handler);
+}
+
+/** One question of an `input_required` round, keyed in `inputRequests`. */
+export interface InputQuestion {
+  method: string;
+  params: Params;
+}
+
+/**
+ * Seam 3 — an `input_required` result (MCP 2026-07-28 multi-round-trip) for questions whose
+ * params the hub relays from an upstream or builds itself; the SDK's `inputRequired` types each
+ * request's params by method.
+ */
+export function inputRequiredReply(
+  questions: Record<string, InputQuestion>,
+  requestState: string,
+): Result {
+  const build = inputRequired as unknown as (options: {
+    inputRequests: Record<string, InputQuestion>;
+    requestState: string;
+  }) => Result;
+  return build({ inputRequests: questions, requestState });
+}
+
+/**
+ * Seam 4 — sends a notification on the request's own stream with params relayed from upstream
+ * (progress, log messages); `ctx.mcpReq.notify` types params per notification method.
+ */
+export function notifyOnRequest(ctx: ServerContext, method: string, params: Params): Promise<void> {
+  const notify = ctx.mcpReq.notify as unknown as (notification: {
+    method: string;
+    params: Params;
+  }) => Promise<void>;
+  return notify({ method, params });
+}
+
+/** The server→client requests an upstream may send while serving a call. */
+export type ServerRequestMethod = 'sampling/createMessage' | 'elicitation/create' | 'roots/list';
+
+/**
+ * Seam 5 — pushes a server→client request relayed from an upstream to a 2025-era client, with
+ * the upstream's params as they are (`Server.createMessage`, `elicitInput` and `listRoots`
+ * type them; the hub relays, so the client's answer is what validates).
+ */
+export function pushToClient(
+  server: Server,
+  method: ServerRequestMethod,
+  params: Params,
+): Promise<unknown> {
+  const push =
+    method === 'roots/list'
+      ? server.listRoots
+      : method === 'sampling/createMessage'
+        ? server.createMessage
+        : server.elicitInput;
+  return (push as unknown as (params: Params) => Promise<unknown>).call(server, params);
+}
+
+/**
+ * Seam 6 — answers an upstream's server→client requests (sampling, elicitation, roots) with the
+ * hub's handler, whatever the params (the handler relays them). A thrown `FedmcpError` goes back
+ * upstream as its JSON-RPC error.
+ */
+export function answerServerRequests(
+  client: Client,
+  handler: (method: ServerRequestMethod, params: Params) => Promise<unknown>,
+): void {
+  const register = client.setRequestHandler as unknown as (
+    method: string,
+    handler: (request: { params?: Params }) => Promise<unknown>,
+  ) => void;
+  for (const method of ['sampling/createMessage', 'elicitation/create', 'roots/list'] as const) {
+    register.call(client, method, async (request) => {
+      try {
+        return await handler(method, request.params ?? {});
+      } catch (error) {
+        throw toProtocolError(error);
+      }
+    });
+  }
+}
+
+/** Raw JSON-RPC ids the hub sends itself start with this: strings never meet the SDK's numbers. */
+export const RAW_ID_PREFIX = 'fedmcp-raw-';
+/** Transports whose inbound messages already pass through {@link interceptResponses}. */
+const intercepted = new WeakSet<Transport>();
+
+/** Whether {@link interceptResponses} already wraps a transport. */
+export function isIntercepted(transport: Transport): boolean {
+  return intercepted.has(transport);
+}
+
+/**
+ * Seam 7 — wraps the inbound side of an upstream connection's transport (`transport.onmessage`,
+ * which the SDK's `Protocol.connect` sets):
+ * - responses to the hub's raw requests (ids starting with {@link RAW_ID_PREFIX}) go to
+ *   `onRawResponse`, never to the SDK client (which would not know their ids);
+ * - SDK 2.4.0 dispatches inbound notifications on a microtask but settles responses at once, so
+ *   a progress notification read in the same tick as its call's result would be dropped (the
+ *   result removes the progress handler first). Delivering responses one microtask later keeps
+ *   the wire order.
+ */
+export function interceptResponses(
+  transport: Transport,
+  onRawResponse: (id: string, response: JSONRPCResponse) => void,
+): void {
+  const deliver = transport.onmessage;
+  if (!deliver || intercepted.has(transport)) return;
+  intercepted.add(transport);
+  transport.onmessage = (message: JSONRPCMessage, extra) => {
+    if ('id' in message && !('method' in message)) {
+      const id = message.id;
+      if (typeof id === 'string' && id.startsWith(RAW_ID_PREFIX)) {
+        onRawResponse(id, message as JSONRPCResponse);
+        return;
+      }
+      queueMicrotask(() => deliver(message, extra));
+    } else deliver(message, extra);
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The services of one hub, built once by `createHub` and shared by every session it serves:
+ * each owns its state and exposes methods (see packages/federation/ARCHITECTURE.md).
+ */
+import { FedmcpError, type Logger } from '@fedmcp/protocol';
+import {
+  createRequestStateCodec,
+  type Implementation,
+  InMemoryServerEventBus,
+  type RequestStateCodec,
+  type ServerEventBus,
+} from '@modelcontextprotocol/server';
+import type { CatalogGuard } from '../catalog-guard.js';
+import type { HubAccess } from '../hub-access.js';
+import { principalKey } from '../pipeline/meta.js';
+import type { UpstreamTimings } from '../upstream.js';
+import type { UpstreamConnector } from '../upstream-options.js';
+import { AccessQuestions } from './access-questions.js';
+import { FlowRegistry } from './flow-registry.js';
+import { HubCatalog } from './hub-catalog.js';
+import { NotificationRouter } from './notification-router.js';
+import { SessionRegistry } from './session-registry.js';
+import { SessionViews } from './session-views.js';
+import { type ObservedListen, SubscriptionRouter } from './subscription-router.js';
+import { TaskOwners } from './task-owners.js';
+import { UpstreamEvents } from './upstream-events.js';
+import { UpstreamSet } from './upstream-set.js';
+
+/** The settings of a hub, resolved from `HubOptions`. */
+export interface HubSettings {
+  serverInfo: Implementation;
+  clientInfo: Implementation;
+  instructions: string | undefined;
+  timings: UpstreamTimings;
+  roundTimeoutMs: number;
+  pageSize: number;
+  listChangedDebounceMs: number;
+  failureMode: 'open' | 'closed';
+  connector: UpstreamConnector;
+  logger: Logger;
+  bus: ServerEventBus | undefined;
+  requestStateKey: string | Uint8Array | undefined;
+  access: HubAccess | undefined;
+  guard: CatalogGuard | undefined;
+  /** This hub's id in hop trails and origin paths; undefined = no federation `_meta`. */
+  hubId: () => string | undefined;
+  maxHops: number;
+  /** Whether plain tools/calls may take the raw forwarding fast path. */
+  fastPath: boolean;
+}
+
+/** The services of a hub; see the file comment. */
+export interface HubServices {
+  readonly settings: HubSettings;
+  readonly logger: Logger;
+  readonly upstreams: UpstreamSet;
+  readonly events: UpstreamEvents;
+  readonly catalog: HubCatalog;
+  readonly sessions: SessionRegistry;
+  readonly views: SessionViews;
+  readonly subscriptions: SubscriptionRouter;
+  readonly notifications: NotificationRouter;
+  readonly questions: AccessQuestions;
+  readonly flows: FlowRegistry;
+  readonly tasks: TaskOwners;
+  readonly codec: RequestStateCodec<string>;
+  /** The change-event bus of 2026-07-28 listen streams (hosts report listens through it). */
+  readonly bus: ServerEventBus;
+  /** The access hook, if any. */
+  readonly access: HubAccess | undefined;
+  close(): Promise<void>;
+}
+
+function randomKey(): Uint8Array {
+  const key = new Uint8Array(32);
+  crypto.getRandomValues(key);
+  return key;
+}
+
+/** Builds the services of a hub. */
+export function createHubServices(settings: HubSettings): HubServices {
+  const { logger } = settings;
+  const innerBus = settings.bus ?? new InMemoryServerEventBus();
+  const upstreams = new UpstreamSet(settings.failureMode);
+  const sessions = new SessionRegistry();
+  const flows = new FlowRegistry();
+  const tasks = new TaskOwners();
+  let notifications: NotificationRouter | undefined;
+  const catalog = new HubCatalog({
+    upstreams,
+    guard: settings.guard,
+    logger,
+    hubId: settings.hubId,
+    onListsChanged: (kinds) => notifications?.listsChanged(kinds),
+  });
+  let subscriptions: SubscriptionRouter | undefined;
+  // Hosts that see a listen stream open tell the hub through the bus (`observeListen`).
+  const bus = {
+    publish: (event) => innerBus.publish(event),
+    subscribe: (listener) => innerBus.subscribe(listener),
+    observeListen: (listen: ObservedListen) => subscriptions!.observeListen(listen),
+  } as ServerEventBus;
+  subscriptions = new SubscriptionRouter(upstreams, () => catalog.current, sessions, bus, logger);
+  const views = new SessionViews(catalog, settings.access);
+  notifications = new NotificationRouter({
+    sessions,
+    views,
+    flows,
+    upstreams,
+    bus,
+    debounceMs: settings.listChangedDebounceMs,
+  });
+  const events = new UpstreamEvents({
+    logger,
+    timings: settings.timings,
+    connector: settings.connector,
+    clientInfo: settings.clientInfo,
+    catalog,
+    sessions,
+    flows,
+    notifications,
+    subscriptions,
+  });
+  const questions = new AccessQuestions({
+    ttlMs: settings.roundTimeoutMs,
+    callerOf: (request) => principalKey(request.principal),
+  });
+  const codec = createRequestStateCodec<string>({
+    key: settings.requestStateKey ?? randomKey(),
+    ttlSeconds: Math.ceil(settings.roundTimeoutMs / 1000),
+    bind: (ctx) => ctx.mcpReq.method,
+  });
+  const router = subscriptions;
+  const notifier = notifications;
+  sessions.onClose(async (session) => {
+    tasks.dropSession(session);
+    notifier.dropSession(session);
+    flows.cancelSession(session, new FedmcpError('CANCELED', 'The client session closed.'));
+    await Promise.allSettled([
+      router.dropSession(session),
+      ...upstreams
+        .list()
+        .filter((upstream) => upstream.options.isolation === 'per-session')
+        .map((upstream) => upstream.releaseOwner(session)),
+    ]);
+  });
+  return {
+    settings,
+    logger,
+    upstreams,
+    events,
+    catalog,
+    sessions,
+    views,
+    subscriptions: router,
+    notifications: notifier,
+    questions,
+    flows,
+    tasks,
+    codec,
+    bus,
+    access: settings.access,
+    async close() {
+      catalog.close();
+      questions.close();
+      notifier.close();
+      flows.close(new FedmcpError('CANCELED', 'The hub is shutting down.'));
+      await Promise.allSettled(upstreams.list().map((upstream) => upstream.close()));
+    },
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * What the hub does when something happens upstream (the `UpstreamHost` every `Upstream`
+ * reports to): state changes reach listeners and the catalog, list refreshes rebuild it,
+ * notifications go to the notification and subscription routers, server→client requests go to
+ * the call holding the connection (or the session owning it), and a reconnect re-establishes
+ * subscriptions and the log level.
+ */
+import type { Logger } from '@fedmcp/protocol';
+import type { Client } from '@modelcontextprotocol/client';
+import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/server';
+import { hubError } from '../errors.js';
+import { supportsElicitationMode } from '../flow.js';
+import { pushToClient, type ServerRequestMethod } from '../sdk-seams.js';
+import type { Upstream, UpstreamHost, UpstreamState, UpstreamTimings } from '../upstream.js';
+import type { UpstreamConnection } from '../upstream-connection.js';
+import type { UpstreamConnectOptions, UpstreamConnector } from '../upstream-options.js';
+import type { FlowRegistry } from './flow-registry.js';
+import type { HubCatalog } from './hub-catalog.js';
+import type { NotificationRouter } from './notification-router.js';
+import type { HubSession, SessionRegistry } from './session-registry.js';
+import type { SubscriptionRouter } from './subscription-router.js';
+
+/** An upstream state change, as reported to `onUpstreamStateChange` listeners. */
+export interface UpstreamStateChange {
+  id: string;
+  state: UpstreamState;
+  previous: UpstreamState;
+  error?: string;
+}
+
+/** The capabilities the hub declares upstream: everything it can forward. */
+export const UPSTREAM_CLIENT_CAPABILITIES: ClientCapabilities = {
+  sampling: {},
+  elicitation: { form: {}, url: {} },
+  roots: { listChanged: true },
+};
+
+/** Options of {@link UpstreamEvents}. */
+export interface UpstreamEventsOptions {
+  logger: Logger;
+  timings: UpstreamTimings;
+  connector: UpstreamConnector;
+  clientInfo: Implementation;
+  catalog: HubCatalog;
+  sessions: SessionRegistry;
+  flows: FlowRegistry;
+  notifications: NotificationRouter;
+  subscriptions: SubscriptionRouter;
+}
+
+/** The hub's `UpstreamHost`; see the file comment. */
+export class UpstreamEvents implements UpstreamHost {
+  readonly logger: Logger;
+  readonly timings: UpstreamTimings;
+  readonly connector: UpstreamConnector;
+  readonly #options: UpstreamEventsOptions;
+  readonly #listeners = new Set<(change: UpstreamStateChange) => void>();
+  /** Era verdicts of upstream first connects (see `UpstreamConnectOptions.verdictCache`). */
+  readonly #verdicts = new Map<string, unknown>();
+
+  constructor(options: UpstreamEventsOptions) {
+    this.#options = options;
+    this.logger = options.logger;
+    this.timings = options.timings;
+    this.connector = options.connector;
+  }
+
+  /** Subscribes to upstream state changes; returns the unsubscribe function. */
+  onUpstreamStateChange(listener: (change: UpstreamStateChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  connectOptions(configure: (client: Client) => void): UpstreamConnectOptions {
+    return {
+      clientInfo: this.#options.clientInfo,
+      capabilities: UPSTREAM_CLIENT_CAPABILITIES,
+      configure,
+      timeoutMs: this.timings.connectTimeoutMs,
+      logger: this.logger,
+      verdictCache: this.#verdicts,
+    };
+  }
+
+  onStateChange(upstream: Upstream, previous: UpstreamState): void {
+    const change: UpstreamStateChange = { id: upstream.id, state: upstream.state, previous };
+    if (upstream.lastError && !upstream.available) change.error = upstream.lastError;
+    this.logger.info(change, 'upstream state');
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.logger.error({ error }, 'onUpstreamStateChange listener threw');
+      }
+    }
+    const wasAvailable = previous === 'ready' || previous === 'degraded';
+    if (wasAvailable !== upstream.available) this.#options.catalog.rebuild();
+  }
+
+  onCatalogChange(_upstream: Upstream): void {
+    this.#options.catalog.rebuild();
+  }
+
+  onReconnect(upstream: Upstream): void {
+    this.#options.subscriptions.resubscribe(upstream);
+    this.#options.notifications.applyLogLevel(upstream);
+  }
+
+  onNotification(
+    upstream: Upstream,
+    method: string,
+    params: Record<string, unknown>,
+    connection?: UpstreamConnection,
+  ): void {
+    if (method === 'notifications/resources/updated' && typeof params.uri === 'string') {
+      this.#options.subscriptions.deliverUpdated(upstream, params);
+    } else if (method === 'notifications/message') {
+      this.#options.notifications.deliverLog(upstream, params, connection);
+    } else if (
+      method === 'notifications/elicitation/complete' &&
+      typeof params.elicitationId === 'string'
+    ) {
+      this.#options.notifications.deliverElicitationComplete(upstream, params);
+    }
+  }
+
+  onConnectionClosed(
+    connection: UpstreamConnection,
+    error: ReturnType<Upstream['unavailable']>,
+  ): void {
+    this.#options.flows.cancelOnConnection(connection, error);
+  }
+
+  /**
+   * A server→client request: to the interactive call holding the connection; else, on a
+   * connection owned by a 2025-era session (per-session isolation), to that session; otherwise
+   * `roots/list` is answered locally with no roots and sampling/elicitation are refused — never
+   * routed into an unrelated client's call.
+   */
+  async onServerRequest(
+    connection: UpstreamConnection,
+    method: ServerRequestMethod,
+    params: Record<string, unknown>,
+  ): Promise<unknown> {
+    const flow = this.#options.flows.onConnection(connection);
+    if (flow) return flow.ask(method, params);
+    const session = connection.owner as HubSession | undefined;
+    if (session && !this.#options.sessions.isClosed(session) && session.era === 'legacy') {
+      const capabilities = session.server.getClientCapabilities() ?? {};
+      if (method === 'roots/list') {
+        return capabilities.roots ? pushToClient(session.server, method, params) : { roots: [] };
+      }
+      if (method === 'sampling/createMessage' && capabilities.sampling) {
+        return pushToClient(session.server, method, params);
+      }
+      if (
+        method === 'elicitation/create' &&
+        supportsElicitationMode(capabilities, params.mode === 'url' ? 'url' : 'form')
+      ) {
+        this.#options.notifications.trackElicitation(connection.upstream, params, session);
+        return pushToClient(session.server, method, params);
+      }
+    }
+    if (method === 'roots/list') return { roots: [] };
+    throw hubError(
+      'INVALID_REQUEST',
+      `fedmcp refuses ${method} outside a tool call: no client to ask (only requests made while serving a client's call reach that client).`,
+    );
+  }
+}
