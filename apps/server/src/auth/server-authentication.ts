@@ -5,6 +5,7 @@
  * swaps the authenticators without dropping sessions.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '@fedmcp/protocol';
 import {
   type AuditLog,
   authenticateRequest,
@@ -21,12 +22,6 @@ import {
 import { peerCertificateOf } from '@fedmcp/transports/node';
 import type { FedmcpConfig } from '../config/config-schema.js';
 
-/** The logger shape used here (pino's). */
-interface AuthLogger {
-  warn(object: unknown, message?: string): void;
-  error(object: unknown, message?: string): void;
-}
-
 /** Options of {@link createServerAuthentication}. */
 export interface ServerAuthenticationOptions {
   /** The config whose `auth` section (and `hub.host`) decides. */
@@ -36,7 +31,7 @@ export interface ServerAuthenticationOptions {
   /** Where authentication results are recorded. */
   audit: AuditLog;
   /** Startup warnings (anonymous access) and failures. */
-  logger: AuthLogger;
+  logger: Logger;
   /** The fetch for issuers' key sets. @default globalThis.fetch */
   fetch?: typeof fetch;
   /**
