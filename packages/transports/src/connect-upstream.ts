@@ -3,7 +3,7 @@
  * web-standard part (URL upstreams: Streamable HTTP with a fallback to legacy SSE, WebSocket);
  * `@fedmcp/transports/node` adds stdio upstreams with a supervised child process.
  */
-import { FEDMCP_VERSION, FedmcpError } from '@fedmcp/protocol';
+import { childLogger, FEDMCP_VERSION, FedmcpError, type Logger } from '@fedmcp/protocol';
 import type {
   ClientCapabilities,
   ClientOptions,
@@ -14,7 +14,6 @@ import type {
   VersionNegotiationOptions,
 } from '@modelcontextprotocol/client';
 import { SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { childTransportLogger, type TransportLogger } from './transport-logger.js';
 import { UpstreamClient, type UpstreamRequestDefaults } from './upstream-client.js';
 import {
   isStdioUpstreamSpec,
@@ -122,7 +121,7 @@ export interface ConnectUpstreamOptions extends UpstreamRequestDefaults {
    * Logger for connection events (and, for stdio, the server's stderr).
    * @default silent
    */
-  logger?: TransportLogger;
+  logger?: Logger;
   /** Aborts the connect. */
   signal?: AbortSignal;
 }
@@ -230,7 +229,7 @@ export async function connectRemoteUpstream(
   options: ConnectUpstreamOptions,
 ): Promise<void> {
   const key = options.cacheKey ?? upstreamCacheKey(spec);
-  const logger = childTransportLogger(options.logger, { upstream: spec.url });
+  const logger = childLogger(options.logger, { upstream: spec.url });
   const requested = requestedRemoteTransport(spec);
   // Only probing connects (era or transport fallback) are worth running one at a time.
   const probing = requested === 'auto' || options.era !== 'legacy';

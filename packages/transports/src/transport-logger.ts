@@ -1,30 +1,27 @@
 /**
- * The logger shape `@fedmcp/transports` accepts: a subset of pino's. The package never prints; it
- * logs through the logger it is given, and through none (silently) by default.
+ * Deprecated names of the logger this package takes: `Logger`, `silentLogger` and `childLogger`
+ * of `@fedmcp/protocol` (the one logger type of every fedmcp package). Kept so existing imports
+ * keep working.
  */
-export interface TransportLogger {
-  debug(object: unknown, message?: string): void;
-  info(object: unknown, message?: string): void;
-  warn(object: unknown, message?: string): void;
-  error(object: unknown, message?: string): void;
-  child?(bindings: Record<string, unknown>): TransportLogger;
-}
+import { childLogger, type Logger, silentLogger } from '@fedmcp/protocol';
 
-const noop = (): void => {};
+/**
+ * The logger shape `@fedmcp/transports` accepts (pino's).
+ * @deprecated Use `Logger` from `@fedmcp/protocol`.
+ */
+export type TransportLogger = Logger;
 
-/** A logger that drops everything: the default everywhere in this package. */
-export const silentTransportLogger: TransportLogger = {
-  debug: noop,
-  info: noop,
-  warn: noop,
-  error: noop,
-};
+/**
+ * A logger that drops everything.
+ * @deprecated Use `silentLogger` from `@fedmcp/protocol`.
+ */
+export const silentTransportLogger: Logger = silentLogger;
 
-/** `logger.child(bindings)` when the logger supports it, else the logger itself. */
-export function childTransportLogger(
-  logger: TransportLogger | undefined,
+/**
+ * `logger.child(bindings)` when the logger supports it, else the logger itself (silent without one).
+ * @deprecated Use `childLogger` from `@fedmcp/protocol`.
+ */
+export const childTransportLogger: (
+  logger: Logger | undefined,
   bindings: Record<string, unknown>,
-): TransportLogger {
-  if (!logger) return silentTransportLogger;
-  return logger.child ? logger.child(bindings) : logger;
-}
+) => Logger = childLogger;

@@ -6,6 +6,7 @@
  * died fail with a connection-closed error, and calls made while it is down fail with
  * not-connected: nothing hangs.
  */
+import { childLogger } from '@fedmcp/protocol';
 import {
   type ConnectUpstreamOptions,
   canceledIfAborted,
@@ -19,7 +20,6 @@ import {
   DEFAULT_RESTART_BACKOFF,
   type RestartBackoffOptions,
 } from '../restart-backoff.js';
-import { childTransportLogger } from '../transport-logger.js';
 import type { UpstreamClient } from '../upstream-client.js';
 import {
   isStdioUpstreamSpec,
@@ -177,7 +177,7 @@ class StdioSupervisor {
     this.era = options.era;
     this.#restart =
       options.restart === false ? false : { ...DEFAULT_RESTART_BACKOFF, ...options.restart };
-    this.#logger = childTransportLogger(options.logger, { upstream: spec.command });
+    this.#logger = childLogger(options.logger, { upstream: spec.command });
     client.addCloseHook(() => this.#stop());
   }
 

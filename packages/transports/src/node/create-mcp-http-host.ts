@@ -12,6 +12,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer, type Server as NodeHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { silentLogger } from '@fedmcp/protocol';
 import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
 import { createHostValidator } from '../host-validation.js';
 import { createInMemoryEventStore } from '../in-memory-event-store.js';
@@ -21,7 +22,6 @@ import { applyCors, rejectUpgrade, sendJsonRpcError } from './host-http-response
 import { createHostSessionRegistry } from './host-session-registry.js';
 import { createLegacySseRoute } from './legacy-sse-route.js';
 import type {
-  McpHostLogger,
   McpHttpHost,
   McpHttpHostAddress,
   McpHttpHostOptions,
@@ -31,7 +31,6 @@ import type {
 import { createStreamableHttpRoute } from './streamable-http-route.js';
 import { createWebSocketRoute } from './websocket-route.js';
 
-const silentLogger: McpHostLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /**

@@ -3,13 +3,14 @@
  * steps every route runs (authenticate, read a JSON body under the size limit).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '@fedmcp/protocol';
 import { type AuthInfo, type EventStore, isJsonContentType } from '@modelcontextprotocol/server';
 import { isAuthInfoShaped, type McpAuthenticate, runAuthenticate } from '../authenticate.js';
 import { JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { CreateMcpServer } from '../mcp-session-context.js';
 import { sendJsonRpcError, sendWebResponse, toBodylessRequest } from './host-http-responses.js';
 import type { HostSessionRegistry } from './host-session-registry.js';
-import type { McpHostLogger, McpHttpHostPaths } from './mcp-http-host-options.js';
+import type { McpHttpHostPaths } from './mcp-http-host-options.js';
 import { RequestBodyTooLargeError, readBody } from './read-body.js';
 
 /** Shared state and steps of a host's routes. */
@@ -18,7 +19,7 @@ export interface HostContext {
   maxBodyBytes: number;
   keepAliveMs: number;
   eventStore: EventStore | undefined;
-  logger: McpHostLogger;
+  logger: Logger;
   sessions: HostSessionRegistry;
   createServer: CreateMcpServer;
   authenticateHook: McpAuthenticate | undefined;

@@ -2,8 +2,8 @@
  * The open sessions of an MCP host, over all transports: the `maxSessions` budget (counting
  * sessions still being set up), activity tracking and the idle sweep.
  */
+import type { Logger } from '@fedmcp/protocol';
 import type { McpTransportKind } from '../mcp-session-context.js';
-import type { McpHostLogger } from './mcp-http-host-options.js';
 
 /** One open session. */
 export interface HostSession {
@@ -23,7 +23,7 @@ export interface HostSessionRegistryOptions {
   maxSessions: number;
   /** `0` disables the idle sweep. */
   idleTimeoutMs: number;
-  logger: McpHostLogger;
+  logger: Logger;
 }
 
 /** The session table of a host. */

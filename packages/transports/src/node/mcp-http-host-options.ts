@@ -3,17 +3,16 @@
  */
 import type { IncomingMessage, Server as NodeHttpServer, ServerResponse } from 'node:http';
 import type { Server as NodeHttpsServer } from 'node:https';
+import type { Logger } from '@fedmcp/protocol';
 import type { EventStore, ServerEventBus, ServerNotifier } from '@modelcontextprotocol/server';
 import type { McpAuthenticate } from '../authenticate.js';
 import type { CreateMcpServer } from '../mcp-session-context.js';
 
-/** A pino-shaped logger (the package's `TransportLogger` fits); the host is silent without one. */
-export interface McpHostLogger {
-  debug(object: unknown, message?: string): void;
-  info(object: unknown, message?: string): void;
-  warn(object: unknown, message?: string): void;
-  error(object: unknown, message?: string): void;
-}
+/**
+ * A pino-shaped logger; the host is silent without one.
+ * @deprecated Use `Logger` from `@fedmcp/protocol` (the same shape).
+ */
+export type McpHostLogger = Logger;
 
 /** URL paths the host serves. */
 export interface McpHttpHostPaths {
@@ -127,7 +126,7 @@ export interface McpHttpHostOptions {
    */
   tls?: McpHttpHostTlsOptions;
   /** Logger. @default silent */
-  logger?: McpHostLogger;
+  logger?: Logger;
 }
 
 /** Where a listening host can be reached. */

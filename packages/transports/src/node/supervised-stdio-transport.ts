@@ -7,11 +7,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { FedmcpError } from '@fedmcp/protocol';
+import { childLogger, FedmcpError, type Logger } from '@fedmcp/protocol';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import { isJsonRpcMessageShape } from '../json-rpc-error.js';
-import { childTransportLogger, type TransportLogger } from '../transport-logger.js';
 
 /** How a supervised child ended. */
 export interface StdioExit {
@@ -60,7 +59,7 @@ export interface SupervisedStdioTransportOptions {
    * Logger; the child's stderr lines are logged with `{ stream: 'stderr', pid }`.
    * @default silent
    */
-  logger?: TransportLogger;
+  logger?: Logger;
   /**
    * The level the child's stderr lines are logged at.
    * @default 'info'
@@ -90,7 +89,7 @@ export class SupervisedStdioTransport implements Transport {
   onmessage?: ((message: JSONRPCMessage) => void) | undefined;
 
   readonly #options: SupervisedStdioTransportOptions;
-  readonly #logger: TransportLogger;
+  readonly #logger: Logger;
   readonly #maxMessageBytes: number;
   /** Bytes of an incomplete line, waiting for the rest. */
   #pending: Buffer | undefined;
@@ -105,7 +104,7 @@ export class SupervisedStdioTransport implements Transport {
 
   constructor(options: SupervisedStdioTransportOptions) {
     this.#options = options;
-    this.#logger = childTransportLogger(options.logger, { command: options.command });
+    this.#logger = childLogger(options.logger, { command: options.command });
     this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   }
 
