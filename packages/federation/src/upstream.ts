@@ -4,8 +4,8 @@
  * circuit breaker on consecutive failures, health pings) and its raw catalog (tools, prompts,
  * resources, templates as the upstream lists them).
  */
-import type { FedmcpError, Logger } from '@fedmcp/protocol';
-import type { Client, McpSubscription } from '@modelcontextprotocol/client';
+import type { FedmcpError } from '@fedmcp/protocol';
+import type { Client } from '@modelcontextprotocol/client';
 import type {
   Prompt,
   Resource,
@@ -14,61 +14,16 @@ import type {
   Tool,
 } from '@modelcontextprotocol/server';
 import { hubError } from './errors.js';
-import { answerServerRequests, type ServerRequestMethod } from './sdk-seams.js';
+import { answerServerRequests } from './sdk-seams.js';
 import { createToolFilter } from './tool-filter.js';
 import { UpstreamConnection } from './upstream-connection.js';
-import type {
-  UpstreamConnectOptions,
-  UpstreamConnector,
-  UpstreamOptions,
-  UpstreamSpec,
-} from './upstream-options.js';
+import type { UpstreamHost, UpstreamState } from './upstream-host.js';
+import { ListenStream } from './upstream-listen.js';
+import { loadUpstreamLists } from './upstream-lists.js';
+import type { UpstreamOptions, UpstreamSpec } from './upstream-options.js';
+import { ConnectionPool } from './upstream-pool.js';
 
-/** The lifecycle state of an upstream. */
-export type UpstreamState = 'connecting' | 'ready' | 'degraded' | 'down' | 'closed';
-
-/** The kinds of catalog entries. */
-export type CatalogKind = 'tools' | 'prompts' | 'resources' | 'templates';
-
-/** Timing knobs shared by every upstream of a hub (see `HubOptions`). */
-export interface UpstreamTimings {
-  timeoutMs: number;
-  connectTimeoutMs: number;
-  healthIntervalMs: number;
-  healthTimeoutMs: number;
-  reconnectBaseMs: number;
-  reconnectMaxMs: number;
-  failureThreshold: number;
-  idleConnectionMs: number;
-}
-
-/** What an upstream needs from the hub that owns it. */
-export interface UpstreamHost {
-  readonly logger: Logger;
-  readonly timings: UpstreamTimings;
-  readonly connector: UpstreamConnector;
-  connectOptions(configure: (client: Client) => void): UpstreamConnectOptions;
-  onStateChange(upstream: Upstream, previous: UpstreamState): void;
-  onCatalogChange(upstream: Upstream): void;
-  onNotification(
-    upstream: Upstream,
-    method: string,
-    params: Record<string, unknown>,
-    connection?: UpstreamConnection,
-  ): void;
-  /**
-   * A server→client request (sampling, elicitation, roots) arrived on a connection: the hub
-   * routes it to the call holding the connection, or to the session owning it, or refuses it.
-   */
-  onServerRequest(
-    connection: UpstreamConnection,
-    method: ServerRequestMethod,
-    params: Record<string, unknown>,
-  ): Promise<unknown>;
-  /** A connection closed: whatever was running on it ends with `error`. */
-  onConnectionClosed(connection: UpstreamConnection, error: FedmcpError): void;
-  onReconnect(upstream: Upstream): void;
-}
+export type { CatalogKind, UpstreamHost, UpstreamState, UpstreamTimings } from './upstream-host.js';
 
 const notifications = [
   'notifications/tools/list_changed',
@@ -88,16 +43,14 @@ export class Upstream {
   prompts: Prompt[] = [];
   resources: Resource[] = [];
   templates: ResourceTemplateType[] = [];
-  readonly connections: UpstreamConnection[] = [];
   readonly prefix: string | false;
   readonly maxConnections: number;
   readonly timeoutMs: number;
   /** Whether a tool (by its upstream name) is exposed (`UpstreamOptions.tools`). */
   readonly exposesTool: (name: string) => boolean;
 
-  private primaryConnection: UpstreamConnection | undefined;
-  private opening = 0;
-  private waiters: Array<() => void> = [];
+  private readonly pool: ConnectionPool = new ConnectionPool(this);
+  private readonly listenStream: ListenStream;
   private failures = 0;
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -115,6 +68,12 @@ export class Upstream {
     this.maxConnections = Math.max(1, options.maxConnections ?? 4);
     this.timeoutMs = options.timeoutMs ?? host.timings.timeoutMs;
     this.exposesTool = createToolFilter(options.tools);
+    this.listenStream = new ListenStream(id, host.logger);
+  }
+
+  /** Live connections (the primary among them). */
+  get connections(): readonly UpstreamConnection[] {
+    return this.pool.connections;
   }
 
   /** Whether calls may be routed here. */
@@ -124,7 +83,7 @@ export class Upstream {
 
   /** The negotiated era of the primary connection. */
   get era(): 'legacy' | 'modern' | undefined {
-    return this.primaryConnection?.client?.getProtocolEra();
+    return this.pool.primary?.client?.getProtocolEra();
   }
 
   /** Connects the primary connection and loads the catalog; on failure schedules a retry. */
@@ -145,7 +104,7 @@ export class Upstream {
         await this.closeConnection(connection);
         return;
       }
-      this.primaryConnection = connection;
+      this.pool.primary = connection;
       connection.leased = false;
       this.serverCapabilities = connection.client?.getServerCapabilities() ?? {};
       await this.loadCatalog();
@@ -167,7 +126,7 @@ export class Upstream {
 
   /** The shared connection, for lists, reads and other short requests. */
   primary(): UpstreamConnection {
-    const connection = this.primaryConnection;
+    const connection = this.pool.primary;
     if (!this.available || !connection?.client || connection.closed) throw this.unavailable();
     return connection;
   }
@@ -182,122 +141,31 @@ export class Upstream {
   }
 
   /**
-   * Leases a connection for a tools/call. `interactive` calls (their client can answer
-   * sampling, elicitation or roots) get one exclusively, so server→client requests arriving on
-   * it belong to that call alone; plain calls share any connection not leased. With `owner`
-   * (per-session isolation) the owner's own connection is used.
+   * Leases a connection for a tools/call (see `ConnectionPool.acquire`).
+   * @throws FedmcpError UPSTREAM_UNAVAILABLE while down, REQUEST_TIMEOUT when every connection
+   * stays busy.
    */
-  async acquire(
+  acquire(
     interactive: boolean,
     owner: object | undefined,
     signal: AbortSignal,
   ): Promise<UpstreamConnection> {
-    // Hot path: a plain call on the free shared connection.
-    const primary = this.primaryConnection;
-    if (
-      !interactive &&
-      owner === undefined &&
-      this.available &&
-      primary?.client &&
-      !primary.closed &&
-      !primary.leased
-    ) {
-      primary.plainCalls += 1;
-      return primary;
-    }
-    const deadline = Date.now() + this.timeoutMs;
-    for (;;) {
-      if (!this.available) throw this.unavailable();
-      const live = this.connections.filter((connection) => !connection.closed && connection.client);
-      let candidate: UpstreamConnection | undefined;
-      if (owner !== undefined) {
-        const owned = live.find((connection) => connection.owner === owner);
-        if (!owned && this.opening === 0) {
-          candidate = await this.openOwned(owner);
-        } else if (owned && !owned.leased && (!interactive || owned.plainCalls === 0)) {
-          candidate = owned;
-        }
-      } else {
-        const free = live.filter(
-          (connection) =>
-            connection.owner === undefined &&
-            !connection.leased &&
-            (!interactive || connection.plainCalls === 0),
-        );
-        candidate =
-          free.find((connection) => connection === this.primaryConnection) ??
-          free.sort((a, b) => a.plainCalls - b.plainCalls)[0];
-        const shared = live.filter((connection) => connection.owner === undefined).length;
-        if (!candidate && shared + this.opening < this.maxConnections) {
-          candidate = await this.openExtra();
-        }
-      }
-      if (candidate) {
-        // Claim it synchronously: another acquire may run as soon as we yield.
-        candidate.leased = interactive;
-        if (!interactive) candidate.plainCalls += 1;
-        candidate.idleSince = Date.now();
-        return candidate;
-      }
-      const remaining = deadline - Date.now();
-      if (remaining <= 0 || signal.aborted) {
-        throw hubError(
-          'REQUEST_TIMEOUT',
-          `Every connection to upstream "${this.id}" stayed busy (maxConnections ${this.maxConnections}); retry, or raise maxConnections.`,
-          { upstream: this.id },
-        );
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.min(remaining, 1_000));
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.waiters.push(done);
-      });
-    }
+    return this.pool.acquire(interactive, owner, signal);
   }
 
   /** Returns a connection after a call (`interactive`: the exclusive lease ends). */
   release(connection: UpstreamConnection, interactive: boolean): void {
-    if (interactive) connection.leased = false;
-    else connection.plainCalls = Math.max(0, connection.plainCalls - 1);
-    connection.idleSince = Date.now();
-    this.wakeWaiters();
-  }
-
-  private wakeWaiters(): void {
-    if (this.waiters.length === 0) return; // the common case: nothing waits, nothing to allocate
-    const waiters = this.waiters.splice(0);
-    for (const wake of waiters) wake();
-  }
-
-  private async openExtra(): Promise<UpstreamConnection> {
-    this.opening += 1;
-    try {
-      return await this.openConnection();
-    } finally {
-      this.opening -= 1;
-    }
-  }
-
-  private async openOwned(owner: object): Promise<UpstreamConnection> {
-    this.opening += 1;
-    try {
-      const connection = await this.openConnection(owner);
-      return connection;
-    } finally {
-      this.opening -= 1;
-    }
+    this.pool.release(connection, interactive);
   }
 
   /** Closes the connection a downstream session owned (per-session isolation). */
   async releaseOwner(owner: object): Promise<void> {
-    const owned = this.connections.filter((connection) => connection.owner === owner);
+    const owned = this.pool.ownedBy(owner);
     await Promise.allSettled(owned.map((connection) => this.closeConnection(connection)));
   }
 
-  private async openConnection(owner?: object): Promise<UpstreamConnection> {
+  /** Opens and registers a connection (for the pool, or the primary). */
+  async openConnection(owner?: object): Promise<UpstreamConnection> {
     const connection = new UpstreamConnection(this);
     connection.owner = owner;
     connection.leased = true;
@@ -317,44 +185,16 @@ export class Upstream {
       throw this.unavailable();
     }
     // Stays leased until its opener (acquire or connectPrimary) decides how it is used.
-    this.connections.push(connection);
-    if (client.getProtocolEra() === 'modern' && owner === undefined && !this.primaryConnection) {
-      void this.listen(client);
+    this.pool.add(connection);
+    if (client.getProtocolEra() === 'modern' && owner === undefined && !this.pool.primary) {
+      void this.listenStream.open(client);
     }
     return connection;
   }
 
-  /** Upstream URIs the hub subscribed to (2026-07-28 upstreams: carried by the listen filter). */
-  private readonly listenedUris = new Set<string>();
-  private listenHandle: McpSubscription | undefined;
-
-  /**
-   * 2026-07-28: change notifications and resource updates only flow on a
-   * `subscriptions/listen` stream. One stream per upstream, reopened when its filter changes.
-   */
-  private async listen(client: Client): Promise<void> {
-    const previous = this.listenHandle;
-    this.listenHandle = undefined;
-    try {
-      this.listenHandle = await client.listen({
-        toolsListChanged: true,
-        promptsListChanged: true,
-        resourcesListChanged: true,
-        ...(this.listenedUris.size > 0 ? { resourceSubscriptions: [...this.listenedUris] } : {}),
-      });
-    } catch (error) {
-      this.host.logger.debug({ upstream: this.id, error }, 'subscriptions/listen refused');
-    } finally {
-      await previous?.close().catch(() => {});
-    }
-  }
-
   /** Adds or removes a resource subscription on a 2026-07-28 upstream (reopens the listen stream). */
   async setListenedUri(uri: string, subscribed: boolean): Promise<void> {
-    if (subscribed) this.listenedUris.add(uri);
-    else this.listenedUris.delete(uri);
-    const client = this.primaryConnection?.client;
-    if (client && client.getProtocolEra() === 'modern') await this.listen(client);
+    await this.listenStream.setUri(uri, subscribed, this.pool.primary?.client);
   }
 
   private configure(client: Client, connection: UpstreamConnection): void {
@@ -373,13 +213,11 @@ export class Upstream {
   private onConnectionClosed(connection: UpstreamConnection): void {
     if (connection.closed) return;
     connection.closed = true;
-    const index = this.connections.indexOf(connection);
-    if (index >= 0) this.connections.splice(index, 1);
+    const wasPrimary = connection === this.pool.primary;
+    this.pool.remove(connection);
     this.host.onConnectionClosed(connection, this.unavailable());
     connection.failRawRequests();
-    this.wakeWaiters();
-    if (connection === this.primaryConnection && this.state !== 'closed') {
-      this.primaryConnection = undefined;
+    if (wasPrimary && this.state !== 'closed') {
       this.lastError = 'the connection closed';
       this.host.logger.warn({ upstream: this.id }, 'upstream connection closed; reconnecting');
       this.markDown();
@@ -388,8 +226,7 @@ export class Upstream {
 
   private async closeConnection(connection: UpstreamConnection): Promise<void> {
     connection.closed = true;
-    const index = this.connections.indexOf(connection);
-    if (index >= 0) this.connections.splice(index, 1);
+    this.pool.remove(connection);
     this.host.onConnectionClosed(connection, this.unavailable());
     connection.failRawRequests();
     await connection.client?.close();
@@ -397,27 +234,13 @@ export class Upstream {
 
   /** Loads (drains every page of) the lists the upstream declares. */
   async loadCatalog(): Promise<void> {
-    const client = this.primaryConnection?.client;
+    const client = this.pool.primary?.client;
     if (!client) return;
-    const capabilities = this.serverCapabilities;
-    const options = { timeout: this.timeoutMs, cacheMode: 'bypass' as const };
-    const [tools, prompts, resources, templates] = await Promise.all([
-      capabilities.tools ? client.listTools(undefined, options).then((r) => r.tools) : [],
-      capabilities.prompts ? client.listPrompts(undefined, options).then((r) => r.prompts) : [],
-      capabilities.resources
-        ? client.listResources(undefined, options).then((r) => r.resources)
-        : [],
-      capabilities.resources
-        ? client
-            .listResourceTemplates(undefined, options)
-            .then((r) => r.resourceTemplates)
-            .catch(() => [])
-        : [],
-    ]);
-    this.tools = tools.filter((tool) => this.exposesTool(tool.name));
-    this.prompts = prompts;
-    this.resources = resources;
-    this.templates = templates;
+    const lists = await loadUpstreamLists(client, this.serverCapabilities, this.timeoutMs);
+    this.tools = lists.tools.filter((tool) => this.exposesTool(tool.name));
+    this.prompts = lists.prompts;
+    this.resources = lists.resources;
+    this.templates = lists.templates;
   }
 
   private scheduleRefresh(): void {
@@ -441,7 +264,7 @@ export class Upstream {
     if (this.failures >= this.host.timings.failureThreshold) {
       this.host.logger.warn({ upstream: this.id, failures: this.failures }, 'circuit opened');
       const connections = [...this.connections];
-      this.primaryConnection = undefined;
+      this.pool.primary = undefined;
       this.markDown();
       for (const connection of connections) void this.closeConnection(connection);
     } else {
@@ -484,7 +307,7 @@ export class Upstream {
     const { healthIntervalMs, healthTimeoutMs } = this.host.timings;
     if (healthIntervalMs <= 0) return;
     this.healthTimer = setInterval(() => {
-      const client = this.primaryConnection?.client;
+      const client = this.pool.primary?.client;
       if (!client || !this.available) return;
       // 2026-07-28 has no ping: a server/discover is the cheap request there.
       const probe =
@@ -506,16 +329,8 @@ export class Upstream {
 
   /** Closes extra connections idle for longer than `idleConnectionMs`. */
   reapIdle(now = Date.now()): void {
-    for (const connection of [...this.connections]) {
-      if (
-        connection !== this.primaryConnection &&
-        connection.owner === undefined &&
-        !connection.leased &&
-        connection.plainCalls === 0 &&
-        now - connection.idleSince >= this.host.timings.idleConnectionMs
-      ) {
-        void this.closeConnection(connection);
-      }
+    for (const connection of this.pool.idle(this.host.timings.idleConnectionMs, now)) {
+      void this.closeConnection(connection);
     }
   }
 
@@ -535,7 +350,7 @@ export class Upstream {
     this.reconnectTimer = undefined;
     await this.connectingPrimary?.catch(() => {});
     const connections = [...this.connections];
-    this.primaryConnection = undefined;
+    this.pool.primary = undefined;
     await Promise.allSettled(connections.map((connection) => this.closeConnection(connection)));
   }
 }

@@ -47,8 +47,7 @@ export function createFastRequest(services: HubServices): FastRequestHandler {
   return (message, extra) => {
     if (!services.settings.fastPath || message.method !== 'tools/call') return undefined;
     const session = services.sessions.bySessionId(extra.sessionId);
-    if (!session || session.era !== 'legacy' || services.sessions.isClosed(session))
-      return undefined;
+    if (session?.era !== 'legacy' || services.sessions.isClosed(session)) return undefined;
     const requestParams = (message.params ?? {}) as Params;
     const name = requestParams.name;
     if (typeof name !== 'string' || requestParams.task !== undefined) return undefined;

@@ -1,0 +1,163 @@
+/**
+ * The connections of one upstream (a pool bounded by `maxConnections`) and how calls hold them:
+ * plain calls share any connection not leased (the primary first), an interactive call leases
+ * one exclusively (so the server→client requests arriving on it are its own), and per-session
+ * isolation gives each downstream session its own. A call that finds every connection busy waits,
+ * bounded by the upstream's timeout.
+ */
+import type { FedmcpError } from '@fedmcp/protocol';
+import { hubError } from './errors.js';
+import type { UpstreamConnection } from './upstream-connection.js';
+
+/** What the pool needs from its upstream. */
+export interface PoolOwner {
+  readonly id: string;
+  readonly maxConnections: number;
+  readonly timeoutMs: number;
+  readonly available: boolean;
+  unavailable(): FedmcpError;
+  /** Opens and registers a new connection (owned by `owner` for per-session isolation). */
+  openConnection(owner?: object): Promise<UpstreamConnection>;
+}
+
+/** The connection pool of an upstream; see the file comment. */
+export class ConnectionPool {
+  /** Live connections, the primary among them. */
+  readonly connections: UpstreamConnection[] = [];
+  /** The shared connection lists, reads and short requests go on. */
+  primary: UpstreamConnection | undefined;
+  #opening = 0;
+  #waiters: Array<() => void> = [];
+
+  constructor(private readonly owner: PoolOwner) {}
+
+  /** Adds an opened connection. */
+  add(connection: UpstreamConnection): void {
+    this.connections.push(connection);
+  }
+
+  /** Removes a closed connection (and wakes calls waiting for one). */
+  remove(connection: UpstreamConnection): void {
+    const index = this.connections.indexOf(connection);
+    if (index >= 0) this.connections.splice(index, 1);
+    if (connection === this.primary) this.primary = undefined;
+    this.#wake();
+  }
+
+  /** The connections a downstream session owns (per-session isolation). */
+  ownedBy(owner: object): UpstreamConnection[] {
+    return this.connections.filter((connection) => connection.owner === owner);
+  }
+
+  /** Extra connections idle for at least `idleMs` (the primary and owned ones never are). */
+  idle(idleMs: number, now = Date.now()): UpstreamConnection[] {
+    return this.connections.filter(
+      (connection) =>
+        connection !== this.primary &&
+        connection.owner === undefined &&
+        !connection.leased &&
+        connection.plainCalls === 0 &&
+        now - connection.idleSince >= idleMs,
+    );
+  }
+  /**
+   * Leases a connection for a tools/call. `interactive` calls (their client can answer
+   * sampling, elicitation or roots) get one exclusively, so server→client requests arriving on
+   * it belong to that call alone; plain calls share any connection not leased. With `owner`
+   * (per-session isolation) the owner's own connection is used.
+   */
+  async acquire(
+    interactive: boolean,
+    owner: object | undefined,
+    signal: AbortSignal,
+  ): Promise<UpstreamConnection> {
+    // Hot path: a plain call on the free shared connection.
+    const primary = this.primary;
+    const upstream = this.owner;
+    if (
+      !interactive &&
+      owner === undefined &&
+      upstream.available &&
+      primary?.client &&
+      !primary.closed &&
+      !primary.leased
+    ) {
+      primary.plainCalls += 1;
+      return primary;
+    }
+    const deadline = Date.now() + upstream.timeoutMs;
+    for (;;) {
+      if (!upstream.available) throw upstream.unavailable();
+      const live = this.connections.filter((connection) => !connection.closed && connection.client);
+      let candidate: UpstreamConnection | undefined;
+      if (owner !== undefined) {
+        const owned = live.find((connection) => connection.owner === owner);
+        if (!owned && this.#opening === 0) {
+          candidate = await this.#open(owner);
+        } else if (owned && !owned.leased && (!interactive || owned.plainCalls === 0)) {
+          candidate = owned;
+        }
+      } else {
+        const free = live.filter(
+          (connection) =>
+            connection.owner === undefined &&
+            !connection.leased &&
+            (!interactive || connection.plainCalls === 0),
+        );
+        candidate =
+          free.find((connection) => connection === this.primary) ??
+          free.sort((a, b) => a.plainCalls - b.plainCalls)[0];
+        const shared = live.filter((connection) => connection.owner === undefined).length;
+        if (!candidate && shared + this.#opening < upstream.maxConnections) {
+          candidate = await this.#open();
+        }
+      }
+      if (candidate) {
+        // Claim it synchronously: another acquire may run as soon as we yield.
+        candidate.leased = interactive;
+        if (!interactive) candidate.plainCalls += 1;
+        candidate.idleSince = Date.now();
+        return candidate;
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || signal.aborted) {
+        throw hubError(
+          'REQUEST_TIMEOUT',
+          `Every connection to upstream "${upstream.id}" stayed busy (maxConnections ${upstream.maxConnections}); retry, or raise maxConnections.`,
+          { upstream: upstream.id },
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(remaining, 1_000));
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#waiters.push(done);
+      });
+    }
+  }
+
+  /** Returns a connection after a call (`interactive`: the exclusive lease ends). */
+  release(connection: UpstreamConnection, interactive: boolean): void {
+    if (interactive) connection.leased = false;
+    else connection.plainCalls = Math.max(0, connection.plainCalls - 1);
+    connection.idleSince = Date.now();
+    this.#wake();
+  }
+
+  #wake(): void {
+    if (this.#waiters.length === 0) return; // the common case: nothing waits, nothing to allocate
+    const waiters = this.#waiters.splice(0);
+    for (const wake of waiters) wake();
+  }
+
+  async #open(owner?: object): Promise<UpstreamConnection> {
+    this.#opening += 1;
+    try {
+      return await this.owner.openConnection(owner);
+    } finally {
+      this.#opening -= 1;
+    }
+  }
+}
