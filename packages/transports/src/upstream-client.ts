@@ -12,6 +12,7 @@ import type {
   Transport,
 } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/client';
+import { applyRequestDefaults, calledFromFailedHandshake } from './sdk-seams.js';
 import type { UpstreamTransportKind } from './upstream-spec.js';
 
 /** Defaults applied to every request the client sends, unless the call overrides them. */
@@ -43,13 +44,6 @@ export interface UpstreamClientOptions extends ClientOptions {
 /** The default per-request timeout: 60 s, as the SDK's. */
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
 
-type RequestFunnel = (
-  codec: unknown,
-  request: unknown,
-  resultSchema: unknown,
-  options: RequestOptions | undefined,
-) => Promise<unknown>;
-
 /**
  * An SDK v2 `Client` for one upstream. Create it with `createUpstreamClient` (unconnected, so you
  * can register request handlers first) or get it connected from `connectUpstream`.
@@ -75,16 +69,8 @@ export class UpstreamClient extends Client {
         maxTotalTimeout: requestDefaults.maxTotalTimeoutMs,
       }),
     };
-    // Every SDK request (callTool, listTools, request, the initialize handshake, MRTR retries)
-    // goes through this one funnel, so the defaults apply to all of them. Checked by
-    // upstream-client.test.ts, which fails if an SDK upgrade renames it.
-    const self = this as unknown as { _requestWithSchemaViaCodec?: RequestFunnel };
-    const funnel = self._requestWithSchemaViaCodec;
-    if (typeof funnel !== 'function') {
-      throw new Error('UpstreamClient: unsupported @modelcontextprotocol/client version.');
-    }
-    self._requestWithSchemaViaCodec = (codec, request, resultSchema, requestOptions) =>
-      funnel.call(this, codec, request, resultSchema, { ...defaults, ...requestOptions });
+    // Every SDK request gets the defaults (see the seam).
+    applyRequestDefaults(this, defaults);
   }
 
   /** True once `close()` was called. */
@@ -118,6 +104,7 @@ export class UpstreamClient extends Client {
 
   /** Closes the connection; for stdio, stops supervision and kills the server's process tree. */
   override async close(): Promise<void> {
+    // The SDK's own close after a failed handshake (see the seam) only closes the transport.
     if (this.#connectAttempts > 0 && calledFromFailedHandshake()) {
       await super.close();
       return;
@@ -131,11 +118,4 @@ export class UpstreamClient extends Client {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-// The SDK closes the client when its initialize handshake fails (`_legacyHandshake`'s catch).
-// That close must not end supervision; a caller's close must. Should the SDK rename the method,
-// this returns false and the safe reading (a caller's close) wins.
-function calledFromFailedHandshake(): boolean {
-  return /\b_legacyHandshake\b/.test(new Error().stack ?? '');
 }

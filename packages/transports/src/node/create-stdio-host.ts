@@ -7,7 +7,8 @@ import type { Readable, Writable } from 'node:stream';
 import type { ServerEventBus } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { CreateMcpServer } from '../mcp-session-context.js';
-import { listenObserverOf, observeListensOn } from './observe-listen.js';
+import { listenObserverOf } from './observe-listen.js';
+import { chainOnClose, observeListensOn } from './sdk-seams.js';
 
 /** Options for {@link createStdioHost}. */
 export interface StdioHostOptions {
@@ -59,16 +60,8 @@ export function createStdioHost(options: StdioHostOptions): StdioHost {
   const closed = new Promise<void>((resolve) => {
     resolveClosed = resolve;
   });
-  // serveStdio installs its own onclose on the transport when it starts; chain ours behind it.
-  const start = transport.start.bind(transport);
-  transport.start = async () => {
-    await start();
-    const entryOnClose = transport.onclose;
-    transport.onclose = () => {
-      entryOnClose?.();
-      resolveClosed();
-    };
-  };
+  // serveStdio installs its own onclose on the transport; chain ours behind it.
+  chainOnClose(transport, () => resolveClosed());
   const observe = options.bus ? listenObserverOf(options.bus) : undefined;
   if (observe) {
     observeListensOn(transport, observe, { transport: 'stdio' }, (error) =>

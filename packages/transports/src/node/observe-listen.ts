@@ -4,7 +4,7 @@
  * `subscribe` to the bus, so a server fronting other servers (the federation hub) cannot see
  * which resources a stream asked for. A bus with an `observeListen` method is told.
  */
-import type { ServerEventBus, Transport } from '@modelcontextprotocol/server';
+import type { ServerEventBus } from '@modelcontextprotocol/server';
 
 /** One `subscriptions/listen` stream, as the host saw it open. */
 export interface McpListenStream {
@@ -59,55 +59,4 @@ export function listenFilterOf(message: unknown): McpListenFilter | undefined {
     return { ...filter, resourceSubscriptions: undefined };
   }
   return filter;
-}
-
-/**
- * Tells `observe` about the listen streams of a single-connection transport served by the SDK's
- * `serveStdio` entry (stdio, WebSocket): wraps the transport so that, once the entry started it,
- * every inbound `subscriptions/listen` is observed, and its signal aborts on the matching
- * `notifications/cancelled` or when the connection closes.
- */
-export function observeListensOn(
-  transport: Transport,
-  observe: ListenObservingServerEventBus['observeListen'],
-  details: { transport: McpListenStream['transport']; principal?: unknown },
-  onError: (error: unknown) => void,
-): void {
-  const open = new Map<unknown, AbortController>();
-  const start = transport.start.bind(transport);
-  transport.start = async () => {
-    await start();
-    const deliver = transport.onmessage;
-    const entryOnClose = transport.onclose;
-    transport.onmessage = (message, extra) => {
-      const method = (message as { method?: unknown }).method;
-      if (method === 'subscriptions/listen' && 'id' in message) {
-        const ended = new AbortController();
-        open.get(message.id)?.abort();
-        open.set(message.id, ended);
-        try {
-          void Promise.resolve(
-            observe({
-              filter: listenFilterOf(message),
-              transport: details.transport,
-              principal: details.principal,
-              signal: ended.signal,
-            }),
-          ).catch(onError);
-        } catch (error) {
-          onError(error);
-        }
-      } else if (method === 'notifications/cancelled') {
-        const id = (message as { params?: { requestId?: unknown } }).params?.requestId;
-        open.get(id)?.abort();
-        open.delete(id);
-      }
-      deliver?.(message, extra);
-    };
-    transport.onclose = () => {
-      for (const ended of open.values()) ended.abort();
-      open.clear();
-      entryOnClose?.();
-    };
-  };
 }

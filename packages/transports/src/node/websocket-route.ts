@@ -13,7 +13,8 @@ import { isAuthInfoShaped, runAuthenticate } from '../authenticate.js';
 import type { HostValidator } from '../host-validation.js';
 import type { HostContext } from './host-context.js';
 import { rejectUpgrade, toBodylessRequest, toHeaders } from './host-http-responses.js';
-import { listenObserverOf, observeListensOn } from './observe-listen.js';
+import { listenObserverOf } from './observe-listen.js';
+import { observeListensOn } from './sdk-seams.js';
 import {
   createWebSocketServerTransport,
   MCP_WEBSOCKET_SUBPROTOCOL,

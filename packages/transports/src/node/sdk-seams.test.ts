@@ -1,0 +1,118 @@
+import {
+  type JSONRPCMessage,
+  LATEST_PROTOCOL_VERSION,
+  Server,
+  type Transport,
+} from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { describe, expect, it } from 'vitest';
+import { afterEntryStart, chainOnClose, observeListensOn } from './sdk-seams.js';
+
+// These tests pin what the Node seams assume about @modelcontextprotocol/server 2.4.0's
+// `serveStdio` entry. When one fails after an SDK upgrade, revisit the seam (see sdk-seams.ts).
+
+/** A transport that records what it is sent and what handlers it had when it was started. */
+class RecordingTransport implements Transport {
+  onmessage?: Transport['onmessage'];
+  onclose?: Transport['onclose'];
+  onerror?: Transport['onerror'];
+  readonly sent: JSONRPCMessage[] = [];
+  starts = 0;
+  handlersAtStart: { onmessage: boolean; onclose: boolean } | undefined;
+
+  async start(): Promise<void> {
+    this.starts++;
+    this.handlersAtStart = {
+      onmessage: typeof this.onmessage === 'function',
+      onclose: typeof this.onclose === 'function',
+    };
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    this.sent.push(message);
+  }
+
+  async close(): Promise<void> {
+    this.onclose?.();
+  }
+}
+
+function createServer() {
+  return new Server({ name: 'seam-test', version: '1.0.0' }, { capabilities: { tools: {} } });
+}
+
+const initialize: JSONRPCMessage = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: {
+    protocolVersion: LATEST_PROTOCOL_VERSION,
+    capabilities: {},
+    clientInfo: { name: 'seam-test-client', version: '1.0.0' },
+  },
+};
+
+/** Waits (one macrotask at least, so a started transport's hooks are in place) for `condition`. */
+async function until(condition: () => boolean): Promise<void> {
+  let attempt = 0;
+  do {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  } while (!condition() && ++attempt < 200);
+}
+
+describe('seam: hooks on a serveStdio transport (afterEntryStart)', () => {
+  it('serveStdio still installs onmessage and onclose, then starts the transport once', async () => {
+    const transport = new RecordingTransport();
+    let installed: { onmessage: boolean; onclose: boolean } | undefined;
+    afterEntryStart(transport, () => {
+      installed = {
+        onmessage: typeof transport.onmessage === 'function',
+        onclose: typeof transport.onclose === 'function',
+      };
+    });
+    const handle = serveStdio(createServer, { transport, legacy: 'serve' });
+    await until(() => installed !== undefined);
+    expect(transport.starts).toBe(1);
+    expect(transport.handlersAtStart).toEqual({ onmessage: true, onclose: true });
+    expect(installed).toEqual({ onmessage: true, onclose: true });
+    await handle.close();
+  });
+
+  it('a message passed on by a wrapped onmessage still reaches the served server', async () => {
+    const transport = new RecordingTransport();
+    const seen: string[] = [];
+    observeListensOn(
+      transport,
+      () => {},
+      { transport: 'stdio' },
+      (error) => {
+        throw error;
+      },
+    );
+    afterEntryStart(transport, () => {
+      const deliver = transport.onmessage;
+      transport.onmessage = (message, extra) => {
+        seen.push((message as { method?: string }).method ?? '');
+        deliver?.(message, extra);
+      };
+    });
+    const handle = serveStdio(createServer, { transport, legacy: 'serve' });
+    await until(() => transport.starts === 1);
+    transport.onmessage?.(initialize);
+    await until(() => transport.sent.length > 0);
+    expect(seen).toEqual(['initialize']);
+    expect(transport.sent[0]).toMatchObject({ jsonrpc: '2.0', id: 1, result: {} });
+    await handle.close();
+  });
+
+  it('chainOnClose runs after the entry’s own onclose', async () => {
+    const transport = new RecordingTransport();
+    let closed = 0;
+    chainOnClose(transport, () => closed++);
+    const handle = serveStdio(createServer, { transport, legacy: 'serve' });
+    await until(() => transport.starts === 1);
+    await transport.close();
+    expect(closed).toBe(1);
+    await handle.close();
+  });
+});

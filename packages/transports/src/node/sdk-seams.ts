@@ -1,0 +1,96 @@
+/**
+ * The Node hosts' seams into the MCP TypeScript SDK (`@modelcontextprotocol/server` 2.4.0): the
+ * wrapping of transports served by the SDK's `serveStdio` entry (stdio and WebSocket sessions).
+ * Each seam says which SDK behaviour it works around; `sdk-seams.test.ts` beside this file pins
+ * each one, so an SDK upgrade that changes it fails there. The client seams are in
+ * `../sdk-seams.ts`.
+ */
+import type { Transport } from '@modelcontextprotocol/server';
+import {
+  type ListenObservingServerEventBus,
+  listenFilterOf,
+  type McpListenStream,
+} from './observe-listen.js';
+
+/**
+ * Seam: hooks on a transport the SDK's `serveStdio` entry serves. SDK 2.4.0's
+ * `serveStdio(factory, { transport })` assigns its own `transport.onmessage`, `onerror` and
+ * `onclose`, then calls `transport.start()` once; it offers a host no hook on the messages or the
+ * close. Wrapping `start` runs `installed` once the transport started, with the entry's handlers
+ * in place, so a host can chain its own around them.
+ */
+export function afterEntryStart(transport: Transport, installed: () => void): void {
+  const start = transport.start.bind(transport);
+  transport.start = async () => {
+    await start();
+    installed();
+  };
+}
+
+/**
+ * Calls `onClosed` after the `serveStdio` entry's own `onclose` when the transport closes (the
+ * entry replaces any `onclose` set before it starts the transport). See {@link afterEntryStart}.
+ */
+export function chainOnClose(transport: Transport, onClosed: () => void): void {
+  afterEntryStart(transport, () => {
+    const entryOnClose = transport.onclose;
+    transport.onclose = () => {
+      entryOnClose?.();
+      onClosed();
+    };
+  });
+}
+
+/**
+ * Seam: what a `serveStdio` transport receives. SDK 2.4.0's entries acknowledge and filter
+ * `subscriptions/listen` streams themselves and only `subscribe` to the event bus, so a server
+ * fronting others cannot see which resources a stream asked for. This rewrites the entry's
+ * `transport.onmessage` (and `onclose`) to look at each message on its way in.
+ *
+ * Tells `observe` about the listen streams of a single-connection transport served by the SDK's
+ * `serveStdio` entry (stdio, WebSocket): wraps the transport so that, once the entry started it,
+ * every inbound `subscriptions/listen` is observed, and its signal aborts on the matching
+ * `notifications/cancelled` or when the connection closes.
+ */
+export function observeListensOn(
+  transport: Transport,
+  observe: ListenObservingServerEventBus['observeListen'],
+  details: { transport: McpListenStream['transport']; principal?: unknown },
+  onError: (error: unknown) => void,
+): void {
+  const open = new Map<unknown, AbortController>();
+  afterEntryStart(transport, () => {
+    const deliver = transport.onmessage;
+    const entryOnClose = transport.onclose;
+    transport.onmessage = (message, extra) => {
+      const method = (message as { method?: unknown }).method;
+      if (method === 'subscriptions/listen' && 'id' in message) {
+        const ended = new AbortController();
+        open.get(message.id)?.abort();
+        open.set(message.id, ended);
+        try {
+          void Promise.resolve(
+            observe({
+              filter: listenFilterOf(message),
+              transport: details.transport,
+              principal: details.principal,
+              signal: ended.signal,
+            }),
+          ).catch(onError);
+        } catch (error) {
+          onError(error);
+        }
+      } else if (method === 'notifications/cancelled') {
+        const id = (message as { params?: { requestId?: unknown } }).params?.requestId;
+        open.get(id)?.abort();
+        open.delete(id);
+      }
+      deliver?.(message, extra);
+    };
+    transport.onclose = () => {
+      for (const ended of open.values()) ended.abort();
+      open.clear();
+      entryOnClose?.();
+    };
+  });
+}
