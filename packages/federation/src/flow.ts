@@ -7,7 +7,7 @@
  * downstream sessions the SDK's legacy shim turns the same `input_required` into real pushes.
  */
 import type { ClientCapabilities, Result } from '@modelcontextprotocol/server';
-import { ProtocolError } from '@modelcontextprotocol/server';
+import { hubError } from './errors.js';
 
 /** The server→client requests an upstream may send while serving a call. */
 export type InteractiveMethod = 'sampling/createMessage' | 'elicitation/create' | 'roots/list';
@@ -92,13 +92,18 @@ export class Flow {
    */
   ask(method: InteractiveMethod, params: Record<string, unknown>): Promise<unknown> {
     if (this.outcome || this.finished) {
-      return Promise.reject(new ProtocolError(-32600, 'The call this request belongs to is over.'));
+      return Promise.reject(
+        hubError('INVALID_REQUEST', 'The call this request belongs to is over.'),
+      );
     }
     const capabilities = this.capabilities;
     if (method === 'roots/list' && !capabilities.roots) return Promise.resolve({ roots: [] });
     if (method === 'sampling/createMessage' && !capabilities.sampling) {
       return Promise.reject(
-        new ProtocolError(-32602, 'The client does not support sampling (no sampling capability).'),
+        hubError(
+          'INVALID_PARAMS',
+          'The client does not support sampling (no sampling capability).',
+        ),
       );
     }
     if (
@@ -116,7 +121,7 @@ export class Flow {
       if (!supportsElicitationMode(capabilities, mode)) {
         // MCP 2025-11-25 client/elicitation: servers MUST NOT send modes the client does not support.
         return Promise.reject(
-          new ProtocolError(-32602, `The client does not support ${mode} mode elicitation.`),
+          hubError('INVALID_PARAMS', `The client does not support ${mode} mode elicitation.`),
         );
       }
     }
@@ -169,7 +174,7 @@ export class Flow {
     if (!this.abortController.signal.aborted) this.abortController.abort(reason);
     this.settle({
       type: 'error',
-      error: reason ?? new ProtocolError(-32600, 'The call was canceled.'),
+      error: reason ?? hubError('INVALID_REQUEST', 'The call was canceled.'),
     });
   }
 
@@ -181,7 +186,7 @@ export class Flow {
   private settle(event: FlowEvent): void {
     if (this.outcome) return;
     this.outcome = event;
-    const refusal = new ProtocolError(-32600, 'The call this request belongs to is over.');
+    const refusal = hubError('INVALID_REQUEST', 'The call this request belongs to is over.');
     for (const question of [...this.unsent.splice(0), ...this.sent.values()]) {
       question.reject(refusal);
     }

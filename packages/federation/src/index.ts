@@ -7,15 +7,7 @@ export type {
 } from './catalog-guard.js';
 export { connectRemoteUpstream } from './connect-remote-upstream.js';
 export { type ConsentStepOptions, createConsentStep } from './consent-step.js';
-export {
-  createHub,
-  type Hub,
-  type HubOptions,
-  type UpstreamConfig,
-  type UpstreamRegistry,
-  type UpstreamStatus,
-  type UpstreamSyncResult,
-} from './create-hub.js';
+export { createHub } from './create-hub.js';
 export {
   createFederatedStatus,
   type FederatedStatus,
@@ -41,6 +33,14 @@ export type {
   HubListAction,
   ListedItem,
 } from './hub-access.js';
+export type {
+  Hub,
+  HubOptions,
+  UpstreamConfig,
+  UpstreamRegistry,
+  UpstreamStatus,
+  UpstreamSyncResult,
+} from './hub-options.js';
 export { ACCESS_INPUT_KEY, type HubSessionContext } from './hub-session.js';
 export { exposeName, exposeTaskId, exposeUri, NAME_SEPARATOR } from './namespacing.js';
 // Peers: hub-to-hub federation (peer upstreams, peer tokens at the door, discovery, status).

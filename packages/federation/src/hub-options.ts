@@ -1,0 +1,169 @@
+/**
+ * The public shape of a hub: `createHub`'s options, the `Hub` it returns and its upstream
+ * registry.
+ */
+import type { Logger } from '@fedmcp/protocol';
+import type { Implementation, Server, ServerEventBus } from '@modelcontextprotocol/server';
+import type { CatalogGuard, QuarantinedItem } from './catalog-guard.js';
+import type { FastRequestHandler } from './handlers/fast-path.js';
+import type { HubAccess } from './hub-access.js';
+import type { HubSessionContext } from './hub-session.js';
+import type { UpstreamStateChange } from './services/upstream-events.js';
+import type { UpstreamState } from './upstream.js';
+import type { UpstreamConnector, UpstreamOptions, UpstreamSpec } from './upstream-options.js';
+
+/** An upstream entry of {@link HubOptions.upstreams}: where it lives plus how to treat it. */
+export type UpstreamConfig = UpstreamSpec & UpstreamOptions;
+
+/** Options of {@link createHub}. */
+export interface HubOptions {
+  /** Identity announced to downstream clients. @default { name: 'fedmcp', version: FEDMCP_VERSION } */
+  serverInfo?: Implementation;
+  /** Identity announced to upstream servers. @default { name: 'fedmcp', version: FEDMCP_VERSION } */
+  clientInfo?: Implementation;
+  /** Instructions returned to downstream clients at initialize. */
+  instructions?: string;
+  /** Upstreams to register at start, by id (`[a-z0-9][a-z0-9-]{0,31}`). @default {} */
+  upstreams?: Record<string, UpstreamConfig>;
+  /**
+   * Opens an upstream connection. @default remote upstreams only (Streamable HTTP / SSE); the
+   * `@fedmcp/federation/node` entry's `createHub` adds stdio.
+   */
+  connect?: UpstreamConnector;
+  /** Per-call timeout in ms, reset by progress. @default 60_000 */
+  timeoutMs?: number;
+  /** Timeout of an upstream handshake in ms. @default 30_000 */
+  connectTimeoutMs?: number;
+  /** Interval of upstream health pings in ms; 0 turns them off. @default 30_000 */
+  healthIntervalMs?: number;
+  /** Timeout of one health ping in ms. @default 10_000 */
+  healthTimeoutMs?: number;
+  /** First reconnection delay in ms (doubles per attempt, with jitter). @default 500 */
+  reconnectBaseMs?: number;
+  /** Longest reconnection delay in ms. @default 30_000 */
+  reconnectMaxMs?: number;
+  /** Consecutive failures (timeouts, closed connections, failed pings) that open the circuit. @default 3 */
+  failureThreshold?: number;
+  /** Extra upstream connections idle this long (ms) are closed. @default 60_000 */
+  idleConnectionMs?: number;
+  /** How long an interactive call waits for the client's answers, in ms. @default 600_000 */
+  roundTimeoutMs?: number;
+  /** Items per page of the hub's list results. @default 500 */
+  pageSize?: number;
+  /** Debounce of downstream list_changed notifications in ms. @default 50 */
+  listChangedDebounceMs?: number;
+  /** `'open'`: a down upstream is left out; `'closed'`: requests fail while one is down. @default 'open' */
+  failureMode?: 'open' | 'closed';
+  /**
+   * HMAC key (≥ 32 bytes) signing the `requestState` of interactive calls; share it between
+   * replicas. @default a random per-process key
+   */
+  requestStateKey?: string | Uint8Array;
+  /** Change-event bus for 2026-07-28 `subscriptions/listen` streams (pass it to `createMcpHandler`). @default in-process */
+  bus?: ServerEventBus;
+  /** pino-shaped logger. @default silent */
+  logger?: Logger;
+  /**
+   * Relay plain tools/calls of 2025-era clients that can answer no questions as raw JSON-RPC
+   * (see {@link Hub.fastRequest}). @default true
+   */
+  fastPath?: boolean;
+  /**
+   * Who sees and may use what: list filtering, a check before every forwarded request (policy,
+   * rate limits, consent) and a record of each (audit). See `createPolicyAccess`. @default open
+   */
+  access?: HubAccess;
+  /**
+   * Reviews upstream tools and prompts before they are exposed (definition pinning: see
+   * `createToolPinning`); held-back items are hidden and their calls refused. @default none
+   */
+  catalogGuard?: CatalogGuard;
+  /**
+   * This hub's id (`[a-z0-9][a-z0-9-]{0,31}`) in federation `_meta`: with it, every forwarded
+   * request carries the hop trail (`io.fedmcp/hops`, this hub appended), the end user
+   * (`io.fedmcp/onBehalfOf`) and a child trace span; a request whose trail already holds this hub
+   * or reaches `maxHops` is refused; exposed tools and prompts carry their origin path
+   * (`io.fedmcp/origin`) and what originated at this hub is not re-imported through a peer.
+   * A function is asked each time (for an id known only once the hub listens).
+   * @default none (no federation `_meta`)
+   */
+  hubId?: string | (() => string | undefined);
+  /** The most hubs a request may cross, this one included. @default 4 */
+  maxHops?: number;
+}
+
+/** An upstream as reported by {@link Hub.upstreams}. */
+export interface UpstreamStatus {
+  id: string;
+  state: UpstreamState;
+  spec: UpstreamSpec;
+  prefix: string | false;
+  era: 'legacy' | 'modern' | undefined;
+  connections: number;
+  tools: number;
+  error?: string;
+}
+
+/** The runtime upstream registry of a hub. */
+export interface UpstreamRegistry {
+  /**
+   * Registers and connects an upstream. Resolves once the first connection attempt settled
+   * (`ready`, or `down` and retrying in the background).
+   * @throws FedmcpError INVALID_CONFIG for a duplicate or malformed id, or a name collision (the
+   * upstream is then removed again).
+   */
+  add(id: string, spec: UpstreamSpec, options?: UpstreamOptions): Promise<UpstreamStatus>;
+  /** Closes and unregisters an upstream; its tools are withdrawn with list_changed. */
+  remove(id: string): Promise<void>;
+  /** Replaces an upstream's spec and options (remove + add), keeping downstream sessions. */
+  replace(id: string, spec: UpstreamSpec, options?: UpstreamOptions): Promise<UpstreamStatus>;
+  /** Every upstream with its state, in registration order. */
+  list(): UpstreamStatus[];
+  /**
+   * Reconciles the registry with a desired set of upstreams (a reloaded config): removes the
+   * ones not in `desired`, adds the new ones and replaces those whose config changed (compared
+   * as canonical JSON), keeping downstream sessions.
+   * @returns the ids added, removed and changed, in that order of application.
+   * @throws FedmcpError INVALID_CONFIG as {@link UpstreamRegistry.add} does; what was applied
+   * before the failing entry stays applied.
+   */
+  sync(desired: Record<string, UpstreamConfig>): Promise<UpstreamSyncResult>;
+}
+
+/** What {@link UpstreamRegistry.sync} changed. */
+export interface UpstreamSyncResult {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
+/** A federation hub. See {@link createHub}. */
+export interface Hub extends AsyncDisposable {
+  /**
+   * Builds the downstream MCP server for one session (2025 era) or one request (2026-07-28):
+   * the `createServer` of `createMcpHttpHost`, `serveStdio` or an SDK `createMcpHandler`.
+   */
+  createServer(context?: HubSessionContext): Server;
+  /**
+   * The forwarding fast path, for the `fastRequest` option of `createMcpHttpHost`: answers a
+   * plain tools/call of a 2025-era session as raw JSON-RPC, or declines (`undefined`).
+   */
+  readonly fastRequest: FastRequestHandler;
+  /** The upstream registry. */
+  readonly upstreams: UpstreamRegistry;
+  /** Connects the configured upstreams. @throws FedmcpError INVALID_CONFIG on a name collision. */
+  start(): Promise<void>;
+  /** Subscribes to upstream state changes; returns the unsubscribe function. */
+  onUpstreamStateChange(listener: (change: UpstreamStateChange) => void): () => void;
+  /** The change-event bus feeding 2026-07-28 listen streams. */
+  readonly bus: ServerEventBus;
+  /**
+   * The access hook's decisions may have changed (a policy reload): sessions whose view of a list
+   * changed get that list's list_changed.
+   */
+  refreshAccess(): void;
+  /** Tools and prompts the catalog guard holds back, by exposed name. */
+  quarantined(): Array<QuarantinedItem & { upstream: string; exposedName: string }>;
+  /** Closes every upstream connection (no orphaned stdio children). */
+  close(): Promise<void>;
+}
