@@ -38,15 +38,14 @@ export {
   JsonRpcErrorCode,
   type JsonRpcErrorResponse,
 } from './json-rpc-error.js';
-export {
-  type CreateMcpServer,
-  MCP_FAST_REQUEST,
-  type McpFastRequestExtra,
-  type McpFastRequestHandler,
-  type McpProtocolEra,
-  type McpServerInstance,
-  type McpSessionContext,
-  type McpTransportKind,
+export type {
+  CreateMcpServer,
+  McpFastRequestExtra,
+  McpFastRequestHandler,
+  McpProtocolEra,
+  McpServerInstance,
+  McpSessionContext,
+  McpTransportKind,
 } from './mcp-session-context.js';
 export {
   computeRestartDelay,

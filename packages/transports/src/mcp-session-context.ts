@@ -40,13 +40,6 @@ export type CreateMcpServer = (
   context: McpSessionContext,
 ) => McpServerInstance | Promise<McpServerInstance>;
 
-/**
- * The key under which a server built by {@link CreateMcpServer} may carry an
- * {@link McpFastRequestHandler}: `server[MCP_FAST_REQUEST] = handler`. A registered symbol, so a
- * duplicate install of this package still finds it.
- */
-export const MCP_FAST_REQUEST: unique symbol = Symbol.for('io.fedmcp/fast-request') as never;
-
 /** What a host tells an {@link McpFastRequestHandler} about the request. */
 export interface McpFastRequestExtra {
   /** The session the request arrived on. */
@@ -62,8 +55,9 @@ export interface McpFastRequestExtra {
 
 /**
  * Answers a JSON-RPC request without the SDK's server machinery (a proxy forwarding a plain
- * request as it is). Called by the host for a 2025-era Streamable HTTP `POST` carrying one JSON-RPC
- * request, after the host's own checks (Host/Origin, authentication, session ownership, body
+ * request as it is); the `fastRequest` option of `createMcpHttpHost`. Called by the host for a
+ * 2025-era Streamable HTTP `POST` carrying one JSON-RPC request on an initialized session (find
+ * the session's state by `extra.sessionId`), after the host's own checks (Host/Origin, authentication, session ownership, body
  * limit, content negotiation, protocol version). Return `undefined` to decline (the SDK server
  * then handles the request as usual; a promise resolving to `undefined` declines too, after a
  * look that needed to wait), or a promise of the response (a

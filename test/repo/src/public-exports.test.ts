@@ -110,7 +110,6 @@ describe('public exports', () => {
         "DEFAULT_UPSTREAM_TIMEOUT_MS: number",
         "InMemoryTransport: function",
         "JsonRpcErrorCode: object",
-        "MCP_FAST_REQUEST: symbol",
         "MCP_WEBSOCKET_SUBPROTOCOL: string",
         "UpstreamClient: function",
         "WebSocketClientTransport: function",

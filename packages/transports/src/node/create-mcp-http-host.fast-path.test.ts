@@ -2,11 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { type JSONRPCResponse, Server } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  MCP_FAST_REQUEST,
-  type McpFastRequestExtra,
-  type McpFastRequestHandler,
-} from '../mcp-session-context.js';
+import type { McpFastRequestExtra, McpFastRequestHandler } from '../mcp-session-context.js';
 import { createMcpHttpHost } from './create-mcp-http-host.js';
 import type { McpHttpHost } from './mcp-http-host-options.js';
 
@@ -15,8 +11,8 @@ interface Seen {
   extra: McpFastRequestExtra;
 }
 
-/** A server answering `tools/call` of `sdk` itself and carrying a fast-path handler for `fast*`. */
-function createServer(seen: Seen[], fast: (id: unknown, extra: McpFastRequestExtra) => unknown) {
+/** A server answering every `tools/call` itself (the SDK path). */
+function createServer() {
   const server = new Server(
     { name: 'fast-path-test', version: '1.0.0' },
     { capabilities: { tools: {} } },
@@ -24,7 +20,15 @@ function createServer(seen: Seen[], fast: (id: unknown, extra: McpFastRequestExt
   server.setRequestHandler('tools/call', (request) => ({
     content: [{ type: 'text' as const, text: `sdk:${request.params.name}` }],
   }));
-  const handler: McpFastRequestHandler = (request, extra) => {
+  return server;
+}
+
+/** The host's fast path: takes `tools/call` of `fast*` names. */
+function createFastRequest(
+  seen: Seen[],
+  fast: (id: unknown, extra: McpFastRequestExtra) => unknown,
+): McpFastRequestHandler {
+  return (request, extra) => {
     const name = (request.params as { name?: unknown } | undefined)?.name;
     if (request.method !== 'tools/call' || typeof name !== 'string' || !name.startsWith('fast')) {
       return undefined;
@@ -32,8 +36,6 @@ function createServer(seen: Seen[], fast: (id: unknown, extra: McpFastRequestExt
     seen.push({ id: request.id, extra });
     return Promise.resolve(fast(request.id, extra)) as Promise<JSONRPCResponse>;
   };
-  (server as unknown as Record<symbol, unknown>)[MCP_FAST_REQUEST] = handler;
-  return server;
 }
 
 const hosts: McpHttpHost[] = [];
@@ -47,7 +49,8 @@ afterEach(async () => {
 async function start(fast: (id: unknown, extra: McpFastRequestExtra) => unknown) {
   const seen: Seen[] = [];
   const host = createMcpHttpHost({
-    createServer: () => createServer(seen, fast),
+    createServer: () => createServer(),
+    fastRequest: createFastRequest(seen, fast),
     authenticate: () => ({ subject: 'alice' }),
   });
   hosts.push(host);

@@ -96,6 +96,7 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
       logger,
     }),
     createServer: options.createServer,
+    fastRequest: options.fastRequest,
     authenticateHook: options.authenticate,
     sessionOwner: options.sessionOwner,
     isClosing: () => closing,

@@ -7,7 +7,7 @@ import type { Logger } from '@fedmcp/protocol';
 import { type AuthInfo, type EventStore, isJsonContentType } from '@modelcontextprotocol/server';
 import { isAuthInfoShaped, type McpAuthenticate, runAuthenticate } from '../authenticate.js';
 import { JsonRpcErrorCode } from '../json-rpc-error.js';
-import type { CreateMcpServer } from '../mcp-session-context.js';
+import type { CreateMcpServer, McpFastRequestHandler } from '../mcp-session-context.js';
 import { sendJsonRpcError, sendWebResponse, toBodylessRequest } from './host-http-responses.js';
 import type { HostSessionRegistry } from './host-session-registry.js';
 import type { McpHttpHostPaths } from './mcp-http-host-options.js';
@@ -22,6 +22,8 @@ export interface HostContext {
   logger: Logger;
   sessions: HostSessionRegistry;
   createServer: CreateMcpServer;
+  /** The host's fast path (`McpHttpHostOptions.fastRequest`), if any. */
+  fastRequest: McpFastRequestHandler | undefined;
   authenticateHook: McpAuthenticate | undefined;
   /** Key of the principal a session belongs to (see `McpHttpHostOptions.sessionOwner`). */
   sessionOwner: ((principal: unknown) => string | undefined) | undefined;

@@ -6,7 +6,7 @@ import type { Server as NodeHttpsServer } from 'node:https';
 import type { Logger } from '@fedmcp/protocol';
 import type { EventStore, ServerEventBus, ServerNotifier } from '@modelcontextprotocol/server';
 import type { McpAuthenticate } from '../authenticate.js';
-import type { CreateMcpServer } from '../mcp-session-context.js';
+import type { CreateMcpServer, McpFastRequestHandler } from '../mcp-session-context.js';
 
 /**
  * A pino-shaped logger; the host is silent without one.
@@ -127,6 +127,19 @@ export interface McpHttpHostOptions {
   tls?: McpHttpHostTlsOptions;
   /** Logger. @default silent */
   logger?: Logger;
+  /**
+   * The fast path (experimental): answers a request without the SDK's transport and server (a
+   * proxy forwarding a plain call as it is). For a 2025-era Streamable HTTP `POST` carrying one
+   * JSON-RPC request on an initialized session, after every host check (Host/Origin,
+   * authentication, session ownership, body limit, content negotiation, protocol version), the
+   * host calls `fastRequest(request, { sessionId, principal, signal })` first. `undefined`, or a
+   * promise of `undefined`, declines: the session's SDK server then serves the request as usual.
+   * A promise of the JSON-RPC response is sent as one `application/json` answer; a rejected one
+   * is answered with a JSON-RPC internal error. `signal` aborts on `notifications/cancelled` for
+   * the request's id, or when the client goes away. See {@link McpFastRequestHandler}.
+   * @default none (every request goes through the SDK)
+   */
+  fastRequest?: McpFastRequestHandler;
 }
 
 /** Where a listening host can be reached. */

@@ -18,11 +18,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/server';
 import { isJsonRpcMessageShape, JsonRpcErrorCode } from '../json-rpc-error.js';
-import {
-  MCP_FAST_REQUEST,
-  type McpFastRequestHandler,
-  type McpServerInstance,
-} from '../mcp-session-context.js';
+import type { McpFastRequestHandler, McpServerInstance } from '../mcp-session-context.js';
 import { authenticateRequest, type HostContext, ownerOf, readJsonBody } from './host-context.js';
 import {
   headerValue,
@@ -35,12 +31,13 @@ import {
 } from './host-http-responses.js';
 import { listenFilterOf, listenObserverOf } from './observe-listen.js';
 
+/** The protocol versions the SDK transport accepts in `Mcp-Protocol-Version`. */
+const supportedVersions: ReadonlySet<string> = new Set(SUPPORTED_PROTOCOL_VERSIONS);
+
 /** A 2025-era session of the endpoint. */
 interface SessionEntry {
   transport: NodeStreamableHTTPServerTransport;
   owner: string | undefined;
-  /** The server's fast-path handler, if it has one (see `McpFastRequestHandler`). */
-  fast: McpFastRequestHandler | undefined;
   /** Requests the fast path is answering, by JSON-RPC id (for `notifications/cancelled`). */
   fastInFlight: Map<string | number, AbortController>;
 }
@@ -184,8 +181,16 @@ export function createStreamableHttpRoute(
       );
     }
     const counted = request.method !== 'GET';
-    if (counted && session.fast !== undefined) {
-      const answered = serveFast(session, sessionId, request, response, body, principal);
+    if (counted && context.fastRequest !== undefined) {
+      const answered = serveFast(
+        context.fastRequest,
+        session,
+        sessionId,
+        request,
+        response,
+        body,
+        principal,
+      );
       if (answered !== undefined) return answered;
     }
     await serveWithSdk(session, sessionId, request, response, body);
@@ -214,6 +219,7 @@ export function createStreamableHttpRoute(
    * resolves with `undefined` (it declined after looking further) hands the request to the SDK too.
    */
   function serveFast(
+    fastRequest: McpFastRequestHandler,
     session: SessionEntry,
     sessionId: string,
     request: IncomingMessage,
@@ -242,12 +248,12 @@ export function createStreamableHttpRoute(
       return undefined;
     }
     const version = request.headers['mcp-protocol-version'];
-    if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version as never)) {
+    if (version !== undefined && !(typeof version === 'string' && supportedVersions.has(version))) {
       return undefined;
     }
     if (session.fastInFlight.has(id)) return undefined; // a duplicate id: the SDK decides
     const controller = new AbortController();
-    const answer = (session.fast as McpFastRequestHandler)(message as JSONRPCRequest, {
+    const answer = fastRequest(message as JSONRPCRequest, {
       sessionId,
       principal,
       signal: controller.signal,
@@ -307,13 +313,9 @@ export function createStreamableHttpRoute(
         maxRequestBodySize: maxBodyBytes,
         onsessioninitialized: () => {
           initialized = true;
-          const fast = (product as { [MCP_FAST_REQUEST]?: unknown } | undefined)?.[
-            MCP_FAST_REQUEST
-          ];
           sessionTransports.set(sessionId, {
             transport,
             owner: ownerOf(context, principal),
-            fast: typeof fast === 'function' ? (fast as McpFastRequestHandler) : undefined,
             fastInFlight: new Map(),
           });
           context.sessions.add({
