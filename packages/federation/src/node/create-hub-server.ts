@@ -214,6 +214,7 @@ export async function createHubServer(options: HubServerOptions = {}): Promise<H
   const host: McpHttpHost = createMcpHttpHost({
     ...options.host,
     createServer: ({ headers: _headers, ...context }) => hub.createServer(context),
+    fastRequest: hub.fastRequest,
     authenticate,
     sessionOwner: (principal) => peerSessionOwner(principal) ?? options.sessionOwner?.(principal),
     bus: hub.bus,

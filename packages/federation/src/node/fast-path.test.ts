@@ -41,7 +41,12 @@ describe('the tools/call fast path', () => {
       access: createPolicyAccess({ policy, audit }),
     });
     await hub.start();
-    const host = createMcpHttpHost({ createServer: hub.createServer, port: 0, bus: hub.bus });
+    const host = createMcpHttpHost({
+      createServer: hub.createServer,
+      fastRequest: hub.fastRequest,
+      port: 0,
+      bus: hub.bus,
+    });
     const { url } = await host.listen();
     const contentTypes: string[] = [];
     const client = new Client({ name: 'plain', version: '1.0.0' });
@@ -115,7 +120,12 @@ describe('the tools/call fast path', () => {
       healthIntervalMs: 0,
     });
     await hub.start();
-    const host = createMcpHttpHost({ createServer: hub.createServer, port: 0, bus: hub.bus });
+    const host = createMcpHttpHost({
+      createServer: hub.createServer,
+      fastRequest: hub.fastRequest,
+      port: 0,
+      bus: hub.bus,
+    });
     const { url } = await host.listen();
     const contentTypes: string[] = [];
     const client = new Client(

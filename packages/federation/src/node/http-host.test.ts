@@ -46,7 +46,12 @@ describe('the hub behind the @fedmcp/transports HTTP host', () => {
       healthIntervalMs: 0,
     });
     await hub.start();
-    const host = createMcpHttpHost({ createServer: hub.createServer, bus: hub.bus, port: 0 });
+    const host = createMcpHttpHost({
+      createServer: hub.createServer,
+      fastRequest: hub.fastRequest,
+      bus: hub.bus,
+      port: 0,
+    });
     const { url } = await host.listen();
     try {
       for (const kind of ['streamable-http 2025', 'streamable-http 2026-07-28', 'sse'] as const) {
@@ -87,7 +92,12 @@ describe('the hub behind the @fedmcp/transports HTTP host', () => {
       healthIntervalMs: 0,
     });
     await hub.start();
-    const host = createMcpHttpHost({ createServer: hub.createServer, bus: hub.bus, port: 0 });
+    const host = createMcpHttpHost({
+      createServer: hub.createServer,
+      fastRequest: hub.fastRequest,
+      bus: hub.bus,
+      port: 0,
+    });
     const { url } = await host.listen();
     try {
       const { client, transport } = clientFor('streamable-http 2026-07-28', url);
