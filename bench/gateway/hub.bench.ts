@@ -33,12 +33,20 @@
  * such as Claude Desktop and IDEs do (by default they declare no capability).
  * BENCH_FEDMCP_STORE: the fedmcp store URL (default: none, so the embedded SQLite store, as
  * `fedmcp serve` runs by default).
- * BENCH_FEDMCP_LAUNCHER: a launcher bundle built beforehand (to compare two builds of fedmcp in
- * runs of their own); by default the launcher is built from source at the start.
+ * BENCH_FEDMCP_LAUNCHER: a launcher bundle built beforehand; by default the launcher is built from
+ * source at the start.
+ * BENCH_FEDMCP_BEFORE_LAUNCHER: the launcher bundle of another build of fedmcp (build-before.sh
+ * makes one of an older commit), run as the contender "fedmcp (before)" beside "fedmcp" in the
+ * same interleaved rounds, with every figure of fedmcp (its tools/list too), and a table of
+ * fedmcp against fedmcp (before). The two swap their turn every round.
+ * BENCH_CONTENDERS: which contenders run, comma-separated, of baseline, fedmcp-before, fedmcp,
+ * supergateway, mcp-proxy, raw (default: all; fedmcp-before when BENCH_FEDMCP_BEFORE_LAUNCHER is
+ * set). The baseline always runs: every ratio is against it.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { buildLauncher } from './build-launcher.ts';
@@ -66,6 +74,57 @@ const idleSessions = Number(process.env.BENCH_IDLE_SESSIONS ?? 100);
 const settleMs = Number(process.env.BENCH_SETTLE_MS ?? 40_000);
 const profile = process.env.BENCH_CPU_PROF ?? '';
 const interactiveClient = process.env.BENCH_CLIENT === 'interactive';
+const beforeLauncher = process.env.BENCH_FEDMCP_BEFORE_LAUNCHER || undefined;
+
+/** The contenders in column (and turn) order, by their BENCH_CONTENDERS id. */
+const contenderIds = [
+  'baseline',
+  'fedmcp-before',
+  'fedmcp',
+  'supergateway',
+  'mcp-proxy',
+  'raw',
+] as const;
+type ContenderId = (typeof contenderIds)[number];
+const contenderNames: Record<ContenderId, string> = {
+  baseline: 'baseline (SDK direct)',
+  'fedmcp-before': 'fedmcp (before)',
+  fedmcp: 'fedmcp',
+  supergateway: 'supergateway',
+  'mcp-proxy': 'mcp-proxy',
+  raw: 'raw relay (floor)',
+};
+
+function selectContenders(): Set<ContenderId> {
+  const listed = process.env.BENCH_CONTENDERS?.split(',')
+    .map((each) => each.trim().toLowerCase())
+    .filter((each) => each !== '');
+  if (!listed || listed.length === 0) {
+    return new Set(contenderIds.filter((id) => id !== 'fedmcp-before' || beforeLauncher));
+  }
+  const aliases: Record<string, ContenderId> = { before: 'fedmcp-before', 'raw-relay': 'raw' };
+  const selected = new Set<ContenderId>(['baseline']);
+  for (const each of listed) {
+    const id = aliases[each] ?? each;
+    if (!(contenderIds as readonly string[]).includes(id)) {
+      throw new Error(
+        `BENCH_CONTENDERS: no contender "${each}" (pick from ${contenderIds.join(', ')})`,
+      );
+    }
+    selected.add(id as ContenderId);
+  }
+  if (selected.has('fedmcp-before') && !beforeLauncher) {
+    throw new Error(
+      'BENCH_CONTENDERS names fedmcp-before but BENCH_FEDMCP_BEFORE_LAUNCHER is not set (build one with bench/gateway/build-before.sh)',
+    );
+  }
+  return selected;
+}
+
+const selected = selectContenders();
+if (beforeLauncher && selected.has('fedmcp-before') && !existsSync(beforeLauncher)) {
+  throw new Error(`BENCH_FEDMCP_BEFORE_LAUNCHER: no file ${beforeLauncher}`);
+}
 const listRounds = 4;
 const listsPerRound = 30;
 const upstreamCount = 20;
@@ -101,6 +160,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 // Contenders
 
 interface Contender {
+  /** Of a call contender, or the fedmcp build of a tools/list target (the baselines have none). */
+  id?: ContenderId;
   name: string;
   process: StartedProcess;
   url: string;
@@ -129,23 +190,24 @@ function writeConfig(name: string, servers: Record<string, unknown>): string {
   return file;
 }
 
-async function startContenders(launcher: string) {
+/**
+ * Starts the selected contenders (in parallel) and the tools/list targets: the two direct
+ * baselines and a fedmcp with 20 upstreams per fedmcp build, when a fedmcp build runs.
+ */
+async function startContenders(launchers: Partial<Record<'fedmcp' | 'fedmcp-before', string>>) {
   const supergatewayPort = await freePort();
   const mcpProxyPort = await freePort();
-  const fedmcpConfig = writeConfig('fedmcp', {
+  const echoUpstream = {
     echo: { command: process.execPath, args: [...echoFlags, echoServer], prefix: false },
-  });
-  const listConfig = writeConfig(
-    'fedmcp-tools-list',
-    Object.fromEntries(
-      Array.from({ length: upstreamCount }, (_, index) => [
-        `u${index}`,
-        {
-          command: process.execPath,
-          args: [...echoFlags, echoServer, '--extra-tools', String(toolsPerUpstream - 1)],
-        },
-      ]),
-    ),
+  };
+  const listUpstreams = Object.fromEntries(
+    Array.from({ length: upstreamCount }, (_, index) => [
+      `u${index}`,
+      {
+        command: process.execPath,
+        args: [...echoFlags, echoServer, '--extra-tools', String(toolsPerUpstream - 1)],
+      },
+    ]),
   );
   const profileArguments = (name: string) =>
     profile === '1' || (profile === 'all' && name !== 'baseline') || profile === 'every'
@@ -157,10 +219,21 @@ async function startContenders(launcher: string) {
         ]
       : [];
   if (profile) mkdirSync(profileDirectory, { recursive: true });
-  const [baseline, fedmcp, supergateway, mcpProxy, floor, list50, list1000, listFedmcp] =
-    await Promise.all([
-      startNode('baseline', [...profileArguments('baseline'), echoHttpServer]),
-      startNode('fedmcp', [...profileArguments('fedmcp'), launcher, fedmcpConfig]),
+  const starters: Record<ContenderId, () => Promise<StartedProcess & { port: number }>> = {
+    baseline: () => startNode('baseline', [...profileArguments('baseline'), echoHttpServer]),
+    'fedmcp-before': () =>
+      startNode('fedmcp (before)', [
+        ...profileArguments('fedmcp-before'),
+        launchers['fedmcp-before'] as string,
+        writeConfig('fedmcp-before', echoUpstream),
+      ]),
+    fedmcp: () =>
+      startNode('fedmcp', [
+        ...profileArguments('fedmcp'),
+        launchers.fedmcp as string,
+        writeConfig('fedmcp', echoUpstream),
+      ]),
+    supergateway: () =>
       startNode(
         'supergateway',
         [
@@ -180,6 +253,7 @@ async function startContenders(launcher: string) {
         ],
         { port: supergatewayPort },
       ),
+    'mcp-proxy': () =>
       startNode(
         'mcp-proxy',
         [
@@ -198,42 +272,70 @@ async function startContenders(launcher: string) {
         ],
         { port: mcpProxyPort },
       ),
-      startNode('raw relay', [rawRelay, '--', process.execPath, ...echoFlags, echoServer]),
-      startNode('baseline, 50 tools', [
-        echoHttpServer,
-        '--extra-tools',
-        String(toolsPerUpstream - 1),
-      ]),
-      startNode('baseline, 1000 tools', [
-        echoHttpServer,
-        '--extra-tools',
-        String(toolsPerUpstream - 1),
-        '--prefixes',
-        String(upstreamCount),
-      ]),
-      startNode('fedmcp, 20 upstreams', [launcher, listConfig], { timeoutMs: 120_000 }),
-    ]);
-  const contender = (name: string, started: StartedProcess & { port: number }): Contender => ({
+    raw: () => startNode('raw relay', [rawRelay, '--', process.execPath, ...echoFlags, echoServer]),
+  };
+  const fedmcpBuilds = (['fedmcp-before', 'fedmcp'] as const).filter((id) => selected.has(id));
+  type Starter = () => Promise<StartedProcess & { port: number }>;
+  const listStarters: Array<[string, Starter, ContenderId?]> =
+    fedmcpBuilds.length === 0
+      ? []
+      : [
+          [
+            'baseline: direct, 50 tools',
+            () =>
+              startNode('baseline, 50 tools', [
+                echoHttpServer,
+                '--extra-tools',
+                String(toolsPerUpstream - 1),
+              ]),
+          ],
+          [
+            'baseline: direct, 1000 tools',
+            () =>
+              startNode('baseline, 1000 tools', [
+                echoHttpServer,
+                '--extra-tools',
+                String(toolsPerUpstream - 1),
+                '--prefixes',
+                String(upstreamCount),
+              ]),
+          ],
+          ...fedmcpBuilds.map((id): [string, Starter, ContenderId] => [
+            `${contenderNames[id]}: 20 upstreams × 50 tools`,
+            () =>
+              startNode(
+                `${contenderNames[id]}, 20 upstreams`,
+                [launchers[id] as string, writeConfig(`${id}-tools-list`, listUpstreams)],
+                { timeoutMs: 120_000 },
+              ),
+            id,
+          ]),
+        ];
+  const ids = contenderIds.filter((id) => selected.has(id));
+  const started = await Promise.all([
+    ...ids.map((id) => starters[id]()),
+    ...listStarters.map(([, start]) => start()),
+  ]);
+  const contender = (
+    name: string,
+    child: StartedProcess & { port: number },
+    id?: ContenderId,
+  ): Contender => ({
+    id,
     name,
-    process: started,
-    url: `http://127.0.0.1:${started.port}/mcp`,
+    process: child,
+    url: `http://127.0.0.1:${child.port}/mcp`,
     single: [],
     many: [],
     idle: [],
   });
   return {
-    contenders: [
-      contender('baseline (SDK direct)', baseline),
-      contender('fedmcp', fedmcp),
-      contender('supergateway', supergateway),
-      contender('mcp-proxy', mcpProxy),
-      contender('raw relay (floor)', floor),
-    ],
-    listTargets: [
-      contender('baseline: direct, 50 tools', list50),
-      contender('baseline: direct, 1000 tools', list1000),
-      contender('fedmcp: 20 upstreams × 50 tools', listFedmcp),
-    ],
+    contenders: ids.map((id, index) =>
+      contender(contenderNames[id], started[index] as StartedProcess & { port: number }, id),
+    ),
+    listTargets: listStarters.map(([name, , id], index) =>
+      contender(name, started[ids.length + index] as StartedProcess & { port: number }, id),
+    ),
   };
 }
 
@@ -439,15 +541,70 @@ function progress(message: string): void {
 }
 let contenders: Contender[] = [];
 let listTargets: Contender[] = [];
+/**
+ * The turn order of a round: fedmcp and fedmcp (before) swap their turns every other round, so
+ * neither always runs right after the same neighbour (a machine still busy with its predecessor's
+ * garbage collection or a cooling CPU favours one of them otherwise).
+ */
+function inTurn(list: Contender[], round: number): Contender[] {
+  const order = [...list];
+  const before = order.findIndex((each) => each.id === 'fedmcp-before');
+  const after = order.findIndex((each) => each.id === 'fedmcp');
+  if (round % 2 === 1 && before >= 0 && after >= 0) {
+    [order[before], order[after]] = [order[after] as Contender, order[before] as Contender];
+  }
+  return order;
+}
+
+/** Which build each fedmcp contender runs, printed under the table. */
+const builds: string[] = [];
+
+/**
+ * A launcher bundle and what it was built from: the commit build-before.sh recorded beside the
+ * tree it built, or (built at the start) this working tree's commit, `-dirty` with local changes.
+ */
+function describeLauncher(bundle: string, fromThisTree: boolean): string {
+  const git = (args: string[], cwd: string) =>
+    execFileSync('git', args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  try {
+    if (fromThisTree) {
+      return `built from this working tree at ${git(['describe', '--always', '--dirty', '--abbrev=7'], here)} (${bundle})`;
+    }
+    const marker = join(dirname(bundle), '../../../.fedmcp-before-commit');
+    if (existsSync(marker)) {
+      return `commit ${readFileSync(marker, 'utf8').trim().slice(0, 7)}, built by build-before.sh (${bundle})`;
+    }
+  } catch {
+    // Not a git checkout: the path alone.
+  }
+  return bundle;
+}
+
 try {
-  progress(
-    process.env.BENCH_FEDMCP_LAUNCHER
-      ? `using the fedmcp launcher ${process.env.BENCH_FEDMCP_LAUNCHER}`
-      : 'building the fedmcp launcher from source…',
-  );
-  const launcher = process.env.BENCH_FEDMCP_LAUNCHER || (await buildLauncher());
+  progress(`contenders: ${contenderIds.filter((id) => selected.has(id)).join(', ')}`);
+  const launchers: Partial<Record<'fedmcp' | 'fedmcp-before', string>> = {};
+  if (selected.has('fedmcp')) {
+    progress(
+      process.env.BENCH_FEDMCP_LAUNCHER
+        ? `using the fedmcp launcher ${process.env.BENCH_FEDMCP_LAUNCHER}`
+        : 'building the fedmcp launcher from source…',
+    );
+    launchers.fedmcp = process.env.BENCH_FEDMCP_LAUNCHER || (await buildLauncher());
+    builds.push(
+      `fedmcp: ${describeLauncher(launchers.fedmcp, !process.env.BENCH_FEDMCP_LAUNCHER)}`,
+    );
+  }
+  if (selected.has('fedmcp-before')) {
+    launchers['fedmcp-before'] = beforeLauncher as string;
+    builds.push(`fedmcp (before): ${describeLauncher(beforeLauncher as string, false)}`);
+    progress(`using the fedmcp (before) launcher ${beforeLauncher}`);
+  }
   progress('starting contenders…');
-  ({ contenders, listTargets } = await startContenders(launcher));
+  ({ contenders, listTargets } = await startContenders(launchers));
   await new Promise((resolve) => setTimeout(resolve, 1000));
   for (const contender of contenders) contender.memoryAtStart = memory(contender.process.pid);
 
@@ -467,7 +624,7 @@ try {
   for (let round = 0; round < rounds; round += 1) {
     progress(`call round ${round + 1}/${rounds}…`);
     for (const scenario of scenarios) {
-      for (const contender of contenders) {
+      for (const contender of inTurn(contenders, round)) {
         await runCalls(
           contender,
           scenario,
@@ -479,17 +636,15 @@ try {
   }
 
   progress('tools/list rounds…');
-  const expectedTools = [
-    toolsPerUpstream,
-    toolsPerUpstream * upstreamCount,
-    toolsPerUpstream * upstreamCount,
-  ];
-  for (const [index, target] of listTargets.entries()) {
-    await runLists(target, 20, false, expectedTools[index] as number);
+  // The first target is the direct server with 50 tools; every other one lists all 1000.
+  const expectedTools = (target: Contender) =>
+    target === listTargets[0] ? toolsPerUpstream : toolsPerUpstream * upstreamCount;
+  for (const target of listTargets) {
+    await runLists(target, 20, false, expectedTools(target));
   }
   for (let round = 0; round < listRounds; round += 1) {
-    for (const [index, target] of listTargets.entries()) {
-      await runLists(target, listsPerRound, true, expectedTools[index] as number);
+    for (const target of inTurn(listTargets, round)) {
+      await runLists(target, listsPerRound, true, expectedTools(target));
     }
   }
 
@@ -613,6 +768,7 @@ try {
   }));
 
   const headers = ['figure', ...contenders.map((contender) => contender.name)];
+  const indexOf = (id: ContenderId) => contenders.findIndex((contender) => contender.id === id);
   const out: string[] = [];
   out.push(
     `Gateway benchmark: echo tool over Streamable HTTP (2025-11-25 sessions) on 127.0.0.1, ` +
@@ -621,15 +777,22 @@ try {
       `per contender and scenario after a warm-up of half a round; Node ${process.version}, ` +
       `${availableParallelism()} CPUs, load average ${loadAtStart[0]?.toFixed(1)} at start, ` +
       `${loadavg()[0]?.toFixed(1)} at end; ${elapsedSeconds.toFixed(0)} s.`,
+    ...builds.map((build) => `- ${build}`),
     '',
     renderTable(headers, figures),
-    '',
-    `tools/list, every page (${listRounds} interleaved rounds of ${listsPerRound} listings, one session each):`,
-    '',
-    renderTable(
-      ['figure', ...listTargets.map((target) => target.name)],
-      listFigures.map((figure) => ({ ...figure, baseline: figure.values[0] as number })),
-    ),
+  );
+  if (listTargets.length > 0) {
+    out.push(
+      '',
+      `tools/list, every page (${listRounds} interleaved rounds of ${listsPerRound} listings, one session each):`,
+      '',
+      renderTable(
+        ['figure', ...listTargets.map((target) => target.name)],
+        listFigures.map((figure) => ({ ...figure, baseline: figure.values[0] as number })),
+      ),
+    );
+  }
+  out.push(
     '',
     'Ratios are against the baseline of the same run (the first column of each table): for latency, CPU and memory below 1× is better, for calls/s above 1× is better.',
     'Baseline: the echo server served directly by the SDK (NodeStreamableHTTPServerTransport on node:http) in its own process, no stdio hop. ' +
@@ -637,36 +800,70 @@ try {
       'Raw relay: no MCP logic, one shared stdio child, ids rewritten (raw-relay.mjs) — the floor of any gateway with a stdio upstream, not a contender.',
   );
 
-  // Targets of issue 4.
-  const fedmcpIndex = 1;
+  // fedmcp against fedmcp (before), both of this run.
+  const beforeIndex = indexOf('fedmcp-before');
+  const afterIndex = indexOf('fedmcp');
+  if (beforeIndex >= 0 && afterIndex >= 0) {
+    const listBefore = listTargets.findIndex((target) => target.id === 'fedmcp-before');
+    const listAfter = listTargets.findIndex((target) => target.id === 'fedmcp');
+    const pairs: Figure[] = [
+      ...figures.map((figure) => ({
+        ...figure,
+        values: [figure.values[beforeIndex], figure.values[afterIndex]],
+      })),
+      ...listFigures.map((figure) => ({
+        ...figure,
+        label: `${figure.label}, 20 upstreams × 50 tools`,
+        values: [figure.values[listBefore], figure.values[listAfter]],
+      })),
+    ];
+    out.push(
+      '',
+      'fedmcp against fedmcp (before), same run (ratio: fedmcp / fedmcp (before); the two swap turns every round):',
+      '',
+      renderTable(['figure', contenderNames['fedmcp-before'], contenderNames.fedmcp], pairs),
+    );
+  }
+
+  // Targets of issue 4 (of fedmcp, when it ran).
   const checks: string[] = [];
-  for (const figure of figures.filter((each) => each.label.startsWith('p50 latency'))) {
-    const ratio = (figure.values[fedmcpIndex] as number) / (figure.values[0] as number);
-    checks.push(
-      `${ratio <= 1.1 ? 'met ' : 'MISS'} fedmcp ${figure.label}: ${ratio.toFixed(2)}× (target ≤ 1.10×)`,
-    );
-  }
-  for (const figure of figures.filter((each) => /throughput, c=32/.test(each.label))) {
-    const ratio = (figure.values[fedmcpIndex] as number) / (figure.values[0] as number);
-    checks.push(
-      `${ratio >= 1 ? 'met ' : 'MISS'} fedmcp ${figure.label}: ${ratio.toFixed(2)}× (target ≥ 1.00×)`,
-    );
-  }
-  const behind: string[] = [];
-  for (const figure of figures.filter((each) => !each.informational)) {
-    const ours = figure.values[fedmcpIndex] as number;
-    for (const peer of [2, 3]) {
-      const theirs = figure.values[peer] as number;
-      const ahead = figure.better === 'lower' ? ours < theirs : ours > theirs;
-      if (!ahead) behind.push(`${figure.label} vs ${headers[peer + 1]}`);
+  const fedmcpIndex = afterIndex;
+  if (fedmcpIndex >= 0) {
+    for (const figure of figures.filter((each) => each.label.startsWith('p50 latency'))) {
+      const ratio = (figure.values[fedmcpIndex] as number) / (figure.values[0] as number);
+      checks.push(
+        `${ratio <= 1.1 ? 'met ' : 'MISS'} fedmcp ${figure.label}: ${ratio.toFixed(2)}× (target ≤ 1.10×)`,
+      );
     }
+    for (const figure of figures.filter((each) => /throughput, c=32/.test(each.label))) {
+      const ratio = (figure.values[fedmcpIndex] as number) / (figure.values[0] as number);
+      checks.push(
+        `${ratio >= 1 ? 'met ' : 'MISS'} fedmcp ${figure.label}: ${ratio.toFixed(2)}× (target ≥ 1.00×)`,
+      );
+    }
+    const peers = (['supergateway', 'mcp-proxy'] as const)
+      .map(indexOf)
+      .filter((index) => index >= 0);
+    if (peers.length === 2) {
+      const behind: string[] = [];
+      for (const figure of figures.filter((each) => !each.informational)) {
+        const ours = figure.values[fedmcpIndex] as number;
+        for (const peer of peers) {
+          const theirs = figure.values[peer] as number;
+          const ahead = figure.better === 'lower' ? ours < theirs : ours > theirs;
+          if (!ahead) behind.push(`${figure.label} vs ${headers[peer + 1]}`);
+        }
+      }
+      checks.push(
+        behind.length === 0
+          ? 'met  fedmcp ahead of both peers on every figure'
+          : `MISS fedmcp not ahead of a peer on: ${behind.join('; ')}`,
+      );
+    } else {
+      checks.push('n/a  fedmcp against both peers: supergateway and mcp-proxy did not both run');
+    }
+    out.push('', 'Targets (issue 4):', ...checks.map((check) => `- ${check}`));
   }
-  checks.push(
-    behind.length === 0
-      ? 'met  fedmcp ahead of both peers on every figure'
-      : `MISS fedmcp not ahead of a peer on: ${behind.join('; ')}`,
-  );
-  out.push('', 'Targets (issue 4):', ...checks.map((check) => `- ${check}`));
   process.stdout.write(`${out.join('\n')}\n`);
 } finally {
   const clients = [...contenders, ...listTargets].flatMap((contender) => [
