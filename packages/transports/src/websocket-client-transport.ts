@@ -82,7 +82,10 @@ export class WebSocketClientTransport implements Transport {
 
   start(): Promise<void> {
     if (this.#socket) {
-      throw new Error('WebSocketClientTransport already started; Client.connect() starts it.');
+      throw new FedmcpError(
+        'INVALID_REQUEST',
+        'WebSocketClientTransport already started; Client.connect() starts it.',
+      );
     }
     const WebSocketImplementation =
       this.#options.WebSocket ??

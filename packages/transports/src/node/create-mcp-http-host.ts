@@ -12,7 +12,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer, type Server as NodeHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { silentLogger } from '@fedmcp/protocol';
+import { FedmcpError, silentLogger } from '@fedmcp/protocol';
 import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
 import { createHostValidator } from '../host-validation.js';
 import { createInMemoryEventStore } from '../in-memory-event-store.js';
@@ -226,7 +226,10 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     server,
     setSecureContext(material) {
       if (!tls)
-        throw new Error('setSecureContext: this MCP host serves plain HTTP (no tls option)');
+        throw new FedmcpError(
+          'INVALID_CONFIG',
+          'setSecureContext: this MCP host serves plain HTTP (no tls option)',
+        );
       (server as NodeHttpsServer).setSecureContext({
         cert: material.cert,
         key: material.key,

@@ -165,7 +165,8 @@ export interface McpHttpHost {
   /**
    * Replaces the certificate, key and CA of an HTTPS host (certificate rotation); new TLS
    * connections use them, open ones keep theirs.
-   * @throws Error when the host serves plain HTTP, or the PEM material is invalid.
+   * @throws {FedmcpError} `INVALID_CONFIG` when the host serves plain HTTP; Node's error when the
+   *   PEM material is invalid.
    */
   setSecureContext(tls: Omit<McpHttpHostTlsOptions, 'requestClientCert'>): void;
   /** The address once listening. */

@@ -4,14 +4,28 @@
  * (mcp-sdk-v2 notes §10.6).
  */
 import type { IncomingMessage } from 'node:http';
+import { FedmcpError } from '@fedmcp/protocol';
 
-/** Thrown by {@link readBody} when a body is larger than the limit. */
-export class RequestBodyTooLargeError extends Error {
-  override readonly name = 'RequestBodyTooLargeError';
+/** Thrown by {@link readBody} when a body is larger than the limit. Code `INVALID_REQUEST`. */
+export class RequestBodyTooLargeError extends FedmcpError {
+  static override readonly errorCode = 'INVALID_REQUEST' as const;
   readonly limitBytes: number;
   constructor(limitBytes: number) {
-    super(`Payload too large: the request body exceeds the limit of ${limitBytes} bytes`);
+    super(
+      'INVALID_REQUEST',
+      `Payload too large: the request body exceeds the limit of ${limitBytes} bytes`,
+      { data: { limitBytes } },
+    );
+    this.name = 'RequestBodyTooLargeError';
     this.limitBytes = limitBytes;
+  }
+
+  /** `instanceof` that tells this error from other `INVALID_REQUEST` errors (by its name). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return (
+      FedmcpError.isInstance(value) &&
+      (value as { name?: unknown }).name === 'RequestBodyTooLargeError'
+    );
   }
 }
 
@@ -62,7 +76,12 @@ export async function readBody(
     };
     const onClose = () => {
       cleanup();
-      reject(new Error('The client closed the request before its body was read'));
+      reject(
+        new FedmcpError(
+          'TRANSPORT_CLOSED',
+          'The client closed the request before its body was read',
+        ),
+      );
     };
     const cleanup = () => {
       request.off('close', onClose);

@@ -5,6 +5,7 @@
  * SDK's copy lives in a frozen, deprecated package), with keep-alive comments for proxies.
  */
 import type { ServerResponse } from 'node:http';
+import { FedmcpError } from '@fedmcp/protocol';
 import type { JSONRPCMessage, MessageExtraInfo, Transport } from '@modelcontextprotocol/server';
 
 /** Options for {@link createSseServerTransport}. */
@@ -51,7 +52,7 @@ export function createSseServerTransport(options: SseServerTransportOptions): Ss
   const transport: SseServerTransport = {
     sessionId: options.sessionId,
     async start() {
-      if (started) throw new Error('SseServerTransport already started');
+      if (started) throw new FedmcpError('INVALID_REQUEST', 'SseServerTransport already started');
       started = true;
       response.on('close', onClose);
       if (response.destroyed) {
@@ -79,7 +80,7 @@ export function createSseServerTransport(options: SseServerTransportOptions): Ss
       transport.onmessage?.(message, extra);
     },
     async send(message) {
-      if (closed) throw new Error('The SSE stream is closed');
+      if (closed) throw new FedmcpError('TRANSPORT_CLOSED', 'The SSE stream is closed');
       response.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
     },
     async close() {

@@ -125,7 +125,10 @@ export class SupervisedStdioTransport implements Transport {
 
   start(): Promise<void> {
     if (this.#child) {
-      throw new Error('SupervisedStdioTransport already started; Client.connect() starts it.');
+      throw new FedmcpError(
+        'INVALID_REQUEST',
+        'SupervisedStdioTransport already started; Client.connect() starts it.',
+      );
     }
     const { command, args = [], cwd } = this.#options;
     if (this.#closing) {

@@ -3,6 +3,7 @@
  * (the framing of the SDK v1 `WebSocketClientTransport`). Implements the SDK v2 `Transport`
  * interface over an accepted `ws` socket; neither SDK ships a WebSocket server.
  */
+import { FedmcpError } from '@fedmcp/protocol';
 import type { JSONRPCMessage, MessageExtraInfo, Transport } from '@modelcontextprotocol/server';
 import type { RawData, WebSocket } from 'ws';
 import { createJsonRpcError, isJsonRpcMessageShape, JsonRpcErrorCode } from '../json-rpc-error.js';
@@ -60,7 +61,9 @@ export function createWebSocketServerTransport(
     socket,
     sessionId: options.sessionId,
     async start() {
-      if (started) throw new Error('WebSocketServerTransport already started');
+      if (started) {
+        throw new FedmcpError('INVALID_REQUEST', 'WebSocketServerTransport already started');
+      }
       started = true;
       socket.on('message', onFrame);
       socket.on('close', onClose);
@@ -97,7 +100,7 @@ export function createWebSocketServerTransport(
   function sendText(text: string): Promise<void> {
     return new Promise((resolve, reject) => {
       if (closed || socket.readyState !== socket.OPEN) {
-        reject(new Error('WebSocket is not open'));
+        reject(new FedmcpError('TRANSPORT_CLOSED', 'WebSocket is not open'));
         return;
       }
       socket.send(text, (error) => (error ? reject(error) : resolve()));
