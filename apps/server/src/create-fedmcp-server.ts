@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import {
   composeWebRoutes,
@@ -44,36 +43,12 @@ import {
   openServerHubIdentity,
 } from './federation/federation-from-config.js';
 import type { FedmcpServer, FedmcpServerOptions, ServerLogger } from './fedmcp-server-options.js';
+import { createHealthRoutes } from './health-routes.js';
+import { silentLogger, toServerLogger } from './server-logger.js';
 import { loadTlsFiles, watchTlsFiles } from './tls/load-tls-files.js';
 import { toUpstreamConfig, upstreamsFromConfig } from './upstreams-from-config.js';
 
 export type { FedmcpServer, FedmcpServerOptions, ServerLogger } from './fedmcp-server-options.js';
-
-const silentLogger: ServerLogger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  isLevelEnabled: () => false,
-  child() {
-    return silentLogger;
-  },
-};
-
-function toServerLogger(logger: ReturnType<typeof createRedactingLogger>): ServerLogger {
-  return {
-    debug: (...args: unknown[]) => logger.debug(args[0], args[1] as string | undefined),
-    info: (...args: unknown[]) => logger.info(args[0], args[1] as string | undefined),
-    warn: (...args: unknown[]) => logger.warn(args[0], args[1] as string | undefined),
-    error: (...args: unknown[]) => logger.error(args[0], args[1] as string | undefined),
-    child: (bindings) => toServerLogger(logger.child ? logger.child(bindings) : logger),
-  };
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  response.end(JSON.stringify(body));
-}
 
 /**
  * Wires the fedmcp packages together from a config: the store, the hub with the configured
@@ -219,28 +194,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     ),
   );
 
-  const healthRoutes = (request: IncomingMessage, response: ServerResponse): boolean => {
-    const path = (request.url ?? '/').split('?')[0];
-    if (path === '/healthz') {
-      sendJson(response, 200, { status: 'ok' });
-      return true;
-    }
-    if (path === '/readyz') {
-      const upstreams = hub.upstreams.list();
-      const blocking = upstreams.filter((upstream) => upstream.state !== 'ready');
-      const ready = blocking.length === 0;
-      sendJson(response, ready ? 200 : 503, {
-        status: ready ? 'ready' : 'degraded',
-        upstreams: upstreams.map(({ id, state, error }) => ({
-          id,
-          state,
-          ...(error ? { error } : {}),
-        })),
-      });
-      return true;
-    }
-    return false;
-  };
+  const healthRoutes = createHealthRoutes(() => hub.upstreams.list());
 
   const owned = cleanup.move();
   const server: FedmcpServer = {
@@ -268,6 +222,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         // The client's request headers (its token) stay here: the hub gets the principal only
         // (MCP authorization: no token passthrough).
         createServer: ({ headers: _headers, ...context }) => hub.createServer(context),
+        fastRequest: hub.fastRequest,
         authenticate,
         sessionOwner: (principal) =>
           peerSessionOwner(principal) ?? authentication?.sessionOwner(principal),
