@@ -110,6 +110,42 @@ export const FEDMCP_ERROR_CODES = {
     httpStatus: 502,
     description: 'The connection closed before the response arrived.',
   },
+  // The codes of `@fedmcp/store`'s `StoreError`.
+  STORE_UNAVAILABLE: {
+    jsonRpcCode: -32070,
+    httpStatus: 503,
+    description: 'The store (its server) cannot be reached now; retry later.',
+  },
+  STORE_CLOSED: {
+    jsonRpcCode: -32071,
+    httpStatus: 503,
+    description: 'The store was closed.',
+  },
+  STORE_TIMEOUT: {
+    jsonRpcCode: -32072,
+    httpStatus: 504,
+    description: 'A store operation did not finish in time.',
+  },
+  STORE_INVALID_VALUE: {
+    jsonRpcCode: -32073,
+    httpStatus: 500,
+    description: 'A stored value does not fit the operation.',
+  },
+  STORE_INVALID_ARGUMENT: {
+    jsonRpcCode: -32074,
+    httpStatus: 400,
+    description: 'An argument of a store operation is invalid.',
+  },
+  STORE_NO_GROUP: {
+    jsonRpcCode: -32075,
+    httpStatus: 404,
+    description: 'The stream consumer group does not exist.',
+  },
+  STORE_FAILED: {
+    jsonRpcCode: -32076,
+    httpStatus: 500,
+    description: 'The store engine failed.',
+  },
 } as const satisfies Record<string, FedmcpErrorCodeInfo>;
 
 /** A local fedmcp error code, such as `'POLICY_DENIED'`. */

@@ -1,7 +1,8 @@
 /**
- * The error every engine throws. `@fedmcp/store` depends on no other fedmcp package, so it has
- * its own class; `code` strings follow the fedmcp convention so `FedmcpError.from()` can map them.
+ * The error every engine throws: a `FedmcpError` (from `@fedmcp/protocol`) whose `code` is one of
+ * the store's codes, which are rows of the one fedmcp error table (`FEDMCP_ERROR_CODES`).
  */
+import { FedmcpError } from '@fedmcp/protocol';
 
 /** What went wrong, as a stable string. */
 export type StoreErrorCode =
@@ -20,6 +21,7 @@ export type StoreErrorCode =
   /** Any other engine failure; see `cause`. */
   | 'STORE_FAILED';
 
+// Also recognises a StoreError of another copy of this package.
 const brand = Symbol.for('@fedmcp/store/StoreError');
 
 export interface StoreErrorOptions {
@@ -27,7 +29,8 @@ export interface StoreErrorOptions {
 }
 
 /**
- * An error raised by a store engine.
+ * An error raised by a store engine. A `FedmcpError`, so `FedmcpError.from()` keeps it as is and
+ * it travels on the wire with its own code.
  *
  * @example
  * ```ts
@@ -36,22 +39,31 @@ export interface StoreErrorOptions {
  * }
  * ```
  */
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
-  readonly code: StoreErrorCode;
+export class StoreError extends FedmcpError {
+  declare readonly code: StoreErrorCode;
   readonly [brand] = true;
 
   constructor(code: StoreErrorCode, message: string, options: StoreErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options.cause === undefined ? {} : { cause: options.cause });
+    this.name = 'StoreError';
   }
 
   /** `instanceof` that also works across duplicate installs of this package. */
-  static isInstance(value: unknown): value is StoreError {
+  static override isInstance<T extends FedmcpError>(
+    this: abstract new (
+      ...args: never[]
+    ) => T,
+    value: unknown,
+  ): value is T {
     return (
       typeof value === 'object' &&
       value !== null &&
       (value as Record<symbol, unknown>)[brand] === true
     );
+  }
+
+  /** `instanceof` follows the brand (not every FedmcpError is a StoreError). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return StoreError.isInstance(value);
   }
 }

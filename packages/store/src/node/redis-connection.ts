@@ -78,7 +78,7 @@ export class RedisConnection {
     this.options = options;
     this.blocking = role === 'blocking';
     if (RedisClient === undefined) {
-      throw new Error('RedisConnection: await loadRedisClient() first.');
+      throw new StoreError('STORE_FAILED', 'RedisConnection: await loadRedisClient() first.');
     }
     this.client = new RedisClient(options.url, {
       ...options.redisOptions,
