@@ -23,7 +23,9 @@ module.exports = {
      */
     beforePacking(manifest) {
       delete manifest.devDependencies;
-      if (manifest.exports !== undefined) manifest.exports = withoutSourceCondition(manifest.exports);
+      if (manifest.exports !== undefined) {
+        manifest.exports = withoutSourceCondition(manifest.exports);
+      }
       return manifest;
     },
   },
