@@ -152,7 +152,12 @@ export class WebSocketClientTransport implements Transport {
   #receive(data: unknown): void {
     if (typeof data !== 'string') {
       // One JSON-RPC message per *text* frame.
-      this.onerror?.(new Error('Ignored a binary WebSocket frame: MCP messages are text frames.'));
+      this.onerror?.(
+        new FedmcpError(
+          'PARSE_ERROR',
+          'Ignored a binary WebSocket frame: MCP messages are text frames.',
+        ),
+      );
       return;
     }
     let message: JSONRPCMessage;
@@ -160,9 +165,11 @@ export class WebSocketClientTransport implements Transport {
       message = parseJSONRPCMessage(JSON.parse(data));
     } catch (error) {
       this.onerror?.(
-        new Error(`Ignored a WebSocket frame that is not a JSON-RPC message: ${describe(error)}`, {
-          cause: error,
-        }),
+        new FedmcpError(
+          'PARSE_ERROR',
+          `Ignored a WebSocket frame that is not a JSON-RPC message: ${describe(error)}`,
+          { cause: error },
+        ),
       );
       return;
     }

@@ -221,7 +221,10 @@ export class SupervisedStdioTransport implements Transport {
       if (this.#pending.length + chunk.length > this.#maxMessageBytes) {
         this.#pending = undefined;
         this.onerror?.(
-          new Error(`A message on stdout exceeds the limit of ${this.#maxMessageBytes} bytes`),
+          new FedmcpError(
+            'PARSE_ERROR',
+            `A message on stdout exceeds the limit of ${this.#maxMessageBytes} bytes`,
+          ),
         );
         void this.close();
         return;
@@ -240,7 +243,10 @@ export class SupervisedStdioTransport implements Transport {
     if (start < buffer.length) {
       if (buffer.length - start > this.#maxMessageBytes) {
         this.onerror?.(
-          new Error(`A message on stdout exceeds the limit of ${this.#maxMessageBytes} bytes`),
+          new FedmcpError(
+            'PARSE_ERROR',
+            `A message on stdout exceeds the limit of ${this.#maxMessageBytes} bytes`,
+          ),
         );
         void this.close();
         return;
@@ -259,7 +265,9 @@ export class SupervisedStdioTransport implements Transport {
       return;
     }
     if (!isJsonRpcMessageShape(message)) {
-      this.onerror?.(new Error(`Not a JSON-RPC message on stdout: ${line.slice(0, 200)}`));
+      this.onerror?.(
+        new FedmcpError('PARSE_ERROR', `Not a JSON-RPC message on stdout: ${line.slice(0, 200)}`),
+      );
       return;
     }
     this.onmessage?.(message as JSONRPCMessage);
