@@ -18,12 +18,10 @@ export function toWebRequest(request: IncomingMessage): Request {
     ? 'https'
     : 'http';
   const target = request.url ?? '/';
-  let url: URL;
-  try {
-    url = new URL(`${scheme}://${request.headers.host ?? 'localhost'}${target}`);
-  } catch {
-    url = new URL(`${scheme}://localhost${target.startsWith('/') ? target : '/'}`);
-  }
+  // The path as sent; the authority from `Host` (the setter ignores an unparseable one, and
+  // keeps what follows a host out of the path).
+  const url = new URL(`${scheme}://localhost${target.startsWith('/') ? target : `/${target}`}`);
+  if (request.headers.host !== undefined) url.host = request.headers.host;
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
