@@ -108,7 +108,9 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
     try {
       parsed = JSON.parse(await readLimitedText(response, maxDocumentLength));
       const keys = (parsed as { keys?: unknown } | null)?.keys;
-      if (!Array.isArray(keys)) throw new Error('it has no "keys" array');
+      if (!Array.isArray(keys)) {
+        throw new FedmcpError('UPSTREAM_UNAVAILABLE', 'it has no "keys" array');
+      }
       const next = createLocalJWKSet(parsed as JSONWebKeySet);
       document = parsed as JSONWebKeySet;
       localSet = next;

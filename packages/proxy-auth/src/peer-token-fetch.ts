@@ -63,7 +63,7 @@ export function delegationOfBody(
   if (body === undefined || body === null) return undefined;
   let message: unknown;
   try {
-    if (typeof body !== 'string') throw new Error('not a string');
+    if (typeof body !== 'string') throw new InvalidRequestError({ reason: 'not a string' });
     message = JSON.parse(body);
   } catch {
     throw new InvalidRequestError({

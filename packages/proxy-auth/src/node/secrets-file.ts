@@ -165,7 +165,7 @@ function decrypt(text: string, key: Uint8Array, path: string): Record<string, st
     ]);
     const parsed = JSON.parse(plain.toString('utf8')) as unknown;
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      throw new Error('not a map');
+      throw new FedmcpError('INVALID_CONFIG', 'not a map');
     return parsed as Record<string, string>;
   } catch (cause) {
     throw unreadable(cause);
