@@ -4,6 +4,7 @@
  * 2026-07-28) and pins one server instance for the connection (mcp-sdk-v2 notes §4).
  */
 import type { Readable, Writable } from 'node:stream';
+import { FedmcpError } from '@fedmcp/protocol';
 import type { ServerEventBus } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { CreateMcpServer } from '../mcp-session-context.js';
@@ -65,7 +66,7 @@ export function createStdioHost(options: StdioHostOptions): StdioHost {
   const observe = options.bus ? listenObserverOf(options.bus) : undefined;
   if (observe) {
     observeListensOn(transport, observe, { transport: 'stdio' }, (error) =>
-      options.onError?.(error instanceof Error ? error : new Error(String(error))),
+      options.onError?.(error instanceof Error ? error : FedmcpError.from(error)),
     );
   }
   const handle = serveStdio(
