@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,6 +158,43 @@ function checkPublishedManifest(manifest, version) {
   return problems;
 }
 
+const importPatterns = [
+  // Static imports and re-exports (one line or several), bare imports, dynamic imports.
+  /^\s*(?:import|export)\s[^'"`;]*?\sfrom\s*['"]([^'"]+)['"]/gm,
+  /^\s*import\s*['"]([^'"]+)['"]/gm,
+  /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+];
+
+/**
+ * The packages that a tarball's dist/ imports (JavaScript and declarations) without declaring
+ * them in `dependencies` or `peerDependencies`: npm's hoisting hides them, a strict installer
+ * (pnpm, Yarn PnP) or a consumer's type check does not.
+ */
+function undeclaredImports(directory, manifest) {
+  const declared = new Set([
+    manifest.name,
+    ...Object.keys(manifest.dependencies ?? {}),
+    ...Object.keys(manifest.peerDependencies ?? {}),
+  ]);
+  const found = new Set();
+  const files = readdirSync(join(directory, 'dist'), { recursive: true }).filter((file) =>
+    /\.(js|d\.ts)$/.test(file),
+  );
+  for (const file of files) {
+    const text = readFileSync(join(directory, 'dist', file), 'utf8');
+    for (const pattern of importPatterns) {
+      for (const [, specifier] of text.matchAll(pattern)) {
+        if (specifier.startsWith('.') || specifier.startsWith('node:')) continue;
+        const parts = specifier.split('/');
+        const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+        if (!declared.has(name) && !builtinModules.includes(name))
+          found.add(`${name} (dist/${file})`);
+      }
+    }
+  }
+  return [...found];
+}
+
 /** Resolves with the hub's base URL once `fedmcp serve` prints it. */
 function startServe(project, env) {
   const child = spawn(
@@ -248,17 +286,28 @@ async function main() {
       }
     });
 
-    await step('published manifests: no devDependencies, workspace: ranges or src/', async () => {
-      const problems = [];
-      for (const { manifest } of packages) {
-        const file = join(tarballs, tarballName(manifest));
-        const packed = JSON.parse(await run('tar', ['-xzOf', file, 'package/package.json']));
-        for (const problem of checkPublishedManifest(packed, version)) {
-          problems.push(`${manifest.name}: ${problem}`);
+    await step(
+      'published manifests: no devDependencies, workspace: ranges, src/ or undeclared imports',
+      async () => {
+        const problems = [];
+        for (const { manifest } of packages) {
+          const file = join(tarballs, tarballName(manifest));
+          const unpacked = join(temp, 'unpacked', tarballName(manifest));
+          await mkdir(unpacked, { recursive: true });
+          await run('tar', ['-xzf', file, '-C', unpacked]);
+          const packed = JSON.parse(
+            readFileSync(join(unpacked, 'package', 'package.json'), 'utf8'),
+          );
+          for (const problem of checkPublishedManifest(packed, version)) {
+            problems.push(`${manifest.name}: ${problem}`);
+          }
+          for (const name of undeclaredImports(join(unpacked, 'package'), packed)) {
+            problems.push(`${manifest.name}: imports ${name}, not in its dependencies`);
+          }
         }
-      }
-      if (problems.length > 0) fail(problems.join('\n'));
-    });
+        if (problems.length > 0) fail(problems.join('\n'));
+      },
+    );
 
     await step('publint --strict and attw --profile esm-only on every tarball', async () => {
       const failures = [];
