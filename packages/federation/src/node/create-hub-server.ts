@@ -224,10 +224,17 @@ export async function createHubServer(options: HubServerOptions = {}): Promise<H
     ...(options.logger ? { logger: options.logger } : {}),
   });
 
+  // The host drains first, then the upstreams close; each step runs even when one before failed.
   async function close(): Promise<void> {
-    await Promise.allSettled([host.close()]);
-    await hub.close();
-    await replay.close();
+    try {
+      await host.close();
+    } finally {
+      try {
+        await hub.close();
+      } finally {
+        await replay.close();
+      }
+    }
   }
 
   return {
