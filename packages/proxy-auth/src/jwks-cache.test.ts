@@ -90,4 +90,52 @@ describe('createJwksCache', () => {
     await expect(cache({ alg: 'RS256' })).rejects.toThrow(/answered HTTP 500/);
     expect(failing.requests).toBe(2);
   });
+
+  it('retries an unreachable issuer after 1 s, 2 s, 4 s … up to the cooldown, and the full cooldown once it answered', async () => {
+    await using issuer = await startLocalIssuer();
+    let clock = 0;
+    let up = false;
+    let attempts = 0;
+    const cache = createJwksCache({
+      // Discovery first, as a peer's key set is found: its fetch fails while the peer is down.
+      uri: async () => {
+        attempts += 1;
+        if (!up) throw new TypeError('fetch failed');
+        return issuer.jwksUri;
+      },
+      cooldownMs: 5_000,
+      now: () => clock,
+    });
+    const header = { alg: 'RS256', kid: 'rsa-1' };
+    await expect(cache(header)).rejects.toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      data: { unreachable: true },
+    });
+    for (const delay of [1_000, 2_000, 4_000, 5_000, 5_000]) {
+      clock += delay - 1;
+      await expect(cache(header)).rejects.toMatchObject({
+        message: expect.stringMatching(/could not be fetched recently; retrying in 1 s/),
+        data: { retryAfterMs: 1 },
+      });
+      clock += 1;
+      await expect(cache(header)).rejects.toMatchObject({ data: { unreachable: true } });
+    }
+    expect(attempts).toBe(6);
+    up = true;
+    clock += 5_000;
+    await expect(cache(header)).resolves.toBeDefined();
+    expect(attempts).toBe(7);
+  });
+
+  it('waits the full cooldown after the issuer answered with an error', async () => {
+    await using failing = await startKeySetServer((response) => response.writeHead(404).end());
+    let clock = 0;
+    const cache = createJwksCache({ uri: failing.url, cooldownMs: 30_000, now: () => clock });
+    await expect(cache({ alg: 'RS256' })).rejects.toThrow(/answered HTTP 404/);
+    clock += 29_999;
+    await expect(cache({ alg: 'RS256' })).rejects.toMatchObject({
+      data: { retryAfterMs: 1 },
+    });
+    expect(failing.requests).toBe(1);
+  });
 });

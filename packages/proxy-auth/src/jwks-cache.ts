@@ -2,7 +2,10 @@
  * A cached, rate-limited view of an issuer's JSON Web Key Set. Keys are fetched on first use,
  * refreshed when older than `maxAgeMs`, and refetched when a token names an unknown `kid` — but
  * never more often than once per `cooldownMs`, so random `kid`s cannot make the hub hammer the
- * issuer. Built on jose's `createLocalJWKSet` with our own injectable `fetch` and clock.
+ * issuer. An issuer that could not be reached at all (a network error or a timeout: typically a
+ * peer hub still starting) is asked again sooner, after 1 s, 2 s, 4 s … up to `cooldownMs`; an
+ * issuer that answered wrong (an HTTP error, not a key set) waits the full cooldown. Built on
+ * jose's `createLocalJWKSet` with our own injectable `fetch` and clock.
  */
 import { FedmcpError } from '@fedmcp/protocol';
 import {
@@ -26,6 +29,12 @@ export interface JwksCacheOptions {
   fetch?: typeof fetch;
   /** Minimum time between two fetches (successful or not) caused by unknown keys or staleness. @default 30000 */
   cooldownMs?: number;
+  /**
+   * After a fetch that could not reach the issuer (network error, timeout), the next one may
+   * come this soon, doubling with each such failure in a row up to `cooldownMs`.
+   * @default 1000
+   */
+  unreachableRetryMs?: number;
   /** Refresh the keys when they are older than this. @default 600000 (10 minutes) */
   maxAgeMs?: number;
   /** Abort a fetch after this long. @default 5000 */
@@ -65,6 +74,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
   const describeUri = () => uri?.href ?? 'the discovered key set URL';
   const fetchImplementation = options.fetch ?? globalThis.fetch;
   const cooldownMs = options.cooldownMs ?? 30_000;
+  const unreachableRetryMs = options.unreachableRetryMs ?? 1_000;
   const maxAgeMs = options.maxAgeMs ?? 600_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const maxDocumentLength = options.maxDocumentLength ?? 1_048_576;
@@ -74,13 +84,47 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
   let localSet: LocalSet | undefined;
   let fetchedAt = Number.NEGATIVE_INFINITY;
   let attemptedAt = Number.NEGATIVE_INFINITY;
+  // How long after `attemptedAt` the next fetch may start: the cooldown, or less after failures
+  // to reach the issuer at all (`unreachableInRow` of them).
+  let retryDelayMs = cooldownMs;
+  let unreachableInRow = 0;
   let inFlight: Promise<void> | undefined;
 
   async function download(): Promise<void> {
     attemptedAt = now();
+    try {
+      await fetchKeySet();
+      unreachableInRow = 0;
+      retryDelayMs = cooldownMs;
+    } catch (error) {
+      if (FedmcpError.isInstance(error) && error.data?.unreachable === true) {
+        retryDelayMs = Math.min(cooldownMs, unreachableRetryMs * 2 ** unreachableInRow);
+        unreachableInRow += 1;
+      } else {
+        unreachableInRow = 0;
+        retryDelayMs = cooldownMs;
+      }
+      throw error;
+    }
+  }
+
+  async function fetchKeySet(): Promise<void> {
     if (uri === undefined) {
       // Discovery failures are rate-limited with the fetches: attemptedAt is already set.
-      uri = new URL(await (options.uri as () => Promise<string | URL>)());
+      try {
+        uri = new URL(await (options.uri as () => Promise<string | URL>)());
+      } catch (cause) {
+        if (FedmcpError.isInstance(cause)) throw cause;
+        const name = (cause as { name?: unknown } | null)?.name;
+        // fetch rejects with a TypeError when it cannot connect; AbortSignal.timeout aborts.
+        const unreachable =
+          cause instanceof TypeError || name === 'AbortError' || name === 'TimeoutError';
+        throw new FedmcpError(
+          'UPSTREAM_UNAVAILABLE',
+          `Cannot find the issuer's key set: ${(cause as Error | null)?.message ?? String(cause)}; check that the issuer is reachable.`,
+          { cause, ...(unreachable ? { data: { unreachable: true } } : {}) },
+        );
+      }
     }
     let response: Response;
     try {
@@ -94,7 +138,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
       throw new FedmcpError(
         'UPSTREAM_UNAVAILABLE',
         `Cannot fetch the issuer's key set from ${describeUri()}; check the issuer's jwksUri and that it is reachable.`,
-        { cause },
+        { cause, data: { unreachable: true } },
       );
     }
     if (response.status !== 200) {
@@ -131,7 +175,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
     return inFlight;
   }
 
-  const coolingDown = () => now() - attemptedAt < cooldownMs;
+  const coolingDown = () => now() - attemptedAt < retryDelayMs;
 
   const resolve = async (
     protectedHeader?: JWSHeaderParameters,
@@ -140,9 +184,11 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
     if (!localSet) {
       // Nothing cached yet: fetch, but failed attempts are rate-limited too.
       if (coolingDown() && !inFlight) {
+        const retryAfterMs = Math.max(0, attemptedAt + retryDelayMs - now());
         throw new FedmcpError(
           'UPSTREAM_UNAVAILABLE',
-          `The issuer's key set at ${describeUri()} could not be fetched recently; retrying after the cooldown.`,
+          `The issuer's key set at ${describeUri()} could not be fetched recently; retrying in ${Math.ceil(retryAfterMs / 1000)} s.`,
+          { data: { retryAfterMs } },
         );
       }
       await load();
