@@ -1,8 +1,9 @@
+import { type AuditEvent, createAuditLog, createPolicy } from '@fedmcp/proxy-auth';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, Server, type Tool } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { memoryConnector, textOf } from '../test/helpers.js';
-import { createHub, type Hub } from './index.js';
+import { createHub, createPolicyAccess, type Hub } from './index.js';
 
 /** An upstream that records the `_meta` of every call it gets, and lists `tools`. */
 function recordingUpstream(tools: Tool[] = [{ name: 'echo', inputSchema: { type: 'object' } }]) {
@@ -25,6 +26,11 @@ async function clientOf(hub: Hub, principal?: unknown): Promise<Client> {
   const client = new Client({ name: 'meta-test', version: '1.0.0' });
   await client.connect(clientSide);
   return client;
+}
+
+/** A peer hub's principal whose verified token names `via` (the newest hub first). */
+function peer(via: string[]) {
+  return { subject: 'alice', issuer: via[0], groups: [], scopes: [], authMethod: 'peer', via };
 }
 
 const alice = {
@@ -74,25 +80,57 @@ describe('federation _meta', () => {
       healthIntervalMs: 0,
     });
     await hub.start();
-    const client = await clientOf(hub);
+    // Only a peer hub's trail is taken (a verified token's delegation chain, newest hub first).
+    const viaEu = await clientOf(hub, peer(['home', 'eu']));
     await expect(
-      client.callTool({
+      viaEu.callTool({
         name: 'up__echo',
         arguments: {},
         _meta: { 'io.fedmcp/hops': ['eu', 'home'] },
       }),
     ).rejects.toMatchObject({ code: -32068, data: { reason: 'revisit' } });
+    const viaC = await clientOf(hub, peer(['c', 'b', 'a']));
     await expect(
-      client.callTool({
+      viaC.callTool({
         name: 'up__echo',
         arguments: {},
         _meta: { 'io.fedmcp/hops': ['a', 'b', 'c'] },
       }),
     ).rejects.toMatchObject({ code: -32068, data: { reason: 'max-hops' } });
     await expect(
-      client.callTool({ name: 'up__echo', arguments: {}, _meta: { 'io.fedmcp/hops': 'home' } }),
+      viaC.callTool({ name: 'up__echo', arguments: {}, _meta: { 'io.fedmcp/hops': 'home' } }),
     ).rejects.toMatchObject({ code: -32600 });
     expect(upstream.metas).toHaveLength(0);
+    await viaEu.close();
+    await viaC.close();
+  });
+
+  it('drops the hop trail a client that is not a peer hub claims, and audits the drop', async () => {
+    const upstream = recordingUpstream();
+    const records: AuditEvent[] = [];
+    const audit = createAuditLog({ sinks: [{ write: (event) => void records.push(event) }] });
+    await using hub = createHub({
+      hubId: 'home',
+      connect: memoryConnector({ up: upstream.create }),
+      upstreams: { up: { url: 'memory://up' } },
+      healthIntervalMs: 0,
+      access: createPolicyAccess({
+        policy: createPolicy([{ effect: 'allow', subjects: ['*'], actions: ['*'] }]),
+        audit,
+      }),
+    });
+    await hub.start();
+    const client = await clientOf(hub, alice);
+    const answer = await client.callTool({
+      name: 'up__echo',
+      arguments: {},
+      _meta: { 'io.fedmcp/hops': ['evil'] },
+    });
+    expect(textOf(answer)).toBe('called echo');
+    expect(upstream.metas[0]?.['io.fedmcp/hops']).toEqual(['home']);
+    expect(records.find((event) => event.type === 'call')?.details).toMatchObject({
+      droppedClaims: ['io.fedmcp/hops'],
+    });
     await client.close();
   });
 

@@ -36,8 +36,13 @@ export interface AccessRequest {
   description?: string;
   /** Whether the client behind the request can answer a form-mode elicitation. */
   canElicit: boolean;
-  /** The request's `_meta` (trace context, hop trail, on-behalf-of). */
+  /** The request's `_meta` as it goes upstream (trace context, hop trail, on-behalf-of). */
   meta?: Record<string, unknown>;
+  /**
+   * `_meta` keys the client sent that only this hub may write (a hop trail from a caller that is
+   * not a peer hub, an on-behalf-of claim), dropped before forwarding.
+   */
+  droppedClaims?: string[];
 }
 
 /** How a forwarded request ended, for {@link HubAccess.completed}. */
@@ -84,10 +89,18 @@ export interface HubAccess {
   visible?(principal: unknown, action: HubListAction, target: string, item: ListedItem): boolean;
   /** Decides a request before it is forwarded. */
   check?(request: AccessRequest): AccessVerdict | Promise<AccessVerdict>;
-  /** Called once per request `check` allowed, when it ended. */
-  completed?(request: AccessRequest, outcome: AccessOutcome): void;
-  /** Called when `check` refused a request (or the user declined), with the error the client got. */
-  refused?(request: AccessRequest, error: Error): void;
+  /**
+   * Called once per request `check` allowed, when it ended, before the client gets the answer:
+   * the hub waits for a returned promise (the audit record is durable before the response
+   * leaves), so keep it to one store write.
+   */
+  completed?(request: AccessRequest, outcome: AccessOutcome): void | Promise<void>;
+  /**
+   * Called when a request was refused before it was forwarded — by `check`, by the user's answer,
+   * or by the hub (a question the client cannot answer, too many questions waiting) — with the
+   * error the client got. The hub waits for a returned promise before answering.
+   */
+  refused?(request: AccessRequest, error: Error): void | Promise<void>;
 }
 
 /** An item of a list answer, as {@link HubAccess.visible} sees it. */

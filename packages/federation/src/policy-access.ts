@@ -133,10 +133,17 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
   /** Decisions of one call, remembered for its audit record. */
   const decisions = new WeakMap<AccessRequest, PolicyDecision>();
 
-  const record = (request: AccessRequest, event: Parameters<AuditLog['record']>[0]): void => {
+  /** Requests whose refusal `check` already recorded (a policy or rate-limit decision). */
+  const refusalRecorded = new WeakSet<AccessRequest>();
+
+  const record = async (
+    request: AccessRequest,
+    event: Parameters<AuditLog['record']>[0],
+  ): Promise<void> => {
     if (!audit) return;
     const traceId = traceIdOf(request.meta);
-    void Promise.resolve(
+    const dropped = request.droppedClaims;
+    await Promise.resolve(
       audit.record({
         principal: principalOf(request.principal),
         action: request.action,
@@ -144,6 +151,9 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
         upstream: request.upstream,
         ...(traceId ? { traceId } : {}),
         ...event,
+        ...(dropped && dropped.length > 0
+          ? { details: { ...event.details, droppedClaims: dropped } }
+          : {}),
       }),
     ).catch(() => {});
   };
@@ -176,7 +186,8 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
       const decision = decide(policyOf(), input);
       if (!decision.allowed) {
         const error = policyDeniedError(decision, input);
-        record(request, {
+        refusalRecorded.add(request);
+        await record(request, {
           type: 'policy',
           outcome: 'denied',
           ...(decision.rule ? { rule: decision.rule } : {}),
@@ -188,7 +199,8 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
       if (rateLimiter && decision.rateLimits.length > 0) {
         const limited = await rateLimiter.check(decision.rateLimits);
         if (!limited.allowed) {
-          record(request, {
+          refusalRecorded.add(request);
+          await record(request, {
             type: 'rate-limit',
             outcome: 'limited',
             ...(limited.rule ? { rule: limited.rule } : {}),
@@ -214,19 +226,42 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
 
     completed(request, outcome) {
       const decision = decisions.get(request);
-      record(request, {
+      // A tool result with `isError: true` is an error the tool reported, not a success.
+      const toolError =
+        outcome.ok && (outcome.result as { isError?: unknown } | undefined)?.isError === true;
+      return record(request, {
         type: 'call',
-        outcome: outcome.ok ? 'success' : 'error',
+        outcome: outcome.ok && !toolError ? 'success' : 'error',
         latencyMs: outcome.latencyMs,
         ...(decision?.rule ? { rule: decision.rule } : {}),
         ...(request.arguments ? { arguments: request.arguments } : {}),
         ...(outcome.ok ? { result: outcome.result } : {}),
         ...(outcome.ok
-          ? {}
+          ? toolError
+            ? { reason: 'the tool reported an error (isError)' }
+            : {}
           : {
               reason:
                 outcome.error instanceof Error ? outcome.error.message : String(outcome.error),
             }),
+      });
+    },
+
+    refused(request, error) {
+      // Policy and rate-limit refusals were recorded when `check` decided them.
+      if (refusalRecorded.has(request)) return;
+      const code = (error as { code?: unknown }).code;
+      const data = (error as { data?: Record<string, unknown> }).data;
+      const consent = code === 'CONSENT_REQUIRED';
+      // The user's own answer was recorded by the consent ledger when it was given.
+      const answered =
+        consent && typeof data?.consent === 'string' && data.consent !== 'required' && !data.record;
+      if (answered) return;
+      return record(request, {
+        type: consent ? 'consent' : code === 'RATE_LIMITED' ? 'rate-limit' : 'policy',
+        outcome: code === 'RATE_LIMITED' ? 'limited' : 'denied',
+        reason: error.message,
+        ...(data ? { details: { ...data } } : {}),
       });
     },
   };

@@ -96,15 +96,15 @@ export function createFastRequest(services: HubServices): FastRequestHandler {
         });
         if ('error' in response) {
           const error = response.error as { code: number; message: string; data?: unknown };
-          finish({ ok: false, error: FedmcpError.fromJsonRpcError(error) });
+          await finish({ ok: false, error: FedmcpError.fromJsonRpcError(error) });
           return { jsonrpc: '2.0', id, error } as JSONRPCResponse;
         }
         const result = mapToolResult(upstream, response.result as Result);
-        finish({ ok: true, result });
+        await finish({ ok: true, result });
         return { jsonrpc: '2.0', id, result } as JSONRPCResponse;
       } catch (error) {
         const failure = FedmcpError.from(error);
-        finish({ ok: false, error: failure });
+        await finish({ ok: false, error: failure });
         return { jsonrpc: '2.0', id, error: failure.toJsonRpcError() } as JSONRPCResponse;
       }
     })();

@@ -9,7 +9,13 @@ import { forward } from '../pipeline/forward.js';
 import { mapPromptResult, mapResourceResult } from '../pipeline/map-result.js';
 import { assertOpen, resolvePrompt, resolveResource } from '../pipeline/resolve.js';
 import { setHubRequestHandler } from '../sdk-seams.js';
-import { callerOf, outgoingMeta, type SessionScope, withClientLogLevel } from './session-scope.js';
+import {
+  callerOf,
+  claimsDropped,
+  outgoingMeta,
+  type SessionScope,
+  withClientLogLevel,
+} from './session-scope.js';
 
 type Params = Record<string, unknown>;
 
@@ -33,6 +39,7 @@ export function registerPromptResourceHandlers(server: Server, scope: SessionSco
         ...(prompt.title ? { title: prompt.title } : {}),
         ...(prompt.description ? { description: prompt.description } : {}),
         ...(meta ? { meta } : {}),
+        ...claimsDropped(scope, params._meta),
       },
       call: {
         upstream: route.upstream,
@@ -61,6 +68,7 @@ export function registerPromptResourceHandlers(server: Server, scope: SessionSco
         upstream: target.upstream.id,
         upstreamTarget: target.name,
         ...(meta ? { meta } : {}),
+        ...claimsDropped(scope, params._meta),
       },
       call: {
         upstream: target.upstream,

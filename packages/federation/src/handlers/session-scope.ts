@@ -6,6 +6,7 @@ import type { ClientCapabilities, ServerContext } from '@modelcontextprotocol/se
 import type { Caller } from '../pipeline/forward.js';
 import {
   downstreamLogLevel,
+  droppedClaims,
   type FederationContext,
   federationMeta,
   type PrincipalLike,
@@ -52,6 +53,12 @@ export function callerOf(scope: SessionScope, ctx: ServerContext): Caller {
     principal: scope.session.principal,
     capabilities: clientCapabilities(ctx, scope.session),
   };
+}
+
+/** The `_meta` keys of a request that the hub drops (for the audit record), as an access field. */
+export function claimsDropped(scope: SessionScope, meta: unknown): { droppedClaims?: string[] } {
+  const dropped = droppedClaims(stripDownstreamMeta(meta).meta, scope.federation);
+  return dropped ? { droppedClaims: dropped } : {};
 }
 
 /** The `_meta` a request carries upstream: the client's own keys out, this hub's in. */

@@ -23,7 +23,13 @@ import {
 import { createProgressRelay } from '../pipeline/progress-relay.js';
 import { resolveTool } from '../pipeline/resolve.js';
 import { setHubRequestHandler } from '../sdk-seams.js';
-import { callerOf, clientCapabilities, outgoingMeta, type SessionScope } from './session-scope.js';
+import {
+  callerOf,
+  claimsDropped,
+  clientCapabilities,
+  outgoingMeta,
+  type SessionScope,
+} from './session-scope.js';
 
 type Params = Record<string, unknown>;
 
@@ -49,6 +55,7 @@ export function prepareToolCall(
     ...(tool.title ? { title: tool.title } : {}),
     ...(tool.description ? { description: tool.description } : {}),
     ...(meta ? { meta } : {}),
+    ...claimsDropped(scope, _meta),
   };
   const params: Params = { ...rest, name: route.name, ...(meta ? { _meta: meta } : {}) };
   return { params, access };

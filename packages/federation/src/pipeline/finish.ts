@@ -1,35 +1,43 @@
 /**
  * Stage 6 of the pipeline — how a forwarded request ended, recorded once through the access
- * hook's `completed` (the audit record), with the latency since the gate let it through.
+ * hook's `completed` (the audit record), with the latency since the gate let it through, before
+ * the answer leaves: a client that got an answer can find its record, even after a crash.
  */
 import type { AccessOutcome, AccessRequest, HubAccess } from '../hub-access.js';
 
-/** Records how a request the gate let through ended. */
-export type Finish = (outcome: Omit<AccessOutcome, 'latencyMs'>) => void;
+/**
+ * Records how a request the gate let through ended; resolves once the record is kept (the
+ * client gets its answer only then, so an answered call always has its audit record).
+ */
+export type Finish = (outcome: Omit<AccessOutcome, 'latencyMs'>) => Promise<void>;
 
 /** The finish of a request nobody records. */
-export const NO_FINISH: Finish = () => {};
+export const NO_FINISH: Finish = async () => {};
 
 /** Starts the clock of a request the gate let through; the returned finish records its end. */
 export function startFinish(access: HubAccess | undefined, request: AccessRequest): Finish {
   const completed = access?.completed;
   if (!completed) return NO_FINISH;
   const started = performance.now();
-  return (outcome) =>
-    completed.call(access, request, {
+  return async (outcome) => {
+    const recorded = completed.call(access, request, {
       ...outcome,
       latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
     });
+    // A recording that fails must not turn an answered call into an error.
+    if (recorded) await recorded.catch(() => {});
+  };
 }
 
 /** Runs `run`, records its outcome through `finish`, and passes the result or error on. */
 export async function finishing<T>(finish: Finish, run: () => Promise<T>): Promise<T> {
+  let result: T;
   try {
-    const result = await run();
-    finish({ ok: true, result });
-    return result;
+    result = await run();
   } catch (error) {
-    finish({ ok: false, error });
+    await finish({ ok: false, error });
     throw error;
   }
+  await finish({ ok: true, result });
+  return result;
 }

@@ -102,8 +102,9 @@ export async function gate(
     principal: caller.principal,
     canElicit: supportsElicitationMode(caller.capabilities, 'form'),
   };
-  const refuse = (error: FedmcpError | Error): never => {
-    access.refused?.(full, error);
+  // The refusal is recorded (audited) before the client hears of it.
+  const refuse = async (error: FedmcpError | Error): Promise<never> => {
+    await Promise.resolve(access.refused?.(full, error)).catch(() => {});
     throw error;
   };
   let verdict: AccessVerdict = { kind: 'allow' };
@@ -115,13 +116,13 @@ export async function gate(
       verdict = await access.check(full);
     }
   } catch (error) {
-    refuse(upstreamError(error));
+    await refuse(upstreamError(error));
   }
-  if (verdict.kind === 'deny') refuse(verdict.error);
+  if (verdict.kind === 'deny') await refuse(verdict.error);
   if (verdict.kind === 'ask') {
     if (!full.canElicit) {
       // Nobody can answer a question the client cannot receive.
-      refuse(
+      await refuse(
         hubError(
           'CONSENT_REQUIRED',
           `Calling ${full.target} needs an answer from the user, and this client cannot answer questions (no form elicitation).`,
@@ -133,7 +134,7 @@ export async function gate(
     try {
       id = context.questions.open(verdict, full);
     } catch (error) {
-      refuse(error as FedmcpError);
+      await refuse(error as FedmcpError);
     }
     return {
       reply: inputRequiredReply(

@@ -125,10 +125,10 @@ async function driveRound(
   }
   if (event.type === 'error') {
     const error = asClientError(event.error, outcome.upstream.id);
-    outcome.finish({ ok: false, error });
+    await outcome.finish({ ok: false, error });
     throw error;
   }
   const result = outcome.map(event.result);
-  outcome.finish({ ok: true, result });
+  await outcome.finish({ ok: true, result });
   return result;
 }

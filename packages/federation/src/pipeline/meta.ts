@@ -2,9 +2,10 @@
  * Stage 2 of the pipeline — the `_meta` of a request as it goes upstream, in pure functions:
  * the downstream's own keys out (its progress token, the era envelope), this hub's federation
  * keys in (the hop trail with this hub added, the end user it is made for, a child span of its
- * trace), and a 2026-07-28 upstream's per-request log level. The incoming trail is checked
- * first: a request that would revisit this hub or exceed max hops is refused, and a peer's trail
- * must be the delegation chain its verified token names.
+ * trace), and a 2026-07-28 upstream's per-request log level. Only a peer hub's trail is taken,
+ * and it is checked first: it must be the delegation chain the peer's verified token names, and
+ * a request that would revisit this hub or exceed max hops is refused. Any other caller's claimed
+ * trail or end user is dropped.
  */
 import {
   checkHopTrail,
@@ -78,11 +79,13 @@ export function federationMeta(
     const { [ON_BEHALF_OF_META_KEY]: _claimed, ...rest } = meta;
     return rest;
   }
-  const trail = readHopTrail(meta);
   const peerVia =
     principal?.authMethod === 'peer' && Array.isArray(principal.via)
       ? (principal.via as string[])
       : undefined;
+  // The hub writes the trail: only a peer hub's trail (checked against its token) is taken;
+  // what any other caller claims is dropped (see `droppedClaims`).
+  const trail = principal?.authMethod === 'peer' ? readHopTrail(meta) : [];
   if (peerVia) {
     const chain = [...peerVia].reverse();
     if (!sameTrail(trail, chain)) {
@@ -110,6 +113,22 @@ export function federationMeta(
     delete next[ON_BEHALF_OF_META_KEY];
   }
   return next;
+}
+
+/**
+ * The federation `_meta` keys a request carries that its caller may not write and the hub drops:
+ * the hop trail of a caller that is not a peer hub (at a federated hub), and an on-behalf-of
+ * claim of a caller that is not a peer hub. For the audit record.
+ */
+export function droppedClaims(
+  meta: Params | undefined,
+  context: FederationContext,
+): string[] | undefined {
+  if (!meta || context.principal?.authMethod === 'peer') return undefined;
+  const dropped: string[] = [];
+  if (context.hubId !== undefined && HOP_TRAIL_META_KEY in meta) dropped.push(HOP_TRAIL_META_KEY);
+  if (ON_BEHALF_OF_META_KEY in meta) dropped.push(ON_BEHALF_OF_META_KEY);
+  return dropped.length > 0 ? dropped : undefined;
 }
 
 /**
