@@ -52,7 +52,9 @@ export type { FedmcpServer, FedmcpServerOptions, ServerLogger } from './fedmcp-s
 
 /**
  * Wires the fedmcp packages together from a config: the store, the hub with the configured
- * upstreams, and one HTTP host serving every transport plus health routes.
+ * upstreams, and one HTTP host serving every transport plus health routes. The upstreams and
+ * peers connect when the hub is served (`listen()` after binding its port, `serveStdio()`), or
+ * on `start()`.
  *
  * @example
  * ```ts
@@ -158,6 +160,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       peers: () => peersInForce,
       hubId,
       keyring: () => identity.keyring(),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     }),
     ...(config.hub.maxHops ? { maxHops: config.hub.maxHops } : {}),
     upstreams: Object.fromEntries(
@@ -166,7 +169,14 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     logger: logger.child({ component: 'hub' }),
   });
   cleanup.defer(() => hub.close());
-  await hub.start();
+  // The upstreams and peers are connected once the hub can be reached: by `listen()` after the
+  // port is bound (a peer verifying this hub's first token fetches its keys from that port), by
+  // `serveStdio()`, or by `start()` for a hub used in process.
+  let starting: Promise<void> | undefined;
+  const start = (): Promise<void> => {
+    starting ??= hub.start();
+    return starting;
+  };
 
   const federatedStatus = createPeerFederatedStatus({
     hub: () => ({ id: hubId(), name: config.hub.name ?? 'fedmcp', version: FEDMCP_SERVER_VERSION }),
@@ -194,7 +204,17 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     ),
   );
 
-  const healthRoutes = createHealthRoutes(() => hub.upstreams.list());
+  const healthRoutes = createHealthRoutes({
+    upstreams: () =>
+      hub.upstreams.list().map(({ id, state, error }) => ({
+        id,
+        state,
+        failureMode: configured.get(id)?.options.failureMode ?? 'open',
+        ...(error ? { error } : {}),
+      })),
+    probeStore: () => store.kv.get('fedmcp:readyz'),
+    authenticate,
+  });
 
   const owned = cleanup.move();
   const server: FedmcpServer = {
@@ -234,7 +254,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         ...(config.hub.allowedOrigins ? { allowedOrigins: config.hub.allowedOrigins } : {}),
         bus: hub.bus,
         onRequest: async (request, response) =>
-          healthRoutes(request, response) ||
+          (await healthRoutes(request, response)) ||
           (await federationRoutes(request, response)) ||
           ((await authentication?.handleRequest(request, response)) ?? false),
         logger: logger.child({ component: 'http' }),
@@ -269,9 +289,14 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
           }),
         );
       }
+      // Listening with the routes and authentication in place (discovery, JWKS, peer tokens):
+      // only now are the peers asked to verify this hub's tokens.
+      await start();
       return address;
     },
+    start,
     async serveStdio() {
+      await start();
       const host = createStdioHost({
         createServer: (context) => hub.createServer(context),
         bus: hub.bus,
@@ -304,7 +329,10 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       return needRestart;
     },
     upstreams: () => hub.upstreams.list(),
-    status: (request) => federatedStatus.status(request),
+    async status(request) {
+      await start();
+      return federatedStatus.status(request);
+    },
     close: () => owned.disposeAsync(),
     [Symbol.asyncDispose]: () => owned.disposeAsync(),
   };

@@ -70,11 +70,25 @@ export interface FedmcpServer extends AsyncDisposable {
   /**
    * Serves `/mcp`, `/sse` + `/messages`, `/ws`, `/healthz`, `/readyz` and (with OAuth) the
    * Protected Resource Metadata on the configured host and port — HTTPS and WSS with `hub.tls`,
-   * whose files are watched and reloaded when they change.
+   * whose files are watched and reloaded when they change. Binds the port first, then connects
+   * the upstreams and peers ({@link FedmcpServer.start}) and resolves once their first attempts
+   * settled: a peer that verifies this hub's first peer token can fetch its keys.
+   * @throws when the port cannot be bound, or as {@link FedmcpServer.start} does.
    */
   listen(): Promise<McpHttpHostAddress>;
-  /** Serves the hub over this process's stdin/stdout (for Claude Desktop and other stdio hosts). */
+  /**
+   * Serves the hub over this process's stdin/stdout (for Claude Desktop and other stdio hosts),
+   * after {@link FedmcpServer.start}.
+   */
   serveStdio(): Promise<StdioHost>;
+  /**
+   * Connects the upstreams and peers (once; later calls return the same promise) and resolves
+   * when each first attempt settled (`ready`, or `down` and retrying). `listen()`, `serveStdio()`
+   * and `status()` call it; call it yourself to use {@link FedmcpServer.hub} in process without
+   * serving it.
+   * @throws {FedmcpError} `INVALID_CONFIG` when two upstreams expose the same name.
+   */
+  start(): Promise<void>;
   /**
    * Applies a new config while running: upstreams added, removed or changed, `auth` and `policy`
    * are applied without dropping client sessions. Changes of `hub` or `store` need a restart and

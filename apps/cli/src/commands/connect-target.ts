@@ -120,6 +120,7 @@ export async function connectTarget(options: {
   const [clientTransport, serverTransport] = createInMemoryTransportPair();
   const client = new Client(clientInfo);
   try {
+    await server.start();
     await server.hub.createServer({ transport: 'in-memory' }).connect(serverTransport);
     await client.connect(clientTransport);
   } catch (error) {

@@ -5,6 +5,8 @@
  * through the replay store — and every other request is left to the hub's own authentication.
  * The principal carries `authMethod: 'peer'`, the end user as `subject` and `via` (the hubs).
  */
+
+import { FedmcpError } from '@fedmcp/protocol';
 import {
   type AuditLog,
   authenticateRequest,
@@ -47,6 +49,36 @@ export interface PeerAuthentication {
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/**
+ * The answer to a peer token that cannot be checked yet because the peer's keys (or its discovery
+ * document) cannot be fetched: 503 with `Retry-After` and the reason, not a 500 — the calling hub
+ * is typically still starting, and retries.
+ */
+function keysUnavailableResponse(error: FedmcpError): Response {
+  const retryAfterMs = error.data?.retryAfterMs;
+  const seconds =
+    typeof retryAfterMs === 'number' && retryAfterMs > 0 ? Math.ceil(retryAfterMs / 1000) : 1;
+  const { code } = error.toJsonRpcError();
+  return new Response(
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code,
+        message: `The peer token cannot be checked now: ${error.message} Retry later.`,
+      },
+    }),
+    {
+      status: 503,
+      headers: {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        'retry-after': String(seconds),
+      },
+    },
+  );
+}
 
 // Unverified: only decides which authenticator looks at the token, never whether it is accepted.
 function decodeSegment(segment: string): Record<string, unknown> | undefined {
@@ -114,14 +146,20 @@ export function createPeerAuthentication(options: PeerAuthenticationOptions): Pe
       return principal;
     } catch (error) {
       const refusal = authenticationErrorResponse(error);
+      const unavailable =
+        !refusal && FedmcpError.isInstance(error) && error.code === 'UPSTREAM_UNAVAILABLE'
+          ? keysUnavailableResponse(error)
+          : undefined;
+      const status = (refusal ?? unavailable)?.status;
       await options.audit?.record({
         type: 'auth',
         outcome: refusal ? 'failure' : 'error',
         action,
         reason: error instanceof Error ? error.message : String(error),
-        details: { method: 'peer', ...(refusal ? { status: refusal.status } : {}) },
+        details: { method: 'peer', ...(status === undefined ? {} : { status }) },
       });
       if (refusal) return refusal;
+      if (unavailable) return unavailable;
       throw error;
     }
   }
