@@ -81,3 +81,16 @@ export function withClientLogLevel(
   const level = downstreamLogLevel(ctx, session.era, services.notifications.logLevelOf(session));
   return withUpstreamLogLevel(upstream.era, params, level);
 }
+
+/**
+ * Whose own upstream connection a call of this session uses, per the upstream's isolation:
+ * the session's (`per-session`, 2025-era sessions), or none (shared connections).
+ */
+export function connectionOwner(
+  scope: SessionScope,
+  upstream: { options: { isolation?: string } },
+): object | undefined {
+  const isolation = upstream.options.isolation;
+  if (isolation === 'per-session' && scope.session.era === 'legacy') return scope.session;
+  return undefined;
+}

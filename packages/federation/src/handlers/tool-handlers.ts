@@ -27,6 +27,7 @@ import {
   callerOf,
   claimsDropped,
   clientCapabilities,
+  connectionOwner,
   outgoingMeta,
   type SessionScope,
 } from './session-scope.js';
@@ -61,95 +62,97 @@ export function prepareToolCall(
   return { params, access };
 }
 
-/** Registers `tools/call` for a session. */
-export function registerToolHandlers(server: Server, scope: SessionScope): void {
+/**
+ * One `tools/call` of a session through the pipeline (see the file comment): what the
+ * `tools/call` handler runs, and what a hub meta-tool that calls a tool by name runs too.
+ */
+export async function callTool(
+  scope: SessionScope,
+  requestParams: Params,
+  ctx: ServerContext,
+): Promise<Result> {
   const { services, session } = scope;
   const owner = principalKey(session.principal);
-  const logLevelOf = (ctx: ServerContext) =>
-    downstreamLogLevel(ctx, session.era, services.notifications.logLevelOf(session));
+  const logLevel = downstreamLogLevel(ctx, session.era, services.notifications.logLevelOf(session));
+  const round = { services, session, logLevel };
+  const state = ctx.mcpReq.requestState<string>();
+  if (state !== undefined && !state.startsWith(ASK_STATE)) {
+    return resumeInteractiveCall(round, state, owner, ctx);
+  }
+  const route = await resolveTool(services, String(requestParams.name), ctx.mcpReq.signal);
+  const upstream = route.upstream;
+  const prepared = prepareToolCall(scope, requestParams, route);
+  const params = withUpstreamLogLevel(upstream.era, prepared.params, logLevel);
+  const signal = ctx.mcpReq.signal;
+  const gated = await gate(services, prepared.access, callerOf(scope, ctx), ctx);
+  if ('reply' in gated) return gated.reply;
+  const { finish } = gated;
 
-  setHubRequestHandler(server, 'tools/call', async (request, ctx): Promise<Result> => {
-    const requestParams = request.params ?? {};
-    const state = ctx.mcpReq.requestState<string>();
-    const round = { services, session, logLevel: logLevelOf(ctx) };
-    if (state !== undefined && !state.startsWith(ASK_STATE)) {
-      return resumeInteractiveCall(round, state, owner, ctx);
-    }
-    const route = await resolveTool(services, String(requestParams.name), ctx.mcpReq.signal);
-    const upstream = route.upstream;
-    const prepared = prepareToolCall(scope, requestParams, route);
-    const params = withUpstreamLogLevel(upstream.era, prepared.params, logLevelOf(ctx));
-    const signal = ctx.mcpReq.signal;
-    const gated = await gate(services, prepared.access, callerOf(scope, ctx), ctx);
-    if ('reply' in gated) return gated.reply;
-    const { finish } = gated;
-
-    if (params.task !== undefined) {
-      return finishing(finish, async () => {
-        if (session.era === 'modern' && !session.pinned) {
-          // Tasks are 2025-11-25 vocabulary, bound to a session; a 2026-07-28 HTTP request has none.
-          throw hubError(
-            'METHOD_NOT_FOUND',
-            'Task-augmented calls are served to 2025-11-25 sessions only.',
-          );
-        }
-        // MCP 2025-11-25 tasks: forward params.task only where the upstream and the tool allow it (§6.5).
-        const support = route.item.execution?.taskSupport;
-        if (
-          !upstream.serverCapabilities.tasks?.requests?.tools?.call ||
-          !support ||
-          support === 'forbidden'
-        ) {
-          throw hubError(
-            'METHOD_NOT_FOUND',
-            `Tool ${requestParams.name} does not support task augmentation.`,
-          );
-        }
-        const created = await callUpstream({
-          upstream,
-          method: 'tools/call',
-          params,
-          signal,
-          resultSchema: CreateTaskResultSchema,
-        });
-        const result = mapCreatedTask(upstream, created);
-        services.tasks.set(String((result.task as Params).taskId), session);
-        return result;
-      });
-    }
-
-    const capabilities = clientCapabilities(ctx, session);
-    // A 2026-07-28 upstream logs on the call's own stream, but one shared connection mixes every
-    // caller's messages: a client that asked for logs leases a connection so they reach it alone.
-    const wantsLogs =
-      upstream.era === 'modern' &&
-      (session.era === 'legacy' ? services.notifications.logLevelOf(session) : logLevelOf(ctx)) !==
-        undefined;
-    const interactive = Boolean(
-      capabilities.sampling || capabilities.elicitation || capabilities.roots || wantsLogs,
-    );
-    const lease = {
-      interactive,
-      ...(upstream.options.isolation === 'per-session' && session.era === 'legacy'
-        ? { owner: session }
-        : {}),
-    };
-    const call = { upstream, method: 'tools/call', params, signal, lease };
-    if (interactive) {
-      const map = (result: Result) => mapToolResult(upstream, result);
-      return startInteractiveCall(round, owner, call, { upstream, map, finish }, ctx);
-    }
+  if (params.task !== undefined) {
     return finishing(finish, async () => {
-      const relay = createProgressRelay(
-        ctx,
-        stripDownstreamMeta(requestParams._meta).progressToken,
-      );
-      const result = await callUpstream({
-        ...call,
-        ...(relay.onprogress ? { onprogress: relay.onprogress } : {}),
+      if (session.era === 'modern' && !session.pinned) {
+        // Tasks are 2025-11-25 vocabulary, bound to a session; a 2026-07-28 HTTP request has none.
+        throw hubError(
+          'METHOD_NOT_FOUND',
+          'Task-augmented calls are served to 2025-11-25 sessions only.',
+        );
+      }
+      // MCP 2025-11-25 tasks: forward params.task only where the upstream and the tool allow it (§6.5).
+      const support = route.item.execution?.taskSupport;
+      if (
+        !upstream.serverCapabilities.tasks?.requests?.tools?.call ||
+        !support ||
+        support === 'forbidden'
+      ) {
+        throw hubError(
+          'METHOD_NOT_FOUND',
+          `Tool ${requestParams.name} does not support task augmentation.`,
+        );
+      }
+      const created = await callUpstream({
+        upstream,
+        method: 'tools/call',
+        params,
+        signal,
+        resultSchema: CreateTaskResultSchema,
       });
-      await relay.flush();
-      return mapToolResult(upstream, result);
+      const result = mapCreatedTask(upstream, created);
+      services.tasks.set(String((result.task as Params).taskId), session);
+      return result;
     });
+  }
+
+  const capabilities = clientCapabilities(ctx, session);
+  // A 2026-07-28 upstream logs on the call's own stream, but one shared connection mixes every
+  // caller's messages: a client that asked for logs leases a connection so they reach it alone.
+  const wantsLogs =
+    upstream.era === 'modern' &&
+    (session.era === 'legacy' ? services.notifications.logLevelOf(session) : logLevel) !==
+      undefined;
+  const interactive = Boolean(
+    capabilities.sampling || capabilities.elicitation || capabilities.roots || wantsLogs,
+  );
+  const leaseOwner = connectionOwner(scope, upstream);
+  const lease = { interactive, ...(leaseOwner ? { owner: leaseOwner } : {}) };
+  const call = { upstream, method: 'tools/call', params, signal, lease };
+  if (interactive) {
+    const map = (result: Result) => mapToolResult(upstream, result);
+    return startInteractiveCall(round, owner, call, { upstream, map, finish }, ctx);
+  }
+  return finishing(finish, async () => {
+    const relay = createProgressRelay(ctx, stripDownstreamMeta(requestParams._meta).progressToken);
+    const result = await callUpstream({
+      ...call,
+      ...(relay.onprogress ? { onprogress: relay.onprogress } : {}),
+    });
+    await relay.flush();
+    return mapToolResult(upstream, result);
   });
+}
+
+/** Registers `tools/call` for a session. */
+export function registerToolHandlers(server: Server, scope: SessionScope): void {
+  setHubRequestHandler(server, 'tools/call', (request, ctx) =>
+    callTool(scope, request.params ?? {}, ctx),
+  );
 }
