@@ -7,6 +7,8 @@ export const JsonRpcErrorCode = {
   parseError: -32700,
   /** The body is JSON but not a JSON-RPC message. */
   invalidRequest: -32600,
+  /** The request's params are not acceptable (for example nested too deep). */
+  invalidParams: -32602,
   /** Transport-level refusal (body too large, session missing, server full, shutting down). */
   transportError: -32000,
   /** The session named by `Mcp-Session-Id` does not exist (any more). */

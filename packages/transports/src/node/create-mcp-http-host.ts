@@ -11,12 +11,15 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer, type Server as NodeHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { FedmcpError, silentLogger } from '@fedmcp/protocol';
 import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
 import { createHostValidator } from '../host-validation.js';
 import { createInMemoryEventStore } from '../in-memory-event-store.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../json-depth.js';
 import { JsonRpcErrorCode } from '../json-rpc-error.js';
+import { createConnectionGuard, defaultMaxConnections } from './connection-guard.js';
 import type { HostContext } from './host-context.js';
 import { applyCors, rejectUpgrade, sendJsonRpcError } from './host-http-responses.js';
 import { createHostSessionRegistry } from './host-session-registry.js';
@@ -26,6 +29,7 @@ import type {
   McpHttpHostAddress,
   McpHttpHostOptions,
   McpHttpHostPaths,
+  McpHttpHostStats,
   McpHttpHostTransports,
 } from './mcp-http-host-options.js';
 import { createStreamableHttpRoute } from './streamable-http-route.js';
@@ -35,8 +39,9 @@ const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /**
  * Creates an MCP host serving Streamable HTTP (both eras on one URL), legacy HTTP+SSE and
- * WebSocket on one port, with DNS-rebinding protection, a body size limit, session limits and
- * graceful shutdown.
+ * WebSocket on one port, with DNS-rebinding protection, request timeouts, connection and session
+ * budgets (overall, per address, per principal), body size and nesting limits, and graceful
+ * shutdown.
  *
  * @example
  * ```ts
@@ -83,16 +88,27 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
   let closed: Promise<void> | undefined;
   let address: McpHttpHostAddress | undefined;
 
+  const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
+  const requestTimeoutMs = Math.max(options.requestTimeoutMs ?? 60_000, headersTimeoutMs);
+  const guard = createConnectionGuard({
+    maxConnections: options.maxConnections ?? defaultMaxConnections(),
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 2_000,
+    logger,
+  });
+
   const context: HostContext = {
     paths,
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs ?? 10_000,
+    maxJsonDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
     keepAliveMs: options.keepAliveMs ?? 15_000,
     eventStore:
       options.eventStore === false ? undefined : (options.eventStore ?? createInMemoryEventStore()),
     logger,
     sessions: createHostSessionRegistry({
       maxSessions: options.maxSessions ?? 10_000,
-      idleTimeoutMs: options.sessionIdleTimeoutMs ?? 30 * 60_000,
+      maxSessionsPerPrincipal: options.maxSessionsPerPrincipal ?? 1_000,
+      idleTimeoutMs: options.sessionIdleTimeoutMs ?? 5 * 60_000,
       logger,
     }),
     createServer: options.createServer,
@@ -102,6 +118,12 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     isClosing: () => closing,
     markLongLived: (response) => {
       if (inFlight.delete(response) && inFlight.size === 0) drained?.();
+    },
+    quotaKeyOf: (principal, request) => {
+      const owner = options.sessionOwner?.(principal);
+      return owner === undefined
+        ? `address:${request.socket.remoteAddress ?? 'unknown'}`
+        : `principal:${owner}`;
     },
   };
   const streamableHttp = createStreamableHttpRoute(context, bus);
@@ -140,6 +162,17 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
   }
 
   const onHttpRequest = (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket as Socket;
+    if (guard.requestStarted(socket) === 'shed') {
+      return sendJsonRpcError(
+        response,
+        503,
+        JsonRpcErrorCode.transportError,
+        'Service Unavailable: the server has reached its connection limit; retry later',
+        { 'retry-after': '5', connection: 'close' },
+      );
+    }
+    response.once('close', () => guard.requestEnded(socket));
     handleRequest(request, response).catch((error: unknown) => {
       logger.error({ err: error }, 'MCP host failed to handle a request');
       sendJsonRpcError(response, 500, -32603, 'Internal error');
@@ -149,9 +182,17 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
   // With requestClientCert, unverified certificates still connect (rejectUnauthorized: false):
   // the authenticate hook sees `peerCertificateAuthorized: false` and decides (401, not a TLS
   // alert the client cannot explain).
+  // Node checks headersTimeout/requestTimeout every connectionsCheckingInterval (30 s by default).
+  const timeouts = {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
+  };
   const server = tls
     ? createHttpsServer(
         {
+          ...timeouts,
+          handshakeTimeout: headersTimeoutMs,
           cert: tls.cert,
           key: tls.key,
           ...(tls.ca === undefined ? {} : { ca: tls.ca }),
@@ -160,8 +201,21 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
         },
         onHttpRequest,
       )
-    : createNodeServer(onHttpRequest);
+    : createNodeServer(timeouts, onHttpRequest);
+  server.on('connection', (socket: Socket) => guard.accept(socket));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
+    guard.clientError(error, socket as Socket),
+  );
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (guard.requestStarted(socket as Socket) === 'shed') {
+      return rejectUpgrade(
+        socket,
+        503,
+        'Service Unavailable: the server has reached its connection limit; retry later',
+        { headers: new Headers({ 'retry-after': '5' }) },
+      );
+    }
+    guard.upgraded(socket as Socket);
     const path = new URL(request.url ?? '/', 'http://host.invalid').pathname;
     if (!transports.websocket || path !== paths.websocket) {
       return rejectUpgrade(socket, 404, `Not Found: ${path}`);
@@ -244,6 +298,16 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     bus,
     get sessionCount() {
       return context.sessions.size;
+    },
+    get stats(): McpHttpHostStats {
+      return {
+        connections: { ...guard.stats },
+        sessions: {
+          open: context.sessions.size,
+          refusedFull: context.sessions.refused.full,
+          refusedQuota: context.sessions.refused.quota,
+        },
+      };
     },
   };
   return host;

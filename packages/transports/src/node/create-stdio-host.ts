@@ -7,9 +7,11 @@ import type { Readable, Writable } from 'node:stream';
 import { FedmcpError } from '@fedmcp/protocol';
 import type { ServerEventBus } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
+import { DEFAULT_MAX_JSON_DEPTH } from '../json-depth.js';
 import type { CreateMcpServer } from '../mcp-session-context.js';
 import { listenObserverOf } from './observe-listen.js';
 import { chainOnClose, observeListensOn } from './sdk-seams.js';
+import { guardStdioInput } from './stdio-input-guard.js';
 
 /** Options for {@link createStdioHost}. */
 export interface StdioHostOptions {
@@ -19,9 +21,19 @@ export interface StdioHostOptions {
   stdin?: Readable;
   /** Where messages go; nothing else may be written to it. @default process.stdout */
   stdout?: Writable;
-  /** Largest message accepted, in bytes. @default 10485760 (10 MiB, the SDK default) */
+  /**
+   * Largest message (one line) accepted, in bytes; a longer one is answered with -32600 and
+   * dropped (the connection stays open), and reported through `onError`.
+   * @default 10485760 (10 MiB, the SDK default)
+   */
   maxMessageBytes?: number;
-  /** Out-of-band errors (for logs; never written to stdout). */
+  /**
+   * Deepest nesting of objects and arrays accepted in one message; a deeper one is answered with
+   * -32600 (or -32602 when only its params are that deep) and reported through `onError`.
+   * @default 64
+   */
+  maxJsonDepth?: number;
+  /** Out-of-band errors, refused messages included (for logs; never written to stdout). */
   onError?: (error: Error) => void;
   /**
    * Change-event bus. The pinned server instance feeds this connection's 2026-07-28 listen
@@ -52,11 +64,20 @@ export interface StdioHost {
  * ```
  */
 export function createStdioHost(options: StdioHostOptions): StdioHost {
-  const transport = new StdioServerTransport(
-    options.stdin,
-    options.stdout,
-    options.maxMessageBytes === undefined ? undefined : { maxBufferSize: options.maxMessageBytes },
-  );
+  const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
+  const guard = guardStdioInput({
+    stdin,
+    stdout,
+    maxMessageBytes: options.maxMessageBytes ?? 10 * 1024 * 1024,
+    maxJsonDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
+    onRefused: (error) => options.onError?.(error),
+  });
+  // The guard hands the transport whole lines within the limit only; the SDK's own buffer limit
+  // (which closes the connection) must never be the one that trips.
+  const transport = new StdioServerTransport(guard.input, stdout, {
+    maxBufferSize: Number.MAX_SAFE_INTEGER,
+  });
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((resolve) => {
     resolveClosed = resolve;
@@ -81,6 +102,7 @@ export function createStdioHost(options: StdioHostOptions): StdioHost {
     closed,
     async close() {
       await handle.close();
+      guard.detach();
       resolveClosed();
     },
     [Symbol.asyncDispose]() {

@@ -3,20 +3,30 @@
  * steps every route runs (authenticate, read a JSON body under the size limit).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '@fedmcp/protocol';
+import { FedmcpError, type Logger } from '@fedmcp/protocol';
 import { type AuthInfo, type EventStore, isJsonContentType } from '@modelcontextprotocol/server';
 import { isAuthInfoShaped, type McpAuthenticate, runAuthenticate } from '../authenticate.js';
-import { JsonRpcErrorCode } from '../json-rpc-error.js';
+import { checkJsonDepth } from '../json-depth.js';
+import { createJsonRpcError, JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { CreateMcpServer, McpFastRequestHandler } from '../mcp-session-context.js';
-import { sendJsonRpcError, sendWebResponse, toBodylessRequest } from './host-http-responses.js';
+import {
+  sendJson,
+  sendJsonRpcError,
+  sendWebResponse,
+  toBodylessRequest,
+} from './host-http-responses.js';
 import type { HostSessionRegistry } from './host-session-registry.js';
 import type { McpHttpHostPaths } from './mcp-http-host-options.js';
-import { RequestBodyTooLargeError, readBody } from './read-body.js';
+import { drainRequest, RequestBodyTooLargeError, readBody } from './read-body.js';
 
 /** Shared state and steps of a host's routes. */
 export interface HostContext {
   paths: McpHttpHostPaths;
   maxBodyBytes: number;
+  /** A request body that sends nothing for this long is answered 408; `0` disables. */
+  bodyIdleTimeoutMs: number;
+  /** Deepest nesting of objects and arrays accepted in one JSON-RPC message. */
+  maxJsonDepth: number;
   keepAliveMs: number;
   eventStore: EventStore | undefined;
   logger: Logger;
@@ -31,6 +41,8 @@ export interface HostContext {
   isClosing(): boolean;
   /** Marks a response as a long-lived stream, which does not hold up a graceful shutdown. */
   markLongLived(response: ServerResponse): void;
+  /** The key a new session of this principal counts against (its owner, else its address). */
+  quotaKeyOf(principal: unknown, request: IncomingMessage): string;
 }
 
 /** A Node request that may carry SDK `AuthInfo` (read by the SDK's Node adapter). */
@@ -58,8 +70,10 @@ export async function authenticateRequest(
 }
 
 /**
- * Reads and parses a JSON POST body under `maxBodyBytes`. Answers 415 (not JSON), 413 (too
- * large) or 400 with -32700 (not parseable) itself and returns `undefined` then.
+ * Reads and parses a JSON POST body under `maxBodyBytes` and `maxJsonDepth`. Answers 415 (not
+ * JSON), 413 (too large: after draining the upload, so the client reads it), 408 (the body
+ * stalled), 400 with -32700 (not parseable) or 400 with -32600/-32602 (nested too deep) itself
+ * and returns `undefined` then.
  */
 export async function readJsonBody(
   context: HostContext,
@@ -77,16 +91,24 @@ export async function readJsonBody(
   }
   let raw: Buffer;
   try {
-    raw = await readBody(request, { limitBytes: context.maxBodyBytes });
-  } catch (error) {
-    if (!(error instanceof RequestBodyTooLargeError)) throw error;
-    sendJsonRpcError(response, 413, JsonRpcErrorCode.transportError, error.message, {
-      connection: 'close',
+    raw = await readBody(request, {
+      limitBytes: context.maxBodyBytes,
+      idleTimeoutMs: context.bodyIdleTimeoutMs,
     });
-    return undefined;
+  } catch (error) {
+    if (error instanceof RequestBodyTooLargeError) {
+      await refuseBody(context, request, response, 413, error.message);
+      return undefined;
+    }
+    if (FedmcpError.isInstance(error) && error.code === 'REQUEST_TIMEOUT') {
+      await refuseBody(context, request, response, 408, error.message);
+      return undefined;
+    }
+    throw error;
   }
+  let body: unknown;
   try {
-    return { body: JSON.parse(raw.toString('utf8')) };
+    body = JSON.parse(raw.toString('utf8'));
   } catch {
     sendJsonRpcError(
       response,
@@ -96,6 +118,59 @@ export async function readJsonBody(
     );
     return undefined;
   }
+  const tooDeep = checkJsonDepth(body, context.maxJsonDepth);
+  if (tooDeep) {
+    context.logger.warn(
+      { remoteAddress: request.socket.remoteAddress, maxJsonDepth: context.maxJsonDepth },
+      'Refused a JSON-RPC message nested too deep',
+    );
+    sendJson(response, 400, tooDeep);
+    return undefined;
+  }
+  return { body };
+}
+
+/**
+ * Answers a body the host will not read (413 too large, 408 stalled) so the client sees the
+ * status: the whole answer is written first, then the rest of the upload is drained (up to twice
+ * the body limit or 5 s) before the connection is closed. Closing mid-upload makes clients
+ * report a broken pipe instead of the answer.
+ */
+async function refuseBody(
+  context: HostContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  status: 408 | 413,
+  message: string,
+): Promise<void> {
+  context.logger.warn(
+    {
+      status,
+      remoteAddress: request.socket.remoteAddress,
+      contentLength: request.headers['content-length'],
+      limitBytes: context.maxBodyBytes,
+    },
+    status === 413
+      ? 'Refused a request body over maxBodyBytes (413)'
+      : 'Gave up on a stalled request body (408)',
+  );
+  if (response.headersSent) {
+    response.end();
+    request.socket.destroy();
+    return;
+  }
+  const text = JSON.stringify(createJsonRpcError(JsonRpcErrorCode.transportError, message));
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+    connection: 'close',
+  });
+  response.write(text);
+  const complete =
+    status === 413 &&
+    (await drainRequest(request, { maxBytes: 2 * context.maxBodyBytes, maxMs: 5_000 }));
+  response.end();
+  if (!complete) response.once('finish', () => request.socket.destroy());
 }
 
 /** The owner key of a principal, or `undefined` when sessions are not bound to principals. */

@@ -78,15 +78,35 @@ export function sendJsonRpcError(
   sendJson(response, status, createJsonRpcError(code, message), headers);
 }
 
-/** 503 for a new session when the host is at `maxSessions`. */
-export function refuseFull(response: ServerResponse): void {
-  sendJsonRpcError(
-    response,
-    503,
-    JsonRpcErrorCode.transportError,
-    'Service Unavailable: the server has reached its session limit; retry later',
-    { 'retry-after': '5' },
-  );
+/** Status, message and `Retry-After` of a refused new session. */
+export function sessionRefusalAnswer(reason: 'full' | 'quota'): {
+  status: 429 | 503;
+  message: string;
+  retryAfterSeconds: number;
+} {
+  return reason === 'quota'
+    ? {
+        status: 429,
+        message:
+          'Too Many Requests: you hold as many sessions as one client may (maxSessionsPerPrincipal); close one (DELETE it) or retry later',
+        retryAfterSeconds: 30,
+      }
+    : {
+        status: 503,
+        message: 'Service Unavailable: the server has reached its session limit; retry later',
+        retryAfterSeconds: 5,
+      };
+}
+
+/**
+ * Answers a refused new session: 429 when the principal (or anonymous address) is over its
+ * quota, 503 when the host is full; both with `Retry-After`.
+ */
+export function refuseSession(response: ServerResponse, reason: 'full' | 'quota'): void {
+  const answer = sessionRefusalAnswer(reason);
+  sendJsonRpcError(response, answer.status, JsonRpcErrorCode.transportError, answer.message, {
+    'retry-after': String(answer.retryAfterSeconds),
+  });
 }
 
 /** 503 for new work while the host shuts down. */
@@ -158,6 +178,8 @@ const statusTexts: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',

@@ -1,6 +1,7 @@
 /**
- * The open sessions of an MCP host, over all transports: the `maxSessions` budget (counting
- * sessions still being set up), activity tracking and the idle sweep.
+ * The open sessions of an MCP host, over all transports: the `maxSessions` budget and the
+ * per-principal quota (both counting sessions still being set up), activity tracking and the
+ * idle sweep. Streamable HTTP, legacy SSE and WebSocket sessions count the same way.
  */
 import type { Logger } from '@fedmcp/protocol';
 import type { McpTransportKind } from '../mcp-session-context.js';
@@ -9,6 +10,13 @@ import type { McpTransportKind } from '../mcp-session-context.js';
 export interface HostSession {
   id: string;
   kind: McpTransportKind;
+  /** The quota key the session counts against (from {@link HostSessionRegistry.reserve}). */
+  quotaKey: string;
+  /**
+   * The session is a stream for as long as it is open (legacy SSE, WebSocket): the idle sweep
+   * leaves it alone; its transport's keep-alive finds dead peers.
+   */
+  streaming?: boolean;
   /** Ends the session (closes its server and transport). */
   close(): Promise<void>;
 }
@@ -21,20 +29,40 @@ interface SessionState extends HostSession {
 /** Options for {@link createHostSessionRegistry}. */
 export interface HostSessionRegistryOptions {
   maxSessions: number;
+  /** Sessions one quota key (a principal, or an address for anonymous clients) may hold. */
+  maxSessionsPerPrincipal: number;
   /** `0` disables the idle sweep. */
   idleTimeoutMs: number;
   logger: Logger;
 }
 
+/** Why a session could not be reserved. */
+export type SessionRefusal = 'full' | 'quota';
+
+/** A place held for a session being set up. */
+export interface SessionReservation {
+  /** Adds the session in the reserved place (it keeps counting against the same quota key). */
+  commit(session: Omit<HostSession, 'quotaKey'>): void;
+  /** Gives the place back; does nothing after {@link SessionReservation.commit}. */
+  release(): void;
+}
+
 /** The session table of a host. */
 export interface HostSessionRegistry {
   readonly size: number;
-  /** Reserves a place for a session being set up; `undefined` when the host is full. */
-  reserve(): (() => void) | undefined;
-  add(session: HostSession): void;
+  /** Sessions refused so far, by reason. */
+  readonly refused: Readonly<Record<SessionRefusal, number>>;
+  /**
+   * Reserves a place for a session being set up under `quotaKey` (commit it once the session is
+   * open, release it when setting up failed), or says why there is no place.
+   */
+  reserve(quotaKey: string): SessionReservation | SessionRefusal;
   /** Forgets a session (it closed itself); does not close it. */
   remove(id: string): void;
-  /** Records activity; with `inFlight` ±1 tracks a request the idle sweep must wait for. */
+  /**
+   * Records activity; with `inFlight` ±1 tracks a request or an open stream that the idle sweep
+   * must wait for.
+   */
   touch(id: string, inFlight?: 1 | -1): void;
   /** Closes and forgets every session, and stops the idle sweep. */
   closeAll(): Promise<void>;
@@ -46,14 +74,51 @@ export function createHostSessionRegistry(
 ): HostSessionRegistry {
   const { logger } = options;
   const sessions = new Map<string, SessionState>();
+  // Sessions and reservations per quota key.
+  const held = new Map<string, number>();
+  const refused: Record<SessionRefusal, number> = { full: 0, quota: 0 };
   let pending = 0;
+  let lastRefusalLog = 0;
+
+  const count = (key: string, delta: 1 | -1) => {
+    const next = (held.get(key) ?? 0) + delta;
+    if (next <= 0) held.delete(key);
+    else held.set(key, next);
+  };
+  const forget = (session: SessionState) => {
+    sessions.delete(session.id);
+    count(session.quotaKey, -1);
+  };
+  const refuse = (reason: SessionRefusal, quotaKey: string) => {
+    refused[reason] += 1;
+    // One line per second at most: a flood must not flood the log too.
+    const now = Date.now();
+    if (now - lastRefusalLog < 1_000) return reason;
+    lastRefusalLog = now;
+    logger.warn(
+      {
+        reason,
+        quotaKey,
+        sessions: sessions.size,
+        maxSessions: options.maxSessions,
+        maxSessionsPerPrincipal: options.maxSessionsPerPrincipal,
+        refusedFull: refused.full,
+        refusedQuota: refused.quota,
+      },
+      reason === 'full'
+        ? 'New MCP session refused: the host is at maxSessions'
+        : 'New MCP session refused: the principal is at maxSessionsPerPrincipal',
+    );
+    return reason;
+  };
 
   const sweep = () => {
     const now = Date.now();
     for (const session of sessions.values()) {
-      if (session.inFlight > 0 || now - session.lastActivity <= options.idleTimeoutMs) continue;
+      if (session.streaming || session.inFlight > 0) continue;
+      if (now - session.lastActivity <= options.idleTimeoutMs) continue;
       logger.info({ sessionId: session.id, transport: session.kind }, 'Closing idle MCP session');
-      sessions.delete(session.id);
+      forget(session);
       session
         .close()
         .catch((error: unknown) => logger.warn({ err: error }, 'Closing a session failed'));
@@ -69,33 +134,48 @@ export function createHostSessionRegistry(
     get size() {
       return sessions.size;
     },
-    reserve() {
-      if (sessions.size + pending >= options.maxSessions) return undefined;
+    refused,
+    reserve(quotaKey) {
+      if (sessions.size + pending >= options.maxSessions) return refuse('full', quotaKey);
+      if ((held.get(quotaKey) ?? 0) >= options.maxSessionsPerPrincipal) {
+        return refuse('quota', quotaKey);
+      }
       pending += 1;
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        pending -= 1;
+      count(quotaKey, 1);
+      let settled = false;
+      return {
+        commit(session) {
+          if (settled) return;
+          settled = true;
+          pending -= 1;
+          sessions.set(session.id, { ...session, quotaKey, lastActivity: Date.now(), inFlight: 0 });
+          logger.debug({ sessionId: session.id, transport: session.kind }, 'MCP session opened');
+        },
+        release() {
+          if (settled) return;
+          settled = true;
+          pending -= 1;
+          count(quotaKey, -1);
+        },
       };
     },
-    add(session) {
-      sessions.set(session.id, { ...session, lastActivity: Date.now(), inFlight: 0 });
-      logger.debug({ sessionId: session.id, transport: session.kind }, 'MCP session opened');
-    },
     remove(id) {
-      if (sessions.delete(id)) logger.debug({ sessionId: id }, 'MCP session closed');
+      const session = sessions.get(id);
+      if (!session) return;
+      forget(session);
+      logger.debug({ sessionId: id }, 'MCP session closed');
     },
     touch(id, inFlight) {
       const session = sessions.get(id);
       if (!session) return;
       session.lastActivity = Date.now();
-      if (inFlight) session.inFlight += inFlight;
+      if (inFlight) session.inFlight = Math.max(0, session.inFlight + inFlight);
     },
     async closeAll() {
       if (sweeper) clearInterval(sweeper);
       const open = [...sessions.values()];
       sessions.clear();
+      held.clear();
       await Promise.allSettled(open.map((session) => session.close()));
     },
   };

@@ -15,8 +15,8 @@ import {
   readJsonBody,
 } from './host-context.js';
 import {
-  refuseFull,
   refuseMethod,
+  refuseSession,
   refuseWhileClosing,
   sendJsonRpcError,
   toHeaders,
@@ -44,8 +44,10 @@ export function createLegacySseRoute(context: HostContext): LegacySseRoute {
     if (context.isClosing()) return refuseWhileClosing(response);
     const authenticated = await authenticateRequest(context, request, response);
     if (!authenticated) return;
-    const release = context.sessions.reserve();
-    if (!release) return refuseFull(response);
+    const reservation = context.sessions.reserve(
+      context.quotaKeyOf(authenticated.principal, request),
+    );
+    if (typeof reservation === 'string') return refuseSession(response, reservation);
     const sessionId = randomUUID();
     let product: McpServerInstance;
     try {
@@ -56,10 +58,12 @@ export function createLegacySseRoute(context: HostContext): LegacySseRoute {
         principal: authenticated.principal,
         headers: toHeaders(request),
       });
-    } finally {
-      release();
+    } catch (error) {
+      reservation.release();
+      throw error;
     }
     if (response.destroyed) {
+      reservation.release();
       await product.close();
       return;
     }
@@ -70,7 +74,12 @@ export function createLegacySseRoute(context: HostContext): LegacySseRoute {
       keepAliveMs: context.keepAliveMs,
     });
     transports.set(sessionId, { transport, owner: ownerOf(context, authenticated.principal) });
-    context.sessions.add({ id: sessionId, kind: 'sse', close: () => product.close() });
+    reservation.commit({
+      id: sessionId,
+      kind: 'sse',
+      streaming: true,
+      close: () => product.close(),
+    });
     // The stream is the session: when it closes (client gone, idle sweep, shutdown), so does the session.
     response.on('close', () => {
       transports.delete(sessionId);

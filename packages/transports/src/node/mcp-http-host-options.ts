@@ -7,6 +7,7 @@ import type { Logger } from '@fedmcp/protocol';
 import type { EventStore, ServerEventBus, ServerNotifier } from '@modelcontextprotocol/server';
 import type { McpAuthenticate } from '../authenticate.js';
 import type { CreateMcpServer, McpFastRequestHandler } from '../mcp-session-context.js';
+import type { ConnectionGuardStats } from './connection-guard.js';
 
 /**
  * A pino-shaped logger; the host is silent without one.
@@ -82,16 +83,52 @@ export interface McpHttpHostOptions {
    * @default ['localhost', '127.0.0.1', '[::1]']
    */
   allowedOrigins?: readonly string[];
-  /** Largest request body (and WebSocket message) accepted; larger ones get 413. @default 4194304 (4 MiB) */
+  /**
+   * Largest request body (and WebSocket message) accepted; larger ones get 413, sent before the
+   * rest of the upload is drained (up to twice this, or 5 s) so the client reads it.
+   * @default 4194304 (4 MiB)
+   */
   maxBodyBytes?: number;
+  /**
+   * Deepest nesting of objects and arrays accepted in one JSON-RPC message, on every transport;
+   * a deeper one is answered 400 with -32600 (or -32602 when only its params are that deep).
+   * @default 64
+   */
+  maxJsonDepth?: number;
+  /**
+   * Time a client has to send its request headers; a connection still without them is answered
+   * 408 and closed (slowloris). @default 10000
+   */
+  headersTimeoutMs?: number;
+  /** Time a client has to send a whole request, headers and body. @default 60000 */
+  requestTimeoutMs?: number;
+  /** A request body that sends no byte for this long is answered 408; `0` disables. @default 10000 */
+  bodyIdleTimeoutMs?: number;
+  /**
+   * Open connections beyond which the host makes room by closing the oldest idle one, and when
+   * none is idle sheds the new one with 503 + `Retry-After`.
+   * @default 80% of the process's open-file limit, at most 10000
+   */
+  maxConnections?: number;
+  /** Open connections one client address may hold (same handling as `maxConnections`). @default 2000 */
+  maxConnectionsPerAddress?: number;
   /** CORS headers for browser clients on other origins. @default false */
   cors?: false | McpHttpHostCorsOptions;
   /** Interval of keep-alive comments (SSE) and pings (WebSocket) on idle streams; `0` disables. @default 15000 */
   keepAliveMs?: number;
-  /** A session without any message for this long is closed; `0` disables. @default 1800000 (30 min) */
+  /**
+   * A session without any request in flight or open stream for this long is closed (clients that
+   * go away without `DELETE` leave sessions behind); `0` disables. Legacy SSE and WebSocket
+   * sessions last as long as their stream. @default 300000 (5 min)
+   */
   sessionIdleTimeoutMs?: number;
   /** Open sessions (all transports) beyond which new ones are refused with 503. @default 10000 */
   maxSessions?: number;
+  /**
+   * Open sessions (all transports) one principal may hold — by `sessionOwner`'s key, or by client
+   * address for anonymous clients; beyond it new ones are refused with 429. @default 1000
+   */
+  maxSessionsPerPrincipal?: number;
   /** How long {@link McpHttpHost.close} waits for in-flight requests before closing sessions. @default 10000 */
   shutdownTimeoutMs?: number;
   /** Event store for resumable 2025-era Streamable HTTP streams; `false` disables resumability. @default an in-memory store */
@@ -177,4 +214,18 @@ export interface McpHttpHost {
   readonly bus: ServerEventBus;
   /** Number of open sessions (2025-era Streamable HTTP, SSE and WebSocket). */
   readonly sessionCount: number;
+  /** Counters of the host's protections (connections shed, evicted, timed out; sessions refused). */
+  readonly stats: McpHttpHostStats;
+}
+
+/** Counters of a host's protections, since it was created. */
+export interface McpHttpHostStats {
+  connections: ConnectionGuardStats;
+  sessions: {
+    open: number;
+    /** New sessions refused because the host was at `maxSessions` (503). */
+    refusedFull: number;
+    /** New sessions refused because the principal was at `maxSessionsPerPrincipal` (429). */
+    refusedQuota: number;
+  };
 }

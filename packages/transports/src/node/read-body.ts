@@ -4,7 +4,7 @@
  * (mcp-sdk-v2 notes §10.6).
  */
 import type { IncomingMessage } from 'node:http';
-import { FedmcpError } from '@fedmcp/protocol';
+import { FedmcpError, RequestTimeoutError } from '@fedmcp/protocol';
 
 /** Thrown by {@link readBody} when a body is larger than the limit. Code `INVALID_REQUEST`. */
 export class RequestBodyTooLargeError extends FedmcpError {
@@ -33,13 +33,20 @@ export class RequestBodyTooLargeError extends FedmcpError {
 export interface ReadBodyOptions {
   /** Largest body accepted, in bytes. */
   limitBytes: number;
+  /**
+   * A body that sends no byte for this long is given up on (a stalled upload holds a socket and a
+   * buffer); `0` disables. @default 0
+   */
+  idleTimeoutMs?: number;
 }
 
 /**
  * Reads a request body to the end, failing fast when `Content-Length` or the bytes received
  * exceed the limit.
  *
- * @throws {RequestBodyTooLargeError} when the body is over `limitBytes`.
+ * @throws {RequestBodyTooLargeError} when the body is over `limitBytes` (the rest of the body
+ *   is left unread: see {@link drainRequest}).
+ * @throws {RequestTimeoutError} when no byte arrived for `idleTimeoutMs`.
  */
 export async function readBody(
   request: IncomingMessage,
@@ -48,23 +55,40 @@ export async function readBody(
   const { limitBytes } = options;
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
-    request.resume();
     throw new RequestBodyTooLargeError(limitBytes);
   }
+  const idleTimeoutMs = options.idleTimeoutMs ?? 0;
   // Event-based rather than `for await`: leaving an async iterator early destroys the socket,
   // and the host still wants to answer 413 on it.
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
+    let idle: NodeJS.Timeout | undefined;
+    const armIdle = () => {
+      if (idleTimeoutMs <= 0) return;
+      if (idle) idle.refresh();
+      else
+        idle = setTimeout(() => {
+          cleanup();
+          request.pause();
+          reject(
+            new RequestTimeoutError({
+              timeoutMs: idleTimeoutMs,
+              message: `Request Timeout: the request body stalled (no data for ${idleTimeoutMs} ms)`,
+            }),
+          );
+        }, idleTimeoutMs);
+    };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
       if (received > limitBytes) {
         cleanup();
-        request.resume();
+        request.pause();
         reject(new RequestBodyTooLargeError(limitBytes));
         return;
       }
       chunks.push(chunk);
+      armIdle();
     };
     const onEnd = () => {
       cleanup();
@@ -84,6 +108,7 @@ export async function readBody(
       );
     };
     const cleanup = () => {
+      if (idle) clearTimeout(idle);
       request.off('close', onClose);
       request.off('data', onData);
       request.off('end', onEnd);
@@ -93,5 +118,56 @@ export async function readBody(
     request.on('end', onEnd);
     request.on('error', onError);
     request.on('close', onClose);
+    armIdle();
+  });
+}
+
+/** Options for {@link drainRequest}. */
+export interface DrainRequestOptions {
+  /** Most bytes read and thrown away before giving up and closing the connection. */
+  maxBytes: number;
+  /** Longest time spent draining before giving up and closing the connection. */
+  maxMs: number;
+}
+
+/**
+ * Reads and discards the rest of a request body whose answer is already decided (413, 408), so
+ * the client finishes its upload and reads the answer, instead of having its socket closed
+ * mid-upload (Node's fetch then reports `fetch failed`/EPIPE, never the status). Resolves `true`
+ * when the body ended within the bounds, `false` when the bounds ran out (or the client went
+ * away): the caller then closes the connection.
+ */
+export function drainRequest(
+  request: IncomingMessage,
+  options: DrainRequestOptions,
+): Promise<boolean> {
+  if (request.complete) return Promise.resolve(true);
+  const declared = Number(request.headers['content-length']);
+  // A declared body far over the bound is not worth reading: close at once.
+  if (Number.isFinite(declared) && declared > options.maxBytes) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    let drained = 0;
+    const finish = (complete: boolean) => {
+      clearTimeout(timer);
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('close', onClose);
+      request.off('error', onClose);
+      if (!complete) request.pause();
+      resolve(complete);
+    };
+    const onData = (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > options.maxBytes) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const onClose = () => finish(request.complete);
+    const timer = setTimeout(() => finish(false), options.maxMs);
+    timer.unref();
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('close', onClose);
+    request.on('error', onClose);
+    request.resume();
   });
 }

@@ -22,8 +22,8 @@ import type { McpFastRequestHandler, McpServerInstance } from '../mcp-session-co
 import { authenticateRequest, type HostContext, ownerOf, readJsonBody } from './host-context.js';
 import {
   headerValue,
-  refuseFull,
   refuseMethod,
+  refuseSession,
   refuseWhileClosing,
   sendJsonRpcError,
   toBodylessRequest,
@@ -203,12 +203,17 @@ export function createStreamableHttpRoute(
     response: ServerResponse,
     body: unknown,
   ) {
-    const counted = request.method !== 'GET';
-    context.sessions.touch(sessionId, counted ? 1 : undefined);
+    // A request in flight, or an open GET stream, keeps the session from the idle sweep.
+    context.sessions.touch(sessionId, 1);
+    if (request.method === 'GET') {
+      response.once('close', () => context.sessions.touch(sessionId, -1));
+      await session.transport.handleRequest(request, response, body);
+      return;
+    }
     try {
       await session.transport.handleRequest(request, response, body);
     } finally {
-      context.sessions.touch(sessionId, counted ? -1 : undefined);
+      context.sessions.touch(sessionId, -1);
     }
   }
 
@@ -296,8 +301,8 @@ export function createStreamableHttpRoute(
     body: unknown,
     principal: unknown,
   ) {
-    const release = context.sessions.reserve();
-    if (!release) return refuseFull(response);
+    const reservation = context.sessions.reserve(context.quotaKeyOf(principal, request));
+    if (typeof reservation === 'string') return refuseSession(response, reservation);
     const sessionId = randomUUID();
     let product: McpServerInstance | undefined;
     let initialized = false;
@@ -318,7 +323,7 @@ export function createStreamableHttpRoute(
             owner: ownerOf(context, principal),
             fastInFlight: new Map(),
           });
-          context.sessions.add({
+          reservation.commit({
             id: sessionId,
             kind: 'streamable-http',
             close: async () => {
@@ -344,7 +349,7 @@ export function createStreamableHttpRoute(
       await product.connect(transport);
       await transport.handleRequest(request, response, body);
     } finally {
-      release();
+      reservation.release();
       if (!initialized) await product?.close().catch(() => {});
     }
   }

@@ -12,7 +12,12 @@ import type { WebSocketServer } from 'ws';
 import { isAuthInfoShaped, runAuthenticate } from '../authenticate.js';
 import type { HostValidator } from '../host-validation.js';
 import type { HostContext } from './host-context.js';
-import { rejectUpgrade, toBodylessRequest, toHeaders } from './host-http-responses.js';
+import {
+  rejectUpgrade,
+  sessionRefusalAnswer,
+  toBodylessRequest,
+  toHeaders,
+} from './host-http-responses.js';
 import { listenObserverOf } from './observe-listen.js';
 import { observeListensOn } from './sdk-seams.js';
 import {
@@ -70,18 +75,16 @@ export function createWebSocketRoute(
     if (context.isClosing()) {
       return rejectUpgrade(socket, 503, 'Service Unavailable: the server is shutting down');
     }
-    const release = context.sessions.reserve();
-    if (!release) {
-      return rejectUpgrade(
-        socket,
-        503,
-        'Service Unavailable: the server has reached its session limit',
-      );
+    const reservation = context.sessions.reserve(context.quotaKeyOf(principal, request));
+    if (typeof reservation === 'string') {
+      const answer = sessionRefusalAnswer(reservation);
+      return rejectUpgrade(socket, answer.status, answer.message, {
+        headers: new Headers({ 'retry-after': String(answer.retryAfterSeconds) }),
+      });
     }
     // A handshake ws rejects never reaches the callback; give the reservation back then too.
-    socket.once('close', release);
+    socket.once('close', () => reservation.release());
     server.handleUpgrade(request, socket, head, (webSocket) => {
-      release();
       const sessionId = randomUUID();
       const headers = toHeaders(request);
       const transport = createWebSocketServerTransport({
@@ -92,6 +95,7 @@ export function createWebSocketRoute(
           ? { messageExtra: { authInfo: principal as AuthInfo } }
           : {}),
         onActivity: () => context.sessions.touch(sessionId),
+        maxJsonDepth: context.maxJsonDepth,
       });
       if (observe) {
         observeListensOn(transport, observe, { transport: 'websocket', principal }, (error) =>
@@ -114,7 +118,12 @@ export function createWebSocketRoute(
             context.logger.debug({ err: error, sessionId }, 'MCP WebSocket session error'),
         },
       );
-      context.sessions.add({ id: sessionId, kind: 'websocket', close: () => handle.close() });
+      reservation.commit({
+        id: sessionId,
+        kind: 'websocket',
+        streaming: true,
+        close: () => handle.close(),
+      });
       webSocket.on('close', () => context.sessions.remove(sessionId));
     });
   }

@@ -6,6 +6,7 @@
 import { FedmcpError } from '@fedmcp/protocol';
 import type { JSONRPCMessage, MessageExtraInfo, Transport } from '@modelcontextprotocol/server';
 import type { RawData, WebSocket } from 'ws';
+import { checkJsonDepth, DEFAULT_MAX_JSON_DEPTH } from '../json-depth.js';
 import { createJsonRpcError, isJsonRpcMessageShape, JsonRpcErrorCode } from '../json-rpc-error.js';
 
 /** The WebSocket subprotocol MCP uses. */
@@ -27,6 +28,11 @@ export interface WebSocketServerTransportOptions {
   messageExtra?: MessageExtraInfo;
   /** Called for every inbound frame (the host uses it to track session activity). */
   onActivity?: () => void;
+  /**
+   * Deepest nesting of objects and arrays accepted in one message; a deeper one is answered
+   * with -32600 (or -32602 when only its params are that deep). @default 64
+   */
+  maxJsonDepth?: number;
 }
 
 /** A server-side MCP transport over one WebSocket connection. */
@@ -38,7 +44,8 @@ export interface WebSocketServerTransport extends Transport {
 /**
  * Wraps an accepted WebSocket as an SDK v2 server `Transport`. A frame that is not JSON is
  * answered with a JSON-RPC parse error (-32700), one that is JSON but not JSON-RPC with an
- * invalid request error (-32600); the connection stays usable in both cases.
+ * invalid request error (-32600), one nested deeper than `maxJsonDepth` with -32600 or -32602;
+ * the connection stays usable in every case.
  *
  * @example
  * ```ts
@@ -52,6 +59,7 @@ export function createWebSocketServerTransport(
 ): WebSocketServerTransport {
   const { socket } = options;
   const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const maxJsonDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   let started = false;
   let closed = false;
   let awaitingPong = false;
@@ -120,6 +128,11 @@ export function createWebSocketServerTransport(
       parsed = JSON.parse(text);
     } catch {
       replyError(JsonRpcErrorCode.parseError, 'Parse error: the WebSocket frame is not valid JSON');
+      return;
+    }
+    const tooDeep = checkJsonDepth(parsed, maxJsonDepth);
+    if (tooDeep) {
+      sendText(JSON.stringify(tooDeep)).catch(() => {});
       return;
     }
     // JSON-RPC batches (MCP 2025-03-26) are delivered message by message.
