@@ -7,7 +7,11 @@ import type { Client } from '@modelcontextprotocol/client';
 import type { ServerRequestMethod } from './sdk-seams.js';
 import type { Upstream } from './upstream.js';
 import type { UpstreamConnection } from './upstream-connection.js';
-import type { UpstreamConnectOptions, UpstreamConnector } from './upstream-options.js';
+import type {
+  UpstreamConnectOptions,
+  UpstreamConnector,
+  UpstreamSpec,
+} from './upstream-options.js';
 
 /** The lifecycle state of an upstream. */
 export type UpstreamState = 'connecting' | 'ready' | 'degraded' | 'down' | 'closed';
@@ -53,4 +57,11 @@ export interface UpstreamHost {
   /** A connection closed: whatever was running on it ends with `error`. */
   onConnectionClosed(connection: UpstreamConnection, error: FedmcpError): void;
   onReconnect(upstream: Upstream): void;
+  /**
+   * The spec of a connection owned by `owner` (per-session or per-principal isolation): the
+   * upstream's spec, with a caller's own credentials added.
+   */
+  specFor(upstream: Upstream, owner: object): Promise<UpstreamSpec>;
+  /** Whether an idle connection of `owner` is closed like an extra one (a caller's, not a session's). */
+  reapsIdle(owner: object): boolean;
 }

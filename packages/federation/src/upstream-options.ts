@@ -19,10 +19,22 @@ export interface UpstreamOptions {
   /**
    * `'shared'`: all downstream sessions share this upstream's connections (idle sessions cost
    * nothing upstream). `'per-session'`: each 2025-era downstream session gets its own
-   * connection, for servers that keep per-user state.
+   * connection. `'per-principal'`: each authenticated caller (in either era, over all its
+   * sessions) gets its own connection, opened with its own {@link UpstreamOptions.credentials},
+   * asked its own roots, and closed when idle for the hub's `idleConnectionMs` — for servers
+   * that keep per-user state or need per-user credentials.
    * @default 'shared'
    */
-  isolation?: 'shared' | 'per-session';
+  isolation?: 'shared' | 'per-session' | 'per-principal';
+  /**
+   * With `isolation: 'per-principal'`: the caller's own credentials for its connection —
+   * headers added to a remote upstream's requests, environment variables of a stdio upstream's
+   * process. Called once per connection opened; a rejection refuses the caller's call with its
+   * message (say what the caller or operator must do). The caller's own token is never among
+   * them unless you put it there: never pass a client's token through.
+   * @default none
+   */
+  credentials?: UpstreamCredentials;
   /**
    * Most connections (stdio: processes) open at once to this upstream. Concurrent interactive
    * calls each lease one exclusively; extra connections are reaped when idle.
@@ -41,7 +53,23 @@ export interface UpstreamOptions {
    * @example { allow: ['read_*', 'search'], deny: ['*_admin'] }
    */
   tools?: ToolFilter;
+  /**
+   * Client capabilities some of this upstream's tools need, by the upstream's own tool name: a
+   * client that lacks one does not see the tool in `tools/list` (as if the upstream had marked it
+   * with the `io.fedmcp/requiresClientCapabilities` `_meta` hint, which the hub then adds). Values
+   * are `ClientCapabilities` keys (`sampling`, `elicitation`, `roots`) or dotted paths
+   * (`elicitation.url`).
+   * @default none
+   * @example { 'trigger-sampling-request': ['sampling'], 'get-roots-list': ['roots'] }
+   */
+  requiresClientCapabilities?: Record<string, string[]>;
 }
+
+/** The credentials of one caller's connection (see {@link UpstreamOptions.credentials}). */
+export type UpstreamCredentials = (
+  principal: unknown,
+  upstreamId: string,
+) => Promise<{ headers?: Record<string, string>; env?: Record<string, string> }>;
 
 /** What the hub hands a connector for one upstream connection. */
 export interface UpstreamConnectOptions {

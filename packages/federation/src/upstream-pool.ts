@@ -27,6 +27,8 @@ export class ConnectionPool {
   /** The shared connection lists, reads and short requests go on. */
   primary: UpstreamConnection | undefined;
   #opening = 0;
+  /** Owners whose own connection is being opened. */
+  readonly #openingFor = new Set<object>();
   #waiters: Array<() => void> = [];
 
   constructor(private readonly owner: PoolOwner) {}
@@ -49,12 +51,19 @@ export class ConnectionPool {
     return this.connections.filter((connection) => connection.owner === owner);
   }
 
-  /** Extra connections idle for at least `idleMs` (the primary and owned ones never are). */
-  idle(idleMs: number, now = Date.now()): UpstreamConnection[] {
+  /**
+   * Extra connections idle for at least `idleMs`: never the primary, and an owned one only when
+   * `reapOwned(owner)` says so (a caller's, not a session's: a session's closes with it).
+   */
+  idle(
+    idleMs: number,
+    now = Date.now(),
+    reapOwned: (owner: object) => boolean = () => false,
+  ): UpstreamConnection[] {
     return this.connections.filter(
       (connection) =>
         connection !== this.primary &&
-        connection.owner === undefined &&
+        (connection.owner === undefined || reapOwned(connection.owner)) &&
         !connection.leased &&
         connection.plainCalls === 0 &&
         now - connection.idleSince >= idleMs,
@@ -92,7 +101,7 @@ export class ConnectionPool {
       let candidate: UpstreamConnection | undefined;
       if (owner !== undefined) {
         const owned = live.find((connection) => connection.owner === owner);
-        if (!owned && this.#opening === 0) {
+        if (!owned && !this.#openingFor.has(owner)) {
           candidate = await this.#open(owner);
         } else if (owned && !owned.leased && (!interactive || owned.plainCalls === 0)) {
           candidate = owned;
@@ -153,11 +162,13 @@ export class ConnectionPool {
   }
 
   async #open(owner?: object): Promise<UpstreamConnection> {
-    this.#opening += 1;
+    if (owner === undefined) this.#opening += 1;
+    else this.#openingFor.add(owner);
     try {
       return await this.owner.openConnection(owner);
     } finally {
-      this.#opening -= 1;
+      if (owner === undefined) this.#opening -= 1;
+      else this.#openingFor.delete(owner);
     }
   }
 }

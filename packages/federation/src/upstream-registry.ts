@@ -14,20 +14,29 @@ import type { HubServices } from './services/hub-services.js';
 import type { Upstream } from './upstream.js';
 import type { UpstreamOptions, UpstreamSpec } from './upstream-options.js';
 
+/** The keys of an upstream entry that say how to treat it (the rest says where it lives). */
+const OPTION_KEYS = [
+  'prefix',
+  'isolation',
+  'maxConnections',
+  'timeoutMs',
+  'failureMode',
+  'tools',
+  'credentials',
+] as const satisfies ReadonlyArray<keyof UpstreamOptions>;
+
 /** Splits an upstream entry into where it lives and how to treat it. */
 export function splitConfig(config: UpstreamConfig): {
   spec: UpstreamSpec;
   options: UpstreamOptions;
 } {
-  const { prefix, isolation, maxConnections, timeoutMs, failureMode, tools, ...spec } = config;
-  const options: UpstreamOptions = {};
-  if (prefix !== undefined) options.prefix = prefix;
-  if (isolation !== undefined) options.isolation = isolation;
-  if (maxConnections !== undefined) options.maxConnections = maxConnections;
-  if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
-  if (failureMode !== undefined) options.failureMode = failureMode;
-  if (tools !== undefined) options.tools = tools;
-  return { spec: spec as UpstreamSpec, options };
+  const spec: Record<string, unknown> = { ...config };
+  const options: Record<string, unknown> = {};
+  for (const key of OPTION_KEYS) {
+    if (spec[key] !== undefined) options[key] = spec[key];
+    delete spec[key];
+  }
+  return { spec: spec as UpstreamSpec, options: options as UpstreamOptions };
 }
 
 function statusOf(upstream: Upstream): UpstreamStatus {

@@ -42,6 +42,8 @@ async function startUpstream(state: TestUpstreamState) {
     onNotification() {},
     onServerRequest: async () => ({}),
     onConnectionClosed() {},
+    specFor: async (upstream) => upstream.spec,
+    reapsIdle: () => false,
     onReconnect() {},
   };
   const upstream = new Upstream('alpha', { url: 'memory://alpha' }, {}, host);

@@ -169,8 +169,9 @@ export class Upstream {
     const connection = new UpstreamConnection(this);
     connection.owner = owner;
     connection.leased = true;
+    const spec = owner === undefined ? this.spec : await this.host.specFor(this, owner);
     const client = await this.host.connector(
-      this.spec,
+      spec,
       this.host.connectOptions((created) => this.configure(created, connection)),
     );
     connection.client = client;
@@ -329,7 +330,9 @@ export class Upstream {
 
   /** Closes extra connections idle for longer than `idleConnectionMs`. */
   reapIdle(now = Date.now()): void {
-    for (const connection of this.pool.idle(this.host.timings.idleConnectionMs, now)) {
+    const { idleConnectionMs } = this.host.timings;
+    const reapOwned = (owner: object) => this.host.reapsIdle(owner);
+    for (const connection of this.pool.idle(idleConnectionMs, now, reapOwned)) {
       void this.closeConnection(connection);
     }
   }

@@ -66,7 +66,7 @@ export function createFastRequest(services: HubServices): FastRequestHandler {
       services.catalog.reviews?.pending(upstream.id) ||
       !upstream.available ||
       upstream.era !== 'legacy' ||
-      upstream.options.isolation === 'per-session'
+      (upstream.options.isolation ?? 'shared') !== 'shared'
     ) {
       return undefined;
     }

@@ -84,7 +84,8 @@ export function withClientLogLevel(
 
 /**
  * Whose own upstream connection a call of this session uses, per the upstream's isolation:
- * the session's (`per-session`, 2025-era sessions), or none (shared connections).
+ * the session's (`per-session`, 2025-era sessions), the caller's (`per-principal`, any era),
+ * or none (shared connections).
  */
 export function connectionOwner(
   scope: SessionScope,
@@ -92,5 +93,7 @@ export function connectionOwner(
 ): object | undefined {
   const isolation = upstream.options.isolation;
   if (isolation === 'per-session' && scope.session.era === 'legacy') return scope.session;
+  if (isolation === 'per-principal')
+    return scope.services.principals.ownerOf(scope.session.principal);
   return undefined;
 }

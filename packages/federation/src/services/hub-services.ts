@@ -19,6 +19,7 @@ import { AccessQuestions } from './access-questions.js';
 import { FlowRegistry } from './flow-registry.js';
 import { HubCatalog } from './hub-catalog.js';
 import { NotificationRouter } from './notification-router.js';
+import { PrincipalOwners } from './principal-owners.js';
 import { SessionRegistry } from './session-registry.js';
 import { SessionViews } from './session-views.js';
 import { type ObservedListen, SubscriptionRouter } from './subscription-router.js';
@@ -63,6 +64,8 @@ export interface HubServices {
   readonly questions: AccessQuestions;
   readonly flows: FlowRegistry;
   readonly tasks: TaskOwners;
+  /** The owners of callers' own connections (`isolation: 'per-principal'`). */
+  readonly principals: PrincipalOwners;
   readonly codec: RequestStateCodec<string>;
   /** The change-event bus of 2026-07-28 listen streams (hosts report listens through it). */
   readonly bus: ServerEventBus;
@@ -157,6 +160,7 @@ export function createHubServices(settings: HubSettings): HubServices {
     questions,
     flows,
     tasks,
+    principals: new PrincipalOwners(),
     codec,
     bus,
     access: settings.access,

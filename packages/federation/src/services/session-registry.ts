@@ -4,6 +4,7 @@
  * A 2026-07-28 HTTP request's session lives for that request only and is never registered.
  */
 import type { Server } from '@modelcontextprotocol/server';
+import { principalKey as principalKeyOf } from '../pipeline/meta.js';
 
 /** One downstream session (2025 era: one per connection; 2026-07-28: one per request). */
 export interface HubSession {
@@ -67,6 +68,15 @@ export class SessionRegistry {
   /** A live 2025-era session by its transport session id. */
   bySessionId(sessionId: string): HubSession | undefined {
     return this.#bySessionId.get(sessionId);
+  }
+
+  /** The newest live 2025-era session of a caller (by principal key), if any. */
+  newestLegacyOf(principalKey: string): HubSession | undefined {
+    let newest: HubSession | undefined;
+    for (const session of this.#legacy) {
+      if (principalKeyOf(session.principal) === principalKey) newest = session;
+    }
+    return newest;
   }
 
   /** Live 2025-era sessions. */

@@ -13,10 +13,15 @@ import { supportsElicitationMode } from '../flow.js';
 import { pushToClient, type ServerRequestMethod } from '../sdk-seams.js';
 import type { Upstream, UpstreamHost, UpstreamState, UpstreamTimings } from '../upstream.js';
 import type { UpstreamConnection } from '../upstream-connection.js';
-import type { UpstreamConnectOptions, UpstreamConnector } from '../upstream-options.js';
+import type {
+  UpstreamConnectOptions,
+  UpstreamConnector,
+  UpstreamSpec,
+} from '../upstream-options.js';
 import type { FlowRegistry } from './flow-registry.js';
 import type { HubCatalog } from './hub-catalog.js';
 import type { NotificationRouter } from './notification-router.js';
+import { PrincipalOwner } from './principal-owners.js';
 import type { HubSession, SessionRegistry } from './session-registry.js';
 import type { SubscriptionRouter } from './subscription-router.js';
 
@@ -124,6 +129,19 @@ export class UpstreamEvents implements UpstreamHost {
     }
   }
 
+  async specFor(upstream: Upstream, owner: object): Promise<UpstreamSpec> {
+    const credentials = upstream.options.credentials;
+    if (!(owner instanceof PrincipalOwner) || !credentials) return upstream.spec;
+    const own = await credentials(owner.principal, upstream.id);
+    const spec = upstream.spec;
+    if ('command' in spec) return { ...spec, env: { ...spec.env, ...own.env } };
+    return { ...spec, headers: { ...spec.headers, ...own.headers } };
+  }
+
+  reapsIdle(owner: object): boolean {
+    return owner instanceof PrincipalOwner;
+  }
+
   onConnectionClosed(
     connection: UpstreamConnection,
     error: ReturnType<Upstream['unavailable']>,
@@ -144,7 +162,12 @@ export class UpstreamEvents implements UpstreamHost {
   ): Promise<unknown> {
     const flow = this.#options.flows.onConnection(connection);
     if (flow) return flow.ask(method, params);
-    const session = connection.owner as HubSession | undefined;
+    const owner = connection.owner;
+    // A caller's own connection asks one of that caller's 2025-era sessions (the newest).
+    const session =
+      owner instanceof PrincipalOwner
+        ? this.#options.sessions.newestLegacyOf(owner.key)
+        : (owner as HubSession | undefined);
     if (session && !this.#options.sessions.isClosed(session) && session.era === 'legacy') {
       const capabilities = session.server.getClientCapabilities() ?? {};
       if (method === 'roots/list') {
