@@ -28,13 +28,14 @@ import {
 import { createStore } from '@fedmcp/store/node';
 import { createMcpHttpHost, createStdioHost } from '@fedmcp/transports/node';
 import { AsyncDisposableStack } from './async-disposable-stack.js';
+import { createPrincipalCredentials } from './auth/principal-credentials.js';
 import {
   checkAnonymousAccess,
   createServerAuthentication,
   hubResourceUri,
   type ServerAuthentication,
 } from './auth/server-authentication.js';
-import { resolveConfigSecrets } from './auth/upstream-secrets.js';
+import { openConfigSecrets, resolveConfigSecrets } from './auth/upstream-secrets.js';
 import type { FedmcpConfig } from './config/config-schema.js';
 import {
   buildDiscoveryDocument,
@@ -46,7 +47,11 @@ import type { FedmcpServer, FedmcpServerOptions, ServerLogger } from './fedmcp-s
 import { createHealthRoutes } from './health-routes.js';
 import { silentLogger, toServerLogger } from './server-logger.js';
 import { loadTlsFiles, watchTlsFiles } from './tls/load-tls-files.js';
-import { toUpstreamConfig, upstreamsFromConfig } from './upstreams-from-config.js';
+import {
+  type CredentialsFactory,
+  toUpstreamConfig,
+  upstreamsFromConfig,
+} from './upstreams-from-config.js';
 
 export type { FedmcpServer, FedmcpServerOptions, ServerLogger } from './fedmcp-server-options.js';
 
@@ -73,6 +78,14 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     createRedactingLogger(options.logger ?? silentLogger, { secretValues }),
   );
   let config = await resolveConfigSecrets(options.config, { baseDirectory, env, secretValues });
+  // Per-caller credentials of per-principal upstreams, from the secrets file when a caller connects.
+  const credentialsFor: CredentialsFactory = (name, template) =>
+    createPrincipalCredentials(template, {
+      path: `mcpServers.${name}.principalCredentials`,
+      openSecrets: () => openConfigSecrets(config, { baseDirectory, env }),
+      env,
+      secretValues,
+    });
   let policy = createPolicy(config.policy?.rules ?? []);
   const buildAudit = (current: FedmcpConfig) =>
     createAuditLog({
@@ -114,7 +127,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   const hubId = () => hubIdOf(config, resource);
   let peerAuthentication: PeerAuthentication | undefined;
   let authentication: ServerAuthentication | undefined;
-  let configured = upstreamsFromConfig(config);
+  let configured = upstreamsFromConfig(config, credentialsFor);
   // The peers the upstream connector knows, updated before a reload adds their upstreams.
   let peersInForce = config.peers;
 
@@ -314,7 +327,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       policy = nextPolicy;
       currentAudit = buildAudit(next);
       hub.refreshAccess();
-      const nextConfigured = upstreamsFromConfig(next);
+      const nextConfigured = upstreamsFromConfig(next, credentialsFor);
       const { added, removed, changed } = await hub.upstreams.sync(
         Object.fromEntries([...nextConfigured].map(([id, entry]) => [id, toUpstreamConfig(entry)])),
       );

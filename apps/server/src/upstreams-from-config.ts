@@ -2,6 +2,7 @@ import {
   importedPeers,
   peerUpstreamSpec,
   type UpstreamConfig,
+  type UpstreamCredentials,
   type UpstreamOptions,
   type UpstreamSpec,
 } from '@fedmcp/federation';
@@ -27,7 +28,18 @@ export function toUpstreamConfig(upstream: ConfiguredUpstream): UpstreamConfig {
   return { ...upstream.spec, ...upstream.options } as UpstreamConfig;
 }
 
-function split(id: string, entry: McpServerEntry): Pick<ConfiguredUpstream, 'spec' | 'options'> {
+/** Builds an upstream's per-caller credentials from its `principalCredentials` (see `createPrincipalCredentials`). */
+export type CredentialsFactory = (
+  name: string,
+  template: NonNullable<McpServerEntry['principalCredentials']>,
+) => UpstreamCredentials;
+
+function split(
+  id: string,
+  name: string,
+  entry: McpServerEntry,
+  credentialsFor: CredentialsFactory | undefined,
+): Pick<ConfiguredUpstream, 'spec' | 'options'> {
   const {
     enabled: _enabled,
     tools,
@@ -36,6 +48,7 @@ function split(id: string, entry: McpServerEntry): Pick<ConfiguredUpstream, 'spe
     isolation,
     maxConnections,
     failureMode,
+    principalCredentials,
     ...spec
   } = entry;
   const options: UpstreamOptions = { prefix: prefix ?? id };
@@ -44,6 +57,9 @@ function split(id: string, entry: McpServerEntry): Pick<ConfiguredUpstream, 'spe
   if (maxConnections !== undefined) options.maxConnections = maxConnections;
   if (failureMode !== undefined) options.failureMode = failureMode;
   if (tools !== undefined) options.tools = tools;
+  if (principalCredentials && credentialsFor) {
+    options.credentials = credentialsFor(name, principalCredentials);
+  }
   return { spec: spec as UpstreamSpec, options };
 }
 
@@ -52,7 +68,10 @@ function split(id: string, entry: McpServerEntry): Pick<ConfiguredUpstream, 'spe
  * `import: false`: upstream id and prefix = the peer id), keyed by upstream id.
  * @throws Error when two names map to the same upstream id (a peer id included).
  */
-export function upstreamsFromConfig(config: FedmcpConfig): Map<string, ConfiguredUpstream> {
+export function upstreamsFromConfig(
+  config: FedmcpConfig,
+  credentialsFor?: CredentialsFactory,
+): Map<string, ConfiguredUpstream> {
   const upstreams = new Map<string, ConfiguredUpstream>();
   for (const [name, entry] of Object.entries(config.mcpServers)) {
     if (entry.enabled === false) continue;
@@ -63,7 +82,7 @@ export function upstreamsFromConfig(config: FedmcpConfig): Map<string, Configure
         `mcpServers."${existing.name}" and mcpServers."${name}" both become upstream id "${id}"; rename one of them.`,
       );
     }
-    upstreams.set(id, { name, id, ...split(id, entry) });
+    upstreams.set(id, { name, id, ...split(id, name, entry, credentialsFor) });
   }
   for (const [id, peer] of importedPeers(config.peers)) {
     const existing = upstreams.get(id);

@@ -132,6 +132,7 @@ export type {
   RemoteUpstreamSpec,
   StdioUpstreamSpec,
   UpstreamConnectOptions,
+  UpstreamCredentials,
   UpstreamConnector,
   UpstreamOptions,
   UpstreamSpec,

@@ -65,11 +65,17 @@ export interface UpstreamOptions {
   requiresClientCapabilities?: Record<string, string[]>;
 }
 
-/** The credentials of one caller's connection (see {@link UpstreamOptions.credentials}). */
-export type UpstreamCredentials = (
+/**
+ * The credentials of one caller's connection (see {@link UpstreamOptions.credentials}). Give the
+ * function a `key` that changes when what it returns would change: `hub.upstreams.sync` compares
+ * it to tell whether a reloaded upstream must reconnect.
+ */
+export type UpstreamCredentials = ((
   principal: unknown,
   upstreamId: string,
-) => Promise<{ headers?: Record<string, string>; env?: Record<string, string> }>;
+) => Promise<{ headers?: Record<string, string>; env?: Record<string, string> }>) & {
+  readonly key?: string;
+};
 
 /** What the hub hands a connector for one upstream connection. */
 export interface UpstreamConnectOptions {

@@ -78,7 +78,12 @@ export function createUpstreamRegistry(services: HubServices): HubUpstreamRegist
   /** The config each registered upstream was added with, as canonical JSON (for `sync`). */
   const appliedConfigs = new Map<string, string>();
   const configKey = (spec: UpstreamSpec, upstreamOptions: UpstreamOptions = {}) =>
-    canonicalJson({ ...spec, ...upstreamOptions });
+    canonicalJson({
+      ...spec,
+      ...upstreamOptions,
+      // A function compares by the key it carries (see `UpstreamCredentials`).
+      credentials: upstreamOptions.credentials && (upstreamOptions.credentials.key ?? 'function'),
+    });
   const register = (id: string, spec: UpstreamSpec, upstreamOptions: UpstreamOptions = {}) => {
     const upstream = set.register(id, spec, upstreamOptions, events);
     appliedConfigs.set(id, configKey(spec, upstreamOptions));

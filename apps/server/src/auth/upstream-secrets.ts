@@ -68,7 +68,10 @@ export async function resolveConfigSecrets(
   },
 ): Promise<FedmcpConfig> {
   let resolved = config;
-  if (mentionsSecret(config.mcpServers) || mentionsSecret(config.auth ?? {})) {
+  const sharedParts = Object.values(config.mcpServers).map(
+    ({ principalCredentials: _perCaller, ...rest }) => rest,
+  );
+  if (mentionsSecret(sharedParts) || mentionsSecret(config.auth ?? {})) {
     const secrets = await openConfigSecrets(config, options);
     const resolve = <T>(value: T, path: string) =>
       resolveSecretReferences(value, {
@@ -79,7 +82,13 @@ export async function resolveConfigSecrets(
       });
     const mcpServers = { ...config.mcpServers };
     for (const [name, entry] of Object.entries(mcpServers)) {
-      if (mentionsSecret(entry)) mcpServers[name] = await resolve(entry, `mcpServers.${name}`);
+      // Per-caller credentials are resolved when a caller's connection opens, not here.
+      const { principalCredentials, ...rest } = entry;
+      if (!mentionsSecret(rest)) continue;
+      const resolvedEntry = await resolve(rest, `mcpServers.${name}`);
+      mcpServers[name] = (
+        principalCredentials ? { ...resolvedEntry, principalCredentials } : resolvedEntry
+      ) as typeof entry;
     }
     resolved = {
       ...config,

@@ -34,7 +34,23 @@ const upstreamOptions = {
     .optional(),
   tools: toolFilter.optional(),
   isolation: z
-    .enum(['shared', 'per-session'], { error: 'expected "shared" or "per-session"' })
+    .enum(['shared', 'per-session', 'per-principal'], {
+      error: 'expected "shared", "per-session" or "per-principal"',
+    })
+    .optional(),
+  /**
+   * With `isolation: "per-principal"`: each caller's own headers (remote) or env (stdio); `{subject}`
+   * inside a `${secret:NAME}` reference stands for the caller's subject.
+   */
+  principalCredentials: z
+    .object(
+      {
+        headers: z.record(z.string(), z.string({ error: 'expected a string value' })).optional(),
+        env: z.record(z.string(), z.string({ error: 'expected a string value' })).optional(),
+      },
+      { error: 'expected { "headers": {…} } or { "env": {…} }' },
+    )
+    .strict()
     .optional(),
   maxConnections: z.number().int().positive().optional(),
   failureMode: z.enum(['open', 'closed'], { error: 'expected "open" or "closed"' }).optional(),
@@ -89,6 +105,15 @@ const mcpServer = z.unknown().transform((value, context) => {
   const parsed = schema.safeParse(entry);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) context.addIssue({ ...issue, code: 'custom' });
+    return z.NEVER;
+  }
+  if (parsed.data.principalCredentials && parsed.data.isolation !== 'per-principal') {
+    context.addIssue({
+      code: 'custom',
+      path: ['principalCredentials'],
+      message:
+        'principalCredentials needs "isolation": "per-principal" (one connection per caller)',
+    });
     return z.NEVER;
   }
   return parsed.data;
