@@ -27,6 +27,8 @@ export interface McpSessionContext {
   principal?: unknown;
   /** Headers of the HTTP request that opened the session or carried the request (HTTP and WebSocket). */
   headers?: Headers;
+  /** The view the client asked for by its path (`/mcp/<view>`, see the host's `views` option). */
+  view?: string;
 }
 
 /** An SDK v2 server instance: the low-level `Server` (recommended) or `McpServer`. */

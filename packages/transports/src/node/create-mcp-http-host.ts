@@ -32,8 +32,17 @@ import type {
   McpHttpHostStats,
   McpHttpHostTransports,
 } from './mcp-http-host-options.js';
-import { createStreamableHttpRoute } from './streamable-http-route.js';
+import { createStreamableHttpRoute, type StreamableHttpRoute } from './streamable-http-route.js';
 import { createWebSocketRoute } from './websocket-route.js';
+
+/** A path segment decoded, or as it is when it is not valid percent-encoding. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
 
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -127,6 +136,20 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     },
   };
   const streamableHttp = createStreamableHttpRoute(context, bus);
+  // Views: `${paths.mcp}/<view>` is Streamable HTTP too, on a route of its own whose servers are
+  // built with `view` in their context.
+  const views = new Set(options.views ?? []);
+  const viewRoutes = new Map<string, StreamableHttpRoute>();
+  const viewRoute = (view: string): StreamableHttpRoute => {
+    let route = viewRoutes.get(view);
+    if (!route) {
+      const createServer: HostContext['createServer'] = (session) =>
+        options.createServer({ ...session, view });
+      route = createStreamableHttpRoute({ ...context, createServer }, bus);
+      viewRoutes.set(view, route);
+    }
+    return route;
+  };
   const sse = createLegacySseRoute(context);
   const webSocket = createWebSocketRoute(context, validateHost, bus);
 
@@ -144,7 +167,13 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     }
     const url = new URL(request.url ?? '/', 'http://host.invalid');
     const path = url.pathname;
-    const streamablePath = transports.streamableHttp && path === paths.mcp;
+    const viewPath =
+      transports.streamableHttp && path.startsWith(`${paths.mcp}/`)
+        ? safeDecode(path.slice(paths.mcp.length + 1))
+        : undefined;
+    const streamablePath =
+      transports.streamableHttp &&
+      (path === paths.mcp || (viewPath !== undefined && views.has(viewPath)));
     const ssePath = transports.sse && path === paths.sse;
     const messagesPath = transports.sse && path === paths.messages;
     if (options.cors && (streamablePath || ssePath || messagesPath)) {
@@ -155,7 +184,19 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
       }
     }
     if (options.onRequest && (await options.onRequest(request, response))) return;
-    if (streamablePath) return streamableHttp.handle(request, response);
+    if (streamablePath) {
+      const route = viewPath === undefined ? streamableHttp : viewRoute(viewPath);
+      return route.handle(request, response);
+    }
+    if (viewPath !== undefined) {
+      const known = [...views].map((view) => `${paths.mcp}/${view}`).join(', ');
+      return sendJsonRpcError(
+        response,
+        404,
+        JsonRpcErrorCode.transportError,
+        `Not Found: no view "${viewPath}" at ${path}; ${known ? `this server's views are ${known}` : 'this server has no views'}`,
+      );
+    }
     if (ssePath) return sse.open(request, response);
     if (messagesPath) return sse.message(request, response, url);
     sendJsonRpcError(response, 404, JsonRpcErrorCode.transportError, `Not Found: ${path}`);
@@ -261,7 +302,10 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
       });
     }
     await context.sessions.closeAll();
-    await streamableHttp.close();
+    await Promise.all([
+      streamableHttp.close(),
+      ...[...viewRoutes.values()].map((route) => route.close()),
+    ]);
     webSocket.close();
     server.closeAllConnections();
     await listenerClosed;

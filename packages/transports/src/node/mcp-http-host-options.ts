@@ -65,6 +65,14 @@ export interface McpHttpHostTlsOptions {
 export interface McpHttpHostOptions {
   /** Builds the MCP server for a new session, or per request for a 2026-07-28 HTTP client. */
   createServer: CreateMcpServer;
+  /**
+   * Named views of the server's catalog: each is served by Streamable HTTP at
+   * `${paths.mcp}/<view>` (`/mcp/readonly`), whose sessions and requests get `view` in their
+   * session context; any other `${paths.mcp}/…` path is answered 404 naming the views.
+   * A federation hub's `hub.views` fits.
+   * @default [] (only `paths.mcp` itself)
+   */
+  views?: readonly string[];
   /** Interface to bind. @default '127.0.0.1' */
   host?: string;
   /** Port to bind; `0` picks a free one. @default 0 */
