@@ -9,8 +9,16 @@ import { extendOrigin, readOrigin } from '@fedmcp/protocol';
 import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
 import { UriTemplate } from '@modelcontextprotocol/server';
 import type { QuarantinedItem } from './catalog-guard.js';
+import { requiredCapabilitiesOf, withRequiredCapabilities } from './client-capability-hints.js';
 import { hubError } from './errors.js';
-import { createNameEncoder, exposeUri, exposeUriTemplate, unexposeUri } from './namespacing.js';
+import {
+  createNameEncoder,
+  exposeUri,
+  exposeUriTemplate,
+  mapUiMeta,
+  uiResourceUriOf,
+  unexposeUri,
+} from './namespacing.js';
 import type { Upstream } from './upstream.js';
 
 /** A name or URI exposed by two upstreams at once. */
@@ -71,6 +79,32 @@ function originatedAt(meta: unknown, selfId: string): boolean {
   }
 }
 
+/**
+ * A tool as exposed: its name, its MCP Apps resource URI (`_meta.ui.resourceUri` and the legacy
+ * `ui/resourceUri`) namespaced like the resource itself (the rest of `_meta.ui` unchanged), and
+ * the client capabilities the operator says it needs in its `_meta` hint.
+ */
+function exposeTool(upstream: Upstream, tool: Tool, name: string): Tool {
+  const configured = upstream.options.requiresClientCapabilities?.[tool.name];
+  const marked = withRequiredCapabilities(tool, configured);
+  const meta = mapUiMeta(marked._meta, (uri) => exposeUri(upstream.prefix, uri));
+  if (marked.name === name && meta === marked._meta) return marked;
+  return { ...marked, name, ...(meta ? { _meta: meta } : {}) };
+}
+
+/** Exposed `ui://` URI → the exposed tools that point at it. */
+function appToolsOf(tools: Tool[]): Map<string, string[]> {
+  const apps = new Map<string, string[]>();
+  for (const tool of tools) {
+    const uri = uiResourceUriOf(tool._meta);
+    if (uri === undefined) continue;
+    const names = apps.get(uri);
+    if (names) names.push(tool.name);
+    else apps.set(uri, [tool.name]);
+  }
+  return apps;
+}
+
 /** The merged, namespaced catalog of a hub. */
 export class Catalog {
   tools: Section<Tool> = emptySection();
@@ -80,6 +114,13 @@ export class Catalog {
   collisions: CatalogCollision[] = [];
   /** Tools and prompts a catalog guard holds back, by exposed name. */
   quarantined = new Map<string, QuarantineRoute>();
+  /**
+   * MCP Apps: each exposed `ui://` resource URI that exposed tools point at
+   * (`_meta.ui.resourceUri`), with those tools' exposed names.
+   */
+  appTools = new Map<string, string[]>();
+  /** Whether a tool is marked as needing a client capability (`io.fedmcp/requiresClientCapabilities`). */
+  capabilityBound = false;
   /** Bumped by every rebuild that changed a list. */
   version = 0;
 
@@ -122,7 +163,7 @@ export class Catalog {
       items: (upstream: Upstream) => T[],
       key: (item: T) => string,
       expose: (upstream: Upstream, name: string) => string,
-      rename: (item: T, exposed: string) => T,
+      rename: (item: T, exposed: string, upstream: Upstream) => T,
     ): Section<T> => {
       const list: T[] = [];
       const byName = new Map<string, CatalogRoute<T>>();
@@ -144,7 +185,7 @@ export class Catalog {
             continue;
           }
           byName.set(exposed, { upstream, name, item });
-          const renamed = exposed === name ? item : rename(item, exposed);
+          const renamed = rename(item, exposed, upstream);
           list.push(withOrigin(upstream, renamed));
         }
       }
@@ -157,28 +198,29 @@ export class Catalog {
       (upstream) => listsOf(upstream).tools,
       (tool) => tool.name,
       (upstream, name) => encode(upstream.prefix, name, 'tool'),
-      (tool, name) => ({ ...tool, name }),
+      (tool, name, upstream) => exposeTool(upstream, tool, name),
     );
     const prompts = build<Prompt>(
       'prompt',
       (upstream) => listsOf(upstream).prompts,
       (prompt) => prompt.name,
       (upstream, name) => encode(upstream.prefix, name, 'prompt'),
-      (prompt, name) => ({ ...prompt, name }),
+      (prompt, name) => (prompt.name === name ? prompt : { ...prompt, name }),
     );
     const resources = build<Resource>(
       'resource',
       (upstream) => upstream.resources,
       (resource) => resource.uri,
       (upstream, uri) => exposeUri(upstream.prefix, uri),
-      (resource, uri) => ({ ...resource, uri }),
+      (resource, uri) => (resource.uri === uri ? resource : { ...resource, uri }),
     );
     const templates = build<ResourceTemplateType>(
       'resource',
       (upstream) => upstream.templates,
       (template) => template.uriTemplate,
       (upstream, uri) => exposeUriTemplate(upstream.prefix, uri),
-      (template, uriTemplate) => ({ ...template, uriTemplate }),
+      (template, uriTemplate) =>
+        template.uriTemplate === uriTemplate ? template : { ...template, uriTemplate },
     );
     if (tools.signature !== this.tools.signature) changed.add('tools');
     if (prompts.signature !== this.prompts.signature) changed.add('prompts');
@@ -201,6 +243,8 @@ export class Catalog {
     this.templates = templates;
     this.collisions = collisions;
     this.quarantined = quarantined;
+    this.appTools = appToolsOf(tools.list);
+    this.capabilityBound = tools.list.some((tool) => requiredCapabilitiesOf(tool).length > 0);
     if (changed.size > 0) this.version += 1;
     return changed;
   }

@@ -3,12 +3,12 @@
  * the hub's merged catalog (as this caller may see it, when the access hook filters lists),
  * in pages with hub-issued cursors. No upstream is asked.
  */
-import type { Server } from '@modelcontextprotocol/server';
+import type { Server, Tool } from '@modelcontextprotocol/server';
 import type { HubListAction } from '../hub-access.js';
 import { paginate } from '../pagination.js';
 import { assertOpen } from '../pipeline/resolve.js';
 import { setHubRequestHandler } from '../sdk-seams.js';
-import type { SessionScope } from './session-scope.js';
+import { clientCapabilities, type SessionScope } from './session-scope.js';
 
 const LISTS: ReadonlyArray<{
   action: HubListAction;
@@ -25,11 +25,16 @@ const LISTS: ReadonlyArray<{
 export function registerListHandlers(server: Server, scope: SessionScope): void {
   const { services, session } = scope;
   for (const { action, section, field } of LISTS) {
-    setHubRequestHandler(server, action, (request) => {
+    setHubRequestHandler(server, action, (request, ctx) => {
       assertOpen(services);
-      const items = services.views.filtering
+      const visible = services.views.filtering
         ? services.views.items(session, action)
         : services.catalog.current[section].list;
+      // Tools that need a client capability this caller lacks are left out.
+      const items =
+        action === 'tools/list'
+          ? services.views.usableTools(visible as Tool[], clientCapabilities(ctx, session))
+          : visible;
       const page = paginate(items, section, request.params?.cursor, services.settings.pageSize);
       return { [field]: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
     });

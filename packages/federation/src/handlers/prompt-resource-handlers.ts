@@ -4,8 +4,10 @@
  * (gate, call, map, finish). A subscription is the hub's own: the subscription router keeps one
  * upstream subscription however many clients follow the URI.
  */
+import { PolicyDeniedError } from '@fedmcp/protocol';
 import type { Server } from '@modelcontextprotocol/server';
 import { forward } from '../pipeline/forward.js';
+import { refuse } from '../pipeline/gate.js';
 import { mapPromptResult, mapResourceResult } from '../pipeline/map-result.js';
 import { assertOpen, resolvePrompt, resolveResource } from '../pipeline/resolve.js';
 import { setHubRequestHandler } from '../sdk-seams.js';
@@ -18,6 +20,16 @@ import {
 } from './session-scope.js';
 
 type Params = Record<string, unknown>;
+
+/** The refusal of an MCP Apps UI resource whose tools the caller may not see. */
+function appDenied(action: string, uri: string): PolicyDeniedError {
+  return new PolicyDeniedError({
+    action,
+    target: uri,
+    message: `The access policy does not allow this caller to use the tools of the app ${uri}, so it may not read it either. Ask a hub administrator to grant access to the tool if you need it.`,
+    data: { app: true },
+  });
+}
 
 /** Registers the prompt and resource handlers of a session. */
 export function registerPromptResourceHandlers(server: Server, scope: SessionScope): void {
@@ -59,17 +71,25 @@ export function registerPromptResourceHandlers(server: Server, scope: SessionSco
   setHubRequestHandler(server, 'resources/read', async (request, ctx) => {
     const params = request.params ?? {};
     assertOpen(services);
-    const target = resolveResource(services, String(params.uri));
+    const uri = String(params.uri);
+    const target = resolveResource(services, uri);
     const meta = outgoingMeta(scope, params._meta);
-    return forward(services, callerOf(scope, ctx), ctx, {
-      access: {
-        action: 'resources/read',
-        target: String(params.uri),
-        upstream: target.upstream.id,
-        upstreamTarget: target.name,
-        ...(meta ? { meta } : {}),
-        ...claimsDropped(scope, params._meta),
-      },
+    const caller = callerOf(scope, ctx);
+    const access = {
+      action: 'resources/read',
+      target: uri,
+      upstream: target.upstream.id,
+      upstreamTarget: target.name,
+      ...(meta ? { meta } : {}),
+      ...claimsDropped(scope, params._meta),
+    };
+    // MCP Apps: the UI of tools the caller may not see is refused like those tools' calls.
+    if (services.views.hidesApp(session, uri)) {
+      await refuse(services, access, caller, appDenied('resources/read', uri));
+    }
+    services.views.noteRead(session, uri);
+    return forward(services, caller, ctx, {
+      access,
       call: {
         upstream: target.upstream,
         method: 'resources/read',
@@ -88,13 +108,18 @@ export function registerPromptResourceHandlers(server: Server, scope: SessionSco
   setHubRequestHandler(server, 'resources/subscribe', async (request, ctx) => {
     const uri = String(request.params?.uri);
     const target = resolveResource(services, uri);
-    return forward(services, callerOf(scope, ctx), ctx, {
-      access: {
-        action: 'resources/subscribe',
-        target: uri,
-        upstream: target.upstream.id,
-        upstreamTarget: target.name,
-      },
+    const caller = callerOf(scope, ctx);
+    const access = {
+      action: 'resources/subscribe',
+      target: uri,
+      upstream: target.upstream.id,
+      upstreamTarget: target.name,
+    };
+    if (services.views.hidesApp(session, uri)) {
+      await refuse(services, access, caller, appDenied('resources/subscribe', uri));
+    }
+    return forward(services, caller, ctx, {
+      access,
       local: async () => {
         await services.subscriptions.subscribe(session, uri);
         return {};

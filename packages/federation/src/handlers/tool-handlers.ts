@@ -21,7 +21,7 @@ import {
   withUpstreamLogLevel,
 } from '../pipeline/meta.js';
 import { createProgressRelay } from '../pipeline/progress-relay.js';
-import { resolveTool } from '../pipeline/resolve.js';
+import { resolveAppToolName, resolveTool } from '../pipeline/resolve.js';
 import { setHubRequestHandler } from '../sdk-seams.js';
 import {
   callerOf,
@@ -79,9 +79,13 @@ export async function callTool(
   if (state !== undefined && !state.startsWith(ASK_STATE)) {
     return resumeInteractiveCall(round, state, owner, ctx);
   }
-  const route = await resolveTool(services, String(requestParams.name), ctx.mcpReq.signal);
+  // An app's view calls its server's tools by their bare names.
+  const name = String(requestParams.name);
+  const exposed = resolveAppToolName(services, name, services.views.lastApp(session));
+  const named = exposed === name ? requestParams : { ...requestParams, name: exposed };
+  const route = await resolveTool(services, exposed, ctx.mcpReq.signal);
   const upstream = route.upstream;
-  const prepared = prepareToolCall(scope, requestParams, route);
+  const prepared = prepareToolCall(scope, named, route);
   const params = withUpstreamLogLevel(upstream.era, prepared.params, logLevel);
   const signal = ctx.mcpReq.signal;
   const gated = await gate(services, prepared.access, callerOf(scope, ctx), ctx);

@@ -85,6 +85,27 @@ async function answeredVerdict(
 }
 
 /**
+ * Refuses a request the hub itself decided against before asking the access hook (an MCP Apps
+ * UI resource whose tools the caller may not see): recorded with `refused`, as a policy refusal
+ * is, then thrown.
+ * @throws the given error, always.
+ */
+export async function refuse(
+  context: GateContext,
+  request: GateRequest,
+  caller: { principal: unknown; capabilities: ClientCapabilities },
+  error: Error,
+): Promise<never> {
+  const full: AccessRequest = {
+    ...request,
+    principal: caller.principal,
+    canElicit: supportsElicitationMode(caller.capabilities, 'form'),
+  };
+  await Promise.resolve(context.access?.refused?.(full, error)).catch(() => {});
+  throw error;
+}
+
+/**
  * Decides a request (see the file comment).
  * @throws FedmcpError the refusal (policy, rate limit, declined consent, a question the client
  * cannot answer), after recording it with `refused`.

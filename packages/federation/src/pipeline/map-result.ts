@@ -1,10 +1,11 @@
 /**
  * Stage 5 of the pipeline — an upstream's answer as the client sees it: resource URIs inside
  * results (`resource_link` and embedded resources of tool results and prompt messages, read
- * contents) and task ids under this hub's namespace. Pure functions.
+ * contents, an MCP Apps `_meta.ui.resourceUri` of a tool result) and task ids under this hub's
+ * namespace. Pure functions.
  */
 import type { Result } from '@modelcontextprotocol/server';
-import { exposeTaskId, exposeUri, mapContentUris } from '../namespacing.js';
+import { exposeTaskId, exposeUri, mapContentUris, mapUiMeta } from '../namespacing.js';
 import type { Upstream } from '../upstream.js';
 
 type Params = Record<string, unknown>;
@@ -20,12 +21,18 @@ function hasResourceBlocks(content: unknown): boolean {
   return false;
 }
 
-/** A tool result with its resource URIs exposed. */
+/** A tool result with its resource URIs (content blocks, an MCP Apps `_meta.ui`) exposed. */
 export function mapToolResult(upstream: Upstream, result: Result): Result {
-  if (upstream.prefix === false || !hasResourceBlocks(result.content)) return result;
+  const prefix = upstream.prefix;
+  if (prefix === false) return result;
+  const expose = (uri: string) => exposeUri(prefix, uri);
+  const meta = result._meta === undefined ? undefined : mapUiMeta(result._meta, expose);
+  const blocks = hasResourceBlocks(result.content);
+  if (!blocks && meta === result._meta) return result;
   return {
     ...result,
-    content: mapContentUris(result.content, (uri) => exposeUri(upstream.prefix, uri)),
+    ...(blocks ? { content: mapContentUris(result.content, expose) } : {}),
+    ...(meta === result._meta ? {} : { _meta: meta }),
   };
 }
 

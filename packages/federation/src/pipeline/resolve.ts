@@ -96,6 +96,48 @@ export async function resolveTool(
   return route;
 }
 
+/** The exposed name `<namespace>__<name>` of a sibling `name` of an exposed tool. */
+function siblingOf(tool: string, name: string): string | undefined {
+  const cut = tool.lastIndexOf(NAME_SEPARATOR);
+  return cut < 0 ? undefined : `${tool.slice(0, cut + NAME_SEPARATOR.length)}${name}`;
+}
+
+/**
+ * MCP Apps: the exposed name of a tool that an app's view calls by its own server's bare name
+ * (the view's code names `get-time`; the host relays its `tools/call` to the hub as written).
+ * A name the catalog exposes is kept as it is; a bare name that exactly one app server's tools
+ * have (beside a tool pointing at a `ui://` resource) becomes that tool's exposed name; when
+ * several app servers have it, the app the session opened last (`lastApp`, its exposed `ui://`
+ * URI) decides. Anything else is left for {@link resolveTool} to refuse.
+ * @throws FedmcpError NOT_FOUND when several apps have the name and none was opened last.
+ */
+export function resolveAppToolName(
+  context: ResolveContext,
+  name: string,
+  lastApp: string | undefined,
+): string {
+  const catalog = context.catalog.current;
+  if (catalog.appTools.size === 0 || catalog.tools.byName.has(name)) return name;
+  if (catalog.quarantined.has(name) || name.includes(NAME_SEPARATOR)) return name;
+  const candidates = new Set<string>();
+  for (const tools of catalog.appTools.values()) {
+    for (const tool of tools) {
+      const sibling = siblingOf(tool, name);
+      if (sibling !== undefined && catalog.tools.byName.has(sibling)) candidates.add(sibling);
+    }
+  }
+  if (candidates.size <= 1) return candidates.values().next().value ?? name;
+  for (const tool of (lastApp && catalog.appTools.get(lastApp)) || []) {
+    const sibling = siblingOf(tool, name);
+    if (sibling !== undefined && candidates.has(sibling)) return sibling;
+  }
+  throw hubError(
+    'NOT_FOUND',
+    `Unknown tool: ${name}. Several apps have a tool of that name (${[...candidates].join(', ')}); call it by its exposed name, or open the app first.`,
+    { name, candidates: [...candidates] },
+  );
+}
+
 /** The route of an exposed prompt name. @throws FedmcpError NOT_FOUND, POLICY_DENIED. */
 export async function resolvePrompt(
   context: ResolveContext,

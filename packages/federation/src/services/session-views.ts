@@ -1,7 +1,13 @@
 /**
  * What each session may see of the catalog's lists through the access hook's `visible`, cached
- * per catalog version and access version (a policy reload bumps the latter).
+ * per catalog version and access version (a policy reload bumps the latter). An MCP Apps UI
+ * resource (`ui://…`) goes with the tools that point at it: one that only tools hidden from the
+ * caller point at is hidden too, and reading it is refused. Tools marked as needing a client
+ * capability the caller lacks are left out of its tool list. And which app each session opened
+ * last, so an app's own call by its bare tool name reaches that app's server.
  */
+import type { ClientCapabilities } from '@modelcontextprotocol/server';
+import { canUseTool } from '../client-capability-hints.js';
 import type { HubAccess, HubListAction } from '../hub-access.js';
 import type { Upstream } from '../upstream.js';
 import type { HubCatalog, ListKind } from './hub-catalog.js';
@@ -12,6 +18,7 @@ interface SessionView {
   catalogVersion: number;
   accessVersion: number;
   items: unknown[];
+  names: Set<string>;
   signature: string;
 }
 
@@ -29,6 +36,8 @@ function kindOf(action: HubListAction): ListKind {
 /** The per-session list views; see the file comment. */
 export class SessionViews {
   readonly #views = new WeakMap<HubSession, Map<HubListAction, SessionView>>();
+  /** The exposed `ui://` URI each session read last. */
+  readonly #lastApp = new WeakMap<HubSession, string>();
   #accessVersion = 0;
 
   constructor(
@@ -44,6 +53,40 @@ export class SessionViews {
   /** The items of a list that a session may see. */
   items<T>(session: HubSession, action: HubListAction): T[] {
     return this.#view(session, action).items as T[];
+  }
+
+  /**
+   * The tools of a list a client with `capabilities` can use: those marked as needing a client
+   * capability (`io.fedmcp/requiresClientCapabilities`) it did not declare are left out.
+   */
+  usableTools<T extends { _meta?: Record<string, unknown> }>(
+    tools: T[],
+    capabilities: ClientCapabilities,
+  ): T[] {
+    if (!this.catalog.current.capabilityBound) return tools;
+    return tools.filter((tool) => canUseTool(tool, capabilities));
+  }
+
+  /**
+   * Whether an exposed URI is an MCP Apps UI resource that the session may not see: tools point
+   * at it and none of them is visible to the session.
+   */
+  hidesApp(session: HubSession, uri: string): boolean {
+    if (!this.filtering) return false;
+    const tools = this.catalog.current.appTools.get(uri);
+    if (!tools) return false;
+    const visible = this.#view(session, 'tools/list').names;
+    return !tools.some((name) => visible.has(name));
+  }
+
+  /** Notes that a session read an exposed URI (the app it opened, when it is one). */
+  noteRead(session: HubSession, uri: string): void {
+    if (this.catalog.current.appTools.has(uri)) this.#lastApp.set(session, uri);
+  }
+
+  /** The exposed `ui://` URI of the app the session opened last, if any. */
+  lastApp(session: HubSession): string | undefined {
+    return this.#lastApp.get(session);
   }
 
   /**
@@ -91,6 +134,9 @@ export class SessionViews {
     const visible = this.access?.visible;
     const items: unknown[] = [];
     const names: string[] = [];
+    // MCP Apps: a UI resource goes with the tools pointing at it.
+    const appTools = action === 'resources/list' ? catalog.appTools : undefined;
+    const tools = appTools?.size ? this.#view(session, 'tools/list').names : undefined;
     for (const item of section.list as Array<Record<string, unknown>>) {
       const exposed = item[key] as string;
       const route = section.byName.get(exposed);
@@ -105,6 +151,8 @@ export class SessionViews {
       ) {
         continue;
       }
+      const pointing = tools ? appTools?.get(exposed) : undefined;
+      if (pointing && !pointing.some((name) => tools?.has(name))) continue;
       items.push(item);
       names.push(exposed);
     }
@@ -112,6 +160,7 @@ export class SessionViews {
       catalogVersion: catalog.version,
       accessVersion: this.#accessVersion,
       items,
+      names: new Set(names),
       signature: names.join('\n'),
     };
     if (!views) {
