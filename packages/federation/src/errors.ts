@@ -25,8 +25,10 @@ export function isTransportFailure(error: unknown): boolean {
 
 /**
  * Turns anything thrown while forwarding a request upstream into the error the downstream
- * client gets: an upstream JSON-RPC error keeps its code, message (without the SDK's
- * `MCP error <code>: ` prefix) and data; a `FedmcpError` keeps its wire code and local code and
+ * client gets: an upstream JSON-RPC error keeps its code, message and data exactly as the
+ * upstream sent them (the SDK v2 client adds no `MCP error <code>: ` prefix, and one an SDK v1
+ * upstream wrote into its own message is the upstream's wire message: pinned by
+ * `upstream-errors.test.ts`); a `FedmcpError` keeps its wire code and local code and
  * names the upstream; an SDK timeout becomes `REQUEST_TIMEOUT`; a closed connection
  * `UPSTREAM_UNAVAILABLE`; an abort `CANCELED`; anything else `INTERNAL`.
  */
@@ -63,7 +65,7 @@ export function upstreamError(error: unknown, upstreamId?: string): FedmcpError 
     }
     if (typeof code === 'number' && typeof error.message === 'string') {
       return FedmcpError.fromJsonRpcError(
-        { code, message: error.message.replace(/^MCP error -?\d+: /, ''), data: error.data },
+        { code, message: error.message, data: error.data },
         { cause: error },
       );
     }
