@@ -4,7 +4,8 @@
  * driven by SDK v2 clients over Streamable HTTP for SOAK_CALLS calls (default 60,000). Sessions
  * come and go: each of SOAK_CONCURRENCY clients (default 8) makes SOAK_SESSION_CALLS calls
  * (default 500) in one session, ends it (DELETE) and opens the next, so both what a call and what
- * a session might leave behind add up.
+ * a session might leave behind add up (SOAK_SESSION_END=abandon: closed without DELETE, as the
+ * SDK client's close() does, so the hub keeps them until their idle timeout).
  *
  * Every 10,000 calls the clients pause and it prints the hub process's RSS (/proc) and V8 heap
  * (`process.memoryUsage()`), as running and after a forced full GC; then, with every session
@@ -34,6 +35,9 @@ const totalCalls = Number(process.env.SOAK_CALLS ?? 60_000);
 const concurrency = Number(process.env.SOAK_CONCURRENCY ?? 8);
 const sessionCalls = Number(process.env.SOAK_SESSION_CALLS ?? 500);
 const settleMs = Number(process.env.SOAK_SETTLE_MS ?? 40_000);
+// `abandon`: the client closes without DELETE (the SDK client's close() sends none), so the hub
+// keeps each session until its idle timeout: what a session costs while it is kept.
+const abandonSessions = process.env.SOAK_SESSION_END === 'abandon';
 const checkpointEvery = 10_000;
 // Writing a snapshot grows the hub's RSS by about its size (the heap is serialised in native
 // memory, which the allocator keeps): SOAK_SNAPSHOTS=0 for RSS figures without that.
@@ -147,12 +151,18 @@ async function measure(pid: number) {
 async function heapSnapshot(pid: number): Promise<string> {
   const before = new Set(readdirSync(snapshotDirectory));
   process.kill(pid, 'SIGUSR2');
-  // The snapshot is written synchronously in the hub: once it answers a ping, the file is whole.
+  // The hub notices the signal on a later turn of its event loop, then writes the file
+  // synchronously: once the file exists, the hub's answer to a ping comes after it is whole.
+  const deadline = Date.now() + 120_000;
+  let written: string[] = [];
+  while (written.length === 0) {
+    if (Date.now() > deadline) throw new Error('the hub wrote no heap snapshot within 120 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    written = readdirSync(snapshotDirectory).filter(
+      (name) => name.endsWith('.heapsnapshot') && !before.has(name),
+    );
+  }
   await ask({ type: 'ping' });
-  const written = readdirSync(snapshotDirectory).filter(
-    (name) => name.endsWith('.heapsnapshot') && !before.has(name),
-  );
-  if (written.length !== 1) throw new Error(`expected one new heap snapshot, found ${written}`);
   return join(snapshotDirectory, written[0] as string);
 }
 
@@ -170,7 +180,7 @@ async function openSession(url: string) {
     client,
     async close() {
       // The SDK client's close() sends no DELETE: end the session on the hub explicitly.
-      await transport.terminateSession();
+      if (!abandonSessions) await transport.terminateSession();
       await client.close();
     },
   };
@@ -262,7 +272,7 @@ progress(
   `hub pid ${pid}; ${totalCalls} calls, ${concurrency} clients, ${sessionCalls} calls per session`,
 );
 process.stdout.write(
-  `\nfedmcp soak: ${totalCalls.toLocaleString('en')} tools/call (echo) over Streamable HTTP, ${concurrency} clients, a new session every ${sessionCalls} calls per client\n\n`,
+  `\nfedmcp soak: ${totalCalls.toLocaleString('en')} tools/call (echo) over Streamable HTTP, ${concurrency} clients, a new session every ${sessionCalls} calls per client${abandonSessions ? ' (abandoned, no DELETE)' : ''}\n\n`,
 );
 process.stdout.write(
   '| point | s | RSS MB | heap used MB | heap total MB | external MB | heap used after GC MB | external after GC MB | RSS after GC MB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n',
