@@ -72,6 +72,7 @@ export function createHub(options: HubOptions = {}): Hub {
     hubId,
     maxHops: options.maxHops ?? DEFAULT_MAX_HOPS,
     fastPath: options.fastPath ?? true,
+    views: options.views,
   });
   const { catalog, events } = services;
 
@@ -86,6 +87,7 @@ export function createHub(options: HubOptions = {}): Hub {
     createServer: (context?: HubSessionContext) => createHubSessionServer(services, context),
     fastRequest: createFastRequest(services),
     upstreams,
+    views: services.catalogViews.names(),
     async start() {
       await Promise.all(configured.map((upstream) => upstream.start()));
       await services.catalog.reviewsSettled();

@@ -5,6 +5,7 @@
 import type { Logger } from '@fedmcp/protocol';
 import type { Implementation, Server, ServerEventBus } from '@modelcontextprotocol/server';
 import type { CatalogGuard, QuarantinedItem } from './catalog-guard.js';
+import type { CatalogViewOptions } from './catalog-view.js';
 import type { FastRequestHandler } from './handlers/fast-path.js';
 import type { HubAccess } from './hub-access.js';
 import type { HubSessionContext } from './hub-session.js';
@@ -90,6 +91,17 @@ export interface HubOptions {
   hubId?: string | (() => string | undefined);
   /** The most hubs a request may cross, this one included. @default 4 */
   maxHops?: number;
+  /**
+   * Named subsets of the catalog (name: `[a-z0-9][a-z0-9-]{0,31}`), each served by the HTTP host
+   * at `/mcp/<name>` (pass {@link Hub.views} as its `views` option): a session opened on a view
+   * sees and may use only the tools, prompts and resources the view includes — a call to a tool
+   * outside it is answered as for an unknown tool. A view narrows what the access hook allows,
+   * never widens it. A view's `exposure: 'search'` puts its tools behind `find_tools` /
+   * `call_tool`. Fixed at creation.
+   * @default {} (no views)
+   * @example { readonly: { include: { annotations: { readOnlyHint: true } } }, github: { include: { upstreams: ['github'] }, exposure: 'search' } }
+   */
+  views?: Record<string, CatalogViewOptions>;
 }
 
 /** An upstream as reported by {@link Hub.upstreams}. */
@@ -151,6 +163,8 @@ export interface Hub extends AsyncDisposable {
   readonly fastRequest: FastRequestHandler;
   /** The upstream registry. */
   readonly upstreams: UpstreamRegistry;
+  /** The names of the hub's views (`HubOptions.views`): the `views` option of the HTTP host. */
+  readonly views: readonly string[];
   /** Connects the configured upstreams. @throws FedmcpError INVALID_CONFIG on a name collision. */
   start(): Promise<void>;
   /** Subscribes to upstream state changes; returns the unsubscribe function. */

@@ -25,6 +25,12 @@ export interface HubSessionContext {
   transport?: 'streamable-http' | 'sse' | 'websocket' | 'stdio' | 'in-memory';
   sessionId?: string;
   principal?: unknown;
+  /**
+   * The view (`HubOptions.views`) the session was opened on, e.g. from the path `/mcp/<view>`:
+   * its lists, calls, reads and prompts are limited to that subset of the catalog.
+   * @default the whole catalog
+   */
+  view?: string;
 }
 
 /** Builds the downstream `Server` of one session over the hub's services. */
@@ -33,6 +39,7 @@ export function createHubSessionServer(
   context: HubSessionContext = {},
 ): Server {
   const { settings, sessions } = services;
+  services.catalogViews.resolve(context.view); // an unknown view: NOT_FOUND, before anything else
   const server = new HubServer(settings.serverInfo, {
     capabilities: {
       tools: { listChanged: true },
@@ -54,6 +61,7 @@ export function createHubSessionServer(
     pinned:
       era === 'modern' && (context.transport === 'stdio' || context.transport === 'websocket'),
     principal: context.principal,
+    ...(context.view !== undefined ? { view: context.view } : {}),
   };
   server.oninitialized = () => sessions.add(session);
   // On HTTP a 2026-07-28 server lives for one request; its flows outlive it (the retry comes on

@@ -5,6 +5,11 @@ export type {
   GuardedLists,
   QuarantinedItem,
 } from './catalog-guard.js';
+export type {
+  CatalogViewFilter,
+  CatalogViewKind,
+  CatalogViewOptions,
+} from './catalog-view.js';
 export { connectRemoteUpstream } from './connect-remote-upstream.js';
 export { type ConsentStepOptions, createConsentStep } from './consent-step.js';
 export { createHub } from './create-hub.js';

@@ -54,6 +54,14 @@ export interface UpstreamOptions {
    */
   tools?: ToolFilter;
   /**
+   * `'all'`: this upstream's tools are listed in `tools/list`. `'search'`: they are not; sessions
+   * get the hub's `find_tools` and `call_tool` meta-tools instead (tool search, for large
+   * catalogs), and can still call a found tool directly by its name. A session's view may
+   * override this (`CatalogViewOptions.exposure`).
+   * @default 'all'
+   */
+  exposure?: 'all' | 'search';
+  /**
    * Client capabilities some of this upstream's tools need, by the upstream's own tool name: a
    * client that lacks one does not see the tool in `tools/list` (as if the upstream had marked it
    * with the `io.fedmcp/requiresClientCapabilities` `_meta` hint, which the hub then adds). Values

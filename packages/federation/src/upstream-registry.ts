@@ -22,6 +22,7 @@ const OPTION_KEYS = [
   'timeoutMs',
   'failureMode',
   'tools',
+  'exposure',
   'credentials',
 ] as const satisfies ReadonlyArray<keyof UpstreamOptions>;
 

@@ -11,12 +11,24 @@ import { callerOf, outgoingMeta, type SessionScope, withClientLogLevel } from '.
 
 /** Registers `completion/complete` for a session. */
 export function registerCompletionHandlers(server: Server, scope: SessionScope): void {
-  const { services } = scope;
+  const { services, session } = scope;
   setHubRequestHandler(server, 'completion/complete', async (request, ctx) => {
     const params = request.params ?? {};
     const ref = params.ref as { type: string; name?: string; uri?: string };
     const target = resolveCompletionRef(services, ref);
     const { upstream } = target;
+    // A reference outside the session's view is unknown there.
+    if (ref.type === 'ref/prompt') {
+      services.catalogViews.assertAdmits(session, 'prompts', {
+        upstream: upstream.id,
+        name: ref.name ?? '',
+      });
+    } else {
+      services.catalogViews.assertAdmits(session, 'templates', {
+        upstream: upstream.id,
+        name: ref.uri ?? '',
+      });
+    }
     const access = {
       action: 'completion/complete',
       target: (ref.type === 'ref/prompt' ? ref.name : ref.uri) ?? '',

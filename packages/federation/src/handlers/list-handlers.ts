@@ -27,9 +27,13 @@ export function registerListHandlers(server: Server, scope: SessionScope): void 
   for (const { action, section, field } of LISTS) {
     setHubRequestHandler(server, action, (request, ctx) => {
       assertOpen(services);
-      const visible = services.views.filtering
-        ? services.views.items(session, action)
-        : services.catalog.current[section].list;
+      // Tools behind tool search are not listed; the meta-tools that find them are.
+      const visible =
+        action === 'tools/list'
+          ? services.search.listTools(session)
+          : services.views.filtering
+            ? services.views.items(session, action)
+            : services.catalog.current[section].list;
       // Tools that need a client capability this caller lacks are left out.
       const items =
         action === 'tools/list'

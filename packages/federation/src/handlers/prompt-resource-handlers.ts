@@ -39,6 +39,7 @@ export function registerPromptResourceHandlers(server: Server, scope: SessionSco
     const params = request.params ?? {};
     const name = String(params.name);
     const route = await resolvePrompt(services, name, ctx.mcpReq.signal);
+    services.catalogViews.assertAdmits(session, 'prompts', { upstream: route.upstream.id, name });
     const meta = outgoingMeta(scope, params._meta);
     const prompt = route.item;
     return forward(services, callerOf(scope, ctx), ctx, {
@@ -73,6 +74,10 @@ export function registerPromptResourceHandlers(server: Server, scope: SessionSco
     assertOpen(services);
     const uri = String(params.uri);
     const target = resolveResource(services, uri);
+    services.catalogViews.assertAdmits(session, 'resources', {
+      upstream: target.upstream.id,
+      name: uri,
+    });
     const meta = outgoingMeta(scope, params._meta);
     const caller = callerOf(scope, ctx);
     const access = {
@@ -108,6 +113,10 @@ export function registerPromptResourceHandlers(server: Server, scope: SessionSco
   setHubRequestHandler(server, 'resources/subscribe', async (request, ctx) => {
     const uri = String(request.params?.uri);
     const target = resolveResource(services, uri);
+    services.catalogViews.assertAdmits(session, 'resources', {
+      upstream: target.upstream.id,
+      name: uri,
+    });
     const caller = callerOf(scope, ctx);
     const access = {
       action: 'resources/subscribe',

@@ -23,6 +23,7 @@ import {
 import { createProgressRelay } from '../pipeline/progress-relay.js';
 import { resolveAppToolName, resolveTool } from '../pipeline/resolve.js';
 import { setHubRequestHandler } from '../sdk-seams.js';
+import { callMetaTool } from './search-handlers.js';
 import {
   callerOf,
   claimsDropped,
@@ -44,6 +45,12 @@ export function prepareToolCall(
   route: CatalogRoute<Tool>,
 ) {
   const { name, _meta, ...rest } = requestParams;
+  // A tool outside the session's view is unknown there.
+  scope.services.catalogViews.assertAdmits(scope.session, 'tools', {
+    upstream: route.upstream.id,
+    name: name as string,
+    ...(route.item.annotations ? { annotations: route.item.annotations as Params } : {}),
+  });
   const meta = outgoingMeta(scope, _meta);
   const tool = route.item;
   const access: GateRequest = {
@@ -154,9 +161,10 @@ export async function callTool(
   });
 }
 
-/** Registers `tools/call` for a session. */
+/** Registers `tools/call` for a session: the tool search meta-tools, else the pipeline. */
 export function registerToolHandlers(server: Server, scope: SessionScope): void {
-  setHubRequestHandler(server, 'tools/call', (request, ctx) =>
-    callTool(scope, request.params ?? {}, ctx),
-  );
+  setHubRequestHandler(server, 'tools/call', (request, ctx) => {
+    const params = request.params ?? {};
+    return callMetaTool(scope, params, ctx, callTool) ?? callTool(scope, params, ctx);
+  });
 }

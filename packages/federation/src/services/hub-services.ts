@@ -11,11 +11,13 @@ import {
   type ServerEventBus,
 } from '@modelcontextprotocol/server';
 import type { CatalogGuard } from '../catalog-guard.js';
+import type { CatalogViewOptions } from '../catalog-view.js';
 import type { HubAccess } from '../hub-access.js';
 import { principalKey } from '../pipeline/meta.js';
 import type { UpstreamTimings } from '../upstream.js';
 import type { UpstreamConnector } from '../upstream-options.js';
 import { AccessQuestions } from './access-questions.js';
+import { CatalogViews } from './catalog-views.js';
 import { FlowRegistry } from './flow-registry.js';
 import { HubCatalog } from './hub-catalog.js';
 import { NotificationRouter } from './notification-router.js';
@@ -24,6 +26,7 @@ import { SessionRegistry } from './session-registry.js';
 import { SessionViews } from './session-views.js';
 import { type ObservedListen, SubscriptionRouter } from './subscription-router.js';
 import { TaskOwners } from './task-owners.js';
+import { ToolSearch } from './tool-search.js';
 import { UpstreamEvents } from './upstream-events.js';
 import { UpstreamSet } from './upstream-set.js';
 
@@ -48,6 +51,8 @@ export interface HubSettings {
   maxHops: number;
   /** Whether plain tools/calls may take the raw forwarding fast path. */
   fastPath: boolean;
+  /** Named subsets of the catalog (`HubOptions.views`). */
+  views: Record<string, CatalogViewOptions> | undefined;
 }
 
 /** The services of a hub; see the file comment. */
@@ -59,6 +64,10 @@ export interface HubServices {
   readonly catalog: HubCatalog;
   readonly sessions: SessionRegistry;
   readonly views: SessionViews;
+  /** The hub's views: named subsets of the catalog a session may be opened on. */
+  readonly catalogViews: CatalogViews;
+  /** Tool search: the meta-tools' list entries and the search index. */
+  readonly search: ToolSearch;
   readonly subscriptions: SubscriptionRouter;
   readonly notifications: NotificationRouter;
   readonly questions: AccessQuestions;
@@ -104,7 +113,9 @@ export function createHubServices(settings: HubSettings): HubServices {
     observeListen: (listen: ObservedListen) => subscriptions!.observeListen(listen),
   } as ServerEventBus;
   subscriptions = new SubscriptionRouter(upstreams, () => catalog.current, sessions, bus, logger);
-  const views = new SessionViews(catalog, settings.access);
+  const catalogViews = new CatalogViews(settings.views);
+  const views = new SessionViews(catalog, settings.access, catalogViews);
+  const search = new ToolSearch({ catalog, views, catalogViews });
   notifications = new NotificationRouter({
     sessions,
     views,
@@ -155,6 +166,8 @@ export function createHubServices(settings: HubSettings): HubServices {
     catalog,
     sessions,
     views,
+    catalogViews,
+    search,
     subscriptions: router,
     notifications: notifier,
     questions,

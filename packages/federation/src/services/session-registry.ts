@@ -19,6 +19,8 @@ export interface HubSession {
   readonly pinned: boolean;
   /** The authenticated caller (`HubSessionContext.principal`). */
   readonly principal: unknown;
+  /** The view the session was opened on (`HubSessionContext.view`); undefined = the whole catalog. */
+  readonly view?: string | undefined;
 }
 
 /** Called when a session closes, to release what it held. */

@@ -7,9 +7,11 @@
  * last, so an app's own call by its bare tool name reaches that app's server.
  */
 import type { ClientCapabilities } from '@modelcontextprotocol/server';
+import type { CatalogViewKind } from '../catalog-view.js';
 import { canUseTool } from '../client-capability-hints.js';
 import type { HubAccess, HubListAction } from '../hub-access.js';
 import type { Upstream } from '../upstream.js';
+import type { CatalogViews } from './catalog-views.js';
 import type { HubCatalog, ListKind } from './hub-catalog.js';
 import type { HubSession } from './session-registry.js';
 
@@ -29,6 +31,13 @@ interface Section {
 
 const LIST_ACTIONS = ['tools/list', 'prompts/list', 'resources/list'] as const;
 
+const VIEW_KINDS: Record<HubListAction, CatalogViewKind> = {
+  'tools/list': 'tools',
+  'prompts/list': 'prompts',
+  'resources/list': 'resources',
+  'resources/templates/list': 'templates',
+};
+
 function kindOf(action: HubListAction): ListKind {
   return action === 'tools/list' ? 'tools' : action === 'prompts/list' ? 'prompts' : 'resources';
 }
@@ -43,11 +52,13 @@ export class SessionViews {
   constructor(
     private readonly catalog: HubCatalog,
     private readonly access: HubAccess | undefined,
+    /** The hub's views: a session opened on one sees only what it includes. */
+    private readonly catalogViews?: CatalogViews,
   ) {}
 
   /** Whether lists are filtered per caller at all. */
   get filtering(): boolean {
-    return this.access?.visible !== undefined;
+    return this.access?.visible !== undefined || this.catalogViews?.any === true;
   }
 
   /** The items of a list that a session may see. */
@@ -151,6 +162,8 @@ export class SessionViews {
       ) {
         continue;
       }
+      const viewItem = { upstream: route.upstream.id, name: exposed, annotations };
+      if (this.catalogViews?.admits(session, VIEW_KINDS[action], viewItem) === false) continue;
       const pointing = tools ? appTools?.get(exposed) : undefined;
       if (pointing && !pointing.some((name) => tools?.has(name))) continue;
       items.push(item);
