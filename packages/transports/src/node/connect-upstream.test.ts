@@ -33,7 +33,8 @@ const fast = { initialDelayMs: 20, maxDelayMs: 100, jitter: 0 };
 const textOf = (result: unknown) =>
   ((result as { content: Array<{ text: string }> }).content[0] ?? { text: '' }).text;
 
-function waitFor<T>(events: T[], count: number, timeoutMs = 10_000): Promise<void> {
+/** Resolves once `events` holds `count` entries (the deadline only bounds a hang). */
+function waitFor<T>(events: T[], count: number, timeoutMs = 25_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const poll = () => {
@@ -127,7 +128,7 @@ describe('connectUpstream (node, stdio)', () => {
     const exits: UpstreamExitEvent[] = [];
     const restarts: UpstreamRestartEvent[] = [];
     const client = await connectUpstream(tiny(), {
-      restart: { initialDelayMs: 1_000, jitter: 0 },
+      restart: { initialDelayMs: 2_000, jitter: 0 },
       onExit: (event) => exits.push(event),
       onRestart: (event) => restarts.push(event),
     });
@@ -135,8 +136,10 @@ describe('connectUpstream (node, stdio)', () => {
     process.kill(pid, 'SIGKILL');
     await waitFor(exits, 1);
     await client.close();
-    // Past the restart delay: a timer the close did not clear would have fired by now.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Past the restart delay: a timer the close did not clear would have fired by now. (A
+    // negative can only be shown by waiting; the delay is long enough that a loaded machine
+    // still closes the client well before the restart would be due.)
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect(restarts).toEqual([]);
     expect(client.pid).toBe(pid);
   });
@@ -145,7 +148,7 @@ describe('connectUpstream (node, stdio)', () => {
     const verdictCache = new Map<string, UpstreamVerdict>();
     const connects = await Promise.all(
       [1, 2, 3].map(() =>
-        connectUpstream(tiny(), { era: 'auto', verdictCache, probeTimeoutMs: 2_000 }),
+        connectUpstream(tiny(), { era: 'auto', verdictCache, probeTimeoutMs: 15_000 }),
       ),
     );
     clients.push(...connects);

@@ -329,7 +329,7 @@ describe('createMcpHttpHost — limits and lifecycle', () => {
     const opened = await raw(port, { body: initialize });
     const sessionId = opened.headers['mcp-session-id'] as string;
     expect(host.sessionCount).toBe(1);
-    await vi.waitFor(() => expect(host.sessionCount).toBe(0), { timeout: 5_000, interval: 50 });
+    await vi.waitFor(() => expect(host.sessionCount).toBe(0), { timeout: 20_000, interval: 50 });
     const later = await raw(port, {
       body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
       headers: { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
@@ -342,7 +342,7 @@ describe('createMcpHttpHost — limits and lifecycle', () => {
     const { url, host } = await startHost();
     const client = await connectClient(url);
     const call = client.callTool({ name: 'wait', arguments: {} });
-    await vi.waitFor(() => expect(release).toBeTypeOf('function'), { timeout: 5_000 });
+    await vi.waitFor(() => expect(release).toBeTypeOf('function'), { timeout: 20_000 });
     let closed = false;
     const closing = host.close().then(() => {
       closed = true;

@@ -59,4 +59,52 @@ describe('createStdioHost', () => {
     await host.closed;
     await host.close();
   });
+
+  it('answers a line over maxMessageBytes or nested too deep with a JSON-RPC error, reports it, and keeps serving', async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const next = lines(stdout);
+    const errors: Error[] = [];
+    const host = createStdioHost({
+      stdin,
+      stdout,
+      maxMessageBytes: 1024,
+      onError: (error) => errors.push(error),
+      createServer: () =>
+        new Server({ name: 'stdio-host-test', version: '1.0.0' }, { capabilities: {} }),
+    });
+    // Over the limit, in several chunks: dropped up to its newline, the connection stays open.
+    stdin.write(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"${'x'.repeat(800)}`);
+    stdin.write(`${'y'.repeat(800)}"}}\n`);
+    expect(await next()).toMatchObject({ id: null, error: { code: -32600 } });
+    const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    stdin.write(`{"jsonrpc":"2.0","id":2,"method":"ping","params":{"a":${deep(300)}}}\n`);
+    expect(await next()).toMatchObject({ id: 2, error: { code: -32602 } });
+    stdin.write(`{"jsonrpc":"2.0","id":${deep(300)},"method":"ping"}\n`);
+    expect(await next()).toMatchObject({ id: null, error: { code: -32600 } });
+    stdin.write(
+      `${JSON.stringify({
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 't', version: '1' },
+        },
+      })}\n`,
+    );
+    expect(await next()).toMatchObject({
+      id: 3,
+      result: { serverInfo: { name: 'stdio-host-test' } },
+    });
+    expect(errors.map((error) => error.message)).toEqual([
+      expect.stringContaining('exceeds the limit of 1024 bytes'),
+      expect.stringContaining('nested deeper than 64 levels'),
+      expect.stringContaining('nested deeper than 64 levels'),
+    ]);
+    stdin.end();
+    await host.closed;
+    await host.close();
+  });
 });

@@ -9,6 +9,7 @@ export {
 } from './connect-upstream.js';
 
 // Server side (hosts).
+export type { ConnectionGuardStats } from './connection-guard.js';
 export { createMcpHttpHost } from './create-mcp-http-host.js';
 export { createStdioHost, type StdioHost, type StdioHostOptions } from './create-stdio-host.js';
 export type {
@@ -18,6 +19,7 @@ export type {
   McpHttpHostCorsOptions,
   McpHttpHostOptions,
   McpHttpHostPaths,
+  McpHttpHostStats,
   McpHttpHostTlsOptions,
   McpHttpHostTransports,
 } from './mcp-http-host-options.js';

@@ -135,7 +135,8 @@ export interface DrainRequestOptions {
  * the client finishes its upload and reads the answer, instead of having its socket closed
  * mid-upload (Node's fetch then reports `fetch failed`/EPIPE, never the status). Resolves `true`
  * when the body ended within the bounds, `false` when the bounds ran out (or the client went
- * away): the caller then closes the connection.
+ * away): the caller then closes the connection. Bytes that still arrive are thrown away until
+ * then (a socket closed with unread bytes is reset, and the client may lose the answer).
  */
 export function drainRequest(
   request: IncomingMessage,
@@ -144,7 +145,10 @@ export function drainRequest(
   if (request.complete) return Promise.resolve(true);
   const declared = Number(request.headers['content-length']);
   // A declared body far over the bound is not worth reading: close at once.
-  if (Number.isFinite(declared) && declared > options.maxBytes) return Promise.resolve(false);
+  if (Number.isFinite(declared) && declared > options.maxBytes) {
+    request.resume();
+    return Promise.resolve(false);
+  }
   return new Promise<boolean>((resolve) => {
     let drained = 0;
     const finish = (complete: boolean) => {
@@ -153,7 +157,6 @@ export function drainRequest(
       request.off('end', onEnd);
       request.off('close', onClose);
       request.off('error', onClose);
-      if (!complete) request.pause();
       resolve(complete);
     };
     const onData = (chunk: Buffer) => {
