@@ -3,6 +3,7 @@ import type { Implementation } from '@modelcontextprotocol/server';
 import { connectRemoteUpstream } from './connect-remote-upstream.js';
 import { hubError } from './errors.js';
 import { createFastRequest } from './handlers/fast-path.js';
+import { DEFAULT_MAX_INSTRUCTIONS_CHARS } from './hub-instructions.js';
 import type { Hub, HubOptions } from './hub-options.js';
 import { createHubSessionServer, type HubSessionContext } from './hub-session.js';
 import { createHubServices } from './services/hub-services.js';
@@ -49,6 +50,7 @@ export function createHub(options: HubOptions = {}): Hub {
     serverInfo: options.serverInfo ?? DEFAULT_INFO,
     clientInfo: options.clientInfo ?? DEFAULT_INFO,
     instructions: options.instructions,
+    maxInstructionsChars: options.maxInstructionsChars ?? DEFAULT_MAX_INSTRUCTIONS_CHARS,
     timings: {
       timeoutMs: options.timeoutMs ?? 60_000,
       connectTimeoutMs: options.connectTimeoutMs ?? 30_000,

@@ -22,8 +22,18 @@ export interface HubOptions {
   serverInfo?: Implementation;
   /** Identity announced to upstream servers. @default { name: 'fedmcp', version: FEDMCP_VERSION } */
   clientInfo?: Implementation;
-  /** Instructions returned to downstream clients at initialize. */
+  /**
+   * The hub's own instructions for downstream clients. Clients get them at initialize followed
+   * by each available upstream's instructions under a `## <upstream id>` heading, within
+   * {@link HubOptions.maxInstructionsChars}; each new session gets the upstreams up at that time.
+   */
   instructions?: string;
+  /**
+   * The most characters of merged instructions a client gets; over it every upstream's part is
+   * cut to a fair share, with a note saying how much was left out.
+   * @default 8192
+   */
+  maxInstructionsChars?: number;
   /** Upstreams to register at start, by id (`[a-z0-9][a-z0-9-]{0,31}`). @default {} */
   upstreams?: Record<string, UpstreamConfig>;
   /**

@@ -12,6 +12,7 @@ import { registerPromptResourceHandlers } from './handlers/prompt-resource-handl
 import { createSessionScope } from './handlers/session-scope.js';
 import { registerTaskHandlers } from './handlers/task-handlers.js';
 import { registerToolHandlers } from './handlers/tool-handlers.js';
+import { sessionInstructions } from './hub-instructions.js';
 import { HubServer } from './sdk-seams.js';
 import type { HubServices } from './services/hub-services.js';
 import type { HubSession } from './services/session-registry.js';
@@ -49,7 +50,7 @@ export function createHubSessionServer(
       completions: {},
       tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
     },
-    instructions: settings.instructions,
+    instructions: sessionInstructions(settings, services.upstreams.list()),
     inputRequired: { roundTimeoutMs: settings.roundTimeoutMs },
     requestState: { verify: (state, ctx) => services.codec.verify(state, ctx) },
   });

@@ -10,6 +10,11 @@ export type {
   CatalogViewKind,
   CatalogViewOptions,
 } from './catalog-view.js';
+export {
+  canUseTool,
+  REQUIRES_CLIENT_CAPABILITIES_META,
+  requiredCapabilitiesOf,
+} from './client-capability-hints.js';
 export { connectRemoteUpstream } from './connect-remote-upstream.js';
 export { type ConsentStepOptions, createConsentStep } from './consent-step.js';
 export { createHub } from './create-hub.js';
@@ -38,6 +43,11 @@ export type {
   HubListAction,
   ListedItem,
 } from './hub-access.js';
+export {
+  DEFAULT_MAX_INSTRUCTIONS_CHARS,
+  mergeInstructions,
+  type UpstreamInstructions,
+} from './hub-instructions.js';
 export type {
   Hub,
   HubOptions,
@@ -47,7 +57,15 @@ export type {
   UpstreamSyncResult,
 } from './hub-options.js';
 export { ACCESS_INPUT_KEY, type HubSessionContext } from './hub-session.js';
-export { exposeName, exposeTaskId, exposeUri, NAME_SEPARATOR } from './namespacing.js';
+export {
+  exposeName,
+  exposeTaskId,
+  exposeUri,
+  isUiUri,
+  mapUiMeta,
+  NAME_SEPARATOR,
+  uiResourceUriOf,
+} from './namespacing.js';
 // Peers: hub-to-hub federation (peer upstreams, peer tokens at the door, discovery, status).
 export {
   createDiscoveryDocument,

@@ -22,6 +22,7 @@ const OPTION_KEYS = [
   'timeoutMs',
   'failureMode',
   'tools',
+  'requiresClientCapabilities',
   'exposure',
   'credentials',
 ] as const satisfies ReadonlyArray<keyof UpstreamOptions>;

@@ -35,6 +35,8 @@ export interface HubSettings {
   serverInfo: Implementation;
   clientInfo: Implementation;
   instructions: string | undefined;
+  /** The cap of the merged instructions (the hub's and its upstreams'), in characters. */
+  maxInstructionsChars: number;
   timings: UpstreamTimings;
   roundTimeoutMs: number;
   pageSize: number;

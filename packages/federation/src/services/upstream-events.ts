@@ -40,6 +40,22 @@ export const UPSTREAM_CLIENT_CAPABILITIES: ClientCapabilities = {
   roots: { listChanged: true },
 };
 
+/**
+ * The spec's answer to a server→client request the client cannot take (MCP 2025-11-25: servers
+ * MUST NOT send requests for capabilities the client did not declare), worded as the flows word
+ * it (`flow.ts`).
+ */
+function missingCapability(method: ServerRequestMethod, params: Record<string, unknown>) {
+  if (method === 'elicitation/create') {
+    const mode = params.mode === 'url' ? 'url' : 'form';
+    return hubError('INVALID_PARAMS', `The client does not support ${mode} mode elicitation.`);
+  }
+  return hubError(
+    'INVALID_PARAMS',
+    'The client does not support sampling (no sampling capability).',
+  );
+}
+
 /** Options of {@link UpstreamEvents}. */
 export interface UpstreamEventsOptions {
   logger: Logger;
@@ -153,7 +169,10 @@ export class UpstreamEvents implements UpstreamHost {
    * A server→client request: to the interactive call holding the connection; else, on a
    * connection owned by a 2025-era session (per-session isolation), to that session; otherwise
    * `roots/list` is answered locally with no roots and sampling/elicitation are refused — never
-   * routed into an unrelated client's call.
+   * routed into an unrelated client's call. A question a client cannot take (no capability, or
+   * asked while plain calls of clients that can answer none are in flight on a shared connection)
+   * gets the spec's -32602 for a missing capability; "outside a tool call" is kept for questions
+   * arriving while nothing is in flight.
    */
   async onServerRequest(
     connection: UpstreamConnection,
@@ -183,8 +202,12 @@ export class UpstreamEvents implements UpstreamHost {
         this.#options.notifications.trackElicitation(connection.upstream, params, session);
         return pushToClient(session.server, method, params);
       }
+      throw missingCapability(method, params);
     }
     if (method === 'roots/list') return { roots: [] };
+    // Plain calls in flight on a shared connection: the request belongs to one of them, and a
+    // client that could answer would hold an exclusive lease, so its client cannot.
+    if (connection.plainCalls > 0) throw missingCapability(method, params);
     throw hubError(
       'INVALID_REQUEST',
       `fedmcp refuses ${method} outside a tool call: no client to ask (only requests made while serving a client's call reach that client).`,
