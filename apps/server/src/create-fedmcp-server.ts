@@ -26,7 +26,11 @@ import {
   createStreamAuditSink,
 } from '@fedmcp/proxy-auth';
 import { createStore } from '@fedmcp/store/node';
-import { createMcpHttpHost, createStdioHost } from '@fedmcp/transports/node';
+import {
+  createMcpHttpHost,
+  createStdioHost,
+  type McpHttpHostOptions,
+} from '@fedmcp/transports/node';
 import { AsyncDisposableStack } from './async-disposable-stack.js';
 import { createPrincipalCredentials } from './auth/principal-credentials.js';
 import {
@@ -266,6 +270,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         ...(config.hub.allowedHosts ? { allowedHosts: config.hub.allowedHosts } : {}),
         ...(config.hub.allowedOrigins ? { allowedOrigins: config.hub.allowedOrigins } : {}),
         bus: hub.bus,
+        ...httpHostLimits(config.hub.limits),
         onRequest: async (request, response) =>
           (await healthRoutes(request, response)) ||
           (await federationRoutes(request, response)) ||
@@ -310,9 +315,17 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     start,
     async serveStdio() {
       await start();
+      const limits = config.hub.limits;
       const host = createStdioHost({
         createServer: (context) => hub.createServer(context),
         bus: hub.bus,
+        ...(limits?.maxStdioMessageBytes ? { maxMessageBytes: limits.maxStdioMessageBytes } : {}),
+        ...(limits?.maxJsonDepth ? { maxJsonDepth: limits.maxJsonDepth } : {}),
+        onError: (error) =>
+          logger.warn(
+            { err: error.message, component: 'stdio' },
+            'stdio message refused or failed',
+          ),
       });
       owned.defer(() => host.close());
       return host;
@@ -350,4 +363,13 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     [Symbol.asyncDispose]: () => owned.disposeAsync(),
   };
   return server;
+}
+
+/** The `hub.limits` keys the HTTP host takes, as its options (absent keys keep its defaults). */
+function httpHostLimits(limits: FedmcpConfig['hub']['limits']): Partial<McpHttpHostOptions> {
+  if (!limits) return {};
+  const { maxStdioMessageBytes: _stdioOnly, ...forHttp } = limits;
+  return Object.fromEntries(
+    Object.entries(forHttp).filter(([, value]) => value !== undefined),
+  ) as Partial<McpHttpHostOptions>;
 }

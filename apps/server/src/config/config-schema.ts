@@ -172,6 +172,48 @@ const hubKeysSection = z
   })
   .strict();
 
+const positiveInteger = (what: string) =>
+  z
+    .number({ error: `expected a number of ${what}` })
+    .int({ error: `expected a whole number of ${what}` })
+    .positive({ error: `expected a positive number of ${what}` });
+const milliseconds = () =>
+  z
+    .number({ error: 'expected a number of milliseconds' })
+    .int({ error: 'expected a whole number of milliseconds' })
+    .min(0, { error: 'expected 0 (off) or a positive number of milliseconds' });
+
+/**
+ * `hub.limits`: the protections of the HTTP host and the stdio host (README "Limits and
+ * protections" lists each default). Omitted keys keep the defaults of `@fedmcp/transports`.
+ */
+const hubLimitsSection = z
+  .object({
+    /** Largest request body and WebSocket message, in bytes (413 beyond). @default 4194304 */
+    maxBodyBytes: positiveInteger('bytes').optional(),
+    /** Largest stdio message (one line), in bytes. @default 10485760 */
+    maxStdioMessageBytes: positiveInteger('bytes').optional(),
+    /** Deepest nesting of one JSON-RPC message (400 -32600/-32602 beyond). @default 64 */
+    maxJsonDepth: positiveInteger('levels').optional(),
+    /** Open sessions, all transports (503 beyond). @default 10000 */
+    maxSessions: positiveInteger('sessions').optional(),
+    /** Open sessions per principal, or per address for anonymous clients (429 beyond). @default 1000 */
+    maxSessionsPerPrincipal: positiveInteger('sessions').optional(),
+    /** A session with no request in flight or open stream for this long is closed; 0 disables. @default 300000 */
+    sessionIdleTimeoutMs: milliseconds().optional(),
+    /** Open connections (idle ones closed to make room, else 503). @default 80% of the open-file limit, at most 10000 */
+    maxConnections: positiveInteger('connections').optional(),
+    /** Open connections per client address. @default 2000 */
+    maxConnectionsPerAddress: positiveInteger('connections').optional(),
+    /** Time to send the request headers (408 after). @default 10000 */
+    headersTimeoutMs: positiveInteger('milliseconds').optional(),
+    /** Time to send a whole request (408 after). @default 60000 */
+    requestTimeoutMs: positiveInteger('milliseconds').optional(),
+    /** A request body silent this long is answered 408; 0 disables. @default 10000 */
+    bodyIdleTimeoutMs: milliseconds().optional(),
+  })
+  .strict();
+
 const hubSection = z
   .object({
     id: z.string().min(1).optional(),
@@ -205,6 +247,8 @@ const hubSection = z
       .optional(),
     /** The hub's signing keys (peer tokens, `/.well-known/jwks.json`). */
     keys: hubKeysSection.optional(),
+    /** Connection, session, size and nesting limits (see `hubLimitsSection`). */
+    limits: hubLimitsSection.optional(),
   })
   .strict();
 
