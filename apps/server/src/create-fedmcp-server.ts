@@ -180,6 +180,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       ...(options.fetch ? { fetch: options.fetch } : {}),
     }),
     ...(config.hub.maxHops ? { maxHops: config.hub.maxHops } : {}),
+    ...(config.views ? { views: config.views } : {}),
     upstreams: Object.fromEntries(
       [...configured].map(([id, entry]) => [id, toUpstreamConfig(entry)]),
     ),
@@ -260,6 +261,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         // (MCP authorization: no token passthrough).
         createServer: ({ headers: _headers, ...context }) => hub.createServer(context),
         fastRequest: hub.fastRequest,
+        views: hub.views,
         authenticate,
         sessionOwner: (principal) =>
           peerSessionOwner(principal) ?? authentication?.sessionOwner(principal),

@@ -49,6 +49,7 @@ function split(
     maxConnections,
     failureMode,
     principalCredentials,
+    exposure,
     ...spec
   } = entry;
   const options: UpstreamOptions = { prefix: prefix ?? id };
@@ -57,6 +58,7 @@ function split(
   if (maxConnections !== undefined) options.maxConnections = maxConnections;
   if (failureMode !== undefined) options.failureMode = failureMode;
   if (tools !== undefined) options.tools = tools;
+  if (exposure !== undefined) options.exposure = exposure;
   if (principalCredentials && credentialsFor) {
     options.credentials = credentialsFor(name, principalCredentials);
   }

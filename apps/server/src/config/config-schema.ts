@@ -54,6 +54,8 @@ const upstreamOptions = {
     .optional(),
   maxConnections: z.number().int().positive().optional(),
   failureMode: z.enum(['open', 'closed'], { error: 'expected "open" or "closed"' }).optional(),
+  /** `"search"`: the tools are not listed; clients find them with `find_tools`. @default "all" */
+  exposure: z.enum(['all', 'search'], { error: 'expected "all" or "search"' }).optional(),
 };
 
 const stdioServer = z
@@ -283,6 +285,28 @@ const consentSection = z
   })
   .strict();
 
+const globs = z.array(z.string({ error: 'expected a glob string' }), {
+  error: 'expected a list of globs',
+});
+/** One include or exclude filter of a view (see `CatalogViewFilter` of `@fedmcp/federation`). */
+const viewFilter = z
+  .object({
+    upstreams: globs.optional(),
+    tools: globs.optional(),
+    prompts: globs.optional(),
+    resources: globs.optional(),
+    annotations: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+/** A view: a named subset of the catalog served at `/mcp/<name>`. */
+const viewSection = z
+  .object({
+    include: z.union([viewFilter, z.array(viewFilter)]).optional(),
+    exclude: z.union([viewFilter, z.array(viewFilter)]).optional(),
+    exposure: z.enum(['all', 'search'], { error: 'expected "all" or "search"' }).optional(),
+  })
+  .strict();
+
 /** The whole config file. Keys beyond these are refused, so a typo cannot go unnoticed. */
 export const configSchema = z
   .object({
@@ -316,6 +340,16 @@ export const configSchema = z
     consent: consentSection.optional(),
     /** Peer hubs this hub trusts, by hub id (see `fedmcp peers add`). */
     peers: peersConfigSchema.optional(),
+    /** Named subsets of the catalog, each served at `/mcp/<name>` (read at start-up). */
+    views: z
+      .record(
+        z.string().regex(upstreamIdPattern, {
+          error:
+            'expected a view name of 1–32 characters: a-z, 0-9 and "-", starting with a letter or digit',
+        }),
+        viewSection,
+      )
+      .optional(),
   })
   .strict();
 
