@@ -5,6 +5,8 @@
  * connection between requests: what a slowloris attacker holds), so a client that sends its
  * request at once is still served; when every connection is busy, the new one is shed: its
  * request is answered 503 with `Retry-After`, and it is closed after a short grace either way.
+ * Connections that never carried a request go first, keep-alive ones of served clients last (a
+ * client whose pooled connection is closed just as it sends a request sees an error).
  * Both are counted and logged (one line per second at most).
  */
 import { readFileSync } from 'node:fs';
@@ -57,6 +59,14 @@ interface Entry {
   key: string;
   busy: number;
   gone: boolean;
+  /** It carried a request already (a keep-alive connection of a served client). */
+  served: boolean;
+}
+
+/** Idle connections, oldest first (a Set keeps insertion order), overall and per address. */
+interface IdleSet {
+  all: Set<Entry>;
+  byAddress: Map<string, Set<Entry>>;
 }
 
 /** Creates the connection budget of a server. */
@@ -68,26 +78,29 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
   const entries = new Map<string, Entry>();
   const shedKeys = new Set<string>();
   const perAddress = new Map<string, number>();
-  // Idle connections, oldest first (a Set keeps insertion order).
-  const idle = new Set<Entry>();
-  const idleByAddress = new Map<string, Set<Entry>>();
+  // Idle connections that never carried a request, and keep-alive ones between requests.
+  const fresh: IdleSet = { all: new Set(), byAddress: new Map() };
+  const kept: IdleSet = { all: new Set(), byAddress: new Map() };
   let lastLog = 0;
 
   const keyOf = (socket: Socket) => `${socket.remoteAddress}|${socket.remotePort}`;
   const markIdle = (entry: Entry) => {
-    idle.add(entry);
-    let set = idleByAddress.get(entry.address);
+    const idle = entry.served ? kept : fresh;
+    idle.all.add(entry);
+    let set = idle.byAddress.get(entry.address);
     if (!set) {
       set = new Set();
-      idleByAddress.set(entry.address, set);
+      idle.byAddress.set(entry.address, set);
     }
     set.add(entry);
   };
   const markBusy = (entry: Entry) => {
-    idle.delete(entry);
-    const set = idleByAddress.get(entry.address);
-    set?.delete(entry);
-    if (set?.size === 0) idleByAddress.delete(entry.address);
+    for (const idle of [fresh, kept]) {
+      idle.all.delete(entry);
+      const set = idle.byAddress.get(entry.address);
+      set?.delete(entry);
+      if (set?.size === 0) idle.byAddress.delete(entry.address);
+    }
   };
   const untrack = (entry: Entry) => {
     if (entry.gone) return;
@@ -130,9 +143,12 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
       const evictedBefore = stats.evicted;
       let room = true;
       if ((perAddress.get(address) ?? 0) >= options.maxConnectionsPerAddress) {
-        room = evictOldest(idleByAddress.get(address));
+        room =
+          evictOldest(fresh.byAddress.get(address)) || evictOldest(kept.byAddress.get(address));
       }
-      if (room && stats.open >= options.maxConnections) room = evictOldest(idle);
+      if (room && stats.open >= options.maxConnections) {
+        room = evictOldest(fresh.all) || evictOldest(kept.all);
+      }
       if (room && stats.evicted > evictedBefore) {
         report('Connection limit reached: closed idle connections to make room', address);
       }
@@ -148,7 +164,7 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
         report('Connection limit reached: shedding new connections with 503', address);
         return;
       }
-      const entry: Entry = { socket, address, key, busy: 0, gone: false };
+      const entry: Entry = { socket, address, key, busy: 0, gone: false, served: false };
       entries.set(key, entry);
       perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
       stats.open += 1;
@@ -161,6 +177,7 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
       const entry = entries.get(key);
       if (entry) {
         entry.busy += 1;
+        entry.served = true;
         markBusy(entry);
       }
       return 'ok';
