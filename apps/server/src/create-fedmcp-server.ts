@@ -180,6 +180,11 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       ...(options.fetch ? { fetch: options.fetch } : {}),
     }),
     ...(config.hub.maxHops ? { maxHops: config.hub.maxHops } : {}),
+    ...(config.hub.pageSize ? { pageSize: config.hub.pageSize } : {}),
+    ...(config.hub.instructions ? { instructions: config.hub.instructions } : {}),
+    ...(config.hub.maxInstructionsChars
+      ? { maxInstructionsChars: config.hub.maxInstructionsChars }
+      : {}),
     ...(config.views ? { views: config.views } : {}),
     upstreams: Object.fromEntries(
       [...configured].map(([id, entry]) => [id, toUpstreamConfig(entry)]),

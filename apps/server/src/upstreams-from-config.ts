@@ -48,6 +48,7 @@ function split(
     isolation,
     maxConnections,
     failureMode,
+    requiresClientCapabilities,
     principalCredentials,
     exposure,
     ...spec
@@ -57,6 +58,9 @@ function split(
   if (isolation !== undefined) options.isolation = isolation;
   if (maxConnections !== undefined) options.maxConnections = maxConnections;
   if (failureMode !== undefined) options.failureMode = failureMode;
+  if (requiresClientCapabilities !== undefined) {
+    options.requiresClientCapabilities = requiresClientCapabilities;
+  }
   if (tools !== undefined) options.tools = tools;
   if (exposure !== undefined) options.exposure = exposure;
   if (principalCredentials && credentialsFor) {

@@ -54,6 +54,13 @@ const upstreamOptions = {
     .optional(),
   maxConnections: z.number().int().positive().optional(),
   failureMode: z.enum(['open', 'closed'], { error: 'expected "open" or "closed"' }).optional(),
+  /**
+   * Client capabilities some tools need, by the upstream's own tool name: clients without one do
+   * not see the tool, e.g. `{ "trigger-sampling-request": ["sampling"] }`.
+   */
+  requiresClientCapabilities: z
+    .record(z.string(), z.array(z.string(), { error: 'expected a list of capability names' }))
+    .optional(),
   /** `"search"`: the tools are not listed; clients find them with `find_tools`. @default "all" */
   exposure: z.enum(['all', 'search'], { error: 'expected "all" or "search"' }).optional(),
 };
@@ -251,6 +258,20 @@ const hubSection = z
     keys: hubKeysSection.optional(),
     /** Connection, session, size and nesting limits (see `hubLimitsSection`). */
     limits: hubLimitsSection.optional(),
+    /** Items per page of the hub's tools, prompts, resources and templates lists. @default 500 */
+    pageSize: z
+      .number({ error: 'expected a number of items' })
+      .int()
+      .positive({ error: 'expected a positive number of items' })
+      .optional(),
+    /** The hub's own instructions; clients get them followed by each upstream's. */
+    instructions: z.string({ error: 'expected a string' }).optional(),
+    /** The most characters of merged instructions a client gets. @default 8192 */
+    maxInstructionsChars: z
+      .number({ error: 'expected a number of characters' })
+      .int()
+      .positive({ error: 'expected a positive number of characters' })
+      .optional(),
   })
   .strict();
 
