@@ -19,7 +19,8 @@ import { gate } from '../pipeline/gate.js';
 import { mapToolResult } from '../pipeline/map-result.js';
 import { assertOpen } from '../pipeline/resolve.js';
 import type { HubServices } from '../services/hub-services.js';
-import { createSessionScope } from './session-scope.js';
+import type { HubSession } from '../services/session-registry.js';
+import { createSessionScope, type SessionScope } from './session-scope.js';
 import { prepareToolCall } from './tool-handlers.js';
 
 type Params = Record<string, unknown>;
@@ -44,6 +45,8 @@ const FAST_CONTEXT = {
 
 /** Builds a hub's fast path. */
 export function createFastRequest(services: HubServices): FastRequestHandler {
+  // One scope per session, built on its first fast call (it resolves the hub id once).
+  const scopes = new WeakMap<HubSession, SessionScope>();
   return (message, extra) => {
     if (!services.settings.fastPath || message.method !== 'tools/call') return undefined;
     const session = services.sessions.bySessionId(extra.sessionId);
@@ -70,13 +73,18 @@ export function createFastRequest(services: HubServices): FastRequestHandler {
     ) {
       return undefined;
     }
-    const scope = createSessionScope(services, session);
+    let scope = scopes.get(session);
+    if (!scope) {
+      scope = createSessionScope(services, session);
+      scopes.set(session, scope);
+    }
+    const sessionScope = scope;
     const id = message.id;
     return (async (): Promise<JSONRPCResponse> => {
       let finish: Finish = NO_FINISH;
       try {
         assertOpen(services);
-        const { params, access } = prepareToolCall(scope, requestParams, route);
+        const { params, access } = prepareToolCall(sessionScope, requestParams, route);
         const gated = await gate(
           services,
           access,

@@ -79,12 +79,13 @@ export async function callTool(
   ctx: ServerContext,
 ): Promise<Result> {
   const { services, session } = scope;
-  const owner = principalKey(session.principal);
+  // Who made the call, for interactive calls only (their flows answer to no one else).
+  const owner = () => principalKey(session.principal);
   const logLevel = downstreamLogLevel(ctx, session.era, services.notifications.logLevelOf(session));
   const round = { services, session, logLevel };
   const state = ctx.mcpReq.requestState<string>();
   if (state !== undefined && !state.startsWith(ASK_STATE)) {
-    return resumeInteractiveCall(round, state, owner, ctx);
+    return resumeInteractiveCall(round, state, owner(), ctx);
   }
   // An app's view calls its server's tools by their bare names.
   const name = String(requestParams.name);
@@ -148,7 +149,7 @@ export async function callTool(
   const call = { upstream, method: 'tools/call', params, signal, lease };
   if (interactive) {
     const map = (result: Result) => mapToolResult(upstream, result);
-    return startInteractiveCall(round, owner, call, { upstream, map, finish }, ctx);
+    return startInteractiveCall(round, owner(), call, { upstream, map, finish }, ctx);
   }
   return finishing(finish, async () => {
     const relay = createProgressRelay(ctx, stripDownstreamMeta(requestParams._meta).progressToken);
