@@ -15,6 +15,7 @@ import {
   peerSessionOwner,
 } from '@fedmcp/federation';
 import { connectNodeUpstream, createHub, toNodeRoute } from '@fedmcp/federation/node';
+import { childLogger, type Logger, silentLogger } from '@fedmcp/protocol';
 import {
   type AuditLog,
   createAuditLog,
@@ -47,9 +48,8 @@ import {
   hubIdOf,
   openServerHubIdentity,
 } from './federation/federation-from-config.js';
-import type { FedmcpServer, FedmcpServerOptions, ServerLogger } from './fedmcp-server-options.js';
+import type { FedmcpServer, FedmcpServerOptions } from './fedmcp-server-options.js';
 import { createHealthRoutes } from './health-routes.js';
-import { silentLogger, toServerLogger } from './server-logger.js';
 import { loadTlsFiles, watchTlsFiles } from './tls/load-tls-files.js';
 import {
   type CredentialsFactory,
@@ -78,9 +78,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   checkAnonymousAccess(options.config);
   // Every credential value of the config goes here, and no log line carries one.
   const secretValues = new Set<string>();
-  const logger = toServerLogger(
-    createRedactingLogger(options.logger ?? silentLogger, { secretValues }),
-  );
+  const logger = createRedactingLogger(options.logger ?? silentLogger, { secretValues });
   let config = await resolveConfigSecrets(options.config, { baseDirectory, env, secretValues });
   // Per-caller credentials of per-principal upstreams, from the secrets file when a caller connects.
   const credentialsFor: CredentialsFactory = (name, template) =>
@@ -94,7 +92,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   const buildAudit = (current: FedmcpConfig) =>
     createAuditLog({
       sinks: [
-        createLoggerAuditSink(logger.child({ component: 'audit' })),
+        createLoggerAuditSink(childLogger(logger, { component: 'audit' })),
         createStreamAuditSink(store.streams),
       ],
       recordArguments: current.audit?.recordArguments ?? false,
@@ -102,7 +100,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       redact: { secretValues: [...secretValues] },
       logger,
     });
-  const authenticationFor = (current: FedmcpConfig, resource: string, log: ServerLogger) =>
+  const authenticationFor = (current: FedmcpConfig, resource: string, log: Logger) =>
     createServerAuthentication({
       config: current,
       resource,
@@ -142,7 +140,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         audit,
         newItems: config.pinning.newItems,
         onQuarantined: config.pinning.onQuarantined,
-        logger: logger.child({ component: 'pinning' }),
+        logger: childLogger(logger, { component: 'pinning' }),
         ...(pinFile
           ? {
               pinFile: parsePinFile(
@@ -189,7 +187,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     upstreams: Object.fromEntries(
       [...configured].map(([id, entry]) => [id, toUpstreamConfig(entry)]),
     ),
-    logger: logger.child({ component: 'hub' }),
+    logger: childLogger(logger, { component: 'hub' }),
   });
   cleanup.defer(() => hub.close());
   // The upstreams and peers are connected once the hub can be reached: by `listen()` after the
@@ -282,7 +280,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
           (await healthRoutes(request, response)) ||
           (await federationRoutes(request, response)) ||
           ((await authentication?.handleRequest(request, response)) ?? false),
-        logger: logger.child({ component: 'http' }),
+        logger: childLogger(logger, { component: 'http' }),
       });
       owned.defer(() => host.close());
       const address = await host.listen();
@@ -297,7 +295,11 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
           ? {}
           : { jwksCooldownMs: options.peerKeysCooldownMs }),
       });
-      authentication = authenticationFor(config, resource, logger.child({ component: 'auth' }));
+      authentication = authenticationFor(
+        config,
+        resource,
+        childLogger(logger, { component: 'auth' }),
+      );
       if (tls) {
         owned.defer(
           watchTlsFiles(tls, baseDirectory, {

@@ -3,6 +3,7 @@
  * takes.
  */
 import type { Hub, HubStatus, HubStatusRequest, UpstreamStatus } from '@fedmcp/federation';
+import type { Logger } from '@fedmcp/protocol';
 import type { AuditLog, Policy } from '@fedmcp/proxy-auth';
 import type { Store } from '@fedmcp/store';
 import type { McpHttpHostAddress, StdioHost } from '@fedmcp/transports/node';
@@ -11,15 +12,11 @@ import type { FedmcpConfig } from './config/config-schema.js';
 import type { ServerHubIdentity } from './federation/federation-from-config.js';
 
 /** The logger shape the server takes (pino's). */
-export interface ServerLogger {
-  debug(...args: unknown[]): void;
-  info(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
-  child(bindings: Record<string, unknown>): ServerLogger;
-  /** Whether a level is written at all (pino's): lines of other levels are not even redacted. */
-  isLevelEnabled?(level: string): boolean;
-}
+/**
+ * The logger the server takes: `@fedmcp/protocol`'s `Logger` (pino's shape; pass a pino logger).
+ * @deprecated use `Logger` of `@fedmcp/protocol`.
+ */
+export type ServerLogger = Logger;
 
 /** Options of `createFedmcpServer`. */
 export interface FedmcpServerOptions {
