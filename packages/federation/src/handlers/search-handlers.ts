@@ -15,7 +15,7 @@ import {
   MAX_FIND_LIMIT,
   META_TOOL_NAMES,
 } from '../search-meta-tools.js';
-import type { SessionScope } from './session-scope.js';
+import { clientCapabilities, type SessionScope } from './session-scope.js';
 
 type Params = Record<string, unknown>;
 
@@ -30,7 +30,7 @@ function isRecord(value: unknown): value is Params {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function findTools(scope: SessionScope, input: Params): Result {
+async function findTools(scope: SessionScope, input: Params, ctx: ServerContext): Promise<Result> {
   const { query, limit = DEFAULT_FIND_LIMIT, servers } = input;
   if (typeof query !== 'string' || query.trim() === '') {
     throw hubError('INVALID_PARAMS', `${FIND_TOOLS} needs a "query": what you want to do.`);
@@ -44,15 +44,44 @@ function findTools(scope: SessionScope, input: Params): Result {
   ) {
     throw hubError('INVALID_PARAMS', `${FIND_TOOLS}: "servers" must be a list of server names.`);
   }
-  const tools = scope.services.search.find(scope.session, query, {
+  const { services, session } = scope;
+  // As in tools/list: a tool that needs a client capability this client lacks is not offered.
+  const capabilities = clientCapabilities(ctx, session);
+  const tools = services.search.find(session, query, {
     limit: Math.min(limit, MAX_FIND_LIMIT),
     ...(servers ? { servers } : {}),
+    accept: (tool) => services.views.usableTools([tool], capabilities).length > 0,
   });
   const text =
     tools.length > 0
       ? JSON.stringify({ tools })
       : `No tool matches "${query}". Search again with other words.`;
   return { content: [{ type: 'text', text }], structuredContent: { tools } };
+}
+
+async function callFoundTool(
+  scope: SessionScope,
+  params: Params,
+  input: Params,
+  ctx: ServerContext,
+  callTool: CallToolThroughPipeline,
+): Promise<Result> {
+  const { name, arguments: toolArguments = {} } = input;
+  if (typeof name !== 'string' || name === '') {
+    throw hubError(
+      'INVALID_PARAMS',
+      `${CALL_TOOL} needs the "name" of a tool ${FIND_TOOLS} returned.`,
+    );
+  }
+  if (META_TOOL_NAMES.has(name)) {
+    throw hubError('INVALID_PARAMS', `${CALL_TOOL} calls catalog tools; call ${name} directly.`);
+  }
+  if (!isRecord(toolArguments)) {
+    throw hubError('INVALID_PARAMS', `${CALL_TOOL}: "arguments" must be an object.`);
+  }
+  // The call's own _meta (progress token, trace context) goes with the tool's call.
+  const meta = params._meta !== undefined ? { _meta: params._meta } : {};
+  return callTool(scope, { name, arguments: toolArguments, ...meta }, ctx);
 }
 
 /**
@@ -72,38 +101,7 @@ export function callMetaTool(
   if (!isRecord(input)) {
     return Promise.reject(hubError('INVALID_PARAMS', `${name}: "arguments" must be an object.`));
   }
-  if (name === FIND_TOOLS) {
-    try {
-      return Promise.resolve(findTools(scope, input));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-  const target = input.name;
-  const targetArguments = input.arguments ?? {};
-  if (typeof target !== 'string' || target === '') {
-    return Promise.reject(
-      hubError('INVALID_PARAMS', `${CALL_TOOL} needs the "name" of a tool ${FIND_TOOLS} returned.`),
-    );
-  }
-  if (META_TOOL_NAMES.has(target)) {
-    return Promise.reject(
-      hubError('INVALID_PARAMS', `${CALL_TOOL} calls catalog tools; call ${target} directly.`),
-    );
-  }
-  if (!isRecord(targetArguments)) {
-    return Promise.reject(
-      hubError('INVALID_PARAMS', `${CALL_TOOL}: "arguments" must be an object.`),
-    );
-  }
-  // The call's own _meta (progress token, trace context) goes with the tool's call.
-  return callTool(
-    scope,
-    {
-      name: target,
-      arguments: targetArguments,
-      ...(params._meta !== undefined ? { _meta: params._meta } : {}),
-    },
-    ctx,
-  );
+  return name === FIND_TOOLS
+    ? findTools(scope, input, ctx)
+    : callFoundTool(scope, params, input, ctx, callTool);
 }

@@ -81,11 +81,9 @@ export class CatalogViews {
    */
   assertAdmits(session: ViewedSession, kind: CatalogViewKind, item: CatalogViewItem): void {
     if (this.admits(session, kind, item)) return;
-    const noun = NOUNS[kind];
-    throw hubError(
-      'NOT_FOUND',
-      kind === 'tools' ? `Unknown tool: ${item.name}` : `Unknown ${noun}: ${item.name}`,
-      { [kind === 'tools' || kind === 'prompts' ? 'name' : 'uri']: item.name },
-    );
+    // Worded as the resolve stage words a name the catalog lacks.
+    throw hubError('NOT_FOUND', `Unknown ${NOUNS[kind]}: ${item.name}`, {
+      [kind === 'tools' || kind === 'prompts' ? 'name' : 'uri']: item.name,
+    });
   }
 }

@@ -32,6 +32,8 @@ export interface FindToolsOptions {
   limit: number;
   /** Only the tools of these upstreams. */
   servers?: readonly string[];
+  /** Only the tools it accepts (those the caller's client can use). */
+  accept?: (tool: Tool) => boolean;
 }
 
 function documentOf(tool: Tool, server: string): SearchDocument {
@@ -84,7 +86,11 @@ export class ToolSearch {
       limit: options.limit,
       filter: (name) => {
         const entry = searchable.get(name);
-        return entry !== undefined && (servers === undefined || servers.has(entry.upstream));
+        return (
+          entry !== undefined &&
+          (servers === undefined || servers.has(entry.upstream)) &&
+          (options.accept === undefined || options.accept(entry.tool))
+        );
       },
     });
     return hits.map((hit) => searchable.get(hit.id)!.tool);
