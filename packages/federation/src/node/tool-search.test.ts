@@ -16,7 +16,7 @@ import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { Tool } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectLegacyClient, textOf } from '../../test/helpers.js';
+import { connectLegacyClient, connectModernClient, textOf } from '../../test/helpers.js';
 import { minimalEnv, repositoryRoot } from '../../test/node-helpers.js';
 import { createConsentStep, createPolicyAccess } from '../index.js';
 import { createHub } from './index.js';
@@ -176,6 +176,51 @@ describe('tool search over the real npm servers', () => {
     );
     expect(events.some((event) => event.target === 'call_tool')).toBe(false);
     await client.close();
+    await store.close();
+  }, 60_000);
+});
+
+describe('tool search for a 2026-07-28 client', () => {
+  it('asks for consent through call_tool as an input_required round, and finds statelessly', async () => {
+    const store = createMemoryStore();
+    const ledger = createConsentLedger({ kv: store.kv });
+    const policy = createPolicy([
+      { id: 'everyone', effect: 'allow', subjects: ['*'], actions: ['*'] },
+      {
+        id: 'ask-sum',
+        subjects: ['*'],
+        actions: ['tools/call'],
+        targets: ['everything__get-sum'],
+        consent: 'required',
+      },
+    ]);
+    await using hub = createHub({
+      upstreams: { everything: { ...npmServer('server-everything', 'stdio'), exposure: 'search' } },
+      healthIntervalMs: 0,
+      access: createPolicyAccess({ policy, consent: createConsentStep({ ledger }) }),
+    });
+    await hub.start();
+    const asked: string[] = [];
+    const { client, close } = await connectModernClient(
+      hub,
+      { elicitation: { form: {} } },
+      (created) => {
+        created.setRequestHandler('elicitation/create', async (request) => {
+          asked.push(String(request.params.message));
+          return { action: 'accept', content: { decision: 'allow_once' } };
+        });
+      },
+    );
+    expect(names((await client.listTools()).tools)).toEqual(['find_tools', 'call_tool']);
+    expect(names(await findTools(client, 'sum of two numbers'))[0]).toBe('everything__get-sum');
+    const result = await client.callTool({
+      name: 'call_tool',
+      arguments: { name: 'everything__get-sum', arguments: { a: 20, b: 22 } },
+    });
+    expect(textOf(result)).toContain('42');
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toContain('everything__get-sum');
+    await close();
     await store.close();
   }, 60_000);
 });
