@@ -155,8 +155,8 @@ export type {
   RemoteUpstreamSpec,
   StdioUpstreamSpec,
   UpstreamConnectOptions,
-  UpstreamCredentials,
   UpstreamConnector,
+  UpstreamCredentials,
   UpstreamOptions,
   UpstreamSpec,
 } from './upstream-options.js';
