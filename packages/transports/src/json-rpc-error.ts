@@ -48,6 +48,15 @@ export function isJsonRpcMessageShape(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const message = value as Record<string, unknown>;
   if (message.jsonrpc !== '2.0') return false;
-  if (typeof message.method === 'string') return true;
-  return 'id' in message && ('result' in message || 'error' in message);
+  const id = message.id;
+  // JSON-RPC 2.0 §4: an id is a string or a number (MCP: never null in a request); an id of
+  // another type makes the message invalid, not a notification the server may ignore in silence.
+  if (typeof message.method === 'string') {
+    return !('id' in message) || typeof id === 'string' || typeof id === 'number';
+  }
+  return (
+    'id' in message &&
+    (typeof id === 'string' || typeof id === 'number' || id === null) &&
+    ('result' in message || 'error' in message)
+  );
 }

@@ -320,6 +320,24 @@ describe('createMcpHttpHost — deep nesting (issue 20 item 4)', () => {
   });
 });
 
+describe('createMcpHttpHost — fuzzed frames answered, never ignored', () => {
+  it('answers an empty batch and a request whose id is an object with -32600, over /mcp and /ws', async () => {
+    const { url } = await startHost();
+    const objectId = '{"jsonrpc":"2.0","id":{"nested":true},"method":"ping"}';
+    expect((await post(url, objectId)).status).toBe(400);
+    const socket = new WebSocket(`${url.replace('http', 'ws')}/ws`, 'mcp');
+    sockets.push(socket);
+    await new Promise((resolve) => socket.once('open', resolve));
+    for (const frame of ['[]', objectId]) {
+      const reply = new Promise<Record<string, unknown>>((resolve) =>
+        socket.once('message', (data) => resolve(JSON.parse(String(data)))),
+      );
+      socket.send(frame);
+      expect(await reply).toMatchObject({ id: null, error: { code: -32600 } });
+    }
+  });
+});
+
 describe('createMcpHttpHost — oversize uploads (issue 20 item 5)', () => {
   it('keeps the connection open after a 413 until the client has sent its body, so it reads the answer', async () => {
     const limit = 64 * 1024;

@@ -137,6 +137,11 @@ export function createWebSocketServerTransport(
     }
     // JSON-RPC batches (MCP 2025-03-26) are delivered message by message.
     const messages = Array.isArray(parsed) ? parsed : [parsed];
+    if (messages.length === 0) {
+      // JSON-RPC 2.0 §6: an empty batch is answered with one invalid request error.
+      replyError(JsonRpcErrorCode.invalidRequest, 'Invalid Request: an empty batch');
+      return;
+    }
     for (const message of messages) {
       if (!isJsonRpcMessageShape(message)) {
         replyError(
