@@ -297,9 +297,12 @@ describe('fedmcp serve under attack', () => {
     await closeClients();
   });
 
-  it('answers ≥ 20,000 fuzzed frames over /mcp, /messages and /ws with a 4xx or a JSON-RPC error, never a 5xx, and works afterwards', async () => {
+  it('answers ≥ 20,000 fuzzed frames over /mcp, /messages and /ws with a 4xx or a JSON-RPC error, never a 5xx, and works afterwards', {
+    timeout: 240_000,
+  }, async () => {
     const url = (hub as { url: string }).url;
     const random = createRandom(20_20);
+    const fuzzStarted = Date.now();
     const tally = { http4xx: 0, jsonRpcError: 0, http5xx: 0, other: 0 };
     const others: string[] = [];
     const classify = (status: number, body: string, frame: string) => {
@@ -439,11 +442,12 @@ describe('fedmcp serve under attack', () => {
     );
 
     const total = httpFrames + sseFrames + wsFrames;
+    const seconds = ((Date.now() - fuzzStarted) / 1000).toFixed(1);
     const client = await connectClient(keys.alice);
     const after = await echo(client, 'after the fuzz');
     report(
       'fuzzed frames',
-      `${total} (/mcp ${httpFrames}, /messages ${sseFrames}, /ws ${wsFrames}): ${tally.http4xx} 4xx, ${tally.jsonRpcError} JSON-RPC errors, ${tally.http5xx} 5xx, ${tally.other} other; client afterwards: ${after === 'Echo: after the fuzz' ? 'works' : 'BROKEN'}`,
+      `${total} in ${seconds} s (/mcp ${httpFrames}, /messages ${sseFrames}, /ws ${wsFrames}): ${tally.http4xx} 4xx, ${tally.jsonRpcError} JSON-RPC errors, ${tally.http5xx} 5xx, ${tally.other} other; client afterwards: ${after === 'Echo: after the fuzz' ? 'works' : 'BROKEN'}`,
     );
     expect(others).toEqual([]);
     expect(tally.http5xx).toBe(0);
