@@ -202,8 +202,11 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
       if (timedOut)
         report('Closed connections whose request did not arrive in time (408)', address);
       else if (error.code?.startsWith('HPE_')) report('Refused malformed HTTP requests', address);
-      // As Node's default: answer only when nothing was written on the connection yet.
-      if (socket.writable && socket.bytesWritten === 0 && error.code !== 'ECONNRESET') {
+      // As Node's default (lib/_http_server.js socketOnError): answer unless a response of this
+      // connection has begun already (`_httpMessage` is the response in flight).
+      const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })
+        ._httpMessage;
+      if (socket.writable && !inFlight?.headersSent && error.code !== 'ECONNRESET') {
         const status =
           error.code === 'HPE_HEADER_OVERFLOW'
             ? '431 Request Header Fields Too Large'

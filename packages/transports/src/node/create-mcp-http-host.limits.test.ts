@@ -139,6 +139,16 @@ describe('createMcpHttpHost — connection exhaustion (issue 20 item 1)', () => 
     expect(await readUntilClosed(stalled)).toMatch(/^HTTP\/1\.1 408/);
   });
 
+  it('answers malformed HTTP (headers over the limit) with 431 on a keep-alive connection that was served before', async () => {
+    const { port, host } = await startHost();
+    const socket = await rawSocket(port, 'GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    const rest = readUntilClosed(socket);
+    socket.write(`GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`);
+    expect(await rest).toMatch(/^HTTP\/1\.1 431/);
+    expect(host.stats.connections.malformed).toBe(1);
+  });
+
   it('closes the oldest idle connections to make room at maxConnectionsPerAddress, so a client that sends its request is served', async () => {
     const { url, host } = await startHost({ maxConnectionsPerAddress: 5 });
     const port = Number(new URL(url).port);
