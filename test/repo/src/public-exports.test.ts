@@ -288,13 +288,16 @@ describe('public exports', () => {
     expect(await exportsOf('@fedmcp/federation')).toMatchInlineSnapshot(`
       [
         "ACCESS_INPUT_KEY: string",
+        "DEFAULT_MAX_INSTRUCTIONS_CHARS: number",
         "HUB_STATUS_PATH: string",
         "JWKS_PATH: string",
         "NAME_SEPARATOR: string",
         "NEW_ITEM_REASON: string",
         "PINNED_FIELDS: object",
+        "REQUIRES_CLIENT_CAPABILITIES_META: string",
         "UPSTREAM_CLIENT_CAPABILITIES: object",
         "assertSecurePeerUrl: function",
+        "canUseTool: function",
         "canonicalDefinition: function",
         "canonicalJson: function",
         "changedFields: function",
@@ -321,6 +324,9 @@ describe('public exports', () => {
         "hubIdFromUrl: function",
         "hubStatusUrl: function",
         "importedPeers: function",
+        "isUiUri: function",
+        "mapUiMeta: function",
+        "mergeInstructions: function",
         "parseHubStatusQuery: function",
         "parsePinFile: function",
         "peerBaseUrl: function",
@@ -328,7 +334,9 @@ describe('public exports', () => {
         "peerSessionOwner: function",
         "peerUpstreamSpec: function",
         "peerUpstreams: function",
+        "requiredCapabilitiesOf: function",
         "toTrustedPeers: function",
+        "uiResourceUriOf: function",
       ]
     `);
   });
