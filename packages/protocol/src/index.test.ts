@@ -83,6 +83,7 @@ describe('@fedmcp/protocol', () => {
         "silentLogger",
         "toHubResourceUri",
         "toHubResourceUriTemplate",
+        "toNamespaceId",
         "validateMcpToolName",
         "withChildSpan",
         "withOnBehalfOf",

@@ -89,6 +89,7 @@ export {
   isValidNamespacePrefix,
   NAMESPACE_PREFIX_PATTERN,
   NAMESPACE_SEPARATOR,
+  toNamespaceId,
 } from './namespace-prefix.js';
 export { NotFoundError, type NotFoundErrorOptions } from './not-found-error.js';
 export {

@@ -39,3 +39,20 @@ export function assertNamespacePrefix(
     reason: `${shown} is not a valid upstream id${detail}; use 1 to 32 characters from a-z, 0-9 and "-", starting with a letter or digit`,
   });
 }
+
+/**
+ * `name` as an id of the prefix pattern (`[a-z0-9][a-z0-9-]{0,31}`): unchanged when it is one,
+ * else lower-cased, accents folded, runs of other characters as `-`, cut to 32 characters
+ * ("GitHub Server" → "github-server"); `fallback` when nothing is left.
+ */
+export function toNamespaceId(name: string, fallback: string): string {
+  if (NAMESPACE_PREFIX_PATTERN.test(name)) return name;
+  const slug = name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 32)
+    .replace(/-+$/, '');
+  return slug.length > 0 ? slug : fallback;
+}

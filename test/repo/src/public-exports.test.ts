@@ -92,6 +92,7 @@ describe('public exports', () => {
         "silentLogger: object",
         "toHubResourceUri: function",
         "toHubResourceUriTemplate: function",
+        "toNamespaceId: function",
         "validateMcpToolName: function",
         "withChildSpan: function",
         "withOnBehalfOf: function",

@@ -2,6 +2,7 @@
  * The schema of `fedmcp.config.json`. Its `mcpServers` section takes Claude Desktop's format
  * unchanged (`command/args/env`, or `url/type/headers`), plus fedmcp's own options per entry.
  */
+import { toNamespaceId } from '@fedmcp/protocol';
 import { authConfigSchema, policyRuleSchema } from '@fedmcp/proxy-auth';
 import { z } from 'zod';
 import { peersConfigSchema } from '../federation/peers-config.js';
@@ -386,13 +387,5 @@ export type FedmcpConfigInput = z.input<typeof configSchema>;
  * id, otherwise a slug of it ("GitHub Server" → "github-server"), so Claude Desktop names work as-is.
  */
 export function upstreamIdFromName(name: string): string {
-  if (upstreamIdPattern.test(name)) return name;
-  const slug = name
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 32)
-    .replace(/-+$/, '');
-  return slug.length > 0 ? slug : 'upstream';
+  return toNamespaceId(name, 'upstream');
 }

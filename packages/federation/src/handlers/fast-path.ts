@@ -7,12 +7,8 @@
  * (`undefined`) and takes the SDK path.
  */
 import { FedmcpError } from '@fedmcp/protocol';
-import type {
-  JSONRPCRequest,
-  JSONRPCResponse,
-  Result,
-  ServerContext,
-} from '@modelcontextprotocol/server';
+import type { McpFastRequestHandler } from '@fedmcp/transports';
+import type { JSONRPCResponse, Result, ServerContext } from '@modelcontextprotocol/server';
 import { callUpstream } from '../pipeline/call-upstream.js';
 import { type Finish, NO_FINISH } from '../pipeline/finish.js';
 import { gate } from '../pipeline/gate.js';
@@ -25,18 +21,14 @@ import { prepareToolCall } from './tool-handlers.js';
 
 type Params = Record<string, unknown>;
 
-/** What a transport host tells the fast path about a request. */
-export interface FastRequestExtra {
-  sessionId: string;
-  principal: unknown;
-  signal: AbortSignal;
-}
-
-/** Answers a JSON-RPC request on the fast path, or declines with `undefined`. */
-export type FastRequestHandler = (
-  request: JSONRPCRequest,
-  extra: FastRequestExtra,
-) => Promise<JSONRPCResponse | undefined> | undefined;
+/**
+ * What a transport host tells the fast path about a request, and the fast path's signature: the
+ * `fastRequest` option of `@fedmcp/transports`' `createMcpHttpHost`.
+ */
+export type {
+  McpFastRequestExtra as FastRequestExtra,
+  McpFastRequestHandler as FastRequestHandler,
+} from '@fedmcp/transports';
 
 // Fast-path clients declared no elicitation: the gate never asks them, and reads no round state.
 const FAST_CONTEXT = {
@@ -44,7 +36,7 @@ const FAST_CONTEXT = {
 } as unknown as ServerContext;
 
 /** Builds a hub's fast path. */
-export function createFastRequest(services: HubServices): FastRequestHandler {
+export function createFastRequest(services: HubServices): McpFastRequestHandler {
   // One scope per session, built on its first fast call (it resolves the hub id once).
   const scopes = new WeakMap<HubSession, SessionScope>();
   return (message, extra) => {

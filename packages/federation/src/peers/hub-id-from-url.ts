@@ -1,6 +1,5 @@
 /** A hub id derived from where the hub is reached. */
-
-const HUB_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+import { toNamespaceId } from '@fedmcp/protocol';
 
 /**
  * The hub id of a hub reached at `url` when none is given: its host, and port when not the
@@ -15,15 +14,7 @@ export function hubIdFromUrl(url: string): string {
   return hubIdSlug(defaultPort ? parsed.hostname : `${parsed.hostname}-${parsed.port}`);
 }
 
-// `name` as a hub id: unchanged when valid, else lower-cased with runs of other characters as `-`.
+// `name` as a hub id: unchanged when valid, else a slug of it.
 function hubIdSlug(name: string): string {
-  if (HUB_ID_PATTERN.test(name)) return name;
-  const slug = name
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 32)
-    .replace(/-+$/, '');
-  return slug.length > 0 ? slug : 'hub';
+  return toNamespaceId(name, 'hub');
 }
