@@ -5,6 +5,7 @@
  * `dist/`. Third-party packages stay external, imported by their resolved absolute paths.
  */
 import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
 const externalDependencies: Plugin = {
@@ -27,13 +28,21 @@ const externalDependencies: Plugin = {
   },
 };
 
-/** Builds the launcher; returns the path of the bundle. */
-export async function buildLauncher(): Promise<string> {
-  const directory = new URL('./.build/', import.meta.url).pathname;
-  mkdirSync(directory, { recursive: true });
-  const outfile = `${directory}fedmcp-launcher.mjs`;
+/** Options of {@link buildLauncher}. */
+export interface BuildLauncherOptions {
+  /** The launcher's source. @default this folder's fedmcp-launcher.ts */
+  entry?: URL;
+  /** The bundle to write. @default this folder's .build/fedmcp-launcher.mjs */
+  outfile?: URL;
+}
+
+/** Builds a launcher (by default the gateway bench's); returns the path of the bundle. */
+export async function buildLauncher(options: BuildLauncherOptions = {}): Promise<string> {
+  const outfile = (options.outfile ?? new URL('./.build/fedmcp-launcher.mjs', import.meta.url))
+    .pathname;
+  mkdirSync(dirname(outfile), { recursive: true });
   await build({
-    entryPoints: [new URL('./fedmcp-launcher.ts', import.meta.url).pathname],
+    entryPoints: [(options.entry ?? new URL('./fedmcp-launcher.ts', import.meta.url)).pathname],
     outfile,
     bundle: true,
     platform: 'node',
