@@ -10,15 +10,6 @@ import { createHubServices } from './services/hub-services.js';
 import { isValidId } from './services/upstream-set.js';
 import { createUpstreamRegistry, splitConfig } from './upstream-registry.js';
 
-export type {
-  Hub,
-  HubOptions,
-  UpstreamConfig,
-  UpstreamRegistry,
-  UpstreamStatus,
-  UpstreamSyncResult,
-} from './hub-options.js';
-
 const DEFAULT_INFO: Implementation = { name: 'fedmcp', version: FEDMCP_VERSION };
 
 /**

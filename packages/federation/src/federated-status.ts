@@ -6,7 +6,7 @@
  */
 import { DEFAULT_MAX_HOPS, HubIdSchema } from '@fedmcp/protocol';
 import { z } from 'zod';
-import type { UpstreamStatus } from './create-hub.js';
+import type { UpstreamStatus } from './hub-options.js';
 import type { UpstreamState } from './upstream.js';
 
 /** The path of a hub's status document. */

@@ -45,12 +45,15 @@ export function prepareToolCall(
   route: CatalogRoute<Tool>,
 ) {
   const { name, _meta, ...rest } = requestParams;
-  // A tool outside the session's view is unknown there.
-  scope.services.catalogViews.assertAdmits(scope.session, 'tools', {
-    upstream: route.upstream.id,
-    name: name as string,
-    ...(route.item.annotations ? { annotations: route.item.annotations as Params } : {}),
-  });
+  // A tool outside the session's view is unknown there (no work for a session without a view:
+  // this runs on every call, the fast path included).
+  if (scope.session.view !== undefined) {
+    scope.services.catalogViews.assertAdmits(scope.session, 'tools', {
+      upstream: route.upstream.id,
+      name: name as string,
+      ...(route.item.annotations ? { annotations: route.item.annotations as Params } : {}),
+    });
+  }
   const meta = outgoingMeta(scope, _meta);
   const tool = route.item;
   const access: GateRequest = {

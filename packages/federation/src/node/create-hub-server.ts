@@ -17,14 +17,9 @@ import {
   type McpHttpHostAddress,
   type McpHttpHostOptions,
 } from '@fedmcp/transports/node';
-import {
-  createHub,
-  type Hub,
-  type HubOptions,
-  type UpstreamConfig,
-  type UpstreamSyncResult,
-} from '../create-hub.js';
+import { createHub } from '../create-hub.js';
 import type { HubStatus, HubStatusRequest } from '../federated-status.js';
+import type { Hub, HubOptions, UpstreamConfig, UpstreamSyncResult } from '../hub-options.js';
 import {
   createDiscoveryDocument,
   createDiscoveryRoutes,

@@ -1,5 +1,6 @@
 // @fedmcp/federation/node: the hub with Node's stdio upstreams built in.
-import { createHub as createWebHub, type Hub, type HubOptions } from '../create-hub.js';
+import { createHub as createWebHub } from '../create-hub.js';
+import type { Hub, HubOptions } from '../hub-options.js';
 import { connectNodeUpstream } from './connect-stdio-upstream.js';
 
 export { connectNodeUpstream } from './connect-stdio-upstream.js';

@@ -8,8 +8,8 @@ import {
   type HubKeyring,
   type PeerTokenCache,
 } from '@fedmcp/proxy-auth';
-import type { UpstreamStatus } from '../create-hub.js';
 import { createFederatedStatus, type FederatedStatus } from '../federated-status.js';
+import type { UpstreamStatus } from '../hub-options.js';
 import { assertSecurePeerUrl, type PeersOptions } from './peer-options.js';
 
 /** Options of {@link createPeerFederatedStatus}. */

@@ -5,7 +5,7 @@
  */
 import { InvalidConfigError } from '@fedmcp/protocol';
 import { isLoopbackHost, type TrustedPeer } from '@fedmcp/proxy-auth';
-import type { UpstreamConfig } from '../create-hub.js';
+import type { UpstreamConfig } from '../hub-options.js';
 import type { UpstreamSpec } from '../upstream-options.js';
 
 /** One peer hub. */
