@@ -50,6 +50,13 @@ import {
 } from './federation/federation-from-config.js';
 import type { FedmcpServer, FedmcpServerOptions } from './fedmcp-server-options.js';
 import { createHealthRoutes } from './health-routes.js';
+import {
+  createConfiguredRuntime,
+  hooksRoute,
+  RUNTIME_UPSTREAM,
+  RUNTIME_UPSTREAM_ID,
+  runtimeConnector,
+} from './runtime/mount-runtime.js';
 import { loadTlsFiles, watchTlsFiles } from './tls/load-tls-files.js';
 import {
   type CredentialsFactory,
@@ -154,6 +161,22 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   if (pinning) cleanup.defer(() => pinning.close());
   // Rate limits count in the store: shared by every replica on the same Redis.
   const rateLimiter = createRateLimiter({ store: store.kv });
+  // The built-in `runtime` upstream, served in process (`"runtime": false` turns it off).
+  const runtime = await createConfiguredRuntime({
+    config,
+    store,
+    baseDirectory,
+    env,
+    secretValues,
+    hub: () => hub,
+    status: () => federatedStatus.status({ depth: 0 }),
+    upstreams: () => hub.upstreams.list(),
+    logger: childLogger(logger, { component: 'runtime' }),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const withRuntime = <T>(upstreams: Record<string, T>) =>
+    runtime ? { ...upstreams, [RUNTIME_UPSTREAM_ID]: RUNTIME_UPSTREAM } : upstreams;
+  let runtimeStarted = false;
   const hub = createHub({
     serverInfo: { name: config.hub.name ?? 'fedmcp', version: FEDMCP_SERVER_VERSION },
     access: createPolicyAccess({
@@ -171,7 +194,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     hubId,
     // Peers are upstreams reached with this hub's peer tokens.
     connect: createPeerConnector({
-      base: connectNodeUpstream,
+      base: runtimeConnector(connectNodeUpstream, runtime),
       peers: () => peersInForce,
       hubId,
       keyring: () => identity.keyring(),
@@ -184,18 +207,28 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       ? { maxInstructionsChars: config.hub.maxInstructionsChars }
       : {}),
     ...(config.views ? { views: config.views } : {}),
-    upstreams: Object.fromEntries(
-      [...configured].map(([id, entry]) => [id, toUpstreamConfig(entry)]),
+    upstreams: withRuntime(
+      Object.fromEntries([...configured].map(([id, entry]) => [id, toUpstreamConfig(entry)])),
     ),
     logger: childLogger(logger, { component: 'hub' }),
   });
   cleanup.defer(() => hub.close());
+  if (runtime) {
+    // Closed before the hub: no automation calls into a closing hub.
+    cleanup.defer(() => runtime.close());
+    // `status://hub` subscribers hear of every upstream (and peer) state change.
+    hub.onUpstreamStateChange(() => runtime.statusChanged());
+  }
   // The upstreams and peers are connected once the hub can be reached: by `listen()` after the
   // port is bound (a peer verifying this hub's first token fetches its keys from that port), by
   // `serveStdio()`, or by `start()` for a hub used in process.
   let starting: Promise<void> | undefined;
   const start = (): Promise<void> => {
-    starting ??= hub.start();
+    // Automations start once the upstreams they call are connected; `/hooks/*` answers 503 until then.
+    starting ??= hub.start().then(async () => {
+      await runtime?.start();
+      runtimeStarted = true;
+    });
     return starting;
   };
 
@@ -225,6 +258,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     ),
   );
 
+  const runtimeHooks = hooksRoute(runtime, () => runtimeStarted);
   const healthRoutes = createHealthRoutes({
     upstreams: () =>
       hub.upstreams.list().map(({ id, state, error }) => ({
@@ -277,6 +311,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         bus: hub.bus,
         ...httpHostLimits(config.hub.limits),
         onRequest: async (request, response) =>
+          (await runtimeHooks(request, response)) ||
           (await healthRoutes(request, response)) ||
           (await federationRoutes(request, response)) ||
           ((await authentication?.handleRequest(request, response)) ?? false),
@@ -351,7 +386,11 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       hub.refreshAccess();
       const nextConfigured = upstreamsFromConfig(next, credentialsFor);
       const { added, removed, changed } = await hub.upstreams.sync(
-        Object.fromEntries([...nextConfigured].map(([id, entry]) => [id, toUpstreamConfig(entry)])),
+        withRuntime(
+          Object.fromEntries(
+            [...nextConfigured].map(([id, entry]) => [id, toUpstreamConfig(entry)]),
+          ),
+        ),
       );
       for (const id of removed) logger.info({ upstream: id }, 'upstream removed by config');
       for (const id of added) logger.info({ upstream: id }, 'upstream added by config');

@@ -6,6 +6,7 @@ import { toNamespaceId } from '@fedmcp/protocol';
 import { authConfigSchema, policyRuleSchema } from '@fedmcp/proxy-auth';
 import { z } from 'zod';
 import { peersConfigSchema } from '../federation/peers-config.js';
+import { runtimeConfigSchema } from '../runtime/runtime-config-schema.js';
 
 const upstreamIdPattern = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
@@ -362,6 +363,11 @@ export const configSchema = z
     consent: consentSection.optional(),
     /** Peer hubs this hub trusts, by hub id (see `fedmcp peers add`). */
     peers: peersConfigSchema.optional(),
+    /**
+     * The built-in `runtime` upstream (webhooks, automations, transcripts, intents, status):
+     * `false` turns it off. Read at start-up.
+     */
+    runtime: runtimeConfigSchema.optional(),
     /** Named subsets of the catalog, each served at `/mcp/<name>` (read at start-up). */
     views: z
       .record(
