@@ -57,6 +57,7 @@ import {
   RUNTIME_UPSTREAM_ID,
   runtimeConnector,
 } from './runtime/mount-runtime.js';
+import { createServerTelemetry } from './telemetry/server-telemetry.js';
 import { loadTlsFiles, watchTlsFiles } from './tls/load-tls-files.js';
 import {
   type CredentialsFactory,
@@ -118,11 +119,27 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   // What is opened from here on is closed again, last first, when a later step fails; once
   // started, the server owns it (`close()`).
   await using cleanup = new AsyncDisposableStack();
+  // Metrics, `/metrics` and the trace export (`telemetry`); the hub is read only at scrapes.
+  const telemetry = createServerTelemetry({
+    telemetry: config.telemetry,
+    env,
+    serviceName: config.hub.id ?? config.hub.name ?? 'fedmcp',
+    logger: childLogger(logger, { component: 'telemetry' }),
+    upstreams: () => hub.upstreams.list(),
+  });
+  cleanup.defer(() => telemetry.close());
   const storeUrl = config.store ?? `sqlite:${join(baseDirectory, config.hub.dataDir, 'state.db')}`;
-  const store = await createStore(storeUrl, { sqlite: { synchronous: config.storeSynchronous } });
+  const store = telemetry.store(
+    await createStore(storeUrl, { sqlite: { synchronous: config.storeSynchronous } }),
+  );
   cleanup.defer(() => store.close());
   let currentAudit = buildAudit(config);
-  const audit: AuditLog = { record: (event) => currentAudit.record(event) };
+  const audit: AuditLog = {
+    record: (event) => {
+      telemetry.auditEvent(event);
+      return currentAudit.record(event);
+    },
+  };
   // Validates the `auth` section now (a bad one fails the start, not the first request).
   authenticationFor(config, hubResourceUri(config), silentLogger);
   // Generated on first start, in the data directory (mode 0600); on first use for an ephemeral
@@ -179,17 +196,20 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   let runtimeStarted = false;
   const hub = createHub({
     serverInfo: { name: config.hub.name ?? 'fedmcp', version: FEDMCP_SERVER_VERSION },
-    access: createPolicyAccess({
-      policy: () => policy,
-      audit,
-      rateLimiter,
-      // Grants live in the store: a revocation reaches every replica on its next call.
-      consent: createConsentStep({
-        ledger: createConsentLedger({ kv: store.kv, audit }),
-        ...(config.consent?.periods ? { periodOptions: config.consent.periods } : {}),
-        ...(config.consent?.bindArguments ? { bindArguments: true } : {}),
+    access: telemetry.access(
+      createPolicyAccess({
+        policy: () => policy,
+        audit,
+        rateLimiter,
+        // Grants live in the store: a revocation reaches every replica on its next call.
+        consent: createConsentStep({
+          ledger: createConsentLedger({ kv: store.kv, audit }),
+          ...(config.consent?.periods ? { periodOptions: config.consent.periods } : {}),
+          ...(config.consent?.bindArguments ? { bindArguments: true } : {}),
+        }),
       }),
-    }),
+      (id) => configured.get(id)?.peer !== undefined,
+    ),
     ...(pinning ? { catalogGuard: pinning } : {}),
     hubId,
     // Peers are upstreams reached with this hub's peer tokens.
@@ -213,6 +233,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     logger: childLogger(logger, { component: 'hub' }),
   });
   cleanup.defer(() => hub.close());
+  cleanup.defer(telemetry.follow(hub));
   if (runtime) {
     // Closed before the hub: no automation calls into a closing hub.
     cleanup.defer(() => runtime.close());
@@ -293,10 +314,12 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     async listen() {
       const tls = config.hub.tls;
       const tlsMaterial = tls ? await loadTlsFiles(tls, baseDirectory) : undefined;
+      const metricsRoute = telemetry.route(authenticate);
       const host = createMcpHttpHost({
         // The client's request headers (its token) stay here: the hub gets the principal only
         // (MCP authorization: no token passthrough).
-        createServer: ({ headers: _headers, ...context }) => hub.createServer(context),
+        createServer: ({ headers: _headers, ...context }) =>
+          telemetry.session(hub.createServer(context), context),
         fastRequest: hub.fastRequest,
         views: hub.views,
         authenticate,
@@ -313,12 +336,15 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         onRequest: async (request, response) =>
           (await runtimeHooks(request, response)) ||
           (await healthRoutes(request, response)) ||
+          ((await metricsRoute?.(request, response)) ?? false) ||
           (await federationRoutes(request, response)) ||
           ((await authentication?.handleRequest(request, response)) ?? false),
         logger: childLogger(logger, { component: 'http' }),
       });
       owned.defer(() => host.close());
       const address = await host.listen();
+      const metricsListener = await telemetry.listen();
+      if (metricsListener) owned.defer(() => metricsListener.close());
       resource = hubResourceUri(config, address);
       peerAuthentication = createPeerAuthentication({
         hubId: hubId(),
@@ -361,7 +387,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       await start();
       const limits = config.hub.limits;
       const host = createStdioHost({
-        createServer: (context) => hub.createServer(context),
+        createServer: (context) => telemetry.session(hub.createServer(context), context),
         bus: hub.bus,
         ...(limits?.maxStdioMessageBytes ? { maxMessageBytes: limits.maxStdioMessageBytes } : {}),
         ...(limits?.maxJsonDepth ? { maxJsonDepth: limits.maxJsonDepth } : {}),

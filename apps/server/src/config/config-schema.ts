@@ -7,6 +7,7 @@ import { authConfigSchema, policyRuleSchema } from '@fedmcp/proxy-auth';
 import { z } from 'zod';
 import { peersConfigSchema } from '../federation/peers-config.js';
 import { runtimeConfigSchema } from '../runtime/runtime-config-schema.js';
+import { telemetrySection } from '../telemetry/telemetry-config.js';
 
 const upstreamIdPattern = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
@@ -378,6 +379,8 @@ export const configSchema = z
         viewSection,
       )
       .optional(),
+    /** Prometheus `/metrics` and OpenTelemetry traces (README "Operate"). */
+    telemetry: telemetrySection.optional(),
   })
   .strict();
 

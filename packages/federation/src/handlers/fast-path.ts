@@ -35,6 +35,12 @@ const FAST_CONTEXT = {
   mcpReq: { envelope: undefined, requestState: () => undefined, inputResponses: undefined },
 } as unknown as ServerContext;
 
+/** The fast context of a request carrying trace context: the gate's span continues its trace. */
+function tracedContext(meta: Params, id: unknown): ServerContext {
+  const mcpReq = { ...FAST_CONTEXT.mcpReq, _meta: meta, id };
+  return { ...FAST_CONTEXT, mcpReq } as ServerContext;
+}
+
 /** Builds a hub's fast path. */
 export function createFastRequest(services: HubServices): McpFastRequestHandler {
   // One scope per session, built on its first fast call (it resolves the hub id once).
@@ -81,7 +87,7 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
           services,
           access,
           { principal: session.principal, capabilities },
-          FAST_CONTEXT,
+          incomingMeta?.traceparent === undefined ? FAST_CONTEXT : tracedContext(incomingMeta, id),
         );
         if ('reply' in gated)
           throw new FedmcpError('INTERNAL', 'A question reached the fast path.');

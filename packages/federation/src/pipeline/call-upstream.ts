@@ -6,11 +6,12 @@
  * time out (reset by progress), keep the circuit breaker's books, release the connection, and
  * turn any failure into the error the client gets.
  */
-import type { FedmcpError } from '@fedmcp/protocol';
+import { FedmcpError } from '@fedmcp/protocol';
 import type { JSONRPCResponse } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/core';
 import type { Result } from '@modelcontextprotocol/server';
 import { hubError, isTransportFailure, upstreamError } from '../errors.js';
+import { endCallSpan, startCallSpan } from '../observe/request-spans.js';
 import type { Upstream } from '../upstream.js';
 import type { UpstreamConnection } from '../upstream-connection.js';
 
@@ -69,6 +70,29 @@ async function acquire(call: UpstreamCall): Promise<UpstreamConnection> {
 export function callUpstream(call: UpstreamCall & { raw: true }): Promise<JSONRPCResponse>;
 export function callUpstream(call: UpstreamCall): Promise<Result>;
 export async function callUpstream(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
+  // A client span when the request it is made for has a recording span (observe/request-spans).
+  const spanned = startCallSpan(call.upstream.id, call.method, call.params);
+  if (!spanned) return send(call);
+  try {
+    const answer = await send({ ...call, params: spanned.params });
+    const error = call.raw ? (answer as { error?: JsonRpcErrorObject }).error : undefined;
+    endCallSpan(
+      spanned.span,
+      error
+        ? { ok: false, error: FedmcpError.fromJsonRpcError(error) }
+        : { ok: true, result: answer },
+    );
+    return answer;
+  } catch (error) {
+    endCallSpan(spanned.span, { ok: false, error });
+    throw error;
+  }
+}
+
+type JsonRpcErrorObject = { code: number; message: string; data?: unknown };
+
+/** Acquires a connection, sends, and releases it (see the file comment). */
+async function send(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
   const { upstream, lease } = call;
   const connection = await acquire(call);
   try {

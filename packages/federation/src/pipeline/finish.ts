@@ -3,7 +3,9 @@
  * hook's `completed` (the audit record), with the latency since the gate let it through, before
  * the answer leaves: a client that got an answer can find its record, even after a crash.
  */
+import type { Span } from '@opentelemetry/api';
 import type { AccessOutcome, AccessRequest, HubAccess } from '../hub-access.js';
+import { endRequestSpan, type SpannedRequest } from '../observe/request-spans.js';
 
 /**
  * Records how a request the gate let through ended; resolves once the record is kept (the
@@ -26,6 +28,14 @@ export function startFinish(access: HubAccess | undefined, request: AccessReques
     });
     // A recording that fails must not turn an answered call into an error.
     if (recorded) await recorded.catch(() => {});
+  };
+}
+
+/** A finish that also ends the request's server span, once the outcome is recorded. */
+export function spanFinish(finish: Finish, span: Span, request: SpannedRequest): Finish {
+  return async (outcome) => {
+    await finish(outcome);
+    endRequestSpan(span, request, outcome);
   };
 }
 

@@ -17,9 +17,10 @@ import type {
 import { hubError, upstreamError } from '../errors.js';
 import { supportsElicitationMode } from '../flow.js';
 import type { AccessRequest, AccessVerdict, HubAccess } from '../hub-access.js';
+import { endRequestSpan, startRequestSpan } from '../observe/request-spans.js';
 import { inputRequiredReply } from '../sdk-seams.js';
 import type { AccessQuestions } from '../services/access-questions.js';
-import { type Finish, NO_FINISH, startFinish } from './finish.js';
+import { type Finish, NO_FINISH, spanFinish, startFinish } from './finish.js';
 import { principalKey } from './meta.js';
 
 /** The key of the hub's own question (consent) among a round's input requests. */
@@ -117,7 +118,10 @@ export async function gate(
   ctx: ServerContext,
 ): Promise<GateOutcome> {
   const access = context.access;
-  if (!access?.check && !access?.completed) return { finish: NO_FINISH };
+  const span = startRequestSpan(request, ctx);
+  if (!access?.check && !access?.completed) {
+    return { finish: span ? spanFinish(NO_FINISH, span, request) : NO_FINISH };
+  }
   const full: AccessRequest = {
     ...request,
     principal: caller.principal,
@@ -126,6 +130,7 @@ export async function gate(
   // The refusal is recorded (audited) before the client hears of it.
   const refuse = async (error: FedmcpError | Error): Promise<never> => {
     await Promise.resolve(access.refused?.(full, error)).catch(() => {});
+    if (span) endRequestSpan(span, request, { ok: false, error });
     throw error;
   };
   let verdict: AccessVerdict = { kind: 'allow' };
@@ -157,6 +162,8 @@ export async function gate(
     } catch (error) {
       await refuse(error as FedmcpError);
     }
+    // The question is this request's answer; its retry is a request (and a span) of its own.
+    if (span) endRequestSpan(span, request, { ok: true });
     return {
       reply: inputRequiredReply(
         {
@@ -166,5 +173,6 @@ export async function gate(
       ),
     };
   }
-  return { finish: startFinish(access, full) };
+  const finish = startFinish(access, full);
+  return { finish: span ? spanFinish(finish, span, request) : finish };
 }
