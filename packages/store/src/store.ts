@@ -7,7 +7,7 @@
 import type { Logger } from '@fedmcp/protocol';
 
 /** Which engine backs a {@link Store}. */
-export type StoreEngine = 'memory' | 'sqlite' | 'redis';
+export type StoreEngine = 'memory' | 'sqlite' | 'redis' | 'postgres';
 
 /** A key/value entry as stored. */
 export interface KeyValueEntry {

@@ -1,0 +1,18 @@
+import { afterAll, describe } from 'vitest';
+import { createPostgresStore } from '../src/postgres/index.js';
+import { dropSchema, postgresAvailable, postgresUrl, runSchema } from './postgres-test-server.js';
+import { describeStoreContract } from './store-contract.js';
+
+describe.runIf(postgresAvailable)('postgres engine', () => {
+  const schema = runSchema('contract');
+  afterAll(async () => {
+    await dropSchema(schema);
+  });
+
+  describeStoreContract({
+    name: 'postgres',
+    sharesState: true,
+    // Every handle has its own pool, as another replica would.
+    open: (prefix) => createPostgresStore({ url: postgresUrl, schema, prefix }),
+  });
+});
