@@ -8,6 +8,7 @@ import type { Hub, HubOptions } from './hub-options.js';
 import { createHubSessionServer, type HubSessionContext } from './hub-session.js';
 import { createHubServices } from './services/hub-services.js';
 import { isValidId } from './services/upstream-set.js';
+import { onHubTaskChange, resumeRunner } from './tasks/hub-task-calls.js';
 import { createUpstreamRegistry, splitConfig } from './upstream-registry.js';
 
 const DEFAULT_INFO: Implementation = { name: 'fedmcp', version: FEDMCP_VERSION };
@@ -66,7 +67,9 @@ export function createHub(options: HubOptions = {}): Hub {
     maxHops: options.maxHops ?? DEFAULT_MAX_HOPS,
     fastPath: options.fastPath ?? true,
     views: options.views,
+    ...(options.tasks ? { tasks: options.tasks } : {}),
   });
+  services.hubTasks.onChange((record) => onHubTaskChange(services, record));
   const { catalog, events } = services;
 
   const upstreams = createUpstreamRegistry(services);
@@ -88,6 +91,8 @@ export function createHub(options: HubOptions = {}): Hub {
         const collision = upstreams.collisionError(upstream.id);
         if (collision) throw collision;
       }
+      // With the upstreams up: tasks whose hub died are resumed (idempotent) or failed.
+      await services.hubTasks.start(resumeRunner(services));
     },
     onUpstreamStateChange: (listener) => events.onUpstreamStateChange(listener),
     bus: services.bus,

@@ -10,6 +10,7 @@ import type { FastRequestHandler } from './handlers/fast-path.js';
 import type { HubAccess } from './hub-access.js';
 import type { HubSessionContext } from './hub-session.js';
 import type { UpstreamStateChange } from './services/upstream-events.js';
+import type { HubTaskOptions } from './tasks/hub-task-options.js';
 import type { UpstreamState } from './upstream.js';
 import type { UpstreamConnector, UpstreamOptions, UpstreamSpec } from './upstream-options.js';
 
@@ -112,6 +113,13 @@ export interface HubOptions {
    * @example { readonly: { include: { annotations: { readOnlyHint: true } } }, github: { include: { upstreams: ['github'] }, exposure: 'search' } }
    */
   views?: Record<string, CatalogViewOptions>;
+  /**
+   * Hub-managed durable tasks: a task-augmented `tools/call` of a tool whose upstream does not
+   * run it as a task is run by the hub, its record (owner, state, progress, result) in
+   * `tasks.store`, readable by `tasks/*` after a restart and from any replica on the same store.
+   * @default in-memory records, 1 h retention, 16 running tasks per principal
+   */
+  tasks?: HubTaskOptions;
 }
 
 /** An upstream as reported by {@link Hub.upstreams}. */

@@ -1,8 +1,10 @@
 /**
- * MCP 2025-11-25 tasks created through the hub: `tasks/get`, `tasks/result` and `tasks/cancel`
- * resolve the exposed task id (only the session that created the task may use it) and go to its
- * upstream on the shared connection; `tasks/list` gathers the session's own tasks from the
- * upstreams that hold any.
+ * Tasks created through the hub. A hub-managed task (`hubtask.…`, run by the hub for an upstream
+ * or tool that knows nothing of tasks) is answered from the store, for its principal (see
+ * tasks/hub-task-requests.ts). An upstream's MCP 2025-11-25 task: `tasks/get`, `tasks/result`
+ * and `tasks/cancel` resolve the exposed task id (only the session that created the task may use
+ * it) and go to its upstream on the shared connection; `tasks/list` gathers the caller's
+ * hub-managed tasks and the session's own tasks from the upstreams that hold any.
  */
 import type { Result, Server } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
@@ -10,6 +12,8 @@ import { exposeTaskId, NAME_SEPARATOR } from '../namespacing.js';
 import { callUpstream } from '../pipeline/call-upstream.js';
 import { mapTaskResult } from '../pipeline/map-result.js';
 import { resolveTask } from '../pipeline/resolve.js';
+import { isHubTaskId } from '../tasks/hub-task.js';
+import { hubTaskRequest, listHubTasks } from '../tasks/hub-task-requests.js';
 import type { SessionScope } from './session-scope.js';
 import { outgoingMeta, withClientLogLevel } from './session-scope.js';
 
@@ -21,8 +25,11 @@ const MAX_TASK_PAGES = 32;
 /** Registers the task handlers of a session. */
 export function registerTaskHandlers(server: Server, scope: SessionScope): void {
   const { services, session } = scope;
-  for (const method of ['tasks/get', 'tasks/result', 'tasks/cancel'] as const) {
+  for (const method of ['tasks/get', 'tasks/result', 'tasks/cancel', 'tasks/update'] as const) {
     server.setRequestHandler(method, { params: z.looseObject({}) }, async (params, ctx) => {
+      if (isHubTaskId(params.taskId) || method === 'tasks/update') {
+        return hubTaskRequest(scope, method, String(params.taskId), params, ctx);
+      }
       const target = resolveTask(services, session, params.taskId);
       // The client's io.fedmcp/ keys are never passed on as they are: this hub writes its own.
       const { _meta, ...rest } = params;
@@ -42,7 +49,7 @@ export function registerTaskHandlers(server: Server, scope: SessionScope): void 
     });
   }
   server.setRequestHandler('tasks/list', { params: z.looseObject({}) }, async (_params, ctx) => {
-    const tasks: unknown[] = [];
+    const tasks: unknown[] = await listHubTasks(scope);
     for (const upstream of services.upstreams.list()) {
       if (!upstream.available || !upstream.serverCapabilities.tasks?.list) continue;
       // Nothing of this session's there: no upstream round trip.

@@ -7,7 +7,6 @@
 import { CreateTaskResultSchema } from '@modelcontextprotocol/core';
 import type { Result, Server, ServerContext, Tool } from '@modelcontextprotocol/server';
 import type { CatalogRoute } from '../catalog.js';
-import { hubError } from '../errors.js';
 import { callUpstream } from '../pipeline/call-upstream.js';
 import { finishing } from '../pipeline/finish.js';
 import type { GateRequest } from '../pipeline/gate.js';
@@ -23,6 +22,7 @@ import {
 import { createProgressRelay } from '../pipeline/progress-relay.js';
 import { resolveAppToolName, resolveTool } from '../pipeline/resolve.js';
 import { setHubRequestHandler } from '../sdk-seams.js';
+import { startHubTask, wantsHubTask } from '../tasks/hub-task-calls.js';
 import { callMetaTool } from './search-handlers.js';
 import {
   callerOf,
@@ -34,6 +34,8 @@ import {
 } from './session-scope.js';
 
 type Params = Record<string, unknown>;
+
+const ownerOf = (owner: object | undefined) => (owner ? { owner } : {});
 
 /**
  * A tools/call as it goes upstream (the tool's own name, the downstream's progress token and
@@ -103,27 +105,21 @@ export async function callTool(
   if ('reply' in gated) return gated.reply;
   const { finish } = gated;
 
-  if (params.task !== undefined) {
+  if (params.task !== undefined || wantsHubTask(scope, named, ctx)) {
+    // MCP 2025-11-25 tasks: forward params.task only where the upstream and the tool allow it
+    // (§6.5), on a 2025-era session; any other task-augmented call is a hub-managed task.
+    const support = route.item.execution?.taskSupport;
+    const upstreamRunsTasks =
+      params.task !== undefined &&
+      (session.era === 'legacy' || session.pinned) &&
+      upstream.serverCapabilities.tasks?.requests?.tools?.call &&
+      support &&
+      support !== 'forbidden';
+    if (!upstreamRunsTasks) {
+      const lease = { interactive: false, ...ownerOf(connectionOwner(scope, upstream)) };
+      return startHubTask(scope, { route, params, requestParams: named, finish, lease }, ctx);
+    }
     return finishing(finish, async () => {
-      if (session.era === 'modern' && !session.pinned) {
-        // Tasks are 2025-11-25 vocabulary, bound to a session; a 2026-07-28 HTTP request has none.
-        throw hubError(
-          'METHOD_NOT_FOUND',
-          'Task-augmented calls are served to 2025-11-25 sessions only.',
-        );
-      }
-      // MCP 2025-11-25 tasks: forward params.task only where the upstream and the tool allow it (§6.5).
-      const support = route.item.execution?.taskSupport;
-      if (
-        !upstream.serverCapabilities.tasks?.requests?.tools?.call ||
-        !support ||
-        support === 'forbidden'
-      ) {
-        throw hubError(
-          'METHOD_NOT_FOUND',
-          `Tool ${requestParams.name} does not support task augmentation.`,
-        );
-      }
       const created = await callUpstream({
         upstream,
         method: 'tools/call',

@@ -3,6 +3,7 @@
  * each owns its state and exposes methods (see packages/federation/ARCHITECTURE.md).
  */
 import { FedmcpError, type Logger } from '@fedmcp/protocol';
+import { createMemoryStore } from '@fedmcp/store';
 import {
   createRequestStateCodec,
   type Implementation,
@@ -14,6 +15,8 @@ import type { CatalogGuard } from '../catalog-guard.js';
 import type { CatalogViewOptions } from '../catalog-view.js';
 import type { HubAccess } from '../hub-access.js';
 import { principalKey } from '../pipeline/meta.js';
+import { type HubTaskOptions, taskSettings } from '../tasks/hub-task-options.js';
+import { TaskEngine } from '../tasks/task-engine.js';
 import type { UpstreamTimings } from '../upstream.js';
 import type { UpstreamConnector } from '../upstream-options.js';
 import { AccessQuestions } from './access-questions.js';
@@ -55,6 +58,8 @@ export interface HubSettings {
   fastPath: boolean;
   /** Named subsets of the catalog (`HubOptions.views`). */
   views: Record<string, CatalogViewOptions> | undefined;
+  /** Hub-managed durable tasks (`HubOptions.tasks`). */
+  tasks?: HubTaskOptions;
 }
 
 /** The services of a hub; see the file comment. */
@@ -75,6 +80,8 @@ export interface HubServices {
   readonly questions: AccessQuestions;
   readonly flows: FlowRegistry;
   readonly tasks: TaskOwners;
+  /** Hub-managed durable tasks: run by the hub for tools whose upstream knows nothing of tasks. */
+  readonly hubTasks: TaskEngine;
   /** The owners of callers' own connections (`isolation: 'per-principal'`). */
   readonly principals: PrincipalOwners;
   readonly codec: RequestStateCodec<string>;
@@ -99,6 +106,12 @@ export function createHubServices(settings: HubSettings): HubServices {
   const sessions = new SessionRegistry();
   const flows = new FlowRegistry();
   const tasks = new TaskOwners();
+  const taskStore = settings.tasks?.store;
+  const hubTasks = new TaskEngine(
+    taskStore ?? createMemoryStore(),
+    taskSettings(settings.tasks),
+    logger,
+  );
   let notifications: NotificationRouter | undefined;
   const catalog = new HubCatalog({
     upstreams,
@@ -175,12 +188,16 @@ export function createHubServices(settings: HubSettings): HubServices {
     questions,
     flows,
     tasks,
+    hubTasks,
     principals: new PrincipalOwners(),
     codec,
     bus,
     access: settings.access,
     async close() {
       catalog.close();
+      await hubTasks.close();
+      // A private memory store is the hub's own; a given store belongs to the caller.
+      if (!taskStore) await hubTasks.closeStore();
       questions.close();
       notifier.close();
       flows.close(new FedmcpError('CANCELED', 'The hub is shutting down.'));

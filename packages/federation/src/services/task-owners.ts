@@ -1,6 +1,8 @@
 /**
- * Who owns each upstream task the hub created (MCP 2025-11-25 tasks are bound to their
- * requestor: only it can list, get, await or cancel them), by exposed task id.
+ * Which open session created each task the hub created: an upstream task (MCP 2025-11-25 tasks
+ * are bound to their requestor: only it can list, get, await or cancel them) or a hub-managed one
+ * (bound to its principal in the store; the session only gets its status notifications), by
+ * exposed task id.
  */
 import type { HubSession } from './session-registry.js';
 
@@ -16,6 +18,11 @@ export class TaskOwners {
   /** Whether `session` owns the task exposed as `taskId`. */
   owns(taskId: string, session: HubSession): boolean {
     return this.#owners.get(taskId) === session;
+  }
+
+  /** The session that created the task exposed as `taskId`, while it is open. */
+  sessionOf(taskId: string): HubSession | undefined {
+    return this.#owners.get(taskId);
   }
 
   /** Whether `session` owns any task whose exposed id starts with `head`. */

@@ -1,0 +1,178 @@
+/**
+ * How a session's task-augmented `tools/call` becomes a hub-managed task (the upstream, or the
+ * tool, knows nothing of tasks), how a task is run again after its hub died, and what the hub
+ * does when a task changes: a status notification to the session that created it, and the signed
+ * callback of a call that asked for one.
+ */
+import type { Result, ServerContext, Tool } from '@modelcontextprotocol/server';
+import type { CatalogRoute } from '../catalog.js';
+import { hubError } from '../errors.js';
+import type { SessionScope } from '../handlers/session-scope.js';
+import { clientCapabilities } from '../handlers/session-scope.js';
+import { type Lease as ConnectionLease, callUpstream } from '../pipeline/call-upstream.js';
+import { type Finish, finishing } from '../pipeline/finish.js';
+import { mapToolResult } from '../pipeline/map-result.js';
+import { resolveTool } from '../pipeline/resolve.js';
+import type { HubServices } from '../services/hub-services.js';
+import { type HubTaskRecord, isTerminal, toDetailedTask, toTask } from './hub-task.js';
+import { taskOwnerOf } from './hub-task-requests.js';
+import type { TaskRun } from './task-engine.js';
+import { deliverWebhook } from './task-webhook.js';
+
+type Params = Record<string, unknown>;
+
+/** The `_meta` key in which a call names the URL its completion is POSTed to. */
+export const CALLBACK_URL_META = 'io.fedmcp/callbackUrl';
+
+/** The 2026-07-28 tasks extension's identifier. */
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
+/** Whether the client behind a request declared the 2026-07-28 tasks extension. */
+export function declaresTasksExtension(scope: SessionScope, ctx: ServerContext): boolean {
+  const capabilities = clientCapabilities(ctx, scope.session) as { extensions?: Params };
+  return Boolean(capabilities.extensions?.[TASKS_EXTENSION]);
+}
+
+/**
+ * Whether the hub answers a 2026-07-28 call with a task: its client declared the tasks
+ * extension and the tool is one of `HubTaskOptions.extensionTools`.
+ */
+export function wantsHubTask(scope: SessionScope, params: Params, ctx: ServerContext): boolean {
+  if (scope.session.era !== 'modern') return false;
+  const tools = scope.services.hubTasks.settings.extensionTools;
+  if (tools.length === 0 || !declaresTasksExtension(scope, ctx)) return false;
+  return tools.includes('*') || tools.includes(String(params.name));
+}
+
+/** A task-augmented call the upstream does not run as a task: what the hub runs instead. */
+export interface HubTaskCall {
+  route: CatalogRoute<Tool>;
+  /** The tools/call params as they go upstream (without `task`). */
+  params: Params;
+  /** The client's own params (its `task`, its `_meta`). */
+  requestParams: Params;
+  finish: Finish;
+  lease: ConnectionLease;
+}
+
+/** The callback URL a call names, checked against the allowed prefixes. */
+function callbackUrlOf(services: HubServices, requestParams: Params): string | undefined {
+  const meta = requestParams._meta as Params | undefined;
+  const url = meta?.[CALLBACK_URL_META];
+  if (url === undefined) return undefined;
+  const allowed = services.hubTasks.settings.callbacks?.allowedUrls ?? [];
+  if (typeof url !== 'string' || !URL.canParse(url) || !allowed.some((p) => url.startsWith(p))) {
+    throw hubError(
+      'INVALID_PARAMS',
+      `_meta["${CALLBACK_URL_META}"] must be a URL under one of the hub's allowed callback prefixes (hub.tasks.callbacks.allowedUrls).`,
+    );
+  }
+  return url;
+}
+
+/**
+ * Creates a hub-managed task for a call and starts it: resolves with the `CreateTaskResult`
+ * (2025-11-25 `{ task }`, or the 2026-07-28 extension's `resultType: 'task'`) once the task is
+ * stored, before the call ends.
+ */
+export async function startHubTask(
+  scope: SessionScope,
+  call: HubTaskCall,
+  ctx: ServerContext,
+): Promise<Result> {
+  const { services, session } = scope;
+  const { route, requestParams } = call;
+  const engine = services.hubTasks;
+  const tool = String(requestParams.name);
+  const { task, ...upstreamParams } = call.params;
+  const ttl = (requestParams.task as { ttl?: unknown } | undefined)?.ttl;
+  let record: HubTaskRecord;
+  try {
+    record = await engine.create(
+      {
+        owner: taskOwnerOf(session),
+        tool,
+        idempotent:
+          route.item.annotations?.idempotentHint === true ||
+          engine.settings.resumableTools.includes(tool),
+        ...(requestParams.arguments ? { arguments: requestParams.arguments as Params } : {}),
+        ...(typeof ttl === 'number' && ttl > 0 ? { ttlMs: ttl } : {}),
+        ...optional('callbackUrl', callbackUrlOf(services, requestParams)),
+      },
+      (_record, signal, onprogress) =>
+        finishing(call.finish, async () => {
+          const { upstream } = route;
+          const method = 'tools/call';
+          const params = upstreamParams;
+          const result = await callUpstream({
+            upstream,
+            method,
+            params,
+            signal,
+            lease: call.lease,
+            onprogress,
+          });
+          return mapToolResult(upstream, result);
+        }),
+    );
+  } catch (error) {
+    // Refused before it started (a limit, a bad callback URL): recorded as such.
+    await call.finish({ ok: false, error });
+    throw error;
+  }
+  // Its status notifications go to the session while it is open (a 2026-07-28 HTTP request's
+  // server ends with the request: nothing to notify, and nothing to forget later).
+  if (session.era === 'legacy' || session.pinned) services.tasks.set(record.taskId, session);
+  if (session.era === 'modern' && declaresTasksExtension(scope, ctx)) {
+    return { resultType: 'task', ...toDetailedTask(record) } as Result;
+  }
+  return { task: toTask(record) } as Result;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** Runs a task again after its hub died (an idempotent tool): no session, no gate (it passed). */
+export function resumeRunner(services: HubServices): TaskRun {
+  return async (record, signal, onprogress) => {
+    const route = await resolveTool(services, record.tool, signal);
+    const result = await callUpstream({
+      upstream: route.upstream,
+      method: 'tools/call',
+      params: { name: route.name, arguments: record.arguments ?? {} },
+      signal,
+      lease: { interactive: false },
+      onprogress,
+    });
+    return mapToolResult(route.upstream, result);
+  };
+}
+
+/** What the hub does when one of its tasks changes (see the file comment). */
+export function onHubTaskChange(services: HubServices, record: HubTaskRecord): void {
+  const session = services.tasks.sessionOf(record.taskId);
+  if (session) {
+    // MCP 2025-11-25 `notifications/tasks/status`; the 2026-07-28 extension's `notifications/tasks`.
+    const notification =
+      session.era === 'legacy'
+        ? { method: 'notifications/tasks/status', params: toTask(record) }
+        : { method: 'notifications/tasks', params: toDetailedTask(record) };
+    session.server.notification(notification as never).catch(() => {});
+  }
+  const callbacks = services.hubTasks.settings.callbacks;
+  if (record.callbackUrl && callbacks && isTerminal(record.status)) {
+    void deliverWebhook({
+      url: record.callbackUrl,
+      secret: callbacks.secret,
+      id: `msg_${record.taskId}`,
+      payload: {
+        type: `task.${record.status}`,
+        timestamp: record.lastUpdatedAt,
+        data: toDetailedTask(record),
+      },
+      fetch: services.hubTasks.settings.fetch,
+      logger: services.logger,
+    });
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * `tasks/get`, `tasks/result`, `tasks/cancel`, `tasks/update` and `tasks/list` of hub-managed
+ * tasks, read from the store: any hub on the same store answers them, for the task's owner only
+ * (another principal's task is an unknown task, -32602).
+ */
+import { FedmcpError } from '@fedmcp/protocol';
+import type { Result, ServerContext } from '@modelcontextprotocol/server';
+import { hubError } from '../errors.js';
+import type { SessionScope } from '../handlers/session-scope.js';
+import { principalKey } from '../pipeline/meta.js';
+import type { HubSession } from '../services/session-registry.js';
+import { type HubTaskRecord, toDetailedTask, toTask } from './hub-task.js';
+
+type Params = Record<string, unknown>;
+
+const RELATED_TASK = 'io.modelcontextprotocol/related-task';
+
+/** The most of a principal's tasks one `tasks/list` gathers. */
+const MAX_LISTED = 1000;
+
+const anonymousOwners = new WeakMap<HubSession, string>();
+
+/**
+ * Who owns the tasks a session creates: its principal, so they outlive the session (a restart,
+ * another replica). An anonymous 2025-era session cannot be told from another anonymous one: its
+ * tasks are its own, and end with it. An anonymous 2026-07-28 request belongs to no session at
+ * all: its task id (122 random bits) is the only key to the task (the extension has no
+ * `tasks/list`).
+ */
+export function taskOwnerOf(session: HubSession): string {
+  if (session.principal !== undefined && session.principal !== null) {
+    return principalKey(session.principal);
+  }
+  if (session.era === 'modern' && !session.pinned) return 'anonymous-request';
+  let owner = anonymousOwners.get(session);
+  if (!owner) {
+    owner = `anonymous-session:${crypto.randomUUID()}`;
+    anonymousOwners.set(session, owner);
+  }
+  return owner;
+}
+
+/** The era shape of a task for a `tasks/get` answer. */
+function taskFor(scope: SessionScope, record: HubTaskRecord): Result {
+  return (scope.session.era === 'modern' ? toDetailedTask(record) : toTask(record)) as Result;
+}
+
+/** MCP 2025-11-25 `tasks/result`: exactly the underlying result or error, once terminal. */
+function resultOf(record: HubTaskRecord): Result {
+  const related = { [RELATED_TASK]: { taskId: record.taskId } };
+  if (record.status === 'completed') {
+    const result = record.result ?? {};
+    return { ...result, _meta: { ...(result._meta as Params | undefined), ...related } } as Result;
+  }
+  if (record.status === 'failed' && record.error) {
+    throw FedmcpError.fromJsonRpcError({
+      ...record.error,
+      data: { ...(record.error.data as Params), ...related },
+    });
+  }
+  throw hubError('CANCELED', `Task ${record.taskId} was cancelled; it has no result.`, related);
+}
+
+/** Answers one task request about a hub-managed task. */
+export async function hubTaskRequest(
+  scope: SessionScope,
+  method: string,
+  taskId: string,
+  params: Params,
+  ctx: ServerContext,
+): Promise<Result> {
+  const engine = scope.services.hubTasks;
+  const owner = taskOwnerOf(scope.session);
+  switch (method) {
+    case 'tasks/get':
+      return taskFor(scope, await engine.get(taskId, owner));
+    case 'tasks/result':
+      return resultOf(await engine.waitTerminal(taskId, owner, ctx.mcpReq.signal));
+    case 'tasks/cancel': {
+      const record = await engine.cancel(taskId, owner);
+      // 2025-11-25 answers with the task; the 2026-07-28 extension with an empty acknowledgement.
+      return (scope.session.era === 'modern' ? {} : toTask(record)) as Result;
+    }
+    case 'tasks/update':
+      // A hub-managed task never asks for input (it runs without a client attached): there is
+      // no outstanding request, and responses to unknown keys are ignored (tasks extension).
+      await engine.get(taskId, owner);
+      void params;
+      return {} as Result;
+    default:
+      throw hubError('METHOD_NOT_FOUND', `Method not found: ${method}`);
+  }
+}
+
+/** The caller's hub-managed tasks, oldest first (MCP 2025-11-25 `tasks/list`). */
+export async function listHubTasks(scope: SessionScope): Promise<Params[]> {
+  const engine = scope.services.hubTasks;
+  const owner = taskOwnerOf(scope.session);
+  const records: HubTaskRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await engine.records.idsOf(owner, { limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const taskId of page.ids) {
+      const record = await engine.records.get(taskId);
+      if (record && record.owner === owner) records.push(record);
+    }
+    cursor = page.cursor;
+  } while (cursor && records.length < MAX_LISTED);
+  records.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  return records.map(toTask);
+}

@@ -1,0 +1,275 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import { createMemoryStore, type Store } from '@fedmcp/store';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { CreateTaskResultSchema, ResultSchema } from '@modelcontextprotocol/core';
+import { createMcpHandler, InMemoryTransport } from '@modelcontextprotocol/server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
+import { eventually, memoryConnector, textOf } from '../../test/helpers.js';
+import { createHub, type Hub, type HubOptions } from '../index.js';
+
+type Params = Record<string, unknown>;
+
+const state: TestUpstreamState = {
+  cancelled: 0,
+  subscribed: [],
+  unsolicitedRoots: undefined,
+  logLevel: undefined,
+};
+const opened: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const item of opened.splice(0).reverse()) await item.close();
+});
+
+function tasksHub(store: Store, tasks: HubOptions['tasks'] = {}): Hub {
+  const hub = createHub({
+    connect: memoryConnector({ up: () => createTestUpstream({ name: 'up' }, state).server }),
+    upstreams: { up: { url: 'memory://up' } },
+    healthIntervalMs: 0,
+    tasks: { store, pollIntervalMs: 20, leaseMs: 300, ...tasks },
+  });
+  opened.push(hub);
+  return hub;
+}
+
+/** A 2025-era client of `subject`, collecting the task status notifications it gets. */
+async function clientOf(hub: Hub, subject: string) {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const principal = { subject, issuer: 'test', authMethod: 'api-key' };
+  await hub.createServer({ era: 'legacy', transport: 'in-memory', principal }).connect(serverSide);
+  const client = new Client({ name: subject, version: '1.0.0' });
+  const statuses: Params[] = [];
+  client.fallbackNotificationHandler = async (notification) => {
+    if (notification.method === 'notifications/tasks/status')
+      statuses.push(notification.params as Params);
+  };
+  await client.connect(clientSide);
+  opened.push(client);
+  const request = (method: string, params: Params) =>
+    client.request(
+      { method, params } as never,
+      params.task ? CreateTaskResultSchema : ResultSchema,
+    ) as Promise<Params>;
+  return { client, statuses, request };
+}
+
+const callAsTask = (name: string, args: Params = {}, meta?: Params) => ({
+  name,
+  arguments: args,
+  task: { ttl: 60_000 },
+  ...(meta ? { _meta: meta } : {}),
+});
+
+async function until(
+  request: (method: string, params: Params) => Promise<Params>,
+  taskId: string,
+  status: string,
+): Promise<Params> {
+  const task = await eventually(async () => {
+    const current = await request('tasks/get', { taskId });
+    return current.status === status ? current : undefined;
+  });
+  return task as Params;
+}
+
+describe('hub-managed tasks', () => {
+  it('runs a task-augmented call of a tool whose upstream knows nothing of tasks', async () => {
+    const hub = tasksHub(createMemoryStore());
+    await hub.start();
+    const { request, statuses } = await clientOf(hub, 'ada');
+    const created = await request('tools/call', callAsTask('up__echo', { text: 'hi' }));
+    const task = created.task as Params;
+    expect(task).toMatchObject({ status: 'working', ttl: 60_000, pollInterval: 20 });
+    expect(String(task.taskId)).toMatch(/^hubtask\./);
+    const result = await request('tasks/result', { taskId: task.taskId });
+    expect(textOf(result)).toBe('up:hi');
+    expect(result._meta).toMatchObject({
+      'io.modelcontextprotocol/related-task': { taskId: task.taskId },
+    });
+    await eventually(() => statuses.some((status) => status.status === 'completed'));
+    const listed = await request('tasks/list', {});
+    expect((listed.tasks as Params[]).map((entry) => entry.taskId)).toContain(task.taskId);
+  });
+
+  it('keeps a failed call as a failed task whose result is the upstream error', async () => {
+    const hub = tasksHub(createMemoryStore());
+    await hub.start();
+    const { request } = await clientOf(hub, 'ada');
+    const { task } = (await request('tools/call', callAsTask('up__fail'))) as { task: Params };
+    const failed = await until(request, String(task.taskId), 'failed');
+    expect(failed.statusMessage).toBe('upstream refused');
+    await expect(request('tasks/result', { taskId: task.taskId })).rejects.toMatchObject({
+      code: -32050,
+      message: 'upstream refused',
+    });
+  });
+
+  it('hides a principal’s tasks from another: not listed, not readable, not cancellable', async () => {
+    const hub = tasksHub(createMemoryStore());
+    await hub.start();
+    const ada = await clientOf(hub, 'ada');
+    const eve = await clientOf(hub, 'eve');
+    const { task } = (await ada.request('tools/call', callAsTask('up__slow', { ms: 60_000 }))) as {
+      task: Params;
+    };
+    const listed = await eve.request('tasks/list', {});
+    expect(listed.tasks).toEqual([]);
+    for (const method of ['tasks/get', 'tasks/result', 'tasks/cancel']) {
+      await expect(eve.request(method, { taskId: task.taskId })).rejects.toMatchObject({
+        code: -32602,
+      });
+    }
+    expect((await ada.request('tasks/get', { taskId: task.taskId })).status).toBe('working');
+    await ada.request('tasks/cancel', { taskId: task.taskId });
+  });
+
+  it('cancels a running task: the upstream call is cancelled, a second cancel is refused', async () => {
+    const hub = tasksHub(createMemoryStore());
+    await hub.start();
+    const { request, statuses } = await clientOf(hub, 'ada');
+    const before = state.cancelled;
+    const { task } = (await request('tools/call', callAsTask('up__slow', { ms: 60_000 }))) as {
+      task: Params;
+    };
+    const cancelled = await request('tasks/cancel', { taskId: task.taskId });
+    expect(cancelled.status).toBe('cancelled');
+    await eventually(() => state.cancelled > before);
+    expect((await request('tasks/get', { taskId: task.taskId })).status).toBe('cancelled');
+    await expect(request('tasks/cancel', { taskId: task.taskId })).rejects.toMatchObject({
+      code: -32602,
+    });
+    expect(statuses.at(-1)).toMatchObject({ taskId: task.taskId, status: 'cancelled' });
+  });
+
+  it('refuses a task beyond maxRunningPerPrincipal', async () => {
+    const hub = tasksHub(createMemoryStore(), { maxRunningPerPrincipal: 1 });
+    await hub.start();
+    const { request } = await clientOf(hub, 'ada');
+    const { task } = (await request('tools/call', callAsTask('up__slow', { ms: 60_000 }))) as {
+      task: Params;
+    };
+    await expect(request('tools/call', callAsTask('up__echo', { text: 'x' }))).rejects.toThrow(
+      /1 tasks running, the most allowed/,
+    );
+    await request('tasks/cancel', { taskId: task.taskId });
+  });
+
+  it('after its hub died, resumes an idempotent task and fails any other with the reason', async () => {
+    const store = createMemoryStore();
+    opened.push(store);
+    const first = tasksHub(store, { resumableTools: ['up__slow'] });
+    await first.start();
+    const ada = await clientOf(first, 'ada');
+    const resumable = (await ada.request('tools/call', callAsTask('up__slow', { ms: 200 }))) as {
+      task: Params;
+    };
+    const other = (await ada.request('tools/call', callAsTask('up__hang'))) as { task: Params };
+    await first.close(); // its runs stop; their leases lapse
+
+    const second = tasksHub(store, { resumableTools: ['up__slow'] });
+    await second.start();
+    const again = await clientOf(second, 'ada');
+    const result = await again.request('tasks/result', { taskId: resumable.task.taskId });
+    expect(textOf(result)).toBe('slow done');
+    const failed = await until(again.request, String(other.task.taskId), 'failed');
+    expect(failed.statusMessage).toMatch(/stopped before it finished.*not marked idempotent/);
+    await expect(
+      again.request('tasks/result', { taskId: other.task.taskId }),
+    ).rejects.toMatchObject({
+      code: -32603,
+      message: expect.stringMatching(/did not run it again/),
+    });
+  });
+
+  it('POSTs completion to an allowed callback URL, signed per Standard Webhooks', async () => {
+    const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const received: Array<{ headers: IncomingMessage['headers']; body: string }> = [];
+    const receiver = createServer((incoming, response) => {
+      let body = '';
+      incoming.on('data', (chunk) => {
+        body += chunk;
+      });
+      incoming.on('end', () => {
+        received.push({ headers: incoming.headers, body });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    opened.push({ close: () => new Promise((resolve) => receiver.close(() => resolve())) });
+    const base = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks/`;
+    const hub = tasksHub(createMemoryStore(), { callbacks: { secret, allowedUrls: [base] } });
+    await hub.start();
+    const { request } = await clientOf(hub, 'ada');
+    await expect(
+      request(
+        'tools/call',
+        callAsTask('up__echo', {}, { 'io.fedmcp/callbackUrl': 'http://127.0.0.1:1/x' }),
+      ),
+    ).rejects.toMatchObject({ code: -32602 });
+    const { task } = (await request(
+      'tools/call',
+      callAsTask('up__echo', { text: 'cb' }, { 'io.fedmcp/callbackUrl': `${base}done` }),
+    )) as { task: Params };
+    await eventually(() => received.length > 0);
+    const { headers, body } = received[0]!;
+    const signed = `${headers['webhook-id']}.${headers['webhook-timestamp']}.${body}`;
+    const expected = createHmac('sha256', Buffer.alloc(32, 7)).update(signed).digest('base64');
+    expect(headers['webhook-signature']).toBe(`v1,${expected}`);
+    expect(JSON.parse(body)).toMatchObject({
+      type: 'task.completed',
+      data: { taskId: task.taskId, status: 'completed', result: { content: [{ text: 'up:cb' }] } },
+    });
+  });
+
+  it('answers a 2026-07-28 client that declares the tasks extension with resultType "task"', async () => {
+    const hub = tasksHub(createMemoryStore(), { extensionTools: ['up__echo'] });
+    await hub.start();
+    // The SDK client does not decode `resultType: "task"` yet: the test reads the wire answers.
+    const answers: Params[] = [];
+    const handler = createMcpHandler((context) => hub.createServer({ era: context.era }), {
+      legacy: 'reject',
+      bus: hub.bus,
+    });
+    const transport = new StreamableHTTPClientTransport(new URL('http://hub.test/mcp'), {
+      fetch: async (url, init) => {
+        const response = await handler.fetch(new Request(url, init));
+        const text = await response.clone().text();
+        for (const line of text.split('\n')) {
+          const json = line.startsWith('data:') ? line.slice(5) : line;
+          if (json.trim().startsWith('{')) answers.push(JSON.parse(json) as Params);
+        }
+        return response;
+      },
+    });
+    const extension = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
+    const client = new Client(
+      { name: 'modern', version: '1.0.0' },
+      { capabilities: extension as never, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(transport);
+    opened.push({
+      close: async () => {
+        await client.close();
+        await handler.close();
+      },
+    });
+    const wire = async (method: string, params: Params) => {
+      await client.request({ method, params } as never, ResultSchema).catch(() => undefined);
+      return (answers.at(-1)?.result ?? answers.at(-1)?.error) as Params;
+    };
+    const created = await wire('tools/call', { name: 'up__echo', arguments: { text: 'm' } });
+    expect(created).toMatchObject({ resultType: 'task', status: 'working', ttlMs: 3_600_000 });
+    const done = await eventually(async () => {
+      const task = await wire('tasks/get', { taskId: created.taskId });
+      return task.status === 'completed' ? task : undefined;
+    });
+    expect(done).toMatchObject({ result: { content: [{ type: 'text', text: 'up:m' }] } });
+    expect(await wire('tasks/update', { taskId: created.taskId, inputResponses: {} })).toEqual(
+      expect.not.objectContaining({ code: expect.anything() }),
+    );
+    // A tool not chosen for tasks answers as usual.
+    const plain = await wire('tools/call', { name: 'up__progress', arguments: { steps: 1 } });
+    expect(textOf(plain)).toBe('done 1');
+  });
+});
