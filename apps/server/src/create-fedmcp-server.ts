@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import {
   composeWebRoutes,
   createConsentStep,
@@ -20,7 +20,6 @@ import {
   type AuditLog,
   createAuditLog,
   createConsentLedger,
-  createLoggerAuditSink,
   createPolicy,
   createRateLimiter,
   createRedactingLogger,
@@ -50,6 +49,7 @@ import {
 } from './federation/federation-from-config.js';
 import type { FedmcpServer, FedmcpServerOptions } from './fedmcp-server-options.js';
 import { createHealthRoutes } from './health-routes.js';
+import { createQuietAuditSink } from './quiet-audit-sink.js';
 import {
   createConfiguredRuntime,
   hooksRoute,
@@ -100,7 +100,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   const buildAudit = (current: FedmcpConfig) =>
     createAuditLog({
       sinks: [
-        createLoggerAuditSink(childLogger(logger, { component: 'audit' })),
+        createQuietAuditSink(childLogger(logger, { component: 'audit' })),
         createStreamAuditSink(store.streams),
       ],
       recordArguments: current.audit?.recordArguments ?? false,
@@ -128,7 +128,9 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     upstreams: () => hub.upstreams.list(),
   });
   cleanup.defer(() => telemetry.close());
-  const storeUrl = config.store ?? `sqlite:${join(baseDirectory, config.hub.dataDir, 'state.db')}`;
+  // `resolve`: an absolute data directory stays absolute (not joined onto the base directory).
+  const storeUrl =
+    config.store ?? `sqlite:${resolve(baseDirectory, config.hub.dataDir, 'state.db')}`;
   const store = telemetry.store(
     await createStore(storeUrl, { sqlite: { synchronous: config.storeSynchronous } }),
   );
@@ -168,7 +170,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         ...(pinFile
           ? {
               pinFile: parsePinFile(
-                await readFile(join(baseDirectory, pinFile), 'utf8'),
+                await readFile(resolve(baseDirectory, pinFile), 'utf8'),
                 `pinning.pinFile (${pinFile})`,
               ),
             }

@@ -26,12 +26,19 @@ export {
   type SecretsLocation,
   secretsLocation,
 } from './auth/upstream-secrets.js';
+export { closestName, editDistance } from './config/closest-name.js';
 export { ConfigError, type ConfigIssue } from './config/config-error.js';
+export {
+  resolveConfigPaths,
+  type UserDataDirectoryOptions,
+  userDataDirectory,
+} from './config/config-paths.js';
 export {
   configSchema,
   type FedmcpConfig,
   type FedmcpConfigInput,
   type McpServerEntry,
+  mcpServerEntryKeys,
   upstreamIdFromName,
 } from './config/config-schema.js';
 export { interpolateEnv, type MissingVariable } from './config/interpolate-env.js';
@@ -44,7 +51,13 @@ export {
   type FedmcpServerOptions,
   type ServerLogger,
 } from './create-fedmcp-server.js';
-export { type CreateLoggerOptions, createLogger, redactedLogPaths } from './create-logger.js';
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  isLogLevel,
+  logLevels,
+  redactedLogPaths,
+} from './create-logger.js';
 export {
   buildDiscoveryDocument,
   FEDMCP_SERVER_VERSION,

@@ -116,9 +116,15 @@ export class Upstream {
       this.host.onReconnect(this);
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
-      this.host.logger.warn(
-        { upstream: this.id, error: this.lastError },
-        'upstream connect failed',
+      // A down upstream is retried with backoff; its failures are logged the same way (1st, 2nd,
+      // 4th, 8th…), the others at debug, so a dead upstream does not fill the log.
+      const failure = this.attempt + 1;
+      const level = (failure & (failure - 1)) === 0 ? 'warn' : 'debug';
+      this.host.logger[level](
+        { upstream: this.id, error: this.lastError, failure },
+        failure === 1
+          ? 'upstream connect failed'
+          : `upstream connect failed again (failure ${failure}; next logged at failure ${failure * 2})`,
       );
       this.markDown();
     }

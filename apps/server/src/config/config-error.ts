@@ -5,6 +5,14 @@ export interface ConfigIssue {
   /** The dotted path of the bad key, e.g. `mcpServers.github.command`. */
   path: string;
   message: string;
+  /** Where the key (or the syntax error) is in the file, 1-based, when known. */
+  line?: number;
+  column?: number;
+}
+
+function describe(file: string, issue: ConfigIssue): string {
+  const where = issue.line === undefined ? '' : `${file}:${issue.line}:${issue.column ?? 1}: `;
+  return `  - ${where}${issue.path || '(top level)'}: ${issue.message}`;
 }
 
 /**
@@ -19,9 +27,7 @@ export class ConfigError extends FedmcpError {
   ) {
     super(
       'INVALID_CONFIG',
-      `Invalid config ${file}:\n${issues
-        .map((issue) => `  - ${issue.path || '(top level)'}: ${issue.message}`)
-        .join('\n')}\nFix the keys above and try again.`,
+      `Invalid config ${file}:\n${issues.map((issue) => describe(file, issue)).join('\n')}\nFix the keys above and try again.`,
       { cause: options?.cause, data: { file, issues } },
     );
     this.name = 'ConfigError';

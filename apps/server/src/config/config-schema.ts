@@ -93,6 +93,11 @@ const remoteServer = z
   })
   .strict();
 
+/** The keys an `mcpServers` entry may have (stdio or remote), for "did you mean". */
+export const mcpServerEntryKeys = [
+  ...new Set([...Object.keys(stdioServer.shape), ...Object.keys(remoteServer.shape)]),
+];
+
 const mcpServer = z.unknown().transform((value, context) => {
   const entry = value as Record<string, unknown> | null;
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {

@@ -106,7 +106,11 @@ export class UpstreamEvents implements UpstreamHost {
   onStateChange(upstream: Upstream, previous: UpstreamState): void {
     const change: UpstreamStateChange = { id: upstream.id, state: upstream.state, previous };
     if (upstream.lastError && !upstream.available) change.error = upstream.lastError;
-    this.logger.info(change, 'upstream state');
+    // Retries (connecting, and down again after a failed attempt) are at debug: the failed
+    // attempts themselves are logged with backoff by the upstream.
+    const retrying =
+      upstream.state === 'connecting' || (upstream.state === 'down' && previous === 'connecting');
+    this.logger[retrying ? 'debug' : 'info'](change, 'upstream state');
     for (const listener of this.#listeners) {
       try {
         listener(change);

@@ -4,6 +4,8 @@
  * processes on one machine may open the same file; pub/sub reaches them through a messages table
  * that each subscribing store polls.
  */
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { checkCount, checkDuration, checkInteger, parseCounter } from '../check-arguments.js';
 import type {
   KeyValueEntry,
@@ -48,6 +50,17 @@ interface Row {
   value: string;
   version: number;
   expires_at: number | null;
+}
+
+/**
+ * Creates a missing database file with mode 0600 (its folder 0700) before SQLite opens it: the
+ * state holds consents, audit and tokens' replay marks, and SQLite creates the WAL and SHM files
+ * with the database file's mode. An existing file keeps its mode.
+ */
+function createPrivateDatabaseFile(path: string): void {
+  if (path === '' || path === ':memory:' || path.startsWith('file:')) return;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
 }
 
 /** Maps better-sqlite3 errors to {@link StoreError}. */
@@ -100,6 +113,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
   const retentionMs = options.pubsubRetentionMs ?? 60_000;
   let database: ReturnType<typeof openSqliteDatabase>;
   try {
+    createPrivateDatabaseFile(options.path ?? defaultSqlitePath);
     database = openSqliteDatabase({
       path: options.path ?? defaultSqlitePath,
       synchronous: options.synchronous ?? 'full',
