@@ -51,7 +51,8 @@ export function observeAccess(
   const observed = (request: AccessRequest, verdict: AccessVerdict): AccessVerdict => {
     if (verdict.kind === 'allow') started(request);
     if (verdict.kind !== 'ask') return verdict;
-    metrics.consent.inc({ outcome: 'asked' });
+    // A client that cannot answer is refused by the gate, not asked.
+    if (request.canElicit) metrics.consent.inc({ outcome: 'asked' });
     return {
       ...verdict,
       answer: async (result) => observed(request, await verdict.answer(result)),
