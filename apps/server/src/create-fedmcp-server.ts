@@ -56,6 +56,7 @@ import {
   RUNTIME_UPSTREAM,
   RUNTIME_UPSTREAM_ID,
   runtimeConnector,
+  withoutRuntime,
 } from './runtime/mount-runtime.js';
 import { createServerTelemetry } from './telemetry/server-telemetry.js';
 import { loadTlsFiles, watchTlsFiles } from './tls/load-tls-files.js';
@@ -189,7 +190,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     secretValues,
     hub: () => hub,
     status: () => federatedStatus.status({ depth: 0 }),
-    upstreams: () => hub.upstreams.list(),
+    upstreams: () => withoutRuntime(hub.upstreams.list()),
     logger: childLogger(logger, { component: 'runtime' }),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
@@ -257,7 +258,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
 
   const federatedStatus = createPeerFederatedStatus({
     hub: () => ({ id: hubId(), name: config.hub.name ?? 'fedmcp', version: FEDMCP_SERVER_VERSION }),
-    upstreams: () => hub.upstreams.list(),
+    upstreams: () => withoutRuntime(hub.upstreams.list()),
     peerOf: (id) => configured.get(id)?.peer,
     peers: () => peersInForce,
     keyring: () => identity.keyring(),
@@ -284,7 +285,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   const runtimeHooks = hooksRoute(runtime, () => runtimeStarted);
   const healthRoutes = createHealthRoutes({
     upstreams: () =>
-      hub.upstreams.list().map(({ id, state, error }) => ({
+      withoutRuntime(hub.upstreams.list()).map(({ id, state, error }) => ({
         id,
         state,
         failureMode: configured.get(id)?.options.failureMode ?? 'open',
@@ -430,7 +431,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       config = next;
       return needRestart;
     },
-    upstreams: () => hub.upstreams.list(),
+    upstreams: () => withoutRuntime(hub.upstreams.list()),
     async status(request) {
       await start();
       return federatedStatus.status(request);

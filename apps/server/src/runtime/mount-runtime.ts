@@ -213,3 +213,12 @@ export function hooksRoute(runtime: RuntimeServer | undefined, ready: () => bool
     return true;
   };
 }
+
+/**
+ * Upstream listings for operators (`/readyz`, `/status`, `status://hub`, the serve banner) leave
+ * the built-in runtime out: it runs in process, cannot be down on its own, and reports through
+ * its own `runtime__health` tool.
+ */
+export function withoutRuntime<T extends { id: string }>(upstreams: readonly T[]): T[] {
+  return upstreams.filter((upstream) => upstream.id !== RUNTIME_UPSTREAM_ID);
+}
