@@ -2,6 +2,8 @@
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** stderr is a terminal: progress is drawn as a spinner there, else printed as plain lines. */
+  readonly stderrIsTty?: boolean;
 }
 
 const guarded = new WeakSet<NodeJS.WriteStream>();
@@ -21,4 +23,7 @@ function writeIgnoringClosedPipe(stream: NodeJS.WriteStream, text: string): void
 export const processIo: CliIo = {
   stdout: (text) => writeIgnoringClosedPipe(process.stdout, text),
   stderr: (text) => writeIgnoringClosedPipe(process.stderr, text),
+  get stderrIsTty() {
+    return process.stderr.isTTY === true;
+  },
 };

@@ -1,11 +1,16 @@
 import { FEDMCP_VERSION } from '@fedmcp/protocol';
+import { closestName, logLevels } from '@fedmcp/server';
 import { type CliIo, processIo } from './cli-io.js';
+import { asksForHelp, type CommandTable, commandHelp, programHelp } from './command-table.js';
 import { auditCommand } from './commands/audit.js';
 import { authCommand } from './commands/auth.js';
 import { callCommand } from './commands/call.js';
+import { completionCommand } from './commands/completion.js';
 import { consentCommand } from './commands/consent.js';
+import { doctorCommand } from './commands/doctor.js';
 import { initCommand } from './commands/init.js';
 import { keysCommand } from './commands/keys.js';
+import { logsCommand } from './commands/logs.js';
 import { peersCommand } from './commands/peers.js';
 import { policyCommand } from './commands/policy.js';
 import { secretsCommand } from './commands/secrets.js';
@@ -14,116 +19,219 @@ import { statusCommand } from './commands/status.js';
 import { toolsCommand } from './commands/tools.js';
 import { toolsPinningCommand } from './commands/tools-pinning.js';
 
-type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+const connectOptions =
+  '[--config FILE | --url URL [--header "Name: value"]... [--token T]] [--offline]';
 
-/** A command: what runs, one line for `fedmcp help`, and its synopsis for `fedmcp <command> --help`. */
-interface CommandEntry {
-  run: Command;
-  summary: string;
-  usage: string;
-}
+const configOption =
+  '  -c, --config FILE    the config file (default: ./fedmcp.config.json when present)';
+const connectLines = `${configOption}
+      --url URL        a hub or MCP server to ask (default: the hub running on the config's port)
+  -H, --header "N: v"  a request header for --url (repeatable)
+      --token T        sent as "Authorization: Bearer T" to --url
+      --offline        do not ask a running hub: start the config's upstreams in this process`;
 
-const connectOptions = '[--config FILE | --url URL [--header "Name: value"]... [--token T]]';
-
-const commands: Record<string, CommandEntry> = {
+/**
+ * Every command and subcommand. `fedmcp help`, `--help`, "did you mean" and `fedmcp completion`
+ * are generated from this table: add a command (and its subcommands) here.
+ */
+const commands: CommandTable = {
   serve: {
     run: (argv, io) => serveCommand(argv, io),
     summary: 'run the hub (HTTP: /mcp, /sse, /ws; or --stdio)',
     usage: `serve [--config FILE] [--host HOST] [--port N] [--stdio] [--log-level LEVEL]
 
-  -c, --config FILE    the config file (default: ./fedmcp.config.json when present)
+${configOption}
       --host HOST      the address to listen on (overrides hub.host)
   -p, --port N         the port to listen on, 0 for any free port (overrides hub.port)
       --stdio          serve MCP on stdin/stdout instead of HTTP; logs go to stderr
-      --log-level L    trace | debug | info | warn | error | silent (default: info)`,
+      --log-level L    ${logLevels.join(' | ')} (default: info)`,
   },
   init: {
     run: initCommand,
     summary: 'write a commented starter fedmcp.config.json',
-    usage: 'init [--config FILE] [--force]',
+    usage: `init [--config FILE] [--force]
+
+${configOption}
+      --force          overwrite an existing file`,
   },
   tools: {
     run: (argv, io) =>
       argv[0] === 'diff' || argv[0] === 'approve'
         ? toolsPinningCommand(argv, io)
         : toolsCommand(argv, io),
-    summary:
-      'tools list [--config | --url]; tools diff | approve <upstream> <tool> (pinned definitions)',
-    usage: `tools list ${connectOptions} [--json]
-       fedmcp tools diff | approve <upstream> <tool> [--config FILE] [--prompt] [--digest D] [--json]`,
+    summary: "the hub's tools: tools list; pinned definitions: tools diff | approve",
+    usage: 'tools list | diff | approve [options]',
+    subcommands: {
+      list: {
+        summary: "the hub's namespaced tools (asks the running hub; --offline: in process)",
+        usage: `list ${connectOptions} [--json]\n\n${connectLines}\n      --json           JSON output`,
+      },
+      diff: {
+        summary: "what changed in a quarantined tool's definition",
+        usage: `diff <upstream> <tool> [--config FILE] [--json]\n\n${configOption}`,
+      },
+      approve: {
+        summary: 'trust a changed tool definition again',
+        usage: `approve <upstream> <tool> [--config FILE] [--prompt] [--digest D]\n\n${configOption}\n      --prompt         the item is a prompt, not a tool\n      --digest D       approve only this definition digest`,
+      },
+    },
   },
   call: {
     run: callCommand,
-    summary: 'call one tool: call <tool> --args JSON',
-    usage: `call <tool> [--args JSON] ${connectOptions} [--timeout-ms N]`,
+    summary: 'call one tool: call <tool> --args JSON (progress shown as it comes)',
+    usage: `call <tool> [--args JSON] ${connectOptions} [--timeout-ms N]
+
+  -a, --args JSON      the tool's arguments, a JSON object (default: {})
+${connectLines}
+      --timeout-ms N   give up after N ms without progress (default: 60000)`,
+  },
+  status: {
+    run: (argv, io) => statusCommand(argv, io),
+    summary: 'upstreams and peers with their states (asks the running hub; --offline: in process)',
+    usage: `status ${connectOptions} [--depth N] [--json]
+
+${connectLines}
+      --depth N        how many levels of peers to ask (default: 1)
+      --json           JSON output`,
+  },
+  doctor: {
+    run: (argv, io) => doctorCommand(argv, io),
+    summary: 'check the config, state, ports, upstreams, stores, TLS, clock and peers',
+    usage: `doctor [--config FILE] [--json]
+
+${configOption}
+      --json           JSON output
+Exits 1 when a check fails (warnings do not).`,
+  },
+  logs: {
+    run: (argv, io) => logsCommand(argv, io),
+    summary: "the hub's call log (from its store's audit stream): logs [--follow] [--upstream X]",
+    usage: `logs [--follow] [--upstream ID] [--lines N] [--json] [--config FILE]
+
+${configOption}
+  -f, --follow         keep printing new calls
+      --upstream ID    only calls to this upstream
+  -n, --lines N        how many past calls to print (default: 20)
+      --json           one JSON event per line`,
   },
   policy: {
     run: policyCommand,
     summary: 'explain a policy decision: policy check --subject S --action A --target T',
-    usage: 'policy check --subject S --action A --target T [--config FILE]',
+    usage: 'policy check [options]',
+    subcommands: {
+      check: {
+        summary: 'which rule decides, and the decision (exit 0 allowed, 1 denied)',
+        usage: `check --subject S [--subject S]... --action A --target T [--config FILE]\n\n  S: alice | user:alice | group:dev | scope:tools.read | via:eu | method:api-key | issuer:URL\n${configOption}`,
+      },
+    },
   },
   secrets: {
     run: (argv, io) => secretsCommand(argv, io),
     summary: 'the encrypted secrets file: secrets set NAME | list | rm NAME',
-    usage: 'secrets set NAME [--value V] | list | rm NAME [--config FILE]',
+    usage: 'secrets set | list | rm [options]',
+    subcommands: {
+      set: {
+        summary: 'store a secret (read from stdin without --value)',
+        usage: `set NAME [--value V] [--config FILE]\n\n${configOption}`,
+      },
+      list: {
+        summary: 'the names of the stored secrets',
+        usage: `list [--config FILE]\n\n${configOption}`,
+      },
+      rm: { summary: 'remove a secret', usage: `rm NAME [--config FILE]\n\n${configOption}` },
+    },
   },
   consent: {
     run: (argv, io) => consentCommand(argv, io),
     summary: 'the consent ledger: consent list | grant --subject S --target T | revoke',
-    usage:
-      'consent list | grant --subject S --target T (--for 1h | --always) | revoke --id ID [--config FILE]',
+    usage: 'consent list | grant | revoke [options]',
+    subcommands: {
+      list: {
+        summary: 'the grants in force',
+        usage: `list [--subject S] [--target T] [--json] [--config FILE]\n\n${configOption}`,
+      },
+      grant: {
+        summary: 'grant a subject a target, for a period or always',
+        usage: `grant --subject S --target T (--for 1h | --always) [--deny] [--upstream U] [--config FILE]\n\n  S may be "*" for everyone, T a glob such as "github__*"\n${configOption}`,
+      },
+      revoke: {
+        summary: 'revoke grants',
+        usage: `revoke (--id ID | --subject S [--target T] | --target T) [--config FILE]\n\n${configOption}`,
+      },
+    },
   },
   audit: {
     run: (argv, io) => auditCommand(argv, io),
     summary: 'audit events from the store: audit tail [--follow]',
-    usage: 'audit tail [--follow] [--lines N] [--json] [--config FILE]',
+    usage: 'audit tail [options]',
+    subcommands: {
+      tail: {
+        summary: 'the last audit events, then new ones with --follow',
+        usage: `tail [--follow] [--lines N] [--json] [--config FILE]\n\n${configOption}\n  -f, --follow         keep printing new events\n  -n, --lines N        how many past events (default: 20)\n      --json           one JSON event per line`,
+      },
+    },
   },
   keys: {
     run: (argv, io) => keysCommand(argv, io),
     summary: 'the hub signing keys: keys show | rotate',
-    usage: 'keys show | rotate [--config FILE] [--json]',
+    usage: 'keys show | rotate [options]',
+    subcommands: {
+      show: {
+        summary: 'the key fingerprint peers pin, and the published keys',
+        usage: `show [--config FILE] [--json]\n\n${configOption}\n      --json           JSON output`,
+      },
+      rotate: {
+        summary: 'a new signing key; the old one stays published for the grace period',
+        usage: `rotate [--config FILE]\n\n${configOption}`,
+      },
+    },
   },
   peers: {
     run: (argv, io) => peersCommand(argv, io),
     summary: 'peer hubs: peers add URL [--id ID] [--yes] | list',
-    usage:
-      'peers add URL [--id ID] [--yes] [--pin] [--allow-insecure] | list [--config FILE] [--json]',
-  },
-  status: {
-    run: (argv, io) => statusCommand(argv, io),
-    summary: 'upstreams and peers with their states: status [--config | --url] [--json]',
-    usage: `status ${connectOptions} [--depth N] [--json]`,
+    usage: 'peers add | list [options]',
+    subcommands: {
+      add: {
+        summary: 'discover a hub and trust it as a peer',
+        usage: `add URL [--id ID] [--yes] [--pin] [--allow-insecure] [--config FILE]\n\n${configOption}\n      --id ID          the peer's id (default: its hub id)\n      --yes            do not ask for confirmation\n      --pin            pin its current key fingerprints\n      --allow-insecure accept an http:// peer that is not on this machine`,
+      },
+      list: {
+        summary: 'the trusted peers',
+        usage: `list [--config FILE] [--json]\n\n${configOption}\n      --json           JSON output`,
+      },
+    },
   },
   auth: {
     run: authCommand,
     summary: 'auth new-key: a new API key and its config entry (hash)',
-    usage: 'auth new-key [--subject NAME] [--group G]... [--scope S]... [--json]',
+    usage: 'auth new-key [options]',
+    subcommands: {
+      'new-key': {
+        summary: 'a new API key, printed once, and the hashed entry for auth.apiKeys',
+        usage: 'new-key [--subject NAME] [--group G]... [--scope S]... [--json]',
+      },
+    },
+  },
+  completion: {
+    run: (argv, io) => completionCommand(argv, io, commands),
+    summary: 'shell completions: completion bash | zsh | fish',
+    usage: 'completion bash | zsh | fish',
+    subcommands: {
+      bash: {
+        summary: 'for bash: source <(fedmcp completion bash)',
+        usage: 'bash   (add `source <(fedmcp completion bash)` to ~/.bashrc)',
+      },
+      zsh: {
+        summary: 'for zsh: source <(fedmcp completion zsh)',
+        usage: 'zsh    (add `source <(fedmcp completion zsh)` to ~/.zshrc)',
+      },
+      fish: {
+        summary: 'for fish: fedmcp completion fish > ~/.config/fish/completions/fedmcp.fish',
+        usage: 'fish   (fedmcp completion fish > ~/.config/fish/completions/fedmcp.fish)',
+      },
+    },
   },
 };
-
-function usage(): string {
-  const width = Math.max(...Object.keys(commands).map((name) => name.length), 4) + 2;
-  const lines = Object.entries(commands).map(
-    ([name, command]) => `  ${name.padEnd(width)}${command.summary}`,
-  );
-  return `fedmcp — a federation hub for the Model Context Protocol
-
-Usage: fedmcp <command> [options]
-
-Commands:
-${lines.join('\n')}
-  ${'help'.padEnd(width)}show this help (also: fedmcp <command> --help)
-
-Options:
-  --version, -v  print the version
-`;
-}
-
-/** `--help` or `-h` among a command's arguments (before a `--` that ends the options). */
-function asksForHelp(argv: readonly string[]): boolean {
-  const end = argv.indexOf('--');
-  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
-}
 
 /**
  * Runs the `fedmcp` command line with the given arguments.
@@ -132,7 +240,7 @@ function asksForHelp(argv: readonly string[]): boolean {
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    io.stdout(usage());
+    io.stdout(programHelp(commands));
     return 0;
   }
   if (name === '--version' || name === '-v' || name === 'version') {
@@ -141,15 +249,26 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   }
   const command = commands[name];
   if (!command) {
-    io.stderr(`fedmcp: unknown command "${name}". Run "fedmcp help" for the list of commands.\n`);
+    const near = closestName(name, Object.keys(commands));
+    io.stderr(
+      `fedmcp: unknown command "${name}".${near ? ` Did you mean "fedmcp ${near}"?` : ''} Run "fedmcp help" for the list of commands.\n`,
+    );
     return 2;
   }
   if (asksForHelp(rest)) {
-    io.stdout(`fedmcp ${name}: ${command.summary}\n\nUsage: fedmcp ${command.usage}\n`);
+    io.stdout(commandHelp(name, command, rest[0]));
     return 0;
   }
   try {
-    return await command.run(rest, io);
+    const code = await command.run(rest, io);
+    // The command refused an unknown subcommand: name the closest one.
+    const subcommands = Object.keys(command.subcommands ?? {});
+    const [word] = rest;
+    if (code === 2 && word !== undefined && !subcommands.includes(word)) {
+      const near = closestName(word, subcommands);
+      if (near) io.stderr(`Did you mean "fedmcp ${name} ${near}"?\n`);
+    }
+    return code;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     io.stderr(`fedmcp ${name}: ${message}\n`);

@@ -4,6 +4,7 @@ import { createInMemoryTransportPair } from '@fedmcp/transports';
 import { connectUpstream } from '@fedmcp/transports/node';
 import { Client } from '@modelcontextprotocol/client';
 import { resolveConfig } from './resolve-config.js';
+import { findRunningHub, noRunningHubMessage } from './running-hub.js';
 
 /** A client connected to a running hub (by URL) or to a hub built from a config, in process. */
 export interface ConnectedTarget {
@@ -19,6 +20,7 @@ const clientInfo = { name: 'fedmcp-cli', version: FEDMCP_VERSION };
 export const credentialOptions = {
   header: { type: 'string', short: 'H', multiple: true },
   token: { type: 'string' },
+  offline: { type: 'boolean', default: false },
 } as const;
 
 /** Usage text of {@link credentialOptions}. */
@@ -86,36 +88,50 @@ function redact(text: string, headers: Record<string, string>): string {
   return result;
 }
 
+async function connectUrl(url: string, headers: Record<string, string>): Promise<Client> {
+  try {
+    return await connectUpstream({ url }, { clientInfo, restart: false, headers });
+  } catch (error) {
+    // Whatever the transport put into its message, the credentials stay out of the output.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(redact(message, headers), { cause: error });
+  }
+}
+
 /**
- * Connects to `--url` (any hub or MCP server: Streamable HTTP, SSE or WebSocket), sending the
- * `--header`/`--token` credentials on every request, or, without one, starts the hub of
- * `--config` in this process (no port, no state on disk) for one command.
- * @throws {CliUsageError} for bad credential options, or credentials without `--url`.
+ * Connects to `--url` (any hub or MCP server: Streamable HTTP, SSE or WebSocket), else to the hub
+ * of `--config` running on its configured port, sending the `--header`/`--token` credentials on
+ * every request; with `--offline`, starts the hub of `--config` in this process instead (no port,
+ * no state on disk) for one command.
+ * @throws {CliUsageError} for bad credential options, credentials with `--offline`, or no running
+ * hub without `--offline`.
  */
 export async function connectTarget(options: {
   url?: string | undefined;
   config?: string | undefined;
   header?: readonly string[] | undefined;
   token?: string | undefined;
+  offline?: boolean | undefined;
 }): Promise<ConnectedTarget> {
   const headers = credentialHeaders(options);
   if (options.url !== undefined) {
-    let client: Client;
-    try {
-      client = await connectUpstream({ url: options.url }, { clientInfo, restart: false, headers });
-    } catch (error) {
-      // Whatever the transport put into its message, the credentials stay out of the output.
-      const message = error instanceof Error ? error.message : String(error);
-      throw new Error(redact(message, headers), { cause: error });
-    }
+    if (options.offline) throw new CliUsageError('give either --url or --offline, not both.');
+    const client = await connectUrl(options.url, headers);
     return { client, description: options.url, close: () => client.close() };
+  }
+  const { config, file } = await resolveConfig(options.config);
+  if (!options.offline) {
+    const running = await findRunningHub(config);
+    if (running === undefined) throw new CliUsageError(noRunningHubMessage(config));
+    const url = `${running}/mcp`;
+    const client = await connectUrl(url, headers);
+    return { client, description: `the hub at ${url}`, close: () => client.close() };
   }
   if (Object.keys(headers).length > 0) {
     throw new CliUsageError(
-      '--header and --token are sent to a running hub: use them with --url (a --config hub runs in this process without authentication).',
+      '--header and --token are sent to a running hub: an --offline hub runs in this process without authentication.',
     );
   }
-  const { config, file } = await resolveConfig(options.config);
   const server = await createFedmcpServer({ config: { ...config, store: 'memory:' } });
   const [clientTransport, serverTransport] = createInMemoryTransportPair();
   const client = new Client(clientInfo);

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type FedmcpConfig, loadConfig, parseConfig } from '@fedmcp/server';
+import { type FedmcpConfig, loadConfig, parseConfig, userDataDirectory } from '@fedmcp/server';
 
 /** The default config file, looked up in the working directory. */
 export const defaultConfigFile = 'fedmcp.config.json';
@@ -13,7 +13,8 @@ export interface ResolvedConfig {
 
 /**
  * Loads `--config FILE` (which must exist), else `./fedmcp.config.json` when present, else the
- * built-in defaults (no upstreams).
+ * built-in defaults (no upstreams, state in the per-user data directory). Relative paths of a
+ * config file are resolved against its folder, whatever the working directory.
  * @throws ConfigError naming the bad keys.
  */
 export async function resolveConfig(option: string | undefined): Promise<ResolvedConfig> {
@@ -27,5 +28,10 @@ export async function resolveConfig(option: string | undefined): Promise<Resolve
     () => false,
   );
   if (exists) return { config: await loadConfig(file), file };
-  return { config: parseConfig({}, '(defaults)'), file: undefined };
+  // No config file: state in the per-user data directory, never the working directory (Claude
+  // Desktop starts its servers in `/`).
+  return {
+    config: parseConfig({ hub: { dataDir: userDataDirectory() } }, '(defaults)'),
+    file: undefined,
+  };
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,10 +28,10 @@ interface RunningCli {
   exited: Promise<number | null>;
 }
 
-function startCli(args: string[], cwd: string): RunningCli {
+function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunningCli {
   const child = spawn(process.execPath, [...nodeArguments, ...args], {
     cwd,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -110,6 +111,19 @@ describe('fedmcp serve', () => {
     });
     expect(result.content).toEqual([{ type: 'text', text: 'Echo: hi' }]);
 
+    // One banner block; the first start's pins folded into one line; no info line per call.
+    expect(cli.stdout()).toMatch(/Upstreams {2}1 of 1 ready, \d+ tools\n/);
+    expect(cli.stdout()).toMatch(/Auth {7}anonymous\n {2}Store {6}sqlite:\S+state\.db\n/);
+    await until(
+      () =>
+        /pinned \d+ tool and prompt definitions of 1 upstream/.test(cli.stderr())
+          ? true
+          : undefined,
+      'the pin summary',
+    );
+    expect(cli.stderr()).not.toContain('audit pin pinned');
+    expect(cli.stderr()).not.toContain('audit call success');
+
     // A config edit adds an upstream without dropping this session.
     await writeFile(
       config,
@@ -177,17 +191,31 @@ describe('fedmcp serve', () => {
     expect(cli.stderr()).toContain('fedmcp init');
   }, 30_000);
 
-  it('starts with no config at all (the embedded defaults) and says how to add an upstream', async () => {
-    const cli = startCli(['serve', '--port', '0'], directory);
+  it('starts with no config at all (the embedded defaults, state in the per-user data directory) and says how to add an upstream', async () => {
+    const xdg = join(directory, 'xdg');
+    const cli = startCli(['serve', '--port', '0'], directory, { XDG_DATA_HOME: xdg });
     running.push(cli);
     const url = await until(
       () => cli.stdout().match(/serving at (http:\/\/127\.0\.0\.1:\d+)/)?.[1],
       'the serving URL',
     );
-    await until(() => (cli.stdout().includes('No upstreams') ? true : undefined), 'the hint');
+    await until(() => (cli.stdout().includes('Upstreams  none') ? true : undefined), 'the hint');
     expect(cli.stdout()).toContain('fedmcp init');
+    expect(cli.stdout()).toContain(`Store      sqlite:${join(xdg, 'fedmcp', 'state.db')}`);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     cli.child.kill('SIGINT');
     expect(await cli.exited).toBe(0);
+    expect(existsSync(join(xdg, 'fedmcp', 'hub-keys.json'))).toBe(true);
+    // Nothing in the working directory.
+    expect(existsSync(join(directory, '.fedmcp'))).toBe(false);
+  }, 30_000);
+
+  it('refuses an unknown --log-level before starting anything', async () => {
+    const cli = startCli(['serve', '--log-level', 'loud'], directory);
+    running.push(cli);
+    expect(await cli.exited).toBe(2);
+    expect(cli.stderr()).toContain(
+      '--log-level must be one of trace, debug, info, warn, error, fatal, silent',
+    );
   }, 30_000);
 });

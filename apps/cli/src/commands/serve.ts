@@ -1,13 +1,18 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  closestName,
   createFedmcpServer,
   createLogger,
   type FedmcpConfig,
   type FedmcpServer,
+  isLogLevel,
+  logLevels,
   watchConfig,
 } from '@fedmcp/server';
 import type { CliIo } from '../cli-io.js';
 import { resolveConfig } from './resolve-config.js';
+import { serveBanner } from './serve-banner.js';
 
 /** Options of {@link serveCommand} beyond argv, for embedding and tests. */
 export interface ServeCommandOptions {
@@ -22,20 +27,6 @@ function waitForSignal(): Promise<string> {
     for (const signal of ['SIGINT', 'SIGTERM'] as const)
       process.once(signal, () => resolve(signal));
   });
-}
-
-function describeUpstreams(server: FedmcpServer): string {
-  const upstreams = server.upstreams();
-  if (upstreams.length === 0) {
-    return 'No upstreams configured. Add MCP servers under "mcpServers" in fedmcp.config.json (create one with `fedmcp init`); changes apply while the hub runs.\n';
-  }
-  const width = Math.max(...upstreams.map((upstream) => upstream.id.length)) + 2;
-  return `Upstreams:\n${upstreams
-    .map(
-      (upstream) =>
-        `  ${upstream.id.padEnd(width)}${upstream.state.padEnd(12)}${upstream.state === 'ready' ? `${upstream.tools} tools` : (upstream.error ?? '')}`,
-    )
-    .join('\n')}\n`;
 }
 
 /**
@@ -61,6 +52,14 @@ export async function serveCommand(
   const stdio = values.stdio;
   // Over stdio, stdout carries MCP: everything else goes to stderr.
   const say = stdio ? io.stderr : io.stdout;
+  const level = values['log-level'];
+  if (!isLogLevel(level)) {
+    const near = closestName(level, logLevels);
+    io.stderr(
+      `fedmcp serve: --log-level must be one of ${logLevels.join(', ')}, got "${level}"${near ? ` (did you mean "${near}"?)` : ''}.\n`,
+    );
+    return 2;
+  }
   const { config: loaded, file } = await resolveConfig(values.config);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
@@ -75,25 +74,14 @@ export async function serveCommand(
       ...(port === undefined ? {} : { port }),
     },
   });
-  const logger = createLogger({ level: values['log-level'], destination: 2 });
+  const logger = createLogger({ level, destination: 2 });
   const server = await createFedmcpServer({ config: withOverrides(loaded), logger });
   try {
-    if (stdio) {
-      await server.serveStdio();
-      say(`fedmcp hub serving MCP over stdio${file ? ` (config ${file})` : ''}\n`);
-    } else {
-      const { url } = await server.listen();
-      const websocketUrl = url.replace(/^http/, 'ws');
-      say(
-        `fedmcp hub "${server.config.hub.name ?? 'fedmcp'}" serving at ${url}\n` +
-          `  Streamable HTTP  ${url}/mcp   (2025-11-25 sessions and 2026-07-28)\n` +
-          `  SSE              ${url}/sse\n` +
-          `  WebSocket        ${websocketUrl}/ws\n` +
-          `  Health           ${url}/healthz  ${url}/readyz\n`,
-      );
-    }
-    say(file ? `Config: ${file} (watched for changes)\n` : 'Config: none found, using defaults.\n');
-    say(describeUpstreams(server));
+    let url: string | undefined;
+    if (stdio) await server.serveStdio();
+    else ({ url } = await server.listen());
+    const storeUrl = server.config.store ?? `sqlite:${join(server.config.hub.dataDir, 'state.db')}`;
+    say(serveBanner({ server, url, file, storeUrl }));
     const stopWatching = file
       ? watchConfig(file, {
           onChange: async (next) => {

@@ -4,9 +4,10 @@ import { createFedmcpServer } from '@fedmcp/server';
 import type { CliIo } from '../cli-io.js';
 import { CliUsageError, credentialHeaders, credentialOptions } from './connect-target.js';
 import { resolveConfig } from './resolve-config.js';
+import { findRunningHub, noRunningHubMessage } from './running-hub.js';
 
 const USAGE =
-  'Usage: fedmcp status [--config FILE | --url URL [--header "Name: value"]... [--token T]] [--depth N] [--json]';
+  'Usage: fedmcp status [--config FILE | --url URL [--header "Name: value"]... [--token T]] [--offline] [--depth N] [--json]';
 
 /** Long errors (a PATH in a spawn error) cut for one line; `--json` has them whole. */
 function shorten(text: string): string {
@@ -65,10 +66,11 @@ async function statusAtUrl(
 }
 
 /**
- * `fedmcp status [--config FILE | --url URL [--token T]] [--depth N] [--json]`: the hub's
- * upstreams and peers with their states, and each peer's upstreams (as the peer reports them)
- * indented under it. Exits 0 when every upstream is ready, 1 when one is not or the hub cannot be
- * reached, 2 on a usage mistake.
+ * `fedmcp status [--config FILE | --url URL [--token T]] [--offline] [--depth N] [--json]`: the
+ * hub's upstreams and peers with their states, and each peer's upstreams (as the peer reports
+ * them) indented under it. Asks `--url`, else the config's hub running on its port; `--offline`
+ * starts the config's hub in this process instead. Exits 0 when every upstream is ready, 1 when
+ * one is not or the hub cannot be reached, 2 on a usage mistake.
  */
 export async function statusCommand(
   argv: readonly string[],
@@ -85,6 +87,7 @@ export async function statusCommand(
     depth?: string | undefined;
     header?: string[] | undefined;
     token?: string | undefined;
+    offline?: boolean | undefined;
   };
   let headers: Record<string, string>;
   let depth: number | undefined;
@@ -107,9 +110,12 @@ export async function statusCommand(
     if (values.url !== undefined && values.config !== undefined) {
       throw new CliUsageError('give either --url or --config, not both.');
     }
-    if (values.url === undefined && Object.keys(headers).length > 0) {
+    if (values.url !== undefined && values.offline) {
+      throw new CliUsageError('give either --url or --offline, not both.');
+    }
+    if (values.offline && Object.keys(headers).length > 0) {
       throw new CliUsageError(
-        '--header and --token are sent to a running hub: use them with --url.',
+        '--header and --token are sent to a running hub: an --offline hub runs in this process.',
       );
     }
   } catch (error) {
@@ -121,16 +127,27 @@ export async function statusCommand(
   }
 
   let status: HubStatus;
-  if (values.url !== undefined) {
+  let url = values.url;
+  const resolved = url === undefined ? await resolveConfig(values.config) : undefined;
+  if (resolved && !values.offline) {
+    const running = await findRunningHub(resolved.config);
+    if (running === undefined) {
+      io.stderr(`fedmcp status: ${noRunningHubMessage(resolved.config)}\n`);
+      return 1;
+    }
+    url = `${running}/mcp`;
+  }
+  if (url !== undefined) {
     try {
-      status = await statusAtUrl(values.url, headers, depth);
+      status = await statusAtUrl(url, headers, depth);
     } catch (error) {
       io.stderr(`fedmcp status: ${(error as Error).message}\n`);
       return 1;
     }
   } else {
-    // The hub of the config, in this process (no port, state in memory), asks its peers itself.
-    const { config } = await resolveConfig(values.config);
+    // --offline: the hub of the config, in this process (no port, state in memory), asks its
+    // peers itself.
+    const { config } = resolved ?? (await resolveConfig(values.config));
     const server = await createFedmcpServer({
       config: { ...config, store: 'memory:' },
       ...(options.baseDirectory ? { baseDirectory: options.baseDirectory } : {}),
