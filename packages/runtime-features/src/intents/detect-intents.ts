@@ -6,6 +6,7 @@ import {
   type IntentEngine,
 } from './intent-types.js';
 import { splitUtterances } from './split-utterances.js';
+import { validateInput } from './validate-input.js';
 
 /**
  * Detects the intents of a text or of utterances: the `detect_intents` tool. A `text` is split
@@ -25,14 +26,7 @@ export async function detectIntents(
   input: DetectIntentsInput,
   engine: IntentEngine,
 ): Promise<DetectIntentsResult> {
-  const parsed = detectIntentsInputSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidRequestError({
-      reason: `${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`,
-    });
-  }
-  const { text, utterances } = parsed.data;
+  const { text, utterances } = validateInput(detectIntentsInputSchema, input);
   if ((text === undefined) === (utterances === undefined)) {
     throw new InvalidRequestError({
       reason: 'give exactly one of "text" or "utterances"',

@@ -2,6 +2,7 @@ import { InvalidRequestError } from '@fedmcp/protocol';
 import { createBuiltinIntentEngine } from '../intents/create-builtin-intent-engine.js';
 import type { IntentEngine } from '../intents/intent-types.js';
 import { splitSentences } from '../intents/split-utterances.js';
+import { validateInput } from '../intents/validate-input.js';
 import { type AnalysedSentence, actionItemsOf } from './action-items.js';
 import { extractiveSummary } from './extractive-summary.js';
 import { parseTranscript, transcriptAsText } from './parse-transcript.js';
@@ -30,15 +31,6 @@ export interface ProcessTranscriptOptions {
 const SUMMARY_WORDS = 150;
 /** The most transcript text handed to `summarize` (characters). */
 const SUMMARY_INPUT_LIMIT = 100_000;
-
-function validate(input: ProcessTranscriptInput): ProcessTranscriptInput {
-  const parsed = processTranscriptInputSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new InvalidRequestError({
-    reason: `${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`,
-  });
-}
 
 async function summaryOf(
   summarize: ProcessTranscriptOptions['summarize'],
@@ -74,7 +66,12 @@ export async function processTranscript(
   input: ProcessTranscriptInput,
   options: ProcessTranscriptOptions = {},
 ): Promise<ProcessTranscriptResult> {
-  const { transcript, format, title, meetingDate: dateInput } = validate(input);
+  const {
+    transcript,
+    format,
+    title,
+    meetingDate: dateInput,
+  } = validateInput(processTranscriptInputSchema, input);
   const parsed = parseTranscript(transcript, format);
   const meetingDate = options.meetingDate ?? (dateInput ? new Date(dateInput) : parsed.meetingDate);
   if (meetingDate && Number.isNaN(meetingDate.getTime())) {
