@@ -149,6 +149,11 @@ export {
   UPSTREAM_CLIENT_CAPABILITIES,
   type UpstreamStateChange,
 } from './services/upstream-events.js';
+// Hub-managed durable tasks: options, and the operator's view of the records in the store.
+export type { HubTaskRecord, HubTaskStatus } from './tasks/hub-task.js';
+export type { HubTaskCallbackOptions, HubTaskOptions } from './tasks/hub-task-options.js';
+export { createTaskAdmin, type TaskAdmin, type TaskSummary } from './tasks/task-admin.js';
+export { signWebhook } from './tasks/task-webhook.js';
 export type { ToolFilter } from './tool-filter.js';
 export type { UpstreamState } from './upstream.js';
 export type {

@@ -315,6 +315,7 @@ describe('public exports', () => {
         "createPeerFederatedStatus: function",
         "createPolicyAccess: function",
         "createStatusRoute: function",
+        "createTaskAdmin: function",
         "createToolPinning: function",
         "diffDefinitions: function",
         "digestDefinition: function",
@@ -336,6 +337,7 @@ describe('public exports', () => {
         "peerUpstreamSpec: function",
         "peerUpstreams: function",
         "requiredCapabilitiesOf: function",
+        "signWebhook: function",
         "toTrustedPeers: function",
         "uiResourceUriOf: function",
       ]

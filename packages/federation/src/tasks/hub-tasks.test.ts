@@ -7,7 +7,7 @@ import { createMcpHandler, InMemoryTransport } from '@modelcontextprotocol/serve
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
 import { eventually, memoryConnector, textOf } from '../../test/helpers.js';
-import { createHub, type Hub, type HubOptions } from '../index.js';
+import { createHub, createTaskAdmin, type Hub, type HubOptions } from '../index.js';
 
 type Params = Record<string, unknown>;
 
@@ -140,6 +140,31 @@ describe('hub-managed tasks', () => {
       code: -32602,
     });
     expect(statuses.at(-1)).toMatchObject({ taskId: task.taskId, status: 'cancelled' });
+  });
+
+  it('lets an operator list and cancel tasks from the store; the running hub stops the call', async () => {
+    const store = createMemoryStore();
+    const hub = tasksHub(store);
+    await hub.start();
+    const { request, statuses } = await clientOf(hub, 'ada');
+    const before = state.cancelled;
+    const { task } = (await request('tools/call', callAsTask('up__slow', { ms: 60_000 }))) as {
+      task: Params;
+    };
+    const admin = createTaskAdmin(store);
+    const [listed] = await admin.list();
+    expect(listed).toMatchObject({
+      taskId: task.taskId,
+      status: 'working',
+      tool: 'up__slow',
+      owner: 'ada',
+    });
+    expect(listed).not.toHaveProperty('arguments');
+    expect(await admin.cancel(String(task.taskId))).toMatchObject({ status: 'cancelled' });
+    await eventually(() => state.cancelled > before);
+    await eventually(() => statuses.some((status) => status.status === 'cancelled'));
+    await expect(admin.cancel(String(task.taskId))).rejects.toThrow(/already cancelled/);
+    await expect(admin.get('hubtask.nope')).rejects.toThrow(/No task hubtask.nope/);
   });
 
   it('refuses a task beyond maxRunningPerPrincipal', async () => {

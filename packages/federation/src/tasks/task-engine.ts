@@ -33,7 +33,8 @@ export interface NewTask {
   callbackUrl?: string;
 }
 
-const CANCEL_CHANNEL = 'fedmcp:task-cancel';
+/** The pub/sub channel on which a cancelled task's id reaches the process running it. */
+export const CANCEL_CHANNEL = 'fedmcp:task-cancel';
 const LEASE = 'fedmcp:task-lease:';
 
 /** Hub-managed tasks; see the file comment. */
@@ -72,9 +73,13 @@ export class TaskEngine {
   /** Starts the sweep and listens for cancels; `resume` re-runs an idempotent task. */
   async start(resume: TaskRun): Promise<void> {
     this.#resume = resume;
-    this.#subscription ??= this.#store.pubsub.subscribe(CANCEL_CHANNEL, (taskId) =>
-      this.#running.get(taskId)?.abort(hubError('CANCELED', 'The task was cancelled.')),
-    );
+    this.#subscription ??= this.#store.pubsub.subscribe(CANCEL_CHANNEL, (taskId) => {
+      const controller = this.#running.get(taskId);
+      if (!controller || controller.signal.aborted) return; // not here, or cancelled here
+      controller.abort(hubError('CANCELED', 'The task was cancelled.'));
+      // Cancelled elsewhere (another replica, an operator): this process tells its session.
+      void this.records.get(taskId).then((record) => record && this.#changed(record));
+    });
     await this.#subscription;
     await this.sweep();
     this.#sweepTimer ??= setInterval(
