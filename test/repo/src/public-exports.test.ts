@@ -357,7 +357,52 @@ describe('public exports', () => {
     `);
   });
   it('@fedmcp/runtime-features', async () => {
-    expect(await exportsOf('@fedmcp/runtime-features')).toMatchInlineSnapshot(`[]`);
+    expect(await exportsOf('@fedmcp/runtime-features')).toMatchInlineSnapshot(`
+      [
+        "DEAD_LETTER_STREAM: string",
+        "DEAD_LETTER_URI: string",
+        "DEFAULT_MAX_BODY_BYTES: number",
+        "DEFAULT_TOLERANCE_SEC: number",
+        "INTENT_TYPES: object",
+        "MAX_INTENT_TEXT_LENGTH: number",
+        "MAX_TRANSCRIPT_LENGTH: number",
+        "MAX_UTTERANCES: number",
+        "STATUS_URI: string",
+        "TRANSCRIPT_FORMATS: object",
+        "automationRunUri: function",
+        "checkCron: function",
+        "createAutomationRunner: function",
+        "createBuiltinIntentEngine: function",
+        "createOpenAiIntentEngine: function",
+        "createRuntimeServer: function",
+        "createSamplingIntentEngine: function",
+        "createWebhookInbox: function",
+        "createWebhookReceiver: function",
+        "detectIntents: function",
+        "detectIntentsInputSchema: object",
+        "detectIntentsOutputSchema: object",
+        "detectTranscriptFormat: function",
+        "detectedIntentSchema: object",
+        "evaluateIntentEngine: function",
+        "findDueDate: function",
+        "inboxStream: function",
+        "intentDataSet: function",
+        "parseInboxEntry: function",
+        "parseTranscript: function",
+        "processTranscript: function",
+        "processTranscriptInputSchema: object",
+        "processTranscriptOutputSchema: object",
+        "renderTemplate: function",
+        "splitTrigger: function",
+        "splitUtterances: function",
+        "transcriptAsText: function",
+        "utteranceIntentsSchema: object",
+        "utteranceSchema: object",
+        "verifyWebhook: function",
+        "webhookEventUri: function",
+        "webhookEventsUri: function",
+      ]
+    `);
   });
   it('@fedmcp/edge-providers', async () => {
     expect(await exportsOf('@fedmcp/edge-providers')).toMatchInlineSnapshot(`[]`);
