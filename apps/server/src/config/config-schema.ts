@@ -6,6 +6,7 @@ import { toNamespaceId } from '@fedmcp/protocol';
 import { authConfigSchema, policyRuleSchema } from '@fedmcp/proxy-auth';
 import { z } from 'zod';
 import { peersConfigSchema } from '../federation/peers-config.js';
+import { hubTasksSection } from './hub-tasks-config.js';
 import { runtimeConfigSchema } from '../runtime/runtime-config-schema.js';
 import { telemetrySection } from '../telemetry/telemetry-config.js';
 
@@ -280,6 +281,8 @@ const hubSection = z
       .int()
       .positive({ error: 'expected a positive number of characters' })
       .optional(),
+    /** Durable tasks: retention, limits, resumable tools, signed callbacks (see `hubTasksSection`). */
+    tasks: hubTasksSection.optional(),
   })
   .strict();
 
