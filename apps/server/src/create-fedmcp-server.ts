@@ -89,6 +89,8 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   const secretValues = new Set<string>();
   const logger = createRedactingLogger(options.logger ?? silentLogger, { secretValues });
   let config = await resolveConfigSecrets(options.config, { baseDirectory, env, secretValues });
+  const taskSecret = config.hub.tasks?.callbacks?.secret;
+  if (taskSecret) secretValues.add(taskSecret);
   // Per-caller credentials of per-principal upstreams, from the secrets file when a caller connects.
   const credentialsFor: CredentialsFactory = (name, template) =>
     createPrincipalCredentials(template, {
@@ -230,6 +232,8 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       ? { maxInstructionsChars: config.hub.maxInstructionsChars }
       : {}),
     ...(config.views ? { views: config.views } : {}),
+    // Task records in the store: readable after a restart and by every replica.
+    tasks: { ...config.hub.tasks, store },
     upstreams: withRuntime(
       Object.fromEntries([...configured].map(([id, entry]) => [id, toUpstreamConfig(entry)])),
     ),

@@ -22,6 +22,15 @@ export {
   type UpstreamVerdictCache,
 } from './connect-upstream.js';
 export {
+  CORS_EXPOSED_HEADERS,
+  type CorsPolicy,
+  type CorsPolicyOptions,
+  type CorsRequest,
+  type CorsRouteKind,
+  createCorsPolicy,
+  normalizeOrigin,
+} from './cors.js';
+export {
   createHostValidator,
   type HostValidationFailure,
   type HostValidator,

@@ -105,6 +105,7 @@ describe('public exports', () => {
   it('@fedmcp/transports', async () => {
     expect(await exportsOf('@fedmcp/transports')).toMatchInlineSnapshot(`
       [
+        "CORS_EXPOSED_HEADERS: string",
         "DEFAULT_PROBE_TIMEOUT_MS: number",
         "DEFAULT_RESTART_BACKOFF: object",
         "DEFAULT_UPSTREAM_CLIENT_INFO: object",
@@ -118,6 +119,7 @@ describe('public exports', () => {
         "childTransportLogger: function",
         "computeRestartDelay: function",
         "connectUpstream: function",
+        "createCorsPolicy: function",
         "createHostValidator: function",
         "createInMemoryEventStore: function",
         "createInMemoryTransportPair: function",
@@ -129,6 +131,7 @@ describe('public exports', () => {
         "isJsonRpcMessageShape: function",
         "isStdioUpstreamSpec: function",
         "looksLikeSseOnlyServer: function",
+        "normalizeOrigin: function",
         "parseUpstreamSpec: function",
         "remoteUpstreamSpecSchema: object",
         "remoteUpstreamTypes: object",

@@ -6,6 +6,7 @@ import { toNamespaceId } from '@fedmcp/protocol';
 import { authConfigSchema, policyRuleSchema } from '@fedmcp/proxy-auth';
 import { z } from 'zod';
 import { peersConfigSchema } from '../federation/peers-config.js';
+import { hubCorsSection } from './cors-config.js';
 import { hubTasksSection } from './hub-tasks-config.js';
 import { runtimeConfigSchema } from '../runtime/runtime-config-schema.js';
 import { telemetrySection } from '../telemetry/telemetry-config.js';
@@ -246,7 +247,10 @@ const hubSection = z
     transports: transportsSection.default({}),
     dataDir: z.string().min(1).default('./.fedmcp'),
     allowedHosts: z.array(z.string()).optional(),
+    /** @deprecated Use `cors.allowedOrigins` (full origins); bare hostnames only pass the Origin check. */
     allowedOrigins: z.array(z.string()).optional(),
+    /** Browser clients on other origins (see `hubCorsSection`). @default none */
+    cors: hubCorsSection.optional(),
     /**
      * The hub's canonical resource URI (its public MCP endpoint, RFC 8707): the audience tokens
      * must carry and the `resource` of its Protected Resource Metadata.

@@ -15,13 +15,14 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { FedmcpError, silentLogger } from '@fedmcp/protocol';
 import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
-import { createHostValidator } from '../host-validation.js';
+import { type CorsRouteKind, createCorsPolicy } from '../cors.js';
+import { createHostValidator, type HostValidator } from '../host-validation.js';
 import { createInMemoryEventStore } from '../in-memory-event-store.js';
 import { DEFAULT_MAX_JSON_DEPTH } from '../json-depth.js';
 import { JsonRpcErrorCode } from '../json-rpc-error.js';
 import { createConnectionGuard, defaultMaxConnections } from './connection-guard.js';
 import type { HostContext } from './host-context.js';
-import { applyCors, rejectUpgrade, sendJsonRpcError } from './host-http-responses.js';
+import { headerValue, rejectUpgrade, sendJsonRpcError } from './host-http-responses.js';
 import { createHostSessionRegistry } from './host-session-registry.js';
 import { createLegacySseRoute } from './legacy-sse-route.js';
 import type {
@@ -89,6 +90,12 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     allowedHosts,
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
   });
+  // CORS: the configured origins pass the Origin check of the MCP routes (and get CORS headers);
+  // public documents (`publicPaths`) pass it for any origin. The Host check stays as it is.
+  const cors = createCorsPolicy(options.cors || { origins: [] });
+  const publicPaths = options.publicPaths ?? ['/.well-known/'];
+  const validateRequest: HostValidator = (hostHeader, origin) =>
+    validateHost(hostHeader, origin && cors.allows(origin) ? undefined : origin);
 
   // Requests being served; long-lived streams leave the set, so shutdown does not wait for them.
   const inFlight = new Set<ServerResponse>();
@@ -151,12 +158,16 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     return route;
   };
   const sse = createLegacySseRoute(context);
-  const webSocket = createWebSocketRoute(context, validateHost, bus);
+  const webSocket = createWebSocketRoute(context, validateRequest, bus);
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse) {
     inFlight.add(response);
     response.on('close', () => context.markLongLived(response));
-    const failure = validateHost(request.headers.host, request.headers.origin);
+    const url = new URL(request.url ?? '/', 'http://host.invalid');
+    const path = url.pathname;
+    const origin = headerValue(request.headers.origin);
+    const publicPath = publicPaths.some((prefix) => path.startsWith(prefix));
+    const failure = validateRequest(request.headers.host, publicPath ? undefined : origin);
     if (failure) {
       return sendJsonRpcError(
         response,
@@ -165,8 +176,6 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
         failure.message,
       );
     }
-    const url = new URL(request.url ?? '/', 'http://host.invalid');
-    const path = url.pathname;
     const viewPath =
       transports.streamableHttp && path.startsWith(`${paths.mcp}/`)
         ? safeDecode(path.slice(paths.mcp.length + 1))
@@ -176,13 +185,12 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
       (path === paths.mcp || (viewPath !== undefined && views.has(viewPath)));
     const ssePath = transports.sse && path === paths.sse;
     const messagesPath = transports.sse && path === paths.messages;
-    if (options.cors && (streamablePath || ssePath || messagesPath)) {
-      applyCors(request, response, options.cors);
-      if (request.method === 'OPTIONS') {
-        response.writeHead(204).end();
-        return;
-      }
-    }
+    const corsKind: CorsRouteKind | undefined = publicPath
+      ? 'public'
+      : options.cors && (streamablePath || ssePath || messagesPath)
+        ? 'mcp'
+        : undefined;
+    if (corsKind && answerCors(request, response, origin, corsKind)) return;
     if (options.onRequest && (await options.onRequest(request, response))) return;
     if (streamablePath) {
       const route = viewPath === undefined ? streamableHttp : viewRoute(viewPath);
@@ -200,6 +208,27 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     if (ssePath) return sse.open(request, response);
     if (messagesPath) return sse.message(request, response, url);
     sendJsonRpcError(response, 404, JsonRpcErrorCode.transportError, `Not Found: ${path}`);
+  }
+
+  /** Sets the CORS headers of a route; answers a preflight (then returns `true`). */
+  function answerCors(
+    request: IncomingMessage,
+    response: ServerResponse,
+    origin: string | undefined,
+    kind: CorsRouteKind,
+  ): boolean {
+    const headers = cors.headers({
+      origin,
+      method: request.method,
+      requestHeaders: headerValue(request.headers['access-control-request-headers']),
+      kind,
+    });
+    for (const [name, value] of Object.entries(headers ?? {})) response.setHeader(name, value);
+    // A preflight of an MCP route is answered here (before authentication: browsers send it
+    // without credentials); one of a public path only when it is one (the route may answer).
+    if (request.method !== 'OPTIONS' || (kind === 'public' && origin === undefined)) return false;
+    response.writeHead(204).end();
+    return true;
   }
 
   const onHttpRequest = (request: IncomingMessage, response: ServerResponse) => {

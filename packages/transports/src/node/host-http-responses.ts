@@ -1,11 +1,10 @@
 /**
- * Small `node:http` helpers of the MCP host: JSON-RPC error answers, CORS headers, refusing a
+ * Small `node:http` helpers of the MCP host: JSON-RPC error answers, refusing a
  * WebSocket upgrade on the raw socket, and Node → web-standard request conversion.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createJsonRpcError, JsonRpcErrorCode } from '../json-rpc-error.js';
-import type { McpHttpHostCorsOptions } from './mcp-http-host-options.js';
 import { attachPeerCertificate } from './peer-certificate.js';
 
 /** The first value of a header that may repeat. */
@@ -145,32 +144,6 @@ export async function sendWebResponse(
   const text = await webResponse.text();
   response.writeHead(webResponse.status, headers);
   response.end(text);
-}
-
-/** Sets CORS headers for an allowed `Origin` (and preflight headers on `OPTIONS`). */
-export function applyCors(
-  request: IncomingMessage,
-  response: ServerResponse,
-  cors: McpHttpHostCorsOptions,
-): void {
-  const origin = headerValue(request.headers.origin);
-  if (origin === undefined) return;
-  if (cors.origins !== '*' && !cors.origins.includes(origin)) return;
-  response.setHeader('access-control-allow-origin', cors.origins === '*' ? '*' : origin);
-  response.setHeader('vary', 'Origin');
-  response.setHeader(
-    'access-control-expose-headers',
-    'Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate',
-  );
-  if (request.method === 'OPTIONS') {
-    response.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
-    response.setHeader(
-      'access-control-allow-headers',
-      headerValue(request.headers['access-control-request-headers']) ??
-        'Content-Type, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID',
-    );
-    response.setHeader('access-control-max-age', String(cors.maxAgeSeconds ?? 600));
-  }
 }
 
 const statusTexts: Record<number, string> = {

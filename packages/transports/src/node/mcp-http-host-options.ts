@@ -6,6 +6,7 @@ import type { Server as NodeHttpsServer } from 'node:https';
 import type { Logger } from '@fedmcp/protocol';
 import type { EventStore, ServerEventBus, ServerNotifier } from '@modelcontextprotocol/server';
 import type { McpAuthenticate } from '../authenticate.js';
+import type { CorsPolicyOptions } from '../cors.js';
 import type { CreateMcpServer, McpFastRequestHandler } from '../mcp-session-context.js';
 import type { ConnectionGuardStats } from './connection-guard.js';
 
@@ -37,13 +38,12 @@ export interface McpHttpHostTransports {
   websocket: boolean;
 }
 
-/** Cross-origin resource sharing, for browser clients on other origins. */
-export interface McpHttpHostCorsOptions {
-  /** Origins allowed to call the host (`'*'` for any). Remember to allow them in `allowedOrigins` too. */
-  origins: readonly string[] | '*';
-  /** Preflight cache lifetime. @default 600 */
-  maxAgeSeconds?: number;
-}
+/**
+ * Cross-origin resource sharing, for browser clients on other origins: `origins` are full origins
+ * (`https://client.example.com`) that pass the `Origin` check of the MCP routes and get
+ * `Access-Control-*` headers, preflights answered on every MCP route. See `CorsPolicyOptions`.
+ */
+export type McpHttpHostCorsOptions = CorsPolicyOptions;
 
 /** TLS material of an HTTPS host: PEM text (or buffers), not file paths. */
 export interface McpHttpHostTlsOptions {
@@ -120,8 +120,20 @@ export interface McpHttpHostOptions {
   maxConnections?: number;
   /** Open connections one client address may hold (same handling as `maxConnections`). @default 2000 */
   maxConnectionsPerAddress?: number;
-  /** CORS headers for browser clients on other origins. @default false */
+  /**
+   * CORS for browser clients on other origins: their origins pass the `Origin` check of the MCP
+   * routes (Streamable HTTP, views, legacy SSE, WebSocket), answers carry `Access-Control-*`
+   * headers (exposing `WWW-Authenticate`, `Mcp-Session-Id`, `Mcp-Protocol-Version`) and
+   * preflights are answered 204 before authentication. Other origins still get 403.
+   * @default false (only `allowedOrigins`, no CORS headers)
+   */
   cors?: false | McpHttpHostCorsOptions;
+  /**
+   * Path prefixes of public documents (metadata, key sets, discovery) served by `onRequest`: any
+   * origin may read them (`Access-Control-Allow-Origin: *`, preflights answered); the `Host`
+   * check still applies. @default ['/.well-known/']
+   */
+  publicPaths?: readonly string[];
   /** Interval of keep-alive comments (SSE) and pings (WebSocket) on idle streams; `0` disables. @default 15000 */
   keepAliveMs?: number;
   /**
