@@ -55,8 +55,27 @@ function resolveName(name: string, participants: readonly string[]): string {
   );
 }
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const FILLERS = /^((and|so|um|uh|also|okay|ok|well|right),?\s+)+/i;
+
+/** A participant addressed by first name at the start, in any case ("mary can you …"). */
+function leadingParticipant(text: string, participants: readonly string[]) {
+  const start = text.replace(FILLERS, '');
+  for (const participant of participants) {
+    const first = participant.split(/\s+/)[0] ?? participant;
+    const match = new RegExp(
+      `^${escape(first)}(,\\s*|\\s+(?=(can|could|would|will|please|you|make|take)\\b))`,
+      'i',
+    ).exec(start);
+    if (match) return { participant, rest: start.slice(match[0].length) };
+  }
+  return undefined;
+}
+
 /** Who a task is given to, when the sentence names them. */
 export function addresseeOf(text: string, participants: readonly string[]): string | undefined {
+  const leading = leadingParticipant(text, participants);
+  if (leading) return leading.participant;
   for (const pattern of ADDRESSEE_PATTERNS) {
     const name = pattern.exec(text)?.[1];
     if (!name || NOT_NAMES.test(name)) continue;
@@ -68,9 +87,9 @@ export function addresseeOf(text: string, participants: readonly string[]): stri
   return undefined;
 }
 
-/** The task in words: the sentence without a leading "Name, " or trailing ", Name?". */
-function taskText(text: string): string {
-  const stripped = text
+/** The task in words: without fillers, a leading "Name, " or a trailing ", Name?". */
+function taskText(text: string, participants: readonly string[]): string {
+  const stripped = (leadingParticipant(text, participants)?.rest ?? text.replace(FILLERS, ''))
     .replace(new RegExp(`^(${NAME}(?: and ${NAME})?),\\s+`), (whole, name: string) =>
       NOT_NAMES.test(name) ? whole : '',
     )
@@ -92,25 +111,26 @@ export function actionItemsOf(
   for (const [index, sentence] of sentences.entries()) {
     const isTask = sentence.intents.includes('Task Assignment');
     const isCommitment = sentence.intents.includes('Commitment Made');
-    if (!isTask && !isCommitment) continue;
     const due = findDueDate(sentence.text, meetingDate);
     // "Sure, I'll do it" right after a task: its speaker takes the task; not an item of its own.
+    const words = wordCount(sentence.text);
     const answersTask =
       !isTask &&
       lastTask !== undefined &&
       index - lastTask.index <= 2 &&
       sentence.speaker !== lastTask.speaker &&
-      (ACKNOWLEDGEMENT.test(sentence.text) ||
-        (wordCount(sentence.text) <= 5 && /\b(it|that|this|them)\b/i.test(sentence.text)));
+      ((ACKNOWLEDGEMENT.test(sentence.text) && words <= 8) ||
+        (isCommitment && words <= 5 && /\b(it|that|this|them)\b/i.test(sentence.text)));
     if (answersTask && lastTask) {
       lastTask.item.owner ??= sentence.speaker;
       if (!lastTask.item.due && due) Object.assign(lastTask.item, dueFields(due));
       lastTask = undefined;
       continue;
     }
+    if (!isTask && !isCommitment) continue;
     const owner = isTask ? addresseeOf(sentence.text, participants) : sentence.speaker;
     const item: ActionItem = {
-      task: taskText(sentence.text),
+      task: taskText(sentence.text, participants),
       ...(owner ? { owner } : {}),
       ...(due ? dueFields(due) : {}),
       ...(sentence.speaker ? { speaker: sentence.speaker } : {}),

@@ -173,6 +173,35 @@ describe('processTranscript', () => {
     expect(result.followUps).toContain('Can we revisit the icon set later?');
   });
 
+  it('finds owners in unpunctuated lower-case speech (auto captions) and takes "yep will do" as an answer', async () => {
+    const transcript = [
+      'WEBVTT',
+      '',
+      '00:00:00.000 --> 00:00:05.000',
+      'John Smith: um so yeah i think we should uh go with the second vendor',
+      '',
+      '00:00:05.000 --> 00:00:09.000',
+      'Mary Jones: mary here, fine by me',
+      '',
+      '00:00:09.000 --> 00:00:14.000',
+      'John Smith: mary can you send them the contract by thursday',
+      '',
+      '00:00:14.000 --> 00:00:16.000',
+      'Mary Jones: yep will do',
+    ].join('\n');
+    const result = await processTranscript({ transcript }, { meetingDate });
+    expect(result.actionItems).toEqual([
+      {
+        task: 'Can you send them the contract by thursday',
+        owner: 'Mary Jones',
+        due: '2026-12-03',
+        dueText: 'by thursday',
+        speaker: 'John Smith',
+        at: '00:00:09',
+      },
+    ]);
+  });
+
   it('takes the summary from summarize (sampling) and says so; falls back when it gives nothing', async () => {
     const requests: { text: string; maxWords: number }[] = [];
     const sampled = await processTranscript(
