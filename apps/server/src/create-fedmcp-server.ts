@@ -428,7 +428,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       for (const id of removed) logger.info({ upstream: id }, 'upstream removed by config');
       for (const id of added) logger.info({ upstream: id }, 'upstream added by config');
       for (const id of changed) logger.info({ upstream: id }, 'upstream changed by config');
-      const needRestart = (['hub', 'store'] as const).filter(
+      const needRestart = (['hub', 'store', 'runtime'] as const).filter(
         (key) => JSON.stringify(config[key]) !== JSON.stringify(next[key]),
       );
       configured = nextConfigured;
