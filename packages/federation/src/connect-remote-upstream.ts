@@ -16,6 +16,7 @@ export function toConnectUpstreamOptions(options: UpstreamConnectOptions): Conne
     verdictCache: options.verdictCache as UpstreamVerdictCache,
     timeoutMs: options.timeoutMs,
     logger: options.logger,
+    ...(options.fetch && { fetch: options.fetch }),
   };
 }
 

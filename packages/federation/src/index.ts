@@ -156,6 +156,11 @@ export { createTaskAdmin, type TaskAdmin, type TaskSummary } from './tasks/task-
 export { signWebhook } from './tasks/task-webhook.js';
 export type { ToolFilter } from './tool-filter.js';
 export type { UpstreamState } from './upstream.js';
+export {
+  createOAuthUpstreamConnector,
+  type OAuthUpstreamConnectorOptions,
+  type UpstreamOAuthBinding,
+} from './upstream-oauth/oauth-upstream-connector.js';
 export type {
   RemoteUpstreamSpec,
   StdioUpstreamSpec,

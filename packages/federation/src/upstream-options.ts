@@ -1,6 +1,6 @@
 import type { Logger } from '@fedmcp/protocol';
 import type { UpstreamSpec } from '@fedmcp/transports';
-import type { Client } from '@modelcontextprotocol/client';
+import type { Client, FetchLike } from '@modelcontextprotocol/client';
 import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/server';
 import type { ToolFilter } from './tool-filter.js';
 
@@ -105,6 +105,12 @@ export interface UpstreamConnectOptions {
    * A `Map` will do.
    */
   verdictCache: Map<string, unknown>;
+  /**
+   * The fetch of a remote upstream's HTTP requests (an OAuth connector wraps it to add the
+   * holder's token: `createOAuthUpstreamConnector`).
+   * @default globalThis.fetch
+   */
+  fetch?: FetchLike;
 }
 
 /**

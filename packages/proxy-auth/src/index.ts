@@ -146,6 +146,34 @@ export {
 } from './hub-identity.js';
 export type { JwksCache, JwksCacheOptions } from './jwks-cache.js';
 export { createJwksCache } from './jwks-cache.js';
+export type {
+  OAuthCredentialStore,
+  OAuthCredentials,
+} from './oauth-client/oauth-credential-store.js';
+export {
+  createMemoryOAuthCredentialStore,
+  oauthCredentialKey,
+} from './oauth-client/oauth-credential-store.js';
+export type {
+  UpstreamOAuthConfig,
+  UpstreamOAuthConfigInput,
+} from './oauth-client/upstream-oauth-config.js';
+export {
+  TOKEN_ENDPOINT_AUTH_METHODS,
+  upstreamOAuthConfigSchema,
+} from './oauth-client/upstream-oauth-config.js';
+export type {
+  UpstreamOAuthEvent,
+  UpstreamOAuthProvider,
+  UpstreamOAuthProviderOptions,
+} from './oauth-client/upstream-oauth-provider.js';
+export { createUpstreamOAuthProvider } from './oauth-client/upstream-oauth-provider.js';
+export type {
+  AuthorizationResponse,
+  AuthorizeUpstream,
+  UpstreamOAuthFetchOptions,
+} from './oauth-client/with-upstream-oauth.js';
+export { DEFAULT_MAX_STEP_UPS, withUpstreamOAuth } from './oauth-client/with-upstream-oauth.js';
 export type { MintedPeerToken, MintPeerTokenOptions } from './peer-token.js';
 export {
   buildActorClaim,

@@ -13,24 +13,36 @@
  * src/client-under-test.ts [--connector federation|transports|sdk] <url>`.
  */
 import { pathToFileURL } from 'node:url';
-import { UPSTREAM_CLIENT_CAPABILITIES } from '@fedmcp/federation';
+import {
+  createOAuthUpstreamConnector,
+  UPSTREAM_CLIENT_CAPABILITIES,
+  type UpstreamOAuthBinding,
+} from '@fedmcp/federation';
 import { connectNodeUpstream } from '@fedmcp/federation/node';
+import { withUpstreamOAuth } from '@fedmcp/proxy-auth';
 import { connectUpstream } from '@fedmcp/transports';
 import type { ElicitRequestFormParams } from '@modelcontextprotocol/client';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { applyElicitationDefaults } from './apply-elicitation-defaults.js';
+import { AUTH_CLIENT_SCENARIOS, oauthBindingFor } from './oauth-client-under-test.js';
 
 /** The identity the client under test reports in `initialize`. */
 export const CLIENT_UNDER_TEST_INFO = { name: 'fedmcp-conformance-client', version: '1.0.0' };
 
 /**
  * Connects a client to `url`, letting `configure` register request handlers before the
- * handshake. Everything the suite judges about connecting goes through this one function.
+ * handshake, as an OAuth client with `oauth` when given. Everything the suite judges about
+ * connecting goes through this one function.
  */
 export type ConnectClientUnderTest = (
   url: string,
   configure: (client: Client) => void,
+  oauth?: UpstreamOAuthBinding,
 ) => Promise<Client>;
+
+/** The OAuth fetch of the plain connectors (the federation one wraps its connector instead). */
+const oauthFetch = (url: string, oauth: UpstreamOAuthBinding | undefined) =>
+  oauth && withUpstreamOAuth(undefined, { ...oauth, serverUrl: url });
 
 /** What the plain connectors declare: form elicitation (answered by `configure`). */
 const CAPABILITIES = { elicitation: { form: {} } };
@@ -41,7 +53,7 @@ const silentLogger = { debug: noop, info: noop, warn: noop, error: noop };
 /** The connectors, by CLI name. */
 export const CONNECTORS = {
   /** What `createHub` connects upstreams with, declaring what the hub declares upstream. */
-  federation: (url, configure) => {
+  federation: (url, configure, oauth) => {
     // Built apart from the call so the options fit the connector's signature before and after
     // it gained `verdictCache` (an extra property is fine on a variable, not on a literal).
     const options = {
@@ -52,23 +64,31 @@ export const CONNECTORS = {
       logger: silentLogger,
       verdictCache: new Map<string, unknown>(),
     };
-    return connectNodeUpstream({ url }, options);
+    const connect = createOAuthUpstreamConnector({
+      base: connectNodeUpstream,
+      oauthFor: () => oauth,
+    });
+    return connect({ url }, options);
   },
   /** The shared upstream connector: Streamable HTTP (SSE fallback), era probe, request defaults. */
-  transports: (url, configure) =>
-    connectUpstream(
+  transports: (url, configure, oauth) => {
+    const fetch = oauthFetch(url, oauth);
+    return connectUpstream(
       { url },
       {
         clientInfo: CLIENT_UNDER_TEST_INFO,
         capabilities: CAPABILITIES,
         onClientCreated: configure,
+        ...(fetch && { fetch }),
       },
-    ),
+    );
+  },
   /** A plain SDK v2 `Client` over Streamable HTTP. */
-  sdk: async (url, configure) => {
+  sdk: async (url, configure, oauth) => {
     const client = new Client(CLIENT_UNDER_TEST_INFO, { capabilities: CAPABILITIES });
     configure(client);
-    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    const fetch = oauthFetch(url, oauth);
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), fetch && { fetch }));
     return client;
   },
 } satisfies Record<string, ConnectClientUnderTest>;
@@ -118,7 +138,25 @@ export const CLIENT_SCENARIOS: Record<string, Scenario> = {
     await client.listTools();
     await client.callTool({ name: 'test_reconnection', arguments: {} });
   },
+  // The suite's protected server lists `test-tool`; the checks are on the OAuth traffic.
+  ...Object.fromEntries(
+    AUTH_CLIENT_SCENARIOS.map((name) => [
+      name,
+      async (client: Client) => {
+        const { tools } = await client.listTools();
+        if (tools.some((tool) => tool.name === 'test-tool')) {
+          await client.callTool({ name: 'test-tool', arguments: {} });
+        }
+      },
+    ]),
+  ),
 };
+
+/** The scenario's context from the runner (`MCP_CONFORMANCE_CONTEXT`), or `{}`. */
+function scenarioContext(): Record<string, unknown> {
+  const raw = process.env.MCP_CONFORMANCE_CONTEXT;
+  return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+}
 
 /**
  * Runs one scenario against the test server at `url`.
@@ -136,7 +174,10 @@ export async function runClientScenario(
       `Unknown scenario "${scenario}"; known: ${Object.keys(CLIENT_SCENARIOS).join(', ')}`,
     );
   }
-  const client = await connect(url, acceptWithDefaults);
+  const oauth = scenario.startsWith('auth/')
+    ? oauthBindingFor(scenario, scenarioContext())
+    : undefined;
+  const client = await connect(url, acceptWithDefaults, oauth);
   try {
     await run(client);
   } finally {

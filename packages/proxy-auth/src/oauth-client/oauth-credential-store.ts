@@ -1,0 +1,58 @@
+import type {
+  OAuthDiscoveryState,
+  StoredOAuthClientInformation,
+  StoredOAuthTokens,
+} from '@modelcontextprotocol/client';
+
+/**
+ * What the hub keeps for one (holder, upstream) pair: the tokens, the client registration it got
+ * by DCR or CIMD, and the discovery result (so the callback leg checks the same authorization
+ * server). `expiresAt` (epoch ms) is computed when tokens are saved, for refresh ahead of expiry.
+ */
+export interface OAuthCredentials {
+  tokens?: StoredOAuthTokens & { expiresAt?: number };
+  clientInformation?: StoredOAuthClientInformation;
+  discoveryState?: OAuthDiscoveryState;
+}
+
+/**
+ * Where upstream OAuth credentials live, keyed by {@link oauthCredentialKey}. Implementations:
+ * {@link createMemoryOAuthCredentialStore} (tests, one process) and
+ * `createEncryptedOAuthCredentialStore` (AES-GCM over a `@fedmcp/store` key/value store).
+ */
+export interface OAuthCredentialStore {
+  load(key: string): Promise<OAuthCredentials | undefined>;
+  save(key: string, credentials: OAuthCredentials): Promise<void>;
+  /** @returns whether something was deleted. */
+  delete(key: string): Promise<boolean>;
+}
+
+/**
+ * The store key of one holder's credentials for one upstream: `hub` for hub-wide tokens, the
+ * principal's subject for per-user ones. Subjects are encoded, so no subject can name another's key.
+ */
+export function oauthCredentialKey(
+  upstreamId: string,
+  holder: { subject: string } | 'hub',
+): string {
+  return holder === 'hub'
+    ? `oauth:${upstreamId}:hub`
+    : `oauth:${upstreamId}:user:${encodeURIComponent(holder.subject)}`;
+}
+
+/** A process-local {@link OAuthCredentialStore} (tests, single process, nothing persisted). */
+export function createMemoryOAuthCredentialStore(): OAuthCredentialStore {
+  const entries = new Map<string, string>();
+  return {
+    async load(key) {
+      const value = entries.get(key);
+      return value === undefined ? undefined : (JSON.parse(value) as OAuthCredentials);
+    },
+    async save(key, credentials) {
+      entries.set(key, JSON.stringify(credentials));
+    },
+    async delete(key) {
+      return entries.delete(key);
+    },
+  };
+}
