@@ -41,6 +41,7 @@ import {
 } from './auth/server-authentication.js';
 import { openConfigSecrets, resolveConfigSecrets } from './auth/upstream-secrets.js';
 import type { FedmcpConfig } from './config/config-schema.js';
+import { hostOriginOptions } from './config/cors-config.js';
 import {
   buildDiscoveryDocument,
   FEDMCP_SERVER_VERSION,
@@ -337,7 +338,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         port: config.hub.port,
         transports: config.hub.transports,
         ...(config.hub.allowedHosts ? { allowedHosts: config.hub.allowedHosts } : {}),
-        ...(config.hub.allowedOrigins ? { allowedOrigins: config.hub.allowedOrigins } : {}),
+        ...hostOriginOptions(config.hub, logger),
         bus: hub.bus,
         ...httpHostLimits(config.hub.limits),
         onRequest: async (request, response) =>
