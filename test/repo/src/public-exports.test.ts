@@ -175,11 +175,19 @@ describe('public exports', () => {
   it('@fedmcp/store/node', async () => {
     expect(await exportsOf('@fedmcp/store/node')).toMatchInlineSnapshot(`
       [
+        "createPostgresStore: function",
         "createRedisStore: function",
         "createSqliteStore: function",
         "createStore: function",
         "defaultSqlitePath: string",
         "defaultStoreUrl: string",
+      ]
+    `);
+  });
+  it('@fedmcp/store/postgres', async () => {
+    expect(await exportsOf('@fedmcp/store/postgres')).toMatchInlineSnapshot(`
+      [
+        "createPostgresStore: function",
       ]
     `);
   });

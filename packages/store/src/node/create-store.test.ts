@@ -2,6 +2,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import {
+  dropSchema,
+  postgresAvailable,
+  postgresUrl,
+  runSchema,
+} from '../../test/postgres-test-server.js';
 import { redisAvailable, redisUrl } from '../../test/redis-test-server.js';
 import { StoreError } from '../store-error.js';
 import { createStore, defaultStoreUrl } from './create-store.js';
@@ -41,9 +47,7 @@ describe('createStore', () => {
   });
 
   it('refuses other schemes with STORE_INVALID_ARGUMENT, hiding credentials', async () => {
-    const error = await createStore('postgres://user:secret@db/x').catch(
-      (caught: unknown) => caught,
-    );
+    const error = await createStore('mysql://user:secret@db/x').catch((caught: unknown) => caught);
     expect(StoreError.isInstance(error) && error.code).toBe('STORE_INVALID_ARGUMENT');
     expect((error as Error).message).not.toContain('secret');
   });
@@ -63,4 +67,32 @@ describe('createStore', () => {
     await store.kv.set('k', 'v');
     expect(await store.kv.delete('k')).toBe(true);
   });
+
+  it('fails with STORE_UNAVAILABLE when PostgreSQL cannot be reached, hiding credentials', async () => {
+    const error = await createStore('postgres://user:secret@127.0.0.1:1/x', {
+      postgres: { connectTimeoutMs: 500 },
+    }).catch((caught: unknown) => caught);
+    expect(StoreError.isInstance(error) && error.code).toBe('STORE_UNAVAILABLE');
+    expect((error as Error).message).not.toContain('secret');
+  });
+
+  it.runIf(postgresAvailable)(
+    'opens a postgres store for postgres:// and postgresql://',
+    async () => {
+      const schema = runSchema('create_store');
+      try {
+        {
+          await using store = await createStore(postgresUrl, { postgres: { schema } });
+          expect(store.engine).toBe('postgres');
+          await store.kv.set('k', 'v');
+        }
+        await using again = await createStore(postgresUrl.replace('postgres:', 'postgresql:'), {
+          postgres: { schema },
+        });
+        expect((await again.kv.get('k'))?.value).toBe('v');
+      } finally {
+        await dropSchema(schema);
+      }
+    },
+  );
 });

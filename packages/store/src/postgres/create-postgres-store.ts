@@ -29,6 +29,10 @@ export interface PostgresStoreOptions extends StoreOptions {
   idleTimeoutMs?: number;
   /** At most this many operations wait for a connection; more fail at once with `STORE_UNAVAILABLE`. @default 1000 */
   maxPendingOperations?: number;
+  /** First delay before reconnecting after a failed connection; doubles (with jitter) per failure. @default 50 */
+  reconnectMinDelayMs?: number;
+  /** Longest reconnect delay. @default 2000 */
+  reconnectMaxDelayMs?: number;
   /** How often a blocked `readGroup` looks again without a wake-up (one lost in a reconnect). @default 1000 */
   pollIntervalMs?: number;
   /** How often expired keys and leases are deleted. @default 30000 */
@@ -92,6 +96,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     commandTimeoutMs: options.commandTimeoutMs ?? 5_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 0,
     maxPendingOperations: checkCount('maxPendingOperations', options.maxPendingOperations, 1_000),
+    reconnectMinDelayMs: options.reconnectMinDelayMs ?? 50,
+    reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 2_000,
     applicationName: options.applicationName ?? 'fedmcp-store',
     postgresOptions: options.postgresOptions ?? {},
     logger,

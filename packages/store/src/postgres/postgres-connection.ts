@@ -14,6 +14,8 @@ export interface PostgresConnectionOptions {
   commandTimeoutMs: number;
   idleTimeoutMs: number;
   maxPendingOperations: number;
+  reconnectMinDelayMs: number;
+  reconnectMaxDelayMs: number;
   applicationName: string;
   postgresOptions: Options<Record<string, never>>;
   logger: Logger | undefined;
@@ -89,6 +91,14 @@ export function createPostgresConnection(options: PostgresConnectionOptions): Po
     idle_timeout: options.idleTimeoutMs > 0 ? options.idleTimeoutMs / 1000 : null,
     prepare: options.postgresOptions.prepare ?? true,
     fetch_types: false,
+    // Seconds before reconnecting after a failed connection: doubles from the minimum, with jitter.
+    backoff: (retries: number) =>
+      (Math.min(
+        options.reconnectMinDelayMs * 2 ** Math.max(0, retries - 1),
+        options.reconnectMaxDelayMs,
+      ) *
+        (0.5 + Math.random() / 2)) /
+      1000,
     onnotice: (notice) => logger?.debug({ notice: notice.message }, 'store: PostgreSQL notice'),
     onclose: (connectionId) =>
       logger?.debug(

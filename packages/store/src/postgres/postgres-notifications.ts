@@ -38,6 +38,8 @@ export interface PostgresNotificationsContext {
 /** The readers blocked on one stream, and its LISTEN. */
 interface StreamWatch {
   wakes: Set<() => void>;
+  /** Notifications received so far: a reader that was busy reading when one came looks again. */
+  notified: number;
   users: number;
   unlisten?: Promise<() => Promise<void>>;
 }
@@ -129,8 +131,9 @@ export function createPostgresNotifications(
   const watchStream = async (stream: string): Promise<StreamWakeups> => {
     let entry = streamWaiters.get(stream);
     if (!entry) {
-      const created: StreamWatch = { wakes: new Set(), users: 0 };
+      const created: StreamWatch = { wakes: new Set(), notified: 0, users: 0 };
       const wakeAll = (): void => {
+        created.notified += 1;
         for (const wake of [...created.wakes]) wake();
       };
       // After a reconnect, wake the readers so they look at what was appended meanwhile.
@@ -157,10 +160,17 @@ export function createPostgresNotifications(
       release();
       throw error;
     }
+    let seen = watched.notified;
     return {
       next: (timeoutMs) =>
         new Promise<void>((resolve) => {
+          if (seen !== watched.notified || connection.closed) {
+            seen = watched.notified;
+            resolve();
+            return;
+          }
           const wake = (): void => {
+            seen = watched.notified;
             clearTimeout(timer);
             watched.wakes.delete(wake);
             ends.delete(wake);
