@@ -55,7 +55,7 @@ function resolveName(name: string, participants: readonly string[]): string {
   );
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const FILLERS = /^((and|so|um|uh|also|okay|ok|well|right),?\s+)+/i;
 
 /** A participant addressed by first name at the start, in any case ("mary can you …"). */
@@ -64,7 +64,7 @@ function leadingParticipant(text: string, participants: readonly string[]) {
   for (const participant of participants) {
     const first = participant.split(/\s+/)[0] ?? participant;
     const match = new RegExp(
-      `^${escape(first)}(,\\s*|\\s+(?=(can|could|would|will|please|you|make|take)\\b))`,
+      `^${escapeRegExp(first)}(,\\s*|\\s+(?=(can|could|would|will|please|you|make|take)\\b))`,
       'i',
     ).exec(start);
     if (match) return { participant, rest: start.slice(match[0].length) };
