@@ -77,7 +77,7 @@ describe('createStore', () => {
   });
 
   it.runIf(postgresAvailable)(
-    'opens a postgres store for postgres:// and postgresql://',
+    'opens a postgres store for postgres:// and postgresql://…?schema=',
     async () => {
       const schema = runSchema('create_store');
       try {
@@ -86,9 +86,10 @@ describe('createStore', () => {
           expect(store.engine).toBe('postgres');
           await store.kv.set('k', 'v');
         }
-        await using again = await createStore(postgresUrl.replace('postgres:', 'postgresql:'), {
-          postgres: { schema },
-        });
+        // The schema may come from the URL, as a config file names it.
+        await using again = await createStore(
+          `${postgresUrl.replace('postgres:', 'postgresql:')}?schema=${schema}`,
+        );
         expect((await again.kv.get('k'))?.value).toBe('v');
       } finally {
         await dropSchema(schema);

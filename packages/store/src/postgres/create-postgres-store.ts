@@ -6,18 +6,21 @@
  * Bun and (with its `workerd` build) Cloudflare Workers.
  */
 import type { Options } from 'postgres';
-import { checkCount, checkDuration, checkInteger } from '../check-arguments.js';
-import type { KeyValueEntry, KeyValueStore, LeaseStore, Store, StoreOptions } from '../store.js';
-import { StoreError } from '../store-error.js';
+import { checkCount, checkDuration } from '../check-arguments.js';
+import type { LeaseStore, Store, StoreOptions } from '../store.js';
 import { createPostgresConnection } from './postgres-connection.js';
+import { createPostgresKv } from './postgres-kv.js';
 import { createPostgresNotifications } from './postgres-notifications.js';
 import { migratePostgresSchema, quoteSchema } from './postgres-schema.js';
 import { createPostgresStreams } from './postgres-streams.js';
 
 export interface PostgresStoreOptions extends StoreOptions {
-  /** `postgres://user:password@host:5432/database` (`?sslmode=require` for TLS). */
+  /**
+   * `postgres://user:password@host:5432/database` (`?sslmode=require` for TLS, `?schema=NAME` for
+   * the schema when `schema` is not given).
+   */
   url: string;
-  /** The PostgreSQL schema holding the engine's tables; created on first use. @default 'fedmcp' */
+  /** The PostgreSQL schema holding the engine's tables; created on first use. @default the URL's `schema` parameter, else 'fedmcp' */
   schema?: string;
   /** At most this many pooled connections (plus one for LISTEN once something subscribes). @default 10 */
   maxConnections?: number;
@@ -45,30 +48,12 @@ export interface PostgresStoreOptions extends StoreOptions {
   now?: () => number;
 }
 
-interface KvRow {
-  key?: string;
-  value: string;
-  version: string;
-  expires_at: string | null;
-}
-
-const toEntry = (key: string, row: KvRow): KeyValueEntry => ({
-  key,
-  value: row.value,
-  version: Number(row.version),
-  ...(row.expires_at === null ? {} : { expiresAt: Number(row.expires_at) }),
-});
-
-/** The smallest string above every string that starts with `start` (code point order), if any. */
-function upperBound(start: string): string | null {
-  const points = [...start];
-  while (points.length > 0) {
-    const next = points.pop()!.codePointAt(0)! + 1;
-    if (next <= 0x10ffff) {
-      return points.join('') + String.fromCodePoint(next === 0xd800 ? 0xe000 : next);
-    }
-  }
-  return null;
+/** Takes the `schema` parameter out of a URL (postgres.js would send it to the server). */
+function splitSchemaParameter(url: string): { url: string; schema?: string } {
+  const match = /[?&]schema=([^&#]*)/.exec(url);
+  if (!match) return { url };
+  const rest = url.replace(/([?&])schema=[^&#]*&?/, '$1').replace(/[?&]$/, '');
+  return { url: rest, schema: decodeURIComponent(match[1]!) };
 }
 
 /**
@@ -84,13 +69,14 @@ function upperBound(start: string): string | null {
  * ```
  */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const schemaName = options.schema ?? 'fedmcp';
+  const { url, schema: schemaInUrl } = splitSchemaParameter(options.url);
+  const schemaName = options.schema ?? schemaInUrl ?? 'fedmcp';
   const s = quoteSchema(schemaName);
   const prefix = options.prefix ?? '';
   const now = options.now ?? Date.now;
   const logger = options.logger;
   const connection = createPostgresConnection({
-    url: options.url,
+    url,
     maxConnections: checkCount('maxConnections', options.maxConnections, 10),
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     commandTimeoutMs: options.commandTimeoutMs ?? 5_000,
@@ -111,97 +97,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const run = connection.run;
   const query = <T>(text: string, parameters: unknown[]) =>
     run((sql) => sql.unsafe<T[]>(text, parameters as never[], { prepare: true }));
-  const live = '(expires_at IS NULL OR expires_at > $2)';
 
-  const kv: KeyValueStore = {
-    get: async (key) => {
-      const [row] = await query<KvRow>(
-        `SELECT value, version, expires_at FROM ${s}.kv WHERE key = $1 AND ${live}`,
-        [prefix + key, now()],
-      );
-      return row && toEntry(key, row);
-    },
-    set: async (key, value, setOptions = {}) => {
-      checkDuration('ttlMs', setOptions.ttlMs);
-      const time = now();
-      const expiresAt = setOptions.ttlMs === undefined ? null : time + setOptions.ttlMs;
-      const [row] = await query<KvRow>(
-        `INSERT INTO ${s}.kv AS kv (key, value, version, expires_at) VALUES ($1, $3, 1, $4)
-         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at,
-           version = CASE WHEN kv.expires_at <= $2 THEN 1 ELSE kv.version + 1 END
-         RETURNING value, version, expires_at`,
-        [prefix + key, time, value, expiresAt],
-      );
-      return toEntry(key, row!);
-    },
-    compareAndSet: async (key, value, casOptions) => {
-      checkDuration('ttlMs', casOptions.ttlMs);
-      const time = now();
-      const [row] = await query<KvRow & { ok: boolean }>(
-        `SELECT ok, out_value AS value, out_version AS version, out_expires_at AS expires_at
-         FROM ${s}.kv_compare_and_set($1, $2, $3, $4, $5)`,
-        [
-          prefix + key,
-          value,
-          casOptions.expectedVersion,
-          casOptions.ttlMs === undefined ? null : time + casOptions.ttlMs,
-          time,
-        ],
-      );
-      if (row!.ok) return { ok: true, entry: toEntry(key, row!) };
-      return { ok: false, current: row!.version === null ? undefined : toEntry(key, row!) };
-    },
-    delete: async (key, deleteOptions = {}) => {
-      const result = await query(
-        `DELETE FROM ${s}.kv WHERE key = $1 AND ${live} AND ($3::bigint IS NULL OR version = $3)`,
-        [prefix + key, now(), deleteOptions.expectedVersion ?? null],
-      );
-      return (result as unknown as { count: number }).count === 1;
-    },
-    increment: async (key, incrementOptions = {}) => {
-      const by = incrementOptions.by ?? 1;
-      checkInteger('by', by);
-      checkDuration('ttlMs', incrementOptions.ttlMs);
-      const time = now();
-      const expiresAt = incrementOptions.ttlMs === undefined ? null : time + incrementOptions.ttlMs;
-      // A stored value that is not an integer becomes 'x', whose cast fails with 22P02.
-      const [row] = await query<{ value: string }>(
-        `INSERT INTO ${s}.kv AS kv (key, value, version, expires_at) VALUES ($1, $3::bigint::text, 1, $4)
-         ON CONFLICT (key) DO UPDATE SET
-           value = CASE WHEN kv.expires_at <= $2 THEN $3::bigint
-             ELSE (CASE WHEN kv.value ~ '^-?[0-9]{1,19}$' THEN kv.value ELSE 'x' END)::bigint + $3::bigint
-             END::text,
-           version = CASE WHEN kv.expires_at <= $2 THEN 1 ELSE kv.version + 1 END,
-           expires_at = CASE WHEN kv.expires_at <= $2 THEN EXCLUDED.expires_at ELSE kv.expires_at END
-         RETURNING value`,
-        [prefix + key, time, by, expiresAt],
-      ).catch((error: unknown) => {
-        const cause = StoreError.isInstance(error) ? error.cause : error;
-        const code = (cause as { code?: unknown } | null)?.code;
-        if (code !== '22P02' && code !== '22003') throw error;
-        throw new StoreError(
-          'STORE_INVALID_VALUE',
-          `Cannot increment "${key}": its value is not an integer (or the result overflows 64 bits).`,
-          { cause },
-        );
-      });
-      return Number(row!.value);
-    },
-    list: async (listOptions = {}) => {
-      const limit = checkCount('limit', listOptions.limit, 100);
-      const start = prefix + (listOptions.prefix ?? '');
-      const after = listOptions.cursor === undefined ? '' : prefix + listOptions.cursor;
-      const rows = await query<KvRow & { key: string }>(
-        `SELECT key, value, version, expires_at FROM ${s}.kv
-         WHERE key >= $1 AND key > $3 AND ($4::text IS NULL OR key < $4) AND starts_with(key, $1)
-           AND (expires_at IS NULL OR expires_at > $2)
-         ORDER BY key LIMIT $5`,
-        [start, now(), after, upperBound(start), limit + 1],
-      );
-      const entries = rows.slice(0, limit).map((row) => toEntry(row.key.slice(prefix.length), row));
-      return rows.length > limit ? { entries, cursor: entries[limit - 1]!.key } : { entries };
-    },
-  };
+  const kv = createPostgresKv({ query, schema: s, prefix, now });
 
   const leases: LeaseStore = {
     acquire: async (name, acquireOptions) => {
