@@ -89,6 +89,15 @@ describe('processTranscript', () => {
     );
   });
 
+  it('takes the calendar day of an input meetingDate as written, whatever its offset', async () => {
+    const result = await processTranscript({
+      transcript: 'Ana: Bo, please send the notes tomorrow.',
+      meetingDate: '2026-12-02T23:30:00-08:00',
+    });
+    expect(result.meetingDate).toBe('2026-12-02');
+    expect(result.actionItems[0]).toMatchObject({ owner: 'Bo', due: '2026-12-03' });
+  });
+
   it('reads plain "Speaker: text" lines, with the meeting date given in the input', async () => {
     const result = await processTranscript({
       transcript: fixture('retro.txt'),
@@ -264,5 +273,11 @@ describe('processTranscript', () => {
       processTranscript({ transcript: 'Ana: hi', meetingDate: '2026-13-45' }),
     ).rejects.toThrow(/meetingDate: "2026-13-45" is not a valid date/);
     await expect(processTranscript({} as never)).rejects.toThrow(/transcript/);
+    await expect(
+      processTranscript({ transcript: 'Ana: hi', meetingDate: '2026-02-30' }),
+    ).rejects.toThrow(/not a valid date/);
+    await expect(
+      processTranscript({ transcript: 'Ana: hi' }, { meetingDate: new Date('someday') }),
+    ).rejects.toThrow(/options\.meetingDate is an invalid Date/);
   });
 });

@@ -73,10 +73,19 @@ export async function processTranscript(
     meetingDate: dateInput,
   } = validateInput(processTranscriptInputSchema, input);
   const parsed = parseTranscript(transcript, format);
-  const meetingDate = options.meetingDate ?? (dateInput ? new Date(dateInput) : parsed.meetingDate);
-  if (meetingDate && Number.isNaN(meetingDate.getTime())) {
+  // The calendar day as written: a meeting at "2026-12-02T23:30:00-08:00" is on the 2nd.
+  const day = dateInput?.slice(0, 10);
+  const inputDate = day ? new Date(`${day}T00:00:00Z`) : undefined;
+  if (
+    inputDate &&
+    (Number.isNaN(inputDate.getTime()) || inputDate.toISOString().slice(0, 10) !== day)
+  ) {
     throw new InvalidRequestError({ reason: `meetingDate: "${dateInput}" is not a valid date` });
   }
+  if (options.meetingDate && Number.isNaN(options.meetingDate.getTime())) {
+    throw new InvalidRequestError({ reason: 'options.meetingDate is an invalid Date' });
+  }
+  const meetingDate = options.meetingDate ?? inputDate ?? parsed.meetingDate;
   const spoken = parsed.segments.flatMap((segment) =>
     splitSentences(segment.text).map((text) => ({ ...segment, text })),
   );
