@@ -57,7 +57,7 @@ function train(labelled: readonly LabelledUtterance[]): Models {
  * ```ts
  * const engine = createBuiltinIntentEngine();
  * const [result] = await engine.detect([{ speaker: 'Ana', text: "I'll send the notes by Friday." }]);
- * // result.intents → [{ type: 'Commitment Made', confidence: 0.97 }]
+ * // result.intents → [{ type: 'Commitment Made', confidence: 0.99 }]
  * ```
  */
 export function createBuiltinIntentEngine(options: BuiltinIntentEngineOptions = {}): IntentEngine {
