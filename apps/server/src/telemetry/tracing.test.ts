@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readAuditEvents } from '@fedmcp/proxy-auth';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectUser, startChain, type TestHub, textOf } from '../federation/chain-fixtures.js';
 import { tracesEndpoint } from './tracing.js';
@@ -106,6 +107,13 @@ describe('an OpenTelemetry trace across hubs A → B → C', () => {
       _meta: { traceparent: `00-${traceId}-${callerSpan}-01` },
     });
     expect(textOf(result)).toBe('Echo: traced');
+    // A call that starts its trace at A: A's audit record names the trace A exported.
+    await user.client.callTool({ name: 'b__c__everything__echo', arguments: { message: 'root' } });
+    const auditedAtA = (await readAuditEvents(chain.a.server.store.streams))
+      .map((entry) => entry.event)
+      .filter((event) => event.type === 'call');
+    expect(auditedAtA.map((event) => event.traceId)[0]).toBe(traceId);
+    const rootTraceId = auditedAtA[1]?.traceId;
     await user.close();
     // Closing flushes each hub's batch of spans to the receiver.
     await Promise.all(hubs.map((hub) => hub.server.close()));
@@ -134,6 +142,9 @@ describe('an OpenTelemetry trace across hubs A → B → C', () => {
       ],
     );
     expect(trace).toHaveLength(6);
+    const rootTrace = receiver.spans.filter((span) => span.traceId === rootTraceId);
+    expect(rootTrace.map((span) => span.name)).toContain('tools/call b__c__everything__echo');
+    expect(rootTrace).toHaveLength(6);
     // OpenTelemetry semantic conventions for MCP.
     expect(attribute(serverA, 'mcp.method.name')).toBe('tools/call');
     expect(attribute(serverA, 'gen_ai.tool.name')).toBe('b__c__everything__echo');

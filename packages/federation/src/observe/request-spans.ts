@@ -110,6 +110,20 @@ export function startRequestSpan(request: SpannedRequest, source: SpanSource): S
   return span;
 }
 
+/**
+ * The `_meta` the access hook sees for a spanned request: its `traceparent` names the server
+ * span, so the audit record's trace id is the exported trace's, also for a request that started
+ * a trace at this hub. Does not modify `meta` (the upstream request keeps its own).
+ */
+export function spanMeta(meta: Params | undefined, span: Span): Params {
+  return { ...meta, [TRACEPARENT_META_KEY]: traceparentOf(span) };
+}
+
+function traceparentOf(span: Span): string {
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return `00-${traceId}-${spanId}-${(traceFlags & 1) === 1 ? '01' : '00'}`;
+}
+
 /** How a spanned request or upstream call ended. */
 export interface SpanOutcome {
   ok: boolean;
@@ -166,15 +180,7 @@ export function startCallSpan(
     { kind: SpanKind.CLIENT, attributes: requestAttributes(method, target, upstream) },
     trace.setSpan(ROOT_CONTEXT, parent),
   );
-  const { traceId, spanId, traceFlags } = span.spanContext();
-  const flags = (traceFlags & 1) === 1 ? '01' : '00';
-  return {
-    span,
-    params: {
-      ...params,
-      _meta: { ...meta, [TRACEPARENT_META_KEY]: `00-${traceId}-${spanId}-${flags}` },
-    },
-  };
+  return { span, params: { ...params, _meta: spanMeta(meta, span) } };
 }
 
 /** Ends an upstream request's client span with its outcome. */

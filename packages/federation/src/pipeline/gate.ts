@@ -17,7 +17,7 @@ import type {
 import { hubError, upstreamError } from '../errors.js';
 import { supportsElicitationMode } from '../flow.js';
 import type { AccessRequest, AccessVerdict, HubAccess } from '../hub-access.js';
-import { endRequestSpan, startRequestSpan } from '../observe/request-spans.js';
+import { endRequestSpan, spanMeta, startRequestSpan } from '../observe/request-spans.js';
 import { inputRequiredReply } from '../sdk-seams.js';
 import type { AccessQuestions } from '../services/access-questions.js';
 import { type Finish, NO_FINISH, spanFinish, startFinish } from './finish.js';
@@ -127,6 +127,7 @@ export async function gate(
     principal: caller.principal,
     canElicit: supportsElicitationMode(caller.capabilities, 'form'),
   };
+  if (span) full.meta = spanMeta(request.meta, span);
   // The refusal is recorded (audited) before the client hears of it.
   const refuse = async (error: FedmcpError | Error): Promise<never> => {
     await Promise.resolve(access.refused?.(full, error)).catch(() => {});
