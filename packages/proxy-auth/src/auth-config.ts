@@ -11,6 +11,8 @@ import type { Authenticator } from './authenticate-request.js';
 import { createCertificateAuthenticator } from './certificate-principal.js';
 import { createJwtVerifier } from './create-jwt-verifier.js';
 import { formatConfigIssues, invalidConfigError } from './format-config-issues.js';
+import { createTokenIntrospector } from './introspection.js';
+import { introspectionConfigSchema } from './introspection-config.js';
 
 const url = z.string().refine((value) => URL.canParse(value), 'expected an absolute URL');
 
@@ -36,8 +38,13 @@ export const oauthIssuerConfigSchema = z.strictObject({
   scopesSupported: z.array(z.string().min(1)).optional(),
   /** The claim listing the caller's groups. @default 'groups' */
   groupsClaim: z.string().min(1).optional(),
-  /** The expected `typ` header, e.g. `at+jwt`. @default not checked */
+  /**
+   * The expected `typ` header of JWT access tokens: `at+jwt` (RFC 9068 §2.1; `application/at+jwt`
+   * matches too), so ID tokens and other JWTs of the issuer are refused. @default not checked
+   */
   typ: z.string().min(1).optional(),
+  /** Check opaque (non-JWT) access tokens by token introspection (RFC 7662). @default JWTs only */
+  introspection: introspectionConfigSchema.optional(),
 });
 
 /** One API key: its digest (never the key) and its principal. */
@@ -140,21 +147,41 @@ export function createAuthenticators(
   options: CreateAuthenticatorsOptions,
 ): ConfiguredAuthentication {
   const issuers = config.oauth === undefined ? [] : [config.oauth].flat();
-  const authenticators: Authenticator[] = issuers.map((issuer) =>
-    createJwtVerifier({
-      issuer: issuer.issuer,
-      audience: issuer.audience ?? options.resource,
-      jwksUri: issuer.jwksUri,
-      keys: issuer.keys as JSONWebKeySet | undefined,
-      sharedSecret: issuer.sharedSecret,
-      algorithms: issuer.algorithms,
-      clockToleranceSeconds: issuer.clockToleranceSeconds,
-      requiredScopes: issuer.requiredScopes,
-      groupsClaim: issuer.groupsClaim,
-      typ: issuer.typ,
-      fetch: options.fetch,
-      now: options.now,
-    }),
+  // Introspectors first: they only take opaque tokens, and their refusal ("not active") is the
+  // one to report for such a token rather than a JWT verifier's "malformed".
+  const authenticators: Authenticator[] = issuers.flatMap((issuer) =>
+    issuer.introspection
+      ? [
+          createTokenIntrospector({
+            ...issuer.introspection,
+            issuer: issuer.issuer,
+            audience: issuer.audience ?? options.resource,
+            requiredScopes: issuer.requiredScopes,
+            groupsClaim: issuer.groupsClaim,
+            clockToleranceSeconds: issuer.clockToleranceSeconds,
+            fetch: options.fetch,
+            now: options.now,
+          }),
+        ]
+      : [],
+  );
+  authenticators.push(
+    ...issuers.map((issuer) =>
+      createJwtVerifier({
+        issuer: issuer.issuer,
+        audience: issuer.audience ?? options.resource,
+        jwksUri: issuer.jwksUri,
+        keys: issuer.keys as JSONWebKeySet | undefined,
+        sharedSecret: issuer.sharedSecret,
+        algorithms: issuer.algorithms,
+        clockToleranceSeconds: issuer.clockToleranceSeconds,
+        requiredScopes: issuer.requiredScopes,
+        groupsClaim: issuer.groupsClaim,
+        typ: issuer.typ,
+        fetch: options.fetch,
+        now: options.now,
+      }),
+    ),
   );
   if (config.apiKeys?.length)
     authenticators.push(createApiKeyAuthenticator({ keys: config.apiKeys }));

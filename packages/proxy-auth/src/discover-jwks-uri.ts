@@ -39,9 +39,23 @@ export function issuerMetadataUrls(issuer: string): string[] {
  * @throws {FedmcpError} `UPSTREAM_UNAVAILABLE` when no metadata document names this issuer and a
  * usable `jwks_uri` (https, or http on loopback).
  */
-export async function discoverJwksUri(
+export function discoverJwksUri(
   issuer: string,
   options: DiscoverJwksUriOptions = {},
+): Promise<string> {
+  return discoverIssuerEndpoint(issuer, 'jwks_uri', { ...options, hint: 'set jwksUri' });
+}
+
+/**
+ * Discovers an endpoint named in an issuer's metadata (`jwks_uri`, `introspection_endpoint`…).
+ *
+ * @throws {FedmcpError} `UPSTREAM_UNAVAILABLE` when no metadata document names this issuer and a
+ * usable URL in `field` (https, or http on loopback); the message ends with `options.hint`.
+ */
+export async function discoverIssuerEndpoint(
+  issuer: string,
+  field: string,
+  options: DiscoverJwksUriOptions & { hint: string },
 ): Promise<string> {
   const fetchImplementation = options.fetch ?? globalThis.fetch;
   const problems: string[] = [];
@@ -57,32 +71,37 @@ export async function discoverJwksUri(
         problems.push(`${candidate} answered HTTP ${response.status}`);
         continue;
       }
-      const metadata = JSON.parse(await readLimitedText(response, 1_048_576)) as {
-        issuer?: unknown;
-        jwks_uri?: unknown;
-      };
+      const metadata = JSON.parse(await readLimitedText(response, 1_048_576)) as Record<
+        string,
+        unknown
+      >;
       if (metadata.issuer !== issuer) {
         problems.push(`${candidate} names another issuer`);
         continue;
       }
-      if (typeof metadata.jwks_uri !== 'string' || !URL.canParse(metadata.jwks_uri)) {
-        problems.push(`${candidate} has no jwks_uri`);
+      const value = metadata[field];
+      if (typeof value !== 'string' || !URL.canParse(value)) {
+        problems.push(`${candidate} has no ${field}`);
         continue;
       }
-      const jwksUri = new URL(metadata.jwks_uri);
-      if (jwksUri.protocol !== 'https:' && !(jwksUri.protocol === 'http:' && isLoopback(jwksUri))) {
-        problems.push(`${candidate} gives a jwks_uri that is not https`);
+      const endpoint = new URL(value);
+      if (
+        endpoint.protocol !== 'https:' &&
+        !(endpoint.protocol === 'http:' && isLoopback(endpoint))
+      ) {
+        problems.push(`${candidate} gives a ${field} that is not https`);
         continue;
       }
-      return jwksUri.href;
+      return endpoint.href;
     } catch (cause) {
       problems.push(
         `${candidate} failed (${cause instanceof Error ? cause.message : String(cause)})`,
       );
     }
   }
+  const what = field === 'jwks_uri' ? 'the key set' : `the ${field}`;
   throw new FedmcpError(
     'UPSTREAM_UNAVAILABLE',
-    `Cannot discover the key set of issuer ${issuer}: ${problems.join('; ')}. Check the issuer URL or set jwksUri.`,
+    `Cannot discover ${what} of issuer ${issuer}: ${problems.join('; ')}. Check the issuer URL or ${options.hint}.`,
   );
 }

@@ -17,9 +17,24 @@ function formatPath(base: string, path: ReadonlyArray<PropertyKey>): string {
   return text;
 }
 
+type Issue = z.ZodError['issues'][number];
+
+/**
+ * A union's issues as those of the branch that got furthest (the deepest path): "an object or a
+ * list" reports the object's bad key, not "Invalid input".
+ */
+function unwrapUnion(issue: Issue): Issue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const depth = (branch: Issue[]) => Math.max(...branch.map((inner) => inner.path.length));
+  const best = issue.errors.reduce((chosen, branch) =>
+    depth(branch) > depth(chosen) ? branch : chosen,
+  );
+  return best.flatMap((inner) => unwrapUnion({ ...inner, path: [...issue.path, ...inner.path] }));
+}
+
 /** The issues of a zod error, with unknown keys reported at their own path. */
 export function formatConfigIssues(error: z.ZodError, basePath: string): ConfigIssue[] {
-  return error.issues.flatMap((issue) =>
+  return error.issues.flatMap(unwrapUnion).flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({
           path: formatPath(basePath, [...issue.path, key]),

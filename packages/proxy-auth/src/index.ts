@@ -144,6 +144,9 @@ export {
   hubKeyFingerprint,
   normaliseFingerprint,
 } from './hub-identity.js';
+export type { TokenIntrospector, TokenIntrospectorOptions } from './introspection.js';
+export { createTokenIntrospector } from './introspection.js';
+export { introspectionConfigSchema } from './introspection-config.js';
 export type { JwksCache, JwksCacheOptions } from './jwks-cache.js';
 export { createJwksCache } from './jwks-cache.js';
 export type {
