@@ -46,7 +46,10 @@ const tracesSection = z
      * @default the OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT environment variable
      */
     otlpEndpoint: z
-      .url({ error: 'expected an http(s) URL, e.g. "http://127.0.0.1:4318/v1/traces"' })
+      .url({
+        protocol: /^https?$/,
+        error: 'expected an http(s) URL, e.g. "http://127.0.0.1:4318/v1/traces"',
+      })
       .optional(),
     /** The `service.name` of the hub's spans. @default the hub id */
     serviceName: z.string({ error: 'expected a service name' }).min(1).optional(),
