@@ -8,7 +8,7 @@ import type { AuditEvent, AuditSink } from '@fedmcp/proxy-auth';
 
 /** Options of {@link createQuietAuditSink}. */
 export interface QuietAuditSinkOptions {
-  /** How long after the last pin the summary line is written. @default 500 */
+  /** How long after the last pin the summary line is written (upstreams start one after another). @default 2000 */
   pinSummaryDelayMs?: number;
 }
 
@@ -32,7 +32,7 @@ export function createQuietAuditSink(
   logger: Logger,
   options: QuietAuditSinkOptions = {},
 ): AuditSink & { flush(): void } {
-  const delay = options.pinSummaryDelayMs ?? 500;
+  const delay = options.pinSummaryDelayMs ?? 2000;
   let pinned = 0;
   const upstreams = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -119,18 +119,25 @@ export async function connectTarget(options: {
     const client = await connectUrl(options.url, headers);
     return { client, description: options.url, close: () => client.close() };
   }
+  if (options.offline && Object.keys(headers).length > 0) {
+    throw new CliUsageError(
+      '--header and --token are sent to a running hub: an --offline hub runs in this process without authentication.',
+    );
+  }
   const { config, file } = await resolveConfig(options.config);
   if (!options.offline) {
     const running = await findRunningHub(config);
     if (running === undefined) throw new CliUsageError(noRunningHubMessage(config));
     const url = `${running}/mcp`;
-    const client = await connectUrl(url, headers);
+    const client = await connectUrl(url, headers).catch((error: Error) => {
+      if (Object.keys(headers).length > 0 || !/401|unauthori[sz]ed/i.test(error.message))
+        throw error;
+      throw new Error(
+        `${error.message}\nThe hub at ${url} wants credentials: give --token KEY (an API key or token) or --header "Name: value".`,
+        { cause: error },
+      );
+    });
     return { client, description: `the hub at ${url}`, close: () => client.close() };
-  }
-  if (Object.keys(headers).length > 0) {
-    throw new CliUsageError(
-      '--header and --token are sent to a running hub: an --offline hub runs in this process without authentication.',
-    );
   }
   const server = await createFedmcpServer({ config: { ...config, store: 'memory:' } });
   const [clientTransport, serverTransport] = createInMemoryTransportPair();

@@ -116,7 +116,7 @@ describe('fedmcp serve', () => {
     expect(cli.stdout()).toMatch(/Auth {7}anonymous\n {2}Store {6}sqlite:\S+state\.db\n/);
     await until(
       () =>
-        /pinned \d+ tool and prompt definitions of 1 upstream/.test(cli.stderr())
+        /pinned \d+ tool and prompt definitions of \d+ upstreams?/.test(cli.stderr())
           ? true
           : undefined,
       'the pin summary',

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HubStatus } from '@fedmcp/federation';
@@ -131,13 +131,13 @@ describe('fedmcp status', () => {
     });
   });
 
-  it('--config runs the hub in process and asks its peers with the hub’s own keys', async () => {
-    const file = join(directory, 'a.config.json');
+  it('--config --offline runs the hub in process and asks its peers with the hub’s own keys', async () => {
+    // The config file sits in hub a's folder: its state (the keys) is found next to it.
+    const file = join(directory, 'a', 'fedmcp.config.json');
+    await mkdir(join(directory, 'a'), { recursive: true });
     await writeFile(file, JSON.stringify(aConfig));
     const run = captureIo();
-    expect(
-      await statusCommand(['--config', file], run.io, { baseDirectory: join(directory, 'a') }),
-    ).toBe(0);
+    expect(await statusCommand(['--offline', '--config', file], run.io)).toBe(0);
     expect(run.out.stdout).toContain('hub a (fedmcp 0.1.0): ready');
     expect(run.out.stdout).toContain('      hub b (fedmcp 0.1.0): degraded');
   });
@@ -147,8 +147,8 @@ describe('fedmcp status', () => {
     expect(await statusCommand(['--url', aUrl], refused.io)).toBe(1);
     expect(refused.out.stderr).toContain(`${aUrl}/status answered HTTP 401`);
     const usage = captureIo();
-    expect(await statusCommand(['--token', 'abcd1234'], usage.io)).toBe(2);
-    expect(usage.out.stderr).toContain('use them with --url');
+    expect(await statusCommand(['--offline', '--token', 'abcd1234'], usage.io)).toBe(2);
+    expect(usage.out.stderr).toContain('an --offline hub runs in this process');
     const depth = captureIo();
     expect(await statusCommand(['--url', aUrl, '--depth', 'deep'], depth.io)).toBe(2);
   });

@@ -128,7 +128,8 @@ describe('fedmcp tools list / fedmcp call', () => {
 
     const offline = captureIo();
     expect(await runCli(['tools', 'list', '--offline', '--config', file], offline.io)).toBe(0);
-    expect(offline.out.stdout).toContain('No tools at');
+    // The config's own hub, started in process, has none of the running hub's upstreams.
+    expect(offline.out.stdout).not.toMatch(/^ev__/m);
   }, 60_000);
 
   it('says how to go on when no hub answers on the configured port', async () => {

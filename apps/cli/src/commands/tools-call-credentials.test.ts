@@ -118,12 +118,15 @@ describe('fedmcp tools list / call --url with credentials', () => {
     }
   }, 30_000);
 
-  it('explains credentials given without --url or malformed, with exit 2', async () => {
+  it('explains credentials given with --offline or malformed, with exit 2', async () => {
     const withConfig = captureIo();
     expect(
-      await runCli(['tools', 'list', '--config', 'missing.json', '--token', 'abcd'], withConfig.io),
+      await runCli(
+        ['tools', 'list', '--offline', '--config', 'missing.json', '--token', 'abcd'],
+        withConfig.io,
+      ),
     ).toBe(2);
-    expect(withConfig.out.stderr).toContain('use them with --url');
+    expect(withConfig.out.stderr).toContain('an --offline hub runs in this process');
     const malformed = captureIo();
     expect(await runCli(['call', 'ev__echo', '--url', url, '--header', 'oops'], malformed.io)).toBe(
       2,
