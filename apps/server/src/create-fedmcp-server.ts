@@ -136,7 +136,10 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   const storeUrl =
     config.store ?? `sqlite:${resolve(baseDirectory, config.hub.dataDir, 'state.db')}`;
   const store = telemetry.store(
-    await createStore(storeUrl, { sqlite: { synchronous: config.storeSynchronous } }),
+    await createStore(storeUrl, {
+      sqlite: { synchronous: config.storeSynchronous },
+      logger: childLogger(logger, { component: 'store' }),
+    }),
   );
   cleanup.defer(() => store.close());
   let currentAudit = buildAudit(config);

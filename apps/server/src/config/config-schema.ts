@@ -343,6 +343,9 @@ const viewSection = z
   })
   .strict();
 
+const storeUrlExpected =
+  'expected a store URL: "sqlite:PATH", "memory:", "redis://…" or "postgres://…"';
+
 /** The whole config file. Keys beyond these are refused, so a typo cannot go unnoticed. */
 export const configSchema = z
   .object({
@@ -354,9 +357,12 @@ export const configSchema = z
       dataDir: './.fedmcp',
     }),
     store: z
-      .string({ error: 'expected a store URL: "sqlite:PATH", "memory:" or "redis://…"' })
-      .regex(/^(memory:|sqlite:|redis:\/\/|rediss:\/\/)/, {
-        error: 'expected a store URL: "sqlite:PATH", "memory:" or "redis://…"',
+      .string({ error: storeUrlExpected })
+      .regex(/^(memory:|sqlite:|redis:\/\/|rediss:\/\/|postgres:\/\/|postgresql:\/\/)/, {
+        error: storeUrlExpected,
+      })
+      .refine((url) => !/^postgres(ql)?:/.test(url) || URL.canParse(url), {
+        error: 'expected a PostgreSQL URL: "postgres://user:password@host:5432/database"',
       })
       .optional(),
     /**

@@ -98,9 +98,14 @@ describe('parseConfig', () => {
   });
 
   it('refuses a store URL it cannot open', () => {
-    expect(issuesOf(() => parseConfig({ store: 'postgres://x' }, 'f.json', { env: {} }))).toEqual([
-      'store: expected a store URL: "sqlite:PATH", "memory:" or "redis://…"',
+    expect(issuesOf(() => parseConfig({ store: 'mysql://x' }, 'f.json', { env: {} }))).toEqual([
+      'store: expected a store URL: "sqlite:PATH", "memory:", "redis://…" or "postgres://…"',
     ]);
+    expect(issuesOf(() => parseConfig({ store: 'postgres://a b' }, 'f.json', { env: {} }))).toEqual(
+      ['store: expected a PostgreSQL URL: "postgres://user:password@host:5432/database"'],
+    );
+    const store = 'postgres://fedmcp@db.internal:5432/hub?schema=eu';
+    expect(parseConfig({ store }, 'f.json', { env: {} }).store).toBe(store);
   });
 });
 
