@@ -167,6 +167,21 @@ describe('hub-managed tasks', () => {
     await expect(admin.get('hubtask.nope')).rejects.toThrow(/No task hubtask.nope/);
   });
 
+  it('keeps the upstream progress of a task in its record', async () => {
+    const store = createMemoryStore();
+    const hub = tasksHub(store);
+    await hub.start();
+    const { request } = await clientOf(hub, 'ada');
+    const { task } = (await request('tools/call', callAsTask('up__progress', { steps: 3 }))) as {
+      task: Params;
+    };
+    expect(textOf(await request('tasks/result', { taskId: task.taskId }))).toBe('done 3');
+    expect(await createTaskAdmin(store).get(String(task.taskId))).toMatchObject({
+      progress: { progress: 3, total: 3, message: 'step 3' },
+      statusMessage: 'step 3',
+    });
+  });
+
   it('refuses a task beyond maxRunningPerPrincipal', async () => {
     const hub = tasksHub(createMemoryStore(), { maxRunningPerPrincipal: 1 });
     await hub.start();

@@ -12,6 +12,7 @@ import type { Result } from '@modelcontextprotocol/server';
 import { hubError } from '../errors.js';
 import { type HubTaskRecord, isTerminal, newHubTaskId } from './hub-task.js';
 import type { HubTaskSettings } from './hub-task-options.js';
+import { createProgressWriter, waitForChange } from './task-progress.js';
 import { TaskStore } from './task-store.js';
 
 type Params = Record<string, unknown>;
@@ -145,18 +146,7 @@ export class TaskEngine {
       const record = await this.get(taskId, owner);
       if (isTerminal(record.status)) return record;
       signal.throwIfAborted();
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.#changes.removeEventListener(taskId, done);
-          signal.removeEventListener('abort', done);
-          resolve();
-        };
-        // Changes made here wake it at once; another process's are seen on the next poll.
-        const timer = setTimeout(done, record.pollIntervalMs);
-        this.#changes.addEventListener(taskId, done);
-        signal.addEventListener('abort', done);
-      });
+      await waitForChange(this.#changes, taskId, record.pollIntervalMs, signal);
     }
   }
 
@@ -257,25 +247,7 @@ export class TaskEngine {
           .renew(lease, { ttlMs: this.#settings.leaseMs })
           .catch(() => lease));
     }, this.#settings.leaseMs / 3);
-    let writingProgress = false;
-    const onprogress = (progress: Params) => {
-      if (writingProgress) return; // one progress write at a time; the latest after it wins
-      writingProgress = true;
-      void this.records
-        .update(taskId, (task) => ({
-          ...task,
-          progress: {
-            progress: Number(progress.progress),
-            ...(typeof progress.total === 'number' ? { total: progress.total } : {}),
-            ...(typeof progress.message === 'string' ? { message: progress.message } : {}),
-          },
-          ...(typeof progress.message === 'string' ? { statusMessage: progress.message } : {}),
-        }))
-        .catch(() => undefined)
-        .finally(() => {
-          writingProgress = false;
-        });
-    };
+    const onprogress = createProgressWriter(this.records, taskId);
     try {
       const result = await run(record, controller.signal, onprogress);
       await this.#finish(taskId, { status: 'completed', result: result as Params });
