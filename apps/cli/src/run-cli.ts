@@ -17,7 +17,6 @@ import { secretsCommand } from './commands/secrets.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { tasksCommand } from './commands/tasks.js';
-import { tasksCommand } from './commands/tasks.js';
 import { toolsCommand } from './commands/tools.js';
 import { toolsPinningCommand } from './commands/tools-pinning.js';
 
@@ -170,22 +169,6 @@ ${configOption}
       tail: {
         summary: 'the last audit events, then new ones with --follow',
         usage: `tail [--follow] [--lines N] [--json] [--config FILE]\n\n${configOption}\n  -f, --follow         keep printing new events\n  -n, --lines N        how many past events (default: 20)\n      --json           one JSON event per line`,
-      },
-    },
-  },
-  tasks: {
-    run: (argv, io) => tasksCommand(argv, io),
-    summary: "the hub's durable tasks (from its store): tasks list | get <id> | cancel <id>",
-    usage: 'tasks list | get <id> | cancel <id> [options]',
-    subcommands: {
-      list: {
-        summary: 'every task, oldest first',
-        usage: `list [--json] [--config FILE]\n\n${configOption}`,
-      },
-      get: { summary: 'one task', usage: `get <id> [--json] [--config FILE]\n\n${configOption}` },
-      cancel: {
-        summary: 'cancel a running task (its hub stops the call)',
-        usage: `cancel <id> [--json] [--config FILE]\n\n${configOption}`,
       },
     },
   },
