@@ -2,19 +2,25 @@
  * @fedmcp/store throughput per engine: KV get/set, compare-and-set, stream append and
  * consume (readGroup + ack), one awaited operation at a time (the latency a caller sees), best
  * of three runs, with memory as the baseline. Run: node --conditions=@fedmcp/source --import tsx bench/store/store.bench.ts
- * Redis is read from FEDMCP_BENCH_REDIS_URL (default redis://127.0.0.1:6379) and skipped if absent.
+ * Redis is read from FEDMCP_BENCH_REDIS_URL (default redis://127.0.0.1:6379) and PostgreSQL from
+ * FEDMCP_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test, in a schema of its
+ * own, dropped afterwards); each is skipped if absent.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryStore, type Store } from '@fedmcp/store';
-import { createRedisStore, createSqliteStore } from '@fedmcp/store/node';
+import { createPostgresStore, createRedisStore, createSqliteStore } from '@fedmcp/store/node';
+import postgres from 'postgres';
 import { benchDurationMs, measureOpsPerSecond } from '../measure.js';
 
 const durationMs = benchDurationMs;
 const redisUrl = process.env.FEDMCP_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const directory = mkdtempSync(join(tmpdir(), 'fedmcp-store-bench-'));
 const runPrefix = `fedmcp-bench:${process.pid}:`;
+const postgresUrl =
+  process.env.FEDMCP_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const postgresSchema = `fedmcp_bench_${process.pid}`;
 
 async function benchEngine(store: Store): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
@@ -68,6 +74,11 @@ const engines: [string, () => Promise<Store>][] = [
     async () => createSqliteStore({ path: join(directory, 'normal.db'), synchronous: 'normal' }),
   ],
   ['redis', () => createRedisStore({ url: redisUrl, prefix: runPrefix, connectTimeoutMs: 1_000 })],
+  [
+    'postgres',
+    () =>
+      createPostgresStore({ url: postgresUrl, schema: postgresSchema, connectTimeoutMs: 1_000 }),
+  ],
 ];
 
 const figures = new Map<string, Record<string, number>>();
@@ -93,6 +104,11 @@ for (const [name, open] of engines) {
   }
 }
 rmSync(directory, { recursive: true, force: true });
+if (figures.has('postgres')) {
+  const admin = postgres(postgresUrl, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`DROP SCHEMA IF EXISTS "${postgresSchema}" CASCADE`);
+  await admin.end();
+}
 
 const baseline = figures.get('memory')!;
 const names = [...figures.keys()];
