@@ -87,8 +87,21 @@ describe('an OpenTelemetry trace across hubs A → B → C', () => {
     timeout: 60_000,
   }, async () => {
     // OTEL_EXPORTER_OTLP_ENDPOINT, as an operator would set it (no telemetry section needed).
+    // What the hubs send each other: tools/call requests with their trace context in the HTTP
+    // headers and in _meta.
+    const sent: Array<{ header: string | null; meta: unknown }> = [];
+    const observingFetch: typeof fetch = (input, init) => {
+      const body = typeof init?.body === 'string' ? init.body : '';
+      if (body.includes('"tools/call"')) {
+        const message = JSON.parse(body) as { params?: { _meta?: { traceparent?: unknown } } };
+        const header = new Headers(init?.headers).get('traceparent');
+        sent.push({ header, meta: message.params?._meta?.traceparent });
+      }
+      return fetch(input, init);
+    };
     const chain = await startChain(directory, {
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+      fetch: observingFetch,
     });
     hubs = [chain.a, chain.b, chain.c];
     const user = await connectUser(chain.a.url, chain.alice.key, 'alice');
@@ -142,6 +155,11 @@ describe('an OpenTelemetry trace across hubs A → B → C', () => {
       ],
     );
     expect(trace).toHaveLength(6);
+    // A → B and B → C carried the client spans' context in both places.
+    expect(sent.slice(0, 2)).toEqual([
+      { header: `00-${traceId}-${clientA.spanId}-01`, meta: `00-${traceId}-${clientA.spanId}-01` },
+      { header: `00-${traceId}-${clientB.spanId}-01`, meta: `00-${traceId}-${clientB.spanId}-01` },
+    ]);
     const rootTrace = receiver.spans.filter((span) => span.traceId === rootTraceId);
     expect(rootTrace.map((span) => span.name)).toContain('tools/call b__c__everything__echo');
     expect(rootTrace).toHaveLength(6);

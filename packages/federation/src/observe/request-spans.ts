@@ -37,6 +37,11 @@ const tracer = trace.getTracer('@fedmcp/federation', FEDMCP_VERSION);
 /** Recording server spans of requests in flight, by the `traceparent` sent upstream for them. */
 const serverSpans = new Map<string, Span>();
 
+/** Whether requests in flight here have recording spans (a registered SDK samples them). */
+export function isRecordingRequests(): boolean {
+  return serverSpans.size > 0;
+}
+
 /** What the gate knows of a request when it starts its span. */
 export interface SpannedRequest {
   action: string;

@@ -13,6 +13,7 @@ import {
 import { connectUpstream, type UpstreamVerdictCache } from '@fedmcp/transports';
 import type { Client } from '@modelcontextprotocol/client';
 import { connectRemoteUpstream } from '../connect-remote-upstream.js';
+import { withTraceHeaders } from '../observe/trace-headers.js';
 import type {
   UpstreamConnectOptions,
   UpstreamConnector,
@@ -93,7 +94,8 @@ export function createPeerConnector(options: PeerConnectorOptions): UpstreamConn
       verdictCache: connectOptions.verdictCache as UpstreamVerdictCache,
       timeoutMs: connectOptions.timeoutMs,
       logger: connectOptions.logger,
-      fetch: peerFetch,
+      // The trace context of `_meta` also in HTTP headers, for what sits between the hubs.
+      fetch: withTraceHeaders(peerFetch),
     });
   };
 }
