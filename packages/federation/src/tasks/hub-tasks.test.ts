@@ -312,4 +312,30 @@ describe('hub-managed tasks', () => {
     const plain = await wire('tools/call', { name: 'up__progress', arguments: { steps: 1 } });
     expect(textOf(plain)).toBe('done 1');
   });
+
+  it('never answers a 2026-07-28 client without the tasks extension with a task', async () => {
+    const hub = tasksHub(createMemoryStore(), { extensionTools: ['*'] });
+    await hub.start();
+    const handler = createMcpHandler((context) => hub.createServer({ era: context.era }), {
+      legacy: 'reject',
+      bus: hub.bus,
+    });
+    const client = new Client(
+      { name: 'modern', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL('http://hub.test/mcp'), {
+        fetch: (url, init) => handler.fetch(new Request(url, init)),
+      }),
+    );
+    opened.push({
+      close: async () => {
+        await client.close();
+        await handler.close();
+      },
+    });
+    const result = await client.callTool({ name: 'up__echo', arguments: { text: 'now' } });
+    expect(textOf(result)).toBe('up:now');
+  });
 });
