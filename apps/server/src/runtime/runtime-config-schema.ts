@@ -15,9 +15,11 @@ const webhookSourceSchema = z
       error: 'expected "standard-webhooks", "github", "hmac" or "bearer"',
     }),
     /** The shared secret; write `${secret:NAME}` or `${ENV}`, not the value. */
-    secret: z.string({ error: 'expected the secret as a string (a secret: or environment reference)' }).min(8, {
-      error: 'expected a secret of at least 8 characters',
-    }),
+    secret: z
+      .string({ error: 'expected the secret as a string (a secret: or environment reference)' })
+      .min(8, {
+        error: 'expected a secret of at least 8 characters',
+      }),
     signatureHeader: z.string().min(1).optional(),
     timestampHeader: z.string().min(1).optional(),
     idHeader: z.string().min(1).optional(),

@@ -178,6 +178,23 @@ describe('the runtime through fedmcp serve', () => {
     expect(record.result.actionItems[0]).toMatchObject({ owner: 'Bo' });
   });
 
+  it('announces status://hub to subscribers when an upstream changes state', async () => {
+    const status = exposed('status://hub');
+    await client.subscribeResource({ uri: status });
+    const changed = nextUpdate(status);
+    // Nothing listens on port 9: the upstream goes down, and its state change is announced.
+    await server.hub.upstreams.add('late', { url: 'http://127.0.0.1:9/mcp' });
+    await changed;
+    const read = await client.readResource({ uri: status });
+    const document = JSON.parse((read.contents[0] as { text: string }).text);
+    expect(document.upstreams).toEqual([
+      expect.objectContaining({ id: 'late', state: expect.stringMatching(/down|connecting/) }),
+    ]);
+    await server.hub.upstreams.remove('late');
+    const health = await client.callTool({ name: 'runtime__health', arguments: {} });
+    expect(health.structuredContent).toMatchObject({ status: 'ok', upstreams: [] });
+  });
+
   it('refuses tampered, stale, unsigned and unknown deliveries with the reason', async () => {
     const body = JSON.stringify({ transcript: 'x' });
     const tampered = await post('meetings', `${body} `, standardHeaders('msg_t', body));
@@ -263,5 +280,44 @@ describe('the runtime through fedmcp serve', () => {
         reason: expect.stringMatching(/^Policy rule "no-denied-service" denies tools\/call/),
       }),
     ]);
+  });
+});
+
+describe('"runtime": false', () => {
+  it('mounts no runtime: no runtime tools and no /hooks route', async () => {
+    const config = parseConfig(
+      { store: 'memory:', hub: { port: 0 }, runtime: false },
+      'fedmcp.config.json',
+    );
+    await using server = await createFedmcpServer({ config, baseDirectory: process.cwd() });
+    const { url } = await server.listen();
+    const client = new Client({ name: 'runtime-off', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+    try {
+      expect((await client.listTools()).tools).toEqual([]);
+      const hook = await fetch(`${url}/hooks/meetings`, { method: 'POST', body: '{}' });
+      expect(hook.status).toBe(404);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses an automation naming a webhook source that is not configured, naming the key', () => {
+    expect(() =>
+      parseConfig(
+        {
+          runtime: {
+            automations: [{ on: 'webhook:nope', call: 'runtime__health', as: 'svc' }],
+          },
+        },
+        'fedmcp.config.json',
+      ),
+    ).toThrow(/runtime\.automations\[0\]\.on: no webhook source "nope" in runtime\.webhooks/);
+    expect(() =>
+      parseConfig(
+        { runtime: { automations: [{ on: 'schedule:not a cron', call: 'x', as: 'svc' }] } },
+        'fedmcp.config.json',
+      ),
+    ).toThrow(/is not a cron expression/);
   });
 });
