@@ -195,7 +195,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     env,
     secretValues,
     hub: () => hub,
-    status: () => federatedStatus.status({ depth: 0 }),
+    status: () => federatedStatus.status(),
     upstreams: () => withoutRuntime(hub.upstreams.list()),
     logger: childLogger(logger, { component: 'runtime' }),
     ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -178,6 +178,43 @@ describe('the runtime through fedmcp serve', () => {
     expect(record.result.actionItems[0]).toMatchObject({ owner: 'Bo' });
   });
 
+  it('summarises with the calling client’s model when it can sample, through the hub', async () => {
+    const sampler = new Client(
+      { name: 'sampler', version: '1.0.0' },
+      { capabilities: { sampling: {} } },
+    );
+    const asked: string[] = [];
+    sampler.setRequestHandler('sampling/createMessage', async (request) => {
+      const first = request.params.messages[0]?.content;
+      asked.push(first && 'text' in first ? String(first.text) : '');
+      return {
+        model: 'test-model',
+        role: 'assistant',
+        content: { type: 'text', text: 'Ana and Bo agreed to ship on Monday.' },
+      };
+    });
+    await sampler.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
+    try {
+      const result = await sampler.callTool({
+        name: 'runtime__process_transcript',
+        arguments: { transcript: TRANSCRIPT },
+      });
+      expect(result.structuredContent).toMatchObject({
+        summary: 'Ana and Bo agreed to ship on Monday.',
+        summarySource: 'sampling',
+      });
+      expect(asked[0]).toContain('Bo: I will write the release notes by Friday.');
+    } finally {
+      await sampler.close();
+    }
+    // A client without sampling gets the extractive summary.
+    const plain = await client.callTool({
+      name: 'runtime__process_transcript',
+      arguments: { transcript: TRANSCRIPT },
+    });
+    expect(plain.structuredContent).toMatchObject({ summarySource: 'extractive' });
+  });
+
   it('announces status://hub to subscribers when an upstream changes state', async () => {
     const status = exposed('status://hub');
     await client.subscribeResource({ uri: status });
