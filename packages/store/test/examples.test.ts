@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dropSchema, postgresAvailable } from './postgres-test-server.js';
 import { redisAvailable } from './redis-test-server.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -11,7 +12,7 @@ const directory = mkdtempSync(join(tmpdir(), 'fedmcp-store-examples-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 describe('README examples', () => {
-  it.each(['memory', 'sqlite', 'redis'])('shows examples/%s.ts verbatim', (name) => {
+  it.each(['memory', 'sqlite', 'redis', 'postgres'])('shows examples/%s.ts verbatim', (name) => {
     expect(readme).toContain(example(name));
   });
 
@@ -34,5 +35,14 @@ describe('README examples', () => {
   it.runIf(redisAvailable)('runs the redis example', async () => {
     const { outcome } = await import('../examples/redis.js');
     expect(outcome).toEqual({ leader: 'replica-1', message: 'changed' });
+  });
+
+  it.runIf(postgresAvailable)('runs the postgres example', async () => {
+    try {
+      const { outcome } = await import('../examples/postgres.js');
+      expect(outcome).toEqual({ received: '{"event":"transcript.ready"}', pending: 0 });
+    } finally {
+      await dropSchema('fedmcp_example');
+    }
   });
 });
