@@ -22,6 +22,7 @@ import {
 } from '@fedmcp/protocol';
 import {
   type Attributes,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -33,6 +34,14 @@ import {
 type Params = Record<string, unknown>;
 
 const tracer = trace.getTracer('@fedmcp/federation', FEDMCP_VERSION);
+/** The API's no-op provider: what the global provider delegates to until an SDK registers one. */
+const NO_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/** Whether an SDK registered a tracer provider; without one a request costs no span at all. */
+function providerRegistered(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_PROVIDER;
+}
 
 /** Recording server spans of requests in flight, by the `traceparent` sent upstream for them. */
 const serverSpans = new Map<string, Span>();
@@ -100,6 +109,7 @@ function requestAttributes(action: string, target: string, upstream: string): At
  * (no tracer provider registered, or not sampled).
  */
 export function startRequestSpan(request: SpannedRequest, source: SpanSource): Span | undefined {
+  if (!providerRegistered()) return undefined;
   // Named and described once it is known to record: an unsampled request costs one no-op span.
   const span = tracer.startSpan(request.action, SERVER_SPAN, parentContext(source));
   if (!span.isRecording()) return undefined;
