@@ -61,6 +61,15 @@ function resultOf(record: HubTaskRecord): Result {
   throw hubError('CANCELED', `Task ${record.taskId} was cancelled; it has no result.`, related);
 }
 
+/**
+ * A session that asks about its task (after a restart, or on another replica) hears of the
+ * task's later changes made by this hub (status notifications), as the creating session does.
+ */
+function follow(scope: SessionScope, taskId: string): void {
+  const { session, services } = scope;
+  if (session.era === 'legacy' || session.pinned) services.tasks.set(taskId, session);
+}
+
 /** Answers one task request about a hub-managed task. */
 export async function hubTaskRequest(
   scope: SessionScope,
@@ -72,9 +81,14 @@ export async function hubTaskRequest(
   const engine = scope.services.hubTasks;
   const owner = taskOwnerOf(scope.session);
   switch (method) {
-    case 'tasks/get':
-      return taskFor(scope, await engine.get(taskId, owner));
+    case 'tasks/get': {
+      const record = await engine.get(taskId, owner);
+      follow(scope, taskId);
+      return taskFor(scope, record);
+    }
     case 'tasks/result':
+      await engine.get(taskId, owner); // another principal's task is unknown before anything else
+      follow(scope, taskId);
       return resultOf(await engine.waitTerminal(taskId, owner, ctx.mcpReq.signal));
     case 'tasks/cancel': {
       const record = await engine.cancel(taskId, owner);

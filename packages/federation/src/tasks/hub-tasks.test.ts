@@ -222,6 +222,26 @@ describe('hub-managed tasks', () => {
     });
   });
 
+  it('tells a session that asks about a task after a restart of its later changes', async () => {
+    const store = createMemoryStore();
+    opened.push(store);
+    const first = tasksHub(store, { resumableTools: ['up__slow'] });
+    await first.start();
+    const ada = await clientOf(first, 'ada');
+    const { task } = (await ada.request('tools/call', callAsTask('up__slow', { ms: 60_000 }))) as {
+      task: Params;
+    };
+    await first.close();
+    const second = tasksHub(store, { resumableTools: ['up__slow'] });
+    await second.start();
+    const admin = createTaskAdmin(store);
+    await eventually(async () => (await admin.get(String(task.taskId))).attempts === 2);
+    const again = await clientOf(second, 'ada');
+    expect((await again.request('tasks/get', { taskId: task.taskId })).status).toBe('working');
+    await admin.cancel(String(task.taskId));
+    await eventually(() => again.statuses.some((status) => status.status === 'cancelled'));
+  });
+
   it('POSTs completion to an allowed callback URL, signed per Standard Webhooks', async () => {
     const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
     const received: Array<{ headers: IncomingMessage['headers']; body: string }> = [];
