@@ -7,6 +7,8 @@ import { type AuditEvent, readAuditEvents } from '@fedmcp/proxy-auth';
 import type { FedmcpConfig } from '@fedmcp/server';
 import type { Store } from '@fedmcp/store';
 import { createStore } from '@fedmcp/store/node';
+import type { CliIo } from '../cli-io.js';
+import { resolveConfig } from './resolve-config.js';
 
 /** Who made the call: `alice (api-key)`, or through peers `alice (peer) via b, a` (nearest first). */
 export function describeCaller(principal: AuditEvent['principal']): string {
@@ -99,4 +101,61 @@ export function waitForSignal(): Promise<string> {
     for (const signal of ['SIGINT', 'SIGTERM'] as const)
       process.once(signal, () => resolve(signal));
   });
+}
+
+/** The options `audit tail` and `logs` share, for `parseArgs`. */
+export const tailArgumentOptions = {
+  config: { type: 'string', short: 'c' },
+  follow: { type: 'boolean', short: 'f', default: false },
+  lines: { type: 'string', short: 'n', default: '20' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+/** What {@link runTailCommand} takes: the parsed options and the command's own parts. */
+export interface TailCommandOptions {
+  values: { config?: string | undefined; follow: boolean; lines: string; json: boolean };
+  /** `audit tail` or `logs`, for messages. */
+  command: string;
+  /** What the stream holds, for the in-memory store's message (`audit stream`, `call log`). */
+  what: string;
+  filter?: (event: AuditEvent) => boolean;
+  /** Resolves when `--follow` should stop. @default SIGINT or SIGTERM */
+  stopSignal?: Promise<unknown> | undefined;
+  /** @default 1000 */
+  pollIntervalMs?: number | undefined;
+}
+
+/**
+ * Runs `audit tail` or `logs`: the last `--lines` events of the config's store (text or `--json`),
+ * then new ones with `--follow`. Exits 2 on a bad `--lines`, 1 for the in-memory store.
+ */
+export async function runTailCommand(io: CliIo, options: TailCommandOptions): Promise<number> {
+  const { values, command } = options;
+  const lines = Number(values.lines);
+  if (!Number.isInteger(lines) || lines < 0) {
+    io.stderr(`fedmcp ${command}: --lines must be a whole number, got "${values.lines}".\n`);
+    return 2;
+  }
+  const { config } = await resolveConfig(values.config);
+  const store = await openConfigStore(config);
+  if (!store) {
+    io.stderr(
+      `fedmcp ${command}: the config uses the in-memory store, whose ${options.what} lives only inside the running hub.\n`,
+    );
+    return 1;
+  }
+  try {
+    await tailAuditEvents(store, {
+      lines,
+      follow: values.follow,
+      ...(options.filter ? { filter: options.filter } : {}),
+      print: (event) =>
+        io.stdout(`${values.json ? JSON.stringify(event) : formatAuditEvent(event)}\n`),
+      stop: options.stopSignal ?? (values.follow ? waitForSignal() : Promise.resolve()),
+      pollIntervalMs: options.pollIntervalMs ?? 1000,
+    });
+    return 0;
+  } finally {
+    await store.close();
+  }
 }

@@ -1,13 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { AuditEvent } from '@fedmcp/proxy-auth';
 import type { CliIo } from '../cli-io.js';
-import {
-  formatAuditEvent,
-  openConfigStore,
-  tailAuditEvents,
-  waitForSignal,
-} from './audit-stream.js';
-import { resolveConfig } from './resolve-config.js';
+import { runTailCommand, tailArgumentOptions } from './audit-stream.js';
 
 /** What {@link logsCommand} takes besides argv, for embedding and tests. */
 export interface LogsCommandOptions {
@@ -37,41 +31,16 @@ export async function logsCommand(
 ): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
-    options: {
-      config: { type: 'string', short: 'c' },
-      follow: { type: 'boolean', short: 'f', default: false },
-      upstream: { type: 'string' },
-      lines: { type: 'string', short: 'n', default: '20' },
-      json: { type: 'boolean', default: false },
-    },
+    options: { ...tailArgumentOptions, upstream: { type: 'string' } },
   });
-  const lines = Number(values.lines);
-  if (!Number.isInteger(lines) || lines < 0) {
-    io.stderr(`fedmcp logs: --lines must be a whole number, got "${values.lines}".\n`);
-    return 2;
-  }
-  const { config } = await resolveConfig(values.config);
-  const store = await openConfigStore(config);
-  if (!store) {
-    io.stderr(
-      'fedmcp logs: the config uses the in-memory store, whose call log lives only inside the running hub.\n',
-    );
-    return 1;
-  }
   const upstream = values.upstream;
-  try {
-    await tailAuditEvents(store, {
-      lines,
-      follow: values.follow,
-      filter: (event) =>
-        isCallLogEvent(event) && (upstream === undefined || event.upstream === upstream),
-      print: (event) =>
-        io.stdout(`${values.json ? JSON.stringify(event) : formatAuditEvent(event)}\n`),
-      stop: options.stopSignal ?? (values.follow ? waitForSignal() : Promise.resolve()),
-      pollIntervalMs: options.pollIntervalMs ?? 1000,
-    });
-    return 0;
-  } finally {
-    await store.close();
-  }
+  return runTailCommand(io, {
+    values,
+    command: 'logs',
+    what: 'call log',
+    filter: (event) =>
+      isCallLogEvent(event) && (upstream === undefined || event.upstream === upstream),
+    stopSignal: options.stopSignal,
+    pollIntervalMs: options.pollIntervalMs,
+  });
 }

@@ -16,6 +16,19 @@ const everything = join(
   'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
 );
 
+/** A hub on any free port with server-everything as upstream "ev", state in memory. */
+const everythingHub = () =>
+  createFedmcpServer({
+    config: parseConfig(
+      {
+        store: 'memory:',
+        hub: { port: 0 },
+        mcpServers: { ev: { command: process.execPath, args: [everything, 'stdio'] } },
+      },
+      'inline',
+    ),
+  });
+
 describe('fedmcp tools list / fedmcp call', () => {
   let directory: string;
   let config: string;
@@ -50,16 +63,7 @@ describe('fedmcp tools list / fedmcp call', () => {
   }, 30_000);
 
   it('works against a running hub by URL', async () => {
-    await using server = await createFedmcpServer({
-      config: parseConfig(
-        {
-          store: 'memory:',
-          hub: { port: 0 },
-          mcpServers: { ev: { command: process.execPath, args: [everything, 'stdio'] } },
-        },
-        'inline',
-      ),
-    });
+    await using server = await everythingHub();
     const { url } = await server.listen();
     const listed = captureIo();
     expect(await runCli(['tools', 'list', '--json', '--url', `${url}/mcp`], listed.io)).toBe(0);
@@ -94,16 +98,7 @@ describe('fedmcp tools list / fedmcp call', () => {
   it("asks the hub running on the config's port instead of starting the upstreams again", async () => {
     // The running hub has an upstream "ev"; the config file names none, so every answer that
     // shows "ev" came from the running hub, not from a copy started by the command.
-    await using server = await createFedmcpServer({
-      config: parseConfig(
-        {
-          store: 'memory:',
-          hub: { port: 0 },
-          mcpServers: { ev: { command: process.execPath, args: [everything, 'stdio'] } },
-        },
-        'inline',
-      ),
-    });
+    await using server = await everythingHub();
     const { url } = await server.listen();
     const file = join(directory, 'running.config.json');
     await writeFile(
