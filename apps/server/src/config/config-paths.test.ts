@@ -126,5 +126,6 @@ describe('loadConfig errors', () => {
     )) as Error;
     expect(error.message).toContain(`${file}:3:5: hub: unknown key "prot" (did you mean "port"?)`);
     expect(error.message).toMatch(new RegExp(`${file}:6:\\d+: mcpServers.ev`));
+    expect(error.message).toContain('(did you mean "command" for "comand"?)');
   });
 });

@@ -6,6 +6,7 @@ import { toNamespaceId } from '@fedmcp/protocol';
 import { authConfigSchema, policyRuleSchema } from '@fedmcp/proxy-auth';
 import { z } from 'zod';
 import { peersConfigSchema } from '../federation/peers-config.js';
+import { closestName } from './closest-name.js';
 import { hubCorsSection } from './cors-config.js';
 import { hubTasksSection } from './hub-tasks-config.js';
 import { runtimeConfigSchema } from '../runtime/runtime-config-schema.js';
@@ -115,9 +116,13 @@ const mcpServer = z.unknown().transform((value, context) => {
   }
   const schema = 'url' in entry ? remoteServer : 'command' in entry ? stdioServer : undefined;
   if (!schema) {
+    // A misspelt "command" or "url" (a pasted config) gets named.
+    const near = Object.keys(entry)
+      .map((key) => ({ key, near: closestName(key, ['command', 'url']) }))
+      .find((candidate) => candidate.near !== undefined);
     context.addIssue({
       code: 'custom',
-      message: 'expected "command" (a local stdio server) or "url" (a remote server)',
+      message: `expected "command" (a local stdio server) or "url" (a remote server)${near ? ` (did you mean "${near.near}" for "${near.key}"?)` : ''}`,
     });
     return z.NEVER;
   }
