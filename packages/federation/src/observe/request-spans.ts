@@ -46,6 +46,16 @@ function providerRegistered(): boolean {
 /** Recording server spans of requests in flight, by the `traceparent` sent upstream for them. */
 const serverSpans = new Map<string, Span>();
 
+/** Spans kept for requests in flight; beyond it the oldest is ended (a request never finished). */
+const MAX_OPEN_SPANS = 10_000;
+
+function endOldestSpan(): void {
+  const [key, span] = serverSpans.entries().next().value as [string, Span];
+  serverSpans.delete(key);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: 'The request never finished here.' });
+  span.end();
+}
+
 /** Whether requests in flight here have recording spans (a registered SDK samples them). */
 export function isRecordingRequests(): boolean {
   return serverSpans.size > 0;
@@ -121,7 +131,10 @@ export function startRequestSpan(request: SpannedRequest, source: SpanSource): S
   if (source.sessionId) attributes['mcp.session.id'] = source.sessionId;
   span.setAttributes(attributes);
   const key = request.meta?.[TRACEPARENT_META_KEY];
-  if (typeof key === 'string') serverSpans.set(key, span);
+  if (typeof key === 'string') {
+    if (serverSpans.size >= MAX_OPEN_SPANS) endOldestSpan();
+    serverSpans.set(key, span);
+  }
   return span;
 }
 
