@@ -357,4 +357,35 @@ describe('"runtime": false', () => {
       ),
     ).toThrow(/is not a cron expression/);
   });
+
+  it('logs refused and stored deliveries without a secret, a signature or a body', async () => {
+    const lines: string[] = [];
+    const capture = (object: unknown, message?: string) => {
+      lines.push(`${JSON.stringify(object)} ${message ?? ''}`);
+    };
+    const logger = { debug: capture, info: capture, warn: capture, error: capture };
+    const config = parseConfig(
+      {
+        store: 'memory:',
+        hub: { port: 0 },
+        runtime: { webhooks: { bot: { scheme: 'bearer', secret: BEARER_SECRET } } },
+      },
+      'fedmcp.config.json',
+    );
+    await using server = await createFedmcpServer({ config, baseDirectory: process.cwd(), logger });
+    const { url } = await server.listen();
+    const send = (token: string) =>
+      fetch(`${url}/hooks/bot`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: '{"text":"private words"}',
+      });
+    expect((await send(`${BEARER_SECRET}-guess`)).status).toBe(401);
+    expect((await send(BEARER_SECRET)).status).toBe(202);
+    const logged = lines.join('\n');
+    expect(logged).toContain('webhook refused');
+    expect(logged).toContain('webhook stored');
+    expect(logged).not.toContain(BEARER_SECRET);
+    expect(logged).not.toContain('private words');
+  });
 });
