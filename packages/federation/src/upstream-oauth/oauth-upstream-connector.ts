@@ -9,6 +9,7 @@ import {
   withUpstreamOAuth,
 } from '@fedmcp/proxy-auth';
 import type { RemoteUpstreamSpec } from '@fedmcp/transports';
+import type { FetchLike } from '@modelcontextprotocol/client';
 import type { UpstreamConnector } from '../upstream-options.js';
 
 /** Who holds the token of one upstream connection, and how a user authorizes. */
@@ -43,7 +44,7 @@ export interface OAuthUpstreamConnectorOptions {
 export function createOAuthUpstreamConnector(
   options: OAuthUpstreamConnectorOptions,
 ): UpstreamConnector {
-  return (spec, connectOptions) => {
+  return async (spec, connectOptions) => {
     const binding = 'url' in spec ? options.oauthFor(spec) : undefined;
     if (!binding || !('url' in spec)) return options.base(spec, connectOptions);
     const fetch = withUpstreamOAuth(connectOptions.fetch, {
@@ -52,6 +53,25 @@ export function createOAuthUpstreamConnector(
       serverUrl: spec.url,
       ...(binding.maxStepUps !== undefined && { maxStepUps: binding.maxStepUps }),
     });
+    if (!(await binding.provider.tokens())) await authorizeBeforeConnecting(fetch, spec.url);
     return options.base(spec, { ...connectOptions, fetch });
   };
+}
+
+/**
+ * A holder without a token authorizes before the connect starts: a user in a browser (or a loaded
+ * authorization server) must not race the era probe's and the handshake's timeouts. One JSON-RPC
+ * `ping` is sent through the OAuth fetch; its 401 starts the authorization (with the challenge's
+ * `resource_metadata` and `scope`), and its answer is dropped.
+ */
+async function authorizeBeforeConnecting(fetch: FetchLike, url: string): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 'fedmcp-authorize', method: 'ping' }),
+  });
+  await response.body?.cancel();
 }

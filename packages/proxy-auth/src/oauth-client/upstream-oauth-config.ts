@@ -51,7 +51,8 @@ export const upstreamOAuthConfigSchema = z
       context.addIssue({
         code: 'custom',
         path: ['privateKey'],
-        message: 'tokenEndpointAuthMethod "private_key_jwt" needs privateKey (a PEM private key; keep it in a secret)',
+        message:
+          'tokenEndpointAuthMethod "private_key_jwt" needs privateKey (a PEM private key; keep it in a secret)',
       });
     }
     if (config.grant === 'client_credentials' && config.clientId === undefined) {

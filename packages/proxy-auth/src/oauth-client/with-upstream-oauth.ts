@@ -14,6 +14,7 @@ import {
   computeScopeUnion,
   extractWWWAuthenticateParams,
   type FetchLike,
+  IssuerMismatchError,
   isStrictScopeSuperset,
 } from '@modelcontextprotocol/client';
 import type { UpstreamOAuthProvider } from './upstream-oauth-provider.js';
@@ -57,6 +58,14 @@ interface Challenge {
   forceReauthorization?: boolean;
 }
 
+function sameOrigin(url: string | undefined, serverUrl: URL): boolean {
+  try {
+    return url !== undefined && new URL(url).origin === serverUrl.origin;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Wraps `fetch` (default `globalThis.fetch`) for one upstream connection of one token holder.
  *
@@ -81,6 +90,32 @@ export function withUpstreamOAuth(
   let requestedScope: string | undefined;
   let resourceMetadataUrl: URL | undefined;
   let inFlight: Promise<void> | undefined;
+  let sameOriginIssuer = false;
+
+  /**
+   * `auth()`, accepting once an issuer on the upstream's own origin that differs from the
+   * metadata URL: MCP 2025-03-26 servers are their own authorization server at the origin's root
+   * (no RFC 9728 metadata) and some publish an issuer with a path (RFC 8414 §3.3 would refuse).
+   */
+  const runAuth = async (authOptions: Parameters<typeof auth>[1]) => {
+    try {
+      return await auth(provider, {
+        ...authOptions,
+        skipIssuerMetadataValidation: sameOriginIssuer,
+      });
+    } catch (error) {
+      if (
+        sameOriginIssuer ||
+        !(error instanceof IssuerMismatchError) ||
+        error.kind !== 'metadata' ||
+        !sameOrigin(error.received, serverUrl)
+      ) {
+        throw error;
+      }
+      sameOriginIssuer = true;
+      return auth(provider, { ...authOptions, skipIssuerMetadataValidation: true });
+    }
+  };
 
   const runAuthorization = async (challenge: Challenge) => {
     const common = {
@@ -89,7 +124,7 @@ export function withUpstreamOAuth(
       ...(challenge.scope !== undefined && { scope: challenge.scope }),
       fetchFn: next,
     };
-    const result = await auth(provider, {
+    const result = await runAuth({
       ...common,
       ...(challenge.forceReauthorization && { forceReauthorization: true }),
     });
@@ -101,7 +136,7 @@ export function withUpstreamOAuth(
     if (response.state !== authorizationUrl.searchParams.get('state')) {
       throw new Error('The authorization response does not match the request (state mismatch).');
     }
-    const exchanged = await auth(provider, {
+    const exchanged = await runAuth({
       ...common,
       authorizationCode: response.code,
       ...(response.iss !== undefined && { iss: response.iss }),
