@@ -116,6 +116,49 @@ describe.runIf(postgresAvailable)('postgres engine', () => {
     expect((await waiting).map((message) => message.id)).toEqual([id]);
   });
 
+  it('delivers each message once to concurrent readers and claimers on several replicas', async () => {
+    const replicas = await Promise.all([1, 2, 3, 4].map(() => open({ prefix: 'race:' })));
+    try {
+      const [first] = replicas;
+      await first!.streams.createGroup('jobs', 'workers');
+      const sent = await Promise.all(
+        Array.from({ length: 40 }, (_, index) => first!.streams.append('jobs', `job${index}`)),
+      );
+      // Four replicas read at once, batches of 3, until the stream is drained; nobody acks.
+      const delivered = await Promise.all(
+        replicas.map(async (replica, index) => {
+          const ids: string[] = [];
+          for (;;) {
+            const batch = await replica.streams.readGroup('jobs', 'workers', `r${index}`, {
+              count: 3,
+            });
+            if (batch.length === 0) return ids;
+            ids.push(...batch.map((message) => message.id));
+          }
+        }),
+      );
+      expect(delivered.flat().sort()).toEqual([...sent].sort());
+      // Once idle, four replicas claim at once: SKIP LOCKED gives each message to one of them.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const claimed = await Promise.all(
+        replicas.map((replica, index) =>
+          replica.streams.claim('jobs', 'workers', `c${index}`, { minIdleMs: 20, count: 40 }),
+        ),
+      );
+      const claimedIds = claimed.flatMap((result) => result.messages.map((message) => message.id));
+      expect(claimedIds).toHaveLength(40);
+      expect(new Set(claimedIds).size).toBe(40);
+      expect(claimed.flatMap((result) => result.messages).every((m) => m.deliveryCount === 2)).toBe(
+        true,
+      );
+      const pending = await first!.streams.pending('jobs', 'workers', { limit: 100 });
+      expect(pending).toHaveLength(40);
+      expect(pending.filter((entry) => entry.deliveryCount === 2)).toHaveLength(claimedIds.length);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.close()));
+    }
+  });
+
   it('keeps at most maxConnections connections and maxPendingOperations waiting', async () => {
     const applicationName = `fedmcp-test-pool-${process.pid}`;
     await using store = await open({ prefix: 'pool:', maxConnections: 2, applicationName });
