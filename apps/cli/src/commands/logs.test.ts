@@ -65,6 +65,9 @@ describe('fedmcp logs and audit tail', () => {
       0,
     );
     expect(other.out.stdout).toBe('');
+    const typo = captureIo();
+    expect(await runCli(['logs', '--upstream', 'e', '--config', configFile], typo.io)).toBe(0);
+    expect(typo.out.stderr).toContain('the config has no upstream "e" (did you mean "ev"?)');
 
     const tail = captureIo();
     expect(await runCli(['audit', 'tail', '--config', configFile], tail.io)).toBe(0);

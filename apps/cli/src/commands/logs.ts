@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { AuditEvent } from '@fedmcp/proxy-auth';
+import { closestName, upstreamIdFromName } from '@fedmcp/server';
 import type { CliIo } from '../cli-io.js';
 import { runTailCommand, tailArgumentOptions } from './audit-stream.js';
+import { resolveConfig } from './resolve-config.js';
 
 /** What {@link logsCommand} takes besides argv, for embedding and tests. */
 export interface LogsCommandOptions {
@@ -34,6 +36,20 @@ export async function logsCommand(
     options: { ...tailArgumentOptions, upstream: { type: 'string' } },
   });
   const upstream = values.upstream;
+  if (upstream !== undefined) {
+    // An upstream added at run time (admin API) is not in the file: a note, not an error.
+    const { config } = await resolveConfig(values.config);
+    const known = [
+      ...Object.keys(config.mcpServers).map(upstreamIdFromName),
+      ...Object.keys(config.peers ?? {}),
+    ];
+    if (!known.includes(upstream)) {
+      const near = closestName(upstream, known);
+      io.stderr(
+        `fedmcp logs: the config has no upstream "${upstream}"${near ? ` (did you mean "${near}"?)` : ''}.\n`,
+      );
+    }
+  }
   return runTailCommand(io, {
     values,
     command: 'logs',
