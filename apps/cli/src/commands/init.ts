@@ -17,7 +17,8 @@ export const starterConfig = `// fedmcp.config.json — the hub's configuration 
   },
 
   // Where state lives (consents, audit, tasks): embedded SQLite by default;
-  // "redis://127.0.0.1:6379" when several hub replicas share it.
+  // "redis://127.0.0.1:6379" when several hub replicas share it. Relative paths in
+  // this file start at this file's folder, whatever folder the hub is started in.
   "store": "sqlite:./.fedmcp/state.db",
 
   // Upstream MCP servers, in Claude Desktop's format: paste yours here.
