@@ -69,95 +69,90 @@ export function createHubMetrics(options: HubMetricsOptions): HubMetrics {
     labelNames: ['upstream'] as const,
     registers,
   });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Gauge<L>({ name, help, labelNames, registers });
+  const histogram = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: number[],
+  ) => new Histogram<L>({ name, help, labelNames, buckets, registers });
   return {
     registry,
     upstreamState,
     circuitOpen,
-    requests: new Counter({
-      name: 'fedmcp_requests_total',
-      help: 'Requests forwarded to upstreams that ended (the tool label only for upstreams in telemetry.metrics.toolLabels).',
-      labelNames: ['upstream', 'method', 'tool'] as const,
-      registers,
-    }),
-    requestErrors: new Counter({
-      name: 'fedmcp_request_errors_total',
-      help: 'Forwarded requests that failed, by error code (TOOL_ERROR: the tool answered isError).',
-      labelNames: ['upstream', 'method', 'tool', 'code'] as const,
-      registers,
-    }),
-    requestDuration: new Histogram({
-      name: 'fedmcp_request_duration_seconds',
-      help: 'Time from the gate letting a request through to its answer.',
-      labelNames: ['upstream', 'method', 'tool'] as const,
-      buckets: LATENCY_BUCKETS,
-      registers,
-    }),
-    requestsInFlight: new Gauge({
-      name: 'fedmcp_requests_in_flight',
-      help: 'Requests let through the gate that have not ended.',
-      labelNames: ['upstream', 'method'] as const,
-      registers,
-    }),
-    refusals: new Counter({
-      name: 'fedmcp_requests_refused_total',
-      help: 'Requests refused before they were forwarded (policy, rate limit, consent), by error code.',
-      labelNames: ['upstream', 'method', 'code'] as const,
-      registers,
-    }),
-    policyDenials: new Counter({
-      name: 'fedmcp_policy_denials_total',
-      help: 'Requests the policy denied.',
-      labelNames: ['upstream', 'method'] as const,
-      registers,
-    }),
-    rateLimitRefusals: new Counter({
-      name: 'fedmcp_rate_limit_refusals_total',
-      help: 'Requests refused by a rate limit.',
-      labelNames: ['upstream', 'method'] as const,
-      registers,
-    }),
-    consent: new Counter({
-      name: 'fedmcp_consent_total',
-      help: 'Consent questions asked, and answers granted or denied.',
-      labelNames: ['outcome'] as const,
-      registers,
-    }),
-    sessionsOpened: new Counter({
-      name: 'fedmcp_sessions_opened_total',
-      help: 'Downstream sessions opened (2026-07-28: one per request), by transport and protocol era.',
-      labelNames: ['transport', 'era'] as const,
-      registers,
-    }),
-    sessionsActive: new Gauge({
-      name: 'fedmcp_sessions_active',
-      help: 'Open 2025-era downstream sessions, by transport.',
-      labelNames: ['transport'] as const,
-      registers,
-    }),
-    upstreamRestarts: new Counter({
-      name: 'fedmcp_upstream_restarts_total',
-      help: 'Times an upstream came back (ready again after being down or reconnecting).',
-      labelNames: ['upstream'] as const,
-      registers,
-    }),
-    peerHops: new Counter({
-      name: 'fedmcp_peer_hops_total',
-      help: 'Requests that arrived from a peer hub (in) or were forwarded to one (out).',
-      labelNames: ['direction', 'peer'] as const,
-      registers,
-    }),
-    peerTokenFailures: new Counter({
-      name: 'fedmcp_peer_token_failures_total',
-      help: 'Peer tokens refused (failure) or not verifiable (error: the peer’s keys unreachable).',
-      labelNames: ['outcome'] as const,
-      registers,
-    }),
-    storeDuration: new Histogram({
-      name: 'fedmcp_store_operation_duration_seconds',
-      help: 'Latency of store operations, by operation (kv.get, streams.append, …).',
-      labelNames: ['operation'] as const,
-      buckets: STORE_BUCKETS,
-      registers,
-    }),
+    requests: counter(
+      'fedmcp_requests_total',
+      'Requests forwarded to upstreams that ended (the tool label only for upstreams in telemetry.metrics.toolLabels).',
+      ['upstream', 'method', 'tool'],
+    ),
+    requestErrors: counter(
+      'fedmcp_request_errors_total',
+      'Forwarded requests that failed, by error code (TOOL_ERROR: the tool answered isError).',
+      ['upstream', 'method', 'tool', 'code'],
+    ),
+    requestDuration: histogram(
+      'fedmcp_request_duration_seconds',
+      'Time from the gate letting a request through to its answer.',
+      ['upstream', 'method', 'tool'],
+      LATENCY_BUCKETS,
+    ),
+    requestsInFlight: gauge(
+      'fedmcp_requests_in_flight',
+      'Requests let through the gate that have not ended.',
+      ['upstream', 'method'],
+    ),
+    refusals: counter(
+      'fedmcp_requests_refused_total',
+      'Requests refused before they were forwarded (policy, rate limit, consent), by error code.',
+      ['upstream', 'method', 'code'],
+    ),
+    policyDenials: counter('fedmcp_policy_denials_total', 'Requests the policy denied.', [
+      'upstream',
+      'method',
+    ]),
+    rateLimitRefusals: counter(
+      'fedmcp_rate_limit_refusals_total',
+      'Requests refused by a rate limit.',
+      ['upstream', 'method'],
+    ),
+    consent: counter(
+      'fedmcp_consent_total',
+      'Consent questions asked, and answers granted or denied.',
+      ['outcome'],
+    ),
+    sessionsOpened: counter(
+      'fedmcp_sessions_opened_total',
+      'Downstream sessions opened (2026-07-28: one per request), by transport and protocol era.',
+      ['transport', 'era'],
+    ),
+    sessionsActive: gauge(
+      'fedmcp_sessions_active',
+      'Open 2025-era downstream sessions, by transport.',
+      ['transport'],
+    ),
+    upstreamRestarts: counter(
+      'fedmcp_upstream_restarts_total',
+      'Times an upstream came back (ready again after being down or reconnecting).',
+      ['upstream'],
+    ),
+    peerHops: counter(
+      'fedmcp_peer_hops_total',
+      'Requests that arrived from a peer hub (in) or were forwarded to one (out).',
+      ['direction', 'peer'],
+    ),
+    peerTokenFailures: counter(
+      'fedmcp_peer_token_failures_total',
+      'Peer tokens refused (failure) or not verifiable (error: the peer’s keys unreachable).',
+      ['outcome'],
+    ),
+    storeDuration: histogram(
+      'fedmcp_store_operation_duration_seconds',
+      'Latency of store operations, by operation (kv.get, streams.append, …).',
+      ['operation'],
+      STORE_BUCKETS,
+    ),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sendWebResponse, toWebRequest } from '@fedmcp/federation/node';
 import { type McpAuthenticate, runAuthenticate } from '@fedmcp/transports';
 import type { Registry } from 'prom-client';
 
@@ -38,18 +39,6 @@ async function sendMetrics(
   response.end(request.method === 'HEAD' ? undefined : body);
 }
 
-function toWebRequest(request: IncomingMessage): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (typeof value === 'string') headers.set(name, value);
-    else if (Array.isArray(value)) headers.set(name, value.join(', '));
-  }
-  return new Request(new URL(request.url ?? '/', 'http://localhost'), {
-    method: request.method ?? 'GET',
-    headers,
-  });
-}
-
 /**
  * The `/metrics` route of the hub's port (an `onRequest` hook of the HTTP host): `true` when it
  * answered.
@@ -63,12 +52,7 @@ export function createMetricsRoute(options: {
     const outcome = await runAuthenticate(options.authenticate, toWebRequest(request));
     if (outcome.kind === 'response') {
       // The authentication's own refusal (401 with its WWW-Authenticate challenge).
-      const headers: Record<string, string> = {};
-      outcome.response.headers.forEach((value, name) => {
-        headers[name] = value;
-      });
-      response.writeHead(outcome.response.status, headers);
-      response.end(Buffer.from(await outcome.response.arrayBuffer()));
+      await sendWebResponse(response, outcome.response);
       return true;
     }
     const principal = outcome.principal as { authMethod?: unknown; scopes?: unknown } | undefined;
