@@ -55,6 +55,8 @@ export const DEAD_LETTER_STREAM = 'runtime:automations:dead-letter';
 const runKey = (automation: string, trigger: string) =>
   `runtime:automations:${automation}:run:${trigger}`;
 const groupOf = (automation: string) => `automation:${automation}`;
+/** 50 ms steps a consumer waits for an entry's event id to be claimed (5 s). */
+const CLAIM_WAIT_STEPS = 100;
 
 /** Creates the automation runner (nothing runs before `start()`). */
 export function createAutomationRunner(options: AutomationRunnerOptions): AutomationRunner {
@@ -128,7 +130,13 @@ export function createAutomationRunner(options: AutomationRunnerOptions): Automa
   async function handle(automation: Automation, source: string, message: DeliveredMessage) {
     const stream = inboxStream(source);
     const group = groupOf(automation.name);
-    const canonical = await inbox.isCanonical(source, message);
+    let canonical = await inbox.isCanonical(source, message);
+    // The receiving replica claims the event id right after appending: on a networked store we
+    // may read the entry in between. Wait for the claim a moment before leaving it for later.
+    for (let wait = 0; canonical === undefined && wait < CLAIM_WAIT_STEPS; wait += 1) {
+      if (!(await pause(50, closing.signal))) return;
+      canonical = await inbox.isCanonical(source, message);
+    }
     if (canonical === undefined && Date.now() - message.timestamp < orphanAfterMs) return; // claimed later
     if (canonical) {
       const { event } = parseInboxEntry(message);
