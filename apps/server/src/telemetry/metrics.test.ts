@@ -197,6 +197,45 @@ describe('GET /metrics after a scripted run', () => {
   });
 });
 
+describe('telemetry.metrics.port', () => {
+  it('serves /metrics on its own bind without authentication, and not on the hub’s port', async () => {
+    const lines: Array<{ url?: string; msg: string }> = [];
+    const logger = {
+      child: () => logger,
+      debug: () => {},
+      info: (fields: object, msg: string) => lines.push({ ...fields, msg }),
+      warn: () => {},
+      error: () => {},
+    };
+    const directory = await mkdtemp(join(tmpdir(), 'fedmcp-metrics-bind-'));
+    await using server = await createFedmcpServer({
+      config: parseConfig(
+        {
+          hub: { host: '127.0.0.1', port: 0, id: 'bind-hub' },
+          store: 'memory:',
+          auth: { apiKeys: [{ hash: await hashApiKey(generateApiKey()), subject: 'x' }] },
+          telemetry: { metrics: { host: '127.0.0.1', port: 0 } },
+        },
+        'test.json',
+        { env: {} },
+      ),
+      baseDirectory: directory,
+      env: {},
+      logger: logger as never,
+    });
+    const { url } = await server.listen();
+    const metricsUrl = lines.find((line) => line.msg.startsWith('Prometheus metrics'))?.url;
+    expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const scraped = await fetch(metricsUrl as string);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('# TYPE fedmcp_requests_total counter');
+    // On the hub's own port /metrics is not served (it falls through to the hub's routes).
+    const onHub = await fetch(`${url.replace(/\/mcp$/, '')}/metrics`);
+    expect(onHub.status).toBe(404);
+    await rm(directory, { recursive: true, force: true });
+  });
+});
+
 describe('listenMetrics', () => {
   it('serves /metrics without authentication on its own bind, and nothing else', async () => {
     const metrics = createHubMetrics({ upstreams: () => [{ id: 'one', state: 'down' }] });

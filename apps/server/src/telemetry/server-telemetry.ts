@@ -105,11 +105,13 @@ export function createServerTelemetry(options: ServerTelemetryOptions): ServerTe
         : undefined,
     async listen() {
       if (!metrics || config?.port === undefined) return undefined;
-      return listenMetrics({
+      const listener = await listenMetrics({
         registry: metrics.registry,
         host: config.host ?? '127.0.0.1',
         port: config.port,
       });
+      options.logger.info({ url: listener.url }, 'Prometheus metrics served (no authentication)');
+      return listener;
     },
     close: async () => stopTracing?.(),
   };
