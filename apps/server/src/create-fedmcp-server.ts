@@ -9,6 +9,7 @@ import {
   createPeerFederatedStatus,
   createPolicyAccess,
   createStatusRoute,
+  createTaskAdmin,
   createToolPinning,
   type PeerAuthentication,
   parsePinFile,
@@ -31,6 +32,10 @@ import {
   createStdioHost,
   type McpHttpHostOptions,
 } from '@fedmcp/transports/node';
+import type { AdminContext } from './admin/admin-context.js';
+import { createAdminApi } from './admin/create-admin-api.js';
+import { restoreStoredUpstreams } from './admin/routes/upstream-routes.js';
+import { createSessionTracker } from './admin/session-tracker.js';
 import { AsyncDisposableStack } from './async-disposable-stack.js';
 import { createPrincipalCredentials } from './auth/principal-credentials.js';
 import {
@@ -203,6 +208,10 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   const withRuntime = <T>(upstreams: Record<string, T>) =>
     runtime ? { ...upstreams, [RUNTIME_UPSTREAM_ID]: RUNTIME_UPSTREAM } : upstreams;
   let runtimeStarted = false;
+  // One ledger: the hub's consent step and the admin API's `/consent` routes.
+  const consentLedger = createConsentLedger({ kv: store.kv, audit });
+  // Open downstream sessions, for the admin API's `/sessions`.
+  const sessions = createSessionTracker();
   const hub = createHub({
     serverInfo: { name: config.hub.name ?? 'fedmcp', version: FEDMCP_SERVER_VERSION },
     access: telemetry.access(
@@ -212,7 +221,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         rateLimiter,
         // Grants live in the store: a revocation reaches every replica on its next call.
         consent: createConsentStep({
-          ledger: createConsentLedger({ kv: store.kv, audit }),
+          ledger: consentLedger,
           ...(config.consent?.periods ? { periodOptions: config.consent.periods } : {}),
           ...(config.consent?.bindArguments ? { bindArguments: true } : {}),
         }),
@@ -326,11 +335,33 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       const tls = config.hub.tls;
       const tlsMaterial = tls ? await loadTlsFiles(tls, baseDirectory) : undefined;
       const metricsRoute = telemetry.route(authenticate);
+      // `/admin/v1`, `/api/v1/tools/{name}:call` and the `/ui` dashboard.
+      const adminContext: AdminContext = {
+        hub,
+        store,
+        audit,
+        policy: () => policy,
+        consent: consentLedger,
+        ...(pinning ? { pinning } : {}),
+        sessions,
+        tasks: createTaskAdmin(store),
+        config: () => config,
+        configuredUpstream: (id) => {
+          const entry = configured.get(id);
+          return entry ? toUpstreamConfig(entry) : undefined;
+        },
+        status: (request) => federatedStatus.status(request),
+        authenticate,
+      };
+      const adminApi = createAdminApi(adminContext, {
+        version: FEDMCP_SERVER_VERSION,
+        logger: childLogger(logger, { component: 'admin' }),
+      });
       const host = createMcpHttpHost({
         // The client's request headers (its token) stay here: the hub gets the principal only
         // (MCP authorization: no token passthrough).
         createServer: ({ headers: _headers, ...context }) =>
-          telemetry.session(hub.createServer(context), context),
+          telemetry.session(sessions.track(hub.createServer(context), context), context),
         fastRequest: hub.fastRequest,
         views: hub.views,
         authenticate,
@@ -348,6 +379,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
           (await runtimeHooks(request, response)) ||
           (await healthRoutes(request, response)) ||
           ((await metricsRoute?.(request, response)) ?? false) ||
+          (await adminApi(request, response)) ||
           (await federationRoutes(request, response)) ||
           ((await authentication?.handleRequest(request, response)) ?? false),
         logger: childLogger(logger, { component: 'http' }),
@@ -391,6 +423,10 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       // Listening with the routes and authentication in place (discovery, JWKS, peer tokens):
       // only now are the peers asked to verify this hub's tokens.
       await start();
+      // Upstreams added through the admin API before a restart.
+      for (const { id, error } of await restoreStoredUpstreams(adminContext)) {
+        logger.error({ upstream: id, err: error }, 'upstream added by the admin API not restored');
+      }
       return address;
     },
     start,
@@ -398,7 +434,8 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       await start();
       const limits = config.hub.limits;
       const host = createStdioHost({
-        createServer: (context) => telemetry.session(hub.createServer(context), context),
+        createServer: (context) =>
+          telemetry.session(sessions.track(hub.createServer(context), context), context),
         bus: hub.bus,
         ...(limits?.maxStdioMessageBytes ? { maxMessageBytes: limits.maxStdioMessageBytes } : {}),
         ...(limits?.maxJsonDepth ? { maxJsonDepth: limits.maxJsonDepth } : {}),
