@@ -27,8 +27,8 @@ const configOption =
   '  -c, --config FILE    the config file (default: ./fedmcp.config.json when present)';
 const connectLines = `${configOption}
       --url URL        a hub or MCP server to ask (default: the hub running on the config's port)
-  -H, --header "N: v"  a request header for --url (repeatable)
-      --token T        sent as "Authorization: Bearer T" to --url
+  -H, --header "N: v"  a request header for the hub (repeatable)
+      --token T        sent to the hub as "Authorization: Bearer T"
       --offline        do not ask a running hub: start the config's upstreams in this process`;
 
 /**

@@ -103,8 +103,8 @@ async function connectUrl(url: string, headers: Record<string, string>): Promise
  * of `--config` running on its configured port, sending the `--header`/`--token` credentials on
  * every request; with `--offline`, starts the hub of `--config` in this process instead (no port,
  * no state on disk) for one command.
- * @throws {CliUsageError} for bad credential options, credentials with `--offline`, or no running
- * hub without `--offline`.
+ * @throws {CliUsageError} for bad credential options or credentials with `--offline`; an Error when
+ * no hub runs on the config's port (without `--offline`).
  */
 export async function connectTarget(options: {
   url?: string | undefined;
@@ -127,7 +127,8 @@ export async function connectTarget(options: {
   const { config, file } = await resolveConfig(options.config);
   if (!options.offline) {
     const running = await findRunningHub(config);
-    if (running === undefined) throw new CliUsageError(noRunningHubMessage(config));
+    // Not a usage mistake (exit 1): the hub is not running.
+    if (running === undefined) throw new Error(noRunningHubMessage(config));
     const url = `${running}/mcp`;
     const client = await connectUrl(url, headers).catch((error: Error) => {
       if (Object.keys(headers).length > 0 || !/401|unauthori[sz]ed/i.test(error.message))

@@ -138,7 +138,7 @@ describe('fedmcp tools list / fedmcp call', () => {
     await writeFile(file, JSON.stringify({ hub: { port: closed } }));
     for (const args of [['tools', 'list'], ['call', 'ev__echo'], ['status']]) {
       const { out, io } = captureIo();
-      expect(await runCli([...args, '--config', file], io)).toBeGreaterThan(0);
+      expect(await runCli([...args, '--config', file], io)).toBe(1);
       expect(out.stderr).toContain(`no fedmcp hub answers at http://127.0.0.1:${closed}`);
       expect(out.stderr).toContain('--offline');
     }
