@@ -1,13 +1,14 @@
 /**
  * `GET /metrics` of a running hub after a scripted run: a small SDK upstream over Streamable HTTP,
- * a 2025-era client making N good calls, tool errors, a failing resource read and a policy denial;
+ * a 2025-era client making N good calls, tool errors, a failing resource read, a policy denial and
+ * a forged peer token;
  * the counters and histogram counts must be exactly those of the run. Callers without
  * credentials get 401, without the `admin` scope 403.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
+import { generateApiKey, hashApiKey, PEER_TOKEN_TYPE } from '@fedmcp/proxy-auth';
 import { createMcpHttpHost, type McpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
@@ -149,6 +150,20 @@ describe('GET /metrics after a scripted run', () => {
       client.readResource({ uri: 'fedmcp://docs/note://pages/missing' }),
     ).rejects.toThrow();
 
+    // A peer token this hub cannot verify (no such peer): refused, counted.
+    const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const forged = `${segment({ alg: 'ES256', typ: PEER_TOKEN_TYPE, kid: 'k' })}.${segment({ iss: 'evil', aud: 'metrics-hub', sub: 'x' })}.c2ln`;
+    const refused = await fetch(`${baseUrl}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${forged}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    expect(refused.status).toBe(401);
+
     const response = await fetch(`${baseUrl}/metrics`, {
       headers: { authorization: `Bearer ${adminKey}` },
     });
@@ -187,6 +202,7 @@ describe('GET /metrics after a scripted run', () => {
     expect(samples.get('fedmcp_upstream_state{state="ready",upstream="docs"}')).toBe(1);
     expect(samples.get('fedmcp_upstream_state{state="down",upstream="docs"}')).toBe(0);
     expect(samples.get('fedmcp_upstream_circuit_open{upstream="docs"}')).toBe(0);
+    expect(samples.get('fedmcp_peer_token_failures_total{outcome="failure"}')).toBe(1);
     // Every call was audited (a stream append in the store), and timed.
     expect(
       samples.get('fedmcp_store_operation_duration_seconds_count{operation="streams.append"}'),
