@@ -2,9 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as root from './index.js';
 import * as node from './node/index.js';
+import * as postgres from './postgres/index.js';
 
 describe('@fedmcp/store exports', () => {
-  it('pins the runtime exports of the root and of ./node', () => {
+  it('pins the runtime exports of the root, ./node and ./postgres', () => {
     expect(Object.keys(root).sort()).toMatchInlineSnapshot(`
       [
         "StoreError",
@@ -16,6 +17,7 @@ describe('@fedmcp/store exports', () => {
     `);
     expect(Object.keys(node).sort()).toMatchInlineSnapshot(`
       [
+        "createPostgresStore",
         "createRedisStore",
         "createSqliteStore",
         "createStore",
@@ -23,6 +25,7 @@ describe('@fedmcp/store exports', () => {
         "defaultStoreUrl",
       ]
     `);
+    expect(Object.keys(postgres)).toEqual(['createPostgresStore']);
   });
 
   it('keeps the root web-standard: no node: or native imports outside src/node', () => {
@@ -34,6 +37,16 @@ describe('@fedmcp/store exports', () => {
     for (const file of files) {
       const source = readFileSync(new URL(file, directory), 'utf8');
       expect(source, file).not.toMatch(/from '(node:|better-sqlite3|ioredis)/);
+    }
+  });
+
+  it('keeps the postgres engine web-standard (Deno, Bun): no node: or native imports', () => {
+    const directory = new URL('./postgres/', import.meta.url);
+    const files = readdirSync(directory).filter((file) => file.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(3);
+    for (const file of files) {
+      const source = readFileSync(new URL(file, directory), 'utf8');
+      expect(source, file).not.toMatch(/from '(node:|better-sqlite3|ioredis|\.\.\/node\/)/);
     }
   });
 });
