@@ -27,7 +27,9 @@ async function openRedis(): Promise<Store | undefined> {
     if (process.env.CI === 'true') {
       throw new Error(`Redis is required in CI but not reachable at ${redisUrl}: ${error}`);
     }
-    console.warn(`notice: Redis not reachable at ${redisUrl}; skipping the task replica test.`);
+    process.stderr.write(
+      `notice: Redis not reachable at ${redisUrl}; skipping the task replica test.\n`,
+    );
     return undefined;
   }
 }

@@ -5,6 +5,7 @@
  * the task's retention; updates are compare-and-set, so a late result never overwrites a cancel.
  */
 import type { KeyValueStore } from '@fedmcp/store';
+import { hubError } from '../errors.js';
 import { type HubTaskRecord, isTerminal } from './hub-task.js';
 
 const RECORD = 'fedmcp:task:';
@@ -81,7 +82,10 @@ export class TaskStore {
       }
       return { record: next, changed: true };
     }
-    throw new Error(`Task ${taskId} changed concurrently too often to be updated.`);
+    throw hubError(
+      'INTERNAL',
+      `Task ${taskId} changed concurrently too often to be updated; retry.`,
+    );
   }
 
   /** The ids of an owner's tasks, at most `limit`, newest last by id order of the index. */
