@@ -149,6 +149,11 @@ export { createTokenIntrospector } from './introspection.js';
 export { introspectionConfigSchema } from './introspection-config.js';
 export type { JwksCache, JwksCacheOptions } from './jwks-cache.js';
 export { createJwksCache } from './jwks-cache.js';
+export type { EncryptedOAuthCredentialStoreOptions } from './oauth-client/encrypted-credential-store.js';
+export {
+  createEncryptedOAuthCredentialStore,
+  generateOAuthCredentialKey,
+} from './oauth-client/encrypted-credential-store.js';
 export type {
   OAuthCredentialStore,
   OAuthCredentials,
