@@ -55,13 +55,33 @@ export interface HubTaskCall {
   lease: ConnectionLease;
 }
 
+/**
+ * Whether `url` lies under an allowed prefix: same origin (scheme, host, port — so
+ * `https://hooks.example.com.evil.test` is not under `https://hooks.example.com`), a path below
+ * the prefix's, and no credentials.
+ */
+function isUnder(url: URL, prefix: string): boolean {
+  if (!URL.canParse(prefix)) return false;
+  const allowed = new URL(prefix);
+  return (
+    url.origin === allowed.origin &&
+    url.pathname.startsWith(allowed.pathname) &&
+    url.username === '' &&
+    url.password === ''
+  );
+}
+
 /** The callback URL a call names, checked against the allowed prefixes. */
 function callbackUrlOf(services: HubServices, requestParams: Params): string | undefined {
   const meta = requestParams._meta as Params | undefined;
   const url = meta?.[CALLBACK_URL_META];
   if (url === undefined) return undefined;
   const allowed = services.hubTasks.settings.callbacks?.allowedUrls ?? [];
-  if (typeof url !== 'string' || !URL.canParse(url) || !allowed.some((p) => url.startsWith(p))) {
+  if (
+    typeof url !== 'string' ||
+    !URL.canParse(url) ||
+    !allowed.some((prefix) => isUnder(new URL(url), prefix))
+  ) {
     throw hubError(
       'INVALID_PARAMS',
       `_meta["${CALLBACK_URL_META}"] must be a URL under one of the hub's allowed callback prefixes (hub.tasks.callbacks.allowedUrls).`,

@@ -258,15 +258,24 @@ describe('hub-managed tasks', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     opened.push({ close: () => new Promise((resolve) => receiver.close(() => resolve())) });
     const base = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks/`;
-    const hub = tasksHub(createMemoryStore(), { callbacks: { secret, allowedUrls: [base] } });
+    const hub = tasksHub(createMemoryStore(), {
+      callbacks: { secret, allowedUrls: [base, 'http://localhost'] },
+    });
     await hub.start();
     const { request } = await clientOf(hub, 'ada');
-    await expect(
-      request(
-        'tools/call',
-        callAsTask('up__echo', {}, { 'io.fedmcp/callbackUrl': 'http://127.0.0.1:1/x' }),
-      ),
-    ).rejects.toMatchObject({ code: -32602 });
+    const origin = base.replace(/\/hooks\/$/, '');
+    for (const refused of [
+      'http://127.0.0.1:1/x',
+      `${origin}/other`,
+      'http://localhost.evil.test/x',
+      base.replace('http://', 'http://user:pw@'),
+      'not a url',
+    ]) {
+      await expect(
+        request('tools/call', callAsTask('up__echo', {}, { 'io.fedmcp/callbackUrl': refused })),
+        refused,
+      ).rejects.toMatchObject({ code: -32602 });
+    }
     const { task } = (await request(
       'tools/call',
       callAsTask('up__echo', { text: 'cb' }, { 'io.fedmcp/callbackUrl': `${base}done` }),
