@@ -146,6 +146,7 @@ describe('fedmcp status', () => {
     const refused = captureIo();
     expect(await statusCommand(['--url', aUrl], refused.io)).toBe(1);
     expect(refused.out.stderr).toContain(`${aUrl}/status answered HTTP 401`);
+    expect(refused.out.stderr).toContain('give --token KEY');
     const usage = captureIo();
     expect(await statusCommand(['--offline', '--token', 'abcd1234'], usage.io)).toBe(2);
     expect(usage.out.stderr).toContain('an --offline hub runs in this process');

@@ -60,7 +60,11 @@ async function statusAtUrl(
   const text = await response.text();
   if (!response.ok) {
     const reason = /^[\x20-\x7e]{1,300}$/.test(text) ? `: ${text}` : '';
-    throw new Error(`${target} answered HTTP ${response.status}${reason}`);
+    const hint =
+      response.status === 401 && Object.keys(headers).length === 0
+        ? '\nThe hub wants credentials: give --token KEY (an API key or token) or --header "Name: value".'
+        : '';
+    throw new Error(`${target} answered HTTP ${response.status}${reason}${hint}`);
   }
   return JSON.parse(text) as HubStatus;
 }
