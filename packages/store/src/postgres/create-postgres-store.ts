@@ -75,7 +75,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const prefix = options.prefix ?? '';
   const now = options.now ?? Date.now;
   const logger = options.logger;
-  const connection = createPostgresConnection({
+  const connection = await createPostgresConnection({
     url,
     maxConnections: checkCount('maxConnections', options.maxConnections, 10),
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,

@@ -4,7 +4,7 @@
  * operation, error mapping to {@link StoreError}, and logging of outages and recoveries.
  */
 import type { Logger } from '@fedmcp/protocol';
-import postgres, { type Options, type Sql } from 'postgres';
+import type { Options, Sql } from 'postgres';
 import { StoreError } from '../store-error.js';
 
 export interface PostgresConnectionOptions {
@@ -81,9 +81,15 @@ export interface PostgresConnection {
   close(): Promise<void>;
 }
 
-/** Opens the pool (lazily: the first query connects). */
-export function createPostgresConnection(options: PostgresConnectionOptions): PostgresConnection {
+/**
+ * Opens the pool (lazily: the first query connects). The driver is loaded here, not when the
+ * package is imported, so `@fedmcp/store/node` users of another engine never load it.
+ */
+export async function createPostgresConnection(
+  options: PostgresConnectionOptions,
+): Promise<PostgresConnection> {
   const logger = options.logger;
+  const { default: postgres } = await import('postgres');
   const sql = postgres(options.url, {
     ...options.postgresOptions,
     max: options.maxConnections,
