@@ -119,6 +119,7 @@ describe('webhooks and automations across kill -9', () => {
         }
       }
     };
+    const startedAt = Date.now();
     const senders = Array.from({ length: SENDERS }, sender);
     // Kill -9 at evenly spread points of the acknowledged count, restart at once.
     for (let kill = 1; kill <= KILLS; kill += 1) {
@@ -132,6 +133,7 @@ describe('webhooks and automations across kill -9', () => {
     }
     await Promise.all(senders);
     expect(acknowledged.size).toBe(EVENTS);
+    const postedAt = Date.now();
 
     const checker = new Client({ name: 'reliability-check', version: '1.0.0' });
     client = checker;
@@ -161,13 +163,16 @@ describe('webhooks and automations across kill -9', () => {
       expect(run.result.title).toBe(`Meeting ${Number(id.slice(4))}`);
     }
     expect(runsOf.size).toBe(EVENTS);
+    const checkedAt = Date.now();
     // Only a call in flight when the hub died is started again: at most one per kill.
     expect(reruns).toBeLessThanOrEqual(KILLS);
     process.stdout.write(
       `[reliability] runtime webhooks: ${EVENTS} events acknowledged across ${KILLS} kill -9s, ` +
         `${listing.total} in the inbox, ${duplicates} sender retries acknowledged as duplicates, ` +
         `${refusedWhileDown} posts refused or unanswered while the hub was down or starting, ` +
-        `${runsOf.size} automation runs done, ${reruns} calls repeated after a kill\n`,
+        `${runsOf.size} automation runs done, ${reruns} calls repeated after a kill; ` +
+        `posting with the kills ${((postedAt - startedAt) / 1000).toFixed(1)} s, ` +
+        `runs settled and every event and run read back ${((checkedAt - postedAt) / 1000).toFixed(1)} s\n`,
     );
   }, 600_000);
 });
