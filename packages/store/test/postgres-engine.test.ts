@@ -67,9 +67,14 @@ describe.runIf(postgresAvailable)('postgres engine', () => {
     expect((error as Error).message).toMatch(/version 99, newer than/);
   });
 
-  it('refuses a schema name it cannot quote safely', async () => {
+  it('refuses a schema name it cannot quote safely, and a URL it cannot parse', async () => {
     const error = await open({ schema: 'x"; DROP TABLE y; --' }).catch((caught: unknown) => caught);
     expect(codeOf(error)).toBe('STORE_INVALID_ARGUMENT');
+    const badUrl = await open({ url: 'postgres://user:secret@a b/x' }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(codeOf(badUrl)).toBe('STORE_INVALID_ARGUMENT');
+    expect(JSON.stringify(badUrl) + String((badUrl as Error).message)).not.toContain('secret');
   });
 
   it('turns input PostgreSQL cannot hold into STORE_INVALID_ARGUMENT', async () => {

@@ -90,7 +90,18 @@ export async function createPostgresConnection(
 ): Promise<PostgresConnection> {
   const logger = options.logger;
   const { default: postgres } = await import('postgres');
-  const sql = postgres(options.url, {
+  const open = (): Sql => {
+    try {
+      return postgres(options.url, settings);
+    } catch {
+      // Not kept as the cause: the parser's error carries the URL, password included.
+      throw new StoreError(
+        'STORE_INVALID_ARGUMENT',
+        'The PostgreSQL URL cannot be parsed; use postgres://user:password@host:5432/database.',
+      );
+    }
+  };
+  const settings = {
     ...options.postgresOptions,
     max: options.maxConnections,
     connect_timeout: options.connectTimeoutMs / 1000,
@@ -116,7 +127,8 @@ export async function createPostgresConnection(
       application_name: options.applicationName,
       statement_timeout: options.commandTimeoutMs,
     },
-  } as Options<Record<string, never>>);
+  } as Options<Record<string, never>>;
+  const sql = open();
 
   let closed = false;
   let pending = 0;
