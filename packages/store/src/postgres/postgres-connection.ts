@@ -90,17 +90,6 @@ export async function createPostgresConnection(
 ): Promise<PostgresConnection> {
   const logger = options.logger;
   const { default: postgres } = await import('postgres');
-  const open = (): Sql => {
-    try {
-      return postgres(options.url, settings);
-    } catch {
-      // Not kept as the cause: the parser's error carries the URL, password included.
-      throw new StoreError(
-        'STORE_INVALID_ARGUMENT',
-        'The PostgreSQL URL cannot be parsed; use postgres://user:password@host:5432/database.',
-      );
-    }
-  };
   const settings = {
     ...options.postgresOptions,
     max: options.maxConnections,
@@ -128,7 +117,16 @@ export async function createPostgresConnection(
       statement_timeout: options.commandTimeoutMs,
     },
   } as Options<Record<string, never>>;
-  const sql = open();
+  let sql: Sql;
+  try {
+    sql = postgres(options.url, settings);
+  } catch {
+    // Not kept as the cause: the parser's error carries the URL, password included.
+    throw new StoreError(
+      'STORE_INVALID_ARGUMENT',
+      'The PostgreSQL URL cannot be parsed; use postgres://user:password@host:5432/database.',
+    );
+  }
 
   let closed = false;
   let pending = 0;
