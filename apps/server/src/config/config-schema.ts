@@ -6,11 +6,11 @@ import { toNamespaceId } from '@fedmcp/protocol';
 import { authConfigSchema, policyRuleSchema } from '@fedmcp/proxy-auth';
 import { z } from 'zod';
 import { peersConfigSchema } from '../federation/peers-config.js';
+import { runtimeConfigSchema } from '../runtime/runtime-config-schema.js';
+import { telemetrySection } from '../telemetry/telemetry-config.js';
 import { closestName } from './closest-name.js';
 import { hubCorsSection } from './cors-config.js';
 import { hubTasksSection } from './hub-tasks-config.js';
-import { runtimeConfigSchema } from '../runtime/runtime-config-schema.js';
-import { telemetrySection } from '../telemetry/telemetry-config.js';
 
 const upstreamIdPattern = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
