@@ -11,11 +11,11 @@ let fixture: AdminFixture;
 
 beforeAll(async () => {
   fixture = await startAdminFixture();
-});
+}, 60_000);
 
 afterAll(async () => {
   await fixture?.[Symbol.asyncDispose]();
-});
+}, 60_000);
 
 async function expectProblem(response: Response, status: number, detail: RegExp) {
   expect(response.status).toBe(status);

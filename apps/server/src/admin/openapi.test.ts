@@ -24,11 +24,11 @@ beforeAll(async () => {
   const response = await fixture.request('GET', '/admin/v1/openapi.json');
   expect(response.status).toBe(200);
   document = (await response.json()) as Document;
-});
+}, 60_000);
 
 afterAll(async () => {
   await fixture?.[Symbol.asyncDispose]();
-});
+}, 60_000);
 
 /** `METHOD path` of every `defineRoute` in the route files, read from the source. */
 async function routesInSource(): Promise<string[]> {

@@ -15,6 +15,10 @@ const toolSchema = z
   .object({
     name: z.string().describe('The name callers see (prefixed with its upstream).'),
     upstream: z.string().optional(),
+    upstreamName: z
+      .string()
+      .optional()
+      .describe('The upstream’s own name of a quarantined tool (for approve and diff).'),
     description: z.string().optional(),
     origin: z
       .object({ hubs: z.array(z.string()), upstreamId: z.string() })
@@ -98,6 +102,7 @@ export function toolRoutes(context: AdminContext): AdminRoute[] {
           .map((item) => ({
             name: item.exposedName,
             upstream: item.upstream,
+            upstreamName: item.name,
             pin: 'quarantined' as const,
             reason: item.reason,
           }));
