@@ -51,6 +51,7 @@ describe('mcpServers.<name>.tools', () => {
           {
             hub: { host: '127.0.0.1', port: 0 },
             store: 'memory:',
+            runtime: false, // the filtered upstream's tools only, without the built-in runtime's
             mcpServers: {
               files: { url: `${url}/mcp`, tools: { allow: ['read_*'], deny: ['*_admin'] } },
             },
