@@ -8,7 +8,6 @@ import type { Result, ServerContext, Tool } from '@modelcontextprotocol/server';
 import type { CatalogRoute } from '../catalog.js';
 import { hubError } from '../errors.js';
 import type { SessionScope } from '../handlers/session-scope.js';
-import { clientCapabilities } from '../handlers/session-scope.js';
 import { type Lease as ConnectionLease, callUpstream } from '../pipeline/call-upstream.js';
 import { type Finish, finishing } from '../pipeline/finish.js';
 import { mapToolResult } from '../pipeline/map-result.js';
@@ -18,20 +17,12 @@ import { type HubTaskRecord, isTerminal, toDetailedTask, toTask } from './hub-ta
 import { taskOwnerOf } from './hub-task-requests.js';
 import type { TaskRun } from './task-engine.js';
 import { deliverWebhook } from './task-webhook.js';
+import { declaresTasksExtension } from './tasks-extension.js';
 
 type Params = Record<string, unknown>;
 
 /** The `_meta` key in which a call names the URL its completion is POSTed to. */
 export const CALLBACK_URL_META = 'io.fedmcp/callbackUrl';
-
-/** The 2026-07-28 tasks extension's identifier. */
-export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
-
-/** Whether the client behind a request declared the 2026-07-28 tasks extension. */
-export function declaresTasksExtension(scope: SessionScope, ctx: ServerContext): boolean {
-  const capabilities = clientCapabilities(ctx, scope.session) as { extensions?: Params };
-  return Boolean(capabilities.extensions?.[TASKS_EXTENSION]);
-}
 
 /**
  * Whether the hub answers a 2026-07-28 call with a task: its client declared the tasks

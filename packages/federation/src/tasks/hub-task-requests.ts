@@ -10,6 +10,7 @@ import type { SessionScope } from '../handlers/session-scope.js';
 import { principalKey } from '../pipeline/meta.js';
 import type { HubSession } from '../services/session-registry.js';
 import { type HubTaskRecord, toDetailedTask, toTask } from './hub-task.js';
+import { declaresTasksExtension, TASKS_EXTENSION } from './tasks-extension.js';
 
 type Params = Record<string, unknown>;
 
@@ -78,6 +79,14 @@ export async function hubTaskRequest(
   params: Params,
   ctx: ServerContext,
 ): Promise<Result> {
+  if (scope.session.era === 'modern' && !declaresTasksExtension(scope, ctx)) {
+    // Tasks extension: a client that did not declare it gets -32021 for tasks/get|update|cancel.
+    const requiredCapabilities = { extensions: { [TASKS_EXTENSION]: {} } };
+    throw new FedmcpError('INVALID_REQUEST', 'Missing required client capability', {
+      jsonRpcCode: -32021,
+      wireData: { requiredCapabilities },
+    });
+  }
   const engine = scope.services.hubTasks;
   const owner = taskOwnerOf(scope.session);
   switch (method) {

@@ -366,5 +366,14 @@ describe('hub-managed tasks', () => {
     });
     const result = await client.callTool({ name: 'up__echo', arguments: { text: 'now' } });
     expect(textOf(result)).toBe('up:now');
+    await expect(
+      client.request(
+        { method: 'tasks/get', params: { taskId: 'hubtask.x' } } as never,
+        ResultSchema,
+      ),
+    ).rejects.toMatchObject({
+      code: -32021,
+      data: { requiredCapabilities: { extensions: { 'io.modelcontextprotocol/tasks': {} } } },
+    });
   });
 });
