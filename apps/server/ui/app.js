@@ -20,17 +20,20 @@ const badge = (value) => h('span', { class: `badge ${value}` }, value);
 const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '');
 
 async function api(method, path, body) {
+  const key = sessionStorage.getItem(KEY);
+  if (!key) throw new Error('Logged out.');
   const response = await fetch(API + path, {
     method,
     headers: {
-      authorization: `Bearer ${sessionStorage.getItem(KEY)}`,
+      authorization: `Bearer ${key}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (response.status === 401 || response.status === 403) {
     const problem = await response.json().catch(() => ({}));
-    logout(problem.detail ?? 'Refused.');
+    // The first refusal logs out and says why; requests already under way say nothing more.
+    if (sessionStorage.getItem(KEY) === key) logout(problem.detail ?? 'Refused.');
     throw new Error(problem.detail);
   }
   if (!response.ok) {
@@ -329,8 +332,9 @@ async function start() {
   $('#app').hidden = false;
   $('#logout').hidden = false;
   fill('#calls', []);
-  await refresh();
+  // One request first: a key without the admin scope is refused once, with the reason.
   const status = await api('GET', '/status?depth=0');
+  await refresh();
   $('#hub-name').textContent = `${status.hub.name} · ${status.hub.id} · ${status.hub.version}`;
   $('#replicas').textContent = 'single replica';
   await searchAudit($('#audit-search'));

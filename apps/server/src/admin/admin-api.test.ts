@@ -55,6 +55,11 @@ describe('admin API: authentication', () => {
   it('refuses a caller without the admin scope with 403', async () => {
     const response = await fixture.request('GET', '/admin/v1/upstreams', { key: fixture.userKey });
     await expectProblem(response, 403, /"admin" scope/);
+    const { events } = await fixture.admin<{ events: Array<{ event: Record<string, unknown> }> }>(
+      'GET',
+      '/audit?type=auth&outcome=denied&subject=alice',
+    );
+    expect(events.map(({ event }) => event.action)).toEqual(['GET /admin/v1/upstreams']);
   });
 
   it('answers an unknown path with 404 and a wrong method with 405 and Allow', async () => {

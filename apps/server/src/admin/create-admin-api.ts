@@ -112,7 +112,17 @@ export function createAdminApi(
         });
       }
       const principal = await authenticateCaller(context.authenticate, request);
-      if (found.group.security === 'admin') requireAdmin(principal);
+      if (found.group.security === 'admin' && !principal.scopes.includes(ADMIN_API_SCOPE)) {
+        // Recorded: someone with valid credentials tried to operate the hub.
+        await context.audit.record({
+          type: 'auth',
+          outcome: 'denied',
+          action: `${request.method} ${path}`,
+          principal,
+          reason: 'The admin API needs the "admin" scope.',
+        });
+        requireAdmin(principal);
+      }
       await run(found.route, found.params ?? {}, url, principal, request, response);
     } catch (error) {
       const problem = toProblemError(error);

@@ -22,116 +22,122 @@ if (!existsSync(chromiumPath)) {
   console.warn(`dashboard: ${chromiumPath} is missing (apt-get install -y chromium); skipping`);
 }
 
-describe.skipIf(!existsSync(chromiumPath) && process.env.CI !== 'true')('the /ui dashboard', () => {
-  let fixture: AdminFixture;
-  let browser: Browser;
-  let page: Page;
-  let session: Client;
+// Waits are for page events; the timeout only bounds a shared, loaded machine.
+describe.skipIf(!existsSync(chromiumPath) && process.env.CI !== 'true')(
+  'the /ui dashboard',
+  { timeout: 60_000 },
+  () => {
+    let fixture: AdminFixture;
+    let browser: Browser;
+    let page: Page;
+    let session: Client;
 
-  async function screenshot(name: string) {
-    await mkdir(artifacts, { recursive: true });
-    const file = new URL(`${name}.png`, artifacts);
-    await page.screenshot({ path: file.pathname, fullPage: false });
-    if (process.env.FEDMCP_UPDATE_SCREENSHOTS === '1') {
-      await copyFile(file, new URL(`docs/dashboard-${name}.png`, repoRoot));
+    async function screenshot(name: string) {
+      await mkdir(artifacts, { recursive: true });
+      const file = new URL(`${name}.png`, artifacts);
+      await page.screenshot({ path: file.pathname, fullPage: false });
+      if (process.env.FEDMCP_UPDATE_SCREENSHOTS === '1') {
+        await mkdir(new URL('docs/', repoRoot), { recursive: true });
+        await copyFile(file, new URL(`docs/dashboard-${name}.png`, repoRoot));
+      }
     }
-  }
 
-  beforeAll(async () => {
-    fixture = await startAdminFixture();
-    // An open MCP session, shown in the sessions table.
-    session = new Client(
-      { name: 'claude-desktop', version: '1.0.0' },
-      { versionNegotiation: { mode: 'legacy' } },
-    );
-    await session.connect(
-      new StreamableHTTPClientTransport(new URL(`${fixture.baseUrl}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${fixture.userKey}` } },
-      }),
-    );
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+    beforeAll(async () => {
+      fixture = await startAdminFixture();
+      // An open MCP session, shown in the sessions table.
+      session = new Client(
+        { name: 'claude-desktop', version: '1.0.0' },
+        { versionNegotiation: { mode: 'legacy' } },
+      );
+      await session.connect(
+        new StreamableHTTPClientTransport(new URL(`${fixture.baseUrl}/mcp`), {
+          requestInit: { headers: { authorization: `Bearer ${fixture.userKey}` } },
+        }),
+      );
+      browser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      // Two upstream servers, the hub and Chromium starting on a shared, loaded machine.
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await session?.close();
+      await fixture?.[Symbol.asyncDispose]();
+    }, 60_000);
+
+    it('refuses a key without the admin scope and logs in with the admin key', async () => {
+      await page.goto(`${fixture.baseUrl}/ui`);
+      await page.fill('#key', fixture.userKey);
+      await page.click('#login button[type=submit]');
+      await expect.poll(() => page.textContent('#login-error')).toContain('"admin" scope');
+      await page.fill('#key', fixture.adminKey);
+      await page.click('#login button[type=submit]');
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.waitForSelector('#upstreams tr[data-upstream="docs"] .badge.ready');
+      expect(await page.textContent('#sessions tbody')).toContain('alice');
+      expect(await page.textContent('#replicas')).toBe('single replica');
+      // This hub and its upstream, coloured by state.
+      expect(await page.locator('#graph circle').count()).toBe(2);
+      expect(await page.locator('#graph circle.n-ready').count()).toBe(1);
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    // Two upstream servers, the hub and Chromium starting on a shared, loaded machine.
-  }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await session?.close();
-    await fixture?.[Symbol.asyncDispose]();
-  }, 60_000);
-
-  it('refuses a key without the admin scope and logs in with the admin key', async () => {
-    await page.goto(`${fixture.baseUrl}/ui`);
-    await page.fill('#key', fixture.userKey);
-    await page.click('#login button[type=submit]');
-    await expect.poll(() => page.textContent('#login-error')).toContain('"admin" scope');
-    await page.fill('#key', fixture.adminKey);
-    await page.click('#login button[type=submit]');
-    await page.waitForSelector('body[data-ready="true"]');
-    await page.waitForSelector('#upstreams tr[data-upstream="docs"] .badge.ready');
-    expect(await page.textContent('#sessions tbody')).toContain('alice');
-    expect(await page.textContent('#replicas')).toBe('single replica');
-    // This hub and its upstream, coloured by state.
-    expect(await page.locator('#graph circle').count()).toBe(2);
-    expect(await page.locator('#graph circle.n-ready').count()).toBe(1);
-  });
-
-  it('approves a quarantined tool with a click', async () => {
-    const row = page.locator('#tools tr[data-tool="docs__echo"]');
-    await row.locator('.badge.quarantined').waitFor();
-    await row.getByRole('button', { name: 'Approve' }).click();
-    await row.locator('.badge.pinned').waitFor();
-    const { tools } = await fixture.admin<{ tools: Array<{ name: string; pin: string }> }>(
-      'GET',
-      '/tools',
-    );
-    expect(tools.find((tool) => tool.name === 'docs__echo')?.pin).toBe('pinned');
-    expect(tools.find((tool) => tool.name === 'docs__write')?.pin).toBe('quarantined');
-  });
-
-  it('shows a call in the live call log as it happens', async () => {
-    const response = await fixture.request('POST', '/api/v1/tools/docs__echo:call', {
-      key: fixture.userKey,
-      body: { text: 'from the facade' },
+    it('approves a quarantined tool with a click', async () => {
+      const row = page.locator('#tools tr[data-tool="docs__echo"]');
+      await row.locator('.badge.quarantined').waitFor();
+      await row.getByRole('button', { name: 'Approve' }).click();
+      await row.locator('.badge.pinned').waitFor();
+      const { tools } = await fixture.admin<{ tools: Array<{ name: string; pin: string }> }>(
+        'GET',
+        '/tools',
+      );
+      expect(tools.find((tool) => tool.name === 'docs__echo')?.pin).toBe('pinned');
+      expect(tools.find((tool) => tool.name === 'docs__write')?.pin).toBe('quarantined');
     });
-    expect(response.status).toBe(200);
-    const row = page.locator('#calls tr[data-call="docs__echo"]').first();
-    await row.waitFor();
-    expect(await row.textContent()).toContain('alice');
-    await screenshot('overview');
-  });
 
-  it('revokes a consent grant with a click', async () => {
-    const grant = await fixture.admin<{ id: string }>('POST', '/consent', {
-      subject: 'alice',
-      target: 'docs__write',
+    it('shows a call in the live call log as it happens', async () => {
+      const response = await fixture.request('POST', '/api/v1/tools/docs__echo:call', {
+        key: fixture.userKey,
+        body: { text: 'from the facade' },
+      });
+      expect(response.status).toBe(200);
+      const row = page.locator('#calls tr[data-call="docs__echo"]').first();
+      await row.waitFor();
+      expect(await row.textContent()).toContain('alice');
+      await screenshot('overview');
     });
-    const row = page.locator(`#consent tr[data-consent="${grant.id}"]`);
-    await row.waitFor();
-    await row.getByRole('button', { name: 'Revoke' }).click();
-    await row.waitFor({ state: 'detached' });
-    expect(await fixture.admin('GET', '/consent')).toEqual({ grants: [] });
-  });
 
-  it('searches the audit trail: the grant and its revocation', async () => {
-    await page.selectOption('#audit-search select[name=type]', 'consent');
-    await page.click('#audit-search button[type=submit]');
-    const revoked = page.locator('#audit tbody .badge.revoked');
-    await revoked.first().waitFor();
-    expect(await page.locator('#audit tbody .badge.granted').count()).toBeGreaterThan(0);
-    await page.locator('#audit').scrollIntoViewIfNeeded();
-    await screenshot('audit');
-  });
-});
+    it('revokes a consent grant with a click', async () => {
+      const grant = await fixture.admin<{ id: string }>('POST', '/consent', {
+        subject: 'alice',
+        target: 'docs__write',
+      });
+      const row = page.locator(`#consent tr[data-consent="${grant.id}"]`);
+      await row.waitFor();
+      await row.getByRole('button', { name: 'Revoke' }).click();
+      await row.waitFor({ state: 'detached' });
+      expect(await fixture.admin('GET', '/consent')).toEqual({ grants: [] });
+    });
+
+    it('searches the audit trail: the grant and its revocation', async () => {
+      await page.selectOption('#audit-search select[name=type]', 'consent');
+      await page.click('#audit-search button[type=submit]');
+      const revoked = page.locator('#audit tbody .badge.revoked');
+      await revoked.first().waitFor();
+      expect(await page.locator('#audit tbody .badge.granted').count()).toBeGreaterThan(0);
+      await page.locator('#audit').scrollIntoViewIfNeeded();
+      await screenshot('audit');
+    });
+  },
+);
