@@ -110,6 +110,8 @@ export async function resolveConfigSecrets(
   }
   for (const issuer of [resolved.auth?.oauth ?? []].flat()) {
     if (issuer.sharedSecret) options.secretValues.add(issuer.sharedSecret);
+    // The hub's own client secret at an introspection endpoint, even when written in the file.
+    if (issuer.introspection) options.secretValues.add(issuer.introspection.clientSecret);
   }
   return resolved;
 }
