@@ -106,10 +106,13 @@ Exits 1 when a check fails (warnings do not).`,
   },
   logs: {
     run: (argv, io) => logsCommand(argv, io),
-    summary: "the hub's call log (from its store's audit stream): logs [--follow] [--upstream X]",
-    usage: `logs [--follow] [--upstream ID] [--lines N] [--json] [--config FILE]
+    summary:
+      "the hub's call log (its store, or --url: its admin API): logs [--follow] [--upstream X]",
+    usage: `logs [--follow] [--upstream ID] [--lines N] [--json] [--config FILE | --url URL --token ADMIN_KEY]
 
 ${configOption}
+      --url URL        ask the running hub's admin API instead of reading its store
+      --token T        an API key or token with the "admin" scope (or -H "Name: value")
   -f, --follow         keep printing new calls
       --upstream ID    only calls to this upstream
   -n, --lines N        how many past calls to print (default: 20)

@@ -2,8 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAuditLog, createStreamAuditSink } from '@fedmcp/proxy-auth';
-import { createFedmcpServer, loadConfig } from '@fedmcp/server';
+import {
+  createAuditLog,
+  createStreamAuditSink,
+  generateApiKey,
+  hashApiKey,
+} from '@fedmcp/proxy-auth';
+import { createFedmcpServer, loadConfig, parseConfig } from '@fedmcp/server';
 import { createStore } from '@fedmcp/store/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo } from '../../test/capture-io.js';
@@ -103,4 +108,79 @@ describe('fedmcp logs and audit tail', () => {
     }
     expect(follow.out.stdout).not.toContain('other__x');
   }, 30_000);
+});
+
+describe('fedmcp logs --url (the admin API)', () => {
+  it('prints the last calls and follows the live call log with an admin key; names the scope otherwise', async () => {
+    const adminKey = generateApiKey();
+    const userKey = generateApiKey();
+    await using server = await createFedmcpServer({
+      config: parseConfig(
+        {
+          store: 'memory:',
+          hub: { port: 0 },
+          auth: {
+            apiKeys: [
+              { hash: await hashApiKey(adminKey), subject: 'ops', scopes: ['admin'] },
+              { hash: await hashApiKey(userKey), subject: 'alice' },
+            ],
+          },
+          mcpServers: { ev: { command: process.execPath, args: [everything, 'stdio'] } },
+        },
+        'inline',
+      ),
+    });
+    const { url } = await server.listen();
+    const mcp = `${url}/mcp`;
+    const call = (message: string) =>
+      runCli(
+        [
+          'call',
+          'ev__echo',
+          '--args',
+          JSON.stringify({ message }),
+          '--url',
+          mcp,
+          '--token',
+          userKey,
+        ],
+        captureIo().io,
+      );
+    expect(await call('first')).toBe(0);
+
+    const last = captureIo();
+    expect(await runCli(['logs', '--url', mcp, '--token', adminKey], last.io)).toBe(0);
+    expect(last.out.stdout).toMatch(/call\s+success\s+alice \(api-key\)\s+tools\/call\s+ev__echo/);
+
+    const refused = captureIo();
+    expect(await runCli(['logs', '--url', mcp, '--token', userKey], refused.io)).toBe(1);
+    expect(refused.out.stderr).toContain('answered HTTP 403');
+    expect(refused.out.stderr).toContain('"admin" scope');
+
+    // --follow: the stream opens with the recent calls, then each new one.
+    const follow = captureIo();
+    let stop: () => void = () => {};
+    const stopSignal = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const following = logsCommand(
+      ['--url', mcp, '--token', adminKey, '--follow', '--json', '--upstream', 'ev'],
+      follow.io,
+      { stopSignal },
+    );
+    const printed = () => follow.out.stdout.trim().split('\n').filter(Boolean).length;
+    while (printed() < 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await call('second')).toBe(0);
+    while (printed() < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+    stop();
+    expect(await following).toBe(0);
+    const events = follow.out.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(events.map((event: { target: string }) => event.target)).toEqual([
+      'ev__echo',
+      'ev__echo',
+    ]);
+  }, 60_000);
 });
