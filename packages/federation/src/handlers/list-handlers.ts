@@ -8,6 +8,7 @@ import type { HubListAction } from '../hub-access.js';
 import { paginate } from '../pagination.js';
 import { assertOpen } from '../pipeline/resolve.js';
 import { setHubRequestHandler } from '../sdk-seams.js';
+import { withTaskSupport } from '../tasks/task-support.js';
 import { clientCapabilities, type SessionScope } from './session-scope.js';
 
 const LISTS: ReadonlyArray<{
@@ -35,10 +36,16 @@ export function registerListHandlers(server: Server, scope: SessionScope): void 
             ? services.views.items(session, action)
             : services.catalog.current[section].list;
       // Tools that need a client capability this caller lacks are left out.
-      const items =
+      const capabilities = clientCapabilities(ctx, session);
+      const usable =
         action === 'tools/list'
-          ? services.views.usableTools(visible as Tool[], clientCapabilities(ctx, session))
+          ? services.views.usableTools(visible as Tool[], capabilities)
           : visible;
+      // A 2025-11-25 client that handles tasks may call any tool as one (hub-managed tasks).
+      const items =
+        action === 'tools/list' && session.era === 'legacy'
+          ? withTaskSupport(usable as Tool[], services.catalog.current.tools.byName, capabilities)
+          : usable;
       const page = paginate(items, section, request.params?.cursor, services.settings.pageSize);
       return { [field]: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
     });

@@ -23,6 +23,7 @@ import { createProgressRelay } from '../pipeline/progress-relay.js';
 import { resolveAppToolName, resolveTool } from '../pipeline/resolve.js';
 import { setHubRequestHandler } from '../sdk-seams.js';
 import { startHubTask, wantsHubTask } from '../tasks/hub-task-calls.js';
+import { upstreamRunsTask } from '../tasks/task-support.js';
 import { callMetaTool } from './search-handlers.js';
 import {
   callerOf,
@@ -108,13 +109,10 @@ export async function callTool(
   if (params.task !== undefined || wantsHubTask(scope, named, ctx)) {
     // MCP 2025-11-25 tasks: forward params.task only where the upstream and the tool allow it
     // (§6.5), on a 2025-era session; any other task-augmented call is a hub-managed task.
-    const support = route.item.execution?.taskSupport;
     const upstreamRunsTasks =
       params.task !== undefined &&
       (session.era === 'legacy' || session.pinned) &&
-      upstream.serverCapabilities.tasks?.requests?.tools?.call &&
-      support &&
-      support !== 'forbidden';
+      upstreamRunsTask(route);
     if (!upstreamRunsTasks) {
       const lease = { interactive: false, ...ownerOf(connectionOwner(scope, upstream)) };
       return startHubTask(scope, { route, params, requestParams: named, finish, lease }, ctx);
