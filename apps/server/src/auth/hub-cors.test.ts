@@ -32,12 +32,15 @@ function send(
 describe('hub.cors', () => {
   it('refuses a bare hostname, naming the key and saying to write the full origin', () => {
     expect(() =>
-      parseConfig({ hub: { cors: { allowedOrigins: ['client.example.com'] } } }),
+      parseConfig({ hub: { cors: { allowedOrigins: ['client.example.com'] } } }, 'fedmcp.json'),
     ).toThrow(
       /hub\.cors\.allowedOrigins\[0\]: .*write the full origin, e\.g\. "https:\/\/client\.example\.com"/s,
     );
     expect(() =>
-      parseConfig({ hub: { cors: { allowedOrigins: [page], allowCredentials: 'yes' } } }),
+      parseConfig(
+        { hub: { cors: { allowedOrigins: [page], allowCredentials: 'yes' } } },
+        'fedmcp.json',
+      ),
     ).toThrow(/hub\.cors\.allowCredentials/);
   });
 
@@ -62,11 +65,14 @@ describe('hub.cors', () => {
   it('lets a page on an allowed origin read the metadata, the challenge and use preflights', async () => {
     await using issuer = await startTestIssuer();
     await using server = await createFedmcpServer({
-      config: parseConfig({
-        hub: { port: 0, cors: { allowedOrigins: [page], maxAgeSeconds: 120 } },
-        store: 'memory:',
-        auth: { oauth: { issuer: issuer.issuer, jwksUri: issuer.jwksUri } },
-      }),
+      config: parseConfig(
+        {
+          hub: { port: 0, cors: { allowedOrigins: [page], maxAgeSeconds: 120 } },
+          store: 'memory:',
+          auth: { oauth: { issuer: issuer.issuer, jwksUri: issuer.jwksUri } },
+        },
+        'fedmcp.json',
+      ),
     });
     const { url } = await server.listen();
     const preflight = await send(`${url}/mcp`, {
