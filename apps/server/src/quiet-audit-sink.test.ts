@@ -1,28 +1,22 @@
-import type { Logger } from '@fedmcp/protocol';
 import { describe, expect, it, vi } from 'vitest';
+import { captureLogger } from './auth/test-fixtures.js';
 import { auditLogLevel, createQuietAuditSink } from './quiet-audit-sink.js';
 
-function recordingLogger() {
-  const lines: Array<{ level: string; message: string | undefined }> = [];
-  const at =
-    (level: string) =>
-    (_object: unknown, message?: string): void => {
-      lines.push({ level, message });
-    };
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-  };
-  return { lines, logger };
+/** The captured lines above debug (pino levels: 30 info, 40 warn). */
+function linesAboveDebug(output: string) {
+  return output
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { level: number; msg: string })
+    .filter((line) => line.level > 20)
+    .map(({ level, msg }) => ({ level, msg }));
 }
 
 describe('createQuietAuditSink', () => {
   it('folds the pins of a start-up into one info line', () => {
     vi.useFakeTimers();
     try {
-      const { lines, logger } = recordingLogger();
+      const { logger, output } = captureLogger();
       const sink = createQuietAuditSink(logger, { pinSummaryDelayMs: 100 });
       for (let index = 0; index < 45; index++) {
         sink.write({
@@ -34,11 +28,10 @@ describe('createQuietAuditSink', () => {
         });
       }
       vi.advanceTimersByTime(100);
-      expect(lines.filter((line) => line.level !== 'debug')).toEqual([
+      expect(linesAboveDebug(output())).toEqual([
         {
-          level: 'info',
-          message:
-            'pinned 45 tool and prompt definitions of 2 upstreams on first sight (fedmcp tools diff shows later changes)',
+          level: 30,
+          msg: 'pinned 45 tool and prompt definitions of 2 upstreams on first sight (fedmcp tools diff shows later changes)',
         },
       ]);
     } finally {
