@@ -3,6 +3,9 @@
  * refusals without credentials (401) and without the admin scope (403), and problem details
  * (RFC 9457) on bad input.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdminFixture, startAdminFixture } from './admin-test-fixture.js';
@@ -223,6 +226,28 @@ describe('admin API: upstreams', () => {
     });
     await expectProblem(broken, 400, /not valid JSON/);
   });
+});
+
+describe('admin API: upstreams across a restart', () => {
+  it('re-adds an upstream added through the API when the hub starts again on the same store', async () => {
+    const stateDirectory = await mkdtemp(join(tmpdir(), 'fedmcp-admin-state-'));
+    try {
+      let extraUrl: string;
+      {
+        await using first = await startAdminFixture({ stateDirectory });
+        extraUrl = first.extraUrl;
+        await first.admin('POST', '/upstreams/extra', { url: extraUrl, type: 'http' });
+      }
+      await using second = await startAdminFixture({ stateDirectory });
+      expect(await second.admin('GET', '/upstreams/extra')).toMatchObject({
+        id: 'extra',
+        source: 'admin',
+        url: extraUrl,
+      });
+    } finally {
+      await rm(stateDirectory, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('admin API: policy', () => {

@@ -49,9 +49,17 @@ export interface AdminFixture extends AsyncDisposable {
   admin<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
 }
 
-/** Starts the hub and its upstreams; dispose it to stop everything. */
-export async function startAdminFixture(): Promise<AdminFixture> {
+/**
+ * Starts the hub and its upstreams; dispose it to stop everything. With `stateDirectory` the
+ * hub's state is a SQLite file there (kept after disposal), else in memory.
+ */
+export async function startAdminFixture(
+  options: { stateDirectory?: string } = {},
+): Promise<AdminFixture> {
   const directory = await mkdtemp(join(tmpdir(), 'fedmcp-admin-'));
+  const store = options.stateDirectory
+    ? `sqlite:${join(options.stateDirectory, 'state.db')}`
+    : 'memory:';
   const upstreams: McpHttpHost[] = [];
   const startUpstream = async (name: string) => {
     const host = createMcpHttpHost({ createServer: () => createUpstream(name) });
@@ -66,7 +74,7 @@ export async function startAdminFixture(): Promise<AdminFixture> {
     config: parseConfig(
       {
         hub: { host: '127.0.0.1', port: 0, id: 'admin-hub' },
-        store: 'memory:',
+        store,
         runtime: false,
         auth: {
           apiKeys: [

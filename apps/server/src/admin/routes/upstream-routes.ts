@@ -131,7 +131,8 @@ export async function storedUpstreams(
 }
 
 /**
- * Re-adds the upstreams the API added before a restart (those the config does not define).
+ * Re-applies the upstreams the API added or changed before a restart (a change made through the
+ * API wins over the config file's entry).
  * @returns the ones that could not be added, with why (a name collision with the config).
  */
 export async function restoreStoredUpstreams(
@@ -140,10 +141,11 @@ export async function restoreStoredUpstreams(
   const running = new Set(context.hub.upstreams.list().map((upstream) => upstream.id));
   const failed: Array<{ id: string; error: string }> = [];
   for (const [id, config] of await storedUpstreams(context)) {
-    if (running.has(id)) continue;
     const { spec, options } = splitConfig(config);
     try {
-      await context.hub.upstreams.add(id, spec, options);
+      // Changed through the API: the stored version wins over the config file's.
+      if (running.has(id)) await context.hub.upstreams.replace(id, spec, options);
+      else await context.hub.upstreams.add(id, spec, options);
     } catch (error) {
       failed.push({ id, error: (error as Error).message });
     }
@@ -159,6 +161,17 @@ function find(context: AdminContext, id: string): UpstreamStatus {
 
 /** The upstream routes. */
 export function upstreamRoutes(context: AdminContext): AdminRoute[] {
+  /** Applies an upstream to the running hub, then keeps it in the store. */
+  const apply = async (
+    id: string,
+    body: z.output<typeof upstreamInputSchema>,
+    how: 'add' | 'replace',
+  ) => {
+    const { spec, options } = split(body, id);
+    const status = await context.hub.upstreams[how](id, spec as UpstreamSpec, options);
+    await context.store.kv.set(KEY_PREFIX + id, JSON.stringify({ ...spec, ...options }));
+    return present(status, 'admin');
+  };
   const sourceOf = async (id: string) =>
     (await context.store.kv.get(KEY_PREFIX + id)) ? ('admin' as const) : ('config' as const);
   return [
@@ -203,10 +216,7 @@ export function upstreamRoutes(context: AdminContext): AdminRoute[] {
         if (context.hub.upstreams.list().some((upstream) => upstream.id === params.id)) {
           throw new ProblemError(409, `Upstream "${params.id}" exists; PUT changes it.`);
         }
-        const { spec, options } = split(body, params.id);
-        const status = await context.hub.upstreams.add(params.id, spec as never, options);
-        await context.store.kv.set(KEY_PREFIX + params.id, JSON.stringify({ ...spec, ...options }));
-        return present(status, 'admin');
+        return apply(params.id, body, 'add');
       },
     }),
     defineRoute({
@@ -220,10 +230,7 @@ export function upstreamRoutes(context: AdminContext): AdminRoute[] {
       response: upstreamSchema,
       handle: async ({ params, body }) => {
         find(context, params.id);
-        const { spec, options } = split(body, params.id);
-        const status = await context.hub.upstreams.replace(params.id, spec as never, options);
-        await context.store.kv.set(KEY_PREFIX + params.id, JSON.stringify({ ...spec, ...options }));
-        return present(status, 'admin');
+        return apply(params.id, body, 'replace');
       },
     }),
     defineRoute({
