@@ -4,6 +4,7 @@ import {
   composeWebRoutes,
   createConsentStep,
   createDiscoveryRoutes,
+  createOAuthUpstreamConnector,
   createPeerAuthentication,
   createPeerConnector,
   createPeerFederatedStatus,
@@ -55,6 +56,7 @@ import {
 } from './federation/federation-from-config.js';
 import type { FedmcpServer, FedmcpServerOptions } from './fedmcp-server-options.js';
 import { createHealthRoutes } from './health-routes.js';
+import { createHubUpstreamOAuth, oauthUpstreamsOf } from './oauth/hub-upstream-oauth.js';
 import { createQuietAuditSink } from './quiet-audit-sink.js';
 import {
   createConfiguredRuntime,
@@ -168,6 +170,12 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   let peerAuthentication: PeerAuthentication | undefined;
   let authentication: ServerAuthentication | undefined;
   let configured = upstreamsFromConfig(config, credentialsFor);
+  const upstreamOAuth = createHubUpstreamOAuth({
+    upstreams: () => oauthUpstreamsOf(configured),
+    kv: store.kv,
+    keyFile: resolve(baseDirectory, config.hub.dataDir, 'oauth-credentials.key'),
+    redirectUrl: () => new URL('/oauth/callback', resource).href,
+  });
   // The peers the upstream connector knows, updated before a reload adds their upstreams.
   let peersInForce = config.peers;
 
@@ -232,7 +240,11 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     hubId,
     // Peers are upstreams reached with this hub's peer tokens.
     connect: createPeerConnector({
-      base: runtimeConnector(connectNodeUpstream, runtime),
+      // OAuth upstreams connect with the hub's token for them (issue 21).
+      base: createOAuthUpstreamConnector({
+        base: runtimeConnector(connectNodeUpstream, runtime),
+        oauthFor: upstreamOAuth.oauthFor,
+      }),
       peers: () => peersInForce,
       hubId,
       keyring: () => identity.keyring(),

@@ -6,6 +6,7 @@ import {
   type UpstreamOptions,
   type UpstreamSpec,
 } from '@fedmcp/federation';
+import type { UpstreamOAuthConfig } from '@fedmcp/proxy-auth';
 import type { FedmcpConfig, McpServerEntry } from './config/config-schema.js';
 import { upstreamIdFromName } from './config/config-schema.js';
 
@@ -21,6 +22,8 @@ export interface ConfiguredUpstream {
   spec: UpstreamSpec;
   /** How the hub treats it (fedmcp's keys). */
   options: UpstreamOptions;
+  /** Its `oauth` block: the hub is an OAuth client of it. */
+  oauth?: UpstreamOAuthConfig;
 }
 
 /** The spec and options of an entry together, as `createHub({ upstreams })` takes them. */
@@ -39,7 +42,7 @@ function split(
   name: string,
   entry: McpServerEntry,
   credentialsFor: CredentialsFactory | undefined,
-): Pick<ConfiguredUpstream, 'spec' | 'options'> {
+): Pick<ConfiguredUpstream, 'spec' | 'options' | 'oauth'> {
   const {
     enabled: _enabled,
     tools,
@@ -51,8 +54,9 @@ function split(
     requiresClientCapabilities,
     principalCredentials,
     exposure,
+    oauth,
     ...spec
-  } = entry;
+  } = entry as McpServerEntry & { oauth?: UpstreamOAuthConfig };
   const options: UpstreamOptions = { prefix: prefix ?? id };
   if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
   if (isolation !== undefined) options.isolation = isolation;
@@ -66,7 +70,7 @@ function split(
   if (principalCredentials && credentialsFor) {
     options.credentials = credentialsFor(name, principalCredentials);
   }
-  return { spec: spec as UpstreamSpec, options };
+  return { spec: spec as UpstreamSpec, options, ...(oauth && { oauth }) };
 }
 
 /**

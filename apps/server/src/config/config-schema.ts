@@ -3,7 +3,7 @@
  * unchanged (`command/args/env`, or `url/type/headers`), plus fedmcp's own options per entry.
  */
 import { toNamespaceId } from '@fedmcp/protocol';
-import { authConfigSchema, policyRuleSchema } from '@fedmcp/proxy-auth';
+import { authConfigSchema, policyRuleSchema, upstreamOAuthConfigSchema } from '@fedmcp/proxy-auth';
 import { z } from 'zod';
 import { peersConfigSchema } from '../federation/peers-config.js';
 import { runtimeConfigSchema } from '../runtime/runtime-config-schema.js';
@@ -92,6 +92,8 @@ const remoteServer = z
       })
       .optional(),
     headers: z.record(z.string(), z.string({ error: 'expected a string value' })).optional(),
+    /** The hub as an OAuth 2.1 client of this upstream (see README "Connect OAuth-protected servers"). */
+    oauth: upstreamOAuthConfigSchema.optional(),
     ...upstreamOptions,
   })
   .strict();

@@ -1,0 +1,79 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { oauthCredentialKey } from '@fedmcp/proxy-auth';
+import { createMemoryStore } from '@fedmcp/store';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load-config.js';
+import { upstreamsFromConfig } from '../upstreams-from-config.js';
+import {
+  createHubUpstreamOAuth,
+  oauthUpstreamsOf,
+  openOAuthKeyFile,
+} from './hub-upstream-oauth.js';
+
+const configWith = (oauth: unknown) =>
+  parseConfig(
+    { store: 'memory:', mcpServers: { docs: { url: 'https://docs.example.com/mcp', oauth } } },
+    'fedmcp.config.json',
+    { env: {} },
+  );
+
+describe('mcpServers.<name>.oauth', () => {
+  it('is kept out of the upstream spec and given to the OAuth connector, with defaults', () => {
+    const configured = upstreamsFromConfig(configWith({ scopes: ['docs:read'] }));
+    expect(configured.get('docs')?.spec).toEqual({ url: 'https://docs.example.com/mcp' });
+    expect(oauthUpstreamsOf(configured)).toEqual([
+      {
+        id: 'docs',
+        url: 'https://docs.example.com/mcp',
+        oauth: { mode: 'hub', grant: 'authorization_code', scopes: ['docs:read'] },
+      },
+    ]);
+  });
+
+  it('names the bad key of an invalid block', () => {
+    expect(() => configWith({ clientSecret: 'x' })).toThrow(/mcpServers\.docs\.oauth\.clientId/);
+    expect(() => configWith({ mode: 'everyone' })).toThrow(/mcpServers\.docs\.oauth\.mode/);
+    expect(() => configWith({ clientMetadataUrl: 'http://hub.example.com/c.json' })).toThrow(
+      /clientMetadataUrl/,
+    );
+  });
+});
+
+describe('createHubUpstreamOAuth', () => {
+  it('fails an authorization-code upstream without a token with what the operator must do, and creates its key file 0600', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'fedmcp-oauth-'));
+    try {
+      const keyFile = join(directory, 'oauth-credentials.key');
+      const { kv } = createMemoryStore();
+      const oauth = createHubUpstreamOAuth({
+        upstreams: () => oauthUpstreamsOf(upstreamsFromConfig(configWith({}))),
+        kv,
+        keyFile,
+        redirectUrl: () => 'https://hub.example.com/oauth/callback',
+      });
+      expect(oauth.oauthFor({ url: 'https://other.example.com/mcp' })).toBeUndefined();
+      const binding = oauth.oauthFor({ url: 'https://docs.example.com/mcp' });
+      await expect(binding?.authorize(new URL('https://as.example.com/authorize'))).rejects.toThrow(
+        'Upstream "docs" needs an OAuth authorization: an operator runs `fedmcp auth login docs` once.',
+      );
+
+      await binding?.provider.saveTokens({ access_token: 'secret-at', token_type: 'Bearer' });
+      expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+      const stored = (await kv.get(oauthCredentialKey('docs', 'hub')))?.value ?? '';
+      expect(stored).not.toContain('secret-at');
+      // A restart reads the same key and the same tokens.
+      expect(await openOAuthKeyFile(keyFile)).toEqual(
+        Uint8Array.from(Buffer.from((await readFile(keyFile, 'utf8')).trim(), 'base64')),
+      );
+      expect(
+        (await (await oauth.store()).load(oauthCredentialKey('docs', 'hub')))?.tokens,
+      ).toMatchObject({
+        access_token: 'secret-at',
+      });
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
