@@ -1,2 +1,35 @@
-// @fedmcp/edge-providers: deployment to Cloudflare Workers, Supabase Edge Functions, Fly.io and local processes. Its public API lands with the issue that builds it.
-export {};
+// @fedmcp/edge-providers: deploy, status, logs, scale and destroy a hub on Cloudflare Workers,
+// Supabase Edge Functions and Fly.io, over their documented HTTP APIs. Web-standard only.
+export type { ApiRequest, FormPart } from './api-client.js';
+export {
+  type CloudflareProviderOptions,
+  cloudflareModuleType,
+  createCloudflareProvider,
+  type DurableObjectBinding,
+} from './cloudflare-provider.js';
+export type { CreateWebSocket, TailSocket } from './cloudflare-tail.js';
+export {
+  EdgeProviderError,
+  type EdgeProviderErrorCode,
+  type EdgeProviderErrorOptions,
+  explainProviderError,
+} from './edge-provider-error.js';
+export { createFlyProvider, FLY_CONFIG_PATH, type FlyProviderOptions } from './fly-provider.js';
+export { type FlyTomlOptions, flyToml } from './fly-toml.js';
+export type {
+  Bundle,
+  BundleFile,
+  DeployPlan,
+  DeployResult,
+  LogEvent,
+  LogsOptions,
+  PlannedStep,
+  ProgressEvent,
+  Provider,
+  ProviderCommonOptions,
+  ProviderId,
+  ProviderStatus,
+  RecordedRequest,
+  ScaleOptions,
+} from './provider.js';
+export { createSupabaseProvider, type SupabaseProviderOptions } from './supabase-provider.js';

@@ -1,0 +1,147 @@
+import type { ProviderId } from './provider.js';
+
+/** What went wrong, as a code a caller can branch on. */
+export type EdgeProviderErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'QUOTA'
+  | 'INVALID'
+  | 'UNSUPPORTED'
+  | 'PROVIDER_ERROR';
+
+/** Options of {@link EdgeProviderError}. */
+export interface EdgeProviderErrorOptions {
+  /** The HTTP status the platform answered. */
+  status?: number;
+  /** The platform's own error code (Cloudflare's `errors[].code`), when it gave one. */
+  platformCode?: string | number;
+  cause?: unknown;
+}
+
+const BRAND: unique symbol = Symbol.for('@fedmcp/edge-provider-error');
+
+/**
+ * A platform refused a request, or an operation does not exist there. The message says what
+ * happened and what to do; it never contains the token.
+ */
+export class EdgeProviderError extends Error {
+  readonly [BRAND] = true;
+  readonly code: EdgeProviderErrorCode;
+  readonly provider: ProviderId;
+  readonly status: number | undefined;
+  readonly platformCode: string | number | undefined;
+
+  constructor(
+    provider: ProviderId,
+    code: EdgeProviderErrorCode,
+    message: string,
+    options: EdgeProviderErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'EdgeProviderError';
+    this.provider = provider;
+    this.code = code;
+    this.status = options.status;
+    this.platformCode = options.platformCode;
+  }
+
+  /** True for an `EdgeProviderError` from any copy of this package. */
+  static isInstance(value: unknown): value is EdgeProviderError {
+    return typeof value === 'object' && value !== null && BRAND in value;
+  }
+}
+
+/** Per platform: where the token comes from and what limits mean there. */
+const advice: Record<ProviderId, Record<'token' | 'forbidden' | 'conflict' | 'quota', string>> = {
+  cloudflare: {
+    token:
+      'Check CLOUDFLARE_API_TOKEN: create an API token with the "Workers Scripts: Edit" permission.',
+    forbidden:
+      'The token cannot reach this account: check CLOUDFLARE_ACCOUNT_ID and the token\'s "Workers Scripts: Edit" permission.',
+    conflict: 'The Worker changed while deploying: run the command again.',
+    quota:
+      'A Cloudflare limit was reached (API: 1200 requests per 5 minutes; 100 Workers on the free plan): wait a few minutes, or delete unused Workers.',
+  },
+  supabase: {
+    token:
+      'Check SUPABASE_ACCESS_TOKEN: create a personal access token (sbp_…) in the Supabase dashboard under Account > Access Tokens.',
+    forbidden:
+      'The token has no access to this project: check SUPABASE_PROJECT_REF and that the token belongs to a member of its organisation.',
+    conflict: 'The function changed while deploying: run the command again.',
+    quota:
+      "The Supabase Management API limit (requests per minute) or the plan's limit on Edge Functions was reached: wait a minute, or delete unused functions.",
+  },
+  fly: {
+    token: 'Check FLY_API_TOKEN: create one with `fly tokens create deploy` (or `fly auth token`).',
+    forbidden: 'The token cannot manage this app or organisation: check the app name and --org.',
+    conflict: 'That app name is taken (Fly app names are global): choose another with --name.',
+    quota:
+      "A Fly.io limit was reached (API rate limit or the organisation's machine quota): wait a minute, or remove unused machines.",
+  },
+};
+
+/** The platform's own message and code out of an error body (each platform's envelope). */
+function platformDetail(body: unknown): { message?: string; code?: string | number } {
+  if (typeof body !== 'object' || body === null) {
+    return typeof body === 'string' && body.length > 0 ? { message: body.slice(0, 300) } : {};
+  }
+  const record = body as Record<string, unknown>;
+  const first = Array.isArray(record.errors) ? (record.errors[0] as Record<string, unknown>) : {};
+  const message = first?.message ?? record.message ?? record.error ?? record.msg;
+  const code = first?.code ?? record.code;
+  return {
+    ...(typeof message === 'string' ? { message: message.slice(0, 300) } : {}),
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+  };
+}
+
+/**
+ * Turns a platform's error answer into an {@link EdgeProviderError} whose message says what to
+ * do: 401 → the token, 403 → the account or project, 409 (Fly: 422 "taken") → the name,
+ * 429 / 402 → the quota.
+ */
+export function explainProviderError(
+  provider: ProviderId,
+  what: string,
+  status: number,
+  body: unknown,
+): EdgeProviderError {
+  const detail = platformDetail(body);
+  const said = detail.message === undefined ? '' : ` (${detail.message})`;
+  const head = `${what} failed: HTTP ${status}${said}.`;
+  const options = { status, ...(detail.code === undefined ? {} : { platformCode: detail.code }) };
+  const tips = advice[provider];
+  const taken = /taken|already exists|not unique|must be unique/i.test(detail.message ?? '');
+  if (status === 401)
+    return new EdgeProviderError(provider, 'UNAUTHENTICATED', `${head} ${tips.token}`, options);
+  if (status === 403)
+    return new EdgeProviderError(provider, 'FORBIDDEN', `${head} ${tips.forbidden}`, options);
+  if (status === 409 || (status === 422 && taken)) {
+    return new EdgeProviderError(provider, 'CONFLICT', `${head} ${tips.conflict}`, options);
+  }
+  if (status === 429 || status === 402)
+    return new EdgeProviderError(provider, 'QUOTA', `${head} ${tips.quota}`, options);
+  if (status === 404)
+    return new EdgeProviderError(
+      provider,
+      'NOT_FOUND',
+      `${head} Nothing is deployed under that name: deploy first, or check the name.`,
+      options,
+    );
+  if (status >= 400 && status < 500) {
+    return new EdgeProviderError(
+      provider,
+      'INVALID',
+      `${head} The platform refused the request as sent; this is a fedmcp bug if the message does not name something you set.`,
+      options,
+    );
+  }
+  return new EdgeProviderError(
+    provider,
+    'PROVIDER_ERROR',
+    `${head} The platform failed: try again later.`,
+    options,
+  );
+}
