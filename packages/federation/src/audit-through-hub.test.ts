@@ -13,7 +13,13 @@ import {
 import { createMemoryStore } from '@fedmcp/store';
 import { Server } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
-import { connectLegacyClient, memoryConnector } from '../test/helpers.js';
+import { createTestUpstream } from '../test/fixtures/test-upstream.js';
+import {
+  connectLegacyClient,
+  connectModernClient,
+  INTERACTIVE,
+  memoryConnector,
+} from '../test/helpers.js';
 import { createConsentStep, createHub, createPolicyAccess } from './index.js';
 
 /** An upstream whose `ok` tool succeeds and whose `broken` tool reports an error result. */
@@ -121,5 +127,41 @@ describe('the audit trail of forwarded calls', () => {
     ]);
     expect(written[0]?.reason).toContain('consent');
     await client.close();
+  });
+
+  it('audits an interactive call whose client answers its question too late', async () => {
+    const written: AuditEvent[] = [];
+    const audit = createAuditLog({ sinks: [{ write: (event) => void written.push(event) }] });
+    await using hub = createHub({
+      connect: memoryConnector({ alpha: () => createTestUpstream({ name: 'alpha' }).server }),
+      upstreams: { alpha: { url: 'memory://alpha' } },
+      healthIntervalMs: 0,
+      roundTimeoutMs: 50,
+      access: createPolicyAccess({ policy: createPolicy([everyone]), audit }),
+    });
+    await hub.start();
+    let answer: ((result: { action: 'decline' }) => void) | undefined;
+    const { client, close } = await connectModernClient(hub, INTERACTIVE, (created) => {
+      // The user answers only after the hub has given up on the round.
+      created.setRequestHandler(
+        'elicitation/create',
+        () =>
+          new Promise<{ action: 'decline' }>((resolve) => {
+            answer = resolve;
+          }),
+      );
+    });
+    const call = client.callTool({ name: 'alpha__elicit', arguments: {} });
+    call.catch(() => {});
+    await expect.poll(() => answer !== undefined, { timeout: 10_000 }).toBe(true);
+    // The abandoned call is recorded although no client is waiting for its end.
+    await expect
+      .poll(() => written.filter((event) => event.type === 'call'), { timeout: 10_000 })
+      .toMatchObject([{ target: 'alpha__elicit', outcome: 'error' }]);
+    expect(written.find((event) => event.type === 'call')?.reason).toContain('did not answer');
+    answer?.({ action: 'decline' });
+    await expect(call).rejects.toThrow(/over or expired/);
+    expect(written.filter((event) => event.type === 'call')).toHaveLength(1);
+    await close();
   });
 });

@@ -62,6 +62,8 @@ export class Flow {
   onLog: ((params: Record<string, unknown>) => void) | undefined;
   /** Timer that cancels the flow when the client never comes back with answers. */
   roundTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Called once when the flow ends (its outcome is known), before `next()` returns it. */
+  onSettled: ((event: FlowEvent) => void) | undefined;
 
   private readonly batchDelayMs: number;
   private readonly onFinish: ((flow: Flow) => void) | undefined;
@@ -191,6 +193,7 @@ export class Flow {
       question.reject(refusal);
     }
     this.sent.clear();
+    this.onSettled?.(event);
     this.wake?.();
     this.finish();
   }

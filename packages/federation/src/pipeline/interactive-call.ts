@@ -37,6 +37,9 @@ interface Round {
   logLevel: LoggingLevel | undefined;
 }
 
+/** The flows a round is waiting on; a flow that ends between rounds is recorded on its own. */
+const driven = new WeakSet<object>();
+
 /** Starts an interactive call and drives its first round. */
 export function startInteractiveCall(
   round: Round,
@@ -49,6 +52,16 @@ export function startInteractiveCall(
   const entry = flows.open(round.session, owner, outcome);
   const { flow } = entry;
   flow.capabilities = clientCapabilities(ctx, round.session);
+  // Ended while no round waits (the client did not answer in time, its session closed, the
+  // upstream connection dropped): nobody will map the end for a client, but it is recorded.
+  flow.onSettled = (event) => {
+    if (driven.has(flow) || event.type === 'input') return;
+    void outcome.finish(
+      event.type === 'error'
+        ? { ok: false, error: asClientError(event.error, outcome.upstream.id) }
+        : { ok: true, result: outcome.map(event.result) },
+    );
+  };
   flow.run((signal) =>
     callUpstream({
       ...call,
@@ -99,7 +112,8 @@ async function driveRound(
           if (passesLevel(params.level, logLevel)) relay.send('notifications/message', params);
         };
   if (flow.roundTimer) clearTimeout(flow.roundTimer);
-  const event = await flow.next(ctx.mcpReq.signal);
+  driven.add(flow);
+  const event = await flow.next(ctx.mcpReq.signal).finally(() => driven.delete(flow));
   flow.onProgress = undefined;
   flow.onLog = undefined;
   await relay.flush();
