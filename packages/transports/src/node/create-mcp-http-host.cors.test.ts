@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { Server } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createMcpHttpHost } from './create-mcp-http-host.js';
 import type { McpHttpHostOptions } from './mcp-http-host-options.js';
 
@@ -138,6 +139,28 @@ describe('createMcpHttpHost cors', () => {
       expect(refused.body).toContain('Forbidden: Invalid Origin: evil.example.test');
       expect(refused.headers['access-control-allow-origin']).toBeUndefined();
     }
+  });
+
+  it('lets a configured origin open a WebSocket, and refuses another one', async () => {
+    await using host = startHost({ cors: { origins: [client] } });
+    const { url } = await host.listen();
+    const upgrade = (origin: string) =>
+      new Promise<number>((resolve, reject) => {
+        const socket = new WebSocket(`${url.replace('http', 'ws')}/ws`, 'mcp', {
+          headers: { origin, authorization: 'Bearer good' },
+        });
+        socket.once('open', () => {
+          socket.close();
+          resolve(101);
+        });
+        socket.once('unexpected-response', (_request, response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        socket.once('error', reject);
+      });
+    expect(await upgrade(client)).toBe(101);
+    expect(await upgrade('http://evil.example.test')).toBe(403);
   });
 
   it('serves the public well-known documents to any origin, still checking Host', async () => {
