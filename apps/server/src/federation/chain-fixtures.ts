@@ -57,6 +57,8 @@ export async function startTestHub(
   options: Partial<Omit<FedmcpServerOptions, 'config' | 'baseDirectory'>> = {},
 ): Promise<TestHub> {
   let input: FedmcpConfigInput = {
+    // The federation tests count exact catalogs: the built-in runtime only when a test asks.
+    runtime: false,
     ...extra,
     hub: { host: '127.0.0.1', port: 0, id, ...extra.hub },
     store: 'memory:',
