@@ -7,12 +7,17 @@ import { authCommand } from './commands/auth.js';
 import { callCommand } from './commands/call.js';
 import { completionCommand } from './commands/completion.js';
 import { consentCommand } from './commands/consent.js';
+import { deployCommand } from './commands/deploy.js';
+import { destroyCommand } from './commands/destroy.js';
 import { doctorCommand } from './commands/doctor.js';
 import { initCommand } from './commands/init.js';
 import { keysCommand } from './commands/keys.js';
 import { logsCommand } from './commands/logs.js';
 import { peersCommand } from './commands/peers.js';
 import { policyCommand } from './commands/policy.js';
+import { wantsProvider } from './commands/provider-setup.js';
+import { providerLogsCommand, providerStatusCommand } from './commands/provider-status-logs.js';
+import { scaleCommand } from './commands/scale.js';
 import { secretsCommand } from './commands/secrets.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
@@ -87,13 +92,15 @@ ${connectLines}
       --timeout-ms N   give up after N ms without progress (default: 60000)`,
   },
   status: {
-    run: (argv, io) => statusCommand(argv, io),
+    run: (argv, io) =>
+      wantsProvider(argv) ? providerStatusCommand(argv, io) : statusCommand(argv, io),
     summary: 'upstreams and peers with their states (asks the running hub; --offline: in process)',
     usage: `status ${connectOptions} [--depth N] [--json]
 
 ${connectLines}
       --depth N        how many levels of peers to ask (default: 1)
-      --json           JSON output`,
+      --json           JSON output
+      --provider P     a hub deployed with \`fedmcp deploy P\` instead (cloudflare | supabase | fly; --name N)`,
   },
   doctor: {
     run: (argv, io) => doctorCommand(argv, io),
@@ -105,7 +112,8 @@ ${configOption}
 Exits 1 when a check fails (warnings do not).`,
   },
   logs: {
-    run: (argv, io) => logsCommand(argv, io),
+    run: (argv, io) =>
+      wantsProvider(argv) ? providerLogsCommand(argv, io) : logsCommand(argv, io),
     summary:
       "the hub's call log (its store, or --url: its admin API): logs [--follow] [--upstream X]",
     usage: `logs [--follow] [--upstream ID] [--lines N] [--json] [--config FILE | --url URL --token ADMIN_KEY]
@@ -116,7 +124,8 @@ ${configOption}
   -f, --follow         keep printing new calls
       --upstream ID    only calls to this upstream
   -n, --lines N        how many past calls to print (default: 20)
-      --json           one JSON event per line`,
+      --json           one JSON event per line
+      --provider P     a hub deployed with \`fedmcp deploy P\` instead (cloudflare | supabase | fly; --name N)`,
   },
   policy: {
     run: policyCommand,
@@ -231,6 +240,32 @@ ${configOption}
         usage: 'new-key [--subject NAME] [--group G]... [--scope S]... [--json]',
       },
     },
+  },
+  deploy: {
+    run: (argv, io) => deployCommand(argv, io),
+    summary: 'deploy the hub to cloudflare | supabase | fly (says what it creates first)',
+    usage: `deploy <cloudflare|supabase|fly> [--config FILE] [--bundle DIR] [--dry-run] [options]
+
+${configOption}
+      --name N         the Worker, function or app name (default: fedmcp-hub)
+      --bundle DIR     the worker or function files to upload (cloudflare, supabase)
+      --entry FILE     the entry module inside --bundle (default: index.js, index.mjs, index.ts)
+      --var NAME=V     a plain variable (repeatable)
+      --secret NAME    a secret, its value from the environment or the secrets file (repeatable)
+      --dry-run        send nothing; print the exact requests as JSON (credentials redacted)
+      --region R, --org O, --image I, --count N   fly: placement, image, first machine count
+Credentials from the environment or the secrets file: CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID,
+SUPABASE_ACCESS_TOKEN, SUPABASE_PROJECT_REF, FLY_API_TOKEN.`,
+  },
+  scale: {
+    run: (argv, io) => scaleCommand(argv, io),
+    summary: 'set the number of Fly machines: scale fly --count N',
+    usage: `scale fly --count N [--auto-stop off|stop|suspend] [--min-running N] [--name N]`,
+  },
+  destroy: {
+    run: (argv, io) => destroyCommand(argv, io),
+    summary: 'delete a hub deployed with fedmcp deploy',
+    usage: `destroy <cloudflare|supabase|fly> [--name N] [--config FILE]`,
   },
   completion: {
     run: (argv, io) => completionCommand(argv, io, commands),

@@ -1,0 +1,70 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CliIo } from '../cli-io.js';
+import { readDeployPlan } from './deploy-inputs.js';
+import {
+  createCliProvider,
+  type ProviderCommandOptions,
+  parseProviderId,
+  providerFlagOptions,
+  runProviderCommand,
+} from './provider-setup.js';
+
+/**
+ * `fedmcp deploy <cloudflare|supabase|fly> [--config F] [--bundle DIR] [--dry-run]`: says what
+ * it will create, then creates it step by step (progress on stderr) and prints the hub's URL.
+ * `--dry-run` sends nothing and prints the exact requests as JSON (token and secrets redacted).
+ * Fly: writes `fly.toml` next to the config. Exits 0 when deployed, 1 when the platform refused
+ * (with what to do), 2 on a usage mistake.
+ */
+export function deployCommand(
+  argv: readonly string[],
+  io: CliIo,
+  options: ProviderCommandOptions = {},
+): Promise<number> {
+  return runProviderCommand('deploy', io, async () => {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        ...providerFlagOptions,
+        'dry-run': { type: 'boolean', default: false },
+        bundle: { type: 'string' },
+        entry: { type: 'string' },
+        var: { type: 'string', multiple: true },
+        secret: { type: 'string', multiple: true },
+        count: { type: 'string' },
+      },
+    });
+    const id = parseProviderId(positionals[0], 'deploy');
+    const count = values.count === undefined ? undefined : Number(values.count);
+    const dryRun = values['dry-run'];
+    const provider = await createCliProvider({
+      id,
+      flags: values,
+      io,
+      options,
+      dryRun,
+      ...(count === undefined ? {} : { count }),
+    });
+    const plan = await readDeployPlan(id, values, options, (line) =>
+      io.stderr(`warning: ${line}\n`),
+    );
+    io.stderr(`${dryRun ? 'Would create' : 'Will create'} on ${id}:\n`);
+    for (const step of provider.plan(plan))
+      io.stderr(`  ${step.action.padEnd(16)} ${step.resource}\n`);
+    const result = await provider.deploy(plan);
+    for (const [name, text] of Object.entries(result.files)) {
+      const path = resolve(options.baseDirectory ?? process.cwd(), name);
+      await writeFile(path, text, { mode: 0o644 });
+      io.stderr(`wrote ${path}\n`);
+    }
+    if (dryRun) {
+      io.stdout(`${JSON.stringify(result.requests, null, 2)}\n`);
+      return 0;
+    }
+    io.stdout(`Deployed to ${id}: ${result.url}\n`);
+    return 0;
+  });
+}
