@@ -11,6 +11,7 @@ import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
 import { createMcpHttpHost, type McpHttpHost } from '@fedmcp/transports/node';
 import { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import type { FedmcpConfigInput } from '../config/config-schema.js';
 import { parseConfig } from '../config/load-config.js';
 import { createFedmcpServer, type FedmcpServer } from '../create-fedmcp-server.js';
 
@@ -45,6 +46,8 @@ export interface AdminFixture extends AsyncDisposable {
     path: string,
     options?: { key?: string; body?: unknown },
   ): Promise<Response>;
+  /** Applies the config input changed by `change` (hot reload, as on a config file edit). */
+  reconfigure(change: (input: FedmcpConfigInput) => FedmcpConfigInput): Promise<void>;
   /** An admin request's JSON body, failing on a non-2xx status. */
   admin<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
 }
@@ -70,36 +73,33 @@ export async function startAdminFixture(
   const extraUrl = await startUpstream('extra');
   const adminKey = generateApiKey();
   const userKey = generateApiKey();
+  let input: FedmcpConfigInput = {
+    hub: { host: '127.0.0.1', port: 0, id: 'admin-hub' },
+    store,
+    runtime: false,
+    auth: {
+      apiKeys: [
+        { hash: await hashApiKey(adminKey), subject: 'ops', scopes: ['admin'] },
+        { hash: await hashApiKey(userKey), subject: 'alice' },
+      ],
+    },
+    mcpServers: { docs: { url: docsUrl, type: 'http' } },
+    pinning: { newItems: 'hold' },
+    policy: {
+      rules: [
+        {
+          id: 'ask-before-writing',
+          consent: 'required',
+          subjects: ['*'],
+          actions: ['tools/call'],
+          targets: ['*__write'],
+        },
+        { id: 'all', effect: 'allow', subjects: ['*'], actions: ['*'] },
+      ],
+    },
+  };
   const server = await createFedmcpServer({
-    config: parseConfig(
-      {
-        hub: { host: '127.0.0.1', port: 0, id: 'admin-hub' },
-        store,
-        runtime: false,
-        auth: {
-          apiKeys: [
-            { hash: await hashApiKey(adminKey), subject: 'ops', scopes: ['admin'] },
-            { hash: await hashApiKey(userKey), subject: 'alice' },
-          ],
-        },
-        mcpServers: { docs: { url: docsUrl, type: 'http' } },
-        pinning: { newItems: 'hold' },
-        policy: {
-          rules: [
-            {
-              id: 'ask-before-writing',
-              consent: 'required',
-              subjects: ['*'],
-              actions: ['tools/call'],
-              targets: ['*__write'],
-            },
-            { id: 'all', effect: 'allow', subjects: ['*'], actions: ['*'] },
-          ],
-        },
-      },
-      'test.json',
-      { env: {} },
-    ),
+    config: parseConfig(input, 'test.json', { env: {} }),
     baseDirectory: directory,
     env: {},
   });
@@ -121,6 +121,10 @@ export async function startAdminFixture(
     adminKey,
     userKey,
     request,
+    async reconfigure(change) {
+      input = change(input);
+      await server.applyConfig(parseConfig(input, 'test.json', { env: {} }));
+    },
     async admin<T>(method: string, path: string, body?: unknown) {
       const response = await request(method, `/admin/v1${path}`, { key: adminKey, body });
       if (!response.ok) {

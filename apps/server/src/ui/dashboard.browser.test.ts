@@ -5,11 +5,14 @@
  * (with FEDMCP_UPDATE_SCREENSHOTS=1 also written to `docs/` for the README).
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdminFixture, startAdminFixture } from '../admin/admin-test-fixture.js';
+import { exportAllTo, startTestHub, type TestHub } from '../federation/chain-fixtures.js';
 
 const chromiumPath = '/usr/bin/chromium';
 const repoRoot = new URL('../../../../', import.meta.url);
@@ -31,6 +34,8 @@ describe.skipIf(!existsSync(chromiumPath) && process.env.CI !== 'true')(
     let browser: Browser;
     let page: Page;
     let session: Client;
+    let directory: string;
+    let peer: TestHub | undefined;
 
     async function screenshot(name: string) {
       await mkdir(artifacts, { recursive: true });
@@ -43,6 +48,7 @@ describe.skipIf(!existsSync(chromiumPath) && process.env.CI !== 'true')(
     }
 
     beforeAll(async () => {
+      directory = await mkdtemp(join(tmpdir(), 'fedmcp-dashboard-'));
       fixture = await startAdminFixture();
       // An open MCP session, shown in the sessions table.
       session = new Client(
@@ -74,7 +80,9 @@ describe.skipIf(!existsSync(chromiumPath) && process.env.CI !== 'true')(
     afterAll(async () => {
       await browser?.close();
       await session?.close();
+      await peer?.server.close();
       await fixture?.[Symbol.asyncDispose]();
+      await rm(directory, { recursive: true, force: true });
     }, 60_000);
 
     it('refuses a key without the admin scope and logs in with the admin key', async () => {
@@ -115,7 +123,6 @@ describe.skipIf(!existsSync(chromiumPath) && process.env.CI !== 'true')(
       const row = page.locator('#calls tr[data-call="docs__echo"]').first();
       await row.waitFor();
       expect(await row.textContent()).toContain('alice');
-      await screenshot('overview');
     });
 
     it('revokes a consent grant with a click', async () => {
@@ -138,6 +145,27 @@ describe.skipIf(!existsSync(chromiumPath) && process.env.CI !== 'true')(
       expect(await page.locator('#audit tbody .badge.granted').count()).toBeGreaterThan(0);
       await page.locator('#audit').scrollIntoViewIfNeeded();
       await screenshot('audit');
+    });
+
+    it('draws a peer hub and its upstreams in the federated health graph', async () => {
+      peer = await startTestHub(join(directory, 'eu'), 'eu', {
+        mcpServers: { extra: { url: fixture.extraUrl, type: 'http' } },
+        policy: exportAllTo('admin-hub'),
+        peers: { 'admin-hub': { url: fixture.baseUrl, import: false } },
+      });
+      await fixture.reconfigure((input) => ({ ...input, peers: { eu: { url: peer?.url ?? '' } } }));
+      // This hub and eu (hubs), docs and eu's upstream extra, as eu reports it.
+      await page.waitForFunction(
+        () =>
+          document.querySelectorAll('#graph circle.n-hub').length === 2 &&
+          document.querySelectorAll('#graph circle.n-ready').length === 2,
+      );
+      expect(await page.locator('#graph text').allTextContents()).toEqual(
+        expect.arrayContaining(['admin-hub', 'eu', 'docs (2)', 'extra (2)']),
+      );
+      await page.locator('#peers tr', { hasText: 'eu' }).locator('.badge.ready').waitFor();
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await screenshot('overview');
     });
   },
 );
