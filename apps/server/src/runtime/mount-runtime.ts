@@ -196,7 +196,12 @@ export function hooksRoute(runtime: RuntimeServer | undefined, ready: () => bool
       response.end(JSON.stringify({ error: 'the hub is starting; retry' }));
       return true;
     }
-    const name = decodeURIComponent(path.slice('/hooks/'.length));
+    let name: string;
+    try {
+      name = decodeURIComponent(path.slice('/hooks/'.length));
+    } catch {
+      name = ''; // a malformed escape names no source: 404
+    }
     const bare = toWebRequest(request);
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
     const webRequest = new Request(bare.url, {

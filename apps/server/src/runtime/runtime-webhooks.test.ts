@@ -249,6 +249,7 @@ describe('the runtime through fedmcp serve', () => {
     expect((await unsigned.json()).error).toMatch(/missing webhook-id/);
     const unknown = await post('nope', body, {});
     expect(unknown.status).toBe(404);
+    expect((await post('%E0%A4%A', body, {})).status).toBe(404);
     const list = await client.readResource({ uri: exposed('webhook://meetings/events') });
     const ids = JSON.parse((list.contents[0] as { text: string }).text).events.map(
       (event: { id: string }) => event.id,
