@@ -170,3 +170,9 @@ export type {
   UpstreamOptions,
   UpstreamSpec,
 } from './upstream-options.js';
+// The hub as a web-standard fetch handler (workerd, Deno, any runtime with fetch).
+export {
+  createHubHandler,
+  type HubHandler,
+  type HubHandlerOptions,
+} from './web/create-hub-handler.js';

@@ -1,0 +1,117 @@
+/**
+ * `POST|GET|DELETE /mcp` of the web-standard hub, both protocol eras on one URL (mcp-sdk-v2
+ * notes §4): 2026-07-28 requests go to the SDK's `createMcpHandler` (stateless, one hub session
+ * server per request over the hub's shared catalogs); 2025-era traffic (`initialize`,
+ * `Mcp-Session-Id`, GET streams) to the in-memory sessions of this isolate.
+ */
+import type { Logger } from '@fedmcp/protocol';
+import { JsonRpcErrorCode, type McpAuthenticate, runAuthenticate } from '@fedmcp/transports';
+import { createMcpHandler, isLegacyRequest, readRequestBody } from '@modelcontextprotocol/server';
+import type { Hub } from '../hub-options.js';
+import type { WebRoute } from '../peers/web-route.js';
+import { createLegacySessions } from './legacy-sessions.js';
+import { jsonRpcErrorResponse } from './responses.js';
+
+/** Options of {@link createMcpRoute}. */
+export interface McpRouteOptions {
+  hub: Hub;
+  /** The endpoint's path (`/mcp`). */
+  path: string;
+  authenticate: McpAuthenticate;
+  /** The owner of a principal's sessions. */
+  owner: (principal: unknown) => string | undefined;
+  maxBodyBytes: number;
+  maxSessions: number;
+  logger?: Logger;
+}
+
+/** The MCP endpoint: its route and what closes its sessions. */
+export interface McpRoute {
+  route: WebRoute;
+  close(): Promise<void>;
+}
+
+type Parsed = { ok: true; body: unknown } | { ok: false; response: Response };
+
+async function readJson(request: Request, maxBytes: number): Promise<Parsed> {
+  const read = await readRequestBody(request, maxBytes);
+  if (read.tooLarge) {
+    const message = `Payload Too Large: the body exceeds ${maxBytes} bytes`;
+    return {
+      ok: false,
+      response: jsonRpcErrorResponse(413, JsonRpcErrorCode.invalidRequest, message),
+    };
+  }
+  try {
+    return { ok: true, body: JSON.parse(read.text) };
+  } catch {
+    const message = 'Parse error: the body is not JSON';
+    return { ok: false, response: jsonRpcErrorResponse(400, JsonRpcErrorCode.parseError, message) };
+  }
+}
+
+/** Creates the `/mcp` route of a hub. */
+export function createMcpRoute(options: McpRouteOptions): McpRoute {
+  const { hub, logger } = options;
+  // The factory of the modern handler learns the principal through the Request it is given.
+  const principals = new WeakMap<Request, unknown>();
+  const modern = createMcpHandler(
+    (context) =>
+      hub.createServer({
+        era: context.era,
+        transport: 'streamable-http',
+        ...(context.requestInfo ? { principal: principals.get(context.requestInfo) } : {}),
+      }),
+    {
+      legacy: 'reject',
+      bus: hub.bus,
+      maxRequestBodySize: options.maxBodyBytes,
+      onerror: (error) =>
+        logger?.debug({ err: error }, 'MCP 2026-07-28 request rejected or failed'),
+    },
+  );
+  const sessions = createLegacySessions({
+    createServer: ({ sessionId, principal }) =>
+      hub.createServer({ era: 'legacy', transport: 'streamable-http', sessionId, principal }),
+    owner: options.owner,
+    maxSessions: options.maxSessions,
+  });
+
+  const route: WebRoute = async (request) => {
+    if (new URL(request.url).pathname !== options.path) return undefined;
+    const method = request.method;
+    if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
+      const message = `Method Not Allowed: ${method}; use GET, POST or DELETE`;
+      return jsonRpcErrorResponse(405, JsonRpcErrorCode.transportError, message, {
+        allow: 'GET, POST, DELETE',
+      });
+    }
+    const outcome = await runAuthenticate(options.authenticate, request);
+    if (outcome.kind === 'response') return outcome.response;
+    const { principal } = outcome;
+    let body: unknown;
+    if (method === 'POST') {
+      const parsed = await readJson(request, options.maxBodyBytes);
+      if (!parsed.ok) return parsed.response;
+      body = parsed.body;
+    }
+    const legacy =
+      request.headers.has('mcp-session-id') ||
+      method !== 'POST' ||
+      (await isLegacyRequest(request, body, { maxRequestBodySize: options.maxBodyBytes }));
+    if (legacy) return sessions.serve(request, body, principal);
+    principals.set(request, principal);
+    return modern.fetch(request, { parsedBody: body });
+  };
+
+  return {
+    route,
+    async close() {
+      try {
+        await sessions.close();
+      } finally {
+        await modern.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,157 @@
+// createHubHandler on Node: the web-standard hub behind a tiny fetch adapter on 127.0.0.1, in
+// front of server-everything (Streamable HTTP), with SDK v2 (2026-07-28 and 2025-11-25) and SDK
+// v1 clients, API keys from @fedmcp/proxy-auth at the door.
+import { InvalidConfigError } from '@fedmcp/protocol';
+import {
+  authenticateRequest,
+  createApiKeyAuthenticator,
+  generateApiKey,
+  hashApiKey,
+} from '@fedmcp/proxy-auth';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHub, createHubHandler, type HubHandler } from '../../src/index.js';
+import { textOf } from '../helpers.js';
+import { type Everything, startEverything } from './fixtures/everything.js';
+import { type ServedFetch, serveFetch } from './fixtures/serve-fetch.js';
+
+const key = generateApiKey();
+const bearer = { Authorization: `Bearer ${key}` };
+let everything: Everything;
+let handler: HubHandler;
+let served: ServedFetch;
+
+beforeAll(async () => {
+  everything = await startEverything();
+  const apiKeys = createApiKeyAuthenticator({
+    keys: [{ hash: await hashApiKey(key), subject: 'edge-tester' }],
+  });
+  const hub = createHub({ upstreams: { everything: { url: everything.url } } });
+  handler = await createHubHandler(hub, {
+    hubId: 'edge',
+    authenticate: (request) => authenticateRequest({ headers: request.headers }, [apiKeys]),
+    sessionOwner: (principal) => (principal as { subject?: string }).subject,
+  });
+  served = await serveFetch(handler);
+});
+
+afterAll(async () => {
+  await served?.[Symbol.asyncDispose]();
+  await handler?.close();
+  await everything?.[Symbol.asyncDispose]();
+});
+
+const mcpUrl = () => new URL('/mcp', served.url);
+
+async function connectV2(era: '2026-07-28' | '2025-11-25'): Promise<Client> {
+  const mode = era === '2026-07-28' ? { pin: era } : ('legacy' as const);
+  const client = new Client(
+    { name: `v2-${era}`, version: '1.0.0' },
+    { versionNegotiation: { mode } },
+  );
+  await client.connect(
+    new StreamableHTTPClientTransport(mcpUrl(), { requestInit: { headers: bearer } }),
+  );
+  return client;
+}
+
+describe('createHubHandler (Node adapter, server-everything upstream)', () => {
+  it.each(['2026-07-28', '2025-11-25'] as const)('serves a v2 client speaking %s', async (era) => {
+    const client = await connectV2(era);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).toContain('everything__echo');
+      expect(client.getNegotiatedProtocolVersion()).toBe(era);
+      const result = await client.callTool({
+        name: 'everything__echo',
+        arguments: { message: era },
+      });
+      expect(textOf(result)).toBe(`Echo: ${era}`);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('serves an SDK v1 client in a session kept by the isolate', async () => {
+    const client = new V1Client({ name: 'v1', version: '1.0.0' });
+    const transport = new V1Transport(mcpUrl(), { requestInit: { headers: bearer } });
+    await client.connect(transport);
+    try {
+      expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+      const result = await client.callTool({
+        name: 'everything__get-sum',
+        arguments: { a: 2, b: 3 },
+      });
+      expect(textOf(result)).toContain('5');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses a request without an API key with 401 and the reason', async () => {
+    const response = await fetch(mcpUrl(), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(response.status).toBe(401);
+    expect(JSON.stringify(await response.json())).toMatch(/credential|key|auth/i);
+  });
+
+  it('answers a session id of another isolate (or principal) with 404 so the client re-initializes', async () => {
+    const response = await fetch(mcpUrl(), {
+      method: 'POST',
+      headers: {
+        ...bearer,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': crypto.randomUUID(),
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(response.status).toBe(404);
+  });
+
+  it('answers malformed JSON with a JSON-RPC parse error (400)', async () => {
+    const response = await fetch(mcpUrl(), {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: '{not json',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: -32700 } });
+  });
+
+  it('serves discovery, JWKS, /healthz and an authenticated /status', async () => {
+    const discovery = await (
+      await fetch(new URL('/.well-known/mcp-federation', served.url))
+    ).json();
+    expect(discovery).toMatchObject({ hubId: 'edge', endpoint: mcpUrl().href });
+    const jwks = (await (await fetch(new URL('/.well-known/jwks.json', served.url))).json()) as {
+      keys: unknown[];
+    };
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    expect(await (await fetch(new URL('/healthz', served.url))).json()).toEqual({ status: 'ok' });
+    expect((await fetch(new URL('/status', served.url))).status).toBe(401);
+    const status = await (await fetch(new URL('/status', served.url), { headers: bearer })).json();
+    expect(JSON.stringify(status)).toContain('everything');
+    expect((await fetch(new URL('/nowhere', served.url))).status).toBe(404);
+  });
+
+  it('refuses a stdio upstream with a config error naming the key', async () => {
+    const hub = createHub({ upstreams: { local: { command: 'node', args: ['server.js'] } } });
+    try {
+      const failure = await createHubHandler(hub).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(InvalidConfigError);
+      expect((failure as Error).message).toMatch(/"local" is a stdio command/);
+    } finally {
+      await hub.close();
+    }
+  });
+});
