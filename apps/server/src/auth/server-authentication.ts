@@ -5,7 +5,7 @@
  * swaps the authenticators without dropping sessions.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '@fedmcp/protocol';
+import { FedmcpError, type Logger } from '@fedmcp/protocol';
 import {
   type AuditLog,
   authenticateRequest,
@@ -201,7 +201,13 @@ export function createServerAuthentication(
         ...(refusal ? { details: { status: refusal.status } } : {}),
       });
       if (refusal) return refusal;
-      // e.g. the issuer's key set is unreachable: the host answers 500 without details.
+      if (FedmcpError.isInstance(error) && error.code === 'UPSTREAM_UNAVAILABLE') {
+        // The issuer's key set or introspection endpoint cannot be asked: the token is neither
+        // good nor bad yet, so the client is told to retry (503), not to re-authenticate.
+        logger.warn({ err: reason }, 'the authorization server cannot be reached');
+        return authorizationServerUnavailable();
+      }
+      // Anything else: the host answers 500 without details.
       logger.error({ err: reason }, 'authentication failed with an unexpected error');
       throw error;
     }
@@ -236,4 +242,21 @@ export function createServerAuthentication(
       state = next;
     },
   };
+}
+
+/** 503 for a token that cannot be checked now because its authorization server is unreachable. */
+function authorizationServerUnavailable(): Response {
+  const message =
+    'The authorization server that checks this token cannot be reached; retry in a few seconds.';
+  return new Response(
+    JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message } }),
+    {
+      status: 503,
+      headers: {
+        'content-type': 'application/json',
+        'retry-after': '5',
+        'cache-control': 'no-store',
+      },
+    },
+  );
 }
