@@ -35,7 +35,7 @@ import {
 } from '@fedmcp/transports/node';
 import type { AdminContext } from './admin/admin-context.js';
 import { createAdminApi } from './admin/create-admin-api.js';
-import { restoreStoredUpstreams } from './admin/routes/upstream-routes.js';
+import { restoreStoredUpstreams, storedUpstreams } from './admin/routes/upstream-routes.js';
 import { createSessionTracker } from './admin/session-tracker.js';
 import { AsyncDisposableStack } from './async-disposable-stack.js';
 import { createPrincipalCredentials } from './auth/principal-credentials.js';
@@ -472,11 +472,13 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       hub.refreshAccess();
       const nextConfigured = upstreamsFromConfig(next, credentialsFor);
       const { added, removed, changed } = await hub.upstreams.sync(
-        withRuntime(
-          Object.fromEntries(
+        withRuntime({
+          ...Object.fromEntries(
             [...nextConfigured].map(([id, entry]) => [id, toUpstreamConfig(entry)]),
           ),
-        ),
+          // Upstreams added or changed through the admin API stay as they were made there.
+          ...Object.fromEntries(await storedUpstreams({ store })),
+        }),
       );
       for (const id of removed) logger.info({ upstream: id }, 'upstream removed by config');
       for (const id of added) logger.info({ upstream: id }, 'upstream added by config');

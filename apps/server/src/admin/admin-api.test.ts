@@ -229,6 +229,16 @@ describe('admin API: upstreams', () => {
 });
 
 describe('admin API: upstreams across a restart', () => {
+  it('keeps an upstream added through the API when the config file is reloaded', async () => {
+    await fixture.admin('POST', '/upstreams/kept', { url: fixture.extraUrl, type: 'http' });
+    try {
+      await fixture.reconfigure((input) => ({ ...input, hub: { ...input.hub, name: 'renamed' } }));
+      expect(await fixture.admin('GET', '/upstreams/kept')).toMatchObject({ source: 'admin' });
+    } finally {
+      await fixture.admin('DELETE', '/upstreams/kept');
+    }
+  });
+
   it('re-adds an upstream added through the API when the hub starts again on the same store', async () => {
     const stateDirectory = await mkdtemp(join(tmpdir(), 'fedmcp-admin-state-'));
     try {
