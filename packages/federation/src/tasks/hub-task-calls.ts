@@ -7,7 +7,7 @@
 import type { Result, ServerContext, Tool } from '@modelcontextprotocol/server';
 import type { CatalogRoute } from '../catalog.js';
 import { hubError } from '../errors.js';
-import type { SessionScope } from '../handlers/session-scope.js';
+import { clientCapabilities, type SessionScope } from '../handlers/session-scope.js';
 import { type Lease as ConnectionLease, callUpstream } from '../pipeline/call-upstream.js';
 import { type Finish, finishing } from '../pipeline/finish.js';
 import { mapToolResult } from '../pipeline/map-result.js';
@@ -16,6 +16,7 @@ import type { HubServices } from '../services/hub-services.js';
 import { type HubTaskRecord, isTerminal, toDetailedTask, toTask } from './hub-task.js';
 import { taskOwnerOf } from './hub-task-requests.js';
 import type { TaskRun } from './task-engine.js';
+import { answersQuestions, interactiveTaskRun } from './task-run.js';
 import { deliverWebhook } from './task-webhook.js';
 import { declaresTasksExtension } from './tasks-extension.js';
 
@@ -97,6 +98,7 @@ export async function startHubTask(
   const tool = String(requestParams.name);
   const { task, ...upstreamParams } = call.params;
   const ttl = (requestParams.task as { ttl?: unknown } | undefined)?.ttl;
+  const capabilities = clientCapabilities(ctx, session);
   let record: HubTaskRecord;
   try {
     record = await engine.create(
@@ -110,19 +112,19 @@ export async function startHubTask(
         ...(typeof ttl === 'number' && ttl > 0 ? { ttlMs: ttl } : {}),
         ...optional('callbackUrl', callbackUrlOf(services, requestParams)),
       },
-      (_record, signal, onprogress) =>
+      (created, signal, onprogress) =>
         finishing(call.finish, async () => {
           const { upstream } = route;
-          const method = 'tools/call';
-          const params = upstreamParams;
-          const result = await callUpstream({
-            upstream,
-            method,
-            params,
-            signal,
-            lease: call.lease,
-            onprogress,
-          });
+          const upstreamCall = { upstream, method: 'tools/call', params: upstreamParams };
+          const result = answersQuestions(capabilities)
+            ? await interactiveTaskRun(
+                services,
+                session,
+                created.owner,
+                { ...upstreamCall, lease: { ...call.lease, interactive: true } },
+                capabilities,
+              )(created, signal, onprogress)
+            : await callUpstream({ ...upstreamCall, signal, lease: call.lease, onprogress });
           return mapToolResult(upstream, result);
         }),
     );

@@ -71,6 +71,31 @@ function follow(scope: SessionScope, taskId: string): void {
   if (session.era === 'legacy' || session.pinned) services.tasks.set(taskId, session);
 }
 
+/**
+ * MCP 2025-11-25: a task waiting for input has its questions sent to the client on the
+ * `tasks/result` request that awaits it (marked with the related task), each once per request;
+ * the answers go back to the upstream and the task works on.
+ */
+function questionsOnStream(scope: SessionScope, ctx: ServerContext) {
+  const sent = new Set<string>();
+  return async (record: HubTaskRecord): Promise<void> => {
+    if (record.status !== 'input_required' || !record.inputRequests) return;
+    const related = { [RELATED_TASK]: { taskId: record.taskId } };
+    const pending = Object.entries(record.inputRequests).filter(([key]) => !sent.has(key));
+    const answers = await Promise.all(
+      pending.map(async ([key, { method, params }]) => {
+        sent.add(key);
+        const meta = { ...(params._meta as Params | undefined), ...related };
+        const request = { method, params: { ...params, _meta: meta } };
+        return [key, await ctx.mcpReq.send(request as never, { signal: ctx.mcpReq.signal })];
+      }),
+    );
+    if (answers.length > 0) {
+      await scope.services.hubTasks.inputs.answer(record, Object.fromEntries(answers));
+    }
+  };
+}
+
 /** Answers one task request about a hub-managed task. */
 export async function hubTaskRequest(
   scope: SessionScope,
@@ -95,21 +120,28 @@ export async function hubTaskRequest(
       follow(scope, taskId);
       return taskFor(scope, record);
     }
-    case 'tasks/result':
+    case 'tasks/result': {
       await engine.get(taskId, owner); // another principal's task is unknown before anything else
       follow(scope, taskId);
-      return resultOf(await engine.waitTerminal(taskId, owner, ctx.mcpReq.signal));
+      const ask = questionsOnStream(scope, ctx);
+      return resultOf(await engine.waitTerminal(taskId, owner, ctx.mcpReq.signal, ask));
+    }
     case 'tasks/cancel': {
       const record = await engine.cancel(taskId, owner);
       // 2025-11-25 answers with the task; the 2026-07-28 extension with an empty acknowledgement.
       return (scope.session.era === 'modern' ? {} : toTask(record)) as Result;
     }
-    case 'tasks/update':
-      // A hub-managed task never asks for input (it runs without a client attached): there is
-      // no outstanding request, and responses to unknown keys are ignored (tasks extension).
-      await engine.get(taskId, owner);
-      void params;
+    case 'tasks/update': {
+      // Tasks extension: answers to a task's `inputRequests`; unknown keys are ignored.
+      const record = await engine.get(taskId, owner);
+      // The SDK lifts a 2026-07-28 request's `inputResponses` out of its params.
+      const responses = params.inputResponses ?? ctx.mcpReq.inputResponses;
+      if (responses !== undefined && (typeof responses !== 'object' || responses === null)) {
+        throw hubError('INVALID_PARAMS', 'tasks/update: inputResponses must be an object.');
+      }
+      if (responses) await engine.inputs.answer(record, responses as Params);
       return {} as Result;
+    }
     default:
       throw hubError('METHOD_NOT_FOUND', `Method not found: ${method}`);
   }

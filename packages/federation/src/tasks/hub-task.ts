@@ -16,6 +16,9 @@ export interface HubTaskError {
   data?: unknown;
 }
 
+/** The questions of a task waiting for input, by key (the 2026-07-28 extension's `inputRequests`). */
+export type TaskInputRequests = Record<string, { method: string; params: Params }>;
+
 /** The durable record of a hub-managed task, as the store keeps it. */
 export interface HubTaskRecord {
   taskId: string;
@@ -44,6 +47,8 @@ export interface HubTaskRecord {
   error?: HubTaskError;
   /** Where completion is POSTed (Standard Webhooks), if the call asked for it. */
   callbackUrl?: string;
+  /** The upstream's questions while `input_required` (see tasks/task-input.ts). */
+  inputRequests?: TaskInputRequests;
   /** How many times a runner started the call (1, more after resumes). */
   attempts: number;
 }
@@ -92,7 +97,7 @@ export function toDetailedTask(record: HubTaskRecord): Params {
     lastUpdatedAt: record.lastUpdatedAt,
     ttlMs: record.ttlMs,
     pollIntervalMs: record.pollIntervalMs,
-    ...(record.status === 'input_required' ? { inputRequests: {} } : {}),
+    ...(record.status === 'input_required' ? { inputRequests: record.inputRequests ?? {} } : {}),
     ...(record.status === 'completed' && record.result ? { result: record.result } : {}),
     ...(record.status === 'failed' && record.error ? { error: record.error } : {}),
   };

@@ -12,7 +12,9 @@ import type { Result } from '@modelcontextprotocol/server';
 import { hubError } from '../errors.js';
 import { type HubTaskRecord, isTerminal, newHubTaskId } from './hub-task.js';
 import type { HubTaskSettings } from './hub-task-options.js';
+import { TaskInputs } from './task-input.js';
 import { createProgressWriter, waitForChange } from './task-progress.js';
+import { lostRunnerOutcome, resumedRecord } from './task-recovery.js';
 import { TaskStore } from './task-store.js';
 
 type Params = Record<string, unknown>;
@@ -41,6 +43,8 @@ const LEASE = 'fedmcp:task-lease:';
 /** Hub-managed tasks; see the file comment. */
 export class TaskEngine {
   readonly records: TaskStore;
+  /** Questions of tasks waiting for their client, and the answers (`input_required`). */
+  readonly inputs: TaskInputs;
   readonly #store: Store;
   readonly #settings: HubTaskSettings;
   readonly #logger: Logger;
@@ -56,6 +60,7 @@ export class TaskEngine {
   constructor(store: Store, settings: HubTaskSettings, logger: Logger) {
     this.#store = store;
     this.records = new TaskStore(store.kv);
+    this.inputs = new TaskInputs(store.pubsub, (taskId, change) => this.#finish(taskId, change));
     this.#settings = settings;
     this.#logger = logger;
   }
@@ -82,6 +87,7 @@ export class TaskEngine {
       void this.records.get(taskId).then((record) => record && this.#changed(record));
     });
     await this.#subscription;
+    await this.inputs.start();
     await this.sweep();
     this.#sweepTimer ??= setInterval(
       () => {
@@ -140,12 +146,21 @@ export class TaskEngine {
     return record;
   }
 
-  /** Waits until a task of `owner` is terminal (MCP 2025-11-25 `tasks/result` blocks). */
-  async waitTerminal(taskId: string, owner: string, signal: AbortSignal): Promise<HubTaskRecord> {
+  /**
+   * Waits until a task of `owner` is terminal (MCP 2025-11-25 `tasks/result` blocks); `onWaiting`
+   * sees the record each time it is found still running (a task waiting for input).
+   */
+  async waitTerminal(
+    taskId: string,
+    owner: string,
+    signal: AbortSignal,
+    onWaiting?: (record: HubTaskRecord) => Promise<void>,
+  ): Promise<HubTaskRecord> {
     for (;;) {
       const record = await this.get(taskId, owner);
       if (isTerminal(record.status)) return record;
       signal.throwIfAborted();
+      await onWaiting?.(record);
       await waitForChange(this.#changes, taskId, record.pollIntervalMs, signal);
     }
   }
@@ -187,27 +202,13 @@ export class TaskEngine {
         continue;
       }
       if (record.idempotent && this.#resume) {
-        const { record: resumed } = await this.records.update(taskId, (task) => ({
-          ...task,
-          attempts: task.attempts + 1,
-          statusMessage:
-            'Resumed: the hub running it stopped; the tool is idempotent, so it runs again.',
-        }));
+        const { record: resumed } = await this.records.update(taskId, resumedRecord);
         if (resumed && !isTerminal(resumed.status)) {
           void this.#execute(resumed, lease, this.#resume);
           continue;
         }
       } else {
-        await this.#finish(taskId, {
-          status: 'failed',
-          statusMessage:
-            'The hub running this task stopped before it finished, and the tool is not marked idempotent (idempotentHint), so it was not run again.',
-          error: {
-            code: -32603,
-            message:
-              'The hub running this task stopped before the call finished; the tool is not idempotent, so the hub did not run it again. Its effects are unknown.',
-          },
-        });
+        await this.#finish(taskId, lostRunnerOutcome(record));
       }
       await this.#store.leases.release(lease).catch(() => false);
     }
@@ -221,6 +222,7 @@ export class TaskEngine {
       controller.abort(hubError('CANCELED', 'The hub is shutting down.'));
     }
     await (await this.#subscription?.catch(() => undefined))?.unsubscribe().catch(() => {});
+    await this.inputs.close();
   }
 
   /** Closes the store (when the engine owns it). */
