@@ -6,7 +6,7 @@ import {
   EdgeProviderError,
   type ProgressEvent,
 } from '../src/index.js';
-import { type CloudflareFake, startCloudflareFake } from './fakes/cloudflare-fake.js';
+import { type CloudflareFake, startCloudflareFake } from '../src/node/index.js';
 
 const token = 'cf-token-0123456789';
 const accountId = '023e105f4ecef8ad9ca31a8372d0c353';
@@ -42,12 +42,19 @@ describe('createCloudflareProvider', () => {
     const events: ProgressEvent[] = [];
     const cloudflare = provider({ onProgress: (event) => events.push(event) });
     expect(cloudflare.plan({ bundle, secrets: { API_KEY: 's3cret' } })).toEqual([
-      { action: 'create-or-update', resource: 'Worker script "hub-one" (2 modules, entry index.js)' },
+      {
+        action: 'create-or-update',
+        resource: 'Worker script "hub-one" (2 modules, entry index.js)',
+      },
       { action: 'create-or-update', resource: '1 secret binding(s) on "hub-one"' },
       { action: 'create', resource: 'Durable Object class HubState bound as HUB_STATE' },
       { action: 'create-or-update', resource: 'workers.dev route for "hub-one"' },
     ]);
-    const result = await cloudflare.deploy({ bundle, config: '{"hub":{}}', secrets: { API_KEY: 's3cret' } });
+    const result = await cloudflare.deploy({
+      bundle,
+      config: '{"hub":{}}',
+      secrets: { API_KEY: 's3cret' },
+    });
     expect(result.url).toBe(`${fake.url}/hub/hub-one`);
     expect(events.map((event) => `${event.state} ${event.step}`)).toEqual([
       'start upload worker script',
@@ -58,7 +65,11 @@ describe('createCloudflareProvider', () => {
     const script = fake.scripts.get('hub-one');
     expect(script?.routeEnabled).toBe(true);
     expect(script?.modules['index.js']?.type).toBe('application/javascript+module');
-    expect(script?.metadata.bindings).toContainEqual({ name: 'API_KEY', type: 'secret_text', text: 's3cret' });
+    expect(script?.metadata.bindings).toContainEqual({
+      name: 'API_KEY',
+      type: 'secret_text',
+      text: 's3cret',
+    });
     expect(JSON.stringify(result.requests)).not.toContain('s3cret');
     expect(JSON.stringify(result.requests)).not.toContain(token);
   });
@@ -85,7 +96,10 @@ describe('createCloudflareProvider', () => {
 
   it('returns the exact requests of a dry run, token and secrets redacted, and sends nothing', async () => {
     const before = fake.seen.length;
-    const result = await provider({ dryRun: true, publicUrl: undefined }).deploy({ bundle, secrets: { API_KEY: 'hidden-value' } });
+    const result = await provider({ dryRun: true, publicUrl: undefined }).deploy({
+      bundle,
+      secrets: { API_KEY: 'hidden-value' },
+    });
     expect(fake.seen.length).toBe(before);
     expect(result.dryRun).toBe(true);
     expect(result.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
@@ -100,16 +114,26 @@ describe('createCloudflareProvider', () => {
       ['index.js', 'index.js', 'application/javascript+module'],
       ['index.js.map', 'index.js.map', 'application/source-map'],
     ]);
-    expect(JSON.parse(upload?.parts?.[0]?.content ?? '{}').bindings).toContainEqual({ name: 'API_KEY', type: 'secret_text', text: '[redacted]' });
+    expect(JSON.parse(upload?.parts?.[0]?.content ?? '{}').bindings).toContainEqual({
+      name: 'API_KEY',
+      type: 'secret_text',
+      text: '[redacted]',
+    });
   });
 
   it('turns a bad token, a foreign account and the rate limit into messages that say what to do', async () => {
     const bad = provider({ token: 'wrong-token' }).deploy({ bundle });
-    await expect(bad).rejects.toThrow(/HTTP 401 \(Invalid API Token\)\. Check CLOUDFLARE_API_TOKEN/);
+    await expect(bad).rejects.toThrow(
+      /HTTP 401 \(Invalid API Token\)\. Check CLOUDFLARE_API_TOKEN/,
+    );
     await expect(bad).rejects.not.toThrow(/wrong-token/);
-    await expect(provider({ accountId: 'someone-else' }).status()).rejects.toThrow(/HTTP 403.*check CLOUDFLARE_ACCOUNT_ID/);
+    await expect(provider({ accountId: 'someone-else' }).status()).rejects.toThrow(
+      /HTTP 403.*check CLOUDFLARE_ACCOUNT_ID/,
+    );
     await using limited = await startCloudflareFake({ token, accountId, rateLimited: true });
-    const error = await provider({ baseUrl: `${limited.url}/client/v4` }).deploy({ bundle }).catch((caught: unknown) => caught);
+    const error = await provider({ baseUrl: `${limited.url}/client/v4` })
+      .deploy({ bundle })
+      .catch((caught: unknown) => caught);
     expect(EdgeProviderError.isInstance(error) && error.code).toBe('QUOTA');
     expect((error as Error).message).toMatch(/wait a few minutes/);
   });

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli-io.js';
 import { readDeployPlan } from './deploy-inputs.js';
@@ -10,12 +10,13 @@ import {
   providerFlagOptions,
   runProviderCommand,
 } from './provider-setup.js';
+import { resolveConfig } from './resolve-config.js';
 
 /**
  * `fedmcp deploy <cloudflare|supabase|fly> [--config F] [--bundle DIR] [--dry-run]`: says what
  * it will create, then creates it step by step (progress on stderr) and prints the hub's URL.
  * `--dry-run` sends nothing and prints the exact requests as JSON (token and secrets redacted).
- * Fly: writes `fly.toml` next to the config. Exits 0 when deployed, 1 when the platform refused
+ * Fly: writes `fly.toml` next to the config (or in the working directory without one). Exits 0 when deployed, 1 when the platform refused
  * (with what to do), 2 on a usage mistake.
  */
 export function deployCommand(
@@ -55,8 +56,11 @@ export function deployCommand(
     for (const step of provider.plan(plan))
       io.stderr(`  ${step.action.padEnd(16)} ${step.resource}\n`);
     const result = await provider.deploy(plan);
+    // Generated files (fly.toml) go next to the config file.
+    const { file } = await resolveConfig(values.config);
+    const directory = options.baseDirectory ?? (file === undefined ? process.cwd() : dirname(file));
     for (const [name, text] of Object.entries(result.files)) {
-      const path = resolve(options.baseDirectory ?? process.cwd(), name);
+      const path = resolve(directory, name);
       await writeFile(path, text, { mode: 0o644 });
       io.stderr(`wrote ${path}\n`);
     }

@@ -34,7 +34,7 @@ export interface ProviderCommandOptions {
   stopSignal?: Promise<unknown>;
   /** How often polled logs are asked again. @default 2000 */
   pollIntervalMs?: number;
-  /** Where `fly.toml` and relative paths go. @default process.cwd() */
+  /** Where `fly.toml` goes, and where relative secrets-file paths start. @default the config file's folder (fly.toml), else process.cwd() */
   baseDirectory?: string;
 }
 
