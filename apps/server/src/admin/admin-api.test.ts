@@ -72,6 +72,11 @@ describe('admin API: authentication', () => {
     });
     await expectProblem(response, 405, /GET/);
     expect(response.headers.get('allow')).toBe('GET');
+    await expectProblem(
+      await fixture.request('GET', '/admin/v1/upstreams/%E0%A4%A', { key: fixture.adminKey }),
+      400,
+      /percent-encoding/,
+    );
   });
 });
 

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '@fedmcp/proxy-auth';
 import type { z } from 'zod';
+import { ProblemError } from './problem.js';
 
 /** HTTP methods the admin API uses. */
 export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -84,13 +85,21 @@ export function compilePath(path: string): PathMatcher {
   return { names, pattern: new RegExp(`^${source}$`) };
 }
 
-/** The decoded path parameters of a match, or `undefined` when the path does not match. */
+/**
+ * The decoded path parameters of a match, or `undefined` when the path does not match.
+ * @throws ProblemError 400 for a malformed percent-encoding.
+ */
 export function matchPath(matcher: PathMatcher, path: string): Record<string, string> | undefined {
   const match = matcher.pattern.exec(path);
   if (!match) return undefined;
   const params: Record<string, string> = {};
   matcher.names.forEach((name, index) => {
-    params[name] = decodeURIComponent(match[index + 1] ?? '');
+    const raw = match[index + 1] ?? '';
+    try {
+      params[name] = decodeURIComponent(raw);
+    } catch {
+      throw new ProblemError(400, `The path segment "${raw}" is not valid percent-encoding.`);
+    }
   });
   return params;
 }
