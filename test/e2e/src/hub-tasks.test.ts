@@ -62,6 +62,34 @@ describe('hub-managed tasks for a 2025-11-25 client', () => {
     }
   });
 
+  it('asks the client an upstream’s elicitation on tasks/result, and the task completes with the answer', {
+    timeout: 60_000,
+  }, async () => {
+    await using hub = await startHub({ ev: everythingStdioEntry() });
+    const { client, elicited } = await tasksClient(hub, { name: 'Ada Lovelace' });
+    try {
+      await client.listTools();
+      const messages = await streamed(client, 'ev__trigger-elicitation-request', {});
+      const statuses = messages
+        .filter((message) => message.type === 'taskStatus')
+        .map((message) => (message.task as Params).status);
+      expect(statuses).toContain('input_required');
+      const created = messages.find((message) => message.type === 'taskCreated');
+      const taskId = (created?.task as Params | undefined)?.taskId;
+      expect(elicited).toHaveLength(1);
+      expect(elicited[0]?._meta).toMatchObject({
+        'io.modelcontextprotocol/related-task': { taskId },
+      });
+      const result = messages.at(-1) as { type: string; result: { content: Params[] } };
+      expect(result.type).toBe('result');
+      expect(result.result.content.map((item) => item.text).join('\n')).toContain(
+        '- Name: Ada Lovelace',
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
   it('lists tools as their upstream does for a client that did not declare tasks', {
     timeout: 60_000,
   }, async () => {
