@@ -74,6 +74,7 @@ export {
   peerConfigSchema,
   peersConfigSchema,
 } from './federation/peers-config.js';
+export { type LoginUpstreamOptions, loginUpstream } from './oauth/upstream-login.js';
 export {
   loadTlsFiles,
   tlsFilePaths,

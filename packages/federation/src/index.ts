@@ -157,6 +157,7 @@ export { signWebhook } from './tasks/task-webhook.js';
 export type { ToolFilter } from './tool-filter.js';
 export type { UpstreamState } from './upstream.js';
 export {
+  authorizeUpstream,
   createOAuthUpstreamConnector,
   type OAuthUpstreamConnectorOptions,
   type UpstreamOAuthBinding,
@@ -171,6 +172,7 @@ export type {
   UpstreamSpec,
 } from './upstream-options.js';
 // The hub as a web-standard fetch handler (workerd, Deno, any runtime with fetch).
+export { connectEdgeUpstream, requestScopedFetch } from './web/connect-edge-upstream.js';
 export {
   createHubHandler,
   type HubHandler,

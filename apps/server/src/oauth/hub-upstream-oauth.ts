@@ -61,6 +61,14 @@ export async function openOAuthKeyFile(path: string): Promise<Uint8Array> {
   }
 }
 
+/** The encrypted credential store of the hub: the store's key/value part, the key file's key. */
+export async function openOAuthCredentialStore(
+  kv: Pick<KeyValueStore, 'get' | 'set' | 'delete'>,
+  keyFile: string,
+): Promise<OAuthCredentialStore> {
+  return createEncryptedOAuthCredentialStore({ store: kv, key: await openOAuthKeyFile(keyFile) });
+}
+
 /** The configured upstreams that have an `oauth` block (remote ones only: the schema allows no other). */
 export function oauthUpstreamsOf(
   configured: ReadonlyMap<string, { id: string; spec: unknown; oauth?: UpstreamOAuthConfig }>,
@@ -93,9 +101,7 @@ export interface HubUpstreamOAuth {
 export function createHubUpstreamOAuth(options: HubUpstreamOAuthOptions): HubUpstreamOAuth {
   let store: Promise<OAuthCredentialStore> | undefined;
   const openStore = () => {
-    store ??= openOAuthKeyFile(options.keyFile).then((key) =>
-      createEncryptedOAuthCredentialStore({ store: options.kv, key }),
-    );
+    store ??= openOAuthCredentialStore(options.kv, options.keyFile);
     return store;
   };
   // The store is opened lazily; the provider reads it through this forwarding store.

@@ -47,15 +47,38 @@ export function createOAuthUpstreamConnector(
   return async (spec, connectOptions) => {
     const binding = 'url' in spec ? options.oauthFor(spec) : undefined;
     if (!binding || !('url' in spec)) return options.base(spec, connectOptions);
-    const fetch = withUpstreamOAuth(connectOptions.fetch, {
-      provider: binding.provider,
-      authorize: binding.authorize,
-      serverUrl: spec.url,
-      ...(binding.maxStepUps !== undefined && { maxStepUps: binding.maxStepUps }),
-    });
+    const fetch = oauthFetch(binding, spec.url, connectOptions.fetch);
     if (!(await binding.provider.tokens())) await authorizeBeforeConnecting(fetch, spec.url);
     return options.base(spec, { ...connectOptions, fetch });
   };
+}
+
+function oauthFetch(binding: UpstreamOAuthBinding, url: string, base?: FetchLike): FetchLike {
+  return withUpstreamOAuth(base, {
+    provider: binding.provider,
+    authorize: binding.authorize,
+    serverUrl: url,
+    ...(binding.maxStepUps !== undefined && { maxStepUps: binding.maxStepUps }),
+  });
+}
+
+/**
+ * Authorizes the binding's holder at the upstream `url` now, without connecting: what
+ * `fedmcp auth login` does. Resolves once tokens are stored.
+ *
+ * @throws what `binding.authorize` rejects with, or an OAuth error of the authorization server.
+ */
+export async function authorizeUpstream(
+  binding: UpstreamOAuthBinding,
+  url: string,
+  fetch?: FetchLike,
+): Promise<void> {
+  await authorizeBeforeConnecting(oauthFetch(binding, url, fetch), url);
+  if (!(await binding.provider.tokens())) {
+    throw new Error(
+      `The upstream at ${url} asked for no authorization (it answered without a 401).`,
+    );
+  }
 }
 
 /**

@@ -82,8 +82,9 @@ export function createUpstreamOAuthProvider(
   let codeVerifier: string | undefined;
   let authorizationUrl: URL | undefined;
 
+  // Re-read while there is no token: another process (`fedmcp auth login`) may have stored one.
   const load = async () => {
-    cached ??= (await store.load(key)) ?? {};
+    if (!cached?.tokens) cached = (await store.load(key)) ?? {};
     return cached;
   };
   const update = async (change: (credentials: OAuthCredentials) => OAuthCredentials) => {
