@@ -429,7 +429,27 @@ describe('public exports', () => {
     `);
   });
   it('@fedmcp/edge-providers', async () => {
-    expect(await exportsOf('@fedmcp/edge-providers')).toMatchInlineSnapshot(`[]`);
+    expect(await exportsOf('@fedmcp/edge-providers')).toMatchInlineSnapshot(`
+      [
+        "EdgeProviderError: function",
+        "FLY_CONFIG_PATH: string",
+        "cloudflareModuleType: function",
+        "createCloudflareProvider: function",
+        "createFlyProvider: function",
+        "createSupabaseProvider: function",
+        "explainProviderError: function",
+        "flyToml: function",
+      ]
+    `);
+  });
+  it('@fedmcp/edge-providers/node', async () => {
+    expect(await exportsOf('@fedmcp/edge-providers/node')).toMatchInlineSnapshot(`
+      [
+        "startCloudflareFake: function",
+        "startFlyFake: function",
+        "startSupabaseFake: function",
+      ]
+    `);
   });
   it('@fedmcp/server', async () => {
     expect(await exportsOf('@fedmcp/server')).toMatchInlineSnapshot(`
