@@ -78,6 +78,8 @@ const STATUS_OF_CODE: Record<string, number> = {
   UPSTREAM_UNAVAILABLE: 502,
   REQUEST_TIMEOUT: 504,
   LOOP_DETECTED: 508,
+  STORE_INVALID_ARGUMENT: 400,
+  STORE_INVALID_VALUE: 400,
 };
 
 /** Turns anything a route threw into a problem: fedmcp errors by code, the rest as a 500. */

@@ -112,6 +112,7 @@ export function auditRoutes(context: AdminContext): AdminRoute[] {
         ...filters,
         after: z
           .string()
+          .regex(/^\d+-\d+$/, "expected an entry id such as 1796580923765-0 (a page's next)")
           .optional()
           .describe('Continue after this entry id (the `next` of a page).'),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
