@@ -61,7 +61,6 @@ function toBase64(text: string): string {
 /** Creates the Fly.io provider. */
 export function createFlyProvider(options: FlyProviderOptions): Provider {
   const app = options.name ?? 'fedmcp-hub';
-  let secretValues: string[] = [];
   // Fly's deploy tokens are macaroons (`FlyV1 fm2_…`); personal tokens are bearer tokens.
   const authorization = options.token.startsWith('FlyV1 ')
     ? options.token
@@ -74,7 +73,6 @@ export function createFlyProvider(options: FlyProviderOptions): Provider {
     authorization,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
-    secrets: () => secretValues,
   });
   const appPath = `/v1/apps/${encodeURIComponent(app)}`;
   const url = options.publicUrl ?? `https://${app}.fly.dev`;
@@ -106,7 +104,7 @@ export function createFlyProvider(options: FlyProviderOptions): Provider {
   function machineConfig(plan: DeployPlan): MachineConfig {
     return {
       image: options.image ?? 'ghcr.io/fedmcp/fedmcp:latest',
-      env: { ...plan.vars, ...plan.secrets, PORT: String(PORT) },
+      env: { ...plan.vars, PORT: String(PORT) },
       init: {
         cmd: [
           'serve',
@@ -208,7 +206,14 @@ export function createFlyProvider(options: FlyProviderOptions): Provider {
     },
 
     async deploy(plan): Promise<DeployResult> {
-      secretValues = Object.values(plan.secrets ?? {});
+      // A machine's config (env included) is readable by everyone with access to the app.
+      if (Object.keys(plan.secrets ?? {}).length > 0) {
+        throw new EdgeProviderError(
+          'fly',
+          'UNSUPPORTED',
+          'Secrets are not sent to Fly.io yet (a machine config is readable by every app member): set them with `fly secrets set NAME=VALUE -a <app>`, which reach the machines as environment variables.',
+        );
+      }
       const config = machineConfig(plan);
       await step(options.onProgress, 'create the app', async () => {
         const found = await client.send({

@@ -94,4 +94,11 @@ describe('createFlyProvider', () => {
       machines.map((machine) => (machine.config as { env?: Record<string, string> }).env?.MODE),
     ).toEqual(['second', 'second']);
   });
+
+  it('refuses secrets, which a machine config would show to every app member', async () => {
+    const fly = createFlyProvider({ token, dryRun: true });
+    await expect(fly.deploy({ secrets: { KEY: 'v' } })).rejects.toThrow(
+      'set them with `fly secrets set NAME=VALUE -a <app>`',
+    );
+  });
 });
