@@ -9,13 +9,14 @@ import type { CatalogRoute } from '../catalog.js';
 import { hubError } from '../errors.js';
 import { clientCapabilities, type SessionScope } from '../handlers/session-scope.js';
 import { type Lease as ConnectionLease, callUpstream } from '../pipeline/call-upstream.js';
-import { type Finish, finishing } from '../pipeline/finish.js';
+import { type Finish, finishing, startFinish } from '../pipeline/finish.js';
 import { mapToolResult } from '../pipeline/map-result.js';
 import { resolveTool } from '../pipeline/resolve.js';
 import type { HubServices } from '../services/hub-services.js';
 import { type HubTaskRecord, isTerminal, toDetailedTask, toTask } from './hub-task.js';
 import { taskOwnerOf } from './hub-task-requests.js';
 import type { TaskRun } from './task-engine.js';
+import { resumedAccess, taskOrigin } from './task-recovery.js';
 import { answersQuestions, interactiveTaskRun } from './task-run.js';
 import { deliverWebhook } from './task-webhook.js';
 import { declaresTasksExtension } from './tasks-extension.js';
@@ -109,6 +110,7 @@ export async function startHubTask(
           route.item.annotations?.idempotentHint === true ||
           engine.settings.resumableTools.includes(tool),
         ...(requestParams.arguments ? { arguments: requestParams.arguments as Params } : {}),
+        origin: taskOrigin(session.principal, upstreamParams._meta),
         ...(typeof ttl === 'number' && ttl > 0 ? { ttlMs: ttl } : {}),
         ...optional('callbackUrl', callbackUrlOf(services, requestParams)),
       },
@@ -146,19 +148,31 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-/** Runs a task again after its hub died (an idempotent tool): no session, no gate (it passed). */
+/**
+ * Runs a task again after its hub died (an idempotent tool): no session and no gate (it passed),
+ * but the original call's hop trail and on-behalf-of go upstream again, and the run is audited
+ * as the original caller's.
+ */
 export function resumeRunner(services: HubServices): TaskRun {
   return async (record, signal, onprogress) => {
     const route = await resolveTool(services, record.tool, signal);
-    const result = await callUpstream({
-      upstream: route.upstream,
-      method: 'tools/call',
-      params: { name: route.name, arguments: record.arguments ?? {} },
-      signal,
-      lease: { interactive: false },
-      onprogress,
+    const meta = record.origin?.meta;
+    const finish = startFinish(services.access, resumedAccess(record, route));
+    return finishing(finish, async () => {
+      const result = await callUpstream({
+        upstream: route.upstream,
+        method: 'tools/call',
+        params: {
+          name: route.name,
+          arguments: record.arguments ?? {},
+          ...(meta ? { _meta: meta } : {}),
+        },
+        signal,
+        lease: { interactive: false },
+        onprogress,
+      });
+      return mapToolResult(route.upstream, result);
     });
-    return mapToolResult(route.upstream, result);
   };
 }
 

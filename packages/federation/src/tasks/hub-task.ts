@@ -19,6 +19,15 @@ export interface HubTaskError {
 /** The questions of a task waiting for input, by key (the 2026-07-28 extension's `inputRequests`). */
 export type TaskInputRequests = Record<string, { method: string; params: Params }>;
 
+/**
+ * Who a task's call was for and the federation `_meta` it carried upstream (hop trail,
+ * on-behalf-of): what a resumed run carries and is audited with. Never a token.
+ */
+export interface HubTaskOrigin {
+  principal?: { subject?: string; issuer?: string; authMethod?: string; via?: string[] };
+  meta?: Params;
+}
+
 /** The durable record of a hub-managed task, as the store keeps it. */
 export interface HubTaskRecord {
   taskId: string;
@@ -37,6 +46,8 @@ export interface HubTaskRecord {
   tool: string;
   /** Whether the tool may run again after its runner died (`idempotentHint: true` or configured). */
   idempotent: boolean;
+  /** Who the call was for, kept only for an idempotent tool (what a resume needs). */
+  origin?: HubTaskOrigin;
   /** The call's arguments, kept only for an idempotent tool (what a resume needs). */
   arguments?: Params;
   /** The latest progress the upstream reported. */

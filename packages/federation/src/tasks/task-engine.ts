@@ -10,7 +10,7 @@ import { FedmcpError, type Logger } from '@fedmcp/protocol';
 import type { Lease, Store, Subscription } from '@fedmcp/store';
 import type { Result } from '@modelcontextprotocol/server';
 import { hubError } from '../errors.js';
-import { type HubTaskRecord, isTerminal, newHubTaskId } from './hub-task.js';
+import { type HubTaskOrigin, type HubTaskRecord, isTerminal, newHubTaskId } from './hub-task.js';
 import type { HubTaskSettings } from './hub-task-options.js';
 import { TaskInputs } from './task-input.js';
 import { createProgressWriter, waitForChange } from './task-progress.js';
@@ -32,6 +32,7 @@ export interface NewTask {
   tool: string;
   idempotent: boolean;
   arguments?: Params;
+  origin?: HubTaskOrigin;
   ttlMs?: number;
   callbackUrl?: string;
 }
@@ -128,6 +129,7 @@ export class TaskEngine {
       tool: input.tool,
       idempotent: input.idempotent,
       ...(input.idempotent && input.arguments ? { arguments: input.arguments } : {}),
+      ...(input.idempotent && input.origin ? { origin: input.origin } : {}),
       ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}),
       attempts: 1,
     };
