@@ -232,12 +232,16 @@ ${configOption}
   },
   auth: {
     run: authCommand,
-    summary: 'auth new-key: a new API key and its config entry (hash)',
-    usage: 'auth new-key [options]',
+    summary: 'auth new-key | login UPSTREAM: API keys; an OAuth login of the hub at an upstream',
+    usage: 'auth new-key | login [options]',
     subcommands: {
       'new-key': {
         summary: 'a new API key, printed once, and the hashed entry for auth.apiKeys',
         usage: 'new-key [--subject NAME] [--group G]... [--scope S]... [--json]',
+      },
+      login: {
+        summary: 'authorize the hub at an OAuth-protected upstream (its "oauth" block)',
+        usage: `login UPSTREAM [--config FILE] [--port N] [--no-browser]\n\n${configOption}\n      --port N         the loopback redirect's port (default: any free one)\n      --no-browser     only print the authorization URL`,
       },
     },
   },

@@ -1,9 +1,88 @@
+import { spawn } from 'node:child_process';
+import { dirname, isAbsolute, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
+import { loginUpstream, resolveConfigSecrets } from '@fedmcp/server';
+import { createStore } from '@fedmcp/store/node';
 import type { CliIo } from '../cli-io.js';
+import { resolveConfig } from './resolve-config.js';
 
 const usage =
-  'Usage: fedmcp auth new-key [--subject NAME] [--group G…] [--scope S…]  (prints a new API key and the config entry with its hash)\n';
+  'Usage: fedmcp auth new-key [--subject NAME] [--group G…] [--scope S…]  (prints a new API key and the config entry with its hash)\n' +
+  '       fedmcp auth login <upstream> [--config FILE] [--port N] [--no-browser]  (authorizes the hub at an OAuth-protected upstream)\n';
+
+/** Opens `url` in the desktop's browser when there is one; the URL is printed either way. */
+function openBrowser(url: string): void {
+  const command =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return;
+  const child = spawn(command, [url], { stdio: 'ignore', detached: true });
+  child.on('error', () => {});
+  child.unref();
+}
+
+/**
+ * `fedmcp auth login <upstream>`: prints the authorization URL (and opens a browser when it can),
+ * waits for the redirect on 127.0.0.1, and stores the hub's tokens for that upstream, encrypted,
+ * in the hub's store.
+ */
+async function loginCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      'no-browser': { type: 'boolean', default: false },
+    },
+  });
+  const [upstreamId] = positionals;
+  if (!upstreamId || positionals.length > 1) {
+    io.stderr(`fedmcp auth login: name one upstream. ${usage}`);
+    return 2;
+  }
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    io.stderr(`fedmcp auth login: --port must be a port number (0–65535), not "${values.port}".\n`);
+    return 2;
+  }
+  const { config: raw, file } = await resolveConfig(values.config);
+  if (raw.store === 'memory:') {
+    io.stderr(
+      'fedmcp auth login: the config uses the in-memory store; tokens stored there would live only in this command.\n',
+    );
+    return 1;
+  }
+  const baseDirectory = file ? dirname(file) : process.cwd();
+  const config = await resolveConfigSecrets(raw, {
+    baseDirectory,
+    env: process.env,
+    secretValues: new Set(),
+  });
+  const dataDir = isAbsolute(config.hub.dataDir)
+    ? config.hub.dataDir
+    : join(baseDirectory, config.hub.dataDir);
+  const store = await createStore(config.store ?? `sqlite:${join(dataDir, 'state.db')}`);
+  try {
+    const { scope } = await loginUpstream({
+      config,
+      upstreamId,
+      kv: store.kv,
+      keyFile: join(dataDir, 'oauth-credentials.key'),
+      port,
+      onAuthorizationUrl: (url) => {
+        io.stdout(`Open this URL to authorize fedmcp at "${upstreamId}":\n  ${url.href}\n`);
+        if (!values['no-browser']) openBrowser(url.href);
+      },
+    });
+    io.stdout(
+      `Authorized: the hub now connects to "${upstreamId}" with its own token${scope ? ` (scope: ${scope})` : ''}, and refreshes it.\n`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
 
 /**
  * `fedmcp auth new-key [--subject NAME] [--group G] [--scope S]`: makes a new API key and prints
@@ -11,6 +90,7 @@ const usage =
  */
 export async function authCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const [subcommand, ...rest] = argv;
+  if (subcommand === 'login') return loginCommand(rest, io);
   if (subcommand !== 'new-key') {
     io.stderr(`fedmcp auth: unknown subcommand "${subcommand ?? ''}". ${usage}`);
     return 2;
