@@ -32,13 +32,25 @@ export interface AdminApi {
   readonly document: ReturnType<typeof buildOpenApiDocument>;
 }
 
-function requireAdmin(principal: Principal): void {
-  if (!principal.scopes.includes(ADMIN_API_SCOPE)) {
-    throw new ProblemError(
-      403,
-      'The admin API needs the "admin" scope (an API key with scopes: ["admin"], or an OAuth token granting it).',
-    );
-  }
+/** Refuses (403) a caller without the admin scope, and records the attempt in the audit trail. */
+async function requireAdmin(
+  context: AdminContext,
+  principal: Principal,
+  request: IncomingMessage,
+  path: string,
+): Promise<void> {
+  if (principal.scopes.includes(ADMIN_API_SCOPE)) return;
+  await context.audit.record({
+    type: 'auth',
+    outcome: 'denied',
+    action: `${request.method} ${path}`,
+    principal,
+    reason: 'The admin API needs the "admin" scope.',
+  });
+  throw new ProblemError(
+    403,
+    'The admin API needs the "admin" scope (an API key with scopes: ["admin"], or an OAuth token granting it).',
+  );
 }
 
 function parseWith(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
@@ -112,17 +124,7 @@ export function createAdminApi(
         });
       }
       const principal = await authenticateCaller(context.authenticate, request);
-      if (found.group.security === 'admin' && !principal.scopes.includes(ADMIN_API_SCOPE)) {
-        // Recorded: someone with valid credentials tried to operate the hub.
-        await context.audit.record({
-          type: 'auth',
-          outcome: 'denied',
-          action: `${request.method} ${path}`,
-          principal,
-          reason: 'The admin API needs the "admin" scope.',
-        });
-        requireAdmin(principal);
-      }
+      if (found.group.security === 'admin') await requireAdmin(context, principal, request, path);
       await run(found.route, found.params ?? {}, url, principal, request, response);
     } catch (error) {
       const problem = toProblemError(error);
