@@ -3,6 +3,12 @@
  * route, tail logs over `trace-v1`, status from the deployment list and the hub's `/healthz`.
  */
 import { type ApiClient, createApiClient, type FormPart, hubHealth, step } from './api-client.js';
+import {
+  cloudflareModuleType,
+  type DurableObjectBinding,
+  MIGRATION_TAG,
+  workerMetadata,
+} from './cloudflare-metadata.js';
 import { type CreateWebSocket, readTail } from './cloudflare-tail.js';
 import { EdgeProviderError } from './edge-provider-error.js';
 import type {
@@ -14,14 +20,6 @@ import type {
   Provider,
   ProviderCommonOptions,
 } from './provider.js';
-
-/** A Durable Object class the worker exports, bound under `binding`. */
-export interface DurableObjectBinding {
-  /** The binding name the worker reads, e.g. `HUB_STATE`. */
-  binding: string;
-  /** The exported class, e.g. `HubState`. */
-  className: string;
-}
 
 /** Options of {@link createCloudflareProvider}. */
 export interface CloudflareProviderOptions extends ProviderCommonOptions {
@@ -39,19 +37,6 @@ export interface CloudflareProviderOptions extends ProviderCommonOptions {
   durableObjects?: DurableObjectBinding[];
   /** Opens the tail WebSocket. @default `new globalThis.WebSocket(url, protocol)` */
   createWebSocket?: CreateWebSocket;
-}
-
-const MODULE_TYPES: Array<[RegExp, string]> = [
-  [/\.(m?js)$/, 'application/javascript+module'],
-  [/\.cjs$/, 'application/javascript'],
-  [/\.wasm$/, 'application/wasm'],
-  [/\.map$/, 'application/source-map'],
-  [/\.(txt|json|html|md)$/, 'text/plain'],
-];
-
-/** The module type Cloudflare expects as a part's Content-Type, from the file name. */
-export function cloudflareModuleType(path: string): string {
-  return MODULE_TYPES.find(([pattern]) => pattern.test(path))?.[1] ?? 'application/octet-stream';
 }
 
 interface Envelope<T> {
@@ -95,6 +80,15 @@ export function createCloudflareProvider(options: CloudflareProviderOptions): Pr
   const workers = `/accounts/${encodeURIComponent(options.accountId)}/workers`;
   const script = `${workers}/scripts/${encodeURIComponent(name)}`;
 
+  async function currentMigrationTag(): Promise<string | undefined> {
+    const answer = await client.send<Envelope<Array<{ id: string; migration_tag?: string }>>>({
+      method: 'GET',
+      path: `${workers}/scripts`,
+      what: 'Listing the Workers of the account',
+    });
+    return answer?.result.find((item) => item.id === name)?.migration_tag;
+  }
+
   async function publicUrl(): Promise<string> {
     if (options.publicUrl !== undefined) return options.publicUrl;
     const answer = await client.send<Envelope<{ subdomain: string }>>({
@@ -103,40 +97,6 @@ export function createCloudflareProvider(options: CloudflareProviderOptions): Pr
       what: "Reading the account's workers.dev subdomain",
     });
     return `https://${name}.${answer?.result.subdomain ?? '<account-subdomain>'}.workers.dev`;
-  }
-
-  function metadata(plan: DeployPlan, entry: string) {
-    const bindings: Array<Record<string, string>> = [];
-    for (const [key, text] of Object.entries(plan.vars ?? {}))
-      bindings.push({ name: key, type: 'plain_text', text });
-    if (plan.config !== undefined)
-      bindings.push({ name: 'FEDMCP_CONFIG', type: 'plain_text', text: plan.config });
-    for (const [key, text] of Object.entries(plan.secrets ?? {}))
-      bindings.push({ name: key, type: 'secret_text', text });
-    for (const object of durableObjects) {
-      bindings.push({
-        name: object.binding,
-        type: 'durable_object_namespace',
-        class_name: object.className,
-      });
-    }
-    return {
-      main_module: entry,
-      compatibility_date: options.compatibilityDate ?? '2025-09-01',
-      compatibility_flags: options.compatibilityFlags ?? ['nodejs_compat'],
-      bindings,
-      // Only secrets and their kind survive a redeploy untouched; vars are sent each time.
-      keep_bindings: ['secret_text', 'secret_key'],
-      ...(durableObjects.length === 0
-        ? {}
-        : {
-            migrations: {
-              new_tag: 'fedmcp-v1',
-              new_sqlite_classes: durableObjects.map((object) => object.className),
-            },
-          }),
-      observability: { enabled: true },
-    };
   }
 
   return {
@@ -167,9 +127,21 @@ export function createCloudflareProvider(options: CloudflareProviderOptions): Pr
     async deploy(plan): Promise<DeployResult> {
       const bundle = requireBundle(plan);
       secretValues = Object.values(plan.secrets ?? {});
-      const form: FormPart[] = [
-        { name: 'metadata', content: JSON.stringify(metadata(plan, bundle.entry)) },
-      ];
+      // Durable Object migrations are applied once per tag: send ours only when not applied yet.
+      const migrationTag = durableObjects.length === 0 ? undefined : await currentMigrationTag();
+      const metadata = workerMetadata({
+        plan,
+        entry: bundle.entry,
+        durableObjects,
+        currentMigrationTag: migrationTag,
+        ...(options.compatibilityDate === undefined
+          ? {}
+          : { compatibilityDate: options.compatibilityDate }),
+        ...(options.compatibilityFlags === undefined
+          ? {}
+          : { compatibilityFlags: options.compatibilityFlags }),
+      });
+      const form: FormPart[] = [{ name: 'metadata', content: JSON.stringify(metadata) }];
       for (const file of bundle.files) {
         form.push({
           name: file.path,

@@ -2,11 +2,13 @@
 // Supabase Edge Functions and Fly.io, over their documented HTTP APIs. Web-standard only.
 export type { ApiRequest, FormPart } from './api-client.js';
 export {
-  type CloudflareProviderOptions,
   cloudflareModuleType,
-  createCloudflareProvider,
   type DurableObjectBinding,
-} from './cloudflare-provider.js';
+  MIGRATION_TAG,
+  type WorkerMetadataInput,
+  workerMetadata,
+} from './cloudflare-metadata.js';
+export { type CloudflareProviderOptions, createCloudflareProvider } from './cloudflare-provider.js';
 export type { CreateWebSocket, TailSocket } from './cloudflare-tail.js';
 export {
   EdgeProviderError,

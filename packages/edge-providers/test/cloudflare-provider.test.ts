@@ -90,6 +90,19 @@ describe('createCloudflareProvider', () => {
     expect(fake.seen.filter((line) => line.includes('/tails/'))).toHaveLength(1);
   });
 
+  it('redeploys without repeating the applied Durable Object migration', async () => {
+    const cloudflare = provider();
+    await cloudflare.deploy({ bundle });
+    expect(fake.scripts.get('hub-one')?.metadata.migrations).toBeUndefined();
+    expect(fake.scripts.get('hub-one')?.classes).toEqual(['HubState']);
+  });
+
+  it('reads recent lines from the telemetry query without following', async () => {
+    const lines: string[] = [];
+    for await (const event of provider().logs()) lines.push(event.message);
+    expect(lines).toEqual(['fedmcp hub ready']);
+  });
+
   it('has no instance count to scale', async () => {
     await expect(provider().scale(3)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
   });
@@ -103,11 +116,12 @@ describe('createCloudflareProvider', () => {
     expect(fake.seen.length).toBe(before);
     expect(result.dryRun).toBe(true);
     expect(result.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+      `GET ${fake.url}/client/v4/accounts/${accountId}/workers/scripts`,
       `PUT ${fake.url}/client/v4/accounts/${accountId}/workers/scripts/hub-one`,
       `POST ${fake.url}/client/v4/accounts/${accountId}/workers/scripts/hub-one/subdomain`,
       `GET ${fake.url}/client/v4/accounts/${accountId}/workers/subdomain`,
     ]);
-    const upload = result.requests[0];
+    const upload = result.requests[1];
     expect(upload?.headers.authorization).toBe('Bearer [redacted]');
     expect(upload?.parts?.map((part) => [part.name, part.filename, part.contentType])).toEqual([
       ['metadata', undefined, undefined],

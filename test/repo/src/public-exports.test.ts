@@ -433,12 +433,14 @@ describe('public exports', () => {
       [
         "EdgeProviderError: function",
         "FLY_CONFIG_PATH: string",
+        "MIGRATION_TAG: string",
         "cloudflareModuleType: function",
         "createCloudflareProvider: function",
         "createFlyProvider: function",
         "createSupabaseProvider: function",
         "explainProviderError: function",
         "flyToml: function",
+        "workerMetadata: function",
       ]
     `);
   });

@@ -29,6 +29,9 @@ export interface CloudflareFakeOptions {
 
 interface Script {
   metadata: Record<string, unknown>;
+  /** The last applied migration tag, and the Durable Object classes created so far. */
+  migrationTag: string | undefined;
+  classes: string[];
   modules: Record<string, { type: string; size: number }>;
   deployments: Array<{ id: string; created_on: string; versionId: string }>;
   routeEnabled: boolean;
@@ -68,7 +71,11 @@ function failure(status: number, code: number, message: string): Response {
   return json(status, { success: false, errors: [{ code, message }], messages: [], result: null });
 }
 
-function checkMetadata(metadata: Record<string, unknown>, parts: Map<string, string>): void {
+function checkMetadata(
+  metadata: Record<string, unknown>,
+  parts: Map<string, string>,
+  existing: Script | undefined,
+): void {
   const main = metadata.main_module;
   check(typeof main === 'string', 'metadata.main_module is required (ES module Workers)');
   check(
@@ -87,10 +94,21 @@ function checkMetadata(metadata: Record<string, unknown>, parts: Map<string, str
   );
   const bindings = metadata.bindings ?? [];
   check(Array.isArray(bindings), 'metadata.bindings must be an array');
-  const migrated = new Set<string>();
+  const migrated = new Set<string>(existing?.classes ?? []);
   const migrations = metadata.migrations as Record<string, unknown> | undefined;
   if (migrations !== undefined) {
     check(typeof migrations.new_tag === 'string', 'metadata.migrations.new_tag must be a string');
+    if (migrations.old_tag !== existing?.migrationTag) {
+      throw new ContractViolation('migration tag precondition failed', 400, {
+        success: false,
+        errors: [
+          {
+            code: 10079,
+            message: `migration tag precondition failed; current tag is ${existing?.migrationTag ?? 'none'}`,
+          },
+        ],
+      });
+    }
     for (const key of ['new_classes', 'new_sqlite_classes']) {
       const classes = migrations[key] ?? [];
       check(
@@ -126,7 +144,8 @@ function checkMetadata(metadata: Record<string, unknown>, parts: Map<string, str
 
 async function uploadScript(
   request: Request,
-): Promise<{ metadata: Record<string, unknown>; modules: Script['modules'] }> {
+  existing: Script | undefined,
+): Promise<Pick<Script, 'metadata' | 'modules' | 'migrationTag' | 'classes'>> {
   const form = await formBody(request);
   const metadataPart = form.get('metadata');
   check(typeof metadataPart === 'string', 'the "metadata" part is required, as a plain form field');
@@ -147,8 +166,20 @@ async function uploadScript(
     types.set(name, type);
     modules[name] = { type, size: value.size };
   }
-  checkMetadata(metadata, types);
-  return { metadata, modules };
+  checkMetadata(metadata, types, existing);
+  const migrations = metadata.migrations as
+    | { new_tag: string; new_sqlite_classes?: string[]; new_classes?: string[] }
+    | undefined;
+  return {
+    metadata,
+    modules,
+    migrationTag: migrations?.new_tag ?? existing?.migrationTag,
+    classes: [
+      ...(existing?.classes ?? []),
+      ...(migrations?.new_sqlite_classes ?? []),
+      ...(migrations?.new_classes ?? []),
+    ],
+  };
 }
 
 /** Starts the Cloudflare fake on 127.0.0.1. */
@@ -177,8 +208,8 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
     };
     let match = inAccount('/scripts/:name', 'PUT');
     if (match) {
-      const upload = await uploadScript(request);
       const existing = scripts.get(match.name);
+      const upload = await uploadScript(request, existing);
       const versionId = randomUUID();
       const deployment = { id: randomUUID(), created_on: new Date().toISOString(), versionId };
       scripts.set(match.name, {
@@ -198,6 +229,14 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
       );
     }
     if (inAccount('/subdomain', 'GET')) return json(200, envelope({ subdomain: 'fedmcp-test' }));
+    if (inAccount('/scripts', 'GET')) {
+      const list = [...scripts].map(([id, item]) => ({
+        id,
+        migration_tag: item.migrationTag,
+        has_modules: true,
+      }));
+      return json(200, envelope(list));
+    }
     const script = (name: string) => {
       const found = scripts.get(name);
       if (found === undefined)
