@@ -175,6 +175,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     kv: store.kv,
     keyFile: resolve(baseDirectory, config.hub.dataDir, 'oauth-credentials.key'),
     redirectUrl: () => new URL('/oauth/callback', resource).href,
+    audit,
   });
   // The peers the upstream connector knows, updated before a reload adds their upstreams.
   let peersInForce = config.peers;

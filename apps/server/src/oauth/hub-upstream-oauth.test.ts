@@ -47,7 +47,14 @@ describe('createHubUpstreamOAuth', () => {
     try {
       const keyFile = join(directory, 'oauth-credentials.key');
       const { kv } = createMemoryStore();
+      const recorded: unknown[] = [];
       const oauth = createHubUpstreamOAuth({
+        audit: {
+          record: async (event) => {
+            recorded.push(event);
+            return { ...event, time: '' } as never;
+          },
+        },
         upstreams: () => oauthUpstreamsOf(upstreamsFromConfig(configWith({}))),
         kv,
         keyFile,
@@ -61,6 +68,10 @@ describe('createHubUpstreamOAuth', () => {
 
       await binding?.provider.saveTokens({ access_token: 'secret-at', token_type: 'Bearer' });
       expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+      // Audited without the token (saved with no authorization under way: a refresh).
+      expect(recorded).toEqual([
+        { type: 'auth', outcome: 'granted', action: 'oauth.refresh', upstream: 'docs' },
+      ]);
       const stored = (await kv.get(oauthCredentialKey('docs', 'hub')))?.value ?? '';
       expect(stored).not.toContain('secret-at');
       // A restart reads the same key and the same tokens.

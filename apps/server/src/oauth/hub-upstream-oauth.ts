@@ -9,6 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { RemoteUpstreamSpec, UpstreamOAuthBinding } from '@fedmcp/federation';
 import { FedmcpError } from '@fedmcp/protocol';
 import {
+  type AuditLog,
   createEncryptedOAuthCredentialStore,
   createUpstreamOAuthProvider,
   generateOAuthCredentialKey,
@@ -37,8 +38,25 @@ export interface HubUpstreamOAuthOptions {
   keyFile: string;
   /** The hub's OAuth redirect URI (`<hub.url origin>/oauth/callback`), read when first needed. */
   redirectUrl: () => string;
-  /** Grant, refresh and registration events (for the audit log; never carry a token). */
-  onEvent?: (event: UpstreamOAuthEvent) => void;
+  /** Where grants, refreshes, registrations and invalidations are recorded (never a token). */
+  audit?: Pick<AuditLog, 'record'>;
+}
+
+/** One OAuth event of an upstream as an `auth` audit record (hub-wide: the hub is the principal). */
+function recordOAuthEvent(
+  audit: Pick<AuditLog, 'record'> | undefined,
+  upstream: string,
+  event: UpstreamOAuthEvent,
+): void {
+  void audit?.record({
+    type: 'auth',
+    outcome: event.type === 'oauth.invalidated' ? 'revoked' : 'granted',
+    action: event.type,
+    upstream,
+    ...('scope' in event && event.scope !== undefined && { details: { scope: event.scope } }),
+    ...('method' in event && { details: { registration: event.method } }),
+    ...('what' in event && { details: { invalidated: event.what } }),
+  });
 }
 
 /** Reads the credential key file, or creates it (mode 0600, never overwritten). */
@@ -128,7 +146,7 @@ export function createHubUpstreamOAuth(options: HubUpstreamOAuthOptions): HubUps
             store: lazyStore,
             key: oauthCredentialKey(upstream.id, 'hub'),
             redirectUrl: options.redirectUrl(),
-            ...(options.onEvent && { onEvent: options.onEvent }),
+            onEvent: (event) => recordOAuthEvent(options.audit, upstream.id, event),
           }),
         };
         providers.set(upstream.id, entry);
