@@ -1,0 +1,82 @@
+// The hub in workerd (miniflare): the esbuild bundle of a module worker (nodejs_compat) on
+// 127.0.0.1 in front of server-everything over HTTP; SDK v2 clients list and call a tool through
+// it. Sessions and state are in memory per isolate (a Durable Object engine comes later).
+import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { textOf } from '../helpers.js';
+import { bundleEdge, workerEntry } from './fixtures/bundle-edge.js';
+import { type Everything, startEverything } from './fixtures/everything.js';
+
+const key = generateApiKey();
+let everything: Everything;
+let miniflare: Miniflare;
+let mcpUrl: URL;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  everything = await startEverything();
+  const { code } = await bundleEdge(workerEntry);
+  miniflare = new Miniflare({
+    modules: [{ type: 'ESModule', path: 'worker.mjs', contents: code }],
+    compatibilityDate: '2025-09-01',
+    compatibilityFlags: ['nodejs_compat'],
+    bindings: { UPSTREAM_URL: everything.url, API_KEY_HASHES: await hashApiKey(key) },
+    host: '127.0.0.1',
+    port: 0,
+    cf: false,
+    handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
+      for (const stream of [stdout, stderr])
+        stream.on('data', (chunk: unknown) => logs.push(String(chunk)));
+    },
+  });
+  mcpUrl = new URL('/mcp', await miniflare.ready);
+}, 120_000);
+
+afterAll(async () => {
+  await miniflare?.dispose();
+  await everything?.[Symbol.asyncDispose]();
+});
+
+describe('the hub in workerd', () => {
+  it.each([
+    ['2026-07-28', { pin: '2026-07-28' }],
+    ['2025-11-25', 'legacy'],
+  ] as const)('serves a v2 client speaking %s: list and call a tool', async (era, mode) => {
+    const client = new Client(
+      { name: `workerd-${era}`, version: '1.0.0' },
+      { versionNegotiation: { mode } },
+    );
+    await client.connect(
+      new StreamableHTTPClientTransport(mcpUrl, {
+        requestInit: { headers: { Authorization: `Bearer ${key}` } },
+      }),
+    );
+    try {
+      expect(client.getNegotiatedProtocolVersion()).toBe(era);
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).toContain('everything__echo');
+      const result = await client.callTool({
+        name: 'everything__echo',
+        arguments: { message: 'at the edge' },
+      });
+      expect(textOf(result)).toBe('Echo: at the edge');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses a request without a key with 401', async () => {
+    const response = await fetch(mcpUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(response.status).toBe(401);
+    expect(logs.join('')).not.toContain(key);
+  });
+});
