@@ -6,7 +6,6 @@ import { type ApiClient, createApiClient, type FormPart, hubHealth, step } from 
 import {
   cloudflareModuleType,
   type DurableObjectBinding,
-  MIGRATION_TAG,
   workerMetadata,
 } from './cloudflare-metadata.js';
 import { type CreateWebSocket, readTail } from './cloudflare-tail.js';

@@ -4,15 +4,20 @@
  */
 import { createApiClient, hubHealth, sleep, step } from './api-client.js';
 import { EdgeProviderError } from './edge-provider-error.js';
+import {
+  FLY_CONFIG_PATH,
+  flyMachineConfig,
+  flyServices,
+  type Machine,
+  type MachineConfig,
+} from './fly-machine-config.js';
 import { flyToml } from './fly-toml.js';
 import type {
-  DeployPlan,
   DeployResult,
   LogEvent,
   LogsOptions,
   Provider,
   ProviderCommonOptions,
-  ScaleOptions,
 } from './provider.js';
 
 /** Options of {@link createFlyProvider}. */
@@ -35,27 +40,6 @@ export interface FlyProviderOptions extends ProviderCommonOptions {
   baseUrl?: string;
   /** Where the (undocumented, flyctl's) log endpoint lives. @default 'https://api.fly.io' */
   logsBaseUrl?: string;
-}
-
-interface Machine {
-  id: string;
-  state: string;
-  region: string;
-  instance_id?: string;
-  config: MachineConfig;
-}
-
-type MachineConfig = Record<string, unknown> & { services?: Array<Record<string, unknown>> };
-
-/** Where the config file lands inside the machine. */
-export const FLY_CONFIG_PATH = '/app/fedmcp.config.json';
-const PORT = 8080;
-
-function toBase64(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }
 
 /** Creates the Fly.io provider. */
@@ -83,58 +67,6 @@ export function createFlyProvider(options: FlyProviderOptions): Provider {
       what: `Listing the machines of "${app}"`,
       allowNotFound: true,
     })) ?? [];
-
-  function services(scale: ScaleOptions) {
-    return [
-      {
-        protocol: 'tcp',
-        internal_port: PORT,
-        ports: [
-          { port: 443, handlers: ['tls', 'http'] },
-          { port: 80, handlers: ['http'], force_https: true },
-        ],
-        concurrency: { type: 'requests', soft_limit: 20, hard_limit: 25 },
-        autostop: scale.autoStop ?? options.autoStop ?? 'stop',
-        autostart: true,
-        min_machines_running: scale.minMachinesRunning ?? options.minMachinesRunning ?? 0,
-      },
-    ];
-  }
-
-  function machineConfig(plan: DeployPlan): MachineConfig {
-    return {
-      image: options.image ?? 'ghcr.io/fedmcp/fedmcp:latest',
-      env: { ...plan.vars, PORT: String(PORT) },
-      init: {
-        cmd: [
-          'serve',
-          '--host',
-          '0.0.0.0',
-          '--port',
-          String(PORT),
-          ...(plan.config === undefined ? [] : ['--config', FLY_CONFIG_PATH]),
-        ],
-      },
-      ...(plan.config === undefined
-        ? {}
-        : { files: [{ guest_path: FLY_CONFIG_PATH, raw_value: toBase64(plan.config) }] }),
-      guest: { cpu_kind: 'shared', cpus: 1, memory_mb: 256 },
-      services: services({}),
-      checks: {
-        healthz: {
-          type: 'http',
-          port: PORT,
-          method: 'GET',
-          path: '/healthz',
-          interval: '15s',
-          timeout: '2s',
-          grace_period: '5s',
-        },
-      },
-      restart: { policy: 'on-failure' },
-      metadata: { fedmcp: 'hub' },
-    };
-  }
 
   const createMachine = (config: MachineConfig) =>
     client.send<Machine>({
@@ -214,7 +146,7 @@ export function createFlyProvider(options: FlyProviderOptions): Provider {
           'Secrets are not sent to Fly.io yet (a machine config is readable by every app member): set them with `fly secrets set NAME=VALUE -a <app>`, which reach the machines as environment variables.',
         );
       }
-      const config = machineConfig(plan);
+      const config = flyMachineConfig(plan, options);
       await step(options.onProgress, 'create the app', async () => {
         const found = await client.send({
           method: 'GET',
@@ -294,7 +226,7 @@ export function createFlyProvider(options: FlyProviderOptions): Provider {
             'NOT_FOUND',
             `"${app}" has no machine to copy: run \`fedmcp deploy fly\` first.`,
           );
-        const config = { ...template, services: services(scale) };
+        const config = { ...template, services: flyServices(scale, options) };
         const kept = machines.slice(0, count);
         const changed = scale.autoStop !== undefined || scale.minMachinesRunning !== undefined;
         if (changed) await Promise.all(kept.map((machine) => updateMachine(machine, config)));

@@ -16,7 +16,8 @@ export {
   type EdgeProviderErrorOptions,
   explainProviderError,
 } from './edge-provider-error.js';
-export { createFlyProvider, FLY_CONFIG_PATH, type FlyProviderOptions } from './fly-provider.js';
+export { FLY_CONFIG_PATH } from './fly-machine-config.js';
+export { createFlyProvider, type FlyProviderOptions } from './fly-provider.js';
 export { type FlyTomlOptions, flyToml } from './fly-toml.js';
 export type {
   Bundle,
