@@ -1,56 +1,27 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
-import { createMemoryStore, type Store } from '@fedmcp/store';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { CreateTaskResultSchema, ResultSchema } from '@modelcontextprotocol/core';
-import { createMcpHandler, InMemoryTransport } from '@modelcontextprotocol/server';
+import { createMemoryStore } from '@fedmcp/store';
+import { ResultSchema } from '@modelcontextprotocol/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
-import { eventually, memoryConnector, textOf } from '../../test/helpers.js';
-import { createHub, createTaskAdmin, type Hub, type HubOptions } from '../index.js';
+import { createTasksKit } from '../../test/fixtures/hub-tasks-kit.js';
+import { eventually, textOf } from '../../test/helpers.js';
+import { createTaskAdmin, type Hub } from '../index.js';
 
 type Params = Record<string, unknown>;
 
-const state: TestUpstreamState = {
-  cancelled: 0,
-  subscribed: [],
-  unsolicitedRoots: undefined,
-  logLevel: undefined,
-};
-const opened: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const item of opened.splice(0).reverse()) await item.close();
-});
-
-function tasksHub(store: Store, tasks: HubOptions['tasks'] = {}): Hub {
-  const hub = createHub({
-    connect: memoryConnector({ up: () => createTestUpstream({ name: 'up' }, state).server }),
-    upstreams: { up: { url: 'memory://up' } },
-    healthIntervalMs: 0,
-    tasks: { store, pollIntervalMs: 20, leaseMs: 300, ...tasks },
-  });
-  opened.push(hub);
-  return hub;
-}
+const kit = createTasksKit();
+const { state, opened, tasksHub } = kit;
+afterEach(kit.close);
 
 /** A 2025-era client of `subject`, collecting the task status notifications it gets. */
 async function clientOf(hub: Hub, subject: string) {
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const principal = { subject, issuer: 'test', authMethod: 'api-key' };
-  await hub.createServer({ era: 'legacy', transport: 'in-memory', principal }).connect(serverSide);
-  const client = new Client({ name: subject, version: '1.0.0' });
   const statuses: Params[] = [];
-  client.fallbackNotificationHandler = async (notification) => {
-    if (notification.method === 'notifications/tasks/status')
-      statuses.push(notification.params as Params);
-  };
-  await client.connect(clientSide);
-  opened.push(client);
-  const request = (method: string, params: Params) =>
-    client.request(
-      { method, params } as never,
-      params.task ? CreateTaskResultSchema : ResultSchema,
-    ) as Promise<Params>;
+  const { client, request } = await kit.legacyClient(hub, subject, {}, (created) => {
+    created.fallbackNotificationHandler = async (notification) => {
+      if (notification.method === 'notifications/tasks/status')
+        statuses.push(notification.params as Params);
+    };
+  });
   return { client, statuses, request };
 }
 
@@ -294,39 +265,8 @@ describe('hub-managed tasks', () => {
   it('answers a 2026-07-28 client that declares the tasks extension with resultType "task"', async () => {
     const hub = tasksHub(createMemoryStore(), { extensionTools: ['up__echo'] });
     await hub.start();
-    // The SDK client does not decode `resultType: "task"` yet: the test reads the wire answers.
-    const answers: Params[] = [];
-    const handler = createMcpHandler((context) => hub.createServer({ era: context.era }), {
-      legacy: 'reject',
-      bus: hub.bus,
-    });
-    const transport = new StreamableHTTPClientTransport(new URL('http://hub.test/mcp'), {
-      fetch: async (url, init) => {
-        const response = await handler.fetch(new Request(url, init));
-        const text = await response.clone().text();
-        for (const line of text.split('\n')) {
-          const json = line.startsWith('data:') ? line.slice(5) : line;
-          if (json.trim().startsWith('{')) answers.push(JSON.parse(json) as Params);
-        }
-        return response;
-      },
-    });
     const extension = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
-    const client = new Client(
-      { name: 'modern', version: '1.0.0' },
-      { capabilities: extension as never, versionNegotiation: { mode: { pin: '2026-07-28' } } },
-    );
-    await client.connect(transport);
-    opened.push({
-      close: async () => {
-        await client.close();
-        await handler.close();
-      },
-    });
-    const wire = async (method: string, params: Params) => {
-      await client.request({ method, params } as never, ResultSchema).catch(() => undefined);
-      return (answers.at(-1)?.result ?? answers.at(-1)?.error) as Params;
-    };
+    const { wire } = await kit.modernWireClient(hub, extension);
     const created = await wire('tools/call', { name: 'up__echo', arguments: { text: 'm' } });
     expect(created).toMatchObject({ resultType: 'task', status: 'working', ttlMs: 3_600_000 });
     const done = await eventually(async () => {
@@ -345,25 +285,7 @@ describe('hub-managed tasks', () => {
   it('never answers a 2026-07-28 client without the tasks extension with a task', async () => {
     const hub = tasksHub(createMemoryStore(), { extensionTools: ['*'] });
     await hub.start();
-    const handler = createMcpHandler((context) => hub.createServer({ era: context.era }), {
-      legacy: 'reject',
-      bus: hub.bus,
-    });
-    const client = new Client(
-      { name: 'modern', version: '1.0.0' },
-      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
-    );
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL('http://hub.test/mcp'), {
-        fetch: (url, init) => handler.fetch(new Request(url, init)),
-      }),
-    );
-    opened.push({
-      close: async () => {
-        await client.close();
-        await handler.close();
-      },
-    });
+    const { client } = await kit.modernWireClient(hub, {});
     const result = await client.callTool({ name: 'up__echo', arguments: { text: 'now' } });
     expect(textOf(result)).toBe('up:now');
     await expect(
