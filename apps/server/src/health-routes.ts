@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UpstreamStatus } from '@fedmcp/federation';
 import { type McpAuthenticate, runAuthenticate } from '@fedmcp/transports';
+import { toBodylessRequest } from '@fedmcp/transports/node';
 
 /** One upstream as readiness sees it. */
 export type ReadinessUpstream = Pick<UpstreamStatus, 'id' | 'state' | 'error'> & {
@@ -47,20 +48,13 @@ async function sendWebResponse(response: ServerResponse, answer: Response): Prom
   response.end(answer.body ? Buffer.from(await answer.arrayBuffer()) : undefined);
 }
 
+/** Whether the caller brings credentials: a bearer token, an API key, or a client certificate. */
 function hasCredentials(request: IncomingMessage): boolean {
-  return request.headers.authorization !== undefined || request.headers['x-api-key'] !== undefined;
-}
-
-function toWebRequest(request: IncomingMessage): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (typeof value === 'string') headers.set(name, value);
-    else if (Array.isArray(value)) headers.set(name, value.join(', '));
-  }
-  return new Request(new URL(request.url ?? '/', 'http://localhost'), {
-    method: request.method ?? 'GET',
-    headers,
-  });
+  return (
+    request.headers.authorization !== undefined ||
+    request.headers['x-api-key'] !== undefined ||
+    (request.socket as { authorized?: boolean }).authorized === true
+  );
 }
 
 /**
@@ -73,7 +67,7 @@ async function detailsAllowed(
 ): Promise<boolean | Response> {
   // A probe without credentials is never authenticated: no audit record per probe.
   if (!hasCredentials(request)) return false;
-  const outcome = await runAuthenticate(authenticate, toWebRequest(request));
+  const outcome = await runAuthenticate(authenticate, toBodylessRequest(request));
   if (outcome.kind === 'response') return outcome.response;
   const principal = outcome.principal as { authMethod?: unknown } | undefined;
   return principal !== undefined && principal.authMethod !== 'anonymous';

@@ -158,6 +158,7 @@ describe('public exports', () => {
         "createWebSocketServerTransport: function",
         "peerCertificateOf: function",
         "readBody: function",
+        "toBodylessRequest: function",
       ]
     `);
   });

@@ -2,23 +2,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '@fedmcp/proxy-auth';
 import { type McpAuthenticate, runAuthenticate } from '@fedmcp/transports';
+import { toBodylessRequest } from '@fedmcp/transports/node';
 import { ProblemError } from './problem.js';
 
 /** The largest JSON body the admin API reads. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-/** The headers of a Node request as a web `Request` (no body), for the authenticator. */
-export function toWebRequest(request: IncomingMessage): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (typeof value === 'string') headers.set(name, value);
-    else if (Array.isArray(value)) headers.set(name, value.join(', '));
-  }
-  return new Request(new URL(request.url ?? '/', 'http://localhost'), {
-    method: request.method ?? 'GET',
-    headers,
-  });
-}
 
 /**
  * The caller of a request, through the hub's authentication (API keys, OAuth, mTLS).
@@ -28,7 +16,7 @@ export async function authenticateCaller(
   authenticate: McpAuthenticate,
   request: IncomingMessage,
 ): Promise<Principal> {
-  const outcome = await runAuthenticate(authenticate, toWebRequest(request));
+  const outcome = await runAuthenticate(authenticate, toBodylessRequest(request));
   if (outcome.kind === 'response') {
     const challenge = outcome.response.headers.get('www-authenticate');
     const status = outcome.response.status;

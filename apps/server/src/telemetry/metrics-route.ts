@@ -5,8 +5,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendWebResponse, toWebRequest } from '@fedmcp/federation/node';
+import { sendWebResponse } from '@fedmcp/federation/node';
 import { type McpAuthenticate, runAuthenticate } from '@fedmcp/transports';
+import { toBodylessRequest } from '@fedmcp/transports/node';
 import type { Registry } from 'prom-client';
 
 /** The scope a principal needs to read `/metrics` on the hub's port. */
@@ -49,7 +50,7 @@ export function createMetricsRoute(options: {
 }): (request: IncomingMessage, response: ServerResponse) => Promise<boolean> {
   return async (request, response) => {
     if (!isMetricsPath(request)) return false;
-    const outcome = await runAuthenticate(options.authenticate, toWebRequest(request));
+    const outcome = await runAuthenticate(options.authenticate, toBodylessRequest(request));
     if (outcome.kind === 'response') {
       // The authentication's own refusal (401 with its WWW-Authenticate challenge).
       await sendWebResponse(response, outcome.response);

@@ -46,7 +46,14 @@ describe('createFedmcpServer with hub.tls', () => {
           },
           store: 'memory:',
           auth: {
-            mtls: [{ match: { commonName: '*-bot' }, subject: 'svc:{cn}', groups: ['services'] }],
+            mtls: [
+              {
+                match: { commonName: '*-bot' },
+                subject: 'svc:{cn}',
+                groups: ['services'],
+                scopes: ['admin'],
+              },
+            ],
           },
         },
         'test.json',
@@ -103,6 +110,22 @@ describe('createFedmcpServer with hub.tls', () => {
       await mcp.close();
     }
   }, 30_000);
+
+  it('lets a client certificate with the admin scope use /admin/v1, /metrics and /readyz details', async () => {
+    const agent = new Agent({ connect: { ca: pki.caCert, cert: client.cert, key: client.key } });
+    try {
+      const upstreams = await undiciFetch(`${baseUrl}/admin/v1/upstreams`, { dispatcher: agent });
+      expect(upstreams.status).toBe(200);
+      expect(await upstreams.json()).toBeDefined();
+      const metrics = await undiciFetch(`${baseUrl}/metrics`, { dispatcher: agent });
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('# TYPE');
+      const ready = await undiciFetch(`${baseUrl}/readyz`, { dispatcher: agent });
+      expect(await ready.json()).toHaveProperty('store');
+    } finally {
+      await agent.close();
+    }
+  });
 
   it('refuses a TLS client without a certificate (401)', async () => {
     const agent = new Agent({ connect: { ca: pki.caCert } });

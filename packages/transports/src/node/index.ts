@@ -12,6 +12,7 @@ export {
 export type { ConnectionGuardStats } from './connection-guard.js';
 export { createMcpHttpHost } from './create-mcp-http-host.js';
 export { createStdioHost, type StdioHost, type StdioHostOptions } from './create-stdio-host.js';
+export { toBodylessRequest } from './host-http-responses.js';
 export type {
   McpHostLogger,
   McpHttpHost,
