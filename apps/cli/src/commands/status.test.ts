@@ -28,7 +28,8 @@ let aConfig: FedmcpConfigInput;
 
 async function start(id: string, input: FedmcpConfigInput): Promise<string> {
   const server = await createFedmcpServer({
-    config: parseConfig({ ...input, store: 'memory:' }, id),
+    // Exact tool counts: the built-in runtime upstream is left out.
+    config: parseConfig({ ...input, store: 'memory:', runtime: false }, id),
     baseDirectory: join(directory, id),
   });
   servers.push(server);
