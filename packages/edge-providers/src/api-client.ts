@@ -3,7 +3,7 @@
  * answers turned into {@link EdgeProviderError}s, and every request recorded with the token and
  * secret values redacted (with `dryRun`, recorded and not sent).
  */
-import { explainProviderError } from './edge-provider-error.js';
+import { EdgeProviderError, explainProviderError } from './edge-provider-error.js';
 import type { ProgressEvent, ProviderId, RecordedRequest } from './provider.js';
 
 /** One part of a multipart body. */
@@ -75,7 +75,7 @@ export function apiUrl(baseUrl: string, path: string, query?: Record<string, str
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const doFetch = options.fetch ?? globalThis.fetch;
   const requests: RecordedRequest[] = [];
-  const scheme = options.authorization.split(' ')[0];
+  const scheme = options.authorization.split(' ')[0] ?? 'Bearer';
 
   function record(request: ApiRequest, url: string, headers: Record<string, string>): void {
     const secrets = options.secrets?.() ?? [];
@@ -128,9 +128,22 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       headers: { ...headers, authorization: options.authorization },
       ...(body === undefined ? {} : { body }),
     }).catch((error: unknown) => {
-      throw explainProviderError(options.provider, request.what, 0, (error as Error).message);
+      const reason =
+        (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      throw new EdgeProviderError(
+        options.provider,
+        'PROVIDER_ERROR',
+        `${request.what} failed: ${new URL(url).host} could not be reached (${reason}). Check the network, or the API URL override.`,
+      );
     });
-    const text = await response.text();
+    const received = await response.text();
+    // A platform may echo what it was sent: an error answer is redacted like a recorded request.
+    const text = response.ok
+      ? received
+      : redact(received, [
+          ...(options.secrets?.() ?? []),
+          options.authorization.slice(scheme.length + 1),
+        ]);
     let parsed: unknown = text;
     try {
       parsed = text.length === 0 ? undefined : JSON.parse(text);
