@@ -303,6 +303,38 @@ describe('fedmcp deploy fly', () => {
     expect(fake.apps.size).toBe(0);
   });
 
+  it('--dry-run prints the app and machine requests and writes fly.toml, sending nothing', async () => {
+    await using fake = await startFlyFake({ token });
+    vi.stubEnv('FLY_API_TOKEN', token);
+    vi.stubEnv('FEDMCP_FLY_API_URL', fake.url);
+    const dry = await cli([
+      'deploy',
+      'fly',
+      '--dry-run',
+      '--config',
+      configFile,
+      '--name',
+      'dry-hub',
+    ]);
+    expect(dry.code).toBe(0);
+    expect(fake.seen).toEqual([]);
+    const requests = JSON.parse(dry.stdout) as Array<{
+      method: string;
+      url: string;
+      json?: { config?: { files?: unknown[] } };
+    }>;
+    expect(
+      requests.map((request) => `${request.method} ${request.url.replace(fake.url, '')}`),
+    ).toEqual([
+      'GET /v1/apps/dry-hub',
+      'POST /v1/apps',
+      'GET /v1/apps/dry-hub/machines',
+      'POST /v1/apps/dry-hub/machines',
+    ]);
+    expect(requests[3]?.json?.config?.files).toHaveLength(1);
+    expect(await readFile(join(directory, 'fly.toml'), 'utf8')).toContain('app = "dry-hub"');
+  });
+
   it('says what to do about a taken name, a bad token and the rate limit', async () => {
     await using fake = await startFlyFake({ token, takenNames: ['popular'] });
     vi.stubEnv('FLY_API_TOKEN', token);
