@@ -123,7 +123,8 @@ export async function hubTaskRequest(
     case 'tasks/result': {
       await engine.get(taskId, owner); // another principal's task is unknown before anything else
       follow(scope, taskId);
-      const ask = questionsOnStream(scope, ctx);
+      // Only a 2025-era request can carry server→client requests (2026-07-28: tasks/update).
+      const ask = scope.session.era === 'legacy' ? questionsOnStream(scope, ctx) : undefined;
       return resultOf(await engine.waitTerminal(taskId, owner, ctx.mcpReq.signal, ask));
     }
     case 'tasks/cancel': {
