@@ -335,6 +335,23 @@ describe('fedmcp deploy fly', () => {
     expect(await readFile(join(directory, 'fly.toml'), 'utf8')).toContain('app = "dry-hub"');
   });
 
+  it('refuses a bad --count, an unknown option and an unknown platform as usage mistakes', async () => {
+    const count = await cli(['deploy', 'fly', '--dry-run', '--count', 'two']);
+    expect(count).toMatchObject({
+      code: 2,
+      stderr: 'fedmcp deploy: --count must be a whole number ≥ 1, got "two".\n',
+    });
+    const option = await cli(['status', '--provider', 'fly', '--depth', '2']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain("Unknown option '--depth'");
+    const platform = await cli(['deploy', 'heroku']);
+    expect(platform).toMatchObject({
+      code: 2,
+      stderr:
+        'fedmcp deploy: unknown platform "heroku": fedmcp deploy <cloudflare|supabase|fly>.\n',
+    });
+  });
+
   it('says what to do about a taken name, a bad token and the rate limit', async () => {
     await using fake = await startFlyFake({ token, takenNames: ['popular'] });
     vi.stubEnv('FLY_API_TOKEN', token);

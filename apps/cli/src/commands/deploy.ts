@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli-io.js';
+import { CliUsageError } from './connect-target.js';
 import { readDeployPlan } from './deploy-inputs.js';
 import {
   createCliProvider,
@@ -40,6 +41,9 @@ export function deployCommand(
     });
     const id = parseProviderId(positionals[0], 'deploy');
     const count = values.count === undefined ? undefined : Number(values.count);
+    if (count !== undefined && (!Number.isInteger(count) || count < 1)) {
+      throw new CliUsageError(`--count must be a whole number ≥ 1, got "${values.count}".`);
+    }
     const dryRun = values['dry-run'];
     const provider = await createCliProvider({
       id,

@@ -171,11 +171,9 @@ export async function runProviderCommand(
   try {
     return await work();
   } catch (error) {
-    if (error instanceof CliUsageError) {
-      io.stderr(`fedmcp ${command}: ${error.message}\n`);
-      return 2;
-    }
+    // parseArgs refuses unknown options and missing values with ERR_PARSE_ARGS_* codes.
+    const usage = String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
     io.stderr(`fedmcp ${command}: ${(error as Error).message}\n`);
-    return 1;
+    return error instanceof CliUsageError || usage ? 2 : 1;
   }
 }
