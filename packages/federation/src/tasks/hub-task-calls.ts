@@ -4,7 +4,7 @@
  * does when a task changes: a status notification to the session that created it, and the signed
  * callback of a call that asked for one.
  */
-import type { Result, ServerContext, Tool } from '@modelcontextprotocol/server';
+import type { ClientCapabilities, Result, ServerContext, Tool } from '@modelcontextprotocol/server';
 import type { CatalogRoute } from '../catalog.js';
 import { hubError } from '../errors.js';
 import { clientCapabilities, type SessionScope } from '../handlers/session-scope.js';
@@ -17,7 +17,7 @@ import { type HubTaskRecord, isTerminal, toDetailedTask, toTask } from './hub-ta
 import { taskOwnerOf } from './hub-task-requests.js';
 import type { TaskRun } from './task-engine.js';
 import { resumedAccess, taskOrigin } from './task-recovery.js';
-import { answersQuestions, interactiveTaskRun } from './task-run.js';
+import { answersQuestions, interactiveTaskRun, questionCapabilities } from './task-run.js';
 import { deliverWebhook } from './task-webhook.js';
 import { declaresTasksExtension } from './tasks-extension.js';
 
@@ -110,7 +110,11 @@ export async function startHubTask(
           route.item.annotations?.idempotentHint === true ||
           engine.settings.resumableTools.includes(tool),
         ...(requestParams.arguments ? { arguments: requestParams.arguments as Params } : {}),
-        origin: taskOrigin(session.principal, upstreamParams._meta),
+        origin: taskOrigin(
+          session.principal,
+          upstreamParams._meta,
+          questionCapabilities(capabilities),
+        ),
         ...(typeof ttl === 'number' && ttl > 0 ? { ttlMs: ttl } : {}),
         ...optional('callbackUrl', callbackUrlOf(services, requestParams)),
       },
@@ -121,7 +125,7 @@ export async function startHubTask(
           const result = answersQuestions(capabilities)
             ? await interactiveTaskRun(
                 services,
-                session,
+                session.principal,
                 created.owner,
                 { ...upstreamCall, lease: { ...call.lease, interactive: true } },
                 capabilities,
@@ -158,19 +162,25 @@ export function resumeRunner(services: HubServices): TaskRun {
     const route = await resolveTool(services, record.tool, signal);
     const meta = record.origin?.meta;
     const finish = startFinish(services.access, resumedAccess(record, route));
+    const params = { name: route.name, arguments: record.arguments ?? {} };
+    const call = {
+      upstream: route.upstream,
+      method: 'tools/call',
+      params: { ...params, ...(meta ? { _meta: meta } : {}) },
+    };
+    // A client that could answer questions gets them again (through the task, as before).
+    const capabilities = (record.origin?.capabilities ?? {}) as ClientCapabilities;
+    const principal = record.origin?.principal;
     return finishing(finish, async () => {
-      const result = await callUpstream({
-        upstream: route.upstream,
-        method: 'tools/call',
-        params: {
-          name: route.name,
-          arguments: record.arguments ?? {},
-          ...(meta ? { _meta: meta } : {}),
-        },
-        signal,
-        lease: { interactive: false },
-        onprogress,
-      });
+      const result = answersQuestions(capabilities)
+        ? await interactiveTaskRun(
+            services,
+            principal,
+            record.owner,
+            { ...call, lease: { interactive: true } },
+            capabilities,
+          )(record, signal, onprogress)
+        : await callUpstream({ ...call, signal, lease: { interactive: false }, onprogress });
       return mapToolResult(route.upstream, result);
     });
   };

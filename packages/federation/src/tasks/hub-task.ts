@@ -26,6 +26,8 @@ export type TaskInputRequests = Record<string, { method: string; params: Params 
 export interface HubTaskOrigin {
   principal?: { subject?: string; issuer?: string; authMethod?: string; via?: string[] };
   meta?: Params;
+  /** The client's sampling, elicitation and roots capabilities: a resumed run asks it again. */
+  capabilities?: Params;
 }
 
 /** The durable record of a hub-managed task, as the store keeps it. */

@@ -105,6 +105,25 @@ describe('hub-managed tasks waiting for input', () => {
     expect(again.asked).toEqual([]);
   });
 
+  it('asks again when an idempotent task that waited for input resumes after its hub died', async () => {
+    const store = createMemoryStore();
+    kit.opened.push(store);
+    const first = kit.tasksHub(store, { resumableTools: ['up__elicit'] });
+    await first.start();
+    const ada = await formClient(first, 'Ada');
+    const taskId = await ada.startElicit();
+    await statusOf(ada.request, taskId, 'input_required');
+    await first.close();
+
+    const second = kit.tasksHub(store, { resumableTools: ['up__elicit'] });
+    await second.start();
+    const again = await formClient(second, 'Ada');
+    const result = await again.request('tasks/result', { taskId });
+    expect(textOf(result)).toBe('elicited:accept:{"name":"Ada"}');
+    expect(again.asked.at(-1)).toMatchObject({ _meta: { [RELATED_TASK]: { taskId } } });
+    expect(ada.asked).toEqual([]);
+  });
+
   it('2026-07-28 tasks extension: inputRequests in tasks/get, answered with tasks/update on another replica', async () => {
     const store = createMemoryStore();
     kit.opened.push(store);

@@ -23,8 +23,11 @@ export type TaskTransition = (taskId: string, change: Partial<HubTaskRecord>) =>
 export class TaskInputs {
   readonly #pubsub: PubSub;
   readonly #transition: TaskTransition;
-  /** Tasks of this process waiting for answers: where the answers go. */
-  readonly #waiting = new Map<string, (responses: Params) => void>();
+  /** Tasks of this process waiting for answers: the keys asked, and where the answers go. */
+  readonly #waiting = new Map<
+    string,
+    { keys: Set<string>; deliver: (responses: Params) => void }
+  >();
   #subscription: Promise<Subscription> | undefined;
 
   constructor(pubsub: PubSub, transition: TaskTransition) {
@@ -36,7 +39,7 @@ export class TaskInputs {
   async start(): Promise<void> {
     this.#subscription ??= this.#pubsub.subscribe(INPUT_CHANNEL, (message) => {
       const { taskId, responses } = parse(message);
-      if (typeof taskId === 'string' && responses) this.#waiting.get(taskId)?.(responses);
+      if (typeof taskId === 'string' && responses) this.#deliver(taskId, responses);
     });
     await this.#subscription;
   }
@@ -72,7 +75,7 @@ export class TaskInputs {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
       };
-      this.#waiting.set(taskId, resolve);
+      this.#waiting.set(taskId, { keys: new Set(Object.keys(requests)), deliver: resolve });
     });
     answered.catch(() => {}); // awaited below; a cancel may come while the task is being marked
     try {
@@ -104,13 +107,23 @@ export class TaskInputs {
     const asked = record.inputRequests;
     const known = Object.fromEntries(Object.entries(responses).filter(([key]) => key in asked));
     if (Object.keys(known).length === 0) return;
-    const local = this.#waiting.get(record.taskId);
-    if (local) local(known);
-    else
-      await this.#pubsub.publish(
-        INPUT_CHANNEL,
-        JSON.stringify({ taskId: record.taskId, responses: known }),
-      );
+    if (this.#deliver(record.taskId, known)) return;
+    await this.#pubsub.publish(
+      INPUT_CHANNEL,
+      JSON.stringify({ taskId: record.taskId, responses: known }),
+    );
+  }
+
+  /**
+   * Hands answers to this process's runner of a task, if it waits here: only those to questions
+   * it asked (an answer to an earlier run's question is dropped). Whether the task waits here.
+   */
+  #deliver(taskId: string, responses: Params): boolean {
+    const waiting = this.#waiting.get(taskId);
+    if (!waiting) return false;
+    const asked = Object.entries(responses).filter(([key]) => waiting.keys.has(key));
+    if (asked.length > 0) waiting.deliver(Object.fromEntries(asked));
+    return true;
   }
 }
 

@@ -19,7 +19,11 @@ const text = (value: unknown) => (typeof value === 'string' && value !== '' ? va
  * authenticated, a peer's verified delegation — no token, no other claim) and the federation
  * `_meta` keys the hub wrote upstream (hop trail, on-behalf-of).
  */
-export function taskOrigin(principal: unknown, upstreamMeta: unknown): HubTaskOrigin {
+export function taskOrigin(
+  principal: unknown,
+  upstreamMeta: unknown,
+  capabilities: Params,
+): HubTaskOrigin {
   const who = (principal ?? {}) as Params;
   const kept = {
     ...(text(who.subject) ? { subject: text(who.subject) } : {}),
@@ -36,6 +40,7 @@ export function taskOrigin(principal: unknown, upstreamMeta: unknown): HubTaskOr
   return {
     ...(Object.keys(kept).length > 0 ? { principal: kept } : {}),
     ...(Object.keys(meta).length > 0 ? { meta } : {}),
+    ...(Object.keys(capabilities).length > 0 ? { capabilities } : {}),
   };
 }
 

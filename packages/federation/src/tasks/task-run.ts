@@ -15,19 +15,33 @@ export function answersQuestions(capabilities: ClientCapabilities): boolean {
   return Boolean(capabilities.sampling || capabilities.elicitation || capabilities.roots);
 }
 
-/** The {@link TaskRun} of an interactive task's call (`call` without its signal). */
+/** What a task keeps of its client's capabilities: the ones that let it answer questions. */
+export function questionCapabilities(capabilities: ClientCapabilities): ClientCapabilities {
+  const { sampling, elicitation, roots } = capabilities;
+  return {
+    ...(sampling ? { sampling } : {}),
+    ...(elicitation ? { elicitation } : {}),
+    ...(roots ? { roots } : {}),
+  };
+}
+
+/**
+ * The {@link TaskRun} of an interactive task's call (`call` without its signal). Its flow is
+ * registered under a session record of its own (only compared by identity): the task outlives
+ * the session that created it — closing that session cancels its interactive calls, not its
+ * tasks — and a run resumed after a restart has no session at all.
+ */
 export function interactiveTaskRun(
   services: HubServices,
-  session: HubSession,
+  principal: unknown,
   owner: string,
   call: Omit<UpstreamCall, 'signal'>,
   capabilities: ClientCapabilities,
 ): TaskRun {
   return async (record, signal, onprogress): Promise<Result> => {
     const { flows } = services;
-    // The flow's own session record: the task outlives the session that created it (closing
-    // that session cancels its interactive calls, not its tasks).
-    const { flow } = flows.open({ ...session }, owner, undefined);
+    const holder = { era: 'legacy', sessionId: undefined, pinned: false, principal };
+    const { flow } = flows.open(holder as HubSession, owner, undefined);
     flow.capabilities = capabilities;
     flow.onProgress = onprogress;
     flow.run((flowSignal) =>
@@ -43,14 +57,26 @@ export function interactiveTaskRun(
       const event = await flow.next(signal);
       if (event.type === 'result') return event.result;
       if (event.type === 'error') throw event.error;
+      // Keys of this run's own (a resumed run asks again; an old answer must not match).
+      const prefix = `run${record.attempts}-`;
       const requests = Object.fromEntries(
         event.questions.map((question) => [
-          question.key,
+          `${prefix}${question.key}`,
           { method: question.method, params: question.params },
         ]),
       );
       try {
-        flow.resume(await services.hubTasks.inputs.ask(record.taskId, requests, signal, deadline));
+        const answers = await services.hubTasks.inputs.ask(
+          record.taskId,
+          requests,
+          signal,
+          deadline,
+        );
+        flow.resume(
+          Object.fromEntries(
+            Object.entries(answers).map(([key, answer]) => [key.slice(prefix.length), answer]),
+          ),
+        );
       } catch (error) {
         flow.cancel(error);
         throw error;
