@@ -59,8 +59,15 @@ function redact(text: string, secrets: readonly string[]): string {
   return result;
 }
 
+/** A part's content as text: UTF-8 source as it is, binary content (wasm) as its size. */
 function partText(content: string | Uint8Array): string {
   if (typeof content === 'string') return content;
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(content);
+    if (!text.includes('\u0000')) return text;
+  } catch {
+    // not UTF-8: binary
+  }
   return `<${content.byteLength} bytes>`;
 }
 

@@ -15,6 +15,7 @@ const bundle = {
   files: [
     { path: 'index.js', content: 'export default { fetch() { return new Response("ok"); } };' },
     { path: 'index.js.map', content: '{}' },
+    { path: 'hash.wasm', content: new Uint8Array([0, 97, 115, 109]) },
   ],
 };
 const createWebSocket: CreateWebSocket = (url, protocol) => new WebSocket(url, protocol);
@@ -44,7 +45,7 @@ describe('createCloudflareProvider', () => {
     expect(cloudflare.plan({ bundle, secrets: { API_KEY: 's3cret' } })).toEqual([
       {
         action: 'create-or-update',
-        resource: 'Worker script "hub-one" (2 modules, entry index.js)',
+        resource: 'Worker script "hub-one" (3 modules, entry index.js)',
       },
       { action: 'create-or-update', resource: '1 secret binding(s) on "hub-one"' },
       { action: 'create', resource: 'Durable Object class HubState bound as HUB_STATE' },
@@ -127,7 +128,10 @@ describe('createCloudflareProvider', () => {
       ['metadata', undefined, undefined],
       ['index.js', 'index.js', 'application/javascript+module'],
       ['index.js.map', 'index.js.map', 'application/source-map'],
+      ['hash.wasm', 'hash.wasm', 'application/wasm'],
     ]);
+    // Text modules are shown as sent; binary ones by their size.
+    expect(upload?.parts?.slice(2).map((part) => part.content)).toEqual(['{}', '<4 bytes>']);
     expect(JSON.parse(upload?.parts?.[0]?.content ?? '{}').bindings).toContainEqual({
       name: 'API_KEY',
       type: 'secret_text',

@@ -138,6 +138,7 @@ describe('fedmcp deploy cloudflare', () => {
       method: string;
       url: string;
       headers: Record<string, string>;
+      parts?: unknown[];
     }>;
     expect(requests.map((request) => `${request.method} ${request.url}`)).toEqual([
       `PUT ${fake.url}/client/v4/accounts/%3CCLOUDFLARE_ACCOUNT_ID%3E/workers/scripts/fedmcp-hub`,
@@ -145,6 +146,12 @@ describe('fedmcp deploy cloudflare', () => {
       `GET ${fake.url}/client/v4/accounts/%3CCLOUDFLARE_ACCOUNT_ID%3E/workers/subdomain`,
     ]);
     expect(requests[0]?.headers.authorization).toBe('Bearer [redacted]');
+    expect(requests[0]?.parts?.[1]).toEqual({
+      name: 'index.js',
+      filename: 'index.js',
+      contentType: 'application/javascript+module',
+      content: 'export default { fetch: () => new Response("placeholder hub") };\n',
+    });
   });
 
   it('says what to do about a bad token, a missing credential and the rate limit', async () => {
