@@ -265,14 +265,17 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     ),
     logger: childLogger(logger, { component: 'hub' }),
   });
+  // Closed after the hub: the hub's in-process connection to it ends with the hub, not before
+  // (no "connection closed; reconnecting" at shutdown).
+  if (runtime) cleanup.defer(() => runtime.close());
   cleanup.defer(() => hub.close());
-  cleanup.defer(telemetry.follow(hub));
   if (runtime) {
-    // Closed before the hub: no automation calls into a closing hub.
-    cleanup.defer(() => runtime.close());
+    // Stopped before the hub: no automation calls into a closing hub.
+    cleanup.defer(() => runtime.automations.close());
     // `status://hub` subscribers hear of every upstream (and peer) state change.
     hub.onUpstreamStateChange(() => runtime.statusChanged());
   }
+  cleanup.defer(telemetry.follow(hub));
   // The upstreams and peers are connected once the hub can be reached: by `listen()` after the
   // port is bound (a peer verifying this hub's first token fetches its keys from that port), by
   // `serveStdio()`, or by `start()` for a hub used in process.
