@@ -68,11 +68,11 @@ export function createFlyProvider(options: FlyProviderOptions): Provider {
       allowNotFound: true,
     })) ?? [];
 
-  const createMachine = (config: MachineConfig) =>
+  const createMachine = (config: MachineConfig, region = options.region ?? 'iad') =>
     client.send<Machine>({
       method: 'POST',
       path: `${appPath}/machines`,
-      json: { region: options.region ?? 'iad', config },
+      json: { region, config },
       what: `Creating a machine in "${app}"`,
     });
   const updateMachine = (machine: Machine, config: MachineConfig) =>
@@ -95,6 +95,27 @@ export function createFlyProvider(options: FlyProviderOptions): Provider {
           },
           what: `Waiting for machine ${machine.id} to start`,
         });
+
+  /** Scale-down: stop with SIGTERM (the hub drains its calls), wait for `stopped`, then destroy. */
+  async function retireMachine(machine: Machine): Promise<void> {
+    const path = `${appPath}/machines/${machine.id}`;
+    if (machine.state === 'started') {
+      await client.send({
+        method: 'POST',
+        path: `${path}/stop`,
+        json: { signal: 'SIGTERM', timeout: '30s' },
+        what: `Stopping machine ${machine.id}`,
+      });
+      await client.send({
+        method: 'GET',
+        path: `${path}/wait`,
+        // fly-go: waiting for `stopped` needs the instance the stop applied to.
+        query: { state: 'stopped', timeout: '60', instance_id: machine.instance_id ?? '' },
+        what: `Waiting for machine ${machine.id} to stop`,
+      });
+    }
+    await client.send({ method: 'DELETE', path, what: `Destroying machine ${machine.id}` });
+  }
 
   async function* logs(logsOptions: LogsOptions): AsyncGenerator<LogEvent> {
     let nextToken = '';
@@ -226,22 +247,24 @@ export function createFlyProvider(options: FlyProviderOptions): Provider {
             'NOT_FOUND',
             `"${app}" has no machine to copy: run \`fedmcp deploy fly\` first.`,
           );
-        const config = { ...template, services: flyServices(scale, options) };
+        // Copies keep the first machine's services; only the settings given change.
+        const services = (template.services ?? flyServices({}, options)).map((service) => ({
+          ...service,
+          ...(scale.autoStop === undefined ? {} : { autostop: scale.autoStop }),
+          ...(scale.minMachinesRunning === undefined
+            ? {}
+            : { min_machines_running: scale.minMachinesRunning }),
+        }));
+        const config = { ...template, services };
+        const region = machines[0]?.region;
         const kept = machines.slice(0, count);
         const changed = scale.autoStop !== undefined || scale.minMachinesRunning !== undefined;
         if (changed) await Promise.all(kept.map((machine) => updateMachine(machine, config)));
         const created: Array<Machine | undefined> = [];
         for (let index = machines.length; index < count; index += 1)
-          created.push(await createMachine(config));
+          created.push(await createMachine(config, region));
         await Promise.all(created.map(waitStarted));
-        for (const machine of machines.slice(count)) {
-          await client.send({
-            method: 'DELETE',
-            path: `${appPath}/machines/${machine.id}`,
-            query: { force: 'true' },
-            what: `Destroying machine ${machine.id}`,
-          });
-        }
+        for (const machine of machines.slice(count)) await retireMachine(machine);
         const now = await listMachines();
         return now.map((machine) => `machine ${machine.id} ${machine.region} ${machine.state}`);
       });

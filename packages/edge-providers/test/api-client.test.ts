@@ -17,7 +17,10 @@ describe('createApiClient', () => {
     });
     const error = await client
       .send({ method: 'GET', path: '/v1/apps/x', what: 'Reading the app' })
-      .then(() => undefined, (caught: unknown) => caught as Error);
+      .then(
+        () => undefined,
+        (caught: unknown) => caught as Error,
+      );
     expect(error?.message).toBe(
       `Reading the app failed: 127.0.0.1:${port} could not be reached (ECONNREFUSED). Check the network, or the API URL override.`,
     );
@@ -42,9 +45,10 @@ describe('createApiClient', () => {
       fetch: echo,
     });
     const bundle = { entry: 'index.ts', files: [{ path: 'index.ts', content: 'x' }] };
-    const error = await supabase
-      .deploy({ bundle, secrets: { KEY: 'value-to-hide' } })
-      .then(() => undefined, (caught: unknown) => caught as Error);
+    const error = await supabase.deploy({ bundle, secrets: { KEY: 'value-to-hide' } }).then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
     expect(error?.message).toContain(
       'HTTP 400 (bad: [{"name":"KEY","value":"[redacted]"}] Bearer [redacted])',
     );

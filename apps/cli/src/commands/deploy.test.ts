@@ -292,16 +292,27 @@ describe('fedmcp deploy fly', () => {
       ...name,
     ]);
     expect(up.code).toBe(0);
-    expect(up.stdout.trim().split('\n')).toHaveLength(3);
+    expect(up.stdout).toMatch(/^(machine \S+ fra started\n){3}$/);
     for (const each of fake.apps.get('hub-cli')?.machines.values() ?? []) {
       expect(each.config.services?.[0]).toMatchObject({
         autostop: 'suspend',
         min_machines_running: 1,
       });
     }
-    expect(
-      (await cli(['scale', 'fly', '--count', '1', ...name])).stdout.trim().split('\n'),
-    ).toHaveLength(1);
+    const down = await cli(['scale', 'fly', '--count', '1', ...name]);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toMatch(/^machine \S+ fra started\n$/);
+    // Scale-down drains: stop with SIGTERM, wait for stopped, then destroy without force.
+    expect(fake.seen.filter((line) => /\/stop$|state=stopped|^DELETE/.test(line))).toEqual([
+      expect.stringMatching(/^POST \/v1\/apps\/hub-cli\/machines\/\w+\/stop$/),
+      expect.stringMatching(
+        /^GET \/v1\/apps\/hub-cli\/machines\/\w+\/wait\?state=stopped&timeout=60&instance_id=[\w-]+$/,
+      ),
+      expect.stringMatching(/^DELETE \/v1\/apps\/hub-cli\/machines\/\w+$/),
+      expect.stringMatching(/^POST .*\/stop$/),
+      expect.stringMatching(/state=stopped/),
+      expect.stringMatching(/^DELETE \/v1\/apps\/hub-cli\/machines\/\w+$/),
+    ]);
     const badCount = await cli(['scale', 'fly', '--count', 'many', ...name]);
     expect(badCount.code).toBe(2);
     expect(badCount.stderr).toContain('--count N is required: a whole number ≥ 0, got "many"');

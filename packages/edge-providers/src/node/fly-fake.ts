@@ -194,6 +194,30 @@ export async function startFlyFake(options: FlyFakeOptions): Promise<FlyFake> {
       });
       return json(200, found);
     }
+    match = route('POST', '/v1/apps/:app/machines/:id/stop', request, url);
+    if (match) {
+      const found = machine(match.app, match.id);
+      if (request.headers.get('content-type') !== null) {
+        const body = (await jsonBody(request)) as Record<string, unknown>;
+        check(
+          body.signal === undefined || typeof body.signal === 'string',
+          'signal must be a string such as "SIGTERM"',
+        );
+        check(
+          body.timeout === undefined || /^\d+(ms|s|m)$/.test(String(body.timeout)),
+          'timeout must be a duration such as "30s"',
+        );
+      }
+      found.state = 'stopped';
+      return json(200, { ok: true });
+    }
+    match = route('POST', '/v1/apps/:app/machines/:id/start', request, url);
+    if (match) {
+      const found = machine(match.app, match.id);
+      const previous = found.state;
+      found.state = 'started';
+      return json(200, { previous_state: previous });
+    }
     match = route('GET', '/v1/apps/:app/machines/:id/wait', request, url);
     if (match) {
       const found = machine(match.app, match.id);
@@ -206,6 +230,12 @@ export async function startFlyFake(options: FlyFakeOptions): Promise<FlyFake> {
         /^\d+$/.test(url.searchParams.get('timeout') ?? '60'),
         'timeout must be a number of seconds',
       );
+      if (state === 'stopped') {
+        check(
+          url.searchParams.get('instance_id') === found.instance_id,
+          'waiting for stopped needs the instance_id of the machine version',
+        );
+      }
       if (found.state !== state)
         return json(408, { error: 'deadline_exceeded: timeout waiting for machine' });
       return json(200, { ok: true });
