@@ -76,6 +76,11 @@ export {
 } from './federation/peers-config.js';
 export { type LoginUpstreamOptions, loginUpstream } from './oauth/upstream-login.js';
 export {
+  createUserUpstreamOAuth,
+  type UserUpstreamOAuth,
+  type UserUpstreamOAuthOptions,
+} from './oauth/user-upstream-oauth.js';
+export {
   loadTlsFiles,
   tlsFilePaths,
   type WatchTlsFilesOptions,

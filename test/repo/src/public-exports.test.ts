@@ -471,6 +471,7 @@ describe('public exports', () => {
         "createLogger: function",
         "createPeerAuthentication: function",
         "createServerAuthentication: function",
+        "createUserUpstreamOAuth: function",
         "editDistance: function",
         "hubIdOf: function",
         "hubKeysFile: function",

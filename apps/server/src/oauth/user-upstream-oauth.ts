@@ -1,0 +1,191 @@
+/**
+ * Per-user upstream OAuth (issue 21, `"oauth": { "mode": "user" }`): each caller (principal)
+ * holds its own token for an upstream, stored encrypted under `oauthCredentialKey(id, { subject })`.
+ * A caller without a token is asked to log in through a URL elicitation: the call fails with
+ * `-32042` (URL elicitation required, MCP 2025-11-25) whose message and `data.url` carry the
+ * authorization URL. The hub's `GET /oauth/callback` then exchanges the code (the state is
+ * single-use, bound to the caller and the upstream, and expires after 10 minutes; the PKCE
+ * verifier stays in the process that started the flow) and stores the caller's token, and the
+ * client's retry succeeds.
+ */
+import { randomUUID } from 'node:crypto';
+import type { UpstreamOAuthBinding } from '@fedmcp/federation';
+import { FedmcpError } from '@fedmcp/protocol';
+import {
+  type AuditLog,
+  createUpstreamOAuthProvider,
+  type OAuthCredentialStore,
+  oauthCredentialKey,
+  type UpstreamOAuthProvider,
+} from '@fedmcp/proxy-auth';
+import { auth, type FetchLike } from '@modelcontextprotocol/client';
+import type { OAuthUpstream } from './hub-upstream-oauth.js';
+
+/** The JSON-RPC code of "URL elicitation required" (MCP 2025-11-25). */
+export const URL_ELICITATION_REQUIRED = -32042;
+
+/** How long a login started by an elicitation may take. */
+export const USER_LOGIN_TTL_MS = 10 * 60_000;
+
+/** Options of {@link createUserUpstreamOAuth}. */
+export interface UserUpstreamOAuthOptions {
+  /** The configured OAuth upstreams (read on each use, so a reload takes effect). */
+  upstreams: () => readonly OAuthUpstream[];
+  /** The encrypted credential store (`openOAuthCredentialStore`). */
+  store: () => Promise<OAuthCredentialStore>;
+  /** The hub's redirect URI (`<hub.url origin>/oauth/callback`). */
+  redirectUrl: () => string;
+  /** Grants, refreshes and revocations, with the caller's subject (never a token). */
+  audit?: Pick<AuditLog, 'record'>;
+  /** The fetch of the token exchange. @default globalThis.fetch */
+  fetch?: FetchLike;
+  /** The clock. @default Date.now */
+  now?: () => number;
+}
+
+/** What the callback answers the browser. */
+export interface CallbackAnswer {
+  status: number;
+  /** A small HTML page. */
+  page: string;
+}
+
+/** The per-user OAuth bindings of a hub. */
+export interface UserUpstreamOAuth {
+  /** The binding of `subject`'s connection to an upstream with `"mode": "user"`, else `undefined`. */
+  bindingFor(upstreamId: string, subject: string): UpstreamOAuthBinding | undefined;
+  /** `GET /oauth/callback`: exchanges the code of a pending login. Never throws. */
+  callback(query: URLSearchParams): Promise<CallbackAnswer>;
+  /** Forgets `subject`'s token for an upstream. @returns whether one was stored. */
+  logout(upstreamId: string, subject: string): Promise<boolean>;
+}
+
+interface PendingLogin {
+  upstream: OAuthUpstream;
+  subject: string;
+  provider: UpstreamOAuthProvider;
+  expiresAt: number;
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (character) => `&#${character.codePointAt(0)};`);
+
+const page = (status: number, message: string): CallbackAnswer => ({
+  status,
+  page: `<!doctype html><meta charset="utf-8"><title>fedmcp</title><p>${escapeHtml(message)}</p>\n`,
+});
+
+/**
+ * Creates the per-user bindings.
+ *
+ * @example
+ * ```ts
+ * const users = createUserUpstreamOAuth({ upstreams, store: () => oauth.store(), redirectUrl });
+ * const binding = users.bindingFor('docs', principal.subject);
+ * ```
+ */
+export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): UserUpstreamOAuth {
+  const now = options.now ?? Date.now;
+  /** Pending logins by their `state` (single-use). */
+  const pending = new Map<string, PendingLogin>();
+  const store: OAuthCredentialStore = {
+    load: async (key) => (await options.store()).load(key),
+    save: async (key, credentials) => (await options.store()).save(key, credentials),
+    delete: async (key) => (await options.store()).delete(key),
+  };
+  const find = (upstreamId: string) =>
+    options.upstreams().find((candidate) => candidate.id === upstreamId);
+  const record = (outcome: string, action: string, upstream: string, subject: string) =>
+    void options.audit?.record({
+      type: 'auth',
+      outcome,
+      action,
+      upstream,
+      principal: { subject, authMethod: 'oauth' },
+    });
+  const dropExpired = () => {
+    for (const [state, login] of pending) if (login.expiresAt <= now()) pending.delete(state);
+  };
+
+  const bindingFor = (upstreamId: string, subject: string) => {
+    const upstream = find(upstreamId);
+    if (upstream?.oauth.mode !== 'user') return undefined;
+    // A fresh provider per connection: a logout elsewhere (the CLI) is seen on the next connect.
+    const provider = createUpstreamOAuthProvider({
+      config: upstream.oauth,
+      store,
+      key: oauthCredentialKey(upstream.id, { subject }),
+      redirectUrl: options.redirectUrl(),
+      onEvent: (event) => {
+        if (event.type === 'oauth.grant' || event.type === 'oauth.refresh') {
+          record('granted', event.type, upstream.id, subject);
+        } else if (event.type === 'oauth.invalidated') {
+          record('revoked', event.type, upstream.id, subject);
+        }
+      },
+    });
+    const binding: UpstreamOAuthBinding = {
+      provider,
+      ...(upstream.oauth.maxStepUps !== undefined && { maxStepUps: upstream.oauth.maxStepUps }),
+      authorize: async (url) => {
+        dropExpired();
+        const state = url.searchParams.get('state');
+        if (!state) throw new Error('The OAuth flow built an authorization URL without a state.');
+        pending.set(state, { upstream, subject, provider, expiresAt: now() + USER_LOGIN_TTL_MS });
+        const elicitationId = randomUUID();
+        const message = `Sign in to "${upstream.id}" to continue: open ${url.href} and retry the call.`;
+        throw new FedmcpError('UNAUTHENTICATED', message, {
+          jsonRpcCode: URL_ELICITATION_REQUIRED,
+          data: {
+            url: url.href,
+            elicitations: [{ mode: 'url', elicitationId, url: url.href, message }],
+          },
+        });
+      },
+    };
+    return binding;
+  };
+
+  return {
+    bindingFor,
+    async callback(query) {
+      dropExpired();
+      const state = query.get('state') ?? '';
+      const login = pending.get(state);
+      pending.delete(state);
+      if (!login) {
+        return page(
+          400,
+          'This sign-in link is unknown or has expired. Retry the call to get a new one.',
+        );
+      }
+      const code = query.get('code');
+      if (!code) {
+        const reason = query.get('error_description') ?? query.get('error') ?? 'no code';
+        return page(400, `The sign-in failed: ${reason}. Retry the call to try again.`);
+      }
+      const iss = query.get('iss');
+      try {
+        const result = await auth(login.provider, {
+          serverUrl: login.upstream.url,
+          authorizationCode: code,
+          ...(iss !== null && { iss }),
+          ...(options.fetch && { fetchFn: options.fetch }),
+        });
+        if (result !== 'AUTHORIZED') throw new Error('the code was not accepted');
+      } catch (error) {
+        record('failure', 'oauth.grant', login.upstream.id, login.subject);
+        return page(
+          502,
+          `The sign-in to "${login.upstream.id}" could not be completed (${(error as Error).message}). Retry the call to try again.`,
+        );
+      }
+      return page(200, `You are signed in to "${login.upstream.id}". You can close this tab.`);
+    },
+    async logout(upstreamId, subject) {
+      const deleted = await store.delete(oauthCredentialKey(upstreamId, { subject }));
+      if (deleted) record('revoked', 'oauth.logout', upstreamId, subject);
+      return deleted;
+    },
+  };
+}
