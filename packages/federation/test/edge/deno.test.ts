@@ -2,7 +2,6 @@
 // node_modules), its state in PostgreSQL (a schema unique to the run, dropped after), in front of
 // server-everything over HTTP: SDK v2 clients list and call a tool through /functions/v1/mcp/mcp.
 import { fileURLToPath } from 'node:url';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dropSchema,
@@ -11,8 +10,8 @@ import {
   runSchema,
   withAdmin,
 } from '../../../store/test/postgres-test-server.js';
-import { textOf } from '../helpers.js';
 import { type DenoServer, denoServe } from './fixtures/deno.js';
+import { ERAS, echoThrough } from './fixtures/echo-through.js';
 import { type Everything, startEverything } from './fixtures/everything.js';
 
 const entry = fileURLToPath(new URL('./fixtures/supabase-function.ts', import.meta.url));
@@ -36,30 +35,9 @@ describe.skipIf(!postgresAvailable)('the hub as a Supabase Edge Function in Deno
     await dropSchema(schema);
   });
 
-  it.each([
-    ['2026-07-28', { pin: '2026-07-28' }],
-    ['2025-11-25', 'legacy'],
-  ] as const)('serves a v2 client speaking %s: list and call a tool', async (era, mode) => {
-    const client = new Client(
-      { name: `deno-${era}`, version: '1.0.0' },
-      { versionNegotiation: { mode } },
-    );
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL('/functions/v1/mcp/mcp', deno.url)),
-    );
-    try {
-      expect(client.getNegotiatedProtocolVersion()).toBe(era);
-      const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name)).toContain('everything__echo');
-      const result = await client.callTool({
-        name: 'everything__echo',
-        arguments: { message: 'from deno' },
-      });
-      expect(textOf(result)).toBe('Echo: from deno');
-    } finally {
-      await client.close();
-    }
-  });
+  it.each(ERAS)('serves a v2 client speaking %s: list and call a tool', (...era) =>
+    echoThrough(new URL('/functions/v1/mcp/mcp', deno.url), era, 'from deno'),
+  );
 
   it('keeps its state in the PostgreSQL schema', async () => {
     const tables = await withAdmin(

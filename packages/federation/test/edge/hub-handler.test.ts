@@ -8,12 +8,12 @@ import {
   generateApiKey,
   hashApiKey,
 } from '@fedmcp/proxy-auth';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHub, createHubHandler, type HubHandler } from '../../src/index.js';
 import { textOf } from '../helpers.js';
+import { ERAS, echoThrough } from './fixtures/echo-through.js';
 import { type Everything, startEverything } from './fixtures/everything.js';
 import { type ServedFetch, serveFetch } from './fixtures/serve-fetch.js';
 
@@ -45,34 +45,10 @@ afterAll(async () => {
 
 const mcpUrl = () => new URL('/mcp', served.url);
 
-async function connectV2(era: '2026-07-28' | '2025-11-25'): Promise<Client> {
-  const mode = era === '2026-07-28' ? { pin: era } : ('legacy' as const);
-  const client = new Client(
-    { name: `v2-${era}`, version: '1.0.0' },
-    { versionNegotiation: { mode } },
-  );
-  await client.connect(
-    new StreamableHTTPClientTransport(mcpUrl(), { requestInit: { headers: bearer } }),
-  );
-  return client;
-}
-
 describe('createHubHandler (Node adapter, server-everything upstream)', () => {
-  it.each(['2026-07-28', '2025-11-25'] as const)('serves a v2 client speaking %s', async (era) => {
-    const client = await connectV2(era);
-    try {
-      const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name)).toContain('everything__echo');
-      expect(client.getNegotiatedProtocolVersion()).toBe(era);
-      const result = await client.callTool({
-        name: 'everything__echo',
-        arguments: { message: era },
-      });
-      expect(textOf(result)).toBe(`Echo: ${era}`);
-    } finally {
-      await client.close();
-    }
-  });
+  it.each(ERAS)('serves a v2 client speaking %s', (...era) =>
+    echoThrough(mcpUrl(), era, 'through the web handler', bearer),
+  );
 
   it('serves an SDK v1 client in a session kept by the isolate', async () => {
     const client = new V1Client({ name: 'v1', version: '1.0.0' });

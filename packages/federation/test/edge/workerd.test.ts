@@ -2,11 +2,10 @@
 // 127.0.0.1 in front of server-everything over HTTP; SDK v2 clients list and call a tool through
 // it. Sessions and state are in memory per isolate (a Durable Object engine comes later).
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { textOf } from '../helpers.js';
 import { bundleEdge, workerEntry } from './fixtures/bundle-edge.js';
+import { ERAS, echoThrough } from './fixtures/echo-through.js';
 import { type Everything, startEverything } from './fixtures/everything.js';
 
 const key = generateApiKey();
@@ -40,32 +39,9 @@ afterAll(async () => {
 });
 
 describe('the hub in workerd', () => {
-  it.each([
-    ['2026-07-28', { pin: '2026-07-28' }],
-    ['2025-11-25', 'legacy'],
-  ] as const)('serves a v2 client speaking %s: list and call a tool', async (era, mode) => {
-    const client = new Client(
-      { name: `workerd-${era}`, version: '1.0.0' },
-      { versionNegotiation: { mode } },
-    );
-    await client.connect(
-      new StreamableHTTPClientTransport(mcpUrl, {
-        requestInit: { headers: { Authorization: `Bearer ${key}` } },
-      }),
-    );
-    try {
-      expect(client.getNegotiatedProtocolVersion()).toBe(era);
-      const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name)).toContain('everything__echo');
-      const result = await client.callTool({
-        name: 'everything__echo',
-        arguments: { message: 'at the edge' },
-      });
-      expect(textOf(result)).toBe('Echo: at the edge');
-    } finally {
-      await client.close();
-    }
-  });
+  it.each(ERAS)('serves a v2 client speaking %s: list and call a tool', (...era) =>
+    echoThrough(mcpUrl, era, 'at the edge', { Authorization: `Bearer ${key}` }),
+  );
 
   it('refuses a request without a key with 401', async () => {
     const response = await fetch(mcpUrl, {
