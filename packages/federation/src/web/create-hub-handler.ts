@@ -57,6 +57,8 @@ export interface HubHandlerOptions {
   maxBodyBytes?: number;
   /** At most this many 2025-era sessions in this isolate. @default 1000 */
   maxSessions?: number;
+  /** A 2025-era session unused this long is closed when another opens. @default 3_600_000 (1 h) */
+  sessionIdleMs?: number;
   /** How long `/status` reuses a peer's answer. @default 5000 */
   statusCacheMs?: number;
   /** The fetch for peers' documents, keys and status. @default globalThis.fetch */
@@ -148,6 +150,7 @@ export async function createHubHandler(
     owner: (principal) => peerSessionOwner(principal) ?? options.sessionOwner?.(principal),
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
     maxSessions: options.maxSessions ?? 1000,
+    sessionIdleMs: options.sessionIdleMs ?? 3_600_000,
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const healthz: WebRoute = async (request) =>

@@ -23,11 +23,14 @@ export interface LegacySessionsOptions {
   owner: (principal: unknown) => string | undefined;
   /** At most this many sessions at once; a new one over the limit gets 503. */
   maxSessions: number;
+  /** A session unused this long is closed when a new one opens. */
+  idleMs: number;
 }
 
 interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
   owner: string | undefined;
+  lastUsed: number;
 }
 
 /** The in-memory sessions of one isolate. */
@@ -54,6 +57,16 @@ function containsInitialize(body: unknown): boolean {
 export function createLegacySessions(options: LegacySessionsOptions): LegacySessions {
   const sessions = new Map<string, Session>();
 
+  // Sessions whose client went away without DELETE: closed lazily, when a new one opens.
+  function closeIdle(): void {
+    const now = Date.now();
+    for (const [id, session] of sessions) {
+      if (now - session.lastUsed < options.idleMs) continue;
+      sessions.delete(id);
+      void session.transport.close().catch(() => {});
+    }
+  }
+
   async function open(request: Request, body: unknown, principal: unknown): Promise<Response> {
     if (!containsInitialize(body)) {
       return jsonRpcErrorResponse(
@@ -62,6 +75,7 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
         'Bad Request: Mcp-Session-Id header is required (send initialize first)',
       );
     }
+    closeIdle();
     if (sessions.size >= options.maxSessions) {
       return jsonRpcErrorResponse(
         503,
@@ -73,7 +87,11 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => sessionId,
       onsessioninitialized: () => {
-        sessions.set(sessionId, { transport, owner: options.owner(principal) });
+        sessions.set(sessionId, {
+          transport,
+          owner: options.owner(principal),
+          lastUsed: Date.now(),
+        });
       },
       onsessionclosed: () => {
         sessions.delete(sessionId);
@@ -100,6 +118,7 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
           'Session not found: it expired, was closed or lives in another isolate; start a new session with initialize',
         );
       }
+      session.lastUsed = Date.now();
       return session.transport.handleRequest(
         request,
         body === undefined ? {} : { parsedBody: body },

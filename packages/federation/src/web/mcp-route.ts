@@ -22,6 +22,7 @@ export interface McpRouteOptions {
   owner: (principal: unknown) => string | undefined;
   maxBodyBytes: number;
   maxSessions: number;
+  sessionIdleMs: number;
   logger?: Logger;
 }
 
@@ -75,6 +76,7 @@ export function createMcpRoute(options: McpRouteOptions): McpRoute {
       hub.createServer({ era: 'legacy', transport: 'streamable-http', sessionId, principal }),
     owner: options.owner,
     maxSessions: options.maxSessions,
+    idleMs: options.sessionIdleMs,
   });
 
   const route: WebRoute = async (request) => {

@@ -8,6 +8,7 @@ import {
   generateApiKey,
   hashApiKey,
 } from '@fedmcp/proxy-auth';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +119,43 @@ describe('createHubHandler (Node adapter, server-everything upstream)', () => {
     const status = await (await fetch(new URL('/status', served.url), { headers: bearer })).json();
     expect(JSON.stringify(status)).toContain('everything');
     expect((await fetch(new URL('/nowhere', served.url))).status).toBe(404);
+  });
+
+  it('closes a 2025-era session left idle when another opens (sessionIdleMs)', async () => {
+    const hub = createHub();
+    const idle = await createHubHandler(hub, { hubId: 'idle', sessionIdleMs: 0 });
+    const open = async () => {
+      const transport = new StreamableHTTPClientTransport(new URL('http://idle.test/mcp'), {
+        fetch: (url, init) => idle(new Request(url, init)),
+      });
+      const client = new Client(
+        { name: 'idle', version: '1.0.0' },
+        { versionNegotiation: { mode: 'legacy' } },
+      );
+      await client.connect(transport);
+      return transport.sessionId as string;
+    };
+    const listWith = (sessionId: string) =>
+      idle(
+        new Request('http://idle.test/mcp', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-session-id': sessionId,
+            'mcp-protocol-version': '2025-11-25',
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+        }),
+      );
+    try {
+      const first = await open();
+      const second = await open();
+      expect((await listWith(first)).status).toBe(404);
+      expect((await listWith(second)).status).toBe(200);
+    } finally {
+      await idle.close();
+    }
   });
 
   it('refuses a stdio upstream with a config error naming the key', async () => {
