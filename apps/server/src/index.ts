@@ -75,6 +75,7 @@ export {
   peersConfigSchema,
 } from './federation/peers-config.js';
 export { type LoginUpstreamOptions, loginUpstream } from './oauth/upstream-login.js';
+export { type LogoutUpstreamOptions, logoutUpstream } from './oauth/upstream-logout.js';
 export {
   createUserUpstreamOAuth,
   type UserUpstreamOAuth,

@@ -483,6 +483,7 @@ describe('public exports', () => {
         "loadTlsFiles: function",
         "logLevels: object",
         "loginUpstream: function",
+        "logoutUpstream: function",
         "mcpServerEntryKeys: object",
         "openConfigSecrets: function",
         "openServerHubIdentity: function",

@@ -1,15 +1,21 @@
 import { spawn } from 'node:child_process';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
-import { loginUpstream, resolveConfigSecrets } from '@fedmcp/server';
+import {
+  createAuditLog,
+  createStreamAuditSink,
+  generateApiKey,
+  hashApiKey,
+} from '@fedmcp/proxy-auth';
+import { loginUpstream, logoutUpstream, resolveConfigSecrets } from '@fedmcp/server';
 import { createStore } from '@fedmcp/store/node';
 import type { CliIo } from '../cli-io.js';
 import { resolveConfig } from './resolve-config.js';
 
 const usage =
   'Usage: fedmcp auth new-key [--subject NAME] [--group G…] [--scope S…]  (prints a new API key and the config entry with its hash)\n' +
-  '       fedmcp auth login <upstream> [--config FILE] [--port N] [--no-browser]  (authorizes the hub at an OAuth-protected upstream)\n';
+  '       fedmcp auth login <upstream> [--config FILE] [--port N] [--no-browser]  (authorizes the hub at an OAuth-protected upstream)\n' +
+  '       fedmcp auth logout <upstream> [--subject S] [--config FILE]  (forgets the hub\'s tokens there, or those of user S with "mode": "user")\n';
 
 /** Opens `url` in the desktop's browser when there is one; the URL is printed either way. */
 function openBrowser(url: string): void {
@@ -85,12 +91,60 @@ async function loginCommand(argv: readonly string[], io: CliIo): Promise<number>
 }
 
 /**
+ * `fedmcp auth logout <upstream> [--subject S]`: deletes the stored tokens of the hub (or of the
+ * caller S, for a `"mode": "user"` upstream) at that upstream; the revocation is audited.
+ */
+async function logoutCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { config: { type: 'string' }, subject: { type: 'string' } },
+  });
+  const [upstreamId] = positionals;
+  if (!upstreamId || positionals.length > 1 || values.subject === '') {
+    io.stderr(`fedmcp auth logout: name one upstream (and a non-empty --subject). ${usage}`);
+    return 2;
+  }
+  const { config: raw, file } = await resolveConfig(values.config);
+  const baseDirectory = file ? dirname(file) : process.cwd();
+  const config = await resolveConfigSecrets(raw, {
+    baseDirectory,
+    env: process.env,
+    secretValues: new Set(),
+  });
+  const dataDir = isAbsolute(config.hub.dataDir)
+    ? config.hub.dataDir
+    : join(baseDirectory, config.hub.dataDir);
+  const store = await createStore(config.store ?? `sqlite:${join(dataDir, 'state.db')}`);
+  try {
+    const deleted = await logoutUpstream({
+      config,
+      upstreamId,
+      ...(values.subject !== undefined && { subject: values.subject }),
+      kv: store.kv,
+      keyFile: join(dataDir, 'oauth-credentials.key'),
+      audit: createAuditLog({ sinks: [createStreamAuditSink(store.streams)] }),
+    });
+    const holder = values.subject === undefined ? 'the hub' : `"${values.subject}"`;
+    io.stdout(
+      deleted
+        ? `Logged out: ${holder} has no token for "${upstreamId}" any more.\n`
+        : `Nothing to do: ${holder} had no token for "${upstreamId}".\n`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/**
  * `fedmcp auth new-key [--subject NAME] [--group G] [--scope S]`: makes a new API key and prints
  * it once, with the `auth.apiKeys` entry (its SHA-256 hash, never the key) to paste into the config.
  */
 export async function authCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const [subcommand, ...rest] = argv;
   if (subcommand === 'login') return loginCommand(rest, io);
+  if (subcommand === 'logout') return logoutCommand(rest, io);
   if (subcommand !== 'new-key') {
     io.stderr(`fedmcp auth: unknown subcommand "${subcommand ?? ''}". ${usage}`);
     return 2;

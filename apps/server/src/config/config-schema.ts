@@ -142,6 +142,16 @@ const mcpServer = z.unknown().transform((value, context) => {
     });
     return z.NEVER;
   }
+  const oauth = (parsed.data as { oauth?: { mode?: string } }).oauth;
+  if (oauth?.mode === 'user' && parsed.data.isolation !== 'per-principal') {
+    context.addIssue({
+      code: 'custom',
+      path: ['oauth', 'mode'],
+      message:
+        '"mode": "user" needs "isolation": "per-principal" (each caller holds its own token)',
+    });
+    return z.NEVER;
+  }
   return parsed.data;
 });
 

@@ -1,0 +1,70 @@
+/**
+ * `fedmcp auth logout [--subject S] <upstream>`: forgets the tokens of one holder at an
+ * OAuth-protected upstream (the hub's, or one caller's with `"mode": "user"`), in the hub's store.
+ * The running hub sees it on that holder's next connection: a user is asked to sign in again.
+ */
+import { FedmcpError } from '@fedmcp/protocol';
+import { type AuditLog, oauthCredentialKey } from '@fedmcp/proxy-auth';
+import type { KeyValueStore } from '@fedmcp/store';
+import type { FedmcpConfig } from '../config/config-schema.js';
+import { upstreamsFromConfig } from '../upstreams-from-config.js';
+import { oauthUpstreamsOf, openOAuthCredentialStore } from './hub-upstream-oauth.js';
+
+/** Options of {@link logoutUpstream}. */
+export interface LogoutUpstreamOptions {
+  /** The hub's config, secrets resolved. */
+  config: FedmcpConfig;
+  /** The upstream id (its `mcpServers` key). */
+  upstreamId: string;
+  /** The caller whose tokens go (`"mode": "user"`); omitted for the hub's own (`"mode": "hub"`). */
+  subject?: string;
+  /** The hub's key/value store. */
+  kv: Pick<KeyValueStore, 'get' | 'set' | 'delete'>;
+  /** The credential key file (`<dataDir>/oauth-credentials.key`). */
+  keyFile: string;
+  /** Where the revocation is recorded. */
+  audit?: Pick<AuditLog, 'record'>;
+}
+
+/**
+ * Deletes one holder's stored tokens for an upstream.
+ *
+ * @returns whether tokens were stored.
+ * @throws FedmcpError INVALID_CONFIG when the upstream has no `oauth` block, or the subject does
+ * not fit its mode.
+ */
+export async function logoutUpstream(options: LogoutUpstreamOptions): Promise<boolean> {
+  const { upstreamId, subject } = options;
+  const upstream = oauthUpstreamsOf(upstreamsFromConfig(options.config)).find(
+    (candidate) => candidate.id === upstreamId,
+  );
+  if (!upstream) {
+    throw new FedmcpError('INVALID_CONFIG', `mcpServers.${upstreamId} has no "oauth" block.`);
+  }
+  if (upstream.oauth.mode === 'user' && subject === undefined) {
+    throw new FedmcpError(
+      'INVALID_CONFIG',
+      `mcpServers.${upstreamId}.oauth has "mode": "user": name whose tokens to forget with --subject.`,
+    );
+  }
+  if (upstream.oauth.mode === 'hub' && subject !== undefined) {
+    throw new FedmcpError(
+      'INVALID_CONFIG',
+      `mcpServers.${upstreamId}.oauth has "mode": "hub" (one token for the hub): drop --subject.`,
+    );
+  }
+  const store = await openOAuthCredentialStore(options.kv, options.keyFile);
+  const deleted = await store.delete(
+    oauthCredentialKey(upstream.id, subject === undefined ? 'hub' : { subject }),
+  );
+  if (deleted) {
+    await options.audit?.record({
+      type: 'auth',
+      outcome: 'revoked',
+      action: 'oauth.logout',
+      upstream: upstream.id,
+      ...(subject !== undefined && { principal: { subject, authMethod: 'oauth' } }),
+    });
+  }
+  return deleted;
+}
