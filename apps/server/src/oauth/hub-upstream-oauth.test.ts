@@ -87,4 +87,30 @@ describe('createHubUpstreamOAuth', () => {
       await rm(directory, { recursive: true, force: true });
     }
   });
+
+  it('refuses to connect a "mode": "user" upstream, saying so (not a bare 401 from the upstream)', () => {
+    const config = parseConfig(
+      {
+        store: 'memory:',
+        mcpServers: {
+          docs: {
+            url: 'https://docs.example.com/mcp',
+            isolation: 'per-principal',
+            oauth: { mode: 'user' },
+          },
+        },
+      },
+      'fedmcp.config.json',
+      { env: {} },
+    );
+    const oauth = createHubUpstreamOAuth({
+      upstreams: () => oauthUpstreamsOf(upstreamsFromConfig(config)),
+      kv: createMemoryStore().kv,
+      keyFile: join(tmpdir(), 'never-opened.key'),
+      redirectUrl: () => 'https://hub.example.com/oauth/callback',
+    });
+    expect(() => oauth.oauthFor({ url: 'https://docs.example.com/mcp' })).toThrow(
+      'mcpServers.docs.oauth "mode": "user" is not served by the hub yet',
+    );
+  });
 });

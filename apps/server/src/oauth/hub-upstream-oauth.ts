@@ -136,6 +136,14 @@ export function createHubUpstreamOAuth(options: HubUpstreamOAuthOptions): HubUps
   return {
     oauthFor(spec) {
       const upstream = options.upstreams().find((candidate) => candidate.url === spec.url);
+      if (upstream?.oauth.mode === 'user') {
+        // The bindings exist (`createUserUpstreamOAuth`); the hub's connections do not carry the
+        // caller to the connector yet, and the catalog needs a connection with some user's token.
+        throw new FedmcpError(
+          'INVALID_CONFIG',
+          `mcpServers.${upstream.id}.oauth "mode": "user" is not served by the hub yet; use "mode": "hub" (\`fedmcp auth login ${upstream.id}\`).`,
+        );
+      }
       if (!upstream || upstream.oauth.mode !== 'hub') return undefined;
       let entry = providers.get(upstream.id);
       if (!entry || entry.config !== upstream.oauth) {
