@@ -232,8 +232,8 @@ ${configOption}
   },
   auth: {
     run: authCommand,
-    summary: 'auth new-key | login UPSTREAM: API keys; an OAuth login of the hub at an upstream',
-    usage: 'auth new-key | login [options]',
+    summary: 'auth new-key | login | logout UPSTREAM: API keys; OAuth tokens at an upstream',
+    usage: 'auth new-key | login | logout [options]',
     subcommands: {
       'new-key': {
         summary: 'a new API key, printed once, and the hashed entry for auth.apiKeys',
@@ -242,6 +242,10 @@ ${configOption}
       login: {
         summary: 'authorize the hub at an OAuth-protected upstream (its "oauth" block)',
         usage: `login UPSTREAM [--config FILE] [--port N] [--no-browser]\n\n${configOption}\n      --port N         the loopback redirect's port (default: any free one)\n      --no-browser     only print the authorization URL`,
+      },
+      logout: {
+        summary: "forget the hub's (or, with --subject, one user's) tokens at an OAuth upstream",
+        usage: `logout UPSTREAM [--subject S] [--config FILE]\n\n${configOption}\n      --subject S      the user whose tokens go ("oauth": { "mode": "user" })`,
       },
     },
   },
