@@ -26,6 +26,14 @@ describe('fedmcp auth logout', () => {
         }),
       );
 
+      const memory = join(directory, 'memory.json');
+      await writeFile(memory, JSON.stringify({ store: 'memory:' }));
+      const inMemory = captureIo();
+      expect(await authCommand(['logout', 'docs', '--config', memory], inMemory.io)).toBe(1);
+      expect(inMemory.out.stderr).toContain(
+        'fedmcp auth logout: the config uses the in-memory store',
+      );
+
       const missing = captureIo();
       expect(await authCommand(['logout'], missing.io)).toBe(2);
       expect(missing.out.stderr).toContain('name one upstream');

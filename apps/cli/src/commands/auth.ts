@@ -28,6 +28,31 @@ function openBrowser(url: string): void {
 }
 
 /**
+ * The config (secrets resolved) and the hub's store and credential key file, where upstream
+ * OAuth tokens live; or the exit code when the config keeps nothing (the in-memory store).
+ */
+async function openTokenStore(command: string, configPath: string | undefined, io: CliIo) {
+  const { config: raw, file } = await resolveConfig(configPath);
+  if (raw.store === 'memory:') {
+    io.stderr(
+      `fedmcp auth ${command}: the config uses the in-memory store; tokens stored there would live only in this command.\n`,
+    );
+    return 1;
+  }
+  const baseDirectory = file ? dirname(file) : process.cwd();
+  const config = await resolveConfigSecrets(raw, {
+    baseDirectory,
+    env: process.env,
+    secretValues: new Set(),
+  });
+  const dataDir = isAbsolute(config.hub.dataDir)
+    ? config.hub.dataDir
+    : join(baseDirectory, config.hub.dataDir);
+  const store = await createStore(config.store ?? `sqlite:${join(dataDir, 'state.db')}`);
+  return { config, store, keyFile: join(dataDir, 'oauth-credentials.key') };
+}
+
+/**
  * `fedmcp auth login <upstream>`: prints the authorization URL (and opens a browser when it can),
  * waits for the redirect on 127.0.0.1, and stores the hub's tokens for that upstream, encrypted,
  * in the hub's store.
@@ -52,29 +77,15 @@ async function loginCommand(argv: readonly string[], io: CliIo): Promise<number>
     io.stderr(`fedmcp auth login: --port must be a port number (0–65535), not "${values.port}".\n`);
     return 2;
   }
-  const { config: raw, file } = await resolveConfig(values.config);
-  if (raw.store === 'memory:') {
-    io.stderr(
-      'fedmcp auth login: the config uses the in-memory store; tokens stored there would live only in this command.\n',
-    );
-    return 1;
-  }
-  const baseDirectory = file ? dirname(file) : process.cwd();
-  const config = await resolveConfigSecrets(raw, {
-    baseDirectory,
-    env: process.env,
-    secretValues: new Set(),
-  });
-  const dataDir = isAbsolute(config.hub.dataDir)
-    ? config.hub.dataDir
-    : join(baseDirectory, config.hub.dataDir);
-  const store = await createStore(config.store ?? `sqlite:${join(dataDir, 'state.db')}`);
+  const opened = await openTokenStore('login', values.config, io);
+  if (typeof opened === 'number') return opened;
+  const { config, store, keyFile } = opened;
   try {
     const { scope } = await loginUpstream({
       config,
       upstreamId,
       kv: store.kv,
-      keyFile: join(dataDir, 'oauth-credentials.key'),
+      keyFile,
       port,
       onAuthorizationUrl: (url) => {
         io.stdout(`Open this URL to authorize fedmcp at "${upstreamId}":\n  ${url.href}\n`);
@@ -105,24 +116,16 @@ async function logoutCommand(argv: readonly string[], io: CliIo): Promise<number
     io.stderr(`fedmcp auth logout: name one upstream (and a non-empty --subject). ${usage}`);
     return 2;
   }
-  const { config: raw, file } = await resolveConfig(values.config);
-  const baseDirectory = file ? dirname(file) : process.cwd();
-  const config = await resolveConfigSecrets(raw, {
-    baseDirectory,
-    env: process.env,
-    secretValues: new Set(),
-  });
-  const dataDir = isAbsolute(config.hub.dataDir)
-    ? config.hub.dataDir
-    : join(baseDirectory, config.hub.dataDir);
-  const store = await createStore(config.store ?? `sqlite:${join(dataDir, 'state.db')}`);
+  const opened = await openTokenStore('logout', values.config, io);
+  if (typeof opened === 'number') return opened;
+  const { config, store, keyFile } = opened;
   try {
     const deleted = await logoutUpstream({
       config,
       upstreamId,
       ...(values.subject !== undefined && { subject: values.subject }),
       kv: store.kv,
-      keyFile: join(dataDir, 'oauth-credentials.key'),
+      keyFile,
       audit: createAuditLog({ sinks: [createStreamAuditSink(store.streams)] }),
     });
     const holder = values.subject === undefined ? 'the hub' : `"${values.subject}"`;
