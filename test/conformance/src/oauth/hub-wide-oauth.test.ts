@@ -4,7 +4,7 @@
  * (`oidc-provider`, loopback, DCR, PKCE, RFC 8707, JWT access tokens, rotating refresh tokens).
  * The operator's login is scripted over plain HTTP against oidc-provider's interaction pages.
  */
-import { createOAuthUpstreamConnector, UPSTREAM_CLIENT_CAPABILITIES } from '@fedmcp/federation';
+import { createOAuthUpstreamConnector } from '@fedmcp/federation';
 import { connectNodeUpstream } from '@fedmcp/federation/node';
 import {
   type AuthorizeUpstream,
@@ -14,36 +14,12 @@ import {
   oauthCredentialKey,
   upstreamOAuthConfigSchema,
 } from '@fedmcp/proxy-auth';
-import type { CallToolResult } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
+import { hubConnectOptions, mapStore, textOf } from './oauth-test-kit.js';
 import { loginAndConsent, startAuthorizationServer } from './oidc-authorization-server.js';
 import { startProtectedUpstream } from './protected-upstream.js';
 
 const REDIRECT_URL = 'http://127.0.0.1:8787/oauth/callback';
-
-const noop = () => {};
-const silentLogger = { debug: noop, info: noop, warn: noop, error: noop };
-
-type KeyValue = Parameters<typeof createEncryptedOAuthCredentialStore>[0]['store'];
-
-/** The hub store's key/value interface over a Map (what the ciphertexts look like at rest). */
-function mapStore(): KeyValue {
-  const values = new Map<string, string>();
-  return {
-    get: async (key) => {
-      const value = values.get(key);
-      return value === undefined ? undefined : { key, value, version: 1 };
-    },
-    set: async (key, value) => {
-      values.set(key, value);
-      return { key, value, version: 1 };
-    },
-    delete: async (key) => values.delete(key),
-  };
-}
-
-const textOf = (result: unknown) =>
-  ((result as CallToolResult).content[0] as { text: string }).text;
 
 describe('hub-wide OAuth to a protected upstream', () => {
   it('authorizes once, keeps the tokens encrypted, refreshes it without the operator, and asks again after the refresh token is revoked', async () => {
@@ -70,17 +46,7 @@ describe('hub-wide OAuth to a protected upstream', () => {
       base: connectNodeUpstream,
       oauthFor: (spec) => (spec.url === upstream.url ? { provider, authorize } : undefined),
     });
-    const client = await connect(
-      { url: upstream.url },
-      {
-        clientInfo: { name: 'fedmcp', version: '0.0.0' },
-        capabilities: UPSTREAM_CLIENT_CAPABILITIES,
-        configure: () => {},
-        timeoutMs: 30_000,
-        logger: silentLogger,
-        verdictCache: new Map(),
-      },
-    );
+    const client = await connect({ url: upstream.url }, hubConnectOptions());
     try {
       // One authorization: PKCE S256, the upstream as the resource, the challenge's scope.
       expect(textOf(await client.callTool({ name: 'whoami', arguments: {} }))).toBe(

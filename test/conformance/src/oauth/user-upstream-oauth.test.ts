@@ -4,7 +4,7 @@
  * authorization server (`oidc-provider` on loopback). Each user's login is scripted over plain
  * HTTP against oidc-provider's interaction pages; the redirect's query goes to the hub's callback.
  */
-import { createOAuthUpstreamConnector, UPSTREAM_CLIENT_CAPABILITIES } from '@fedmcp/federation';
+import { createOAuthUpstreamConnector } from '@fedmcp/federation';
 import { connectNodeUpstream } from '@fedmcp/federation/node';
 import {
   type AuditEvent,
@@ -14,35 +14,12 @@ import {
   upstreamOAuthConfigSchema,
 } from '@fedmcp/proxy-auth';
 import { createUserUpstreamOAuth } from '@fedmcp/server';
-import type { CallToolResult } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
+import { hubConnectOptions, mapStore, textOf } from './oauth-test-kit.js';
 import { loginAndConsent, startAuthorizationServer } from './oidc-authorization-server.js';
 import { startProtectedUpstream } from './protected-upstream.js';
 
 const REDIRECT_URL = 'http://127.0.0.1:8787/oauth/callback';
-const noop = () => {};
-const silentLogger = { debug: noop, info: noop, warn: noop, error: noop };
-
-type KeyValue = Parameters<typeof createEncryptedOAuthCredentialStore>[0]['store'];
-
-function mapStore(): KeyValue & { values: Map<string, string> } {
-  const values = new Map<string, string>();
-  return {
-    values,
-    get: async (key) => {
-      const value = values.get(key);
-      return value === undefined ? undefined : { key, value, version: 1 };
-    },
-    set: async (key, value) => {
-      values.set(key, value);
-      return { key, value, version: 1 };
-    },
-    delete: async (key) => values.delete(key),
-  };
-}
-
-const textOf = (result: unknown) =>
-  ((result as CallToolResult).content[0] as { text: string }).text;
 
 /** The URL elicitation a rejected connect carries (`-32042`, `data.url`, `data.elicitations`). */
 function elicitationOf(error: unknown) {
@@ -86,17 +63,7 @@ describe('per-user OAuth to a protected upstream', () => {
       createOAuthUpstreamConnector({
         base: connectNodeUpstream,
         oauthFor: () => users.bindingFor('docs', subject),
-      })(
-        { url: upstream.url },
-        {
-          clientInfo: { name: 'fedmcp', version: '0.0.0' },
-          capabilities: UPSTREAM_CLIENT_CAPABILITIES,
-          configure: () => {},
-          timeoutMs: 30_000,
-          logger: silentLogger,
-          verdictCache: new Map(),
-        },
-      );
+      })({ url: upstream.url }, hubConnectOptions());
     const whoami = async (subject: string) => {
       const client = await connectAs(subject);
       try {
