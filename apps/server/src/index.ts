@@ -78,6 +78,7 @@ export { type LoginUpstreamOptions, loginUpstream } from './oauth/upstream-login
 export { type LogoutUpstreamOptions, logoutUpstream } from './oauth/upstream-logout.js';
 export {
   createUserUpstreamOAuth,
+  USER_LOGIN_TTL_MS,
   type UserUpstreamOAuth,
   type UserUpstreamOAuthOptions,
 } from './oauth/user-upstream-oauth.js';

@@ -462,6 +462,7 @@ describe('public exports', () => {
         "ConfigError: function",
         "FEDMCP_SERVER_VERSION: string",
         "JWKS_PATH: string",
+        "USER_LOGIN_TTL_MS: number",
         "buildDiscoveryDocument: function",
         "checkAnonymousAccess: function",
         "closestName: function",

@@ -43,12 +43,23 @@ export interface UserUpstreamOAuthOptions {
   now?: () => number;
 }
 
+/** Pending logins kept at most (the oldest goes first): callers cannot grow the map for ever. */
+export const MAX_PENDING_LOGINS = 1000;
+
 /** What the callback answers the browser. */
 export interface CallbackAnswer {
   status: number;
   /** A small HTML page. */
   page: string;
+  /** Its headers: HTML, never cached, and no `Referer` carrying the code onward. */
+  headers: Record<string, string>;
 }
+
+const CALLBACK_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+};
 
 /** The per-user OAuth bindings of a hub. */
 export interface UserUpstreamOAuth {
@@ -72,6 +83,7 @@ const escapeHtml = (text: string) =>
 
 const page = (status: number, message: string): CallbackAnswer => ({
   status,
+  headers: CALLBACK_HEADERS,
   page: `<!doctype html><meta charset="utf-8"><title>fedmcp</title><p>${escapeHtml(message)}</p>\n`,
 });
 
@@ -132,6 +144,10 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
         const state = url.searchParams.get('state');
         if (!state) throw new Error('The OAuth flow built an authorization URL without a state.');
         pending.set(state, { upstream, subject, provider, expiresAt: now() + USER_LOGIN_TTL_MS });
+        for (const oldest of pending.keys()) {
+          if (pending.size <= MAX_PENDING_LOGINS) break;
+          pending.delete(oldest);
+        }
         const elicitationId = randomUUID();
         const message = `Sign in to "${upstream.id}" to continue: open ${url.href} and retry the call.`;
         throw new FedmcpError('UNAUTHENTICATED', message, {

@@ -13,7 +13,7 @@ import {
   oauthCredentialKey,
   upstreamOAuthConfigSchema,
 } from '@fedmcp/proxy-auth';
-import { createUserUpstreamOAuth } from '@fedmcp/server';
+import { createUserUpstreamOAuth, USER_LOGIN_TTL_MS } from '@fedmcp/server';
 import { describe, expect, it } from 'vitest';
 import { hubConnectOptions, mapStore, textOf } from './oauth-test-kit.js';
 import { loginAndConsent, startAuthorizationServer } from './oidc-authorization-server.js';
@@ -46,12 +46,14 @@ describe('per-user OAuth to a protected upstream', () => {
       key: generateOAuthCredentialKey(),
     });
     const audit: Omit<AuditEvent, 'time'>[] = [];
+    let skew = 0;
     const users = createUserUpstreamOAuth({
       upstreams: () => [
         { id: 'docs', url: upstream.url, oauth: upstreamOAuthConfigSchema.parse({ mode: 'user' }) },
       ],
       store: async () => store,
       redirectUrl: () => REDIRECT_URL,
+      now: () => Date.now() + skew,
       audit: {
         record: async (event) => {
           audit.push(event);
@@ -95,6 +97,10 @@ describe('per-user OAuth to a protected upstream', () => {
     const alice = await signIn(aliceUrl, 'alice');
     expect(alice.answer.status).toBe(200);
     expect(alice.answer.page).toContain('You can close this tab');
+    expect(alice.answer.headers).toMatchObject({
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    });
     expect(await whoami('alice')).toBe('subject=alice');
 
     // The callback's state is single-use: the same redirect again is refused.
@@ -126,6 +132,13 @@ describe('per-user OAuth to a protected upstream', () => {
     const again = await elicited('alice');
     expect(again.searchParams.get('state')).not.toBe(aliceUrl.searchParams.get('state'));
     expect(await whoami('bob')).toBe('subject=bob');
+
+    // A sign-in link expires after 10 minutes.
+    const late = await elicited('carol');
+    skew = USER_LOGIN_TTL_MS;
+    const expired = await signIn(late, 'carol');
+    expect(expired.answer.status).toBe(400);
+    expect(expired.answer.page).toContain('unknown or has expired');
 
     // Audited per subject; no token, code or state in the audit records or the pages.
     expect(audit.map((event) => [event.outcome, event.action, event.principal?.subject])).toEqual(
