@@ -1,7 +1,8 @@
 /**
  * `fedmcp auth logout [--subject S] <upstream>`: forgets the tokens of one holder at an
  * OAuth-protected upstream (the hub's, or one caller's with `"mode": "user"`), in the hub's store.
- * The running hub sees it on that holder's next connection: a user is asked to sign in again.
+ * Per-user bindings read the store on each connection, so a user is asked to sign in again on
+ * their next one; a running hub keeps a hub-wide token it has already read until it restarts.
  */
 import { FedmcpError } from '@fedmcp/protocol';
 import { type AuditLog, oauthCredentialKey } from '@fedmcp/proxy-auth';
