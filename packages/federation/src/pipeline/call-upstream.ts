@@ -11,7 +11,7 @@ import type { JSONRPCResponse } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/core';
 import type { Result } from '@modelcontextprotocol/server';
 import { hubError, isTransportFailure, upstreamError } from '../errors.js';
-import { endCallSpan, startCallSpan } from '../observe/request-spans.js';
+import { endCallSpan, type SpannedCall, startCallSpan } from '../observe/request-spans.js';
 import type { Upstream } from '../upstream.js';
 import type { UpstreamConnection } from '../upstream-connection.js';
 
@@ -69,10 +69,18 @@ async function acquire(call: UpstreamCall): Promise<UpstreamConnection> {
  */
 export function callUpstream(call: UpstreamCall & { raw: true }): Promise<JSONRPCResponse>;
 export function callUpstream(call: UpstreamCall): Promise<Result>;
-export async function callUpstream(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
-  // A client span when the request it is made for has a recording span (observe/request-spans).
+export function callUpstream(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
+  // A client span when the request it is made for has a recording span (observe/request-spans);
+  // without one, the send's own promise (no extra async frame on the hot path).
   const spanned = startCallSpan(call.upstream.id, call.method, call.params);
-  if (!spanned) return send(call);
+  return spanned ? sendSpanned(call, spanned) : send(call);
+}
+
+/** {@link send} inside a client span. */
+async function sendSpanned(
+  call: UpstreamCall,
+  spanned: SpannedCall,
+): Promise<Result | JSONRPCResponse> {
   try {
     const answer = await send({ ...call, params: spanned.params });
     const error = call.raw ? (answer as { error?: JsonRpcErrorObject }).error : undefined;
