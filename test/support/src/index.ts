@@ -1,2 +1,8 @@
 /** Fixtures shared by the tests of several fedmcp packages. */
+
+export {
+  CHROMIUM_PATH,
+  chromiumAvailable,
+  headlessChromiumLaunchOptions,
+} from './headless-chromium.js';
 export { createTestCertificates, type TestCertificates } from './test-certificates.js';
