@@ -49,12 +49,17 @@ export function mapPromptResult(upstream: Upstream, result: Result): Result {
   };
 }
 
-/** A `resources/read` result with its contents' URIs exposed. */
+/**
+ * A `resources/read` result with its contents' URIs exposed, and its 2026-07-28 cache hint made
+ * `private`: the upstream's `ttlMs` stands, but the hub answers each principal under its own
+ * policy (and a per-principal upstream answers per user), so no shared cache may keep it.
+ */
 export function mapResourceResult(upstream: Upstream, result: Result): Result {
-  if (upstream.prefix === false || !Array.isArray(result.contents)) return result;
+  const hinted = result.cacheScope === 'public' ? { ...result, cacheScope: 'private' } : result;
+  if (upstream.prefix === false || !Array.isArray(hinted.contents)) return hinted;
   return {
-    ...result,
-    contents: (result.contents as Array<{ uri: string }>).map((content) => ({
+    ...hinted,
+    contents: (hinted.contents as Array<{ uri: string }>).map((content) => ({
       ...content,
       uri: exposeUri(upstream.prefix, content.uri),
     })),
