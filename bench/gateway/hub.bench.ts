@@ -179,14 +179,20 @@ const temporary = mkdtempSync(join(tmpdir(), 'fedmcp-gateway-bench-'));
 
 /**
  * A fedmcp config in a directory of its own: the defaults of `fedmcp serve` (the embedded SQLite
- * store in `.fedmcp/` there, audit on), unless BENCH_FEDMCP_STORE names another store URL.
+ * store in `.fedmcp/` there, audit on), unless BENCH_FEDMCP_STORE names another store URL. The
+ * built-in runtime server is left out (`"runtime": false`) for the current build, so it lists and
+ * serves exactly what the older builds (which predate the runtime and reject the key) do.
  */
 function writeConfig(name: string, servers: Record<string, unknown>): string {
   const directory = join(temporary, name);
   mkdirSync(directory);
   const file = join(directory, 'fedmcp.config.json');
   const store = process.env.BENCH_FEDMCP_STORE;
-  writeFileSync(file, JSON.stringify({ ...(store ? { store } : {}), mcpServers: servers }));
+  const runtime = name.startsWith('fedmcp-before') ? {} : { runtime: false };
+  writeFileSync(
+    file,
+    JSON.stringify({ ...(store ? { store } : {}), ...runtime, mcpServers: servers }),
+  );
   return file;
 }
 
