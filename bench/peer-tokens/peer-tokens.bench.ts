@@ -1,8 +1,10 @@
 /**
  * Peer token costs, one awaited operation at a time, best of three runs: minting (Ed25519 and
- * ES256), verifying a fresh token (signature + claims + replay record in a memory store), and a
- * cached token from `createPeerTokenCache` — against the same JWT verified by the OAuth verifier
- * `createJwtVerifier` (ES256, static keys, no replay record) measured in the same run.
+ * ES256), verifying a fresh one-time token (signature + claims + replay record in a memory store),
+ * a cached token from `createPeerTokenCache`, and verifying a reusable token the verifier has
+ * already seen (what each peer hop costs since issue #18: before it, every hop of a 2026-07-28
+ * request minted and verified a fresh token) — against the same JWT verified by the OAuth
+ * verifier `createJwtVerifier` (ES256, static keys, no replay record) measured in the same run.
  * Run: node --conditions=@fedmcp/source --import tsx bench/peer-tokens/peer-tokens.bench.ts
  * (FEDMCP_BENCH_MS sets the length of one run, default 400 ms.)
  */
@@ -74,7 +76,27 @@ for (const [name, ring] of [
   const cache = createPeerTokenCache({ keyring: ring, issuer: 'home' });
   rows.push([
     `peer token cache hit (${name})`,
-    await measureOpsPerSecond(() => cache.get({ audience: 'eu', subject: 'alice', session: 's' })),
+    await measureOpsPerSecond(() => cache.get({ audience: 'eu', subject: 'alice' })),
+  ]);
+  // A hop before issue #18 (stateless request): mint a fresh token, then verify it.
+  rows.push([
+    `hop before: mint + verify a fresh token (${name})`,
+    await measureOpsPerSecond(async () => {
+      const { token } = await mintPeerToken({
+        keyring: ring,
+        issuer: 'home',
+        audience: 'eu',
+        subject: 'alice',
+      });
+      return verifier.verify(token);
+    }),
+  ]);
+  // A hop now: the cached reusable token, and the verifier's remembered verification.
+  rows.push([
+    `hop now: cache hit + verify a remembered reusable token (${name})`,
+    await measureOpsPerSecond(async () =>
+      verifier.verify((await cache.get({ audience: 'eu', subject: 'alice' })).token),
+    ),
   ]);
 }
 

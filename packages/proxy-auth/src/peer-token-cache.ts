@@ -1,8 +1,10 @@
 /**
- * A cache of peer tokens per peer, subject, actor chain and peer session, reused until shortly
- * before they expire. A token is cached only when it is bound to an MCP session of the peer
- * (`session`): the verifier accepts a `jti` again only within the session it was first used in, so
- * a request that opens a new session (or a stateless one) always gets a fresh token.
+ * A cache of peer tokens per peer, subject, actor chain and groups: one token is minted for each
+ * and reused by every request (2026-07-28 stateless ones included) until shortly before it
+ * expires, so a hop signs nothing on the hot path. The tokens are marked `reusable`: the receiving
+ * hub verifies each once and remembers the result until it expires. What makes a reused token
+ * safe is what it is bound to — its audience (one peer), subject and actor chain, all signed — and
+ * its short lifetime (default 120 s, refreshed 30 s before expiry).
  */
 import type { HubKeyring } from './hub-identity.js';
 import {
@@ -40,8 +42,6 @@ export interface PeerTokenRequest {
   actorChain?: readonly string[];
   /** The end user's groups (`groups` claim). @default none */
   groups?: readonly string[];
-  /** The peer's MCP session id, when the request belongs to one; without it nothing is cached. */
-  session?: string;
 }
 
 /** The cache. */
@@ -61,7 +61,7 @@ export interface PeerTokenCache {
  * @example
  * ```ts
  * const tokens = createPeerTokenCache({ keyring, issuer: 'home' });
- * const { token } = await tokens.get({ audience: 'eu', subject: 'alice', session });
+ * const { token } = await tokens.get({ audience: 'eu', subject: 'alice' });
  * ```
  */
 export function createPeerTokenCache(options: PeerTokenCacheOptions): PeerTokenCache {
@@ -81,18 +81,17 @@ export function createPeerTokenCache(options: PeerTokenCacheOptions): PeerTokenC
       actorChain: request.actorChain ?? [],
       ...(request.groups ? { groups: request.groups } : {}),
       ttlSeconds,
+      reusable: true,
       now,
     });
 
   return {
     async get(request) {
-      if (request.session === undefined) return mint(request);
       const key = JSON.stringify([
         request.audience,
         request.subject,
         request.actorChain ?? [],
         request.groups ?? [],
-        request.session,
       ]);
       const cached = entries.get(key);
       if (cached) {

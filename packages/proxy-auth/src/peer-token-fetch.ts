@@ -1,8 +1,7 @@
 /**
  * A `fetch` for calling a peer hub: every request gets `Authorization: Bearer <peer token>` from
- * a {@link PeerTokenCache}, bound to the MCP session the request belongs to (its
- * `Mcp-Session-Id` header), so a session reuses its token and a request that opens a session
- * gets a fresh one — what the receiving hub's replay check accepts.
+ * a {@link PeerTokenCache}: the reusable token of its end user and delegation chain, minted once
+ * and reused until shortly before it expires, with or without an MCP session.
  *
  * A hub forwarding many users' requests over one connection sets `delegationFromBody`: the token
  * of each request then names the end user and the hubs before it as the request's own federation
@@ -107,7 +106,6 @@ export function createPeerTokenFetch(options: PeerTokenFetchOptions): typeof fet
     const headers = new Headers(
       init?.headers ?? (input instanceof Request ? input.headers : undefined),
     );
-    const session = headers.get('mcp-session-id') ?? undefined;
     const delegation = options.delegationFromBody ? delegationOfBody(init?.body) : undefined;
     const subject =
       delegation?.subject ??
@@ -117,7 +115,6 @@ export function createPeerTokenFetch(options: PeerTokenFetchOptions): typeof fet
       subject,
       actorChain: delegation?.actorChain ?? options.actorChain ?? [],
       ...(options.groups ? { groups: options.groups } : {}),
-      ...(session === undefined ? {} : { session }),
     });
     headers.set('authorization', `Bearer ${token}`);
     return fetchImplementation(input, { ...init, headers });

@@ -1,8 +1,20 @@
 /**
  * The receiving side of peer tokens: verifies the JWT a peer hub sent against that peer's keys
  * (a pinned JWK Set, its `jwksUri`, or the `jwksUri` of its discovery document, optionally pinned
- * to key fingerprints), checks audience, lifetime (≤ 300 s) and the actor chain, refuses a
- * replayed `jti` through the store, and yields a principal with `authMethod: 'peer'` and `via`.
+ * to key fingerprints; fetched keys are cached, refetched on an unknown `kid` at most once per
+ * cooldown), checks audience, lifetime (≤ 300 s) and the actor chain, and yields a principal with
+ * `authMethod: 'peer'` and `via`.
+ *
+ * Replay. A one-time token (no `reusable` claim) is refused the second time through the replay
+ * store (accepted again only inside the MCP session it was first used in). A `reusable` token —
+ * what a calling hub's `createPeerTokenCache` mints, so that a hop signs and verifies nothing on
+ * the hot path — is verified once and its principal remembered, keyed by the whole token, until
+ * the token expires (plus the clock tolerance): every later request with it costs a map lookup.
+ * Such a token can be replayed within its lifetime by whoever holds it, as a 2025-era session's
+ * token always could be by whoever held the session id that travels beside it; what bounds it is
+ * what it is signed for — this hub only (`aud`), one end user and one delegation chain — its
+ * lifetime (≤ 300 s, 120 s by default), TLS between hubs on different machines, and the trust
+ * settings: a new set of trusted peers builds a new verifier with an empty cache.
  */
 import {
   actorChain,
@@ -31,6 +43,7 @@ import { invalidCredentialsError } from './auth-errors.js';
 import type { Authenticator, HeadersLike } from './authenticate-request.js';
 import { normaliseFingerprint } from './hub-identity.js';
 import { createJwksCache } from './jwks-cache.js';
+import { PEER_TOKEN_REUSABLE_CLAIM } from './peer-token.js';
 import type { Principal } from './principal.js';
 
 /** The algorithms peer tokens may use. */
@@ -71,13 +84,20 @@ export interface PeerTokenVerifierOptions {
   now?: () => number;
   /** Minimum time between two key set fetches of a peer. @default 30000 */
   jwksCooldownMs?: number;
+  /**
+   * Most verified `reusable` tokens remembered (the oldest is forgotten first; a forgotten token
+   * is simply verified again). `0` verifies every request. @default 10000
+   */
+  verifiedTokenCacheSize?: number;
 }
 
 /** A peer token verifier; also an {@link Authenticator} for `Authorization: Bearer` peer tokens. */
 export interface PeerTokenVerifier extends Authenticator {
   /**
-   * Verifies a peer token. `session` is the MCP session id of the request, if any: a `jti` is
-   * accepted once without a session, or repeatedly within the one session it was first used in.
+   * Verifies a peer token. A `reusable` token is accepted until it expires (verified once, then
+   * remembered). For a one-time token, `session` is the MCP session id of the request, if any: its
+   * `jti` is accepted once without a session, or repeatedly within the one session it was first
+   * used in.
    * @throws {FedmcpError} `UNAUTHENTICATED` for any invalid, expired, foreign or replayed token.
    */
   verify(token: string, options?: { session?: string }): Promise<Principal>;
@@ -130,6 +150,12 @@ export function createPeerTokenVerifier(options: PeerTokenVerifierOptions): Peer
   const tolerance = options.clockToleranceSeconds ?? 30;
   const prefix = options.replayKeyPrefix ?? 'peer-jti:';
   const resolvers = new Map<string, KeyResolver>();
+  const verifiedCacheSize = options.verifiedTokenCacheSize ?? 10_000;
+  // Verified reusable tokens (the whole compact JWT is the key: nothing about another token is
+  // remembered), until `acceptedUntil` in ms; and first verifications in flight, so a burst of
+  // requests with a new token verifies it once.
+  const verified = new Map<string, { principal: Principal; acceptedUntil: number }>();
+  const pending = new Map<string, Promise<Principal>>();
 
   for (const [hubId, peer] of Object.entries(options.trustedPeers)) {
     const pins =
@@ -214,7 +240,40 @@ export function createPeerTokenVerifier(options: PeerTokenVerifierOptions): Peer
     });
   }
 
-  async function verify(
+  function remember(token: string, principal: Principal, acceptedUntil: number): void {
+    if (verifiedCacheSize <= 0) return;
+    if (verified.size >= verifiedCacheSize) {
+      const oldest = verified.keys().next().value;
+      if (oldest !== undefined) verified.delete(oldest);
+    }
+    verified.set(token, { principal, acceptedUntil });
+  }
+
+  function verify(token: string, verifyOptions: { session?: string } = {}): Promise<Principal> {
+    const hit = verified.get(token);
+    if (hit) {
+      // Expired: forget it and let the full check refuse it with its reason.
+      if (now() < hit.acceptedUntil) return Promise.resolve({ ...hit.principal });
+      verified.delete(token);
+    }
+    const inFlight = pending.get(token);
+    if (inFlight) {
+      // Only a reusable token may share another request's verification; a one-time token that
+      // arrives twice at once gets its own check (and the second is refused as a replay).
+      return inFlight.then((principal) =>
+        principal.claims?.[PEER_TOKEN_REUSABLE_CLAIM] === true
+          ? { ...principal }
+          : verifyFully(token, verifyOptions),
+      );
+    }
+    const verification = verifyFully(token, verifyOptions).finally(() => {
+      pending.delete(token);
+    });
+    pending.set(token, verification);
+    return verification;
+  }
+
+  async function verifyFully(
     token: string,
     verifyOptions: { session?: string } = {},
   ): Promise<Principal> {
@@ -263,26 +322,29 @@ export function createPeerTokenVerifier(options: PeerTokenVerifierOptions): Peer
       );
     }
     const { iss, sub, act, jti, exp } = claims.data;
-    // Replay: remember the jti until the token expires. It is accepted again only inside the MCP
-    // session it was first used in (the caller's token cache reuses it there, never elsewhere).
-    const session = verifyOptions.session ?? '';
-    const key = `${prefix}${iss}:${jti}`;
-    const ttlMs = Math.max(1000, (exp + tolerance) * 1000 - now());
-    const created = await options.replayStore.compareAndSet(key, session, {
-      expectedVersion: null,
-      ttlMs,
-    });
-    if (!created.ok) {
-      const bound = created.current?.value;
-      if (session === '' || bound !== session) {
-        throw invalidCredentialsError('the token has already been used');
+    const reusable = payload[PEER_TOKEN_REUSABLE_CLAIM] === true;
+    if (!reusable) {
+      // Replay: remember the jti until the token expires. It is accepted again only inside the
+      // MCP session it was first used in.
+      const session = verifyOptions.session ?? '';
+      const key = `${prefix}${iss}:${jti}`;
+      const ttlMs = Math.max(1000, (exp + tolerance) * 1000 - now());
+      const created = await options.replayStore.compareAndSet(key, session, {
+        expectedVersion: null,
+        ttlMs,
+      });
+      if (!created.ok) {
+        const bound = created.current?.value;
+        if (session === '' || bound !== session) {
+          throw invalidCredentialsError('the token has already been used');
+        }
       }
     }
     const groups =
       options.trustedPeers[iss]?.acceptGroups === true && Array.isArray(payload.groups)
         ? payload.groups.filter((group): group is string => typeof group === 'string')
         : [];
-    return {
+    const principal: Principal = {
       subject: sub,
       issuer: iss,
       groups,
@@ -291,6 +353,9 @@ export function createPeerTokenVerifier(options: PeerTokenVerifierOptions): Peer
       via: actorChain(act),
       claims: payload,
     };
+    // Accepted as long as jose would accept it (exp + clock tolerance).
+    if (reusable) remember(token, principal, (exp + tolerance) * 1000);
+    return reusable ? { ...principal } : principal;
   }
 
   return {

@@ -481,7 +481,7 @@ describe('mintPeerToken + createPeerTokenVerifier', () => {
 });
 
 describe('createPeerTokenCache', () => {
-  it('reuses a session-bound token until near expiry; never caches without a session', async () => {
+  it('reuses one token per peer, end user, chain and groups until 30 s before it expires', async () => {
     let now = Date.now();
     const home = await keyring(() => now);
     const cache = createPeerTokenCache({
@@ -491,32 +491,163 @@ describe('createPeerTokenCache', () => {
       refreshBeforeSeconds: 30,
       now: () => now,
     });
-    const first = await cache.get({ audience: 'eu', subject: 'alice', session: 's1' });
-    expect((await cache.get({ audience: 'eu', subject: 'alice', session: 's1' })).jti).toBe(
-      first.jti,
-    );
-    expect((await cache.get({ audience: 'eu', subject: 'bob', session: 's1' })).jti).not.toBe(
-      first.jti,
-    );
-    expect((await cache.get({ audience: 'eu', subject: 'alice' })).jti).not.toBe(first.jti);
-    now += 91_000;
-    expect((await cache.get({ audience: 'eu', subject: 'alice', session: 's1' })).jti).not.toBe(
-      first.jti,
-    );
+    const alice = { audience: 'eu', subject: 'alice' };
+    const first = await cache.get(alice);
+    expect(decodeJwt(first.token)).toMatchObject({ reusable: true, sub: 'alice', aud: 'eu' });
+    now += 89_000; // 31 s before expiry: still the same token
+    expect((await cache.get(alice)).jti).toBe(first.jti);
+    const others = await Promise.all([
+      cache.get({ audience: 'us', subject: 'alice' }),
+      cache.get({ audience: 'eu', subject: 'bob' }),
+      cache.get({ ...alice, actorChain: ['edge'] }),
+      cache.get({ ...alice, groups: ['dev'] }),
+    ]);
+    expect(new Set([first.jti, ...others.map((token) => token.jti)]).size).toBe(5);
+    now += 1_000; // 30 s before expiry: refreshed
+    const second = await cache.get(alice);
+    expect(second.jti).not.toBe(first.jti);
+    expect(second.expiresAt).toBe(first.expiresAt + 90_000);
+    expect((await cache.get(alice)).jti).toBe(second.jti);
     cache.clear('eu');
-    expect(cache.size).toBe(0);
+    expect(cache.size).toBe(1); // the token for "us"
   });
 
-  it('cached tokens pass the verifier within their session', async () => {
+  it('mints once for concurrent first requests', async () => {
+    const home = await keyring();
+    const cache = createPeerTokenCache({ keyring: home, issuer: 'home' });
+    const tokens = await Promise.all(
+      Array.from({ length: 10 }, () => cache.get({ audience: 'eu', subject: 'alice' })),
+    );
+    expect(new Set(tokens.map((token) => token.jti)).size).toBe(1);
+  });
+});
+
+describe('reusable peer tokens at the verifier', () => {
+  it('accepts a cached token for many requests, with or without a session, and writes no replay record', async () => {
+    const home = await keyring();
+    const { verifier, store } = verifierFor({ home: { keys: home.jwks() } });
+    const cache = createPeerTokenCache({ keyring: home, issuer: 'home' });
+    const minted = await cache.get({ audience: 'eu', subject: 'alice', actorChain: ['edge'] });
+    for (const session of [undefined, undefined, 's1', 's2']) {
+      await expect(
+        verifier.verify(minted.token, session === undefined ? {} : { session }),
+      ).resolves.toMatchObject({ subject: 'alice', issuer: 'home', via: ['home', 'edge'] });
+    }
+    expect(await store.kv.get(`peer-jti:home:${minted.jti}`)).toBeUndefined();
+    // (A one-time token does leave one.)
+    const once = await mintPeerToken({
+      keyring: home,
+      issuer: 'home',
+      audience: 'eu',
+      subject: 'x',
+    });
+    await verifier.verify(once.token);
+    expect(await store.kv.get(`peer-jti:home:${once.jti}`)).toBeDefined();
+    // Concurrent first uses of a new token all pass.
+    const fresh = await mintPeerToken({
+      keyring: home,
+      issuer: 'home',
+      audience: 'eu',
+      subject: 'bob',
+      reusable: true,
+    });
+    const principals = await Promise.all(
+      Array.from({ length: 8 }, () => verifier.verify(fresh.token)),
+    );
+    expect(principals.map((principal) => principal.subject)).toEqual(Array(8).fill('bob'));
+  });
+
+  it('refuses a remembered token once it expired (injectable clock)', async () => {
+    let now = Date.now();
+    const home = await keyring(() => now);
+    const { verifier } = verifierFor({ home: { keys: home.jwks() } }, { now: () => now });
+    const cache = createPeerTokenCache({ keyring: home, issuer: 'home', now: () => now });
+    const { token } = await cache.get({ audience: 'eu', subject: 'alice' });
+    await verifier.verify(token);
+    now += 149_000; // 120 s lifetime + 30 s tolerance, less one second: still accepted
+    await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'alice' });
+    now += 1_000;
+    expect(await refusal(verifier.verify(token))).toBe('the token has expired');
+    // The cache has long minted the next one, which passes.
+    await expect(
+      verifier.verify((await cache.get({ audience: 'eu', subject: 'alice' })).token),
+    ).resolves.toMatchObject({ subject: 'alice' });
+  });
+
+  it('refuses a reusable token stolen for another audience, even after the right one was accepted', async () => {
     const home = await keyring();
     const { verifier } = verifierFor({ home: { keys: home.jwks() } });
     const cache = createPeerTokenCache({ keyring: home, issuer: 'home' });
-    for (let index = 0; index < 3; index += 1) {
-      const { token } = await cache.get({ audience: 'eu', subject: 'alice', session: 's1' });
-      await expect(verifier.verify(token, { session: 's1' })).resolves.toMatchObject({
-        subject: 'alice',
+    await verifier.verify((await cache.get({ audience: 'eu', subject: 'alice' })).token);
+    const forUs = await cache.get({ audience: 'us', subject: 'alice' });
+    expect(await refusal(verifier.verify(forUs.token))).toBe(
+      'the token is meant for another audience',
+    );
+    expect(await refusal(verifier.verify(forUs.token))).toBe(
+      'the token is meant for another audience',
+    );
+  });
+
+  it('still refuses the second use of a one-time token, also when both arrive at once', async () => {
+    const home = await keyring();
+    const { verifier } = verifierFor({ home: { keys: home.jwks() } });
+    const { token } = await mintPeerToken({
+      keyring: home,
+      issuer: 'home',
+      audience: 'eu',
+      subject: 'alice',
+    });
+    const outcomes = await Promise.allSettled([verifier.verify(token), verifier.verify(token)]);
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(await refusal(verifier.verify(token))).toBe('the token has already been used');
+  });
+
+  it('fetches the key set once, refetches it once for an unknown kid, and not again within the cooldown', async () => {
+    let now = Date.now();
+    const home = await createHubKeyring({
+      keys: [await generateHubKey()],
+      now: () => now,
+      activationDelayMs: 0,
+    });
+    await using served = await serveHub('home', home);
+    const store = createMemoryStore();
+    const verifier = createPeerTokenVerifier({
+      selfId: 'eu',
+      trustedPeers: { home: { url: served.url } },
+      replayStore: store.kv,
+      jwksCooldownMs: 30_000,
+      now: () => now,
+    });
+    const mint = (subject: string) =>
+      mintPeerToken({
+        keyring: home,
+        issuer: 'home',
+        audience: 'eu',
+        subject,
+        reusable: true,
+        now: () => now,
       });
+    for (const subject of ['a', 'b', 'c', 'd']) await verifier.verify((await mint(subject)).token);
+    expect(served.jwksRequests).toBe(1);
+    now += 31_000;
+    await home.rotate(); // a new kid: one refetch
+    await expect(verifier.verify((await mint('e')).token)).resolves.toMatchObject({
+      subject: 'e',
+    });
+    expect(served.jwksRequests).toBe(2);
+    // Tokens naming unknown kids within the cooldown: refused without a fetch.
+    const stranger = await createHubKeyring({ keys: [await generateHubKey()] });
+    for (let index = 0; index < 3; index += 1) {
+      const { token } = await mintPeerToken({
+        keyring: stranger,
+        issuer: 'home',
+        audience: 'eu',
+        subject: 'mallory',
+        now: () => now,
+      });
+      expect(await refusal(verifier.verify(token))).toBe('no key of the peer matches the token');
     }
+    expect(served.jwksRequests).toBe(2);
   });
 });
 

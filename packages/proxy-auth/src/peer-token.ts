@@ -2,7 +2,8 @@
  * Peer tokens: the short-lived JWTs a hub signs to call a peer hub on behalf of an end user
  * (claims: `@fedmcp/protocol`'s `PeerTokenClaimsSchema`). `iss` is the calling hub, `aud` the
  * peer, `sub` the end user, `act` the RFC 8693 §4.1 actor chain (the calling hub, then the hubs
- * before it, nested), `jti` a fresh random id, `exp` at most 300 s after `iat`.
+ * before it, nested), `jti` a fresh random id, `exp` at most 300 s after `iat`, and — for a token
+ * the calling hub reuses for many requests (`createPeerTokenCache`) — `reusable: true`.
  */
 import {
   type ActorClaim,
@@ -15,6 +16,13 @@ import type { HubKeyring } from './hub-identity.js';
 
 /** The JWT `typ` header of peer tokens. */
 export const PEER_TOKEN_TYPE = 'fedmcp-peer+jwt';
+
+/**
+ * The claim of a token its issuer may present many times until it expires (`true`): the receiving
+ * hub then remembers the verification instead of refusing the second use. A token without it is
+ * accepted once (or only inside the MCP session it was first used in).
+ */
+export const PEER_TOKEN_REUSABLE_CLAIM = 'reusable';
 
 /** The default lifetime of a peer token: 120 s. */
 export const DEFAULT_PEER_TOKEN_TTL_SECONDS = 120;
@@ -41,6 +49,12 @@ export interface MintPeerTokenOptions {
   groups?: readonly string[];
   /** Lifetime in seconds, at most 300. @default 120 */
   ttlSeconds?: number;
+  /**
+   * Mark the token reusable until it expires (`reusable: true`): the peer accepts it for many
+   * requests and verifies it once. Without it the peer accepts it once (or within one MCP
+   * session). @default false
+   */
+  reusable?: boolean;
   /** The clock. @default Date.now */
   now?: () => number;
 }
@@ -108,6 +122,7 @@ export async function mintPeerToken(options: MintPeerTokenOptions): Promise<Mint
   const token = await new SignJWT({
     act: buildActorClaim(options.issuer, options.actorChain),
     ...(options.groups?.length ? { groups: [...options.groups] } : {}),
+    ...(options.reusable ? { [PEER_TOKEN_REUSABLE_CLAIM]: true } : {}),
   })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: PEER_TOKEN_TYPE })
     .setIssuer(options.issuer)
