@@ -8,6 +8,16 @@ export {
   type McpAuthenticate,
   runAuthenticate,
 } from './authenticate.js';
+// Server side: 2025-era sessions any replica can serve (client-carried, sealed session ids).
+export {
+  type ClusterSessions,
+  type ClusterSessionsOptions,
+  createClusterSessions,
+  initializeParamsOf,
+  restoreSession,
+  type SessionRefusalReason,
+  setLevelOf,
+} from './cluster-sessions.js';
 // Client side (upstreams).
 export {
   type ConnectUpstreamOptions,
@@ -61,6 +71,28 @@ export {
   DEFAULT_RESTART_BACKOFF,
   type RestartBackoffOptions,
 } from './restart-backoff.js';
+export {
+  createStoreEventStore,
+  type EventStreamStore,
+  isSessionEventStores,
+  type SessionEventStores,
+  type StoreEventStoreOptions,
+  scopeEventStore,
+} from './session-event-store.js';
+export {
+  createSessionRevocations,
+  type SessionRevocations,
+  type SessionRevocationsOptions,
+  type SessionStateStore,
+} from './session-revocations.js';
+export {
+  createSessionTokens,
+  MAX_SESSION_ID_LENGTH,
+  MIN_CLUSTER_SECRET_LENGTH,
+  type SessionTokenState,
+  type SessionTokens,
+  type SessionTokensOptions,
+} from './session-token.js';
 export {
   childTransportLogger,
   silentTransportLogger,

@@ -112,23 +112,31 @@ describe('public exports', () => {
         "DEFAULT_UPSTREAM_TIMEOUT_MS: number",
         "InMemoryTransport: function",
         "JsonRpcErrorCode: object",
+        "MAX_SESSION_ID_LENGTH: number",
         "MCP_WEBSOCKET_SUBPROTOCOL: string",
+        "MIN_CLUSTER_SECRET_LENGTH: number",
         "UpstreamClient: function",
         "WebSocketClientTransport: function",
         "authenticationErrorResponse: function",
         "childTransportLogger: function",
         "computeRestartDelay: function",
         "connectUpstream: function",
+        "createClusterSessions: function",
         "createCorsPolicy: function",
         "createHostValidator: function",
         "createInMemoryEventStore: function",
         "createInMemoryTransportPair: function",
         "createJsonRpcError: function",
+        "createSessionRevocations: function",
+        "createSessionTokens: function",
+        "createStoreEventStore: function",
         "createUpstreamClient: function",
         "createUpstreamTransport: function",
         "createWebSocketClientTransport: function",
+        "initializeParamsOf: function",
         "isAuthInfoShaped: function",
         "isJsonRpcMessageShape: function",
+        "isSessionEventStores: function",
         "isStdioUpstreamSpec: function",
         "looksLikeSseOnlyServer: function",
         "normalizeOrigin: function",
@@ -136,7 +144,10 @@ describe('public exports', () => {
         "remoteUpstreamSpecSchema: object",
         "remoteUpstreamTypes: object",
         "requestedRemoteTransport: function",
+        "restoreSession: function",
         "runAuthenticate: function",
+        "scopeEventStore: function",
+        "setLevelOf: function",
         "silentTransportLogger: object",
         "stdioUpstreamSpecSchema: object",
         "upstreamCacheKey: function",
@@ -189,6 +200,14 @@ describe('public exports', () => {
     expect(await exportsOf('@fedmcp/store/postgres')).toMatchInlineSnapshot(`
       [
         "createPostgresStore: function",
+      ]
+    `);
+  });
+  it('@fedmcp/store/durable-object', async () => {
+    expect(await exportsOf('@fedmcp/store/durable-object')).toMatchInlineSnapshot(`
+      [
+        "FedmcpStoreObject: function",
+        "createDurableObjectStore: function",
       ]
     `);
   });

@@ -20,6 +20,7 @@ import { createHostValidator, type HostValidator } from '../host-validation.js';
 import { createInMemoryEventStore } from '../in-memory-event-store.js';
 import { DEFAULT_MAX_JSON_DEPTH } from '../json-depth.js';
 import { JsonRpcErrorCode } from '../json-rpc-error.js';
+import { isSessionEventStores, scopeEventStore } from '../session-event-store.js';
 import { createConnectionGuard, defaultMaxConnections } from './connection-guard.js';
 import type { HostContext } from './host-context.js';
 import { headerValue, rejectUpgrade, sendJsonRpcError } from './host-http-responses.js';
@@ -118,8 +119,13 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     bodyIdleTimeoutMs: options.bodyIdleTimeoutMs ?? 10_000,
     maxJsonDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
     keepAliveMs: options.keepAliveMs ?? 15_000,
-    eventStore:
-      options.eventStore === false ? undefined : (options.eventStore ?? createInMemoryEventStore()),
+    eventStores:
+      options.eventStore === false
+        ? undefined
+        : options.eventStore !== undefined && isSessionEventStores(options.eventStore)
+          ? options.eventStore
+          : scopeEventStore(options.eventStore ?? createInMemoryEventStore()),
+    cluster: options.cluster,
     logger,
     sessions: createHostSessionRegistry({
       maxSessions: options.maxSessions ?? 10_000,
@@ -152,7 +158,7 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     if (!route) {
       const createServer: HostContext['createServer'] = (session) =>
         options.createServer({ ...session, view });
-      route = createStreamableHttpRoute({ ...context, createServer }, bus);
+      route = createStreamableHttpRoute({ ...context, createServer, view }, bus);
       viewRoutes.set(view, route);
     }
     return route;
@@ -298,6 +304,8 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
 
   async function listen(): Promise<McpHttpHostAddress> {
     if (address) return address;
+    // Cluster sessions: the revocation list is loaded before the first request is served.
+    await options.cluster?.start();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, bindHost, () => {

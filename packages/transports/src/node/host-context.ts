@@ -4,11 +4,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FedmcpError, type Logger } from '@fedmcp/protocol';
-import { type AuthInfo, type EventStore, isJsonContentType } from '@modelcontextprotocol/server';
+import { type AuthInfo, isJsonContentType } from '@modelcontextprotocol/server';
 import { isAuthInfoShaped, type McpAuthenticate, runAuthenticate } from '../authenticate.js';
+import type { ClusterSessions } from '../cluster-sessions.js';
 import { checkJsonDepth } from '../json-depth.js';
 import { createJsonRpcError, JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { CreateMcpServer, McpFastRequestHandler } from '../mcp-session-context.js';
+import type { SessionEventStores } from '../session-event-store.js';
 import {
   sendJson,
   sendJsonRpcError,
@@ -28,7 +30,12 @@ export interface HostContext {
   /** Deepest nesting of objects and arrays accepted in one JSON-RPC message. */
   maxJsonDepth: number;
   keepAliveMs: number;
-  eventStore: EventStore | undefined;
+  /** Event stores of the 2025-era sessions (scoped per session), if resumability is on. */
+  eventStores: SessionEventStores | undefined;
+  /** Client-carried sessions any replica can serve (`McpHttpHostOptions.cluster`), if on. */
+  cluster: ClusterSessions | undefined;
+  /** The view a route serves (`/mcp/<view>`); undefined for `/mcp` itself. */
+  view?: string;
   logger: Logger;
   sessions: HostSessionRegistry;
   createServer: CreateMcpServer;

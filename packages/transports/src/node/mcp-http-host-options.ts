@@ -6,8 +6,10 @@ import type { Server as NodeHttpsServer } from 'node:https';
 import type { Logger } from '@fedmcp/protocol';
 import type { EventStore, ServerEventBus, ServerNotifier } from '@modelcontextprotocol/server';
 import type { McpAuthenticate } from '../authenticate.js';
+import type { ClusterSessions } from '../cluster-sessions.js';
 import type { CorsPolicyOptions } from '../cors.js';
 import type { CreateMcpServer, McpFastRequestHandler } from '../mcp-session-context.js';
+import type { SessionEventStores } from '../session-event-store.js';
 import type { ConnectionGuardStats } from './connection-guard.js';
 
 /**
@@ -151,8 +153,22 @@ export interface McpHttpHostOptions {
   maxSessionsPerPrincipal?: number;
   /** How long {@link McpHttpHost.close} waits for in-flight requests before closing sessions. @default 10000 */
   shutdownTimeoutMs?: number;
-  /** Event store for resumable 2025-era Streamable HTTP streams; `false` disables resumability. @default an in-memory store */
-  eventStore?: EventStore | false;
+  /**
+   * Event store for resumable 2025-era Streamable HTTP streams; `false` disables resumability.
+   * One `EventStore` is scoped per session by the host (a session never replays another's
+   * events); a `SessionEventStores` (such as `createStoreEventStore({ store })`, on the store
+   * every replica shares) hands out one per session, so a client may resume on any replica.
+   * @default an in-memory store
+   */
+  eventStore?: EventStore | SessionEventStores | false;
+  /**
+   * Client-carried 2025-era sessions for several replicas (`createClusterSessions`): the
+   * `Mcp-Session-Id` is the session's state sealed under the cluster secret, any replica with the
+   * same secret restores a session it does not hold, and `DELETE` and expiry hold on every
+   * replica. The host loads the revocation list in `listen()`; the caller closes `cluster`.
+   * @default none (random session ids, sessions live in this process)
+   */
+  cluster?: ClusterSessions;
   /**
    * Change-event bus of 2026-07-28 `subscriptions/listen` streams (share one across replicas).
    * A bus with an `observeListen` method (`ListenObservingServerEventBus`, e.g. the federation

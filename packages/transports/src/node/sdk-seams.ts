@@ -5,7 +5,12 @@
  * each one, so an SDK upgrade that changes it fails there. The client seams are in
  * `../sdk-seams.ts`.
  */
-import type { Transport } from '@modelcontextprotocol/server';
+import { FedmcpError } from '@fedmcp/protocol';
+import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import type {
+  Transport,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
 import {
   type ListenObservingServerEventBus,
   listenFilterOf,
@@ -93,4 +98,25 @@ export function observeListensOn(
       entryOnClose?.();
     };
   });
+}
+
+/**
+ * Seam: the web-standard transport inside the SDK's Node one. `@modelcontextprotocol/node` 2.1.2's
+ * `NodeStreamableHTTPServerTransport` wraps a `WebStandardStreamableHTTPServerTransport` in the
+ * private field `_webStandardTransport` and offers no way to hand it a web `Request`; restoring a
+ * cluster session on another replica replays the client's `initialize` into it as web requests.
+ *
+ * @throws {FedmcpError} `INTERNAL` when the SDK no longer has the field (an SDK upgrade).
+ */
+export function webStandardTransportOf(
+  transport: NodeStreamableHTTPServerTransport,
+): WebStandardStreamableHTTPServerTransport {
+  const inner = (transport as unknown as { _webStandardTransport?: unknown })._webStandardTransport;
+  if (typeof (inner as { handleRequest?: unknown } | undefined)?.handleRequest !== 'function') {
+    throw new FedmcpError(
+      'INTERNAL',
+      'createMcpHttpHost: unsupported @modelcontextprotocol/node version (no web-standard transport inside NodeStreamableHTTPServerTransport)',
+    );
+  }
+  return inner as WebStandardStreamableHTTPServerTransport;
 }

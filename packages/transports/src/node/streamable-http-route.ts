@@ -17,9 +17,17 @@ import {
   type ServerEventBus,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/server';
+import { initializeParamsOf, restoreSession, setLevelOf } from '../cluster-sessions.js';
 import { isJsonRpcMessageShape, JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { McpFastRequestHandler, McpServerInstance } from '../mcp-session-context.js';
-import { authenticateRequest, type HostContext, ownerOf, readJsonBody } from './host-context.js';
+import type { SessionTokenState } from '../session-token.js';
+import {
+  type AuthenticatedRequest,
+  authenticateRequest,
+  type HostContext,
+  ownerOf,
+  readJsonBody,
+} from './host-context.js';
 import {
   headerValue,
   refuseMethod,
@@ -29,7 +37,9 @@ import {
   toBodylessRequest,
   toHeaders,
 } from './host-http-responses.js';
+import type { SessionReservation } from './host-session-registry.js';
 import { listenFilterOf, listenObserverOf } from './observe-listen.js';
+import { webStandardTransportOf } from './sdk-seams.js';
 
 /** The protocol versions the SDK transport accepts in `Mcp-Protocol-Version`. */
 const supportedVersions: ReadonlySet<string> = new Set(SUPPORTED_PROTOCOL_VERSIONS);
@@ -40,6 +50,8 @@ interface SessionEntry {
   owner: string | undefined;
   /** Requests the fast path is answering, by JSON-RPC id (for `notifications/cancelled`). */
   fastInFlight: Map<string | number, AbortController>;
+  /** The sealed state of a cluster session (`context.cluster`), opened once on this replica. */
+  sealed?: SessionTokenState;
 }
 
 /** The Streamable HTTP endpoint of a host. */
@@ -55,8 +67,23 @@ export function createStreamableHttpRoute(
   context: HostContext,
   bus: ServerEventBus,
 ): StreamableHttpRoute {
-  const { logger, maxBodyBytes, keepAliveMs, eventStore } = context;
+  const { logger, maxBodyBytes, keepAliveMs, eventStores, cluster } = context;
   const sessionTransports = new Map<string, SessionEntry>();
+  // Cluster sessions: the local copies by nonce (a deletion on any replica closes ours), and the
+  // restores under way (concurrent requests of one session restore it once).
+  const byNonce = new Map<string, string>();
+  const restoring = new Map<string, Promise<SessionEntry | undefined>>();
+  cluster?.revocations.onRevoked((nonce) => {
+    const sessionId = byNonce.get(nonce);
+    const session = sessionId === undefined ? undefined : sessionTransports.get(sessionId);
+    if (sessionId === undefined || !session) return;
+    byNonce.delete(nonce);
+    sessionTransports.delete(sessionId);
+    context.sessions.remove(sessionId);
+    session.transport
+      .close()
+      .catch((error: unknown) => logger.warn({ err: error }, 'Closing a deleted session failed'));
+  });
   // The factory of the modern handler learns the principal through the Request it is given.
   const principals = new WeakMap<Request, unknown>();
   const modern = createMcpHandler(
@@ -169,16 +196,16 @@ export function createStreamableHttpRoute(
     body: unknown,
     principal: unknown,
   ) {
-    const session = sessionTransports.get(sessionId);
+    let session = sessionTransports.get(sessionId);
+    if (cluster) {
+      const found = await clusterSession(session, sessionId, request, response, principal);
+      if (!found) return;
+      if (await recordClusterChange(found, sessionId, request, response, body)) return;
+      session = sessionTransports.get(sessionId);
+    }
     // A session of another principal is answered as if it did not exist (no hijacking by id).
     if (!session || session.owner !== ownerOf(context, principal)) {
-      // MCP 2025-11-25 basic/transports: unknown or terminated session → 404; the client re-initializes.
-      return sendJsonRpcError(
-        response,
-        404,
-        JsonRpcErrorCode.sessionNotFound,
-        'Session not found: it expired or was closed; start a new session with initialize',
-      );
+      return sessionNotFound(response);
     }
     const counted = request.method !== 'GET';
     if (counted && context.fastRequest !== undefined) {
@@ -194,6 +221,145 @@ export function createStreamableHttpRoute(
       if (answered !== undefined) return answered;
     }
     await serveWithSdk(session, sessionId, request, response, body);
+  }
+
+  /**
+   * A cluster session (any replica serves any session): the local copy after the cluster checks
+   * (deleted, expired), or one restored from the sealed id when this replica has none (for a
+   * `DELETE`, only the sealed state: nothing is restored to be deleted). Answers the request
+   * itself (404, 503) and returns `undefined` when the session cannot be served.
+   */
+  async function clusterSession(
+    local: SessionEntry | undefined,
+    sessionId: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+    principal: unknown,
+  ): Promise<Pick<SessionEntry, 'sealed'> | undefined> {
+    if (!cluster) return local;
+    if (local?.sealed) {
+      // The id was opened when this copy was made: only deletion and expiry can change since.
+      const { nonce, expiresAt } = local.sealed;
+      if (!cluster.revocations.isRevoked(nonce) && Date.now() < expiresAt) return local;
+      byNonce.delete(nonce);
+      sessionTransports.delete(sessionId);
+      context.sessions.remove(sessionId);
+      await local.transport.close().catch(() => {});
+      sessionNotFound(response);
+      return undefined;
+    }
+    const checked = await cluster.check(sessionId, {
+      owner: ownerOf(context, principal),
+      view: context.view,
+    });
+    if ('refused' in checked) {
+      logger.debug({ reason: checked.refused }, 'Refused a cluster session id');
+      sessionNotFound(response);
+      return undefined;
+    }
+    if (request.method === 'DELETE') return { sealed: checked.state };
+    let pending = restoring.get(sessionId);
+    if (!pending) {
+      pending = restore(sessionId, checked.state, request, principal).finally(() =>
+        restoring.delete(sessionId),
+      );
+      restoring.set(sessionId, pending);
+    }
+    const restored = await pending;
+    if (restored === undefined) {
+      sendJsonRpcError(
+        response,
+        503,
+        JsonRpcErrorCode.transportError,
+        'Service Unavailable: this replica could not restore the session (at its session limit, or the server refused it); retry, or start a new session with initialize',
+        { 'retry-after': '1' },
+      );
+    }
+    return restored;
+  }
+
+  /** Restores a cluster session on this replica from its sealed state. */
+  async function restore(
+    sessionId: string,
+    state: SessionTokenState,
+    request: IncomingMessage,
+    principal: unknown,
+  ): Promise<SessionEntry | undefined> {
+    if (!cluster) return undefined;
+    const reservation = context.sessions.reserve(context.quotaKeyOf(principal, request));
+    if (typeof reservation === 'string') return undefined;
+    let started: StartedSession | undefined;
+    try {
+      started = await startSession(sessionId, principal, request, reservation, state);
+      const logLevel = await cluster.revocations.logLevel(state.nonce).catch((error: unknown) => {
+        logger.warn(
+          { err: error },
+          'Reading a session log level failed; the initial level applies',
+        );
+        return undefined;
+      });
+      await restoreSession(webStandardTransportOf(started.transport), sessionId, state, {
+        logLevel,
+        authInfo: (request as AuthenticatedRequest).auth,
+      });
+      logger.debug({ transport: 'streamable-http' }, 'Restored a cluster session on this replica');
+      return sessionTransports.get(sessionId);
+    } catch (error) {
+      logger.warn({ err: error }, 'Restoring a cluster session failed');
+      sessionTransports.delete(sessionId);
+      byNonce.delete(state.nonce);
+      context.sessions.remove(sessionId);
+      await started?.product.close().catch(() => {});
+      return undefined;
+    } finally {
+      reservation.release();
+    }
+  }
+
+  /**
+   * What a request changes cluster-wide: `DELETE` puts the session on the revocation list (every
+   * replica refuses it from then on, and closes its copy) and is answered here;
+   * `logging/setLevel` records the level for the replicas that restore the session later.
+   * Returns `true` when it answered the request.
+   */
+  async function recordClusterChange(
+    session: Pick<SessionEntry, 'sealed'>,
+    sessionId: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: unknown,
+  ): Promise<boolean> {
+    const sealed = session.sealed;
+    if (!cluster || !sealed) return false;
+    if (request.method === 'DELETE') {
+      try {
+        await cluster.revocations.revoke(sealed.nonce, sealed.expiresAt);
+      } catch (error) {
+        logger.warn({ err: error }, 'Recording a session deletion in the store failed');
+        sendJsonRpcError(
+          response,
+          503,
+          JsonRpcErrorCode.transportError,
+          'Service Unavailable: the deletion could not be recorded in the shared store; retry the DELETE',
+          { 'retry-after': '1' },
+        );
+        return true;
+      }
+      // The revocation closed this replica's copy, if any (onRevoked above).
+      sessionTransports.delete(sessionId);
+      await eventStores?.dropSession(sealed.nonce).catch(() => {});
+      response.writeHead(200).end();
+      return true;
+    }
+    const level = request.method === 'POST' ? setLevelOf(body) : undefined;
+    if (level !== undefined) {
+      await cluster.revocations
+        .setLogLevel(sealed.nonce, level, sealed.expiresAt)
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, 'Recording a session log level in the store failed'),
+        );
+    }
+    return false;
   }
 
   async function serveWithSdk(
@@ -303,55 +469,93 @@ export function createStreamableHttpRoute(
   ) {
     const reservation = context.sessions.reserve(context.quotaKeyOf(principal, request));
     if (typeof reservation === 'string') return refuseSession(response, reservation);
-    const sessionId = randomUUID();
+    let sessionId: string = randomUUID();
+    let sealed: SessionTokenState | undefined;
+    const initialize = cluster ? initializeParamsOf(body) : undefined;
+    let started: StartedSession | undefined;
+    try {
+      if (cluster && initialize) {
+        // The id is the session's sealed state: any replica of the cluster can serve it.
+        const owner = ownerOf(context, principal);
+        ({ sessionId, state: sealed } = await cluster.tokens.seal({
+          ...(owner === undefined ? {} : { owner }),
+          ...(context.view === undefined ? {} : { view: context.view }),
+          initialize,
+        }));
+      }
+      started = await startSession(sessionId, principal, request, reservation, sealed);
+      await started.transport.handleRequest(request, response, body);
+    } finally {
+      reservation.release();
+      if (started && !started.initialized()) await started.product.close().catch(() => {});
+    }
+  }
+
+  /** A session's transport and server, connected; registered once initialized. */
+  interface StartedSession {
+    transport: NodeStreamableHTTPServerTransport;
+    product: McpServerInstance;
+    initialized(): boolean;
+  }
+
+  /** Creates a session's transport and server, and connects them (shared by open and restore). */
+  async function startSession(
+    sessionId: string,
+    principal: unknown,
+    request: IncomingMessage,
+    reservation: SessionReservation,
+    sealed: SessionTokenState | undefined,
+  ): Promise<StartedSession> {
     let product: McpServerInstance | undefined;
     let initialized = false;
     const forget = () => {
       sessionTransports.delete(sessionId);
+      if (sealed) byNonce.delete(sealed.nonce);
       context.sessions.remove(sessionId);
     };
-    try {
-      const transport = new NodeStreamableHTTPServerTransport({
-        sessionIdGenerator: () => sessionId,
-        ...(eventStore ? { eventStore } : {}),
-        keepAliveMs,
-        maxRequestBodySize: maxBodyBytes,
-        onsessioninitialized: () => {
-          initialized = true;
-          sessionTransports.set(sessionId, {
-            transport,
-            owner: ownerOf(context, principal),
-            fastInFlight: new Map(),
-          });
-          reservation.commit({
-            id: sessionId,
-            kind: 'streamable-http',
-            close: async () => {
-              sessionTransports.delete(sessionId);
-              await product?.close();
-            },
-          });
-        },
-        onsessionclosed: () => {
-          forget();
-          product
-            ?.close()
-            .catch((error: unknown) => logger.warn({ err: error }, 'Closing a session failed'));
-        },
-      });
-      product = await context.createServer({
-        transport: 'streamable-http',
-        era: 'legacy',
-        sessionId,
-        principal,
-        headers: toHeaders(request),
-      });
-      await product.connect(transport);
-      await transport.handleRequest(request, response, body);
-    } finally {
-      reservation.release();
-      if (!initialized) await product?.close().catch(() => {});
-    }
+    const eventStore = eventStores?.forSession(sealed?.nonce ?? sessionId);
+    const transport = new NodeStreamableHTTPServerTransport({
+      sessionIdGenerator: () => sessionId,
+      ...(eventStore ? { eventStore } : {}),
+      keepAliveMs,
+      maxRequestBodySize: maxBodyBytes,
+      onsessioninitialized: () => {
+        initialized = true;
+        sessionTransports.set(sessionId, {
+          transport,
+          owner: ownerOf(context, principal),
+          fastInFlight: new Map(),
+          ...(sealed ? { sealed } : {}),
+        });
+        if (sealed) byNonce.set(sealed.nonce, sessionId);
+        reservation.commit({
+          id: sessionId,
+          kind: 'streamable-http',
+          close: async () => {
+            sessionTransports.delete(sessionId);
+            if (sealed) byNonce.delete(sealed.nonce);
+            await product?.close();
+          },
+        });
+      },
+      onsessionclosed: () => {
+        forget();
+        if (!sealed) eventStores?.dropSession(sessionId).catch(() => {});
+        product
+          ?.close()
+          .catch((error: unknown) => logger.warn({ err: error }, 'Closing a session failed'));
+      },
+    });
+    const created = await context.createServer({
+      transport: 'streamable-http',
+      era: 'legacy',
+      sessionId,
+      principal,
+      headers: toHeaders(request),
+    });
+    product = created;
+    await created.connect(transport);
+    return { transport, product: created, initialized: () => initialized };
   }
 
   return {
@@ -362,6 +566,16 @@ export function createStreamableHttpRoute(
       await modern.close().catch(() => {});
     },
   };
+}
+
+function sessionNotFound(response: ServerResponse): void {
+  // MCP 2025-11-25 basic/transports: unknown or terminated session → 404; the client re-initializes.
+  sendJsonRpcError(
+    response,
+    404,
+    JsonRpcErrorCode.sessionNotFound,
+    'Session not found: it expired or was closed; start a new session with initialize',
+  );
 }
 
 function isJsonRpcPayload(body: unknown): boolean {

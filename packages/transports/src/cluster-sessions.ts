@@ -1,0 +1,201 @@
+/**
+ * 2025-era sessions that any replica can serve: the session id is the session's sealed state
+ * (`session-token.ts`), deletions are a cluster-wide list kept locally (`session-revocations.ts`),
+ * and a replica that does not hold a session rebuilds it from its id by replaying the client's
+ * `initialize` (and its last `logging/setLevel`) into a fresh SDK transport and server
+ * ({@link restoreSession}), so the server sees exactly what the original replica saw.
+ * Used by the Node host (`createMcpHttpHost({ cluster })`) and the web-standard hub alike.
+ */
+import type { Logger } from '@fedmcp/protocol';
+import { silentLogger } from '@fedmcp/protocol';
+import type {
+  AuthInfo,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
+import {
+  createSessionRevocations,
+  type SessionRevocations,
+  type SessionStateStore,
+} from './session-revocations.js';
+import {
+  createSessionTokens,
+  type SessionTokenState,
+  type SessionTokens,
+} from './session-token.js';
+
+/** Options for {@link createClusterSessions}. */
+export interface ClusterSessionsOptions {
+  /** The shared cluster secret (≥ 32 characters), the same on every replica. */
+  secret: string;
+  /** Secrets used before (rotation): their ids still open. @default [] */
+  previousSecrets?: readonly string[];
+  /** Lifetime of a session from its `initialize`. @default 86400000 (24 h) */
+  sessionTtlMs?: number;
+  /** The store every replica shares (a `@fedmcp/store` `Store`). */
+  store: SessionStateStore;
+  /** Prefix of the store keys and channel. @default 'fedmcp:session:' */
+  prefix?: string;
+  logger?: Logger;
+}
+
+/** Why a presented session id is refused. */
+export type SessionRefusalReason = 'invalid' | 'revoked' | 'owner' | 'view';
+
+/** The cluster-wide 2025-era sessions of a replica; see the file comment. */
+export interface ClusterSessions {
+  readonly tokens: SessionTokens;
+  readonly revocations: SessionRevocations;
+  /** Loads the revocation list and subscribes to deletions; idempotent. */
+  start(): Promise<void>;
+  /**
+   * Checks a presented session id: its state, or why it is refused (`invalid`: not sealed by
+   * this cluster, altered or expired; `revoked`: deleted; `owner`: another principal's; `view`:
+   * opened on another view). A local check (decryption), no store round trip.
+   */
+  check(
+    sessionId: string,
+    binding: { owner: string | undefined; view: string | undefined },
+  ): Promise<{ state: SessionTokenState } | { refused: SessionRefusalReason }>;
+  /** Unsubscribes from deletions. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the cluster sessions of a replica.
+ *
+ * @throws {FedmcpError} `INVALID_CONFIG` when a secret is shorter than 32 characters.
+ * @example
+ * ```ts
+ * const cluster = createClusterSessions({ secret, store }); // store: createStore('redis://…')
+ * const host = createMcpHttpHost({ createServer, cluster });
+ * ```
+ */
+export function createClusterSessions(options: ClusterSessionsOptions): ClusterSessions {
+  const tokens = createSessionTokens({
+    secret: options.secret,
+    ...(options.previousSecrets ? { previousSecrets: options.previousSecrets } : {}),
+    ...(options.sessionTtlMs === undefined ? {} : { ttlMs: options.sessionTtlMs }),
+  });
+  const revocations = createSessionRevocations({
+    store: options.store,
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+    logger: options.logger ?? silentLogger,
+  });
+  let started: Promise<void> | undefined;
+  return {
+    tokens,
+    revocations,
+    start() {
+      started ??= revocations.start();
+      return started;
+    },
+    async check(sessionId, binding) {
+      const state = await tokens.open(sessionId);
+      if (!state) return { refused: 'invalid' };
+      if (revocations.isRevoked(state.nonce)) return { refused: 'revoked' };
+      if (state.owner !== binding.owner) return { refused: 'owner' };
+      if (state.view !== binding.view) return { refused: 'view' };
+      return { state };
+    },
+    close: () => revocations.close(),
+  };
+}
+
+/** The `initialize` params of a message or batch, if it contains an `initialize` request. */
+export function initializeParamsOf(body: unknown): SessionTokenState['initialize'] | undefined {
+  const messages = Array.isArray(body) ? body : [body];
+  for (const message of messages) {
+    if (typeof message !== 'object' || message === null) continue;
+    const { method, params } = message as { method?: unknown; params?: unknown };
+    if (method !== 'initialize' || typeof params !== 'object' || params === null) continue;
+    const { protocolVersion, capabilities, clientInfo } = params as Record<string, unknown>;
+    if (typeof protocolVersion !== 'string') return undefined;
+    return {
+      protocolVersion,
+      capabilities:
+        typeof capabilities === 'object' && capabilities !== null
+          ? (capabilities as Record<string, unknown>)
+          : {},
+      clientInfo:
+        typeof clientInfo === 'object' && clientInfo !== null
+          ? (clientInfo as Record<string, unknown>)
+          : {},
+    };
+  }
+  return undefined;
+}
+
+/** The level of a `logging/setLevel` request in a message or batch, if any. */
+export function setLevelOf(body: unknown): string | undefined {
+  const messages = Array.isArray(body) ? body : [body];
+  for (const message of messages) {
+    if (typeof message !== 'object' || message === null) continue;
+    const { method, params } = message as { method?: unknown; params?: { level?: unknown } };
+    if (method === 'logging/setLevel' && typeof params?.level === 'string') return params.level;
+  }
+  return undefined;
+}
+
+const RESTORE_URL = 'http://fedmcp.invalid/session-restore';
+
+async function post(
+  transport: WebStandardStreamableHTTPServerTransport,
+  sessionId: string | undefined,
+  message: Record<string, unknown>,
+  authInfo: AuthInfo | undefined,
+): Promise<string> {
+  const headers = new Headers({
+    accept: 'application/json, text/event-stream',
+    'content-type': 'application/json',
+  });
+  if (sessionId !== undefined) headers.set('mcp-session-id', sessionId);
+  const body = { jsonrpc: '2.0', ...message };
+  const response = await transport.handleRequest(
+    new Request(RESTORE_URL, { method: 'POST', headers, body: JSON.stringify(body) }),
+    { parsedBody: body, ...(authInfo ? { authInfo } : {}) },
+  );
+  const text = await response.text();
+  if (response.status >= 300) {
+    throw new Error(`restoring a session: ${String(message.method)} answered ${response.status}`);
+  }
+  return text;
+}
+
+/**
+ * Rebuilds a session in a fresh SDK transport (created with `sessionIdGenerator: () =>
+ * sessionId`) whose server is connected: replays the client's `initialize` and
+ * `notifications/initialized`, then `logging/setLevel` when the client changed its level, the
+ * way the client sent them, so the server holds the same negotiated state as on the replica
+ * that opened the session. The answers go nowhere (the client had them).
+ *
+ * @throws when the server refuses the replayed `initialize`.
+ */
+export async function restoreSession(
+  transport: WebStandardStreamableHTTPServerTransport,
+  sessionId: string,
+  state: SessionTokenState,
+  options: { logLevel?: string | undefined; authInfo?: AuthInfo | undefined } = {},
+): Promise<void> {
+  const answer = await post(
+    transport,
+    undefined,
+    { id: 'fedmcp-restore-initialize', method: 'initialize', params: state.initialize },
+    options.authInfo,
+  );
+  if (!answer.includes('"result"')) {
+    throw new Error('restoring a session: the server refused the replayed initialize');
+  }
+  await post(transport, sessionId, { method: 'notifications/initialized' }, options.authInfo);
+  if (options.logLevel !== undefined) {
+    await post(
+      transport,
+      sessionId,
+      {
+        id: 'fedmcp-restore-set-level',
+        method: 'logging/setLevel',
+        params: { level: options.logLevel },
+      },
+      options.authInfo,
+    );
+  }
+}

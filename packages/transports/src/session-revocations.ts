@@ -1,0 +1,139 @@
+/**
+ * The cluster-wide list of deleted 2025-era sessions (`DELETE /mcp`): a key per session in the
+ * shared store, with a TTL of the session's remaining lifetime (after that its id is refused as
+ * expired anyway), announced on a pub/sub channel. Every replica keeps the list in memory, loaded
+ * once at start and fed by the channel, so checking a session is a local lookup: no store round
+ * trip per request. Also holds each session's log level (`logging/setLevel` changes it after the
+ * id was sealed), read only when a replica rebuilds the session.
+ *
+ * The store is typed structurally (the `kv` and `pubsub` parts of `@fedmcp/store`'s `Store`), so
+ * this package does not depend on the store package.
+ */
+import type { Logger } from '@fedmcp/protocol';
+import { silentLogger } from '@fedmcp/protocol';
+
+/** The part of a shared store the session state needs (a `@fedmcp/store` `Store` fits). */
+export interface SessionStateStore {
+  kv: {
+    get(key: string): Promise<{ value: string } | undefined>;
+    set(key: string, value: string, options?: { ttlMs?: number }): Promise<unknown>;
+    list(options?: { prefix?: string; cursor?: string; limit?: number }): Promise<{
+      entries: Array<{ key: string; value: string; expiresAt?: number }>;
+      cursor?: string;
+    }>;
+  };
+  pubsub: {
+    publish(channel: string, message: string): Promise<void>;
+    subscribe(
+      channel: string,
+      listener: (message: string, channel: string) => void,
+    ): Promise<{ unsubscribe(): Promise<void> }>;
+  };
+}
+
+/** Options for {@link createSessionRevocations}. */
+export interface SessionRevocationsOptions {
+  store: SessionStateStore;
+  /** Prefix of the keys and channel. @default 'fedmcp:session:' */
+  prefix?: string;
+  logger?: Logger;
+}
+
+/** The revocation list of one replica; see the file comment. */
+export interface SessionRevocations {
+  /** Loads the list and subscribes to the channel; call once before serving. */
+  start(): Promise<void>;
+  /** Whether a session (by its nonce) was deleted: a local lookup. */
+  isRevoked(nonce: string): boolean;
+  /**
+   * Deletes a session cluster-wide: written to the store (until `expiresAt`) and announced.
+   * @throws the store's error when the write fails (the deletion did not happen).
+   */
+  revoke(nonce: string, expiresAt: number): Promise<void>;
+  /** Runs `listener` when any replica deletes a session (to drop a local copy). */
+  onRevoked(listener: (nonce: string) => void): void;
+  /** Records a session's log level (until `expiresAt`). */
+  setLogLevel(nonce: string, level: string, expiresAt: number): Promise<void>;
+  /** A session's log level, if it was set after `initialize`. */
+  logLevel(nonce: string): Promise<string | undefined>;
+  /** Unsubscribes. */
+  close(): Promise<void>;
+}
+
+/** Creates a replica's view of the cluster-wide revocation list. */
+export function createSessionRevocations(options: SessionRevocationsOptions): SessionRevocations {
+  const { store } = options;
+  const logger = options.logger ?? silentLogger;
+  const prefix = options.prefix ?? 'fedmcp:session:';
+  const revokedPrefix = `${prefix}revoked:`;
+  const channel = `${prefix}revoked`;
+  // nonce → expiry (ms since epoch)
+  const revoked = new Map<string, number>();
+  const listeners: Array<(nonce: string) => void> = [];
+  let subscription: { unsubscribe(): Promise<void> } | undefined;
+  let lastPrune = 0;
+
+  const add = (nonce: string, expiresAt: number) => {
+    revoked.set(nonce, expiresAt);
+    for (const listener of listeners) listener(nonce);
+  };
+  const prune = (now: number) => {
+    if (now - lastPrune < 60_000) return;
+    lastPrune = now;
+    for (const [nonce, expiresAt] of revoked) if (expiresAt <= now) revoked.delete(nonce);
+  };
+
+  return {
+    async start() {
+      // Subscribe before listing, so a deletion between the two is not missed.
+      subscription = await store.pubsub.subscribe(channel, (message) => {
+        const [nonce, expiry] = message.split(' ');
+        const expiresAt = Number(expiry);
+        if (!nonce || !Number.isFinite(expiresAt)) {
+          logger.warn({ channel }, 'Ignored a malformed session revocation message');
+          return;
+        }
+        add(nonce, expiresAt);
+      });
+      let cursor: string | undefined;
+      do {
+        const page = await store.kv.list({
+          prefix: revokedPrefix,
+          limit: 500,
+          ...(cursor ? { cursor } : {}),
+        });
+        for (const entry of page.entries) {
+          revoked.set(entry.key.slice(revokedPrefix.length), Number(entry.value));
+        }
+        cursor = page.cursor;
+      } while (cursor);
+    },
+    isRevoked(nonce) {
+      const expiresAt = revoked.get(nonce);
+      if (expiresAt === undefined) return false;
+      const now = Date.now();
+      prune(now);
+      return expiresAt > now;
+    },
+    async revoke(nonce, expiresAt) {
+      const ttlMs = Math.max(1_000, expiresAt - Date.now());
+      await store.kv.set(`${revokedPrefix}${nonce}`, String(expiresAt), { ttlMs });
+      add(nonce, expiresAt);
+      await store.pubsub.publish(channel, `${nonce} ${expiresAt}`);
+    },
+    onRevoked(listener) {
+      listeners.push(listener);
+    },
+    async setLogLevel(nonce, level, expiresAt) {
+      const ttlMs = Math.max(1_000, expiresAt - Date.now());
+      await store.kv.set(`${prefix}level:${nonce}`, level, { ttlMs });
+    },
+    async logLevel(nonce) {
+      return (await store.kv.get(`${prefix}level:${nonce}`))?.value;
+    },
+    async close() {
+      await subscription?.unsubscribe();
+      subscription = undefined;
+    },
+  };
+}
