@@ -46,6 +46,8 @@ import {
   type ServerAuthentication,
 } from './auth/server-authentication.js';
 import { openConfigSecrets, resolveConfigSecrets } from './auth/upstream-secrets.js';
+import { createBufferedAuditSink } from './cluster/buffered-audit-sink.js';
+import { createClusterNode } from './cluster/create-cluster-node.js';
 import type { FedmcpConfig } from './config/config-schema.js';
 import { hostOriginOptions } from './config/cors-config.js';
 import {
@@ -112,7 +114,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     createAuditLog({
       sinks: [
         createQuietAuditSink(childLogger(logger, { component: 'audit' })),
-        createStreamAuditSink(store.streams),
+        sharedStore ? auditQueue : createStreamAuditSink(store.streams),
       ],
       recordArguments: current.audit?.recordArguments ?? false,
       recordResults: current.audit?.recordResults ?? false,
@@ -149,6 +151,14 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     }),
   );
   cleanup.defer(() => store.close());
+  // On a store replicas share, audit events are queued and appended in the background: no store
+  // round trip on a call's path, and calls keep working while Redis is down (cluster/).
+  const sharedStore = store.engine === 'redis' || store.engine === 'postgres';
+  const auditQueue = createBufferedAuditSink({
+    streams: store.streams,
+    logger: childLogger(logger, { component: 'audit' }),
+  });
+  if (sharedStore) cleanup.defer(() => auditQueue.close());
   let currentAudit = buildAudit(config);
   const audit: AuditLog = {
     record: (event) => {
@@ -184,6 +194,8 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   const pinning = config.pinning.enabled
     ? createToolPinning({
         kv: store.kv,
+        // Approvals on one replica reach the others at once.
+        pubsub: store.pubsub,
         audit,
         newItems: config.pinning.newItems,
         onQuarantined: config.pinning.onQuarantined,
@@ -289,7 +301,16 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     return starting;
   };
 
-  const federatedStatus = createPeerFederatedStatus({
+  // Membership and admin changes across the replicas of a shared store (cluster/).
+  const cluster = createClusterNode({
+    store,
+    hub,
+    hubId,
+    upstreams: () => withoutRuntime(hub.upstreams.list()),
+    env,
+    logger: childLogger(logger, { component: 'cluster' }),
+  });
+  const peerFederatedStatus = createPeerFederatedStatus({
     hub: () => ({ id: hubId(), name: config.hub.name ?? 'fedmcp', version: FEDMCP_SERVER_VERSION }),
     upstreams: () => withoutRuntime(hub.upstreams.list()),
     peerOf: (id) => configured.get(id)?.peer,
@@ -299,6 +320,13 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     ...(options.statusCacheMs === undefined ? {} : { cacheMs: options.statusCacheMs }),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  // `/status` of a replica adds the live replicas.
+  const federatedStatus: typeof peerFederatedStatus = cluster
+    ? {
+        ...peerFederatedStatus,
+        status: async (request) => cluster.withCluster(await peerFederatedStatus.status(request)),
+      }
+    : peerFederatedStatus;
   // `/mcp` and `/status`: a peer token, else the `auth` section (503 until listening).
   const authenticate = (request: Request) =>
     peerAuthentication?.authenticate(request) ??
@@ -325,6 +353,9 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         ...(error ? { error } : {}),
       })),
     probeStore: () => store.kv.get('fedmcp:readyz'),
+    // Every replica loses a shared store at once: they stay in the load balancer and serve
+    // what needs no shared state (`degraded`) instead of all leaving it.
+    ...(sharedStore ? { storeOutage: 'degraded' as const } : {}),
     authenticate,
   });
 
@@ -368,6 +399,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         },
         status: (request) => federatedStatus.status(request),
         authenticate,
+        ...(cluster ? { cluster: cluster.admin } : {}),
       };
       const adminApi = createAdminApi(adminContext, {
         version: FEDMCP_SERVER_VERSION,
@@ -442,6 +474,10 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       // Upstreams added through the admin API before a restart.
       for (const { id, error } of await restoreStoredUpstreams(adminContext)) {
         logger.error({ upstream: id, err: error }, 'upstream added by the admin API not restored');
+      }
+      if (cluster) {
+        await cluster.start(adminContext, address.url);
+        owned.defer(() => cluster.close());
       }
       return address;
     },

@@ -7,6 +7,11 @@
  * their bodies say nothing more than the status: upstream states and errors (an upstream's spawn
  * error carries the server's `$PATH`) are added only for a caller that authenticates the way
  * `/status` requires.
+ *
+ * A store that does not answer makes the hub not ready, except on a store that replicas share
+ * (`storeOutage: 'degraded'`): every replica loses it at once, so taking them all out of the load
+ * balancer would stop even the calls that need no shared state. They answer 200
+ * `{ "status": "degraded" }` instead.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UpstreamStatus } from '@fedmcp/federation';
@@ -32,6 +37,12 @@ export interface HealthRoutesOptions {
   authenticate: McpAuthenticate;
   /** How long the store may take to answer the probe. @default 2000 */
   storeTimeoutMs?: number;
+  /**
+   * What a store that does not answer makes of readiness: `'not-ready'` (503) or, for a store
+   * replicas share, `'degraded'` (200 `{ "status": "degraded" }`: the replica still serves what
+   * needs no shared state). @default 'not-ready'
+   */
+  storeOutage?: 'not-ready' | 'degraded';
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
@@ -92,7 +103,8 @@ async function storeAnswers(probe: () => Promise<unknown>, timeoutMs: number): P
 /**
  * The health routes (an `onRequest` hook of the HTTP host): `true` when one answered.
  *
- * `GET /readyz` answers 200 `{ "status": "ready" }` or 503 `{ "status": "not-ready" }`; with
+ * `GET /readyz` answers 200 `{ "status": "ready" }` (or `degraded`, see `storeOutage`) or 503
+ * `{ "status": "not-ready" }`; with
  * accepted credentials the body adds `store` (`ok` | `failing`) and `upstreams` (id, state,
  * failure mode, last error).
  */
@@ -122,8 +134,9 @@ export function createHealthRoutes(
         upstream.state !== 'ready' &&
         upstream.state !== 'degraded',
     );
-    const ready = store && !closedDown;
-    const status = ready ? 'ready' : 'not-ready';
+    const degraded = !store && !closedDown && options.storeOutage === 'degraded';
+    const ready = (store || degraded) && !closedDown;
+    const status = degraded ? 'degraded' : ready ? 'ready' : 'not-ready';
     sendJson(
       response,
       ready ? 200 : 503,

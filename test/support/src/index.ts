@@ -5,4 +5,10 @@ export {
   chromiumAvailable,
   headlessChromiumLaunchOptions,
 } from './headless-chromium.js';
+export {
+  freePort,
+  redisServerAvailable,
+  startTestRedisServer,
+  type TestRedisServer,
+} from './redis-server.js';
 export { createTestCertificates, type TestCertificates } from './test-certificates.js';

@@ -10,6 +10,8 @@ import type {
 import type { AuditLog, ConsentLedger, Policy } from '@fedmcp/proxy-auth';
 import type { Store } from '@fedmcp/store';
 import type { McpAuthenticate } from '@fedmcp/transports';
+import type { ClusterChange } from '../cluster/cluster-changes.js';
+import type { ReplicaRecord } from '../cluster/replica-membership.js';
 import type { FedmcpConfig } from '../config/config-schema.js';
 import type { SessionTracker } from './session-tracker.js';
 
@@ -33,4 +35,13 @@ export interface AdminContext {
   status(request: HubStatusRequest): Promise<HubStatus>;
   /** The hub's authentication (API keys, OAuth, mTLS, peer tokens). */
   authenticate: McpAuthenticate;
+  /**
+   * Present when replicas share the store: the live replicas, and the announcement of a change
+   * made here that the other replicas apply.
+   */
+  cluster?: {
+    replicaId: string;
+    replicas(): Promise<ReplicaRecord[]>;
+    announce(change: ClusterChange): Promise<void>;
+  };
 }

@@ -5,6 +5,7 @@ import { auditRoutes } from './routes/audit-routes.js';
 import { consentRoutes } from './routes/consent-routes.js';
 import { peerRoutes } from './routes/peer-routes.js';
 import { policyRoutes } from './routes/policy-routes.js';
+import { replicaRoutes } from './routes/replica-routes.js';
 import { sessionTaskRoutes } from './routes/session-task-routes.js';
 import { toolRoutes } from './routes/tool-routes.js';
 import { upstreamRoutes } from './routes/upstream-routes.js';
@@ -15,6 +16,7 @@ export function adminRoutes(context: AdminContext): AdminRoute[] {
     ...upstreamRoutes(context),
     ...toolRoutes(context),
     ...peerRoutes(context),
+    ...replicaRoutes(context),
     ...policyRoutes(context),
     ...consentRoutes(context),
     ...auditRoutes(context),

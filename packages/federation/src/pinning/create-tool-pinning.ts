@@ -4,7 +4,7 @@
  * file — and holds back an item whose definition later changes until an operator approves the
  * change. Pins and pending changes live in the store's key/value space, so every replica and the
  * `fedmcp tools diff|approve` command see the same state; approvals made by another process reach
- * a running hub through a version counter it polls.
+ * a running hub through the store's pub/sub (when given) and a version counter it polls.
  *
  * This file wires the parts together: the store ({@link createPinStore}), the pins that count
  * ({@link createEffectivePins}), the review ({@link createPinReview}), the operator API
@@ -12,7 +12,7 @@
  */
 import { type Logger, silentLogger } from '@fedmcp/protocol';
 import type { AuditLog } from '@fedmcp/proxy-auth';
-import type { KeyValueStore } from '@fedmcp/store';
+import type { KeyValueStore, PubSub } from '@fedmcp/store';
 import type { CatalogGuard, CatalogReview, GuardedLists } from '../catalog-guard.js';
 import { createChangeNotifier } from './create-change-notifier.js';
 import { createEffectivePins } from './create-effective-pins.js';
@@ -58,9 +58,16 @@ export interface ToolPinningOptions {
   /** Records quarantines, approvals and first-use pins (`type: 'pin'`). @default none */
   audit?: AuditLog;
   /**
+   * The store's pub/sub (`store.pubsub`): approvals are announced there, and approvals announced
+   * by another replica or the CLI reach this guard's `onChange` listeners at once. Polling then
+   * only catches approvals by a process that does not announce them.
+   * @default none (polling only)
+   */
+  pubsub?: Pick<PubSub, 'publish' | 'subscribe'>;
+  /**
    * How often a guard with `onChange` listeners checks the store for approvals made by another
    * process (the CLI, another replica); 0 turns polling off. Timers are unref'd.
-   * @default 2000
+   * @default 2000; 30000 with `pubsub`
    */
   pollIntervalMs?: number;
   /** Prefix of the store keys. @default 'pins:' */
@@ -81,7 +88,8 @@ export interface ToolPinning extends CatalogGuard {
   diff(upstream: string, kind: PinnedKind, name: string): Promise<string | undefined>;
   /**
    * Makes the pending definition of an item (or, with `'*'`, of every pending item of that kind
-   * of the upstream) its pin, and tells the hub (this process at once, others at their next poll).
+   * of the upstream) its pin, and tells the hub (this process at once; others at once through
+   * `pubsub`, else at their next poll).
    * Resolves with what was approved: empty when nothing matched.
    * @throws {FedmcpError} `INVALID_PARAMS` on a bad kind, upstream or name.
    */
@@ -124,7 +132,8 @@ export function createToolPinning(options: ToolPinningOptions): ToolPinning {
   });
   const changes = createChangeNotifier({
     store,
-    pollIntervalMs: options.pollIntervalMs ?? 2000,
+    pollIntervalMs: options.pollIntervalMs ?? (options.pubsub ? 30_000 : 2000),
+    ...(options.pubsub ? { pubsub: options.pubsub } : {}),
     logger: options.logger ?? silentLogger,
   });
   const reviewLists = createPinReview({

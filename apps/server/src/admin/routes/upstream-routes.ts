@@ -153,6 +153,27 @@ export async function restoreStoredUpstreams(
   return failed;
 }
 
+/**
+ * Applies to this replica an upstream another replica added, changed (`put`) or removed through
+ * the API: the stored version is added or replaces the running one; a removal removes it here.
+ */
+export async function applyUpstreamChange(
+  context: Pick<AdminContext, 'hub' | 'store'>,
+  id: string,
+  action: 'put' | 'removed',
+): Promise<void> {
+  const running = context.hub.upstreams.list().some((upstream) => upstream.id === id);
+  if (action === 'removed') {
+    if (running) await context.hub.upstreams.remove(id);
+    return;
+  }
+  const stored = await context.store.kv.get(KEY_PREFIX + id);
+  if (!stored) return; // removed again since
+  const { spec, options } = splitConfig(JSON.parse(stored.value) as UpstreamConfig);
+  if (running) await context.hub.upstreams.replace(id, spec, options);
+  else await context.hub.upstreams.add(id, spec, options);
+}
+
 function find(context: AdminContext, id: string): UpstreamStatus {
   const found = context.hub.upstreams.list().find((upstream) => upstream.id === id);
   if (!found) throw new ProblemError(404, `No upstream "${id}".`);
@@ -170,6 +191,8 @@ export function upstreamRoutes(context: AdminContext): AdminRoute[] {
     const { spec, options } = split(body, id);
     const status = await context.hub.upstreams[how](id, spec as UpstreamSpec, options);
     await context.store.kv.set(KEY_PREFIX + id, JSON.stringify({ ...spec, ...options }));
+    // The other replicas apply it from the store.
+    await context.cluster?.announce({ kind: 'upstream', id, action: 'put' });
     return present(status, 'admin');
   };
   const sourceOf = async (id: string) =>
@@ -245,6 +268,7 @@ export function upstreamRoutes(context: AdminContext): AdminRoute[] {
         find(context, params.id);
         await context.hub.upstreams.remove(params.id);
         await context.store.kv.delete(KEY_PREFIX + params.id);
+        await context.cluster?.announce({ kind: 'upstream', id: params.id, action: 'removed' });
         return undefined;
       },
     }),
