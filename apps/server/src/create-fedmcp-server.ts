@@ -59,6 +59,7 @@ import {
 import type { FedmcpServer, FedmcpServerOptions } from './fedmcp-server-options.js';
 import { createHealthRoutes } from './health-routes.js';
 import { createHubUpstreamOAuth, oauthUpstreamsOf } from './oauth/hub-upstream-oauth.js';
+import { createOAuthRoutes, hubClientMetadataUrl } from './oauth/oauth-routes.js';
 import { createQuietAuditSink } from './quiet-audit-sink.js';
 import {
   createConfiguredRuntime,
@@ -185,6 +186,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     kv: store.kv,
     keyFile: resolve(baseDirectory, config.hub.dataDir, 'oauth-credentials.key'),
     redirectUrl: () => new URL('/oauth/callback', resource).href,
+    clientMetadataUrl: () => hubClientMetadataUrl(resource),
     audit,
   });
   // The peers the upstream connector knows, updated before a reload adds their upstreams.
@@ -343,6 +345,11 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     ),
   );
 
+  const oauthRoutes = createOAuthRoutes({
+    users: upstreamOAuth.users,
+    origin: () => new URL(resource).origin,
+    ...(config.hub.name ? { clientName: config.hub.name } : {}),
+  });
   const runtimeHooks = hooksRoute(runtime, () => runtimeStarted);
   const healthRoutes = createHealthRoutes({
     upstreams: () =>
@@ -429,6 +436,8 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
           ((await metricsRoute?.(request, response)) ?? false) ||
           (await adminApi(request, response)) ||
           (await federationRoutes(request, response)) ||
+          // The redirect back from an upstream's sign-in, and the hub's client metadata document.
+          (await oauthRoutes(request, response)) ||
           ((await authentication?.handleRequest(request, response)) ?? false),
         logger: childLogger(logger, { component: 'http' }),
       });

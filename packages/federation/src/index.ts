@@ -161,6 +161,7 @@ export {
   createOAuthUpstreamConnector,
   type OAuthUpstreamConnectorOptions,
   type UpstreamOAuthBinding,
+  type UpstreamOAuthContext,
 } from './upstream-oauth/oauth-upstream-connector.js';
 export type {
   RemoteUpstreamSpec,

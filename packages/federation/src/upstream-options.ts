@@ -111,6 +111,13 @@ export interface UpstreamConnectOptions {
    * @default globalThis.fetch
    */
   fetch?: FetchLike;
+  /**
+   * The caller whose own connection this is (`isolation: 'per-principal'`): a connector that
+   * holds per-user credentials (per-user OAuth) picks that caller's. Absent on shared connections
+   * (the primary, which lists the catalog, among them).
+   * @default absent
+   */
+  caller?: { principal: unknown };
 }
 
 /**

@@ -15,6 +15,7 @@ import type {
 } from '@modelcontextprotocol/server';
 import { hubError } from './errors.js';
 import { answerServerRequests } from './sdk-seams.js';
+import { PrincipalOwner } from './services/principal-owners.js';
 import { createToolFilter } from './tool-filter.js';
 import { UpstreamConnection } from './upstream-connection.js';
 import type { UpstreamHost, UpstreamState } from './upstream-host.js';
@@ -176,10 +177,12 @@ export class Upstream {
     connection.owner = owner;
     connection.leased = true;
     const spec = owner === undefined ? this.spec : await this.host.specFor(this, owner);
-    const client = await this.host.connector(
-      spec,
-      this.host.connectOptions((created) => this.configure(created, connection)),
+    const connectOptions = this.host.connectOptions((created) =>
+      this.configure(created, connection),
     );
+    // A caller's own connection tells the connector whose it is (per-user OAuth tokens).
+    if (owner instanceof PrincipalOwner) connectOptions.caller = { principal: owner.principal };
+    const client = await this.host.connector(spec, connectOptions);
     connection.client = client;
     if (client.transport) connection.intercept(client.transport);
     const previous = client.onclose;

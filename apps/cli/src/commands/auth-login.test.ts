@@ -33,7 +33,7 @@ describe('fedmcp auth login', () => {
 
       await expect(
         authCommand(['login', 'docs', '--config', plain], captureIo().io),
-      ).rejects.toThrow('mcpServers.docs has no "oauth" block with "mode": "hub"');
+      ).rejects.toThrow('mcpServers.docs has no "oauth" block with the "authorization_code" grant');
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

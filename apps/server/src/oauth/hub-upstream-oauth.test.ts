@@ -88,7 +88,7 @@ describe('createHubUpstreamOAuth', () => {
     }
   });
 
-  it('refuses to connect a "mode": "user" upstream, saying so (not a bare 401 from the upstream)', () => {
+  it('binds a "mode": "user" upstream per caller: the shared connection lists only, an anonymous caller is refused', async () => {
     const config = parseConfig(
       {
         store: 'memory:',
@@ -109,8 +109,25 @@ describe('createHubUpstreamOAuth', () => {
       keyFile: join(tmpdir(), 'never-opened.key'),
       redirectUrl: () => 'https://hub.example.com/oauth/callback',
     });
-    expect(() => oauth.oauthFor({ url: 'https://docs.example.com/mcp' })).toThrow(
-      'mcpServers.docs.oauth "mode": "user" is not served by the hub yet',
+    const url = 'https://docs.example.com/mcp';
+    // The shared connection: the hub's own (catalog) token, listing requests only.
+    const catalog = oauth.oauthFor({ url });
+    expect(catalog?.allowedMethods?.has('tools/list')).toBe(true);
+    expect(catalog?.allowedMethods?.has('tools/call')).toBe(false);
+    expect(catalog?.allowedMethods?.has('resources/read')).toBe(false);
+    await expect(catalog?.authorize(new URL('https://as.example.com/authorize'))).rejects.toThrow(
+      'an operator runs `fedmcp auth login docs` once so the hub can list its catalog',
     );
+    // A caller's own connection: that caller's binding, with every method.
+    const alice = oauth.oauthFor({ url }, { caller: { principal: { subject: 'alice' } } });
+    expect(alice).toBeDefined();
+    expect(alice?.allowedMethods).toBeUndefined();
+    expect(alice?.provider).not.toBe(catalog?.provider);
+    expect(() =>
+      oauth.oauthFor(
+        { url },
+        { caller: { principal: { subject: 'anonymous', authMethod: 'anonymous' } } },
+      ),
+    ).toThrow('authenticate to the hub (an API key or an OAuth token) to use it');
   });
 });

@@ -1,12 +1,24 @@
 /**
- * The server's side of upstream OAuth (issue 21, hub-wide tokens): each `mcpServers` entry with an
- * `oauth` block gets one provider whose credentials live encrypted in the hub's store (AES-256-GCM
- * under a key file in the data directory, mode 0600), and the OAuth binding the upstream
- * connector uses. `client_credentials` upstreams get and renew their tokens on their own; an
+ * The server's side of upstream OAuth (issue 21): each `mcpServers` entry with an `oauth` block
+ * gets providers whose credentials live encrypted in the hub's store (AES-256-GCM under a key
+ * file in the data directory, mode 0600), and the OAuth binding the upstream connector uses for
+ * each connection. `client_credentials` upstreams get and renew their tokens on their own; an
  * `authorization_code` upstream without a token fails its connect with what the operator must do.
+ *
+ * `"mode": "user"`: each caller's own connection (isolation `per-principal`) carries that caller's
+ * token (`createUserUpstreamOAuth`: a caller without one gets the -32042 URL elicitation). The
+ * shared connection, which only lists the catalog, has no caller: it connects without a token
+ * when the upstream lists without one, else with the hub's token from `fedmcp auth login` — and
+ * sends nothing but listing requests, so no caller's read or call is answered with that token.
+ * (The catalog is not taken from a user's connection: it would show every caller what the
+ * upstream lists to that one user.)
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { RemoteUpstreamSpec, UpstreamOAuthBinding } from '@fedmcp/federation';
+import type {
+  RemoteUpstreamSpec,
+  UpstreamOAuthBinding,
+  UpstreamOAuthContext,
+} from '@fedmcp/federation';
 import { FedmcpError } from '@fedmcp/protocol';
 import {
   type AuditLog,
@@ -20,6 +32,8 @@ import {
   type UpstreamOAuthProvider,
 } from '@fedmcp/proxy-auth';
 import type { KeyValueStore } from '@fedmcp/store';
+import { withHubClientMetadata } from './oauth-routes.js';
+import { createUserUpstreamOAuth, type UserUpstreamOAuth } from './user-upstream-oauth.js';
 
 /** An upstream with an `oauth` block, as the server knows it. */
 export interface OAuthUpstream {
@@ -38,8 +52,43 @@ export interface HubUpstreamOAuthOptions {
   keyFile: string;
   /** The hub's OAuth redirect URI (`<hub.url origin>/oauth/callback`), read when first needed. */
   redirectUrl: () => string;
+  /**
+   * The URL of the hub's own client metadata document (`hubClientMetadataUrl`), the client id at
+   * authorization servers that take one, for upstreams with no `clientId` and no
+   * `clientMetadataUrl` of their own. `undefined` (an http hub): DCR.
+   * @default none
+   */
+  clientMetadataUrl?: () => string | undefined;
   /** Where grants, refreshes, registrations and invalidations are recorded (never a token). */
   audit?: Pick<AuditLog, 'record'>;
+}
+
+/**
+ * What the shared connection of a `"mode": "user"` upstream may send: the handshake, health
+ * probes and the lists of its catalog (both eras). Reads, prompts, completions and calls go on
+ * each caller's own connection, with the caller's token.
+ */
+export const USER_MODE_CATALOG_METHODS: ReadonlySet<string> = new Set([
+  'initialize',
+  'ping',
+  'server/discover',
+  'subscriptions/listen',
+  'tools/list',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+]);
+
+/** The subject a caller's per-user tokens are kept under; refuses callers that have none. */
+function callerSubject(upstreamId: string, principal: unknown): string {
+  const { subject, authMethod } = (principal ?? {}) as { subject?: unknown; authMethod?: unknown };
+  if (typeof subject !== 'string' || subject.length === 0 || authMethod === 'anonymous') {
+    throw new FedmcpError(
+      'UNAUTHENTICATED',
+      `Upstream "${upstreamId}" keeps a token per user ("oauth": { "mode": "user" }): authenticate to the hub (an API key or an OAuth token) to use it.`,
+    );
+  }
+  return subject;
 }
 
 /** One OAuth event of an upstream as an `auth` audit record (hub-wide: the hub is the principal). */
@@ -101,8 +150,18 @@ export function oauthUpstreamsOf(
 
 /** The hub-wide OAuth bindings of the configured upstreams. */
 export interface HubUpstreamOAuth {
-  /** The connector's `oauthFor`: the binding of an upstream URL with a hub-wide `oauth` block. */
-  oauthFor(spec: RemoteUpstreamSpec): UpstreamOAuthBinding | undefined;
+  /**
+   * The connector's `oauthFor`: the binding of a connection to an upstream URL with an `oauth`
+   * block (the caller's own with `"mode": "user"`, see the file comment).
+   * @throws FedmcpError UNAUTHENTICATED for a caller's connection to a `"mode": "user"` upstream
+   * when the caller is anonymous.
+   */
+  oauthFor(
+    spec: RemoteUpstreamSpec,
+    context?: UpstreamOAuthContext,
+  ): UpstreamOAuthBinding | undefined;
+  /** The per-user side: `GET /oauth/callback` and a user's logout. */
+  readonly users: UserUpstreamOAuth;
   /** The credential store (for `fedmcp auth login` and `logout`). */
   store(): Promise<OAuthCredentialStore>;
 }
@@ -132,25 +191,29 @@ export function createHubUpstreamOAuth(options: HubUpstreamOAuthOptions): HubUps
     string,
     { config: UpstreamOAuthConfig; provider: UpstreamOAuthProvider }
   >();
+  const users = createUserUpstreamOAuth({
+    upstreams: options.upstreams,
+    ...(options.clientMetadataUrl && { clientMetadataUrl: options.clientMetadataUrl }),
+    store: openStore,
+    redirectUrl: options.redirectUrl,
+    ...(options.audit && { audit: options.audit }),
+  });
 
   return {
-    oauthFor(spec) {
+    users,
+    oauthFor(spec, context = {}) {
       const upstream = options.upstreams().find((candidate) => candidate.url === spec.url);
-      if (upstream?.oauth.mode === 'user') {
-        // The bindings exist (`createUserUpstreamOAuth`); the hub's connections do not carry the
-        // caller to the connector yet, and the catalog needs a connection with some user's token.
-        throw new FedmcpError(
-          'INVALID_CONFIG',
-          `mcpServers.${upstream.id}.oauth "mode": "user" is not served by the hub yet; use "mode": "hub" (\`fedmcp auth login ${upstream.id}\`).`,
-        );
+      if (!upstream) return undefined;
+      const perUser = upstream.oauth.mode === 'user';
+      if (perUser && context.caller) {
+        return users.bindingFor(upstream.id, callerSubject(upstream.id, context.caller.principal));
       }
-      if (!upstream || upstream.oauth.mode !== 'hub') return undefined;
       let entry = providers.get(upstream.id);
       if (!entry || entry.config !== upstream.oauth) {
         entry = {
           config: upstream.oauth,
           provider: createUpstreamOAuthProvider({
-            config: upstream.oauth,
+            config: withHubClientMetadata(upstream.oauth, options.clientMetadataUrl?.()),
             store: lazyStore,
             key: oauthCredentialKey(upstream.id, 'hub'),
             redirectUrl: options.redirectUrl(),
@@ -162,10 +225,13 @@ export function createHubUpstreamOAuth(options: HubUpstreamOAuthOptions): HubUps
       return {
         provider: entry.provider,
         ...(upstream.oauth.maxStepUps !== undefined && { maxStepUps: upstream.oauth.maxStepUps }),
+        ...(perUser && { allowedMethods: USER_MODE_CATALOG_METHODS }),
         authorize: async () => {
           throw new FedmcpError(
             'UNAUTHENTICATED',
-            `Upstream "${upstream.id}" needs an OAuth authorization: an operator runs \`fedmcp auth login ${upstream.id}\` once.`,
+            perUser
+              ? `Upstream "${upstream.id}" lists nothing without a token, and each user signs in on their own ("mode": "user"): an operator runs \`fedmcp auth login ${upstream.id}\` once so the hub can list its catalog (that token lists only).`
+              : `Upstream "${upstream.id}" needs an OAuth authorization: an operator runs \`fedmcp auth login ${upstream.id}\` once.`,
           );
         },
       };

@@ -91,10 +91,11 @@ export async function loginUpstream(options: LoginUpstreamOptions): Promise<{ sc
   const upstream = oauthUpstreamsOf(upstreamsFromConfig(options.config)).find(
     (candidate) => candidate.id === options.upstreamId,
   );
-  if (!upstream || upstream.oauth.mode !== 'hub') {
+  // "mode": "user" upstreams take a hub login too: its token only lists their catalog.
+  if (upstream?.oauth.grant !== 'authorization_code') {
     throw new FedmcpError(
       'INVALID_CONFIG',
-      `mcpServers.${options.upstreamId} has no "oauth" block with "mode": "hub"; add one to log in.`,
+      `mcpServers.${options.upstreamId} has no "oauth" block with the "authorization_code" grant; add one to log in.`,
     );
   }
   const callback = await listenForCallback(options.port ?? 0, options.signal);

@@ -20,6 +20,7 @@ import {
 } from '@fedmcp/proxy-auth';
 import { auth, type FetchLike } from '@modelcontextprotocol/client';
 import type { OAuthUpstream } from './hub-upstream-oauth.js';
+import { withHubClientMetadata } from './oauth-routes.js';
 
 /** The JSON-RPC code of "URL elicitation required" (MCP 2025-11-25). */
 export const URL_ELICITATION_REQUIRED = -32042;
@@ -35,6 +36,8 @@ export interface UserUpstreamOAuthOptions {
   store: () => Promise<OAuthCredentialStore>;
   /** The hub's redirect URI (`<hub.url origin>/oauth/callback`). */
   redirectUrl: () => string;
+  /** The hub's client metadata document URL (see `HubUpstreamOAuthOptions`). @default none */
+  clientMetadataUrl?: () => string | undefined;
   /** Grants, refreshes and revocations, with the caller's subject (never a token). */
   audit?: Pick<AuditLog, 'record'>;
   /** The fetch of the token exchange. @default globalThis.fetch */
@@ -124,7 +127,7 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
     if (upstream?.oauth.mode !== 'user') return undefined;
     // A fresh provider per connection: a logout elsewhere (the CLI) is seen on the next connect.
     const provider = createUpstreamOAuthProvider({
-      config: upstream.oauth,
+      config: withHubClientMetadata(upstream.oauth, options.clientMetadataUrl?.()),
       store,
       key: oauthCredentialKey(upstream.id, { subject }),
       redirectUrl: options.redirectUrl(),

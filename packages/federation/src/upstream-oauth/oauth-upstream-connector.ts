@@ -20,14 +20,35 @@ export interface UpstreamOAuthBinding {
   authorize: AuthorizeUpstream;
   /** Step-ups per request. @default 2 */
   maxStepUps?: number;
+  /**
+   * The JSON-RPC methods this connection may send; any other is answered locally with an error
+   * naming the method, and never reaches the upstream with this holder's token. For a connection
+   * that only lists a per-user upstream's catalog: the holder's token must not answer a caller's
+   * read or call.
+   * @default every method
+   */
+  allowedMethods?: ReadonlySet<string>;
+}
+
+/** Whose connection the connector is opening (see `UpstreamConnectOptions.caller`). */
+export interface UpstreamOAuthContext {
+  /** The caller whose own connection this is; absent on shared connections. */
+  caller?: { principal: unknown };
 }
 
 /** Options of {@link createOAuthUpstreamConnector}. */
 export interface OAuthUpstreamConnectorOptions {
   /** The connector that opens the connections. */
   base: UpstreamConnector;
-  /** The OAuth binding of a remote upstream, or `undefined` for one without OAuth. */
-  oauthFor(spec: RemoteUpstreamSpec): UpstreamOAuthBinding | undefined;
+  /**
+   * The OAuth binding of a remote upstream's connection, or `undefined` for one without OAuth.
+   * `context.caller` is set on a caller's own connection (per-user tokens).
+   * @throws to refuse the connection (the caller's call fails with the error).
+   */
+  oauthFor(
+    spec: RemoteUpstreamSpec,
+    context: UpstreamOAuthContext,
+  ): UpstreamOAuthBinding | undefined;
 }
 
 /**
@@ -45,21 +66,64 @@ export function createOAuthUpstreamConnector(
   options: OAuthUpstreamConnectorOptions,
 ): UpstreamConnector {
   return async (spec, connectOptions) => {
-    const binding = 'url' in spec ? options.oauthFor(spec) : undefined;
+    const binding =
+      'url' in spec
+        ? options.oauthFor(spec, connectOptions.caller ? { caller: connectOptions.caller } : {})
+        : undefined;
     if (!binding || !('url' in spec)) return options.base(spec, connectOptions);
     const fetch = oauthFetch(binding, spec.url, connectOptions.fetch);
-    if (!(await binding.provider.tokens())) await authorizeBeforeConnecting(fetch, spec.url);
+    // A listing-only connection tries without a token first: its upstream may list its catalog
+    // to anyone (a 401 on the handshake still runs `authorize`).
+    if (!binding.allowedMethods && !(await binding.provider.tokens())) {
+      await authorizeBeforeConnecting(fetch, spec.url);
+    }
     return options.base(spec, { ...connectOptions, fetch });
   };
 }
 
 function oauthFetch(binding: UpstreamOAuthBinding, url: string, base?: FetchLike): FetchLike {
-  return withUpstreamOAuth(base, {
+  const fetch = withUpstreamOAuth(base, {
     provider: binding.provider,
     authorize: binding.authorize,
     serverUrl: url,
     ...(binding.maxStepUps !== undefined && { maxStepUps: binding.maxStepUps }),
   });
+  const allowed = binding.allowedMethods;
+  if (!allowed) return fetch;
+  return async (input, init) => {
+    const refused = refusedRequest(init?.body, allowed);
+    if (refused === undefined) return fetch(input, init);
+    // Answered here, as the upstream would answer an error: the SDK client rejects the request.
+    return Response.json({
+      jsonrpc: '2.0',
+      id: refused.id,
+      error: {
+        code: -32601,
+        message: `"${refused.method}" is not sent on this upstream's shared connection: its token is not the caller's. Call it on your own connection (isolation "per-principal").`,
+      },
+    });
+  };
+}
+
+/** The first request of a JSON-RPC body whose method is not allowed (notifications pass). */
+function refusedRequest(
+  body: unknown,
+  allowed: ReadonlySet<string>,
+): { id: unknown; method: string } | undefined {
+  if (typeof body !== 'string') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
+    const { id, method } = (message ?? {}) as { id?: unknown; method?: unknown };
+    if (id !== undefined && typeof method === 'string' && !allowed.has(method)) {
+      return { id, method };
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -87,6 +87,13 @@ export function createUpstreamOAuthProvider(
     if (!cached?.tokens) cached = (await store.load(key)) ?? {};
     return cached;
   };
+  // The tokens are read from the store on each use, not from memory: another replica may have
+  // refreshed them (a rotated refresh token is single-use: the old one would revoke the grant),
+  // and a logout (`fedmcp auth logout`, another process) takes effect on the next request.
+  const reload = async () => {
+    cached = (await store.load(key)) ?? {};
+    return cached;
+  };
   const update = async (change: (credentials: OAuthCredentials) => OAuthCredentials) => {
     cached = change({ ...(await load()) });
     await store.save(key, cached);
@@ -147,7 +154,7 @@ export function createUpstreamOAuthProvider(
       }
     },
     async tokens() {
-      return (await load()).tokens;
+      return (await reload()).tokens;
     },
     async saveTokens(tokens: StoredOAuthTokens) {
       const refreshed = codeVerifier === undefined && interactive;
@@ -202,7 +209,7 @@ export function createUpstreamOAuthProvider(
       await update((credentials) => ({ ...credentials, discoveryState: state }));
     },
     async expiresAt() {
-      return (await load()).tokens?.expiresAt;
+      return (await reload()).tokens?.expiresAt;
     },
     ...(!interactive && {
       prepareTokenRequest(scope?: string) {
