@@ -7,7 +7,7 @@
 import type { Logger } from '@fedmcp/protocol';
 
 /** Which engine backs a {@link Store}. */
-export type StoreEngine = 'memory' | 'sqlite' | 'redis' | 'postgres';
+export type StoreEngine = 'memory' | 'sqlite' | 'redis' | 'postgres' | 'durable-object';
 
 /** A key/value entry as stored. */
 export interface KeyValueEntry {

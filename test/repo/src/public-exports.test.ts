@@ -143,6 +143,7 @@ describe('public exports', () => {
         "parseUpstreamSpec: function",
         "remoteUpstreamSpecSchema: object",
         "remoteUpstreamTypes: object",
+        "replayLogLevel: function",
         "requestedRemoteTransport: function",
         "restoreSession: function",
         "runAuthenticate: function",
@@ -214,6 +215,7 @@ describe('public exports', () => {
   it('@fedmcp/proxy-auth', async () => {
     expect(await exportsOf('@fedmcp/proxy-auth')).toMatchInlineSnapshot(`
       [
+        "ACCESS_TOKEN_TYPE: string",
         "ANONYMOUS_SUBJECT: string",
         "API_KEY_PREFIX: string",
         "CLIENT_CREDENTIAL_HEADERS: object",
@@ -234,6 +236,8 @@ describe('public exports', () => {
         "SECRET_KEY_PATTERN: object",
         "SUBJECT_KINDS: object",
         "TOKEN_ENDPOINT_AUTH_METHODS: object",
+        "TOKEN_EXCHANGE_GRANT_TYPE: string",
+        "accessTokenOf: function",
         "anonymousPrincipal: function",
         "apiKeyConfigSchema: object",
         "argsDigest: function",
@@ -270,6 +274,7 @@ describe('public exports', () => {
         "createRateLimiter: function",
         "createRedactingLogger: function",
         "createStreamAuditSink: function",
+        "createTokenExchange: function",
         "createTokenIntrospector: function",
         "createUpstreamOAuthProvider: function",
         "decideAnonymousAccess: function",
@@ -305,9 +310,11 @@ describe('public exports', () => {
         "rateLimitedError: function",
         "readAuditEvents: function",
         "redactSecrets: function",
+        "rememberAccessToken: function",
         "resolveSecretReferences: function",
         "stripClientCredentials: function",
         "upstreamOAuthConfigSchema: object",
+        "withTokenExchange: function",
         "withUpstreamOAuth: function",
       ]
     `);
@@ -332,8 +339,10 @@ describe('public exports', () => {
       [
         "ACCESS_INPUT_KEY: string",
         "DEFAULT_MAX_INSTRUCTIONS_CHARS: number",
+        "DiscoverCache: function",
         "HUB_STATUS_PATH: string",
         "JWKS_PATH: string",
+        "MAX_DISCOVER_TTL_MS: number",
         "NAME_SEPARATOR: string",
         "NEW_ITEM_REASON: string",
         "PINNED_FIELDS: object",
@@ -348,6 +357,7 @@ describe('public exports', () => {
         "composeWebRoutes: function",
         "connectEdgeUpstream: function",
         "connectRemoteUpstream: function",
+        "contextCacheKey: function",
         "createConsentStep: function",
         "createDiscoveryDocument: function",
         "createDiscoveryRoutes: function",
@@ -362,6 +372,7 @@ describe('public exports', () => {
         "createPolicyAccess: function",
         "createStatusRoute: function",
         "createTaskAdmin: function",
+        "createTokenExchangeConnector: function",
         "createToolPinning: function",
         "diffDefinitions: function",
         "digestDefinition: function",
