@@ -8,6 +8,7 @@ import { FedmcpError, PolicyDeniedError, UnauthenticatedError } from '@fedmcp/pr
 import { type AuthenticationErrorData, invalidCredentialsError } from './auth-errors.js';
 import type { PeerCertificateLike } from './certificate-principal.js';
 import { type AuthMethod, anonymousPrincipal, type Principal } from './principal.js';
+import { rememberAccessToken } from './subject-token.js';
 import { buildInsufficientScopeChallenge, buildUnauthorizedChallenge } from './www-authenticate.js';
 
 /** Headers as a web `Headers` object or a Node `IncomingHttpHeaders`-like record (lowercase names). */
@@ -233,7 +234,14 @@ export async function authenticateRequest(
       }
       continue;
     }
-    if (principal) return principal;
+    if (principal) {
+      // Kept aside for RFC 8693 token exchange only (subject-token.ts); a peer token is the
+      // calling hub's, not the user's, and is never exchanged.
+      if (principal.authMethod === 'oauth' && credentials.bearerToken) {
+        rememberAccessToken(principal, credentials.bearerToken);
+      }
+      return principal;
+    }
   }
   if (refusal) throw answer(refusal, options, true);
   if (tokenPresented) {

@@ -6,6 +6,7 @@ describe('@fedmcp/proxy-auth exports', () => {
   it('exposes exactly the reviewed runtime API', () => {
     expect(Object.keys(root).sort()).toMatchInlineSnapshot(`
       [
+        "ACCESS_TOKEN_TYPE",
         "ANONYMOUS_SUBJECT",
         "API_KEY_PREFIX",
         "CLIENT_CREDENTIAL_HEADERS",
@@ -26,6 +27,8 @@ describe('@fedmcp/proxy-auth exports', () => {
         "SECRET_KEY_PATTERN",
         "SUBJECT_KINDS",
         "TOKEN_ENDPOINT_AUTH_METHODS",
+        "TOKEN_EXCHANGE_GRANT_TYPE",
+        "accessTokenOf",
         "anonymousPrincipal",
         "apiKeyConfigSchema",
         "argsDigest",
@@ -62,6 +65,7 @@ describe('@fedmcp/proxy-auth exports', () => {
         "createRateLimiter",
         "createRedactingLogger",
         "createStreamAuditSink",
+        "createTokenExchange",
         "createTokenIntrospector",
         "createUpstreamOAuthProvider",
         "decideAnonymousAccess",
@@ -97,9 +101,11 @@ describe('@fedmcp/proxy-auth exports', () => {
         "rateLimitedError",
         "readAuditEvents",
         "redactSecrets",
+        "rememberAccessToken",
         "resolveSecretReferences",
         "stripClientCredentials",
         "upstreamOAuthConfigSchema",
+        "withTokenExchange",
         "withUpstreamOAuth",
       ]
     `);

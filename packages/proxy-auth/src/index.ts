@@ -249,6 +249,18 @@ export {
   CLIENT_CREDENTIAL_HEADERS,
   stripClientCredentials,
 } from './strip-client-credentials.js';
+// RFC 8693 token exchange: a caller's access token for an upstream's (per-user credentials).
+export { accessTokenOf, rememberAccessToken } from './subject-token.js';
+export {
+  ACCESS_TOKEN_TYPE,
+  createTokenExchange,
+  type ExchangedToken,
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  type TokenExchange,
+  type TokenExchangeFetchOptions,
+  type TokenExchangeOptions,
+  withTokenExchange,
+} from './token-exchange.js';
 export type {
   BearerChallengeOptions,
   BearerErrorCode,

@@ -33,9 +33,42 @@ function upstreamLines(upstream: HubStatusUpstream, indent: string): string[] {
   return lines;
 }
 
+/** The `cluster` part a replica on a shared store adds to `/status`. */
+interface ClusterPart {
+  replica: string;
+  store: 'ok' | 'unreachable';
+  replicas?: Array<{
+    id: string;
+    address?: string;
+    heartbeatAt: string;
+    upstreams: Array<{ id: string; state: string }>;
+  }>;
+}
+
+function clusterLines(cluster: ClusterPart, indent: string, now: number): string[] {
+  if (!cluster.replicas) {
+    return [
+      `${indent}replicas: unknown (the shared store does not answer; asked replica ${cluster.replica})`,
+    ];
+  }
+  const lines = [`${indent}replicas: ${cluster.replicas.length} (answered by ${cluster.replica})`];
+  for (const replica of cluster.replicas) {
+    const age = Math.max(0, (now - Date.parse(replica.heartbeatAt)) / 1000).toFixed(1);
+    const upstreams =
+      replica.upstreams.map(({ id, state }) => `${id} ${state}`).join(', ') || 'no upstreams';
+    lines.push(
+      `${indent}  ${replica.id.padEnd(24)} ${(replica.address ?? '-').padEnd(24)} heartbeat ${age} s ago  ${upstreams}`,
+    );
+  }
+  return lines;
+}
+
 /** The human-readable lines of a hub status, peers' upstreams indented under each peer. */
-export function formatHubStatus(status: HubStatus, indent = ''): string {
-  return `${hubLines(status, indent).join('\n')}\n`;
+export function formatHubStatus(status: HubStatus, indent = '', now = Date.now()): string {
+  const cluster = (status as HubStatus & { cluster?: ClusterPart }).cluster;
+  const lines = hubLines(status, indent);
+  if (cluster) lines.push(...clusterLines(cluster, `${indent}  `, now));
+  return `${lines.join('\n')}\n`;
 }
 
 function hubLines(status: HubStatus, indent: string): string[] {
