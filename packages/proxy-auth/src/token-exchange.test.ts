@@ -113,7 +113,7 @@ describe('accessTokenOf', () => {
     const peer: Principal = { subject: 'bob', groups: [], scopes: [], authMethod: 'peer' };
     const authenticate = (principal: Principal) =>
       authenticateRequest({ headers: { authorization: 'Bearer the-token' } }, [
-        { authenticate: async () => principal },
+        { method: principal.authMethod, authenticate: async () => principal },
       ]);
     expect(accessTokenOf(await authenticate(oauth))).toBe('the-token');
     expect(accessTokenOf(await authenticate(peer))).toBeUndefined();
