@@ -17,6 +17,7 @@ import type { HubAccess } from '../hub-access.js';
 import { principalKey } from '../pipeline/meta.js';
 import { type HubTaskOptions, taskSettings } from '../tasks/hub-task-options.js';
 import { TaskEngine } from '../tasks/task-engine.js';
+import { serveTaskListen, type TaskListenRequest } from '../tasks/task-listen.js';
 import type { UpstreamTimings } from '../upstream.js';
 import type { UpstreamConnector } from '../upstream-options.js';
 import { AccessQuestions } from './access-questions.js';
@@ -122,10 +123,14 @@ export function createHubServices(settings: HubSettings): HubServices {
   });
   let subscriptions: SubscriptionRouter | undefined;
   // Hosts that see a listen stream open tell the hub through the bus (`observeListen`).
+  const serverInfo = { ...settings.serverInfo };
   const bus = {
     publish: (event) => innerBus.publish(event),
     subscribe: (listener) => innerBus.subscribe(listener),
     observeListen: (listen: ObservedListen) => subscriptions!.observeListen(listen),
+    // A listen that names task ids (the 2026 tasks extension) is served by the hub itself.
+    serveListen: (request: TaskListenRequest) =>
+      serveTaskListen({ engine: hubTasks, bus: innerBus }, { serverInfo, ...request }),
   } as ServerEventBus;
   subscriptions = new SubscriptionRouter(upstreams, () => catalog.current, sessions, bus, logger);
   const catalogViews = new CatalogViews(settings.views);

@@ -39,6 +39,12 @@ export interface NewTask {
 
 /** The pub/sub channel on which a cancelled task's id reaches the process running it. */
 export const CANCEL_CHANNEL = 'fedmcp:task-cancel';
+/**
+ * The pub/sub channel on which every status change of a task reaches every hub on the store
+ * (`{ taskId, status, lastUpdatedAt }`, never the result): what feeds the 2026-07-28 listen
+ * streams that follow a task, on whichever replica they are open.
+ */
+export const STATUS_CHANNEL = 'fedmcp:task-status';
 const LEASE = 'fedmcp:task-lease:';
 
 /** Hub-managed tasks; see the file comment. */
@@ -53,9 +59,13 @@ export class TaskEngine {
   readonly #running = new Map<string, AbortController>();
   readonly #changes = new EventTarget();
   readonly #listeners = new Set<(record: HubTaskRecord) => void>();
+  /** Followers of tasks' status, by task id (listen streams; see {@link TaskEngine.watch}). */
+  readonly #watchers = new Map<string, Set<(record: HubTaskRecord) => void>>();
+  readonly #closing = new AbortController();
   #resume: TaskRun | undefined;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #subscription: Promise<Subscription> | undefined;
+  #statusSubscription: Promise<Subscription> | undefined;
   #closed = false;
 
   constructor(store: Store, settings: HubTaskSettings, logger: Logger) {
@@ -69,6 +79,31 @@ export class TaskEngine {
   /** The hub settings of tasks. */
   get settings(): HubTaskSettings {
     return this.#settings;
+  }
+
+  /** Aborts when the engine closes (what ends the listen streams that follow tasks). */
+  get closing(): AbortSignal {
+    return this.#closing.signal;
+  }
+
+  /**
+   * Calls `listener` with the record of `taskId` after each of its status changes, made by this
+   * hub or by any other on the same store (through the store's pub/sub; the record is read back
+   * from the store, so a quick succession may be seen once, at its latest state). Needs
+   * {@link TaskEngine.start}. Returns the function that stops it.
+   */
+  watch(taskId: string, listener: (record: HubTaskRecord) => void): () => void {
+    let set = this.#watchers.get(taskId);
+    if (!set) {
+      set = new Set();
+      this.#watchers.set(taskId, set);
+    }
+    set.add(listener);
+    return () => {
+      const current = this.#watchers.get(taskId);
+      current?.delete(listener);
+      if (current?.size === 0) this.#watchers.delete(taskId);
+    };
   }
 
   /** Calls `listener` with every change of a task this process sees (its own runs). */
@@ -88,6 +123,16 @@ export class TaskEngine {
       void this.records.get(taskId).then((record) => record && this.#changed(record));
     });
     await this.#subscription;
+    this.#statusSubscription ??= this.#store.pubsub.subscribe(STATUS_CHANNEL, (message) => {
+      const taskId = statusMessageTaskId(message);
+      if (taskId === undefined || !this.#watchers.has(taskId)) return;
+      void this.records.get(taskId).then(
+        (record) => record && this.#notifyWatchers(record),
+        (error: unknown) =>
+          this.#logger.debug({ err: (error as Error).message }, 'task status read failed'),
+      );
+    });
+    await this.#statusSubscription;
     await this.inputs.start();
     await this.sweep();
     this.#sweepTimer ??= setInterval(
@@ -219,11 +264,14 @@ export class TaskEngine {
   /** Stops the sweep and aborts this process's runs (their leases lapse; another hub takes them). */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort();
     if (this.#sweepTimer) clearInterval(this.#sweepTimer);
     for (const controller of this.#running.values()) {
       controller.abort(hubError('CANCELED', 'The hub is shutting down.'));
     }
     await (await this.#subscription?.catch(() => undefined))?.unsubscribe().catch(() => {});
+    await (await this.#statusSubscription?.catch(() => undefined))?.unsubscribe().catch(() => {});
+    this.#watchers.clear();
     await this.inputs.close();
   }
 
@@ -280,8 +328,27 @@ export class TaskEngine {
     if (changed && record) this.#changed(record);
   }
 
+  #notifyWatchers(record: HubTaskRecord): void {
+    for (const watcher of this.#watchers.get(record.taskId) ?? []) {
+      try {
+        watcher(record);
+      } catch (error) {
+        this.#logger.warn({ err: (error as Error).message }, 'task watcher failed');
+      }
+    }
+  }
+
   #changed(record: HubTaskRecord): void {
     this.#changes.dispatchEvent(new Event(record.taskId));
+    // Every hub on the store (this one included: its pub/sub delivers to itself) tells the listen
+    // streams that follow the task; this one tells its own at once too (watchers drop repeats).
+    this.#notifyWatchers(record);
+    const { taskId, status, lastUpdatedAt } = record;
+    this.#store.pubsub
+      .publish(STATUS_CHANNEL, JSON.stringify({ taskId, status, lastUpdatedAt }))
+      .catch((error: unknown) =>
+        this.#logger.debug({ err: (error as Error).message }, 'task status publish failed'),
+      );
     for (const listener of this.#listeners) {
       try {
         listener(record);
@@ -289,5 +356,15 @@ export class TaskEngine {
         this.#logger.warn({ err: (error as Error).message }, 'task listener failed');
       }
     }
+  }
+}
+
+/** The task id of a {@link STATUS_CHANNEL} message, if it is one. */
+function statusMessageTaskId(message: string): string | undefined {
+  try {
+    const taskId = (JSON.parse(message) as { taskId?: unknown }).taskId;
+    return typeof taskId === 'string' ? taskId : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -9,6 +9,7 @@ import { JsonRpcErrorCode, type McpAuthenticate, runAuthenticate } from '@fedmcp
 import { createMcpHandler, isLegacyRequest, readRequestBody } from '@modelcontextprotocol/server';
 import type { Hub } from '../hub-options.js';
 import type { WebRoute } from '../peers/web-route.js';
+import type { TaskListenRequest } from '../tasks/task-listen.js';
 import { createLegacySessions } from './legacy-sessions.js';
 import { jsonRpcErrorResponse } from './responses.js';
 
@@ -31,6 +32,8 @@ export interface McpRoute {
   route: WebRoute;
   close(): Promise<void>;
 }
+
+type TaskListenServer = (request: TaskListenRequest) => Promise<Response | undefined>;
 
 type Parsed = { ok: true; body: unknown } | { ok: false; response: Response };
 
@@ -71,6 +74,9 @@ export function createMcpRoute(options: McpRouteOptions): McpRoute {
         logger?.debug({ err: error }, 'MCP 2026-07-28 request rejected or failed'),
     },
   );
+  const serveListen = (hub.bus as Partial<{ serveListen: TaskListenServer }>).serveListen?.bind(
+    hub.bus,
+  );
   const sessions = createLegacySessions({
     createServer: ({ sessionId, principal }) =>
       hub.createServer({ era: 'legacy', transport: 'streamable-http', sessionId, principal }),
@@ -103,6 +109,11 @@ export function createMcpRoute(options: McpRouteOptions): McpRoute {
       (await isLegacyRequest(request, body, { maxRequestBodySize: options.maxBodyBytes }));
     if (legacy) return sessions.serve(request, body, principal);
     principals.set(request, principal);
+    // A listen naming the tasks extension's `taskIds` is served by the hub (tasks/task-listen.ts).
+    if ((body as { method?: unknown } | null)?.method === 'subscriptions/listen') {
+      const owned = await serveListen?.({ message: body, principal, signal: request.signal });
+      if (owned) return owned;
+    }
     return modern.fetch(request, { parsedBody: body });
   };
 

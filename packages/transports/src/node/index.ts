@@ -26,7 +26,9 @@ export type {
 } from './mcp-http-host-options.js';
 export type {
   ListenObservingServerEventBus,
+  ListenServingServerEventBus,
   McpListenFilter,
+  McpListenRequest,
   McpListenStream,
 } from './observe-listen.js';
 export { peerCertificateOf, type RequestPeerCertificate } from './peer-certificate.js';

@@ -24,6 +24,8 @@ export interface McpListenFilter {
   promptsListChanged?: boolean;
   resourcesListChanged?: boolean;
   resourceSubscriptions?: string[];
+  /** The 2026 tasks extension's `taskIds` (`notifications/tasks` for these tasks). */
+  taskIds?: string[];
 }
 
 /**
@@ -33,6 +35,37 @@ export interface McpListenFilter {
  */
 export interface ListenObservingServerEventBus extends ServerEventBus {
   observeListen(stream: McpListenStream): void | Promise<void>;
+}
+
+/** A `subscriptions/listen` request offered to a bus that may serve it itself. */
+export interface McpListenRequest {
+  /** The JSON-RPC request as it arrived (not validated). */
+  message: unknown;
+  /** What the host's `authenticate` hook returned. */
+  principal: unknown;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+  /** The host's SSE keep-alive interval, in ms. */
+  keepAliveMs?: number;
+}
+
+/**
+ * A `ServerEventBus` that may serve a 2026-07-28 `subscriptions/listen` stream itself, e.g. one
+ * whose filter names the tasks extension's `taskIds`: SDK 2.4.0's listen router drops filter
+ * fields it does not know and relays only list changes and resource updates. `serveListen`
+ * resolves with the whole response (an SSE stream, or a JSON-RPC error), or `undefined` to leave
+ * the request to the SDK. Streamable HTTP hosts offer it every modern listen request.
+ */
+export interface ListenServingServerEventBus extends ServerEventBus {
+  serveListen(request: McpListenRequest): Promise<Response | undefined>;
+}
+
+/** The `serveListen` of a bus, when it has one. */
+export function listenServerOf(
+  bus: ServerEventBus,
+): ListenServingServerEventBus['serveListen'] | undefined {
+  const serve = (bus as Partial<ListenServingServerEventBus>).serveListen;
+  return typeof serve === 'function' ? serve.bind(bus) : undefined;
 }
 
 /** The `observeListen` of a bus, when it has one. */

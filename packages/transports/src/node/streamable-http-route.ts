@@ -38,7 +38,7 @@ import {
   toHeaders,
 } from './host-http-responses.js';
 import type { SessionReservation } from './host-session-registry.js';
-import { listenFilterOf, listenObserverOf } from './observe-listen.js';
+import { listenFilterOf, listenObserverOf, listenServerOf } from './observe-listen.js';
 import { webStandardTransportOf } from './sdk-seams.js';
 
 /** The protocol versions the SDK transport accepts in `Mcp-Protocol-Version`. */
@@ -177,11 +177,19 @@ export function createStreamableHttpRoute(
         }
       }
     }
+    // A bus may serve a listen stream itself (the tasks extension's `taskIds`; see observe-listen.ts).
+    const serveListen = isListenRequest(body) ? listenServerOf(bus) : undefined;
     const handler = toNodeHandler(
       {
-        fetch: (webRequest, requestOptions) => {
+        fetch: async (webRequest, requestOptions) => {
           principals.set(webRequest, principal);
-          return modern.fetch(webRequest, requestOptions);
+          const owned = await serveListen?.({
+            message: body,
+            principal,
+            signal: webRequest.signal,
+            ...(keepAliveMs !== undefined ? { keepAliveMs } : {}),
+          });
+          return owned ?? modern.fetch(webRequest, requestOptions);
         },
       },
       { maxRequestBodySize: maxBodyBytes },

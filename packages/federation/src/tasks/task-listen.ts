@@ -1,0 +1,286 @@
+/**
+ * `notifications/tasks` on 2026-07-28 `subscriptions/listen` streams (the tasks extension
+ * `io.modelcontextprotocol/tasks`): a listen request whose filter names `taskIds` is served here,
+ * not by the SDK's listen router (SDK 2.4.0 strips `taskIds` from the filter and only relays the
+ * four change-event kinds of its bus). The stream is the SDK's in shape: the acknowledgement
+ * (with the honoured `taskIds`), then each followed task's `DetailedTask` as it is now and after
+ * each status change (made by any hub on the same store), the change events the filter asks for
+ * from the hub's bus, keep-alive comments, and a graceful close once every followed task is
+ * terminal and nothing else is followed. A task id the caller does not own is never followed:
+ * it is left out of the acknowledgement, like an unknown one.
+ */
+import {
+  SERVER_INFO_META_KEY,
+  type ServerEvent,
+  type ServerEventBus,
+  SUBSCRIPTION_ID_META_KEY,
+} from '@modelcontextprotocol/server';
+import { principalKey } from '../pipeline/meta.js';
+import { type HubTaskRecord, isHubTaskId, isTerminal, toDetailedTask } from './hub-task.js';
+import type { TaskEngine } from './task-engine.js';
+import { TASKS_EXTENSION } from './tasks-extension.js';
+
+type Params = Record<string, unknown>;
+
+/** The most task ids one listen stream may follow. */
+export const MAX_LISTEN_TASK_IDS = 100;
+
+/** A `subscriptions/listen` request a host hands to the hub (see `McpListenRequest`). */
+export interface TaskListenRequest {
+  /** The JSON-RPC request as it arrived. */
+  message: unknown;
+  /** What the host's authentication returned (the tasks' owner must match it). */
+  principal: unknown;
+  /** Aborts when the client goes away. */
+  signal: AbortSignal;
+  /** Keep-alive comment interval, in ms. @default 15_000 */
+  keepAliveMs?: number;
+  /** The hub's `serverInfo`, stamped on the graceful close. */
+  serverInfo?: Params;
+}
+
+/** What a listen stream of tasks needs of the hub. */
+export interface TaskListenDeps {
+  engine: TaskEngine;
+  /** The hub's change-event bus (list changes, resource updates). */
+  bus: ServerEventBus;
+}
+
+/** The change kinds of a filter, as the hub honours them (it declares all four). */
+interface ChangeFilter {
+  toolsListChanged?: true;
+  promptsListChanged?: true;
+  resourcesListChanged?: true;
+  resourceSubscriptions?: string[];
+}
+
+/** Who owns the tasks a 2026-07-28 request of `principal` creates (as `taskOwnerOf` says). */
+function ownerOfPrincipal(principal: unknown): string {
+  return principal !== undefined && principal !== null
+    ? principalKey(principal)
+    : 'anonymous-request';
+}
+
+function jsonRpcError(id: unknown, code: number, message: string, data?: unknown): Response {
+  // As the SDK's listen router answers a refused listen: a JSON-RPC error over HTTP 200.
+  const error = { code, message, ...(data === undefined ? {} : { data }) };
+  return Response.json({ jsonrpc: '2.0', id: id ?? null, error }, { status: 200 });
+}
+
+function changeFilterOf(filter: Params): ChangeFilter {
+  const honored: ChangeFilter = {};
+  if (filter.toolsListChanged === true) honored.toolsListChanged = true;
+  if (filter.promptsListChanged === true) honored.promptsListChanged = true;
+  if (filter.resourcesListChanged === true) honored.resourcesListChanged = true;
+  const uris = filter.resourceSubscriptions;
+  if (Array.isArray(uris) && uris.length > 0 && uris.every((uri) => typeof uri === 'string')) {
+    honored.resourceSubscriptions = [...uris];
+  }
+  return honored;
+}
+
+function accepts(filter: ChangeFilter, event: ServerEvent): boolean {
+  switch (event.kind) {
+    case 'tools_list_changed':
+      return filter.toolsListChanged === true;
+    case 'prompts_list_changed':
+      return filter.promptsListChanged === true;
+    case 'resources_list_changed':
+      return filter.resourcesListChanged === true;
+    case 'resource_updated':
+      return filter.resourceSubscriptions?.includes(event.uri) === true;
+    default:
+      return false;
+  }
+}
+
+function notificationOf(event: ServerEvent): { method: string; params: Params } {
+  const params = (event.params ?? {}) as Params;
+  switch (event.kind) {
+    case 'tools_list_changed':
+      return { method: 'notifications/tools/list_changed', params };
+    case 'prompts_list_changed':
+      return { method: 'notifications/prompts/list_changed', params };
+    case 'resources_list_changed':
+      return { method: 'notifications/resources/list_changed', params };
+    default:
+      return { method: 'notifications/resources/updated', params: { ...params, uri: event.uri } };
+  }
+}
+
+/**
+ * Serves a `subscriptions/listen` request that names `taskIds`, or resolves `undefined` for any
+ * other (the SDK serves it). Refusals are JSON-RPC errors: -32021 for a client that did not
+ * declare the tasks extension on the request (the extension's rule), -32602 for a bad `taskIds`.
+ */
+export async function serveTaskListen(
+  deps: TaskListenDeps,
+  request: TaskListenRequest,
+): Promise<Response | undefined> {
+  const message = request.message as { id?: unknown; params?: Params } | null;
+  const params = message?.params;
+  const filter = params?.notifications as Params | undefined;
+  if (typeof filter !== 'object' || filter === null || !('taskIds' in filter)) return undefined;
+  const id = message?.id;
+  const envelope = (params?._meta as Params | undefined)?.[
+    'io.modelcontextprotocol/clientCapabilities'
+  ] as { extensions?: Params } | undefined;
+  if (!envelope?.extensions?.[TASKS_EXTENSION]) {
+    return jsonRpcError(id, -32021, 'Missing required client capability', {
+      requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
+    });
+  }
+  const requested = filter.taskIds;
+  if (
+    !Array.isArray(requested) ||
+    !requested.every((taskId) => typeof taskId === 'string') ||
+    requested.length > MAX_LISTEN_TASK_IDS
+  ) {
+    return jsonRpcError(
+      id,
+      -32602,
+      `Invalid params: notifications.taskIds must be an array of at most ${MAX_LISTEN_TASK_IDS} task ids (strings).`,
+    );
+  }
+  const { engine, bus } = deps;
+  const owner = ownerOfPrincipal(request.principal);
+  // Only the caller's own hub-managed tasks; another principal's is unknown here, as in tasks/get.
+  const followed = new Map<string, HubTaskRecord>();
+  for (const taskId of new Set(requested as string[])) {
+    if (!isHubTaskId(taskId)) continue;
+    const record = await engine.records.get(taskId);
+    if (record && record.owner === owner) followed.set(taskId, record);
+  }
+  const changes = changeFilterOf(filter);
+  const honored = { ...changes, taskIds: [...followed.keys()] };
+  const subscriptionId = id;
+  const stamp = (notification: { method: string; params: Params }) => ({
+    jsonrpc: '2.0',
+    method: notification.method,
+    params: {
+      ...notification.params,
+      _meta: {
+        ...(notification.params._meta as Params | undefined),
+        [SUBSCRIPTION_ID_META_KEY]: subscriptionId,
+      },
+    },
+  });
+  const encoder = new TextEncoder();
+  const stops: Array<() => void> = [];
+  let closed = false;
+  let stream: ReadableStreamDefaultController<Uint8Array> | undefined;
+  const write = (frame: string) => {
+    if (closed || !stream) return;
+    try {
+      stream.enqueue(encoder.encode(frame));
+    } catch {
+      // The reader is gone: its cancel tears the stream down.
+    }
+  };
+  const send = (payload: unknown) => write(`event: message\ndata: ${JSON.stringify(payload)}\n\n`);
+  const teardown = (graceful: boolean) => {
+    if (closed) return;
+    if (graceful) {
+      // The spec's graceful close: the listen request's (empty) result.
+      const meta = {
+        [SUBSCRIPTION_ID_META_KEY]: subscriptionId,
+        ...(request.serverInfo ? { [SERVER_INFO_META_KEY]: request.serverInfo } : {}),
+      };
+      send({ jsonrpc: '2.0', id: subscriptionId, result: { resultType: 'complete', _meta: meta } });
+    }
+    closed = true;
+    for (const stop of stops.splice(0)) stop();
+    try {
+      stream?.close();
+    } catch {
+      // Already closed by its reader.
+    }
+  };
+  const pending = new Set(
+    [...followed.values()].filter((record) => !isTerminal(record.status)).map((r) => r.taskId),
+  );
+  const followsChanges = Object.keys(changes).length > 0;
+  const lastSent = new Map<string, HubTaskRecord>();
+  const sendTask = (record: HubTaskRecord) => {
+    if (closed || record.owner !== owner) return;
+    // A change may be seen twice (this hub's own, and again through the store), and a read may
+    // resolve after a newer one: each state is sent once, never an older one after a newer.
+    const last = lastSent.get(record.taskId);
+    if (
+      last &&
+      (isTerminal(last.status) ||
+        record.lastUpdatedAt < last.lastUpdatedAt ||
+        (record.lastUpdatedAt === last.lastUpdatedAt && record.status === last.status))
+    ) {
+      return;
+    }
+    lastSent.set(record.taskId, record);
+    send(stamp({ method: 'notifications/tasks', params: toDetailedTask(record) }));
+    if (isTerminal(record.status)) pending.delete(record.taskId);
+    if (pending.size === 0 && !followsChanges) teardown(true);
+  };
+
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      stream = controller;
+      send(
+        stamp({
+          method: 'notifications/subscriptions/acknowledged',
+          params: { notifications: honored },
+        }),
+      );
+      if (pending.size === 0 && !followsChanges) {
+        // Nothing to follow, or only tasks already done: their state, then the graceful close.
+        for (const record of followed.values()) {
+          send(stamp({ method: 'notifications/tasks', params: toDetailedTask(record) }));
+        }
+        teardown(true);
+        return;
+      }
+      for (const taskId of followed.keys()) {
+        stops.push(engine.watch(taskId, sendTask));
+      }
+      if (followsChanges) {
+        stops.push(
+          bus.subscribe((event) => {
+            if (!closed && accepts(changes, event)) send(stamp(notificationOf(event)));
+          }),
+        );
+      }
+      const keepAlive = setInterval(() => write(': keepalive\n\n'), request.keepAliveMs ?? 15_000);
+      stops.push(() => clearInterval(keepAlive));
+      const onAbort = () => teardown(false);
+      const onClosing = () => teardown(true);
+      request.signal.addEventListener('abort', onAbort, { once: true });
+      engine.closing.addEventListener('abort', onClosing, { once: true });
+      stops.push(() => {
+        request.signal.removeEventListener('abort', onAbort);
+        engine.closing.removeEventListener('abort', onClosing);
+      });
+      if (request.signal.aborted || engine.closing.aborted) {
+        teardown(!request.signal.aborted);
+        return;
+      }
+      // Each task as it is now (it may have changed since the client learnt its id), read again
+      // after the watch is in place so no change falls between the two.
+      void (async () => {
+        for (const taskId of followed.keys()) {
+          const record = (await engine.records.get(taskId).catch(() => undefined)) ?? undefined;
+          if (record) sendTask(record);
+        }
+      })();
+    },
+    cancel() {
+      teardown(false);
+    },
+  });
+  return new Response(body, {
+    status: 200,
+    headers: {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    },
+  });
+}
