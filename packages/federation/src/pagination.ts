@@ -39,3 +39,58 @@ function decode(text: string): string {
     return '';
   }
 }
+
+/** The cache key of a page within its list. */
+function pageKey(variant: string, pageSize: number, cursor: string | undefined): string {
+  // The first page ('F') never shares a key with a cursor ('C…'), whatever the cursor says.
+  return `${variant}\u0000${pageSize}\u0000${cursor === undefined ? 'F' : `C${cursor}`}`;
+}
+
+/** The most pages (cursor × variant) kept per list; past it they are built anew. */
+const MAX_VARIANTS_PER_LIST = 64;
+
+/**
+ * The answers of list requests, built once per list and kept with it: keyed by the list array
+ * (a WeakMap, so a list replaced by a catalog rebuild or a new view takes its pages with it), then
+ * by the variant (what else shapes the items, e.g. the client's task support), the page size and
+ * the cursor. Each request gets its own result object around the shared page of items.
+ */
+export class ListPages {
+  readonly #byList = new WeakMap<object, Map<string, Record<string, unknown>>>();
+
+  /**
+   * The result of a list request: `{ [field]: items, nextCursor? }`, from the cache or built from
+   * `items()` (called only on a miss; it must depend on nothing but `list` and `variant`).
+   * @throws {FedmcpError} `INVALID_PARAMS` (JSON-RPC -32602) for a cursor the hub did not issue.
+   */
+  page(
+    list: object,
+    variant: string,
+    kind: string,
+    field: string,
+    cursor: unknown,
+    pageSize: number,
+    items: () => unknown[],
+  ): Record<string, unknown> {
+    let variants = this.#byList.get(list);
+    // Only cursors the hub could have issued are looked up; anything else goes to `paginate`,
+    // which refuses it.
+    const cached =
+      cursor === undefined || typeof cursor === 'string'
+        ? variants?.get(pageKey(variant, pageSize, cursor))
+        : undefined;
+    if (cached) return { ...cached };
+    const page = paginate(items(), kind, cursor, pageSize);
+    const result: Record<string, unknown> = {
+      [field]: page.items,
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+    if (!variants) {
+      variants = new Map();
+      this.#byList.set(list, variants);
+    }
+    if (variants.size >= MAX_VARIANTS_PER_LIST) variants.clear();
+    variants.set(pageKey(variant, pageSize, cursor as string | undefined), result);
+    return { ...result };
+  }
+}
