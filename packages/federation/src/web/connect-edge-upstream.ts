@@ -10,7 +10,11 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { connectRemoteUpstream } from '../connect-remote-upstream.js';
-import type { UpstreamConnectOptions, UpstreamSpec } from '../upstream-options.js';
+import type {
+  UpstreamConnectOptions,
+  UpstreamConnector,
+  UpstreamSpec,
+} from '../upstream-options.js';
 
 interface WithAbortController {
   _abortController?: AbortController;
@@ -54,4 +58,24 @@ export async function connectEdgeUpstream(
   const client = await connectRemoteUpstream(spec, options);
   scopeAbortSignal(client.transport);
   return client;
+}
+
+/**
+ * Any upstream connector made safe for request-scoped runtimes the same way: use it to wrap a
+ * connector that builds its own transports, such as `createPeerConnector` (peer hubs as
+ * upstreams of a hub in workerd).
+ *
+ * @example
+ * ```ts
+ * const connect = createEdgeConnector(
+ *   createPeerConnector({ base: connectEdgeUpstream, peers: () => peers, hubId: () => 'edge', keyring }),
+ * );
+ * ```
+ */
+export function createEdgeConnector(connector: UpstreamConnector): UpstreamConnector {
+  return async (spec, options) => {
+    const client = await connector(spec, options);
+    scopeAbortSignal(client.transport);
+    return client;
+  };
 }
