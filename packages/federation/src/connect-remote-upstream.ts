@@ -2,14 +2,29 @@ import {
   type ConnectUpstreamOptions,
   connectUpstream,
   type UpstreamVerdictCache,
+  upstreamCacheKey,
 } from '@fedmcp/transports';
 import type { Client } from '@modelcontextprotocol/client';
+import { contextCacheKey } from './discover/discover-cache.js';
 import { hubError } from './errors.js';
+import { principalKey } from './pipeline/meta.js';
 import type { UpstreamConnectOptions, UpstreamSpec } from './upstream-options.js';
 
-/** The `connectUpstream` options of one hub connection (shared by the web and Node connectors). */
-export function toConnectUpstreamOptions(options: UpstreamConnectOptions): ConnectUpstreamOptions {
+/**
+ * The `connectUpstream` options of one hub connection (shared by the web and Node connectors). A
+ * caller's own connection caches its era verdict and discover result under that caller's
+ * authorization context (`DiscoverCache`), never under the hub's.
+ */
+export function toConnectUpstreamOptions(
+  options: UpstreamConnectOptions,
+  spec?: UpstreamSpec,
+): ConnectUpstreamOptions {
   return {
+    ...(spec && options.caller
+      ? {
+          cacheKey: contextCacheKey(upstreamCacheKey(spec), principalKey(options.caller.principal)),
+        }
+      : {}),
     clientInfo: options.clientInfo,
     capabilities: options.capabilities,
     onClientCreated: (client) => options.configure(client),
@@ -37,5 +52,5 @@ export async function connectRemoteUpstream(
       `Cannot start "${spec.command}" here: stdio upstreams need the Node entry (import { createHub } from '@fedmcp/federation/node').`,
     );
   }
-  return connectUpstream(spec, toConnectUpstreamOptions(options));
+  return connectUpstream(spec, toConnectUpstreamOptions(options, spec));
 }

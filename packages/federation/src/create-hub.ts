@@ -67,6 +67,7 @@ export function createHub(options: HubOptions = {}): Hub {
     maxHops: options.maxHops ?? DEFAULT_MAX_HOPS,
     fastPath: options.fastPath ?? true,
     views: options.views,
+    ...(options.discoverCache ? { discoverCache: options.discoverCache } : {}),
     ...(options.tasks ? { tasks: options.tasks } : {}),
   });
   services.hubTasks.onChange((record) => onHubTaskChange(services, record));

@@ -6,6 +6,7 @@ import type { Logger } from '@fedmcp/protocol';
 import type { Implementation, Server, ServerEventBus } from '@modelcontextprotocol/server';
 import type { CatalogGuard, QuarantinedItem } from './catalog-guard.js';
 import type { CatalogViewOptions } from './catalog-view.js';
+import type { DiscoverCache } from './discover/discover-cache.js';
 import type { FastRequestHandler } from './handlers/fast-path.js';
 import type { HubAccess } from './hub-access.js';
 import type { HubSessionContext } from './hub-session.js';
@@ -58,6 +59,13 @@ export interface HubOptions {
   failureThreshold?: number;
   /** Extra upstream connections idle this long (ms) are closed. @default 60_000 */
   idleConnectionMs?: number;
+  /**
+   * What the hub learnt connecting to its upstreams — the transport, and the `server/discover`
+   * results of 2026-07-28 upstreams, kept for their `ttlMs` within the authorization context their
+   * `cacheScope` allows. Pass your own to set its clock or TTL cap.
+   * @default a new `DiscoverCache()`
+   */
+  discoverCache?: DiscoverCache;
   /** How long an interactive call waits for the client's answers, in ms. @default 600_000 */
   roundTimeoutMs?: number;
   /** Items per page of the hub's list results. @default 500 */

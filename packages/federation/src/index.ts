@@ -18,6 +18,13 @@ export {
 export { connectRemoteUpstream } from './connect-remote-upstream.js';
 export { type ConsentStepOptions, createConsentStep } from './consent-step.js';
 export { createHub } from './create-hub.js';
+// The verdicts and server/discover results of upstream connects, per authorization context.
+export {
+  contextCacheKey,
+  DiscoverCache,
+  type DiscoverCacheOptions,
+  MAX_DISCOVER_TTL_MS,
+} from './discover/discover-cache.js';
 export {
   createFederatedStatus,
   type FederatedStatus,

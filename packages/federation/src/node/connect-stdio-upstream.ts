@@ -14,5 +14,5 @@ export function connectNodeUpstream(
   spec: UpstreamSpec,
   options: UpstreamConnectOptions,
 ): Promise<Client> {
-  return connectUpstream(spec, { ...toConnectUpstreamOptions(options), restart: false });
+  return connectUpstream(spec, { ...toConnectUpstreamOptions(options, spec), restart: false });
 }

@@ -13,6 +13,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { CatalogGuard } from '../catalog-guard.js';
 import type { CatalogViewOptions } from '../catalog-view.js';
+import { DiscoverCache } from '../discover/discover-cache.js';
 import type { HubAccess } from '../hub-access.js';
 import { principalKey } from '../pipeline/meta.js';
 import { type HubTaskOptions, taskSettings } from '../tasks/hub-task-options.js';
@@ -61,6 +62,8 @@ export interface HubSettings {
   views: Record<string, CatalogViewOptions> | undefined;
   /** Hub-managed durable tasks (`HubOptions.tasks`). */
   tasks?: HubTaskOptions;
+  /** The upstream connect verdicts and discover results (`HubOptions.discoverCache`). */
+  discoverCache?: DiscoverCache;
 }
 
 /** The services of a hub; see the file comment. */
@@ -154,6 +157,7 @@ export function createHubServices(settings: HubSettings): HubServices {
     flows,
     notifications,
     subscriptions,
+    discoverCache: settings.discoverCache ?? new DiscoverCache(),
   });
   const questions = new AccessQuestions({
     ttlMs: settings.roundTimeoutMs,

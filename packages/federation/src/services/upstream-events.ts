@@ -6,8 +6,10 @@
  * subscriptions and the log level.
  */
 import type { Logger } from '@fedmcp/protocol';
+import { upstreamCacheKey } from '@fedmcp/transports';
 import type { Client } from '@modelcontextprotocol/client';
 import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/server';
+import type { DiscoverCache } from '../discover/discover-cache.js';
 import { hubError } from '../errors.js';
 import { supportsElicitationMode } from '../flow.js';
 import { pushToClient, type ServerRequestMethod } from '../sdk-seams.js';
@@ -67,6 +69,8 @@ export interface UpstreamEventsOptions {
   flows: FlowRegistry;
   notifications: NotificationRouter;
   subscriptions: SubscriptionRouter;
+  /** Era verdicts and discover results of upstream connects (`HubOptions.discoverCache`). */
+  discoverCache: DiscoverCache;
 }
 
 /** The hub's `UpstreamHost`; see the file comment. */
@@ -76,14 +80,15 @@ export class UpstreamEvents implements UpstreamHost {
   readonly connector: UpstreamConnector;
   readonly #options: UpstreamEventsOptions;
   readonly #listeners = new Set<(change: UpstreamStateChange) => void>();
-  /** Era verdicts of upstream first connects (see `UpstreamConnectOptions.verdictCache`). */
-  readonly #verdicts = new Map<string, unknown>();
+  /** Era verdicts and discover results of upstream connects (`UpstreamConnectOptions.verdictCache`). */
+  readonly #verdicts: DiscoverCache;
 
   constructor(options: UpstreamEventsOptions) {
     this.#options = options;
     this.logger = options.logger;
     this.timings = options.timings;
     this.connector = options.connector;
+    this.#verdicts = options.discoverCache;
   }
 
   /** Subscribes to upstream state changes; returns the unsubscribe function. */
@@ -104,6 +109,10 @@ export class UpstreamEvents implements UpstreamHost {
   }
 
   onStateChange(upstream: Upstream, previous: UpstreamState): void {
+    // Down (or removed): its discover results go, so the reconnect asks `server/discover` again.
+    if (upstream.state === 'down' || upstream.state === 'closed') {
+      this.#verdicts.invalidate(upstreamCacheKey(upstream.spec));
+    }
     const change: UpstreamStateChange = { id: upstream.id, state: upstream.state, previous };
     if (upstream.lastError && !upstream.available) change.error = upstream.lastError;
     // Retries (connecting, and down again after a failed attempt) are at debug: the failed
@@ -122,7 +131,9 @@ export class UpstreamEvents implements UpstreamHost {
     if (wasAvailable !== upstream.available) this.#options.catalog.rebuild();
   }
 
-  onCatalogChange(_upstream: Upstream): void {
+  onCatalogChange(upstream: Upstream): void {
+    // It said its lists changed: what it told at discover may have changed too.
+    this.#verdicts.invalidate(upstreamCacheKey(upstream.spec));
     this.#options.catalog.rebuild();
   }
 
