@@ -161,6 +161,10 @@ export type { HubTaskRecord, HubTaskStatus } from './tasks/hub-task.js';
 export type { HubTaskCallbackOptions, HubTaskOptions } from './tasks/hub-task-options.js';
 export { createTaskAdmin, type TaskAdmin, type TaskSummary } from './tasks/task-admin.js';
 export { signWebhook } from './tasks/task-webhook.js';
+export {
+  createTokenExchangeConnector,
+  type TokenExchangeConnectorOptions,
+} from './token-exchange-connector.js';
 export type { ToolFilter } from './tool-filter.js';
 export type { UpstreamState } from './upstream.js';
 export {
