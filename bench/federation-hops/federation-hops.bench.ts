@@ -1,10 +1,16 @@
 /**
- * Per-hop overhead of federation (issue #8): an `echo` tool called on the hub that fronts it
- * (h0, its own /mcp: the baseline) and through 1, 2 and 3 more hubs (h1 → h0, h2 → h1 → h0,
- * h3 → h2 → h1 → h0), every hub a `createFedmcpServer` on 127.0.0.1 with the memory store, peers
- * authenticated with peer tokens, the hop trail and on-behalf-of stamped at each hop. The echo
- * server runs in this process over Streamable HTTP (also called directly, for reference). Calls
- * of every variant are interleaved one by one, so each meets the same machine load.
+ * Per-hop overhead of federation (issues #8 and #18): an `echo` tool called on the hub that fronts
+ * it (h0, its own /mcp: the baseline) and through 1 and 2 more hubs (h1 → h0, h2 → h1 → h0), every
+ * hub a `createFedmcpServer` on 127.0.0.1 with the memory store, peers authenticated with peer
+ * tokens, the hop trail and on-behalf-of stamped at each hop. Hubs speak 2026-07-28 to each other.
+ * Two chains run side by side: "now" (what the hubs do: one reusable peer token per end user and
+ * chain, verified once by the next hub) and "before" (each hop mints a fresh one-time token that
+ * the next hub verifies and records against replay — what every hop of a 2026-07-28 request did
+ * before issue #18; reproduced by the calling hubs' fetch, which swaps the reusable token for a
+ * fresh one with the same claims). The echo server runs in this process over Streamable HTTP
+ * (also called directly, for reference). Calls of every variant are interleaved one by one, so
+ * each meets the same machine load. The figure: added p50 per peer hop = (p50 through h2 → h1 →
+ * h0 − p50 at h0) / 2.
  *   pnpm bench federation-hops
  *   node --conditions=@fedmcp/source --import tsx bench/federation-hops/federation-hops.bench.ts
  * (FEDMCP_BENCH_MS sets the length of one run, default 400 ms.)
@@ -12,6 +18,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ActorClaim, actorChain } from '@fedmcp/protocol';
+import { type HubKeyring, mintPeerToken } from '@fedmcp/proxy-auth';
 import {
   createFedmcpServer,
   type FedmcpConfigInput,
@@ -24,7 +32,7 @@ import { Server } from '@modelcontextprotocol/server';
 import { benchDurationMs } from '../measure.js';
 
 const ROUNDS = 3;
-const HUBS = 4;
+const HUBS = 3;
 
 function createEchoServer(): Server {
   const server = new Server({ name: 'echo', version: '1.0.0' }, { capabilities: { tools: {} } });
@@ -66,33 +74,75 @@ const policyFor = (index: number) => ({
       : []),
   ],
 });
-const inputs: FedmcpConfigInput[] = [];
-const hubs: FedmcpServer[] = [];
-const urls: string[] = [];
-for (let index = 0; index < HUBS; index += 1) {
-  const input: FedmcpConfigInput = {
-    hub: { id: id(index), host: '127.0.0.1', port: 0 },
-    store: 'memory:',
-    policy: policyFor(index),
-    ...(index === 0 ? { mcpServers: { echo: { url: echoUrl } } } : {}),
+
+/** The claims of a JWT (no verification: the bench only copies them into a fresh token). */
+function decodeJwt(token: string): Record<string, unknown> {
+  const payload = token.split('.')[1] ?? '';
+  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/**
+ * The fetch of a "before" hub: the reusable peer token its connector sets is replaced by a fresh
+ * one-time token with the same claims, minted per request with the hub's key.
+ */
+function freshTokenFetch(keyring: () => Promise<HubKeyring>): typeof fetch {
+  return async (input, init) => {
+    const headers = new Headers(init?.headers);
+    const authorization = headers.get('authorization');
+    if (authorization?.startsWith('Bearer ')) {
+      const claims = decodeJwt(authorization.slice('Bearer '.length));
+      if (claims.reusable === true) {
+        const { token } = await mintPeerToken({
+          keyring: await keyring(),
+          issuer: String(claims.iss),
+          audience: String(claims.aud),
+          subject: String(claims.sub),
+          actorChain: actorChain(claims.act as ActorClaim).slice(1),
+        });
+        headers.set('authorization', `Bearer ${token}`);
+      }
+    }
+    return fetch(input, { ...init, headers });
   };
-  const server = await createFedmcpServer({
-    config: parseConfig(input, id(index), { env: {} }),
-    baseDirectory: join(directory, id(index)),
-  });
-  inputs.push(input);
-  hubs.push(server);
-  urls.push((await server.listen()).url.replace(/\/mcp$/, ''));
 }
-// Trust first (hub i accepts hub i+1's tokens), then hub i+1 imports hub i.
-for (let index = 0; index < HUBS; index += 1) {
-  const peers: Record<string, { url: string; import?: boolean }> = {};
-  if (index + 1 < HUBS) peers[id(index + 1)] = { url: urls[index + 1] as string, import: false };
-  if (index > 0) peers[id(index - 1)] = { url: urls[index - 1] as string };
-  inputs[index] = { ...inputs[index], peers } as FedmcpConfigInput;
-}
-for (let index = 0; index < HUBS; index += 1) {
-  await hubs[index]?.applyConfig(parseConfig(inputs[index], id(index), { env: {} }));
+
+const servers: FedmcpServer[] = [];
+async function startChain(chain: 'now' | 'before'): Promise<string[]> {
+  const inputs: FedmcpConfigInput[] = [];
+  const hubs: FedmcpServer[] = [];
+  const urls: string[] = [];
+  for (let index = 0; index < HUBS; index += 1) {
+    const input: FedmcpConfigInput = {
+      hub: { id: id(index), host: '127.0.0.1', port: 0 },
+      store: 'memory:',
+      policy: policyFor(index),
+      ...(index === 0 ? { mcpServers: { echo: { url: echoUrl } } } : {}),
+    };
+    let keyring: (() => Promise<HubKeyring>) | undefined;
+    const server = await createFedmcpServer({
+      config: parseConfig(input, id(index), { env: {} }),
+      baseDirectory: join(directory, chain, id(index)),
+      ...(chain === 'before'
+        ? { fetch: freshTokenFetch(() => (keyring as () => Promise<HubKeyring>)()) }
+        : {}),
+    });
+    keyring = () => server.identity.keyring();
+    inputs.push(input);
+    hubs.push(server);
+    servers.push(server);
+    urls.push((await server.listen()).url.replace(/\/mcp$/, ''));
+  }
+  // Trust first (hub i accepts hub i+1's tokens), then hub i+1 imports hub i.
+  for (let index = 0; index < HUBS; index += 1) {
+    const peers: Record<string, { url: string; import?: boolean }> = {};
+    if (index + 1 < HUBS) peers[id(index + 1)] = { url: urls[index + 1] as string, import: false };
+    if (index > 0) peers[id(index - 1)] = { url: urls[index - 1] as string };
+    inputs[index] = { ...inputs[index], peers } as FedmcpConfigInput;
+  }
+  for (let index = 0; index < HUBS; index += 1) {
+    await hubs[index]?.applyConfig(parseConfig(inputs[index], id(index), { env: {} }));
+  }
+  return urls;
 }
 
 async function connect(url: string): Promise<Client> {
@@ -103,19 +153,29 @@ async function connect(url: string): Promise<Client> {
 
 const toolAt = (hops: number) =>
   [...Array.from({ length: hops }, (_, index) => id(hops - 1 - index)), 'echo', 'echo'].join('__');
-const variants: Array<{ name: string; hops: number | undefined; client: Client; tool: string }> = [
+interface Variant {
+  name: string;
+  chain?: 'now' | 'before';
+  hops: number | undefined;
+  client: Client;
+  tool: string;
+}
+const variants: Variant[] = [
   { name: 'echo server directly', hops: undefined, client: await connect(echoUrl), tool: 'echo' },
 ];
-for (let hops = 0; hops < HUBS; hops += 1) {
-  variants.push({
-    name:
-      hops === 0 ? 'h0 (fronts echo): baseline' : `through ${hops} more hub${hops > 1 ? 's' : ''}`,
-    hops,
-    client: await connect(`${urls[hops]}/mcp`),
-    tool: toolAt(hops),
-  });
+for (const chain of ['now', 'before'] as const) {
+  const urls = await startChain(chain);
+  for (let hops = 0; hops < HUBS; hops += 1) {
+    variants.push({
+      name: `${chain}: ${hops === 0 ? 'h0 (fronts echo)' : `through ${hops} more hub${hops > 1 ? 's' : ''}`}`,
+      chain,
+      hops,
+      client: await connect(`${urls[hops]}/mcp`),
+      tool: toolAt(hops),
+    });
+  }
 }
-const call = (variant: (typeof variants)[number]) =>
+const call = (variant: Variant) =>
   variant.client.callTool({ name: variant.tool, arguments: { text: 'hi' } });
 for (const variant of variants) {
   // A peer's catalog reaches the next hub just after it connected: wait for the tool.
@@ -149,30 +209,44 @@ const percentile = (values: number[], fraction: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0;
 };
-const baseline = percentile(latencies.get(variants[1]?.name ?? '') ?? [], 0.5);
 const calls = latencies.get(variants[0]?.name ?? '')?.length ?? 0;
+const p50 = (variant: Variant | undefined) =>
+  percentile(latencies.get(variant?.name ?? '') ?? [], 0.5);
+const baselineOf = (chain: Variant['chain']) =>
+  p50(variants.find((variant) => variant.chain === chain && variant.hops === 0));
 console.log(
-  `tools/call over Streamable HTTP (2025 era sessions), one call at a time, interleaved call by call (${calls} calls per variant)`,
+  `tools/call over Streamable HTTP (client to the first hub: 2025-era session; hub to hub: 2026-07-28), one call at a time, interleaved call by call (${calls} calls per variant, Node ${process.version})`,
 );
 console.log(
-  `${'variant'.padEnd(30)}${'p50 µs'.padStart(9)}${'p99 µs'.padStart(9)}${'vs h0'.padStart(8)}${'+µs/hop'.padStart(10)}`,
+  `${'variant'.padEnd(34)}${'p50 µs'.padStart(9)}${'p99 µs'.padStart(9)}${'vs h0'.padStart(8)}${'+µs/hop'.padStart(10)}`,
 );
 for (const variant of variants) {
   const values = latencies.get(variant.name) ?? [];
   const median = percentile(values, 0.5);
+  const baseline = baselineOf(variant.chain ?? 'now');
   const perHop =
     variant.hops === undefined || variant.hops === 0
       ? '—'
       : (((median - baseline) * 1000) / variant.hops).toFixed(0);
   console.log(
-    `${variant.name.padEnd(30)}${(median * 1000).toFixed(0).padStart(9)}${(percentile(values, 0.99) * 1000).toFixed(0).padStart(9)}${`${(median / baseline).toFixed(2)}×`.padStart(8)}${perHop.padStart(10)}`,
+    `${variant.name.padEnd(34)}${(median * 1000).toFixed(0).padStart(9)}${(percentile(values, 0.99) * 1000).toFixed(0).padStart(9)}${`${(median / baseline).toFixed(2)}×`.padStart(8)}${perHop.padStart(10)}`,
   );
 }
+const addedPerHop = (chain: 'now' | 'before') =>
+  ((p50(variants.find((variant) => variant.chain === chain && variant.hops === HUBS - 1)) -
+    baselineOf(chain)) *
+    1000) /
+  (HUBS - 1);
+const now = addedPerHop('now');
+const before = addedPerHop('before');
 console.log(
-  '(vs h0: p50 latency relative to calling the hub that fronts echo; +µs/hop: the p50 difference divided by the hubs added)',
+  `added p50 per peer hop (h2 → h1 → h0 vs h0, halved): now ${now.toFixed(0)} µs, before ${before.toFixed(0)} µs (now/before ${(now / before).toFixed(2)}×; target ≤ 500 µs)`,
+);
+console.log(
+  '(vs h0: p50 relative to calling the hub that fronts echo in the same chain; +µs/hop: the p50 difference divided by the hubs added)',
 );
 
 for (const variant of variants) await variant.client.close();
-for (const server of [...hubs].reverse()) await server.close();
+for (const server of [...servers].reverse()) await server.close();
 await echoHost.close();
 await rm(directory, { recursive: true, force: true });
