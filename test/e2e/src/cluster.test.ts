@@ -33,18 +33,19 @@ const generateApiKey = () => `fmk_${randomBytes(32).toString('base64url')}`;
 const hashApiKey = async (key: string) =>
   `sha256:${createHash('sha256').update(key).digest('base64url')}`;
 
-function haproxyAvailable(): boolean {
+/** The haproxy binary: on PATH, or where Debian puts it (/usr/sbin, not on a user's PATH). */
+const haproxyBinary = ['haproxy', '/usr/sbin/haproxy'].find((candidate) => {
   try {
-    execFileSync('haproxy', ['-v'], { stdio: 'ignore' });
+    execFileSync(candidate, ['-v'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
-}
+});
 
 const missing = [
   ...(redisServerAvailable() ? [] : ['redis-server']),
-  ...(haproxyAvailable() ? [] : ['haproxy']),
+  ...(haproxyBinary ? [] : ['haproxy']),
 ];
 if (missing.length > 0) {
   if (process.env.CI === 'true') {
@@ -316,7 +317,7 @@ describe.runIf(missing.length === 0)(
       const port = await freePort();
       const haproxyFile = join(directory, 'haproxy.cfg');
       await writeFile(haproxyFile, haproxyConfig(port, replicas));
-      const started = spawn('haproxy', ['-f', haproxyFile, '-db'], {
+      const started = spawn(haproxyBinary as string, ['-f', haproxyFile, '-db'], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       haproxy = started;
