@@ -12,6 +12,7 @@ import { exposeTaskId, NAME_SEPARATOR } from '../namespacing.js';
 import { callUpstream } from '../pipeline/call-upstream.js';
 import { mapTaskResult } from '../pipeline/map-result.js';
 import { resolveTask } from '../pipeline/resolve.js';
+import { forwardedTaskRequest, isForwardedTaskId } from '../tasks/forwarded-tasks.js';
 import { isHubTaskId } from '../tasks/hub-task.js';
 import { hubTaskRequest, listHubTasks } from '../tasks/hub-task-requests.js';
 import type { SessionScope } from './session-scope.js';
@@ -22,11 +23,22 @@ type Params = Record<string, unknown>;
 /** The most pages of one upstream's `tasks/list` the hub reads. */
 const MAX_TASK_PAGES = 32;
 
+/**
+ * The params schema of every task handler, built once for all sessions: a zod schema costs some
+ * 3 KiB of heap (and compiles its parser on first use), and one per handler per session made
+ * the five task handlers over half of an idle session's memory.
+ */
+const anyParams = z.looseObject({});
+
 /** Registers the task handlers of a session. */
 export function registerTaskHandlers(server: Server, scope: SessionScope): void {
   const { services, session } = scope;
   for (const method of ['tasks/get', 'tasks/result', 'tasks/cancel', 'tasks/update'] as const) {
-    server.setRequestHandler(method, { params: z.looseObject({}) }, async (params, ctx) => {
+    server.setRequestHandler(method, { params: anyParams }, async (params, ctx) => {
+      // A 2026-07-28 client's task forwarded to its upstream (bound to its principal in the store).
+      if (session.era === 'modern' && isForwardedTaskId(scope, params.taskId)) {
+        return forwardedTaskRequest(scope, method, params.taskId, ctx);
+      }
       if (isHubTaskId(params.taskId) || method === 'tasks/update') {
         return hubTaskRequest(scope, method, String(params.taskId), params, ctx);
       }
@@ -48,7 +60,7 @@ export function registerTaskHandlers(server: Server, scope: SessionScope): void 
       return mapTaskResult(target.upstream, result);
     });
   }
-  server.setRequestHandler('tasks/list', { params: z.looseObject({}) }, async (_params, ctx) => {
+  server.setRequestHandler('tasks/list', { params: anyParams }, async (_params, ctx) => {
     const tasks: unknown[] = await listHubTasks(scope);
     for (const upstream of services.upstreams.list()) {
       if (!upstream.available || !upstream.serverCapabilities.tasks?.list) continue;
