@@ -6,12 +6,16 @@
  * the hub's listing is measured). Each target is listed by a 2025-era session and by a 2026-07-28
  * client; a listing fetches every page. Listings of every variant are interleaved one by one, so
  * each meets the same machine load; the figure is each hub variant's p50 over the direct p50 of
- * the same era. The hub runs with its default page size (500: two pages) and with 1,000 (one).
+ * the same era. The hub runs with its default page size (500: two pages) and with 1,000 (one),
+ * and with 1,000 and a policy (lists filtered per caller: per session for a 2025-era client, per
+ * request for a 2026-07-28 one).
  *   pnpm bench catalog
  *   node --conditions=@fedmcp/source --import tsx bench/catalog/catalog.bench.ts
  * (FEDMCP_BENCH_MS sets the length of one run, default 400 ms.)
  */
+import { createPolicyAccess } from '@fedmcp/federation';
 import { createHubServer, type HubServer, type UpstreamConnector } from '@fedmcp/federation/node';
+import { createPolicy } from '@fedmcp/proxy-auth';
 import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { InMemoryTransport, Server } from '@modelcontextprotocol/server';
@@ -60,12 +64,23 @@ const upstreams = Object.fromEntries(
   Array.from({ length: UPSTREAMS }, (_, index) => [`u${index}`, { url: `memory://u${index}` }]),
 );
 const hubs: HubServer[] = [];
-async function startHub(pageSize?: number): Promise<string> {
+async function startHub(pageSize?: number, withPolicy = false): Promise<string> {
   const server = await createHubServer({
     hubId: `catalog-${hubs.length}`,
     upstreams,
     connect: inMemory,
-    hub: { healthIntervalMs: 0, ...(pageSize ? { pageSize } : {}) },
+    hub: {
+      healthIntervalMs: 0,
+      ...(pageSize ? { pageSize } : {}),
+      // A policy that lets everyone see everything: lists are filtered per caller all the same.
+      ...(withPolicy
+        ? {
+            access: createPolicyAccess({
+              policy: createPolicy([{ effect: 'allow', subjects: ['*'], actions: ['*'] }]),
+            }),
+          }
+        : {}),
+    },
   });
   hubs.push(server);
   const { url } = await server.listen();
@@ -74,6 +89,7 @@ async function startHub(pageSize?: number): Promise<string> {
 }
 const hubUrl = await startHub();
 const hubOnePageUrl = await startHub(1_000);
+const hubPolicyUrl = await startHub(1_000, true);
 
 async function connect(url: string, era: 'legacy' | 'modern'): Promise<Client> {
   const client = new Client(
@@ -114,6 +130,13 @@ for (const era of ['legacy', 'modern'] as const) {
       era,
       baseline: false,
       client: await connect(hubOnePageUrl, era),
+      pages: 0,
+    },
+    {
+      name: `hub 20 × 50, page 1000, policy (${label})`,
+      era,
+      baseline: false,
+      client: await connect(hubPolicyUrl, era),
       pages: 0,
     },
   );
@@ -165,7 +188,7 @@ console.log(
   `tools/list of 1,000 tools over Streamable HTTP, every page, one listing at a time, interleaved (${listings} listings per variant, Node ${process.version})`,
 );
 console.log(
-  `${'variant'.padEnd(44)}${'pages'.padStart(6)}${'p50 µs'.padStart(9)}${'p99 µs'.padStart(9)}${'vs direct'.padStart(11)}`,
+  `${'variant'.padEnd(52)}${'pages'.padStart(6)}${'p50 µs'.padStart(9)}${'p99 µs'.padStart(9)}${'vs direct'.padStart(11)}`,
 );
 for (const variant of variants) {
   const values = latencies.get(variant.name) ?? [];
@@ -173,7 +196,7 @@ for (const variant of variants) {
   const baselineP50 = percentile(latencies.get(baseline?.name ?? '') ?? [], 0.5);
   const median = percentile(values, 0.5);
   console.log(
-    `${variant.name.padEnd(44)}${String(variant.pages).padStart(6)}${(median * 1000).toFixed(0).padStart(9)}${(percentile(values, 0.99) * 1000).toFixed(0).padStart(9)}${`${(median / baselineP50).toFixed(2)}×`.padStart(11)}`,
+    `${variant.name.padEnd(52)}${String(variant.pages).padStart(6)}${(median * 1000).toFixed(0).padStart(9)}${(percentile(values, 0.99) * 1000).toFixed(0).padStart(9)}${`${(median / baselineP50).toFixed(2)}×`.padStart(11)}`,
   );
 }
 console.log('(vs direct: p50 of a whole listing relative to the direct server, same protocol era)');
