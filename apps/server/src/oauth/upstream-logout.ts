@@ -1,8 +1,8 @@
 /**
  * `fedmcp auth logout [--subject S] <upstream>`: forgets the tokens of one holder at an
  * OAuth-protected upstream (the hub's, or one caller's with `"mode": "user"`), in the hub's store.
- * Per-user bindings read the store on each connection, so a user is asked to sign in again on
- * their next one; a running hub keeps a hub-wide token it has already read until it restarts.
+ * Providers read the tokens from the store on each use, so a running hub (any replica on the same
+ * store) stops using them on its next request to that upstream: a user is asked to sign in again.
  */
 import { FedmcpError } from '@fedmcp/protocol';
 import { type AuditLog, oauthCredentialKey } from '@fedmcp/proxy-auth';
