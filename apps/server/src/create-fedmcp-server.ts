@@ -11,6 +11,7 @@ import {
   createPolicyAccess,
   createStatusRoute,
   createTaskAdmin,
+  createTokenExchangeConnector,
   createToolPinning,
   type PeerAuthentication,
   parsePinFile,
@@ -50,6 +51,7 @@ import { createBufferedAuditSink } from './cluster/buffered-audit-sink.js';
 import { createClusterNode } from './cluster/create-cluster-node.js';
 import type { FedmcpConfig } from './config/config-schema.js';
 import { hostOriginOptions } from './config/cors-config.js';
+import { createConfiguredTokenExchanges } from './config/token-exchange-config.js';
 import {
   buildDiscoveryDocument,
   FEDMCP_SERVER_VERSION,
@@ -255,10 +257,16 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     hubId,
     // Peers are upstreams reached with this hub's peer tokens.
     connect: createPeerConnector({
-      // OAuth upstreams connect with the hub's token for them (issue 21).
-      base: createOAuthUpstreamConnector({
-        base: runtimeConnector(connectNodeUpstream, runtime),
-        oauthFor: upstreamOAuth.oauthFor,
+      // OAuth upstreams connect with the hub's token for them (issue 21); tokenExchange upstreams
+      // with each caller's exchanged token (RFC 8693, issue 19).
+      base: createTokenExchangeConnector({
+        base: createOAuthUpstreamConnector({
+          base: runtimeConnector(connectNodeUpstream, runtime),
+          oauthFor: upstreamOAuth.oauthFor,
+        }),
+        exchangeFor: createConfiguredTokenExchanges(() => configured.values(), {
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        }),
       }),
       peers: () => peersInForce,
       hubId,

@@ -9,6 +9,7 @@ import {
 import type { UpstreamOAuthConfig } from '@fedmcp/proxy-auth';
 import type { FedmcpConfig, McpServerEntry } from './config/config-schema.js';
 import { upstreamIdFromName } from './config/config-schema.js';
+import type { TokenExchangeConfig } from './config/token-exchange-config.js';
 
 /** An enabled `mcpServers` entry or an imported peer, ready for the hub's upstream registry. */
 export interface ConfiguredUpstream {
@@ -24,6 +25,8 @@ export interface ConfiguredUpstream {
   options: UpstreamOptions;
   /** Its `oauth` block: the hub is an OAuth client of it. */
   oauth?: UpstreamOAuthConfig;
+  /** Its `tokenExchange` block: callers' tokens exchanged for its own (RFC 8693). */
+  tokenExchange?: TokenExchangeConfig;
 }
 
 /** The spec and options of an entry together, as `createHub({ upstreams })` takes them. */
@@ -42,7 +45,7 @@ function split(
   name: string,
   entry: McpServerEntry,
   credentialsFor: CredentialsFactory | undefined,
-): Pick<ConfiguredUpstream, 'spec' | 'options' | 'oauth'> {
+): Pick<ConfiguredUpstream, 'spec' | 'options' | 'oauth' | 'tokenExchange'> {
   const {
     enabled: _enabled,
     tools,
@@ -55,8 +58,12 @@ function split(
     principalCredentials,
     exposure,
     oauth,
+    tokenExchange,
     ...spec
-  } = entry as McpServerEntry & { oauth?: UpstreamOAuthConfig };
+  } = entry as McpServerEntry & {
+    oauth?: UpstreamOAuthConfig;
+    tokenExchange?: TokenExchangeConfig;
+  };
   const options: UpstreamOptions = { prefix: prefix ?? id };
   if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
   if (isolation !== undefined) options.isolation = isolation;
@@ -70,7 +77,12 @@ function split(
   if (principalCredentials && credentialsFor) {
     options.credentials = credentialsFor(name, principalCredentials);
   }
-  return { spec: spec as UpstreamSpec, options, ...(oauth && { oauth }) };
+  return {
+    spec: spec as UpstreamSpec,
+    options,
+    ...(oauth && { oauth }),
+    ...(tokenExchange && { tokenExchange }),
+  };
 }
 
 /**

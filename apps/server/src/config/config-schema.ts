@@ -11,6 +11,7 @@ import { telemetrySection } from '../telemetry/telemetry-config.js';
 import { closestName } from './closest-name.js';
 import { hubCorsSection } from './cors-config.js';
 import { hubTasksSection } from './hub-tasks-config.js';
+import { tokenExchangeConfigSchema } from './token-exchange-config.js';
 
 const upstreamIdPattern = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
@@ -94,6 +95,8 @@ const remoteServer = z
     headers: z.record(z.string(), z.string({ error: 'expected a string value' })).optional(),
     /** The hub as an OAuth 2.1 client of this upstream (see README "Connect OAuth-protected servers"). */
     oauth: upstreamOAuthConfigSchema.optional(),
+    /** Per-user tokens by RFC 8693 token exchange (see README "Per-user upstream connections"). */
+    tokenExchange: tokenExchangeConfigSchema.optional(),
     ...upstreamOptions,
   })
   .strict();
@@ -149,6 +152,17 @@ const mcpServer = z.unknown().transform((value, context) => {
       path: ['oauth', 'mode'],
       message:
         '"mode": "user" needs "isolation": "per-principal" (each caller holds its own token)',
+    });
+    return z.NEVER;
+  }
+  const tokenExchange = (parsed.data as { tokenExchange?: unknown }).tokenExchange;
+  if (tokenExchange && (parsed.data.isolation !== 'per-principal' || oauth)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['tokenExchange'],
+      message: oauth
+        ? 'give either "tokenExchange" or "oauth", not both: each sets the upstream token'
+        : 'tokenExchange needs "isolation": "per-principal" (each caller gets its own token)',
     });
     return z.NEVER;
   }
