@@ -187,15 +187,24 @@ export async function restoreSession(
   }
   await post(transport, sessionId, { method: 'notifications/initialized' }, options.authInfo);
   if (options.logLevel !== undefined) {
-    await post(
-      transport,
-      sessionId,
-      {
-        id: 'fedmcp-restore-set-level',
-        method: 'logging/setLevel',
-        params: { level: options.logLevel },
-      },
-      options.authInfo,
-    );
+    await replayLogLevel(transport, sessionId, options.logLevel, options.authInfo);
   }
+}
+
+/**
+ * Applies a `logging/setLevel` the client sent to another replica to this replica's copy of the
+ * session, as the client sent it (the answer goes nowhere).
+ */
+export async function replayLogLevel(
+  transport: WebStandardStreamableHTTPServerTransport,
+  sessionId: string,
+  level: string,
+  authInfo?: AuthInfo,
+): Promise<void> {
+  await post(
+    transport,
+    sessionId,
+    { id: 'fedmcp-replayed-set-level', method: 'logging/setLevel', params: { level } },
+    authInfo,
+  );
 }

@@ -14,6 +14,7 @@ export {
   type ClusterSessionsOptions,
   createClusterSessions,
   initializeParamsOf,
+  replayLogLevel,
   restoreSession,
   type SessionRefusalReason,
   setLevelOf,

@@ -4,7 +4,8 @@
  * expired anyway), announced on a pub/sub channel. Every replica keeps the list in memory, loaded
  * once at start and fed by the channel, so checking a session is a local lookup: no store round
  * trip per request. Also holds each session's log level (`logging/setLevel` changes it after the
- * id was sealed), read only when a replica rebuilds the session.
+ * id was sealed): written to the store (read when a replica restores the session) and announced,
+ * so the replicas holding a copy of the session apply it too.
  *
  * The store is typed structurally (the `kv` and `pubsub` parts of `@fedmcp/store`'s `Store`), so
  * this package does not depend on the store package.
@@ -52,10 +53,13 @@ export interface SessionRevocations {
   revoke(nonce: string, expiresAt: number): Promise<void>;
   /** Runs `listener` when any replica deletes a session (to drop a local copy). */
   onRevoked(listener: (nonce: string) => void): void;
-  /** Records a session's log level (until `expiresAt`). */
+  /** Records a session's log level (until `expiresAt`) and announces it to every replica. */
   setLogLevel(nonce: string, level: string, expiresAt: number): Promise<void>;
-  /** A session's log level, if it was set after `initialize`. */
+  /** A session's log level, if it was set after `initialize` (this replica's copy, else the store's). */
   logLevel(nonce: string): Promise<string | undefined>;
+  /** The log level of a session as this replica last heard it (no store access). */
+  knownLogLevel(nonce: string): string | undefined;
+
   /** Unsubscribes. */
   close(): Promise<void>;
 }
@@ -70,7 +74,11 @@ export function createSessionRevocations(options: SessionRevocationsOptions): Se
   // nonce → expiry (ms since epoch)
   const revoked = new Map<string, number>();
   const listeners: Array<(nonce: string) => void> = [];
+  // nonce → [level, expiry]
+  const levels = new Map<string, [string, number]>();
+  const levelChannel = `${prefix}level`;
   let subscription: { unsubscribe(): Promise<void> } | undefined;
+  let levelSubscription: { unsubscribe(): Promise<void> } | undefined;
   let lastPrune = 0;
 
   const add = (nonce: string, expiresAt: number) => {
@@ -81,6 +89,10 @@ export function createSessionRevocations(options: SessionRevocationsOptions): Se
     if (now - lastPrune < 60_000) return;
     lastPrune = now;
     for (const [nonce, expiresAt] of revoked) if (expiresAt <= now) revoked.delete(nonce);
+    for (const [nonce, [, expiresAt]] of levels) if (expiresAt <= now) levels.delete(nonce);
+  };
+  const applyLevel = (nonce: string, level: string, expiresAt: number) => {
+    levels.set(nonce, [level, expiresAt]);
   };
 
   return {
@@ -94,6 +106,12 @@ export function createSessionRevocations(options: SessionRevocationsOptions): Se
           return;
         }
         add(nonce, expiresAt);
+      });
+      levelSubscription = await store.pubsub.subscribe(levelChannel, (message) => {
+        const [nonce, level, expiry] = message.split(' ');
+        const expiresAt = Number(expiry);
+        if (!nonce || !level || !Number.isFinite(expiresAt)) return;
+        applyLevel(nonce, level, expiresAt);
       });
       let cursor: string | undefined;
       do {
@@ -127,13 +145,20 @@ export function createSessionRevocations(options: SessionRevocationsOptions): Se
     async setLogLevel(nonce, level, expiresAt) {
       const ttlMs = Math.max(1_000, expiresAt - Date.now());
       await store.kv.set(`${prefix}level:${nonce}`, level, { ttlMs });
+      applyLevel(nonce, level, expiresAt);
+      await store.pubsub.publish(levelChannel, `${nonce} ${level} ${expiresAt}`);
     },
     async logLevel(nonce) {
-      return (await store.kv.get(`${prefix}level:${nonce}`))?.value;
+      prune(Date.now());
+      return levels.get(nonce)?.[0] ?? (await store.kv.get(`${prefix}level:${nonce}`))?.value;
+    },
+    knownLogLevel(nonce) {
+      return levels.get(nonce)?.[0];
     },
     async close() {
-      await subscription?.unsubscribe();
+      await Promise.all([subscription?.unsubscribe(), levelSubscription?.unsubscribe()]);
       subscription = undefined;
+      levelSubscription = undefined;
     },
   };
 }

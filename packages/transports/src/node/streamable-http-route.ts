@@ -17,7 +17,12 @@ import {
   type ServerEventBus,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/server';
-import { initializeParamsOf, restoreSession, setLevelOf } from '../cluster-sessions.js';
+import {
+  initializeParamsOf,
+  replayLogLevel,
+  restoreSession,
+  setLevelOf,
+} from '../cluster-sessions.js';
 import { isJsonRpcMessageShape, JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { McpFastRequestHandler, McpServerInstance } from '../mcp-session-context.js';
 import type { SessionTokenState } from '../session-token.js';
@@ -52,6 +57,8 @@ interface SessionEntry {
   fastInFlight: Map<string | number, AbortController>;
   /** The sealed state of a cluster session (`context.cluster`), opened once on this replica. */
   sealed?: SessionTokenState;
+  /** The log level this copy of a cluster session has applied (set by the client anywhere). */
+  logLevel?: string | undefined;
 }
 
 /** The Streamable HTTP endpoint of a host. */
@@ -248,7 +255,17 @@ export function createStreamableHttpRoute(
     if (local?.sealed) {
       // The id was opened when this copy was made: only deletion and expiry can change since.
       const { nonce, expiresAt } = local.sealed;
-      if (!cluster.revocations.isRevoked(nonce) && Date.now() < expiresAt) return local;
+      if (!cluster.revocations.isRevoked(nonce) && Date.now() < expiresAt) {
+        // A level the client set through another replica (announced to all): applied here first.
+        const level = cluster.revocations.knownLogLevel(nonce);
+        if (level !== undefined && level !== local.logLevel) {
+          local.logLevel = level;
+          await replayLogLevel(webStandardTransportOf(local.transport), sessionId, level).catch(
+            (error: unknown) => logger.warn({ err: error }, 'Applying a session log level failed'),
+          );
+        }
+        return local;
+      }
       byNonce.delete(nonce);
       sessionTransports.delete(sessionId);
       context.sessions.remove(sessionId);
@@ -311,7 +328,9 @@ export function createStreamableHttpRoute(
         authInfo: (request as AuthenticatedRequest).auth,
       });
       logger.debug({ transport: 'streamable-http' }, 'Restored a cluster session on this replica');
-      return sessionTransports.get(sessionId);
+      const restored = sessionTransports.get(sessionId);
+      if (restored) restored.logLevel = logLevel;
+      return restored;
     } catch (error) {
       logger.warn({ err: error }, 'Restoring a cluster session failed');
       sessionTransports.delete(sessionId);
@@ -361,6 +380,8 @@ export function createStreamableHttpRoute(
     }
     const level = request.method === 'POST' ? setLevelOf(body) : undefined;
     if (level !== undefined) {
+      const local = sessionTransports.get(sessionId);
+      if (local) local.logLevel = level; // the SDK applies the client's own request next
       await cluster.revocations
         .setLogLevel(sealed.nonce, level, sealed.expiresAt)
         .catch((error: unknown) =>
