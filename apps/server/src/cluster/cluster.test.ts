@@ -42,6 +42,11 @@ function createUpstream(name: string): McpServer {
     { description: `Echoes a text (${name})`, inputSchema: z.object({ text: z.string() }) },
     async ({ text }) => ({ content: [{ type: 'text', text: `${name}: ${text}` }] }),
   );
+  server.registerTool(
+    'limited',
+    { description: `Rate-limited by the hub (${name})`, inputSchema: z.object({}) },
+    async () => ({ content: [{ type: 'text', text: `${name}: limited` }] }),
+  );
   return server;
 }
 
@@ -71,6 +76,18 @@ describe.runIf(available)('replicas on one Redis', () => {
           apiKeys: [{ ...admin.entry, scopes: ['admin'] }, user.entry],
         },
         mcpServers: { docs: { url: docsUrl, type: 'http' } },
+        policy: {
+          rules: [
+            {
+              id: 'limited',
+              subjects: ['*'],
+              actions: ['tools/call'],
+              targets: ['*__limited'],
+              rateLimit: { limit: 1000, per: 'minute' },
+            },
+            { id: 'all', effect: 'allow', subjects: ['*'], actions: ['*'] },
+          ],
+        },
       },
       'cluster test',
       { env: {} },
@@ -164,13 +181,18 @@ describe.runIf(available)('replicas on one Redis', () => {
     const client = await connectUser(b.base, user.key, 'alice');
     try {
       const before = (await client.client.listTools()).tools.map((tool) => tool.name);
-      expect(before).toEqual(['docs__echo']);
+      expect(before).toEqual(['docs__echo', 'docs__limited']);
       const added = await a.admin('POST', '/upstreams/extra', { url: extraUrl, type: 'http' });
       expect(added.status).toBe(201);
       // The client of replica b hears of it, and can call the new tool there.
       await vi.waitFor(() => expect(client.toolsChanged).toBeGreaterThan(0), { timeout: 10_000 });
       const after = (await client.client.listTools()).tools.map((tool) => tool.name);
-      expect(after.sort()).toEqual(['docs__echo', 'extra__echo']);
+      expect(after.sort()).toEqual([
+        'docs__echo',
+        'docs__limited',
+        'extra__echo',
+        'extra__limited',
+      ]);
       const result = await client.client.callTool({
         name: 'extra__echo',
         arguments: { text: 'via b' },
@@ -184,6 +206,7 @@ describe.runIf(available)('replicas on one Redis', () => {
       });
       expect((await client.client.listTools()).tools.map((tool) => tool.name)).toEqual([
         'docs__echo',
+        'docs__limited',
       ]);
     } finally {
       await client.close();
@@ -202,6 +225,14 @@ describe.runIf(available)('replicas on one Redis', () => {
         arguments: { text: 'during the outage' },
       });
       expect(textOf(during)).toBe('docs: during the outage');
+
+      // A call that needs the store (its rate limit counts there) fails with a clear error.
+      const limited = await client.client.callTool({ name: 'docs__limited', arguments: {} }).then(
+        (result) => JSON.stringify(result),
+        (error: Error) => error.message,
+      );
+      expect(limited).toMatch(/Redis/);
+      expect(limited).not.toContain('docs: limited');
 
       // Readiness says degraded (and keeps the replica in the load balancer).
       const ready = await fetch(`${a.base}/readyz`);
