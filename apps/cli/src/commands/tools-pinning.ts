@@ -87,7 +87,13 @@ export async function toolsPinningCommand(
   const store = await createStore(config.store ?? `sqlite:${join(dataDir, 'state.db')}`);
   // Approvals go to the store's audit stream, next to the hub's own events (`fedmcp audit tail`).
   const audit = createAuditLog({ sinks: [createStreamAuditSink(store.streams)] });
-  const pinning = createToolPinning({ kv: store.kv, audit, pollIntervalMs: 0 });
+  // The announcement on the store's pub/sub tells running hubs (every replica) at once.
+  const pinning = createToolPinning({
+    kv: store.kv,
+    pubsub: store.pubsub,
+    audit,
+    pollIntervalMs: 0,
+  });
   try {
     if (subcommand === 'diff') {
       const changes = await pinning.pending(values.upstream);
