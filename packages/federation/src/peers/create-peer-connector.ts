@@ -2,7 +2,9 @@
  * Peers as upstreams: an upstream at the MCP endpoint of an imported peer is spoken to over
  * Streamable HTTP, and every HTTP request to it carries a peer token of this hub: `iss` this hub,
  * `aud` the peer, `sub` the end user the request is for (its `io.fedmcp/onBehalfOf`, else this
- * hub), `act` this hub and the hubs before it (its hop trail).
+ * hub), `act` this hub and the hubs before it (its hop trail). Tokens come from one cache per hub
+ * (one reusable token per end user and chain); requests to one peer go through one bounded fetch
+ * (at most `maxConcurrentRequests` awaiting their answer, over the runtime's keep-alive pool).
  */
 import {
   createPeerTokenCache,
@@ -19,6 +21,7 @@ import type {
   UpstreamConnector,
   UpstreamSpec,
 } from '../upstream-options.js';
+import { type BoundedFetch, createBoundedFetch } from './bounded-fetch.js';
 import {
   assertSecurePeerUrl,
   importedPeers,
@@ -41,6 +44,11 @@ export interface PeerConnectorOptions {
   keyring(): Promise<HubKeyring>;
   /** The fetch under the peer token fetch. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /**
+   * Most requests to one peer awaiting their response headers at once; more wait their turn
+   * (see `createBoundedFetch`). `0`: no bound. @default 256
+   */
+  maxConcurrentRequests?: number;
 }
 
 /**
@@ -61,6 +69,19 @@ export interface PeerConnectorOptions {
 export function createPeerConnector(options: PeerConnectorOptions): UpstreamConnector {
   const base = options.base ?? connectRemoteUpstream;
   let tokens: PeerTokenCache | undefined;
+  // One bound per peer, kept across reconnects of its upstream.
+  const boundedFetches = new Map<string, BoundedFetch>();
+  const boundedFetchFor = (peerId: string): BoundedFetch => {
+    let bounded = boundedFetches.get(peerId);
+    if (!bounded) {
+      bounded = createBoundedFetch({
+        maxConcurrentRequests: options.maxConcurrentRequests ?? 256,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      });
+      boundedFetches.set(peerId, bounded);
+    }
+    return bounded;
+  };
   const cacheFor = (issuer: string): PeerTokenCache => {
     if (tokens?.issuer !== issuer) {
       tokens = createPeerTokenCache({ keyring: options.keyring, issuer });
@@ -85,7 +106,7 @@ export function createPeerConnector(options: PeerConnectorOptions): UpstreamConn
       // to the peer's requests, GET streams) are this hub's own.
       subject: issuer,
       delegationFromBody: true,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      fetch: boundedFetchFor(id),
     });
     return connectUpstream(spec, {
       clientInfo: connectOptions.clientInfo,
