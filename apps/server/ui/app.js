@@ -303,8 +303,23 @@ function addCall(event) {
   while (body.children.length > 50) body.lastChild.remove();
 }
 
+/** The replicas on the shared store (heartbeat leases); a hub on its own store is one replica. */
+async function loadReplicas() {
+  const { replicaId, replicas } = await api('GET', '/replicas');
+  $('#replicas').textContent =
+    replicas.length === 0
+      ? 'single replica'
+      : `replica ${replicaId} of ${replicas.length}: ${replicas
+          .map(
+            (replica) =>
+              `${replica.id} (${replica.upstreams.filter((upstream) => upstream.state === 'ready').length}/${replica.upstreams.length} upstreams ready)`,
+          )
+          .join(', ')}`;
+}
+
 async function refresh() {
   const results = await Promise.allSettled([
+    loadReplicas(),
     loadUpstreams(),
     loadTools(),
     loadSessions(),
@@ -336,7 +351,6 @@ async function start() {
   const status = await api('GET', '/status?depth=0');
   await refresh();
   $('#hub-name').textContent = `${status.hub.name} · ${status.hub.id} · ${status.hub.version}`;
-  $('#replicas').textContent = 'single replica';
   await searchAudit($('#audit-search'));
   stop = new AbortController();
   stop.timer = setInterval(refresh, 3000);
