@@ -318,12 +318,15 @@ describe.each(legs)('$name', (leg) => {
       expect(task.text).toContain(`federation via ${slug}`);
     });
   } else {
-    it('refuses a task-only tool: task-augmented calls and ping are 2025 era only', async () => {
-      // 2026-07-28 defines neither tasks/* nor ping; the upstream's refusal reaches the client.
-      const result = await client.callTool('ev__simulate-research-query', { topic: 'no tasks' });
-      expect(result.isError).toBe(true);
-      expect(result.text).toContain('-32601');
-      expect(result.text).toContain('requires task augmentation');
+    it('refuses a task-only tool to a client without the tasks extension (-32021)', async () => {
+      // 2026-07-28 has tasks only as the extension io.modelcontextprotocol/tasks: the hub forwards
+      // the upstream's task to a client that declares it, and names it to one that does not.
+      await expect(
+        client.callTool('ev__simulate-research-query', { topic: 'no tasks' }),
+      ).rejects.toMatchObject({
+        code: -32021,
+        data: { requiredCapabilities: { extensions: { 'io.modelcontextprotocol/tasks': {} } } },
+      });
     });
   }
 });

@@ -22,6 +22,7 @@ import {
 import { createProgressRelay } from '../pipeline/progress-relay.js';
 import { resolveAppToolName, resolveTool } from '../pipeline/resolve.js';
 import { setHubRequestHandler } from '../sdk-seams.js';
+import { forwardsTask, startForwardedTask } from '../tasks/forwarded-tasks.js';
 import { startHubTask, wantsHubTask } from '../tasks/hub-task-calls.js';
 import { upstreamRunsTask } from '../tasks/task-support.js';
 import { callMetaTool } from './search-handlers.js';
@@ -106,6 +107,10 @@ export async function callTool(
   if ('reply' in gated) return gated.reply;
   const { finish } = gated;
 
+  // A 2026-07-28 client's call of a tool its upstream runs as a task: the upstream's task.
+  if (forwardsTask(scope, route, exposed, upstreamRunsTask(route), ctx)) {
+    return startForwardedTask(scope, { route, params, finish }, ctx);
+  }
   if (params.task !== undefined || wantsHubTask(scope, named, ctx)) {
     // MCP 2025-11-25 tasks: forward params.task only where the upstream and the tool allow it
     // (§6.5), on a 2025-era session; any other task-augmented call is a hub-managed task.

@@ -10,6 +10,7 @@ import { FedmcpError, type Logger } from '@fedmcp/protocol';
 import type { Lease, Store, Subscription } from '@fedmcp/store';
 import type { Result } from '@modelcontextprotocol/server';
 import { hubError } from '../errors.js';
+import { ForwardedTasks } from './forwarded-task-store.js';
 import { type HubTaskOrigin, type HubTaskRecord, isTerminal, newHubTaskId } from './hub-task.js';
 import type { HubTaskSettings } from './hub-task-options.js';
 import { TaskInputs } from './task-input.js';
@@ -52,6 +53,8 @@ export class TaskEngine {
   readonly records: TaskStore;
   /** Questions of tasks waiting for their client, and the answers (`input_required`). */
   readonly inputs: TaskInputs;
+  /** Tasks of 2026-07-28 clients forwarded to upstreams that run them (tasks/forwarded-tasks.ts). */
+  readonly forwarded: ForwardedTasks;
   readonly #store: Store;
   readonly #settings: HubTaskSettings;
   readonly #logger: Logger;
@@ -71,6 +74,7 @@ export class TaskEngine {
   constructor(store: Store, settings: HubTaskSettings, logger: Logger) {
     this.#store = store;
     this.records = new TaskStore(store.kv);
+    this.forwarded = new ForwardedTasks(store.kv);
     this.inputs = new TaskInputs(store.pubsub, (taskId, change) => this.#finish(taskId, change));
     this.#settings = settings;
     this.#logger = logger;
