@@ -1,0 +1,178 @@
+// A federation across runtimes: a Node hub (node-a) imports a hub in workerd (edge, state in the
+// Durable Object engine), which imports a hub in Deno (deno, `deno serve`, state in PostgreSQL
+// when it is here), which fronts server-everything. A client of the Node hub calls a tool three
+// hops away; each hub verifies the previous one's peer token, and the audit of each hub shows the
+// call with the hubs it came through and one trace id. Progress crosses the workerd → Deno hop.
+// Not here yet (see the report of issue #15): progress for a peer hub's call into workerd, and
+// an elicitation through the workerd hub, hang there (a resumed call settles a promise of an
+// earlier request, which workerd refuses).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHubServer, type HubServer } from '@fedmcp/federation/node';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dropSchema,
+  postgresAvailable,
+  postgresUrl,
+  runSchema,
+} from '../../../store/test/postgres-test-server.js';
+import { textOf } from '../helpers.js';
+import { bundleEdge } from './fixtures/bundle-edge.js';
+import { type DenoServer, denoServe } from './fixtures/deno.js';
+import { type Everything, startEverything } from './fixtures/everything.js';
+
+const workerEntry = fileURLToPath(new URL('./fixtures/durable-hub-worker.ts', import.meta.url));
+const denoEntry = fileURLToPath(new URL('./fixtures/deno-hub.ts', import.meta.url));
+const persist = mkdtempSync(join(tmpdir(), 'fedmcp-chain-'));
+const schema = runSchema('edge_chain');
+let everything: Everything;
+let nodeHub: HubServer;
+let deno: DenoServer;
+let miniflare: Miniflare | undefined;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function startWorker(code: Uint8Array, port: number, bindings: Record<string, string>) {
+  await miniflare?.dispose();
+  miniflare = new Miniflare({
+    modules: [{ type: 'ESModule', path: 'worker.mjs', contents: code }],
+    compatibilityDate: '2025-09-01',
+    compatibilityFlags: ['nodejs_compat'],
+    durableObjects: { FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true } },
+    durableObjectsPersist: persist,
+    bindings: { UPSTREAM_URL: everything.url, ...bindings },
+    host: '127.0.0.1',
+    port,
+    cf: false,
+  });
+  return miniflare.ready;
+}
+
+beforeAll(async () => {
+  const [started, { code }] = await Promise.all([startEverything(), bundleEdge(workerEntry)]);
+  everything = started;
+  nodeHub = await createHubServer({ hubId: 'node-a' });
+  const nodeUrl = (await nodeHub.listen()).url;
+  // The worker's key first (kept in its Durable Object), so the Deno hub can pin it.
+  const port = await freePort();
+  const edgeUrl = `http://127.0.0.1:${port}`;
+  await startWorker(code, port, { HUB_ID: 'edge' });
+  const edgeKeys = await (await fetch(`${edgeUrl}/.well-known/jwks.json`)).json();
+  deno = await denoServe(denoEntry, {
+    HUB_ID: 'deno',
+    UPSTREAM_URL: everything.url,
+    PEERS: JSON.stringify({ edge: { url: edgeUrl, import: false, keys: edgeKeys } }),
+    ...(postgresAvailable ? { DATABASE_URL: postgresUrl, STORE_SCHEMA: schema } : {}),
+  });
+  await startWorker(code, port, {
+    HUB_ID: 'edge',
+    PEERS: JSON.stringify({
+      'node-a': { url: nodeUrl, import: false },
+      deno: { url: deno.url },
+    }),
+  });
+  await nodeHub.setPeers({ edge: { url: edgeUrl } });
+}, 180_000);
+
+afterAll(async () => {
+  await miniflare?.dispose();
+  await nodeHub?.close();
+  await deno?.[Symbol.asyncDispose]();
+  await everything?.[Symbol.asyncDispose]();
+  rmSync(persist, { recursive: true, force: true });
+  if (postgresAvailable) await dropSchema(schema);
+});
+
+type AuditEvent = {
+  type: string;
+  upstream?: string;
+  traceId?: string;
+  outcome: string;
+  action?: string;
+  target?: string;
+  principal?: { subject: string; via?: string[] };
+};
+
+describe('Node hub → workerd hub → Deno hub', () => {
+  it('passes a call three hubs deep, and each hub audits it with the hubs it came through', async () => {
+    expect(nodeHub.hub.upstreams.list()).toMatchObject([{ id: 'edge', state: 'ready' }]);
+    const client = new Client({ name: 'chain', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', nodeHub.url!)));
+    try {
+      const names = (await client.listTools()).tools.map((tool) => tool.name);
+      expect(names).toEqual(
+        expect.arrayContaining(['edge__everything__echo', 'edge__deno__everything__echo']),
+      );
+      const result = await client.callTool({
+        name: 'edge__deno__everything__echo',
+        arguments: { message: 'three hubs' },
+      });
+      expect(textOf(result)).toBe('Echo: three hubs');
+    } finally {
+      await client.close();
+    }
+    const audit = async (base: string) =>
+      (await (await fetch(new URL('/test/audit', base))).json()) as AuditEvent[];
+    const edgeUrl = (await miniflare!.ready).href;
+    const atEdge = (await audit(edgeUrl)).filter(
+      (event) => event.action === 'tools/call' && event.target === 'deno__everything__echo',
+    );
+    const atDeno = (await audit(deno.url)).filter(
+      (event) => event.action === 'tools/call' && event.target === 'everything__echo',
+    );
+    // Each hub names the end caller (node-a's client) and the hubs the call came through; one trace.
+    expect(atEdge).toMatchObject([
+      {
+        outcome: 'success',
+        upstream: 'deno',
+        principal: { subject: 'node-a', authMethod: 'peer', issuer: 'node-a', via: ['node-a'] },
+      },
+    ]);
+    expect(atDeno).toMatchObject([
+      {
+        outcome: 'success',
+        upstream: 'everything',
+        principal: {
+          subject: 'node-a',
+          authMethod: 'peer',
+          issuer: 'edge',
+          via: ['edge', 'node-a'],
+        },
+      },
+    ]);
+    expect(atDeno[0]?.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(atDeno[0]?.traceId).toBe(atEdge[0]?.traceId);
+  }, 60_000);
+
+  it('carries progress from the Deno hub through the workerd hub', async () => {
+    const client = new Client({ name: 'progress', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL('/mcp', (await miniflare!.ready).href)),
+    );
+    try {
+      const progress: number[] = [];
+      const result = await client.callTool(
+        {
+          name: 'deno__everything__trigger-long-running-operation',
+          arguments: { duration: 0.2, steps: 2 },
+        },
+        { onprogress: (update) => progress.push(update.progress) },
+      );
+      expect(textOf(result)).toContain('Long running operation completed');
+      expect(progress).toEqual([1, 2]);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+});
