@@ -12,7 +12,6 @@ import { registerPromptResourceHandlers } from './handlers/prompt-resource-handl
 import { createSessionScope } from './handlers/session-scope.js';
 import { registerTaskHandlers } from './handlers/task-handlers.js';
 import { registerToolHandlers } from './handlers/tool-handlers.js';
-import { sessionInstructions } from './hub-instructions.js';
 import { HubServer } from './sdk-seams.js';
 import type { HubServices } from './services/hub-services.js';
 import type { HubSession } from './services/session-registry.js';
@@ -50,7 +49,8 @@ export function createHubSessionServer(
       completions: {},
       tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
     },
-    instructions: sessionInstructions(settings, services.upstreams.list()),
+    // Only the upstreams the caller may use through its view lend their instructions.
+    instructions: services.instructions.for({ principal: context.principal, view: context.view }),
     inputRequired: { roundTimeoutMs: settings.roundTimeoutMs },
     requestState: { verify: (state, ctx) => services.codec.verify(state, ctx) },
   });

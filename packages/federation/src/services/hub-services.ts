@@ -14,6 +14,7 @@ import {
 import type { CatalogGuard } from '../catalog-guard.js';
 import type { CatalogViewOptions } from '../catalog-view.js';
 import { DiscoverCache } from '../discover/discover-cache.js';
+import { SessionInstructions } from '../discover/session-instructions.js';
 import type { HubAccess } from '../hub-access.js';
 import { principalKey } from '../pipeline/meta.js';
 import { type HubTaskOptions, taskSettings } from '../tasks/hub-task-options.js';
@@ -75,6 +76,8 @@ export interface HubServices {
   readonly catalog: HubCatalog;
   readonly sessions: SessionRegistry;
   readonly views: SessionViews;
+  /** The merged instructions of the hub's initialize and server/discover answers, per view and caller. */
+  readonly instructions: SessionInstructions;
   /** The hub's views: named subsets of the catalog a session may be opened on. */
   readonly catalogViews: CatalogViews;
   /** Tool search: the meta-tools' list entries and the search index. */
@@ -190,6 +193,7 @@ export function createHubServices(settings: HubSettings): HubServices {
     catalog,
     sessions,
     views,
+    instructions: new SessionInstructions(settings, views, () => upstreams.list()),
     catalogViews,
     search,
     subscriptions: router,

@@ -56,6 +56,11 @@ export class SessionViews {
     private readonly catalogViews?: CatalogViews,
   ) {}
 
+  /** Changes whenever what a session may see can have changed (the catalog, the access decisions). */
+  get version(): string {
+    return `${this.catalog.current.version}:${this.#accessVersion}`;
+  }
+
   /** Whether lists are filtered per caller at all. */
   get filtering(): boolean {
     return this.access?.visible !== undefined || this.catalogViews?.any === true;
