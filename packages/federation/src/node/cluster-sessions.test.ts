@@ -20,7 +20,8 @@ import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
 import { eventually, memoryConnector, textOf } from '../../test/helpers.js';
-import { createHub, type Hub } from './index.js';
+import type { Hub } from '../index.js';
+import { createHub } from './index.js';
 
 const redisUrl = process.env.FEDMCP_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `fedmcp-test-cluster-sessions:${crypto.randomUUID()}:`;

@@ -7,7 +7,12 @@ import type { Logger } from '@fedmcp/protocol';
 import { FEDMCP_VERSION, InvalidConfigError } from '@fedmcp/protocol';
 import type { AuditLog } from '@fedmcp/proxy-auth';
 import { createMemoryStore, type KeyValueStore } from '@fedmcp/store';
-import { JsonRpcErrorCode, type McpAuthenticate } from '@fedmcp/transports';
+import {
+  type ClusterSessions,
+  JsonRpcErrorCode,
+  type McpAuthenticate,
+  type SessionEventStores,
+} from '@fedmcp/transports';
 import type { Hub } from '../hub-options.js';
 import {
   createDiscoveryDocument,
@@ -59,6 +64,19 @@ export interface HubHandlerOptions {
   maxSessions?: number;
   /** A 2025-era session unused this long is closed when another opens. @default 3_600_000 (1 h) */
   sessionIdleMs?: number;
+  /**
+   * Client-carried 2025-era sessions (`createClusterSessions({ secret, store })` from
+   * `@fedmcp/transports`, on a store every isolate shares): the session id is the session's
+   * sealed state, so any isolate or replica serves any session, and `DELETE` and expiry hold in
+   * all of them. The handler loads the revocation list on the first request.
+   * @default none: sessions live in the isolate that opened them
+   */
+  cluster?: ClusterSessions;
+  /**
+   * Event stores of the 2025-era sessions, for `Last-Event-ID` resumption
+   * (`createStoreEventStore({ store })` lets a client resume in any isolate). @default none
+   */
+  eventStore?: SessionEventStores;
   /** How long `/status` reuses a peer's answer. @default 5000 */
   statusCacheMs?: number;
   /** The fetch for peers' documents, keys and status. @default globalThis.fetch */
@@ -129,7 +147,7 @@ export async function createHubHandler(
       ...(options.audit ? { audit: options.audit } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
-    started = hub.start();
+    started = Promise.all([hub.start(), options.cluster?.start()]).then(() => {});
     return started;
   };
   const currentHubId = () => hubId ?? 'fedmcp';
@@ -151,6 +169,8 @@ export async function createHubHandler(
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
     maxSessions: options.maxSessions ?? 1000,
     sessionIdleMs: options.sessionIdleMs ?? 3_600_000,
+    cluster: options.cluster,
+    eventStores: options.eventStore,
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const healthz: WebRoute = async (request) =>

@@ -5,7 +5,13 @@
  * `Mcp-Session-Id`, GET streams) to the in-memory sessions of this isolate.
  */
 import type { Logger } from '@fedmcp/protocol';
-import { JsonRpcErrorCode, type McpAuthenticate, runAuthenticate } from '@fedmcp/transports';
+import {
+  type ClusterSessions,
+  JsonRpcErrorCode,
+  type McpAuthenticate,
+  runAuthenticate,
+  type SessionEventStores,
+} from '@fedmcp/transports';
 import { createMcpHandler, isLegacyRequest, readRequestBody } from '@modelcontextprotocol/server';
 import type { Hub } from '../hub-options.js';
 import type { WebRoute } from '../peers/web-route.js';
@@ -24,6 +30,10 @@ export interface McpRouteOptions {
   maxBodyBytes: number;
   maxSessions: number;
   sessionIdleMs: number;
+  /** Client-carried 2025-era sessions any isolate can serve (see `legacy-sessions.ts`). */
+  cluster?: ClusterSessions | undefined;
+  /** Event stores of the 2025-era sessions (resumable streams). */
+  eventStores?: SessionEventStores | undefined;
   logger?: Logger;
 }
 
@@ -83,6 +93,8 @@ export function createMcpRoute(options: McpRouteOptions): McpRoute {
     owner: options.owner,
     maxSessions: options.maxSessions,
     idleMs: options.sessionIdleMs,
+    cluster: options.cluster,
+    eventStores: options.eventStores,
   });
 
   const route: WebRoute = async (request) => {
