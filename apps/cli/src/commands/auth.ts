@@ -81,7 +81,7 @@ async function loginCommand(argv: readonly string[], io: CliIo): Promise<number>
   if (typeof opened === 'number') return opened;
   const { config, store, keyFile } = opened;
   try {
-    const { scope } = await loginUpstream({
+    const { scope, mode } = await loginUpstream({
       config,
       upstreamId,
       kv: store.kv,
@@ -93,7 +93,9 @@ async function loginCommand(argv: readonly string[], io: CliIo): Promise<number>
       },
     });
     io.stdout(
-      `Authorized: the hub now connects to "${upstreamId}" with its own token${scope ? ` (scope: ${scope})` : ''}, and refreshes it.\n`,
+      mode === 'user'
+        ? `Authorized: the hub now lists the catalog of "${upstreamId}" with its own token${scope ? ` (scope: ${scope})` : ''}; each user's calls still use that user's own sign-in.\n`
+        : `Authorized: the hub now connects to "${upstreamId}" with its own token${scope ? ` (scope: ${scope})` : ''}, and refreshes it.\n`,
     );
     return 0;
   } finally {

@@ -87,7 +87,9 @@ async function listenForCallback(port: number, signal: AbortSignal | undefined) 
  * @throws FedmcpError INVALID_CONFIG when the upstream has no hub-wide `oauth` block; what the
  * authorization server or the browser step fails with.
  */
-export async function loginUpstream(options: LoginUpstreamOptions): Promise<{ scope?: string }> {
+export async function loginUpstream(
+  options: LoginUpstreamOptions,
+): Promise<{ scope?: string; mode: 'hub' | 'user' }> {
   const upstream = oauthUpstreamsOf(upstreamsFromConfig(options.config)).find(
     (candidate) => candidate.id === options.upstreamId,
   );
@@ -122,7 +124,8 @@ export async function loginUpstream(options: LoginUpstreamOptions): Promise<{ sc
       upstream.url,
     );
     const scope = (await provider.tokens())?.scope;
-    return scope === undefined ? {} : { scope };
+    const mode = upstream.oauth.mode;
+    return scope === undefined ? { mode } : { scope, mode };
   } finally {
     await callback.close();
   }
