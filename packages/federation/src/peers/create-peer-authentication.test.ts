@@ -61,4 +61,44 @@ describe('createPeerAuthentication', () => {
     expect(principal).toMatchObject({ authMethod: 'peer', issuer: 'a', via: ['a'] });
     await replay.close();
   });
+
+  it('accepts a reusable token again and again, and refuses it once its peer is no longer trusted', async () => {
+    const identity = await createHubIdentity();
+    const replay = createMemoryStore();
+    const keys = (await identity.keyring()).jwks();
+    const authentication = createPeerAuthentication({
+      hubId: 'b',
+      peers: { a: { url: 'http://a.example.com', import: false, keys } },
+      replayStore: replay.kv,
+    });
+    const { token } = await mintPeerToken({
+      keyring: await identity.keyring(),
+      issuer: 'a',
+      audience: 'b',
+      subject: 'alice',
+      reusable: true,
+    });
+    const request = () =>
+      new Request('http://b.example.com/mcp', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      });
+    for (let index = 0; index < 3; index += 1) {
+      await expect(authentication.authenticate(request())).resolves.toMatchObject({
+        subject: 'alice',
+        authMethod: 'peer',
+        via: ['a'],
+      });
+    }
+    // A bearer token that is no peer token is left to the hub's own authentication.
+    const apiKey = new Request('http://b.example.com/mcp', {
+      headers: { authorization: 'Bearer fmk_not_a_jwt' },
+    });
+    expect(authentication.authenticate(apiKey)).toBeUndefined();
+    authentication.setPeers({});
+    const refused = await authentication.authenticate(request());
+    expect(refused).toBeInstanceOf(Response);
+    expect((refused as Response).status).toBe(401);
+    await replay.close();
+  });
 });

@@ -80,16 +80,22 @@ function keysUnavailableResponse(error: FedmcpError): Response {
   );
 }
 
+const decoder = new TextDecoder();
+
 // Unverified: only decides which authenticator looks at the token, never whether it is accepted.
 function decodeSegment(segment: string): Record<string, unknown> | undefined {
   const base64 = segment.replace(/-/g, '+').replace(/_/g, '/');
   const binary = atob(base64.padEnd(base64.length + ((4 - (base64.length % 4)) % 4), '='));
-  const bytes = Uint8Array.from(binary, (character) => character.charCodeAt(0));
-  const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index += 1) bytes[index] = binary.charCodeAt(index);
+  const value: unknown = JSON.parse(decoder.decode(bytes));
   return typeof value === 'object' && value !== null
     ? (value as Record<string, unknown>)
     : undefined;
 }
+
+/** Most peer tokens remembered as such. */
+const MAX_REMEMBERED_PEER_TOKENS = 10_000;
 
 /**
  * Builds the peer authentication of a hub: put its `authenticate` first in the host's
@@ -118,10 +124,12 @@ export function createPeerAuthentication(options: PeerAuthenticationOptions): Pe
   };
   let state = build(options.peers);
 
-  const isPeerToken = (request: Request): boolean => {
-    const match = BEARER.exec(request.headers.get('authorization') ?? '');
-    const token = match?.[1];
-    const [header, payload, signature] = token?.split('.') ?? [];
+  // A peer reuses its tokens for many requests: the peer tokens seen are remembered (by the whole
+  // token, as the verifier remembers them; forgotten with the peers, whose ids decide it too).
+  // Other bearer tokens (API keys, OAuth tokens) are looked at each time and never kept.
+  let peerTokens = new Set<string>();
+  const classify = (token: string): boolean => {
+    const [header, payload, signature] = token.split('.');
     if (header === undefined || payload === undefined || signature === undefined) return false;
     try {
       if (decodeSegment(header)?.typ === PEER_TOKEN_TYPE) return true;
@@ -131,9 +139,20 @@ export function createPeerAuthentication(options: PeerAuthenticationOptions): Pe
       return false;
     }
   };
+  const isPeerToken = (request: Request): boolean => {
+    const match = BEARER.exec(request.headers.get('authorization') ?? '');
+    const token = match?.[1];
+    if (token === undefined) return false;
+    if (peerTokens.has(token)) return true;
+    if (!classify(token)) return false;
+    if (peerTokens.size >= MAX_REMEMBERED_PEER_TOKENS) peerTokens = new Set();
+    peerTokens.add(token);
+    return true;
+  };
 
   async function authenticate(request: Request): Promise<Principal | Response> {
-    const action = `${request.method} ${new URL(request.url).pathname}`;
+    // Only audit records need it (once a minute per principal on success).
+    const actionOf = () => `${request.method} ${new URL(request.url).pathname}`;
     try {
       const principal = await authenticateRequest({ headers: request.headers }, [state.verifier]);
       const key = `${principal.issuer}\u0000${principal.subject}\u0000${(principal.via ?? []).join(',')}`;
@@ -141,7 +160,12 @@ export function createPeerAuthentication(options: PeerAuthenticationOptions): Pe
       if (last === undefined || Date.now() - last >= intervalMs) {
         if (lastSuccess.size >= 10_000) lastSuccess.clear();
         lastSuccess.set(key, Date.now());
-        await options.audit?.record({ type: 'auth', outcome: 'success', principal, action });
+        await options.audit?.record({
+          type: 'auth',
+          outcome: 'success',
+          principal,
+          action: actionOf(),
+        });
       }
       return principal;
     } catch (error) {
@@ -154,7 +178,7 @@ export function createPeerAuthentication(options: PeerAuthenticationOptions): Pe
       await options.audit?.record({
         type: 'auth',
         outcome: refusal ? 'failure' : 'error',
-        action,
+        action: actionOf(),
         reason: error instanceof Error ? error.message : String(error),
         details: { method: 'peer', ...(status === undefined ? {} : { status }) },
       });
@@ -168,6 +192,7 @@ export function createPeerAuthentication(options: PeerAuthenticationOptions): Pe
     authenticate: (request) => (isPeerToken(request) ? authenticate(request) : undefined),
     setPeers(peers) {
       state = build(peers);
+      peerTokens = new Set();
     },
   };
 }
