@@ -45,7 +45,9 @@ export function createBufferedAuditSink(options: BufferedAuditSinkOptions): Buff
   const batchSize = options.batchSize ?? 64;
   const baseRetryMs = options.retryMs ?? 200;
   const { logger } = options;
-  const queue: string[] = [];
+  // Objects, not strings: a batch in flight is removed by identity, even if the bound dropped
+  // entries from the front meanwhile.
+  let queue: Array<{ data: string }> = [];
   let running: Promise<void> | undefined;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let retryMs = baseRetryMs;
@@ -58,12 +60,12 @@ export function createBufferedAuditSink(options: BufferedAuditSinkOptions): Buff
     while (queue.length > 0) {
       const batch = queue.slice(0, batchSize);
       const results = await Promise.allSettled(
-        batch.map((data) => options.streams.append(stream, data)),
+        batch.map((item) => options.streams.append(stream, item.data)),
       );
       // Keep the order: everything from the first failure on stays queued.
       const firstFailed = results.findIndex((result) => result.status === 'rejected');
-      const written = firstFailed === -1 ? batch.length : firstFailed;
-      queue.splice(0, written);
+      const written = new Set(batch.slice(0, firstFailed === -1 ? batch.length : firstFailed));
+      queue = queue.filter((item) => !written.has(item));
       if (firstFailed !== -1) {
         const reason = (results[firstFailed] as PromiseRejectedResult).reason as Error;
         lastError = reason;
@@ -118,7 +120,7 @@ export function createBufferedAuditSink(options: BufferedAuditSinkOptions): Buff
 
   return {
     write(event: AuditEvent) {
-      queue.push(JSON.stringify(event));
+      queue.push({ data: JSON.stringify(event) });
       if (queue.length > maxBuffered) {
         const excess = queue.length - maxBuffered;
         queue.splice(0, excess);
