@@ -6,17 +6,22 @@
  * nothing for a task its filter does not name; and, on two hubs sharing a Redis store, a listen
  * stream on one replica hears a task the other runs.
  */
+import { silentLogger } from '@fedmcp/protocol';
 import type { Store } from '@fedmcp/store';
 import { createMemoryStore } from '@fedmcp/store';
 import { createStore } from '@fedmcp/store/node';
 import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/core';
+import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { serveFetch } from '../../test/edge/fixtures/serve-fetch.js';
 import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
 import { eventually, memoryConnector } from '../../test/helpers.js';
 import { createHub, createHubHandler, type Hub } from '../index.js';
+import { taskSettings } from './hub-task-options.js';
+import { TaskEngine } from './task-engine.js';
+import { MAX_TASK_LISTENS, serveTaskListen } from './task-listen.js';
 
 type Params = Record<string, unknown>;
 
@@ -292,5 +297,48 @@ describe.runIf(redis)('notifications/tasks across replicas on a shared Redis sto
     await onReplica.listen({ taskIds: [created.taskId] });
     await eventually(() => onReplica.notes.some((note) => note.status === 'completed'));
     expect(onReplica.notes.map((note) => note.status)).toEqual(['working', 'completed']);
+  });
+});
+
+describe('serveTaskListen', () => {
+  it('refuses bad taskIds (-32602) and more than MAX_TASK_LISTENS open streams, freeing a slot when one ends', async () => {
+    const engine = new TaskEngine(createMemoryStore(), taskSettings(), silentLogger);
+    const deps = { engine, bus: new InMemoryServerEventBus() };
+    const meta = { 'io.modelcontextprotocol/clientCapabilities': { extensions: TASKS } };
+    const listen = (id: number, notifications: Params, signal = new AbortController().signal) =>
+      serveTaskListen(deps, {
+        message: {
+          jsonrpc: '2.0',
+          id,
+          method: 'subscriptions/listen',
+          params: { _meta: meta, notifications },
+        },
+        principal: undefined,
+        signal,
+      });
+    const bad = await listen(1, { taskIds: 'hubtask.x' });
+    expect(await bad?.json()).toMatchObject({ id: 1, error: { code: -32602 } });
+    // Without taskIds the SDK serves the listen.
+    expect(await listen(2, { toolsListChanged: true })).toBeUndefined();
+
+    const streams: AbortController[] = [];
+    for (let index = 0; index < MAX_TASK_LISTENS; index++) {
+      const controller = new AbortController();
+      const response = await listen(
+        index,
+        { taskIds: [], toolsListChanged: true },
+        controller.signal,
+      );
+      expect(response?.headers.get('content-type')).toBe('text/event-stream');
+      streams.push(controller);
+    }
+    const refused = await listen(-1, { taskIds: [], toolsListChanged: true });
+    expect(await refused?.json()).toMatchObject({ error: { code: -32603 } });
+    streams.pop()?.abort();
+    const again = await listen(-2, { taskIds: [], toolsListChanged: true });
+    expect(again?.headers.get('content-type')).toBe('text/event-stream');
+    for (const controller of streams) controller.abort();
+    await again?.body?.cancel();
+    await engine.close();
   });
 });

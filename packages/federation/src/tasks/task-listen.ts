@@ -25,6 +25,12 @@ type Params = Record<string, unknown>;
 /** The most task ids one listen stream may follow. */
 export const MAX_LISTEN_TASK_IDS = 100;
 
+/** The most listen streams of tasks one hub serves at once (the SDK's own listen router: 1024). */
+export const MAX_TASK_LISTENS = 1024;
+
+/** Open listen streams of tasks, per hub (its engine). */
+const openListens = new WeakMap<TaskEngine, number>();
+
 /** A `subscriptions/listen` request a host hands to the hub (see `McpListenRequest`). */
 export interface TaskListenRequest {
   /** The JSON-RPC request as it arrived. */
@@ -143,6 +149,10 @@ export async function serveTaskListen(
     );
   }
   const { engine, bus } = deps;
+  const open = openListens.get(engine) ?? 0;
+  if (open >= MAX_TASK_LISTENS) {
+    return jsonRpcError(id, -32603, 'Subscription limit reached; close a listen stream and retry.');
+  }
   const owner = ownerOfPrincipal(request.principal);
   // Only the caller's own hub-managed tasks; another principal's is unknown here, as in tasks/get.
   const followed = new Map<string, HubTaskRecord>();
@@ -178,8 +188,10 @@ export async function serveTaskListen(
     }
   };
   const send = (payload: unknown) => write(`event: message\ndata: ${JSON.stringify(payload)}\n\n`);
+  let counted = false;
   const teardown = (graceful: boolean) => {
     if (closed) return;
+    if (counted) openListens.set(engine, (openListens.get(engine) ?? 1) - 1);
     if (graceful) {
       // The spec's graceful close: the listen request's (empty) result.
       const meta = {
@@ -223,6 +235,8 @@ export async function serveTaskListen(
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       stream = controller;
+      counted = true;
+      openListens.set(engine, (openListens.get(engine) ?? 0) + 1);
       send(
         stamp({
           method: 'notifications/subscriptions/acknowledged',
