@@ -29,6 +29,7 @@ const INBOUND: Record<string, string> = {
 
 /** A token endpoint that checks each request against RFC 8693 §2.1 and issues numbered tokens. */
 async function tokenEndpoint(expected: { audience: string; resource: string }) {
+  const inbound = new Map(Object.entries(INBOUND));
   const exchanges: Array<{ subject: string }> = [];
   const problems: string[] = [];
   let issued = 0;
@@ -72,7 +73,7 @@ async function tokenEndpoint(expected: { audience: string; resource: string }) {
       return refuse(response, 400, 'invalid_target', 'resource');
     }
     if (form.has('actor_token')) return refuse(response, 400, 'invalid_request', 'no actor here');
-    const subject = INBOUND[form.get('subject_token') ?? ''];
+    const subject = inbound.get(form.get('subject_token') ?? '');
     if (!subject) return refuse(response, 400, 'invalid_grant', 'the subject token is not valid');
     issued += 1;
     exchanges.push({ subject });
@@ -90,6 +91,8 @@ async function tokenEndpoint(expected: { audience: string; resource: string }) {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/token`,
+    /** The inbound tokens the server accepts (delete one to revoke it). */
+    inbound,
     exchanges,
     problems,
     async [Symbol.asyncDispose]() {
@@ -270,5 +273,52 @@ describe('RFC 8693 token exchange for per-principal upstreams', () => {
       },
     });
     expect(upstream.seen).not.toContain('Bearer inbound-token-alice');
+  });
+
+  it('exchanges the token of the caller’s newest sign-in when a new connection opens', async () => {
+    await using upstream = await whoamiUpstream().then((created) => ({
+      ...created,
+      [Symbol.asyncDispose]: () => created.host.close(),
+    }));
+    await using authorizationServer = await tokenEndpoint({
+      audience: 'who',
+      resource: upstream.url,
+    });
+    authorizationServer.inbound.set('inbound-token-alice-2', 'alice');
+    let now = 5_000_000;
+    const exchange = createTokenExchange({
+      tokenEndpoint: authorizationServer.url,
+      clientId: CLIENT.id,
+      clientSecret: CLIENT.secret,
+      audience: 'who',
+      resource: upstream.url,
+      now: () => now,
+    });
+    await using hub = createHub({
+      upstreams: { who: { url: upstream.url, isolation: 'per-principal' } },
+      connect: createTokenExchangeConnector({
+        base: connectRemoteUpstream,
+        exchangeFor: () => exchange,
+      }),
+      // Idle callers' connections are reaped with the health check: the next call opens anew.
+      healthIntervalMs: 20,
+      idleConnectionMs: 1,
+    });
+    await hub.start();
+    const whoami = (client: Client) =>
+      client.callTool({ name: 'who__whoami', arguments: {} }).then(textOf);
+    const first = await userClient(hub, 'alice', 'inbound-token-alice');
+    expect(await whoami(first)).toBe('Bearer upstream-token-alice-1');
+    // Alice signs in again; her first token is revoked and her upstream token expires.
+    const second = await userClient(hub, 'alice', 'inbound-token-alice-2');
+    authorizationServer.inbound.delete('inbound-token-alice');
+    now += 600_000;
+    await expect
+      .poll(() => hub.upstreams.list()[0]?.connections, { timeout: 15_000, interval: 10 })
+      .toBe(1);
+    expect(await whoami(second)).toBe('Bearer upstream-token-alice-2');
+    expect(authorizationServer.problems).toEqual([]);
+    await first.close();
+    await second.close();
   });
 });

@@ -10,8 +10,11 @@ export class PrincipalOwner {
   constructor(
     /** The caller's principal key (`principalKey`). */
     readonly key: string,
-    /** The caller, as first seen (for its credentials). */
-    readonly principal: unknown,
+    /**
+     * The caller, as last seen (for its credentials): the newest authentication carries the
+     * caller's current token, which a token exchange (RFC 8693) presents when a connection opens.
+     */
+    public principal: unknown,
   ) {}
 }
 
@@ -26,6 +29,8 @@ export class PrincipalOwners {
     if (!owner) {
       owner = new PrincipalOwner(key, principal);
       this.#owners.set(key, owner);
+    } else if (principal !== undefined) {
+      owner.principal = principal;
     }
     return owner;
   }
