@@ -5,7 +5,7 @@
  * never revisiting a hub already on the way (the `trail`).
  */
 import { DEFAULT_MAX_HOPS, HubIdSchema } from '@fedmcp/protocol';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { UpstreamStatus } from './hub-options.js';
 import type { UpstreamState } from './upstream.js';
 

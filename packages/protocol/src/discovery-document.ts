@@ -3,7 +3,7 @@
  * hub is, where and how to reach its MCP endpoint, where its signing keys are, which MCP protocol
  * versions it speaks and how many hops it accepts. Field names follow MCP's camelCase JSON.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { HubIdSchema } from './federation-meta.js';
 import { FedmcpError } from './fedmcp-error.js';
 

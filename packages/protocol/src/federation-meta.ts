@@ -3,7 +3,7 @@
  * (MCP 2025-11-25 basic/index "_meta": a reverse-DNS prefix followed by `/` names the owner of a
  * key), the hub id schema, and the reader that validates one key with a clear error.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidRequestError } from './invalid-request-error.js';
 import { NAMESPACE_PREFIX_PATTERN } from './namespace-prefix.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HubIdSchema, type MetaObject, readMetaValue } from './federation-meta.js';
 import { InvalidConfigError } from './invalid-config-error.js';
 import { LoopDetectedError } from './loop-detected-error.js';

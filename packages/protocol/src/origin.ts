@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HubIdSchema, type MetaObject, readMetaValue, writeMetaValue } from './federation-meta.js';
 import { assertNamespacePrefix } from './namespace-prefix.js';
 

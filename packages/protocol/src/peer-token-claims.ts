@@ -10,7 +10,7 @@
  * | `jti` | a unique token id (replay detection) |
  * | `iat`, `exp` | issued-at and expiry, seconds since the epoch; at most 5 minutes apart |
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { HubIdSchema } from './federation-meta.js';
 
 /** The longest a peer token may live, in seconds. */

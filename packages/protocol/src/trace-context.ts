@@ -6,7 +6,7 @@
  * shared with the OpenTelemetry MCP semantic conventions and the MCP SDKs), so traces join up
  * with every MCP client, server and tracing tool, not only with fedmcp hubs.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type MetaObject, writeMetaValue } from './federation-meta.js';
 import { InvalidRequestError } from './invalid-request-error.js';
 

@@ -5,7 +5,7 @@
  * library user configures authentication exactly as the config file does.
  */
 import type { JSONWebKeySet } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createApiKeyAuthenticator } from './api-keys.js';
 import type { Authenticator } from './authenticate-request.js';
 import { createCertificateAuthenticator } from './certificate-principal.js';

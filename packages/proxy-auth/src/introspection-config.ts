@@ -1,7 +1,7 @@
 /**
  * `auth.oauth[].introspection`: how the hub checks opaque access tokens of an issuer (RFC 7662).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The `introspection` key of an OAuth issuer in the `auth` section. */
 export const introspectionConfigSchema = z.strictObject({

@@ -2,7 +2,7 @@
  * The configuration shape of policy rules, validated with zod so a mistake is reported with the
  * key path that holds it (`policy.rules[2].effect: …`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatConfigIssues, invalidConfigError } from './format-config-issues.js';
 import { compileGlob } from './glob.js';
 

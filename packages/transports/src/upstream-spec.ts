@@ -4,7 +4,7 @@
  * Unknown keys (`disabled`, `autoApprove`, …) are accepted and dropped, so pasted configs work.
  */
 import { FedmcpError } from '@fedmcp/protocol';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A local MCP server started as a child process and spoken to over stdio. */
 export const stdioUpstreamSpecSchema = z.object({

@@ -4,7 +4,7 @@
  * `exportPins()` writes one; {@link parsePinFile} reads one back with errors that name the bad key.
  */
 import { FedmcpError } from '@fedmcp/protocol';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One pinned definition. */
 export interface PinEntry {

@@ -2,7 +2,7 @@
  * The `oauth` block of an upstream: how the hub, as an OAuth 2.1 client, gets tokens for an
  * upstream MCP server protected per the MCP authorization spec (2025-11-25).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Token endpoint client authentication methods the hub supports (RFC 7591 §2 names). */
 export const TOKEN_ENDPOINT_AUTH_METHODS = [
