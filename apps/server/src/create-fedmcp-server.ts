@@ -13,12 +13,14 @@ import {
   createTaskAdmin,
   createTokenExchangeConnector,
   createToolPinning,
+  HUB_STATUS_PATH,
+  JWKS_PATH,
   type PeerAuthentication,
   parsePinFile,
   peerSessionOwner,
 } from '@fedmcp/federation';
 import { connectNodeUpstream, createHub, toNodeRoute } from '@fedmcp/federation/node';
-import { childLogger, type Logger, silentLogger } from '@fedmcp/protocol';
+import { childLogger, DISCOVERY_DOCUMENT_PATH, type Logger, silentLogger } from '@fedmcp/protocol';
 import {
   type AuditLog,
   createAuditLog,
@@ -351,6 +353,8 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         keyring: () => identity.keyring(),
       }),
     ),
+    // Only these paths build a web Request: every MCP request passes through onRequest first.
+    { paths: [HUB_STATUS_PATH, DISCOVERY_DOCUMENT_PATH, JWKS_PATH] },
   );
 
   const oauthRoutes = createOAuthRoutes({

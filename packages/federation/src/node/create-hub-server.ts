@@ -7,7 +7,7 @@
  */
 
 import type { Logger } from '@fedmcp/protocol';
-import { FEDMCP_VERSION, InvalidConfigError } from '@fedmcp/protocol';
+import { DISCOVERY_DOCUMENT_PATH, FEDMCP_VERSION, InvalidConfigError } from '@fedmcp/protocol';
 import type { AuditLog } from '@fedmcp/proxy-auth';
 import { createMemoryStore, type KeyValueStore } from '@fedmcp/store';
 import type { McpAuthenticate } from '@fedmcp/transports';
@@ -18,11 +18,12 @@ import {
   type McpHttpHostOptions,
 } from '@fedmcp/transports/node';
 import { createHub } from '../create-hub.js';
-import type { HubStatus, HubStatusRequest } from '../federated-status.js';
+import { HUB_STATUS_PATH, type HubStatus, type HubStatusRequest } from '../federated-status.js';
 import type { Hub, HubOptions, UpstreamConfig, UpstreamSyncResult } from '../hub-options.js';
 import {
   createDiscoveryDocument,
   createDiscoveryRoutes,
+  JWKS_PATH,
 } from '../peers/create-discovery-routes.js';
 import { createHubIdentity, type HubIdentity } from '../peers/create-hub-identity.js';
 import {
@@ -202,9 +203,13 @@ export async function createHubServer(options: HubServerOptions = {}): Promise<H
       keyring: () => identity.keyring(),
     }),
     createStatusRoute({ status, authenticate }),
-    options.routes ?? (async () => undefined),
   );
-  const nodeRoutes = toNodeRoute(routes);
+  // Tried on their own paths only: a web Request built for every MCP request cost more than the
+  // routes themselves.
+  const nodeRoutes = toNodeRoute(routes, {
+    paths: [DISCOVERY_DOCUMENT_PATH, JWKS_PATH, HUB_STATUS_PATH],
+  });
+  const userRoutes = options.routes ? toNodeRoute(options.routes) : undefined;
   const extraRoute = options.host?.onRequest;
   const host: McpHttpHost = createMcpHttpHost({
     ...options.host,
@@ -215,6 +220,7 @@ export async function createHubServer(options: HubServerOptions = {}): Promise<H
     bus: hub.bus,
     onRequest: async (request, response) =>
       (await nodeRoutes(request, response)) ||
+      (userRoutes ? await userRoutes(request, response) : false) ||
       (extraRoute ? await extraRoute(request, response) : false),
     ...(options.logger ? { logger: options.logger } : {}),
   });

@@ -28,4 +28,10 @@ export {
   type HubIdentityFileOptions,
   openHubIdentityFile,
 } from './open-hub-identity-file.js';
-export { type NodeRoute, sendWebResponse, toNodeRoute, toWebRequest } from './to-node-route.js';
+export {
+  type NodeRoute,
+  type NodeRouteOptions,
+  sendWebResponse,
+  toNodeRoute,
+  toWebRequest,
+} from './to-node-route.js';

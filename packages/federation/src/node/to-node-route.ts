@@ -40,16 +40,45 @@ export async function sendWebResponse(response: ServerResponse, answer: Response
   response.end(body);
 }
 
+/** Options of {@link toNodeRoute}. */
+export interface NodeRouteOptions {
+  /**
+   * The paths the web route serves (exact, without query). A request for another path is passed
+   * on (`false`) without building its web `Request`, which costs more than the route itself: a
+   * hub's `onRequest` sees every MCP request first.
+   * @default every path goes to the web route
+   */
+  paths?: readonly string[];
+}
+
+/** The path of a Node request target in origin form (`/a/b?q` → `/a/b`); undefined otherwise. */
+function originFormPath(target: string | undefined): string | undefined {
+  if (target === undefined || !target.startsWith('/')) return undefined;
+  const end = target.search(/[?#]/);
+  return end === -1 ? target : target.slice(0, end);
+}
+
 /**
  * A Node route of a web route: answers what the web route answers, `false` for the rest.
  *
  * @example
  * ```ts
- * createMcpHttpHost({ onRequest: toNodeRoute(createDiscoveryRoutes({ document, keyring })), … });
+ * createMcpHttpHost({
+ *   onRequest: toNodeRoute(createDiscoveryRoutes({ document, keyring }), {
+ *     paths: [DISCOVERY_DOCUMENT_PATH, JWKS_PATH],
+ *   }),
+ *   …
+ * });
  * ```
  */
-export function toNodeRoute(route: WebRoute): NodeRoute {
+export function toNodeRoute(route: WebRoute, options: NodeRouteOptions = {}): NodeRoute {
+  const paths = options.paths ? new Set(options.paths) : undefined;
   return async (request, response) => {
+    if (paths) {
+      // A target not in origin form (absolute, `*`) goes to the route, which decides.
+      const path = originFormPath(request.url);
+      if (path !== undefined && !paths.has(path)) return false;
+    }
     const answer = await route(toWebRequest(request));
     if (answer === undefined) return false;
     await sendWebResponse(response, answer);
