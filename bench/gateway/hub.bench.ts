@@ -169,6 +169,12 @@ interface Contender {
   many: Client[];
   idle: Client[];
   memoryAtStart?: ReturnType<typeof memory>;
+  /**
+   * With the 33 sessions of the call scenarios open, before any call: the sessions' own memory,
+   * free of the young generation the call rounds grow (which V8 gives back only after a
+   * mark-compact arms its memory reducer, so the figures read after the load are partly chance).
+   */
+  memoryWithSessions?: ReturnType<typeof memory>;
   /** 2 s after the idle sessions opened, right after the load: the load's garbage included. */
   memoryAfterLoad?: ReturnType<typeof memory>;
   /** After `settleMs` with nothing but the idle sessions. */
@@ -619,6 +625,8 @@ try {
     contender.single = await openSessions(contender.url, 1);
   }
   for (const contender of contenders) contender.many = await openSessions(contender.url, 32);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  for (const contender of contenders) contender.memoryWithSessions = memory(contender.process.pid);
 
   progress('warming up…');
   for (const contender of contenders) {
@@ -747,6 +755,12 @@ try {
     memoryFigure(
       `RSS, server process, ${idleSessions} idle sessions, right after the load`,
       (contender) => megabytes(contender.memoryAfterLoad?.rss ?? Number.NaN),
+      'MB',
+      true,
+    ),
+    memoryFigure(
+      'RSS, server process, 33 sessions open, before any call',
+      (contender) => megabytes(contender.memoryWithSessions?.rss ?? Number.NaN),
       'MB',
       true,
     ),

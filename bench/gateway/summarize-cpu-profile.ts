@@ -80,7 +80,7 @@ const sourceMaps = new Map<
   { sources: string[]; lines: Array<Array<[number, number, number]>> }
 >();
 function original(url: string, line: number, column: number): { source: string; line: number } {
-  if (!url.endsWith('fedmcp-launcher.mjs')) return { source: url, line };
+  if (!url.endsWith('-launcher.mjs')) return { source: url, line };
   const path = url.startsWith('file:') ? fileURLToPath(url) : url;
   let map = sourceMaps.get(path);
   if (!map) {
