@@ -16,10 +16,15 @@ import { createHub, type Hub } from '../index.js';
 const TTL_MS = 60_000;
 
 /** A 2026-07-28 upstream over HTTP whose discover results carry `scope`; counts discovers per caller. */
-async function countingUpstream(scope: CacheScope) {
-  const discovers = new Map<string, number>();
+async function countingUpstream(
+  scope: CacheScope,
+  port = 0,
+  discovers = new Map<string, number>(),
+) {
   const host = createMcpHttpHost({
-    port: 0,
+    port,
+    // The hub's listen stream stays open: a restart does not wait for it.
+    shutdownTimeoutMs: 0,
     onRequest: (request) => {
       if (request.headers['mcp-method'] === 'server/discover') {
         const caller = String(request.headers.authorization ?? 'hub');
@@ -46,7 +51,16 @@ async function countingUpstream(scope: CacheScope) {
     },
   });
   const { url } = await host.listen();
-  return { host, url, count: (caller: string) => discovers.get(caller) ?? 0 };
+  return {
+    host,
+    url,
+    count: (caller: string) => discovers.get(caller) ?? 0,
+    /** Stops this upstream; the function returned starts it again on the same port (its discovers still counted). */
+    async stop() {
+      await host.close();
+      return () => countingUpstream(scope, Number(new URL(url).port), discovers);
+    },
+  };
 }
 
 async function userClient(hub: Hub, subject: string): Promise<Client> {
@@ -63,8 +77,8 @@ async function userClient(hub: Hub, subject: string): Promise<Client> {
   return client;
 }
 
-async function setUp(scope: CacheScope) {
-  const upstream = await countingUpstream(scope);
+async function setUp(scope: CacheScope, timings: { failureThreshold?: number } = {}) {
+  let upstream = await countingUpstream(scope);
   let now = 1_000_000;
   const hub = createHub({
     upstreams: {
@@ -81,6 +95,8 @@ async function setUp(scope: CacheScope) {
     // each call below opens a new one (the health checks are discovers of the hub's own).
     healthIntervalMs: 20,
     idleConnectionMs: 1,
+    reconnectBaseMs: 20,
+    ...timings,
   });
   await hub.start();
   const alice = await userClient(hub, 'alice');
@@ -93,7 +109,16 @@ async function setUp(scope: CacheScope) {
     return textOf(await client.callTool({ name: 'who__whoami', arguments: {} }));
   };
   return {
-    upstream,
+    get upstream() {
+      return upstream;
+    },
+    /** Stops the upstream; the function returned starts it again. */
+    async stopUpstream() {
+      const start = await upstream.stop();
+      return async () => {
+        upstream = await start();
+      };
+    },
     hub,
     call,
     alice,
@@ -142,5 +167,19 @@ describe('server/discover caching per authorization context', () => {
     setup.advance(TTL_MS + 1);
     expect(await call(bob)).toBe('Bearer bob');
     expect(upstream.count('Bearer bob')).toBe(1);
+  });
+
+  it('asks again after the upstream went down and came back, whatever the ttl', async () => {
+    await using setup = await setUp('private', { failureThreshold: 1 });
+    const { call, alice, hub } = setup;
+    expect(await call(alice)).toBe('Bearer alice');
+    expect(setup.upstream.count('Bearer alice')).toBe(1);
+    const start = await setup.stopUpstream();
+    await expect.poll(() => hub.upstreams.list()[0]?.state, { timeout: 15_000 }).toBe('down');
+    await start();
+    await expect.poll(() => hub.upstreams.list()[0]?.state, { timeout: 15_000 }).toBe('ready');
+    // Within the ttl, but the upstream restarted: its discover result was dropped.
+    expect(await call(alice)).toBe('Bearer alice');
+    expect(setup.upstream.count('Bearer alice')).toBe(2);
   });
 });
