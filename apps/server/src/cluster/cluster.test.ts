@@ -184,6 +184,15 @@ describe.runIf(available)('replicas on one Redis', () => {
       expect(before).toEqual(['docs__echo', 'docs__limited']);
       const added = await a.admin('POST', '/upstreams/extra', { url: extraUrl, type: 'http' });
       expect(added.status).toBe(201);
+      const addedAt = performance.now();
+      await vi.waitFor(
+        () =>
+          expect(b.server.hub.upstreams.list().map((upstream) => upstream.id)).toContain('extra'),
+        { timeout: 10_000, interval: 5 },
+      );
+      console.log(
+        `cluster: an upstream added on replica a was registered on replica b ${Math.round(performance.now() - addedAt)} ms after a answered`,
+      );
       // The client of replica b hears of it, and can call the new tool there.
       await vi.waitFor(() => expect(client.toolsChanged).toBeGreaterThan(0), { timeout: 10_000 });
       const after = (await client.client.listTools()).tools.map((tool) => tool.name);
