@@ -53,6 +53,7 @@ import { createBufferedAuditSink } from './cluster/buffered-audit-sink.js';
 import { createClusterNode } from './cluster/create-cluster-node.js';
 import type { FedmcpConfig } from './config/config-schema.js';
 import { hostOriginOptions } from './config/cors-config.js';
+import { createServerSessionCluster } from './config/resolve-cluster-config.js';
 import { createConfiguredTokenExchanges } from './config/token-exchange-config.js';
 import {
   buildDiscoveryDocument,
@@ -156,6 +157,15 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     }),
   );
   cleanup.defer(() => store.close());
+  // 2025-era sessions any replica can serve: session ids sealed under `cluster.secret`.
+  const sessionCluster = await createServerSessionCluster(config, {
+    store,
+    baseDirectory,
+    env,
+    secretValues,
+    logger: childLogger(logger, { component: 'sessions' }),
+  });
+  cleanup.defer(() => sessionCluster.close());
   // On a store replicas share, audit events are queued and appended in the background: no store
   // round trip on a call's path, and calls keep working while Redis is down (cluster/).
   const sharedStore = store.engine === 'redis' || store.engine === 'postgres';
@@ -442,6 +452,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         ...hostOriginOptions(config.hub, logger),
         bus: hub.bus,
         ...httpHostLimits(config.hub.limits),
+        ...sessionCluster.hostOptions,
         onRequest: async (request, response) =>
           (await runtimeHooks(request, response)) ||
           (await healthRoutes(request, response)) ||

@@ -9,6 +9,7 @@ import { peersConfigSchema } from '../federation/peers-config.js';
 import { runtimeConfigSchema } from '../runtime/runtime-config-schema.js';
 import { telemetrySection } from '../telemetry/telemetry-config.js';
 import { closestName } from './closest-name.js';
+import { clusterSection } from './cluster-config.js';
 import { hubCorsSection } from './cors-config.js';
 import { hubTasksSection } from './hub-tasks-config.js';
 import { tokenExchangeConfigSchema } from './token-exchange-config.js';
@@ -430,6 +431,11 @@ export const configSchema = z
       .optional(),
     /** Prometheus `/metrics` and OpenTelemetry traces (README "Operate"). */
     telemetry: telemetrySection.optional(),
+    /**
+     * Replicas serving each other's 2025-era sessions: the shared secret that seals session ids
+     * (README "Run several replicas"). Read at start-up.
+     */
+    cluster: clusterSection.optional(),
   })
   .strict();
 

@@ -223,6 +223,8 @@ describe('2025-era sessions across hub replicas (client-carried session state)',
 
     // DELETE on one replica: the id is refused on every replica from then on.
     await transport.terminateSession();
+    // Announced to every replica through the store's pub/sub.
+    await eventually(() => replicas.every((each) => each.cluster.revocations.isRevoked(nonce)));
     for (const each of replicas) {
       const replayed = await send(each, sessionId, { body: ping });
       expect(replayed.status).toBe(404);

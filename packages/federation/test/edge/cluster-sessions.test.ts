@@ -94,6 +94,11 @@ describe('createHubHandler with cluster sessions', () => {
         expect((await ask(index, 'mallory'))?.status).toBe(404);
       }
       await transport.terminateSession();
+      const nonce = (await clusters[0]?.tokens.open(sessionId))?.nonce ?? '';
+      // Announced to every isolate through the store's pub/sub.
+      while (!clusters.every((cluster) => cluster.revocations.isRevoked(nonce))) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       for (const index of [0, 1] as const) {
         const replayed = await ask(index);
         expect(replayed?.status).toBe(404);
