@@ -32,6 +32,15 @@ export interface AdminApi {
   readonly document: ReturnType<typeof buildOpenApiDocument>;
 }
 
+/** Whether an origin-form request target is under a path the admin API (or the dashboard) serves. */
+function ownsPath(target: string): boolean {
+  return (
+    target.startsWith('/ui') ||
+    target.startsWith(`${ADMIN_BASE}/`) ||
+    target.startsWith(`${FACADE_BASE}/`)
+  );
+}
+
 /** Refuses (403) a caller without the admin scope, and records the attempt in the audit trail. */
 async function requireAdmin(
   context: AdminContext,
@@ -95,20 +104,28 @@ export function createAdminApi(
     { base: ADMIN_BASE, routes: adminRoutes(context), security: 'admin' },
     { base: FACADE_BASE, routes: [toolCallRoute(context)], security: 'caller' },
   ];
-  const document = buildOpenApiDocument(groups, options.version);
+  // Built on first use: most hubs never serve it, and building it converts every route's schemas.
+  let document: ReturnType<typeof buildOpenApiDocument> | undefined;
+  const openApiDocument = () => {
+    document ??= buildOpenApiDocument(groups, options.version);
+    return document;
+  };
   const table = groups.flatMap((group) =>
     group.routes.map((route) => ({ group, route, matcher: compilePath(group.base + route.path) })),
   );
   const ui = createUiRoute();
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const target = request.url ?? '/';
+    // Every MCP request passes through here first: leave other paths without parsing a URL.
+    if (target.startsWith('/') && !ownsPath(target)) return false;
+    const url = new URL(target, 'http://localhost');
     const path = url.pathname;
     if (await ui(request, response, path)) return true;
     if (!path.startsWith(`${ADMIN_BASE}/`) && !path.startsWith(`${FACADE_BASE}/`)) return false;
     try {
       if (path === `${ADMIN_BASE}/openapi.json` && request.method === 'GET') {
-        sendJson(response, 200, document);
+        sendJson(response, 200, openApiDocument());
         return true;
       }
       const matching = table
@@ -135,5 +152,8 @@ export function createAdminApi(
     }
     return true;
   };
-  return Object.assign(handle, { groups, document });
+  return Object.defineProperties(handle, {
+    groups: { value: groups, enumerable: true },
+    document: { get: openApiDocument, enumerable: true },
+  }) as AdminApi;
 }
