@@ -1,12 +1,19 @@
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import {
   type JSONRPCMessage,
   LATEST_PROTOCOL_VERSION,
   Server,
   type Transport,
+  WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { describe, expect, it } from 'vitest';
-import { afterEntryStart, chainOnClose, observeListensOn } from './sdk-seams.js';
+import {
+  afterEntryStart,
+  chainOnClose,
+  observeListensOn,
+  webStandardTransportOf,
+} from './sdk-seams.js';
 
 // These tests pin what the Node seams assume about @modelcontextprotocol/server 2.4.0's
 // `serveStdio` entry. When one fails after an SDK upgrade, revisit the seam (see sdk-seams.ts).
@@ -114,5 +121,14 @@ describe('seam: hooks on a serveStdio transport (afterEntryStart)', () => {
     await transport.close();
     expect(closed).toBe(1);
     await handle.close();
+  });
+});
+
+describe('seam: webStandardTransportOf', () => {
+  it('finds the web-standard transport inside the Node Streamable HTTP transport', () => {
+    const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: () => 'id' });
+    expect(webStandardTransportOf(transport)).toBeInstanceOf(
+      WebStandardStreamableHTTPServerTransport,
+    );
   });
 });
