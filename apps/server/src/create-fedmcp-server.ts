@@ -50,6 +50,7 @@ import {
 } from './auth/server-authentication.js';
 import { openConfigSecrets, resolveConfigSecrets } from './auth/upstream-secrets.js';
 import { createBufferedAuditSink } from './cluster/buffered-audit-sink.js';
+import { configDigest } from './cluster/config-digest.js';
 import { createClusterNode } from './cluster/create-cluster-node.js';
 import type { FedmcpConfig } from './config/config-schema.js';
 import { hostOriginOptions } from './config/cors-config.js';
@@ -329,6 +330,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     hub,
     hubId,
     upstreams: () => withoutRuntime(hub.upstreams.list()),
+    configDigest: () => configDigest(config, secretValues),
     env,
     logger: childLogger(logger, { component: 'cluster' }),
   });

@@ -22,16 +22,23 @@ describe('formatHubStatus of a replica', () => {
             address: 'http://10.0.0.1:8080',
             heartbeatAt: '2026-12-06T20:00:09.500Z',
             upstreams: [{ id: 'docs', state: 'ready' }],
+            configDigest: 'aaaaaaaaaaaa',
           },
-          { id: 'b', heartbeatAt: '2026-12-06T20:00:08.000Z', upstreams: [] },
+          {
+            id: 'b',
+            heartbeatAt: '2026-12-06T20:00:08.000Z',
+            upstreams: [],
+            configDigest: 'bbbbbbbbbbbb',
+          },
         ],
       },
     };
     const lines = formatHubStatus(status, '', now).split('\n');
-    expect(lines.slice(-4)).toEqual([
+    expect(lines.slice(-5)).toEqual([
       '  replicas: 2 (answered by a)',
-      `    ${'a'.padEnd(24)} ${'http://10.0.0.1:8080'.padEnd(24)} heartbeat 0.5 s ago  docs ready`,
-      `    ${'b'.padEnd(24)} ${'-'.padEnd(24)} heartbeat 2.0 s ago  no upstreams`,
+      `    ${'a'.padEnd(24)} ${'http://10.0.0.1:8080'.padEnd(24)} heartbeat 0.5 s ago  config aaaaaaaaaaaa  docs ready`,
+      `    ${'b'.padEnd(24)} ${'-'.padEnd(24)} heartbeat 2.0 s ago  config bbbbbbbbbbbb  no upstreams`,
+      '    warning: the replicas run 2 different configs; deploy the same config file to every replica',
       '',
     ]);
   });

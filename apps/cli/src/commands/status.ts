@@ -42,6 +42,7 @@ interface ClusterPart {
     address?: string;
     heartbeatAt: string;
     upstreams: Array<{ id: string; state: string }>;
+    configDigest?: string;
   }>;
 }
 
@@ -56,8 +57,15 @@ function clusterLines(cluster: ClusterPart, indent: string, now: number): string
     const age = Math.max(0, (now - Date.parse(replica.heartbeatAt)) / 1000).toFixed(1);
     const upstreams =
       replica.upstreams.map(({ id, state }) => `${id} ${state}`).join(', ') || 'no upstreams';
+    const config = replica.configDigest ? `config ${replica.configDigest}  ` : '';
     lines.push(
-      `${indent}  ${replica.id.padEnd(24)} ${(replica.address ?? '-').padEnd(24)} heartbeat ${age} s ago  ${upstreams}`,
+      `${indent}  ${replica.id.padEnd(24)} ${(replica.address ?? '-').padEnd(24)} heartbeat ${age} s ago  ${config}${upstreams}`,
+    );
+  }
+  const digests = new Set(cluster.replicas.map((replica) => replica.configDigest).filter(Boolean));
+  if (digests.size > 1) {
+    lines.push(
+      `${indent}  warning: the replicas run ${digests.size} different configs; deploy the same config file to every replica`,
     );
   }
   return lines;

@@ -168,6 +168,11 @@ describe.runIf(available)('replicas on one Redis', () => {
     expect(status.cluster.store).toBe('ok');
     expect(status.cluster.replicas.map(({ id }) => id).sort()).toEqual(['replica-a', 'replica-b']);
     expect(status.cluster.replicas[0]?.upstreams).toContainEqual({ id: 'docs', state: 'ready' });
+    // The same config on both: one digest (credential values masked before hashing).
+    const digests = new Set(
+      status.cluster.replicas.map((replica) => (replica as { configDigest?: string }).configDigest),
+    );
+    expect([...digests]).toEqual([expect.stringMatching(/^[0-9a-f]{12}$/)]);
 
     const c = await startReplica('replica-c');
     expect(await replicaIds(a)).toContain('replica-c');

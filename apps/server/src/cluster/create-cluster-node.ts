@@ -39,6 +39,8 @@ export interface ClusterNodeOptions {
   hubId(): string;
   /** This replica's upstreams as operators see them (the built-in runtime left out). */
   upstreams(): readonly ReplicaUpstream[];
+  /** A digest of the config in force (see `configDigest`). */
+  configDigest?(): string;
   /** `FEDMCP_REPLICA_ID`, `FEDMCP_REPLICA_HEARTBEAT_MS`, `FEDMCP_REPLICA_LEASE_MS`. */
   env: Readonly<Record<string, string | undefined>>;
   logger: Logger;
@@ -96,6 +98,7 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode | un
     hubId: options.hubId,
     address: () => address,
     upstreams: options.upstreams,
+    ...(options.configDigest ? { configDigest: options.configDigest } : {}),
     ...settings,
     onRecovered: () => {
       if (probeTimer) return;

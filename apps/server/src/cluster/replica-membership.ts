@@ -37,6 +37,8 @@ export interface ReplicaRecord {
   expiresAt: string;
   /** Its upstreams with their states, as it sees them. */
   upstreams: ReplicaUpstream[];
+  /** A digest of the config it runs (credential values masked): replicas that differ run different configs. */
+  configDigest?: string;
 }
 
 /** Options of {@link createReplicaMembership}. */
@@ -49,6 +51,8 @@ export interface ReplicaMembershipOptions {
   address(): string | undefined;
   /** This replica's upstreams and their states. */
   upstreams(): readonly ReplicaUpstream[];
+  /** A digest of the config in force. @default none */
+  configDigest?(): string;
   /** This replica's id. @default `<hostname>-<pid>-<6 random hex>` */
   replicaId?: string;
   /** How often the lease is renewed. @default 2000 */
@@ -155,6 +159,7 @@ export function createReplicaMembership(options: ReplicaMembershipOptions): Repl
         state,
         ...(error ? { error } : {}),
       })),
+      ...(options.configDigest ? { configDigest: options.configDigest() } : {}),
     };
     await options.kv.set(key, JSON.stringify(record), { ttlMs: leaseMs });
   };

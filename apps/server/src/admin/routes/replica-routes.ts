@@ -16,6 +16,12 @@ const replicaSchema = z
     upstreams: z.array(
       z.object({ id: z.string(), state: z.string(), error: z.string().optional() }),
     ),
+    configDigest: z
+      .string()
+      .optional()
+      .describe(
+        'A digest of its config (credential values masked): differing replicas run different configs.',
+      ),
   })
   .meta({ id: 'Replica' });
 
