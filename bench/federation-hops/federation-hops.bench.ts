@@ -192,6 +192,10 @@ for (const variant of variants) {
 }
 
 const latencies = new Map<string, number[]>(variants.map(({ name }) => [name, []]));
+// The process's CPU time per call (every hub, the echo server and the client run in this process,
+// one call at a time): unlike the latency, it does not count the time spent waiting for a core on
+// a loaded machine.
+const cpuTimes = new Map<string, number[]>(variants.map(({ name }) => [name, []]));
 const warmUpUntil = performance.now() + benchDurationMs;
 while (performance.now() < warmUpUntil) {
   for (const variant of variants) await call(variant);
@@ -199,9 +203,12 @@ while (performance.now() < warmUpUntil) {
 const measureUntil = performance.now() + benchDurationMs * 3 * ROUNDS;
 while (performance.now() < measureUntil) {
   for (const variant of variants) {
+    const cpu = process.cpuUsage();
     const started = performance.now();
     await call(variant);
     latencies.get(variant.name)?.push(performance.now() - started);
+    const used = process.cpuUsage(cpu);
+    cpuTimes.get(variant.name)?.push(used.user + used.system);
   }
 }
 
@@ -218,8 +225,12 @@ console.log(
   `tools/call over Streamable HTTP (client to the first hub: 2025-era session; hub to hub: 2026-07-28), one call at a time, interleaved call by call (${calls} calls per variant, Node ${process.version})`,
 );
 console.log(
-  `${'variant'.padEnd(34)}${'p50 µs'.padStart(9)}${'p99 µs'.padStart(9)}${'vs h0'.padStart(8)}${'+µs/hop'.padStart(10)}`,
+  `${'variant'.padEnd(34)}${'p50 µs'.padStart(9)}${'p99 µs'.padStart(9)}${'vs h0'.padStart(8)}${'+µs/hop'.padStart(10)}${'CPU µs'.padStart(9)}${'+CPU/hop'.padStart(10)}`,
 );
+const cpuP50 = (variant: Variant | undefined) =>
+  percentile(cpuTimes.get(variant?.name ?? '') ?? [], 0.5);
+const cpuBaselineOf = (chain: Variant['chain']) =>
+  cpuP50(variants.find((variant) => variant.chain === chain && variant.hops === 0));
 for (const variant of variants) {
   const values = latencies.get(variant.name) ?? [];
   const median = percentile(values, 0.5);
@@ -228,8 +239,13 @@ for (const variant of variants) {
     variant.hops === undefined || variant.hops === 0
       ? '—'
       : (((median - baseline) * 1000) / variant.hops).toFixed(0);
+  const cpu = cpuP50(variant);
+  const cpuPerHop =
+    variant.hops === undefined || variant.hops === 0
+      ? '—'
+      : ((cpu - cpuBaselineOf(variant.chain)) / variant.hops).toFixed(0);
   console.log(
-    `${variant.name.padEnd(34)}${(median * 1000).toFixed(0).padStart(9)}${(percentile(values, 0.99) * 1000).toFixed(0).padStart(9)}${`${(median / baseline).toFixed(2)}×`.padStart(8)}${perHop.padStart(10)}`,
+    `${variant.name.padEnd(34)}${(median * 1000).toFixed(0).padStart(9)}${(percentile(values, 0.99) * 1000).toFixed(0).padStart(9)}${`${(median / baseline).toFixed(2)}×`.padStart(8)}${perHop.padStart(10)}${cpu.toFixed(0).padStart(9)}${cpuPerHop.padStart(10)}`,
   );
 }
 const addedPerHop = (chain: 'now' | 'before') =>
@@ -242,8 +258,15 @@ const before = addedPerHop('before');
 console.log(
   `added p50 per peer hop (h2 → h1 → h0 vs h0, halved): now ${now.toFixed(0)} µs, before ${before.toFixed(0)} µs (now/before ${(now / before).toFixed(2)}×; target ≤ 500 µs)`,
 );
+const cpuPerHop = (chain: 'now' | 'before') =>
+  (cpuP50(variants.find((variant) => variant.chain === chain && variant.hops === HUBS - 1)) -
+    cpuBaselineOf(chain)) /
+  (HUBS - 1);
 console.log(
-  '(vs h0: p50 relative to calling the hub that fronts echo in the same chain; +µs/hop: the p50 difference divided by the hubs added)',
+  `added CPU per peer hop (median per call, same chains): now ${cpuPerHop('now').toFixed(0)} µs, before ${cpuPerHop('before').toFixed(0)} µs (now/before ${(cpuPerHop('now') / cpuPerHop('before')).toFixed(2)}×)`,
+);
+console.log(
+  '(vs h0: p50 relative to calling the hub that fronts echo in the same chain; +µs/hop: the p50 difference divided by the hubs added; CPU µs: median process CPU time of one call, every hub of the chain included)',
 );
 
 for (const variant of variants) await variant.client.close();
