@@ -21,6 +21,7 @@ async function countingUpstream(
   port = 0,
   discovers = new Map<string, number>(),
 ) {
+  let extraTool = false;
   const host = createMcpHttpHost({
     port,
     // The hub's listen stream stays open: a restart does not wait for it.
@@ -36,13 +37,16 @@ async function countingUpstream(
       const server = new Server(
         { name: 'who', version: '1.0.0' },
         {
-          capabilities: { tools: {} },
+          capabilities: { tools: { listChanged: true } },
           cacheHints: { 'server/discover': { ttlMs: TTL_MS, cacheScope: scope } },
         },
       );
       const authorization = context.headers?.get('authorization') ?? null;
       server.setRequestHandler('tools/list', () => ({
-        tools: [{ name: 'whoami', inputSchema: { type: 'object' } }],
+        tools: [
+          { name: 'whoami', inputSchema: { type: 'object' as const } },
+          ...(extraTool ? [{ name: 'extra', inputSchema: { type: 'object' as const } }] : []),
+        ],
       }));
       server.setRequestHandler('tools/call', () => ({
         content: [{ type: 'text', text: String(authorization) }],
@@ -55,6 +59,11 @@ async function countingUpstream(
     host,
     url,
     count: (caller: string) => discovers.get(caller) ?? 0,
+    /** Adds a tool and says so (`tools/list_changed` on the listen streams). */
+    addTool() {
+      extraTool = true;
+      host.notify.toolsChanged();
+    },
     /** Stops this upstream; the function returned starts it again on the same port (its discovers still counted). */
     async stop() {
       await host.close();
@@ -181,5 +190,20 @@ describe('server/discover caching per authorization context', () => {
     // Within the ttl, but the upstream restarted: its discover result was dropped.
     expect(await call(alice)).toBe('Bearer alice');
     expect(setup.upstream.count('Bearer alice')).toBe(2);
+  });
+
+  it('asks again after the upstream said its tools changed', async () => {
+    await using setup = await setUp('private');
+    const { call, alice, upstream } = setup;
+    expect(await call(alice)).toBe('Bearer alice');
+    expect(upstream.count('Bearer alice')).toBe(1);
+    // The hub refreshes its catalog on its listen stream's list_changed, then tells its clients.
+    const changed = new Promise<void>((resolve) =>
+      alice.setNotificationHandler('notifications/tools/list_changed', () => resolve()),
+    );
+    upstream.addTool();
+    await changed;
+    expect(await call(alice)).toBe('Bearer alice');
+    expect(upstream.count('Bearer alice')).toBe(2);
   });
 });
