@@ -175,7 +175,8 @@ export function createServerAuthentication(
 
   async function authenticate(request: Request): Promise<Principal | Response> {
     const { access, configured, metadata } = state;
-    const action = `${request.method} ${new URL(request.url).pathname}`;
+    // Only an audit record needs it: parsed when one is written, not on every request.
+    const action = () => `${request.method} ${new URL(request.url).pathname}`;
     try {
       const principal = await authenticateRequest(
         { headers: request.headers, ...peerCertificateOf(request) },
@@ -187,7 +188,7 @@ export function createServerAuthentication(
         },
       );
       if (shouldRecordSuccess(principal)) {
-        await audit.record({ type: 'auth', outcome: 'success', principal, action });
+        await audit.record({ type: 'auth', outcome: 'success', principal, action: action() });
       }
       return principal;
     } catch (error) {
@@ -196,7 +197,7 @@ export function createServerAuthentication(
       await audit.record({
         type: 'auth',
         outcome: refusal ? 'failure' : 'error',
-        action,
+        action: action(),
         reason,
         ...(refusal ? { details: { status: refusal.status } } : {}),
       });

@@ -68,7 +68,16 @@ export function createOAuthRoutes(
   options: OAuthRoutesOptions,
 ): (request: IncomingMessage, response: ServerResponse) => Promise<boolean> {
   return async (request, response) => {
-    const url = new URL(request.url ?? '/', 'http://hub.invalid');
+    const target = request.url ?? '/';
+    // Every MCP request passes through here first: leave other paths without parsing a URL.
+    if (
+      target.startsWith('/') &&
+      !target.startsWith(OAUTH_CALLBACK_PATH) &&
+      !target.startsWith(CLIENT_METADATA_PATH)
+    ) {
+      return false;
+    }
+    const url = new URL(target, 'http://hub.invalid');
     if (url.pathname !== OAUTH_CALLBACK_PATH && url.pathname !== CLIENT_METADATA_PATH) {
       return false;
     }
