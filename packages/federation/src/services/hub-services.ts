@@ -17,6 +17,7 @@ import { DiscoverCache } from '../discover/discover-cache.js';
 import { SessionInstructions } from '../discover/session-instructions.js';
 import type { HubAccess } from '../hub-access.js';
 import { principalKey } from '../pipeline/meta.js';
+import { forwardedTaskState } from '../tasks/forwarded-tasks.js';
 import { type HubTaskOptions, taskSettings } from '../tasks/hub-task-options.js';
 import { TaskEngine } from '../tasks/task-engine.js';
 import { serveTaskListen, type TaskListenRequest } from '../tasks/task-listen.js';
@@ -136,7 +137,20 @@ export function createHubServices(settings: HubSettings): HubServices {
     observeListen: (listen: ObservedListen) => subscriptions!.observeListen(listen),
     // A listen that names task ids (the 2026 tasks extension) is served by the hub itself.
     serveListen: (request: TaskListenRequest) =>
-      serveTaskListen({ engine: hubTasks, bus: innerBus }, { serverInfo, ...request }),
+      serveTaskListen(
+        {
+          engine: hubTasks,
+          bus: innerBus,
+          forwardedState: (taskId, owner, signal) =>
+            forwardedTaskState(
+              { upstreams: upstreams.list(), forwarded: hubTasks.forwarded },
+              taskId,
+              owner,
+              signal,
+            ),
+        },
+        { serverInfo, ...request },
+      ),
   } as ServerEventBus;
   subscriptions = new SubscriptionRouter(upstreams, () => catalog.current, sessions, bus, logger);
   const catalogViews = new CatalogViews(settings.views);

@@ -28,6 +28,7 @@ import { callUpstream } from '../pipeline/call-upstream.js';
 import { type Finish, finishing } from '../pipeline/finish.js';
 import { mapToolResult } from '../pipeline/map-result.js';
 import type { Upstream } from '../upstream.js';
+import type { ForwardedTasks } from './forwarded-task-store.js';
 import { taskOwnerOf } from './hub-task-requests.js';
 import { declaresTasksExtension, TASKS_EXTENSION } from './tasks-extension.js';
 
@@ -129,18 +130,14 @@ export async function forwardedTaskRequest(
 ): Promise<Result> {
   if (!declaresTasksExtension(scope, ctx)) throw missingExtension();
   const { services } = scope;
-  const task = await services.hubTasks.forwarded.get(taskId);
-  const upstream = task && services.upstreams.list().find((item) => item.id === task.upstream);
-  if (!task || !upstream || task.owner !== taskOwnerOf(scope.session)) {
-    throw hubError('INVALID_PARAMS', `Failed to retrieve task: unknown task ${taskId}.`);
-  }
-  const ask = (upstreamMethod: string) =>
-    callUpstream({
-      upstream,
-      method: upstreamMethod,
-      params: { taskId: task.taskId },
-      signal: ctx.mcpReq.signal,
-    });
+  const target = await forwardedTarget(
+    { upstreams: services.upstreams.list(), forwarded: services.hubTasks.forwarded },
+    taskId,
+    taskOwnerOf(scope.session),
+  );
+  if (!target) throw hubError('INVALID_PARAMS', `Failed to retrieve task: unknown task ${taskId}.`);
+  const { upstream } = target;
+  const ask = asker(target, ctx.mcpReq.signal);
   switch (method) {
     case 'tasks/get':
       return detailedTask(upstream, taskId, await ask('tasks/get'), ask);
@@ -154,6 +151,51 @@ export async function forwardedTaskRequest(
     default:
       throw hubError('METHOD_NOT_FOUND', `Method not found: ${method}`);
   }
+}
+
+/** Where a forwarded task runs, for its owner only. */
+interface ForwardedTarget {
+  upstream: Upstream;
+  /** The upstream's own task id. */
+  taskId: string;
+}
+
+/** What finding a forwarded task needs. */
+export interface ForwardedContext {
+  upstreams: readonly Upstream[];
+  forwarded: ForwardedTasks;
+}
+
+async function forwardedTarget(
+  context: ForwardedContext,
+  taskId: string,
+  owner: string,
+): Promise<ForwardedTarget | undefined> {
+  const task = await context.forwarded.get(taskId);
+  const upstream = task && context.upstreams.find((item) => item.id === task.upstream);
+  if (!task || !upstream || task.owner !== owner) return undefined;
+  return { upstream, taskId: task.taskId };
+}
+
+function asker(target: ForwardedTarget, signal: AbortSignal) {
+  return (method: string) =>
+    callUpstream({ upstream: target.upstream, method, params: { taskId: target.taskId }, signal });
+}
+
+/**
+ * A forwarded task as the extension's `DetailedTask` (what `tasks/get` answers), if `owner` owns
+ * it; what a listen stream following it polls (tasks/task-listen.ts).
+ */
+export async function forwardedTaskState(
+  context: ForwardedContext,
+  taskId: string,
+  owner: string,
+  signal: AbortSignal,
+): Promise<Params | undefined> {
+  const target = await forwardedTarget(context, taskId, owner);
+  if (!target) return undefined;
+  const ask = asker(target, signal);
+  return (await detailedTask(target.upstream, taskId, await ask('tasks/get'), ask)) as Params;
 }
 
 /** The extension's `DetailedTask` of an upstream task: a terminal one's result or error inline. */

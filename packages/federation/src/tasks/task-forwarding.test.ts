@@ -74,14 +74,25 @@ async function modernClient(user: string, capabilities: Params) {
     { name: user, version: '1.0.0' },
     { capabilities: capabilities as never, versionNegotiation: { mode: { pin: '2026-07-28' } } },
   );
+  notes.set(user, []);
+  client.fallbackNotificationHandler = async (notification) => {
+    if (notification.method === 'notifications/tasks') {
+      notes.get(user)?.push(notification.params as Params);
+    }
+  };
   await client.connect(transport);
   opened.push(() => client.close());
+  clients.set(user, client);
   return async (method: string, params: Params): Promise<Params> => {
     await client.request({ method, params } as never, ResultSchema).catch(() => undefined);
     const answer = answers.at(-1) ?? {};
     return (answer.result ?? answer.error) as Params;
   };
 }
+
+/** The `notifications/tasks` each user's last client received, and that client. */
+const notes = new Map<string, Params[]>();
+const clients = new Map<string, Client>();
 
 describe('2026-07-28 tasks forwarded to an upstream that runs them', () => {
   it('answers with the upstream’s task under a hub id, and inlines its result once completed', async () => {
@@ -102,6 +113,26 @@ describe('2026-07-28 tasks forwarded to an upstream that runs them', () => {
     const mallory = await modernClient('mallory', { extensions: TASKS });
     expect(await mallory('tasks/get', { taskId })).toMatchObject({ code: -32602 });
     expect(await mallory('tasks/cancel', { taskId })).toMatchObject({ code: -32602 });
+  }, 60_000);
+
+  it('follows a forwarded task on a listen stream (polling its upstream) for its owner only', async () => {
+    const ada = await modernClient('ada', { extensions: TASKS });
+    const created = await ada('tools/call', { name: TOOL, arguments: { topic: 'listened' } });
+    const taskId = String(created.taskId);
+    const mallory = await modernClient('mallory', { extensions: TASKS });
+    const refused = await clients.get('mallory')!.listen({ taskIds: [taskId] } as never);
+    // Nothing to follow for Mallory: acknowledged empty, then closed.
+    expect(await refused.closed).toBe('graceful');
+    expect(notes.get('mallory')).toEqual([]);
+    await mallory('tasks/get', { taskId }); // still Ada's alone
+
+    const subscription = await clients.get('ada')!.listen({ taskIds: [taskId] } as never);
+    expect(await subscription.closed).toBe('graceful'); // once the task completed
+    const statuses = notes.get('ada')!.map((note) => note.status);
+    expect(statuses[0]).toBe('working');
+    expect(statuses.at(-1)).toBe('completed');
+    expect(new Set(statuses)).toEqual(new Set(['working', 'completed']));
+    expect(JSON.stringify(notes.get('ada')!.at(-1)?.result)).toContain('Research Report: listened');
   }, 60_000);
 
   it('cancels the upstream task on tasks/cancel', async () => {

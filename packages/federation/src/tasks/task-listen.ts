@@ -7,7 +7,8 @@
  * each status change (made by any hub on the same store), the change events the filter asks for
  * from the hub's bus, keep-alive comments, and a graceful close once every followed task is
  * terminal and nothing else is followed. A task id the caller does not own is never followed:
- * it is left out of the acknowledgement, like an unknown one.
+ * it is left out of the acknowledgement, like an unknown one. A task forwarded to its upstream
+ * (tasks/forwarded-tasks.ts) is followed by polling the upstream at the task's poll interval.
  */
 import {
   SERVER_INFO_META_KEY,
@@ -50,7 +51,20 @@ export interface TaskListenDeps {
   engine: TaskEngine;
   /** The hub's change-event bus (list changes, resource updates). */
   bus: ServerEventBus;
+  /**
+   * The state of a task forwarded to an upstream (tasks/forwarded-tasks.ts) as the extension's
+   * `DetailedTask`, if `owner` owns it; read by polling (the upstream pushes nothing the hub could
+   * relay), every `pollIntervalMs` of the task (at least {@link MIN_FORWARDED_POLL_MS}).
+   */
+  forwardedState?: (
+    taskId: string,
+    owner: string,
+    signal: AbortSignal,
+  ) => Promise<Params | undefined>;
 }
+
+/** The shortest interval at which a listen stream polls an upstream for a forwarded task. */
+export const MIN_FORWARDED_POLL_MS = 250;
 
 /** The change kinds of a filter, as the hub honours them (it declares all four). */
 interface ChangeFilter {
@@ -156,13 +170,18 @@ export async function serveTaskListen(
   const owner = ownerOfPrincipal(request.principal);
   // Only the caller's own hub-managed tasks; another principal's is unknown here, as in tasks/get.
   const followed = new Map<string, HubTaskRecord>();
+  const forwarded = new Map<string, Params>();
   for (const taskId of new Set(requested as string[])) {
-    if (!isHubTaskId(taskId)) continue;
-    const record = await engine.records.get(taskId);
-    if (record && record.owner === owner) followed.set(taskId, record);
+    if (isHubTaskId(taskId)) {
+      const record = await engine.records.get(taskId);
+      if (record && record.owner === owner) followed.set(taskId, record);
+      continue;
+    }
+    const state = await deps.forwardedState?.(taskId, owner, request.signal).catch(() => undefined);
+    if (state) forwarded.set(taskId, state);
   }
   const changes = changeFilterOf(filter);
-  const honored = { ...changes, taskIds: [...followed.keys()] };
+  const honored = { ...changes, taskIds: [...followed.keys(), ...forwarded.keys()] };
   const subscriptionId = id;
   const stamp = (notification: { method: string; params: Params }) => ({
     jsonrpc: '2.0',
@@ -208,28 +227,61 @@ export async function serveTaskListen(
       // Already closed by its reader.
     }
   };
-  const pending = new Set(
-    [...followed.values()].filter((record) => !isTerminal(record.status)).map((r) => r.taskId),
-  );
+  const pending = new Set<string>();
+  for (const record of followed.values()) {
+    if (!isTerminal(record.status)) pending.add(record.taskId);
+  }
+  for (const [taskId, state] of forwarded) {
+    if (!isTerminal(state.status as HubTaskRecord['status'])) pending.add(taskId);
+  }
   const followsChanges = Object.keys(changes).length > 0;
-  const lastSent = new Map<string, HubTaskRecord>();
-  const sendTask = (record: HubTaskRecord) => {
-    if (closed || record.owner !== owner) return;
+  const lastSent = new Map<string, { status: string; lastUpdatedAt: string }>();
+  /** Sends a task's `DetailedTask` once per state, never an older state after a newer one. */
+  const sendDetailed = (detailed: Params) => {
+    const taskId = String(detailed.taskId);
+    const status = String(detailed.status) as HubTaskRecord['status'];
+    const lastUpdatedAt = String(detailed.lastUpdatedAt);
     // A change may be seen twice (this hub's own, and again through the store), and a read may
-    // resolve after a newer one: each state is sent once, never an older one after a newer.
-    const last = lastSent.get(record.taskId);
+    // resolve after a newer one.
+    const last = lastSent.get(taskId);
     if (
-      last &&
-      (isTerminal(last.status) ||
-        record.lastUpdatedAt < last.lastUpdatedAt ||
-        (record.lastUpdatedAt === last.lastUpdatedAt && record.status === last.status))
+      closed ||
+      (last &&
+        (isTerminal(last.status as HubTaskRecord['status']) ||
+          lastUpdatedAt < last.lastUpdatedAt ||
+          (lastUpdatedAt === last.lastUpdatedAt && status === last.status)))
     ) {
       return;
     }
-    lastSent.set(record.taskId, record);
-    send(stamp({ method: 'notifications/tasks', params: toDetailedTask(record) }));
-    if (isTerminal(record.status)) pending.delete(record.taskId);
+    lastSent.set(taskId, { status, lastUpdatedAt });
+    send(stamp({ method: 'notifications/tasks', params: detailed }));
+    if (isTerminal(status)) pending.delete(taskId);
     if (pending.size === 0 && !followsChanges) teardown(true);
+  };
+  const sendTask = (record: HubTaskRecord) => {
+    if (record.owner === owner) sendDetailed(toDetailedTask(record));
+  };
+  /** Polls the upstream of a forwarded task until it is terminal or the stream ends. */
+  const pollForwarded = (taskId: string, state: Params) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const next = (current: Params) => {
+      if (closed || isTerminal(current.status as HubTaskRecord['status'])) return;
+      const interval = Number(current.pollIntervalMs);
+      timer = setTimeout(
+        async () => {
+          const latest = await deps
+            .forwardedState?.(taskId, owner, request.signal)
+            .catch(() => undefined);
+          if (!latest) return; // gone upstream (expired): nothing more to tell
+          sendDetailed({ ...latest, taskId });
+          next(latest);
+        },
+        Math.max(MIN_FORWARDED_POLL_MS, Number.isFinite(interval) ? interval : 1000),
+      );
+    };
+    stops.push(() => clearTimeout(timer));
+    sendDetailed({ ...state, taskId });
+    next(state);
   };
 
   const body = new ReadableStream<Uint8Array>({
@@ -247,6 +299,9 @@ export async function serveTaskListen(
         // Nothing to follow, or only tasks already done: their state, then the graceful close.
         for (const record of followed.values()) {
           send(stamp({ method: 'notifications/tasks', params: toDetailedTask(record) }));
+        }
+        for (const [taskId, state] of forwarded) {
+          send(stamp({ method: 'notifications/tasks', params: { ...state, taskId } }));
         }
         teardown(true);
         return;
@@ -275,6 +330,7 @@ export async function serveTaskListen(
         teardown(!request.signal.aborted);
         return;
       }
+      for (const [taskId, state] of forwarded) pollForwarded(taskId, state);
       // Each task as it is now (it may have changed since the client learnt its id), read again
       // after the watch is in place so no change falls between the two.
       void (async () => {
