@@ -33,6 +33,21 @@ export interface HubSessionContext {
   view?: string;
 }
 
+/**
+ * What every session's server advertises, built once: the SDK copies the top level per server
+ * and shares the rest, so an idle session does not hold its own copy.
+ */
+const SESSION_CAPABILITIES = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  logging: {},
+  completions: {},
+  tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+  // The 2026-07-28 tasks extension (tasks/hub-task-calls.ts, forwarded-tasks.ts, task-listen.ts).
+  extensions: { 'io.modelcontextprotocol/tasks': {} },
+};
+
 /** Builds the downstream `Server` of one session over the hub's services. */
 export function createHubSessionServer(
   services: HubServices,
@@ -41,14 +56,7 @@ export function createHubSessionServer(
   const { settings, sessions } = services;
   services.catalogViews.resolve(context.view); // an unknown view: NOT_FOUND, before anything else
   const server = new HubServer(settings.serverInfo, {
-    capabilities: {
-      tools: { listChanged: true },
-      prompts: { listChanged: true },
-      resources: { subscribe: true, listChanged: true },
-      logging: {},
-      completions: {},
-      tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
-    },
+    capabilities: SESSION_CAPABILITIES,
     // Only the upstreams the caller may use through its view lend their instructions.
     instructions: services.instructions.for({ principal: context.principal, view: context.view }),
     inputRequired: { roundTimeoutMs: settings.roundTimeoutMs },
