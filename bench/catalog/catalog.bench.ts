@@ -6,7 +6,9 @@
  * the hub's listing is measured). Each target is listed by a 2025-era session and by a 2026-07-28
  * client; a listing fetches every page. Listings of every variant are interleaved one by one, so
  * each meets the same machine load; the figure is each hub variant's p50 over the direct p50 of
- * the same era. The hub runs with its default page size (500: two pages) and with 1,000 (one),
+ * the same era; a second direct server lists the tools with the `io.fedmcp/origin` `_meta` the hub
+ * adds to each aggregated tool, to compare like for like. The hub runs with its default page size
+ * (500: two requests, which the SDK v2 client's listTools() makes in one call) and with 1,000 (one),
  * and with 1,000 and a policy (lists filtered per caller: per session for a 2025-era client, per
  * request for a 2026-07-28 one).
  *   pnpm bench catalog
@@ -37,7 +39,7 @@ function toolsOf(prefix: string) {
   }));
 }
 
-function listServer(tools: ReturnType<typeof toolsOf>): Server {
+function listServer(tools: Array<ReturnType<typeof toolsOf>[number] & { _meta?: object }>): Server {
   const server = new Server({ name: 'tools', version: '1.0.0' }, { capabilities: { tools: {} } });
   server.setRequestHandler('tools/list', () => ({ tools }));
   return server;
@@ -51,6 +53,23 @@ const direct = createMcpHttpHost({
   port: 0,
 });
 const directUrl = `${(await direct.listen()).url.replace(/\/(mcp)?$/, '')}/mcp`;
+// The same, each tool with the `io.fedmcp/origin` the hub adds to what it aggregates (about a
+// quarter more bytes): the hub's listing like for like.
+const withOrigin = allTools.map((tool, index) => ({
+  ...tool,
+  _meta: {
+    'io.fedmcp/origin': {
+      hubs: ['catalog-0'],
+      upstreamId: `u${Math.floor(index / TOOLS_PER_UPSTREAM)}`,
+    },
+  },
+}));
+const directWithOrigin = createMcpHttpHost({
+  createServer: () => listServer(withOrigin),
+  host: '127.0.0.1',
+  port: 0,
+});
+const directWithOriginUrl = `${(await directWithOrigin.listen()).url.replace(/\/(mcp)?$/, '')}/mcp`;
 
 const inMemory: UpstreamConnector = async (_spec, options) => {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -105,7 +124,6 @@ interface Variant {
   era: 'legacy' | 'modern';
   baseline: boolean;
   client: Client;
-  pages: number;
 }
 const variants: Variant[] = [];
 for (const era of ['legacy', 'modern'] as const) {
@@ -116,45 +134,44 @@ for (const era of ['legacy', 'modern'] as const) {
       era,
       baseline: true,
       client: await connect(directUrl, era),
-      pages: 0,
+    },
+    {
+      name: `direct, 1,000 tools + origin _meta (${label})`,
+      era,
+      baseline: false,
+      client: await connect(directWithOriginUrl, era),
     },
     {
       name: `hub 20 × 50, page 500 (${label})`,
       era,
       baseline: false,
       client: await connect(hubUrl, era),
-      pages: 0,
     },
     {
       name: `hub 20 × 50, page 1000 (${label})`,
       era,
       baseline: false,
       client: await connect(hubOnePageUrl, era),
-      pages: 0,
     },
     {
       name: `hub 20 × 50, page 1000, policy (${label})`,
       era,
       baseline: false,
       client: await connect(hubPolicyUrl, era),
-      pages: 0,
     },
   );
 }
 
 async function listAll(variant: Variant): Promise<number> {
   let count = 0;
-  let pages = 0;
   let cursor: string | undefined;
   do {
     const page = await variant.client.listTools(cursor === undefined ? {} : { cursor }, {
       cacheMode: 'bypass',
     });
     count += page.tools.length;
-    pages += 1;
     cursor = page.nextCursor;
   } while (cursor !== undefined);
-  variant.pages = pages;
   return count;
 }
 
@@ -188,7 +205,7 @@ console.log(
   `tools/list of 1,000 tools over Streamable HTTP, every page, one listing at a time, interleaved (${listings} listings per variant, Node ${process.version})`,
 );
 console.log(
-  `${'variant'.padEnd(52)}${'pages'.padStart(6)}${'p50 µs'.padStart(9)}${'p99 µs'.padStart(9)}${'vs direct'.padStart(11)}`,
+  `${'variant'.padEnd(56)}${'p50 µs'.padStart(9)}${'p99 µs'.padStart(9)}${'vs direct'.padStart(11)}`,
 );
 for (const variant of variants) {
   const values = latencies.get(variant.name) ?? [];
@@ -196,7 +213,7 @@ for (const variant of variants) {
   const baselineP50 = percentile(latencies.get(baseline?.name ?? '') ?? [], 0.5);
   const median = percentile(values, 0.5);
   console.log(
-    `${variant.name.padEnd(52)}${String(variant.pages).padStart(6)}${(median * 1000).toFixed(0).padStart(9)}${(percentile(values, 0.99) * 1000).toFixed(0).padStart(9)}${`${(median / baselineP50).toFixed(2)}×`.padStart(11)}`,
+    `${variant.name.padEnd(56)}${(median * 1000).toFixed(0).padStart(9)}${(percentile(values, 0.99) * 1000).toFixed(0).padStart(9)}${`${(median / baselineP50).toFixed(2)}×`.padStart(11)}`,
   );
 }
 console.log('(vs direct: p50 of a whole listing relative to the direct server, same protocol era)');
@@ -204,3 +221,4 @@ console.log('(vs direct: p50 of a whole listing relative to the direct server, s
 for (const variant of variants) await variant.client.close();
 for (const server of hubs) await server.close();
 await direct.close();
+await directWithOrigin.close();
