@@ -161,6 +161,8 @@ describe('notifications/tasks on 2026-07-28 listen streams', () => {
     async (front) => {
       const url = await serve(tasksHub(createMemoryStore()), front);
       const ada = await modernClient(url, 'ada');
+      // The hub declares the extension (server/discover).
+      expect(ada.client.getServerCapabilities()?.extensions).toEqual(TASKS);
       const created = await ada.wire('tools/call', { name: 'up__slow', arguments: { ms: 400 } });
       expect(created).toMatchObject({ resultType: 'task', status: 'working' });
       const taskId = String(created.taskId);
