@@ -19,8 +19,14 @@ import {
   startProtectedUpstream,
 } from './fixtures/oauth-upstream.js';
 
-const key = `fmk_${randomBytes(32).toString('base64url')}`;
-const hash = `sha256:${createHash('sha256').update(key).digest('base64url')}`;
+/** An API key and its config entry. */
+function apiKey(subject: string) {
+  const key = `fmk_${randomBytes(32).toString('base64url')}`;
+  const hash = `sha256:${createHash('sha256').update(key).digest('base64url')}`;
+  return { key, entry: { hash, subject } };
+}
+const alice = apiKey('alice');
+const bob = apiKey('bob');
 
 /** One replica: its own process state, the shared SQLite file and credential key file. */
 async function startReplica(directory: string, upstreamUrl: string) {
@@ -29,7 +35,7 @@ async function startReplica(directory: string, upstreamUrl: string) {
       hub: { host: '127.0.0.1', port: 0, dataDir: directory },
       store: `sqlite:${join(directory, 'state.db')}`,
       runtime: false,
-      auth: { apiKeys: [{ hash, subject: 'alice' }] },
+      auth: { apiKeys: [alice.entry, bob.entry] },
       mcpServers: {
         docs: { url: upstreamUrl, isolation: 'per-principal', oauth: { mode: 'user' } },
       },
@@ -40,20 +46,26 @@ async function startReplica(directory: string, upstreamUrl: string) {
   const server: FedmcpServer = await createFedmcpServer({ config, baseDirectory: directory });
   try {
     const { url } = await server.listen();
-    const client = new Client({ name: 'replica-test', version: '1.0.0' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-        requestInit: { headers: { 'x-api-key': key } },
-      }),
-    );
-    return {
-      url,
-      whoami: async () => {
+    const clients: Client[] = [];
+    const as = async (key: string) => {
+      const client = new Client({ name: 'replica-test', version: '1.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+          requestInit: { headers: { 'x-api-key': key } },
+        }),
+      );
+      clients.push(client);
+      return async () => {
         const result = await client.callTool({ name: 'docs__whoami', arguments: {} });
         return (result.content as { text: string }[])[0]?.text;
-      },
+      };
+    };
+    return {
+      url,
+      whoami: await as(alice.key),
+      whoamiBob: await as(bob.key),
       async [Symbol.asyncDispose]() {
-        await client.close();
+        for (const client of clients) await client.close();
         await server.close();
       },
     };
@@ -100,6 +112,43 @@ describe('per-user upstream OAuth on replicas', () => {
       expect(
         authorizationServer.grants.filter((grant) => grant.startsWith('authorization_code')),
       ).toEqual(['authorization_code:200']);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('finishes a sign-in started on one replica when the redirect reaches another, once', async () => {
+    await using authorizationServer = await startAuthorizationServer();
+    await using upstream = await startProtectedUpstream(authorizationServer.issuer);
+    const directory = await mkdtemp(join(tmpdir(), 'fedmcp-oauth-replicas-'));
+    try {
+      await using one = await startReplica(directory, upstream.url);
+      await using two = await startReplica(directory, upstream.url);
+      const refused = await one.whoamiBob().then(
+        () => undefined,
+        (error: { code?: number; data?: { elicitations?: { url: string }[] } }) => error,
+      );
+      expect(refused?.code).toBe(-32042);
+      // The browser's redirect lands on replica two (a load balancer without sticky routing).
+      let redirect = '';
+      const signedIn = await signIn(
+        refused?.data?.elicitations?.[0]?.url ?? '',
+        'bob',
+        `${one.url}/oauth/callback`,
+        (input) => {
+          redirect = String(input).replace(one.url, two.url);
+          return fetch(redirect);
+        },
+      );
+      expect(signedIn.status).toBe(200);
+      expect(signedIn.page).toContain('You can close this tab');
+      // Bob's token is in the store: replica one calls with it.
+      expect(await one.whoamiBob()).toBe('subject=bob');
+      expect(await two.whoamiBob()).toBe('subject=bob');
+      // Single-use on every replica: the same redirect to replica one is refused.
+      const replay = await fetch(redirect.replace(two.url, one.url));
+      expect(replay.status).toBe(400);
+      expect(await replay.text()).toContain('unknown or has expired');
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

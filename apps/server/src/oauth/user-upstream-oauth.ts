@@ -4,9 +4,10 @@
  * A caller without a token is asked to log in through a URL elicitation: the call fails with
  * `-32042` (URL elicitation required, MCP 2025-11-25) whose message and `data.url` carry the
  * authorization URL. The hub's `GET /oauth/callback` then exchanges the code (the state is
- * single-use, bound to the caller and the upstream, and expires after 10 minutes; the PKCE
- * verifier stays in the process that started the flow) and stores the caller's token, and the
- * client's retry succeeds.
+ * single-use, bound to the caller and the upstream, and expires after 10 minutes; the pending
+ * sign-in with its PKCE verifier is kept encrypted in the store under a digest of the state, so
+ * the redirect may reach any replica) and stores the caller's token, and the client's retry
+ * succeeds.
  */
 import { randomUUID } from 'node:crypto';
 import type { UpstreamOAuthBinding } from '@fedmcp/federation';
@@ -15,6 +16,7 @@ import {
   type AuditLog,
   createUpstreamOAuthProvider,
   type OAuthCredentialStore,
+  type OAuthCredentials,
   oauthCredentialKey,
   type UpstreamOAuthProvider,
 } from '@fedmcp/proxy-auth';
@@ -81,6 +83,12 @@ interface PendingLogin {
   expiresAt: number;
 }
 
+/** The store key of a pending login: a digest of its `state`, which is not stored. */
+async function loginKey(state: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(state));
+  return `oauth-login:${Buffer.from(digest).toString('base64url')}`;
+}
+
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (character) => `&#${character.codePointAt(0)};`);
 
@@ -105,7 +113,8 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
   const pending = new Map<string, PendingLogin>();
   const store: OAuthCredentialStore = {
     load: async (key) => (await options.store()).load(key),
-    save: async (key, credentials) => (await options.store()).save(key, credentials),
+    save: async (key, credentials, saveOptions) =>
+      (await options.store()).save(key, credentials, saveOptions),
     delete: async (key) => (await options.store()).delete(key),
   };
   const find = (upstreamId: string) =>
@@ -121,16 +130,44 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
   const dropExpired = () => {
     for (const [state, login] of pending) if (login.expiresAt <= now()) pending.delete(state);
   };
-
-  const bindingFor = (upstreamId: string, subject: string) => {
-    const upstream = find(upstreamId);
+  /**
+   * The pending login of `state`, taken (single-use on every replica: whoever deletes the
+   * stored record has it). This process's own, else one another replica started.
+   */
+  const takeLogin = async (state: string): Promise<PendingLogin | undefined> => {
+    const local = pending.get(state);
+    pending.delete(state);
+    if (state.length === 0) return undefined;
+    let stored: OAuthCredentials['pendingLogin'];
+    let taken: boolean;
+    try {
+      const key = await loginKey(state);
+      stored = (await store.load(key))?.pendingLogin;
+      taken = await store.delete(key);
+    } catch {
+      // The store cannot be read: only this process's own sign-ins can finish.
+      return local;
+    }
+    if (!taken) return undefined;
+    if (local) return local;
+    if (!stored || stored.expiresAt <= now()) return undefined;
+    const upstream = find(stored.upstreamId);
     if (upstream?.oauth.mode !== 'user') return undefined;
-    // A fresh provider per connection: a logout elsewhere (the CLI) is seen on the next connect.
-    const provider = createUpstreamOAuthProvider({
+    const provider = providerFor(upstream, stored.subject, stored.redirectUrl);
+    provider.saveCodeVerifier(stored.codeVerifier);
+    return { upstream, subject: stored.subject, provider, expiresAt: stored.expiresAt };
+  };
+
+  const providerFor = (
+    upstream: OAuthUpstream,
+    subject: string,
+    redirectUrl = options.redirectUrl(),
+  ) =>
+    createUpstreamOAuthProvider({
       config: withHubClientMetadata(upstream.oauth, options.clientMetadataUrl?.()),
       store,
       key: oauthCredentialKey(upstream.id, { subject }),
-      redirectUrl: options.redirectUrl(),
+      redirectUrl,
       onEvent: (event) => {
         if (event.type === 'oauth.grant' || event.type === 'oauth.refresh') {
           record('granted', event.type, upstream.id, subject);
@@ -139,6 +176,12 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
         }
       },
     });
+
+  const bindingFor = (upstreamId: string, subject: string) => {
+    const upstream = find(upstreamId);
+    if (upstream?.oauth.mode !== 'user') return undefined;
+    // A fresh provider per connection.
+    const provider = providerFor(upstream, subject);
     const binding: UpstreamOAuthBinding = {
       provider,
       ...(upstream.oauth.maxStepUps !== undefined && { maxStepUps: upstream.oauth.maxStepUps }),
@@ -146,11 +189,27 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
         dropExpired();
         const state = url.searchParams.get('state');
         if (!state) throw new Error('The OAuth flow built an authorization URL without a state.');
-        pending.set(state, { upstream, subject, provider, expiresAt: now() + USER_LOGIN_TTL_MS });
+        const expiresAt = now() + USER_LOGIN_TTL_MS;
+        pending.set(state, { upstream, subject, provider, expiresAt });
         for (const oldest of pending.keys()) {
           if (pending.size <= MAX_PENDING_LOGINS) break;
           pending.delete(oldest);
         }
+        // Also in the store (encrypted, expiring): the redirect may reach another replica.
+        const codeVerifier = await provider.codeVerifier();
+        await store.save(
+          await loginKey(state),
+          {
+            pendingLogin: {
+              upstreamId: upstream.id,
+              subject,
+              codeVerifier,
+              redirectUrl: url.searchParams.get('redirect_uri') ?? options.redirectUrl(),
+              expiresAt,
+            },
+          },
+          { ttlMs: USER_LOGIN_TTL_MS },
+        );
         const elicitationId = randomUUID();
         const message = `Sign in to "${upstream.id}" to continue: open ${url.href} and retry the call.`;
         throw new FedmcpError('UNAUTHENTICATED', message, {
@@ -170,8 +229,7 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
     async callback(query) {
       dropExpired();
       const state = query.get('state') ?? '';
-      const login = pending.get(state);
-      pending.delete(state);
+      const login = (await takeLogin(state)) ?? undefined;
       if (!login) {
         return page(
           400,

@@ -74,14 +74,16 @@ export function createEncryptedOAuthCredentialStore(
         );
       }
     },
-    async save(key, credentials) {
+    async save(key, credentials, saveOptions) {
       const iv = crypto.getRandomValues(new Uint8Array(12));
       const sealed = await crypto.subtle.encrypt(
         { name: 'AES-GCM', iv, additionalData: encoder.encode(key) },
         await keyPromise,
         encoder.encode(JSON.stringify(credentials)),
       );
-      await store.set(key, `${VERSION}.${toBase64(iv)}.${toBase64(new Uint8Array(sealed))}`);
+      const sealedValue = `${VERSION}.${toBase64(iv)}.${toBase64(new Uint8Array(sealed))}`;
+      if (saveOptions?.ttlMs === undefined) await store.set(key, sealedValue);
+      else await store.set(key, sealedValue, { ttlMs: saveOptions.ttlMs });
     },
     async delete(key) {
       return store.delete(key);

@@ -13,6 +13,18 @@ export interface OAuthCredentials {
   tokens?: StoredOAuthTokens & { expiresAt?: number };
   clientInformation?: StoredOAuthClientInformation;
   discoveryState?: OAuthDiscoveryState;
+  /**
+   * A user's sign-in in progress (per-user mode), kept under its own key until the callback takes
+   * it: whichever replica receives the redirect finishes it with this PKCE verifier.
+   */
+  pendingLogin?: {
+    upstreamId: string;
+    subject: string;
+    codeVerifier: string;
+    /** The `redirect_uri` of the authorization request (the exchange must send the same). */
+    redirectUrl: string;
+    expiresAt: number;
+  };
 }
 
 /**
@@ -22,7 +34,8 @@ export interface OAuthCredentials {
  */
 export interface OAuthCredentialStore {
   load(key: string): Promise<OAuthCredentials | undefined>;
-  save(key: string, credentials: OAuthCredentials): Promise<void>;
+  /** `ttlMs`: the record disappears afterwards (stores without expiry may keep it). */
+  save(key: string, credentials: OAuthCredentials, options?: { ttlMs?: number }): Promise<void>;
   /** @returns whether something was deleted. */
   delete(key: string): Promise<boolean>;
 }
