@@ -385,8 +385,9 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       })),
     probeStore: () => store.kv.get('fedmcp:readyz'),
     // Every replica loses a shared store at once: they stay in the load balancer and serve
-    // what needs no shared state (`degraded`) instead of all leaving it.
-    ...(sharedStore ? { storeOutage: 'degraded' as const } : {}),
+    // what needs no shared state (`degraded`) instead of all leaving it; the probe answers within
+    // a load balancer's check timeout however long the store would make it wait.
+    ...(sharedStore ? { storeOutage: 'degraded' as const, storeTimeoutMs: 250 } : {}),
     authenticate,
   });
 
