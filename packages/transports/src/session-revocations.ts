@@ -37,6 +37,11 @@ export interface SessionRevocationsOptions {
   store: SessionStateStore;
   /** Prefix of the keys and channel. @default 'fedmcp:session:' */
   prefix?: string;
+  /**
+   * How often the list is read again from the store, for deletions announced while this replica
+   * could not hear the channel (a store outage); `0` never. @default 60000
+   */
+  resyncIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -78,6 +83,7 @@ export function createSessionRevocations(options: SessionRevocationsOptions): Se
   const levels = new Map<string, [string, number]>();
   const levelChannel = `${prefix}level`;
   let subscription: { unsubscribe(): Promise<void> } | undefined;
+  let resync: ReturnType<typeof setInterval> | undefined;
   let levelSubscription: { unsubscribe(): Promise<void> } | undefined;
   let lastPrune = 0;
 
@@ -94,6 +100,23 @@ export function createSessionRevocations(options: SessionRevocationsOptions): Se
   const applyLevel = (nonce: string, level: string, expiresAt: number) => {
     levels.set(nonce, [level, expiresAt]);
   };
+
+  /** Reads the whole list from the store and adds what this replica had not heard of. */
+  async function load(): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const page = await store.kv.list({
+        prefix: revokedPrefix,
+        limit: 500,
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const entry of page.entries) {
+        const nonce = entry.key.slice(revokedPrefix.length);
+        if (!revoked.has(nonce)) add(nonce, Number(entry.value));
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
 
   return {
     async start() {
@@ -113,18 +136,19 @@ export function createSessionRevocations(options: SessionRevocationsOptions): Se
         if (!nonce || !level || !Number.isFinite(expiresAt)) return;
         applyLevel(nonce, level, expiresAt);
       });
-      let cursor: string | undefined;
-      do {
-        const page = await store.kv.list({
-          prefix: revokedPrefix,
-          limit: 500,
-          ...(cursor ? { cursor } : {}),
-        });
-        for (const entry of page.entries) {
-          revoked.set(entry.key.slice(revokedPrefix.length), Number(entry.value));
-        }
-        cursor = page.cursor;
-      } while (cursor);
+      await load();
+      const every = options.resyncIntervalMs ?? 60_000;
+      if (every > 0) {
+        resync = setInterval(() => {
+          load().catch((error: unknown) =>
+            logger.warn(
+              { err: error },
+              'Reading the session revocation list failed; retrying later',
+            ),
+          );
+        }, every);
+        (resync as { unref?: () => void }).unref?.();
+      }
     },
     isRevoked(nonce) {
       const expiresAt = revoked.get(nonce);
@@ -156,6 +180,8 @@ export function createSessionRevocations(options: SessionRevocationsOptions): Se
       return levels.get(nonce)?.[0];
     },
     async close() {
+      if (resync) clearInterval(resync);
+      resync = undefined;
       await Promise.all([subscription?.unsubscribe(), levelSubscription?.unsubscribe()]);
       subscription = undefined;
       levelSubscription = undefined;

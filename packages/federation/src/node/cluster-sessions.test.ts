@@ -11,6 +11,7 @@ import { createStore } from '@fedmcp/store/node';
 import {
   type ClusterSessions,
   createClusterSessions,
+  createSessionRevocations,
   createStoreEventStore,
 } from '@fedmcp/transports';
 import type { McpHttpHost } from '@fedmcp/transports/node';
@@ -319,4 +320,20 @@ describe('2025-era sessions across hub replicas (client-carried session state)',
     expect(second.built).toEqual([sessionId]);
     expect((await send(second, sessionId, { method: 'DELETE' })).status).toBe(200);
   }, 60_000);
+
+  it('reads the revocation list again, for deletions announced while a replica could not hear', async () => {
+    await using shared = createMemoryStore();
+    const revocations = createSessionRevocations({ store: shared, resyncIntervalMs: 50 });
+    await revocations.start();
+    const closed: string[] = [];
+    revocations.onRevoked((nonce) => closed.push(nonce));
+    // Another replica deleted a session while this one missed the channel: only the key is there.
+    await shared.kv.set('fedmcp:session:revoked:missed', String(Date.now() + 60_000), {
+      ttlMs: 60_000,
+    });
+    expect(revocations.isRevoked('missed')).toBe(false);
+    await eventually(() => revocations.isRevoked('missed'));
+    expect(closed).toEqual(['missed']);
+    await revocations.close();
+  });
 });
