@@ -180,8 +180,9 @@ export class Upstream {
     const connectOptions = this.host.connectOptions((created) =>
       this.configure(created, connection),
     );
-    // A caller's own connection tells the connector whose it is (per-user OAuth tokens).
-    if (owner instanceof PrincipalOwner) connectOptions.caller = { principal: owner.principal };
+    // A caller's own connection tells the connector whose it is (per-user OAuth tokens). The owner
+    // itself: its `principal` stays the caller as last seen (a token exchange presents the newest).
+    if (owner instanceof PrincipalOwner) connectOptions.caller = owner;
     const client = await this.host.connector(spec, connectOptions);
     connection.client = client;
     if (client.transport) connection.intercept(client.transport);

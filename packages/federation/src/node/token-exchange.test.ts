@@ -321,4 +321,47 @@ describe('RFC 8693 token exchange for per-principal upstreams', () => {
     await first.close();
     await second.close();
   });
+
+  it('re-exchanges on an open connection with the token of the caller’s newest sign-in', async () => {
+    await using upstream = await whoamiUpstream().then((created) => ({
+      ...created,
+      [Symbol.asyncDispose]: () => created.host.close(),
+    }));
+    await using authorizationServer = await tokenEndpoint({
+      audience: 'who',
+      resource: upstream.url,
+    });
+    authorizationServer.inbound.set('inbound-token-alice-2', 'alice');
+    let now = 5_000_000;
+    const exchange = createTokenExchange({
+      tokenEndpoint: authorizationServer.url,
+      clientId: CLIENT.id,
+      clientSecret: CLIENT.secret,
+      audience: 'who',
+      resource: upstream.url,
+      now: () => now,
+    });
+    await using hub = createHub({
+      upstreams: { who: { url: upstream.url, isolation: 'per-principal' } },
+      connect: createTokenExchangeConnector({
+        base: connectRemoteUpstream,
+        exchangeFor: () => exchange,
+      }),
+      healthIntervalMs: 0, // no reaping: alice's connection stays open
+    });
+    await hub.start();
+    const whoami = (client: Client) =>
+      client.callTool({ name: 'who__whoami', arguments: {} }).then(textOf);
+    const first = await userClient(hub, 'alice', 'inbound-token-alice');
+    expect(await whoami(first)).toBe('Bearer upstream-token-alice-1');
+    const second = await userClient(hub, 'alice', 'inbound-token-alice-2');
+    authorizationServer.inbound.delete('inbound-token-alice');
+    now += 600_000;
+    // Same connection (the hub's own + alice's), a new upstream token from the newest sign-in.
+    expect(await whoami(second)).toBe('Bearer upstream-token-alice-2');
+    expect(hub.upstreams.list()[0]?.connections).toBe(2);
+    expect(authorizationServer.problems).toEqual([]);
+    await first.close();
+    await second.close();
+  });
 });
