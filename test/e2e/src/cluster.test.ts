@@ -5,7 +5,9 @@
  * v2 client lists and calls server-everything's tools, runs a task-augmented call and polls it on
  * every replica; `/status` names a different replica on each request and lists the three; an
  * upstream added through the admin API of one replica reaches a `subscriptions/listen` stream
- * held by another as `list_changed`; after a kill -9 of one replica calls keep succeeding and the
+ * held by another as `list_changed`; a 2025-era SDK v1 session (sealed `Mcp-Session-Id`, the
+ * replicas share `FEDMCP_CLUSTER_SECRET`) lists, calls, gets progress and sets its log level with
+ * each request on another replica; after a kill -9 of one replica calls keep succeeding and the
  * dead replica drops out of `/status` within its lease. Runs whenever CI=true (a missing
  * redis-server or haproxy fails the run); elsewhere it skips with a printed notice.
  */
@@ -15,6 +17,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseConfig } from '@fedmcp/server';
 import {
   freePort,
   redisServerAvailable,
@@ -23,6 +26,8 @@ import {
 } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/core';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1StreamableHttp } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { everythingStdioEntry, repositoryRoot } from './fixtures/upstreams.js';
 
@@ -55,6 +60,20 @@ if (missing.length > 0) {
   }
   console.warn(`notice: ${missing.join(' and ')} not installed; skipping the cluster test.`);
 }
+
+/**
+ * Whether the hub carries 2025-era sessions across replicas (the `cluster` config section with
+ * its shared secret: sealed `Mcp-Session-Id`s any replica opens).
+ */
+const clusterSessions = (() => {
+  try {
+    parseConfig({ cluster: { secret: 'x'.repeat(32) } }, 'probe', { env: {} });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const clusterSecret = randomBytes(32).toString('base64url');
 
 /** A `fedmcp serve` process of the cluster. */
 interface Replica {
@@ -119,6 +138,7 @@ async function startReplica(id: string, configFile: string, cwd: string): Promis
         FORCE_COLOR: '0',
         FEDMCP_REPLICA_ID: id,
         FEDMCP_REPLICA_HEARTBEAT_MS: '300',
+        FEDMCP_CLUSTER_SECRET: clusterSecret,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -167,6 +187,7 @@ function haproxyConfig(port: number, replicas: Replica[]): string {
     '  timeout client 60s',
     '  timeout server 60s',
     '  timeout tunnel 60s',
+    '  timeout check 2s',
     // A replica that died between two health checks: the request goes to another one.
     '  retries 3',
     '  option redispatch 1',
@@ -439,6 +460,40 @@ describe.runIf(missing.length === 0)(
         { timeout: 30_000, interval: 100 },
       );
     }, 90_000);
+
+    it.runIf(clusterSessions)(
+      'serves a 2025-era SDK v1 session across replicas: list, call, progress, logging',
+      async () => {
+        const client = new V1Client({ name: 'cluster-v1', version: '1.0.0' });
+        const transport = new V1StreamableHttp(new URL(`${front}/mcp`), {
+          requestInit: { headers: { authorization: `Bearer ${userKey}` } },
+        });
+        await client.connect(transport);
+        closers.push(async () => {
+          await transport.terminateSession().catch(() => {});
+          await client.close();
+        });
+        // Every request of the session goes to the next replica.
+        for (let index = 0; index < 3; index += 1) {
+          const { tools } = await client.listTools();
+          expect(tools.map((tool) => tool.name)).toContain('ev__echo');
+          const result = await client.callTool({
+            name: 'ev__echo',
+            arguments: { message: `v1 ${index}` },
+          });
+          expect(textOf(result)).toBe(`Echo: v1 ${index}`);
+        }
+        const progress: number[] = [];
+        const long = await client.callTool(
+          { name: 'ev__trigger-long-running-operation', arguments: { duration: 0.6, steps: 3 } },
+          undefined,
+          { onprogress: (value) => progress.push(value.progress) },
+        );
+        expect(textOf(long)).toContain('Long running operation completed');
+        expect(progress.length).toBeGreaterThanOrEqual(1);
+        for (let index = 0; index < 3; index += 1) await client.setLoggingLevel('info');
+      },
+    );
 
     it('keeps serving after a kill -9 of one replica, which drops out of /status within its lease', async () => {
       const client = await modernClient(front, userKey, false);
