@@ -25,6 +25,8 @@ const tsx = pathToFileURL(join(repositoryRoot, 'node_modules/tsx/dist/esm/index.
 const bin = join(repositoryRoot, 'apps/cli/src/bin.ts');
 const key = `fmk_${randomBytes(32).toString('base64url')}`;
 const hash = `sha256:${createHash('sha256').update(key).digest('base64url')}`;
+const bobKey = { key: `fmk_${randomBytes(32).toString('base64url')}` };
+const bobHash = `sha256:${createHash('sha256').update(bobKey.key).digest('base64url')}`;
 
 /** `fedmcp auth login docs`, with the operator's browser played by `signIn`. */
 function operatorLogin(configFile: string, cwd: string): Promise<string> {
@@ -77,7 +79,12 @@ describe('per-user OAuth to an upstream that lists nothing without a token', () 
       const raw = {
         hub: { host: '127.0.0.1', port: 0 },
         runtime: false,
-        auth: { apiKeys: [{ hash, subject: 'alice' }] },
+        auth: {
+          apiKeys: [
+            { hash, subject: 'alice' },
+            { hash: bobHash, subject: 'bob' },
+          ],
+        },
         mcpServers: {
           docs: { url: upstream.url, isolation: 'per-principal', oauth: { mode: 'user' } },
         },
@@ -118,6 +125,39 @@ describe('per-user OAuth to an upstream that lists nothing without a token', () 
         expect(signedIn.status).toBe(200);
         expect(await whoami()).toBe('subject=alice');
         expect(upstream.calls).toEqual(['alice']);
+
+        // A 2026-07-28 client (Bob) gets the same URL elicitation error, and his own sign-in.
+        const modern = new Client(
+          { name: 'catalog-test-2026', version: '1.0.0' },
+          { versionNegotiation: { mode: 'auto' } },
+        );
+        await modern.connect(
+          new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+            requestInit: { headers: { 'x-api-key': bobKey.key } },
+          }),
+        );
+        try {
+          expect(modern.getProtocolEra()).toBe('modern');
+          const bobWhoami = () =>
+            modern
+              .callTool({ name: 'docs__whoami', arguments: {} })
+              .then((result) => (result.content as { text: string }[])[0]?.text);
+          const bobRefused = (await bobWhoami().then(
+            () => undefined,
+            (error: unknown) => error,
+          )) as { code?: number; data?: { elicitations?: { url: string }[] } } | undefined;
+          expect(bobRefused?.code).toBe(-32042);
+          const bobSignedIn = await signIn(
+            bobRefused?.data?.elicitations?.[0]?.url ?? '',
+            'bob',
+            `${url}/oauth/callback`,
+          );
+          expect(bobSignedIn.status).toBe(200);
+          expect(await bobWhoami()).toBe('subject=bob');
+          expect(upstream.calls).toEqual(['alice', 'bob']);
+        } finally {
+          await modern.close();
+        }
       } finally {
         await client.close();
       }
