@@ -107,6 +107,10 @@ export async function resolveConfigSecrets(
       if (credential.length >= 4) options.secretValues.add(credential);
       if (value.length >= 4) options.secretValues.add(value);
     }
+    // The hub's client secret at a token exchange endpoint (RFC 8693), even when written in the file.
+    const exchangeSecret = (entry as { tokenExchange?: { clientSecret?: string } }).tokenExchange
+      ?.clientSecret;
+    if (exchangeSecret) options.secretValues.add(exchangeSecret);
   }
   for (const issuer of [resolved.auth?.oauth ?? []].flat()) {
     if (issuer.sharedSecret) options.secretValues.add(issuer.sharedSecret);

@@ -162,6 +162,8 @@ describe('mcpServers.<name>.tokenExchange', () => {
         false,
       );
       expect(logs.output()).not.toContain(tokens.alice);
+      // The hub's client secret is kept out of logs like every other credential.
+      expect(server.secretValues.has('hub-secret')).toBe(true);
       expect(logs.output()).not.toContain('tickets-token-');
       await alice.close();
       await bob.close();
