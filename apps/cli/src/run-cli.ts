@@ -9,6 +9,7 @@ import { completionCommand } from './commands/completion.js';
 import { consentCommand } from './commands/consent.js';
 import { deployCommand } from './commands/deploy.js';
 import { destroyCommand } from './commands/destroy.js';
+import { devCommand } from './commands/dev.js';
 import { doctorCommand } from './commands/doctor.js';
 import { initCommand } from './commands/init.js';
 import { keysCommand } from './commands/keys.js';
@@ -51,6 +52,15 @@ ${configOption}
   -p, --port N         the port to listen on, 0 for any free port (overrides hub.port)
       --stdio          serve MCP on stdin/stdout instead of HTTP; logs go to stderr
       --log-level L    ${logLevels.join(' | ')} (default: info)`,
+  },
+  dev: {
+    run: (argv, io) => devCommand(argv, io),
+    summary: 'run the hub locally in an edge runtime (workerd or deno)',
+    usage: `dev --runtime workerd|deno [--config FILE] [--port N]
+
+${configOption}
+      --runtime R      workerd (Miniflare, state in a Durable Object) or deno (deno serve)
+  -p, --port N         the port on 127.0.0.1, 0 for any free port (default: 8787)`,
   },
   init: {
     run: initCommand,

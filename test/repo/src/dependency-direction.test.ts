@@ -85,7 +85,13 @@ describe('dependency direction', () => {
                 `${relativeToRoot(file)} imports ${specifier} (against the blueprint)`,
               );
             }
-            if (subpath && subpath !== '/node') {
+            // A subpath is public when the package's manifest exports it.
+            const target = packages.find((candidate) => candidate.name === name);
+            const exported = Object.keys(
+              (target?.manifest as { exports?: Record<string, unknown> } | undefined)?.exports ??
+                {},
+            );
+            if (subpath && subpath !== '/node' && !exported.includes(`.${subpath}`)) {
               violations.push(`${relativeToRoot(file)} imports ${specifier} (not a public entry)`);
             }
           } else if (specifier.startsWith('.')) {

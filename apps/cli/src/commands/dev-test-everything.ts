@@ -1,0 +1,63 @@
+/**
+ * For the `fedmcp dev` tests (a copy of the federation edge tests' fixture: a package imports no
+ * other package's files): `@modelcontextprotocol/server-everything` in its Streamable HTTP mode
+ * on 127.0.0.1 (held to loopback by the transports package's listen() preload), stopped by
+ * disposing it.
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const everything = createRequire(import.meta.url).resolve(
+  '@modelcontextprotocol/server-everything/dist/index.js',
+  { paths: [root] },
+);
+const forceLoopback = `${root}packages/transports/test/upstream/fixtures/force-loopback.cjs`;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A running server-everything; `url` is its MCP endpoint. */
+export interface Everything extends AsyncDisposable {
+  readonly url: string;
+}
+
+/** Starts server-everything (Streamable HTTP); resolves once it listens. */
+export async function startEverything(): Promise<Everything> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['--require', forceLoopback, everything, 'streamableHttp'],
+    {
+      // A minimal environment: its get-env tool would print ours.
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), GZIP_ALLOWED_DOMAINS: 'invalid' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (new RegExp(`(listening on|running on) port ${port}`).test(output)) resolve();
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`server-everything exited (${code}): ${output}`)),
+    );
+  });
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    async [Symbol.asyncDispose]() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode === null) process.kill(-(child.pid as number), 'SIGKILL');
+      await exited;
+    },
+  };
+}

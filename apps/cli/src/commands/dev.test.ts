@@ -1,0 +1,96 @@
+// `fedmcp dev`: the hub of a config file bundled and run in workerd (Miniflare) and in Deno on
+// 127.0.0.1; an SDK client calls a tool of server-everything through it; the runtime stops when
+// the command is told to (SIGINT in a terminal). A stdio upstream is refused naming its entry.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devCommand } from './dev.js';
+import { type Everything, startEverything } from './dev-test-everything.js';
+
+let everything: Everything;
+const directory = mkdtempSync(join(tmpdir(), 'fedmcp-dev-test-'));
+
+beforeAll(async () => {
+  everything = await startEverything();
+}, 60_000);
+
+afterAll(async () => {
+  await everything?.[Symbol.asyncDispose]();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+function writeConfig(name: string, config: unknown): string {
+  const file = join(directory, name);
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+describe('fedmcp dev', () => {
+  it.each(['workerd', 'deno'])(
+    'runs the hub in %s and serves a tool call',
+    async (runtime) => {
+      const config = writeConfig(`${runtime}.json`, {
+        hub: { id: 'dev-hub' },
+        mcpServers: { everything: { url: everything.url } },
+      });
+      const out: string[] = [];
+      const err: string[] = [];
+      let stop: () => void = () => {};
+      const stopSignal = new Promise<void>((resolve) => {
+        stop = resolve;
+      });
+      let ready: (url: string) => void = () => {};
+      const readyUrl = new Promise<string>((resolve) => {
+        ready = resolve;
+      });
+      const exit = devCommand(
+        ['--runtime', runtime, '--config', config, '--port', '0'],
+        { stdout: (text) => out.push(text), stderr: (text) => err.push(text) },
+        { stopSignal, onReady: ready },
+      );
+      const url = await Promise.race([
+        readyUrl,
+        exit.then((code) => `exited ${code}: ${err.join('')}`),
+      ]);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+      expect(out.join('')).toContain(`the hub runs in ${runtime} at ${url}`);
+      const client = new Client({ name: 'dev-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      try {
+        const result = await client.callTool({
+          name: 'everything__echo',
+          arguments: { message: `from ${runtime}` },
+        });
+        expect(result.content).toEqual([{ type: 'text', text: `Echo: from ${runtime}` }]);
+      } finally {
+        await client.close();
+      }
+      stop();
+      expect(await exit).toBe(0);
+      expect(err.join('')).toContain('fedmcp dev: stopped.');
+      await expect(fetch(url)).rejects.toThrow();
+    },
+    120_000,
+  );
+
+  it('refuses a stdio upstream, naming it', async () => {
+    const config = writeConfig('stdio.json', {
+      mcpServers: { local: { command: 'node', args: ['server.js'] } },
+    });
+    const err: string[] = [];
+    const code = await devCommand(['--runtime', 'deno', '--config', config], {
+      stdout: () => {},
+      stderr: (text) => err.push(text),
+    });
+    expect(code).toBe(1);
+    expect(err.join('')).toContain('mcpServers."local" is a stdio command');
+  });
+
+  it('refuses an unknown runtime', async () => {
+    await expect(
+      devCommand(['--runtime', 'bun'], { stdout: () => {}, stderr: () => {} }),
+    ).rejects.toThrow('--runtime must be workerd or deno, got "bun"');
+  });
+});
