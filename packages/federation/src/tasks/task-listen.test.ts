@@ -13,7 +13,7 @@ import { createStore } from '@fedmcp/store/node';
 import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/core';
-import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
+import { createMcpHandler, InMemoryServerEventBus, Server } from '@modelcontextprotocol/server';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { serveFetch } from '../../test/edge/fixtures/serve-fetch.js';
 import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
@@ -342,5 +342,56 @@ describe('serveTaskListen', () => {
     for (const controller of streams) controller.abort();
     await again?.body?.cancel();
     await engine.close();
+  });
+});
+
+describe('SDK 2.4.0 listen router (why the hub serves listens naming taskIds)', () => {
+  it('drops taskIds from the acknowledged filter and closes a listen that asks for nothing else', async () => {
+    const handler = createMcpHandler(
+      () =>
+        new Server(
+          { name: 'plain', version: '1.0.0' },
+          { capabilities: { tools: { listChanged: true } } },
+        ),
+      { legacy: 'reject' },
+    );
+    const listen = async (notifications: Params) => {
+      const response = await handler.fetch(
+        new Request('http://sdk.test/mcp', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-protocol-version': '2026-07-28',
+            'mcp-method': 'subscriptions/listen',
+          },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 'l1',
+            method: 'subscriptions/listen',
+            params: {
+              _meta: {
+                'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+                'io.modelcontextprotocol/clientCapabilities': { extensions: TASKS },
+                'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+              },
+              notifications,
+            },
+          }),
+        }),
+      );
+      // Only the frames written at once (the acknowledgement, and a close if nothing is honoured).
+      const reader = response.body!.getReader();
+      const { value } = await reader.read();
+      await reader.cancel();
+      return messagesOf(new TextDecoder().decode(value));
+    };
+    const taskOnly = await listen({ taskIds: ['hubtask.x'] });
+    expect((taskOnly[0]?.params as Params | undefined)?.notifications).toEqual({});
+    const mixed = await listen({ taskIds: ['hubtask.x'], toolsListChanged: true });
+    expect((mixed[0]?.params as Params | undefined)?.notifications).toEqual({
+      toolsListChanged: true,
+    });
+    await handler.close();
   });
 });
