@@ -184,7 +184,7 @@ export type {
   UpstreamSpec,
 } from './upstream-options.js';
 // The hub as a web-standard fetch handler (workerd, Deno, any runtime with fetch).
-export { connectEdgeUpstream } from './web/connect-edge-upstream.js';
+export { connectEdgeUpstream, createEdgeConnector } from './web/connect-edge-upstream.js';
 export {
   createHubHandler,
   type HubHandler,

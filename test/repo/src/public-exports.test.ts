@@ -361,6 +361,7 @@ describe('public exports', () => {
         "createConsentStep: function",
         "createDiscoveryDocument: function",
         "createDiscoveryRoutes: function",
+        "createEdgeConnector: function",
         "createFederatedStatus: function",
         "createHub: function",
         "createHubHandler: function",
