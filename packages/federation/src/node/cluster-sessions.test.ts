@@ -218,6 +218,8 @@ describe('2025-era sessions across hub replicas (client-carried session state)',
     const altered = `${sessionId.slice(0, at)}${sessionId[at] === 'A' ? 'B' : 'A'}${sessionId.slice(at + 1)}`;
     for (const each of replicas) {
       expect((await send(each, sessionId, { user: 'mallory', body: ping })).status).toBe(404);
+      // Nor may another principal delete it (every replica holds a copy by now).
+      expect((await send(each, sessionId, { user: 'mallory', method: 'DELETE' })).status).toBe(404);
       expect((await send(each, altered, { body: ping })).status).toBe(404);
       expect((await send(each, sessionId, { body: ping })).status).toBe(200);
     }
@@ -316,7 +318,7 @@ describe('2025-era sessions across hub replicas (client-carried session state)',
       read.includes('notifications/resources/updated'),
     );
     expect(replayed).toContain(uri);
-    expect(replayed).not.toContain('list_changed'); // only what came after the given event
+    expect(replayed).not.toContain(`id: ${lastEventId}\n`); // only what came after it
     expect(second.built).toEqual([sessionId]);
     expect((await send(second, sessionId, { method: 'DELETE' })).status).toBe(200);
   }, 60_000);

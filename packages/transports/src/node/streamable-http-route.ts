@@ -253,6 +253,11 @@ export function createStreamableHttpRoute(
   ): Promise<Pick<SessionEntry, 'sealed'> | undefined> {
     if (!cluster) return local;
     if (local?.sealed) {
+      // Another principal's request changes nothing (no DELETE, no level) and is told nothing.
+      if (local.owner !== ownerOf(context, principal)) {
+        sessionNotFound(response);
+        return undefined;
+      }
       // The id was opened when this copy was made: only deletion and expiry can change since.
       const { nonce, expiresAt } = local.sealed;
       if (!cluster.revocations.isRevoked(nonce) && Date.now() < expiresAt) {
