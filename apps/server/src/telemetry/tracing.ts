@@ -9,22 +9,40 @@
  * pipeline attached nothing is sampled, and spans cost what the no-op API costs. Several servers
  * in one process (tests) share the first one's pipeline and `service.name`.
  */
+import { createRequire } from 'node:module';
 import type { Logger } from '@fedmcp/protocol';
 import { type Context, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
+import type * as OtlpHttpExporter from '@opentelemetry/exporter-trace-otlp-http';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkTrace from '@opentelemetry/sdk-trace';
+import type {
   BatchSpanProcessor,
-  ParentBasedSampler,
-  type ReadableSpan,
-  type Sampler,
-  SamplingDecision,
-  type Span,
-  type SpanProcessor,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
+  ReadableSpan,
+  Sampler,
+  Span,
+  SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import type { TelemetryConfig } from './telemetry-config.js';
+
+const load = createRequire(import.meta.url);
+
+/**
+ * The OpenTelemetry SDK and OTLP exporter, loaded by the first server that exports traces: a hub
+ * without a traces endpoint never holds them (some 7.5 MB of RSS at start). Loaded synchronously
+ * (their CommonJS builds) so starting tracing stays synchronous; the API they register with is
+ * one per process whichever build loads it (a global keyed by its major version).
+ */
+function sdk(): {
+  trace: typeof SdkTrace;
+  resources: typeof Resources;
+  exporter: typeof OtlpHttpExporter;
+} {
+  return {
+    trace: load('@opentelemetry/sdk-trace') as typeof SdkTrace,
+    resources: load('@opentelemetry/resources') as typeof Resources,
+    exporter: load('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttpExporter,
+  };
+}
 
 /** One server's export pipeline. */
 interface Pipeline {
@@ -39,9 +57,8 @@ let attached: Pipeline | undefined;
 /** The process's provider: samples and exports through the attached pipeline, if any. */
 const switching: Sampler & SpanProcessor = {
   shouldSample(...args: Parameters<Sampler['shouldSample']>) {
-    return attached
-      ? attached.sampler.shouldSample(...args)
-      : { decision: SamplingDecision.NOT_RECORD };
+    // SamplingDecision.NOT_RECORD (0): this runs only once the SDK is loaded and registered.
+    return attached ? attached.sampler.shouldSample(...args) : { decision: 0 };
   },
   toString: () => 'FedmcpPipelineSampler',
   onStart(span: Span, parentContext: Context) {
@@ -59,8 +76,9 @@ let registered = false;
 function register(serviceName: string, logger: Logger): void {
   if (registered) return;
   registered = true;
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': serviceName }),
+  const { trace: sdkTrace, resources } = sdk();
+  const provider = new sdkTrace.TracerProvider({
+    resource: resources.resourceFromAttributes({ 'service.name': serviceName }),
     sampler: switching,
     spanProcessors: [switching],
   });
@@ -110,14 +128,18 @@ export function startTracing(options: StartTracingOptions): (() => Promise<void>
       );
     }
   } else {
-    const exporter = new OTLPTraceExporter({ url: endpoint, headers: traces?.headers ?? {} });
+    const loaded = sdk();
+    const exporter = new loaded.exporter.OTLPTraceExporter({
+      url: endpoint,
+      headers: traces?.headers ?? {},
+    });
     attached = {
       endpoint,
       // A caller's sampling decision (its traceparent flags) is followed; new traces by ratio.
-      sampler: new ParentBasedSampler({
-        root: new TraceIdRatioBasedSampler(traces?.sampleRatio ?? 1),
+      sampler: new loaded.trace.ParentBasedSampler({
+        root: new loaded.trace.TraceIdRatioBasedSampler(traces?.sampleRatio ?? 1),
       }),
-      processor: new BatchSpanProcessor({ exporter }),
+      processor: new loaded.trace.BatchSpanProcessor({ exporter }),
       users: 0,
     };
   }
