@@ -513,6 +513,8 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       if (cluster) {
         await cluster.start(adminContext, address.url);
         owned.defer(() => cluster.close());
+        // `status://hub` subscribers hear of replicas joining, leaving and changing too.
+        if (runtime) owned.defer(cluster.onReplicasChange(() => runtime.statusChanged()));
       }
       return address;
     },

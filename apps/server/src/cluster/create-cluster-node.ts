@@ -57,6 +57,13 @@ export interface ClusterNode {
   replicas(): Promise<ReplicaRecord[] | undefined>;
   /** A `/status` document with the `cluster` part added. */
   withCluster(status: HubStatus): Promise<HubStatus & { cluster: ClusterStatus }>;
+  /**
+   * Calls `listener` when the cluster changes: a replica joins, leaves (cleanly or when its lease
+   * runs out), or reports another upstream state, or the shared store stops or starts answering.
+   * While anything listens, the replica list is read once per heartbeat (one prefix scan; never on
+   * a request's path). Returns the function that stops listening.
+   */
+  onReplicasChange(listener: () => void): () => void;
   /** Deregisters and stops hearing. */
   close(): Promise<void>;
 }
@@ -130,6 +137,39 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode | un
     logger,
   });
   let stopFollowing: (() => void) | undefined;
+  // Who listens for cluster changes, and what the cluster looked like at the last look.
+  const listeners = new Set<() => void>();
+  let watchTimer: ReturnType<typeof setInterval> | undefined;
+  let lastSeen: string | undefined;
+  let looking = false;
+  const fingerprint = (replicas: ReplicaRecord[] | undefined): string =>
+    replicas
+      ? JSON.stringify(
+          replicas
+            .map(({ id, upstreams }) => [
+              id,
+              upstreams.map(({ id: up, state }) => `${up}=${state}`),
+            ])
+            .sort(([left], [right]) => String(left).localeCompare(String(right))),
+        )
+      : 'unreachable';
+  const look = async () => {
+    if (looking) return;
+    looking = true;
+    try {
+      const seen = fingerprint(await membership.list().catch(() => undefined));
+      const changed = lastSeen !== undefined && seen !== lastSeen;
+      lastSeen = seen;
+      if (changed) for (const listener of [...listeners]) listener();
+    } finally {
+      looking = false;
+    }
+  };
+  const stopWatching = () => {
+    if (watchTimer) clearInterval(watchTimer);
+    watchTimer = undefined;
+    lastSeen = undefined;
+  };
   return {
     membership,
     admin: {
@@ -164,7 +204,21 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode | un
         },
       };
     },
+    onReplicasChange(listener) {
+      listeners.add(listener);
+      if (!watchTimer) {
+        void look();
+        watchTimer = setInterval(() => void look(), settings.heartbeatMs ?? 2000);
+        watchTimer.unref?.();
+      }
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) stopWatching();
+      };
+    },
     async close() {
+      listeners.clear();
+      stopWatching();
       stopProbing();
       stopFollowing?.();
       await changes.close();
