@@ -11,4 +11,5 @@ export {
   startTestRedisServer,
   type TestRedisServer,
 } from './redis-server.js';
+export { type Everything, startEverything } from './server-everything.js';
 export { createTestCertificates, type TestCertificates } from './test-certificates.js';

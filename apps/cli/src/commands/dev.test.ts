@@ -4,10 +4,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devCommand } from './dev.js';
-import { type Everything, startEverything } from './dev-test-everything.js';
 
 let everything: Everything;
 const directory = mkdtempSync(join(tmpdir(), 'fedmcp-dev-test-'));

@@ -7,11 +7,12 @@
  * another principal cannot use it; `tasks/cancel` cancels upstream; a client without the
  * extension is told which capability the tool needs (-32021).
  */
+
+import { type Everything, startEverything } from '@fedmcp/test-support';
 import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Everything, startEverything } from '../../test/edge/fixtures/everything.js';
 import { eventually } from '../../test/helpers.js';
 import type { Hub } from '../index.js';
 import { createHub } from '../node/index.js';

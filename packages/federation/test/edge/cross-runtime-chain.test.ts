@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHubServer, type HubServer } from '@fedmcp/federation/node';
+import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +25,6 @@ import {
 import { textOf } from '../helpers.js';
 import { bundleEdge } from './fixtures/bundle-edge.js';
 import { type DenoServer, denoServe } from './fixtures/deno.js';
-import { type Everything, startEverything } from './fixtures/everything.js';
 
 const workerEntry = fileURLToPath(new URL('./fixtures/durable-hub-worker.ts', import.meta.url));
 const denoEntry = fileURLToPath(new URL('./fixtures/deno-hub.ts', import.meta.url));

@@ -2,6 +2,7 @@
 // node_modules), its state in PostgreSQL (a schema unique to the run, dropped after), in front of
 // server-everything over HTTP: SDK v2 clients list and call a tool through /functions/v1/mcp/mcp.
 import { fileURLToPath } from 'node:url';
+import { type Everything, startEverything } from '@fedmcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dropSchema,
@@ -12,7 +13,6 @@ import {
 } from '../../../store/test/postgres-test-server.js';
 import { type DenoServer, denoServe } from './fixtures/deno.js';
 import { ERAS, echoThrough } from './fixtures/echo-through.js';
-import { type Everything, startEverything } from './fixtures/everything.js';
 
 const entry = fileURLToPath(new URL('./fixtures/supabase-function.ts', import.meta.url));
 const schema = runSchema('edge_deno');

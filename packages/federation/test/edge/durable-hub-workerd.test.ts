@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHubServer, type HubServer } from '@fedmcp/federation/node';
+import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textOf } from '../helpers.js';
 import { bundleEdge } from './fixtures/bundle-edge.js';
 import { ERAS } from './fixtures/echo-through.js';
-import { type Everything, startEverything } from './fixtures/everything.js';
 
 const entry = fileURLToPath(new URL('./fixtures/durable-hub-worker.ts', import.meta.url));
 const persist = mkdtempSync(join(tmpdir(), 'fedmcp-do-'));

@@ -8,6 +8,7 @@ import {
   generateApiKey,
   hashApiKey,
 } from '@fedmcp/proxy-auth';
+import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -15,7 +16,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHub, createHubHandler, type HubHandler } from '../../src/index.js';
 import { textOf } from '../helpers.js';
 import { ERAS, echoThrough } from './fixtures/echo-through.js';
-import { type Everything, startEverything } from './fixtures/everything.js';
 import { type ServedFetch, serveFetch } from './fixtures/serve-fetch.js';
 
 const key = generateApiKey();

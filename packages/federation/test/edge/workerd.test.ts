@@ -2,11 +2,11 @@
 // 127.0.0.1 in front of server-everything over HTTP; SDK v2 clients list and call a tool through
 // it. Sessions and state are in memory per isolate (a Durable Object engine comes later).
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
+import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleEdge, workerEntry } from './fixtures/bundle-edge.js';
 import { ERAS, echoThrough } from './fixtures/echo-through.js';
-import { type Everything, startEverything } from './fixtures/everything.js';
 
 const key = generateApiKey();
 let everything: Everything;

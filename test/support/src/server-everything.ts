@@ -1,15 +1,14 @@
 /**
- * For the `fedmcp dev` tests (a copy of the federation edge tests' fixture: a package imports no
- * other package's files): `@modelcontextprotocol/server-everything` in its Streamable HTTP mode
- * on 127.0.0.1 (held to loopback by the transports package's listen() preload), stopped by
- * disposing it.
+ * `@modelcontextprotocol/server-everything` in its Streamable HTTP mode on 127.0.0.1 (held to
+ * loopback by the transports package's listen() preload), stopped by disposing it. Shared by the
+ * edge tests of @fedmcp/federation and the `fedmcp dev` tests.
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 const everything = createRequire(import.meta.url).resolve(
   '@modelcontextprotocol/server-everything/dist/index.js',
   { paths: [root] },
