@@ -90,7 +90,9 @@ describe.runIf(available)('status://hub on a replica', () => {
     client.setNotificationHandler('notifications/resources/updated', (notification) => {
       if (notification.params.uri === STATUS) updates += 1;
     });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${url.replace(/\/mcp$/, '')}/mcp`)));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${url.replace(/\/mcp$/, '')}/mcp`)),
+    );
     await client.subscribeResource({ uri: STATUS });
     expect(await readReplicas()).toEqual(['replica-a']);
 
