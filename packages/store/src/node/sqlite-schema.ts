@@ -67,6 +67,27 @@ CREATE TABLE IF NOT EXISTS pubsub_messages (
 );
 `;
 
+/**
+ * Switches the file to WAL. Processes opening the same new file at once race for the lock this
+ * needs, and SQLite answers the loser SQLITE_BUSY at once, without calling the busy handler (a
+ * lock upgrade that could deadlock): retry, waiting a little longer each time, until the busy
+ * timeout.
+ */
+function enableWal(database: SqliteDatabase, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (let waitMs = 1; ; waitMs = Math.min(waitMs * 2, 50)) {
+    try {
+      database.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline)
+        throw error;
+      // better-sqlite3 is synchronous, as SQLite's own busy wait is: block this thread briefly.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, waitMs);
+    }
+  }
+}
+
 /** Opens (creating if needed) the database file and its schema. */
 export function openSqliteDatabase(options: OpenSqliteOptions): SqliteDatabase {
   const inMemory = options.path === ':memory:' || options.path === '';
@@ -74,7 +95,7 @@ export function openSqliteDatabase(options: OpenSqliteOptions): SqliteDatabase {
   const database = new Database(options.path, { timeout: options.busyTimeoutMs });
   try {
     database.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs)}`);
-    if (!inMemory) database.pragma('journal_mode = WAL');
+    if (!inMemory) enableWal(database, options.busyTimeoutMs);
     // FULL: a commit returns after the WAL is fsynced (survives power loss); NORMAL: after it is
     // written to the OS (survives kill -9 of the process, not a power cut). https://sqlite.org/pragma.html#pragma_synchronous
     database.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
