@@ -50,6 +50,7 @@ import {
 } from './auth/server-authentication.js';
 import { openConfigSecrets, resolveConfigSecrets } from './auth/upstream-secrets.js';
 import { createBufferedAuditSink } from './cluster/buffered-audit-sink.js';
+import { createAuditSpill } from './cluster/buffered-audit-sink-spill.js';
 import { configDigest } from './cluster/config-digest.js';
 import { createClusterNode } from './cluster/create-cluster-node.js';
 import type { FedmcpConfig } from './config/config-schema.js';
@@ -170,8 +171,13 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   // On a store replicas share, audit events are queued and appended in the background: no store
   // round trip on a call's path, and calls keep working while Redis is down (cluster/).
   const sharedStore = store.engine === 'redis' || store.engine === 'postgres';
+  // During an outage the queue is also in a 0600 spill file of the data directory, replayed by
+  // the next start on this host when the replica is killed (buffered-audit-sink-spill.ts).
   const auditQueue = createBufferedAuditSink({
     streams: store.streams,
+    ...(sharedStore
+      ? { spill: createAuditSpill({ directory: resolve(baseDirectory, config.hub.dataDir) }) }
+      : {}),
     logger: childLogger(logger, { component: 'audit' }),
   });
   if (sharedStore) cleanup.defer(() => auditQueue.close());

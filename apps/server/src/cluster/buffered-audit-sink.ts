@@ -5,9 +5,14 @@
  * the queue keeps the events in order and retries with backoff until the store answers again; the
  * queue is bounded (`maxBuffered`), and past it the oldest events are dropped and counted in an
  * error log line. Closing flushes what it can within `closeTimeoutMs`.
+ *
+ * With a `spill` file (`buffered-audit-sink-spill.ts`), what waits for the store during an outage
+ * is also on disk: a replica killed then loses nothing, and the next one to start on the host
+ * replays it. (Outside an outage an event waits one store round trip in memory.)
  */
 import type { Logger } from '@fedmcp/protocol';
 import type { AuditEvent, AuditSink } from '@fedmcp/proxy-auth';
+import type { AuditSpill } from './buffered-audit-sink-spill.js';
 
 /** The append side of a stream store (`store.streams`). */
 export interface AuditAppender {
@@ -27,6 +32,11 @@ export interface BufferedAuditSinkOptions {
   retryMs?: number;
   /** How long `close()` tries to flush. @default 3000 */
   closeTimeoutMs?: number;
+  /**
+   * Where queued events also go while the store fails, and what earlier processes left there is
+   * replayed from at creation (`createAuditSpill`). @default none (memory only)
+   */
+  spill?: AuditSpill;
   logger: Logger;
 }
 
@@ -44,7 +54,7 @@ export function createBufferedAuditSink(options: BufferedAuditSinkOptions): Buff
   const maxBuffered = options.maxBuffered ?? 10_000;
   const batchSize = options.batchSize ?? 64;
   const baseRetryMs = options.retryMs ?? 200;
-  const { logger } = options;
+  const { logger, spill } = options;
   // Objects, not strings: a batch in flight is removed by identity, even if the bound dropped
   // entries from the front meanwhile.
   let queue: Array<{ data: string }> = [];
@@ -55,6 +65,38 @@ export function createBufferedAuditSink(options: BufferedAuditSinkOptions): Buff
   let dropped = 0;
   let closed = false;
   let lastError: Error | undefined;
+  // Whether the queue is mirrored in the spill file (from the first failure until it is empty).
+  let spilling = false;
+  const spillSafely = (action: (file: AuditSpill) => void) => {
+    if (!spill) return;
+    try {
+      action(spill);
+    } catch (error) {
+      logger.error(
+        { err: (error as Error).message, file: spill.file },
+        'audit: the spill file cannot be written; queued events are in memory only',
+      );
+    }
+  };
+  const recovered = (() => {
+    try {
+      return spill?.recover() ?? [];
+    } catch (error) {
+      logger.error(
+        { err: (error as Error).message },
+        'audit: the spill files of earlier processes cannot be read',
+      );
+      return [];
+    }
+  })();
+  if (recovered.length > 0) {
+    queue = recovered.slice(-maxBuffered).map((data) => ({ data }));
+    spilling = true;
+    logger.info(
+      { recovered: queue.length, file: spill?.file },
+      'audit: replaying events an earlier process kept while the store was down',
+    );
+  }
 
   const drain = async (): Promise<void> => {
     while (queue.length > 0) {
@@ -78,8 +120,16 @@ export function createBufferedAuditSink(options: BufferedAuditSinkOptions): Buff
           );
         }
         failing = true;
+        if (!spilling) {
+          spilling = true;
+          spillSafely((file) => file.rewrite(queue.map((item) => item.data)));
+        }
         throw reason;
       }
+    }
+    if (spilling) {
+      spilling = false;
+      spillSafely((file) => file.clear());
     }
     if (failing) {
       logger.info({ dropped }, 'audit: the store takes audit events again; the buffer is flushed');
@@ -118,9 +168,14 @@ export function createBufferedAuditSink(options: BufferedAuditSinkOptions): Buff
     if (queue.length > 0) throw lastError ?? new Error('audit events are still queued');
   };
 
+  // What an earlier process left goes to the store first.
+  if (queue.length > 0) kick();
+
   return {
     write(event: AuditEvent) {
-      queue.push({ data: JSON.stringify(event) });
+      const data = JSON.stringify(event);
+      queue.push({ data });
+      if (spilling) spillSafely((file) => file.append(data));
       if (queue.length > maxBuffered) {
         const excess = queue.length - maxBuffered;
         queue.splice(0, excess);
@@ -146,7 +201,12 @@ export function createBufferedAuditSink(options: BufferedAuditSinkOptions): Buff
       clearTimeout(timer);
       closed = true;
       if (retryTimer) clearTimeout(retryTimer);
-      if (queue.length > 0) {
+      if (queue.length > 0 && spilling && spill) {
+        logger.warn(
+          { pending: queue.length, file: spill.file },
+          'audit: events not yet in the store at shutdown are kept in the spill file; the next start replays them',
+        );
+      } else if (queue.length > 0) {
         logger.error(
           { lost: queue.length },
           'audit: events not written to the store at shutdown (it did not answer)',
