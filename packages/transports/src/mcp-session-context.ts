@@ -53,6 +53,46 @@ export interface McpFastRequestExtra {
    * goes away before the answer.
    */
   signal: AbortSignal;
+  /**
+   * The request's own response (Streamable HTTP): answered as one JSON object unless the handler
+   * sends something related to the request first, which turns it into an SSE stream.
+   */
+  stream?: McpFastRequestStream;
+}
+
+/** A notification sent on a fast request's stream (`jsonrpc` is added). */
+export interface McpFastStreamMessage {
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+/** The client's answer to a server→client request sent on a fast request's stream. */
+export interface McpFastReply {
+  jsonrpc: '2.0';
+  id: string;
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+/**
+ * The response stream of a fast request (`McpFastRequestExtra.stream`): the first message sent
+ * upgrades the answer from JSON to SSE (MCP 2025-11-25 basic/transports).
+ * @experimental
+ */
+export interface McpFastRequestStream {
+  /** Whether the stream can still carry messages (the client is there, no answer yet). */
+  readonly open: boolean;
+  /** Sends a notification related to the request; `false` when the stream is gone. */
+  notify(message: McpFastStreamMessage): boolean;
+  /**
+   * Sends a server→client request (sampling, elicitation, roots) on the stream and resolves
+   * with the client's answer (a result or an error); rejects with `signal`'s reason on abort.
+   */
+  request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    signal?: AbortSignal,
+  ): Promise<McpFastReply>;
 }
 
 /**
@@ -66,9 +106,10 @@ export interface McpFastRequestExtra {
  * `JSONRPCResultResponse` or `JSONRPCErrorResponse` with the request's id), which the host sends
  * as the `application/json` answer (MCP 2025-11-25 basic/transports: a server may answer a POST
  * with one JSON object instead of an SSE stream; with no stream there is nothing to resume). A
- * rejected promise is answered with a JSON-RPC internal error. Decline whatever needs the SDK:
- * requests that may be followed by notifications or server→client requests on their stream
- * (progress, sampling, elicitation), and anything the handler does not know.
+ * rejected promise is answered with a JSON-RPC internal error. Messages related to the request
+ * (notifications, server→client requests) go through `extra.stream`, which upgrades the answer to
+ * an SSE stream; a handler that used the stream must not decline. Decline anything the handler
+ * does not know.
  * @experimental
  */
 export type McpFastRequestHandler = (

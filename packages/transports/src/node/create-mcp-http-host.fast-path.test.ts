@@ -46,7 +46,10 @@ afterEach(async () => {
   await Promise.allSettled(hosts.splice(0).map((host) => host.close()));
 });
 
-async function start(fast: (id: unknown, extra: McpFastRequestExtra) => unknown) {
+async function start(
+  fast: (id: unknown, extra: McpFastRequestExtra) => unknown,
+  contentTypes?: string[],
+) {
   const seen: Seen[] = [];
   const host = createMcpHttpHost({
     createServer: () => createServer(),
@@ -55,8 +58,26 @@ async function start(fast: (id: unknown, extra: McpFastRequestExtra) => unknown)
   });
   hosts.push(host);
   const { url, port } = await host.listen();
-  const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`));
-  const client = new Client({ name: 'fast-path-client', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      const body = typeof init?.body === 'string' ? init.body : '';
+      if (body.includes('"tools/call"')) contentTypes?.push(response.headers.get('content-type')!);
+      return response;
+    },
+  });
+  const client = new Client(
+    { name: 'fast-path-client', version: '1.0.0' },
+    { capabilities: { sampling: {} } },
+  );
+  client.setRequestHandler('sampling/createMessage', async (request) => ({
+    model: 'test-model',
+    role: 'assistant' as const,
+    content: {
+      type: 'text' as const,
+      text: `sampled:${(request.params.messages[0]?.content as { text?: string } | undefined)?.text}`,
+    },
+  }));
   clients.push(client);
   await client.connect(transport);
   return { seen, client, port, sessionId: transport.sessionId as string };
@@ -207,5 +228,71 @@ describe('createMcpHttpHost — fast path', () => {
     });
     expect(answer).toBe(400);
     expect(seen).toHaveLength(0);
+  });
+
+  it('answers as JSON until the handler sends a related message, then as an SSE stream', async () => {
+    const contentTypes: string[] = [];
+    const logs: unknown[] = [];
+    let calls = 0;
+    const { client } = await start(async (id, extra) => {
+      const stream = extra.stream!;
+      calls += 1;
+      if (calls === 1) {
+        return { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'plain' }] } };
+      }
+      stream.notify({ method: 'notifications/message', params: { level: 'info', data: 'hi' } });
+      const reply = await stream.request('sampling/createMessage', {
+        messages: [{ role: 'user', content: { type: 'text', text: 'question' } }],
+        maxTokens: 10,
+      });
+      const sampled = (reply.result?.content as { text?: string } | undefined)?.text;
+      return { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: sampled }] } };
+    }, contentTypes);
+    client.setNotificationHandler('notifications/message', (notification) => {
+      logs.push(notification.params.data);
+    });
+    expect(text(await client.callTool({ name: 'fast-plain', arguments: {} }))).toBe('plain');
+    expect(text(await client.callTool({ name: 'fast-asks', arguments: {} }))).toBe(
+      'sampled:question',
+    );
+    expect(logs).toEqual(['hi']);
+    expect(contentTypes).toEqual([
+      expect.stringMatching(/^application\/json/),
+      expect.stringMatching(/^text\/event-stream/),
+    ]);
+  });
+
+  it('cancels an upgraded request: the handler is aborted and its answer is not sent', async () => {
+    let upgraded: () => void = () => {};
+    const sent = new Promise<void>((resolve) => {
+      upgraded = resolve;
+    });
+    let aborted: (reason: unknown) => void = () => {};
+    const abortSeen = new Promise((resolve) => {
+      aborted = resolve;
+    });
+    const { client } = await start(
+      (id, extra) =>
+        new Promise((resolve) => {
+          extra.stream!.notify({
+            method: 'notifications/message',
+            params: { level: 'info', data: 'started' },
+          });
+          upgraded();
+          extra.signal.addEventListener('abort', () => {
+            aborted(extra.signal.reason);
+            resolve({ jsonrpc: '2.0', id, error: { code: -32800, message: 'cancelled' } });
+          });
+        }),
+    );
+    const controller = new AbortController();
+    const call = client.callTool(
+      { name: 'fast-slow', arguments: {} },
+      { signal: controller.signal },
+    );
+    await sent;
+    controller.abort('stop');
+    await expect(call).rejects.toThrow();
+    await abortSeen;
   });
 });

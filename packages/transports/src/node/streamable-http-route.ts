@@ -26,6 +26,8 @@ import {
 import { isJsonRpcMessageShape, JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { McpFastRequestHandler, McpServerInstance } from '../mcp-session-context.js';
 import type { SessionTokenState } from '../session-token.js';
+// H4 (issue #18): fast answers upgraded to SSE when the handler sends a related message.
+import { FastReplies, FastResponseStream } from './fast-response-stream.js';
 import {
   type AuthenticatedRequest,
   authenticateRequest,
@@ -55,6 +57,8 @@ interface SessionEntry {
   owner: string | undefined;
   /** Requests the fast path is answering, by JSON-RPC id (for `notifications/cancelled`). */
   fastInFlight: Map<string | number, AbortController>;
+  /** Server→client requests sent on fast streams, waiting for the client's answer. */
+  fastReplies?: FastReplies;
   /** The sealed state of a cluster session (`context.cluster`), opened once on this replica. */
   sealed?: SessionTokenState;
   /** The log level this copy of a cluster session has applied (set by the client anywhere). */
@@ -434,6 +438,11 @@ export function createStreamableHttpRoute(
   ): Promise<void> | undefined {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
     const message = body as { method?: unknown; id?: unknown; params?: unknown };
+    if (message.method === undefined && session.fastReplies?.deliver(body)) {
+      // The client's answer to a request sent on a fast stream (MCP 2025-11-25: 202 Accepted).
+      response.writeHead(202).end();
+      return Promise.resolve();
+    }
     if (typeof message.method !== 'string') return undefined;
     const id = message.id;
     if (typeof id !== 'string' && typeof id !== 'number') {
@@ -458,10 +467,13 @@ export function createStreamableHttpRoute(
     }
     if (session.fastInFlight.has(id)) return undefined; // a duplicate id: the SDK decides
     const controller = new AbortController();
+    session.fastReplies ??= new FastReplies();
+    const stream = new FastResponseStream(response, sessionId, session.fastReplies);
     const answer = fastRequest(message as JSONRPCRequest, {
       sessionId,
       principal,
       signal: controller.signal,
+      stream,
     });
     if (answer === undefined) return undefined;
     session.fastInFlight.set(id, controller);
@@ -472,26 +484,21 @@ export function createStreamableHttpRoute(
       session.fastInFlight.delete(id);
       response.off('close', onClose);
       context.sessions.touch(sessionId, -1);
+      if (stream.upgraded) {
+        // MCP 2025-11-25 basic/utilities/cancellation: no answer to a cancelled request.
+        stream.end(controller.signal.aborted ? undefined : (reply ?? internalError(id)));
+        return;
+      }
       if (response.headersSent || response.destroyed) return;
       if (reply === undefined) {
         await serveWithSdk(session, sessionId, request, response, body);
         return;
       }
-      const text = JSON.stringify(reply);
-      response.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(text),
-        'mcp-session-id': sessionId,
-      });
-      response.end(text);
+      stream.end(reply);
     };
     return answer.then(settle, (error: unknown) => {
       logger.warn({ err: error }, 'A fast-path request failed');
-      return settle({
-        jsonrpc: '2.0',
-        id,
-        error: { code: -32603, message: 'Internal error' }, // JSON-RPC 2.0 §5.1
-      });
+      return settle(internalError(id));
     });
   }
 
@@ -600,6 +607,10 @@ export function createStreamableHttpRoute(
       await modern.close().catch(() => {});
     },
   };
+}
+
+function internalError(id: unknown) {
+  return { jsonrpc: '2.0', id, error: { code: -32603, message: 'Internal error' } }; // JSON-RPC 2.0 §5.1
 }
 
 function sessionNotFound(response: ServerResponse): void {

@@ -1,0 +1,154 @@
+/**
+ * The response of a fast-path request (`fastRequest` of `createMcpHttpHost`), answered
+ * optimistically as one JSON object and upgraded to an SSE stream only when the handler first
+ * sends a message related to the request (a notification, or a server→client request such as
+ * sampling): MCP 2025-11-25 basic/transports lets a server answer a POST either way, and decide
+ * late. The client's answers to server→client requests arrive as POSTs of their own on the
+ * session; the route hands them to {@link FastReplies.deliver}.
+ */
+import type { ServerResponse } from 'node:http';
+import type {
+  McpFastReply,
+  McpFastRequestStream,
+  McpFastStreamMessage,
+} from '../mcp-session-context.js';
+
+/** Ids of server→client requests sent on fast streams: strings, never the SDK server's numbers. */
+const REQUEST_ID_PREFIX = 'fedmcp-fast-';
+let requestCounter = 0;
+
+interface PendingReply {
+  resolve(reply: McpFastReply): void;
+  reject(error: unknown): void;
+}
+
+/** The server→client requests of one session waiting for the client's answer, by id. */
+export class FastReplies {
+  readonly #pending = new Map<string, PendingReply>();
+
+  /** Waits for the answer to request `id` (removed when `signal` aborts). */
+  wait(id: string, signal: AbortSignal | undefined): Promise<McpFastReply> {
+    return new Promise<McpFastReply>((resolve, reject) => {
+      const onAbort = () => {
+        if (this.#pending.delete(id)) reject(signal?.reason);
+      };
+      if (signal?.aborted) return reject(signal.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#pending.set(id, {
+        resolve: (reply) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(reply);
+        },
+        reject,
+      });
+    });
+  }
+
+  /**
+   * Takes a POSTed JSON-RPC response whose id is one of ours; `false` when the body is anything
+   * else (the SDK transport handles it as usual).
+   */
+  deliver(body: unknown): boolean {
+    if (this.#pending.size === 0 || typeof body !== 'object' || body === null) return false;
+    const message = body as { id?: unknown; method?: unknown; result?: unknown; error?: unknown };
+    if (typeof message.id !== 'string' || message.method !== undefined) return false;
+    if (message.result === undefined && message.error === undefined) return false;
+    const pending = this.#pending.get(message.id);
+    if (!pending) return false;
+    this.#pending.delete(message.id);
+    pending.resolve(message as McpFastReply);
+    return true;
+  }
+
+  /** Refuses every request still waiting (the session closed). */
+  close(error: unknown): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const waiting of pending) waiting.reject(error);
+  }
+}
+
+/** One fast request's response: JSON until the first related message, then SSE. */
+export class FastResponseStream implements McpFastRequestStream {
+  #upgraded = false;
+  #ended = false;
+
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly sessionId: string,
+    private readonly replies: FastReplies,
+  ) {}
+
+  /** Whether the answer became an SSE stream. */
+  get upgraded(): boolean {
+    return this.#upgraded;
+  }
+
+  get open(): boolean {
+    return !this.#ended && !this.response.destroyed && !this.response.writableEnded;
+  }
+
+  notify(message: McpFastStreamMessage): boolean {
+    return this.#write({ jsonrpc: '2.0', ...message });
+  }
+
+  request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    signal?: AbortSignal,
+  ): Promise<McpFastReply> {
+    requestCounter += 1;
+    const id = `${REQUEST_ID_PREFIX}${requestCounter}`;
+    const reply = this.replies.wait(id, signal);
+    const message = params === undefined ? { method } : { method, params };
+    if (!this.#write({ jsonrpc: '2.0', id, ...message })) {
+      this.replies.deliver({
+        jsonrpc: '2.0',
+        id,
+        error: { code: -32000, message: 'The client closed the stream of this request.' },
+      });
+    }
+    return reply;
+  }
+
+  /**
+   * Sends the final answer: one JSON object, or the last event of the SSE stream (`undefined`
+   * ends an upgraded stream without an answer: the client cancelled the request).
+   */
+  end(reply: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const response = this.response;
+    if (response.destroyed || response.writableEnded) return;
+    if (this.#upgraded) {
+      if (reply === undefined) response.end();
+      else response.end(`event: message\ndata: ${JSON.stringify(reply)}\n\n`);
+      return;
+    }
+    if (response.headersSent) return;
+    const text = JSON.stringify(reply);
+    response.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'mcp-session-id': this.sessionId,
+    });
+    response.end(text);
+  }
+
+  #write(message: Record<string, unknown>): boolean {
+    if (!this.open) return false;
+    const response = this.response;
+    if (!this.#upgraded) {
+      if (response.headersSent) return false;
+      this.#upgraded = true;
+      response.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'mcp-session-id': this.sessionId,
+      });
+    }
+    response.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    return true;
+  }
+}
