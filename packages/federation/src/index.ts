@@ -190,3 +190,11 @@ export {
   type HubHandler,
   type HubHandlerOptions,
 } from './web/create-hub-handler.js';
+export {
+  type BuildHubHandler,
+  defineHubObject,
+  type ForwardToHubObjectOptions,
+  forwardToHubObject,
+  type HubObjectClass,
+  type HubObjectNamespace,
+} from './web/hub-object.js';

@@ -2,16 +2,16 @@
 // Durable Object engine), which imports a hub in Deno (deno, `deno serve`, state in PostgreSQL
 // when it is here), which fronts server-everything. A client of the Node hub calls a tool three
 // hops away; each hub verifies the previous one's peer token, and the audit of each hub shows the
-// call with the hubs it came through and one trace id. Progress crosses the workerd → Deno hop.
-// Not here yet (see the report of issue #15): progress for a peer hub's call into workerd, and
-// an elicitation through the workerd hub, hang there (a resumed call settles a promise of an
-// earlier request, which workerd refuses).
+// call with the hubs it came through and one trace id. Progress and an elicitation cross all three
+// hubs (the workerd hub runs in a Durable Object of its own, where a paused call resumes in the
+// request that answers it).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHubServer, type HubServer } from '@fedmcp/federation/node';
+import { type AuditEvent, createAuditLog, createPolicy } from '@fedmcp/proxy-auth';
 import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Miniflare } from 'miniflare';
@@ -22,9 +22,11 @@ import {
   postgresUrl,
   runSchema,
 } from '../../../store/test/postgres-test-server.js';
+import { createPolicyAccess } from '../../src/index.js';
 import { textOf } from '../helpers.js';
 import { bundleEdge } from './fixtures/bundle-edge.js';
 import { type DenoServer, denoServe } from './fixtures/deno.js';
+import { ERAS, elicitThrough, interactiveClient } from './fixtures/echo-through.js';
 
 const workerEntry = fileURLToPath(new URL('./fixtures/durable-hub-worker.ts', import.meta.url));
 const denoEntry = fileURLToPath(new URL('./fixtures/deno-hub.ts', import.meta.url));
@@ -34,6 +36,7 @@ let everything: Everything;
 let nodeHub: HubServer;
 let deno: DenoServer;
 let miniflare: Miniflare | undefined;
+const nodeAudit: AuditEvent[] = [];
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -49,7 +52,10 @@ async function startWorker(code: Uint8Array, port: number, bindings: Record<stri
     modules: [{ type: 'ESModule', path: 'worker.mjs', contents: code }],
     compatibilityDate: '2025-09-01',
     compatibilityFlags: ['nodejs_compat'],
-    durableObjects: { FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true } },
+    durableObjects: {
+      FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
+      FEDMCP_HUB: { className: 'FedmcpHubObject' },
+    },
     durableObjectsPersist: persist,
     bindings: { UPSTREAM_URL: everything.url, ...bindings },
     host: '127.0.0.1',
@@ -62,7 +68,18 @@ async function startWorker(code: Uint8Array, port: number, bindings: Record<stri
 beforeAll(async () => {
   const [started, { code }] = await Promise.all([startEverything(), bundleEdge(workerEntry)]);
   everything = started;
-  nodeHub = await createHubServer({ hubId: 'node-a' });
+  // node-a audits the calls of its own clients.
+  const audit = createAuditLog({ sinks: [{ write: (event) => void nodeAudit.push(event) }] });
+  nodeHub = await createHubServer({
+    hubId: 'node-a',
+    audit,
+    hub: {
+      access: createPolicyAccess({
+        policy: createPolicy([{ effect: 'allow', subjects: ['*'], actions: ['*'] }]),
+        audit,
+      }),
+    },
+  });
   const nodeUrl = (await nodeHub.listen()).url;
   // The worker's key first (kept in its Durable Object), so the Deno hub can pin it.
   const port = await freePort();
@@ -94,7 +111,7 @@ afterAll(async () => {
   if (postgresAvailable) await dropSchema(schema);
 });
 
-type AuditEvent = {
+type Audited = {
   type: string;
   upstream?: string;
   traceId?: string;
@@ -123,7 +140,7 @@ describe('Node hub → workerd hub → Deno hub', () => {
       await client.close();
     }
     const audit = async (base: string) =>
-      (await (await fetch(new URL('/test/audit', base))).json()) as AuditEvent[];
+      (await (await fetch(new URL('/test/audit', base))).json()) as Audited[];
     const edgeUrl = (await miniflare!.ready).href;
     const atEdge = (await audit(edgeUrl)).filter(
       (event) => event.action === 'tools/call' && event.target === 'deno__everything__echo',
@@ -155,24 +172,60 @@ describe('Node hub → workerd hub → Deno hub', () => {
     expect(atDeno[0]?.traceId).toBe(atEdge[0]?.traceId);
   }, 60_000);
 
-  it('carries progress from the Deno hub through the workerd hub', async () => {
-    const client = new Client({ name: 'progress', version: '1.0.0' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL('/mcp', (await miniflare!.ready).href)),
-    );
-    try {
-      const progress: number[] = [];
-      const result = await client.callTool(
-        {
-          name: 'deno__everything__trigger-long-running-operation',
-          arguments: { duration: 0.2, steps: 2 },
-        },
-        { onprogress: (update) => progress.push(update.progress) },
-      );
-      expect(textOf(result)).toContain('Long running operation completed');
-      expect(progress).toEqual([1, 2]);
-    } finally {
-      await client.close();
+  it('carries progress and an elicitation from the Deno hub through workerd and Node, audited by all three', async () => {
+    for (const era of ERAS) {
+      const { client, received } = interactiveClient(era, `Ada ${era[0]}`);
+      await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', nodeHub.url!)));
+      try {
+        expect(client.getNegotiatedProtocolVersion()).toBe(era[0]);
+        const progress: number[] = [];
+        const result = await client.callTool(
+          {
+            name: 'edge__deno__everything__trigger-long-running-operation',
+            arguments: { duration: 0.2, steps: 2 },
+          },
+          { onprogress: (update) => progress.push(update.progress) },
+        );
+        expect(textOf(result)).toContain('Long running operation completed');
+        expect(progress).toEqual([1, 2]);
+        await elicitThrough(
+          client,
+          received,
+          'edge__deno__everything__trigger-elicitation-request',
+          `Ada ${era[0]}`,
+        );
+      } finally {
+        await client.close();
+      }
     }
-  }, 60_000);
+    const edgeUrl = (await miniflare!.ready).href;
+    const elicited = async (base: string, target: string) =>
+      ((await (await fetch(new URL('/test/audit', base))).json()) as Audited[]).filter(
+        (event) => event.action === 'tools/call' && event.target === target,
+      );
+    const atEdge = await elicited(edgeUrl, 'deno__everything__trigger-elicitation-request');
+    const atDeno = await elicited(deno.url, 'everything__trigger-elicitation-request');
+    const atNode = nodeAudit.filter(
+      (event) =>
+        event.action === 'tools/call' &&
+        event.target === 'edge__deno__everything__trigger-elicitation-request',
+    );
+    expect(atNode).toMatchObject([
+      { outcome: 'success', upstream: 'edge' },
+      { outcome: 'success', upstream: 'edge' },
+    ]);
+    expect(atEdge).toHaveLength(2);
+    expect(atDeno).toHaveLength(2);
+    for (const event of atEdge) {
+      expect(event).toMatchObject({ outcome: 'success', principal: { via: ['node-a'] } });
+    }
+    for (const event of atDeno) {
+      expect(event).toMatchObject({ outcome: 'success', principal: { via: ['edge', 'node-a'] } });
+    }
+    // One trace per call, the same in all three hubs.
+    const traces = atNode.map((event) => event.traceId);
+    expect(new Set(traces).size).toBe(2);
+    expect(atEdge.map((event) => event.traceId)).toEqual(traces);
+    expect(atDeno.map((event) => event.traceId)).toEqual(traces);
+  }, 90_000);
 });

@@ -1,20 +1,21 @@
 // The hub in workerd with its state in the Durable Object engine, surviving restarts of the
 // worker (Miniflare stopped and started again on the same persist directory): its signing key
 // (a Node peer hub keeps trusting the keys it pinned), its audit stream, and its peer link. Each
-// run serves 2026-07-28 and 2025-11-25 clients: list, call, progress, a policy denial and a call
-// to a tool of the Node peer hub, signed with the stored key.
+// run serves 2026-07-28 and 2025-11-25 clients: list, call, progress, an elicitation, a policy
+// denial and a call to a tool of the Node peer hub, signed with the stored key. The hub runs in a
+// Durable Object of its own (`defineHubObject`), where a paused call may resume in a later request.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHubServer, type HubServer } from '@fedmcp/federation/node';
 import { type Everything, startEverything } from '@fedmcp/test-support';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textOf } from '../helpers.js';
 import { bundleEdge } from './fixtures/bundle-edge.js';
-import { ERAS } from './fixtures/echo-through.js';
+import { ERAS, elicitThrough, interactiveClient } from './fixtures/echo-through.js';
 
 const entry = fileURLToPath(new URL('./fixtures/durable-hub-worker.ts', import.meta.url));
 const persist = mkdtempSync(join(tmpdir(), 'fedmcp-do-'));
@@ -31,7 +32,10 @@ async function startWorker(bindings: Record<string, string>): Promise<URL> {
     modules: [{ type: 'ESModule', path: 'worker.mjs', contents: code }],
     compatibilityDate: '2025-09-01',
     compatibilityFlags: ['nodejs_compat'],
-    durableObjects: { FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true } },
+    durableObjects: {
+      FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
+      FEDMCP_HUB: { className: 'FedmcpHubObject' },
+    },
     durableObjectsPersist: persist,
     bindings: { UPSTREAM_URL: everything.url, ...bindings },
     host: '127.0.0.1',
@@ -75,11 +79,9 @@ afterAll(async () => {
   rmSync(persist, { recursive: true, force: true });
 });
 
-async function scenario(base: URL, [era, mode]: (typeof ERAS)[number], tag: string) {
-  const client = new Client(
-    { name: `do-${era}`, version: '1.0.0' },
-    { versionNegotiation: { mode } },
-  );
+async function scenario(base: URL, eraAndMode: (typeof ERAS)[number], tag: string) {
+  const [era] = eraAndMode;
+  const { client, received } = interactiveClient(eraAndMode, `Ada ${tag}`);
   await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', base)));
   try {
     expect(client.getNegotiatedProtocolVersion()).toBe(era);
@@ -103,6 +105,16 @@ async function scenario(base: URL, [era, mode]: (typeof ERAS)[number], tag: stri
     );
     expect(textOf(long)).toContain('Long running operation completed');
     expect(progress).toEqual([1, 2]);
+    // An elicitation: the call pauses in the hub's object and resumes with the client's answer
+    // (a 2026-07-28 client's input_required retry, a 2025-11-25 client's POSTed response).
+    await elicitThrough(client, received, 'everything__trigger-elicitation-request', `Ada ${tag}`);
+    // And one asked by server-everything behind the Node peer hub.
+    await elicitThrough(
+      client,
+      received,
+      'node-b__everything__trigger-elicitation-request',
+      `Ada ${tag}`,
+    );
     const denied = await client.callTool({ name: 'everything__get-env', arguments: {} }).then(
       (result) => JSON.stringify(result),
       (error: Error) => error.message,
