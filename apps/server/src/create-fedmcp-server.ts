@@ -52,6 +52,7 @@ import { openConfigSecrets, resolveConfigSecrets } from './auth/upstream-secrets
 import { createBufferedAuditSink } from './cluster/buffered-audit-sink.js';
 import { createAuditSpill } from './cluster/buffered-audit-sink-spill.js';
 import { configDigest } from './cluster/config-digest.js';
+import { createConfigSync } from './cluster/config-sync.js';
 import { createClusterNode } from './cluster/create-cluster-node.js';
 import type { FedmcpConfig } from './config/config-schema.js';
 import { hostOriginOptions } from './config/cors-config.js';
@@ -84,7 +85,12 @@ import {
   upstreamsFromConfig,
 } from './upstreams-from-config.js';
 
-export type { FedmcpServer, FedmcpServerOptions, ServerLogger } from './fedmcp-server-options.js';
+export type {
+  ClusterConfigReloads,
+  FedmcpServer,
+  FedmcpServerOptions,
+  ServerLogger,
+} from './fedmcp-server-options.js';
 
 /**
  * Wires the fedmcp packages together from a config: the store, the hub with the configured
@@ -340,6 +346,21 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     env,
     logger: childLogger(logger, { component: 'cluster' }),
   });
+  // Config reloads announced to the other replicas, sealed under the cluster secret.
+  const reloadListeners = new Set<(written: unknown, origin: string) => Promise<void>>();
+  const configSync =
+    cluster && sessionCluster.secrets
+      ? createConfigSync({
+          pubsub: store.pubsub,
+          replicaId: cluster.membership.id,
+          secret: sessionCluster.secrets.secret,
+          previousSecrets: sessionCluster.secrets.previousSecrets,
+          onConfig: async (written, origin) => {
+            for (const listener of [...reloadListeners]) await listener(written, origin);
+          },
+          logger: childLogger(logger, { component: 'cluster' }),
+        })
+      : undefined;
   const peerFederatedStatus = createPeerFederatedStatus({
     hub: () => ({ id: hubId(), name: config.hub.name ?? 'fedmcp', version: FEDMCP_SERVER_VERSION }),
     upstreams: () => withoutRuntime(hub.upstreams.list()),
@@ -522,9 +543,31 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         // `status://hub` subscribers hear of replicas joining, leaving and changing too.
         if (runtime) owned.defer(cluster.onReplicasChange(() => runtime.statusChanged()));
       }
+      if (configSync) {
+        owned.defer(() => configSync.close());
+        await configSync
+          .start()
+          .catch((error: unknown) =>
+            logger.warn(
+              { err: (error as Error).message },
+              'cluster: cannot hear config reloads of the other replicas',
+            ),
+          );
+      }
       return address;
     },
     start,
+    ...(configSync
+      ? {
+          clusterConfig: {
+            announce: (written: unknown) => configSync.announce(written),
+            onReload(listener: (written: unknown, origin: string) => Promise<void>) {
+              reloadListeners.add(listener);
+              return () => void reloadListeners.delete(listener);
+            },
+          },
+        }
+      : {}),
     async serveStdio() {
       await start();
       const limits = config.hub.limits;

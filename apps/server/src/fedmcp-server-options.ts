@@ -95,6 +95,12 @@ export interface FedmcpServer extends AsyncDisposable {
    * an invalid `auth` section); nothing of it is applied then.
    */
   applyConfig(config: FedmcpConfig): Promise<string[]>;
+  /**
+   * Config reloads across replicas, on a shared store (`redis://`, `postgres://`) with a cluster
+   * secret; absent otherwise. `fedmcp serve` announces each reload of its file and applies the
+   * reloads of the others (with its own environment and secrets), once it listens.
+   */
+  readonly clusterConfig?: ClusterConfigReloads;
   /** Upstreams and their states. */
   upstreams(): UpstreamStatus[];
   /**
@@ -104,4 +110,18 @@ export interface FedmcpServer extends AsyncDisposable {
   status(request?: HubStatusRequest): Promise<HubStatus>;
   /** Stops serving (draining in-flight requests), closes every upstream and the store. */
   close(): Promise<void>;
+}
+
+/** See {@link FedmcpServer.clusterConfig}. */
+export interface ClusterConfigReloads {
+  /**
+   * Announces a reloaded config to the other replicas: the file's content as written (`${ENV}`
+   * and `${secret:…}` references unresolved), sealed under the cluster secret. Failures are logged.
+   */
+  announce(written: unknown): Promise<void>;
+  /**
+   * Calls `listener` with each config another replica announced (as written); returns the
+   * function that stops listening.
+   */
+  onReload(listener: (written: unknown, origin: string) => Promise<void>): () => void;
 }

@@ -26,6 +26,12 @@ export {
   type SecretsLocation,
   secretsLocation,
 } from './auth/upstream-secrets.js';
+export {
+  CLUSTER_CONFIG_CHANNEL,
+  type ConfigSync,
+  type ConfigSyncOptions,
+  createConfigSync,
+} from './cluster/config-sync.js';
 export { closestName, editDistance } from './config/closest-name.js';
 export { ConfigError, type ConfigIssue } from './config/config-error.js';
 export {
@@ -42,10 +48,17 @@ export {
   upstreamIdFromName,
 } from './config/config-schema.js';
 export { interpolateEnv, type MissingVariable } from './config/interpolate-env.js';
-export { type LoadConfigOptions, loadConfig, parseConfig } from './config/load-config.js';
+export {
+  type ConfigFileContent,
+  type LoadConfigOptions,
+  loadConfig,
+  parseConfig,
+  readConfigFile,
+} from './config/load-config.js';
 export { stripJsonComments } from './config/strip-json-comments.js';
 export { type WatchConfigOptions, watchConfig } from './config/watch-config.js';
 export {
+  type ClusterConfigReloads,
   createFedmcpServer,
   type FedmcpServer,
   type FedmcpServerOptions,

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   closestName,
@@ -8,6 +8,7 @@ import {
   type FedmcpServer,
   isLogLevel,
   logLevels,
+  parseConfig,
   watchConfig,
 } from '@fedmcp/server';
 import type { CliIo } from '../cli-io.js';
@@ -82,14 +83,28 @@ export async function serveCommand(
     else ({ url } = await server.listen());
     const storeUrl = server.config.store ?? `sqlite:${join(server.config.hub.dataDir, 'state.db')}`;
     say(serveBanner({ server, url, file, storeUrl }));
+    const apply = async (next: FedmcpConfig) => {
+      const needRestart = await server.applyConfig(withOverrides(next));
+      if (needRestart.length > 0) {
+        logger.warn({ keys: needRestart }, 'these config changes apply after a restart');
+      }
+    };
+    // A reload on another replica: its file as written, resolved here with this replica's own
+    // environment, secrets and paths; where this replica listens stays its own.
+    const stopHearing = server.clusterConfig?.onReload(async (written, origin) => {
+      const next = parseConfig(written, file ?? `the config of replica ${origin}`, {
+        baseDirectory: file ? dirname(resolve(file)) : process.cwd(),
+      });
+      const { host, port: ownPort } = server.config.hub;
+      await apply({ ...next, hub: { ...next.hub, host, port: ownPort } });
+      logger.info({ origin }, 'config reloaded from another replica');
+    });
     const stopWatching = file
       ? watchConfig(file, {
-          onChange: async (next) => {
-            const needRestart = await server.applyConfig(withOverrides(next));
+          onChange: async (next, written) => {
+            await apply(next);
             logger.info({ file }, 'config reloaded');
-            if (needRestart.length > 0) {
-              logger.warn({ keys: needRestart }, 'these config changes apply after a restart');
-            }
+            await server.clusterConfig?.announce(written.raw);
           },
           onError: (error) =>
             logger.error(
@@ -101,6 +116,7 @@ export async function serveCommand(
     options.onReady?.(server);
     await (options.stopSignal ?? waitForSignal());
     stopWatching();
+    stopHearing?.();
     return 0;
   } finally {
     await server.close();

@@ -147,6 +147,41 @@ export function parseConfig(
     : resolveConfigPaths(parsed.data, options.baseDirectory);
 }
 
+/** A config file as written: its JSON value (comments stripped, `${ENV}` unresolved) and text. */
+export interface ConfigFileContent {
+  raw: unknown;
+  /** The text with comments blanked, for line and column of issues. */
+  text: string;
+}
+
+/**
+ * Reads a config file and parses its JSON (comments allowed), without validating it.
+ * @throws {ConfigError} when the file is missing or is not JSON (with the line and column).
+ */
+export async function readConfigFile(file: string): Promise<ConfigFileContent> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'the file does not exist (create one with `fedmcp init`)'
+        : String(error);
+    throw new ConfigError(file, [{ path: '', message: reason }], { cause: error });
+  }
+  const json = stripJsonComments(text);
+  try {
+    return { raw: JSON.parse(json), text: json };
+  } catch (error) {
+    const position = syntaxErrorPosition(json, error as Error);
+    throw new ConfigError(
+      file,
+      [{ path: '', message: `not valid JSON: ${(error as Error).message}`, ...position }],
+      { cause: error },
+    );
+  }
+}
+
 /**
  * Reads and validates `fedmcp.config.json`. Relative paths in it are made absolute against the
  * file's folder (see `resolveConfigPaths`), so the hub finds the same state from any working
@@ -158,31 +193,10 @@ export async function loadConfig(
   file: string,
   options: LoadConfigOptions = {},
 ): Promise<FedmcpConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT'
-        ? 'the file does not exist (create one with `fedmcp init`)'
-        : String(error);
-    throw new ConfigError(file, [{ path: '', message: reason }], { cause: error });
-  }
-  let raw: unknown;
-  const json = stripJsonComments(text);
-  try {
-    raw = JSON.parse(json);
-  } catch (error) {
-    const position = syntaxErrorPosition(json, error as Error);
-    throw new ConfigError(
-      file,
-      [{ path: '', message: `not valid JSON: ${(error as Error).message}`, ...position }],
-      { cause: error },
-    );
-  }
+  const { raw, text } = await readConfigFile(file);
   return parseConfig(raw, file, {
     baseDirectory: dirname(resolve(file)),
     ...options,
-    text: json,
+    text,
   });
 }

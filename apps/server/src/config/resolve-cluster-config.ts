@@ -85,6 +85,8 @@ export async function resolveClusterConfig(
 export interface ServerSessionCluster {
   /** Spread into `createMcpHttpHost`'s options. */
   hostOptions: Pick<McpHttpHostOptions, 'cluster' | 'eventStore'>;
+  /** The cluster secrets in force (they also seal config reloads announced to the replicas). */
+  secrets?: ResolvedClusterConfig;
   close(): Promise<void>;
 }
 
@@ -125,6 +127,7 @@ export async function createServerSessionCluster(
   });
   return {
     hostOptions: { cluster, eventStore: createStoreEventStore({ store: options.store }) },
+    secrets: resolved,
     close: () => cluster.close(),
   };
 }

@@ -1,13 +1,16 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { ConfigError } from './config-error.js';
 import type { FedmcpConfig } from './config-schema.js';
-import { type LoadConfigOptions, loadConfig } from './load-config.js';
+import { type LoadConfigOptions, loadConfig, parseConfig, readConfigFile } from './load-config.js';
 
 /** Options of {@link watchConfig}. */
 export interface WatchConfigOptions extends LoadConfigOptions {
-  /** Called with each valid new config. */
-  onChange: (config: FedmcpConfig) => void | Promise<void>;
+  /**
+   * Called with each valid new config, and the file's content as written (`${ENV}` and
+   * `${secret:…}` references unresolved), which replicas announce to each other.
+   */
+  onChange: (config: FedmcpConfig, written: { raw: unknown }) => void | Promise<void>;
   /** Called when the file changed but cannot be used; the running config stays. */
   onError: (error: ConfigError | Error) => void;
   /**
@@ -30,11 +33,16 @@ export function watchConfig(file: string, options: WatchConfigOptions): () => vo
   const target = basename(file);
   const reload = async () => {
     try {
-      const config = await loadConfig(file, options);
+      const { raw, text } = await readConfigFile(file);
+      const config = parseConfig(raw, file, {
+        baseDirectory: dirname(resolve(file)),
+        ...options,
+        text,
+      });
       const fingerprint = JSON.stringify(config);
       if (fingerprint === last) return;
       last = fingerprint;
-      await options.onChange(config);
+      await options.onChange(config, { raw });
     } catch (error) {
       options.onError(error as Error);
     }
