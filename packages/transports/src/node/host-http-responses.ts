@@ -22,18 +22,15 @@ export function toHeaders(request: IncomingMessage): Headers {
   return headers;
 }
 
+/** A `Host` header that joins `scheme://` and an origin-form target as is (no `/`, `\\`, `?`, `#`, `@`). */
+const PLAIN_HOST = /^[A-Za-z0-9.:[\]-]+$/;
+
 /** A body-less web-standard `Request` with the method, URL and headers of a Node request. */
 export function toBodylessRequest(request: IncomingMessage): Request {
   const scheme = (request.socket as { encrypted?: boolean } | undefined)?.encrypted
     ? 'https'
     : 'http';
-  let url: URL;
-  try {
-    url = new URL(request.url ?? '/', `${scheme}://${request.headers.host ?? 'localhost'}`);
-  } catch {
-    url = new URL(request.url ?? '/', `${scheme}://localhost`);
-  }
-  const bodyless = new Request(url, {
+  const init: RequestInit = {
     method: request.method ?? 'GET',
     // Node's header record as is (one copy into the Request): Node joins repeated request
     // headers into one string, except `set-cookie`, the only one it keeps as an array.
@@ -41,7 +38,35 @@ export function toBodylessRequest(request: IncomingMessage): Request {
       request.headers['set-cookie'] === undefined
         ? (request.headers as Record<string, string>)
         : toHeaders(request),
-  });
+  };
+  const target = request.url ?? '/';
+  const host = request.headers.host;
+  let bodyless: Request | undefined;
+  // Hot path (every MCP request with an authenticate hook): an origin-form target ("/mcp?…") and a
+  // plain host make the URL string directly, so the Request parses it once, instead of a URL
+  // object parsed here, serialised and parsed again by the Request (the same URL either way).
+  if (
+    host !== undefined &&
+    PLAIN_HOST.test(host) &&
+    target.startsWith('/') &&
+    target[1] !== '/' &&
+    target[1] !== '\\'
+  ) {
+    try {
+      bodyless = new Request(`${scheme}://${host}${target}`, init);
+    } catch {
+      // an invalid port or IPv6 literal: the general path below decides
+    }
+  }
+  if (bodyless === undefined) {
+    let url: URL;
+    try {
+      url = new URL(target, `${scheme}://${host ?? 'localhost'}`);
+    } catch {
+      url = new URL(target, `${scheme}://localhost`);
+    }
+    bodyless = new Request(url, init);
+  }
   attachPeerCertificate(request, bodyless);
   return bodyless;
 }
