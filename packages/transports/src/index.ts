@@ -81,6 +81,12 @@ export {
   scopeEventStore,
 } from './session-event-store.js';
 export {
+  type ExpiringSessionEventStores,
+  expireSessionEvents,
+  type SessionEventExpiryOptions,
+  type SessionEventExpiryStore,
+} from './session-event-sweeper.js';
+export {
   createSessionRevocations,
   type SessionRevocations,
   type SessionRevocationsOptions,

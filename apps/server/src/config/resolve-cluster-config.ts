@@ -9,6 +9,7 @@ import type { Store } from '@fedmcp/store';
 import {
   createClusterSessions,
   createStoreEventStore,
+  expireSessionEvents,
   MIN_CLUSTER_SECRET_LENGTH,
 } from '@fedmcp/transports';
 import type { McpHttpHostOptions } from '@fedmcp/transports/node';
@@ -125,9 +126,18 @@ export async function createServerSessionCluster(
     store: options.store,
     logger: options.logger,
   });
+  // Abandoned sessions' event streams go once the session has expired (one sweep per minute).
+  const eventStore = expireSessionEvents(createStoreEventStore({ store: options.store }), {
+    store: options.store,
+    maxIdleMs: cluster.tokens.ttlMs,
+    logger: options.logger,
+  });
   return {
-    hostOptions: { cluster, eventStore: createStoreEventStore({ store: options.store }) },
+    hostOptions: { cluster, eventStore },
     secrets: resolved,
-    close: () => cluster.close(),
+    close: async () => {
+      await eventStore.close();
+      await cluster.close();
+    },
   };
 }
