@@ -69,6 +69,8 @@ for (let round = 0; round < rounds; round += 1) {
     modules: [{ type: 'ESModule', path: 'worker.mjs', contents: code }],
     compatibilityDate: '2025-09-01',
     compatibilityFlags: ['nodejs_compat'],
+    // The hub runs in a Durable Object (a paused call resumes there); the cold start includes it.
+    durableObjects: { FEDMCP_HUB: { className: 'FedmcpHubObject' } },
     bindings: { UPSTREAM_URL: everything.url, API_KEY_HASHES: keyHash },
     host: '127.0.0.1',
     port: 0,

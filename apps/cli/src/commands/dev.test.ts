@@ -1,6 +1,8 @@
 // `fedmcp dev`: the hub of a config file bundled and run in workerd (Miniflare) and in Deno on
 // 127.0.0.1; an SDK client calls a tool of server-everything through it; the runtime stops when
-// the command is told to (SIGINT in a terminal). A stdio upstream is refused naming its entry.
+// the command is told to (SIGINT in a terminal), and an elicitation of server-everything reaches
+// the client through it (in workerd the hub runs in a Durable Object, where the paused call
+// resumes in the request that answers it). A stdio upstream is refused naming its entry.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +31,7 @@ function writeConfig(name: string, config: unknown): string {
 
 describe('fedmcp dev', () => {
   it.each(['workerd', 'deno'])(
-    'runs the hub in %s and serves a tool call',
+    'runs the hub in %s and serves a tool call and an elicitation',
     async (runtime) => {
       const config = writeConfig(`${runtime}.json`, {
         hub: { id: 'dev-hub' },
@@ -56,7 +58,15 @@ describe('fedmcp dev', () => {
       ]);
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
       expect(out.join('')).toContain(`the hub runs in ${runtime} at ${url}`);
-      const client = new Client({ name: 'dev-test', version: '1.0.0' });
+      const client = new Client(
+        { name: 'dev-test', version: '1.0.0' },
+        { capabilities: { elicitation: { form: {} } } },
+      );
+      let asked = 0;
+      client.setRequestHandler('elicitation/create', () => {
+        asked += 1;
+        return { action: 'decline' as const };
+      });
       await client.connect(new StreamableHTTPClientTransport(new URL(url)));
       try {
         const result = await client.callTool({
@@ -64,6 +74,12 @@ describe('fedmcp dev', () => {
           arguments: { message: `from ${runtime}` },
         });
         expect(result.content).toEqual([{ type: 'text', text: `Echo: from ${runtime}` }]);
+        const elicited = await client.callTool({
+          name: 'everything__trigger-elicitation-request',
+          arguments: {},
+        });
+        expect(asked).toBe(1);
+        expect(JSON.stringify(elicited)).toMatch(/declined/i);
       } finally {
         await client.close();
       }

@@ -6,7 +6,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { toUpstreamConfig, upstreamsFromConfig } from '@fedmcp/server';
 import type { CliIo } from '../cli-io.js';
 import { CliUsageError } from './connect-target.js';
+import { DenoNotFoundError, findDenoBinary } from './dev-deno-binary.js';
 import { resolveConfig } from './resolve-config.js';
 
 /** Options of {@link devCommand} beyond argv, for tests. */
@@ -76,7 +76,10 @@ async function startWorkerd(code: Uint8Array, port: number, persist: string): Pr
     modules: [{ type: 'ESModule', path: 'worker.mjs', contents: code }],
     compatibilityDate: '2025-09-01',
     compatibilityFlags: ['nodejs_compat'],
-    durableObjects: { FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true } },
+    durableObjects: {
+      FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
+      FEDMCP_HUB: { className: 'FedmcpHubObject' },
+    },
     durableObjectsPersist: persist,
     host: '127.0.0.1',
     port,
@@ -86,14 +89,10 @@ async function startWorkerd(code: Uint8Array, port: number, persist: string): Pr
   return { url: url.origin, stop: () => miniflare.dispose() };
 }
 
-async function startDeno(code: Uint8Array, port: number): Promise<Running> {
+async function startDeno(code: Uint8Array, port: number, binary: string): Promise<Running> {
   const directory = await mkdtemp(join(tmpdir(), 'fedmcp-dev-'));
   const file = join(directory, 'hub.mjs');
   await writeFile(file, code);
-  const require = createRequire(import.meta.url);
-  const binary = createRequire(require.resolve('deno/package.json')).resolve(
-    '@deno/linux-x64-glibc/deno',
-  );
   const child = spawn(
     binary,
     ['serve', '--host=127.0.0.1', `--port=${port}`, '--allow-net', '--allow-env', file],
@@ -163,12 +162,24 @@ export async function devCommand(
     }
     upstreams[upstream.id] = toUpstreamConfig(upstream);
   }
+  let denoBinary = '';
+  if (runtime === 'deno') {
+    try {
+      denoBinary = findDenoBinary();
+    } catch (error) {
+      if (!(error instanceof DenoNotFoundError)) throw error;
+      io.stderr(`fedmcp dev: ${error.message}\n`);
+      return 1;
+    }
+  }
   const hubId = config.hub.id ?? 'dev';
   io.stderr(`fedmcp dev: bundling the hub for ${runtime}…\n`);
   const code = await bundle({ hubId, upstreams });
   const persist = join(dirname(file ?? join(process.cwd(), 'x')), '.fedmcp', 'dev-durable-objects');
   const running =
-    runtime === 'workerd' ? await startWorkerd(code, port, persist) : await startDeno(code, port);
+    runtime === 'workerd'
+      ? await startWorkerd(code, port, persist)
+      : await startDeno(code, port, denoBinary);
   const mcpUrl = `${running.url}/mcp`;
   io.stdout(
     `fedmcp dev: the hub runs in ${runtime} at ${mcpUrl} (${Object.keys(upstreams).length} upstream(s)${runtime === 'workerd' ? `, state in ${persist}` : ', state in memory'}); Ctrl-C stops it.\n`,

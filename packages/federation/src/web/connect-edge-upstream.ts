@@ -1,12 +1,12 @@
 /**
- * The upstream connector for runtimes that tie I/O objects to the request that created them
- * (workerd). An upstream's client outlives the request that connected it, and the SDK's HTTP
- * client transports combine the one `AbortSignal` they made at start with each request's signal
- * (`AbortSignal.any`): workerd refuses that in any later request ("Cannot perform I/O on behalf
- * of a different request"). Here the transport's controller hands out, on each use, a signal of
- * the calling request (already aborted once the transport closed); the original one is left
- * alone, as workerd refuses even reading it. In-flight requests are then
- * not cut by `close()`; they end with the request (or isolate) that made them.
+ * The upstream connector of a hub at the edge: HTTP(S) MCP servers and peer hubs, no stdio.
+ *
+ * workerd ties I/O objects (streams, the SDK transport's long-lived `AbortSignal`, promises) to
+ * the request whose handler made them and refuses them in any later request ("Cannot perform
+ * I/O on behalf of a different request"). A hub keeps its upstream connections across requests,
+ * so in workerd it runs inside a Durable Object (`defineHubObject`, `hub-object.ts`): an
+ * object's requests share the object's I/O context, and the SDK's transports work there as they
+ * are, through their public API only.
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { connectRemoteUpstream } from '../connect-remote-upstream.js';
@@ -16,34 +16,9 @@ import type {
   UpstreamSpec,
 } from '../upstream-options.js';
 
-interface WithAbortController {
-  _abortController?: AbortController;
-}
-
-/** Replaces a transport's long-lived abort controller with a request-scoped view of it. */
-function scopeAbortSignal(transport: unknown): void {
-  const holder = (transport ?? {}) as WithAbortController;
-  const controller = holder._abortController;
-  if (!(controller instanceof AbortController)) return; // another transport: nothing to adapt
-  let closed: { reason: unknown } | undefined;
-  holder._abortController = {
-    get signal() {
-      const scoped = new AbortController();
-      if (closed) scoped.abort(closed.reason);
-      return scoped.signal;
-    },
-    abort(reason?: unknown) {
-      closed = { reason };
-      try {
-        controller.abort(reason); // refused by workerd outside the connecting request
-      } catch {}
-    },
-  };
-}
-
 /**
- * `connectRemoteUpstream` for workerd and other request-scoped runtimes: HTTP(S) upstreams and
- * peer hubs whose connections serve every later request (see the module comment).
+ * Connects an HTTP(S) upstream or peer hub from a runtime without processes (workerd inside a
+ * Durable Object, Deno, Supabase Edge Functions).
  *
  * @throws FedmcpError INVALID_CONFIG for a stdio spec.
  * @example
@@ -55,27 +30,16 @@ export async function connectEdgeUpstream(
   spec: UpstreamSpec,
   options: UpstreamConnectOptions,
 ): Promise<Client> {
-  const client = await connectRemoteUpstream(spec, options);
-  scopeAbortSignal(client.transport);
-  return client;
+  return connectRemoteUpstream(spec, options);
 }
 
 /**
- * Any upstream connector made safe for request-scoped runtimes the same way: use it to wrap a
- * connector that builds its own transports, such as `createPeerConnector` (peer hubs as
- * upstreams of a hub in workerd).
+ * Kept for code written for earlier versions, which adapted connectors to request-scoped
+ * I/O: the connector itself, unchanged. Run the hub in a Durable Object
+ * (`defineHubObject`) instead.
  *
- * @example
- * ```ts
- * const connect = createEdgeConnector(
- *   createPeerConnector({ base: connectEdgeUpstream, peers: () => peers, hubId: () => 'edge', keyring }),
- * );
- * ```
+ * @deprecated not needed: a hub inside a Durable Object uses any connector as it is.
  */
 export function createEdgeConnector(connector: UpstreamConnector): UpstreamConnector {
-  return async (spec, options) => {
-    const client = await connector(spec, options);
-    scopeAbortSignal(client.transport);
-    return client;
-  };
+  return connector;
 }

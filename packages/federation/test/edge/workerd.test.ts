@@ -1,6 +1,6 @@
 // The hub in workerd (miniflare): the esbuild bundle of a module worker (nodejs_compat) on
 // 127.0.0.1 in front of server-everything over HTTP; SDK v2 clients list and call a tool through
-// it. Sessions and state are in memory per isolate (a Durable Object engine comes later).
+// it. The hub runs in a Durable Object of its own; sessions and state are in its memory.
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
 import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Miniflare } from 'miniflare';
@@ -21,6 +21,7 @@ beforeAll(async () => {
     modules: [{ type: 'ESModule', path: 'worker.mjs', contents: code }],
     compatibilityDate: '2025-09-01',
     compatibilityFlags: ['nodejs_compat'],
+    durableObjects: { FEDMCP_HUB: { className: 'FedmcpHubObject' } },
     bindings: { UPSTREAM_URL: everything.url, API_KEY_HASHES: await hashApiKey(key) },
     host: '127.0.0.1',
     port: 0,
