@@ -470,6 +470,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         createServer: ({ headers: _headers, ...context }) =>
           telemetry.session(sessions.track(hub.createServer(context), context), context),
         fastRequest: hub.fastRequest,
+        modernFastRequest: hub.modernFastRequest,
         views: hub.views,
         authenticate,
         sessionOwner: (principal) =>

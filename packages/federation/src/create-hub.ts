@@ -3,6 +3,7 @@ import type { Implementation } from '@modelcontextprotocol/server';
 import { connectRemoteUpstream } from './connect-remote-upstream.js';
 import { hubError } from './errors.js';
 import { createFastRequest } from './handlers/fast-path.js';
+import { createModernFastRequest } from './handlers/modern-fast-path.js';
 import { DEFAULT_MAX_INSTRUCTIONS_CHARS } from './hub-instructions.js';
 import type { Hub, HubOptions } from './hub-options.js';
 import { createHubSessionServer, type HubSessionContext } from './hub-session.js';
@@ -83,6 +84,7 @@ export function createHub(options: HubOptions = {}): Hub {
   return {
     createServer: (context?: HubSessionContext) => createHubSessionServer(services, context),
     fastRequest: createFastRequest(services),
+    modernFastRequest: createModernFastRequest(services),
     upstreams,
     views: services.catalogViews.names(),
     async start() {

@@ -3,6 +3,7 @@
  * registry.
  */
 import type { Logger } from '@fedmcp/protocol';
+import type { McpModernFastRequestHandler } from '@fedmcp/transports';
 import type { Implementation, Server, ServerEventBus } from '@modelcontextprotocol/server';
 import type { CatalogGuard, QuarantinedItem } from './catalog-guard.js';
 import type { CatalogViewOptions } from './catalog-view.js';
@@ -187,6 +188,13 @@ export interface Hub extends AsyncDisposable {
    * plain tools/call of a 2025-era session as raw JSON-RPC, or declines (`undefined`).
    */
   readonly fastRequest: FastRequestHandler;
+  /**
+   * The 2026-07-28 forwarding fast path, for the `modernFastRequest` option of
+   * `createMcpHttpHost`: answers a stateless tools/call of a client that can answer no questions,
+   * to a shared 2025-era upstream, as raw JSON-RPC without building a server for the request;
+   * declines anything else. Off with `fastPath: false`.
+   */
+  readonly modernFastRequest: McpModernFastRequestHandler;
   /** The upstream registry. */
   readonly upstreams: UpstreamRegistry;
   /** The names of the hub's views (`HubOptions.views`): the `views` option of the HTTP host. */

@@ -67,6 +67,10 @@ export type {
   McpSessionContext,
   McpTransportKind,
 } from './mcp-session-context.js';
+export type {
+  McpModernFastRequestExtra,
+  McpModernFastRequestHandler,
+} from './mcp-modern-fast-request.js';
 export {
   computeRestartDelay,
   DEFAULT_RESTART_BACKOFF,

@@ -215,6 +215,7 @@ export async function createHubServer(options: HubServerOptions = {}): Promise<H
     ...options.host,
     createServer: ({ headers: _headers, ...context }) => hub.createServer(context),
     fastRequest: hub.fastRequest,
+    modernFastRequest: hub.modernFastRequest,
     authenticate,
     sessionOwner: (principal) => peerSessionOwner(principal) ?? options.sessionOwner?.(principal),
     bus: hub.bus,

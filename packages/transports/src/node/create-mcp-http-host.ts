@@ -34,6 +34,7 @@ import type {
   McpHttpHostStats,
   McpHttpHostTransports,
 } from './mcp-http-host-options.js';
+import { createModernFastRoute } from './modern-fast-route.js';
 import { createStreamableHttpRoute, type StreamableHttpRoute } from './streamable-http-route.js';
 import { createWebSocketRoute } from './websocket-route.js';
 
@@ -149,6 +150,8 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     },
   };
   const streamableHttp = createStreamableHttpRoute(context, bus);
+  const modernFast =
+    options.modernFastRequest && createModernFastRoute(context, bus, options.modernFastRequest);
   // Views: `${paths.mcp}/<view>` is Streamable HTTP too, on a route of its own whose servers are
   // built with `view` in their context.
   const views = new Set(options.views ?? []);
@@ -199,6 +202,9 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     if (corsKind && answerCors(request, response, origin, corsKind)) return;
     if (options.onRequest && (await options.onRequest(request, response))) return;
     if (streamablePath) {
+      if (viewPath === undefined && modernFast?.accepts(request)) {
+        return modernFast.handle(request, response);
+      }
       const route = viewPath === undefined ? streamableHttp : viewRoute(viewPath);
       return route.handle(request, response);
     }
@@ -341,6 +347,7 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     await context.sessions.closeAll();
     await Promise.all([
       streamableHttp.close(),
+      modernFast?.close(),
       ...[...viewRoutes.values()].map((route) => route.close()),
     ]);
     webSocket.close();

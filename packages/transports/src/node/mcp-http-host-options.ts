@@ -8,6 +8,7 @@ import type { EventStore, ServerEventBus, ServerNotifier } from '@modelcontextpr
 import type { McpAuthenticate } from '../authenticate.js';
 import type { ClusterSessions } from '../cluster-sessions.js';
 import type { CorsPolicyOptions } from '../cors.js';
+import type { McpModernFastRequestHandler } from '../mcp-modern-fast-request.js';
 import type { CreateMcpServer, McpFastRequestHandler } from '../mcp-session-context.js';
 import type { SessionEventStores } from '../session-event-store.js';
 import type { ConnectionGuardStats } from './connection-guard.js';
@@ -213,6 +214,17 @@ export interface McpHttpHostOptions {
    * @default none (every request goes through the SDK)
    */
   fastRequest?: McpFastRequestHandler;
+  /**
+   * The 2026-07-28 fast path: a stateless `POST` with `MCP-Protocol-Version: 2026-07-28` and
+   * `Mcp-Method: tools/call` on the MCP path (not a view's), once authenticated, read and found a
+   * valid 2026-07-28 request by the SDK's own classification, is offered to
+   * `modernFastRequest(request, { principal, signal })` before the SDK's `createMcpHandler`
+   * builds a server for it. `undefined`, or a promise of `undefined`, declines (the SDK serves
+   * the request as usual); a promise of the JSON-RPC response is sent as one `application/json`
+   * answer. `signal` aborts when the client goes away. See {@link McpModernFastRequestHandler}.
+   * @default none (every 2026-07-28 request goes through the SDK)
+   */
+  modernFastRequest?: McpModernFastRequestHandler;
 }
 
 /** Where a listening host can be reached. */

@@ -1,0 +1,192 @@
+/**
+ * 2026-07-28 clients: an `echo` tool (1 KiB text) called by an SDK v2 client pinned to 2026-07-28,
+ * through fedmcp (the tool on a stdio upstream, as in bench/gateway) against the SDK's own
+ * `createMcpHandler` serving the same tool directly (the baseline), each in its own process,
+ * measured in interleaved rounds. Prints p50/p99 at c=1, calls/s at c=32 and CPU per call (the
+ * contender's whole process tree), each as a ratio against the baseline of the same run.
+ *
+ *   pnpm bench modern
+ *   node --conditions=@fedmcp/source --import tsx bench/modern/modern.bench.ts
+ *
+ * Environment: BENCH_ROUNDS (default 4), BENCH_CALLS_C1 (default 300), BENCH_CALLS_C32 (default
+ * 1024), BENCH_FEDMCP_LAUNCHER (a launcher bundle built beforehand; by default built from source),
+ * BENCH_CPU_PROF=1 (V8 CPU profiles of both servers in bench/modern/.build/profiles/).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { buildLauncher } from '../gateway/build-launcher.ts';
+import {
+  cpuMillisecondsBetween,
+  cpuTicks,
+  killAllNow,
+  type StartedProcess,
+  startNode,
+  stopAll,
+} from '../gateway/processes.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
+const callsC1 = Number(process.env.BENCH_CALLS_C1 ?? 300);
+const callsC32 = Number(process.env.BENCH_CALLS_C32 ?? 1024);
+const profile = process.env.BENCH_CPU_PROF;
+const profileDirectory = join(here, '.build', 'profiles');
+const text = 'x'.repeat(1024);
+const echoServer = join(here, '..', 'gateway', 'echo-server.mjs');
+const temporary = mkdtempSync(join(tmpdir(), 'fedmcp-modern-bench-'));
+
+process.once('exit', () => {
+  killAllNow();
+  rmSync(temporary, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
+
+const profileArguments = (name: string) =>
+  profile
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${profileDirectory}`,
+        `--cpu-prof-name=${name}.cpuprofile`,
+        '--cpu-prof-interval=200',
+      ]
+    : [];
+if (profile) mkdirSync(profileDirectory, { recursive: true });
+
+function writeConfig(): string {
+  const directory = join(temporary, 'fedmcp');
+  mkdirSync(directory);
+  const file = join(directory, 'fedmcp.config.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      runtime: false,
+      mcpServers: {
+        echo: {
+          command: process.execPath,
+          args: ['--max-semi-space-size=1', echoServer],
+          prefix: false,
+        },
+      },
+    }),
+  );
+  return file;
+}
+
+interface Contender {
+  name: string;
+  process: StartedProcess & { port: number };
+  client: Client;
+  p50: number[];
+  p99: number[];
+  throughput: number[];
+  cpuPerCall: number[];
+}
+
+async function connect(port: number): Promise<Client> {
+  const client = new Client(
+    { name: 'bench', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+  return client;
+}
+
+const percentile = (values: number[], fraction: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0;
+};
+const median = (values: number[]) => percentile(values, 0.5);
+
+async function drive(client: Client, calls: number, concurrency: number) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < calls) {
+        next += 1;
+        const begin = performance.now();
+        const result = await client.callTool({ name: 'echo', arguments: { text } });
+        latencies.push(performance.now() - begin);
+        const first = (result.content as Array<{ text?: string }> | undefined)?.[0];
+        if (first?.text !== text) throw new Error(`echo answered ${JSON.stringify(result)}`);
+      }
+    }),
+  );
+  return { latencies, wallMs: performance.now() - started };
+}
+
+async function main() {
+  const launcher = process.env.BENCH_FEDMCP_LAUNCHER || (await buildLauncher());
+  const [baseline, fedmcp] = await Promise.all([
+    startNode('baseline', [
+      ...profileArguments('baseline'),
+      join(here, 'echo-modern-server.mjs'),
+    ]),
+    startNode('fedmcp', [...profileArguments('fedmcp'), launcher, writeConfig()]),
+  ]);
+  const contenders: Contender[] = [];
+  for (const [name, started] of [
+    ['SDK createMcpHandler, direct (baseline)', baseline],
+    ['fedmcp (stdio upstream)', fedmcp],
+  ] as const) {
+    contenders.push({
+      name,
+      process: started,
+      client: await connect(started.port),
+      p50: [],
+      p99: [],
+      throughput: [],
+      cpuPerCall: [],
+    });
+  }
+  for (const contender of contenders) await drive(contender.client, 200, 8); // warm-up
+  for (let round = 0; round < rounds; round += 1) {
+    const order = round % 2 === 0 ? contenders : [...contenders].reverse();
+    for (const contender of order) {
+      const single = await drive(contender.client, callsC1, 1);
+      contender.p50.push(percentile(single.latencies, 0.5));
+      contender.p99.push(percentile(single.latencies, 0.99));
+      const before = cpuTicks(contender.process.pid);
+      const many = await drive(contender.client, callsC32, 32);
+      const cpu = cpuMillisecondsBetween(before, cpuTicks(contender.process.pid));
+      contender.throughput.push((callsC32 * 1000) / many.wallMs);
+      contender.cpuPerCall.push(cpu / callsC32);
+    }
+    process.stderr.write(`round ${round + 1}/${rounds} done\n`);
+  }
+  const [base] = contenders as [Contender];
+  const ratio = (value: number, reference: number) =>
+    reference > 0 ? `${(value / reference).toFixed(2)}×` : '–';
+  const rows: Array<[string, (contender: Contender) => number, string]> = [
+    ['p50 c=1 (ms)', (c) => median(c.p50), 'lower is better'],
+    ['p99 c=1 (ms)', (c) => median(c.p99), 'lower is better'],
+    ['calls/s c=32', (c) => median(c.throughput), 'higher is better'],
+    ['CPU ms per call c=32 (process tree)', (c) => median(c.cpuPerCall), 'lower is better'],
+  ];
+  process.stdout.write(
+    `\n2026-07-28 client (SDK v2, pinned), echo of 1 KiB, ${rounds} interleaved rounds of ${callsC1} calls at c=1 and ${callsC32} at c=32 (medians over rounds), Node ${process.version}\n\n`,
+  );
+  process.stdout.write(`| figure | ${contenders.map((c) => c.name).join(' | ')} |\n`);
+  process.stdout.write(`|---|${contenders.map(() => '---').join('|')}|\n`);
+  for (const [label, value] of rows) {
+    const cells = contenders.map((c) =>
+      c === base
+        ? value(c).toFixed(label.startsWith('calls') ? 0 : 3)
+        : `${value(c).toFixed(label.startsWith('calls') ? 0 : 3)} (${ratio(value(c), value(base))})`,
+    );
+    process.stdout.write(`| ${label} | ${cells.join(' | ')} |\n`);
+  }
+  for (const contender of contenders) await contender.client.close();
+  await stopAll();
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

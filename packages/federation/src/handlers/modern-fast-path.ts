@@ -1,0 +1,159 @@
+/**
+ * The 2026-07-28 forwarding fast path (`Hub.modernFastRequest`, the `modernFastRequest` option of
+ * `createMcpHttpHost`): a stateless tools/call of a client that can answer no questions (no
+ * sampling, elicitation or roots in its envelope, no log level, no progress token, no task, not an
+ * MRTR retry), to a shared 2025-era upstream, is relayed as raw JSON-RPC without building an SDK
+ * `Server` for the request — which the SDK's `createMcpHandler` does for every 2026-07-28 request,
+ * and which was most of such a call's cost (bench/modern). Between hubs this is the hop's path too:
+ * hubs speak 2026-07-28 to each other. It runs the same stages as the SDK path (resolve, meta,
+ * gate, call, map, finish) and answers as the SDK would (`resultType`, the hub's `serverInfo` in
+ * `_meta`); anything else declines (`undefined`) and takes the SDK path.
+ */
+import { FedmcpError } from '@fedmcp/protocol';
+import type { McpModernFastRequestHandler } from '@fedmcp/transports';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  type ClientCapabilities,
+  type JSONRPCResponse,
+  LOG_LEVEL_META_KEY,
+  type Result,
+  SERVER_INFO_META_KEY,
+  type Server,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import { callUpstream } from '../pipeline/call-upstream.js';
+import { type Finish, NO_FINISH } from '../pipeline/finish.js';
+import { gate } from '../pipeline/gate.js';
+import { mapToolResult } from '../pipeline/map-result.js';
+import { assertOpen } from '../pipeline/resolve.js';
+import { HubServer } from '../sdk-seams.js';
+import type { HubServices } from '../services/hub-services.js';
+import type { HubSession } from '../services/session-registry.js';
+import { createSessionScope } from './session-scope.js';
+import { prepareToolCall } from './tool-handlers.js';
+
+type Params = Record<string, unknown>;
+
+/** The tasks extension a client may declare in its capabilities (2026-07-28). */
+const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
+/** The gate's view of a fast request: no questions (the client can answer none), no round state. */
+function gateContext(meta: Params, id: unknown): ServerContext {
+  const mcpReq = {
+    envelope: undefined,
+    requestState: () => undefined,
+    inputResponses: undefined,
+    _meta: meta,
+    id,
+  };
+  return { mcpReq } as unknown as ServerContext;
+}
+
+/** Whether a client's capabilities let an upstream ask it something (then the SDK path serves). */
+function mayBeAsked(capabilities: ClientCapabilities): boolean {
+  const extensions = (capabilities as { extensions?: Record<string, unknown> }).extensions;
+  return Boolean(
+    capabilities.sampling ||
+      capabilities.elicitation ||
+      capabilities.roots ||
+      extensions?.[TASKS_EXTENSION] !== undefined,
+  );
+}
+
+/** Builds a hub's 2026-07-28 fast path. */
+export function createModernFastRequest(services: HubServices): McpModernFastRequestHandler {
+  // A 2026-07-28 request has no session; the pipeline's scope wants one. This stand-in server is
+  // never connected: nothing of the fast path reads it (capabilities come from the envelope).
+  let standIn: Server | undefined;
+  return (message, extra) => {
+    if (!services.settings.fastPath) return undefined;
+    const requestParams = (message.params ?? {}) as Params;
+    const name = requestParams.name;
+    if (
+      typeof name !== 'string' ||
+      requestParams.task !== undefined ||
+      requestParams.requestState !== undefined ||
+      requestParams.inputResponses !== undefined
+    ) {
+      return undefined;
+    }
+    const incomingMeta = (requestParams._meta ?? {}) as Params;
+    if (
+      incomingMeta.progressToken !== undefined ||
+      incomingMeta[LOG_LEVEL_META_KEY] !== undefined
+    ) {
+      return undefined;
+    }
+    const capabilities = (incomingMeta[CLIENT_CAPABILITIES_META_KEY] ?? {}) as ClientCapabilities;
+    if (mayBeAsked(capabilities)) return undefined;
+    const catalog = services.catalog.current;
+    if (catalog.quarantined.has(name)) return undefined;
+    const route = catalog.tools.byName.get(name);
+    if (!route) return undefined;
+    const upstream = route.upstream;
+    const taskSupport = route.item.execution?.taskSupport;
+    if (
+      (taskSupport !== undefined && taskSupport !== 'forbidden') ||
+      services.catalog.reviews?.pending(upstream.id) ||
+      !upstream.available ||
+      upstream.era !== 'legacy' ||
+      (upstream.options.isolation ?? 'shared') !== 'shared'
+    ) {
+      return undefined;
+    }
+    standIn ??= new HubServer(services.settings.serverInfo, { capabilities: {} });
+    const session: HubSession = {
+      server: standIn,
+      era: 'modern',
+      sessionId: undefined,
+      pinned: false,
+      principal: extra.principal,
+    };
+    const scope = createSessionScope(services, session);
+    const id = message.id;
+    return (async (): Promise<JSONRPCResponse> => {
+      let finish: Finish = NO_FINISH;
+      try {
+        assertOpen(services);
+        const { params, access } = prepareToolCall(scope, requestParams, route);
+        const gated = await gate(
+          services,
+          access,
+          { principal: extra.principal, capabilities },
+          gateContext(incomingMeta, id),
+        );
+        if ('reply' in gated) {
+          throw new FedmcpError('INTERNAL', 'A question reached the 2026-07-28 fast path.');
+        }
+        finish = gated.finish;
+        const response = await callUpstream({
+          upstream,
+          method: 'tools/call',
+          params,
+          signal: extra.signal,
+          lease: { interactive: false },
+          raw: true,
+        });
+        if ('error' in response) {
+          const error = response.error as { code: number; message: string; data?: unknown };
+          await finish({ ok: false, error: FedmcpError.fromJsonRpcError(error) });
+          return { jsonrpc: '2.0', id, error } as JSONRPCResponse;
+        }
+        const result = mapToolResult(upstream, response.result as Result);
+        await finish({ ok: true, result });
+        // As the SDK answers a 2026-07-28 request: the result's type, the server's info.
+        const wire = {
+          ...result,
+          resultType: 'complete',
+          _meta: { ...result._meta, [SERVER_INFO_META_KEY]: services.settings.serverInfo },
+        };
+        // In the SDK's key order, so the bytes are the SDK path's.
+        return { result: wire, jsonrpc: '2.0', id } as JSONRPCResponse;
+      } catch (error) {
+        const failure = FedmcpError.from(error);
+        await finish({ ok: false, error: failure });
+        return { jsonrpc: '2.0', id, error: failure.toJsonRpcError() } as JSONRPCResponse;
+      }
+    })();
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * The 2026-07-28 fast path: a stateless tools/call of a 2026-07-28 client that can answer no
+ * questions is relayed upstream as it is, without building a server for the request, and answered
+ * with the same bytes the SDK path sends; errors (upstream, policy, timeout) and cancellation keep
+ * their meaning; progress, logs and interactive clients take the SDK path.
+ */
+import { type AuditEvent, createAuditLog, createPolicy } from '@fedmcp/proxy-auth';
+import type { McpSessionContext } from '@fedmcp/transports';
+import { createMcpHttpHost } from '@fedmcp/transports/node';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { describe, expect, it, vi } from 'vitest';
+import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
+import { memoryConnector, textOf } from '../../test/helpers.js';
+import { createPolicyAccess } from '../index.js';
+import { createHub } from './index.js';
+
+const modern = { versionNegotiation: { mode: { pin: '2026-07-28' as const } } };
+
+/** A hub over the test upstream, on a host with (or without) the 2026-07-28 fast path. */
+async function startHub(options: { fast: boolean; state?: TestUpstreamState }) {
+  const events: AuditEvent[] = [];
+  const audit = createAuditLog({ sinks: [{ write: (event) => void events.push(event) }] });
+  const policy = createPolicy([
+    {
+      id: 'no-pid',
+      effect: 'deny',
+      subjects: ['*'],
+      actions: ['tools/call'],
+      targets: ['up__pid'],
+    },
+    { id: 'rest', effect: 'allow', subjects: ['*'], actions: ['*'] },
+  ]);
+  const hub = createHub({
+    connect: memoryConnector({
+      up: () => createTestUpstream({ name: 'up' }, options.state).server,
+    }),
+    upstreams: { up: { url: 'memory://up', timeoutMs: 500 } },
+    healthIntervalMs: 0,
+    failureThreshold: 100,
+    access: createPolicyAccess({ policy, audit }),
+  });
+  await hub.start();
+  // Every server the host builds for a 2026-07-28 request (the SDK path builds one per request).
+  const built: McpSessionContext[] = [];
+  const host = createMcpHttpHost({
+    createServer: (context) => {
+      if (context.era === 'modern') built.push(context);
+      return hub.createServer(context);
+    },
+    fastRequest: hub.fastRequest,
+    ...(options.fast ? { modernFastRequest: hub.modernFastRequest } : {}),
+    port: 0,
+    bus: hub.bus,
+  });
+  const { url } = await host.listen();
+  const bodies: string[] = [];
+  const contentTypes: string[] = [];
+  const connect = async (client: Client) => {
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+        fetch: async (input, init) => {
+          const response = await fetch(input, init);
+          const sent = typeof init?.body === 'string' ? init.body : '';
+          if (!sent.includes('"tools/call"')) return response;
+          const type = response.headers.get('content-type') ?? '';
+          contentTypes.push(type);
+          if (!type.startsWith('application/json')) return response;
+          const text = await response.text();
+          bodies.push(text);
+          return new Response(text, { status: response.status, headers: response.headers });
+        },
+      }),
+    );
+    built.length = 0; // the server of its server/discover
+    return client;
+  };
+  return {
+    hub,
+    host,
+    events,
+    built,
+    bodies,
+    contentTypes,
+    connect,
+    async [Symbol.asyncDispose]() {
+      await host.close();
+      await hub.close();
+    },
+  };
+}
+
+describe('the 2026-07-28 tools/call fast path', () => {
+  it('answers plain calls with the bytes of the SDK path, without building a server per request', async () => {
+    await using fast = await startHub({ fast: true });
+    await using sdk = await startHub({ fast: false });
+    const fastClient = await fast.connect(new Client({ name: 'plain', version: '1.0.0' }, modern));
+    const sdkClient = await sdk.connect(new Client({ name: 'plain', version: '1.0.0' }, modern));
+    try {
+      for (const client of [fastClient, sdkClient]) {
+        expect(textOf(await client.callTool({ name: 'up__echo', arguments: { text: 'x' } }))).toBe(
+          'up:x',
+        );
+        const linked = await client.callTool({ name: 'up__link', arguments: {} });
+        expect(linked.content).toMatchObject([
+          { type: 'resource_link', uri: 'fedmcp://up/test://item/1' },
+          { type: 'resource', resource: { uri: 'fedmcp://up/test://item/2' } },
+        ]);
+      }
+      expect(fast.built).toEqual([]);
+      expect(sdk.built.length).toBeGreaterThanOrEqual(2);
+      // The same JSON answers, byte for byte (same request ids on both sides).
+      expect(fast.bodies).toEqual(sdk.bodies);
+      expect(JSON.parse(fast.bodies[0] ?? '{}')).toMatchObject({
+        result: { resultType: 'complete', _meta: { 'io.modelcontextprotocol/serverInfo': {} } },
+      });
+    } finally {
+      await fastClient.close();
+      await sdkClient.close();
+    }
+  });
+
+  it('keeps upstream errors, policy refusals, timeouts, cancellation and audit', async () => {
+    const state: TestUpstreamState = {
+      cancelled: 0,
+      subscribed: [],
+      unsolicitedRoots: undefined,
+      logLevel: undefined,
+    };
+    await using fast = await startHub({ fast: true, state });
+    const client = await fast.connect(new Client({ name: 'plain', version: '1.0.0' }, modern));
+    try {
+      await expect(client.callTool({ name: 'up__fail', arguments: {} })).rejects.toMatchObject({
+        code: -32050,
+        data: { reason: 'test', detail: 42 },
+      });
+      await expect(client.callTool({ name: 'up__pid', arguments: {} })).rejects.toMatchObject({
+        code: -32062,
+        data: { rule: 'no-pid' },
+      });
+      await expect(client.callTool({ name: 'up__hang', arguments: {} })).rejects.toMatchObject({
+        code: -32061,
+      });
+      // MCP 2026-07-28: a request is cancelled on HTTP by closing its response stream.
+      const controller = new AbortController();
+      const slow = client.callTool(
+        { name: 'up__slow', arguments: { ms: 10_000 } },
+        { signal: controller.signal, timeout: 30_000 },
+      );
+      // As in the 2025-era fast path's test: the call reaches the upstream before it is cancelled.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      controller.abort('stop');
+      await expect(slow).rejects.toThrow();
+      await vi.waitFor(() => expect(state.cancelled).toBe(1), { timeout: 10_000 });
+      expect(fast.built).toEqual([]);
+      const calls = fast.events.filter((event) => event.type === 'call');
+      expect(calls.map((event) => [event.target, event.outcome])).toEqual(
+        expect.arrayContaining([
+          ['up__fail', 'error'],
+          ['up__hang', 'error'],
+        ]),
+      );
+      expect(fast.events).toContainEqual(
+        expect.objectContaining({ type: 'policy', outcome: 'denied', rule: 'no-pid' }),
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('leaves progress, logs, unknown tools and interactive clients to the SDK path', async () => {
+    await using fast = await startHub({ fast: true });
+    const plain = await fast.connect(new Client({ name: 'plain', version: '1.0.0' }, modern));
+    const interactive = await fast.connect(
+      new Client(
+        { name: 'interactive', version: '1.0.0' },
+        { ...modern, capabilities: { sampling: {} } },
+      ),
+    );
+    interactive.setRequestHandler('sampling/createMessage', async () => ({
+      model: 'm',
+      role: 'assistant',
+      content: { type: 'text', text: 'answer' },
+    }));
+    try {
+      const progress: number[] = [];
+      const stepped = await plain.callTool(
+        { name: 'up__progress', arguments: { steps: 3 } },
+        { onprogress: (update) => void progress.push(update.progress) },
+      );
+      expect(stepped.isError).not.toBe(true);
+      expect(progress).toEqual([1, 2, 3]);
+      expect(fast.built).toHaveLength(1);
+
+      await expect(plain.callTool({ name: 'nope', arguments: {} })).rejects.toMatchObject({
+        code: -32602,
+      });
+      expect(fast.built).toHaveLength(2);
+
+      expect(
+        textOf(await interactive.callTool({ name: 'up__sample', arguments: { prompt: 'p' } })),
+      ).toBe('sampled:answer');
+      expect(fast.built.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await plain.close();
+      await interactive.close();
+    }
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * The 2026-07-28 fast path's contract: a stateless `tools/call` a proxy forwards as it is,
+ * answered without building an SDK server for the request (the SDK's `createMcpHandler` builds one
+ * per request). The `modernFastRequest` option of `createMcpHttpHost`.
+ */
+import type { JSONRPCRequest, JSONRPCResponse } from '@modelcontextprotocol/server';
+
+/** What a host tells an {@link McpModernFastRequestHandler} about the request. */
+export interface McpModernFastRequestExtra {
+  /** What the host's `authenticate` hook returned for this request. */
+  principal: unknown;
+  /** Aborted when the client goes away before the answer (2026-07-28 cancellation on HTTP). */
+  signal: AbortSignal;
+}
+
+/**
+ * Answers one 2026-07-28 `tools/call` without the SDK's server machinery. The host calls it only
+ * for a `POST` with `MCP-Protocol-Version: 2026-07-28` and `Mcp-Method: tools/call`, no session,
+ * after its own checks (Host/Origin, authentication, body limit, content negotiation) and after
+ * the SDK's own classification found a valid 2026-07-28 request (envelope, header/body
+ * agreement). Return `undefined` (or a promise of it) to decline: the SDK's `createMcpHandler`
+ * then serves the request as usual. A promise of the JSON-RPC response is sent as one
+ * `application/json` answer, as the SDK would send it: a result carries `resultType` and the
+ * server's `io.modelcontextprotocol/serverInfo` in its `_meta` (the handler adds them). A rejected
+ * promise is answered with a JSON-RPC internal error. Decline whatever needs the SDK: requests
+ * that may be answered on a stream (progress, logs) or with `input_required`, MRTR retries,
+ * task-augmented calls, and anything the handler does not know.
+ * @experimental
+ */
+export type McpModernFastRequestHandler = (
+  request: JSONRPCRequest,
+  extra: McpModernFastRequestExtra,
+) => Promise<JSONRPCResponse | undefined> | undefined;

@@ -1,0 +1,194 @@
+/**
+ * The 2026-07-28 fast path of `POST /mcp` (the host's `modernFastRequest` option): a stateless
+ * `tools/call` is classified by the SDK's own ladder (`classifyInboundRequest`, no web `Request`
+ * built) and offered to the handler, which forwards it without an SDK server; whatever it
+ * declines goes to a `createMcpHandler` of this route, so nothing changes for those requests but
+ * who reads the body. The SDK's entry builds a server per request, and the Node adapter a web
+ * `Request` and `Response` per request: measured, that is most of a 2026-07-28 call's cost in a
+ * proxy (bench/modern).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import {
+  classifyInboundRequest,
+  createMcpHandler,
+  type JSONRPCRequest,
+  type McpHttpHandler,
+  type ServerEventBus,
+} from '@modelcontextprotocol/server';
+import { JsonRpcErrorCode } from '../json-rpc-error.js';
+import type { McpModernFastRequestHandler } from '../mcp-modern-fast-request.js';
+import { authenticateRequest, type HostContext, readJsonBody } from './host-context.js';
+import { headerValue, sendJsonRpcError } from './host-http-responses.js';
+
+/** The revision the fast path serves (the SDK's entry serves the others). */
+const MODERN_REVISION = '2026-07-28';
+
+/** The 2026-07-28 fast path of a host's Streamable HTTP endpoint. */
+export interface ModernFastRoute {
+  /** Whether the request's headers make it one this route takes (a stateless tools/call). */
+  accepts(request: IncomingMessage): boolean;
+  /** Serves a request {@link accepts} took. */
+  handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Creates the 2026-07-28 fast path around `fastRequest` (see the file comment). */
+export function createModernFastRoute(
+  context: HostContext,
+  bus: ServerEventBus,
+  fastRequest: McpModernFastRequestHandler,
+): ModernFastRoute {
+  const { logger, maxBodyBytes, keepAliveMs } = context;
+  // The SDK's entry, for the requests the handler declines; it learns the principal from the
+  // Request it is given, as the Streamable HTTP route's entry does.
+  const principals = new WeakMap<Request, unknown>();
+  let sdk: McpHttpHandler | undefined;
+  const sdkEntry = (): McpHttpHandler => {
+    if (sdk) return sdk;
+    sdk = createMcpHandler(
+      (sdkContext) =>
+        context.createServer({
+          transport: 'streamable-http',
+          era: sdkContext.era,
+          ...(sdkContext.requestInfo
+            ? {
+                principal: principals.get(sdkContext.requestInfo),
+                headers: sdkContext.requestInfo.headers,
+              }
+            : {}),
+        }),
+      {
+        legacy: 'reject',
+        bus,
+        keepAliveMs,
+        maxRequestBodySize: maxBodyBytes,
+        onerror: (error) =>
+          logger.debug({ err: error }, 'MCP 2026-07-28 request rejected or failed'),
+      },
+    );
+    return sdk;
+  };
+
+  async function serveWithSdk(
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: unknown,
+    principal: unknown,
+  ): Promise<void> {
+    const entry = sdkEntry();
+    const serve = toNodeHandler(
+      {
+        fetch: (webRequest, requestOptions) => {
+          principals.set(webRequest, principal);
+          return entry.fetch(webRequest, requestOptions);
+        },
+      },
+      { maxRequestBodySize: maxBodyBytes },
+    );
+    await serve(request, response, body);
+  }
+
+  function accepts(request: IncomingMessage): boolean {
+    const headers = request.headers;
+    if (
+      request.method !== 'POST' ||
+      headers['mcp-session-id'] !== undefined ||
+      headerValue(headers['mcp-protocol-version'])?.trim() !== MODERN_REVISION ||
+      headerValue(headers['mcp-method'])?.trim() !== 'tools/call' ||
+      context.isClosing()
+    ) {
+      return false;
+    }
+    // The SDK answers a request it would refuse for its Accept header (406) or whose
+    // `Mcp-Param-*` headers it checks against the tool's schema.
+    const accept = headerValue(headers.accept);
+    if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) {
+      return false;
+    }
+    for (const name in headers) if (name.startsWith('mcp-param-')) return false;
+    return true;
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const authenticated = await authenticateRequest(context, request, response);
+    if (!authenticated) return;
+    const parsed = await readJsonBody(context, request, response);
+    if (!parsed) return;
+    const { body } = parsed;
+    const { principal } = authenticated;
+    // The SDK's own classification ladder (envelope, header/body agreement), on the parsed body.
+    const name = headerValue(request.headers['mcp-name']);
+    const outcome = classifyInboundRequest({
+      httpMethod: 'POST',
+      body,
+      protocolVersionHeader: MODERN_REVISION,
+      mcpMethodHeader: 'tools/call',
+      ...(name === undefined ? {} : { mcpNameHeader: name }),
+    });
+    if (outcome.kind === 'legacy') {
+      // Not a 2026-07-28 request after all (a batch, a posted response, an initialize): no
+      // session was named, so there is nothing it could belong to.
+      return sendJsonRpcError(
+        response,
+        400,
+        JsonRpcErrorCode.invalidRequest,
+        'Bad Request: MCP-Protocol-Version 2026-07-28 with Mcp-Method tools/call needs one JSON-RPC tools/call request carrying the 2026-07-28 _meta envelope',
+      );
+    }
+    const message = body as JSONRPCRequest;
+    const answer =
+      outcome.kind === 'modern' && outcome.messageKind === 'request' && isToolsCall(message)
+        ? fastRequest(message, { principal, signal: closedSignal(response) })
+        : undefined;
+    if (answer === undefined) return serveWithSdk(request, response, body, principal);
+    let reply: unknown;
+    try {
+      reply = await answer;
+    } catch (error) {
+      logger.warn({ err: error }, 'A 2026-07-28 fast-path request failed');
+      // JSON-RPC 2.0 §5.1
+      reply = {
+        jsonrpc: '2.0',
+        id: message.id,
+        error: { code: -32603, message: 'Internal error' },
+      };
+    }
+    if (reply === undefined) return serveWithSdk(request, response, body, principal);
+    if (response.headersSent || response.destroyed) return;
+    const text = JSON.stringify(reply);
+    response.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+    });
+    response.end(text);
+  }
+
+  return {
+    accepts,
+    handle,
+    async close() {
+      await sdk?.close().catch(() => {});
+    },
+  };
+}
+
+function isToolsCall(message: JSONRPCRequest): boolean {
+  return (
+    message.method === 'tools/call' &&
+    (typeof message.id === 'string' || typeof message.id === 'number')
+  );
+}
+
+/**
+ * Aborted when the client goes away before the answer: MCP 2026-07-28 cancels a request on HTTP
+ * by closing its response stream.
+ */
+function closedSignal(response: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!response.writableFinished) controller.abort();
+  };
+  response.once('close', onClose);
+  return controller.signal;
+}
