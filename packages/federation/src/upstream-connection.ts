@@ -22,6 +22,33 @@ export interface RawRequestOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A call on a shared connection whose client can answer server→client requests (the fast path of
+ * an interactive client): tracked while it runs, so a question arriving on the connection can be
+ * attributed to it when nothing else could have asked (see {@link UpstreamConnection.asker}).
+ */
+export interface AttributedCall {
+  /** Who made the call (a downstream session). */
+  readonly party: object;
+  /** The upstream's own name of the tool called (remembered when a question is ambiguous). */
+  readonly name: string;
+  /** Relays a server→client request to the call's client; `signal` ends the wait. */
+  ask(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<unknown>;
+}
+
+/** The attributed calls of one party on a connection. */
+interface PartyCalls {
+  readonly calls: Set<AttributedCall>;
+  /** Aborted when the party's last call on the connection ends (its questions are moot). */
+  settled: AbortController | undefined;
+}
+
+/** Who a question arriving on a connection belongs to (see {@link UpstreamConnection.asker}). */
+export type QuestionOwner =
+  | { call: AttributedCall; signal: AbortSignal }
+  | { ambiguous: AttributedCall[] }
+  | undefined;
+
 interface PendingRaw {
   resolve(response: JSONRPCResponse): void;
   reject(error: unknown): void;
@@ -34,6 +61,8 @@ export class UpstreamConnection {
   leased = false;
   /** Non-interactive calls in flight. */
   plainCalls = 0;
+  /** Requests without a lease in flight here (lists, reads, prompts: any of them may ask too). */
+  unleasedCalls = 0;
   /** The downstream session owning this connection (`isolation: 'per-session'`). */
   owner: object | undefined;
   idleSince = Date.now();
@@ -41,7 +70,62 @@ export class UpstreamConnection {
   /** Raw requests waiting for their response, by id. */
   readonly rawPending = new Map<string, PendingRaw>();
   #rawCounter = 0;
+  /** Attributed calls in flight, by party (they count among `plainCalls` too). */
+  readonly #parties = new Map<object, PartyCalls>();
+  #attributed = 0;
   constructor(readonly upstream: Upstream) {}
+
+  /** Tracks an attributed call while it runs on this connection; returns its untracking. */
+  track(call: AttributedCall): () => void {
+    let party = this.#parties.get(call.party);
+    if (!party) {
+      party = { calls: new Set(), settled: undefined };
+      this.#parties.set(call.party, party);
+    }
+    party.calls.add(call);
+    this.#attributed += 1;
+    const tracked = party;
+    return () => {
+      if (!tracked.calls.delete(call)) return;
+      this.#attributed -= 1;
+      if (tracked.calls.size > 0) return;
+      this.#parties.delete(call.party);
+      tracked.settled?.abort();
+    };
+  }
+
+  /** Whether every call in flight here (if any) is one of `party`'s attributed calls. */
+  servesOnly(party: object): boolean {
+    if (this.plainCalls === 0) return true;
+    return (
+      this.#parties.size === 1 && this.#parties.has(party) && this.plainCalls === this.#attributed
+    );
+  }
+
+  /**
+   * Who a server→client request arriving on this (shared) connection belongs to. stdio says
+   * nothing on the wire about which request a question serves, so it is attributed only when it
+   * cannot be anyone else's: every call in flight is an attributed call of one party (the
+   * question goes to that party's oldest call, and is settled when the party's last call here
+   * ends). Calls of several parties, or calls not attributed (a plain client's), make it
+   * `ambiguous` (never asked: it could be another principal's question); `undefined` when no
+   * attributed call runs here.
+   */
+  asker(): QuestionOwner {
+    if (this.#attributed === 0) return undefined;
+    const first = this.#parties.values().next().value as PartyCalls;
+    if (
+      this.#parties.size > 1 ||
+      this.plainCalls !== this.#attributed ||
+      this.unleasedCalls > 0 ||
+      this.leased
+    ) {
+      return { ambiguous: [...this.#parties.values()].flatMap((party) => [...party.calls]) };
+    }
+    first.settled ??= new AbortController();
+    const call = first.calls.values().next().value as AttributedCall;
+    return { call, signal: first.settled.signal };
+  }
 
   /**
    * Sends one JSON-RPC request as it is and resolves with the upstream's response message (a

@@ -73,12 +73,16 @@ export class ConnectionPool {
    * Leases a connection for a tools/call. `interactive` calls (their client can answer
    * sampling, elicitation or roots) get one exclusively, so server→client requests arriving on
    * it belong to that call alone; plain calls share any connection not leased. With `owner`
-   * (per-session isolation) the owner's own connection is used.
+   * (per-session isolation) the owner's own connection is used. A shared call with a `party`
+   * (an attributed call: its client can answer questions, see `UpstreamConnection.asker`) goes
+   * where only that party's calls run, opening another connection while under `maxConnections`,
+   * so the questions arriving there stay attributable; beyond that it shares like a plain call.
    */
   async acquire(
     interactive: boolean,
     owner: object | undefined,
     signal: AbortSignal,
+    party?: object,
   ): Promise<UpstreamConnection> {
     // Hot path: a plain call on the free shared connection.
     const primary = this.primary;
@@ -89,10 +93,15 @@ export class ConnectionPool {
       upstream.available &&
       primary?.client &&
       !primary.closed &&
-      !primary.leased
+      !primary.leased &&
+      (party === undefined || primary.servesOnly(party))
     ) {
       primary.plainCalls += 1;
       return primary;
+    }
+    if (party !== undefined && !interactive && owner === undefined) {
+      const placed = await this.#place(party);
+      if (placed) return placed;
     }
     const deadline = Date.now() + upstream.timeoutMs;
     for (;;) {
@@ -145,6 +154,40 @@ export class ConnectionPool {
         this.#waiters.push(done);
       });
     }
+  }
+
+  /**
+   * A connection for an attributed call of `party`: one where only its calls run, else a new
+   * one while under `maxConnections`, else the least busy shared one; `undefined` while the
+   * upstream has no live connection yet (the general path waits for one).
+   */
+  async #place(party: object): Promise<UpstreamConnection | undefined> {
+    const upstream = this.owner;
+    if (!upstream.available) return undefined;
+    let best: UpstreamConnection | undefined;
+    let shared = 0;
+    for (const connection of this.connections) {
+      if (connection.closed || !connection.client || connection.owner !== undefined) continue;
+      shared += 1;
+      if (connection.leased) continue;
+      if (connection.servesOnly(party)) {
+        best = connection;
+        break;
+      }
+      if (!best || connection.plainCalls < best.plainCalls) best = connection;
+    }
+    if (best && !best.servesOnly(party) && shared + this.#opening < upstream.maxConnections) {
+      try {
+        best = await this.#open();
+        best.leased = false; // opened leased (see Upstream.openConnection): shared from here
+      } catch {
+        // Could not open another one: share (a question there may be ambiguous, never misrouted).
+      }
+    }
+    if (!best || best.closed || best.leased || !best.client) return undefined;
+    best.plainCalls += 1;
+    best.idleSince = Date.now();
+    return best;
   }
 
   /** Returns a connection after a call (`interactive`: the exclusive lease ends). */

@@ -156,8 +156,9 @@ export class Upstream {
     interactive: boolean,
     owner: object | undefined,
     signal: AbortSignal,
+    party?: object,
   ): Promise<UpstreamConnection> {
-    return this.pool.acquire(interactive, owner, signal);
+    return this.pool.acquire(interactive, owner, signal, party);
   }
 
   /** Returns a connection after a call (`interactive`: the exclusive lease ends). */

@@ -1,14 +1,18 @@
 /**
  * The forwarding fast path (`Hub.fastRequest`, the `fastRequest` option of `createMcpHttpHost`):
- * a plain tools/call (no progress token, no task) of a 2025-era client that can answer no
- * questions, to a shared 2025-era upstream, is relayed as raw JSON-RPC — no SDK decode and
- * re-encode on either side — and answered by the host as one JSON response. It runs the same
+ * a tools/call (no progress token, no task) of a 2025-era client, to a shared 2025-era upstream,
+ * is relayed as raw JSON-RPC — no SDK decode and re-encode on either side — and answered by the
+ * host as one JSON response. A client that can answer questions (sampling, elicitation, roots)
+ * takes it too, without a lease: its answer becomes an SSE stream carrying a question only if the
+ * upstream asks one that can only be this call's (pipeline/attributed-questions.ts); tools seen
+ * asking ambiguously, and consent questions of the gate, take the SDK path. It runs the same
  * stages as the SDK path (resolve, meta, gate, call, map, finish); anything else declines
  * (`undefined`) and takes the SDK path.
  */
 import { FedmcpError } from '@fedmcp/protocol';
 import type { McpFastRequestHandler } from '@fedmcp/transports';
 import type { JSONRPCResponse, Result, ServerContext } from '@modelcontextprotocol/server';
+import { asksQuestions, streamAsker } from '../pipeline/attributed-questions.js';
 import { callUpstream } from '../pipeline/call-upstream.js';
 import { type Finish, NO_FINISH } from '../pipeline/finish.js';
 import { gate } from '../pipeline/gate.js';
@@ -30,7 +34,7 @@ export type {
   McpFastRequestHandler as FastRequestHandler,
 } from '@fedmcp/transports';
 
-// Fast-path clients declared no elicitation: the gate never asks them, and reads no round state.
+// The gate reads no round state on the fast path (a question it asks sends the call to the SDK).
 const FAST_CONTEXT = {
   mcpReq: { envelope: undefined, requestState: () => undefined, inputResponses: undefined },
 } as unknown as ServerContext;
@@ -55,9 +59,11 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
     const incomingMeta = requestParams._meta as Params | undefined;
     if (incomingMeta !== undefined && incomingMeta.progressToken !== undefined) return undefined;
     const capabilities = session.server.getClientCapabilities();
-    if (!capabilities || capabilities.sampling || capabilities.elicitation || capabilities.roots) {
-      return undefined;
-    }
+    if (!capabilities) return undefined;
+    const interactive = Boolean(
+      capabilities.sampling || capabilities.elicitation || capabilities.roots,
+    );
+    if (interactive && extra.stream === undefined) return undefined;
     const catalog = services.catalog.current;
     if (catalog.quarantined.has(name)) return undefined;
     const route = catalog.tools.byName.get(name);
@@ -67,7 +73,8 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
       services.catalog.reviews?.pending(upstream.id) ||
       !upstream.available ||
       upstream.era !== 'legacy' ||
-      (upstream.options.isolation ?? 'shared') !== 'shared'
+      (upstream.options.isolation ?? 'shared') !== 'shared' ||
+      (interactive && asksQuestions(upstream, route.name))
     ) {
       return undefined;
     }
@@ -78,7 +85,8 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
     }
     const sessionScope = scope;
     const id = message.id;
-    return (async (): Promise<JSONRPCResponse> => {
+    const stream = extra.stream;
+    return (async (): Promise<JSONRPCResponse | undefined> => {
       let finish: Finish = NO_FINISH;
       try {
         assertOpen(services);
@@ -89,8 +97,8 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
           { principal: session.principal, capabilities },
           incomingMeta?.traceparent === undefined ? FAST_CONTEXT : tracedContext(incomingMeta, id),
         );
-        if ('reply' in gated)
-          throw new FedmcpError('INTERNAL', 'A question reached the fast path.');
+        // A consent question: the SDK path asks it (its legacy shim pushes it to this client).
+        if ('reply' in gated) return undefined;
         finish = gated.finish;
         const response = await callUpstream({
           upstream,
@@ -99,6 +107,18 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
           signal: extra.signal,
           lease: { interactive: false },
           raw: true,
+          ...(interactive && stream
+            ? {
+                asker: streamAsker({
+                  services,
+                  session,
+                  upstream,
+                  name: route.name,
+                  capabilities,
+                  stream,
+                }),
+              }
+            : {}),
         });
         if ('error' in response) {
           const error = response.error as { code: number; message: string; data?: unknown };

@@ -13,7 +13,7 @@ import type { Result } from '@modelcontextprotocol/server';
 import { hubError, isTransportFailure, upstreamError } from '../errors.js';
 import { endCallSpan, type SpannedCall, startCallSpan } from '../observe/request-spans.js';
 import type { Upstream } from '../upstream.js';
-import type { UpstreamConnection } from '../upstream-connection.js';
+import type { AttributedCall, UpstreamConnection } from '../upstream-connection.js';
 
 type Params = Record<string, unknown>;
 
@@ -42,6 +42,11 @@ export interface UpstreamCall {
   resultSchema?: { parse(value: unknown): unknown };
   /** Relay as raw JSON-RPC and resolve with the upstream's response message (the fast path). */
   raw?: boolean;
+  /**
+   * A shared call whose client can answer questions: placed where only its party's calls run
+   * when possible, and tracked on its connection while it runs (see `UpstreamConnection.asker`).
+   */
+  asker?: AttributedCall;
 }
 
 /** Acquires a connection for a call (see {@link Lease}). */
@@ -49,7 +54,7 @@ async function acquire(call: UpstreamCall): Promise<UpstreamConnection> {
   const { upstream, lease } = call;
   if (!lease) return upstream.primary();
   try {
-    return await upstream.acquire(lease.interactive, lease.owner, call.signal);
+    return await upstream.acquire(lease.interactive, lease.owner, call.signal, call.asker?.party);
   } catch (error) {
     // Opening an extra connection failed: the upstream is unavailable for this call.
     const mapped = upstreamError(error, upstream.id);
@@ -103,6 +108,8 @@ type JsonRpcErrorObject = { code: number; message: string; data?: unknown };
 async function send(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
   const { upstream, lease } = call;
   const connection = await acquire(call);
+  const untrack = call.asker ? connection.track(call.asker) : undefined;
+  if (!lease) connection.unleasedCalls += 1;
   try {
     call.onConnection?.(connection);
     const answer = call.raw
@@ -126,6 +133,8 @@ async function send(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
     if (isTransportFailure(error)) upstream.recordFailure(error);
     throw upstreamError(error, upstream.id) satisfies FedmcpError;
   } finally {
+    untrack?.();
     if (lease) upstream.release(connection, lease.interactive);
+    else connection.unleasedCalls -= 1;
   }
 }

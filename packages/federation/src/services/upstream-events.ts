@@ -12,6 +12,7 @@ import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/s
 import type { DiscoverCache } from '../discover/discover-cache.js';
 import { hubError } from '../errors.js';
 import { supportsElicitationMode } from '../flow.js';
+import { askAttributedCall } from '../pipeline/attributed-questions.js';
 import { pushToClient, type ServerRequestMethod } from '../sdk-seams.js';
 import type { Upstream, UpstreamHost, UpstreamState, UpstreamTimings } from '../upstream.js';
 import type { UpstreamConnection } from '../upstream-connection.js';
@@ -196,6 +197,9 @@ export class UpstreamEvents implements UpstreamHost {
   ): Promise<unknown> {
     const flow = this.#options.flows.onConnection(connection);
     if (flow) return flow.ask(method, params);
+    // A fast-path call of an interactive client, when the question can only be its (issue #18).
+    const attributed = askAttributedCall(connection, method, params);
+    if (attributed) return attributed;
     const owner = connection.owner;
     // A caller's own connection asks one of that caller's 2025-era sessions (the newest).
     const session =

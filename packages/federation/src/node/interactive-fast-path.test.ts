@@ -1,0 +1,238 @@
+/**
+ * Interactive clients (they declare sampling, elicitation, roots) on the fast path (issue #18):
+ * a call is answered as JSON with no lease on a shared stdio upstream, and becomes an SSE stream
+ * only when the upstream asks a question that can only be that call's; cancellation before and
+ * after the upgrade; two sessions on one shared upstream (the question reaches the right client
+ * only, or, when it cannot be told apart, nobody: the tool then takes a lease).
+ */
+import { createMcpHttpHost } from '@fedmcp/transports/node';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { describe, expect, it, vi } from 'vitest';
+import { INTERACTIVE, textOf } from '../../test/helpers.js';
+import { stdioFixture } from '../../test/node-helpers.js';
+import { createHub } from './index.js';
+
+interface Seen {
+  /** The content type of each tools/call answer, in order. */
+  contentTypes: string[];
+  /** The prompts of the sampling requests this client was asked. */
+  sampled: string[];
+  /** Resolves when a tools/call POST of this client has been sent. */
+  sent(): Promise<void>;
+}
+
+async function startHub(maxConnections?: number) {
+  const hub = createHub({
+    upstreams: {
+      up: {
+        ...stdioFixture('up'),
+        timeoutMs: 30_000,
+        ...(maxConnections ? { maxConnections } : {}),
+      },
+    },
+    healthIntervalMs: 0,
+  });
+  await hub.start();
+  const host = createMcpHttpHost({
+    createServer: hub.createServer,
+    fastRequest: hub.fastRequest,
+    port: 0,
+    bus: hub.bus,
+  });
+  const { url } = await host.listen();
+  return {
+    url,
+    async [Symbol.asyncDispose]() {
+      await host.close();
+      await hub.close();
+    },
+  };
+}
+
+/** An interactive client; `answer` answers its sampling requests (it may never settle). */
+async function connect(
+  url: string,
+  name: string,
+  answer: (prompt: string) => Promise<string> = async () => `${name}-answer`,
+) {
+  const seen: Seen = { contentTypes: [], sampled: [], sent: () => Promise.resolve() };
+  let onSent: () => void = () => {};
+  seen.sent = () =>
+    new Promise<void>((resolve) => {
+      onSent = resolve;
+    });
+  const client = new Client({ name, version: '1.0.0' }, { capabilities: INTERACTIVE });
+  client.setRequestHandler('sampling/createMessage', async (request) => {
+    const content = request.params.messages[0]?.content as { text?: string } | undefined;
+    const prompt = String(content?.text);
+    seen.sampled.push(prompt);
+    return {
+      model: 'test-model',
+      role: 'assistant' as const,
+      content: { type: 'text' as const, text: await answer(prompt) },
+    };
+  });
+  client.setRequestHandler('roots/list', async () => ({ roots: [] }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+      fetch: async (input, init) => {
+        const body = typeof init?.body === 'string' ? init.body : '';
+        const isCall = body.includes('"tools/call"');
+        const pending = fetch(input, init);
+        if (isCall) onSent();
+        const response = await pending;
+        if (isCall) seen.contentTypes.push(response.headers.get('content-type') ?? '');
+        return response;
+      },
+    }),
+  );
+  return { client, seen };
+}
+
+describe('interactive clients on the fast path', () => {
+  it('answers as JSON, upgrades to SSE when the upstream asks mid-call, and cancels before and after the upgrade', async () => {
+    await using hub = await startHub();
+    const { client, seen } = await connect(hub.url, 'alice');
+    try {
+      expect(textOf(await client.callTool({ name: 'up__echo', arguments: { text: 'hi' } }))).toBe(
+        'up:hi',
+      );
+      expect(seen.contentTypes).toEqual([expect.stringMatching(/^application\/json/)]);
+
+      // A question mid-call: the answer turns into an SSE stream that carries it.
+      const sampled = await client.callTool({ name: 'up__sample', arguments: { prompt: 'p1' } });
+      expect(textOf(sampled)).toBe('sampled:alice-answer');
+      expect(seen.sampled).toEqual(['p1']);
+      expect(seen.contentTypes.at(-1)).toMatch(/^text\/event-stream/);
+
+      // Cancelled before any upstream message: the upstream hears of it.
+      const before = new AbortController();
+      const sent = seen.sent();
+      const slow = client
+        .callTool(
+          { name: 'up__slow', arguments: { ms: 60_000 } },
+          { signal: before.signal, timeout: 60_000 },
+        )
+        .then(
+          () => 'answered',
+          () => 'rejected',
+        );
+      await sent;
+      await vi.waitFor(
+        async () => {
+          // Cancel once the call is running upstream (the request was sent; retry until counted).
+          before.abort('stop');
+          const observed = JSON.parse(
+            textOf(await client.callTool({ name: 'up__observed', arguments: {} })),
+          ) as { cancelled: number };
+          expect(observed.cancelled).toBe(1);
+        },
+        { timeout: 20_000, interval: 50 },
+      );
+      expect(await slow).toBe('rejected');
+
+      // Still answering as JSON: a call that asks nothing never leaves the fast path.
+      expect(textOf(await client.callTool({ name: 'up__echo', arguments: { text: 'x' } }))).toBe(
+        'up:x',
+      );
+      expect(seen.contentTypes.at(-1)).toMatch(/^application\/json/);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+
+  it('cancels a call after its upgrade (a question in flight): the call ends, the session goes on', async () => {
+    await using hub = await startHub();
+    let asked: () => void = () => {};
+    const question = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+    const { client, seen } = await connect(hub.url, 'bob', () => {
+      asked();
+      return new Promise<string>(() => {}); // never answers: the call is cancelled meanwhile
+    });
+    try {
+      const controller = new AbortController();
+      const call = client.callTool(
+        { name: 'up__sample', arguments: { prompt: 'never' } },
+        { signal: controller.signal, timeout: 60_000 },
+      );
+      await question;
+      expect(seen.contentTypes.at(-1)).toMatch(/^text\/event-stream/);
+      controller.abort('changed my mind');
+      await expect(call).rejects.toThrow();
+      expect(textOf(await client.callTool({ name: 'up__echo', arguments: { text: 'on' } }))).toBe(
+        'up:on',
+      );
+      expect(seen.contentTypes.at(-1)).toMatch(/^application\/json/);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+
+  it('two sessions on one shared stdio upstream: the question reaches the client whose call asked, only', async () => {
+    await using hub = await startHub();
+    const alice = await connect(hub.url, 'alice');
+    const bob = await connect(hub.url, 'bob');
+    try {
+      const controller = new AbortController();
+      const sent = bob.seen.sent();
+      const waiting = bob.client.callTool(
+        { name: 'up__slow', arguments: { ms: 60_000 } },
+        { signal: controller.signal, timeout: 60_000 },
+      );
+      await sent;
+      const sampled = await alice.client.callTool({
+        name: 'up__sample',
+        arguments: { prompt: 'for alice' },
+      });
+      expect(textOf(sampled)).toBe('sampled:alice-answer');
+      expect(alice.seen.sampled).toEqual(['for alice']);
+      expect(bob.seen.sampled).toEqual([]);
+      controller.abort('done');
+      await expect(waiting).rejects.toThrow();
+    } finally {
+      await alice.client.close();
+      await bob.client.close();
+    }
+  }, 60_000);
+
+  it('refuses a question it cannot attribute (one connection, two sessions), then leases that tool', async () => {
+    await using hub = await startHub(1);
+    const alice = await connect(hub.url, 'alice');
+    const bob = await connect(hub.url, 'bob');
+    try {
+      const controller = new AbortController();
+      const sent = bob.seen.sent();
+      const waiting = bob.client.callTool(
+        { name: 'up__slow', arguments: { ms: 60_000 } },
+        { signal: controller.signal, timeout: 60_000 },
+      );
+      await sent;
+      // Both calls on the one connection: the upstream's question could be either's.
+      const refused = await alice.client
+        .callTool({ name: 'up__sample', arguments: { prompt: 'whose?' } })
+        .then(
+          (result) => JSON.stringify(result),
+          (error: unknown) => String(error),
+        );
+      expect(refused).toMatch(/cannot tell which/);
+      expect(alice.seen.sampled).toEqual([]);
+      expect(bob.seen.sampled).toEqual([]);
+      controller.abort('done');
+      await expect(waiting).rejects.toThrow();
+
+      // The tool is remembered: its next call holds the connection alone, and is asked.
+      const retried = await alice.client.callTool({
+        name: 'up__sample',
+        arguments: { prompt: 'again' },
+      });
+      expect(textOf(retried)).toBe('sampled:alice-answer');
+      expect(alice.seen.sampled).toEqual(['again']);
+      expect(bob.seen.sampled).toEqual([]);
+    } finally {
+      await alice.client.close();
+      await bob.client.close();
+    }
+  }, 60_000);
+});
