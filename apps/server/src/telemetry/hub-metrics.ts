@@ -5,7 +5,8 @@
  * (`observeAuditEvent`), upstream state changes (`observeUpstreams`), sessions
  * (`sessionOpened`) and the store (`instrumentStore`) — so the libraries carry no metrics code.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { type HistogramSeries, SeriesHistogram } from './series-histogram.js';
 
 /** Seconds: from a cached in-process answer (1 ms) to an upstream's timeout (60 s and beyond). */
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -20,7 +21,7 @@ export interface HubMetrics {
   readonly registry: Registry;
   readonly requests: Counter<'upstream' | 'method' | 'tool'>;
   readonly requestErrors: Counter<'upstream' | 'method' | 'tool' | 'code'>;
-  readonly requestDuration: Histogram<'upstream' | 'method' | 'tool'>;
+  readonly requestDuration: SeriesHistogram<'upstream' | 'method' | 'tool'>;
   readonly requestsInFlight: Gauge<'upstream' | 'method'>;
   readonly refusals: Counter<'upstream' | 'method' | 'code'>;
   readonly policyDenials: Counter<'upstream' | 'method'>;
@@ -33,7 +34,47 @@ export interface HubMetrics {
   readonly upstreamRestarts: Counter<'upstream'>;
   readonly peerHops: Counter<'direction' | 'peer'>;
   readonly peerTokenFailures: Counter<'outcome'>;
-  readonly storeDuration: Histogram<'operation'>;
+  readonly storeDuration: SeriesHistogram<'operation'>;
+  /**
+   * The per-call series of `requests`, `requestsInFlight` and `requestDuration`, counted in plain
+   * numbers (a few Map lookups per call instead of four label hashes in prom-client) and handed
+   * to those metrics when they are scraped.
+   */
+  readonly calls: CallSeries;
+}
+
+/** The hot per-call series (see {@link HubMetrics.calls}). */
+export interface CallSeries {
+  /** A request of `method` to `upstream` was let through the gate. */
+  started(upstream: string, method: string): void;
+  /** It ended after `seconds` (`tool` is '' unless the tool label is on). */
+  ended(upstream: string, method: string, tool: string, seconds: number): void;
+}
+
+interface CallRecord {
+  labels: { upstream: string; method: string; tool: string };
+  requests: number;
+  duration: HistogramSeries;
+}
+
+interface FlightRecord {
+  labels: { upstream: string; method: string };
+  value: number;
+}
+
+/** `map.get(a).get(b)`, made with `make` when missing. */
+function nested<V>(map: Map<string, Map<string, V>>, a: string, b: string, make: () => V): V {
+  let inner = map.get(a);
+  if (!inner) {
+    inner = new Map();
+    map.set(a, inner);
+  }
+  let value = inner.get(b);
+  if (value === undefined) {
+    value = make();
+    inner.set(b, value);
+  }
+  return value;
 }
 
 /** Options of {@link createHubMetrics}. */
@@ -78,32 +119,75 @@ export function createHubMetrics(options: HubMetricsOptions): HubMetrics {
     help: string,
     labelNames: readonly L[],
     buckets: number[],
-  ) => new Histogram<L>({ name, help, labelNames, buckets, registers });
+  ) => new SeriesHistogram<L>({ name, help, labelNames, buckets, registers });
+  // The per-call series, by upstream, method (and tool): see HubMetrics.calls.
+  const flights = new Map<string, Map<string, FlightRecord>>();
+  const calls = new Map<string, Map<string, Map<string, CallRecord>>>();
+  const requests = new Counter<'upstream' | 'method' | 'tool'>({
+    name: 'fedmcp_requests_total',
+    help: 'Requests forwarded to upstreams that ended (the tool label only for upstreams in telemetry.metrics.toolLabels).',
+    labelNames: ['upstream', 'method', 'tool'],
+    registers,
+    collect() {
+      requests.reset();
+      for (const byMethod of calls.values()) {
+        for (const byTool of byMethod.values()) {
+          for (const record of byTool.values()) requests.inc(record.labels, record.requests);
+        }
+      }
+    },
+  });
+  // Registered in this order (the order of the exposition): requests, errors, duration, in flight.
+  const requestErrors = counter(
+    'fedmcp_request_errors_total',
+    'Forwarded requests that failed, by error code (TOOL_ERROR: the tool answered isError).',
+    ['upstream', 'method', 'tool', 'code'],
+  );
+  const requestDuration = histogram(
+    'fedmcp_request_duration_seconds',
+    'Time from the gate letting a request through to its answer.',
+    ['upstream', 'method', 'tool'],
+    LATENCY_BUCKETS,
+  );
+  const requestsInFlight = new Gauge<'upstream' | 'method'>({
+    name: 'fedmcp_requests_in_flight',
+    help: 'Requests let through the gate that have not ended.',
+    labelNames: ['upstream', 'method'],
+    registers,
+    collect() {
+      for (const byMethod of flights.values()) {
+        for (const record of byMethod.values()) requestsInFlight.set(record.labels, record.value);
+      }
+    },
+  });
+  const flight = (upstream: string, method: string) =>
+    nested(flights, upstream, method, () => ({ labels: { upstream, method }, value: 0 }));
+  const callSeries: CallSeries = {
+    started(upstream, method) {
+      flight(upstream, method).value += 1;
+    },
+    ended(upstream, method, tool, seconds) {
+      flight(upstream, method).value -= 1;
+      const byTool = nested(calls, upstream, method, () => new Map<string, CallRecord>());
+      let record = byTool.get(tool);
+      if (!record) {
+        const labels = { upstream, method, tool };
+        record = { labels, requests: 0, duration: requestDuration.series(labels) };
+        byTool.set(tool, record);
+      }
+      record.requests += 1;
+      record.duration.observe(seconds);
+    },
+  };
   return {
     registry,
     upstreamState,
     circuitOpen,
-    requests: counter(
-      'fedmcp_requests_total',
-      'Requests forwarded to upstreams that ended (the tool label only for upstreams in telemetry.metrics.toolLabels).',
-      ['upstream', 'method', 'tool'],
-    ),
-    requestErrors: counter(
-      'fedmcp_request_errors_total',
-      'Forwarded requests that failed, by error code (TOOL_ERROR: the tool answered isError).',
-      ['upstream', 'method', 'tool', 'code'],
-    ),
-    requestDuration: histogram(
-      'fedmcp_request_duration_seconds',
-      'Time from the gate letting a request through to its answer.',
-      ['upstream', 'method', 'tool'],
-      LATENCY_BUCKETS,
-    ),
-    requestsInFlight: gauge(
-      'fedmcp_requests_in_flight',
-      'Requests let through the gate that have not ended.',
-      ['upstream', 'method'],
-    ),
+    requests,
+    requestErrors,
+    requestDuration,
+    requestsInFlight,
+    calls: callSeries,
     refusals: counter(
       'fedmcp_requests_refused_total',
       'Requests refused before they were forwarded (policy, rate limit, consent), by error code.',

@@ -14,14 +14,14 @@ function timed<T extends object>(target: T, area: string, metrics: HubMetrics): 
       if (typeof value !== 'function' || typeof property !== 'string') return value;
       let wrapper = wrapped.get(property);
       if (!wrapper) {
-        const labels = { operation: `${area}.${property}` };
+        // One plain series per operation (no label hashing per store call).
+        const duration = metrics.storeDuration.series({ operation: `${area}.${property}` });
         wrapper = function (this: unknown, ...args: unknown[]) {
           const started = performance.now();
           const result = (value as (...a: unknown[]) => unknown).apply(object, args);
           // Only operations that answer with a promise are timed (not iterators or handles).
           if (result instanceof Promise) {
-            const observe = () =>
-              metrics.storeDuration.observe(labels, (performance.now() - started) / 1000);
+            const observe = () => duration.observe((performance.now() - started) / 1000);
             result.then(observe, observe);
           }
           return result;

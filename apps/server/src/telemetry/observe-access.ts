@@ -29,16 +29,12 @@ export function observeAccess(
   metrics: HubMetrics,
   options: ObserveAccessOptions,
 ): HubAccess {
-  const callLabels = (request: AccessRequest) => ({
-    upstream: request.upstream,
-    method: request.action,
-    tool:
-      request.action === 'tools/call' && options.toolLabel(request.upstream)
-        ? request.upstreamTarget
-        : '',
-  });
+  const toolOf = (request: AccessRequest) =>
+    request.action === 'tools/call' && options.toolLabel(request.upstream)
+      ? request.upstreamTarget
+      : '';
   const started = (request: AccessRequest) => {
-    metrics.requestsInFlight.inc({ upstream: request.upstream, method: request.action });
+    metrics.calls.started(request.upstream, request.action);
     const principal = request.principal as { authMethod?: unknown; issuer?: unknown } | undefined;
     if (principal?.authMethod === 'peer') {
       metrics.peerHops.inc({ direction: 'in', peer: String(principal.issuer ?? '') });
@@ -65,15 +61,15 @@ export function observeAccess(
       return observed(request, verdict);
     },
     completed(request, outcome) {
-      const labels = callLabels(request);
-      metrics.requestsInFlight.dec({ upstream: request.upstream, method: request.action });
-      metrics.requests.inc(labels);
-      metrics.requestDuration.observe(labels, outcome.latencyMs / 1000);
+      const tool = toolOf(request);
+      metrics.calls.ended(request.upstream, request.action, tool, outcome.latencyMs / 1000);
       const toolError =
         outcome.ok && (outcome.result as { isError?: unknown } | undefined)?.isError === true;
       if (!outcome.ok || toolError) {
         metrics.requestErrors.inc({
-          ...labels,
+          upstream: request.upstream,
+          method: request.action,
+          tool,
           code: toolError ? 'TOOL_ERROR' : errorCode(outcome.error),
         });
       }
