@@ -12,6 +12,9 @@ import type {
   AuthInfo,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
+import { type ClusterAnswers, createClusterAnswers } from './cluster-answers.js';
+import { type ClusterNotifications, createClusterNotifications } from './cluster-notifications.js';
+import { type ClusterSubscriptions, createClusterSubscriptions } from './cluster-subscriptions.js';
 import {
   createSessionRevocations,
   type SessionRevocations,
@@ -35,6 +38,13 @@ export interface ClusterSessionsOptions {
   store: SessionStateStore;
   /** Prefix of the store keys and channel. @default 'fedmcp:session:' */
   prefix?: string;
+  /** This replica's id in the ids of server→client requests. @default a random id */
+  replicaId?: string;
+  /**
+   * How long a replica forwarding a client's answer to the replica whose request it answers
+   * waits for its acknowledgement before telling the client the request is gone. @default 5000
+   */
+  answerForwardTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -45,6 +55,12 @@ export type SessionRefusalReason = 'invalid' | 'revoked' | 'owner' | 'view';
 export interface ClusterSessions {
   readonly tokens: SessionTokens;
   readonly revocations: SessionRevocations;
+  /** Answers to server→client requests that reach another replica (`cluster-answers.ts`). */
+  readonly answers: ClusterAnswers;
+  /** Notifications outside calls, to the replica holding the GET stream (`cluster-notifications.ts`). */
+  readonly notifications: ClusterNotifications;
+  /** Unsubscribes announced to every replica holding a copy (`cluster-subscriptions.ts`). */
+  readonly subscriptions: ClusterSubscriptions;
   /** Loads the revocation list and subscribes to deletions; idempotent. */
   start(): Promise<void>;
   /**
@@ -81,12 +97,37 @@ export function createClusterSessions(options: ClusterSessionsOptions): ClusterS
     ...(options.prefix ? { prefix: options.prefix } : {}),
     logger: options.logger ?? silentLogger,
   });
+  const answers = createClusterAnswers({
+    store: options.store,
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+    ...(options.replicaId ? { replicaId: options.replicaId } : {}),
+    ...(options.answerForwardTimeoutMs === undefined
+      ? {}
+      : { forwardTimeoutMs: options.answerForwardTimeoutMs }),
+    logger: options.logger ?? silentLogger,
+  });
+  const notifications = createClusterNotifications({
+    store: options.store,
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+    logger: options.logger ?? silentLogger,
+  });
+  const subscriptions = createClusterSubscriptions({
+    store: options.store,
+    replicaId: answers.replicaId,
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+    logger: options.logger ?? silentLogger,
+  });
   let started: Promise<void> | undefined;
   return {
     tokens,
     revocations,
+    answers,
+    notifications,
+    subscriptions,
     start() {
-      started ??= revocations.start();
+      started ??= Promise.all([revocations.start(), answers.start(), subscriptions.start()]).then(
+        () => {},
+      );
       return started;
     },
     async check(sessionId, binding) {
@@ -97,7 +138,14 @@ export function createClusterSessions(options: ClusterSessionsOptions): ClusterS
       if (state.view !== binding.view) return { refused: 'view' };
       return { state };
     },
-    close: () => revocations.close(),
+    async close() {
+      await Promise.all([
+        revocations.close(),
+        answers.close(),
+        notifications.close(),
+        subscriptions.close(),
+      ]);
+    },
   };
 }
 
@@ -206,5 +254,22 @@ export async function replayLogLevel(
     sessionId,
     { id: 'fedmcp-replayed-set-level', method: 'logging/setLevel', params: { level } },
     authInfo,
+  );
+}
+
+/**
+ * Applies a `resources/unsubscribe` the client sent to another replica to this replica's copy of
+ * the session (the answer goes nowhere; unsubscribing what the copy does not follow is a no-op).
+ */
+export async function replayUnsubscribe(
+  transport: WebStandardStreamableHTTPServerTransport,
+  sessionId: string,
+  uri: string,
+): Promise<void> {
+  await post(
+    transport,
+    sessionId,
+    { id: 'fedmcp-replayed-unsubscribe', method: 'resources/unsubscribe', params: { uri } },
+    undefined,
   );
 }

@@ -9,6 +9,8 @@ export {
   runAuthenticate,
 } from './authenticate.js';
 // Server side: 2025-era sessions any replica can serve (client-carried, sealed session ids).
+export type { ClusterAnswers, ForwardedAnswerOutcome } from './cluster-answers.js';
+export type { ClusterNotifications } from './cluster-notifications.js';
 export {
   type ClusterSessions,
   type ClusterSessionsOptions,
@@ -19,6 +21,7 @@ export {
   type SessionRefusalReason,
   setLevelOf,
 } from './cluster-sessions.js';
+export type { ClusterSubscriptions } from './cluster-subscriptions.js';
 // Client side (upstreams).
 export {
   type ConnectUpstreamOptions,
@@ -59,6 +62,10 @@ export {
   type JsonRpcErrorResponse,
 } from './json-rpc-error.js';
 export type {
+  McpModernFastRequestExtra,
+  McpModernFastRequestHandler,
+} from './mcp-modern-fast-request.js';
+export type {
   CreateMcpServer,
   McpFastRequestExtra,
   McpFastRequestHandler,
@@ -67,10 +74,6 @@ export type {
   McpSessionContext,
   McpTransportKind,
 } from './mcp-session-context.js';
-export type {
-  McpModernFastRequestExtra,
-  McpModernFastRequestHandler,
-} from './mcp-modern-fast-request.js';
 export {
   computeRestartDelay,
   DEFAULT_RESTART_BACKOFF,

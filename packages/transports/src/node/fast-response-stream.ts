@@ -26,6 +26,18 @@ interface PendingReply {
 export class FastReplies {
   readonly #pending = new Map<string, PendingReply>();
 
+  /**
+   * @param idPrefix the prefix of the request ids (a cluster session's ids name this replica, so
+   * an answer POSTed to another replica finds its way back: `cluster-answers.ts`).
+   */
+  constructor(private readonly idPrefix: string = REQUEST_ID_PREFIX) {}
+
+  /** A fresh request id. */
+  nextId(): string {
+    requestCounter += 1;
+    return `${this.idPrefix}${requestCounter}`;
+  }
+
   /** Waits for the answer to request `id` (removed when `signal` aborts). */
   wait(id: string, signal: AbortSignal | undefined): Promise<McpFastReply> {
     return new Promise<McpFastReply>((resolve, reject) => {
@@ -97,8 +109,7 @@ export class FastResponseStream implements McpFastRequestStream {
     params: Record<string, unknown> | undefined,
     signal?: AbortSignal,
   ): Promise<McpFastReply> {
-    requestCounter += 1;
-    const id = `${REQUEST_ID_PREFIX}${requestCounter}`;
+    const id = this.replies.nextId();
     const reply = this.replies.wait(id, signal);
     const message = params === undefined ? { method } : { method, params };
     if (!this.#write({ jsonrpc: '2.0', id, ...message })) {

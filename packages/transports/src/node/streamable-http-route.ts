@@ -26,6 +26,11 @@ import {
 import { isJsonRpcMessageShape, JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { McpFastRequestHandler, McpServerInstance } from '../mcp-session-context.js';
 import type { SessionTokenState } from '../session-token.js';
+import {
+  forwardForeignAnswers,
+  holdGetStream,
+  trackClusterSubscriptions,
+} from './cluster-session-routing.js';
 // H4 (issue #18): fast answers upgraded to SSE when the handler sends a related message.
 import { FastReplies, FastResponseStream } from './fast-response-stream.js';
 import {
@@ -95,6 +100,27 @@ export function createStreamableHttpRoute(
       .close()
       .catch((error: unknown) => logger.warn({ err: error }, 'Closing a deleted session failed'));
   });
+  // Cluster sessions (cluster-session-routing.ts): unsubscribes reach every replica's copy, and
+  // answers forwarded by another replica reach the fast path's requests too.
+  const localCopy = (nonce: string) => {
+    const sessionId = byNonce.get(nonce);
+    const copy = sessionId === undefined ? undefined : sessionTransports.get(sessionId);
+    return sessionId === undefined || !copy ? undefined : { sessionId, copy };
+  };
+  const subscriptions = cluster
+    ? trackClusterSubscriptions({
+        cluster,
+        sessions: context.sessions,
+        logger,
+        localCopy(nonce) {
+          const local = localCopy(nonce);
+          return local && { ...local, transport: webStandardTransportOf(local.copy.transport) };
+        },
+      })
+    : undefined;
+  cluster?.answers.setFallbackDelivery(
+    (nonce, message) => localCopy(nonce)?.copy.fastReplies?.deliver(message) ?? false,
+  );
   // The factory of the modern handler learns the principal through the Request it is given.
   const principals = new WeakMap<Request, unknown>();
   const modern = createMcpHandler(
@@ -216,6 +242,13 @@ export function createStreamableHttpRoute(
     principal: unknown,
   ) {
     let session = sessionTransports.get(sessionId);
+    if (cluster && request.method === 'POST') {
+      // Answers to another replica's server→client requests go to it (cluster-session-routing.ts).
+      const binding = { owner: ownerOf(context, principal), view: context.view };
+      const left = await forwardForeignAnswers(cluster, sessionId, binding, body, response);
+      if (!left) return;
+      body = left.body;
+    }
     if (cluster) {
       const found = await clusterSession(session, sessionId, request, response, principal);
       if (!found) return;
@@ -387,6 +420,7 @@ export function createStreamableHttpRoute(
       response.writeHead(200).end();
       return true;
     }
+    if (request.method === 'POST') await subscriptions?.noteRequest(sessionId, sealed, body);
     const level = request.method === 'POST' ? setLevelOf(body) : undefined;
     if (level !== undefined) {
       const local = sessionTransports.get(sessionId);
@@ -411,6 +445,9 @@ export function createStreamableHttpRoute(
     context.sessions.touch(sessionId, 1);
     if (request.method === 'GET') {
       response.once('close', () => context.sessions.touch(sessionId, -1));
+      if (cluster && session.sealed) {
+        await holdGetStream(cluster, session.sealed.nonce, session.transport, response, logger);
+      }
       await session.transport.handleRequest(request, response, body);
       return;
     }
@@ -467,7 +504,9 @@ export function createStreamableHttpRoute(
     }
     if (session.fastInFlight.has(id)) return undefined; // a duplicate id: the SDK decides
     const controller = new AbortController();
-    session.fastReplies ??= new FastReplies();
+    session.fastReplies ??= new FastReplies(
+      cluster && session.sealed ? cluster.answers.idPrefix : undefined, // cluster-answers.ts
+    );
     const stream = new FastResponseStream(response, sessionId, session.fastReplies);
     const answer = fastRequest(message as JSONRPCRequest, {
       sessionId,
@@ -554,7 +593,12 @@ export function createStreamableHttpRoute(
       if (sealed) byNonce.delete(sealed.nonce);
       context.sessions.remove(sessionId);
     };
-    const eventStore = eventStores?.forSession(sealed?.nonce ?? sessionId);
+    const sessionEvents = eventStores?.forSession(sealed?.nonce ?? sessionId);
+    // A cluster session's notifications reach the replica holding its GET stream.
+    const eventStore =
+      sessionEvents && cluster && sealed
+        ? cluster.notifications.wrapEventStore(sealed.nonce, sessionEvents)
+        : sessionEvents;
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => sessionId,
       ...(eventStore ? { eventStore } : {}),
@@ -596,6 +640,8 @@ export function createStreamableHttpRoute(
     });
     product = created;
     await created.connect(transport);
+    // Its server→client requests may be answered through another replica.
+    if (cluster && sealed) cluster.answers.attach(transport, sealed.nonce);
     return { transport, product: created, initialized: () => initialized };
   }
 

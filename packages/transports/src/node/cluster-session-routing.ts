@@ -1,0 +1,184 @@
+/**
+ * The Streamable HTTP endpoint's part in routing a cluster session's messages between replicas
+ * (`cluster-answers.ts`, `cluster-notifications.ts`, `cluster-subscriptions.ts`): a POST carrying
+ * answers to another replica's server→client requests is forwarded there; a GET stream held here
+ * receives the notifications other replicas' copies of the session announce; an unsubscribe is
+ * announced to the copies on other replicas, and a copy following resources is kept from the idle
+ * sweep until it unsubscribes or the session ends.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Logger } from '@fedmcp/protocol';
+import type {
+  Transport,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
+import type { ForwardedAnswerOutcome } from '../cluster-answers.js';
+import { type ClusterSessions, replayUnsubscribe } from '../cluster-sessions.js';
+import { subscriptionChangesOf } from '../cluster-subscriptions.js';
+import { JsonRpcErrorCode } from '../json-rpc-error.js';
+import type { SessionTokenState } from '../session-token.js';
+import { sendJsonRpcError } from './host-http-responses.js';
+import type { HostSessionRegistry } from './host-session-registry.js';
+
+const refusals: Record<
+  Exclude<ForwardedAnswerOutcome, 'delivered'>,
+  { status: number; message: string; headers?: Record<string, string> }
+> = {
+  'not-waiting': {
+    status: 410,
+    message:
+      'Gone: the request this answers is no longer waiting (it was answered, cancelled or timed out); nothing to do',
+  },
+  'no-holder': {
+    status: 504,
+    message:
+      'Gateway Timeout: the replica that sent the request this answers did not confirm it (it may have stopped; the call it belongs to fails there); nothing to retry',
+  },
+  'store-failed': {
+    status: 503,
+    message:
+      'Service Unavailable: the answer could not be passed to the replica waiting for it (shared store unreachable); retry',
+    headers: { 'retry-after': '1' },
+  },
+};
+
+/**
+ * Forwards the answers in a POST body that belong to requests of other replicas. Returns
+ * `undefined` when it answered the request (the body held only such answers, or the session id is
+ * refused), else the body left for this replica (the input when there was nothing to forward).
+ */
+export async function forwardForeignAnswers(
+  cluster: ClusterSessions,
+  sessionId: string,
+  binding: { owner: string | undefined; view: string | undefined },
+  body: unknown,
+  response: ServerResponse,
+): Promise<{ body: unknown } | undefined> {
+  const foreign = cluster.answers.foreignAnswers(body);
+  if (foreign.length === 0) return { body };
+  const checked = await cluster.check(sessionId, binding);
+  if ('refused' in checked) {
+    // MCP 2025-11-25 basic/transports: unknown or terminated session → 404.
+    sendJsonRpcError(
+      response,
+      404,
+      JsonRpcErrorCode.sessionNotFound,
+      'Session not found: it expired or was closed; start a new session with initialize',
+    );
+    return undefined;
+  }
+  const outcome = await cluster.answers.forward(checked.state.nonce, foreign);
+  const rest = Array.isArray(body) ? body.filter((message) => !foreign.includes(message)) : [];
+  if (rest.length > 0) return { body: rest };
+  if (outcome === 'delivered') {
+    response.writeHead(202).end();
+    return undefined;
+  }
+  const refusal = refusals[outcome];
+  sendJsonRpcError(
+    response,
+    refusal.status,
+    JsonRpcErrorCode.transportError,
+    refusal.message,
+    refusal.headers,
+  );
+  return undefined;
+}
+
+/**
+ * Holds a session's GET stream on this replica for as long as `response` is open: notifications
+ * other replicas' copies announce are written through `transport`. A store that cannot be reached
+ * leaves the stream to what this replica's copy sends (logged).
+ */
+export async function holdGetStream(
+  cluster: ClusterSessions,
+  sessionKey: string,
+  transport: Transport,
+  response: ServerResponse,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const release = await cluster.notifications.holdStream(sessionKey, (message) =>
+      transport.send(message),
+    );
+    if (response.destroyed || response.writableEnded) await release();
+    else response.once('close', () => void release());
+  } catch (error) {
+    logger.warn(
+      { err: error },
+      "Subscribing to a session's notifications from other replicas failed; its GET stream gets this replica's only",
+    );
+  }
+}
+
+/** What {@link trackClusterSubscriptions} needs of the endpoint. */
+export interface ClusterSubscriptionTrackingOptions {
+  cluster: ClusterSessions;
+  sessions: HostSessionRegistry;
+  logger: Logger;
+  /** This replica's copy of a session (by nonce), if it has one. */
+  localCopy(
+    nonce: string,
+  ): { sessionId: string; transport: WebStandardStreamableHTTPServerTransport } | undefined;
+}
+
+/** See {@link trackClusterSubscriptions}. */
+export interface ClusterSubscriptionTracking {
+  /** Looks at a POST of a session this replica serves (before its server does). */
+  noteRequest(sessionId: string, sealed: SessionTokenState, body: unknown): Promise<void>;
+}
+
+/**
+ * Tracks the resource subscriptions of this replica's copies of cluster sessions (see the file
+ * comment): a copy that follows a resource counts as busy for the idle sweep (its upstream
+ * subscription would go with it) until its last unsubscribe, here or announced by another replica,
+ * or the end of the session's lifetime; an unsubscribe POSTed here is announced to the others.
+ */
+export function trackClusterSubscriptions(
+  options: ClusterSubscriptionTrackingOptions,
+): ClusterSubscriptionTracking {
+  const { cluster, sessions, logger } = options;
+  const pins = new Map<string, { uris: Set<string>; timer: ReturnType<typeof setTimeout> }>();
+  const drop = (sessionId: string) => {
+    const pin = pins.get(sessionId);
+    if (!pin) return;
+    clearTimeout(pin.timer);
+    pins.delete(sessionId);
+    sessions.touch(sessionId, -1);
+  };
+  const unfollow = (sessionId: string, uri: string) => {
+    const pin = pins.get(sessionId);
+    if (pin?.uris.delete(uri) && pin.uris.size === 0) drop(sessionId);
+  };
+  const follow = (sessionId: string, uri: string, expiresAt: number) => {
+    let pin = pins.get(sessionId);
+    if (!pin) {
+      const timer = setTimeout(() => drop(sessionId), Math.max(0, expiresAt - Date.now()));
+      (timer as { unref?: () => void }).unref?.();
+      pin = { uris: new Set(), timer };
+      pins.set(sessionId, pin);
+      sessions.touch(sessionId, 1);
+    }
+    pin.uris.add(uri);
+  };
+  cluster.subscriptions.onUnsubscribed((nonce, uri) => {
+    const copy = options.localCopy(nonce);
+    if (!copy) return;
+    unfollow(copy.sessionId, uri);
+    replayUnsubscribe(copy.transport, copy.sessionId, uri).catch((error: unknown) =>
+      logger.warn({ err: error }, 'Applying an unsubscribe from another replica failed'),
+    );
+  });
+  return {
+    async noteRequest(sessionId, sealed, body) {
+      for (const change of subscriptionChangesOf(body)) {
+        if (change.method === 'resources/subscribe') {
+          follow(sessionId, change.uri, sealed.expiresAt);
+        } else {
+          unfollow(sessionId, change.uri);
+          await cluster.subscriptions.announceUnsubscribe(sealed.nonce, change.uri);
+        }
+      }
+    },
+  };
+}
