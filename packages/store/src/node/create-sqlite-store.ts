@@ -33,8 +33,14 @@ export interface SqliteStoreOptions extends StoreOptions {
   synchronous?: 'full' | 'normal';
   /** How long a write waits for another process's write lock before failing with `STORE_TIMEOUT`. @default 5000 */
   busyTimeoutMs?: number;
-  /** How often a store with subscriptions polls for new pub/sub messages (the pub/sub latency). @default 20 */
+  /** How often a store with subscriptions polls for pub/sub messages while they flow (their latency). @default 20 */
   pollIntervalMs?: number;
+  /**
+   * The longest wait between pub/sub polls while none arrive (each idle poll doubles the wait from
+   * `pollIntervalMs`; a message, a publish here or a subscription resets it): another process's
+   * first message after a quiet spell waits up to this long, one published here `pollIntervalMs`. @default 200
+   */
+  idlePollIntervalMs?: number;
   /** How long published messages stay in the table for slow pollers. @default 60000 */
   pubsubRetentionMs?: number;
   /** How often expired keys and leases and old pub/sub messages are deleted from the file. @default 30000 */
@@ -110,6 +116,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
   const now = options.now ?? Date.now;
   const prefix = options.prefix ?? '';
   const pollIntervalMs = options.pollIntervalMs ?? 20;
+  const idlePollIntervalMs = Math.max(pollIntervalMs, options.idlePollIntervalMs ?? 200);
   const retentionMs = options.pubsubRetentionMs ?? 60_000;
   let database: ReturnType<typeof openSqliteDatabase>;
   try {
@@ -252,12 +259,24 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
   const subscriptions = new Map<string, Set<LocalSubscription>>();
   let cursor = 0;
   let pollTimer: ReturnType<typeof setTimeout> | undefined;
+  // pollIntervalMs while messages flow, doubling to idlePollIntervalMs while none arrive.
+  let pollDelayMs = pollIntervalMs;
+  /** Polls within pollIntervalMs from now (a publish here, a new subscription). */
+  const pollSoon = (): void => {
+    if (closed || subscriptions.size === 0) return;
+    if (pollTimer !== undefined && pollDelayMs <= pollIntervalMs) return;
+    pollDelayMs = pollIntervalMs;
+    if (pollTimer !== undefined) clearTimeout(pollTimer);
+    pollTimer = setTimeout(poll, pollIntervalMs);
+  };
   const poll = (): void => {
     pollTimer = undefined;
     if (closed || subscriptions.size === 0) return;
+    let delivered = false;
     try {
       for (;;) {
         const rows = messagesAfter.all(cursor);
+        if (rows.length > 0) delivered = true;
         for (const row of rows) {
           cursor = row.id;
           for (const subscription of subscriptions.get(row.channel) ?? []) {
@@ -274,12 +293,14 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
     } catch (error) {
       options.logger?.warn({ error }, 'store: polling pub/sub messages failed; retrying');
     }
-    if (!closed && subscriptions.size > 0) pollTimer = setTimeout(poll, pollIntervalMs);
+    pollDelayMs = delivered ? pollIntervalMs : Math.min(idlePollIntervalMs, pollDelayMs * 2);
+    if (!closed && subscriptions.size > 0) pollTimer = setTimeout(poll, pollDelayMs);
   };
   const pubsub: PubSub = {
     publish: (channel, message) =>
       run(() => {
         insertMessage.run(prefix + channel, message, now());
+        pollSoon();
       }),
     subscribe: (channel, listener) =>
       run(() => {
@@ -293,7 +314,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
           subscriptions.set(name, set);
         }
         set.add(local);
-        pollTimer ??= setTimeout(poll, pollIntervalMs);
+        pollSoon();
         const unsubscribe = async (): Promise<void> => {
           set.delete(local);
           if (set.size === 0 && subscriptions.get(name) === set) subscriptions.delete(name);
