@@ -145,8 +145,11 @@ async function startChain(chain: 'now' | 'before'): Promise<string[]> {
   return urls;
 }
 
-async function connect(url: string): Promise<Client> {
-  const client = new Client({ name: 'bench', version: '1.0.0' });
+async function connect(url: string, modern = false): Promise<Client> {
+  const client = new Client(
+    { name: 'bench', version: '1.0.0' },
+    modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+  );
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
   return client;
 }
@@ -155,7 +158,8 @@ const toolAt = (hops: number) =>
   [...Array.from({ length: hops }, (_, index) => id(hops - 1 - index)), 'echo', 'echo'].join('__');
 interface Variant {
   name: string;
-  chain?: 'now' | 'before';
+  /** `modern`: the "now" chain called by a 2026-07-28 client. */
+  chain?: 'now' | 'before' | 'modern';
   hops: number | undefined;
   client: Client;
   tool: string;
@@ -171,6 +175,17 @@ for (const chain of ['now', 'before'] as const) {
       chain,
       hops,
       client: await connect(`${urls[hops]}/mcp`),
+      tool: toolAt(hops),
+    });
+  }
+  if (chain !== 'now') continue;
+  // The same hubs, called by a 2026-07-28 client (stateless: every hop is one 2026-07-28 request).
+  for (let hops = 0; hops < HUBS; hops += 1) {
+    variants.push({
+      name: `now, 2026 client: ${hops === 0 ? 'h0' : `+${hops} hub${hops > 1 ? 's' : ''}`}`,
+      chain: 'modern',
+      hops,
+      client: await connect(`${urls[hops]}/mcp`, true),
       tool: toolAt(hops),
     });
   }
@@ -222,7 +237,7 @@ const p50 = (variant: Variant | undefined) =>
 const baselineOf = (chain: Variant['chain']) =>
   p50(variants.find((variant) => variant.chain === chain && variant.hops === 0));
 console.log(
-  `tools/call over Streamable HTTP (client to the first hub: 2025-era session; hub to hub: 2026-07-28), one call at a time, interleaved call by call (${calls} calls per variant, Node ${process.version})`,
+  `tools/call over Streamable HTTP (client to the first hub: 2025-era session, or 2026-07-28 for "now, 2026 client"; hub to hub: 2026-07-28), one call at a time, interleaved call by call (${calls} calls per variant, Node ${process.version})`,
 );
 console.log(
   `${'variant'.padEnd(34)}${'p50 µs'.padStart(9)}${'p99 µs'.padStart(9)}${'vs h0'.padStart(8)}${'+µs/hop'.padStart(10)}${'CPU µs'.padStart(9)}${'+CPU/hop'.padStart(10)}`,
@@ -248,7 +263,7 @@ for (const variant of variants) {
     `${variant.name.padEnd(34)}${(median * 1000).toFixed(0).padStart(9)}${(percentile(values, 0.99) * 1000).toFixed(0).padStart(9)}${`${(median / baseline).toFixed(2)}×`.padStart(8)}${perHop.padStart(10)}${cpu.toFixed(0).padStart(9)}${cpuPerHop.padStart(10)}`,
   );
 }
-const addedPerHop = (chain: 'now' | 'before') =>
+const addedPerHop = (chain: 'now' | 'before' | 'modern') =>
   ((p50(variants.find((variant) => variant.chain === chain && variant.hops === HUBS - 1)) -
     baselineOf(chain)) *
     1000) /
@@ -258,12 +273,19 @@ const before = addedPerHop('before');
 console.log(
   `added p50 per peer hop (h2 → h1 → h0 vs h0, halved): now ${now.toFixed(0)} µs, before ${before.toFixed(0)} µs (now/before ${(now / before).toFixed(2)}×; target ≤ 500 µs)`,
 );
-const cpuPerHop = (chain: 'now' | 'before') =>
+const modernPerHop = addedPerHop('modern');
+console.log(
+  `added p50 per peer hop, 2026-07-28 client (same hubs as now): ${modernPerHop.toFixed(0)} µs (vs now ${(modernPerHop / now).toFixed(2)}×; target ≤ 500 µs)`,
+);
+const cpuPerHop = (chain: 'now' | 'before' | 'modern') =>
   (cpuP50(variants.find((variant) => variant.chain === chain && variant.hops === HUBS - 1)) -
     cpuBaselineOf(chain)) /
   (HUBS - 1);
 console.log(
   `added CPU per peer hop (median per call, same chains): now ${cpuPerHop('now').toFixed(0)} µs, before ${cpuPerHop('before').toFixed(0)} µs (now/before ${(cpuPerHop('now') / cpuPerHop('before')).toFixed(2)}×)`,
+);
+console.log(
+  `added CPU per peer hop, 2026-07-28 client: ${cpuPerHop('modern').toFixed(0)} µs (vs now ${(cpuPerHop('modern') / cpuPerHop('now')).toFixed(2)}×)`,
 );
 console.log(
   '(vs h0: p50 relative to calling the hub that fronts echo in the same chain; +µs/hop: the p50 difference divided by the hubs added; CPU µs: median process CPU time of one call, every hub of the chain included)',

@@ -2,8 +2,8 @@
  * The 2026-07-28 forwarding fast path (`Hub.modernFastRequest`, the `modernFastRequest` option of
  * `createMcpHttpHost`): a stateless tools/call of a client that can answer no questions (no
  * sampling, elicitation or roots in its envelope, no log level, no progress token, no task, not an
- * MRTR retry), to a shared 2025-era upstream, is relayed as raw JSON-RPC without building an SDK
- * `Server` for the request — which the SDK's `createMcpHandler` does for every 2026-07-28 request,
+ * MRTR retry) is relayed without building an SDK `Server` for the request (to a shared 2025-era
+ * upstream as raw JSON-RPC; to a 2026-07-28 upstream, such as a peer hub, through its SDK client) — which the SDK's `createMcpHandler` does for every 2026-07-28 request,
  * and which was most of such a call's cost (bench/modern). Between hubs this is the hop's path too:
  * hubs speak 2026-07-28 to each other. It runs the same stages as the SDK path (resolve, meta,
  * gate, call, map, finish) and answers as the SDK would (`resultType`, the hub's `serverInfo` in
@@ -29,7 +29,7 @@ import { assertOpen } from '../pipeline/resolve.js';
 import { HubServer } from '../sdk-seams.js';
 import type { HubServices } from '../services/hub-services.js';
 import type { HubSession } from '../services/session-registry.js';
-import { createSessionScope } from './session-scope.js';
+import { connectionOwner, createSessionScope } from './session-scope.js';
 import { prepareToolCall } from './tool-handlers.js';
 
 type Params = Record<string, unknown>;
@@ -92,12 +92,12 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
     if (!route) return undefined;
     const upstream = route.upstream;
     const taskSupport = route.item.execution?.taskSupport;
+    const isolation = upstream.options.isolation ?? 'shared';
     if (
       (taskSupport !== undefined && taskSupport !== 'forbidden') ||
       services.catalog.reviews?.pending(upstream.id) ||
       !upstream.available ||
-      upstream.era !== 'legacy' ||
-      (upstream.options.isolation ?? 'shared') !== 'shared'
+      (upstream.era === 'legacy' ? isolation !== 'shared' : isolation === 'per-session')
     ) {
       return undefined;
     }
@@ -126,20 +126,35 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
           throw new FedmcpError('INTERNAL', 'A question reached the 2026-07-28 fast path.');
         }
         finish = gated.finish;
-        const response = await callUpstream({
+        const owner = connectionOwner(scope, upstream);
+        const call = {
           upstream,
           method: 'tools/call',
           params,
           signal: extra.signal,
-          lease: { interactive: false },
-          raw: true,
-        });
-        if ('error' in response) {
-          const error = response.error as { code: number; message: string; data?: unknown };
-          await finish({ ok: false, error: FedmcpError.fromJsonRpcError(error) });
-          return { jsonrpc: '2.0', id, error } as JSONRPCResponse;
+          lease: { interactive: false, ...(owner ? { owner } : {}) },
+        };
+        let answer: Result;
+        if (upstream.era === 'legacy') {
+          const response = await callUpstream({ ...call, raw: true });
+          if ('error' in response) {
+            const error = response.error as { code: number; message: string; data?: unknown };
+            await finish({ ok: false, error: FedmcpError.fromJsonRpcError(error) });
+            return { jsonrpc: '2.0', id, error } as JSONRPCResponse;
+          }
+          answer = response.result as Result;
+        } else {
+          // A 2026-07-28 upstream (a peer hub): its SDK client adds the envelope and headers,
+          // and cancels by closing the request's stream. The envelope names the capabilities of
+          // the client behind this call (none that can be asked), not all the hub could forward:
+          // the next hub then knows no question can come back, and takes its fast path too.
+          const meta = {
+            ...(params._meta as Params | undefined),
+            [CLIENT_CAPABILITIES_META_KEY]: capabilities,
+          };
+          answer = await callUpstream({ ...call, params: { ...params, _meta: meta } });
         }
-        const result = mapToolResult(upstream, response.result as Result);
+        const result = mapToolResult(upstream, answer);
         await finish({ ok: true, result });
         // As the SDK answers a 2026-07-28 request: the result's type, the server's info.
         const wire = {

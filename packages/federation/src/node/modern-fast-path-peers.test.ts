@@ -1,0 +1,91 @@
+/**
+ * 2026-07-28 between hubs on the fast path: a 2026-07-28 client of hub A calls a tool of hub B's
+ * upstream through the peer link, and neither hub builds an SDK server for the call (A's envelope
+ * tells B that no question can come back); errors keep their code and data across both hops,
+ * cancellation reaches B's upstream, and a call with progress still relays it (the SDK path).
+ */
+import { createHubServer, type HubServer } from '@fedmcp/federation/node';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { describe, expect, it, vi } from 'vitest';
+import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
+import { memoryConnector, textOf } from '../../test/helpers.js';
+import type { HubSessionContext } from '../hub-session.js';
+
+/** Records the 2026-07-28 servers a hub builds (the SDK path builds one per request). */
+function recordModernServers(server: HubServer): HubSessionContext[] {
+  const built: HubSessionContext[] = [];
+  const { hub } = server;
+  const createServer = hub.createServer.bind(hub);
+  Object.assign(hub, {
+    createServer: (context?: HubSessionContext) => {
+      if (context?.era === 'modern') built.push(context);
+      return createServer(context);
+    },
+  });
+  return built;
+}
+
+describe('2026-07-28 between hubs on the fast path', () => {
+  it('calls through a peer without a server per request, keeping errors, cancellation and progress', async () => {
+    const state: TestUpstreamState = {
+      cancelled: 0,
+      subscribed: [],
+      unsolicitedRoots: undefined,
+      logLevel: undefined,
+    };
+    await using b = await createHubServer({
+      hubId: 'b',
+      connect: memoryConnector({ up: () => createTestUpstream({ name: 'up' }, state).server }),
+      upstreams: { up: { url: 'memory://up' } },
+    });
+    await using a = await createHubServer({ hubId: 'a' });
+    const urlA = (await a.listen()).url;
+    const urlB = (await b.listen()).url;
+    await b.setPeers({ a: { url: urlA, import: false } });
+    await a.setPeers({ b: { url: urlB } });
+    const builtByA = recordModernServers(a);
+    const builtByB = recordModernServers(b);
+
+    const client = new Client(
+      { name: 'user', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${urlA}/mcp`)));
+    try {
+      builtByA.length = 0; // the server of the client's server/discover
+      expect(
+        textOf(await client.callTool({ name: 'b__up__echo', arguments: { text: 'hop' } })),
+      ).toBe('up:hop');
+      await expect(client.callTool({ name: 'b__up__fail', arguments: {} })).rejects.toMatchObject({
+        code: -32050,
+        data: { reason: 'test', detail: 42 },
+      });
+      expect(builtByA).toEqual([]);
+      expect(builtByB).toEqual([]);
+
+      // MCP 2026-07-28: closing the response cancels; A closes its request to B, B cancels upstream.
+      const controller = new AbortController();
+      const slow = client.callTool(
+        { name: 'b__up__slow', arguments: { ms: 10_000 } },
+        { signal: controller.signal, timeout: 30_000 },
+      );
+      // As in the fast path's other tests: the call reaches the upstream before it is cancelled.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      controller.abort('stop');
+      await expect(slow).rejects.toThrow();
+      await vi.waitFor(() => expect(state.cancelled).toBe(1), { timeout: 10_000 });
+      expect(builtByA).toEqual([]);
+      expect(builtByB).toEqual([]);
+
+      const progress: number[] = [];
+      await client.callTool(
+        { name: 'b__up__progress', arguments: { steps: 2 } },
+        { onprogress: (update) => void progress.push(update.progress) },
+      );
+      expect(progress).toEqual([1, 2]);
+      expect(builtByA.length).toBeGreaterThan(0); // a call with progress takes the SDK path
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+});
