@@ -8,8 +8,8 @@
  * each meets the same machine load; the figure is each hub variant's p50 over the direct p50 of
  * the same era; a second direct server lists the tools with the `io.fedmcp/origin` `_meta` the hub
  * adds to each aggregated tool, to compare like for like. The hub runs with its default page size
- * (500: two requests, which the SDK v2 client's listTools() makes in one call) and with 1,000 (one),
- * and with 1,000 and a policy (lists filtered per caller: per session for a 2025-era client, per
+ * (1,000: one request) and with 500 (two requests, as the default was before issue #18), and with
+ * 1,000 and a policy (lists filtered per caller: per session for a 2025-era client, per
  * request for a 2026-07-28 one).
  *   pnpm bench catalog
  *   node --conditions=@fedmcp/source --import tsx bench/catalog/catalog.bench.ts
@@ -106,8 +106,8 @@ async function startHub(pageSize?: number, withPolicy = false): Promise<string> 
   const mcp = `${url.replace(/\/(mcp)?$/, '')}/mcp`;
   return mcp;
 }
-const hubUrl = await startHub();
-const hubOnePageUrl = await startHub(1_000);
+const hubUrl = await startHub(500);
+const hubOnePageUrl = await startHub();
 const hubPolicyUrl = await startHub(1_000, true);
 
 async function connect(url: string, era: 'legacy' | 'modern'): Promise<Client> {
@@ -148,7 +148,7 @@ for (const era of ['legacy', 'modern'] as const) {
       client: await connect(hubUrl, era),
     },
     {
-      name: `hub 20 × 50, page 1000 (${label})`,
+      name: `hub 20 × 50, page 1000, default (${label})`,
       era,
       baseline: false,
       client: await connect(hubOnePageUrl, era),

@@ -55,7 +55,7 @@ export function createHub(options: HubOptions = {}): Hub {
       idleConnectionMs: options.idleConnectionMs ?? 60_000,
     },
     roundTimeoutMs: options.roundTimeoutMs ?? 600_000,
-    pageSize: options.pageSize ?? 500,
+    pageSize: options.pageSize ?? 1_000,
     listChangedDebounceMs: options.listChangedDebounceMs ?? 50,
     failureMode: options.failureMode ?? 'open',
     connector: options.connect ?? connectRemoteUpstream,

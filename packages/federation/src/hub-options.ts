@@ -69,7 +69,11 @@ export interface HubOptions {
   discoverCache?: DiscoverCache;
   /** How long an interactive call waits for the client's answers, in ms. @default 600_000 */
   roundTimeoutMs?: number;
-  /** Items per page of the hub's list results. @default 500 */
+  /**
+   * Items per page of the hub's list results. A page is built once per catalog and served from
+   * memory; a second page costs a second request, so the default holds a big catalog in one.
+   * @default 1000
+   */
   pageSize?: number;
   /** Debounce of downstream list_changed notifications in ms. @default 50 */
   listChangedDebounceMs?: number;

@@ -303,7 +303,7 @@ const hubSection = z
     keys: hubKeysSection.optional(),
     /** Connection, session, size and nesting limits (see `hubLimitsSection`). */
     limits: hubLimitsSection.optional(),
-    /** Items per page of the hub's tools, prompts, resources and templates lists. @default 500 */
+    /** Items per page of the hub's tools, prompts, resources and templates lists. @default 1000 */
     pageSize: z
       .number({ error: 'expected a number of items' })
       .int()
