@@ -109,7 +109,9 @@ export async function callTool(
 
   // A 2026-07-28 client's call of a tool its upstream runs as a task: the upstream's task.
   if (forwardsTask(scope, route, exposed, upstreamRunsTask(route), ctx)) {
-    return startForwardedTask(scope, { route, params, finish }, ctx);
+    const started = await startForwardedTask(scope, { route, params, finish }, ctx);
+    // None: a 2026-07-28 upstream asked the client first; its rounds take the ordinary path.
+    if (started) return started;
   }
   if (params.task !== undefined || wantsHubTask(scope, named, ctx)) {
     // MCP 2025-11-25 tasks: forward params.task only where the upstream and the tool allow it

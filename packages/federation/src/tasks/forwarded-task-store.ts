@@ -4,6 +4,7 @@
  * it and under which id there. Kept for the task's retention; shared by replicas.
  */
 import type { KeyValueStore } from '@fedmcp/store';
+import { HeldTasks } from './forwarded-task-questions.js';
 
 const FORWARDED = 'fedmcp:forwarded-task:';
 
@@ -13,11 +14,17 @@ export interface ForwardedTask {
   upstream: string;
   /** The upstream's own task id. */
   taskId: string;
+  /** `'modern'`: a 2026-07-28 upstream's extension task; else a 2025-11-25 upstream task. */
+  era?: 'modern';
+  /** The client's sampling, elicitation and roots capabilities (what its task may ask). */
+  capabilities?: Record<string, unknown>;
 }
 
 /** Forwarded tasks by exposed id, in the hub's store (shared by replicas). */
 export class ForwardedTasks {
   readonly #kv: KeyValueStore;
+  /** The `tasks/result` requests this process holds for their questions (2025 upstreams). */
+  readonly held = new HeldTasks();
 
   constructor(kv: KeyValueStore) {
     this.#kv = kv;

@@ -1,43 +1,53 @@
 /**
  * Tasks of 2026-07-28 clients (the tasks extension `io.modelcontextprotocol/tasks`) forwarded to
- * the upstream that runs the tool as a task itself — a 2025-11-25 upstream declaring
- * `tasks.requests.tools.call` for a tool whose `execution.taskSupport` is `'required'`, or
- * `'optional'` and chosen for tasks (`HubTaskOptions.extensionTools`). The upstream owns the
- * task; the hub translates between the eras: `CreateTaskResult` → `resultType: 'task'`,
- * `tasks/get` → the extension's `DetailedTask` (a terminal task's result or error read with
- * `tasks/result` and inlined), `tasks/cancel` → an empty acknowledgement. The client sees a task
- * id of the hub's (`<upstream>__<random>`: ids of different upstreams never collide, and the
- * upstream's own id is never shown), bound in the store to its principal and upstream task, so any
- * replica answers for it and another principal's id is an unknown task (-32602).
+ * the upstream that runs the tool as a task itself:
  *
- * Not forwarded (documented in the README): a 2025 upstream task that asks its client something
- * (`input_required`) puts its questions on the `tasks/result` stream of a 2025 client; a 2026
- * client cannot receive them, so such a task reports `input_required` with no `inputRequests` and
- * a status message saying so. 2026-07-28 upstreams that run the extension: SDK 2.4.0's client
- * refuses a `resultType: 'task'` answer (`UNSUPPORTED_RESULT_TYPE`), so the hub does not declare
- * the extension upstream and runs such calls as hub-managed tasks instead.
+ * - a 2025-11-25 upstream declaring `tasks.requests.tools.call` for a tool whose
+ *   `execution.taskSupport` is `'required'`, or `'optional'` and chosen for tasks
+ *   (`HubTaskOptions.extensionTools`). The hub translates between the eras: `CreateTaskResult` →
+ *   `resultType: 'task'`, `tasks/get` → the extension's `DetailedTask` (a terminal task's result
+ *   or error read with `tasks/result` and inlined), `tasks/cancel` → an empty acknowledgement.
+ *   When the upstream task asks its client something (`input_required`), the hub holds its
+ *   `tasks/result` stream, shows the questions as `inputRequests` and passes the `tasks/update`
+ *   answers back (tasks/forwarded-task-questions.ts).
+ * - a 2026-07-28 upstream declaring the extension: every call of such a client goes with the
+ *   extension declared and the upstream decides; its task and `tasks/get` / `tasks/update` /
+ *   `tasks/cancel` are passed on (tasks/forwarded-modern-tasks.ts).
+ *
+ * The client sees a task id of the hub's (`<upstream>__<random>`: ids of different upstreams
+ * never collide, and the upstream's own id is never shown), bound in the store to its principal
+ * and upstream task, so any replica answers for it and another principal's id is an unknown
+ * task (-32602).
  */
 import { FedmcpError } from '@fedmcp/protocol';
 import { CreateTaskResultSchema } from '@modelcontextprotocol/core';
 import type { Result, ServerContext, Tool } from '@modelcontextprotocol/server';
 import type { CatalogRoute } from '../catalog.js';
 import { hubError } from '../errors.js';
-import type { SessionScope } from '../handlers/session-scope.js';
+import { clientCapabilities, type SessionScope } from '../handlers/session-scope.js';
 import { NAME_SEPARATOR } from '../namespacing.js';
 import { callUpstream } from '../pipeline/call-upstream.js';
 import { type Finish, finishing } from '../pipeline/finish.js';
 import { mapToolResult } from '../pipeline/map-result.js';
 import type { Upstream } from '../upstream.js';
-import type { ForwardedTasks } from './forwarded-task-store.js';
+import {
+  callWithTasksExtension,
+  extensionRequest,
+  extensionTaskState,
+  runsTasksExtension,
+} from './forwarded-modern-tasks.js';
+import type { ForwardedTask, ForwardedTasks } from './forwarded-task-store.js';
 import { taskOwnerOf } from './hub-task-requests.js';
+import { questionCapabilities } from './task-run.js';
 import { declaresTasksExtension, TASKS_EXTENSION } from './tasks-extension.js';
 
 type Params = Record<string, unknown>;
 
 /**
  * Whether a 2026-07-28 call is forwarded as a task to its upstream: the client declared the
- * extension, the upstream runs tasks of this tool, and the tool requires a task or is chosen for
- * tasks. A call of a `'required'` tool from a client without the extension is refused with the
+ * extension, and the upstream is a 2026-07-28 one running the extension (it decides), or a 2025
+ * one running tasks of this tool, which requires a task or is chosen for tasks. A call of a
+ * `'required'` tool of a 2025 upstream from a client without the extension is refused with the
  * extension's -32021 (the hub cannot answer it without a task).
  */
 export function forwardsTask(
@@ -47,7 +57,9 @@ export function forwardsTask(
   upstreamRuns: boolean,
   ctx: ServerContext,
 ): boolean {
-  if (scope.session.era !== 'modern' || !upstreamRuns) return false;
+  if (scope.session.era !== 'modern') return false;
+  if (runsTasksExtension(route.upstream)) return declaresTasksExtension(scope, ctx);
+  if (!upstreamRuns) return false;
   const support = route.item.execution?.taskSupport;
   if (!declaresTasksExtension(scope, ctx)) {
     if (support === 'required') throw missingExtension();
@@ -78,17 +90,49 @@ function toExtensionTask(task: Params, exposedId: string): Params {
 }
 
 /**
- * Forwards a 2026-07-28 call as a 2025-11-25 task-augmented call and answers the client with the
- * extension's `CreateTaskResult` (`resultType: 'task'`), once the upstream created the task.
+ * Forwards a 2026-07-28 call to the upstream that runs its task and answers the client with the
+ * extension's `CreateTaskResult` (`resultType: 'task'`) once the upstream created the task. A
+ * 2026-07-28 upstream may also answer at once (that result is the client's), or ask the client
+ * something first (multi round-trip): then `undefined`, and the caller takes the ordinary path
+ * (flows) with the same `finish`, not yet called.
  */
 export async function startForwardedTask(
   scope: SessionScope,
   call: { route: CatalogRoute<Tool>; params: Params; finish: Finish },
   ctx: ServerContext,
-): Promise<Result> {
+): Promise<Result | undefined> {
   const { services, session } = scope;
   const { upstream } = call.route;
   const settings = services.hubTasks.settings;
+  const forwarded = services.hubTasks.forwarded;
+  forwarded.held.bind(services.flows);
+  const exposedId = `${upstream.id}${NAME_SEPARATOR}${crypto.randomUUID()}`;
+  const record = {
+    owner: taskOwnerOf(session),
+    upstream: upstream.id,
+    capabilities: questionCapabilities(clientCapabilities(ctx, session)) as Params,
+  };
+  if (runsTasksExtension(upstream)) {
+    let outcome: Awaited<ReturnType<typeof callWithTasksExtension>>;
+    try {
+      outcome = await callWithTasksExtension(upstream, call.params, ctx.mcpReq.signal);
+    } catch (error) {
+      await call.finish({ ok: false, error });
+      throw error;
+    }
+    if (outcome.kind === 'input_required') return undefined;
+    return finishing(call.finish, async () => {
+      if (outcome.kind === 'complete') return outcome.result;
+      const { task } = outcome;
+      const ttl = typeof task.ttlMs === 'number' ? task.ttlMs : settings.maxTtlMs;
+      await forwarded.set(
+        exposedId,
+        { ...record, taskId: String(task.taskId), era: 'modern' },
+        Math.min(ttl, settings.maxTtlMs),
+      );
+      return { ...task, resultType: 'task', taskId: exposedId } as Result;
+    });
+  }
   return finishing(call.finish, async () => {
     const created = (await callUpstream({
       upstream,
@@ -97,13 +141,8 @@ export async function startForwardedTask(
       signal: ctx.mcpReq.signal,
       resultSchema: CreateTaskResultSchema,
     })) as { task: Params };
-    const exposedId = `${upstream.id}${NAME_SEPARATOR}${crypto.randomUUID()}`;
     const ttl = typeof created.task.ttl === 'number' ? created.task.ttl : settings.maxTtlMs;
-    await services.hubTasks.forwarded.set(
-      exposedId,
-      { owner: taskOwnerOf(session), upstream: upstream.id, taskId: String(created.task.taskId) },
-      ttl,
-    );
+    await forwarded.set(exposedId, { ...record, taskId: String(created.task.taskId) }, ttl);
     return { resultType: 'task', ...toExtensionTask(created.task, exposedId) } as Result;
   });
 }
@@ -130,27 +169,35 @@ export async function forwardedTaskRequest(
 ): Promise<Result> {
   if (!declaresTasksExtension(scope, ctx)) throw missingExtension();
   const { services } = scope;
-  const target = await forwardedTarget(
-    { upstreams: services.upstreams.list(), forwarded: services.hubTasks.forwarded },
-    taskId,
-    taskOwnerOf(scope.session),
-  );
+  const forwarded = services.hubTasks.forwarded;
+  forwarded.held.bind(services.flows);
+  const context = { upstreams: services.upstreams.list(), forwarded };
+  const target = await forwardedTarget(context, taskId, taskOwnerOf(scope.session));
   if (!target) throw hubError('INVALID_PARAMS', `Failed to retrieve task: unknown task ${taskId}.`);
-  const { upstream } = target;
-  const ask = asker(target, ctx.mcpReq.signal);
-  switch (method) {
-    case 'tasks/get':
-      return detailedTask(upstream, taskId, await ask('tasks/get'), ask);
-    case 'tasks/cancel':
-      await ask('tasks/cancel');
-      return {} as Result;
-    case 'tasks/update':
-      // A 2025 upstream task takes its answers on a 2025 client's tasks/result stream; the hub
-      // never issues inputRequests for it, so there is nothing outstanding to answer (ignored).
-      return {} as Result;
-    default:
-      throw hubError('METHOD_NOT_FOUND', `Method not found: ${method}`);
+  const { upstream, record } = target;
+  const signal = ctx.mcpReq.signal;
+  if (method === 'tasks/get') return (await taskState(context, target, taskId, signal)) as Result;
+  if (method !== 'tasks/update' && method !== 'tasks/cancel') {
+    throw hubError('METHOD_NOT_FOUND', `Method not found: ${method}`);
   }
+  // The SDK lifts a 2026-07-28 request's `inputResponses` out of its params.
+  const inputResponses = ctx.mcpReq.inputResponses ?? {};
+  if (typeof inputResponses !== 'object' || Array.isArray(inputResponses)) {
+    throw hubError('INVALID_PARAMS', 'tasks/update: inputResponses must be an object.');
+  }
+  if (record.era === 'modern') {
+    const body = method === 'tasks/update' ? { taskId: record.taskId, inputResponses } : {};
+    await extensionRequest(upstream, method, { taskId: record.taskId, ...body }, signal);
+    return {} as Result;
+  }
+  if (method === 'tasks/update') {
+    // Answers to the questions the hub holds for this task (keys not outstanding are ignored).
+    forwarded.held.get(taskId)?.answer(inputResponses);
+    return {} as Result;
+  }
+  forwarded.held.drop(taskId);
+  await asker(target, signal)('tasks/cancel');
+  return {} as Result;
 }
 
 /** Where a forwarded task runs, for its owner only. */
@@ -158,6 +205,7 @@ interface ForwardedTarget {
   upstream: Upstream;
   /** The upstream's own task id. */
   taskId: string;
+  record: ForwardedTask;
 }
 
 /** What finding a forwarded task needs. */
@@ -174,7 +222,7 @@ async function forwardedTarget(
   const task = await context.forwarded.get(taskId);
   const upstream = task && context.upstreams.find((item) => item.id === task.upstream);
   if (!task || !upstream || task.owner !== owner) return undefined;
-  return { upstream, taskId: task.taskId };
+  return { upstream, taskId: task.taskId, record: task };
 }
 
 function asker(target: ForwardedTarget, signal: AbortSignal) {
@@ -194,8 +242,44 @@ export async function forwardedTaskState(
 ): Promise<Params | undefined> {
   const target = await forwardedTarget(context, taskId, owner);
   if (!target) return undefined;
+  return taskState(context, target, taskId, signal);
+}
+
+/** How long a poll of a task just found `input_required` waits for its first question. */
+const FIRST_QUESTION_WAIT_MS = 2_000;
+
+/** The `DetailedTask` of a forwarded task, from its upstream. */
+async function taskState(
+  context: ForwardedContext,
+  target: ForwardedTarget,
+  exposedId: string,
+  signal: AbortSignal,
+): Promise<Params> {
+  const { upstream, record } = target;
+  if (record.era === 'modern')
+    return extensionTaskState(upstream, exposedId, record.taskId, signal);
   const ask = asker(target, signal);
-  return (await detailedTask(target.upstream, taskId, await ask('tasks/get'), ask)) as Params;
+  const task = await ask('tasks/get');
+  const detailed = (await detailedTask(upstream, exposedId, task, ask)) as Params;
+  if (task.status !== 'input_required') return detailed;
+  // A 2025 upstream task asks on its tasks/result stream: held here, its questions are the
+  // task's inputRequests (tasks/forwarded-task-questions.ts).
+  const ttl = typeof task.ttl === 'number' ? task.ttl : 86_400_000;
+  const held = context.forwarded.held.hold(
+    upstream,
+    exposedId,
+    record.taskId,
+    record.capabilities ?? {},
+    ttl,
+  );
+  const inputRequests = held ? await held.outstanding(FIRST_QUESTION_WAIT_MS) : {};
+  if (held) return { ...detailed, inputRequests };
+  return {
+    ...detailed,
+    inputRequests,
+    statusMessage:
+      'The upstream asks its client something, but the connection its task runs on is busy with another client’s call; poll again shortly.',
+  };
 }
 
 /** The extension's `DetailedTask` of an upstream task: a terminal one's result or error inline. */
@@ -231,13 +315,6 @@ async function detailedTask(
     }
     return { ...detailed, error: { code: -32603, message: 'The task failed.' } } as Result;
   }
-  if (task.status === 'input_required') {
-    return {
-      ...detailed,
-      inputRequests: {},
-      statusMessage:
-        'The upstream asks its client something; its questions reach only 2025-11-25 clients (tasks/result), so this task cannot go on for a 2026-07-28 client. Cancel it, or call the tool from a 2025-11-25 session.',
-    } as Result;
-  }
+  if (task.status === 'input_required') return { ...detailed, inputRequests: {} } as Result;
   return detailed as Result;
 }
