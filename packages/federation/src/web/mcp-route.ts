@@ -1,7 +1,8 @@
 /**
  * `POST|GET|DELETE /mcp` of the web-standard hub, both protocol eras on one URL (mcp-sdk-v2
- * notes §4): 2026-07-28 requests go to the SDK's `createMcpHandler` (stateless, one hub session
- * server per request over the hub's shared catalogs); 2025-era traffic (`initialize`,
+ * notes §4): 2026-07-28 requests go to the hub's fast path (a plain tools/call) or else to the
+ * SDK's `createMcpHandler` (stateless, one hub session server per request over the hub's shared
+ * catalogs); 2025-era traffic (`initialize`,
  * `Mcp-Session-Id`, GET streams) to the in-memory sessions of this isolate.
  */
 import type { Logger } from '@fedmcp/protocol';
@@ -17,6 +18,7 @@ import type { Hub } from '../hub-options.js';
 import type { WebRoute } from '../peers/web-route.js';
 import type { TaskListenRequest } from '../tasks/task-listen.js';
 import { createLegacySessions } from './legacy-sessions.js';
+import { answerModernFast } from './modern-fast-answer.js';
 import { jsonRpcErrorResponse } from './responses.js';
 
 /** Options of {@link createMcpRoute}. */
@@ -120,6 +122,9 @@ export function createMcpRoute(options: McpRouteOptions): McpRoute {
       method !== 'POST' ||
       (await isLegacyRequest(request, body, { maxRequestBodySize: options.maxBodyBytes }));
     if (legacy) return sessions.serve(request, body, principal);
+    // A plain tools/call without a server per request (see modern-fast-answer.ts).
+    const fast = await answerModernFast(hub.modernFastRequest, request, body, principal);
+    if (fast) return fast;
     principals.set(request, principal);
     // A listen naming the tasks extension's `taskIds` is served by the hub (tasks/task-listen.ts).
     if ((body as { method?: unknown } | null)?.method === 'subscriptions/listen') {

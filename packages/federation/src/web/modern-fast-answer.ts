@@ -1,0 +1,58 @@
+/**
+ * The 2026-07-28 fast path of the web-standard hub (the Node host's `modernFastRequest`, here for
+ * fetch runtimes): a stateless tools/call the SDK's own classification finds valid is offered to
+ * `Hub.modernFastRequest` before `createMcpHandler` builds a server for it; between edge hubs, this
+ * is each hop's path.
+ */
+import type { McpModernFastRequestHandler } from '@fedmcp/transports';
+import { classifyInboundRequest, type JSONRPCRequest } from '@modelcontextprotocol/server';
+
+const MODERN_REVISION = '2026-07-28';
+
+/**
+ * The answer of the fast path to a 2026-07-28 POST, or `undefined` when it does not apply or
+ * declines (the SDK's entry then serves the request, and answers every malformed one).
+ */
+export async function answerModernFast(
+  fastRequest: McpModernFastRequestHandler,
+  request: Request,
+  body: unknown,
+  principal: unknown,
+): Promise<Response | undefined> {
+  const headers = request.headers;
+  if (
+    headers.get('mcp-protocol-version')?.trim() !== MODERN_REVISION ||
+    headers.get('mcp-method')?.trim() !== 'tools/call'
+  ) {
+    return undefined;
+  }
+  // What the SDK refuses for its Accept header (406), or checks against the tool's schema.
+  const accept = headers.get('accept');
+  if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) {
+    return undefined;
+  }
+  for (const [name] of headers) if (name.startsWith('mcp-param-')) return undefined;
+  const name = headers.get('mcp-name');
+  const outcome = classifyInboundRequest({
+    httpMethod: 'POST',
+    body,
+    protocolVersionHeader: MODERN_REVISION,
+    mcpMethodHeader: 'tools/call',
+    ...(name === null ? {} : { mcpNameHeader: name }),
+  });
+  if (outcome.kind !== 'modern' || outcome.messageKind !== 'request') return undefined;
+  const message = body as JSONRPCRequest;
+  if (message.method !== 'tools/call') return undefined;
+  let reply: unknown;
+  try {
+    reply = await fastRequest(message, { principal, signal: request.signal });
+  } catch {
+    // JSON-RPC 2.0 §5.1
+    reply = { jsonrpc: '2.0', id: message.id, error: { code: -32603, message: 'Internal error' } };
+  }
+  if (reply === undefined) return undefined;
+  return new Response(JSON.stringify(reply), {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+  });
+}
