@@ -54,6 +54,7 @@ import { createAuditSpill } from './cluster/buffered-audit-sink-spill.js';
 import { configDigest } from './cluster/config-digest.js';
 import { createConfigSync } from './cluster/config-sync.js';
 import { createClusterNode } from './cluster/create-cluster-node.js';
+import { requestStateKeyOf } from './cluster/request-state-key.js';
 import type { FedmcpConfig } from './config/config-schema.js';
 import { hostOriginOptions } from './config/cors-config.js';
 import { createServerSessionCluster } from './config/resolve-cluster-config.js';
@@ -264,6 +265,10 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   const sessions = createSessionTracker();
   const hub = createHub({
     serverInfo: { name: config.hub.name ?? 'fedmcp', version: FEDMCP_SERVER_VERSION },
+    // 2026-07-28 rounds signed with one key on every replica: a retry may land on any of them.
+    ...(sessionCluster.secrets
+      ? { requestStateKey: requestStateKeyOf(sessionCluster.secrets.secret) }
+      : {}),
     access: telemetry.access(
       createPolicyAccess({
         policy: () => policy,

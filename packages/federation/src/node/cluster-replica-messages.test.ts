@@ -7,6 +7,7 @@
  * own `createMcpHttpHost`, on one store: Redis (127.0.0.1:6379, or FEDMCP_TEST_REDIS_URL); with
  * CI=true a missing Redis fails the run, elsewhere the memory store shared in this process is used.
  */
+import { createConsentLedger, createPolicy } from '@fedmcp/proxy-auth';
 import { createMemoryStore, type Store } from '@fedmcp/store';
 import { createStore } from '@fedmcp/store/node';
 import {
@@ -15,6 +16,7 @@ import {
   createStoreEventStore,
 } from '@fedmcp/transports';
 import { createMcpHttpHost, type McpHttpHost } from '@fedmcp/transports/node';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
@@ -22,10 +24,11 @@ import {
   ElicitRequestSchema,
   ListRootsRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { Server } from '@modelcontextprotocol/server';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
 import { eventually, memoryConnector, textOf } from '../../test/helpers.js';
-import type { Hub } from '../index.js';
+import { createConsentStep, createPolicyAccess, type Hub } from '../index.js';
 import { createHub } from './index.js';
 
 const redisUrl = process.env.FEDMCP_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -63,6 +66,17 @@ afterAll(async () => {
   await store.close();
 });
 
+/**
+ * One upstream as every replica sees it: a change announced through any replica's connection
+ * reaches every connection that subscribed to the resource, as a real server's would.
+ */
+const upstreamConnections: Array<{ server: Server; state: TestUpstreamState }> = [];
+function announceUpdated(uri: string): void {
+  for (const { server, state } of upstreamConnections) {
+    if (state.subscribed.includes(uri)) server.sendResourceUpdated({ uri }).catch(() => {});
+  }
+}
+
 interface Replica {
   url: string;
   hub: Hub;
@@ -86,10 +100,35 @@ async function replica(): Promise<Replica> {
   };
   const hub = createHub({
     connect: memoryConnector({
-      alpha: () => createTestUpstream({ name: 'alpha' }, upstream).server,
+      alpha: () => {
+        const { server } = createTestUpstream(
+          { name: 'alpha', onResourceUpdated: announceUpdated },
+          upstream,
+        );
+        upstreamConnections.push({ server, state: upstream });
+        return server;
+      },
     }),
     upstreams: { alpha: { url: 'memory://alpha' } },
     healthIntervalMs: 0,
+    // 2026-07-28 retries may land on any replica: one key signs every replica's requestState.
+    requestStateKey: secret,
+    // `alpha__echo` needs the user's consent, recorded in the shared store.
+    access: createPolicyAccess({
+      policy: createPolicy([
+        { id: 'everyone', effect: 'allow', subjects: ['*'], actions: ['*'] },
+        {
+          id: 'ask-echo',
+          subjects: ['*'],
+          actions: ['tools/call'],
+          targets: ['alpha__echo'],
+          consent: 'required',
+        },
+      ]),
+      consent: createConsentStep({
+        ledger: createConsentLedger({ kv: store.kv, keyPrefix: 'consent:' }),
+      }),
+    }),
   });
   await hub.start();
   const cluster = createClusterSessions({
@@ -310,4 +349,89 @@ describe('messages across hub replicas (2025-era cluster sessions)', () => {
     await events.cancel();
     expect((await send(third, sessionId, { method: 'DELETE' })).status).toBe(200);
   }, 60_000);
+
+  it('feeds a 2026-07-28 listen stream on one replica with a change made through another', async () => {
+    // Each request to the next replica: the listen stream and the calls land on different ones.
+    let next = 0;
+    const listenedAt: number[] = [];
+    const roundRobin: typeof fetch = (input, init) => {
+      const index = next % replicas.length;
+      next += 1;
+      if (typeof init?.body === 'string' && init.body.includes('subscriptions/listen')) {
+        listenedAt.push(index);
+      }
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      return fetch(new URL(`${url.pathname}${url.search}`, (replicas[index] as Replica).url), init);
+    };
+    const client = new Client(
+      { name: 'modern-listen', version: '1.0.0' },
+      { capabilities: {}, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    const updates: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', (notification) => {
+      updates.push(notification.params.uri);
+    });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${replicas[0].url}/mcp`), {
+        fetch: roundRobin,
+        requestInit: { headers: { authorization: 'Bearer alice' } },
+      }),
+    );
+    const uri = 'fedmcp://alpha/test://item/2';
+    const subscription = await client.listen({ resourceSubscriptions: [uri] });
+    const listening = replicas[listenedAt[0] ?? -1];
+    if (!listening) throw new Error('no listen request seen');
+    expect(listening.upstream.subscribed).toContain('test://item/2');
+    // Two calls, so at least one runs on another replica than the listen stream.
+    for (let round = 0; round < 2; round += 1) {
+      await client.callTool({ name: 'alpha__touch', arguments: { uri: 'test://item/2' } });
+    }
+    await eventually(() => updates.length === 2);
+    expect(updates).toEqual([uri, uri]);
+    await subscription.close();
+    await eventually(() => !listening.upstream.subscribed.includes('test://item/2'));
+    await client.close();
+  }, 60_000);
+
+  it.each(['2025-11-25', '2026-07-28'] as const)(
+    'asks for consent on one replica and takes the answer on another (%s client)',
+    async (era) => {
+      let next = 0;
+      const roundRobin: typeof fetch = (input, init) => {
+        const target = replicas[next % replicas.length] as Replica;
+        next += 1;
+        const url = new URL(input instanceof Request ? input.url : String(input));
+        return fetch(new URL(`${url.pathname}${url.search}`, target.url), init);
+      };
+      const client = new Client(
+        { name: `consent-${era}`, version: '1.0.0' },
+        {
+          capabilities: { elicitation: { form: {} } },
+          ...(era === '2026-07-28' ? { versionNegotiation: { mode: { pin: era } } } : {}),
+        },
+      );
+      const asked: string[] = [];
+      client.setRequestHandler('elicitation/create', async (request) => {
+        asked.push(String(request.params.message));
+        return { action: 'accept', content: { decision: 'allow_once' } };
+      });
+      const transport = new StreamableHTTPClientTransport(new URL(`${replicas[0].url}/mcp`), {
+        fetch: roundRobin,
+        requestInit: {
+          headers: { authorization: `Bearer ${era === '2025-11-25' ? 'bob' : 'carol'}` },
+        },
+      });
+      await client.connect(transport);
+      for (let round = 0; round < 3; round += 1) {
+        const text = `${era}-${round}`;
+        expect(textOf(await client.callTool({ name: 'alpha__echo', arguments: { text } }))).toBe(
+          `alpha:${text}`,
+        );
+      }
+      expect(asked).toHaveLength(3);
+      if (era === '2025-11-25') await transport.terminateSession();
+      await client.close();
+    },
+    60_000,
+  );
 });

@@ -60,7 +60,12 @@ async function answeredVerdict(
   id: string,
   ctx: ServerContext,
 ): Promise<AccessVerdict> {
-  const pending = context.questions.peek(id);
+  // Asked by another replica when this one has no record (services/access-questions.ts).
+  const pending = await context.questions.recall(
+    id,
+    full,
+    () => context.access?.check?.(full) ?? { kind: 'allow' },
+  );
   if (!pending) {
     throw hubError(
       'INVALID_PARAMS',
