@@ -1,12 +1,14 @@
 /**
- * What `fedmcp deploy` uploads: the bundle directory (`--bundle DIR`, every file under it), the
- * hub's config file text, `--var NAME=VALUE` and `--secret NAME` (value from the environment or
- * the secrets file).
+ * What `fedmcp deploy` uploads: the bundle directory (`--bundle DIR`, every file under it) or,
+ * without one, the hub built from the config (`deploy-hub-bundle.ts`), the hub's config file
+ * text, `--var NAME=VALUE` and `--secret NAME` (value from the environment or the secrets file);
+ * the config's own `${NAME}` references become secrets too.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Bundle, DeployPlan, ProviderId } from '@fedmcp/edge-providers';
 import { CliUsageError } from './connect-target.js';
+import { buildHubBundle } from './deploy-hub-bundle.js';
 import {
   type ProviderCommandOptions,
   type ProviderFlags,
@@ -87,11 +89,11 @@ export async function readDeployPlan(
         `stdio upstreams cannot run at the edge and will be unavailable there: ${local.join(', ')}`,
       );
   }
-  if (id !== 'fly' && flags.bundle === undefined) {
-    throw new CliUsageError(
-      `a ${id} deploy needs --bundle DIR: the built worker or function files (the hub's own edge bundle is not published yet).`,
-    );
-  }
+  // Without --bundle, the hub itself, built from the config; the names it refers to are secrets.
+  const hub =
+    id !== 'fly' && flags.bundle === undefined
+      ? await buildHubBundle(file, id, flags.name ?? 'fedmcp-hub')
+      : undefined;
   const vars: Record<string, string> = {};
   for (const pair of flags.var ?? []) {
     const at = pair.indexOf('=');
@@ -107,7 +109,17 @@ export async function readDeployPlan(
       );
     secrets[name] = value;
   }
+  for (const name of hub?.references ?? []) {
+    if (name in secrets || name in vars) continue;
+    const value = await readCredential(name, flags, options);
+    if (value === undefined)
+      throw new CliUsageError(
+        `the config refers to \${${name}}: set ${name} in the environment or with \`fedmcp secrets set ${name}\`; the deploy uploads it as a secret.`,
+      );
+    secrets[name] = value;
+  }
   return {
+    ...(hub === undefined ? {} : { bundle: hub.bundle }),
     ...(flags.bundle === undefined ? {} : { bundle: await readBundle(flags.bundle, flags.entry) }),
     ...(config === undefined ? {} : { config }),
     vars,

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli-io.js';
 import { CliUsageError } from './connect-target.js';
+import { HUB_DURABLE_OBJECTS } from './deploy-hub-bundle.js';
 import { readDeployPlan } from './deploy-inputs.js';
 import {
   createCliProvider,
@@ -16,6 +17,8 @@ import { resolveConfig } from './resolve-config.js';
 /**
  * `fedmcp deploy <cloudflare|supabase|fly> [--config F] [--bundle DIR] [--dry-run]`: says what
  * it will create, then creates it step by step (progress on stderr) and prints the hub's URL.
+ * Without `--bundle`, Cloudflare and Supabase get the hub of the config, bundled with esbuild
+ * (its `${NAME}` references uploaded as secrets; see `deploy-hub-bundle.ts`).
  * `--dry-run` sends nothing and prints the exact requests as JSON (token and secrets redacted).
  * Fly: writes `fly.toml` next to the config (or in the working directory without one). Exits 0 when deployed, 1 when the platform refused
  * (with what to do), 2 on a usage mistake.
@@ -52,6 +55,10 @@ export function deployCommand(
       options,
       dryRun,
       ...(count === undefined ? {} : { count }),
+      // The hub built from the config keeps its state and its calls in Durable Objects.
+      ...(id === 'cloudflare' && values.bundle === undefined
+        ? { durableObjects: HUB_DURABLE_OBJECTS }
+        : {}),
     });
     const plan = await readDeployPlan(id, values, options, (line) =>
       io.stderr(`warning: ${line}\n`),

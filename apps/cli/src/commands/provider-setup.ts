@@ -7,6 +7,7 @@ import {
   createCloudflareProvider,
   createFlyProvider,
   createSupabaseProvider,
+  type DurableObjectBinding,
   type Provider,
   type ProviderId,
 } from '@fedmcp/edge-providers';
@@ -98,6 +99,8 @@ export interface CliProviderSettings {
   dryRun?: boolean;
   /** Fly: machines a first deploy creates. */
   count?: number;
+  /** Cloudflare: the Durable Objects the uploaded Worker exports (the hub bundle's). */
+  durableObjects?: DurableObjectBinding[];
 }
 
 /** Builds the provider for a CLI command from flags, environment and secrets file. */
@@ -133,6 +136,7 @@ export async function createCliProvider(settings: CliProviderSettings): Promise<
       token: values.CLOUDFLARE_API_TOKEN ?? '',
       accountId: values.CLOUDFLARE_ACCOUNT_ID ?? '',
       createWebSocket: (url, protocol) => new WebSocket(url, protocol),
+      ...(settings.durableObjects === undefined ? {} : { durableObjects: settings.durableObjects }),
       ...optional('baseUrl', env.FEDMCP_CLOUDFLARE_API_URL),
       ...optional('publicUrl', env.FEDMCP_CLOUDFLARE_PUBLIC_URL),
     });

@@ -1,0 +1,194 @@
+/**
+ * The hub that `fedmcp deploy cloudflare|supabase` bundles from the user's config: its HTTP(S)
+ * upstreams, peers, `auth` and `policy`, baked in by the CLI as `__FEDMCP_DEPLOY__` with every
+ * `${NAME}` / `${secret:NAME}` reference left in place. The references are resolved here, at
+ * start, from the platform's environment: the Worker's bindings (the CLI uploads each as a
+ * `secret_text` binding) or the Supabase function's secrets (`Deno.env`). Secret values are never
+ * part of the bundle.
+ *
+ * Cloudflare: the hub runs in the Durable Object `FedmcpHubObject` (`FEDMCP_HUB`), its state
+ * (signing key, audit, used peer-token ids) in `FedmcpStoreObject` (`FEDMCP_STORE`). Supabase
+ * (Deno): one hub per isolate, state in memory; the function's `/<slug>` prefix is stripped.
+ * No `node:` imports.
+ */
+import {
+  connectEdgeUpstream,
+  createHub,
+  createHubHandler,
+  createHubIdentity,
+  createPeerConnector,
+  createPolicyAccess,
+  defineHubObject,
+  forwardToHubObject,
+  type HubHandler,
+  type HubObjectNamespace,
+  type PeersOptions,
+  peerUpstreams,
+  type UpstreamConfig,
+} from '@fedmcp/federation';
+import {
+  type AuthConfigInput,
+  authenticateRequest,
+  createAuditLog,
+  createAuthenticators,
+  createPolicy,
+  createStreamAuditSink,
+  generateHubKey,
+  type PolicyRule,
+  parseAuthConfig,
+  type StoredHubKey,
+} from '@fedmcp/proxy-auth';
+import { createMemoryStore, type Store } from '@fedmcp/store';
+import {
+  createDurableObjectStore,
+  type DurableObjectNamespace,
+} from '@fedmcp/store/durable-object';
+
+export { FedmcpStoreObject } from '@fedmcp/store/durable-object';
+
+/** What the CLI bakes into the bundle (references unresolved). */
+export interface DeployDefinition {
+  hubId: string;
+  name?: string;
+  upstreams: Record<string, UpstreamConfig>;
+  peers?: PeersOptions;
+  auth?: AuthConfigInput;
+  policy?: PolicyRule[];
+  /** The hub's public MCP URL (`hub.url`): the default token audience. */
+  resource?: string;
+  /** Supabase: the function's slug, whose `/<slug>` prefix the function sees. */
+  slug?: string;
+}
+
+declare const __FEDMCP_DEPLOY__: DeployDefinition;
+declare const Deno: { env: { get(name: string): string | undefined } } | undefined;
+
+interface Env {
+  FEDMCP_STORE?: DurableObjectNamespace;
+  FEDMCP_HUB?: HubObjectNamespace;
+  [binding: string]: unknown;
+}
+
+const REFERENCE = /\$(\$)?\{(?:secret:)?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces `${NAME}`, `${secret:NAME}` and `${NAME:-fallback}` in every string of `value`. */
+function resolveReferences<T>(value: T, lookup: (name: string) => string | undefined): T {
+  const missing = new Set<string>();
+  const visit = (node: unknown): unknown => {
+    if (typeof node === 'string')
+      return node.replace(REFERENCE, (whole, escaped, name: string, fallback?: string) => {
+        if (escaped) return whole.slice(1);
+        const found = lookup(name) ?? fallback;
+        if (found === undefined) missing.add(name);
+        return found ?? '';
+      });
+    if (Array.isArray(node)) return node.map(visit);
+    if (node !== null && typeof node === 'object')
+      return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, visit(item)]));
+    return node;
+  };
+  const resolved = visit(value) as T;
+  if (missing.size > 0)
+    throw new Error(
+      `the config refers to ${[...missing].join(', ')}, which the platform does not provide: deploy again with them in the environment (fedmcp deploy uploads them as secrets)`,
+    );
+  return resolved;
+}
+
+async function storedIdentity(store: Store) {
+  let stored = await store.kv.get('identity');
+  if (!stored) {
+    const fresh = JSON.stringify([await generateHubKey()]);
+    const created = await store.kv.compareAndSet('identity', fresh, { expectedVersion: null });
+    stored = created.ok ? created.entry : created.current;
+  }
+  return createHubIdentity({ keys: JSON.parse(stored?.value ?? '[]') as StoredHubKey[] });
+}
+
+async function build(env: Env | undefined): Promise<HubHandler> {
+  const lookup = (name: string): string | undefined => {
+    const bound = env?.[name];
+    if (typeof bound === 'string') return bound;
+    return typeof Deno === 'undefined' ? undefined : Deno.env.get(name);
+  };
+  const definition = resolveReferences(__FEDMCP_DEPLOY__, lookup);
+  const { hubId } = definition;
+  const store: Store = env?.FEDMCP_STORE
+    ? createDurableObjectStore({ namespace: env.FEDMCP_STORE, prefix: `${hubId}:` })
+    : createMemoryStore();
+  const identity = await storedIdentity(store);
+  const peers = definition.peers ?? {};
+  const audit = createAuditLog({ sinks: [createStreamAuditSink(store.streams)] });
+  const hub = createHub({
+    hubId,
+    connect: createPeerConnector({
+      base: connectEdgeUpstream,
+      peers: () => peers,
+      hubId: () => hubId,
+      keyring: () => identity.keyring(),
+    }),
+    upstreams: { ...definition.upstreams, ...peerUpstreams(peers) },
+    tasks: { store },
+    ...(definition.policy
+      ? { access: createPolicyAccess({ policy: createPolicy(definition.policy), audit }) }
+      : {}),
+  });
+  const auth = parseAuthConfig(definition.auth ?? {});
+  let authenticators: ReturnType<typeof createAuthenticators> | undefined;
+  const hasAuthentication = auth.oauth !== undefined || (auth.apiKeys?.length ?? 0) > 0;
+  return createHubHandler(hub, {
+    hubId,
+    ...(definition.name === undefined ? {} : { name: definition.name }),
+    identity,
+    peers,
+    replayStore: store.kv,
+    audit,
+    ...(hasAuthentication
+      ? {
+          authenticate: (request: Request) => {
+            authenticators ??= createAuthenticators(auth, {
+              resource: definition.resource ?? new URL('/mcp', request.url).href,
+            });
+            return authenticateRequest(
+              { headers: request.headers },
+              authenticators.authenticators,
+              { allowAnonymous: auth.anonymous === true },
+            );
+          },
+        }
+      : {}),
+    sessionOwner: (principal) => (principal as { subject?: string } | undefined)?.subject,
+  });
+}
+
+export const FedmcpHubObject = defineHubObject<Env | undefined>(build);
+
+let handler: Promise<HubHandler> | undefined;
+
+/** Deno (Supabase): the function sees `/<slug>/…`; the hub serves `/mcp`, `/.well-known/…`. */
+function withoutSlug(request: Request): Request {
+  const slug = __FEDMCP_DEPLOY__.slug;
+  const url = new URL(request.url);
+  if (slug === undefined || !url.pathname.startsWith(`/${slug}`)) return request;
+  url.pathname = url.pathname.slice(slug.length + 1) || '/';
+  return new Request(url, request);
+}
+
+export default {
+  async fetch(request: Request, env?: Env): Promise<Response> {
+    if (env?.FEDMCP_HUB) return forwardToHubObject(request, env.FEDMCP_HUB);
+    handler ??= build(env);
+    let hub: HubHandler;
+    try {
+      hub = await handler;
+    } catch (error) {
+      handler = undefined; // the next request tries again
+      const reason = error instanceof Error ? error.message : String(error);
+      return Response.json(
+        { error: 'hub_unavailable', message: `The hub could not start: ${reason}` },
+        { status: 503 },
+      );
+    }
+    return hub(withoutSlug(request));
+  },
+};

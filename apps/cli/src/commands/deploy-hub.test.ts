@@ -1,0 +1,261 @@
+// `fedmcp deploy cloudflare|supabase` without --bundle builds the hub of the user's config: the
+// dry run shows the Worker upload (the bundle, the config's `${NAME}` references as secret_text
+// bindings with their values redacted, the Durable Objects and their migration), no secret value
+// anywhere in the output or the bundle; the uploaded module, run in Miniflare with the uploaded
+// bindings, serves the configured hub: its upstream (reached with the secret header), API keys
+// at the door, the policy's denial, and an elicitation; the Supabase function runs in Deno.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
+import { type Everything, startEverything } from '@fedmcp/test-support';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Miniflare } from 'miniflare';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { captureIo } from '../../test/capture-io.js';
+import { runCli } from '../run-cli.js';
+import { findDenoBinary } from './dev-deno-binary.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const upstreamToken = 'upstream-token-value-never-printed';
+const apiKey = generateApiKey();
+let directory: string;
+let configFile: string;
+let everything: Everything;
+
+beforeAll(async () => {
+  everything = await startEverything();
+  directory = await mkdtemp(join(tmpdir(), 'fedmcp-deploy-hub-'));
+  configFile = join(directory, 'fedmcp.config.json');
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      hub: { id: 'cf-hub', dataDir: join(directory, 'data') },
+      mcpServers: {
+        everything: {
+          url: everything.url,
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
+          headers: { 'x-upstream-token': '${UPSTREAM_TOKEN}' },
+        },
+        local: { command: 'node', args: ['server.js'] },
+      },
+      auth: { apiKeys: [{ hash: await hashApiKey(apiKey), subject: 'ada' }] },
+      policy: {
+        rules: [
+          {
+            effect: 'deny',
+            subjects: ['*'],
+            actions: ['tools/call'],
+            targets: ['everything__get-env'],
+          },
+          { effect: 'allow', subjects: ['*'], actions: ['*'] },
+        ],
+      },
+    }),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await everything?.[Symbol.asyncDispose]();
+  await rm(directory, { recursive: true, force: true });
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+type Part = { name: string; filename?: string; contentType?: string; content: string };
+type Recorded = { method: string; url: string; parts?: Part[] };
+type Binding = { name: string; type: string; text?: string; class_name?: string };
+
+async function dryRun(provider: string): Promise<{ requests: Recorded[]; out: string }> {
+  const { out, io } = captureIo();
+  const code = await runCli(['deploy', provider, '--config', configFile, '--dry-run'], io);
+  expect(code, out.stderr).toBe(0);
+  return { requests: JSON.parse(out.stdout) as Recorded[], out: out.stdout + out.stderr };
+}
+
+describe('fedmcp deploy builds the hub from the config', () => {
+  it('uploads the Worker with secrets as secret bindings, and that Worker serves the configured hub', async () => {
+    vi.stubEnv('UPSTREAM_TOKEN', upstreamToken);
+    vi.stubEnv('CLOUDFLARE_API_TOKEN', 'cf-token-1234567890');
+    vi.stubEnv('CLOUDFLARE_ACCOUNT_ID', '023e105f4ecef8ad9ca31a8372d0c353');
+    const { requests, out } = await dryRun('cloudflare');
+    expect(out).not.toContain(upstreamToken);
+    expect(out).toContain('stdio upstreams cannot run at the edge');
+    const upload = requests.find(
+      (request) =>
+        request.method === 'PUT' && /\/workers\/scripts\/fedmcp-hub(\?|$)/.test(request.url),
+    );
+    const metadata = JSON.parse(
+      upload?.parts?.find((part) => part.name === 'metadata')?.content ?? '{}',
+    ) as { main_module: string; bindings: Binding[]; migrations?: Record<string, unknown> };
+    expect(metadata.main_module).toBe('index.js');
+    expect(metadata.bindings).toEqual(
+      expect.arrayContaining([
+        { name: 'UPSTREAM_TOKEN', type: 'secret_text', text: '[redacted]' },
+        { name: 'FEDMCP_STORE', type: 'durable_object_namespace', class_name: 'FedmcpStoreObject' },
+        { name: 'FEDMCP_HUB', type: 'durable_object_namespace', class_name: 'FedmcpHubObject' },
+      ]),
+    );
+    expect(metadata.migrations).toMatchObject({
+      new_sqlite_classes: ['FedmcpStoreObject', 'FedmcpHubObject'],
+    });
+    const module = upload?.parts?.find((part) => part.name === 'index.js');
+    expect(module?.contentType).toBe('application/javascript+module');
+    const code = module?.content ?? '';
+    // The reference stays in the code, resolved from the binding when the hub starts.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
+    expect(code).toContain('${UPSTREAM_TOKEN}');
+    expect(code).not.toContain(upstreamToken);
+
+    // The uploaded Worker, with the uploaded bindings (the secret's real value, as Cloudflare has it).
+    const bindings: Record<string, string> = {};
+    for (const binding of metadata.bindings)
+      if (binding.type === 'plain_text' || binding.type === 'secret_text')
+        bindings[binding.name] =
+          binding.type === 'secret_text' ? upstreamToken : (binding.text ?? '');
+    const miniflare = new Miniflare({
+      modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
+      compatibilityDate: '2025-09-01',
+      compatibilityFlags: ['nodejs_compat'],
+      durableObjects: {
+        FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
+        FEDMCP_HUB: { className: 'FedmcpHubObject', useSQLite: true },
+      },
+      bindings,
+      host: '127.0.0.1',
+      port: 0,
+      cf: false,
+    });
+    try {
+      const mcpUrl = new URL('/mcp', await miniflare.ready);
+      const refused = await fetch(mcpUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect(refused.status).toBe(401);
+      await refused.body?.cancel();
+      const client = new Client(
+        { name: 'deployed', version: '1.0.0' },
+        { capabilities: { elicitation: { form: {} } } },
+      );
+      client.setRequestHandler('elicitation/create', () => ({ action: 'decline' as const }));
+      await client.connect(
+        new StreamableHTTPClientTransport(mcpUrl, {
+          requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
+        }),
+      );
+      try {
+        const names = (await client.listTools()).tools.map((tool) => tool.name);
+        expect(names).toContain('everything__echo');
+        const echoed = await client.callTool({
+          name: 'everything__echo',
+          arguments: { message: 'cf' },
+        });
+        expect(echoed.content).toEqual([{ type: 'text', text: 'Echo: cf' }]);
+        const denied = await client.callTool({ name: 'everything__get-env', arguments: {} }).then(
+          (result) => JSON.stringify(result),
+          (error: Error) => error.message,
+        );
+        expect(denied).toMatch(/denied|not allowed|policy/i);
+        const elicited = await client.callTool({
+          name: 'everything__trigger-elicitation-request',
+          arguments: {},
+        });
+        expect(JSON.stringify(elicited)).toMatch(/declined/i);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await miniflare.dispose();
+    }
+  }, 120_000);
+
+  it('refuses to deploy while a referenced secret has no value, naming it', async () => {
+    vi.stubEnv('UPSTREAM_TOKEN', undefined);
+    vi.stubEnv('CLOUDFLARE_API_TOKEN', 'cf-token-1234567890');
+    vi.stubEnv('CLOUDFLARE_ACCOUNT_ID', '023e105f4ecef8ad9ca31a8372d0c353');
+    const { out, io } = captureIo();
+    const code = await runCli(['deploy', 'cloudflare', '--config', configFile, '--dry-run'], io);
+    expect(code).toBe(1);
+    expect(out.stderr).toContain('environment variable UPSTREAM_TOKEN is not set');
+  }, 60_000);
+
+  it('uploads the Supabase function built from the config (its secret a project secret), which serves the hub in Deno', async () => {
+    vi.stubEnv('UPSTREAM_TOKEN', upstreamToken);
+    vi.stubEnv('SUPABASE_ACCESS_TOKEN', 'sbp_0123456789abcdef0123456789abcdef01234567');
+    vi.stubEnv('SUPABASE_PROJECT_REF', 'abcdefghijklmnopqrst');
+    const { requests, out } = await dryRun('supabase');
+    expect(out).not.toContain(upstreamToken);
+    const upload = requests.find((request) => request.url.includes('/functions/deploy'));
+    const code = upload?.parts?.find((part) => part.filename === 'index.js')?.content ?? '';
+    expect(code).toContain('Deno.serve');
+    expect(code).not.toContain(upstreamToken);
+    const secrets = requests.find((request) => request.url.endsWith('/secrets'));
+    expect(JSON.stringify(secrets)).toContain('UPSTREAM_TOKEN');
+
+    // The function as Supabase runs it (Deno.serve), at /functions/v1/<slug> → /<slug>.
+    const functionDirectory = join(directory, 'function');
+    await mkdir(functionDirectory, { recursive: true });
+    await writeFile(join(functionDirectory, 'index.js'), code);
+    const port = await freePort();
+    const child = spawn(
+      findDenoBinary(),
+      ['run', '--allow-net', '--allow-env', join(functionDirectory, 'index.js')],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          NO_COLOR: '1',
+          FEDMCP_PORT: String(port),
+          UPSTREAM_TOKEN: upstreamToken,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('Listening on')) resolve();
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.once('exit', (exitCode) => reject(new Error(`deno exited (${exitCode}): ${output}`)));
+      });
+      const client = new Client({ name: 'supabase', version: '1.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/fedmcp-hub/mcp`), {
+          requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
+        }),
+      );
+      try {
+        const echoed = await client.callTool({
+          name: 'everything__echo',
+          arguments: { message: 'sb' },
+        });
+        expect(echoed.content).toEqual([{ type: 'text', text: 'Echo: sb' }]);
+      } finally {
+        await client.close();
+      }
+      expect(output).not.toContain(upstreamToken);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }, 60_000);
+});
