@@ -1,8 +1,14 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // dev-hub-entry: the module `fedmcp dev` bundles for workerd and Deno.
-  entry: ['src/index.ts', 'src/bin.ts', 'src/commands/dev-hub-entry.ts'],
+  // dev-hub-entry / deploy-hub-entry: the modules `fedmcp dev` and `fedmcp deploy` bundle for
+  // workerd and Deno.
+  entry: [
+    'src/index.ts',
+    'src/bin.ts',
+    'src/commands/dev-hub-entry.ts',
+    'src/commands/deploy-hub-entry.ts',
+  ],
   format: ['esm'],
   target: 'node20',
   dts: true,
