@@ -1,3 +1,4 @@
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import {
   type JSONRPCMessage,
@@ -13,6 +14,7 @@ import {
   chainOnClose,
   observeListensOn,
   webStandardTransportOf,
+  writeStreamsAtOnce,
 } from './sdk-seams.js';
 
 // These tests pin what the Node seams assume about @modelcontextprotocol/server 2.4.0's
@@ -130,5 +132,73 @@ describe('seam: webStandardTransportOf', () => {
     expect(webStandardTransportOf(transport)).toBeInstanceOf(
       WebStandardStreamableHTTPServerTransport,
     );
+  });
+});
+
+/** POSTs an initialize to a Node Streamable HTTP transport; the answer's headers and body. */
+async function initializeThrough(transport: NodeStreamableHTTPServerTransport) {
+  const server = new Server({ name: 'seam', version: '1.0.0' }, { capabilities: {} });
+  await server.connect(transport);
+  const http = createHttpServer(
+    (request, response) => void transport.handleRequest(request, response),
+  );
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as { port: number };
+  try {
+    return await new Promise<{ headers: Record<string, unknown>; body: string }>(
+      (resolve, reject) => {
+        const request = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/mcp',
+            headers: {
+              'content-type': 'application/json',
+              accept: 'application/json, text/event-stream',
+            },
+          },
+          (response) => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              body += chunk;
+            });
+            response.on('end', () => resolve({ headers: response.headers, body }));
+          },
+        );
+        request.on('error', reject);
+        request.end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: 1,
+            method: 'initialize',
+            params: {
+              protocolVersion: LATEST_PROTOCOL_VERSION,
+              capabilities: {},
+              clientInfo: { name: 'seam-test', version: '1.0.0' },
+            },
+          }),
+        );
+      },
+    );
+  } finally {
+    await server.close();
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(resolve));
+  }
+}
+
+describe('seam: writeStreamsAtOnce', () => {
+  it('marks SSE answers chunked (the Node transport writes them without probing for their end)', async () => {
+    // Without the seam, @hono/node-server probes a body that is not chunked for its end (a
+    // setTimeout) to send a length; the seam's header is what lets it write at once.
+    const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: () => 'seam' });
+    writeStreamsAtOnce(transport);
+    const marked = await initializeThrough(transport);
+    expect(marked.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(marked.headers['transfer-encoding']).toBe('chunked');
+    expect(marked.headers['content-length']).toBeUndefined();
+    expect(marked.body).toContain('"protocolVersion"');
   });
 });

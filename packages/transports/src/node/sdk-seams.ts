@@ -120,3 +120,25 @@ export function webStandardTransportOf(
   }
   return inner as WebStandardStreamableHTTPServerTransport;
 }
+
+/**
+ * Seam: SSE answers of the SDK's Node Streamable HTTP transport written at once. `@modelcontextprotocol/node`
+ * 2.1.2 writes the web `Response` of its inner transport with `@hono/node-server` 2.1.9, which,
+ * for a body without `transfer-encoding: chunked`, reads it twice without blocking and then waits
+ * a `setTimeout` (≥ 1 ms) hoping it ends, to send a `content-length` instead: every POST answered
+ * with an SSE stream (the SDK's default) waited that long before its first byte, and a tool that
+ * answers in under a millisecond paid it in full (issue #18: the ~1 ms measured inside the SDK
+ * transport). Marking SSE answers chunked (what Node sends for them anyway) skips the probe.
+ */
+export function writeStreamsAtOnce(transport: NodeStreamableHTTPServerTransport): void {
+  const inner = webStandardTransportOf(transport);
+  const handleRequest = inner.handleRequest.bind(inner);
+  inner.handleRequest = async (request, options) => {
+    const response = await handleRequest(request, options);
+    const type = response.headers.get('content-type');
+    if (type?.startsWith('text/event-stream') && !response.headers.has('transfer-encoding')) {
+      response.headers.set('transfer-encoding', 'chunked');
+    }
+    return response;
+  };
+}

@@ -51,7 +51,7 @@ import {
 } from './host-http-responses.js';
 import type { SessionReservation } from './host-session-registry.js';
 import { listenFilterOf, listenObserverOf, listenServerOf } from './observe-listen.js';
-import { webStandardTransportOf } from './sdk-seams.js';
+import { webStandardTransportOf, writeStreamsAtOnce } from './sdk-seams.js';
 
 /** The protocol versions the SDK transport accepts in `Mcp-Protocol-Version`. */
 const supportedVersions: ReadonlySet<string> = new Set(SUPPORTED_PROTOCOL_VERSIONS);
@@ -631,6 +631,7 @@ export function createStreamableHttpRoute(
           .catch((error: unknown) => logger.warn({ err: error }, 'Closing a session failed'));
       },
     });
+    writeStreamsAtOnce(transport); // H4 (issue #18): no ≥ 1 ms probe before each SSE answer
     const created = await context.createServer({
       transport: 'streamable-http',
       era: 'legacy',
