@@ -91,7 +91,7 @@ function authenticate(request: Request): unknown {
   return name ? { subject: name } : new Response('who are you?', { status: 401 });
 }
 
-async function replica(): Promise<Replica> {
+async function replica(options: { shutdownTimeoutMs?: number } = {}): Promise<Replica> {
   const upstream: TestUpstreamState = {
     cancelled: 0,
     subscribed: [],
@@ -145,6 +145,7 @@ async function replica(): Promise<Replica> {
     eventStore: createStoreEventStore({ store, prefix: 'events:' }),
     authenticate,
     sessionOwner: (principal) => (principal as { subject?: string } | undefined)?.subject,
+    ...options,
   });
   const { url } = await host.listen();
   opened.push({
@@ -308,6 +309,20 @@ describe('messages across hub replicas (2025-era cluster sessions)', () => {
     const stopped = await send(second, sessionId, { body: answer('fedmcp.stoppedreplica.1') });
     expect(stopped.status).toBe(504);
     expect(await stopped.text()).toContain('did not confirm');
+    // The replica holding a call stops while the client is answering its question.
+    const doomed = await replica({ shutdownTimeoutMs: 100 });
+    const call = await send(doomed, sessionId, {
+      body: callTool(7, 'alpha__sample', { prompt: 'never answered' }),
+    });
+    const pending = sseReader(call);
+    const question = await pending.until((read) => read.includes('sampling/createMessage'));
+    const asked = /"id":"(fedmcp\.[^"]+)"/.exec(question)?.[1] ?? '';
+    expect(asked.startsWith(`fedmcp.${doomed.cluster.answers.replicaId}.`)).toBe(true);
+    await opened.pop()?.close();
+    const orphan = await send(second, sessionId, { body: answer(asked) });
+    expect(orphan.status).toBe(504);
+    // The client's call ended with the replica (its stream closed or cut), rather than hanging.
+    await pending.until(() => false).catch(() => '');
     // Another principal cannot answer through the session.
     const mallory = await send(second, sessionId, {
       user: 'mallory',
@@ -347,7 +362,12 @@ describe('messages across hub replicas (2025-era cluster sessions)', () => {
     );
     await eventually(() => second.upstream.subscribed.length === 0);
     await events.cancel();
+    // Subscribed again there, then the session deleted through the third: released too.
+    const again = { ...subscribe, id: 6 };
+    expect(await (await send(second, sessionId, { body: again })).text()).toContain('"result"');
+    expect(second.upstream.subscribed).toEqual(['test://item/1']);
     expect((await send(third, sessionId, { method: 'DELETE' })).status).toBe(200);
+    await eventually(() => second.upstream.subscribed.length === 0);
   }, 60_000);
 
   it('feeds a 2026-07-28 listen stream on one replica with a change made through another', async () => {
