@@ -2,7 +2,7 @@
  * The baseline of the gateway benchmark: the same echo server served directly by the SDK's own
  * sessionful Streamable HTTP server (`NodeStreamableHTTPServerTransport` on `node:http`), in its own
  * process like every other contender. Prints `LISTENING <port>` once it serves /mcp on 127.0.0.1.
- *   node echo-http-server.mjs [--extra-tools N] [--tool-name-prefix P] [--prefixes K]
+ *   node echo-http-server.mjs [--extra-tools N] [--tool-name-prefix P] [--prefixes K] [--work]
  * `--prefixes K` lists echo and the filler tools K times, as `u<k>__echo`, `u<k>__tool_<i>` (the payload a hub with K
  * upstreams of `--extra-tools` tools each returns).
  */
@@ -13,6 +13,7 @@ import { argument, createEchoServer, echoTool, fillerTools } from './echo-tools.
 
 const extraTools = Number(argument('extra-tools', '0'));
 const prefixes = Number(argument('prefixes', '0'));
+const work = process.argv.includes('--work'); // also list the `work` tool
 const tools =
   prefixes > 0
     ? Array.from({ length: prefixes }, (_, index) => [
@@ -42,7 +43,7 @@ const http = createServer(async (request, response) => {
     created.onclose = () => {
       if (created.sessionId) transports.delete(created.sessionId);
     };
-    await createEchoServer(tools ? { tools } : { extraTools }).connect(created);
+    await createEchoServer(tools ? { tools } : { extraTools, work }).connect(created);
     transport = created;
   }
   await transport.handleRequest(request, response);

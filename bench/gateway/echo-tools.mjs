@@ -17,6 +17,16 @@ export const echoTool = {
   },
 };
 
+/** The `work` tool: answers after `ms` milliseconds (default 20) of waiting, as a tool that does I/O. */
+export const workTool = {
+  name: 'work',
+  description: 'Waits ms milliseconds (an I/O-bound tool), then answers.',
+  inputSchema: {
+    type: 'object',
+    properties: { ms: { type: 'number', description: 'How long to wait.' } },
+  },
+};
+
 /**
  * `count` filler tools named `<namePrefix>tool_<index>`.
  * @param {number} count
@@ -42,11 +52,12 @@ export function fillerTools(count, namePrefix = '') {
 
 /**
  * A fresh echo server instance.
- * @param {{ extraTools?: number, toolNamePrefix?: string, tools?: object[] }} [options]
+ * @param {{ extraTools?: number, toolNamePrefix?: string, tools?: object[], work?: boolean }} [options]
  */
 export function createEchoServer(options = {}) {
   const tools = options.tools ?? [
     echoTool,
+    ...(options.work ? [workTool] : []),
     ...fillerTools(options.extraTools ?? 0, options.toolNamePrefix),
   ];
   const server = new Server(
@@ -54,9 +65,14 @@ export function createEchoServer(options = {}) {
     { capabilities: { tools: {} } },
   );
   server.setRequestHandler('tools/list', () => ({ tools }));
-  server.setRequestHandler('tools/call', (request) => ({
-    content: [{ type: 'text', text: String(request.params.arguments?.text ?? '') }],
-  }));
+  server.setRequestHandler('tools/call', async (request) => {
+    if (request.params.name === 'work') {
+      const ms = Number(request.params.arguments?.ms ?? 20);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return { content: [{ type: 'text', text: 'worked' }] };
+    }
+    return { content: [{ type: 'text', text: String(request.params.arguments?.text ?? '') }] };
+  });
   return server;
 }
 
