@@ -42,7 +42,12 @@ export async function answerModernFast(
   });
   if (outcome.kind !== 'modern' || outcome.messageKind !== 'request') return undefined;
   const message = body as JSONRPCRequest;
-  if (message.method !== 'tools/call') return undefined;
+  // The tool as the Mcp-Name header names it, as it is (the SDK answers a mismatch, and checks
+  // the header's encoded forms).
+  const tool = (message.params as { name?: unknown } | undefined)?.name;
+  if (message.method !== 'tools/call' || typeof tool !== 'string' || name?.trim() !== tool) {
+    return undefined;
+  }
   let reply: unknown;
   try {
     reply = await fastRequest(message, { principal, signal: request.signal });

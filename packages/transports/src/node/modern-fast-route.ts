@@ -138,7 +138,7 @@ export function createModernFastRoute(
     }
     const message = body as JSONRPCRequest;
     const answer =
-      outcome.kind === 'modern' && outcome.messageKind === 'request' && isToolsCall(message)
+      outcome.kind === 'modern' && outcome.messageKind === 'request' && isToolsCall(message, name)
         ? fastRequest(message, { principal, signal: closedSignal(response) })
         : undefined;
     if (answer === undefined) return serveWithSdk(request, response, body, principal);
@@ -173,10 +173,17 @@ export function createModernFastRoute(
   };
 }
 
-function isToolsCall(message: JSONRPCRequest): boolean {
+/**
+ * A tools/call whose `Mcp-Name` header names its tool as it is (the SDK also checks the header's
+ * encoded forms and answers a mismatch: those take its path).
+ */
+function isToolsCall(message: JSONRPCRequest, nameHeader: string | undefined): boolean {
+  const name = (message.params as { name?: unknown } | undefined)?.name;
   return (
     message.method === 'tools/call' &&
-    (typeof message.id === 'string' || typeof message.id === 'number')
+    (typeof message.id === 'string' || typeof message.id === 'number') &&
+    typeof name === 'string' &&
+    nameHeader?.trim() === name
   );
 }
 

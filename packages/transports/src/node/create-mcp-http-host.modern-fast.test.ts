@@ -1,0 +1,164 @@
+/**
+ * The host's 2026-07-28 fast path (`modernFastRequest`): what it is offered (a valid 2026-07-28
+ * tools/call, after authentication, with the principal), what it answers (one JSON response), what
+ * happens when it declines or fails, and that a client going away aborts its signal.
+ */
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { type JSONRPCRequest, Server } from '@modelcontextprotocol/server';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type {
+  McpModernFastRequestExtra,
+  McpModernFastRequestHandler,
+} from '../mcp-modern-fast-request.js';
+import { createMcpHttpHost } from './create-mcp-http-host.js';
+import type { McpHttpHost } from './mcp-http-host-options.js';
+
+/** A server answering every `tools/call` itself (the SDK path). */
+function createServer() {
+  const server = new Server(
+    { name: 'modern-fast', version: '1.0.0' },
+    { capabilities: { tools: {} } },
+  );
+  server.setRequestHandler('tools/call', (request) => ({
+    content: [{ type: 'text' as const, text: `sdk:${request.params.name}` }],
+  }));
+  return server;
+}
+
+interface Offered {
+  request: JSONRPCRequest;
+  extra: McpModernFastRequestExtra;
+}
+
+const hosts: McpHttpHost[] = [];
+const clients: Client[] = [];
+afterEach(async () => {
+  await Promise.allSettled(clients.splice(0).map((client) => client.close()));
+  await Promise.allSettled(hosts.splice(0).map((host) => host.close()));
+});
+
+/** A host whose fast path answers tools named `fast*`, fails `boom`, and holds `hold` open. */
+async function start() {
+  const offered: Offered[] = [];
+  let built = 0;
+  const modernFastRequest: McpModernFastRequestHandler = (request, extra) => {
+    offered.push({ request, extra });
+    const name = (request.params as { name: string }).name;
+    if (name === 'boom') return Promise.reject(new Error('boom'));
+    if (name === 'hold') {
+      return new Promise((resolve) =>
+        extra.signal.addEventListener('abort', () => resolve(undefined)),
+      );
+    }
+    if (!name.startsWith('fast')) return undefined;
+    return Promise.resolve({
+      result: { content: [{ type: 'text', text: `fast:${name}` }], resultType: 'complete' },
+      jsonrpc: '2.0',
+      id: request.id,
+    });
+  };
+  const host = createMcpHttpHost({
+    createServer: (context) => {
+      if (context.era === 'modern') built += 1;
+      return createServer();
+    },
+    modernFastRequest,
+    authenticate: () => ({ subject: 'alice' }),
+  });
+  hosts.push(host);
+  const { url } = await host.listen();
+  const client = new Client(
+    { name: 'modern', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  clients.push(client);
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+  const builtBefore = built;
+  return { url, client, offered, built: () => built - builtBefore };
+}
+
+const textOf = (result: unknown) =>
+  ((result as { content?: Array<{ text?: string }> }).content ?? [])[0]?.text;
+
+describe('createMcpHttpHost modernFastRequest', () => {
+  it('answers what the handler answers, with the principal, and leaves the rest to the SDK', async () => {
+    const { client, offered, built } = await start();
+    expect(textOf(await client.callTool({ name: 'fast-one', arguments: {} }))).toBe(
+      'fast:fast-one',
+    );
+    expect(offered[0]?.extra.principal).toEqual({ subject: 'alice' });
+    expect(offered[0]?.request).toMatchObject({
+      method: 'tools/call',
+      params: { name: 'fast-one' },
+    });
+    expect(built()).toBe(0);
+    // Declined: the SDK's entry serves it with a server of its own.
+    expect(textOf(await client.callTool({ name: 'other', arguments: {} }))).toBe('sdk:other');
+    expect(built()).toBe(1);
+  });
+
+  it('answers a failing handler with a JSON-RPC internal error', async () => {
+    const { client } = await start();
+    await expect(client.callTool({ name: 'boom', arguments: {} })).rejects.toMatchObject({
+      code: -32603,
+    });
+  });
+
+  it('offers nothing that is not a valid 2026-07-28 tools/call', async () => {
+    const { url, offered } = await start();
+    const post = (headers: Record<string, string>, body: unknown) =>
+      fetch(`${url}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': 'fast-x',
+          ...headers,
+        },
+        body: JSON.stringify(body),
+      });
+    const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'fast-x' } };
+    // No envelope: the SDK's entry refuses it (-32602), the handler never sees it.
+    const noEnvelope = await post({}, call);
+    expect(noEnvelope.status).toBe(400);
+    // The Mcp-Name header and the body disagree: the SDK's answer.
+    const envelope = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const mismatch = await post(
+      { 'mcp-name': 'other' },
+      { ...call, params: { name: 'fast-x', _meta: envelope } },
+    );
+    expect(mismatch.status).toBe(400);
+    // A batch under 2026-07-28 headers is not a 2026-07-28 request: refused with a reason.
+    const batch = await post({}, [call]);
+    expect(batch.status).toBe(400);
+    expect(JSON.stringify(await batch.json())).toMatch(/2026-07-28/);
+    expect(offered).toEqual([]);
+    // The same request with its envelope is offered and answered as JSON.
+    const valid = await post({}, { ...call, params: { name: 'fast-x', _meta: envelope } });
+    expect(valid.status).toBe(200);
+    expect(valid.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await valid.json()).toMatchObject({ id: 1, result: { resultType: 'complete' } });
+    expect(offered).toHaveLength(1);
+  });
+
+  it('aborts the signal when the client goes away (2026-07-28 cancellation)', async () => {
+    const { client, offered } = await start();
+    const controller = new AbortController();
+    const held = client.callTool(
+      { name: 'hold', arguments: {} },
+      { signal: controller.signal, timeout: 30_000 },
+    );
+    await vi.waitFor(() => expect(offered).toHaveLength(1), { timeout: 10_000 });
+    controller.abort('stop');
+    await expect(held).rejects.toThrow();
+    await vi.waitFor(() => expect(offered[0]?.extra.signal.aborted).toBe(true), {
+      timeout: 10_000,
+    });
+  });
+});
