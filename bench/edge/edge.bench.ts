@@ -18,7 +18,8 @@ import {
   bundleEdge,
   workerEntry,
 } from '../../packages/federation/test/edge/fixtures/bundle-edge.js';
-import { startEverything } from '../../packages/federation/test/edge/fixtures/everything.js';
+// The server-everything fixture of the tests (bench has no dependency on @fedmcp/test-support).
+import { startEverything } from '../../test/support/src/server-everything.js';
 
 const rounds = Number(process.env.FEDMCP_BENCH_EDGE_ROUNDS ?? 7);
 
