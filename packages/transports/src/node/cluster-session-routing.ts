@@ -138,7 +138,10 @@ export function trackClusterSubscriptions(
   options: ClusterSubscriptionTrackingOptions,
 ): ClusterSubscriptionTracking {
   const { cluster, sessions, logger } = options;
-  const pins = new Map<string, { uris: Set<string>; timer: ReturnType<typeof setTimeout> }>();
+  const pins = new Map<
+    string,
+    { nonce: string; uris: Set<string>; timer: ReturnType<typeof setTimeout> }
+  >();
   const drop = (sessionId: string) => {
     const pin = pins.get(sessionId);
     if (!pin) return;
@@ -150,17 +153,21 @@ export function trackClusterSubscriptions(
     const pin = pins.get(sessionId);
     if (pin?.uris.delete(uri) && pin.uris.size === 0) drop(sessionId);
   };
-  const follow = (sessionId: string, uri: string, expiresAt: number) => {
+  const follow = (sessionId: string, sealed: SessionTokenState, uri: string) => {
     let pin = pins.get(sessionId);
     if (!pin) {
-      const timer = setTimeout(() => drop(sessionId), Math.max(0, expiresAt - Date.now()));
+      const timer = setTimeout(() => drop(sessionId), Math.max(0, sealed.expiresAt - Date.now()));
       (timer as { unref?: () => void }).unref?.();
-      pin = { uris: new Set(), timer };
+      pin = { nonce: sealed.nonce, uris: new Set(), timer };
       pins.set(sessionId, pin);
       sessions.touch(sessionId, 1);
     }
     pin.uris.add(uri);
   };
+  // A deleted session's copy is closed (its subscriptions go with it): nothing left to hold.
+  cluster.revocations.onRevoked((nonce) => {
+    for (const [sessionId, pin] of pins) if (pin.nonce === nonce) drop(sessionId);
+  });
   cluster.subscriptions.onUnsubscribed((nonce, uri) => {
     const copy = options.localCopy(nonce);
     if (!copy) return;
@@ -173,7 +180,7 @@ export function trackClusterSubscriptions(
     async noteRequest(sessionId, sealed, body) {
       for (const change of subscriptionChangesOf(body)) {
         if (change.method === 'resources/subscribe') {
-          follow(sessionId, change.uri, sealed.expiresAt);
+          follow(sessionId, sealed, change.uri);
         } else {
           unfollow(sessionId, change.uri);
           await cluster.subscriptions.announceUnsubscribe(sealed.nonce, change.uri);
