@@ -212,6 +212,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   const upstreamOAuth = createHubUpstreamOAuth({
     upstreams: () => oauthUpstreamsOf(configured),
     kv: store.kv,
+    pubsub: store.pubsub,
     keyFile: resolve(baseDirectory, config.hub.dataDir, 'oauth-credentials.key'),
     redirectUrl: () => new URL('/oauth/callback', resource).href,
     clientMetadataUrl: () => hubClientMetadataUrl(resource),
@@ -269,6 +270,8 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     ...(sessionCluster.secrets
       ? { requestStateKey: requestStateKeyOf(sessionCluster.secrets.secret) }
       : {}),
+    // A per-user OAuth upstream's sign-in, asked inside the call (URL elicitation).
+    upstreamSignIns: { wait: (id, signal) => upstreamOAuth.users.waitForSignIn(id, signal) },
     access: telemetry.access(
       createPolicyAccess({
         policy: () => policy,
@@ -463,6 +466,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         },
         status: (request) => federatedStatus.status(request),
         authenticate,
+        upstreamOAuth,
         ...(cluster ? { cluster: cluster.admin } : {}),
       };
       const adminApi = createAdminApi(adminContext, {

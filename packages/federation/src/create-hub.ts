@@ -70,6 +70,7 @@ export function createHub(options: HubOptions = {}): Hub {
     views: options.views,
     ...(options.discoverCache ? { discoverCache: options.discoverCache } : {}),
     ...(options.tasks ? { tasks: options.tasks } : {}),
+    ...(options.upstreamSignIns ? { signIns: options.upstreamSignIns } : {}),
   });
   services.hubTasks.onChange((record) => onHubTaskChange(services, record));
   const { catalog, events } = services;

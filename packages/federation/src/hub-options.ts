@@ -14,6 +14,7 @@ import type { HubSessionContext } from './hub-session.js';
 import type { UpstreamStateChange } from './services/upstream-events.js';
 import type { HubTaskOptions } from './tasks/hub-task-options.js';
 import type { UpstreamState } from './upstream.js';
+import type { UpstreamSignIns } from './upstream-oauth/sign-in-rounds.js';
 import type { UpstreamConnector, UpstreamOptions, UpstreamSpec } from './upstream-options.js';
 
 /** An upstream entry of {@link HubOptions.upstreams}: where it lives plus how to treat it. */
@@ -67,6 +68,13 @@ export interface HubOptions {
    * @default a new `DiscoverCache()`
    */
   discoverCache?: DiscoverCache;
+  /**
+   * In-call sign-in for per-user OAuth upstreams: a request refused with `-32042` (URL elicitation
+   * required) becomes an `elicitation/create` in URL mode for clients that declare URL
+   * elicitation, and its retry waits (up to `roundTimeoutMs`) until `wait` says the sign-in ended.
+   * @default none (the `-32042` error reaches every client)
+   */
+  upstreamSignIns?: UpstreamSignIns;
   /** How long an interactive call waits for the client's answers, in ms. @default 600_000 */
   roundTimeoutMs?: number;
   /**

@@ -157,11 +157,14 @@ export {
 export type {
   OAuthCredentialStore,
   OAuthCredentials,
+  OAuthHolder,
 } from './oauth-client/oauth-credential-store.js';
 export {
   createMemoryOAuthCredentialStore,
   oauthCredentialKey,
 } from './oauth-client/oauth-credential-store.js';
+export type { RevokeUpstreamTokensOptions } from './oauth-client/revoke-upstream-tokens.js';
+export { revokeUpstreamTokens } from './oauth-client/revoke-upstream-tokens.js';
 export type {
   UpstreamOAuthConfig,
   UpstreamOAuthConfigInput,

@@ -15,7 +15,7 @@ import { resolveConfig } from './resolve-config.js';
 const usage =
   'Usage: fedmcp auth new-key [--subject NAME] [--group G…] [--scope S…]  (prints a new API key and the config entry with its hash)\n' +
   '       fedmcp auth login <upstream> [--config FILE] [--port N] [--no-browser]  (authorizes the hub at an OAuth-protected upstream)\n' +
-  '       fedmcp auth logout <upstream> [--subject S] [--config FILE]  (forgets the hub\'s tokens there, or those of user S with "mode": "user")\n';
+  '       fedmcp auth logout <upstream> [--subject S [--issuer ISS]] [--config FILE]  (revokes and forgets the hub\'s tokens there, or those of user S — of issuer ISS for OAuth users — with "mode": "user")\n';
 
 /** Opens `url` in the desktop's browser when there is one; the URL is printed either way. */
 function openBrowser(url: string): void {
@@ -111,10 +111,14 @@ async function logoutCommand(argv: readonly string[], io: CliIo): Promise<number
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
-    options: { config: { type: 'string' }, subject: { type: 'string' } },
+    options: {
+      config: { type: 'string' },
+      subject: { type: 'string' },
+      issuer: { type: 'string' },
+    },
   });
   const [upstreamId] = positionals;
-  if (!upstreamId || positionals.length > 1 || values.subject === '') {
+  if (!upstreamId || positionals.length > 1 || values.subject === '' || values.issuer === '') {
     io.stderr(`fedmcp auth logout: name one upstream (and a non-empty --subject). ${usage}`);
     return 2;
   }
@@ -126,6 +130,7 @@ async function logoutCommand(argv: readonly string[], io: CliIo): Promise<number
       config,
       upstreamId,
       ...(values.subject !== undefined && { subject: values.subject }),
+      ...(values.issuer !== undefined && { issuer: values.issuer }),
       kv: store.kv,
       keyFile,
       audit: createAuditLog({ sinks: [createStreamAuditSink(store.streams)] }),

@@ -13,6 +13,7 @@ import type { McpAuthenticate } from '@fedmcp/transports';
 import type { ClusterChange } from '../cluster/cluster-changes.js';
 import type { ReplicaRecord } from '../cluster/replica-membership.js';
 import type { FedmcpConfig } from '../config/config-schema.js';
+import type { OAuthTokenAdmin } from './routes/oauth-token-routes.js';
 import type { SessionTracker } from './session-tracker.js';
 
 /** The parts of a running fedmcp server the admin API works on. */
@@ -35,6 +36,8 @@ export interface AdminContext {
   status(request: HubStatusRequest): Promise<HubStatus>;
   /** The hub's authentication (API keys, OAuth, mTLS, peer tokens). */
   authenticate: McpAuthenticate;
+  /** Upstream OAuth tokens (`/upstreams/{id}/oauth-tokens`); absent: no such routes. */
+  upstreamOAuth?: OAuthTokenAdmin;
   /**
    * Present when replicas share the store: the live replicas, and the announcement of a change
    * made here that the other replicas apply.

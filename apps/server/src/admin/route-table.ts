@@ -3,6 +3,7 @@ import type { AdminContext } from './admin-context.js';
 import type { AdminRoute } from './admin-route.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { consentRoutes } from './routes/consent-routes.js';
+import { oauthTokenRoutes } from './routes/oauth-token-routes.js';
 import { peerRoutes } from './routes/peer-routes.js';
 import { policyRoutes } from './routes/policy-routes.js';
 import { replicaRoutes } from './routes/replica-routes.js';
@@ -14,6 +15,7 @@ import { upstreamRoutes } from './routes/upstream-routes.js';
 export function adminRoutes(context: AdminContext): AdminRoute[] {
   return [
     ...upstreamRoutes(context),
+    ...oauthTokenRoutes(context),
     ...toolRoutes(context),
     ...peerRoutes(context),
     ...replicaRoutes(context),

@@ -26,12 +26,14 @@ import {
   createUpstreamOAuthProvider,
   generateOAuthCredentialKey,
   type OAuthCredentialStore,
+  type OAuthHolder,
   oauthCredentialKey,
+  revokeUpstreamTokens,
   type UpstreamOAuthConfig,
   type UpstreamOAuthEvent,
   type UpstreamOAuthProvider,
 } from '@fedmcp/proxy-auth';
-import type { KeyValueStore } from '@fedmcp/store';
+import type { KeyValueStore, PubSub } from '@fedmcp/store';
 import { withHubClientMetadata } from './oauth-routes.js';
 import { createUserUpstreamOAuth, type UserUpstreamOAuth } from './user-upstream-oauth.js';
 
@@ -48,6 +50,8 @@ export interface HubUpstreamOAuthOptions {
   upstreams: () => readonly OAuthUpstream[];
   /** The hub's key/value store. */
   kv: Pick<KeyValueStore, 'get' | 'set' | 'delete'>;
+  /** The store's pub/sub: a user's sign-in finished on another replica wakes a call waiting here. */
+  pubsub?: PubSub;
   /** The key file (32 random bytes, base64), created 0600 on first use. */
   keyFile: string;
   /** The hub's OAuth redirect URI (`<hub.url origin>/oauth/callback`), read when first needed. */
@@ -79,16 +83,23 @@ export const USER_MODE_CATALOG_METHODS: ReadonlySet<string> = new Set([
   'resources/templates/list',
 ]);
 
-/** The subject a caller's per-user tokens are kept under; refuses callers that have none. */
-function callerSubject(upstreamId: string, principal: unknown): string {
-  const { subject, authMethod } = (principal ?? {}) as { subject?: unknown; authMethod?: unknown };
+/**
+ * Whom a caller's per-user tokens are kept for: its subject and issuer (two issuers' same `sub`
+ * are two people); refuses callers that have no subject.
+ */
+export function callerHolder(upstreamId: string, principal: unknown): OAuthHolder {
+  const { subject, issuer, authMethod } = (principal ?? {}) as {
+    subject?: unknown;
+    issuer?: unknown;
+    authMethod?: unknown;
+  };
   if (typeof subject !== 'string' || subject.length === 0 || authMethod === 'anonymous') {
     throw new FedmcpError(
       'UNAUTHENTICATED',
       `Upstream "${upstreamId}" keeps a token per user ("oauth": { "mode": "user" }): authenticate to the hub (an API key or an OAuth token) to use it.`,
     );
   }
-  return subject;
+  return { subject, ...(typeof issuer === 'string' && issuer.length > 0 && { issuer }) };
 }
 
 /** One OAuth event of an upstream as an `auth` audit record (hub-wide: the hub is the principal). */
@@ -164,6 +175,15 @@ export interface HubUpstreamOAuth {
   readonly users: UserUpstreamOAuth;
   /** The credential store (for `fedmcp auth login` and `logout`). */
   store(): Promise<OAuthCredentialStore>;
+  /**
+   * Revokes (RFC 7009, when the authorization server advertises it) and forgets the tokens of one
+   * holder at an upstream: the hub's (`holder` omitted, `"mode": "hub"`) or a caller's
+   * (`"mode": "user"`). Audited. What the admin API's `DELETE /upstreams/{id}/oauth-tokens` does.
+   * @returns whether tokens were stored.
+   * @throws FedmcpError NOT_FOUND when the upstream has no `oauth` block; INVALID_PARAMS when the
+   * holder does not fit its mode.
+   */
+  logout(upstreamId: string, holder?: OAuthHolder): Promise<boolean>;
 }
 
 /**
@@ -195,6 +215,8 @@ export function createHubUpstreamOAuth(options: HubUpstreamOAuthOptions): HubUps
     upstreams: options.upstreams,
     ...(options.clientMetadataUrl && { clientMetadataUrl: options.clientMetadataUrl }),
     store: openStore,
+    kv: options.kv,
+    ...(options.pubsub && { pubsub: options.pubsub }),
     redirectUrl: options.redirectUrl,
     ...(options.audit && { audit: options.audit }),
   });
@@ -206,7 +228,7 @@ export function createHubUpstreamOAuth(options: HubUpstreamOAuthOptions): HubUps
       if (!upstream) return undefined;
       const perUser = upstream.oauth.mode === 'user';
       if (perUser && context.caller) {
-        return users.bindingFor(upstream.id, callerSubject(upstream.id, context.caller.principal));
+        return users.bindingFor(upstream.id, callerHolder(upstream.id, context.caller.principal));
       }
       let entry = providers.get(upstream.id);
       if (!entry || entry.config !== upstream.oauth) {
@@ -237,5 +259,42 @@ export function createHubUpstreamOAuth(options: HubUpstreamOAuthOptions): HubUps
       };
     },
     store: openStore,
+    async logout(upstreamId, holder) {
+      const upstream = options.upstreams().find((candidate) => candidate.id === upstreamId);
+      if (!upstream) {
+        throw new FedmcpError('NOT_FOUND', `Upstream "${upstreamId}" has no "oauth" block.`);
+      }
+      const perUser = upstream.oauth.mode === 'user';
+      if (perUser !== (holder !== undefined)) {
+        throw new FedmcpError(
+          'INVALID_PARAMS',
+          perUser
+            ? `Upstream "${upstreamId}" keeps a token per user ("mode": "user"): name whose with subject (and issuer, for OAuth users).`
+            : `Upstream "${upstreamId}" has one token for the hub ("mode": "hub"): name no subject.`,
+        );
+      }
+      if (holder) return users.logout(upstreamId, holder);
+      const credentials = await openStore();
+      const key = oauthCredentialKey(upstreamId, 'hub');
+      const secret = upstream.oauth.clientSecret;
+      const revoked = await revokeUpstreamTokens(
+        await credentials.load(key).catch(() => undefined),
+        {
+          ...(secret !== undefined && { clientSecret: secret }),
+        },
+      );
+      const deleted = await credentials.delete(key);
+      providers.delete(upstreamId);
+      if (deleted) {
+        void options.audit?.record({
+          type: 'auth',
+          outcome: 'revoked',
+          action: 'oauth.logout',
+          upstream: upstreamId,
+          details: { atAuthorizationServer: revoked },
+        });
+      }
+      return deleted;
+    },
   };
 }

@@ -62,9 +62,27 @@ describe('logoutUpstream', () => {
           outcome: 'revoked',
           action: 'oauth.logout',
           upstream: 'docs',
+          // The test's tokens name no authorization server: nothing to revoke there.
+          details: { atAuthorizationServer: 'unsupported' },
           principal: { subject: 'alice', authMethod: 'oauth' },
         },
       ]);
+
+      // An OAuth principal is named by issuer and subject: the same subject of another issuer
+      // keeps its tokens.
+      const ofIssuer = { subject: 'carol', issuer: 'https://a.example' };
+      await credentials.save(oauthCredentialKey('docs', ofIssuer), { tokens });
+      expect(
+        await logoutUpstream({ ...options, subject: 'carol', issuer: 'https://b.example' }),
+      ).toBe(false);
+      expect(await logoutUpstream({ ...options, subject: 'carol' })).toBe(false);
+      expect(await logoutUpstream({ ...options, ...ofIssuer })).toBe(true);
+      expect(audit.at(-1)).toMatchObject({
+        principal: { subject: 'carol', issuer: 'https://a.example', authMethod: 'oauth' },
+      });
+      await expect(logoutUpstream({ ...options, issuer: 'https://a.example' })).rejects.toThrow(
+        /--issuer names the issuer of a --subject/,
+      );
 
       await expect(logoutUpstream(options)).rejects.toThrow(/"mode": "user".*--subject/);
       await expect(

@@ -3,10 +3,13 @@
  * OAuth-protected upstream (the hub's, or one caller's with `"mode": "user"`), in the hub's store.
  * Providers read the tokens from the store on each use, so a running hub (any replica on the same
  * store) stops using them on its next request to that upstream: a user is asked to sign in again.
+ * When the authorization server advertises a revocation endpoint (RFC 7009), the tokens are
+ * revoked there first, so the grant ends at the server too.
  */
 import { FedmcpError } from '@fedmcp/protocol';
-import { type AuditLog, oauthCredentialKey } from '@fedmcp/proxy-auth';
+import { type AuditLog, oauthCredentialKey, revokeUpstreamTokens } from '@fedmcp/proxy-auth';
 import type { KeyValueStore } from '@fedmcp/store';
+import type { FetchLike } from '@modelcontextprotocol/client';
 import type { FedmcpConfig } from '../config/config-schema.js';
 import { upstreamsFromConfig } from '../upstreams-from-config.js';
 import { oauthUpstreamsOf, openOAuthCredentialStore } from './hub-upstream-oauth.js';
@@ -19,12 +22,16 @@ export interface LogoutUpstreamOptions {
   upstreamId: string;
   /** The caller whose tokens go (`"mode": "user"`); omitted for the hub's own (`"mode": "hub"`). */
   subject?: string;
+  /** The caller's issuer (an OAuth principal's `iss`); omitted for API-key and mTLS callers. */
+  issuer?: string;
   /** The hub's key/value store. */
   kv: Pick<KeyValueStore, 'get' | 'set' | 'delete'>;
   /** The credential key file (`<dataDir>/oauth-credentials.key`). */
   keyFile: string;
   /** Where the revocation is recorded. */
   audit?: Pick<AuditLog, 'record'>;
+  /** The fetch of the revocation request. @default globalThis.fetch */
+  fetch?: FetchLike;
 }
 
 /**
@@ -35,7 +42,10 @@ export interface LogoutUpstreamOptions {
  * not fit its mode.
  */
 export async function logoutUpstream(options: LogoutUpstreamOptions): Promise<boolean> {
-  const { upstreamId, subject } = options;
+  const { upstreamId, subject, issuer } = options;
+  if (issuer !== undefined && subject === undefined) {
+    throw new FedmcpError('INVALID_CONFIG', '--issuer names the issuer of a --subject: add one.');
+  }
   const upstream = oauthUpstreamsOf(upstreamsFromConfig(options.config)).find(
     (candidate) => candidate.id === upstreamId,
   );
@@ -55,16 +65,29 @@ export async function logoutUpstream(options: LogoutUpstreamOptions): Promise<bo
     );
   }
   const store = await openOAuthCredentialStore(options.kv, options.keyFile);
-  const deleted = await store.delete(
-    oauthCredentialKey(upstream.id, subject === undefined ? 'hub' : { subject }),
+  const key = oauthCredentialKey(
+    upstream.id,
+    subject === undefined ? 'hub' : { subject, ...(issuer !== undefined && { issuer }) },
   );
+  const revoked = await revokeUpstreamTokens(await store.load(key).catch(() => undefined), {
+    ...(upstream.oauth.clientSecret !== undefined && { clientSecret: upstream.oauth.clientSecret }),
+    ...(options.fetch && { fetch: options.fetch }),
+  });
+  const deleted = await store.delete(key);
   if (deleted) {
     await options.audit?.record({
       type: 'auth',
       outcome: 'revoked',
       action: 'oauth.logout',
       upstream: upstream.id,
-      ...(subject !== undefined && { principal: { subject, authMethod: 'oauth' } }),
+      details: { atAuthorizationServer: revoked },
+      ...(subject !== undefined && {
+        principal: {
+          subject,
+          ...(issuer !== undefined && { issuer }),
+          authMethod: 'oauth',
+        },
+      }),
     });
   }
   return deleted;

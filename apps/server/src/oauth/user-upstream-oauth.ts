@@ -1,15 +1,16 @@
 /**
  * Per-user upstream OAuth (issue 21, `"oauth": { "mode": "user" }`): each caller (principal)
- * holds its own token for an upstream, stored encrypted under `oauthCredentialKey(id, { subject })`.
- * A caller without a token is asked to log in through a URL elicitation: the call fails with
- * `-32042` (URL elicitation required, MCP 2025-11-25) whose message and `data.url` carry the
- * authorization URL. The hub's `GET /oauth/callback` then exchanges the code (the state is
+ * holds its own token for an upstream, stored encrypted under `oauthCredentialKey(id, holder)`
+ * (the principal's issuer and subject). A caller without a token is asked to log in through a URL
+ * elicitation: the connect fails with `-32042` (URL elicitation required, MCP 2025-11-25) whose
+ * message and `data.url` carry the authorization URL; the hub turns it into an in-call
+ * `elicitation/create` (or `input_required` round) for clients that take URL elicitations, and
+ * waits for {@link UserUpstreamOAuth.waitForSignIn}. The hub's `GET /oauth/callback` then exchanges the code (the state is
  * single-use, bound to the caller and the upstream, and expires after 10 minutes; the pending
  * sign-in with its PKCE verifier is kept encrypted in the store under a digest of the state, so
  * the redirect may reach any replica) and stores the caller's token, and the client's retry
  * succeeds.
  */
-import { randomUUID } from 'node:crypto';
 import type { UpstreamOAuthBinding } from '@fedmcp/federation';
 import { FedmcpError } from '@fedmcp/protocol';
 import {
@@ -17,12 +18,16 @@ import {
   createUpstreamOAuthProvider,
   type OAuthCredentialStore,
   type OAuthCredentials,
+  type OAuthHolder,
   oauthCredentialKey,
+  revokeUpstreamTokens,
   type UpstreamOAuthProvider,
 } from '@fedmcp/proxy-auth';
+import type { KeyValueStore, PubSub } from '@fedmcp/store';
 import { auth, type FetchLike } from '@modelcontextprotocol/client';
 import type { OAuthUpstream } from './hub-upstream-oauth.js';
 import { withHubClientMetadata } from './oauth-routes.js';
+import { createSignInSignals, type SignInOutcome } from './sign-in-signals.js';
 
 /** The JSON-RPC code of "URL elicitation required" (MCP 2025-11-25). */
 export const URL_ELICITATION_REQUIRED = -32042;
@@ -38,6 +43,10 @@ export interface UserUpstreamOAuthOptions {
   store: () => Promise<OAuthCredentialStore>;
   /** The hub's redirect URI (`<hub.url origin>/oauth/callback`). */
   redirectUrl: () => string;
+  /** Where sign-in outcomes are kept for calls waiting on them (the hub's store). @default in memory */
+  kv?: Pick<KeyValueStore, 'get' | 'set'>;
+  /** The store's pub/sub: a sign-in finished on another replica reaches a call waiting here. */
+  pubsub?: PubSub;
   /** The hub's client metadata document URL (see `HubUpstreamOAuthOptions`). @default none */
   clientMetadataUrl?: () => string | undefined;
   /** Grants, refreshes and revocations, with the caller's subject (never a token). */
@@ -68,26 +77,40 @@ const CALLBACK_HEADERS = {
 
 /** The per-user OAuth bindings of a hub. */
 export interface UserUpstreamOAuth {
-  /** The binding of `subject`'s connection to an upstream with `"mode": "user"`, else `undefined`. */
-  bindingFor(upstreamId: string, subject: string): UpstreamOAuthBinding | undefined;
+  /** The binding of `holder`'s connection to an upstream with `"mode": "user"`, else `undefined`. */
+  bindingFor(upstreamId: string, holder: OAuthHolder): UpstreamOAuthBinding | undefined;
   /** `GET /oauth/callback`: exchanges the code of a pending login. Never throws. */
   callback(query: URLSearchParams): Promise<CallbackAnswer>;
-  /** Forgets `subject`'s token for an upstream. @returns whether one was stored. */
-  logout(upstreamId: string, subject: string): Promise<boolean>;
+  /**
+   * Waits until the sign-in an elicitation asked for (its `elicitationId`) ends, on any replica.
+   * @throws the signal's reason when it aborts first.
+   */
+  waitForSignIn(elicitationId: string, signal: AbortSignal): Promise<SignInOutcome>;
+  /**
+   * Forgets `holder`'s token for an upstream, after revoking it at the authorization server when
+   * that advertises a revocation endpoint (RFC 7009). Audited.
+   * @returns whether one was stored.
+   */
+  logout(upstreamId: string, holder: OAuthHolder): Promise<boolean>;
 }
 
 interface PendingLogin {
   upstream: OAuthUpstream;
-  subject: string;
+  holder: OAuthHolder;
   provider: UpstreamOAuthProvider;
   expiresAt: number;
 }
 
-/** The store key of a pending login: a digest of its `state`, which is not stored. */
-async function loginKey(state: string): Promise<string> {
+/**
+ * The elicitation id of a login: a digest of its `state` (which is not stored). The pending login
+ * is kept under `oauth-login:<id>`, and the sign-in's outcome is announced under the same id.
+ */
+async function elicitationIdOf(state: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(state));
-  return `oauth-login:${Buffer.from(digest).toString('base64url')}`;
+  return Buffer.from(digest).toString('base64url');
 }
+
+const loginKey = async (state: string) => `oauth-login:${await elicitationIdOf(state)}`;
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (character) => `&#${character.codePointAt(0)};`);
@@ -119,13 +142,30 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
   };
   const find = (upstreamId: string) =>
     options.upstreams().find((candidate) => candidate.id === upstreamId);
-  const record = (outcome: string, action: string, upstream: string, subject: string) =>
+  const signals = createSignInSignals({
+    kv: options.kv ?? createMemoryKv(),
+    ...(options.pubsub && { pubsub: options.pubsub }),
+    ttlMs: USER_LOGIN_TTL_MS,
+  });
+  // The principal (never a token) and the upstream of each grant, refresh and revocation.
+  const record = (
+    outcome: string,
+    action: string,
+    upstream: string,
+    holder: OAuthHolder,
+    details?: Record<string, unknown>,
+  ) =>
     void options.audit?.record({
       type: 'auth',
       outcome,
       action,
       upstream,
-      principal: { subject, authMethod: 'oauth' },
+      ...(details && { details }),
+      principal: {
+        subject: holder.subject,
+        ...(holder.issuer !== undefined && { issuer: holder.issuer }),
+        authMethod: 'oauth',
+      },
     });
   const dropExpired = () => {
     for (const [state, login] of pending) if (login.expiresAt <= now()) pending.delete(state);
@@ -153,35 +193,39 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
     if (!stored || stored.expiresAt <= now()) return undefined;
     const upstream = find(stored.upstreamId);
     if (upstream?.oauth.mode !== 'user') return undefined;
-    const provider = providerFor(upstream, stored.subject, stored.redirectUrl);
+    const holder = {
+      subject: stored.subject,
+      ...(stored.issuer !== undefined && { issuer: stored.issuer }),
+    };
+    const provider = providerFor(upstream, holder, stored.redirectUrl);
     provider.saveCodeVerifier(stored.codeVerifier);
-    return { upstream, subject: stored.subject, provider, expiresAt: stored.expiresAt };
+    return { upstream, holder, provider, expiresAt: stored.expiresAt };
   };
 
   const providerFor = (
     upstream: OAuthUpstream,
-    subject: string,
+    holder: OAuthHolder,
     redirectUrl = options.redirectUrl(),
   ) =>
     createUpstreamOAuthProvider({
       config: withHubClientMetadata(upstream.oauth, options.clientMetadataUrl?.()),
       store,
-      key: oauthCredentialKey(upstream.id, { subject }),
+      key: oauthCredentialKey(upstream.id, holder),
       redirectUrl,
       onEvent: (event) => {
         if (event.type === 'oauth.grant' || event.type === 'oauth.refresh') {
-          record('granted', event.type, upstream.id, subject);
+          record('granted', event.type, upstream.id, holder);
         } else if (event.type === 'oauth.invalidated') {
-          record('revoked', event.type, upstream.id, subject);
+          record('revoked', event.type, upstream.id, holder);
         }
       },
     });
 
-  const bindingFor = (upstreamId: string, subject: string) => {
+  const bindingFor = (upstreamId: string, holder: OAuthHolder) => {
     const upstream = find(upstreamId);
     if (upstream?.oauth.mode !== 'user') return undefined;
     // A fresh provider per connection.
-    const provider = providerFor(upstream, subject);
+    const provider = providerFor(upstream, holder);
     const binding: UpstreamOAuthBinding = {
       provider,
       ...(upstream.oauth.maxStepUps !== undefined && { maxStepUps: upstream.oauth.maxStepUps }),
@@ -190,7 +234,7 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
         const state = url.searchParams.get('state');
         if (!state) throw new Error('The OAuth flow built an authorization URL without a state.');
         const expiresAt = now() + USER_LOGIN_TTL_MS;
-        pending.set(state, { upstream, subject, provider, expiresAt });
+        pending.set(state, { upstream, holder, provider, expiresAt });
         for (const oldest of pending.keys()) {
           if (pending.size <= MAX_PENDING_LOGINS) break;
           pending.delete(oldest);
@@ -202,7 +246,8 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
           {
             pendingLogin: {
               upstreamId: upstream.id,
-              subject,
+              subject: holder.subject,
+              ...(holder.issuer !== undefined && { issuer: holder.issuer }),
               codeVerifier,
               redirectUrl: url.searchParams.get('redirect_uri') ?? options.redirectUrl(),
               expiresAt,
@@ -210,7 +255,7 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
           },
           { ttlMs: USER_LOGIN_TTL_MS },
         );
-        const elicitationId = randomUUID();
+        const elicitationId = await elicitationIdOf(state);
         const message = `Sign in to "${upstream.id}" to continue: open ${url.href} and retry the call.`;
         throw new FedmcpError('UNAUTHENTICATED', message, {
           jsonRpcCode: URL_ELICITATION_REQUIRED,
@@ -226,10 +271,13 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
 
   return {
     bindingFor,
+    waitForSignIn: (elicitationId, signal) => signals.wait(elicitationId, signal),
     async callback(query) {
       dropExpired();
       const state = query.get('state') ?? '';
       const login = (await takeLogin(state)) ?? undefined;
+      const settle = async (outcome: SignInOutcome) =>
+        signals.settle(await elicitationIdOf(state), outcome);
       if (!login) {
         return page(
           400,
@@ -239,6 +287,8 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
       const code = query.get('code');
       if (!code) {
         const reason = query.get('error_description') ?? query.get('error') ?? 'no code';
+        record('failure', 'oauth.grant', login.upstream.id, login.holder);
+        await settle('failed');
         return page(400, `The sign-in failed: ${reason}. Retry the call to try again.`);
       }
       const iss = query.get('iss');
@@ -251,18 +301,44 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
         });
         if (result !== 'AUTHORIZED') throw new Error('the code was not accepted');
       } catch (error) {
-        record('failure', 'oauth.grant', login.upstream.id, login.subject);
+        record('failure', 'oauth.grant', login.upstream.id, login.holder);
+        await settle('failed');
         return page(
           502,
           `The sign-in to "${login.upstream.id}" could not be completed (${(error as Error).message}). Retry the call to try again.`,
         );
       }
+      await settle('completed');
       return page(200, `You are signed in to "${login.upstream.id}". You can close this tab.`);
     },
-    async logout(upstreamId, subject) {
-      const deleted = await store.delete(oauthCredentialKey(upstreamId, { subject }));
-      if (deleted) record('revoked', 'oauth.logout', upstreamId, subject);
+    async logout(upstreamId, holder) {
+      const key = oauthCredentialKey(upstreamId, holder);
+      const stored = await store.load(key).catch(() => undefined);
+      const secret = find(upstreamId)?.oauth.clientSecret;
+      const revoked = await revokeUpstreamTokens(stored, {
+        ...(secret !== undefined && { clientSecret: secret }),
+        ...(options.fetch && { fetch: options.fetch }),
+      });
+      const deleted = await store.delete(key);
+      if (deleted || revoked === 'revoked') {
+        record('revoked', 'oauth.logout', upstreamId, holder, { atAuthorizationServer: revoked });
+      }
       return deleted;
+    },
+  };
+}
+
+/** A process-local key/value for sign-in outcomes when the hub passes no store. */
+function createMemoryKv(): Pick<KeyValueStore, 'get' | 'set'> {
+  const values = new Map<string, string>();
+  return {
+    get: async (key) => {
+      const value = values.get(key);
+      return value === undefined ? undefined : { key, value, version: 0 };
+    },
+    set: async (key, value) => {
+      values.set(key, value);
+      return { key, value, version: 0 };
     },
   };
 }

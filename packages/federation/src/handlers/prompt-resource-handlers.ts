@@ -11,7 +11,9 @@ import { refuse } from '../pipeline/gate.js';
 import { mapPromptResult, mapResourceResult } from '../pipeline/map-result.js';
 import { assertOpen, resolvePrompt, resolveResource } from '../pipeline/resolve.js';
 import { setHubRequestHandler } from '../sdk-seams.js';
+import { signInRounds } from '../upstream-oauth/sign-in-rounds.js';
 import {
+  callerLease,
   callerOf,
   claimsDropped,
   outgoingMeta,
@@ -35,7 +37,11 @@ function appDenied(action: string, uri: string): PolicyDeniedError {
 export function registerPromptResourceHandlers(server: Server, scope: SessionScope): void {
   const { services, session } = scope;
 
-  setHubRequestHandler(server, 'prompts/get', async (request, ctx) => {
+  // A per-user OAuth upstream may ask the caller to sign in first (URL elicitation).
+  const handle = (method: string, handler: Parameters<typeof signInRounds>[1]) =>
+    setHubRequestHandler(server, method, signInRounds(scope, handler));
+
+  handle('prompts/get', async (request, ctx) => {
     const params = request.params ?? {};
     const name = String(params.name);
     const route = await resolvePrompt(services, name, ctx.mcpReq.signal);
@@ -64,12 +70,13 @@ export function registerPromptResourceHandlers(server: Server, scope: SessionSco
           ctx,
         ),
         signal: ctx.mcpReq.signal,
+        ...callerLease(scope, route.upstream),
       },
       map: (result) => mapPromptResult(route.upstream, result),
     });
   });
 
-  setHubRequestHandler(server, 'resources/read', async (request, ctx) => {
+  handle('resources/read', async (request, ctx) => {
     const params = request.params ?? {};
     assertOpen(services);
     const uri = String(params.uri);
@@ -105,6 +112,7 @@ export function registerPromptResourceHandlers(server: Server, scope: SessionSco
           ctx,
         ),
         signal: ctx.mcpReq.signal,
+        ...callerLease(scope, target.upstream),
       },
       map: (result) => mapResourceResult(target.upstream, result),
     });

@@ -97,3 +97,17 @@ export function connectionOwner(
     return scope.services.principals.ownerOf(scope.session.principal);
   return undefined;
 }
+
+/**
+ * The lease of a plain (non-interactive) request on the caller's own connection, when the
+ * upstream isolates callers: a prompt, read or completion must carry the caller's credentials
+ * (per-user OAuth tokens, token exchange) as its tool calls do, never the shared connection's.
+ * `{}` for shared upstreams (the request goes on the primary connection).
+ */
+export function callerLease(
+  scope: SessionScope,
+  upstream: { options: { isolation?: string } },
+): { lease?: { interactive: false; owner: object } } {
+  const owner = connectionOwner(scope, upstream);
+  return owner ? { lease: { interactive: false, owner } } : {};
+}

@@ -25,6 +25,8 @@ import { setHubRequestHandler } from '../sdk-seams.js';
 import { forwardsTask, startForwardedTask } from '../tasks/forwarded-tasks.js';
 import { startHubTask, wantsHubTask } from '../tasks/hub-task-calls.js';
 import { upstreamRunsTask } from '../tasks/task-support.js';
+import { signInRounds } from '../upstream-oauth/sign-in-rounds.js';
+import { withCallerCapabilities } from './caller-capabilities.js';
 import { callMetaTool } from './search-handlers.js';
 import {
   callerOf,
@@ -168,8 +170,12 @@ export async function callTool(
 
 /** Registers `tools/call` for a session: the tool search meta-tools, else the pipeline. */
 export function registerToolHandlers(server: Server, scope: SessionScope): void {
-  setHubRequestHandler(server, 'tools/call', (request, ctx) => {
-    const params = request.params ?? {};
-    return callMetaTool(scope, params, ctx, callTool) ?? callTool(scope, params, ctx);
-  });
+  setHubRequestHandler(
+    server,
+    'tools/call',
+    signInRounds(scope, (request, ctx) => {
+      const params = request.params ?? {};
+      return callMetaTool(scope, params, ctx, callTool) ?? callTool(scope, params, ctx);
+    }),
+  );
 }

@@ -22,6 +22,7 @@ import { type HubTaskOptions, taskSettings } from '../tasks/hub-task-options.js'
 import { TaskEngine } from '../tasks/task-engine.js';
 import { serveTaskListen, type TaskListenRequest } from '../tasks/task-listen.js';
 import type { UpstreamTimings } from '../upstream.js';
+import type { UpstreamSignIns } from '../upstream-oauth/sign-in-rounds.js';
 import type { UpstreamConnector } from '../upstream-options.js';
 import { AccessQuestions } from './access-questions.js';
 import { CatalogViews } from './catalog-views.js';
@@ -66,6 +67,8 @@ export interface HubSettings {
   tasks?: HubTaskOptions;
   /** The upstream connect verdicts and discover results (`HubOptions.discoverCache`). */
   discoverCache?: DiscoverCache;
+  /** In-call sign-ins of per-user OAuth upstreams (`HubOptions.upstreamSignIns`). */
+  signIns?: UpstreamSignIns;
 }
 
 /** The services of a hub; see the file comment. */

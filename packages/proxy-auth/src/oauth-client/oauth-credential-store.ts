@@ -20,6 +20,8 @@ export interface OAuthCredentials {
   pendingLogin?: {
     upstreamId: string;
     subject: string;
+    /** The principal's issuer, when it has one (see {@link OAuthHolder}). */
+    issuer?: string;
     codeVerifier: string;
     /** The `redirect_uri` of the authorization request (the exchange must send the same). */
     redirectUrl: string;
@@ -40,17 +42,25 @@ export interface OAuthCredentialStore {
   delete(key: string): Promise<boolean>;
 }
 
+/** Whose tokens: a principal, by its subject and (for OAuth principals) the issuer that vouched for it. */
+export interface OAuthHolder {
+  subject: string;
+  /** The principal's issuer; absent for API keys and certificates (the hub itself vouches). */
+  issuer?: string;
+}
+
 /**
  * The store key of one holder's credentials for one upstream: `hub` for hub-wide tokens, the
- * principal's subject for per-user ones. Subjects are encoded, so no subject can name another's key.
+ * principal (issuer and subject) for per-user ones — two issuers' same `sub` are two holders.
+ * Both parts are encoded (no `:` survives `encodeURIComponent`), so no holder can name another's
+ * key, and a holder without an issuer keeps the key it had before issuers were part of it.
  */
-export function oauthCredentialKey(
-  upstreamId: string,
-  holder: { subject: string } | 'hub',
-): string {
-  return holder === 'hub'
-    ? `oauth:${upstreamId}:hub`
-    : `oauth:${upstreamId}:user:${encodeURIComponent(holder.subject)}`;
+export function oauthCredentialKey(upstreamId: string, holder: OAuthHolder | 'hub'): string {
+  if (holder === 'hub') return `oauth:${upstreamId}:hub`;
+  const subject = encodeURIComponent(holder.subject);
+  return holder.issuer === undefined
+    ? `oauth:${upstreamId}:user:${subject}`
+    : `oauth:${upstreamId}:user:${encodeURIComponent(holder.issuer)}:${subject}`;
 }
 
 /** A process-local {@link OAuthCredentialStore} (tests, single process, nothing persisted). */

@@ -1,0 +1,76 @@
+/**
+ * Token revocation at an upstream's authorization server (RFC 7009), for a logout: the refresh
+ * token — whose revocation also ends the access tokens of its grant (RFC 7009 §2.1; servers
+ * that issue JWT access tokens often cannot revoke those alone) — or, without one, the access
+ * token is sent to the `revocation_endpoint` the server's metadata advertises (RFC 8414 §2), with
+ * the client's own authentication. Servers that advertise none are left alone: the hub forgets the tokens anyway.
+ */
+import type { FetchLike } from '@modelcontextprotocol/client';
+import type { OAuthCredentials } from './oauth-credential-store.js';
+
+/** Options of {@link revokeUpstreamTokens}. */
+export interface RevokeUpstreamTokensOptions {
+  /** The pre-registered client secret when the stored registration has none (from config). */
+  clientSecret?: string;
+  /** @default globalThis.fetch */
+  fetch?: FetchLike;
+}
+
+/**
+ * Revokes the stored tokens of one holder where the authorization server supports it.
+ *
+ * @returns `'revoked'` when the server accepted the revocation, `'unsupported'` when it
+ * advertises no revocation endpoint (or nothing is stored), `'failed'` when it refused one or
+ * could not be reached (the caller forgets the tokens anyway; the message never carries a token).
+ */
+export async function revokeUpstreamTokens(
+  credentials: OAuthCredentials | undefined,
+  options: RevokeUpstreamTokensOptions = {},
+): Promise<'revoked' | 'unsupported' | 'failed'> {
+  const metadata = credentials?.discoveryState?.authorizationServerMetadata as
+    | Record<string, unknown>
+    | undefined;
+  const endpoint = metadata?.revocation_endpoint;
+  const tokens = credentials?.tokens;
+  const client = credentials?.clientInformation;
+  if (typeof endpoint !== 'string' || !tokens || !client) return 'unsupported';
+  const fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const secret = client.client_secret ?? options.clientSecret;
+  // A registration (DCR) answers with its method; a pre-registered one carries the config's.
+  const registered = (client as { token_endpoint_auth_method?: unknown })
+    .token_endpoint_auth_method;
+  const method =
+    typeof registered === 'string'
+      ? registered
+      : secret === undefined
+        ? 'none'
+        : 'client_secret_basic';
+  const revoke = async (token: string, hint: string) => {
+    const body = new URLSearchParams({ token, token_type_hint: hint });
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    };
+    if (method === 'client_secret_basic' && secret !== undefined) {
+      // RFC 6749 §2.3.1: both parts form-encoded before base64.
+      const user = encodeURIComponent(client.client_id);
+      headers.authorization = `Basic ${btoa(`${user}:${encodeURIComponent(secret)}`)}`;
+    } else {
+      body.set('client_id', client.client_id);
+      if (method === 'client_secret_post' && secret !== undefined)
+        body.set('client_secret', secret);
+    }
+    const response = await fetch(endpoint, { method: 'POST', headers, body });
+    await response.body?.cancel();
+    // RFC 7009 §2.2: 200 also for a token that was already invalid.
+    return response.ok;
+  };
+  try {
+    const revoked = tokens.refresh_token
+      ? await revoke(tokens.refresh_token, 'refresh_token')
+      : await revoke(tokens.access_token, 'access_token');
+    return revoked ? 'revoked' : 'failed';
+  } catch {
+    return 'failed';
+  }
+}
