@@ -26,7 +26,6 @@ import { forwardsTask, startForwardedTask } from '../tasks/forwarded-tasks.js';
 import { startHubTask, wantsHubTask } from '../tasks/hub-task-calls.js';
 import { upstreamRunsTask } from '../tasks/task-support.js';
 import { signInRounds } from '../upstream-oauth/sign-in-rounds.js';
-import { withCallerCapabilities } from './caller-capabilities.js';
 import { callMetaTool } from './search-handlers.js';
 import {
   callerOf,
