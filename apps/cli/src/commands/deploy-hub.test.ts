@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startCloudflareFake } from '@fedmcp/edge-providers/node';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
 import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -183,6 +184,30 @@ describe('fedmcp deploy builds the hub from the config', () => {
       await miniflare.dispose();
     }
   }, 120_000);
+
+  it('deploys that Worker to the Cloudflare contract fake, which accepts its bindings and migration', async () => {
+    const token = 'cf-token-1234567890';
+    const accountId = '023e105f4ecef8ad9ca31a8372d0c353';
+    await using fake = await startCloudflareFake({ token, accountId });
+    vi.stubEnv('UPSTREAM_TOKEN', upstreamToken);
+    vi.stubEnv('CLOUDFLARE_API_TOKEN', token);
+    vi.stubEnv('CLOUDFLARE_ACCOUNT_ID', accountId);
+    vi.stubEnv('FEDMCP_CLOUDFLARE_API_URL', `${fake.url}/client/v4`);
+    vi.stubEnv('FEDMCP_CLOUDFLARE_PUBLIC_URL', `${fake.url}/hub/fedmcp-hub`);
+    const { out, io } = captureIo();
+    const code = await runCli(['deploy', 'cloudflare', '--config', configFile], io);
+    expect(code, out.stderr).toBe(0);
+    expect(out.stderr).toContain('Durable Object class FedmcpHubObject bound as FEDMCP_HUB');
+    expect(`${out.stdout}${out.stderr}`).not.toContain(upstreamToken);
+    const script = fake.scripts.get('fedmcp-hub');
+    expect(script?.classes).toEqual(['FedmcpStoreObject', 'FedmcpHubObject']);
+    // A second deploy keeps the classes (no migration sent again).
+    expect(await runCli(['deploy', 'cloudflare', '--config', configFile], captureIo().io)).toBe(0);
+    expect(fake.scripts.get('fedmcp-hub')?.classes).toEqual([
+      'FedmcpStoreObject',
+      'FedmcpHubObject',
+    ]);
+  }, 60_000);
 
   it('refuses to deploy while a referenced secret has no value, naming it', async () => {
     vi.stubEnv('UPSTREAM_TOKEN', undefined);
