@@ -154,7 +154,13 @@ export function createClusterAnswers(options: ClusterAnswersOptions): ClusterAns
       fallback = deliver;
     },
     start() {
-      subscription ??= store.pubsub.subscribe(channelOf(replicaId), onChannelMessage);
+      // A failed subscription (the store unreachable at start) is tried again on the next call.
+      subscription ??= store.pubsub
+        .subscribe(channelOf(replicaId), onChannelMessage)
+        .catch((error: unknown) => {
+          subscription = undefined;
+          throw error;
+        });
       return subscription.then(() => {});
     },
     attach(transport, sessionKey) {
@@ -218,7 +224,12 @@ export function createClusterAnswers(options: ClusterAnswersOptions): ClusterAns
       });
     },
     async forward(sessionKey, answers) {
-      await this.start();
+      try {
+        await this.start(); // the holder acknowledges on this replica's channel
+      } catch (error) {
+        logger.warn({ err: error }, 'Subscribing to the answers channel failed');
+        return 'store-failed';
+      }
       const outcomes = await Promise.all(
         answers.map(async (message) => {
           const holder = replicaOf((message as { id?: unknown }).id);

@@ -70,6 +70,9 @@ export function createClusterSubscriptions(
         if (from === replicaId || typeof nonce !== 'string' || typeof uri !== 'string') return;
         for (const listener of listeners) listener(nonce, uri);
       });
+      subscription.catch(() => {
+        subscription = undefined; // tried again by the next start()
+      });
       return subscription.then(() => {});
     },
     async announceUnsubscribe(nonce, uri) {
