@@ -29,6 +29,7 @@ type Params = Record<string, unknown>;
 const PROTOCOL_VERSION = 'io.modelcontextprotocol/protocolVersion';
 const CLIENT_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';
 const SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
+const RELATED_TASK = 'io.modelcontextprotocol/related-task';
 
 /** Whether an upstream speaks 2026-07-28 and declared the tasks extension. */
 export function runsTasksExtension(upstream: Upstream): boolean {
@@ -75,14 +76,19 @@ export async function extensionRequest(
       upstream: upstream.id,
     });
   }
-  return withoutServerInfo(result as Params);
+  return withoutUpstreamMeta(result as Params);
 }
 
-/** A result without the upstream's own `serverInfo` (the hub stamps its own). */
-function withoutServerInfo(result: Params): Params {
+/** `_meta` keys naming the upstream itself or its own task id, never shown to the client. */
+const UPSTREAM_META = [SERVER_INFO, RELATED_TASK];
+
+/** A message without the upstream's own `serverInfo` and related-task mark (its own task id). */
+function withoutUpstreamMeta(result: Params): Params {
   const meta = result._meta as Params | undefined;
-  if (!meta || !(SERVER_INFO in meta)) return result;
-  const { [SERVER_INFO]: _info, ...rest } = meta;
+  if (!meta || !UPSTREAM_META.some((key) => key in meta)) return result;
+  const rest = Object.fromEntries(
+    Object.entries(meta).filter(([key]) => !UPSTREAM_META.includes(key)),
+  );
   const { _meta: _dropped, ...body } = result;
   return Object.keys(rest).length > 0 ? { ...body, _meta: rest } : body;
 }
@@ -120,10 +126,22 @@ export function toClientDetailedTask(
   exposedId: string,
   detailed: Params,
 ): Params {
-  const { resultType: _complete, taskId: _upstreamId, result, ...rest } = detailed;
+  const { resultType: _complete, taskId: _upstreamId, result, inputRequests, ...rest } = detailed;
+  const asked =
+    inputRequests && typeof inputRequests === 'object'
+      ? Object.fromEntries(
+          Object.entries(inputRequests as Record<string, Params>).map(([key, request]) => [
+            key,
+            request?.params && typeof request.params === 'object'
+              ? { ...request, params: withoutUpstreamMeta(request.params as Params) }
+              : request,
+          ]),
+        )
+      : undefined;
   return {
     ...rest,
     taskId: exposedId,
+    ...(asked ? { inputRequests: asked } : {}),
     ...(result && typeof result === 'object'
       ? { result: mapToolResult(upstream, result as Result) }
       : {}),

@@ -170,6 +170,8 @@ describe('a 2026-07-28 upstream running the tasks extension', () => {
       status: 'input_required',
       inputRequests: { 'name-1': { method: 'elicitation/create' } },
     });
+    // The upstream's own task id never shows (its related-task marks are dropped).
+    expect(JSON.stringify(waiting)).not.toContain(tasky.byTopic.get('beta')!.taskId);
     expect(
       await ada('tasks/update', {
         taskId,
