@@ -153,4 +153,45 @@ describe('per-user upstream OAuth on replicas', () => {
       await rm(directory, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('lets a call that asked inside itself go on when the sign-in lands on another replica', async () => {
+    await using authorizationServer = await startAuthorizationServer();
+    await using upstream = await startProtectedUpstream(authorizationServer.issuer);
+    const directory = await mkdtemp(join(tmpdir(), 'fedmcp-oauth-replicas-'));
+    try {
+      await using one = await startReplica(directory, upstream.url);
+      await using two = await startReplica(directory, upstream.url);
+      // Alice's client takes URL elicitations: her call on replica one asks her inside the call,
+      // and waits while her browser's redirect lands on replica two.
+      const client = new Client(
+        { name: 'replica-in-call', version: '1.0.0' },
+        { capabilities: { elicitation: { url: {} } } },
+      );
+      const signIns: Promise<{ status: number }>[] = [];
+      client.setRequestHandler('elicitation/create', async (request) => {
+        if (request.params.mode !== 'url') return { action: 'decline' };
+        signIns.push(
+          signIn(request.params.url, 'alice', `${one.url}/oauth/callback`, (input) =>
+            fetch(String(input).replace(one.url, two.url)),
+          ),
+        );
+        return { action: 'accept' };
+      });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${one.url}/mcp`), {
+          requestInit: { headers: { 'x-api-key': alice.key } },
+        }),
+      );
+      try {
+        const result = await client.callTool({ name: 'docs__whoami', arguments: {} });
+        expect((result.content as { text: string }[])[0]?.text).toBe('subject=alice');
+        expect(signIns).toHaveLength(1);
+        expect((await signIns[0])?.status).toBe(200);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -3,7 +3,8 @@
  * is over: the replica whose `/oauth/callback` finished it writes the outcome under the
  * elicitation's id (expiring) and publishes it on the store's pub/sub, so the waiting call may be
  * on any replica. A waiter subscribes first, then reads the record (a sign-in that ended before it
- * subscribed is not missed), then waits for the message.
+ * subscribed is not missed), then waits for the message — and reads the record again every
+ * `recheckMs`, since pub/sub is fire-and-forget (a message lost to a reconnect).
  */
 import type { KeyValueStore, PubSub } from '@fedmcp/store';
 
@@ -18,6 +19,8 @@ export interface SignInSignalsOptions {
   pubsub?: PubSub;
   /** How long an outcome is kept. */
   ttlMs: number;
+  /** How often a waiter reads the record again. @default 5000 */
+  recheckMs?: number;
 }
 
 /** Signals of sign-in outcomes, shared by replicas on one store. */
@@ -71,19 +74,26 @@ export function createSignInSignals(options: SignInSignalsOptions): SignInSignal
       signal.throwIfAborted();
       let listener: ((event: Event) => void) | undefined;
       let onAbort: (() => void) | undefined;
+      let recheck: ReturnType<typeof setInterval> | undefined;
+      const read = async () => {
+        const stored = (await options.kv.get(recordKey(elicitationId)).catch(() => undefined))
+          ?.value;
+        return isOutcome(stored) ? stored : undefined;
+      };
       const heard = new Promise<SignInOutcome>((resolve, reject) => {
         listener = (event) => resolve((event as CustomEvent<SignInOutcome>).detail);
         onAbort = () => reject(signal.reason);
         local.addEventListener(elicitationId, listener);
         signal.addEventListener('abort', onAbort, { once: true });
+        recheck = setInterval(() => {
+          void read().then((outcome) => outcome && resolve(outcome));
+        }, options.recheckMs ?? 5000);
       });
       try {
         await subscribe();
-        const stored = (await options.kv.get(recordKey(elicitationId)).catch(() => undefined))
-          ?.value;
-        if (isOutcome(stored)) return stored;
-        return await heard;
+        return (await read()) ?? (await heard);
       } finally {
+        clearInterval(recheck);
         if (listener) local.removeEventListener(elicitationId, listener);
         if (onAbort) signal.removeEventListener('abort', onAbort);
       }
