@@ -67,7 +67,12 @@ async function signInWithChromium(
 async function connectAs(
   hubUrl: string,
   key: string,
-  options: { modern?: boolean; onUrl?: (params: ElicitRequestURLParams) => void } = {},
+  options: {
+    modern?: boolean;
+    onUrl?: (params: ElicitRequestURLParams) => void;
+    /** What the user answers. @default 'accept' */
+    answer?: 'accept' | 'decline';
+  } = {},
 ) {
   const completed: string[] = [];
   const client = new Client(
@@ -82,7 +87,7 @@ async function connectAs(
     client.setRequestHandler('elicitation/create', async (request) => {
       if (request.params.mode !== 'url') return { action: 'decline' };
       onUrl(request.params);
-      return { action: 'accept' };
+      return { action: options.answer ?? 'accept' };
     });
     client.setNotificationHandler('notifications/elicitation/complete', (notification) => {
       completed.push(notification.params.elicitationId);
@@ -108,6 +113,7 @@ describe.skipIf(!browserTests)('in-call sign-in to a per-user OAuth upstream (Ch
       const alice = newApiKey('alice');
       const bob = newApiKey('bob');
       const carol = newApiKey('carol');
+      const dave = newApiKey('dave');
       const operator = newApiKey('ops');
       const configFile = join(directory, 'fedmcp.config.json');
       await writeFile(
@@ -120,6 +126,7 @@ describe.skipIf(!browserTests)('in-call sign-in to a per-user OAuth upstream (Ch
               alice.entry,
               bob.entry,
               carol.entry,
+              dave.entry,
               { ...operator.entry, scopes: ['admin'] },
             ],
           },
@@ -156,6 +163,12 @@ describe.skipIf(!browserTests)('in-call sign-in to a per-user OAuth upstream (Ch
       });
       // Carol's client takes no URL elicitation.
       const carolSession = await connectAs(hub.url, carol.key);
+      // Dave declines to sign in.
+      const daveAsked: ElicitRequestURLParams[] = [];
+      const daveSession = await connectAs(hub.url, dave.key, {
+        answer: 'decline',
+        onUrl: (params) => daveAsked.push(params),
+      });
       const { client: aliceClient } = aliceSession;
       try {
         const whoami = (client: Client) =>
@@ -198,6 +211,15 @@ describe.skipIf(!browserTests)('in-call sign-in to a per-user OAuth upstream (Ch
         )) as { code?: number; message?: string } | undefined;
         expect(refused?.code).toBe(-32042);
         expect(refused?.message).toMatch(/open http:\/\/127\.0\.0\.1:\d+\/auth\?.* and retry/);
+
+        // Dave is asked and declines: his call ends saying so, and nothing reached the upstream.
+        const declined = (await whoami(daveSession.client).then(
+          () => undefined,
+          (error: unknown) => error,
+        )) as { message?: string } | undefined;
+        expect(daveAsked).toHaveLength(1);
+        expect(declined?.message).toMatch(/declined or cancelled.*Call again/);
+        expect(upstream.calls).toEqual(['alice', 'bob']);
 
         // The authorization server revokes Alice's latest refresh token (opaque: no dots; her
         // call just now refreshed last): her next call cannot refresh, and she is asked to sign
@@ -252,6 +274,7 @@ describe.skipIf(!browserTests)('in-call sign-in to a per-user OAuth upstream (Ch
         await aliceClient.close();
         await bobSession.client.close();
         await carolSession.client.close();
+        await daveSession.client.close();
       }
 
       // Nothing secret in the hub's debug log: tokens, codes, client secrets, PKCE verifiers.
