@@ -1,10 +1,11 @@
 /**
  * The hub bundle `fedmcp deploy cloudflare|supabase` builds from the user's config when no
  * `--bundle` is given: `deploy-hub-entry.ts` bundled with esbuild, the config's HTTP(S) upstreams,
- * peers, `auth` and `policy` baked in with their `${NAME}` references unresolved, and the names
- * of those references, which the deploy uploads as secrets (never inlined).
+ * peers, `auth` and `policy` baked in with their `${NAME}` references in place of the values,
+ * and the names of those references, which the deploy uploads as secrets (never inlined).
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Bundle, DurableObjectBinding } from '@fedmcp/edge-providers';
 import type { PeersOptions, UpstreamConfig } from '@fedmcp/federation';
@@ -34,28 +35,47 @@ const entryCandidates = [
   './commands/deploy-hub-entry.js',
 ].map((path) => fileURLToPath(new URL(path, import.meta.url)));
 
+const ENV_REFERENCE = /(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}/g;
 const SECRET_REFERENCE = /\$\{secret:([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-/** Loads the config keeping every `${NAME}` reference as it is written; collects the names. */
-async function loadWithReferences(file: string): Promise<{
-  config: Awaited<ReturnType<typeof loadConfig>>;
-  references: Set<string>;
-}> {
-  const references = new Set<string>();
-  const env = new Proxy<Record<string, string>>(
-    {},
-    {
-      get: (_target, name) => {
-        if (typeof name !== 'string') return undefined;
-        references.add(name);
-        return `\${${name}}`;
-      },
-    },
-  );
-  const config = await loadConfig(file, { env });
-  const text = JSON.stringify(config);
-  for (const match of text.matchAll(SECRET_REFERENCE)) if (match[1]) references.add(match[1]);
-  return { config, references };
+/**
+ * The config as the hub loads it (`${NAME}` resolved from the environment, so every key is
+ * validated with its real value), and the names it refers to: the `${NAME}` that are set, and
+ * every `${secret:NAME}` (resolved from the secrets file, so left as written).
+ */
+async function loadWithReferences(file: string) {
+  const config = await loadConfig(file, { env: process.env });
+  const text = await readFile(file, 'utf8');
+  const values = new Map<string, string>();
+  for (const match of text.matchAll(ENV_REFERENCE)) {
+    const name = match[1] ?? '';
+    const value = process.env[name];
+    if (value !== undefined && value !== '') values.set(name, value);
+  }
+  const secrets = new Set<string>();
+  for (const match of text.matchAll(SECRET_REFERENCE)) if (match[1]) secrets.add(match[1]);
+  return { config, values, secrets };
+}
+
+/**
+ * The definition as JSON with each referenced value put back as its `${NAME}` reference (the
+ * hub resolves it from the same value, uploaded as a secret): no value of the environment is
+ * baked into the bundle.
+ */
+function withReferences(definition: DeployDefinition, values: Map<string, string>): string {
+  let text = JSON.stringify(definition);
+  // Longest first, so a value inside another is not cut out of it.
+  const byLength = [...values].sort(([, a], [, b]) => b.length - a.length);
+  for (const [name, value] of byLength) {
+    text = text.split(JSON.stringify(value).slice(1, -1)).join(`\${${name}}`);
+  }
+  for (const [name, value] of values) {
+    if (text.includes(value))
+      throw new CliUsageError(
+        `the value of ${name} cannot be kept out of the hub bundle: write it in the config only as \${${name}}.`,
+      );
+  }
+  return text;
 }
 
 /**
@@ -72,7 +92,7 @@ export async function buildHubBundle(
     throw new CliUsageError(
       `a ${target} deploy builds the hub from its config: pass --config FILE (or run in the folder of fedmcp.config.json), or give a built bundle with --bundle DIR.`,
     );
-  const { config, references } = await loadWithReferences(file);
+  const { config, values, secrets } = await loadWithReferences(file);
   const upstreams: Record<string, UpstreamConfig> = {};
   for (const upstream of upstreamsFromConfig(config).values()) {
     // stdio entries cannot run at the edge (the deploy warned); peers are passed as peers.
@@ -110,7 +130,7 @@ Deno.serve(port ? { port: Number(port), hostname: '127.0.0.1' } : {}, (request) 
     target: 'es2022',
     minify: true,
     external: ['node:*'],
-    define: { __FEDMCP_DEPLOY__: JSON.stringify(definition) },
+    define: { __FEDMCP_DEPLOY__: withReferences(definition, values) },
     logLevel: 'silent',
   });
   const [output] = result.outputFiles;
@@ -118,7 +138,7 @@ Deno.serve(port ? { port: Number(port), hostname: '127.0.0.1' } : {}, (request) 
   const path = 'index.js';
   return {
     bundle: { entry: path, files: [{ path, content: output.text }] },
-    references: [...references].sort(),
+    references: [...new Set([...values.keys(), ...secrets])].sort(),
     upstreams: [...Object.keys(upstreams), ...Object.keys(config.peers ?? {})],
   };
 }

@@ -14,7 +14,7 @@ import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
 import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Miniflare } from 'miniflare';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureIo } from '../../test/capture-io.js';
 import { runCli } from '../run-cli.js';
 import { findDenoBinary } from './dev-deno-binary.js';
@@ -43,7 +43,9 @@ beforeAll(async () => {
       hub: { id: 'cf-hub', dataDir: join(directory, 'data') },
       mcpServers: {
         everything: {
-          url: everything.url,
+          // A reference in a key the config validates (an absolute URL) works too.
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
+          url: '${EVERYTHING_URL}',
           // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
           headers: { 'x-upstream-token': '${UPSTREAM_TOKEN}' },
         },
@@ -68,6 +70,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await everything?.[Symbol.asyncDispose]();
   await rm(directory, { recursive: true, force: true });
+});
+beforeEach(() => {
+  vi.stubEnv('EVERYTHING_URL', everything.url);
 });
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -103,6 +108,7 @@ describe('fedmcp deploy builds the hub from the config', () => {
     expect(metadata.bindings).toEqual(
       expect.arrayContaining([
         { name: 'UPSTREAM_TOKEN', type: 'secret_text', text: '[redacted]' },
+        { name: 'EVERYTHING_URL', type: 'secret_text', text: '[redacted]' },
         { name: 'FEDMCP_STORE', type: 'durable_object_namespace', class_name: 'FedmcpStoreObject' },
         { name: 'FEDMCP_HUB', type: 'durable_object_namespace', class_name: 'FedmcpHubObject' },
       ]),
@@ -117,13 +123,20 @@ describe('fedmcp deploy builds the hub from the config', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
     expect(code).toContain('${UPSTREAM_TOKEN}');
     expect(code).not.toContain(upstreamToken);
+    expect(code).not.toContain(everything.url);
 
     // The uploaded Worker, with the uploaded bindings (the secret's real value, as Cloudflare has it).
+    const secretValues: Record<string, string> = {
+      UPSTREAM_TOKEN: upstreamToken,
+      EVERYTHING_URL: everything.url,
+    };
     const bindings: Record<string, string> = {};
     for (const binding of metadata.bindings)
       if (binding.type === 'plain_text' || binding.type === 'secret_text')
         bindings[binding.name] =
-          binding.type === 'secret_text' ? upstreamToken : (binding.text ?? '');
+          binding.type === 'secret_text'
+            ? (secretValues[binding.name] ?? '')
+            : (binding.text ?? '');
     const miniflare = new Miniflare({
       modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
       compatibilityDate: '2025-09-01',
@@ -229,6 +242,7 @@ describe('fedmcp deploy builds the hub from the config', () => {
     const code = upload?.parts?.find((part) => part.filename === 'index.js')?.content ?? '';
     expect(code).toContain('Deno.serve');
     expect(code).not.toContain(upstreamToken);
+    expect(code).not.toContain(everything.url);
     const secrets = requests.find((request) => request.url.endsWith('/secrets'));
     expect(JSON.stringify(secrets)).toContain('UPSTREAM_TOKEN');
 
@@ -246,6 +260,7 @@ describe('fedmcp deploy builds the hub from the config', () => {
           NO_COLOR: '1',
           FEDMCP_PORT: String(port),
           UPSTREAM_TOKEN: upstreamToken,
+          EVERYTHING_URL: everything.url,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
