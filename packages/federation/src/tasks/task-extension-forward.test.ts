@@ -34,13 +34,16 @@ const opened: Array<() => Promise<unknown>> = [];
 let tasky: TasksExtensionUpstream;
 let doomed: TasksExtensionUpstream;
 let everything: Everything;
+/** A second server-everything, killed mid-task by a test (then `undefined`). */
+let fragile: Everything | undefined;
 let hub: Hub;
 let url: string;
 
 beforeAll(async () => {
-  [tasky, doomed, everything] = await Promise.all([
+  [tasky, doomed, everything, fragile] = await Promise.all([
     startTasksExtensionUpstream(),
     startTasksExtensionUpstream(),
+    startEverything(),
     startEverything(),
   ]);
   hub = createHub({
@@ -48,6 +51,7 @@ beforeAll(async () => {
       tasky: { url: tasky.url },
       doomed: { url: doomed.url },
       everything: { url: everything.url },
+      fragile: { url: fragile.url },
     },
     healthIntervalMs: 0,
   });
@@ -71,7 +75,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const close of opened.splice(0).reverse()) await close();
-  await Promise.all([tasky?.close(), doomed?.close(), everything?.[Symbol.asyncDispose]()]);
+  await Promise.all([
+    tasky?.close(),
+    doomed?.close(),
+    everything?.[Symbol.asyncDispose](),
+    fragile?.[Symbol.asyncDispose](),
+  ]);
 });
 
 /** The `notifications/tasks` each user's last client received, and that client. */
@@ -296,5 +305,30 @@ describe('questions of a 2025-11-25 upstream task, for a 2026-07-28 client', () 
     const task = await pollUntil(ada, taskId, (state) => state.status !== 'input_required');
     expect(task.status).toBe('cancelled');
     expect(task).not.toHaveProperty('inputRequests');
+  }, 60_000);
+
+  it('answers with an error, not a hang, when the upstream dies while its question is held', async () => {
+    const ada = await modernClient('ada', ASKING);
+    const created = await ada('tools/call', {
+      name: 'fragile__simulate-research-query',
+      arguments: { topic: 'fragile', ambiguous: true },
+    });
+    const taskId = String(created.taskId);
+    const waiting = await pollUntil(
+      ada,
+      taskId,
+      (task) => Object.keys((task.inputRequests as Params | undefined) ?? {}).length > 0,
+    );
+    const [key] = Object.keys(waiting.inputRequests as Params);
+    const dying = fragile!;
+    fragile = undefined;
+    await dying[Symbol.asyncDispose]();
+    const answer = await ada('tasks/get', { taskId });
+    expect(answer).toMatchObject({ code: expect.any(Number) });
+    expect(answer).not.toHaveProperty('status');
+    // An answer to a question whose upstream is gone is acknowledged, and goes nowhere.
+    expect(
+      await ada('tasks/update', { taskId, inputResponses: { [key!]: { action: 'decline' } } }),
+    ).toMatchObject({ resultType: 'complete' });
   }, 60_000);
 });
