@@ -93,8 +93,8 @@ describe('createClusterAnswers', () => {
     await expect(asked).rejects.toThrow();
     const cancelled = (await waitFor(
       (message) => (message as { method?: string }).method === 'notifications/cancelled',
-    )) as { params: { requestId: unknown } };
-    expect(cancelled.params.requestId).toBe(request.id);
+    )) as { params?: { requestId?: unknown } };
+    expect(cancelled.params?.requestId).toBe(request.id);
     await server.close();
   });
 
