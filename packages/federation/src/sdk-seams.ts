@@ -187,7 +187,8 @@ export function isIntercepted(transport: Transport): boolean {
  * Seam 7 — wraps the inbound side of an upstream connection's transport (`transport.onmessage`,
  * which the SDK's `Protocol.connect` sets):
  * - responses to the hub's raw requests (ids starting with {@link RAW_ID_PREFIX}) go to
- *   `onRawResponse`, never to the SDK client (which would not know their ids);
+ *   `onRawResponse`, never to the SDK client (which would not know their ids), and so does their
+ *   progress (`notifications/progress` whose token is such an id) to `onRawProgress`;
  * - SDK 2.4.0 dispatches inbound notifications on a microtask but settles responses at once, so
  *   a progress notification read in the same tick as its call's result would be dropped (the
  *   result removes the progress handler first). Delivering responses one microtask later keeps
@@ -196,6 +197,7 @@ export function isIntercepted(transport: Transport): boolean {
 export function interceptResponses(
   transport: Transport,
   onRawResponse: (id: string, response: JSONRPCResponse) => void,
+  onRawProgress?: (token: string, params: Record<string, unknown>) => void,
 ): void {
   const deliver = transport.onmessage;
   if (!deliver || intercepted.has(transport)) return;
@@ -208,6 +210,21 @@ export function interceptResponses(
         return;
       }
       queueMicrotask(() => deliver(message, extra));
-    } else deliver(message, extra);
+      return;
+    }
+    if (
+      onRawProgress &&
+      'method' in message &&
+      message.method === 'notifications/progress' &&
+      !('id' in message)
+    ) {
+      const params = (message.params ?? {}) as Record<string, unknown>;
+      const token = params.progressToken;
+      if (typeof token === 'string' && token.startsWith(RAW_ID_PREFIX)) {
+        onRawProgress(token, params);
+        return;
+      }
+    }
+    deliver(message, extra);
   };
 }

@@ -20,6 +20,11 @@ export interface RawRequestOptions {
   timeoutMs: number;
   /** Aborting cancels the request upstream (`notifications/cancelled`) and rejects it. */
   signal?: AbortSignal;
+  /**
+   * The request's progress (asked for with the request's id as its token), as the upstream sent
+   * it; each one restarts the timeout (as the SDK's `resetTimeoutOnProgress`).
+   */
+  onprogress?: (progress: Record<string, unknown>) => void;
 }
 
 /**
@@ -69,6 +74,8 @@ export class UpstreamConnection {
   closed = false;
   /** Raw requests waiting for their response, by id. */
   readonly rawPending = new Map<string, PendingRaw>();
+  /** Progress handlers of raw requests, by token (the request's id). */
+  readonly #rawProgress = new Map<string, (progress: Record<string, unknown>) => void>();
   #rawCounter = 0;
   /** Attributed calls in flight, by party (they count among `plainCalls` too). */
   readonly #parties = new Map<object, PartyCalls>();
@@ -146,7 +153,7 @@ export class UpstreamConnection {
         new SdkError(SdkErrorCode.ConnectionClosed, 'The upstream connection is closed.'),
       );
     }
-    const { signal, timeoutMs } = options;
+    const { signal, timeoutMs, onprogress } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (!isIntercepted(transport)) this.intercept(transport);
     this.#rawCounter += 1;
@@ -164,19 +171,28 @@ export class UpstreamConnection {
           .catch(() => {});
         reject(error);
       };
-      const timer = setTimeout(
-        () =>
-          cancel(
-            'timeout',
-            new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: timeoutMs }),
-          ),
-        timeoutMs,
-      );
+      const onTimeout = () =>
+        cancel(
+          'timeout',
+          new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: timeoutMs }),
+        );
+      let timer = setTimeout(onTimeout, timeoutMs);
       const onAbort = () => cancel(signal?.reason ?? 'aborted', signal?.reason);
       const finish = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
+        if (onprogress) this.#rawProgress.delete(id);
       };
+      if (onprogress) {
+        this.#rawProgress.set(id, (progress) => {
+          clearTimeout(timer);
+          timer = setTimeout(onTimeout, timeoutMs);
+          onprogress(progress);
+        });
+        // MCP 2025-11-25 basic/utilities/progress: the token is the request's own (unique) id.
+        const meta = params?._meta as Record<string, unknown> | undefined;
+        params = { ...params, _meta: { ...meta, progressToken: id } };
+      }
       signal?.addEventListener('abort', onAbort, { once: true });
       this.rawPending.set(id, {
         resolve: (response) => {
@@ -208,12 +224,16 @@ export class UpstreamConnection {
 
   /** Routes responses to raw requests on `transport` to their callers (see `interceptResponses`). */
   intercept(transport: Transport): void {
-    interceptResponses(transport, (id, response) => {
-      const pending = this.rawPending.get(id);
-      if (!pending) return;
-      this.rawPending.delete(id);
-      pending.resolve(response);
-    });
+    interceptResponses(
+      transport,
+      (id, response) => {
+        const pending = this.rawPending.get(id);
+        if (!pending) return;
+        this.rawPending.delete(id);
+        pending.resolve(response);
+      },
+      (token, progress) => this.#rawProgress.get(token)?.(progress),
+    );
   }
 
   /** Rejects every raw request still waiting (the connection closed). */

@@ -1,10 +1,11 @@
 /**
  * The forwarding fast path (`Hub.fastRequest`, the `fastRequest` option of `createMcpHttpHost`):
- * a tools/call (no progress token, no task) of a 2025-era client, to a shared 2025-era upstream,
+ * a tools/call (no task) of a 2025-era client, to a shared 2025-era upstream,
  * is relayed as raw JSON-RPC — no SDK decode and re-encode on either side — and answered by the
  * host as one JSON response. A client that can answer questions (sampling, elicitation, roots)
  * takes it too, without a lease: its answer becomes an SSE stream carrying a question only if the
- * upstream asks one that can only be this call's (pipeline/attributed-questions.ts); tools seen
+ * upstream asks one that can only be this call's (pipeline/attributed-questions.ts), or sends
+ * progress (MCP 2025-11-25 basic/utilities/progress, the client's token restored); tools seen
  * asking ambiguously, and consent questions of the gate, take the SDK path. It runs the same
  * stages as the SDK path (resolve, meta, gate, call, map, finish); anything else declines
  * (`undefined`) and takes the SDK path.
@@ -57,7 +58,9 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
     const name = requestParams.name;
     if (typeof name !== 'string' || requestParams.task !== undefined) return undefined;
     const incomingMeta = requestParams._meta as Params | undefined;
-    if (incomingMeta !== undefined && incomingMeta.progressToken !== undefined) return undefined;
+    // Progress goes on the request's own stream (upgraded to SSE by the first one).
+    const progressToken = incomingMeta?.progressToken;
+    if (progressToken !== undefined && extra.stream === undefined) return undefined;
     const capabilities = session.server.getClientCapabilities();
     if (!capabilities) return undefined;
     const interactive = Boolean(
@@ -107,6 +110,15 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
           signal: extra.signal,
           lease: { interactive: false },
           raw: true,
+          ...(progressToken !== undefined && stream
+            ? {
+                onprogress: (progress: Params) =>
+                  stream.notify({
+                    method: 'notifications/progress',
+                    params: { ...progress, progressToken },
+                  }),
+              }
+            : {}),
           ...(interactive && stream
             ? {
                 asker: streamAsker({

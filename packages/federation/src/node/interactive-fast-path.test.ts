@@ -6,7 +6,11 @@
  * only, or, when it cannot be told apart, nobody: the tool then takes a lease).
  */
 import { createMcpHttpHost } from '@fedmcp/transports/node';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import {
+  Client,
+  type ClientCapabilities,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
 import { describe, expect, it, vi } from 'vitest';
 import { INTERACTIVE, textOf } from '../../test/helpers.js';
 import { stdioFixture } from '../../test/node-helpers.js';
@@ -54,6 +58,7 @@ async function connect(
   url: string,
   name: string,
   answer: (prompt: string) => Promise<string> = async () => `${name}-answer`,
+  capabilities: ClientCapabilities = INTERACTIVE,
 ) {
   const seen: Seen = { contentTypes: [], sampled: [], sent: () => Promise.resolve() };
   let onSent: () => void = () => {};
@@ -61,18 +66,9 @@ async function connect(
     new Promise<void>((resolve) => {
       onSent = resolve;
     });
-  const client = new Client({ name, version: '1.0.0' }, { capabilities: INTERACTIVE });
-  client.setRequestHandler('sampling/createMessage', async (request) => {
-    const content = request.params.messages[0]?.content as { text?: string } | undefined;
-    const prompt = String(content?.text);
-    seen.sampled.push(prompt);
-    return {
-      model: 'test-model',
-      role: 'assistant' as const,
-      content: { type: 'text' as const, text: await answer(prompt) },
-    };
-  });
-  client.setRequestHandler('roots/list', async () => ({ roots: [] }));
+  const client = new Client({ name, version: '1.0.0' }, { capabilities });
+  if (capabilities.sampling) answerSampling(client, seen, answer);
+  if (capabilities.roots) client.setRequestHandler('roots/list', async () => ({ roots: [] }));
   await client.connect(
     new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
       fetch: async (input, init) => {
@@ -87,6 +83,19 @@ async function connect(
     }),
   );
   return { client, seen };
+}
+
+function answerSampling(client: Client, seen: Seen, answer: (prompt: string) => Promise<string>) {
+  client.setRequestHandler('sampling/createMessage', async (request) => {
+    const content = request.params.messages[0]?.content as { text?: string } | undefined;
+    const prompt = String(content?.text);
+    seen.sampled.push(prompt);
+    return {
+      model: 'test-model',
+      role: 'assistant' as const,
+      content: { type: 'text' as const, text: await answer(prompt) },
+    };
+  });
 }
 
 describe('interactive clients on the fast path', () => {
@@ -138,6 +147,27 @@ describe('interactive clients on the fast path', () => {
       expect(seen.contentTypes.at(-1)).toMatch(/^application\/json/);
     } finally {
       await client.close();
+    }
+  }, 60_000);
+
+  it('relays upstream progress on the upgraded stream with the token of the client, for every client', async () => {
+    await using hub = await startHub();
+    const { client, seen } = await connect(hub.url, 'carol');
+    const plain = await connect(hub.url, 'dave', undefined, {});
+    try {
+      for (const { client: caller, seen: seenBy } of [{ client, seen }, plain]) {
+        const progress: unknown[] = [];
+        const result = await caller.callTool(
+          { name: 'up__progress', arguments: { steps: 3 } },
+          { onprogress: (update) => progress.push(update.progress), timeout: 30_000 },
+        );
+        expect(textOf(result)).toBe('done 3');
+        expect(progress).toEqual([1, 2, 3]);
+        expect(seenBy.contentTypes.at(-1)).toMatch(/^text\/event-stream/);
+      }
+    } finally {
+      await client.close();
+      await plain.client.close();
     }
   }, 60_000);
 

@@ -116,6 +116,7 @@ async function send(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
       ? await connection.rawRequest(call.method, call.params, {
           signal: call.signal,
           timeoutMs: upstream.timeoutMs,
+          ...(call.onprogress ? { onprogress: call.onprogress } : {}),
         })
       : ((await connection.client!.request(
           { method: call.method, params: call.params },
