@@ -174,6 +174,7 @@ export {
   type UpstreamOAuthBinding,
   type UpstreamOAuthContext,
 } from './upstream-oauth/oauth-upstream-connector.js';
+export type { UpstreamSignIns } from './upstream-oauth/sign-in-rounds.js';
 export type {
   RemoteUpstreamSpec,
   StdioUpstreamSpec,
