@@ -29,6 +29,7 @@ import { assertOpen } from '../pipeline/resolve.js';
 import { HubServer } from '../sdk-seams.js';
 import type { HubServices } from '../services/hub-services.js';
 import type { HubSession } from '../services/session-registry.js';
+import { PLAIN_CALL_META_KEY, withCallerCapabilities } from './caller-capabilities.js';
 import { connectionOwner, createSessionScope } from './session-scope.js';
 import { prepareToolCall } from './tool-handlers.js';
 
@@ -49,13 +50,20 @@ function gateContext(meta: Params, id: unknown): ServerContext {
   return { mcpReq } as unknown as ServerContext;
 }
 
-/** Whether a client's capabilities let an upstream ask it something (then the SDK path serves). */
-function mayBeAsked(capabilities: ClientCapabilities): boolean {
+/**
+ * Whether a client's capabilities let an upstream ask it something (then the SDK path serves). A
+ * peer hub's plain call declares `roots` it answers itself with none ({@link PLAIN_CALL_META_KEY}):
+ * this hub answers an upstream's roots/list on a shared connection the same way.
+ */
+function mayBeAsked(capabilities: ClientCapabilities, meta: Params, principal: unknown): boolean {
   const extensions = (capabilities as { extensions?: Record<string, unknown> }).extensions;
+  const plainPeerCall =
+    meta[PLAIN_CALL_META_KEY] === true &&
+    (principal as { authMethod?: unknown } | undefined)?.authMethod === 'peer';
   return Boolean(
     capabilities.sampling ||
       capabilities.elicitation ||
-      capabilities.roots ||
+      (capabilities.roots && !plainPeerCall) ||
       extensions?.[TASKS_EXTENSION] !== undefined,
   );
 }
@@ -85,7 +93,7 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
       return undefined;
     }
     const capabilities = (incomingMeta[CLIENT_CAPABILITIES_META_KEY] ?? {}) as ClientCapabilities;
-    if (mayBeAsked(capabilities)) return undefined;
+    if (mayBeAsked(capabilities, incomingMeta, extra.principal)) return undefined;
     const catalog = services.catalog.current;
     if (catalog.quarantined.has(name)) return undefined;
     const route = catalog.tools.byName.get(name);
@@ -145,14 +153,11 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
           answer = response.result as Result;
         } else {
           // A 2026-07-28 upstream (a peer hub): its SDK client adds the envelope and headers,
-          // and cancels by closing the request's stream. The envelope names the capabilities of
-          // the client behind this call (none that can be asked), not all the hub could forward:
-          // the next hub then knows no question can come back, and takes its fast path too.
-          const meta = {
-            ...(params._meta as Params | undefined),
-            [CLIENT_CAPABILITIES_META_KEY]: capabilities,
-          };
-          answer = await callUpstream({ ...call, params: { ...params, _meta: meta } });
+          // and cancels by closing the request's stream.
+          answer = await callUpstream({
+            ...call,
+            params: withCallerCapabilities(upstream, route.item, params, capabilities),
+          });
         }
         const result = mapToolResult(upstream, answer);
         await finish({ ok: true, result });
