@@ -46,6 +46,7 @@ export async function extensionRequest(
   method: string,
   params: Params,
   signal: AbortSignal,
+  onprogress?: (progress: Params) => void,
 ): Promise<Params> {
   const meta = (params._meta as Params | undefined) ?? {};
   const response: JSONRPCResponse = await callUpstream({
@@ -64,6 +65,9 @@ export async function extensionRequest(
     },
     signal,
     raw: true,
+    // The upstream's progress on this request (its token: the request's id), for the caller to
+    // relay with its client's token.
+    ...(onprogress ? { onprogress } : {}),
   });
   if ('error' in response) {
     throw FedmcpError.fromJsonRpcError(
@@ -104,8 +108,15 @@ export async function callWithTasksExtension(
   upstream: Upstream,
   params: Params,
   signal: AbortSignal,
+  onprogress?: (progress: Params) => void,
 ): Promise<ExtensionCallOutcome> {
-  const { resultType, ...answer } = await extensionRequest(upstream, 'tools/call', params, signal);
+  const { resultType, ...answer } = await extensionRequest(
+    upstream,
+    'tools/call',
+    params,
+    signal,
+    onprogress,
+  );
   if (resultType === 'task') return { kind: 'task', task: answer };
   // MRTR before the task exists: its rounds are the ordinary path's (the hub's flows), so the
   // caller sends the call again that way (the upstream did nothing yet: it waits for a retry).

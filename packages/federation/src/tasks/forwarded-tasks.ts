@@ -29,6 +29,8 @@ import { NAME_SEPARATOR } from '../namespacing.js';
 import { callUpstream } from '../pipeline/call-upstream.js';
 import { type Finish, finishing } from '../pipeline/finish.js';
 import { mapToolResult } from '../pipeline/map-result.js';
+import { stripDownstreamMeta } from '../pipeline/meta.js';
+import { createProgressRelay } from '../pipeline/progress-relay.js';
 import type { Upstream } from '../upstream.js';
 import {
   callWithTasksExtension,
@@ -113,9 +115,17 @@ export async function startForwardedTask(
     capabilities: questionCapabilities(clientCapabilities(ctx, session)) as Params,
   };
   if (runsTasksExtension(upstream)) {
+    // The upstream's progress while it creates the task reaches the client with its own token.
+    const relay = createProgressRelay(ctx, stripDownstreamMeta(ctx.mcpReq._meta).progressToken);
     let outcome: Awaited<ReturnType<typeof callWithTasksExtension>>;
     try {
-      outcome = await callWithTasksExtension(upstream, call.params, ctx.mcpReq.signal);
+      outcome = await callWithTasksExtension(
+        upstream,
+        call.params,
+        ctx.mcpReq.signal,
+        relay.onprogress,
+      );
+      await relay.flush();
     } catch (error) {
       await call.finish({ ok: false, error });
       throw error;
@@ -134,13 +144,16 @@ export async function startForwardedTask(
     });
   }
   return finishing(call.finish, async () => {
+    const relay = createProgressRelay(ctx, stripDownstreamMeta(ctx.mcpReq._meta).progressToken);
     const created = (await callUpstream({
       upstream,
       method: 'tools/call',
       params: { ...call.params, task: { ttl: settings.defaultTtlMs } },
       signal: ctx.mcpReq.signal,
       resultSchema: CreateTaskResultSchema,
+      ...(relay.onprogress ? { onprogress: relay.onprogress } : {}),
     })) as { task: Params };
+    await relay.flush();
     const ttl = typeof created.task.ttl === 'number' ? created.task.ttl : settings.maxTtlMs;
     await forwarded.set(exposedId, { ...record, taskId: String(created.task.taskId) }, ttl);
     return { resultType: 'task', ...toExtensionTask(created.task, exposedId) } as Result;

@@ -211,6 +211,27 @@ describe('a 2026-07-28 upstream running the tasks extension', () => {
     expect(failed).toMatchObject({ error: { code: -32000, message: 'disk on fire' } });
   }, 60_000);
 
+  it('relays the upstream’s progress while it creates the task, with the client’s token', async () => {
+    await modernClient('ada', { extensions: TASKS });
+    const progress: Params[] = [];
+    await clients
+      .get('ada')!
+      .request(
+        { method: 'tools/call', params: { name: 'tasky__staged', arguments: { topic: 'pi' } } },
+        ResultSchema,
+        { onprogress: (note) => progress.push(note as Params) },
+      )
+      // SDK 2.4.0's client refuses resultType 'task'; the progress came before it.
+      .catch(() => undefined);
+    expect(progress).toMatchObject([
+      { progress: 1, total: 2, message: 'stage 1' },
+      { progress: 2, total: 2, message: 'stage 2' },
+    ]);
+    const task = tasky.byTopic.get('pi');
+    expect(task?.status).toBe('working');
+    tasky.settle('pi');
+  }, 60_000);
+
   it('follows the task on a listen stream until it completes', async () => {
     const ada = await modernClient('ada', { extensions: TASKS });
     const created = await ada('tools/call', { name: 'tasky__job', arguments: { topic: 'eps' } });
