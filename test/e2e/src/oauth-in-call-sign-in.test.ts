@@ -12,7 +12,8 @@
  * authorization server revokes the refresh token, the next call asks the user to sign in again.
  * An operator's logout of a user through the admin API revokes that user's tokens at the
  * authorization server and asks the user again; grants, refreshes and revocations are audited.
- * No token, code, PKCE verifier or client secret appears in the hub's debug log.
+ * No token, code, PKCE verifier or client secret appears in the hub's debug log. The same browser
+ * also logs the whole hub in with `fedmcp auth login` (hub-wide mode).
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -26,7 +27,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { type Browser, chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { newApiKey, serveFedmcp } from './fixtures/fedmcp-process.js';
+import { newApiKey, serveFedmcp, startFedmcp } from './fixtures/fedmcp-process.js';
 import { startAuthorizationServer, startProtectedUpstream } from './fixtures/oauth-upstream.js';
 
 const browserTests = chromiumAvailable('oauth-in-call-sign-in');
@@ -40,6 +41,8 @@ async function signInWithChromium(
   url: string,
   login: string,
   codes: string[],
+  /** The text of the page the redirect lands on. @default the hub's callback page */
+  { done = 'You can close this tab' }: { done?: string } = {},
 ): Promise<string> {
   const context = await browser.newContext();
   try {
@@ -55,8 +58,8 @@ async function signInWithChromium(
     await page.fill('input[name=password]', 'any password');
     await page.click('button[type=submit]');
     await page.getByRole('button', { name: 'Continue' }).click();
-    // The hub's /oauth/callback page.
-    await page.getByText('You can close this tab').waitFor();
+    // The page of the redirect back (the hub's /oauth/callback, or the CLI's loopback).
+    await page.getByText(done).waitFor();
     return page.url();
   } finally {
     await context.close();
@@ -304,6 +307,71 @@ describe.skipIf(!browserTests)('in-call sign-in to a per-user OAuth upstream (Ch
       await rm(directory, { recursive: true, force: true });
     }
   }, 240_000);
+});
+
+describe.skipIf(!browserTests)('hub-wide OAuth with fedmcp auth login (Chromium)', () => {
+  it('logs the hub in through a browser, then every caller uses the hub token; no secret in the logs', async () => {
+    await using authorizationServer = await startAuthorizationServer();
+    await using upstream = await startProtectedUpstream(authorizationServer.issuer, {
+      publicCatalog: false,
+    });
+    const browser = await chromium.launch(headlessChromiumLaunchOptions);
+    const directory = await mkdtemp(join(tmpdir(), 'fedmcp-hub-login-'));
+    const codes: string[] = [];
+    try {
+      const alice = newApiKey('alice');
+      const configFile = join(directory, 'fedmcp.config.json');
+      await writeFile(
+        configFile,
+        JSON.stringify({
+          hub: { host: '127.0.0.1', port: 0 },
+          runtime: false,
+          auth: { apiKeys: [alice.entry] },
+          mcpServers: { docs: { url: upstream.url, oauth: { mode: 'hub' } } },
+        }),
+      );
+      // The operator's login: the CLI prints the URL, the browser consents, the loopback
+      // redirect comes back to the CLI, which stores the hub's tokens and exits.
+      const login = startFedmcp(
+        ['auth', 'login', 'docs', '--no-browser', '--config', configFile],
+        directory,
+      );
+      try {
+        const [, url] = await login.waitFor(/Open this URL[^\n]*\n\s+(\S+)\n/);
+        const landed = await signInWithChromium(browser, url ?? '', 'operator', codes, {
+          done: 'You can close this window',
+        });
+        expect(new URL(landed).hostname).toBe('127.0.0.1');
+        expect(await login.exited, login.output()).toBe(0);
+        expect(login.output()).toContain('Authorized: the hub now connects to "docs"');
+      } finally {
+        await login.stop();
+      }
+
+      await using hub = await serveFedmcp(configFile, directory);
+      const { client } = await connectAs(hub.url, alice.key);
+      try {
+        const result = await client.callTool({ name: 'docs__whoami', arguments: {} });
+        expect(textOf(result)).toBe('subject=operator');
+      } finally {
+        await client.close();
+      }
+      const output = `${hub.output()}${login.output()}`;
+      const secrets = [
+        ...upstream.tokensSeen,
+        ...authorizationServer.issued,
+        ...authorizationServer.clientSecrets,
+        ...codes,
+      ];
+      expect(codes).toHaveLength(1);
+      for (const secret of new Set(secrets.filter((value) => value.length > 8))) {
+        expect(output.includes(secret), 'a secret in the hub or CLI output').toBe(false);
+      }
+    } finally {
+      await browser.close();
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 /** The refresh token the authorization server issued last (refresh tokens are opaque). */
