@@ -8,6 +8,7 @@ export default defineConfig({
     'src/bin.ts',
     'src/commands/dev-hub-entry.ts',
     'src/commands/deploy-hub-entry.ts',
+    'src/commands/deploy-hub-function.ts',
   ],
   format: ['esm'],
   target: 'node20',

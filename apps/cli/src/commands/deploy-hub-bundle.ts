@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Bundle, DurableObjectBinding } from '@fedmcp/edge-providers';
 import type { PeersOptions, UpstreamConfig } from '@fedmcp/federation';
@@ -29,11 +30,10 @@ export interface HubBundle {
 }
 
 // The entry's source in the repository; its build next to the CLI's chunks once published.
-const entryCandidates = [
-  './deploy-hub-entry.ts',
-  './deploy-hub-entry.js',
-  './commands/deploy-hub-entry.js',
-].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+const entryCandidates = (name: string) =>
+  [`./${name}.ts`, `./${name}.js`, `./commands/${name}.js`].map((path) =>
+    fileURLToPath(new URL(path, import.meta.url)),
+  );
 
 const ENV_REFERENCE = /(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}/g;
 const SECRET_REFERENCE = /\$\{secret:([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -108,28 +108,49 @@ export async function buildHubBundle(
     ...(config.policy === undefined ? {} : { policy: config.policy.rules }),
     ...(config.hub.url === undefined ? {} : { resource: config.hub.url }),
     ...(target === 'supabase' ? { slug } : {}),
+    // Supabase keeps the state in the project's PostgreSQL when the config names it.
+    ...(target === 'supabase' && config.store !== undefined && /^postgres(ql)?:/.test(config.store)
+      ? { store: config.store }
+      : {}),
   };
-  const entry = entryCandidates.find((path) => existsSync(path));
-  if (!entry) throw new Error(`The hub entry of fedmcp deploy is missing: ${entryCandidates[0]}`);
+  const candidates = entryCandidates(
+    target === 'cloudflare' ? 'deploy-hub-entry' : 'deploy-hub-function',
+  );
+  const entry = candidates.find((path) => existsSync(path));
+  if (!entry) throw new Error(`The hub entry of fedmcp deploy is missing: ${candidates[0]}`);
   const { build } = await import('esbuild');
-  // Supabase runs a function that calls Deno.serve; FEDMCP_PORT serves it on 127.0.0.1 locally.
-  const supabaseMain = `import hub from ${JSON.stringify(entry)};
-const port = Deno.env.get('FEDMCP_PORT');
-Deno.serve(port ? { port: Number(port), hostname: '127.0.0.1' } : {}, (request) => hub.fetch(request));
-`;
   const result = await build({
-    ...(target === 'cloudflare'
-      ? { entryPoints: [entry] }
-      : { stdin: { contents: supabaseMain, resolveDir: process.cwd(), loader: 'js' as const } }),
+    entryPoints: [entry],
     bundle: true,
     write: false,
     format: 'esm',
     platform: 'neutral',
     mainFields: ['module', 'main'],
-    conditions: ['@fedmcp/source', 'workerd', 'worker', 'browser'],
+    // Deno: not `workerd` (postgres.js would take its Cloudflare sockets build).
+    conditions: [
+      '@fedmcp/source',
+      target === 'cloudflare' ? 'workerd' : 'deno',
+      'worker',
+      'browser',
+    ],
     target: 'es2022',
     minify: true,
     external: ['node:*'],
+    // Deno has Node's built-ins under `node:`; postgres.js imports them by bare name.
+    plugins:
+      target === 'supabase'
+        ? [
+            {
+              name: 'node-builtins',
+              setup(build) {
+                const names = new Set(builtinModules);
+                build.onResolve({ filter: /^[a-z_]+(\/[a-z_]+)?$/ }, (args) =>
+                  names.has(args.path) ? { path: `node:${args.path}`, external: true } : undefined,
+                );
+              },
+            },
+          ]
+        : [],
     define: { __FEDMCP_DEPLOY__: withReferences(definition, values) },
     logLevel: 'silent',
   });

@@ -8,7 +8,8 @@
  *
  * Cloudflare: the hub runs in the Durable Object `FedmcpHubObject` (`FEDMCP_HUB`), its state
  * (signing key, audit, used peer-token ids) in `FedmcpStoreObject` (`FEDMCP_STORE`). Supabase
- * (Deno): one hub per isolate, state in memory; the function's `/<slug>` prefix is stripped.
+ * (Deno, `deploy-hub-function.ts`): one hub per isolate, state in the config's PostgreSQL store
+ * or in memory; the function's `/<slug>` prefix is stripped.
  * No `node:` imports.
  */
 import {
@@ -58,6 +59,15 @@ export interface DeployDefinition {
   resource?: string;
   /** Supabase: the function's slug, whose `/<slug>` prefix the function sees. */
   slug?: string;
+  /** Supabase: the config's `postgres://` store (opened with the engine of {@link useStoreEngine}). */
+  store?: string;
+}
+
+let storeEngine: ((url: string) => Promise<Store>) | undefined;
+
+/** Sets how a `store` URL of the definition is opened (the Supabase entry: PostgreSQL). */
+export function useStoreEngine(open: (url: string) => Promise<Store>): void {
+  storeEngine = open;
 }
 
 declare const __FEDMCP_DEPLOY__: DeployDefinition;
@@ -115,7 +125,9 @@ async function build(env: Env | undefined): Promise<HubHandler> {
   const { hubId } = definition;
   const store: Store = env?.FEDMCP_STORE
     ? createDurableObjectStore({ namespace: env.FEDMCP_STORE, prefix: `${hubId}:` })
-    : createMemoryStore();
+    : definition.store !== undefined && storeEngine
+      ? await storeEngine(definition.store)
+      : createMemoryStore();
   const identity = await storedIdentity(store);
   const peers = definition.peers ?? {};
   const audit = createAuditLog({ sinks: [createStreamAuditSink(store.streams)] });

@@ -5,7 +5,7 @@
 // bindings, serves the configured hub: its upstream (reached with the secret header), API keys
 // at the door, the policy's denial, and an elicitation; the Supabase function runs in Deno.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,12 @@ import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Miniflare } from 'miniflare';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  dropSchema,
+  postgresAvailable,
+  postgresUrl,
+  runSchema,
+} from '../../../../packages/store/test/postgres-test-server.js';
 import { captureIo } from '../../test/capture-io.js';
 import { runCli } from '../run-cli.js';
 import { findDenoBinary } from './dev-deno-binary.js';
@@ -27,8 +33,43 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Runs a Supabase function bundle with Deno on 127.0.0.1; stopped (killed) when disposed. */
+async function runFunction(file: string, env: Record<string, string>) {
+  const port = await freePort();
+  const child = spawn(findDenoBinary(), ['run', '--allow-net', '--allow-env', file], {
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', FEDMCP_PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let output = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Listening on')) resolve();
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (exitCode) => reject(new Error(`deno exited (${exitCode}): ${output}`)));
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    async [Symbol.asyncDispose]() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
 const upstreamToken = 'upstream-token-value-never-printed';
 const apiKey = generateApiKey();
+const schema = runSchema('deploy_supabase');
 let directory: string;
 let configFile: string;
 let everything: Everything;
@@ -69,6 +110,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await everything?.[Symbol.asyncDispose]();
+  if (postgresAvailable) await dropSchema(schema);
   await rm(directory, { recursive: true, force: true });
 });
 beforeEach(() => {
@@ -82,9 +124,12 @@ type Part = { name: string; filename?: string; contentType?: string; content: st
 type Recorded = { method: string; url: string; parts?: Part[] };
 type Binding = { name: string; type: string; text?: string; class_name?: string };
 
-async function dryRun(provider: string): Promise<{ requests: Recorded[]; out: string }> {
+async function dryRun(
+  provider: string,
+  config = configFile,
+): Promise<{ requests: Recorded[]; out: string }> {
   const { out, io } = captureIo();
-  const code = await runCli(['deploy', provider, '--config', configFile, '--dry-run'], io);
+  const code = await runCli(['deploy', provider, '--config', config, '--dry-run'], io);
   expect(code, out.stderr).toBe(0);
   return { requests: JSON.parse(out.stdout) as Recorded[], out: out.stdout + out.stderr };
 }
@@ -232,70 +277,66 @@ describe('fedmcp deploy builds the hub from the config', () => {
     expect(out.stderr).toContain('environment variable UPSTREAM_TOKEN is not set');
   }, 60_000);
 
-  it('uploads the Supabase function built from the config (its secret a project secret), which serves the hub in Deno', async () => {
+  it('uploads the Supabase function built from the config (its secrets project secrets), which serves the hub in Deno with its state in PostgreSQL', async () => {
+    // The config names the project's database (a reference, so a secret) when PostgreSQL is here.
+    const supabaseConfig = join(directory, 'supabase.config.json');
+    const databaseUrl = `${postgresUrl}?schema=${schema}`;
+    await writeFile(
+      supabaseConfig,
+      JSON.stringify({
+        ...JSON.parse(await readFile(configFile, 'utf8')),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
+        ...(postgresAvailable ? { store: '${DATABASE_URL}' } : {}),
+      }),
+    );
     vi.stubEnv('UPSTREAM_TOKEN', upstreamToken);
+    vi.stubEnv('DATABASE_URL', databaseUrl);
     vi.stubEnv('SUPABASE_ACCESS_TOKEN', 'sbp_0123456789abcdef0123456789abcdef01234567');
     vi.stubEnv('SUPABASE_PROJECT_REF', 'abcdefghijklmnopqrst');
-    const { requests, out } = await dryRun('supabase');
+    const { requests, out } = await dryRun('supabase', supabaseConfig);
     expect(out).not.toContain(upstreamToken);
+    expect(out).not.toContain(schema);
     const upload = requests.find((request) => request.url.includes('/functions/deploy'));
     const code = upload?.parts?.find((part) => part.filename === 'index.js')?.content ?? '';
     expect(code).toContain('Deno.serve');
-    expect(code).not.toContain(upstreamToken);
-    expect(code).not.toContain(everything.url);
+    for (const value of [upstreamToken, everything.url, databaseUrl])
+      expect(code).not.toContain(value);
     const secrets = requests.find((request) => request.url.endsWith('/secrets'));
     expect(JSON.stringify(secrets)).toContain('UPSTREAM_TOKEN');
+    if (postgresAvailable) expect(JSON.stringify(secrets)).toContain('DATABASE_URL');
 
-    // The function as Supabase runs it (Deno.serve), at /functions/v1/<slug> → /<slug>.
+    // The function as Supabase runs it (Deno.serve, its secrets in the environment), at
+    // /functions/v1/<slug> → /<slug>; started twice: the signing key outlives it in PostgreSQL.
     const functionDirectory = join(directory, 'function');
     await mkdir(functionDirectory, { recursive: true });
     await writeFile(join(functionDirectory, 'index.js'), code);
-    const port = await freePort();
-    const child = spawn(
-      findDenoBinary(),
-      ['run', '--allow-net', '--allow-env', join(functionDirectory, 'index.js')],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          NO_COLOR: '1',
-          FEDMCP_PORT: String(port),
-          UPSTREAM_TOKEN: upstreamToken,
-          EVERYTHING_URL: everything.url,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    try {
-      let output = '';
-      await new Promise<void>((resolve, reject) => {
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes('Listening on')) resolve();
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-        child.once('exit', (exitCode) => reject(new Error(`deno exited (${exitCode}): ${output}`)));
-      });
+    const env = {
+      UPSTREAM_TOKEN: upstreamToken,
+      EVERYTHING_URL: everything.url,
+      DATABASE_URL: databaseUrl,
+    };
+    let keys: unknown;
+    for (const run of [1, 2]) {
+      await using deno = await runFunction(join(functionDirectory, 'index.js'), env);
+      const jwks = await (await fetch(`${deno.url}/fedmcp-hub/.well-known/jwks.json`)).json();
+      if (run === 2 && postgresAvailable) expect(jwks).toEqual(keys);
+      keys = jwks;
       const client = new Client({ name: 'supabase', version: '1.0.0' });
       await client.connect(
-        new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/fedmcp-hub/mcp`), {
+        new StreamableHTTPClientTransport(new URL(`${deno.url}/fedmcp-hub/mcp`), {
           requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
         }),
       );
       try {
         const echoed = await client.callTool({
           name: 'everything__echo',
-          arguments: { message: 'sb' },
+          arguments: { message: `sb ${run}` },
         });
-        expect(echoed.content).toEqual([{ type: 'text', text: 'Echo: sb' }]);
+        expect(echoed.content).toEqual([{ type: 'text', text: `Echo: sb ${run}` }]);
       } finally {
         await client.close();
       }
-      expect(output).not.toContain(upstreamToken);
-    } finally {
-      child.kill('SIGKILL');
-      await exited;
+      expect(deno.output()).not.toContain(upstreamToken);
     }
-  }, 60_000);
+  }, 90_000);
 });
