@@ -130,4 +130,49 @@ describe('createHubUpstreamOAuth', () => {
       ),
     ).toThrow('authenticate to the hub (an API key or an OAuth token) to use it');
   });
+
+  it("keeps a caller's tokens under its issuer and subject: another issuer's same sub has none", async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'fedmcp-oauth-'));
+    try {
+      const config = parseConfig(
+        {
+          store: 'memory:',
+          mcpServers: {
+            docs: {
+              url: 'https://docs.example.com/mcp',
+              isolation: 'per-principal',
+              oauth: { mode: 'user' },
+            },
+          },
+        },
+        'fedmcp.config.json',
+        { env: {} },
+      );
+      const oauth = createHubUpstreamOAuth({
+        upstreams: () => oauthUpstreamsOf(upstreamsFromConfig(config)),
+        kv: createMemoryStore().kv,
+        keyFile: join(directory, 'oauth-credentials.key'),
+        redirectUrl: () => 'https://hub.example.com/oauth/callback',
+      });
+      const tokens = { access_token: 'token-of-a', token_type: 'Bearer' };
+      const ofA = { subject: 'alice', issuer: 'https://a.example', authMethod: 'oauth' };
+      const ofB = { subject: 'alice', issuer: 'https://b.example', authMethod: 'oauth' };
+      await (await oauth.store()).save(oauthCredentialKey('docs', ofA), { tokens });
+      const url = 'https://docs.example.com/mcp';
+      const bindingOf = (principal: unknown) => oauth.oauthFor({ url }, { caller: { principal } });
+      expect(await bindingOf(ofA)?.provider.tokens()).toEqual(tokens);
+      expect(await bindingOf(ofB)?.provider.tokens()).toBeUndefined();
+      expect(await bindingOf({ subject: 'alice', authMethod: 'api-key' })?.provider.tokens()).toBe(
+        undefined,
+      );
+      // The admin API's logout: one holder's tokens, and only in the mode that fits.
+      await expect(oauth.logout('docs')).rejects.toThrow(/name whose with subject/);
+      await expect(oauth.logout('other', ofA)).rejects.toThrow(/has no "oauth" block/);
+      expect(await oauth.logout('docs', ofB)).toBe(false);
+      expect(await oauth.logout('docs', ofA)).toBe(true);
+      expect(await bindingOf(ofA)?.provider.tokens()).toBeUndefined();
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
 });
