@@ -6,6 +6,7 @@
  */
 import { createHubServer, type HubServer } from '@fedmcp/federation/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Server, Transport } from '@modelcontextprotocol/server';
 import { describe, expect, it, vi } from 'vitest';
 import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
 import { memoryConnector, textOf } from '../../test/helpers.js';
@@ -25,8 +26,25 @@ function recordModernServers(server: HubServer): HubSessionContext[] {
   return built;
 }
 
+/** The test upstream, recording the tools called on it as they arrive (before they run). */
+function observedUpstream(state: TestUpstreamState | undefined, arrived: string[]): Server {
+  const { server } = createTestUpstream({ name: 'up' }, state);
+  const connect = server.connect.bind(server);
+  server.connect = async (transport: Transport) => {
+    await connect(transport);
+    const deliver = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      const call = message as { method?: string; params?: { name?: unknown } };
+      if (call.method === 'tools/call') arrived.push(String(call.params?.name));
+      deliver?.(message, extra);
+    };
+  };
+  return server;
+}
+
 describe('2026-07-28 between hubs on the fast path', () => {
   it('calls through a peer without a server per request, keeping errors, cancellation and progress', async () => {
+    const arrived: string[] = [];
     const state: TestUpstreamState = {
       cancelled: 0,
       subscribed: [],
@@ -35,7 +53,7 @@ describe('2026-07-28 between hubs on the fast path', () => {
     };
     await using b = await createHubServer({
       hubId: 'b',
-      connect: memoryConnector({ up: () => createTestUpstream({ name: 'up' }, state).server }),
+      connect: memoryConnector({ up: () => observedUpstream(state, arrived) }),
       upstreams: { up: { url: 'memory://up' } },
     });
     await using a = await createHubServer({ hubId: 'a' });
@@ -69,8 +87,7 @@ describe('2026-07-28 between hubs on the fast path', () => {
         { name: 'b__up__slow', arguments: { ms: 10_000 } },
         { signal: controller.signal, timeout: 30_000 },
       );
-      // As in the fast path's other tests: the call reaches the upstream before it is cancelled.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await vi.waitFor(() => expect(arrived).toContain('slow'), { timeout: 10_000 });
       controller.abort('stop');
       await expect(slow).rejects.toThrow();
       await vi.waitFor(() => expect(state.cancelled).toBe(1), { timeout: 10_000 });

@@ -8,6 +8,7 @@ import { type AuditEvent, createAuditLog, createPolicy } from '@fedmcp/proxy-aut
 import type { McpSessionContext } from '@fedmcp/transports';
 import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Server, Transport } from '@modelcontextprotocol/server';
 import { describe, expect, it, vi } from 'vitest';
 import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
 import { memoryConnector, textOf } from '../../test/helpers.js';
@@ -18,6 +19,7 @@ const modern = { versionNegotiation: { mode: { pin: '2026-07-28' as const } } };
 
 /** A hub over the test upstream, on a host with (or without) the 2026-07-28 fast path. */
 async function startHub(options: { fast: boolean; state?: TestUpstreamState }) {
+  const arrived: string[] = [];
   const events: AuditEvent[] = [];
   const audit = createAuditLog({ sinks: [{ write: (event) => void events.push(event) }] });
   const policy = createPolicy([
@@ -32,7 +34,7 @@ async function startHub(options: { fast: boolean; state?: TestUpstreamState }) {
   ]);
   const hub = createHub({
     connect: memoryConnector({
-      up: () => createTestUpstream({ name: 'up' }, options.state).server,
+      up: () => observedUpstream(options.state, arrived),
     }),
     upstreams: { up: { url: 'memory://up', timeoutMs: 500 } },
     healthIntervalMs: 0,
@@ -78,6 +80,7 @@ async function startHub(options: { fast: boolean; state?: TestUpstreamState }) {
     hub,
     host,
     events,
+    arrived,
     built,
     bodies,
     contentTypes,
@@ -87,6 +90,22 @@ async function startHub(options: { fast: boolean; state?: TestUpstreamState }) {
       await hub.close();
     },
   };
+}
+
+/** The test upstream, recording the tools called on it as they arrive (before they run). */
+function observedUpstream(state: TestUpstreamState | undefined, arrived: string[]): Server {
+  const { server } = createTestUpstream({ name: 'up' }, state);
+  const connect = server.connect.bind(server);
+  server.connect = async (transport: Transport) => {
+    await connect(transport);
+    const deliver = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      const call = message as { method?: string; params?: { name?: unknown } };
+      if (call.method === 'tools/call') arrived.push(String(call.params?.name));
+      deliver?.(message, extra);
+    };
+  };
+  return server;
 }
 
 describe('the 2026-07-28 tools/call fast path', () => {
@@ -146,8 +165,7 @@ describe('the 2026-07-28 tools/call fast path', () => {
         { name: 'up__slow', arguments: { ms: 10_000 } },
         { signal: controller.signal, timeout: 30_000 },
       );
-      // As in the 2025-era fast path's test: the call reaches the upstream before it is cancelled.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await vi.waitFor(() => expect(fast.arrived).toContain('slow'), { timeout: 10_000 });
       controller.abort('stop');
       await expect(slow).rejects.toThrow();
       await vi.waitFor(() => expect(state.cancelled).toBe(1), { timeout: 10_000 });
