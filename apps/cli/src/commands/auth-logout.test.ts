@@ -47,6 +47,22 @@ describe('fedmcp auth logout', () => {
       await expect(
         authCommand(['logout', 'docs', '--config', config], captureIo().io),
       ).rejects.toThrow('--subject');
+
+      // An OAuth user is named by issuer and subject.
+      const ofIssuer = captureIo();
+      const args = ['logout', 'docs', '--subject', 'alice', '--issuer', 'https://a.example'];
+      expect(await authCommand([...args, '--config', config], ofIssuer.io)).toBe(0);
+      expect(ofIssuer.out.stdout).toContain('Nothing to do: "alice" had no token for "docs"');
+      const emptyIssuer = captureIo();
+      expect(
+        await authCommand(['logout', 'docs', '--subject', 'a', '--issuer', ''], emptyIssuer.io),
+      ).toBe(2);
+      await expect(
+        authCommand(
+          ['logout', 'docs', '--issuer', 'https://a.example', '--config', config],
+          captureIo().io,
+        ),
+      ).rejects.toThrow('--issuer names the issuer of a --subject');
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
