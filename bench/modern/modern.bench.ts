@@ -119,12 +119,12 @@ async function drive(client: Client, calls: number, concurrency: number) {
 }
 
 async function main() {
-  const launcher = process.env.BENCH_FEDMCP_LAUNCHER || (await buildLauncher());
+  // A bundle of its own (bench/gateway's may be in use by a gateway run).
+  const launcher =
+    process.env.BENCH_FEDMCP_LAUNCHER ||
+    (await buildLauncher({ outfile: new URL('./.build/fedmcp-launcher.mjs', import.meta.url) }));
   const [baseline, fedmcp] = await Promise.all([
-    startNode('baseline', [
-      ...profileArguments('baseline'),
-      join(here, 'echo-modern-server.mjs'),
-    ]),
+    startNode('baseline', [...profileArguments('baseline'), join(here, 'echo-modern-server.mjs')]),
     startNode('fedmcp', [...profileArguments('fedmcp'), launcher, writeConfig()]),
   ]);
   const contenders: Contender[] = [];
@@ -186,7 +186,9 @@ async function main() {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );
