@@ -99,6 +99,7 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
           access,
           { principal: session.principal, capabilities },
           incomingMeta?.traceparent === undefined ? FAST_CONTEXT : tracedContext(incomingMeta, id),
+          true,
         );
         // A consent question: the SDK path asks it (its legacy shim pushes it to this client).
         if ('reply' in gated) return undefined;

@@ -5,6 +5,8 @@
  * after the upgrade; two sessions on one shared upstream (the question reaches the right client
  * only, or, when it cannot be told apart, nobody: the tool then takes a lease).
  */
+import { createAuditLog, createConsentLedger, createPolicy } from '@fedmcp/proxy-auth';
+import { createMemoryStore } from '@fedmcp/store';
 import { createMcpHttpHost } from '@fedmcp/transports/node';
 import {
   Client,
@@ -14,6 +16,7 @@ import {
 import { describe, expect, it, vi } from 'vitest';
 import { INTERACTIVE, textOf } from '../../test/helpers.js';
 import { stdioFixture } from '../../test/node-helpers.js';
+import { createConsentStep, createPolicyAccess, type HubOptions } from '../index.js';
 import { createHub } from './index.js';
 
 interface Seen {
@@ -25,8 +28,9 @@ interface Seen {
   sent(): Promise<void>;
 }
 
-async function startHub(maxConnections?: number) {
+async function startHub(maxConnections?: number, access?: HubOptions['access']) {
   const hub = createHub({
+    ...(access ? { access } : {}),
     upstreams: {
       up: {
         ...stdioFixture('up'),
@@ -263,6 +267,40 @@ describe('interactive clients on the fast path', () => {
     } finally {
       await alice.client.close();
       await bob.client.close();
+    }
+  }, 60_000);
+
+  it('leaves a consent question of the access hook to the SDK path, asked once', async () => {
+    const store = createMemoryStore();
+    const audit = createAuditLog({ sinks: [] });
+    const policy = createPolicy([
+      { id: 'everyone', effect: 'allow', subjects: ['*'], actions: ['*'] },
+      {
+        id: 'ask-echo',
+        subjects: ['*'],
+        actions: ['tools/call'],
+        targets: ['up__echo'],
+        consent: 'required',
+      },
+    ]);
+    const ledger = createConsentLedger({ kv: store.kv, audit });
+    const access = createPolicyAccess({ policy, audit, consent: createConsentStep({ ledger }) });
+    await using hub = await startHub(undefined, access);
+    const { client, seen } = await connect(hub.url, 'erin');
+    const asked: string[] = [];
+    client.setRequestHandler('elicitation/create', async (request) => {
+      asked.push(String(request.params.message));
+      return { action: 'accept' as const, content: { decision: 'allow_once' } };
+    });
+    try {
+      expect(textOf(await client.callTool({ name: 'up__echo', arguments: { text: 'ok' } }))).toBe(
+        'up:ok',
+      );
+      expect(asked).toHaveLength(1);
+      expect(seen.contentTypes).toEqual([expect.stringMatching(/^text\/event-stream/)]);
+    } finally {
+      await client.close();
+      await store.close();
     }
   }, 60_000);
 });

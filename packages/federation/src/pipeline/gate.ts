@@ -111,8 +111,13 @@ export async function refuse(
   throw error;
 }
 
+/** The reply of a gate told to decline questions (`declineQuestions`): ask on the SDK path. */
+export const DECLINED_QUESTION: Result = Object.freeze({});
+
 /**
- * Decides a request (see the file comment).
+ * Decides a request (see the file comment). With `declineQuestions` (the fast path, which cannot
+ * ask), a question is neither opened nor recorded: the reply is {@link DECLINED_QUESTION}, and
+ * the SDK path, deciding again, asks it.
  * @throws FedmcpError the refusal (policy, rate limit, declined consent, a question the client
  * cannot answer), after recording it with `refused`.
  */
@@ -121,6 +126,7 @@ export async function gate(
   request: GateRequest,
   caller: { principal: unknown; capabilities: ClientCapabilities },
   ctx: ServerContext,
+  declineQuestions = false,
 ): Promise<GateOutcome> {
   const access = context.access;
   const span = startRequestSpan(request, ctx);
@@ -161,6 +167,10 @@ export async function gate(
           { target: full.target },
         ),
       );
+    }
+    if (declineQuestions) {
+      if (span) endRequestSpan(span, request, { ok: true });
+      return { reply: DECLINED_QUESTION };
     }
     let id = '';
     try {
