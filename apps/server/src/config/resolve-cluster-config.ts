@@ -14,6 +14,7 @@ import {
 } from '@fedmcp/transports';
 import type { McpHttpHostOptions } from '@fedmcp/transports/node';
 import { openConfigSecrets } from '../auth/upstream-secrets.js';
+import { tolerateEventStoreOutage } from '../cluster/outage-tolerant-events.js';
 import type { FedmcpConfig } from './config-schema.js';
 
 /** The cluster settings in force, secrets resolved. */
@@ -127,11 +128,15 @@ export async function createServerSessionCluster(
     logger: options.logger,
   });
   // Abandoned sessions' event streams go once the session has expired (one sweep per minute).
-  const eventStore = expireSessionEvents(createStoreEventStore({ store: options.store }), {
-    store: options.store,
-    maxIdleMs: cluster.tokens.ttlMs,
-    logger: options.logger,
-  });
+  // A store outage does not stop the sessions (outage-tolerant-events.ts).
+  const eventStore = tolerateEventStoreOutage(
+    expireSessionEvents(createStoreEventStore({ store: options.store }), {
+      store: options.store,
+      maxIdleMs: cluster.tokens.ttlMs,
+      logger: options.logger,
+    }),
+    options.logger,
+  );
   return {
     hostOptions: { cluster, eventStore },
     secrets: resolved,
