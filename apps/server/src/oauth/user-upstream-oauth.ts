@@ -77,8 +77,11 @@ const CALLBACK_HEADERS = {
 
 /** The per-user OAuth bindings of a hub. */
 export interface UserUpstreamOAuth {
-  /** The binding of `holder`'s connection to an upstream with `"mode": "user"`, else `undefined`. */
-  bindingFor(upstreamId: string, holder: OAuthHolder): UpstreamOAuthBinding | undefined;
+  /**
+   * The binding of `holder`'s connection to an upstream with `"mode": "user"`, else `undefined`.
+   * A string is a subject without issuer (an API-key or certificate principal).
+   */
+  bindingFor(upstreamId: string, holder: OAuthHolder | string): UpstreamOAuthBinding | undefined;
   /** `GET /oauth/callback`: exchanges the code of a pending login. Never throws. */
   callback(query: URLSearchParams): Promise<CallbackAnswer>;
   /**
@@ -91,7 +94,7 @@ export interface UserUpstreamOAuth {
    * that advertises a revocation endpoint (RFC 7009). Audited.
    * @returns whether one was stored.
    */
-  logout(upstreamId: string, holder: OAuthHolder): Promise<boolean>;
+  logout(upstreamId: string, holder: OAuthHolder | string): Promise<boolean>;
 }
 
 interface PendingLogin {
@@ -127,7 +130,7 @@ const page = (status: number, message: string): CallbackAnswer => ({
  * @example
  * ```ts
  * const users = createUserUpstreamOAuth({ upstreams, store: () => oauth.store(), redirectUrl });
- * const binding = users.bindingFor('docs', principal.subject);
+ * const binding = users.bindingFor('docs', { subject: principal.subject, issuer: principal.issuer });
  * ```
  */
 export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): UserUpstreamOAuth {
@@ -221,7 +224,8 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
       },
     });
 
-  const bindingFor = (upstreamId: string, holder: OAuthHolder) => {
+  const bindingFor = (upstreamId: string, holderOrSubject: OAuthHolder | string) => {
+    const holder = holderOf(holderOrSubject);
     const upstream = find(upstreamId);
     if (upstream?.oauth.mode !== 'user') return undefined;
     // A fresh provider per connection.
@@ -311,7 +315,8 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
       await settle('completed');
       return page(200, `You are signed in to "${login.upstream.id}". You can close this tab.`);
     },
-    async logout(upstreamId, holder) {
+    async logout(upstreamId, holderOrSubject) {
+      const holder = holderOf(holderOrSubject);
       const key = oauthCredentialKey(upstreamId, holder);
       const stored = await store.load(key).catch(() => undefined);
       const secret = find(upstreamId)?.oauth.clientSecret;
@@ -327,6 +332,10 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
     },
   };
 }
+
+/** A holder given as a bare subject (no issuer), or as itself. */
+const holderOf = (holder: OAuthHolder | string): OAuthHolder =>
+  typeof holder === 'string' ? { subject: holder } : holder;
 
 /** A process-local key/value for sign-in outcomes when the hub passes no store. */
 function createMemoryKv(): Pick<KeyValueStore, 'get' | 'set'> {
