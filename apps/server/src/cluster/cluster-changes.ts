@@ -6,8 +6,8 @@
  * the admin upstreams from the store, so a change made during the outage is not missed. Pin
  * approvals have their own channel (`pins:changed`, `@fedmcp/federation`'s pinning); consent
  * grants and revocations are read from the store on each call that needs them, so they need no
- * message. Config reloads are not sent here: the config can carry `${ENV}`-interpolated secrets,
- * which stay out of the store; every replica watches its own config file.
+ * message. Config reloads have their own channel too (`cluster:config`, sealed under the cluster
+ * secret: `config-sync.ts`).
  */
 import type { Logger } from '@fedmcp/protocol';
 import type { PubSub, Subscription } from '@fedmcp/store';
