@@ -313,6 +313,7 @@ describe('public exports', () => {
         "redactSecrets: function",
         "rememberAccessToken: function",
         "resolveSecretReferences: function",
+        "revokeUpstreamTokens: function",
         "stripClientCredentials: function",
         "upstreamOAuthConfigSchema: object",
         "withTokenExchange: function",
