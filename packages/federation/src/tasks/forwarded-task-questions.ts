@@ -179,6 +179,11 @@ export class HeldTasks {
     return this.#tasks.get(exposedId);
   }
 
+  /** Stops holding every task (the hub closes). */
+  endAll(): void {
+    for (const task of [...this.#tasks.values()]) task.end();
+  }
+
   /** Stops holding a task (its `tasks/result` is cancelled upstream). */
   drop(exposedId: string): void {
     this.#tasks.get(exposedId)?.end();

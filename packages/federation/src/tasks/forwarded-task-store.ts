@@ -3,8 +3,9 @@
  * (tasks/forwarded-tasks.ts): by the task id the client sees, who owns it, which upstream runs
  * it and under which id there. Kept for the task's retention; shared by replicas.
  */
-import type { KeyValueStore } from '@fedmcp/store';
+import type { KeyValueStore, PubSub } from '@fedmcp/store';
 import { HeldTasks } from './forwarded-task-questions.js';
+import { ForwardedTaskRelay } from './forwarded-task-relay.js';
 
 const FORWARDED = 'fedmcp:forwarded-task:';
 
@@ -18,6 +19,11 @@ export interface ForwardedTask {
   era?: 'modern';
   /** The client's sampling, elicitation and roots capabilities (what its task may ask). */
   capabilities?: Record<string, unknown>;
+  /**
+   * The replica that created a 2025-11-25 upstream task (its upstream session and held
+   * `tasks/result` live there; tasks/forwarded-task-relay.ts).
+   */
+  replica?: string;
 }
 
 /** Forwarded tasks by exposed id, in the hub's store (shared by replicas). */
@@ -25,9 +31,18 @@ export class ForwardedTasks {
   readonly #kv: KeyValueStore;
   /** The `tasks/result` requests this process holds for their questions (2025 upstreams). */
   readonly held = new HeldTasks();
+  /** Requests about 2025 upstream tasks relayed to the replica holding them. */
+  readonly relay: ForwardedTaskRelay;
 
-  constructor(kv: KeyValueStore) {
+  constructor(kv: KeyValueStore, pubsub?: PubSub) {
     this.#kv = kv;
+    this.relay = new ForwardedTaskRelay(kv, pubsub);
+  }
+
+  /** Stops relaying (this replica is no longer a holder others wait for). */
+  async close(): Promise<void> {
+    this.held.endAll();
+    await this.relay.close();
   }
 
   /** Records a forwarded task for `ttlMs` (its retention). */

@@ -38,6 +38,7 @@ import {
   extensionTaskState,
   runsTasksExtension,
 } from './forwarded-modern-tasks.js';
+import { RELAY_ANSWER_WAIT_MS, type RelayedRequest } from './forwarded-task-relay.js';
 import type { ForwardedTask, ForwardedTasks } from './forwarded-task-store.js';
 import { taskOwnerOf } from './hub-task-requests.js';
 import { questionCapabilities } from './task-run.js';
@@ -155,7 +156,19 @@ export async function startForwardedTask(
     })) as { task: Params };
     await relay.flush();
     const ttl = typeof created.task.ttl === 'number' ? created.task.ttl : settings.maxTtlMs;
-    await forwarded.set(exposedId, { ...record, taskId: String(created.task.taskId) }, ttl);
+    // Its upstream session and held questions live in this process: other replicas relay here.
+    await serveRelayed({
+      get upstreams() {
+        return services.upstreams.list();
+      },
+      forwarded,
+    });
+    const replica = forwarded.relay.replica;
+    await forwarded.set(
+      exposedId,
+      { ...record, taskId: String(created.task.taskId), replica },
+      ttl,
+    );
     return { resultType: 'task', ...toExtensionTask(created.task, exposedId) } as Result;
   });
 }
@@ -187,30 +200,68 @@ export async function forwardedTaskRequest(
   const context = { upstreams: services.upstreams.list(), forwarded };
   const target = await forwardedTarget(context, taskId, taskOwnerOf(scope.session));
   if (!target) throw hubError('INVALID_PARAMS', `Failed to retrieve task: unknown task ${taskId}.`);
-  const { upstream, record } = target;
   const signal = ctx.mcpReq.signal;
-  if (method === 'tasks/get') return (await taskState(context, target, taskId, signal)) as Result;
-  if (method !== 'tasks/update' && method !== 'tasks/cancel') {
+  if (method !== 'tasks/get' && method !== 'tasks/update' && method !== 'tasks/cancel') {
     throw hubError('METHOD_NOT_FOUND', `Method not found: ${method}`);
   }
   // The SDK lifts a 2026-07-28 request's `inputResponses` out of its params.
-  const inputResponses = ctx.mcpReq.inputResponses ?? {};
+  const inputResponses = method === 'tasks/update' ? (ctx.mcpReq.inputResponses ?? {}) : {};
   if (typeof inputResponses !== 'object' || Array.isArray(inputResponses)) {
     throw hubError('INVALID_PARAMS', 'tasks/update: inputResponses must be an object.');
   }
+  return (await answerForwarded(
+    context,
+    target,
+    { taskId, method, inputResponses: inputResponses as Params },
+    signal,
+  )) as Result;
+}
+
+/**
+ * Answers a request about a forwarded task: here, or, for a 2025 upstream task another replica
+ * created, relayed to that replica (tasks/forwarded-task-relay.ts).
+ */
+async function answerForwarded(
+  context: ForwardedContext,
+  target: ForwardedTarget,
+  request: RelayedRequest,
+  signal: AbortSignal,
+): Promise<Params> {
+  const { upstream, record } = target;
+  const { forwarded } = context;
+  const { taskId, method, inputResponses = {} } = request;
+  if (record.era !== 'modern' && record.replica && record.replica !== forwarded.relay.replica) {
+    return forwarded.relay.relay(record.replica, request, signal);
+  }
+  if (method === 'tasks/get') return taskState(context, target, taskId, signal);
   if (record.era === 'modern') {
     const body = method === 'tasks/update' ? { taskId: record.taskId, inputResponses } : {};
     await extensionRequest(upstream, method, { taskId: record.taskId, ...body }, signal);
-    return {} as Result;
+    return {};
   }
   if (method === 'tasks/update') {
     // Answers to the questions the hub holds for this task (keys not outstanding are ignored).
     forwarded.held.get(taskId)?.answer(inputResponses);
-    return {} as Result;
+    return {};
   }
   forwarded.held.drop(taskId);
   await asker(target, signal)('tasks/cancel');
-  return {} as Result;
+  return {};
+}
+
+/**
+ * Serves the requests other replicas relay about the 2025 upstream tasks this replica created
+ * (their owner was checked where the client asked).
+ */
+function serveRelayed(context: ForwardedContext): Promise<void> {
+  return context.forwarded.relay.serve(async (request) => {
+    const record = await context.forwarded.get(request.taskId);
+    const target = record && (await forwardedTarget(context, request.taskId, record.owner));
+    if (!target) {
+      throw hubError('INVALID_PARAMS', `Failed to retrieve task: unknown task ${request.taskId}.`);
+    }
+    return answerForwarded(context, target, request, AbortSignal.timeout(RELAY_ANSWER_WAIT_MS));
+  });
 }
 
 /** Where a forwarded task runs, for its owner only. */
@@ -255,7 +306,7 @@ export async function forwardedTaskState(
 ): Promise<Params | undefined> {
   const target = await forwardedTarget(context, taskId, owner);
   if (!target) return undefined;
-  return taskState(context, target, taskId, signal);
+  return answerForwarded(context, target, { taskId, method: 'tasks/get' }, signal);
 }
 
 /** How long a poll of a task just found `input_required` waits for its first question. */

@@ -74,7 +74,7 @@ export class TaskEngine {
   constructor(store: Store, settings: HubTaskSettings, logger: Logger) {
     this.#store = store;
     this.records = new TaskStore(store.kv);
-    this.forwarded = new ForwardedTasks(store.kv);
+    this.forwarded = new ForwardedTasks(store.kv, store.pubsub);
     this.inputs = new TaskInputs(store.pubsub, (taskId, change) => this.#finish(taskId, change));
     this.#settings = settings;
     this.#logger = logger;
@@ -277,6 +277,7 @@ export class TaskEngine {
     await (await this.#statusSubscription?.catch(() => undefined))?.unsubscribe().catch(() => {});
     this.#watchers.clear();
     await this.inputs.close();
+    await this.forwarded.close();
   }
 
   /** Closes the store (when the engine owns it). */
