@@ -26,6 +26,7 @@ import { forwardsTask, startForwardedTask } from '../tasks/forwarded-tasks.js';
 import { startHubTask, wantsHubTask } from '../tasks/hub-task-calls.js';
 import { upstreamRunsTask } from '../tasks/task-support.js';
 import { signInRounds } from '../upstream-oauth/sign-in-rounds.js';
+import { withCallerCapabilities } from './caller-capabilities.js';
 import { callMetaTool } from './search-handlers.js';
 import {
   callerOf,
@@ -160,6 +161,8 @@ export async function callTool(
     const relay = createProgressRelay(ctx, stripDownstreamMeta(requestParams._meta).progressToken);
     const result = await callUpstream({
       ...call,
+      // A next hub learns that no question can come back, and may take its fast path.
+      params: withCallerCapabilities(upstream, route.item, params, capabilities),
       ...(relay.onprogress ? { onprogress: relay.onprogress } : {}),
     });
     await relay.flush();

@@ -133,7 +133,9 @@ export function droppedClaims(
 
 /**
  * The log level of the client behind a request: per request in 2026-07-28 (`_meta` envelope;
- * absent = no log messages), per session (`logging/setLevel`, default everything) in 2025.
+ * absent = no log messages), per session in 2025 (`logging/setLevel`; a session that never set
+ * one has none: MCP 2025-11-25 leaves what to send to the server then, and the hub asks upstreams
+ * for no logs, so a plain call stays plain JSON down a chain of hubs).
  */
 export function downstreamLogLevel(
   ctx: ServerContext,
@@ -144,7 +146,7 @@ export function downstreamLogLevel(
   if (envelope !== undefined || era === 'modern') {
     return envelope?.[LOG_LEVEL_KEY] as LoggingLevel | undefined;
   }
-  return sessionLevel ?? 'debug';
+  return sessionLevel;
 }
 
 /** 2026-07-28 upstreams log per request: stamps the client's level (absent = silent). */
