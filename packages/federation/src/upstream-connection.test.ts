@@ -15,6 +15,7 @@ function run(connection: UpstreamConnection, call: AttributedCall): () => void {
 const callOf = (party: object, name = 'tool'): AttributedCall => ({
   party,
   name,
+  mayShare: false,
   ask: async () => ({}),
 });
 

@@ -37,6 +37,11 @@ export interface AttributedCall {
   readonly party: object;
   /** The upstream's own name of the tool called (remembered when a question is ambiguous). */
   readonly name: string;
+  /**
+   * Whether the call may share a connection with other parties' calls (its tool has answered
+   * often without asking anything); otherwise it waits for a connection only its party uses.
+   */
+  readonly mayShare: boolean;
   /** Relays a server→client request to the call's client; `signal` ends the wait. */
   ask(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<unknown>;
 }
@@ -50,7 +55,7 @@ interface PartyCalls {
 
 /** Who a question arriving on a connection belongs to (see {@link UpstreamConnection.asker}). */
 export type QuestionOwner =
-  | { call: AttributedCall; signal: AbortSignal }
+  | { call: AttributedCall; calls: AttributedCall[]; signal: AbortSignal }
   | { ambiguous: AttributedCall[] }
   | undefined;
 
@@ -77,6 +82,8 @@ export class UpstreamConnection {
   /** Progress handlers of raw requests, by token (the request's id). */
   readonly #rawProgress = new Map<string, (progress: Record<string, unknown>) => void>();
   #rawCounter = 0;
+  /** Listeners of inbound notifications (see {@link UpstreamConnection.tapNotifications}). */
+  readonly #taps = new Set<(method: string, params: Record<string, unknown>) => boolean>();
   /** Attributed calls in flight, by party (they count among `plainCalls` too). */
   readonly #parties = new Map<object, PartyCalls>();
   #attributed = 0;
@@ -131,7 +138,7 @@ export class UpstreamConnection {
     }
     first.settled ??= new AbortController();
     const call = first.calls.values().next().value as AttributedCall;
-    return { call, signal: first.settled.signal };
+    return { call, calls: [...first.calls], signal: first.settled.signal };
   }
 
   /**
@@ -233,7 +240,19 @@ export class UpstreamConnection {
         pending.resolve(response);
       },
       (token, progress) => this.#rawProgress.get(token)?.(progress),
+      (method, params) => [...this.#taps].some((tap) => tap(method, params)),
     );
+  }
+
+  /**
+   * Shows each inbound notification to `tap` before the SDK client (`true` consumes it), for
+   * streams the hub opened with {@link UpstreamConnection.rawRequest}; returns the untap.
+   */
+  tapNotifications(tap: (method: string, params: Record<string, unknown>) => boolean): () => void {
+    const transport = this.client?.transport;
+    if (transport && !isIntercepted(transport)) this.intercept(transport);
+    this.#taps.add(tap);
+    return () => this.#taps.delete(tap);
   }
 
   /** Rejects every raw request still waiting (the connection closed). */

@@ -76,13 +76,15 @@ export class ConnectionPool {
    * (per-session isolation) the owner's own connection is used. A shared call with a `party`
    * (an attributed call: its client can answer questions, see `UpstreamConnection.asker`) goes
    * where only that party's calls run, opening another connection while under `maxConnections`,
-   * so the questions arriving there stay attributable; beyond that it shares like a plain call.
+   * so the questions arriving there stay attributable; beyond that it shares like a plain call,
+   * unless `exclusive` (a tool that may ask): then it waits for such a connection, as a lease does.
    */
   async acquire(
     interactive: boolean,
     owner: object | undefined,
     signal: AbortSignal,
     party?: object,
+    exclusive = false,
   ): Promise<UpstreamConnection> {
     // Hot path: a plain call on the free shared connection.
     const primary = this.primary;
@@ -99,11 +101,14 @@ export class ConnectionPool {
       primary.plainCalls += 1;
       return primary;
     }
-    if (party !== undefined && !interactive && owner === undefined) {
-      const placed = await this.#place(party);
-      if (placed) return placed;
-    }
     const deadline = Date.now() + upstream.timeoutMs;
+    while (party !== undefined && !interactive && owner === undefined) {
+      const placed = await this.#place(party, exclusive);
+      if (placed) return placed;
+      if (!exclusive) break;
+      if (!upstream.available) throw upstream.unavailable();
+      await this.#waitOrTimeOut(deadline, signal);
+    }
     for (;;) {
       if (!upstream.available) throw upstream.unavailable();
       const live = this.connections.filter((connection) => !connection.closed && connection.client);
@@ -137,31 +142,37 @@ export class ConnectionPool {
         candidate.idleSince = Date.now();
         return candidate;
       }
-      const remaining = deadline - Date.now();
-      if (remaining <= 0 || signal.aborted) {
-        throw hubError(
-          'REQUEST_TIMEOUT',
-          `Every connection to upstream "${upstream.id}" stayed busy (maxConnections ${upstream.maxConnections}); retry, or raise maxConnections.`,
-          { upstream: upstream.id },
-        );
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.min(remaining, 1_000));
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.#waiters.push(done);
-      });
+      await this.#waitOrTimeOut(deadline, signal);
     }
+  }
+
+  /** Waits for a released connection (at most 1 s, then look again). @throws REQUEST_TIMEOUT */
+  async #waitOrTimeOut(deadline: number, signal: AbortSignal): Promise<void> {
+    const upstream = this.owner;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0 || signal.aborted) {
+      throw hubError(
+        'REQUEST_TIMEOUT',
+        `Every connection to upstream "${upstream.id}" stayed busy (maxConnections ${upstream.maxConnections}); retry, or raise maxConnections.`,
+        { upstream: upstream.id },
+      );
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.min(remaining, 1_000));
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#waiters.push(done);
+    });
   }
 
   /**
    * A connection for an attributed call of `party`: one where only its calls run, else a new
-   * one while under `maxConnections`, else the least busy shared one; `undefined` while the
-   * upstream has no live connection yet (the general path waits for one).
+   * one while under `maxConnections`, else (unless `exclusive`) the least busy shared one;
+   * `undefined` when there is none (yet).
    */
-  async #place(party: object): Promise<UpstreamConnection | undefined> {
+  async #place(party: object, exclusive: boolean): Promise<UpstreamConnection | undefined> {
     const upstream = this.owner;
     if (!upstream.available) return undefined;
     let best: UpstreamConnection | undefined;
@@ -185,6 +196,7 @@ export class ConnectionPool {
       }
     }
     if (!best || best.closed || best.leased || !best.client) return undefined;
+    if (exclusive && !best.servesOnly(party)) return undefined;
     best.plainCalls += 1;
     best.idleSince = Date.now();
     return best;

@@ -157,8 +157,9 @@ export class Upstream {
     owner: object | undefined,
     signal: AbortSignal,
     party?: object,
+    exclusive?: boolean,
   ): Promise<UpstreamConnection> {
-    return this.pool.acquire(interactive, owner, signal, party);
+    return this.pool.acquire(interactive, owner, signal, party, exclusive);
   }
 
   /** Returns a connection after a call (`interactive`: the exclusive lease ends). */

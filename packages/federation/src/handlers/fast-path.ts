@@ -4,16 +4,17 @@
  * is relayed as raw JSON-RPC — no SDK decode and re-encode on either side — and answered by the
  * host as one JSON response. A client that can answer questions (sampling, elicitation, roots)
  * takes it too, without a lease: its answer becomes an SSE stream carrying a question only if the
- * upstream asks one that can only be this call's (pipeline/attributed-questions.ts), or sends
- * progress (MCP 2025-11-25 basic/utilities/progress, the client's token restored); tools seen
- * asking ambiguously, and consent questions of the gate, take the SDK path. It runs the same
+ * upstream asks one that can only be this call's (pipeline/attributed-questions.ts: a connection
+ * only its session uses, until its tool has proved quiet), or sends
+ * progress (MCP 2025-11-25 basic/utilities/progress, the client's token restored); consent
+ * questions of the gate take the SDK path. It runs the same
  * stages as the SDK path (resolve, meta, gate, call, map, finish); anything else declines
  * (`undefined`) and takes the SDK path.
  */
 import { FedmcpError } from '@fedmcp/protocol';
 import type { McpFastRequestHandler } from '@fedmcp/transports';
 import type { JSONRPCResponse, Result, ServerContext } from '@modelcontextprotocol/server';
-import { asksQuestions, streamAsker } from '../pipeline/attributed-questions.js';
+import { noteQuietCall, streamAsker } from '../pipeline/attributed-questions.js';
 import { callUpstream } from '../pipeline/call-upstream.js';
 import { type Finish, NO_FINISH } from '../pipeline/finish.js';
 import { gate } from '../pipeline/gate.js';
@@ -76,8 +77,7 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
       services.catalog.reviews?.pending(upstream.id) ||
       !upstream.available ||
       upstream.era !== 'legacy' ||
-      (upstream.options.isolation ?? 'shared') !== 'shared' ||
-      (interactive && asksQuestions(upstream, route.name))
+      (upstream.options.isolation ?? 'shared') !== 'shared'
     ) {
       return undefined;
     }
@@ -133,6 +133,7 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
               }
             : {}),
         });
+        if (interactive) noteQuietCall(upstream, route.name); // a question marks it first
         if ('error' in response) {
           const error = response.error as { code: number; message: string; data?: unknown };
           await finish({ ok: false, error: FedmcpError.fromJsonRpcError(error) });

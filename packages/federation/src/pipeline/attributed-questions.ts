@@ -4,10 +4,12 @@
  * JSON and becomes an SSE stream when a question comes, `McpFastRequestExtra.stream`). stdio and
  * a shared Streamable HTTP connection do not say which request a question serves, so a question
  * goes to a client only when every call in flight on that connection is that client's session's
- * (`UpstreamConnection.asker`); otherwise it is refused, never risked on another principal's
- * client, and the tools whose calls were in flight are remembered: their later calls take an
- * exclusive lease from the start (`pipeline/interactive-call.ts`), where every question is
- * theirs alone.
+ * (`UpstreamConnection.asker`). So a call runs on a connection only its session uses (another one
+ * is opened while under `maxConnections`, else it waits, as a lease would), until its tool has
+ * answered {@link QUIET_CALLS} times without any question: from then on its calls share
+ * connections with other sessions' (no cap from leases). A question that still cannot be
+ * attributed (a quiet tool that asks after all) is refused, never risked on another principal's
+ * client, and the tools whose calls were in flight lose their quiet standing.
  */
 import { FedmcpError } from '@fedmcp/protocol';
 import type { McpFastRequestExtra } from '@fedmcp/transports';
@@ -22,12 +24,37 @@ import type { AttributedCall, UpstreamConnection } from '../upstream-connection.
 type Params = Record<string, unknown>;
 type FastStream = NonNullable<McpFastRequestExtra['stream']>;
 
-/** Per upstream, the tools (upstream names) seen asking a question that could not be attributed. */
-const askingTools = new WeakMap<Upstream, Set<string>>();
+/** Calls a tool answers without a question before its calls may share connections. */
+export const QUIET_CALLS = 16;
 
-/** Whether calls of `name` have asked questions that could not be attributed: lease them. */
-export function asksQuestions(upstream: Upstream, name: string): boolean {
-  return askingTools.get(upstream)?.has(name) ?? false;
+/** What the hub saw of a tool: answers without questions in a row, or a question (-1). */
+const toolRecords = new WeakMap<Upstream, Map<string, number>>();
+
+function recordsOf(upstream: Upstream): Map<string, number> {
+  let records = toolRecords.get(upstream);
+  if (!records) {
+    records = new Map();
+    toolRecords.set(upstream, records);
+  }
+  return records;
+}
+
+/** Whether calls of `name` may share connections with other sessions' calls. */
+export function mayShare(upstream: Upstream, name: string): boolean {
+  return (toolRecords.get(upstream)?.get(name) ?? 0) >= QUIET_CALLS;
+}
+
+/** Notes a call of `name` that ended with no question seen (while the tool has asked none). */
+export function noteQuietCall(upstream: Upstream, name: string): void {
+  const records = recordsOf(upstream);
+  const quiet = records.get(name) ?? 0;
+  if (quiet >= 0 && quiet < QUIET_CALLS) records.set(name, quiet + 1);
+}
+
+/** Notes that calls of these tools were in flight when a question came: they never share. */
+function noteAsking(upstream: Upstream, calls: AttributedCall[]): void {
+  const records = recordsOf(upstream);
+  for (const call of calls) records.set(call.name, -1);
 }
 
 /**
@@ -42,12 +69,7 @@ export function askAttributedCall(
   const owner = connection.asker();
   if (!owner) return undefined;
   if ('ambiguous' in owner) {
-    let names = askingTools.get(connection.upstream);
-    if (!names) {
-      names = new Set();
-      askingTools.set(connection.upstream, names);
-    }
-    for (const call of owner.ambiguous) names.add(call.name);
+    noteAsking(connection.upstream, owner.ambiguous);
     const tools = [...new Set(owner.ambiguous.map((call) => call.name))].join(', ');
     return Promise.reject(
       hubError(
@@ -56,6 +78,7 @@ export function askAttributedCall(
       ),
     );
   }
+  noteAsking(connection.upstream, owner.calls);
   return owner.call.ask(method, params, owner.signal);
 }
 
@@ -81,6 +104,7 @@ export function streamAsker(options: StreamAskerOptions): AttributedCall {
   return {
     party: session,
     name: options.name,
+    mayShare: mayShare(upstream, options.name),
     async ask(method, params, signal) {
       if (method === 'roots/list' && !capabilities.roots) return { roots: [] };
       if (method === 'sampling/createMessage') {

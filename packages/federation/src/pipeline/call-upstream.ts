@@ -54,7 +54,14 @@ async function acquire(call: UpstreamCall): Promise<UpstreamConnection> {
   const { upstream, lease } = call;
   if (!lease) return upstream.primary();
   try {
-    return await upstream.acquire(lease.interactive, lease.owner, call.signal, call.asker?.party);
+    const { asker } = call;
+    return await upstream.acquire(
+      lease.interactive,
+      lease.owner,
+      call.signal,
+      asker?.party,
+      asker !== undefined && !asker.mayShare,
+    );
   } catch (error) {
     // Opening an extra connection failed: the upstream is unavailable for this call.
     const mapped = upstreamError(error, upstream.id);
