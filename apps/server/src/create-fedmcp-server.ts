@@ -271,7 +271,10 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       ? { requestStateKey: requestStateKeyOf(sessionCluster.secrets.secret) }
       : {}),
     // A per-user OAuth upstream's sign-in, asked inside the call (URL elicitation).
-    upstreamSignIns: { wait: (id, signal) => upstreamOAuth.users.waitForSignIn(id, signal) },
+    upstreamSignIns: {
+      owns: (id) => upstreamOAuth.users.ownsSignIn(id),
+      wait: (id, signal) => upstreamOAuth.users.waitForSignIn(id, signal),
+    },
     access: telemetry.access(
       createPolicyAccess({
         policy: () => policy,

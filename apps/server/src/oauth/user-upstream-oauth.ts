@@ -89,6 +89,8 @@ export interface UserUpstreamOAuth {
    * @throws the signal's reason when it aborts first.
    */
   waitForSignIn(elicitationId: string, signal: AbortSignal): Promise<SignInOutcome>;
+  /** Whether `elicitationId` is a sign-in this hub started and that is still pending (any replica). */
+  ownsSignIn(elicitationId: string): Promise<boolean>;
   /**
    * Forgets `holder`'s token for an upstream, after revoking it at the authorization server when
    * that advertises a revocation endpoint (RFC 7009). Audited.
@@ -276,6 +278,10 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
   return {
     bindingFor,
     waitForSignIn: (elicitationId, signal) => signals.wait(elicitationId, signal),
+    async ownsSignIn(elicitationId) {
+      const stored = await store.load(`oauth-login:${elicitationId}`).catch(() => undefined);
+      return stored?.pendingLogin !== undefined;
+    },
     async callback(query) {
       dropExpired();
       const state = query.get('state') ?? '';

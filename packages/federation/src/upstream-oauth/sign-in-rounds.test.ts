@@ -7,10 +7,17 @@
 import { FedmcpError } from '@fedmcp/protocol';
 import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client } from '@modelcontextprotocol/client';
-import { InMemoryTransport, Server } from '@modelcontextprotocol/server';
+import {
+  InMemoryTransport,
+  type RequestStateCodec,
+  Server,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { textOf } from '../../test/helpers.js';
 import { createHub, type Hub } from '../index.js';
+import type { HubSession } from '../services/session-registry.js';
+import { withSignInRounds } from './sign-in-rounds.js';
 
 /** An upstream whose every answer names the authorization it was sent. */
 function echoAuthorization(authorization: string | null): Server {
@@ -46,6 +53,7 @@ function manualSignIns() {
   const waiting = new Map<string, (outcome: 'completed' | 'failed') => void>();
   const settled = new Map<string, 'completed' | 'failed'>();
   return {
+    owns: async (id: string) => id !== 'upstream-own',
     wait: (id: string) =>
       new Promise<'completed' | 'failed'>((resolve) => {
         const done = settled.get(id);
@@ -208,5 +216,54 @@ describe('in-call sign-in rounds', () => {
     } finally {
       await alice.close();
     }
+  });
+
+  it("passes an upstream's own -32042 through: only sign-ins the hub started are asked in the call", async () => {
+    const owned: string[] = [];
+    const rounds = withSignInRounds(
+      {
+        signIns: {
+          owns: async (id) => {
+            owned.push(id);
+            return id === 'hub-sign-in';
+          },
+          wait: async () => 'completed',
+        },
+        codec: { mint: async (state: string) => state } as unknown as RequestStateCodec<string>,
+        session: { era: 'legacy' } as unknown as HubSession,
+        waitMs: 1000,
+      },
+      async (request) => {
+        const elicitationId = String(request.params?.id);
+        throw new FedmcpError('UNAUTHENTICATED', 'Open https://example.com/x and retry.', {
+          jsonRpcCode: -32042,
+          data: {
+            elicitations: [
+              { mode: 'url', elicitationId, url: 'https://example.com/x', message: 'm' },
+            ],
+          },
+        });
+      },
+    );
+    const ctx = {
+      mcpReq: {
+        envelope: { 'io.modelcontextprotocol/clientCapabilities': { elicitation: { url: {} } } },
+        requestState: () => undefined,
+      },
+    } as unknown as ServerContext;
+    await expect(rounds({ params: { id: 'upstream-own' } }, ctx)).rejects.toMatchObject({
+      jsonRpcCode: -32042,
+    });
+    const asked = await rounds({ params: { id: 'hub-sign-in' } }, ctx);
+    expect(asked).toMatchObject({
+      requestState: 'signin:hub-sign-in',
+      inputRequests: {
+        'io.fedmcp/sign-in': {
+          method: 'elicitation/create',
+          params: { mode: 'url', elicitationId: 'hub-sign-in', url: 'https://example.com/x' },
+        },
+      },
+    });
+    expect(owned).toEqual(['upstream-own', 'hub-sign-in']);
   });
 });

@@ -33,6 +33,12 @@ const URL_ELICITATION_REQUIRED = -32042;
  */
 export interface UpstreamSignIns {
   /**
+   * Whether the hub itself asked for this sign-in (a pending sign-in of its own). An upstream's
+   * own `-32042` error (its URL elicitation, which the hub cannot complete) is not one: it reaches
+   * the client unchanged.
+   */
+  owns(elicitationId: string): Promise<boolean>;
+  /**
    * Resolves when the sign-in of `elicitationId` ended: `'completed'` (the caller's token is
    * stored) or `'failed'`.
    * @throws the signal's reason when it aborts first.
@@ -150,6 +156,7 @@ export function withSignInRounds(
       const elicitation = urlElicitationOf(error);
       const capabilities = clientCapabilities(current, context.session);
       if (!elicitation || !supportsElicitationMode(capabilities, 'url')) throw error;
+      if (!(await signIns.owns(elicitation.elicitationId).catch(() => false))) throw error;
       return inputRequiredReply(
         {
           [SIGN_IN_INPUT_KEY]: {
