@@ -198,6 +198,8 @@ export function interceptResponses(
   transport: Transport,
   onRawResponse: (id: string, response: JSONRPCResponse) => void,
   onRawProgress?: (token: string, params: Record<string, unknown>) => void,
+  /** Sees each other inbound notification first; `true` keeps it from the SDK client. */
+  onNotification?: (method: string, params: Record<string, unknown>) => boolean,
 ): void {
   const deliver = transport.onmessage;
   if (!deliver || intercepted.has(transport)) return;
@@ -224,6 +226,11 @@ export function interceptResponses(
         onRawProgress(token, params);
         return;
       }
+    }
+    if (onNotification && 'method' in message && !('id' in message)) {
+      // Notifications the SDK client has no handler for (the 2026 tasks extension's
+      // `notifications/tasks` on a listen stream the hub opened raw).
+      if (onNotification(message.method, (message.params ?? {}) as Record<string, unknown>)) return;
     }
     deliver(message, extra);
   };

@@ -17,6 +17,7 @@ import { DiscoverCache } from '../discover/discover-cache.js';
 import { SessionInstructions } from '../discover/session-instructions.js';
 import type { HubAccess } from '../hub-access.js';
 import { principalKey } from '../pipeline/meta.js';
+import { followForwardedTask } from '../tasks/forwarded-task-follow.js';
 import { forwardedTaskState } from '../tasks/forwarded-tasks.js';
 import { type HubTaskOptions, taskSettings } from '../tasks/hub-task-options.js';
 import { TaskEngine } from '../tasks/task-engine.js';
@@ -150,6 +151,14 @@ export function createHubServices(settings: HubSettings): HubServices {
               taskId,
               owner,
               signal,
+            ),
+          forwardedFollow: (taskId, owner, signal, onState) =>
+            followForwardedTask(
+              { upstreams: upstreams.list(), forwarded: hubTasks.forwarded },
+              taskId,
+              owner,
+              signal,
+              onState,
             ),
         },
         { serverInfo, ...request },

@@ -37,6 +37,22 @@ export function runsTasksExtension(upstream: Upstream): boolean {
   return upstream.era === 'modern' && Boolean(capabilities.extensions?.[TASKS_EXTENSION]);
 }
 
+/** `params` with the 2026 `_meta` envelope declaring the tasks extension (this request only). */
+export function withExtensionEnvelope(params: Params): Params {
+  const meta = (params._meta as Params | undefined) ?? {};
+  return {
+    ...params,
+    _meta: {
+      ...meta,
+      [PROTOCOL_VERSION]: '2026-07-28',
+      [CLIENT_CAPABILITIES]: {
+        ...UPSTREAM_CLIENT_CAPABILITIES,
+        extensions: { [TASKS_EXTENSION]: {} },
+      },
+    },
+  };
+}
+
 /**
  * One request to a 2026-07-28 upstream with the tasks extension declared, answered with its raw
  * result (any `resultType`). A JSON-RPC error is thrown as it came (code, message and data).
@@ -48,21 +64,10 @@ export async function extensionRequest(
   signal: AbortSignal,
   onprogress?: (progress: Params) => void,
 ): Promise<Params> {
-  const meta = (params._meta as Params | undefined) ?? {};
   const response: JSONRPCResponse = await callUpstream({
     upstream,
     method,
-    params: {
-      ...params,
-      _meta: {
-        ...meta,
-        [PROTOCOL_VERSION]: '2026-07-28',
-        [CLIENT_CAPABILITIES]: {
-          ...UPSTREAM_CLIENT_CAPABILITIES,
-          extensions: { [TASKS_EXTENSION]: {} },
-        },
-      },
-    },
+    params: withExtensionEnvelope(params),
     signal,
     raw: true,
     // The upstream's progress on this request (its token: the request's id), for the caller to

@@ -265,7 +265,7 @@ function serveRelayed(context: ForwardedContext): Promise<void> {
 }
 
 /** Where a forwarded task runs, for its owner only. */
-interface ForwardedTarget {
+export interface ForwardedTarget {
   upstream: Upstream;
   /** The upstream's own task id. */
   taskId: string;
@@ -278,7 +278,7 @@ export interface ForwardedContext {
   forwarded: ForwardedTasks;
 }
 
-async function forwardedTarget(
+export async function forwardedTarget(
   context: ForwardedContext,
   taskId: string,
   owner: string,

@@ -33,6 +33,8 @@ const ASKING = { extensions: TASKS, elicitation: { form: {} } };
 const opened: Array<() => Promise<unknown>> = [];
 let tasky: TasksExtensionUpstream;
 let doomed: TasksExtensionUpstream;
+/** An upstream whose listen ignores taskIds (the SDK's router): its tasks are polled. */
+let unheard: TasksExtensionUpstream;
 let everything: Everything;
 /** A second server-everything, killed mid-task by a test (then `undefined`). */
 let fragile: Everything | undefined;
@@ -40,9 +42,10 @@ let hub: Hub;
 let url: string;
 
 beforeAll(async () => {
-  [tasky, doomed, everything, fragile] = await Promise.all([
+  [tasky, doomed, unheard, everything, fragile] = await Promise.all([
     startTasksExtensionUpstream(),
     startTasksExtensionUpstream(),
+    startTasksExtensionUpstream({ listen: false }),
     startEverything(),
     startEverything(),
   ]);
@@ -50,6 +53,7 @@ beforeAll(async () => {
     upstreams: {
       tasky: { url: tasky.url },
       doomed: { url: doomed.url },
+      unheard: { url: unheard.url },
       everything: { url: everything.url },
       fragile: { url: fragile.url },
     },
@@ -78,6 +82,7 @@ afterAll(async () => {
   await Promise.all([
     tasky?.close(),
     doomed?.close(),
+    unheard?.close(),
     everything?.[Symbol.asyncDispose](),
     fragile?.[Symbol.asyncDispose](),
   ]);
@@ -243,6 +248,44 @@ describe('a 2026-07-28 upstream running the tasks extension', () => {
     const last = notes.get('ada')!.at(-1);
     expect(last).toMatchObject({ taskId, status: 'completed' });
     expect(JSON.stringify(last?.result)).toContain('done: eps');
+  }, 60_000);
+
+  it('follows the task on the upstream’s own listen stream, not by polling', async () => {
+    const ada = await modernClient('ada', { extensions: TASKS });
+    // A quiet task asks to be polled every 10 minutes: only the upstream's listen is prompt.
+    const created = await ada('tools/call', {
+      name: 'tasky__job',
+      arguments: { topic: 'quiet-1' },
+    });
+    expect(created).toMatchObject({ pollIntervalMs: 600_000 });
+    const taskId = String(created.taskId);
+    const subscription = await clients.get('ada')!.listen({ taskIds: [taskId] } as never);
+    await eventually(
+      async () =>
+        tasky.requests.some((item) => item.method === 'subscriptions/listen') ? true : undefined,
+      30_000,
+    );
+    await eventually(async () => (notes.get('ada')!.length > 0 ? true : undefined), 30_000);
+    tasky.settle('quiet-1');
+    expect(await subscription.closed).toBe('graceful');
+    const last = notes.get('ada')!.at(-1);
+    expect(last).toMatchObject({ taskId, status: 'completed' });
+    expect(JSON.stringify(last)).toContain('done: quiet-1');
+    expect(JSON.stringify(last)).not.toContain(tasky.byTopic.get('quiet-1')!.taskId);
+  }, 60_000);
+
+  it('polls the task when the upstream’s listen does not follow task ids', async () => {
+    const ada = await modernClient('ada', { extensions: TASKS });
+    const created = await ada('tools/call', { name: 'unheard__job', arguments: { topic: 'q' } });
+    const taskId = String(created.taskId);
+    const subscription = await clients.get('ada')!.listen({ taskIds: [taskId] } as never);
+    await eventually(async () => (notes.get('ada')!.length > 0 ? true : undefined), 30_000);
+    unheard.settle('q');
+    expect(await subscription.closed).toBe('graceful');
+    expect(notes.get('ada')!.at(-1)).toMatchObject({ taskId, status: 'completed' });
+    expect(unheard.requests.filter((item) => item.method === 'tasks/get').length).toBeGreaterThan(
+      0,
+    );
   }, 60_000);
 
   it('passes an answer given at once, and runs questions before a task the ordinary way', async () => {

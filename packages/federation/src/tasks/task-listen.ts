@@ -61,6 +61,17 @@ export interface TaskListenDeps {
     owner: string,
     signal: AbortSignal,
   ) => Promise<Params | undefined>;
+  /**
+   * Follows a forwarded task on its upstream's own listen stream (tasks/forwarded-task-follow.ts),
+   * calling `onState` with each state; resolves `false` when the upstream cannot be followed that
+   * way (then the task is polled).
+   */
+  forwardedFollow?: (
+    taskId: string,
+    owner: string,
+    signal: AbortSignal,
+    onState: (state: Params) => void,
+  ) => Promise<boolean>;
 }
 
 /** The shortest interval at which a listen stream polls an upstream for a forwarded task. */
@@ -284,6 +295,19 @@ export async function serveTaskListen(
     next(state);
   };
 
+  /** Follows a forwarded task on its upstream's listen stream when it can, else polls it. */
+  const followForwarded = (taskId: string, state: Params) => {
+    const follow = deps.forwardedFollow;
+    if (!follow) return pollForwarded(taskId, state);
+    sendDetailed({ ...state, taskId });
+    const poll = () => {
+      if (!closed) pollForwarded(taskId, state);
+    };
+    void follow(taskId, owner, request.signal, (latest) => sendDetailed({ ...latest, taskId }))
+      .then((done) => done || poll())
+      .catch(poll);
+  };
+
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       stream = controller;
@@ -330,7 +354,7 @@ export async function serveTaskListen(
         teardown(!request.signal.aborted);
         return;
       }
-      for (const [taskId, state] of forwarded) pollForwarded(taskId, state);
+      for (const [taskId, state] of forwarded) followForwarded(taskId, state);
       // Each task as it is now (it may have changed since the client learnt its id), read again
       // after the watch is in place so no change falls between the two.
       void (async () => {
