@@ -30,7 +30,9 @@ export function messagesOf(text: string): Params[] {
  */
 export async function modernClient(baseUrl: string, apiKey: string, tasks: boolean) {
   const answers: Params[] = [];
+  const reading: Array<Promise<void>> = [];
   const listenFrames: Params[] = [];
+  const asked: string[] = [];
   const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
     requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
     fetch: async (input, init) => {
@@ -53,24 +55,54 @@ export async function modernClient(baseUrl: string, apiKey: string, tasks: boole
         })().catch(() => {});
         return new Response(mine, { status: response.status, headers: response.headers });
       }
-      if (init?.method === 'POST') answers.push(...messagesOf(await response.clone().text()));
+      if (init?.method === 'POST' && response.body) {
+        // Read beside the SDK, not before it: progress reaches the SDK as it streams.
+        const [mine, theirs] = response.body.tee();
+        reading.push(
+          new Response(theirs).text().then(
+            (text) => {
+              answers.push(...messagesOf(text));
+            },
+            () => undefined,
+          ),
+        );
+        return new Response(mine, { status: response.status, headers: response.headers });
+      }
       return response;
     },
   });
   const client = new Client(
     { name: 'cluster-client', version: '1.0.0' },
     {
-      capabilities: (tasks ? { extensions: { 'io.modelcontextprotocol/tasks': {} } } : {}) as never,
+      capabilities: {
+        sampling: {},
+        elicitation: { form: {} },
+        ...(tasks ? { extensions: { 'io.modelcontextprotocol/tasks': {} } } : {}),
+      } as never,
       versionNegotiation: { mode: { pin: '2026-07-28' } },
     },
   );
+  // Asked through input_required rounds: the retry carrying the answer may land on any replica.
+  client.setRequestHandler('sampling/createMessage', () => {
+    asked.push('sampling/createMessage');
+    return {
+      model: 'cluster-model',
+      role: 'assistant' as const,
+      content: { type: 'text' as const, text: legacyAnswers.samplingText },
+    };
+  });
+  client.setRequestHandler('elicitation/create', () => {
+    asked.push('elicitation/create');
+    return { action: 'accept' as const, content: elicitedContent(legacyAnswers.elicitedName) };
+  });
   await client.connect(transport);
   const wire = async (method: string, params: Params): Promise<Params> => {
     await client.request({ method, params } as never, ResultSchema).catch(() => undefined);
+    await Promise.all(reading.splice(0));
     const answer = answers.at(-1) ?? {};
     return (answer.result ?? answer.error) as Params;
   };
-  return { client, wire, listenFrames };
+  return { client, wire, listenFrames, asked };
 }
 
 export function textOf(result: unknown): string {
@@ -78,7 +110,7 @@ export function textOf(result: unknown): string {
   return content.map((item) => item.text ?? '').join('');
 }
 
-/** What the SDK v1 client answers to the hub's server→client requests. */
+/** What both clients answer to the hub's server→client requests. */
 export const legacyAnswers = {
   samplingText: 'sampled across replicas',
   elicitedName: 'Ada',

@@ -337,3 +337,12 @@ export async function startCluster(): Promise<Cluster> {
     close,
   };
 }
+
+/** The `notifications/cancelled` the upstreams of a cluster received so far. */
+export function cancellationsSeen(cluster: Cluster): number {
+  try {
+    return readFileSync(cluster.observeFile, 'utf8').split('\n').filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+}

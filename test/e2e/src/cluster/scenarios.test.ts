@@ -10,6 +10,7 @@ import { everythingStdioEntry } from '../fixtures/upstreams.js';
 import { legacyAnswers, legacyClient, modernClient, textOf } from './cluster-clients.js';
 import {
   type Cluster,
+  cancellationsSeen,
   clusterSessions,
   missing,
   type Replica,
@@ -134,6 +135,26 @@ describe.runIf(missing.length === 0)(
           { timeout: 30_000, interval: 100 },
         );
       }, 90_000);
+
+      it('cancels a call upstream when the client aborts it', async () => {
+        const modern = await modernClient(cluster.front, cluster.userKey, false);
+        closers.push(() => modern.client.close());
+        const controller = new AbortController();
+        const progress: number[] = [];
+        const call = modern.client.callTool(
+          { name: 'ev__trigger-long-running-operation', arguments: { duration: 30, steps: 60 } },
+          { signal: controller.signal, onprogress: (value) => progress.push(value.progress) },
+        );
+        call.catch(() => {});
+        await vi.waitFor(() => expect(progress.length).toBeGreaterThan(0), { timeout: 20_000 });
+        const before = cancellationsSeen(cluster);
+        controller.abort();
+        await expect(call).rejects.toThrow();
+        await vi.waitFor(() => expect(cancellationsSeen(cluster)).toBeGreaterThan(before), {
+          timeout: 15_000,
+          interval: 50,
+        });
+      }, 60_000);
 
       it('gets resources/updated on a listen stream through the load balancer', async () => {
         const watcher = await modernClient(cluster.front, cluster.userKey, false);
