@@ -7,12 +7,21 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Bundle, DurableObjectBinding } from '@fedmcp/edge-providers';
-import type { PeersOptions, UpstreamConfig } from '@fedmcp/federation';
-import { loadConfig, toUpstreamConfig, upstreamsFromConfig } from '@fedmcp/server';
+import { type PeersOptions, parsePinFile, type UpstreamConfig } from '@fedmcp/federation';
+import {
+  type FedmcpConfig,
+  loadConfig,
+  toUpstreamConfig,
+  upstreamsFromConfig,
+} from '@fedmcp/server';
+import { normalizeOrigin } from '@fedmcp/transports';
 import { CliUsageError } from './connect-target.js';
 import type { DeployDefinition } from './deploy-hub-entry.js';
+import type { FrontDoorDefinition } from './deploy-hub-front.js';
+import { refuseLiteralCredentials } from './deploy-hub-literals.js';
 
 /** The Durable Objects the Worker of the hub bundle exports, for the upload's bindings and migration. */
 export const HUB_DURABLE_OBJECTS: DurableObjectBinding[] = [
@@ -79,14 +88,75 @@ function withReferences(definition: DeployDefinition, values: Map<string, string
 }
 
 /**
+ * `hub.allowedHosts`, `hub.cors` and the deprecated `hub.allowedOrigins` as the Node hub's host
+ * reads them: full origins of `allowedOrigins` join the CORS origins, bare hostnames only pass
+ * the Origin check.
+ */
+function frontDoorOf(hub: FedmcpConfig['hub']): FrontDoorDefinition | undefined {
+  const folded: string[] = [];
+  const hostnames: string[] = [];
+  for (const entry of hub.allowedOrigins ?? []) {
+    try {
+      folded.push(normalizeOrigin(entry));
+    } catch {
+      hostnames.push(entry);
+    }
+  }
+  const origins = [...new Set([...(hub.cors?.allowedOrigins ?? []), ...folded])];
+  const front: FrontDoorDefinition = {
+    ...(hub.allowedHosts ? { allowedHosts: hub.allowedHosts } : {}),
+    ...(hostnames.length > 0 ? { allowedOrigins: hostnames } : {}),
+    ...(origins.length > 0
+      ? {
+          cors: {
+            origins,
+            allowCredentials: hub.cors?.allowCredentials ?? false,
+            ...(hub.cors?.maxAgeSeconds === undefined
+              ? {}
+              : { maxAgeSeconds: hub.cors.maxAgeSeconds }),
+          },
+        }
+      : {}),
+  };
+  return Object.keys(front).length > 0 ? front : undefined;
+}
+
+/** `pinning`, with the pin file (relative to the config's folder) read and checked. */
+async function pinningOf(
+  pinning: FedmcpConfig['pinning'],
+  file: string,
+): Promise<DeployDefinition['pinning']> {
+  const { enabled, newItems, onQuarantined, pinFile } = pinning;
+  if (pinFile === undefined) return { enabled, newItems, onQuarantined };
+  const path = resolve(dirname(file), pinFile);
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new CliUsageError(`pinning.pinFile (${pinFile}) cannot be read: ${error.message}`);
+  });
+  return {
+    enabled,
+    newItems,
+    onQuarantined,
+    pinFile: parsePinFile(text, `pinning.pinFile (${pinFile})`),
+  };
+}
+
+/** Options of {@link buildHubBundle}. */
+export interface HubBundleOptions {
+  /** Bundle credentials written literally in the config (refused otherwise). @default false */
+  allowLiteralSecrets?: boolean;
+}
+
+/**
  * Builds the hub bundle of `file` for `target`.
  *
- * @throws {CliUsageError} without a config file, or when it names no upstream the edge can reach.
+ * @throws {CliUsageError} without a config file, when it names no upstream the edge can reach,
+ * or when it writes a credential literally (unless `allowLiteralSecrets`).
  */
 export async function buildHubBundle(
   file: string | undefined,
   target: 'cloudflare' | 'supabase',
   slug: string,
+  options: HubBundleOptions = {},
 ): Promise<HubBundle> {
   if (file === undefined)
     throw new CliUsageError(
@@ -112,7 +182,16 @@ export async function buildHubBundle(
     ...(target === 'supabase' && config.store !== undefined && /^postgres(ql)?:/.test(config.store)
       ? { store: config.store }
       : {}),
+    ...(config.consent === undefined ? {} : { consent: config.consent }),
+    pinning: await pinningOf(config.pinning, file),
+    ...(config.hub.tasks === undefined ? {} : { tasks: config.hub.tasks }),
+    ...(() => {
+      const front = frontDoorOf(config.hub);
+      return front ? { front } : {};
+    })(),
   };
+  const text = withReferences(definition, values);
+  refuseLiteralCredentials(JSON.parse(text), options.allowLiteralSecrets === true);
   const candidates = entryCandidates(
     target === 'cloudflare' ? 'deploy-hub-entry' : 'deploy-hub-function',
   );
@@ -151,7 +230,7 @@ export async function buildHubBundle(
             },
           ]
         : [],
-    define: { __FEDMCP_DEPLOY__: withReferences(definition, values) },
+    define: { __FEDMCP_DEPLOY__: text },
     logLevel: 'silent',
   });
   const [output] = result.outputFiles;

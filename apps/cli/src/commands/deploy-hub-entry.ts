@@ -14,29 +14,36 @@
  */
 import {
   connectEdgeUpstream,
+  createConsentStep,
   createHub,
   createHubHandler,
   createHubIdentity,
   createPeerConnector,
   createPolicyAccess,
+  createToolPinning,
   defineHubObject,
   forwardToHubObject,
   type HubHandler,
   type HubObjectNamespace,
+  type HubTaskOptions,
   type PeersOptions,
+  type PinFile,
   peerUpstreams,
   type UpstreamConfig,
 } from '@fedmcp/federation';
 import {
   type AuthConfigInput,
   authenticateRequest,
+  buildProtectedResourceMetadata,
   createAuditLog,
   createAuthenticators,
+  createConsentLedger,
   createPolicy,
   createStreamAuditSink,
   generateHubKey,
   type PolicyRule,
   parseAuthConfig,
+  protectedResourceMetadataUrl,
   type StoredHubKey,
 } from '@fedmcp/proxy-auth';
 import { createMemoryStore, type Store } from '@fedmcp/store';
@@ -44,6 +51,7 @@ import {
   createDurableObjectStore,
   type DurableObjectNamespace,
 } from '@fedmcp/store/durable-object';
+import { type FrontDoorDefinition, withFrontDoor } from './deploy-hub-front.js';
 
 export { FedmcpStoreObject } from '@fedmcp/store/durable-object';
 
@@ -61,6 +69,19 @@ export interface DeployDefinition {
   slug?: string;
   /** Supabase: the config's `postgres://` store (opened with the engine of {@link useStoreEngine}). */
   store?: string;
+  /** `consent`: the periods offered and whether grants bind the arguments. */
+  consent?: { periods?: string[]; bindArguments?: boolean };
+  /** `pinning`, with the pin file's content (read by the CLI) in place of its path. */
+  pinning?: {
+    enabled: boolean;
+    newItems: 'trust' | 'hold';
+    onQuarantined: 'hide' | 'warn';
+    pinFile?: PinFile;
+  };
+  /** `hub.tasks` (the records live in the hub's store). */
+  tasks?: Omit<HubTaskOptions, 'store'>;
+  /** `hub.allowedHosts`, `hub.cors`, `hub.allowedOrigins`. */
+  front?: FrontDoorDefinition;
 }
 
 let storeEngine: ((url: string) => Promise<Store>) | undefined;
@@ -131,6 +152,19 @@ async function build(env: Env | undefined): Promise<HubHandler> {
   const identity = await storedIdentity(store);
   const peers = definition.peers ?? {};
   const audit = createAuditLog({ sinks: [createStreamAuditSink(store.streams)] });
+  const { pinning: pins, consent } = definition;
+  // As the Node hub: a tool or prompt that changes after it was trusted is held for review.
+  const pinning =
+    pins === undefined || pins.enabled
+      ? createToolPinning({
+          kv: store.kv,
+          pubsub: store.pubsub,
+          audit,
+          newItems: pins?.newItems ?? 'trust',
+          onQuarantined: pins?.onQuarantined ?? 'hide',
+          ...(pins?.pinFile ? { pinFile: pins.pinFile } : {}),
+        })
+      : undefined;
   const hub = createHub({
     hubId,
     connect: createPeerConnector({
@@ -140,15 +174,43 @@ async function build(env: Env | undefined): Promise<HubHandler> {
       keyring: () => identity.keyring(),
     }),
     upstreams: { ...definition.upstreams, ...peerUpstreams(peers) },
-    tasks: { store },
+    tasks: { ...definition.tasks, store },
+    ...(pinning ? { catalogGuard: pinning } : {}),
     ...(definition.policy
-      ? { access: createPolicyAccess({ policy: createPolicy(definition.policy), audit }) }
+      ? {
+          access: createPolicyAccess({
+            policy: createPolicy(definition.policy),
+            audit,
+            // Grants and denials in the store: they outlive the isolate.
+            consent: createConsentStep({
+              ledger: createConsentLedger({ kv: store.kv, audit }),
+              ...(consent?.periods ? { periodOptions: consent.periods } : {}),
+              ...(consent?.bindArguments ? { bindArguments: true } : {}),
+            }),
+          }),
+        }
       : {}),
   });
   const auth = parseAuthConfig(definition.auth ?? {});
   let authenticators: ReturnType<typeof createAuthenticators> | undefined;
+  const resourceOf = (request: Request) => definition.resource ?? new URL('/mcp', request.url).href;
+  const authenticatorsOf = (request: Request) => {
+    authenticators ??= createAuthenticators(auth, { resource: resourceOf(request) });
+    return authenticators;
+  };
+  // RFC 9728: served when an authorization server is configured, and named in 401 challenges.
+  const metadataOf = (request: Request) => {
+    const { authorizationServers, scopesSupported } = authenticatorsOf(request);
+    if (authorizationServers.length === 0) return undefined;
+    return buildProtectedResourceMetadata({
+      resource: resourceOf(request),
+      authorizationServers,
+      ...(scopesSupported.length > 0 ? { scopesSupported } : {}),
+      ...(definition.name === undefined ? {} : { resourceName: definition.name }),
+    });
+  };
   const hasAuthentication = auth.oauth !== undefined || (auth.apiKeys?.length ?? 0) > 0;
-  return createHubHandler(hub, {
+  const handler = await createHubHandler(hub, {
     hubId,
     ...(definition.name === undefined ? {} : { name: definition.name }),
     identity,
@@ -158,18 +220,32 @@ async function build(env: Env | undefined): Promise<HubHandler> {
     ...(hasAuthentication
       ? {
           authenticate: (request: Request) => {
-            authenticators ??= createAuthenticators(auth, {
-              resource: definition.resource ?? new URL('/mcp', request.url).href,
+            const configured = authenticatorsOf(request);
+            const withMetadata = configured.authorizationServers.length > 0;
+            return authenticateRequest({ headers: request.headers }, configured.authenticators, {
+              allowAnonymous: auth.anonymous === true,
+              ...(withMetadata
+                ? { resourceMetadataUrl: protectedResourceMetadataUrl(resourceOf(request)) }
+                : {}),
+              ...(configured.scopesSupported.length > 0
+                ? { scope: configured.scopesSupported }
+                : {}),
             });
-            return authenticateRequest(
-              { headers: request.headers },
-              authenticators.authenticators,
-              { allowAnonymous: auth.anonymous === true },
-            );
           },
         }
       : {}),
     sessionOwner: (principal) => (principal as { subject?: string } | undefined)?.subject,
+  });
+  const front = withFrontDoor(handler, { ...definition.front, metadata: metadataOf });
+  return Object.assign(front, {
+    fetch: front,
+    close: async () => {
+      try {
+        await handler.close();
+      } finally {
+        await pinning?.close();
+      }
+    },
   });
 }
 

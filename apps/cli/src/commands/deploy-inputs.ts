@@ -71,6 +71,8 @@ export interface DeployInputs {
   entry?: string | undefined;
   var?: string[] | undefined;
   secret?: string[] | undefined;
+  /** Bundle credentials written literally in the config (refused otherwise). */
+  'allow-literal-secrets'?: boolean | undefined;
 }
 
 /** Builds the {@link DeployPlan} from flags; warns through `warn` about what cannot run at the edge. */
@@ -92,7 +94,9 @@ export async function readDeployPlan(
   // Without --bundle, the hub itself, built from the config; the names it refers to are secrets.
   const hub =
     id !== 'fly' && flags.bundle === undefined
-      ? await buildHubBundle(file, id, flags.name ?? 'fedmcp-hub')
+      ? await buildHubBundle(file, id, flags.name ?? 'fedmcp-hub', {
+          allowLiteralSecrets: flags['allow-literal-secrets'] === true,
+        })
       : undefined;
   const vars: Record<string, string> = {};
   for (const pair of flags.var ?? []) {

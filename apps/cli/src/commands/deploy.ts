@@ -35,6 +35,7 @@ export function deployCommand(
       options: {
         ...providerFlagOptions,
         'dry-run': { type: 'boolean', default: false },
+        'allow-literal-secrets': { type: 'boolean', default: false },
         bundle: { type: 'string' },
         entry: { type: 'string' },
         var: { type: 'string', multiple: true },
