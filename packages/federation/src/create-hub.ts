@@ -62,6 +62,7 @@ export function createHub(options: HubOptions = {}): Hub {
     logger: options.logger ?? silentLogger,
     bus: options.bus,
     requestStateKey: options.requestStateKey,
+    flowForwarding: options.flowForwarding,
     access: options.access,
     guard: options.catalogGuard,
     hubId,

@@ -30,6 +30,8 @@ export type FlowEvent =
 
 /** Options of a {@link Flow}. */
 export interface FlowOptions {
+  /** The flow's id (its `requestState`). @default a random UUID */
+  id?: string;
   /** Wait this long after the first question so concurrent questions share one round. @default 10 */
   batchDelayMs?: number;
   /** Called once the flow is over (result, error or cancel). */
@@ -51,7 +53,7 @@ export function supportsElicitationMode(
 
 /** One interactive upstream call and its pending questions. */
 export class Flow {
-  readonly id: string = crypto.randomUUID();
+  readonly id: string;
   /** Aborts the upstream call (downstream cancellation, round timeout, hub shutdown). */
   readonly abortController = new AbortController();
   /** The capabilities of the downstream client driving the current round. */
@@ -75,6 +77,7 @@ export class Flow {
   private finished = false;
 
   constructor(options: FlowOptions = {}) {
+    this.id = options.id ?? crypto.randomUUID();
     this.batchDelayMs = options.batchDelayMs ?? 10;
     this.onFinish = options.onFinish;
   }

@@ -7,6 +7,7 @@ import type { McpModernFastRequestHandler } from '@fedmcp/transports';
 import type { Implementation, Server, ServerEventBus } from '@modelcontextprotocol/server';
 import type { CatalogGuard, QuarantinedItem } from './catalog-guard.js';
 import type { CatalogViewOptions } from './catalog-view.js';
+import type { FlowForwardingOptions } from './cluster/flow-forwarding.js';
 import type { DiscoverCache } from './discover/discover-cache.js';
 import type { FastRequestHandler } from './handlers/fast-path.js';
 import type { HubAccess } from './hub-access.js';
@@ -92,6 +93,13 @@ export interface HubOptions {
    * replicas. @default a random per-process key
    */
   requestStateKey?: string | Uint8Array;
+  /**
+   * Replicas on one store: a 2026-07-28 client's retry of an interactive call that reaches
+   * another replica is forwarded over this pub/sub to the replica running the call (set
+   * `requestStateKey` to the same key on every replica too). @default undefined (retries only
+   * here)
+   */
+  flowForwarding?: FlowForwardingOptions;
   /** Change-event bus for 2026-07-28 `subscriptions/listen` streams (pass it to `createMcpHandler`). @default in-process */
   bus?: ServerEventBus;
   /** pino-shaped logger. @default silent */

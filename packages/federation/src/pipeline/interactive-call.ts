@@ -6,6 +6,13 @@
  * upstream answers. The flow's end is mapped and recorded once (stages 5 and 6).
  */
 import type { LoggingLevel, Result, ServerContext } from '@modelcontextprotocol/server';
+import {
+  type ForwardedRound,
+  type HeldRoundOutcome,
+  type RoundQuestion,
+  wireError,
+} from '../cluster/flow-forwarding.js';
+import { forwardRound, serveForwardedRounds } from '../cluster/forwarded-rounds.js';
 import { asClientError, hubError } from '../errors.js';
 import { clientCapabilities } from '../handlers/session-scope.js';
 import { inputRequiredReply } from '../sdk-seams.js';
@@ -30,7 +37,7 @@ export interface InteractiveOutcome {
 export type InteractiveFlows = FlowRegistry<InteractiveOutcome>;
 
 /** One downstream round of an interactive call. */
-interface Round {
+export interface Round {
   services: HubServices;
   session: HubSession;
   /** The client's log level for this round, if it wants log messages. */
@@ -41,7 +48,7 @@ interface Round {
 const driven = new WeakSet<object>();
 
 /** Starts an interactive call and drives its first round. */
-export function startInteractiveCall(
+export async function startInteractiveCall(
   round: Round,
   owner: string,
   call: UpstreamCall,
@@ -70,11 +77,16 @@ export function startInteractiveCall(
       onprogress: (progress) => flow.onProgress?.(progress),
     }),
   );
+  // Replicas on one store: this replica must hear the retries that reach the others.
+  await serveForwardedRounds(round.services, (forwarded, signal) =>
+    holdForwardedRound(round.services, forwarded, signal),
+  );
   return driveRound(round, entry, ctx);
 }
 
 /**
- * A retry carrying answers to a round's questions (`requestState` = the flow's id).
+ * A retry carrying answers to a round's questions (`requestState` = the flow's id); a flow that
+ * another replica holds gets the round forwarded there (`cluster/forwarded-rounds.ts`).
  * @throws FedmcpError INVALID_PARAMS when the call is over, expired or another caller's.
  */
 export function resumeInteractiveCall(
@@ -85,6 +97,8 @@ export function resumeInteractiveCall(
 ): Promise<Result> {
   const entry = (round.services.flows as InteractiveFlows).get(flowId, owner);
   if (!entry) {
+    const holder = round.services.flows.forwarding?.holderOf(flowId);
+    if (holder !== undefined) return forwardRound(round, holder, flowId, owner, ctx);
     throw hubError(
       'INVALID_PARAMS',
       'This interactive call is over or expired; call the tool again.',
@@ -101,7 +115,7 @@ async function driveRound(
   ctx: ServerContext,
 ): Promise<Result> {
   const { services, session, logLevel } = round;
-  const { flow, outcome } = entry;
+  const { flow } = entry;
   flow.capabilities = clientCapabilities(ctx, session);
   const relay = createProgressRelay(ctx, stripDownstreamMeta(ctx.mcpReq._meta).progressToken);
   flow.onProgress = relay.onprogress;
@@ -111,12 +125,36 @@ async function driveRound(
       : (params) => {
           if (passesLevel(params.level, logLevel)) relay.send('notifications/message', params);
         };
+  const end = await runRound(services, session, entry, ctx.mcpReq.signal, () => relay.flush());
+  if (end.type === 'result') return end.result;
+  return inputRequiredReply(
+    Object.fromEntries(end.questions.map(({ key, method, params }) => [key, { method, params }])),
+    await services.codec.mint(flow.id, ctx),
+  );
+}
+
+/** How a round ends: the questions for the client, or the call's mapped result. */
+type RoundEnd = { type: 'input'; questions: RoundQuestion[] } | { type: 'result'; result: Result };
+
+/**
+ * The part of a round that runs where the flow is held: waits for the flow's next event, then
+ * asks the client, or maps and records the call's end.
+ * @throws the client's error when the call failed (recorded first).
+ */
+async function runRound(
+  services: HubServices,
+  session: HubSession,
+  entry: FlowEntry<InteractiveOutcome>,
+  signal: AbortSignal,
+  afterNext: () => Promise<void>,
+): Promise<RoundEnd> {
+  const { flow, outcome } = entry;
   if (flow.roundTimer) clearTimeout(flow.roundTimer);
   driven.add(flow);
-  const event = await flow.next(ctx.mcpReq.signal).finally(() => driven.delete(flow));
+  const event = await flow.next(signal).finally(() => driven.delete(flow));
   flow.onProgress = undefined;
   flow.onLog = undefined;
-  await relay.flush();
+  await afterNext();
   if (event.type === 'input') {
     for (const question of event.questions) {
       if (question.method === 'elicitation/create') {
@@ -127,15 +165,8 @@ async function driveRound(
       () => flow.cancel(hubError('REQUEST_TIMEOUT', 'The client did not answer in time.')),
       services.settings.roundTimeoutMs,
     );
-    return inputRequiredReply(
-      Object.fromEntries(
-        event.questions.map((question) => [
-          question.key,
-          { method: question.method, params: question.params },
-        ]),
-      ),
-      await services.codec.mint(flow.id, ctx),
-    );
+    const questions = event.questions.map(({ key, method, params }) => ({ key, method, params }));
+    return { type: 'input', questions };
   }
   if (event.type === 'error') {
     const error = asClientError(event.error, outcome.upstream.id);
@@ -144,5 +175,29 @@ async function driveRound(
   }
   const result = outcome.map(event.result);
   await outcome.finish({ ok: true, result });
-  return result;
+  return { type: 'result', result };
+}
+
+/**
+ * A round another replica forwarded here, for a flow this replica holds: refused unless the
+ * retrying caller made the call; its progress and log messages are not relayed.
+ */
+export async function holdForwardedRound(
+  services: HubServices,
+  round: ForwardedRound,
+  signal: AbortSignal,
+): Promise<HeldRoundOutcome> {
+  const entry = (services.flows as InteractiveFlows).get(round.flowId, round.owner);
+  if (!entry) {
+    return wireError(
+      hubError('INVALID_PARAMS', 'This interactive call is over or expired; call the tool again.'),
+    );
+  }
+  entry.flow.capabilities = round.capabilities;
+  entry.flow.resume(round.inputResponses);
+  try {
+    return await runRound(services, entry.session, entry, signal, async () => {});
+  } catch (error) {
+    return wireError(error);
+  }
 }

@@ -1,9 +1,12 @@
 /**
  * Interactive calls in flight (see `Flow`): by id (the `requestState` of their rounds), by the
  * upstream connection each holds (server→client requests and log messages arriving on it belong
- * to that call alone) and by the session that made them (closed with it).
+ * to that call alone) and by the session that made them (closed with it). With flow forwarding
+ * (replicas on one store), a flow's id names this replica, and retries of another replica's flows
+ * are forwarded to it (`cluster/flow-forwarding.ts`).
  */
 import type { FedmcpError } from '@fedmcp/protocol';
+import type { FlowForwarding } from '../cluster/flow-forwarding.js';
 import { Flow } from '../flow.js';
 import type { UpstreamConnection } from '../upstream-connection.js';
 import type { HubSession } from './session-registry.js';
@@ -22,10 +25,17 @@ export interface FlowEntry<Outcome = unknown> {
 export class FlowRegistry<Outcome = unknown> {
   readonly #entries = new Map<string, FlowEntry<Outcome>>();
   readonly #byConnection = new Map<UpstreamConnection, Flow>();
+  /** Retries of flows other replicas hold go to them (replicas on one store), if set. */
+  readonly forwarding: FlowForwarding | undefined;
+
+  constructor(options: { forwarding?: FlowForwarding } = {}) {
+    this.forwarding = options.forwarding;
+  }
 
   /** Starts tracking a new interactive call. */
   open(session: HubSession, owner: string, outcome: Outcome): FlowEntry<Outcome> {
     const flow = new Flow({
+      ...(this.forwarding ? { id: this.forwarding.newFlowId() } : {}),
       onFinish: (finished) => {
         this.#entries.delete(finished.id);
         for (const [connection, held] of this.#byConnection) {
@@ -76,8 +86,9 @@ export class FlowRegistry<Outcome = unknown> {
     }
   }
 
-  /** Cancels every flow (the hub is closing). */
-  close(error: FedmcpError): void {
+  /** Cancels every flow (the hub is closing) and stops forwarding. */
+  async close(error: FedmcpError): Promise<void> {
     for (const entry of [...this.#entries.values()]) entry.flow.cancel(error);
+    await this.forwarding?.close();
   }
 }
