@@ -1,6 +1,7 @@
 /**
- * The authentication seam of MCP hosts. A host calls {@link McpAuthenticate} with a body-less,
- * web-standard `Request` (method, URL, headers) before it serves an MCP request or opens a
+ * The authentication seam of MCP hosts. A host calls {@link McpAuthenticate} with the request's
+ * method, URL and headers ({@link McpAuthRequest}: the `Request` itself on web-standard hosts, a
+ * cheap view of the `IncomingMessage` on Node hosts) before it serves an MCP request or opens a
  * session; whatever it returns becomes the session's principal. Designed so an auth package can
  * plug in OAuth bearer tokens or API keys without changing the host:
  *
@@ -16,8 +17,30 @@
 import { FedmcpError } from '@fedmcp/protocol';
 import { createJsonRpcError, JsonRpcErrorCode } from './json-rpc-error.js';
 
-/** The hook a host calls to authenticate a request. See the module documentation. */
-export type McpAuthenticate = (request: Request) => unknown | Promise<unknown>;
+/**
+ * What an authenticate hook is given: the method, absolute URL and headers of the request. A web
+ * `Request` is one (web-standard hosts pass theirs as is); Node hosts pass a view of the
+ * `IncomingMessage` that builds nothing until it is read (`toAuthRequest`), so a hook must not
+ * rely on other `Request` members (`body`, `signal`, `clone()`…). `peerCertificateOf(request)`
+ * works on both.
+ */
+export interface McpAuthRequest {
+  readonly method: string;
+  /** The absolute URL (`http://host/mcp?…`), as `Request.url`. */
+  readonly url: string;
+  readonly headers: Headers;
+}
+
+/**
+ * The hook a host calls to authenticate a request. See the module documentation.
+ *
+ * Declared as a method type so a hook written before 0.2 as `(request: Request) => …` still
+ * type-checks; since then it receives an {@link McpAuthRequest} and may read only `method`, `url`
+ * and `headers` (what fedmcp's own hooks and the SDK's `requireBearerAuth` read).
+ */
+export type McpAuthenticate = {
+  hook(request: McpAuthRequest): unknown | Promise<unknown>;
+}['hook'];
 
 /** Outcome of running {@link McpAuthenticate}: a principal, or a response to send instead. */
 export type AuthenticationOutcome =
@@ -30,7 +53,7 @@ export type AuthenticationOutcome =
  */
 export async function runAuthenticate(
   authenticate: McpAuthenticate | undefined,
-  request: Request,
+  request: McpAuthRequest,
 ): Promise<AuthenticationOutcome> {
   if (authenticate === undefined) return { kind: 'principal', principal: undefined };
   try {

@@ -6,6 +6,7 @@ export {
   authenticationErrorResponse,
   isAuthInfoShaped,
   type McpAuthenticate,
+  type McpAuthRequest,
   runAuthenticate,
 } from './authenticate.js';
 // Server side: 2025-era sessions any replica can serve (client-carried, sealed session ids).

@@ -19,6 +19,7 @@ import {
   protectedResourceMetadataResponse,
   protectedResourceMetadataUrl,
 } from '@fedmcp/proxy-auth';
+import type { McpAuthRequest } from '@fedmcp/transports';
 import { peerCertificateOf } from '@fedmcp/transports/node';
 import type { FedmcpConfig } from '../config/config-schema.js';
 
@@ -51,7 +52,7 @@ export interface ServerAuthentication {
   /** The metadata document served at the well-known paths, when OAuth is configured. */
   readonly metadata: ProtectedResourceMetadata | undefined;
   /** The host's `authenticate` hook: a principal, or the 401/403 response to send. */
-  authenticate(request: Request): Promise<Principal | Response>;
+  authenticate(request: McpAuthRequest): Promise<Principal | Response>;
   /** The host's `sessionOwner`: sessions belong to one principal. */
   sessionOwner(principal: unknown): string | undefined;
   /** Serves the Protected Resource Metadata (an `onRequest` route); `true` when it answered. */
@@ -173,7 +174,7 @@ export function createServerAuthentication(
   };
   if (state.access.warning) logger.warn({ host: options.config.hub.host }, state.access.warning);
 
-  async function authenticate(request: Request): Promise<Principal | Response> {
+  async function authenticate(request: McpAuthRequest): Promise<Principal | Response> {
     const { access, configured, metadata } = state;
     // Only an audit record needs it: parsed when one is written, not on every request.
     const action = () => `${request.method} ${new URL(request.url).pathname}`;

@@ -17,6 +17,7 @@ import {
   type Principal,
 } from '@fedmcp/proxy-auth';
 import type { KeyValueStore } from '@fedmcp/store';
+import type { McpAuthRequest } from '@fedmcp/transports';
 import { type PeersOptions, toTrustedPeers } from './peer-options.js';
 
 /** Options of {@link createPeerAuthentication}. */
@@ -43,7 +44,7 @@ export interface PeerAuthentication {
    * The principal, or the 401 response to send, when the request carries a peer token;
    * `undefined` when it does not (the hub's own authentication decides then).
    */
-  authenticate(request: Request): Promise<Principal | Response> | undefined;
+  authenticate(request: McpAuthRequest): Promise<Principal | Response> | undefined;
   /** Applies a new set of peers (a reload). */
   setPeers(peers: PeersOptions | undefined): void;
 }
@@ -139,7 +140,7 @@ export function createPeerAuthentication(options: PeerAuthenticationOptions): Pe
       return false;
     }
   };
-  const isPeerToken = (request: Request): boolean => {
+  const isPeerToken = (request: McpAuthRequest): boolean => {
     const match = BEARER.exec(request.headers.get('authorization') ?? '');
     const token = match?.[1];
     if (token === undefined) return false;
@@ -150,7 +151,7 @@ export function createPeerAuthentication(options: PeerAuthenticationOptions): Pe
     return true;
   };
 
-  async function authenticate(request: Request): Promise<Principal | Response> {
+  async function authenticate(request: McpAuthRequest): Promise<Principal | Response> {
     // Only audit records need it (once a minute per principal on success).
     const actionOf = () => `${request.method} ${new URL(request.url).pathname}`;
     try {

@@ -11,14 +11,10 @@ import { checkJsonDepth } from '../json-depth.js';
 import { createJsonRpcError, JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { CreateMcpServer, McpFastRequestHandler } from '../mcp-session-context.js';
 import type { SessionEventStores } from '../session-event-store.js';
-import {
-  sendJson,
-  sendJsonRpcError,
-  sendWebResponse,
-  toBodylessRequest,
-} from './host-http-responses.js';
+import { sendJson, sendJsonRpcError, sendWebResponse } from './host-http-responses.js';
 import type { HostSessionRegistry } from './host-session-registry.js';
 import type { McpHttpHostPaths } from './mcp-http-host-options.js';
+import { toAuthRequest } from './node-auth-request.js';
 import { drainRequest, RequestBodyTooLargeError, readBody } from './read-body.js';
 
 /** Shared state and steps of a host's routes. */
@@ -65,7 +61,7 @@ export async function authenticateRequest(
   response: ServerResponse,
 ): Promise<{ principal: unknown } | undefined> {
   if (context.authenticateHook === undefined) return { principal: undefined };
-  const outcome = await runAuthenticate(context.authenticateHook, toBodylessRequest(request));
+  const outcome = await runAuthenticate(context.authenticateHook, toAuthRequest(request));
   if (outcome.kind === 'response') {
     await sendWebResponse(response, outcome.response);
     return undefined;

@@ -24,6 +24,7 @@ export type {
   McpHttpHostTlsOptions,
   McpHttpHostTransports,
 } from './mcp-http-host-options.js';
+export { requestUrlOf, toAuthRequest } from './node-auth-request.js';
 export type {
   ListenObservingServerEventBus,
   ListenServingServerEventBus,

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
+import type { McpAuthRequest } from '../authenticate.js';
 
 /** The client certificate of a request and whether the TLS layer verified it against the CA. */
 export interface RequestPeerCertificate {
@@ -15,10 +16,10 @@ export interface RequestPeerCertificate {
   peerCertificateAuthorized: boolean;
 }
 
-const certificates = new WeakMap<Request, RequestPeerCertificate>();
+const certificates = new WeakMap<McpAuthRequest, RequestPeerCertificate>();
 
-/** Records the peer certificate of a Node request's TLS socket on the `Request` made from it. */
-export function attachPeerCertificate(source: IncomingMessage, request: Request): void {
+/** Records the peer certificate of a Node request's TLS socket on the `Request` (or view) made from it. */
+export function attachPeerCertificate(source: IncomingMessage, request: McpAuthRequest): void {
   const socket = source.socket as Partial<TLSSocket> | undefined;
   if (typeof socket?.getPeerCertificate !== 'function') return;
   const peerCertificate = socket.getPeerCertificate();
@@ -31,7 +32,7 @@ export function attachPeerCertificate(source: IncomingMessage, request: Request)
 
 /**
  * The TLS client certificate of a request an MCP host passed to its `authenticate` hook, or
- * `undefined` (plain HTTP, no certificate sent, or a `Request` the host did not make).
+ * `undefined` (plain HTTP, no certificate sent, or a request the host did not make).
  *
  * @example
  * ```ts
@@ -43,6 +44,6 @@ export function attachPeerCertificate(source: IncomingMessage, request: Request)
  * });
  * ```
  */
-export function peerCertificateOf(request: Request): RequestPeerCertificate | undefined {
+export function peerCertificateOf(request: McpAuthRequest): RequestPeerCertificate | undefined {
   return certificates.get(request);
 }
