@@ -270,6 +270,15 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     ...(sessionCluster.secrets
       ? { requestStateKey: requestStateKeyOf(sessionCluster.secrets.secret) }
       : {}),
+    // ... and a retry of a call another replica runs is forwarded to it over the store's pub/sub.
+    ...(sessionCluster.secrets && sessionCluster.hostOptions.cluster && sharedStore
+      ? {
+          flowForwarding: {
+            pubsub: store.pubsub,
+            replicaId: sessionCluster.hostOptions.cluster.answers.replicaId,
+          },
+        }
+      : {}),
     // A per-user OAuth upstream's sign-in, asked inside the call (URL elicitation).
     upstreamSignIns: {
       owns: (id) => upstreamOAuth.users.ownsSignIn(id),
