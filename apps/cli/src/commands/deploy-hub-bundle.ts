@@ -184,6 +184,12 @@ export async function buildHubBundle(
       : {}),
     ...(config.consent === undefined ? {} : { consent: config.consent }),
     pinning: await pinningOf(config.pinning, file),
+    ...(() => {
+      const { instructions, maxInstructionsChars, pageSize, maxHops } = config.hub;
+      const hub = { instructions, maxInstructionsChars, pageSize, maxHops };
+      const set = Object.entries(hub).filter(([, value]) => value !== undefined);
+      return set.length > 0 ? { hub: Object.fromEntries(set) } : {};
+    })(),
     ...(config.hub.tasks === undefined ? {} : { tasks: config.hub.tasks }),
     ...(() => {
       const front = frontDoorOf(config.hub);

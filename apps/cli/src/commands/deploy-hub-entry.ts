@@ -31,6 +31,7 @@ import {
   peerUpstreams,
   type UpstreamConfig,
 } from '@fedmcp/federation';
+import { FEDMCP_VERSION } from '@fedmcp/protocol';
 import {
   type AuthConfigInput,
   authenticateRequest,
@@ -39,6 +40,7 @@ import {
   createAuthenticators,
   createConsentLedger,
   createPolicy,
+  createRateLimiter,
   createStreamAuditSink,
   generateHubKey,
   type PolicyRule,
@@ -82,6 +84,13 @@ export interface DeployDefinition {
   tasks?: Omit<HubTaskOptions, 'store'>;
   /** `hub.allowedHosts`, `hub.cors`, `hub.allowedOrigins`. */
   front?: FrontDoorDefinition;
+  /** `hub.instructions`, `hub.maxInstructionsChars`, `hub.pageSize`, `hub.maxHops`. */
+  hub?: {
+    instructions?: string;
+    maxInstructionsChars?: number;
+    pageSize?: number;
+    maxHops?: number;
+  };
 }
 
 let storeEngine: ((url: string) => Promise<Store>) | undefined;
@@ -167,6 +176,8 @@ async function build(env: Env | undefined): Promise<HubHandler> {
       : undefined;
   const hub = createHub({
     hubId,
+    serverInfo: { name: definition.name ?? 'fedmcp', version: FEDMCP_VERSION },
+    ...definition.hub,
     connect: createPeerConnector({
       base: connectEdgeUpstream,
       peers: () => peers,
@@ -181,6 +192,8 @@ async function build(env: Env | undefined): Promise<HubHandler> {
           access: createPolicyAccess({
             policy: createPolicy(definition.policy),
             audit,
+            // The rules' rate limits count in the store, as on Node.
+            rateLimiter: createRateLimiter({ store: store.kv }),
             // Grants and denials in the store: they outlive the isolate.
             consent: createConsentStep({
               ledger: createConsentLedger({ kv: store.kv, audit }),

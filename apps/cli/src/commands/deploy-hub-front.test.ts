@@ -55,6 +55,7 @@ async function writeConfig(file: string, extra: Record<string, unknown> = {}) {
         dataDir: join(directory, 'data'),
         allowedHosts: ['127.0.0.1', 'localhost', 'hub.example.com'],
         cors: { allowedOrigins: [allowed] },
+        instructions: 'The front hub answers.',
       },
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
       mcpServers: { everything: { url: '${EVERYTHING_URL}' } },
@@ -75,6 +76,13 @@ async function writeConfig(file: string, extra: Record<string, unknown> = {}) {
             actions: ['tools/call'],
             targets: ['everything__echo'],
             consent: 'required',
+          },
+          {
+            id: 'two-echoes',
+            subjects: ['*'],
+            actions: ['tools/call'],
+            targets: ['everything__echo'],
+            rateLimit: { limit: 2, per: 'hour', by: ['principal'] },
           },
         ],
       },
@@ -211,6 +219,15 @@ async function checkConsentAndPinning(mcpUrl: URL) {
     // Remembered ("always allow"): not asked again.
     await client.callTool({ name: 'everything__echo', arguments: { message: 'again' } });
     expect(asked).toHaveLength(1);
+    // The rule's rate limit (two an hour), counted in the hub's store.
+    const limited = await client
+      .callTool({ name: 'everything__echo', arguments: { message: 'third' } })
+      .then(
+        (result) => JSON.stringify(result),
+        (error: Error) => error.message,
+      );
+    expect(limited).toMatch(/rate limit/i);
+    expect(client.getInstructions()).toContain('The front hub answers.');
     const names = (await client.listTools()).tools.map((tool) => tool.name);
     expect(names).toContain('everything__echo');
     expect(names).not.toContain('everything__get-sum');
