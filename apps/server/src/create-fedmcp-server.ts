@@ -31,6 +31,7 @@ import {
   createStreamAuditSink,
 } from '@fedmcp/proxy-auth';
 import { createStore } from '@fedmcp/store/node';
+import type { McpAuthRequest } from '@fedmcp/transports';
 import {
   createMcpHttpHost,
   createStdioHost,
@@ -67,6 +68,7 @@ import {
 } from './federation/federation-from-config.js';
 import type { FedmcpServer, FedmcpServerOptions } from './fedmcp-server-options.js';
 import { createHealthRoutes } from './health-routes.js';
+import { isMcpTarget } from './mcp-target.js';
 import { createHubUpstreamOAuth, oauthUpstreamsOf } from './oauth/hub-upstream-oauth.js';
 import { createOAuthRoutes, hubClientMetadataUrl } from './oauth/oauth-routes.js';
 import { createQuietAuditSink } from './quiet-audit-sink.js';
@@ -399,7 +401,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
       }
     : peerFederatedStatus;
   // `/mcp` and `/status`: a peer token, else the `auth` section (503 until listening).
-  const authenticate = (request: Request) =>
+  const authenticate = (request: McpAuthRequest) =>
     peerAuthentication?.authenticate(request) ??
     (authentication
       ? authentication.authenticate(request)
@@ -505,15 +507,17 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
         bus: hub.bus,
         ...httpHostLimits(config.hub.limits),
         ...sessionCluster.hostOptions,
+        // An MCP request (`/mcp`, `/mcp/<view>`) runs none of these routes.
         onRequest: async (request, response) =>
-          (await runtimeHooks(request, response)) ||
-          (await healthRoutes(request, response)) ||
-          ((await metricsRoute?.(request, response)) ?? false) ||
-          (await adminApi(request, response)) ||
-          (await federationRoutes(request, response)) ||
-          // The redirect back from an upstream's sign-in, and the hub's client metadata document.
-          (await oauthRoutes(request, response)) ||
-          ((await authentication?.handleRequest(request, response)) ?? false),
+          !isMcpTarget(request.url) &&
+          ((await runtimeHooks(request, response)) ||
+            (await healthRoutes(request, response)) ||
+            ((await metricsRoute?.(request, response)) ?? false) ||
+            (await adminApi(request, response)) ||
+            (await federationRoutes(request, response)) ||
+            // The redirect back from an upstream's sign-in, and the hub's client metadata document.
+            (await oauthRoutes(request, response)) ||
+            ((await authentication?.handleRequest(request, response)) ?? false)),
         logger: childLogger(logger, { component: 'http' }),
       });
       owned.defer(() => host.close());
