@@ -214,6 +214,11 @@ export function interceptResponses(
       queueMicrotask(() => deliver(message, extra));
       return;
     }
+    if (onNotification && 'method' in message && !('id' in message)) {
+      // Notifications on a listen stream the hub opened raw (the 2026 tasks extension's
+      // `notifications/tasks`, and progress tied to a task after its call was answered).
+      if (onNotification(message.method, (message.params ?? {}) as Record<string, unknown>)) return;
+    }
     if (
       onRawProgress &&
       'method' in message &&
@@ -226,11 +231,6 @@ export function interceptResponses(
         onRawProgress(token, params);
         return;
       }
-    }
-    if (onNotification && 'method' in message && !('id' in message)) {
-      // Notifications the SDK client has no handler for (the 2026 tasks extension's
-      // `notifications/tasks` on a listen stream the hub opened raw).
-      if (onNotification(message.method, (message.params ?? {}) as Record<string, unknown>)) return;
     }
     deliver(message, extra);
   };

@@ -13,7 +13,6 @@ import {
 } from '@modelcontextprotocol/server';
 import type { CatalogGuard } from '../catalog-guard.js';
 import type { CatalogViewOptions } from '../catalog-view.js';
-import { createFlowForwarding, type FlowForwardingOptions } from '../cluster/flow-forwarding.js';
 import { DiscoverCache } from '../discover/discover-cache.js';
 import { SessionInstructions } from '../discover/session-instructions.js';
 import type { HubAccess } from '../hub-access.js';
@@ -56,8 +55,6 @@ export interface HubSettings {
   logger: Logger;
   bus: ServerEventBus | undefined;
   requestStateKey: string | Uint8Array | undefined;
-  /** Retries of flows another replica holds go to it (`HubOptions.flowForwarding`). */
-  flowForwarding?: FlowForwardingOptions | undefined;
   access: HubAccess | undefined;
   guard: CatalogGuard | undefined;
   /** This hub's id in hop trails and origin paths; undefined = no federation `_meta`. */
@@ -119,11 +116,7 @@ export function createHubServices(settings: HubSettings): HubServices {
   const innerBus = settings.bus ?? new InMemoryServerEventBus();
   const upstreams = new UpstreamSet(settings.failureMode);
   const sessions = new SessionRegistry();
-  const flows = new FlowRegistry(
-    settings.flowForwarding
-      ? { forwarding: createFlowForwarding({ logger, ...settings.flowForwarding }) }
-      : {},
-  );
+  const flows = new FlowRegistry();
   const tasks = new TaskOwners();
   const taskStore = settings.tasks?.store;
   const hubTasks = new TaskEngine(
@@ -159,13 +152,14 @@ export function createHubServices(settings: HubSettings): HubServices {
               owner,
               signal,
             ),
-          forwardedFollow: (taskId, owner, signal, onState) =>
+          forwardedFollow: (taskId, owner, signal, onState, onNotification) =>
             followForwardedTask(
               { upstreams: upstreams.list(), forwarded: hubTasks.forwarded },
               taskId,
               owner,
               signal,
               onState,
+              onNotification,
             ),
         },
         { serverInfo, ...request },
@@ -246,7 +240,7 @@ export function createHubServices(settings: HubSettings): HubServices {
       if (!taskStore) await hubTasks.closeStore();
       questions.close();
       notifier.close();
-      await flows.close(new FedmcpError('CANCELED', 'The hub is shutting down.'));
+      flows.close(new FedmcpError('CANCELED', 'The hub is shutting down.'));
       await Promise.allSettled(upstreams.list().map((upstream) => upstream.close()));
     },
   };

@@ -8,6 +8,9 @@
  * (`UpstreamConnection.tapNotifications`), and each is shown to the client as `tasks/get` would
  * show it (the hub's id, the result namespaced, the upstream's marks dropped).
  *
+ * Progress the upstream sends on that stream for the task (marked with the related task) goes to
+ * the client's listen stream with the progress token of the client's call.
+ *
  * An upstream that refuses the listen, or does not acknowledge the task id, is polled as before
  * (tasks/task-listen.ts); so is a task whose upstream stream ends before the task does.
  */
@@ -25,6 +28,7 @@ type Params = Record<string, unknown>;
 const LISTEN_MAX_MS = 86_400_000;
 /** How long the upstream has to acknowledge the task id on its listen stream. */
 const ACK_WAIT_MS = 5_000;
+const RELATED_TASK = 'io.modelcontextprotocol/related-task';
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /**
@@ -38,9 +42,10 @@ export async function followForwardedTask(
   owner: string,
   signal: AbortSignal,
   onState: (state: Params) => void,
+  onNotification?: (method: string, params: Params) => void,
 ): Promise<boolean> {
   const target = await forwardedTarget(context, taskId, owner);
-  if (!target || target.record.era !== 'modern' || signal.aborted) return false;
+  if (target?.record.era !== 'modern' || signal.aborted) return false;
   const { upstream } = target;
   const upstreamTaskId = target.taskId;
   let connection: UpstreamConnection;
@@ -70,6 +75,18 @@ export async function followForwardedTask(
       const honored = (params.notifications as { taskIds?: unknown } | undefined)?.taskIds;
       if (!Array.isArray(honored) || !honored.includes(upstreamTaskId)) return false;
       acknowledged?.();
+      return true;
+    }
+    if (method === 'notifications/progress') {
+      // Progress tied to the task after its call was answered (its related-task mark): the
+      // client's own token, the upstream's marks dropped.
+      const related = (params._meta as Params | undefined)?.[RELATED_TASK] as Params | undefined;
+      if (related?.taskId !== upstreamTaskId) return false;
+      const { progressToken } = target.record;
+      if (progressToken !== undefined && !terminal) {
+        const { _meta: _marks, progressToken: _upstreamToken, ...progress } = params;
+        onNotification?.('notifications/progress', { ...progress, progressToken });
+      }
       return true;
     }
     if (method !== 'notifications/tasks' || params.taskId !== upstreamTaskId) return false;

@@ -24,6 +24,8 @@ export interface ForwardedTask {
    * `tasks/result` live there; tasks/forwarded-task-relay.ts).
    */
   replica?: string;
+  /** The client's progress token of the call (progress tied to the task goes out with it). */
+  progressToken?: string | number;
 }
 
 /** Forwarded tasks by exposed id, in the hub's store (shared by replicas). */

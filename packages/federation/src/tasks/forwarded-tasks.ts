@@ -117,7 +117,8 @@ export async function startForwardedTask(
   };
   if (runsTasksExtension(upstream)) {
     // The upstream's progress while it creates the task reaches the client with its own token.
-    const relay = createProgressRelay(ctx, stripDownstreamMeta(ctx.mcpReq._meta).progressToken);
+    const { progressToken } = stripDownstreamMeta(ctx.mcpReq._meta);
+    const relay = createProgressRelay(ctx, progressToken);
     let outcome: Awaited<ReturnType<typeof callWithTasksExtension>>;
     try {
       outcome = await callWithTasksExtension(
@@ -138,7 +139,14 @@ export async function startForwardedTask(
       const ttl = typeof task.ttlMs === 'number' ? task.ttlMs : settings.maxTtlMs;
       await forwarded.set(
         exposedId,
-        { ...record, taskId: String(task.taskId), era: 'modern' },
+        {
+          ...record,
+          taskId: String(task.taskId),
+          era: 'modern',
+          ...(typeof progressToken === 'string' || typeof progressToken === 'number'
+            ? { progressToken }
+            : {}),
+        },
         Math.min(ttl, settings.maxTtlMs),
       );
       return { ...task, resultType: 'task', taskId: exposedId } as Result;

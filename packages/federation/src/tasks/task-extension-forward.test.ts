@@ -274,6 +274,41 @@ describe('a 2026-07-28 upstream running the tasks extension', () => {
     expect(JSON.stringify(last)).not.toContain(tasky.byTopic.get('quiet-1')!.taskId);
   }, 60_000);
 
+  it('relays progress tied to the task on the listen stream, with the call’s token', async () => {
+    const ada = await modernClient('ada', { extensions: TASKS });
+    const created = await ada('tools/call', {
+      name: 'tasky__job',
+      arguments: { topic: 'quiet-2' },
+      _meta: { progressToken: 'ada-progress' },
+    });
+    const taskId = String(created.taskId);
+    // The upstream got a token of the hub's, never the client's.
+    expect(tasky.byTopic.get('quiet-2')!.progressToken).toMatch(/^fedmcp-raw-/);
+    const client = clients.get('ada')!;
+    const seen: Params[] = [];
+    const transport = client.transport!;
+    const deliver = transport.onmessage!;
+    transport.onmessage = (message, extra) => {
+      if ('method' in message && message.method === 'notifications/progress') {
+        seen.push(message.params as Params);
+        return;
+      }
+      deliver.call(transport, message, extra);
+    };
+    const subscription = await client.listen({ taskIds: [taskId] } as never);
+    await eventually(async () => (notes.get('ada')!.length > 0 ? true : undefined), 30_000);
+    // Sent again until the hub's upstream listen is acknowledged and relays it.
+    await eventually(async () => {
+      tasky.progress('quiet-2', 1);
+      return seen.length > 0 ? true : undefined;
+    }, 30_000);
+    expect(seen[0]).toMatchObject({ progressToken: 'ada-progress', progress: 1, total: 3 });
+    expect(JSON.stringify(seen[0])).not.toContain(tasky.byTopic.get('quiet-2')!.taskId);
+    tasky.settle('quiet-2');
+    expect(await subscription.closed).toBe('graceful');
+    expect(notes.get('ada')!.at(-1)).toMatchObject({ taskId, status: 'completed' });
+  }, 60_000);
+
   it('polls the task when the upstream’s listen does not follow task ids', async () => {
     const ada = await modernClient('ada', { extensions: TASKS });
     const created = await ada('tools/call', { name: 'unheard__job', arguments: { topic: 'q' } });

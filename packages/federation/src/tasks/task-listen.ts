@@ -71,6 +71,7 @@ export interface TaskListenDeps {
     owner: string,
     signal: AbortSignal,
     onState: (state: Params) => void,
+    onNotification: (method: string, params: Params) => void,
   ) => Promise<boolean>;
 }
 
@@ -303,7 +304,16 @@ export async function serveTaskListen(
     const poll = () => {
       if (!closed) pollForwarded(taskId, state);
     };
-    void follow(taskId, owner, request.signal, (latest) => sendDetailed({ ...latest, taskId }))
+    const relay = (method: string, params: Params) => {
+      if (!closed) send(stamp({ method, params }));
+    };
+    void follow(
+      taskId,
+      owner,
+      request.signal,
+      (latest) => sendDetailed({ ...latest, taskId }),
+      relay,
+    )
       .then((done) => done || poll())
       .catch(poll);
   };
