@@ -183,12 +183,20 @@ describe('federation _meta', () => {
       healthIntervalMs: 0,
     });
     await hub.start();
-    const client = await clientOf(hub);
+    // Origins are listed for peer hubs (and the admin API), not for other clients.
+    const client = await clientOf(hub, { subject: 'alice', authMethod: 'peer', via: ['eu'] });
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name)).toEqual(['up__echo', 'eu__eu-tool']);
     expect(tools[0]?._meta?.['io.fedmcp/origin']).toEqual({ hubs: ['home'], upstreamId: 'up' });
     expect(tools[1]?._meta?.['io.fedmcp/origin']).toEqual({ hubs: ['home'], upstreamId: 'eu' });
     await client.close();
+    const ordinary = await clientOf(hub);
+    const listed = await ordinary.listTools();
+    expect(listed.tools.map((tool) => tool._meta?.['io.fedmcp/origin'])).toEqual([
+      undefined,
+      undefined,
+    ]);
+    await ordinary.close();
   });
 
   it("without a hub id, passes the trail on but never the client's claim of the end user", async () => {

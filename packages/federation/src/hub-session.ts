@@ -31,6 +31,12 @@ export interface HubSessionContext {
    * @default the whole catalog
    */
   view?: string;
+  /**
+   * Lists carry each aggregated item's `io.fedmcp/origin` (an in-process caller such as the admin
+   * API; peer hubs always get it, other clients never).
+   * @default false
+   */
+  origins?: boolean;
 }
 
 /**
@@ -80,7 +86,7 @@ export function createHubSessionServer(
     server.onclose = () => void sessions.remove(session);
   }
   const scope = createSessionScope(services, session);
-  registerListHandlers(server, scope);
+  registerListHandlers(server, scope, context.origins === true);
   registerToolHandlers(server, scope);
   registerPromptResourceHandlers(server, scope);
   registerCompletionHandlers(server, scope);

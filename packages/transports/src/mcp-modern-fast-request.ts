@@ -1,6 +1,6 @@
 /**
- * The 2026-07-28 fast path's contract: a stateless `tools/call` a proxy forwards as it is,
- * answered without building an SDK server for the request (the SDK's `createMcpHandler` builds one
+ * The 2026-07-28 fast path's contract: a stateless `tools/call` a proxy forwards as it is, or a
+ * `tools/list` it answers from what it holds, answered without building an SDK server for the request (the SDK's `createMcpHandler` builds one
  * per request). The `modernFastRequest` option of `createMcpHttpHost`.
  */
 import type { JSONRPCRequest, JSONRPCResponse } from '@modelcontextprotocol/server';
@@ -14,8 +14,9 @@ export interface McpModernFastRequestExtra {
 }
 
 /**
- * Answers one 2026-07-28 `tools/call` without the SDK's server machinery. The host calls it only
- * for a `POST` with `MCP-Protocol-Version: 2026-07-28` and `Mcp-Method: tools/call`, no session,
+ * Answers one 2026-07-28 `tools/call` or `tools/list` without the SDK's server machinery. The host
+ * calls it only for a `POST` with `MCP-Protocol-Version: 2026-07-28` and `Mcp-Method: tools/call`
+ * (`Mcp-Name` naming the tool) or `tools/list` (no `Mcp-Name`), no session,
  * after its own checks (Host/Origin, authentication, body limit, content negotiation) and after
  * the SDK's own classification found a valid 2026-07-28 request (envelope, header/body
  * agreement). Return `undefined` (or a promise of it) to decline: the SDK's `createMcpHandler`

@@ -14,7 +14,13 @@ export async function withHubClient<T>(
   work: (client: Client) => Promise<T>,
 ): Promise<T> {
   const [clientTransport, serverTransport] = createInMemoryTransportPair();
-  const server = hub.createServer({ era: 'legacy', transport: 'in-memory', principal });
+  // The admin API shows each tool's origin (`io.fedmcp/origin`), which lists carry only on request.
+  const server = hub.createServer({
+    era: 'legacy',
+    transport: 'in-memory',
+    principal,
+    origins: true,
+  });
   await server.connect(serverTransport);
   const client = new Client({ name: 'fedmcp-admin', version: '1' });
   try {

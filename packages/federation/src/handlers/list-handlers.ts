@@ -9,7 +9,14 @@
  * filtered view, which the session views rebuild when the catalog or the access decisions change
  * (a policy reload). A list that changed is a new array: its pages are built anew, and the old
  * ones go with the old array. So a listing costs a lookup, however many upstreams there are.
+ *
+ * Pages are also kept per audience ({@link ListAudience}): each aggregated item's
+ * `io.fedmcp/origin` goes only to peer hubs (which use it to keep their own items from coming back
+ * through a peer) and to in-process callers that ask for it (the admin API); other clients get the
+ * items without it — about a quarter fewer bytes for small tools. The list without origins is
+ * built once per list, so the audience is part of the pages' key.
  */
+import { ORIGIN_META_KEY } from '@fedmcp/protocol';
 import type { ClientCapabilities, Server, Tool } from '@modelcontextprotocol/server';
 import type { HubListAction } from '../hub-access.js';
 import { ListPages } from '../pagination.js';
@@ -46,37 +53,95 @@ function toolsVariant(
   return `${tasks ? 't' : '-'}${capabilityBound ? JSON.stringify(capabilities) : ''}`;
 }
 
-/** Registers the list handlers of a session. */
-export function registerListHandlers(server: Server, scope: SessionScope): void {
+/**
+ * Who a list is for: `origins` — a peer hub, or an in-process caller that asked for them (the
+ * admin API) — gets each item's `io.fedmcp/origin`; `clients` — everyone else — does not.
+ */
+export type ListAudience = 'origins' | 'clients';
+
+/** The audience of a session's lists (see {@link ListAudience}). */
+export function listAudience(principal: unknown, origins = false): ListAudience {
+  const method = (principal as { authMethod?: unknown } | undefined)?.authMethod;
+  return origins || method === 'peer' ? 'origins' : 'clients';
+}
+
+// Each list without its items' origins, built once per list (the list replaced by a rebuild or a
+// new view takes it along); a list that has none is its own.
+const withoutOrigins = new WeakMap<object, readonly unknown[]>();
+
+function withoutOrigin(item: unknown): unknown {
+  const meta = (item as { _meta?: Record<string, unknown> } | undefined)?._meta;
+  if (!meta || !(ORIGIN_META_KEY in meta)) return item;
+  const { [ORIGIN_META_KEY]: _origin, ...rest } = meta;
+  const { _meta, ...fields } = item as Record<string, unknown>;
+  return Object.keys(rest).length > 0 ? { ...fields, _meta: rest } : fields;
+}
+
+/** A list as its audience sees it. */
+function forAudience(list: readonly unknown[], audience: ListAudience): readonly unknown[] {
+  if (audience === 'origins') return list;
+  let stripped = withoutOrigins.get(list);
+  if (!stripped) {
+    const items = list.map(withoutOrigin);
+    stripped = items.every((item, index) => item === list[index]) ? list : items;
+    withoutOrigins.set(list, stripped);
+  }
+  return stripped;
+}
+
+/** One `tools/list` page of a session, from the cached pages (the SDK handler and the fast path). */
+export function listToolsPage(
+  scope: SessionScope,
+  capabilities: ClientCapabilities,
+  cursor: unknown,
+  audience: ListAudience,
+): Record<string, unknown> {
   const { services, session } = scope;
+  // Tools behind tool search are not listed; the meta-tools that find them are.
+  const visible = forAudience(services.search.listTools(session), audience);
+  // A 2025-11-25 client that handles tasks may call any tool as one (hub-managed tasks).
+  const tasks =
+    session.era === 'legacy' && (capabilities as { tasks?: unknown }).tasks !== undefined;
+  const capabilityBound = services.catalog.current.capabilityBound;
+  const variant = toolsVariant(tasks, capabilityBound, capabilities);
+  const { pageSize } = services.settings;
+  return pages.page(visible, variant, 'tools', 'tools', cursor, pageSize, () => {
+    // Tools that need a client capability this caller lacks are left out.
+    const usable = services.views.usableTools(visible as Tool[], capabilities);
+    return tasks
+      ? withTaskSupport(usable, services.catalog.current.tools.byName, capabilities)
+      : usable;
+  });
+}
+
+/** The prompts, resources or templates a session sees. */
+function visibleItems(
+  { services, session }: SessionScope,
+  action: HubListAction,
+  section: 'prompts' | 'resources' | 'templates',
+): readonly unknown[] {
+  return services.views.filtering
+    ? services.views.items(session, action)
+    : services.catalog.current[section].list;
+}
+
+/**
+ * Registers the list handlers of a session; `origins`: an in-process caller asked for each item's
+ * `io.fedmcp/origin` (peer hubs get it anyway).
+ */
+export function registerListHandlers(server: Server, scope: SessionScope, origins = false): void {
+  const { services, session } = scope;
+  const audience = listAudience(session.principal, origins);
   for (const { action, section, field } of LISTS) {
     setHubRequestHandler(server, action, (request, ctx) => {
       assertOpen(services);
-      // Tools behind tool search are not listed; the meta-tools that find them are.
-      const visible =
-        action === 'tools/list'
-          ? services.search.listTools(session)
-          : services.views.filtering
-            ? services.views.items(session, action)
-            : services.catalog.current[section].list;
-      const { pageSize } = services.settings;
       const cursor = request.params?.cursor;
-      if (action !== 'tools/list') {
-        return pages.page(visible, '', section, field, cursor, pageSize, () => visible);
+      if (section === 'tools') {
+        return listToolsPage(scope, clientCapabilities(ctx, session), cursor, audience);
       }
-      const capabilities = clientCapabilities(ctx, session);
-      // A 2025-11-25 client that handles tasks may call any tool as one (hub-managed tasks).
-      const tasks =
-        session.era === 'legacy' && (capabilities as { tasks?: unknown }).tasks !== undefined;
-      const capabilityBound = services.catalog.current.capabilityBound;
-      const variant = toolsVariant(tasks, capabilityBound, capabilities);
-      return pages.page(visible, variant, section, field, cursor, pageSize, () => {
-        // Tools that need a client capability this caller lacks are left out.
-        const usable = services.views.usableTools(visible as Tool[], capabilities);
-        return tasks
-          ? withTaskSupport(usable, services.catalog.current.tools.byName, capabilities)
-          : usable;
-      });
+      const visible = forAudience(visibleItems(scope, action, section), audience);
+      const { pageSize } = services.settings;
+      return pages.page(visible, '', section, field, cursor, pageSize, () => visible as unknown[]);
     });
   }
 }

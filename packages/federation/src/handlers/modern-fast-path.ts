@@ -7,13 +7,16 @@
  * and which was most of such a call's cost (bench/modern). Between hubs this is the hop's path too:
  * hubs speak 2026-07-28 to each other. It runs the same stages as the SDK path (resolve, meta,
  * gate, call, map, finish) and answers as the SDK would (`resultType`, the hub's `serverInfo` in
- * `_meta`); anything else declines (`undefined`) and takes the SDK path.
+ * `_meta`); anything else declines (`undefined`) and takes the SDK path. A `tools/list` is
+ * answered from the cached page the SDK path would answer (list-handlers.ts), for the caller's
+ * audience (a peer hub's items carry their origin).
  */
 import { FedmcpError } from '@fedmcp/protocol';
-import type { McpModernFastRequestHandler } from '@fedmcp/transports';
+import type { McpModernFastRequestExtra, McpModernFastRequestHandler } from '@fedmcp/transports';
 import {
   CLIENT_CAPABILITIES_META_KEY,
   type ClientCapabilities,
+  type JSONRPCRequest,
   type JSONRPCResponse,
   LOG_LEVEL_META_KEY,
   type Result,
@@ -30,6 +33,7 @@ import { HubServer } from '../sdk-seams.js';
 import type { HubServices } from '../services/hub-services.js';
 import type { HubSession } from '../services/session-registry.js';
 import { PLAIN_CALL_META_KEY, withCallerCapabilities } from './caller-capabilities.js';
+import { listAudience, listToolsPage } from './list-handlers.js';
 import { connectionOwner, createSessionScope } from './session-scope.js';
 import { prepareToolCall } from './tool-handlers.js';
 
@@ -73,8 +77,13 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
   // A 2026-07-28 request has no session; the pipeline's scope wants one. This stand-in server is
   // never connected: nothing of the fast path reads it (capabilities come from the envelope).
   let standIn: Server | undefined;
+  const sessionOf = (principal: unknown): HubSession => {
+    standIn ??= new HubServer(services.settings.serverInfo, { capabilities: {} });
+    return { server: standIn, era: 'modern', sessionId: undefined, pinned: false, principal };
+  };
   return (message, extra) => {
     if (!services.settings.fastPath) return undefined;
+    if (message.method === 'tools/list') return listTools(services, sessionOf, message, extra);
     const requestParams = (message.params ?? {}) as Params;
     const name = requestParams.name;
     if (
@@ -109,15 +118,7 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
     ) {
       return undefined;
     }
-    standIn ??= new HubServer(services.settings.serverInfo, { capabilities: {} });
-    const session: HubSession = {
-      server: standIn,
-      era: 'modern',
-      sessionId: undefined,
-      pinned: false,
-      principal: extra.principal,
-    };
-    const scope = createSessionScope(services, session);
+    const scope = createSessionScope(services, sessionOf(extra.principal));
     const id = message.id;
     return (async (): Promise<JSONRPCResponse> => {
       let finish: Finish = NO_FINISH;
@@ -161,14 +162,7 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
         }
         const result = mapToolResult(upstream, answer);
         await finish({ ok: true, result });
-        // As the SDK answers a 2026-07-28 request: the result's type, the server's info.
-        const wire = {
-          ...result,
-          resultType: 'complete',
-          _meta: { ...result._meta, [SERVER_INFO_META_KEY]: services.settings.serverInfo },
-        };
-        // In the SDK's key order, so the bytes are the SDK path's.
-        return { result: wire, jsonrpc: '2.0', id } as JSONRPCResponse;
+        return answered(services, result, id);
       } catch (error) {
         const failure = FedmcpError.from(error);
         await finish({ ok: false, error: failure });
@@ -176,4 +170,55 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
       }
     })();
   };
+}
+
+/** A result as the SDK answers a 2026-07-28 request: its type, the server's info. */
+function answered(services: HubServices, result: Result, id: unknown): JSONRPCResponse {
+  const wire = {
+    ...result,
+    resultType: 'complete',
+    _meta: { ...result._meta, [SERVER_INFO_META_KEY]: services.settings.serverInfo },
+  };
+  // In the SDK's key order, so the bytes are the SDK path's.
+  return { result: wire, jsonrpc: '2.0', id } as JSONRPCResponse;
+}
+
+/**
+ * A 2026-07-28 `tools/list`: the cached page the SDK path would answer (list-handlers.ts), without
+ * a server for the request. Declines a request with a progress token (the SDK's to answer).
+ */
+function listTools(
+  services: HubServices,
+  sessionOf: (principal: unknown) => HubSession,
+  message: JSONRPCRequest,
+  extra: McpModernFastRequestExtra,
+): Promise<JSONRPCResponse> | undefined {
+  const requestParams = (message.params ?? {}) as Params;
+  const meta = (requestParams._meta ?? {}) as Params;
+  if (meta.progressToken !== undefined) return undefined;
+  const capabilities = (meta[CLIENT_CAPABILITIES_META_KEY] ?? {}) as ClientCapabilities;
+  const id = message.id;
+  try {
+    assertOpen(services);
+    const scope = createSessionScope(services, sessionOf(extra.principal));
+    const audience = listAudience(extra.principal);
+    const page = listToolsPage(scope, capabilities, requestParams.cursor, audience);
+    // As the SDK encodes a cacheable 2026-07-28 result with no cache hint configured (the hub
+    // sets none): its type, then `ttlMs: 0` and `cacheScope: 'private'`, then the server's info.
+    const wire = {
+      ...page,
+      resultType: 'complete',
+      ttlMs: 0,
+      cacheScope: 'private',
+      _meta: { [SERVER_INFO_META_KEY]: services.settings.serverInfo },
+    };
+    return Promise.resolve({ result: wire, jsonrpc: '2.0', id } as JSONRPCResponse);
+  } catch (error) {
+    const failure = FedmcpError.from(error);
+    return Promise.resolve({
+      jsonrpc: '2.0',
+      id,
+      error: failure.toJsonRpcError(),
+    } as JSONRPCResponse);
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * The 2026-07-28 fast path of `POST /mcp` (the host's `modernFastRequest` option): a stateless
- * `tools/call` is classified by the SDK's own ladder (`classifyInboundRequest`, no web `Request`
+ * `tools/call` or `tools/list` is classified by the SDK's own ladder (`classifyInboundRequest`, no web `Request`
  * built) and offered to the handler, which forwards it without an SDK server; whatever it
  * declines goes to a `createMcpHandler` of this route, so nothing changes for those requests but
  * who reads the body. The SDK's entry builds a server per request, and the Node adapter a web
@@ -23,10 +23,12 @@ import { headerValue, sendJsonRpcError } from './host-http-responses.js';
 
 /** The revision the fast path serves (the SDK's entry serves the others). */
 const MODERN_REVISION = '2026-07-28';
+/** The methods the fast path is offered (the SDK's entry serves the others). */
+const FAST_METHODS = new Set(['tools/call', 'tools/list']);
 
 /** The 2026-07-28 fast path of a host's Streamable HTTP endpoint. */
 export interface ModernFastRoute {
-  /** Whether the request's headers make it one this route takes (a stateless tools/call). */
+  /** Whether the request's headers make it one this route takes (a stateless tools/call or list). */
   accepts(request: IncomingMessage): boolean;
   /** Serves a request {@link accepts} took. */
   handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
@@ -95,7 +97,7 @@ export function createModernFastRoute(
       request.method !== 'POST' ||
       headers['mcp-session-id'] !== undefined ||
       headerValue(headers['mcp-protocol-version'])?.trim() !== MODERN_REVISION ||
-      headerValue(headers['mcp-method'])?.trim() !== 'tools/call' ||
+      !FAST_METHODS.has(headerValue(headers['mcp-method'])?.trim() ?? '') ||
       context.isClosing()
     ) {
       return false;
@@ -119,11 +121,12 @@ export function createModernFastRoute(
     const { principal } = authenticated;
     // The SDK's own classification ladder (envelope, header/body agreement), on the parsed body.
     const name = headerValue(request.headers['mcp-name']);
+    const method = headerValue(request.headers['mcp-method'])?.trim() ?? '';
     const outcome = classifyInboundRequest({
       httpMethod: 'POST',
       body,
       protocolVersionHeader: MODERN_REVISION,
-      mcpMethodHeader: 'tools/call',
+      mcpMethodHeader: method,
       ...(name === undefined ? {} : { mcpNameHeader: name }),
     });
     if (outcome.kind === 'legacy') {
@@ -133,12 +136,14 @@ export function createModernFastRoute(
         response,
         400,
         JsonRpcErrorCode.invalidRequest,
-        'Bad Request: MCP-Protocol-Version 2026-07-28 with Mcp-Method tools/call needs one JSON-RPC tools/call request carrying the 2026-07-28 _meta envelope',
+        `Bad Request: MCP-Protocol-Version 2026-07-28 with Mcp-Method ${method} needs one JSON-RPC ${method} request carrying the 2026-07-28 _meta envelope`,
       );
     }
     const message = body as JSONRPCRequest;
     const answer =
-      outcome.kind === 'modern' && outcome.messageKind === 'request' && isToolsCall(message, name)
+      outcome.kind === 'modern' &&
+      outcome.messageKind === 'request' &&
+      isFastRequest(message, method, name)
         ? fastRequest(message, { principal, signal: closedSignal(response) })
         : undefined;
     if (answer === undefined) return serveWithSdk(request, response, body, principal);
@@ -174,17 +179,20 @@ export function createModernFastRoute(
 }
 
 /**
- * A tools/call whose `Mcp-Name` header names its tool as it is (the SDK also checks the header's
- * encoded forms and answers a mismatch: those take its path).
+ * A request of the method its `Mcp-Method` header names: a tools/list, or a tools/call whose
+ * `Mcp-Name` header names its tool as it is (the SDK also checks the header's encoded forms and
+ * answers a mismatch: those take its path).
  */
-function isToolsCall(message: JSONRPCRequest, nameHeader: string | undefined): boolean {
+function isFastRequest(
+  message: JSONRPCRequest,
+  method: string,
+  nameHeader: string | undefined,
+): boolean {
+  if (message.method !== method) return false;
+  if (typeof message.id !== 'string' && typeof message.id !== 'number') return false;
+  if (method === 'tools/list') return nameHeader === undefined;
   const name = (message.params as { name?: unknown } | undefined)?.name;
-  return (
-    message.method === 'tools/call' &&
-    (typeof message.id === 'string' || typeof message.id === 'number') &&
-    typeof name === 'string' &&
-    nameHeader?.trim() === name
-  );
+  return typeof name === 'string' && nameHeader?.trim() === name;
 }
 
 /**
