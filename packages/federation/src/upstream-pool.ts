@@ -187,7 +187,7 @@ export class ConnectionPool {
       }
       if (!best || connection.plainCalls < best.plainCalls) best = connection;
     }
-    if (best && !best.servesOnly(party) && shared + this.#opening < upstream.maxConnections) {
+    if (!best?.servesOnly(party) && shared + this.#opening < upstream.maxConnections) {
       try {
         best = await this.#open();
         best.leased = false; // opened leased (see Upstream.openConnection): shared from here
