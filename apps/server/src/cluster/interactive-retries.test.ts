@@ -1,0 +1,139 @@
+/**
+ * Two `fedmcp serve` replicas with a cluster secret on one Redis (a redis-server of this test):
+ * a 2026-07-28 client's call whose upstream asks a sampling question gets `input_required` from
+ * one replica, and its retry with the answer, sent to the other replica, is forwarded to the one
+ * running the upstream call and completes it (issue 14). Runs whenever CI=true (a missing
+ * redis-server fails the run); elsewhere it skips with a printed notice.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  redisServerAvailable,
+  startTestRedisServer,
+  type TestRedisServer,
+} from '@fedmcp/test-support';
+import { createMcpHttpHost, type McpHttpHost } from '@fedmcp/transports/node';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { inputRequired, Server } from '@modelcontextprotocol/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load-config.js';
+import { createFedmcpServer, type FedmcpServer } from '../create-fedmcp-server.js';
+import { apiKeyFor, textOf } from '../federation/chain-fixtures.js';
+
+const available = redisServerAvailable();
+if (!available) {
+  if (process.env.CI === 'true') {
+    throw new Error(
+      'redis-server and redis-cli are required in CI (apt-get install redis-server).',
+    );
+  }
+  console.warn('notice: redis-server not installed; skipping the interactive retries test.');
+}
+
+/** An upstream whose `sample` tool asks the client a sampling question before it answers. */
+function createUpstream(): Server {
+  const server = new Server({ name: 'asker', version: '1.0.0' }, { capabilities: { tools: {} } });
+  server.setRequestHandler('tools/list', () => ({
+    tools: [{ name: 'sample', inputSchema: { type: 'object' as const, properties: {} } }],
+  }));
+  server.setRequestHandler('tools/call', (_request, ctx) => {
+    const answer = ctx.mcpReq.inputResponses?.sample as { content?: { text?: string } } | undefined;
+    if (!answer) {
+      return inputRequired({
+        inputRequests: {
+          sample: inputRequired.createMessage({
+            messages: [{ role: 'user', content: { type: 'text', text: 'a word?' } }],
+            maxTokens: 10,
+          }),
+        },
+      });
+    }
+    return { content: [{ type: 'text', text: `sampled:${answer.content?.text}` }] };
+  });
+  return server;
+}
+
+describe.runIf(available)('2026-07-28 interactive retries across fedmcp serve replicas', () => {
+  let redis: TestRedisServer;
+  let directory = '';
+  let upstream: McpHttpHost;
+  const replicas: Array<{ server: FedmcpServer; url: string }> = [];
+  let key = '';
+
+  beforeAll(async () => {
+    redis = await startTestRedisServer();
+    directory = await mkdtemp(join(tmpdir(), 'fedmcp-retries-'));
+    upstream = createMcpHttpHost({ createServer: () => createUpstream() });
+    const { url: upstreamUrl } = await upstream.listen();
+    const user = await apiKeyFor('alice');
+    key = user.key;
+    for (const name of ['one', 'two']) {
+      const config = parseConfig(
+        {
+          hub: { host: '127.0.0.1', port: 0, id: 'retries-hub' },
+          store: redis.url,
+          runtime: false,
+          cluster: { secret: 'the-cluster-secret-of-the-retries-test-0123' },
+          auth: { apiKeys: [user.entry] },
+          mcpServers: { asker: { url: `${upstreamUrl}/mcp`, type: 'http' } },
+          policy: { rules: [{ id: 'all', effect: 'allow', subjects: ['*'], actions: ['*'] }] },
+        },
+        'retries test',
+        { env: {} },
+      );
+      const server = await createFedmcpServer({
+        config,
+        baseDirectory: join(directory, name),
+        env: { FEDMCP_REPLICA_ID: name },
+      });
+      const { url } = await server.listen();
+      replicas.push({ server, url: `${url}/mcp` });
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const replica of replicas) await replica.server.close();
+    await upstream?.close();
+    await redis?.[Symbol.asyncDispose]();
+    if (directory) await rm(directory, { recursive: true, force: true });
+  });
+
+  it('completes a call whose answer reaches the other replica', async () => {
+    // Every request to the other replica than the last: the retry never reaches the call's.
+    const served: string[] = [];
+    let next = 0;
+    const alternate: typeof fetch = (_input, init) => {
+      const replica = replicas[next % replicas.length];
+      next += 1;
+      if (!replica) throw new Error('no replica');
+      if (typeof init?.body === 'string' && init.body.includes('"tools/call"')) {
+        served.push(replica.url);
+      }
+      return fetch(replica.url, init);
+    };
+    const client = new Client(
+      { name: 'retries', version: '1.0.0' },
+      { capabilities: { sampling: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    client.setRequestHandler('sampling/createMessage', async () => ({
+      model: 'test',
+      role: 'assistant',
+      content: { type: 'text', text: 'yes' },
+    }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(replicas[0]?.url ?? ''), {
+        fetch: alternate,
+        requestInit: { headers: { 'x-api-key': key } },
+      }),
+    );
+    for (let call = 0; call < 2; call += 1) {
+      const result = await client.callTool({ name: 'asker__sample', arguments: {} });
+      expect(textOf(result)).toBe('sampled:yes');
+    }
+    expect(served).toHaveLength(4);
+    expect(served[1]).not.toBe(served[0]);
+    expect(served[3]).not.toBe(served[2]);
+    await client.close();
+  }, 60_000);
+});
