@@ -76,9 +76,23 @@ function isPrincipal(value: unknown): value is Principal {
   );
 }
 
-/** The W3C trace id of a request's `_meta`, for audit records. */
+/** The last `traceparent` {@link traceIdOf} parsed and its trace id (a call's audit and consent share it). */
+let lastTraceparent: string | undefined;
+let lastTraceId: string | undefined;
+
+/**
+ * The W3C trace id of a request's `_meta`, for audit records: what `parseTraceparent` gives, parsed
+ * only when a `traceparent` is present and once per distinct value in a row (issue #13: the regex
+ * parse ran for every audit record and consent decision).
+ */
 export function traceIdOf(meta: Record<string, unknown> | undefined): string | undefined {
-  return parseTraceparent(meta?.[TRACEPARENT_META_KEY])?.traceId;
+  const value = meta?.[TRACEPARENT_META_KEY];
+  if (typeof value !== 'string') return undefined;
+  if (value !== lastTraceparent) {
+    lastTraceId = parseTraceparent(value)?.traceId;
+    lastTraceparent = value;
+  }
+  return lastTraceId;
 }
 
 /**
