@@ -5,7 +5,7 @@
  * 1. a 2026-07-28 upstream running the extension (SDK v2 server on loopback HTTP,
  *    test/fixtures/tasks-extension-upstream.ts): its `resultType: "task"` reaches the client under
  *    a hub id bound to its principal; `tasks/get`, `tasks/update` (an upstream question answered),
- *    `tasks/cancel` and a listen stream reach it; a task failing mid-way shows the upstream's
+ *    and `tasks/cancel` reach it (listen streams: task-extension-forward-listen.test.ts); a task failing mid-way shows the upstream's
  *    error unchanged; a dead upstream gives an error, not a hang; an answer at once and a
  *    question before the task (multi round-trip) take the ordinary path.
  * 2. a 2025-11-25 upstream task that asks its client (server-everything's
@@ -33,8 +33,6 @@ const ASKING = { extensions: TASKS, elicitation: { form: {} } };
 const opened: Array<() => Promise<unknown>> = [];
 let tasky: TasksExtensionUpstream;
 let doomed: TasksExtensionUpstream;
-/** An upstream whose listen ignores taskIds (the SDK's router): its tasks are polled. */
-let unheard: TasksExtensionUpstream;
 let everything: Everything;
 /** A second server-everything, killed mid-task by a test (then `undefined`). */
 let fragile: Everything | undefined;
@@ -42,10 +40,9 @@ let hub: Hub;
 let url: string;
 
 beforeAll(async () => {
-  [tasky, doomed, unheard, everything, fragile] = await Promise.all([
+  [tasky, doomed, everything, fragile] = await Promise.all([
     startTasksExtensionUpstream(),
     startTasksExtensionUpstream(),
-    startTasksExtensionUpstream({ listen: false }),
     startEverything(),
     startEverything(),
   ]);
@@ -53,7 +50,6 @@ beforeAll(async () => {
     upstreams: {
       tasky: { url: tasky.url },
       doomed: { url: doomed.url },
-      unheard: { url: unheard.url },
       everything: { url: everything.url },
       fragile: { url: fragile.url },
     },
@@ -82,7 +78,6 @@ afterAll(async () => {
   await Promise.all([
     tasky?.close(),
     doomed?.close(),
-    unheard?.close(),
     everything?.[Symbol.asyncDispose](),
     fragile?.[Symbol.asyncDispose](),
   ]);
@@ -235,92 +230,6 @@ describe('a 2026-07-28 upstream running the tasks extension', () => {
     const task = tasky.byTopic.get('pi');
     expect(task?.status).toBe('working');
     tasky.settle('pi');
-  }, 60_000);
-
-  it('follows the task on a listen stream until it completes', async () => {
-    const ada = await modernClient('ada', { extensions: TASKS });
-    const created = await ada('tools/call', { name: 'tasky__job', arguments: { topic: 'eps' } });
-    const taskId = String(created.taskId);
-    const subscription = await clients.get('ada')!.listen({ taskIds: [taskId] } as never);
-    await eventually(async () => (notes.get('ada')!.length > 0 ? true : undefined), 30_000);
-    tasky.settle('eps');
-    expect(await subscription.closed).toBe('graceful');
-    const last = notes.get('ada')!.at(-1);
-    expect(last).toMatchObject({ taskId, status: 'completed' });
-    expect(JSON.stringify(last?.result)).toContain('done: eps');
-  }, 60_000);
-
-  it('follows the task on the upstream’s own listen stream, not by polling', async () => {
-    const ada = await modernClient('ada', { extensions: TASKS });
-    // A quiet task asks to be polled every 10 minutes: only the upstream's listen is prompt.
-    const created = await ada('tools/call', {
-      name: 'tasky__job',
-      arguments: { topic: 'quiet-1' },
-    });
-    expect(created).toMatchObject({ pollIntervalMs: 600_000 });
-    const taskId = String(created.taskId);
-    const subscription = await clients.get('ada')!.listen({ taskIds: [taskId] } as never);
-    await eventually(
-      async () =>
-        tasky.requests.some((item) => item.method === 'subscriptions/listen') ? true : undefined,
-      30_000,
-    );
-    await eventually(async () => (notes.get('ada')!.length > 0 ? true : undefined), 30_000);
-    tasky.settle('quiet-1');
-    expect(await subscription.closed).toBe('graceful');
-    const last = notes.get('ada')!.at(-1);
-    expect(last).toMatchObject({ taskId, status: 'completed' });
-    expect(JSON.stringify(last)).toContain('done: quiet-1');
-    expect(JSON.stringify(last)).not.toContain(tasky.byTopic.get('quiet-1')!.taskId);
-  }, 60_000);
-
-  it('relays progress tied to the task on the listen stream, with the call’s token', async () => {
-    const ada = await modernClient('ada', { extensions: TASKS });
-    const created = await ada('tools/call', {
-      name: 'tasky__job',
-      arguments: { topic: 'quiet-2' },
-      _meta: { progressToken: 'ada-progress' },
-    });
-    const taskId = String(created.taskId);
-    // The upstream got a token of the hub's, never the client's.
-    expect(tasky.byTopic.get('quiet-2')!.progressToken).toMatch(/^fedmcp-raw-/);
-    const client = clients.get('ada')!;
-    const seen: Params[] = [];
-    const transport = client.transport!;
-    const deliver = transport.onmessage!;
-    transport.onmessage = (message, extra) => {
-      if ('method' in message && message.method === 'notifications/progress') {
-        seen.push(message.params as Params);
-        return;
-      }
-      deliver.call(transport, message, extra);
-    };
-    const subscription = await client.listen({ taskIds: [taskId] } as never);
-    await eventually(async () => (notes.get('ada')!.length > 0 ? true : undefined), 30_000);
-    // Sent again until the hub's upstream listen is acknowledged and relays it.
-    await eventually(async () => {
-      tasky.progress('quiet-2', 1);
-      return seen.length > 0 ? true : undefined;
-    }, 30_000);
-    expect(seen[0]).toMatchObject({ progressToken: 'ada-progress', progress: 1, total: 3 });
-    expect(JSON.stringify(seen[0])).not.toContain(tasky.byTopic.get('quiet-2')!.taskId);
-    tasky.settle('quiet-2');
-    expect(await subscription.closed).toBe('graceful');
-    expect(notes.get('ada')!.at(-1)).toMatchObject({ taskId, status: 'completed' });
-  }, 60_000);
-
-  it('polls the task when the upstream’s listen does not follow task ids', async () => {
-    const ada = await modernClient('ada', { extensions: TASKS });
-    const created = await ada('tools/call', { name: 'unheard__job', arguments: { topic: 'q' } });
-    const taskId = String(created.taskId);
-    const subscription = await clients.get('ada')!.listen({ taskIds: [taskId] } as never);
-    await eventually(async () => (notes.get('ada')!.length > 0 ? true : undefined), 30_000);
-    unheard.settle('q');
-    expect(await subscription.closed).toBe('graceful');
-    expect(notes.get('ada')!.at(-1)).toMatchObject({ taskId, status: 'completed' });
-    expect(unheard.requests.filter((item) => item.method === 'tasks/get').length).toBeGreaterThan(
-      0,
-    );
   }, 60_000);
 
   it('passes an answer given at once, and runs questions before a task the ordinary way', async () => {
