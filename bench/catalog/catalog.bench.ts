@@ -7,7 +7,8 @@
  * client; a listing fetches every page. Listings of every variant are interleaved one by one, so
  * each meets the same machine load; the figure is each hub variant's p50 over the direct p50 of
  * the same era; a second direct server lists the tools with the `io.fedmcp/origin` `_meta` the hub
- * adds to each aggregated tool, to compare like for like. The hub runs with its default page size
+ * adds to each aggregated tool for peer hubs and the admin API only (these clients are neither:
+ * since issue #18 they get the direct server's bytes), for reference. The hub runs with its default page size
  * (1,000: one request) and with 500 (two requests, as the default was before issue #18), and with
  * 1,000 and a policy (lists filtered per caller: per session for a 2025-era client, per
  * request for a 2026-07-28 one).
@@ -53,8 +54,8 @@ const direct = createMcpHttpHost({
   port: 0,
 });
 const directUrl = `${(await direct.listen()).url.replace(/\/(mcp)?$/, '')}/mcp`;
-// The same, each tool with the `io.fedmcp/origin` the hub adds to what it aggregates (about a
-// quarter more bytes): the hub's listing like for like.
+// The same, each tool with the `io.fedmcp/origin` the hub adds to what it aggregates for peer
+// hubs (about a quarter more bytes): what a peer's listing costs.
 const withOrigin = allTools.map((tool, index) => ({
   ...tool,
   _meta: {
