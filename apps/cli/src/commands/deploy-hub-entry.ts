@@ -135,6 +135,20 @@ function resolveReferences<T>(value: T, lookup: (name: string) => string | undef
   return resolved;
 }
 
+/**
+ * Where 401 challenges point for the Protected Resource Metadata. Supabase routes only
+ * `/functions/v1/<slug>/…` to the function, not the origin's `/.well-known/`: there the challenge
+ * names the document under the function's own path, where the function serves it.
+ */
+function metadataUrlOf(resource: string, slug: string | undefined): string {
+  const standard = protectedResourceMetadataUrl(resource);
+  const url = new URL(resource);
+  const at = slug === undefined ? -1 : url.pathname.indexOf(`/${slug}/`);
+  if (slug === undefined || at < 0) return standard;
+  const base = url.pathname.slice(0, at + slug.length + 1);
+  return `${url.origin}${base}${new URL(standard).pathname}`;
+}
+
 async function storedIdentity(store: Store) {
   let stored = await store.kv.get('identity');
   if (!stored) {
@@ -238,7 +252,7 @@ async function build(env: Env | undefined): Promise<HubHandler> {
             return authenticateRequest({ headers: request.headers }, configured.authenticators, {
               allowAnonymous: auth.anonymous === true,
               ...(withMetadata
-                ? { resourceMetadataUrl: protectedResourceMetadataUrl(resourceOf(request)) }
+                ? { resourceMetadataUrl: metadataUrlOf(resourceOf(request), definition.slug) }
                 : {}),
               ...(configured.scopesSupported.length > 0
                 ? { scope: configured.scopesSupported }

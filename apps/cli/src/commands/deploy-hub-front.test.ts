@@ -44,14 +44,20 @@ function getWithHost(url: string, host: string): Promise<number> {
   });
 }
 
-async function writeConfig(file: string, extra: Record<string, unknown> = {}) {
+const supabaseResource = 'https://abcdefghijklmnopqrst.supabase.co/functions/v1/fedmcp-hub/mcp';
+
+async function writeConfig(
+  file: string,
+  extra: Record<string, unknown> = {},
+  url = 'https://hub.example.com/mcp',
+) {
   await writeFile(
     file,
     JSON.stringify({
       hub: {
         id: 'front-hub',
         name: 'Front hub',
-        url: 'https://hub.example.com/mcp',
+        url,
         dataDir: join(directory, 'data'),
         allowedHosts: ['127.0.0.1', 'localhost', 'hub.example.com'],
         cors: { allowedOrigins: [allowed] },
@@ -141,8 +147,16 @@ async function bundleOf(provider: 'cloudflare' | 'supabase', config = configFile
   return part?.content ?? '';
 }
 
-/** What every runtime must answer at its hub base URL (`base` ends without a slash). */
-async function checkFrontDoor(base: string) {
+/**
+ * What every runtime must answer at its hub base URL (`base` ends without a slash): `metadataPath`
+ * is where the function serves the metadata of `resource`, `metadataUrl` what challenges name.
+ */
+async function checkFrontDoor(
+  base: string,
+  resource = 'https://hub.example.com/mcp',
+  metadataPath = '/.well-known/oauth-protected-resource/mcp',
+  metadataUrl = 'https://hub.example.com/.well-known/oauth-protected-resource/mcp',
+) {
   // A preflight from the allowed origin is answered; another origin is refused.
   const preflight = await fetch(`${base}/mcp`, {
     method: 'OPTIONS',
@@ -172,10 +186,10 @@ async function checkFrontDoor(base: string) {
   expect(await getWithHost(`${base}/healthz`, 'rebound.attacker.example')).toBe(403);
   expect(await getWithHost(`${base}/healthz`, 'hub.example.com')).toBe(200);
   // RFC 9728: the metadata document, and the 401 challenge that points at it.
-  const metadata = await fetch(`${base}/.well-known/oauth-protected-resource/mcp`);
+  const metadata = await fetch(`${base}${metadataPath}`);
   expect(metadata.status).toBe(200);
   expect(await metadata.json()).toMatchObject({
-    resource: 'https://hub.example.com/mcp',
+    resource,
     authorization_servers: ['https://auth.example.com/'],
     scopes_supported: ['mcp'],
     resource_name: 'Front hub',
@@ -186,9 +200,7 @@ async function checkFrontDoor(base: string) {
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
   });
   expect(anonymous.status).toBe(401);
-  expect(anonymous.headers.get('www-authenticate')).toContain(
-    'resource_metadata="https://hub.example.com/.well-known/oauth-protected-resource/mcp"',
-  );
+  expect(anonymous.headers.get('www-authenticate')).toContain(`resource_metadata="${metadataUrl}"`);
   await anonymous.body?.cancel();
 }
 
@@ -269,7 +281,10 @@ describe('the deployed hub serves the whole config', () => {
   }, 120_000);
 
   it('in Deno (the Supabase function): consent, pinning, CORS, Host check, PRM', async () => {
-    const code = await bundleOf('supabase');
+    // hub.url is the function's public URL; Supabase routes only /functions/v1/<slug>/… to it.
+    const supabaseConfig = join(directory, 'supabase.config.json');
+    await writeConfig(supabaseConfig, {}, supabaseResource);
+    const code = await bundleOf('supabase', supabaseConfig);
     const functionDirectory = join(directory, 'function');
     await mkdir(functionDirectory, { recursive: true });
     const file = join(functionDirectory, 'index.js');
@@ -297,7 +312,12 @@ describe('the deployed hub serves the whole config', () => {
         child.once('exit', (exitCode) => reject(new Error(`deno exited (${exitCode}): ${output}`)));
       });
       const base = `http://127.0.0.1:${port}/fedmcp-hub`;
-      await checkFrontDoor(base);
+      await checkFrontDoor(
+        base,
+        supabaseResource,
+        '/.well-known/oauth-protected-resource/functions/v1/fedmcp-hub/mcp',
+        'https://abcdefghijklmnopqrst.supabase.co/functions/v1/fedmcp-hub/.well-known/oauth-protected-resource/functions/v1/fedmcp-hub/mcp',
+      );
       await checkConsentAndPinning(new URL(`${base}/mcp`));
     } finally {
       child.kill('SIGKILL');
