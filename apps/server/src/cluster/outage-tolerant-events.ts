@@ -5,7 +5,8 @@
  * Redis, a Redis outage would stop every 2025 session, though nothing else of a call needs the
  * store. Wrapped here, an event the store does not take is sent anyway under an id that resumes
  * from the time it was sent (`<stream>~<ms>-0`: replay then starts after that time); only that
- * event cannot be replayed. The first failure of an outage is logged, not each event.
+ * event cannot be replayed. The first failure of an outage is logged, not each event, and the
+ * store is tried at most once a second until it answers.
  */
 import type { Logger } from '@fedmcp/protocol';
 import type { SessionEventStores } from '@fedmcp/transports';
@@ -16,6 +17,9 @@ export function tolerateEventStoreOutage<Stores extends SessionEventStores>(
   logger: Logger,
 ): Stores {
   let failing = false;
+  // While it fails, the store is tried again at most once a second: the others go out at once
+  // (a store call during an outage can wait up to its offlineWaitMs).
+  let retryAt = 0;
   return {
     ...stores,
     forSession(sessionKey: string) {
@@ -25,6 +29,7 @@ export function tolerateEventStoreOutage<Stores extends SessionEventStores>(
         replayEventsAfter: (...args: Parameters<typeof events.replayEventsAfter>) =>
           events.replayEventsAfter(...args),
         storeEvent: async (...args: Parameters<typeof events.storeEvent>) => {
+          if (failing && Date.now() < retryAt) return `${args[0]}~${Date.now()}-0`;
           try {
             const eventId = await events.storeEvent(...args);
             if (failing) {
@@ -33,6 +38,7 @@ export function tolerateEventStoreOutage<Stores extends SessionEventStores>(
             }
             return eventId;
           } catch (error) {
+            retryAt = Date.now() + 1_000;
             if (!failing) {
               failing = true;
               logger.warn(
