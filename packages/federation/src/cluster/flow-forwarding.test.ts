@@ -47,22 +47,34 @@ describe('createFlowForwarding', () => {
     expect(() => createFlowForwarding({ pubsub, replicaId: '' })).toThrow(TypeError);
   });
 
-  it('runs a round on the holder and brings its outcome back', async () => {
+  it('runs a round on the holder and brings its notifications and outcome back', async () => {
     const { pubsub } = createMemoryStore();
     const holder = replica(pubsub, 'holder');
     const other = replica(pubsub, 'other');
     const seen: unknown[] = [];
-    await holder.serve(async (forwarded) => {
+    await holder.serve(async (forwarded, _signal, notify) => {
       seen.push(forwarded);
+      notify('notifications/progress', { progress: 1, total: 2 });
+      notify('notifications/message', { level: 'info', data: 'halfway' });
       return { type: 'result', result: { content: [{ type: 'text', text: 'done' }] } };
     });
     const flowId = holder.newFlowId();
-    const outcome = await other.forward('holder', round(flowId), new AbortController().signal);
+    const notified: unknown[] = [];
+    const outcome = await other.forward(
+      'holder',
+      round(flowId),
+      new AbortController().signal,
+      (method, params) => notified.push({ method, params }),
+    );
     expect(outcome).toEqual({
       type: 'result',
       result: { content: [{ type: 'text', text: 'done' }] },
     });
     expect(seen).toEqual([round(flowId)]);
+    expect(notified).toEqual([
+      { method: 'notifications/progress', params: { progress: 1, total: 2 } },
+      { method: 'notifications/message', params: { level: 'info', data: 'halfway' } },
+    ]);
   });
 
   it('carries the holder error and a hold that throws as JSON-RPC errors', async () => {

@@ -57,8 +57,18 @@ export type HeldRoundOutcome =
   | { type: 'result'; result: Result }
   | { type: 'error'; error: { code: number; message: string; data?: unknown } };
 
-/** Runs a forwarded round on the holder; `signal` aborts when the retrying client gives up. */
-export type HoldRound = (round: ForwardedRound, signal: AbortSignal) => Promise<HeldRoundOutcome>;
+/** A notification of the upstream call during a round (progress, a log message). */
+export type RoundNotify = (method: string, params: Record<string, unknown>) => void;
+
+/**
+ * Runs a forwarded round on the holder; `signal` aborts when the retrying client gives up, and
+ * `notify` passes the call's progress and log messages to the retrying client.
+ */
+export type HoldRound = (
+  round: ForwardedRound,
+  signal: AbortSignal,
+  notify: RoundNotify,
+) => Promise<HeldRoundOutcome>;
 
 /** The flow forwarding of one replica; see the file comment. */
 export interface FlowForwarding {
@@ -70,11 +80,17 @@ export interface FlowForwarding {
   /** Subscribes to this replica's channel and runs forwarded rounds with `hold`; idempotent. */
   serve(hold: HoldRound): Promise<void>;
   /**
-   * Sends a round to the replica holding its flow and waits for its end.
+   * Sends a round to the replica holding its flow and waits for its end; `onNotification`
+   * receives the call's progress and log messages meanwhile.
    * @throws FedmcpError UPSTREAM_UNAVAILABLE when the holder stopped or never answers,
    *   STORE_UNAVAILABLE when the store cannot carry the round.
    */
-  forward(holder: string, round: ForwardedRound, signal: AbortSignal): Promise<HeldRoundOutcome>;
+  forward(
+    holder: string,
+    round: ForwardedRound,
+    signal: AbortSignal,
+    onNotification?: RoundNotify,
+  ): Promise<HeldRoundOutcome>;
   /** Unsubscribes; rounds still forwarded fail, rounds still held are canceled. */
   close(): Promise<void>;
 }
@@ -83,11 +99,13 @@ type ChannelMessage =
   | { kind: 'round'; from: string; ref: number; round: ForwardedRound }
   | { kind: 'cancel'; from: string; ref: number }
   | { kind: 'working'; ref: number }
+  | { kind: 'notify'; ref: number; method: string; params: Record<string, unknown> }
   | { kind: 'reply'; ref: number; outcome: HeldRoundOutcome };
 
 interface Waiting {
   /** The holder spoke: the silence timer starts again. */
   heard(): void;
+  notify: RoundNotify | undefined;
   settle(outcome: HeldRoundOutcome | FedmcpError): void;
 }
 
@@ -128,7 +146,9 @@ export function createFlowForwarding(options: FlowForwardingOptions): FlowForwar
     let outcome: HeldRoundOutcome;
     try {
       outcome = hold
-        ? await hold(round, controller.signal)
+        ? await hold(round, controller.signal, (method, params) => {
+            void say({ kind: 'notify', ref, method, params });
+          })
         : wireError(
             hubError(
               'INVALID_PARAMS',
@@ -165,6 +185,14 @@ export function createFlowForwarding(options: FlowForwardingOptions): FlowForwar
       case 'working':
         waiting.get(message.ref)?.heard();
         return;
+      case 'notify': {
+        const entry = waiting.get(message.ref);
+        entry?.heard();
+        if (typeof message.method === 'string' && typeof message.params === 'object') {
+          entry?.notify?.(message.method, message.params ?? {});
+        }
+        return;
+      }
       case 'reply':
         waiting.get(message.ref)?.settle(message.outcome);
         return;
@@ -192,7 +220,7 @@ export function createFlowForwarding(options: FlowForwardingOptions): FlowForwar
       hold = handler;
       return subscribe();
     },
-    async forward(holder, round, signal) {
+    async forward(holder, round, signal, onNotification) {
       const unreachable = (error: unknown) =>
         new FedmcpError(
           'STORE_UNAVAILABLE',
@@ -217,6 +245,7 @@ export function createFlowForwarding(options: FlowForwardingOptions): FlowForwar
           );
         let timer = setTimeout(stopped, silenceMs);
         waiting.set(ref, {
+          notify: onNotification,
           heard() {
             clearTimeout(timer);
             timer = setTimeout(stopped, silenceMs);

@@ -6,10 +6,13 @@
  * opens its first flow.
  */
 import { FedmcpError } from '@fedmcp/protocol';
-import type { Result, ServerContext } from '@modelcontextprotocol/server';
+import type { LoggingLevel, Result, ServerContext } from '@modelcontextprotocol/server';
 import { clientCapabilities } from '../handlers/session-scope.js';
+import { stripDownstreamMeta } from '../pipeline/meta.js';
+import { createProgressRelay } from '../pipeline/progress-relay.js';
 import { inputRequiredReply } from '../sdk-seams.js';
 import type { HubServices } from '../services/hub-services.js';
+import { passesLevel } from '../services/notification-router.js';
 import type { HubSession } from '../services/session-registry.js';
 import type { HoldRound } from './flow-forwarding.js';
 
@@ -36,25 +39,35 @@ export async function serveForwardedRounds(services: HubServices, hold: HoldRoun
  *   STORE_UNAVAILABLE when the holder cannot be reached (call the tool again).
  */
 export async function forwardRound(
-  round: { services: HubServices; session: HubSession },
+  round: { services: HubServices; session: HubSession; logLevel: LoggingLevel | undefined },
   holder: string,
   flowId: string,
   owner: string,
   ctx: ServerContext,
 ): Promise<Result> {
-  const { services, session } = round;
+  const { services, session, logLevel } = round;
   const forwarding = services.flows.forwarding;
   if (!forwarding) throw new TypeError('flow forwarding is not configured');
-  const outcome = await forwarding.forward(
-    holder,
-    {
-      flowId,
-      owner,
-      inputResponses: ctx.mcpReq.inputResponses ?? {},
-      capabilities: clientCapabilities(ctx, session),
-    },
-    ctx.mcpReq.signal,
-  );
+  // The call's progress and log messages, relayed by the holder, go out on this request's stream.
+  const relay = createProgressRelay(ctx, stripDownstreamMeta(ctx.mcpReq._meta).progressToken);
+  const outcome = await forwarding
+    .forward(
+      holder,
+      {
+        flowId,
+        owner,
+        inputResponses: ctx.mcpReq.inputResponses ?? {},
+        capabilities: clientCapabilities(ctx, session),
+      },
+      ctx.mcpReq.signal,
+      (method, params) => {
+        if (method === 'notifications/progress') relay.onprogress?.(params);
+        else if (method === 'notifications/message' && logLevel !== undefined) {
+          if (passesLevel(params.level, logLevel)) relay.send(method, params);
+        }
+      },
+    )
+    .finally(() => relay.flush());
   if (outcome.type === 'result') return outcome.result;
   if (outcome.type === 'error') throw FedmcpError.fromJsonRpcError(outcome.error);
   return inputRequiredReply(

@@ -9,6 +9,7 @@ import type { LoggingLevel, Result, ServerContext } from '@modelcontextprotocol/
 import {
   type ForwardedRound,
   type HeldRoundOutcome,
+  type RoundNotify,
   type RoundQuestion,
   wireError,
 } from '../cluster/flow-forwarding.js';
@@ -78,8 +79,8 @@ export async function startInteractiveCall(
     }),
   );
   // Replicas on one store: this replica must hear the retries that reach the others.
-  await serveForwardedRounds(round.services, (forwarded, signal) =>
-    holdForwardedRound(round.services, forwarded, signal),
+  await serveForwardedRounds(round.services, (forwarded, signal, notify) =>
+    holdForwardedRound(round.services, forwarded, signal, notify),
   );
   return driveRound(round, entry, ctx);
 }
@@ -180,12 +181,14 @@ async function runRound(
 
 /**
  * A round another replica forwarded here, for a flow this replica holds: refused unless the
- * retrying caller made the call; its progress and log messages are not relayed.
+ * retrying caller made the call; its progress and log messages go back through `notify` (the
+ * forwarding replica applies the client's token and log level).
  */
 export async function holdForwardedRound(
   services: HubServices,
   round: ForwardedRound,
   signal: AbortSignal,
+  notify: RoundNotify,
 ): Promise<HeldRoundOutcome> {
   const entry = (services.flows as InteractiveFlows).get(round.flowId, round.owner);
   if (!entry) {
@@ -193,8 +196,11 @@ export async function holdForwardedRound(
       hubError('INVALID_PARAMS', 'This interactive call is over or expired; call the tool again.'),
     );
   }
-  entry.flow.capabilities = round.capabilities;
-  entry.flow.resume(round.inputResponses);
+  const { flow } = entry;
+  flow.capabilities = round.capabilities;
+  flow.onProgress = (progress) => notify('notifications/progress', progress);
+  flow.onLog = (params) => notify('notifications/message', params);
+  flow.resume(round.inputResponses);
   try {
     return await runRound(services, entry.session, entry, signal, async () => {});
   } catch (error) {
