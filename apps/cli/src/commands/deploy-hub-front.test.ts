@@ -19,6 +19,10 @@ import { runCli } from '../run-cli.js';
 import { findDenoBinary } from './dev-deno-binary.js';
 
 const apiKey = generateApiKey();
+/** Takes any result as it is (a Standard Schema): a task result is not the tools/call shape. */
+const anyResult = {
+  '~standard': { version: 1, vendor: 'fedmcp-test', validate: (value: unknown) => ({ value }) },
+} as const;
 const allowed = 'https://app.example.com';
 let directory: string;
 let configFile: string;
@@ -62,6 +66,7 @@ async function writeConfig(
         allowedHosts: ['127.0.0.1', 'localhost', 'hub.example.com'],
         cors: { allowedOrigins: [allowed] },
         instructions: 'The front hub answers.',
+        tasks: { pollIntervalMs: 4321, maxTtlMs: 120_000 },
       },
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
       mcpServers: { everything: { url: '${EVERYTHING_URL}' } },
@@ -240,6 +245,15 @@ async function checkConsentAndPinning(mcpUrl: URL) {
       );
     expect(limited).toMatch(/rate limit/i);
     expect(client.getInstructions()).toContain('The front hub answers.');
+    // hub.tasks: a task-augmented call gets the configured poll interval, its ttl capped.
+    const created = (await client.request(
+      {
+        method: 'tools/call',
+        params: { name: 'everything__get-env', arguments: {}, task: { ttl: 600_000 } },
+      },
+      anyResult,
+    )) as { task?: { taskId?: string; ttl?: number; pollInterval?: number } };
+    expect(created.task).toMatchObject({ ttl: 120_000, pollInterval: 4321 });
     const names = (await client.listTools()).tools.map((tool) => tool.name);
     expect(names).toContain('everything__echo');
     expect(names).not.toContain('everything__get-sum');
@@ -256,7 +270,7 @@ async function checkConsentAndPinning(mcpUrl: URL) {
 }
 
 describe('the deployed hub serves the whole config', () => {
-  it('in Miniflare (the uploaded Worker): consent, pinning, CORS, Host check, PRM', async () => {
+  it('in Miniflare (the uploaded Worker): consent, pinning, rate limit, tasks, CORS, Host check, PRM', async () => {
     const code = await bundleOf('cloudflare');
     const miniflare = new Miniflare({
       modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
@@ -280,7 +294,7 @@ describe('the deployed hub serves the whole config', () => {
     }
   }, 120_000);
 
-  it('in Deno (the Supabase function): consent, pinning, CORS, Host check, PRM', async () => {
+  it('in Deno (the Supabase function): consent, pinning, rate limit, tasks, CORS, Host check, PRM', async () => {
     // hub.url is the function's public URL; Supabase routes only /functions/v1/<slug>/… to it.
     const supabaseConfig = join(directory, 'supabase.config.json');
     await writeConfig(supabaseConfig, {}, supabaseResource);
