@@ -271,6 +271,7 @@ ${configOption}
       --var NAME=V     a plain variable (repeatable)
       --secret NAME    a secret, its value from the environment or the secrets file (repeatable)
       --dry-run        send nothing; print the exact requests as JSON (credentials redacted)
+      --allow-literal-secrets  bundle credentials written literally in the config (refused otherwise)
       --region R, --org O, --image I, --count N   fly: placement, image, first machine count
 Credentials from the environment or the secrets file: CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID,
 SUPABASE_ACCESS_TOKEN, SUPABASE_PROJECT_REF, FLY_API_TOKEN.`,
