@@ -13,6 +13,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { CatalogGuard } from '../catalog-guard.js';
 import type { CatalogViewOptions } from '../catalog-view.js';
+import { createFlowForwarding, type FlowForwardingOptions } from '../cluster/flow-forwarding.js';
 import { DiscoverCache } from '../discover/discover-cache.js';
 import { SessionInstructions } from '../discover/session-instructions.js';
 import type { HubAccess } from '../hub-access.js';
@@ -55,6 +56,8 @@ export interface HubSettings {
   logger: Logger;
   bus: ServerEventBus | undefined;
   requestStateKey: string | Uint8Array | undefined;
+  /** Retries of flows another replica holds go to it (`HubOptions.flowForwarding`). */
+  flowForwarding?: FlowForwardingOptions | undefined;
   access: HubAccess | undefined;
   guard: CatalogGuard | undefined;
   /** This hub's id in hop trails and origin paths; undefined = no federation `_meta`. */
@@ -116,7 +119,11 @@ export function createHubServices(settings: HubSettings): HubServices {
   const innerBus = settings.bus ?? new InMemoryServerEventBus();
   const upstreams = new UpstreamSet(settings.failureMode);
   const sessions = new SessionRegistry();
-  const flows = new FlowRegistry();
+  const flows = new FlowRegistry(
+    settings.flowForwarding
+      ? { forwarding: createFlowForwarding({ logger, ...settings.flowForwarding }) }
+      : {},
+  );
   const tasks = new TaskOwners();
   const taskStore = settings.tasks?.store;
   const hubTasks = new TaskEngine(
@@ -240,7 +247,7 @@ export function createHubServices(settings: HubSettings): HubServices {
       if (!taskStore) await hubTasks.closeStore();
       questions.close();
       notifier.close();
-      flows.close(new FedmcpError('CANCELED', 'The hub is shutting down.'));
+      await flows.close(new FedmcpError('CANCELED', 'The hub is shutting down.'));
       await Promise.allSettled(upstreams.list().map((upstream) => upstream.close()));
     },
   };
