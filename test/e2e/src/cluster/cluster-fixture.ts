@@ -167,7 +167,7 @@ export async function stopReplica(replica: Replica, signal: 'SIGTERM' | 'SIGKILL
   await replica.exited;
 }
 
-function haproxyConfig(port: number, replicas: Replica[]): string {
+function haproxyConfig(port: number, statsPort: number, replicas: Replica[]): string {
   const servers = replicas.map(
     (replica) => `  server ${replica.id} ${new URL(replica.url).host} check`,
   );
@@ -184,6 +184,11 @@ function haproxyConfig(port: number, replicas: Replica[]): string {
     // A replica that died between two health checks: the request goes to another one.
     '  retries 3',
     '  option redispatch 1',
+    // Its statistics (CSV): which replica holds the streams in flight.
+    'frontend stats',
+    `  bind 127.0.0.1:${statsPort}`,
+    '  stats enable',
+    '  stats uri /stats',
     'frontend mcp',
     `  bind 127.0.0.1:${port}`,
     '  default_backend replicas',
@@ -218,6 +223,8 @@ export interface Cluster {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: Params }>;
+  /** HAProxy's current streams (requests in flight, open SSE streams) per replica id. */
+  currentStreams(): Promise<Record<string, number>>;
   /** Which replica answers the next request through the front (`/status`). */
   statusThroughFront(): Promise<{ cluster: { replica: string; replicas?: Array<{ id: string }> } }>;
   close(): Promise<void>;
@@ -256,6 +263,16 @@ export async function startCluster(): Promise<Cluster> {
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Params };
   };
   let front = '';
+  let statsPort = 0;
+  const currentStreams: Cluster['currentStreams'] = async () => {
+    const csv = await (await fetch(`http://127.0.0.1:${statsPort}/stats;csv`)).text();
+    const streams: Record<string, number> = {};
+    for (const line of csv.split('\n')) {
+      const [proxy, server, , , current] = line.split(',');
+      if (proxy === 'replicas' && server && server !== 'BACKEND') streams[server] = Number(current);
+    }
+    return streams;
+  };
   const statusThroughFront: Cluster['statusThroughFront'] = async () =>
     (await (
       await fetch(`${front}/status?depth=0`, { headers: { authorization: `Bearer ${adminKey}` } })
@@ -296,8 +313,9 @@ export async function startCluster(): Promise<Cluster> {
       );
     }
     const port = await freePort();
+    statsPort = await freePort();
     const haproxyFile = join(directory, 'haproxy.cfg');
-    await writeFile(haproxyFile, haproxyConfig(port, replicas));
+    await writeFile(haproxyFile, haproxyConfig(port, statsPort, replicas));
     const started = spawn(haproxyBinary as string, ['-f', haproxyFile, '-db'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -334,6 +352,7 @@ export async function startCluster(): Promise<Cluster> {
     observeFile,
     adminRequest,
     statusThroughFront,
+    currentStreams,
     close,
   };
 }

@@ -136,6 +136,22 @@ describe.runIf(missing.length === 0)(
         );
       }, 90_000);
 
+      it('answers sampling and elicitation in input_required rounds, each retry on another replica', async () => {
+        const modern = await modernClient(cluster.front, cluster.userKey, false);
+        closers.push(() => modern.client.close());
+        const sampled = await modern.client.callTool({
+          name: 'ev__trigger-sampling-request',
+          arguments: { prompt: 'across replicas', maxTokens: 16 },
+        });
+        expect(textOf(sampled)).toContain(legacyAnswers.samplingText);
+        const elicited = await modern.client.callTool({
+          name: 'ev__trigger-elicitation-request',
+          arguments: {},
+        });
+        expect(textOf(elicited)).toContain(`Name: ${legacyAnswers.elicitedName}`);
+        expect(modern.asked).toEqual(['sampling/createMessage', 'elicitation/create']);
+      }, 60_000);
+
       it('cancels a call upstream when the client aborts it', async () => {
         const modern = await modernClient(cluster.front, cluster.userKey, false);
         closers.push(() => modern.client.close());
