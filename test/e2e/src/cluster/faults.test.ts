@@ -3,10 +3,10 @@
  * redis-server of the test): a 2025-era session id altered by one byte, presented by another
  * principal or replayed after its DELETE is refused by every replica; a Redis restart
  * (`redis-cli shutdown nosave`, started again on the same port) makes what needs the store fail
- * fast with a clear error while it is down, and every replica recovers without a restart; a
- * kill -9 of the replica running a call fails that call (at its request timeout), the sessions' next requests
- * succeeds on another replica, and a GET stream resumed with `Last-Event-ID` through the load
- * balancer gets what was sent on it.
+ * fast with a clear error while it is down, and every replica recovers without a restart; after a
+ * kill -9 of the replica running a call, that call fails (at the latest at its request timeout),
+ * the clients' next requests succeed on other replicas, and a GET stream resumed with
+ * `Last-Event-ID` through the load balancer gets what was sent on it.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { everythingStdioEntry } from '../fixtures/upstreams.js';
