@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dropSchema, postgresAvailable } from '@fedmcp/test-support/postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropSchema, postgresAvailable } from './postgres-test-server.js';
 import { redisAvailable } from './redis-test-server.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

@@ -1,14 +1,14 @@
 import type { Logger } from '@fedmcp/protocol';
-import { afterAll, describe, expect, it } from 'vitest';
-import { StoreError } from '../src/index.js';
-import { createPostgresStore, type PostgresStoreOptions } from '../src/postgres/index.js';
 import {
   dropSchema,
   postgresAvailable,
   postgresUrl,
   runSchema,
   withAdmin,
-} from './postgres-test-server.js';
+} from '@fedmcp/test-support/postgres';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StoreError } from '../src/index.js';
+import { createPostgresStore, type PostgresStoreOptions } from '../src/postgres/index.js';
 import { waitFor } from './store-contract.js';
 import { startTcpProxy } from './tcp-proxy.js';
 

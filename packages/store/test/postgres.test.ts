@@ -1,6 +1,11 @@
+import {
+  dropSchema,
+  postgresAvailable,
+  postgresUrl,
+  runSchema,
+} from '@fedmcp/test-support/postgres';
 import { afterAll, describe } from 'vitest';
 import { createPostgresStore } from '../src/postgres/index.js';
-import { dropSchema, postgresAvailable, postgresUrl, runSchema } from './postgres-test-server.js';
 import { describeStoreContract } from './store-contract.js';
 
 describe.runIf(postgresAvailable)('postgres engine', () => {

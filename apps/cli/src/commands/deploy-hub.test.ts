@@ -12,15 +12,15 @@ import { join } from 'node:path';
 import { startCloudflareFake } from '@fedmcp/edge-providers/node';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
 import { type Everything, startEverything } from '@fedmcp/test-support';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { Miniflare } from 'miniflare';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   dropSchema,
   postgresAvailable,
   postgresUrl,
   runSchema,
-} from '../../../../packages/store/test/postgres-test-server.js';
+} from '@fedmcp/test-support/postgres';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Miniflare } from 'miniflare';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureIo } from '../../test/capture-io.js';
 import { runCli } from '../run-cli.js';
 import { findDenoBinary } from './dev-deno-binary.js';

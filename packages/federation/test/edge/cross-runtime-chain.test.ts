@@ -13,15 +13,15 @@ import { fileURLToPath } from 'node:url';
 import { createHubServer, type HubServer } from '@fedmcp/federation/node';
 import { type AuditEvent, createAuditLog, createPolicy } from '@fedmcp/proxy-auth';
 import { type Everything, startEverything } from '@fedmcp/test-support';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { Miniflare } from 'miniflare';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dropSchema,
   postgresAvailable,
   postgresUrl,
   runSchema,
-} from '../../../store/test/postgres-test-server.js';
+} from '@fedmcp/test-support/postgres';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPolicyAccess } from '../../src/index.js';
 import { textOf } from '../helpers.js';
 import { bundleEdge } from './fixtures/bundle-edge.js';

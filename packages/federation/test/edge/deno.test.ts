@@ -3,14 +3,14 @@
 // server-everything over HTTP: SDK v2 clients list and call a tool through /functions/v1/mcp/mcp.
 import { fileURLToPath } from 'node:url';
 import { type Everything, startEverything } from '@fedmcp/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dropSchema,
   postgresAvailable,
   postgresUrl,
   runSchema,
   withAdmin,
-} from '../../../store/test/postgres-test-server.js';
+} from '@fedmcp/test-support/postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DenoServer, denoServe } from './fixtures/deno.js';
 import { ERAS, echoThrough } from './fixtures/echo-through.js';
 

@@ -1,13 +1,13 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
 import {
   dropSchema,
   postgresAvailable,
   postgresUrl,
   runSchema,
-} from '../../test/postgres-test-server.js';
+} from '@fedmcp/test-support/postgres';
+import { afterAll, describe, expect, it } from 'vitest';
 import { redisAvailable, redisUrl } from '../../test/redis-test-server.js';
 import { StoreError } from '../store-error.js';
 import { createStore, defaultStoreUrl } from './create-store.js';
