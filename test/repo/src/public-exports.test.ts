@@ -171,6 +171,8 @@ describe('public exports', () => {
         "createWebSocketServerTransport: function",
         "peerCertificateOf: function",
         "readBody: function",
+        "requestUrlOf: function",
+        "toAuthRequest: function",
         "toBodylessRequest: function",
       ]
     `);
@@ -494,6 +496,7 @@ describe('public exports', () => {
   it('@fedmcp/server', async () => {
     expect(await exportsOf('@fedmcp/server')).toMatchInlineSnapshot(`
       [
+        "CLUSTER_CONFIG_CHANNEL: string",
         "ConfigError: function",
         "FEDMCP_SERVER_VERSION: string",
         "JWKS_PATH: string",
@@ -502,6 +505,7 @@ describe('public exports', () => {
         "checkAnonymousAccess: function",
         "closestName: function",
         "configSchema: object",
+        "createConfigSync: function",
         "createDiscoveryRoutes: function",
         "createFedmcpServer: function",
         "createLogger: function",
@@ -528,6 +532,7 @@ describe('public exports', () => {
         "peerConfigSchema: object",
         "peersConfigSchema: object",
         "principalKey: function",
+        "readConfigFile: function",
         "redactedLogPaths: object",
         "resolveConfigPaths: function",
         "resolveConfigSecrets: function",
