@@ -13,6 +13,11 @@ import type {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import { type ClusterAnswers, createClusterAnswers } from './cluster-answers.js';
+import {
+  type Cancellation,
+  type ClusterCancellations,
+  createClusterCancellations,
+} from './cluster-cancellations.js';
 import { type ClusterNotifications, createClusterNotifications } from './cluster-notifications.js';
 import { type ClusterSubscriptions, createClusterSubscriptions } from './cluster-subscriptions.js';
 import {
@@ -61,6 +66,8 @@ export interface ClusterSessions {
   readonly notifications: ClusterNotifications;
   /** Unsubscribes announced to every replica holding a copy (`cluster-subscriptions.ts`). */
   readonly subscriptions: ClusterSubscriptions;
+  /** Cancellations announced to every replica holding a copy (`cluster-cancellations.ts`). */
+  readonly cancellations: ClusterCancellations;
   /** Loads the revocation list and subscribes to deletions; idempotent. */
   start(): Promise<void>;
   /**
@@ -117,6 +124,12 @@ export function createClusterSessions(options: ClusterSessionsOptions): ClusterS
     ...(options.prefix ? { prefix: options.prefix } : {}),
     logger: options.logger ?? silentLogger,
   });
+  const cancellations = createClusterCancellations({
+    store: options.store,
+    replicaId: answers.replicaId,
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+    logger: options.logger ?? silentLogger,
+  });
   let started: Promise<void> | undefined;
   return {
     tokens,
@@ -124,10 +137,14 @@ export function createClusterSessions(options: ClusterSessionsOptions): ClusterS
     answers,
     notifications,
     subscriptions,
+    cancellations,
     start() {
-      started ??= Promise.all([revocations.start(), answers.start(), subscriptions.start()]).then(
-        () => {},
-      );
+      started ??= Promise.all([
+        revocations.start(),
+        answers.start(),
+        subscriptions.start(),
+        cancellations.start(),
+      ]).then(() => {});
       return started;
     },
     async check(sessionId, binding) {
@@ -144,6 +161,7 @@ export function createClusterSessions(options: ClusterSessionsOptions): ClusterS
         answers.close(),
         notifications.close(),
         subscriptions.close(),
+        cancellations.close(),
       ]);
     },
   };
@@ -270,6 +288,23 @@ export async function replayUnsubscribe(
     transport,
     sessionId,
     { id: 'fedmcp-replayed-unsubscribe', method: 'resources/unsubscribe', params: { uri } },
+    undefined,
+  );
+}
+
+/**
+ * Applies a `notifications/cancelled` the client sent to another replica to this replica's copy
+ * of the session, as the client sent it: a request of the copy with that id is aborted.
+ */
+export async function replayCancellation(
+  transport: WebStandardStreamableHTTPServerTransport,
+  sessionId: string,
+  cancellation: Cancellation,
+): Promise<void> {
+  await post(
+    transport,
+    sessionId,
+    { method: 'notifications/cancelled', params: { ...cancellation } },
     undefined,
   );
 }

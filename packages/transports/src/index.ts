@@ -11,6 +11,7 @@ export {
 } from './authenticate.js';
 // Server side: 2025-era sessions any replica can serve (client-carried, sealed session ids).
 export type { ClusterAnswers, ForwardedAnswerOutcome } from './cluster-answers.js';
+export type { Cancellation, ClusterCancellations } from './cluster-cancellations.js';
 export type { ClusterNotifications } from './cluster-notifications.js';
 export {
   type ClusterSessions,

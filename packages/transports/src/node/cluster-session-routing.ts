@@ -2,8 +2,8 @@
  * The Streamable HTTP endpoint's part in routing a cluster session's messages between replicas
  * (`cluster-answers.ts`, `cluster-notifications.ts`, `cluster-subscriptions.ts`): a POST carrying
  * answers to another replica's server→client requests is forwarded there; a GET stream held here
- * receives the notifications other replicas' copies of the session announce; an unsubscribe is
- * announced to the copies on other replicas, and a copy following resources is kept from the idle
+ * receives the notifications other replicas' copies of the session announce; an unsubscribe or a
+ * cancellation is announced to the copies on other replicas, and a copy following resources is kept from the idle
  * sweep until it unsubscribes or the session ends.
  */
 import type { ServerResponse } from 'node:http';
@@ -13,7 +13,12 @@ import type {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import type { ForwardedAnswerOutcome } from '../cluster-answers.js';
-import { type ClusterSessions, replayUnsubscribe } from '../cluster-sessions.js';
+import { type Cancellation, cancellationsOf } from '../cluster-cancellations.js';
+import {
+  type ClusterSessions,
+  replayCancellation,
+  replayUnsubscribe,
+} from '../cluster-sessions.js';
 import { subscriptionChangesOf } from '../cluster-subscriptions.js';
 import { JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { SessionTokenState } from '../session-token.js';
@@ -185,6 +190,49 @@ export function trackClusterSubscriptions(
           unfollow(sessionId, change.uri);
           await cluster.subscriptions.announceUnsubscribe(sealed.nonce, change.uri);
         }
+      }
+    },
+  };
+}
+
+/** What {@link routeClusterCancellations} needs of the endpoint. */
+export interface ClusterCancellationRoutingOptions {
+  cluster: ClusterSessions;
+  logger: Logger;
+  /**
+   * This replica's copy of a session (by nonce), if it has one, and how to abort a request its
+   * fast path answers (the SDK server never saw those).
+   */
+  localCopy(nonce: string):
+    | {
+        sessionId: string;
+        transport: WebStandardStreamableHTTPServerTransport;
+        abortFast(requestId: string | number): void;
+      }
+    | undefined;
+}
+
+/**
+ * Routes the cancellations of cluster sessions (`cluster-cancellations.ts`): one POSTed here is
+ * announced to the other replicas (the one running the request aborts it); one announced by
+ * another replica is applied to this replica's copy. Returns what looks at a POST.
+ */
+export function routeClusterCancellations(options: ClusterCancellationRoutingOptions): {
+  noteRequest(sealed: SessionTokenState, body: unknown): Promise<void>;
+} {
+  const { cluster, logger } = options;
+  cluster.cancellations.onCancelled((nonce: string, cancellation: Cancellation) => {
+    const copy = options.localCopy(nonce);
+    if (!copy) return;
+    copy.abortFast(cancellation.requestId);
+    replayCancellation(copy.transport, copy.sessionId, cancellation).catch((error: unknown) =>
+      logger.warn({ err: error }, 'Applying a cancellation from another replica failed'),
+    );
+  });
+  return {
+    async noteRequest(sealed, body) {
+      for (const cancellation of cancellationsOf(body)) {
+        await cluster.cancellations.announce(sealed.nonce, cancellation);
       }
     },
   };

@@ -29,6 +29,7 @@ import type { SessionTokenState } from '../session-token.js';
 import {
   forwardForeignAnswers,
   holdGetStream,
+  routeClusterCancellations,
   trackClusterSubscriptions,
 } from './cluster-session-routing.js';
 // H4 (issue #18): fast answers upgraded to SSE when the handler sends a related message.
@@ -88,7 +89,7 @@ export function createStreamableHttpRoute(
   // Cluster sessions: the local copies by nonce (a deletion on any replica closes ours), and the
   // restores under way (concurrent requests of one session restore it once).
   const byNonce = new Map<string, string>();
-  const restoring = new Map<string, Promise<SessionEntry | undefined>>();
+  const restoring = new Map<string, Promise<SessionEntry | RestoreRefusal>>();
   cluster?.revocations.onRevoked((nonce) => {
     const sessionId = byNonce.get(nonce);
     const session = sessionId === undefined ? undefined : sessionTransports.get(sessionId);
@@ -115,6 +116,22 @@ export function createStreamableHttpRoute(
         localCopy(nonce) {
           const local = localCopy(nonce);
           return local && { ...local, transport: webStandardTransportOf(local.copy.transport) };
+        },
+      })
+    : undefined;
+  const cancellations = cluster
+    ? routeClusterCancellations({
+        cluster,
+        logger,
+        localCopy(nonce) {
+          const local = localCopy(nonce);
+          return (
+            local && {
+              sessionId: local.sessionId,
+              transport: webStandardTransportOf(local.copy.transport),
+              abortFast: (requestId) => local.copy.fastInFlight.get(requestId)?.abort(),
+            }
+          );
         },
       })
     : undefined;
@@ -333,14 +350,11 @@ export function createStreamableHttpRoute(
       restoring.set(sessionId, pending);
     }
     const restored = await pending;
-    if (restored === undefined) {
-      sendJsonRpcError(
-        response,
-        503,
-        JsonRpcErrorCode.transportError,
-        'Service Unavailable: this replica could not restore the session (at its session limit, or the server refused it); retry, or start a new session with initialize',
-        { 'retry-after': '1' },
-      );
+    if (typeof restored === 'string') {
+      sendJsonRpcError(response, 503, JsonRpcErrorCode.transportError, restoreRefusals[restored], {
+        'retry-after': '1',
+      });
+      return undefined;
     }
     return restored;
   }
@@ -351,14 +365,16 @@ export function createStreamableHttpRoute(
     state: SessionTokenState,
     request: IncomingMessage,
     principal: unknown,
-  ): Promise<SessionEntry | undefined> {
-    if (!cluster) return undefined;
+  ): Promise<SessionEntry | RestoreRefusal> {
+    if (!cluster) return 'failed';
     const reservation = context.sessions.reserve(context.quotaKeyOf(principal, request));
-    if (typeof reservation === 'string') return undefined;
+    if (typeof reservation === 'string') return 'limit';
     let started: StartedSession | undefined;
+    let storeFailed = false;
     try {
       started = await startSession(sessionId, principal, request, reservation, state);
       const logLevel = await cluster.revocations.logLevel(state.nonce).catch((error: unknown) => {
+        storeFailed = true;
         logger.warn(
           { err: error },
           'Reading a session log level failed; the initial level applies',
@@ -372,14 +388,14 @@ export function createStreamableHttpRoute(
       logger.debug({ transport: 'streamable-http' }, 'Restored a cluster session on this replica');
       const restored = sessionTransports.get(sessionId);
       if (restored) restored.logLevel = logLevel;
-      return restored;
+      return restored ?? 'failed';
     } catch (error) {
       logger.warn({ err: error }, 'Restoring a cluster session failed');
       sessionTransports.delete(sessionId);
       byNonce.delete(state.nonce);
       context.sessions.remove(sessionId);
       await started?.product.close().catch(() => {});
-      return undefined;
+      return storeFailed || isStoreUnavailable(error) ? 'store' : 'failed';
     } finally {
       reservation.release();
     }
@@ -420,7 +436,10 @@ export function createStreamableHttpRoute(
       response.writeHead(200).end();
       return true;
     }
-    if (request.method === 'POST') await subscriptions?.noteRequest(sessionId, sealed, body);
+    if (request.method === 'POST') {
+      await subscriptions?.noteRequest(sessionId, sealed, body);
+      await cancellations?.noteRequest(sealed, body); // the request may run on another replica
+    }
     const level = request.method === 'POST' ? setLevelOf(body) : undefined;
     if (level !== undefined) {
       const local = sessionTransports.get(sessionId);
@@ -654,6 +673,28 @@ export function createStreamableHttpRoute(
       await modern.close().catch(() => {});
     },
   };
+}
+
+/** Why a cluster session could not be restored on this replica, and what the client is told. */
+type RestoreRefusal = 'limit' | 'store' | 'failed';
+const restoreRefusals: Record<RestoreRefusal, string> = {
+  limit:
+    'Service Unavailable: this replica is at its session limit and could not take over the session; retry (another replica may serve it)',
+  store:
+    'Service Unavailable: this replica could not restore the session because the shared store is unreachable; retry shortly',
+  failed:
+    'Service Unavailable: this replica could not restore the session (the server refused it); retry, or start a new session with initialize',
+};
+
+/** Whether an error (or one of its causes) says the shared store cannot be reached. */
+function isStoreUnavailable(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause && depth < 5; depth += 1) {
+    const { code, message } = cause as { code?: unknown; message?: unknown };
+    if (code === 'STORE_UNAVAILABLE') return true;
+    if (typeof message === 'string' && /STORE_UNAVAILABLE|ECONNREFUSED/.test(message)) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function internalError(id: unknown) {
