@@ -108,6 +108,11 @@ export class UpstreamConnection {
     };
   }
 
+  /** Whether an attributed call of `party` is in flight here. */
+  serves(party: object): boolean {
+    return this.#parties.has(party);
+  }
+
   /** Whether every call in flight here (if any) is one of `party`'s attributed calls. */
   servesOnly(party: object): boolean {
     if (this.plainCalls === 0) return true;
