@@ -276,12 +276,9 @@ export function createHubUpstreamOAuth(options: HubUpstreamOAuthOptions): HubUps
       if (holder) return users.logout(upstreamId, holder);
       const credentials = await openStore();
       const key = oauthCredentialKey(upstreamId, 'hub');
-      const secret = upstream.oauth.clientSecret;
       const revoked = await revokeUpstreamTokens(
         await credentials.load(key).catch(() => undefined),
-        {
-          ...(secret !== undefined && { clientSecret: secret }),
-        },
+        { config: upstream.oauth },
       );
       const deleted = await credentials.delete(key);
       providers.delete(upstreamId);

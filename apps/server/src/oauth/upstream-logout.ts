@@ -69,8 +69,9 @@ export async function logoutUpstream(options: LogoutUpstreamOptions): Promise<bo
     upstream.id,
     subject === undefined ? 'hub' : { subject, ...(issuer !== undefined && { issuer }) },
   );
+  // Authenticated at the revocation endpoint as at the token endpoint (RFC 7009 §2.1).
   const revoked = await revokeUpstreamTokens(await store.load(key).catch(() => undefined), {
-    ...(upstream.oauth.clientSecret !== undefined && { clientSecret: upstream.oauth.clientSecret }),
+    config: upstream.oauth,
     ...(options.fetch && { fetch: options.fetch }),
   });
   const deleted = await store.delete(key);

@@ -325,9 +325,9 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
       const holder = holderOf(holderOrSubject);
       const key = oauthCredentialKey(upstreamId, holder);
       const stored = await store.load(key).catch(() => undefined);
-      const secret = find(upstreamId)?.oauth.clientSecret;
+      const config = find(upstreamId)?.oauth;
       const revoked = await revokeUpstreamTokens(stored, {
-        ...(secret !== undefined && { clientSecret: secret }),
+        ...(config && { config }),
         ...(options.fetch && { fetch: options.fetch }),
       });
       const deleted = await store.delete(key);

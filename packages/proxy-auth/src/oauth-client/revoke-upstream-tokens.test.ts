@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -75,6 +76,34 @@ describe('revokeUpstreamTokens', () => {
     delete (accessOnly.tokens as { refresh_token?: string }).refresh_token;
     expect(await revokeUpstreamTokens(accessOnly)).toBe('revoked');
     expect(endpoint.requests.at(-1)?.body.get('token_type_hint')).toBe('access_token');
+  });
+
+  it('signs a private_key_jwt assertion (audience: the issuer) as at the token endpoint', async () => {
+    await using endpoint = await startRevocationEndpoint();
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const config = {
+      clientId: 'hub-client',
+      tokenEndpointAuthMethod: 'private_key_jwt' as const,
+      privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    };
+    const credentials = credentialsFor(endpoint.url, {
+      token_endpoint_auth_method: 'private_key_jwt',
+    });
+    expect(await revokeUpstreamTokens(credentials, { config })).toBe('revoked');
+    const body = endpoint.requests[0]?.body;
+    expect(body?.get('client_assertion_type')).toBe(
+      'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    );
+    const [, payload = ''] = (body?.get('client_assertion') ?? '').split('.');
+    expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toMatchObject({
+      iss: 'hub-client',
+      sub: 'hub-client',
+      aud: 'http://127.0.0.1',
+    });
+    expect(endpoint.requests[0]?.authorization).toBeUndefined();
+    // Registered for private_key_jwt but no key in the config: nothing is sent.
+    expect(await revokeUpstreamTokens(credentials)).toBe('failed');
+    expect(endpoint.requests).toHaveLength(1);
   });
 
   it('leaves servers without a revocation endpoint alone, and says when one refuses', async () => {

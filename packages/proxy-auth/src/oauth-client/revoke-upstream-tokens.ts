@@ -5,11 +5,21 @@
  * token is sent to the `revocation_endpoint` the server's metadata advertises (RFC 8414 §2), with
  * the client's own authentication. Servers that advertise none are left alone: the hub forgets the tokens anyway.
  */
-import type { FetchLike } from '@modelcontextprotocol/client';
+import type { AuthorizationServerMetadata, FetchLike } from '@modelcontextprotocol/client';
+import {
+  addClientAuthentication,
+  type ClientAuthenticationConfig,
+} from './client-authentication.js';
 import type { OAuthCredentials } from './oauth-credential-store.js';
 
 /** Options of {@link revokeUpstreamTokens}. */
 export interface RevokeUpstreamTokensOptions {
+  /**
+   * The upstream's `oauth` block (or its client authentication part): the hub authenticates at
+   * the revocation endpoint as at the token endpoint (RFC 7009 §2.1) — `private_key_jwt` with
+   * its key, a pre-registered client's secret.
+   */
+  config?: ClientAuthenticationConfig;
   /** The pre-registered client secret when the stored registration has none (from config). */
   clientSecret?: string;
   /** @default globalThis.fetch */
@@ -28,39 +38,25 @@ export async function revokeUpstreamTokens(
   options: RevokeUpstreamTokensOptions = {},
 ): Promise<'revoked' | 'unsupported' | 'failed'> {
   const metadata = credentials?.discoveryState?.authorizationServerMetadata as
-    | Record<string, unknown>
+    | AuthorizationServerMetadata
     | undefined;
-  const endpoint = metadata?.revocation_endpoint;
+  const endpoint = (metadata as { revocation_endpoint?: unknown } | undefined)?.revocation_endpoint;
   const tokens = credentials?.tokens;
   const client = credentials?.clientInformation;
   if (typeof endpoint !== 'string' || !tokens || !client) return 'unsupported';
   const fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
-  const secret = client.client_secret ?? options.clientSecret;
-  // A registration (DCR) answers with its method; a pre-registered one carries the config's.
-  const registered = (client as { token_endpoint_auth_method?: unknown })
-    .token_endpoint_auth_method;
-  const method =
-    typeof registered === 'string'
-      ? registered
-      : secret === undefined
-        ? 'none'
-        : 'client_secret_basic';
+  const config: ClientAuthenticationConfig = {
+    ...options.config,
+    ...(options.clientSecret !== undefined && { clientSecret: options.clientSecret }),
+  };
   const revoke = async (token: string, hint: string) => {
-    const body = new URLSearchParams({ token, token_type_hint: hint });
-    const headers: Record<string, string> = {
+    const params = new URLSearchParams({ token, token_type_hint: hint });
+    const headers = new Headers({
       'content-type': 'application/x-www-form-urlencoded',
       accept: 'application/json',
-    };
-    if (method === 'client_secret_basic' && secret !== undefined) {
-      // RFC 6749 §2.3.1: both parts form-encoded before base64.
-      const user = encodeURIComponent(client.client_id);
-      headers.authorization = `Basic ${btoa(`${user}:${encodeURIComponent(secret)}`)}`;
-    } else {
-      body.set('client_id', client.client_id);
-      if (method === 'client_secret_post' && secret !== undefined)
-        body.set('client_secret', secret);
-    }
-    const response = await fetch(endpoint, { method: 'POST', headers, body });
+    });
+    await addClientAuthentication({ headers, params, endpoint }, client, metadata, config);
+    const response = await fetch(endpoint, { method: 'POST', headers, body: params });
     await response.body?.cancel();
     // RFC 7009 §2.2: 200 also for a token that was already invalid.
     return response.ok;

@@ -6,15 +6,14 @@
  * from config → CIMD → DCR), keeps what it learns, and records the authorization URL the SDK
  * wants a user sent to (the caller of `auth()` decides how: see `withUpstreamOAuth`).
  */
-import {
-  type AddClientAuthentication,
-  createPrivateKeyJwtAuth,
-  type OAuthClientMetadata,
-  type OAuthClientProvider,
-  type OAuthDiscoveryState,
-  type StoredOAuthClientInformation,
-  type StoredOAuthTokens,
+import type {
+  OAuthClientMetadata,
+  OAuthClientProvider,
+  OAuthDiscoveryState,
+  StoredOAuthClientInformation,
+  StoredOAuthTokens,
 } from '@modelcontextprotocol/client';
+import { privateKeyJwtAuthentication } from './client-authentication.js';
 import type { OAuthCredentialStore, OAuthCredentials } from './oauth-credential-store.js';
 import type { UpstreamOAuthConfig } from './upstream-oauth-config.js';
 
@@ -110,15 +109,7 @@ export function createUpstreamOAuthProvider(
     ...(config.scopes && { scope: config.scopes.join(' ') }),
   };
 
-  const addClientAuthentication: AddClientAuthentication | undefined =
-    config.tokenEndpointAuthMethod === 'private_key_jwt' && config.privateKey && config.clientId
-      ? createPrivateKeyJwtAuth({
-          issuer: config.clientId,
-          subject: config.clientId,
-          privateKey: config.privateKey,
-          alg: config.signingAlgorithm ?? 'ES256',
-        })
-      : undefined;
+  const addClientAuthentication = privateKeyJwtAuthentication(config);
 
   const preRegistered = (issuer: string | undefined): StoredOAuthClientInformation | undefined =>
     config.clientId === undefined
