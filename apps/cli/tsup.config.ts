@@ -1,12 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // dev-hub-entry / deploy-hub-entry: the modules `fedmcp dev` and `fedmcp deploy` bundle for
-  // workerd and Deno.
+  // deploy-hub-entry / deploy-hub-function: the modules `fedmcp deploy` bundles for workerd and
+  // Deno, and `fedmcp dev` runs locally.
   entry: [
     'src/index.ts',
     'src/bin.ts',
-    'src/commands/dev-hub-entry.ts',
     'src/commands/deploy-hub-entry.ts',
     'src/commands/deploy-hub-function.ts',
   ],

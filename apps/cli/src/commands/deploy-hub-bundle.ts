@@ -147,7 +147,7 @@ export interface HubBundleOptions {
 }
 
 /**
- * Builds the hub bundle of `file` for `target`.
+ * Builds the hub bundle of `file` for `target` (the same bundle `fedmcp dev` runs locally).
  *
  * @throws {CliUsageError} without a config file, when it names no upstream the edge can reach,
  * or when it writes a credential literally (unless `allowLiteralSecrets`).
@@ -155,7 +155,8 @@ export interface HubBundleOptions {
 export async function buildHubBundle(
   file: string | undefined,
   target: 'cloudflare' | 'supabase',
-  slug: string,
+  /** Supabase: the function's slug (its `/<slug>` prefix is stripped); none for `fedmcp dev`. */
+  slug: string | undefined,
   options: HubBundleOptions = {},
 ): Promise<HubBundle> {
   if (file === undefined)
@@ -177,7 +178,7 @@ export async function buildHubBundle(
     ...(config.auth === undefined ? {} : { auth: config.auth }),
     ...(config.policy === undefined ? {} : { policy: config.policy.rules }),
     ...(config.hub.url === undefined ? {} : { resource: config.hub.url }),
-    ...(target === 'supabase' ? { slug } : {}),
+    ...(target === 'supabase' && slug !== undefined ? { slug } : {}),
     // Supabase keeps the state in the project's PostgreSQL when the config names it.
     ...(target === 'supabase' && config.store !== undefined && /^postgres(ql)?:/.test(config.store)
       ? { store: config.store }

@@ -2,13 +2,22 @@
 // 127.0.0.1; an SDK client calls a tool of server-everything through it; the runtime stops when
 // the command is told to (SIGINT in a terminal), and an elicitation of server-everything reaches
 // the client through it (in workerd the hub runs in a Durable Object, where the paused call
-// resumes in the request that answers it). A stdio upstream is refused naming its entry.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// resumes in the request that answers it). It is the hub `fedmcp deploy` uploads: a config with
+// consent, a pinned tool that changed, a policy rate limit, tasks, CORS, the Host check and PRM
+// passes the deployed hub's checks (test/hub-checks.ts), its `${NAME}` reference given to the
+// runtime from the environment. A stdio upstream is refused naming its entry.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  checkConsentAndPinning,
+  checkFrontDoor,
+  writeConfig as writeFrontConfig,
+  writePins,
+} from '../../test/hub-checks.js';
 import { devCommand } from './dev.js';
 
 let everything: Everything;
@@ -18,10 +27,46 @@ beforeAll(async () => {
   everything = await startEverything();
 }, 60_000);
 
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
 afterAll(async () => {
   await everything?.[Symbol.asyncDispose]();
   rmSync(directory, { recursive: true, force: true });
 });
+
+/** Starts `fedmcp dev` with `args`; `stop()` ends it and resolves with its exit code. */
+async function startDev(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  let stop: () => void = () => {};
+  const stopSignal = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  let ready: (url: string) => void = () => {};
+  const readyUrl = new Promise<string>((resolve) => {
+    ready = resolve;
+  });
+  const exit = devCommand(
+    args,
+    { stdout: (text) => out.push(text), stderr: (text) => err.push(text) },
+    { stopSignal, onReady: ready },
+  );
+  const url = await Promise.race([
+    readyUrl,
+    exit.then((code) => `exited ${code}: ${err.join('')}`),
+  ]);
+  return {
+    url,
+    out,
+    err,
+    async stop() {
+      stop();
+      return exit;
+    },
+  };
+}
 
 function writeConfig(name: string, config: unknown): string {
   const file = join(directory, name);
@@ -87,6 +132,31 @@ describe('fedmcp dev', () => {
       expect(await exit).toBe(0);
       expect(err.join('')).toContain('fedmcp dev: stopped.');
       await expect(fetch(url)).rejects.toThrow();
+    },
+    120_000,
+  );
+
+  it.each(['workerd', 'deno'])(
+    'runs in %s the hub fedmcp deploy builds: consent, pinning, rate limit, tasks, CORS, Host check, PRM',
+    async (runtime) => {
+      const folder = join(directory, `front-${runtime}`);
+      mkdirSync(folder);
+      await writePins(folder);
+      const config = join(folder, 'fedmcp.config.json');
+      await writeFrontConfig(config);
+      // The config's ${EVERYTHING_URL}: from the environment, given to the runtime.
+      vi.stubEnv('EVERYTHING_URL', everything.url);
+      const dev = await startDev(['--runtime', runtime, '--config', config, '--port', '0']);
+      try {
+        expect(dev.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+        expect(dev.err.join('')).toContain('giving the hub EVERYTHING_URL');
+        expect(dev.err.join('')).not.toContain(everything.url);
+        const base = new URL(dev.url).origin;
+        await checkFrontDoor(base);
+        await checkConsentAndPinning(new URL(dev.url));
+      } finally {
+        expect(await dev.stop()).toBe(0);
+      }
     },
     120_000,
   );
