@@ -7,7 +7,9 @@
  * upstream asks one that can only be this call's (pipeline/attributed-questions.ts: a connection
  * only its session uses, until its tool has proved quiet), or sends
  * progress (MCP 2025-11-25 basic/utilities/progress, the client's token restored); consent
- * questions of the gate take the SDK path. It runs the same
+ * questions of the gate take the SDK path. A plain call to a 2026-07-28 upstream (a peer hub) takes
+ * it too, through the upstream's SDK client, as the 2026-07-28 fast path does
+ * (modern-fast-path.ts): before, a 2025 client's first hop always ran the SDK handler. It runs the same
  * stages as the SDK path (resolve, meta, gate, call, map, finish); anything else declines
  * (`undefined`) and takes the SDK path.
  */
@@ -22,7 +24,8 @@ import { mapToolResult } from '../pipeline/map-result.js';
 import { assertOpen } from '../pipeline/resolve.js';
 import type { HubServices } from '../services/hub-services.js';
 import type { HubSession } from '../services/session-registry.js';
-import { createSessionScope, type SessionScope } from './session-scope.js';
+import { withCallerCapabilities } from './caller-capabilities.js';
+import { connectionOwner, createSessionScope, type SessionScope } from './session-scope.js';
 import { prepareToolCall } from './tool-handlers.js';
 
 type Params = Record<string, unknown>;
@@ -76,8 +79,9 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
     if (
       services.catalog.reviews?.pending(upstream.id) ||
       !upstream.available ||
-      upstream.era !== 'legacy' ||
-      (upstream.options.isolation ?? 'shared') !== 'shared'
+      (upstream.era === 'legacy'
+        ? (upstream.options.isolation ?? 'shared') !== 'shared'
+        : !plainModernCall(services, session, route, interactive, progressToken))
     ) {
       return undefined;
     }
@@ -104,6 +108,21 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
         // A consent question: the SDK path asks it (its legacy shim pushes it to this client).
         if ('reply' in gated) return undefined;
         finish = gated.finish;
+        if (upstream.era !== 'legacy') {
+          // A 2026-07-28 upstream (a peer hub): its SDK client adds the envelope, which names
+          // this plain client's capabilities, so the next hub can take its fast path too.
+          const owner = connectionOwner(sessionScope, upstream);
+          const answer = await callUpstream({
+            upstream,
+            method: 'tools/call',
+            params: withCallerCapabilities(upstream, route.item, params, capabilities),
+            signal: extra.signal,
+            lease: { interactive: false, ...(owner ? { owner } : {}) },
+          });
+          const result = mapToolResult(upstream, answer);
+          await finish({ ok: true, result });
+          return { jsonrpc: '2.0', id, result } as JSONRPCResponse;
+        }
         const response = await callUpstream({
           upstream,
           method: 'tools/call',
@@ -149,4 +168,30 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
       }
     })();
   };
+}
+
+/**
+ * Whether a 2025-era session's call to a 2026-07-28 upstream (a peer hub) can take the fast path:
+ * a plain call (the client answers no questions, sends no progress token and set no log level —
+ * the SDK path leases a connection for those, tool-handlers.ts), of a tool that never runs as a
+ * task, on a shared or per-principal connection (per-session isolation is the SDK path's).
+ */
+function plainModernCall(
+  services: HubServices,
+  session: HubSession,
+  route: {
+    readonly item: { execution?: { taskSupport?: string } };
+    readonly upstream: { readonly options: { isolation?: string } };
+  },
+  interactive: boolean,
+  progressToken: unknown,
+): boolean {
+  const taskSupport = route.item.execution?.taskSupport;
+  return (
+    !interactive &&
+    progressToken === undefined &&
+    (taskSupport === undefined || taskSupport === 'forbidden') &&
+    services.notifications.logLevelOf(session) === undefined &&
+    route.upstream.options.isolation !== 'per-session'
+  );
 }
