@@ -5,19 +5,22 @@
 // resumes in the request that answers it). It is the hub `fedmcp deploy` uploads: a config with
 // consent, a pinned tool that changed, a policy rate limit, tasks, CORS, the Host check and PRM
 // passes the deployed hub's checks (test/hub-checks.ts), its `${NAME}` reference given to the
-// runtime from the environment. A stdio upstream is refused naming its entry.
+// runtime from the environment; a `${secret:NAME}` from the secrets file (and a missing one
+// named). A stdio upstream is refused naming its entry.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { captureIo } from '../../test/capture-io.js';
 import {
   checkConsentAndPinning,
   checkFrontDoor,
   writeConfig as writeFrontConfig,
   writePins,
 } from '../../test/hub-checks.js';
+import { runCli } from '../run-cli.js';
 import { devCommand } from './dev.js';
 
 let everything: Everything;
@@ -160,6 +163,52 @@ describe('fedmcp dev', () => {
     },
     120_000,
   );
+
+  it('gives the hub a secret reference of the config from the secrets file, and says which is missing', async () => {
+    const folder = join(directory, 'secret');
+    mkdirSync(folder);
+    const config = writeConfig('secret/fedmcp.config.json', {
+      hub: { id: 'dev-secret', dataDir: join(folder, 'data') },
+      mcpServers: {
+        everything: {
+          url: everything.url,
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
+          headers: { authorization: 'Bearer ${secret:DEV_TOKEN}' },
+        },
+      },
+    });
+    await expect(
+      devCommand(['--runtime', 'deno', '--config', config, '--port', '0'], {
+        stdout: () => {},
+        stderr: () => {},
+      }),
+    ).rejects.toThrow('set DEV_TOKEN in the environment or with `fedmcp secrets set DEV_TOKEN`');
+    const token = 'dev-token-value-never-printed';
+    const { out, io } = captureIo();
+    const set = await runCli(
+      ['secrets', 'set', 'DEV_TOKEN', '--value', token, '--config', config],
+      io,
+    );
+    expect(set, out.stderr).toBe(0);
+    const dev = await startDev(['--runtime', 'deno', '--config', config, '--port', '0']);
+    try {
+      expect(dev.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+      const client = new Client({ name: 'dev-secret', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(dev.url)));
+      try {
+        const result = await client.callTool({
+          name: 'everything__echo',
+          arguments: { message: 'x' },
+        });
+        expect(result.content).toEqual([{ type: 'text', text: 'Echo: x' }]);
+      } finally {
+        await client.close();
+      }
+      expect(dev.err.join('') + dev.out.join('')).not.toContain(token);
+    } finally {
+      expect(await dev.stop()).toBe(0);
+    }
+  }, 120_000);
 
   it('refuses a stdio upstream, naming it', async () => {
     const config = writeConfig('stdio.json', {
