@@ -1,6 +1,6 @@
 /**
  * A hub identity kept in a keys file (created with one key on first use, mode 0600). The file is
- * re-read when it changes, so a key rotation (`fedmcp keys rotate`) while the hub runs is served
+ * re-read when it changes (checked at most once a second), so a key rotation (`fedmcp keys rotate`) while the hub runs is served
  * at `/.well-known/jwks.json` and signs peer tokens without a restart.
  */
 import { stat } from 'node:fs/promises';
@@ -24,6 +24,13 @@ export interface HubIdentityFileOptions {
   gracePeriodMs?: number;
   /** The clock. @default Date.now */
   now?: () => number;
+  /**
+   * How often, at most, `keyring()` checks the keys file for a change, in ms: a peer request asks
+   * for the keyring every time, and a `stat` per request cost ~0.2 ms of each peer hop (issue #18
+   * profile). A rotation is picked up within this time; the old key stays published meanwhile.
+   * 0 checks on every call. @default 1000
+   */
+  recheckIntervalMs?: number;
   /**
    * Create or read the keys file on the first {@link HubIdentity.keyring} call instead of now
    * (an ephemeral hub writes nothing to disk until federation is used). @default false
@@ -56,6 +63,9 @@ export async function openHubIdentityFile(
   };
   let opened = options.lazy ? undefined : await open();
   let reloading: Promise<HubKeyring> | undefined;
+  const recheckIntervalMs = options.recheckIntervalMs ?? 1_000;
+  // A monotonic clock: the check interval is not the keyring's (possibly shifted) `now`.
+  let checkedAt = opened ? performance.now() : Number.NEGATIVE_INFINITY;
 
   async function reload(): Promise<HubKeyring> {
     if (!opened) {
@@ -75,7 +85,11 @@ export async function openHubIdentityFile(
   return {
     path,
     async keyring() {
+      if (opened && !reloading && performance.now() - checkedAt < recheckIntervalMs) {
+        return opened.keyring;
+      }
       reloading ??= reload().finally(() => {
+        checkedAt = performance.now();
         reloading = undefined;
       });
       // A broken rewrite of the file keeps the last good keys in service.
