@@ -9,10 +9,10 @@ import { registerCompletionHandlers } from './handlers/completion-handlers.js';
 import { registerListHandlers } from './handlers/list-handlers.js';
 import { registerLoggingHandlers } from './handlers/logging-handlers.js';
 import { registerPromptResourceHandlers } from './handlers/prompt-resource-handlers.js';
-import { createSessionScope } from './handlers/session-scope.js';
+import { createSessionScope, type SessionScope } from './handlers/session-scope.js';
 import { registerTaskHandlers } from './handlers/task-handlers.js';
 import { registerToolHandlers } from './handlers/tool-handlers.js';
-import { HubServer } from './sdk-seams.js';
+import { type HandlerInstaller, HubServer } from './sdk-seams.js';
 import type { HubServices } from './services/hub-services.js';
 import type { HubSession } from './services/session-registry.js';
 
@@ -54,6 +54,72 @@ const SESSION_CAPABILITIES = {
   extensions: { 'io.modelcontextprotocol/tasks': {} },
 };
 
+/**
+ * The session handlers, by group: each group registers all of its methods at once, the first
+ * time a message asks for one of them (see {@link SessionHandlers}). `methods` lists exactly what
+ * `register` registers (hub-session.test.ts checks it).
+ */
+const HANDLER_GROUPS: ReadonlyArray<{
+  methods: readonly string[];
+  register(server: Server, scope: SessionScope, origins: boolean): void;
+}> = [
+  {
+    methods: ['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list'],
+    register: registerListHandlers,
+  },
+  { methods: ['tools/call'], register: registerToolHandlers },
+  {
+    methods: ['prompts/get', 'resources/read', 'resources/subscribe', 'resources/unsubscribe'],
+    register: registerPromptResourceHandlers,
+  },
+  { methods: ['completion/complete'], register: registerCompletionHandlers },
+  {
+    methods: ['logging/setLevel', 'notifications/roots/list_changed'],
+    register: registerLoggingHandlers,
+  },
+  {
+    methods: ['tasks/get', 'tasks/result', 'tasks/cancel', 'tasks/update', 'tasks/list'],
+    register: registerTaskHandlers,
+  },
+];
+
+const GROUP_OF = new Map(
+  HANDLER_GROUPS.flatMap((group) => group.methods.map((method) => [method, group] as const)),
+);
+const SESSION_METHODS: ReadonlySet<string> = new Set(GROUP_OF.keys());
+
+/**
+ * Installs a session's handlers group by group on first use: an idle session (most of a busy
+ * hub's sessions) holds none of their closures, and a 2026-07-28 request's server only those of
+ * its method.
+ */
+class SessionHandlers implements HandlerInstaller {
+  get methods(): ReadonlySet<string> {
+    return SESSION_METHODS;
+  }
+
+  /** Set once the session exists (its server is built with this installer). */
+  scope: SessionScope | undefined;
+
+  constructor(private readonly origins: boolean) {}
+
+  install(server: HubServer, method: string): void {
+    if (this.scope) GROUP_OF.get(method)?.register(server, this.scope, this.origins);
+  }
+}
+
+/** Registers every session handler at once (what the lazy installation adds up to). */
+export function registerSessionHandlers(
+  server: Server,
+  scope: SessionScope,
+  origins = false,
+): void {
+  for (const group of HANDLER_GROUPS) group.register(server, scope, origins);
+}
+
+/** The methods the session handlers register. */
+export const sessionMethods: ReadonlySet<string> = SESSION_METHODS;
+
 /** Builds the downstream `Server` of one session over the hub's services. */
 export function createHubSessionServer(
   services: HubServices,
@@ -61,13 +127,18 @@ export function createHubSessionServer(
 ): Server {
   const { settings, sessions } = services;
   services.catalogViews.resolve(context.view); // an unknown view: NOT_FOUND, before anything else
-  const server = new HubServer(settings.serverInfo, {
-    capabilities: SESSION_CAPABILITIES,
-    // Only the upstreams the caller may use through its view lend their instructions.
-    instructions: services.instructions.for({ principal: context.principal, view: context.view }),
-    inputRequired: { roundTimeoutMs: settings.roundTimeoutMs },
-    requestState: { verify: (state, ctx) => services.codec.verify(state, ctx) },
-  });
+  const handlers = new SessionHandlers(context.origins === true);
+  const server = new HubServer(
+    settings.serverInfo,
+    {
+      capabilities: SESSION_CAPABILITIES,
+      // Only the upstreams the caller may use through its view lend their instructions.
+      instructions: services.instructions.for({ principal: context.principal, view: context.view }),
+      inputRequired: { roundTimeoutMs: settings.roundTimeoutMs },
+      requestState: { verify: (state, ctx) => services.codec.verify(state, ctx) },
+    },
+    handlers,
+  );
   const era = context.era ?? 'legacy';
   const session: HubSession = {
     server,
@@ -78,6 +149,7 @@ export function createHubSessionServer(
     principal: context.principal,
     ...(context.view !== undefined ? { view: context.view } : {}),
   };
+  handlers.scope = createSessionScope(services, session);
   server.oninitialized = () => sessions.add(session);
   // On HTTP a 2026-07-28 server lives for one request; its flows outlive it (the retry comes on
   // a new one). On stdio and WebSocket it is pinned to the connection and joins at once.
@@ -85,12 +157,5 @@ export function createHubSessionServer(
   if (session.era === 'legacy' || session.pinned) {
     server.onclose = () => void sessions.remove(session);
   }
-  const scope = createSessionScope(services, session);
-  registerListHandlers(server, scope, context.origins === true);
-  registerToolHandlers(server, scope);
-  registerPromptResourceHandlers(server, scope);
-  registerCompletionHandlers(server, scope);
-  registerLoggingHandlers(server, scope);
-  registerTaskHandlers(server, scope);
   return server;
 }

@@ -34,8 +34,71 @@ export function toProtocolError(error: unknown): unknown {
 }
 
 /**
- * Seam 1 — the SDK `Server`, with the hub's two changes to how handlers are wrapped
- * (`Protocol._wrapHandler`, a protected hook SDK 2.4.0 calls for every `setRequestHandler`):
+ * Installs a session's handlers on first use (see {@link HubServer}): most idle sessions never
+ * call most methods, and each registered handler costs a few closures and their contexts.
+ */
+export interface HandlerInstaller {
+  /** Every request and notification method {@link install} registers. */
+  readonly methods: ReadonlySet<string>;
+  /** Registers the handlers of the group `method` belongs to; nothing for another method. */
+  install(server: HubServer, method: string): void;
+}
+
+/** The SDK `Protocol`'s handler tables (private fields of SDK 2.4.0). */
+interface HandlerTables {
+  _requestHandlers: Map<string, unknown>;
+  _notificationHandlers: Map<string, unknown>;
+  _customSchemaRequestMethods: Set<string>;
+}
+
+/** A handler table that installs the handlers of a method the first time it is looked up. */
+class LazyHandlers<V> extends Map<string, V> {
+  constructor(
+    private readonly server: HubServer,
+    private readonly installer: HandlerInstaller,
+    entries: Map<string, V>,
+  ) {
+    super();
+    // The SDK's own handlers stay, but not those the installer replaces (logging/setLevel).
+    for (const [method, value] of entries)
+      if (!installer.methods.has(method)) super.set(method, value);
+  }
+
+  override get(method: string): V | undefined {
+    const found = super.get(method);
+    if (found !== undefined || !this.installer.methods.has(method)) return found;
+    this.installer.install(this.server, method);
+    return super.get(method);
+  }
+}
+
+/** The methods registered with schemas; the SDK asks before it looks the handler up. */
+class LazyMethodSet extends Set<string> {
+  constructor(
+    private readonly server: HubServer,
+    private readonly installer: HandlerInstaller,
+    private readonly handlers: Map<string, unknown>,
+  ) {
+    super();
+  }
+
+  override has(method: string): boolean {
+    if (super.has(method)) return true;
+    // Not yet installed (a method registered without schemas is installed and still not here).
+    if (this.installer.methods.has(method) && !this.handlers.has(method)) {
+      this.installer.install(this.server, method);
+    }
+    return super.has(method);
+  }
+}
+
+/**
+ * Seam 1 — the SDK `Server`, with the hub's changes to how handlers are kept and wrapped:
+ * - given a {@link HandlerInstaller}, the `Protocol`'s handler tables (`_requestHandlers`,
+ *   `_notificationHandlers`, `_customSchemaRequestMethods`, private in SDK 2.4.0, read by its
+ *   dispatch with `get` and `has`) install a method's handlers when a message first asks for it,
+ *   so an idle session holds none of them;
+ * - its `LOG_LEVEL_SEVERITY` table (the same for every server) is shared;
  * - a task-augmented `tools/call` may answer with a `CreateTaskResult` (MCP 2025-11-25 tasks):
  *   `Server._wrapHandler` validates every `tools/call` result as a `CallToolResult`, since the
  *   SDK keeps tasks only as wire vocabulary;
@@ -43,8 +106,22 @@ export function toProtocolError(error: unknown): unknown {
  *   `error.code` as the wire code, and ours is a string.
  */
 export class HubServer extends Server {
-  constructor(info: Implementation, options: ServerOptions) {
+  constructor(info: Implementation, options: ServerOptions, installer?: HandlerInstaller) {
     super(info, options);
+    const self = this as unknown as { LOG_LEVEL_SEVERITY: unknown };
+    logLevelSeverity ??= self.LOG_LEVEL_SEVERITY;
+    self.LOG_LEVEL_SEVERITY = logLevelSeverity;
+    if (installer) {
+      const tables = this as unknown as HandlerTables;
+      const requests = new LazyHandlers(this, installer, tables._requestHandlers);
+      tables._requestHandlers = requests;
+      tables._notificationHandlers = new LazyHandlers(
+        this,
+        installer,
+        tables._notificationHandlers,
+      );
+      tables._customSchemaRequestMethods = new LazyMethodSet(this, installer, requests);
+    }
   }
 
   protected override _wrapHandler(
@@ -52,21 +129,29 @@ export class HubServer extends Server {
     handler: (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>,
   ): (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result> {
     const wrapped = super._wrapHandler(method, handler);
-    const chosen =
-      method !== 'tools/call'
-        ? wrapped
-        : (request: JSONRPCRequest, ctx: ServerContext) =>
-            (request.params as Params | undefined)?.task !== undefined && !ctx.mcpReq.envelope
-              ? handler(request, ctx)
-              : wrapped(request, ctx);
-    return async (request, ctx) => {
-      try {
-        return await chosen(request, ctx);
-      } catch (error) {
-        throw toProtocolError(error);
-      }
-    };
+    if (method !== 'tools/call') return answerAsProtocolError(wrapped);
+    return answerAsProtocolError((request, ctx) =>
+      (request.params as Params | undefined)?.task !== undefined && !ctx.mcpReq.envelope
+        ? handler(request, ctx)
+        : wrapped(request, ctx),
+    );
   }
+}
+
+/** The SDK's level → severity table, one for all hub servers. */
+let logLevelSeverity: unknown;
+
+/** A handler whose thrown `FedmcpError` becomes the SDK's `ProtocolError`. */
+function answerAsProtocolError(
+  handler: (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>,
+): (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result> {
+  return async (request, ctx) => {
+    try {
+      return await handler(request, ctx);
+    } catch (error) {
+      throw toProtocolError(error);
+    }
+  };
 }
 
 /** A request handler of the hub: params in, any MCP result (or `input_required`) out. */
