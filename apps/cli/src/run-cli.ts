@@ -55,11 +55,12 @@ ${configOption}
   },
   dev: {
     run: (argv, io) => devCommand(argv, io),
-    summary: 'run the hub locally in an edge runtime (workerd or deno)',
+    summary: 'run the hub fedmcp deploy builds locally in an edge runtime (workerd or deno)',
     usage: `dev --runtime workerd|deno [--config FILE] [--port N]
 
 ${configOption}
-      --runtime R      workerd (Miniflare, state in a Durable Object) or deno (deno serve)
+      --runtime R      workerd (the Worker in Miniflare, state in Durable Objects) or deno
+                       (the Supabase function, state in the config's PostgreSQL store or memory)
   -p, --port N         the port on 127.0.0.1, 0 for any free port (default: 8787)`,
   },
   init: {
