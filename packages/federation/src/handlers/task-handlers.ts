@@ -15,6 +15,7 @@ import { resolveTask } from '../pipeline/resolve.js';
 import { forwardedTaskRequest, isForwardedTaskId } from '../tasks/forwarded-tasks.js';
 import { isHubTaskId } from '../tasks/hub-task.js';
 import { hubTaskRequest, listHubTasks } from '../tasks/hub-task-requests.js';
+import { upstreamTaskElsewhere, upstreamTasksElsewhere } from '../tasks/upstream-task-replicas.js';
 import type { SessionScope } from './session-scope.js';
 import { outgoingMeta, withClientLogLevel } from './session-scope.js';
 
@@ -41,6 +42,11 @@ export function registerTaskHandlers(server: Server, scope: SessionScope): void 
       }
       if (isHubTaskId(params.taskId) || method === 'tasks/update') {
         return hubTaskRequest(scope, method, String(params.taskId), params, ctx);
+      }
+      if (!services.tasks.owns(String(params.taskId), session)) {
+        // Its principal's upstream task, created on another replica (the store knows it).
+        const elsewhere = await upstreamTaskElsewhere(scope, method, params, ctx);
+        if (elsewhere) return elsewhere;
       }
       const target = resolveTask(services, session, params.taskId);
       // The client's io.fedmcp/ keys are never passed on as they are: this hub writes its own.
@@ -83,6 +89,9 @@ export function registerTaskHandlers(server: Server, scope: SessionScope): void 
         if (!cursor) break;
       }
     }
+    // The principal's upstream tasks other replicas hold.
+    const listed = new Set(tasks.map((task) => String((task as Params).taskId)));
+    tasks.push(...(await upstreamTasksElsewhere(scope, listed, ctx)));
     return { tasks };
   });
 }

@@ -25,6 +25,7 @@ import { setHubRequestHandler } from '../sdk-seams.js';
 import { forwardsTask, startForwardedTask } from '../tasks/forwarded-tasks.js';
 import { startHubTask, wantsHubTask } from '../tasks/hub-task-calls.js';
 import { upstreamRunsTask } from '../tasks/task-support.js';
+import { recordUpstreamTask } from '../tasks/upstream-task-replicas.js';
 import { signInRounds } from '../upstream-oauth/sign-in-rounds.js';
 import { withCallerCapabilities } from './caller-capabilities.js';
 import { callMetaTool } from './search-handlers.js';
@@ -136,6 +137,8 @@ export async function callTool(
       });
       const result = mapCreatedTask(upstream, created);
       services.tasks.set(String((result.task as Params).taskId), session);
+      // The session's next request may land on another replica: the task is in the store too.
+      await recordUpstreamTask(scope, upstream, result);
       return result;
     });
   }

@@ -13,6 +13,11 @@
  *   channel; a holder whose liveness key is gone, or that does not answer within
  *   {@link RELAY_ANSWER_WAIT_MS}, gives the client a clear error (the task cannot go on without
  *   the process its upstream session lived in).
+ *
+ * The same relay carries the requests of 2025-11-25 sessions about the upstream tasks they
+ * created (`kind: 'upstream'`, tasks/upstream-task-replicas.ts): `tasks/result` may wait for its
+ * task to end, so such a request may wait longer (`waitMs`), while the holder's liveness key is
+ * checked every {@link ALIVE_RENEW_MS}.
  */
 import { FedmcpError, type Logger } from '@fedmcp/protocol';
 import type { KeyValueStore, PubSub, Subscription } from '@fedmcp/store';
@@ -35,9 +40,18 @@ export const RELAY_ANSWER_WAIT_MS = 15_000;
 export interface RelayedRequest {
   /** The hub's task id (what the client sees). */
   taskId: string;
-  method: 'tasks/get' | 'tasks/update' | 'tasks/cancel';
+  method: 'tasks/get' | 'tasks/update' | 'tasks/cancel' | 'tasks/result';
   inputResponses?: Params;
+  /** Which handler of the holder answers: `'forwarded'` (the default) or `'upstream'`. */
+  kind?: RelayKind;
+  /** The client's other params (an upstream task request passes them on). */
+  params?: Params;
+  /** How long the sender waits for the answer (the holder bounds its work by it too). */
+  waitMs?: number;
 }
+
+/** The kinds of relayed requests: see the file comment. */
+export type RelayKind = 'forwarded' | 'upstream';
 
 /** Answers a relayed request in the holding replica (the owner was checked by the sender). */
 export type RelayedRequestHandler = (request: RelayedRequest) => Promise<Params>;
@@ -63,7 +77,7 @@ export class ForwardedTaskRelay {
   readonly #kv: KeyValueStore;
   readonly #pubsub: PubSub | undefined;
   readonly #waiting = new Map<string, (reply: Reply | undefined) => void>();
-  #handler: RelayedRequestHandler | undefined;
+  readonly #handlers = new Map<RelayKind, RelayedRequestHandler>();
   #logger: Logger | undefined;
   #serving: Promise<Subscription> | undefined;
   #replies: Promise<Subscription> | undefined;
@@ -81,13 +95,17 @@ export class ForwardedTaskRelay {
   }
 
   /**
-   * Serves relayed requests for the tasks this replica holds, with `handler` (set once); resolves
-   * once this replica is known alive and listening.
+   * Serves relayed requests of `kind` for the tasks this replica holds, with `handler` (the first
+   * one of each kind); resolves once this replica is known alive and listening.
    */
-  async serve(handler: RelayedRequestHandler, logger?: Logger): Promise<void> {
+  async serve(
+    handler: RelayedRequestHandler,
+    logger?: Logger,
+    kind: RelayKind = 'forwarded',
+  ): Promise<void> {
     const pubsub = this.#pubsub;
     if (!pubsub || this.#closed) return;
-    this.#handler ??= handler;
+    if (!this.#handlers.has(kind)) this.#handlers.set(kind, handler);
     this.#logger ??= logger;
     if (!this.#serving) {
       this.#serving = pubsub.subscribe(REQUESTS, (message) => void this.#answer(message));
@@ -107,11 +125,12 @@ export class ForwardedTaskRelay {
     } catch {
       return;
     }
-    if (envelope.holder !== this.replica || !this.#handler || !this.#pubsub) return;
+    const handler = this.#handlers.get(envelope.kind ?? 'forwarded');
+    if (envelope.holder !== this.replica || !handler || !this.#pubsub) return;
     const { id, replyTo, holder: _holder, ...request } = envelope;
     let reply: Reply;
     try {
-      reply = { id, result: await this.#handler(request) };
+      reply = { id, result: await handler(request) };
     } catch (error) {
       reply = { id, error: FedmcpError.from(error).toJsonRpcError() };
     }
@@ -146,6 +165,7 @@ export class ForwardedTaskRelay {
     const reply = await new Promise<Reply | undefined>((resolve, reject) => {
       const done = (value: Reply | undefined) => {
         clearTimeout(timer);
+        clearInterval(alive);
         signal.removeEventListener('abort', onAbort);
         this.#waiting.delete(id);
         resolve(value);
@@ -154,7 +174,14 @@ export class ForwardedTaskRelay {
         done(undefined);
         reject(signal.reason);
       };
-      const timer = setTimeout(() => done(undefined), RELAY_ANSWER_WAIT_MS);
+      const timer = setTimeout(() => done(undefined), request.waitMs ?? RELAY_ANSWER_WAIT_MS);
+      // A long wait ends as soon as the holder is known gone.
+      const alive = setInterval(() => {
+        this.#kv.get(`${ALIVE}${holder}`).then(
+          (entry) => entry || done(undefined),
+          () => {},
+        );
+      }, ALIVE_RENEW_MS);
       this.#waiting.set(id, done);
       signal.addEventListener('abort', onAbort, { once: true });
       const envelope: Envelope = { ...request, id, holder, replyTo: this.replica };

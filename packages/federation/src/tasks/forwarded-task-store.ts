@@ -8,6 +8,8 @@ import { HeldTasks } from './forwarded-task-questions.js';
 import { ForwardedTaskRelay } from './forwarded-task-relay.js';
 
 const FORWARDED = 'fedmcp:forwarded-task:';
+/** The upstream tasks of one owner (2025-era sessions' tasks, for `tasks/list` on any replica). */
+const BY_OWNER = 'fedmcp:upstream-tasks-of:';
 
 /** What the store keeps of a forwarded task. */
 export interface ForwardedTask {
@@ -26,6 +28,11 @@ export interface ForwardedTask {
   replica?: string;
   /** The client's progress token of the call (progress tied to the task goes out with it). */
   progressToken?: string | number;
+  /**
+   * `'upstream'`: an upstream task a 2025-era session created itself (its `tools/call` carried
+   * `task`; tasks/upstream-task-replicas.ts), not a task forwarded for a 2026-07-28 client.
+   */
+  kind?: 'upstream';
 }
 
 /** Forwarded tasks by exposed id, in the hub's store (shared by replicas). */
@@ -52,6 +59,19 @@ export class ForwardedTasks {
     await this.#kv.set(`${FORWARDED}${exposedId}`, JSON.stringify(task), {
       ttlMs: Math.max(1, ttlMs),
     });
+  }
+
+  /** Lists `exposedId` among the upstream tasks of `owner` for `ttlMs`. */
+  async index(owner: string, exposedId: string, ttlMs: number): Promise<void> {
+    await this.#kv.set(`${BY_OWNER}${owner}:${exposedId}`, exposedId, {
+      ttlMs: Math.max(1, ttlMs),
+    });
+  }
+
+  /** The exposed ids of `owner`'s upstream tasks (at most `limit`). */
+  async indexed(owner: string, limit: number): Promise<string[]> {
+    const page = await this.#kv.list({ prefix: `${BY_OWNER}${owner}:`, limit });
+    return page.entries.map((entry) => entry.value);
   }
 
   /** A forwarded task, if it is known and not expired. */

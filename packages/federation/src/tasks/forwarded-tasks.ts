@@ -293,7 +293,7 @@ export async function forwardedTarget(
 ): Promise<ForwardedTarget | undefined> {
   const task = await context.forwarded.get(taskId);
   const upstream = task && context.upstreams.find((item) => item.id === task.upstream);
-  if (!task || !upstream || task.owner !== owner) return undefined;
+  if (!task || !upstream || task.owner !== owner || task.kind === 'upstream') return undefined;
   return { upstream, taskId: task.taskId, record: task };
 }
 

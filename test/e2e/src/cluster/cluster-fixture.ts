@@ -230,8 +230,16 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+/** What a test adds to the cluster's config (the `ev` upstream and the API keys are always there). */
+export interface ClusterOptions {
+  /** More `mcpServers` entries (each replica's are ready once `ev` is; wait for them yourself). */
+  mcpServers?: Record<string, unknown>;
+  /** The hub's `policy` (none: every call allowed). */
+  policy?: unknown;
+}
+
 /** Starts the cluster (about 20 s on a loaded machine); `close()` stops every process of it. */
-export async function startCluster(): Promise<Cluster> {
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const directory = await mkdtemp(join(tmpdir(), 'fedmcp-cluster-e2e-'));
   const observeFile = join(directory, 'cancellations.log');
   const redis = await startTestRedisServer();
@@ -297,7 +305,8 @@ export async function startCluster(): Promise<Cluster> {
             { hash: await hashApiKey(otherKey), subject: 'bob' },
           ],
         },
-        mcpServers: { ev: everythingStdioEntry(observeFile) },
+        mcpServers: { ev: everythingStdioEntry(observeFile), ...options.mcpServers },
+        ...(options.policy === undefined ? {} : { policy: options.policy }),
       }),
     );
     // One after another: the first creates the hub's keys in the shared data directory.
