@@ -8,7 +8,11 @@
  * replayed every event once, and one holding its stream open receives them as they come.
  *
  * `notifications/…/list_changed` is not announced: every copy hears the same catalog changes
- * (config reloads and admin changes reach every replica), so the holder's own copy sends it.
+ * (config reloads and admin changes reach every replica), so the holder's own copy sends it. Nor
+ * is it stored by a copy on a replica without the stream while another replica holds it (a
+ * marker in the store names the holder), or a client resuming its stream would be replayed one
+ * list_changed per replica for one change; while no replica holds the stream every copy stores
+ * it, so the client resuming hears of the change (several times at worst, never not at all).
  */
 import type { Logger } from '@fedmcp/protocol';
 import { silentLogger } from '@fedmcp/protocol';
@@ -17,10 +21,16 @@ import type { SessionStateStore } from './session-revocations.js';
 
 /** The SDK's name of the standalone GET stream of a session. */
 const STANDALONE_STREAM = '_GET_stream';
+/** The entry part of the id of a notification not stored (another replica's copy stored it). */
+const NOT_STORED = 'not-stored';
 
 /** Options for {@link createClusterNotifications}. */
 export interface ClusterNotificationsOptions {
-  store: Pick<SessionStateStore, 'pubsub'>;
+  store: Pick<SessionStateStore, 'pubsub' | 'kv'>;
+  /** This replica's id (in the marker naming the replica that holds a session's stream). */
+  replicaId?: string;
+  /** How long the holder marker of a session's GET stream lasts. @default 86400000 (24 h) */
+  holderTtlMs?: number;
   /** Prefix of the channels. @default 'fedmcp:session:' */
   prefix?: string;
   logger?: Logger;
@@ -64,6 +74,18 @@ export function createClusterNotifications(
   const logger = options.logger ?? silentLogger;
   const prefix = options.prefix ?? 'fedmcp:session:';
   const channelOf = (sessionKey: string) => `${prefix}notify:${sessionKey}`;
+  const holderKeyOf = (sessionKey: string) => `${prefix}stream-holder:${sessionKey}`;
+  const replicaId = options.replicaId ?? crypto.randomUUID();
+  const holderTtlMs = options.holderTtlMs ?? 86_400_000;
+  // Whether another replica holds the session's GET stream (a store read; list_changed is rare).
+  const heldElsewhere = async (sessionKey: string): Promise<boolean> => {
+    try {
+      const holder = (await store.kv.get(holderKeyOf(sessionKey)))?.value;
+      return holder !== undefined && holder !== '' && holder !== replicaId;
+    } catch {
+      return false; // store unreachable: stored, as when nobody holds it
+    }
+  };
   // Sessions whose GET stream this replica holds (a count: a stream replaced by its resumption).
   const held = new Map<string, number>();
   // Announced messages on their way through a transport, with the id they were stored under.
@@ -78,6 +100,15 @@ export function createClusterNotifications(
           if (known !== undefined) {
             announced.delete(message);
             return known;
+          }
+          if (
+            streamId === STANDALONE_STREAM &&
+            isListChanged(message) &&
+            !held.has(sessionKey) &&
+            (await heldElsewhere(sessionKey))
+          ) {
+            // The holder's own copy stores and sends it: an id that names no stored event.
+            return `${STANDALONE_STREAM}~${NOT_STORED}`;
           }
           const eventId = await eventStore.storeEvent(streamId, message);
           if (streamId === STANDALONE_STREAM && !held.has(sessionKey) && !isListChanged(message)) {
@@ -120,14 +151,25 @@ export function createClusterNotifications(
         });
       });
       held.set(sessionKey, (held.get(sessionKey) ?? 0) + 1);
+      await store.kv
+        .set(holderKeyOf(sessionKey), replicaId, { ttlMs: holderTtlMs })
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, "Recording the holder of a session's stream failed"),
+        );
       let released = false;
       const release = async () => {
         if (released) return;
         released = true;
         releases.delete(release);
         const count = (held.get(sessionKey) ?? 1) - 1;
-        if (count <= 0) held.delete(sessionKey);
-        else held.set(sessionKey, count);
+        if (count <= 0) {
+          held.delete(sessionKey);
+          // Nobody holds it now (unless another replica took it over meanwhile: its marker stays).
+          const key = holderKeyOf(sessionKey);
+          const marker = await store.kv.get(key).catch(() => undefined);
+          if (marker?.value === replicaId)
+            await store.kv.set(key, '', { ttlMs: 1 }).catch(() => {});
+        } else held.set(sessionKey, count);
         await subscription.unsubscribe().catch(() => {});
       };
       releases.add(release);

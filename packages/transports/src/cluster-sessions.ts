@@ -115,6 +115,7 @@ export function createClusterSessions(options: ClusterSessionsOptions): ClusterS
   });
   const notifications = createClusterNotifications({
     store: options.store,
+    replicaId: answers.replicaId,
     ...(options.prefix ? { prefix: options.prefix } : {}),
     logger: options.logger ?? silentLogger,
   });

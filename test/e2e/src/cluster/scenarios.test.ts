@@ -238,6 +238,29 @@ describe.runIf(missing.length === 0)(
         }
       }, 60_000);
 
+      it('cancels a call upstream when the cancellation lands on another replica than the call', async () => {
+        const legacy = await legacyClient(cluster.front, cluster.userKey);
+        closers.push(() => legacy.close());
+        const controller = new AbortController();
+        const progress: number[] = [];
+        const call = legacy.client.callTool(
+          { name: 'ev__trigger-long-running-operation', arguments: { duration: 30, steps: 60 } },
+          undefined,
+          { signal: controller.signal, onprogress: (value) => progress.push(value.progress) },
+        );
+        call.catch(() => {});
+        await vi.waitFor(() => expect(progress.length).toBeGreaterThan(0), { timeout: 20_000 });
+        const before = cancellationsSeen(cluster);
+        // The SDK POSTs notifications/cancelled: HAProxy sends it to another replica than the
+        // call's, which announces it; the replica running the call aborts it upstream.
+        controller.abort();
+        await expect(call).rejects.toThrow();
+        await vi.waitFor(() => expect(cancellationsSeen(cluster)).toBeGreaterThan(before), {
+          timeout: 15_000,
+          interval: 50,
+        });
+      }, 60_000);
+
       it('delivers resources/updated of a subscription to the session', async () => {
         const legacy = await legacyClient(cluster.front, cluster.userKey);
         closers.push(() => legacy.close());
