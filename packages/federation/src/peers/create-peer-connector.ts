@@ -6,6 +6,8 @@
  * (one reusable token per end user and chain); requests to one peer go through one bounded fetch
  * (at most `maxConcurrentRequests` awaiting their answer, over the runtime's keep-alive pool).
  */
+
+import { UpstreamUnavailableError } from '@fedmcp/protocol';
 import {
   createPeerTokenCache,
   createPeerTokenFetch,
@@ -76,7 +78,7 @@ export function createPeerConnector(options: PeerConnectorOptions): UpstreamConn
     if (!bounded) {
       bounded = createBoundedFetch({
         maxConcurrentRequests: options.maxConcurrentRequests ?? 256,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
+        fetch: withoutRedirects(peerId, options.fetch ?? globalThis.fetch),
       });
       boundedFetches.set(peerId, bounded);
     }
@@ -118,5 +120,33 @@ export function createPeerConnector(options: PeerConnectorOptions): UpstreamConn
       // The trace context of `_meta` also in HTTP headers, for what sits between the hubs.
       fetch: withTraceHeaders(peerFetch),
     });
+  };
+}
+
+/**
+ * A peer's requests with `redirect: 'error'`: a peer token is never sent on to where a redirect
+ * points (peer discovery does not follow redirects either, discover-peer.ts), and, per the Fetch
+ * standard's HTTP-network-or-cache fetch (step 8.1), a request that cannot be redirected is not
+ * cloned — Node's fetch otherwise tees every request body for a possible replay (issue #18
+ * profile of a peer hop: `cloneRequest` → `readableStreamTee`, ~1% of the hubs' busy time). A
+ * redirect answer fails the request with an error that names the peer.
+ */
+function withoutRedirects(peerId: string, fetchImplementation: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    // `manual` (the upstream transport's own same-origin redirect policy) becomes `error` too.
+    if (input instanceof Request || (init?.redirect !== undefined && init.redirect !== 'manual')) {
+      return fetchImplementation(input, init);
+    }
+    try {
+      return await fetchImplementation(input, { ...init, redirect: 'error' });
+    } catch (error) {
+      const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause;
+      if (typeof cause?.message !== 'string' || !/redirect/i.test(cause.message)) throw error;
+      throw new UpstreamUnavailableError({
+        upstreamId: peerId,
+        message: `Peer ${peerId} answered with a redirect, which peer requests do not follow: configure the peer's final URL.`,
+        cause: error,
+      });
+    }
   };
 }
