@@ -1,8 +1,8 @@
 // `fedmcp dev`: the hub of a config file bundled and run in workerd (Miniflare) and in Deno on
-// 127.0.0.1; an SDK client calls a tool of server-everything through it; the runtime stops when
-// the command is told to (SIGINT in a terminal), and an elicitation of server-everything reaches
-// the client through it (in workerd the hub runs in a Durable Object, where the paused call
-// resumes in the request that answers it). It is the hub `fedmcp deploy` uploads: a config with
+// 127.0.0.1; an SDK client calls a tool of server-everything through it, lists and reads its
+// resources and prompts; the runtime stops when the command is told to (SIGINT in a terminal),
+// and an elicitation of server-everything reaches the client through it (in workerd the hub runs
+// in a Durable Object, where the paused call resumes in the request that answers it). It is the hub `fedmcp deploy` uploads: a config with
 // consent, a pinned tool that changed, a policy rate limit, tasks, CORS, the Host check and PRM
 // passes the deployed hub's checks (test/hub-checks.ts), its `${NAME}` reference given to the
 // runtime from the environment; a `${secret:NAME}` from the secrets file (and a missing one
@@ -79,7 +79,7 @@ function writeConfig(name: string, config: unknown): string {
 
 describe('fedmcp dev', () => {
   it.each(['workerd', 'deno'])(
-    'runs the hub in %s and serves a tool call and an elicitation',
+    'runs the hub in %s and serves a tool call, an elicitation, resources and prompts',
     async (runtime) => {
       const config = writeConfig(`${runtime}.json`, {
         hub: { id: 'dev-hub' },
@@ -128,6 +128,17 @@ describe('fedmcp dev', () => {
         });
         expect(asked).toBe(1);
         expect(JSON.stringify(elicited)).toMatch(/declined/i);
+        // Resources and prompts of the upstream, through the hub.
+        const { resources } = await client.listResources();
+        const [first] = resources;
+        expect(first).toBeDefined();
+        const read = await client.readResource({ uri: first?.uri ?? '' });
+        expect(read.contents.length).toBeGreaterThan(0);
+        const { prompts } = await client.listPrompts();
+        const simple = prompts.find((prompt) => prompt.name.endsWith('simple-prompt'));
+        expect(simple, JSON.stringify(prompts.map((prompt) => prompt.name))).toBeDefined();
+        const prompt = await client.getPrompt({ name: simple?.name ?? '' });
+        expect(prompt.messages.length).toBeGreaterThan(0);
       } finally {
         await client.close();
       }
