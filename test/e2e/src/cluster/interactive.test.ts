@@ -94,23 +94,30 @@ describe.runIf(missing.length === 0)('interactive requests across three replicas
     return { client, transport, asked };
   }
 
+  /** One request of a 2025-11-25 session sent straight to replica `index`: its answer. */
+  async function direct(index: number, sessionId: string, method: string, params: Params) {
+    const replica = cluster.replicas[index];
+    if (!replica) throw new Error(`no replica ${index}`);
+    const response = await fetch(`${replica.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${cluster.userKey}`,
+        accept: 'application/json, text/event-stream',
+        'content-type': 'application/json',
+        'mcp-session-id': sessionId,
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 900 + index, method, params }),
+    });
+    const reply = messagesOf(await response.text()).find((message) => message.id === 900 + index);
+    return { replica: replica.id, ...(reply ?? { error: { status: response.status } }) } as Params;
+  }
+
   /** One request of the session sent straight to every replica in turn: their answers. */
   async function onEveryReplica(sessionId: string, method: string, params: Params) {
     const answers: Params[] = [];
-    for (const [index, replica] of cluster.replicas.entries()) {
-      const response = await fetch(`${replica.url}/mcp`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${cluster.userKey}`,
-          accept: 'application/json, text/event-stream',
-          'content-type': 'application/json',
-          'mcp-session-id': sessionId,
-          'mcp-protocol-version': '2025-11-25',
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 900 + index, method, params }),
-      });
-      const reply = messagesOf(await response.text()).find((message) => message.id === 900 + index);
-      answers.push({ replica: replica.id, ...(reply ?? { error: { status: response.status } }) });
+    for (const index of cluster.replicas.keys()) {
+      answers.push(await direct(index, sessionId, method, params));
     }
     return answers;
   }
@@ -145,6 +152,17 @@ describe.runIf(missing.length === 0)('interactive requests across three replicas
     for (const answer of await onEveryReplica(sessionId, 'tasks/result', { taskId })) {
       expect(JSON.stringify(answer.result), JSON.stringify(answer)).toContain('replicas');
     }
+    // Created on the first replica, cancelled on the second, seen cancelled on the third.
+    const running = await direct(0, sessionId, 'tools/call', {
+      name: 'ev__simulate-research-query',
+      arguments: { topic: 'to cancel' },
+      task: { ttl: 60_000 },
+    });
+    const runningId = String(((running.result as Params).task as Params).taskId);
+    const cancelled = await direct(1, sessionId, 'tasks/cancel', { taskId: runningId });
+    expect(cancelled, JSON.stringify(cancelled)).toMatchObject({ result: { status: 'cancelled' } });
+    const seen = await direct(2, sessionId, 'tasks/get', { taskId: runningId });
+    expect(seen, JSON.stringify(seen)).toMatchObject({ result: { status: 'cancelled' } });
     // A hub-managed task (echo runs no tasks upstream): in the store, any replica answers.
     const hubTask = await client.request(
       {
