@@ -18,6 +18,7 @@ import { clientCapabilities, type SessionScope } from '../handlers/session-scope
 import type { HubRequestHandler } from '../sdk-seams.js';
 import { inputRequiredReply, notifyOnRequest } from '../sdk-seams.js';
 import type { HubSession } from '../services/session-registry.js';
+import { signInBeforeTask } from './sign-in-before-task.js';
 
 /** The key of the hub's sign-in question among a round's input requests. */
 export const SIGN_IN_INPUT_KEY = 'io.fedmcp/sign-in';
@@ -99,8 +100,8 @@ async function awaitSignIn(
   signIns: UpstreamSignIns,
   elicitationId: string,
   ctx: ServerContext,
+  answer = ctx.mcpReq.inputResponses?.[SIGN_IN_INPUT_KEY] as ElicitResult | undefined,
 ): Promise<void> {
-  const answer = ctx.mcpReq.inputResponses?.[SIGN_IN_INPUT_KEY] as ElicitResult | undefined;
   if (answer?.action !== 'accept') {
     throw hubError(
       'UNAUTHENTICATED',
@@ -170,16 +171,52 @@ export function withSignInRounds(
   };
 }
 
-/** {@link withSignInRounds} in a session's scope (`HubOptions.upstreamSignIns`). */
+/**
+ * A 2025-11-25 client's task-augmented call whose caller must sign in: its answer must be a
+ * `CreateTaskResult`, so the hub asks the URL elicitation inside the call (a server request on
+ * the call, as MCP 2025-11-25 allows while a request is processed), waits for the sign-in, and
+ * the task is created after it. Anything else is thrown as it came.
+ */
+async function signInInCall(
+  context: SignInRoundsContext,
+  error: unknown,
+  ctx: ServerContext,
+): Promise<void> {
+  const { signIns } = context;
+  const elicitation = urlElicitationOf(error);
+  const capabilities = clientCapabilities(ctx, context.session);
+  if (!signIns || !elicitation || !supportsElicitationMode(capabilities, 'url')) throw error;
+  if (!(await signIns.owns(elicitation.elicitationId).catch(() => false))) throw error;
+  const request = { method: 'elicitation/create', params: { mode: 'url', ...elicitation } };
+  const answer = (await ctx.mcpReq.send(request as never, {
+    signal: ctx.mcpReq.signal,
+  })) as ElicitResult;
+  await awaitSignIn(context, signIns, elicitation.elicitationId, ctx, answer);
+}
+
+/**
+ * {@link withSignInRounds} in a session's scope (`HubOptions.upstreamSignIns`). A task-augmented
+ * `tools/call` signs in before its task is created ({@link signInBeforeTask}): a 2026-07-28
+ * client by the same `input_required` round as a plain call, a 2025-11-25 client inside the call.
+ */
 export function signInRounds(scope: SessionScope, handler: HubRequestHandler): HubRequestHandler {
   const { settings, codec } = scope.services;
-  return withSignInRounds(
-    {
-      signIns: settings.signIns,
-      codec,
-      session: scope.session,
-      waitMs: settings.roundTimeoutMs,
-    },
-    handler,
-  );
+  const context: SignInRoundsContext = {
+    signIns: settings.signIns,
+    codec,
+    session: scope.session,
+    waitMs: settings.roundTimeoutMs,
+  };
+  if (!settings.signIns) return handler;
+  return withSignInRounds(context, async (request, ctx) => {
+    if (ctx.mcpReq.method === 'tools/call') {
+      const params = request.params ?? {};
+      await signInBeforeTask(scope, params, ctx).catch(async (error: unknown) => {
+        if (scope.session.era !== 'legacy') throw error;
+        await signInInCall(context, error, ctx);
+        await signInBeforeTask(scope, params, ctx);
+      });
+    }
+    return handler(request, ctx);
+  });
 }
