@@ -8,9 +8,9 @@
 import { FedmcpError } from '@fedmcp/protocol';
 import { createMemoryStore } from '@fedmcp/store';
 import { createMcpHttpHost } from '@fedmcp/transports/node';
-import { Client } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { CreateTaskResultSchema, ResultSchema } from '@modelcontextprotocol/core';
-import { InMemoryTransport, Server } from '@modelcontextprotocol/server';
+import { createMcpHandler, InMemoryTransport, Server } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { eventually, textOf } from '../../test/helpers.js';
 import { createHub, type Hub } from '../index.js';
@@ -29,7 +29,7 @@ function echoAuthorization(authorization: string | null): Server {
 }
 
 /** A hub with one per-user upstream at `url`; its sign-ins end when the test says. */
-function hubFor(url: string) {
+function hubFor(url: string, extensionTools: string[] = []) {
   const signedIn = new Set<string>();
   const settled = new Map<string, 'completed' | 'failed'>();
   const waiting = new Map<string, (outcome: 'completed' | 'failed') => void>();
@@ -65,7 +65,7 @@ function hubFor(url: string) {
           else waiting.set(id, resolve);
         }),
     },
-    tasks: { store, pollIntervalMs: 20 },
+    tasks: { store, pollIntervalMs: 20, extensionTools },
     healthIntervalMs: 0,
   });
   /** The browser's sign-in of `subject` for `elicitationId` ends well. */
@@ -140,6 +140,81 @@ describe('task-augmented calls of a per-user upstream', () => {
     } finally {
       await alice.client.close();
       await bob.client.close();
+      await store.close();
+    }
+  });
+
+  it('ask a 2026-07-28 client by an input_required round, then answer with its task', async () => {
+    await using upstreamHost = createMcpHttpHost({
+      port: 0,
+      createServer: (context) => echoAuthorization(context.headers?.get('authorization') ?? null),
+    });
+    const { url } = await upstreamHost.listen();
+    const { hub, store, signIn } = hubFor(url, ['*']);
+    await using _hub = hub;
+    await hub.start();
+    const principal = { subject: 'carol', issuer: 'test', authMethod: 'api-key' as const };
+    const handler = createMcpHandler(
+      (context) => hub.createServer({ era: context.era, principal }),
+      {
+        legacy: 'reject',
+        bus: hub.bus,
+      },
+    );
+    const answers: Params[] = [];
+    const client = new Client(
+      { name: 'carol', version: '1.0.0' },
+      {
+        capabilities: {
+          elicitation: { url: {} },
+          extensions: { 'io.modelcontextprotocol/tasks': {} },
+        } as never,
+        versionNegotiation: { mode: { pin: '2026-07-28' } },
+      },
+    );
+    const elicited: string[] = [];
+    client.setRequestHandler('elicitation/create', (request) => {
+      if (request.params.mode !== 'url') return { action: 'decline' };
+      elicited.push(request.params.url);
+      signIn('carol', 'sign-in-carol-1');
+      return { action: 'accept' };
+    });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL('http://hub.test/mcp'), {
+        fetch: async (input, init) => {
+          const response = await handler.fetch(new Request(input, init));
+          for (const line of (await response.clone().text()).split('\n')) {
+            const json = line.startsWith('data:') ? line.slice(5) : line;
+            if (json.trim().startsWith('{')) answers.push(JSON.parse(json) as Params);
+          }
+          return response;
+        },
+      }),
+    );
+    try {
+      await client
+        .request(
+          { method: 'tools/call', params: { name: 'docs__whoami', arguments: {} } } as never,
+          ResultSchema,
+        )
+        .catch(() => undefined);
+      const results = answers.map((answer) => answer.result as Params | undefined);
+      expect(results.some((result) => result?.resultType === 'input_required')).toBe(true);
+      expect(elicited).toEqual(['https://as.example/auth']);
+      const created = results.at(-1);
+      expect(created).toMatchObject({ resultType: 'task' });
+      const wire = async (method: string, params: Params) => {
+        await client.request({ method, params } as never, ResultSchema).catch(() => undefined);
+        return (answers.at(-1)?.result ?? {}) as Params;
+      };
+      const done = await eventually(async () => {
+        const task = await wire('tasks/get', { taskId: created?.taskId });
+        return task.status === 'completed' ? task : undefined;
+      });
+      expect(done).toMatchObject({ result: { content: [{ text: 'auth=Bearer carol' }] } });
+    } finally {
+      await client.close();
+      await handler.close();
       await store.close();
     }
   });
