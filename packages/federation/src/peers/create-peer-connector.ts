@@ -137,9 +137,15 @@ function withoutRedirects(peerId: string, fetchImplementation: typeof fetch): ty
     if (input instanceof Request || (init?.redirect !== undefined && init.redirect !== 'manual')) {
       return fetchImplementation(input, init);
     }
+    if (manualRedirectsOnly) return refuseRedirect(peerId, fetchImplementation, input, init);
     try {
       return await fetchImplementation(input, { ...init, redirect: 'error' });
     } catch (error) {
+      // workerd's fetch takes only `follow` and `manual` (it throws before sending anything).
+      if (error instanceof TypeError && /invalid redirect value/i.test(error.message)) {
+        manualRedirectsOnly = true;
+        return refuseRedirect(peerId, fetchImplementation, input, init);
+      }
       const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause;
       if (typeof cause?.message !== 'string' || !/redirect/i.test(cause.message)) throw error;
       throw new UpstreamUnavailableError({
@@ -149,4 +155,23 @@ function withoutRedirects(peerId: string, fetchImplementation: typeof fetch): ty
       });
     }
   };
+}
+
+/** Set once the runtime's fetch refused `redirect: 'error'` (workerd). */
+let manualRedirectsOnly = false;
+
+/** `redirect: 'manual'`, and a redirect answer fails the request as `error` would. */
+async function refuseRedirect(
+  peerId: string,
+  fetchImplementation: typeof fetch,
+  input: Parameters<typeof fetch>[0],
+  init: RequestInit | undefined,
+): Promise<Response> {
+  const response = await fetchImplementation(input, { ...init, redirect: 'manual' });
+  if (response.status < 300 || response.status >= 400 || response.status === 304) return response;
+  await response.body?.cancel();
+  throw new UpstreamUnavailableError({
+    upstreamId: peerId,
+    message: `Peer ${peerId} answered with a redirect, which peer requests do not follow: configure the peer's final URL.`,
+  });
 }
