@@ -22,6 +22,7 @@ import {
 import { createProgressRelay } from '../pipeline/progress-relay.js';
 import { resolveAppToolName, resolveTool } from '../pipeline/resolve.js';
 import { setHubRequestHandler } from '../sdk-seams.js';
+import { callWithSessionTaskProgress } from '../tasks/forwarded-task-progress.js';
 import { forwardsTask, startForwardedTask } from '../tasks/forwarded-tasks.js';
 import { startHubTask, wantsHubTask } from '../tasks/hub-task-calls.js';
 import { upstreamRunsTask } from '../tasks/task-support.js';
@@ -128,13 +129,16 @@ export async function callTool(
       return startHubTask(scope, { route, params, requestParams: named, finish, lease }, ctx);
     }
     return finishing(finish, async () => {
-      const created = await callUpstream({
-        upstream,
-        method: 'tools/call',
-        params,
-        signal,
-        resultSchema: CreateTaskResultSchema,
-      });
+      // Its progress token stays valid for the task's life (tasks/forwarded-task-progress.ts).
+      const created = await callWithSessionTaskProgress(scope, upstream, params, ctx, (sent) =>
+        callUpstream({
+          upstream,
+          method: 'tools/call',
+          params: sent,
+          signal,
+          resultSchema: CreateTaskResultSchema,
+        }),
+      );
       const result = mapCreatedTask(upstream, created);
       services.tasks.set(String((result.task as Params).taskId), session);
       // The session's next request may land on another replica: the task is in the store too.

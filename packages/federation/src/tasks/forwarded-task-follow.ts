@@ -20,6 +20,7 @@ import {
   toClientDetailedTask,
   withExtensionEnvelope,
 } from './forwarded-modern-tasks.js';
+import { onForwardedTaskProgress } from './forwarded-task-progress.js';
 import { type ForwardedContext, forwardedTarget } from './forwarded-tasks.js';
 
 type Params = Record<string, unknown>;
@@ -45,6 +46,15 @@ export async function followForwardedTask(
   onNotification?: (method: string, params: Params) => void,
 ): Promise<boolean> {
   const target = await forwardedTarget(context, taskId, owner);
+  if (target && target.record.era !== 'modern' && !signal.aborted) {
+    // A 2025-11-25 upstream's task: polled, its progress heard here (forwarded-task-progress.ts).
+    const { progressToken } = target.record;
+    if (progressToken !== undefined && onNotification) {
+      onForwardedTaskProgress(context.forwarded, taskId, signal, (progress) =>
+        onNotification('notifications/progress', { ...progress, progressToken }),
+      );
+    }
+  }
   if (target?.record.era !== 'modern' || signal.aborted) return false;
   const { upstream } = target;
   const upstreamTaskId = target.taskId;

@@ -38,6 +38,11 @@ import {
   extensionTaskState,
   runsTasksExtension,
 } from './forwarded-modern-tasks.js';
+import {
+  callWithTaskProgress,
+  clientProgressToken,
+  forwardedTaskProgress,
+} from './forwarded-task-progress.js';
 import { RELAY_ANSWER_WAIT_MS, type RelayedRequest } from './forwarded-task-relay.js';
 import type { ForwardedTask, ForwardedTasks } from './forwarded-task-store.js';
 import { taskOwnerOf } from './hub-task-requests.js';
@@ -153,17 +158,22 @@ export async function startForwardedTask(
     });
   }
   return finishing(call.finish, async () => {
-    const relay = createProgressRelay(ctx, stripDownstreamMeta(ctx.mcpReq._meta).progressToken);
-    const created = (await callUpstream({
-      upstream,
-      method: 'tools/call',
-      params: { ...call.params, task: { ttl: settings.defaultTtlMs } },
-      signal: ctx.mcpReq.signal,
-      resultSchema: CreateTaskResultSchema,
-      ...(relay.onprogress ? { onprogress: relay.onprogress } : {}),
-    })) as { task: Params };
-    await relay.flush();
-    const ttl = typeof created.task.ttl === 'number' ? created.task.ttl : settings.maxTtlMs;
+    const create = async (params: Params) =>
+      (await callUpstream({
+        upstream,
+        method: 'tools/call',
+        params,
+        signal: ctx.mcpReq.signal,
+        resultSchema: CreateTaskResultSchema,
+      })) as { task: Params };
+    const params = { ...call.params, task: { ttl: settings.defaultTtlMs } };
+    const ttlOf = (task: Params) => (typeof task.ttl === 'number' ? task.ttl : settings.maxTtlMs);
+    // The token stays valid for the task's life: its progress then goes to the listen streams.
+    const created = await callWithTaskProgress(upstream, params, ctx, create, ({ task }) => ({
+      upstreamTaskId: String(task.taskId),
+      deliver: forwardedTaskProgress(forwarded, exposedId),
+      lifetimeMs: ttlOf(task),
+    }));
     // Its upstream session and held questions live in this process: other replicas relay here.
     await serveRelayed({
       get upstreams() {
@@ -171,12 +181,10 @@ export async function startForwardedTask(
       },
       forwarded,
     });
-    const replica = forwarded.relay.replica;
-    await forwarded.set(
-      exposedId,
-      { ...record, taskId: String(created.task.taskId), replica },
-      ttl,
-    );
+    const progressToken = clientProgressToken(ctx);
+    const held = { taskId: String(created.task.taskId), replica: forwarded.relay.replica };
+    const token = progressToken === undefined ? {} : { progressToken };
+    await forwarded.set(exposedId, { ...record, ...held, ...token }, ttlOf(created.task));
     return { resultType: 'task', ...toExtensionTask(created.task, exposedId) } as Result;
   });
 }
