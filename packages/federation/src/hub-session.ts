@@ -4,7 +4,7 @@
  * once in MRTR style: interactive upstream questions come back as `input_required`, which the
  * SDK's legacy shim turns into real pushes for 2025-era clients.
  */
-import type { Server } from '@modelcontextprotocol/server';
+import type { Server, ServerOptions } from '@modelcontextprotocol/server';
 import { registerCompletionHandlers } from './handlers/completion-handlers.js';
 import { registerListHandlers } from './handlers/list-handlers.js';
 import { registerLoggingHandlers } from './handlers/logging-handlers.js';
@@ -108,6 +108,18 @@ class SessionHandlers implements HandlerInstaller {
   }
 }
 
+// The requestState option of a hub's servers, one per hub (not a closure per session).
+const requestStates = new WeakMap<HubServices, NonNullable<ServerOptions['requestState']>>();
+
+function requestStateOf(services: HubServices): NonNullable<ServerOptions['requestState']> {
+  let option = requestStates.get(services);
+  if (!option) {
+    option = { verify: (state, ctx) => services.codec.verify(state, ctx) };
+    requestStates.set(services, option);
+  }
+  return option;
+}
+
 /** Registers every session handler at once (what the lazy installation adds up to). */
 export function registerSessionHandlers(
   server: Server,
@@ -135,7 +147,7 @@ export function createHubSessionServer(
       // Only the upstreams the caller may use through its view lend their instructions.
       instructions: services.instructions.for({ principal: context.principal, view: context.view }),
       inputRequired: { roundTimeoutMs: settings.roundTimeoutMs },
-      requestState: { verify: (state, ctx) => services.codec.verify(state, ctx) },
+      requestState: requestStateOf(services),
     },
     handlers,
   );

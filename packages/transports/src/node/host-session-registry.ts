@@ -112,6 +112,20 @@ export function createHostSessionRegistry(
     return reason;
   };
 
+  // What a reservation does when it settles: one object for the registry, so a reservation (kept
+  // by its session's setup for the session's life) holds two fields instead of its own closures.
+  const settle: ReservationSettle = {
+    commit(session, quotaKey) {
+      pending -= 1;
+      sessions.set(session.id, { ...session, quotaKey, lastActivity: Date.now(), inFlight: 0 });
+      logger.debug({ sessionId: session.id, transport: session.kind }, 'MCP session opened');
+    },
+    release(quotaKey) {
+      pending -= 1;
+      count(quotaKey, -1);
+    },
+  };
+
   const sweep = () => {
     const now = Date.now();
     for (const session of sessions.values()) {
@@ -142,22 +156,7 @@ export function createHostSessionRegistry(
       }
       pending += 1;
       count(quotaKey, 1);
-      let settled = false;
-      return {
-        commit(session) {
-          if (settled) return;
-          settled = true;
-          pending -= 1;
-          sessions.set(session.id, { ...session, quotaKey, lastActivity: Date.now(), inFlight: 0 });
-          logger.debug({ sessionId: session.id, transport: session.kind }, 'MCP session opened');
-        },
-        release() {
-          if (settled) return;
-          settled = true;
-          pending -= 1;
-          count(quotaKey, -1);
-        },
-      };
+      return new Reservation(settle, quotaKey);
     },
     remove(id) {
       const session = sessions.get(id);
@@ -179,4 +178,31 @@ export function createHostSessionRegistry(
       await Promise.allSettled(open.map((session) => session.close()));
     },
   };
+}
+
+interface ReservationSettle {
+  commit(session: Omit<HostSession, 'quotaKey'>, quotaKey: string): void;
+  release(quotaKey: string): void;
+}
+
+/** A place held for a session being set up; see {@link SessionReservation}. */
+class Reservation implements SessionReservation {
+  private settled = false;
+
+  constructor(
+    private readonly settle: ReservationSettle,
+    private readonly quotaKey: string,
+  ) {}
+
+  commit(session: Omit<HostSession, 'quotaKey'>): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.settle.commit(session, this.quotaKey);
+  }
+
+  release(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.settle.release(this.quotaKey);
+  }
 }
