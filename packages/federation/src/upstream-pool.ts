@@ -96,7 +96,9 @@ export class ConnectionPool {
       primary?.client &&
       !primary.closed &&
       !primary.leased &&
-      (party === undefined || primary.servesOnly(party))
+      // An attributed call takes it while idle; a busy one is #place's to weigh (it spreads one
+      // session's calls over several connections, each still serving that session alone).
+      (party === undefined || primary.plainCalls === 0)
     ) {
       primary.plainCalls += 1;
       return primary;
@@ -175,6 +177,9 @@ export class ConnectionPool {
   async #place(party: object, exclusive: boolean): Promise<UpstreamConnection | undefined> {
     const upstream = this.owner;
     if (!upstream.available) return undefined;
+    // The least busy connection serving only this party (an idle one serves anyone), else the
+    // least busy shared one.
+    let own: UpstreamConnection | undefined;
     let best: UpstreamConnection | undefined;
     let shared = 0;
     for (const connection of this.connections) {
@@ -182,12 +187,15 @@ export class ConnectionPool {
       shared += 1;
       if (connection.leased) continue;
       if (connection.servesOnly(party)) {
-        best = connection;
-        break;
-      }
-      if (!best || connection.plainCalls < best.plainCalls) best = connection;
+        if (!own || connection.plainCalls < own.plainCalls) own = connection;
+      } else if (!best || connection.plainCalls < best.plainCalls) best = connection;
     }
-    if (!best?.servesOnly(party) && shared + this.#opening < upstream.maxConnections) {
+    if (own) best = own;
+    // One session's concurrent calls spread over connections (stdio: processes) while under
+    // maxConnections, as 32 sessions' calls do: each connection still serves this party alone, so
+    // its questions stay attributable (issue #18: one session at c=32 ran on one process).
+    const busy = best === undefined || best.plainCalls > 0 || !best.servesOnly(party);
+    if (busy && shared + this.#opening < upstream.maxConnections) {
       try {
         best = await this.#open();
         best.leased = false; // opened leased (see Upstream.openConnection): shared from here
