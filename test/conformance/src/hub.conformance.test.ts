@@ -93,26 +93,50 @@ describe('official server suite through fedmcp serve (prefix: false)', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  const upstreams: Array<[string, () => Record<string, unknown>]> = [
-    ['the fixture over Streamable HTTP', () => ({ url: fixture.url })],
-    ['the fixture over stdio', () => fixtureStdioSpec()],
+  // Over stdio the hub answers a plain tools/call on its fast path as one JSON response (the
+  // spec lets a server choose JSON or SSE), so `server-sse-polling` finds no SSE stream and its two
+  // SHOULD checks do not apply: nothing warns, and the baseline's entry for it would be stale. Over
+  // Streamable HTTP the hub relays the upstream's SSE stream, and the two warnings the fixture
+  // itself gets (see expected-failures.yml) come through.
+  const sseWarnings = [
+    'server-sse-polling/server-sse-priming-event',
+    'server-sse-polling/server-sse-retry-field',
+  ];
+  const upstreams: Array<{
+    name: string;
+    spec: () => Record<string, unknown>;
+    expectedFailuresFile?: null;
+    warnings: string[];
+  }> = [
+    {
+      name: 'the fixture over Streamable HTTP',
+      spec: () => ({ url: fixture.url }),
+      warnings: sseWarnings,
+    },
+    {
+      name: 'the fixture over stdio',
+      spec: () => fixtureStdioSpec(),
+      expectedFailuresFile: null,
+      warnings: [],
+    },
   ];
 
-  for (const [name, upstream] of upstreams) {
+  for (const { name, spec, expectedFailuresFile, warnings } of upstreams) {
     it(`passes every scenario of --suite all, fronting ${name}`, async () => {
-      const hub = await startHub(directory, upstream());
+      const hub = await startHub(directory, spec());
       hubs.push(hub);
-      const result = await runServerConformance({ url: hub.url, suite: 'all' });
+      const result = await runServerConformance({
+        url: hub.url,
+        suite: 'all',
+        ...(expectedFailuresFile === null ? { expectedFailuresFile } : {}),
+      });
       const summary = formatConformanceSummary(result);
       console.info(`[conformance] fedmcp serve → ${name}, server --suite all: ${summary}`);
       expect(result.scenarios).toHaveLength(32);
       expect(result.failedScenarios, summary).toEqual([]);
       expect(result.exitCode, result.stdout.slice(-4000)).toBe(0);
       expect(result.totals.passedChecks).toBe(44);
-      expect(warningsOf(result)).toEqual([
-        'server-sse-polling/server-sse-priming-event',
-        'server-sse-polling/server-sse-retry-field',
-      ]);
+      expect(warningsOf(result)).toEqual(warnings);
       await hub.stop();
     }, 240_000);
   }
