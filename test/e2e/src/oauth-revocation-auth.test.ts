@@ -10,7 +10,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loginUpstream, logoutUpstream, parseConfig } from '@fedmcp/server';
+import {
+  type LogoutUpstreamOptions,
+  loginUpstream,
+  logoutUpstream,
+  parseConfig,
+} from '@fedmcp/server';
 import { describe, expect, it } from 'vitest';
 import {
   signIn,
@@ -107,7 +112,9 @@ describe('logout revokes at the authorization server with the token endpoint aut
         upstreamId: 'docs',
         kv,
         keyFile,
-        audit: { record: async (event) => void audit.push(event) },
+        audit: {
+          record: async (event: unknown) => void audit.push(event),
+        } as unknown as NonNullable<LogoutUpstreamOptions['audit']>,
       });
       expect(loggedOut).toBe(true);
       // The server authenticated the client by its own method and revoked the grant.
