@@ -132,6 +132,41 @@ describe('createAuditLog', () => {
       message: 'An audit sink failed to write an event',
     });
   });
+  it('resolves once an asynchronous sink took the event, and reports one that rejects', async () => {
+    const { logger, lines } = recordingLogger();
+    let release: () => void = () => {};
+    const taken: AuditEvent[] = [];
+    const audit = createAuditLog({
+      sinks: [
+        {
+          write: (event) =>
+            new Promise<void>((resolve) => {
+              release = () => {
+                taken.push(event);
+                resolve();
+              };
+            }),
+        },
+        { write: async () => Promise.reject(new Error('store down')) },
+      ],
+      logger,
+    });
+    let settled = false;
+    const recording = audit.record({ type: 'call', outcome: 'success' }).then(() => {
+      settled = true;
+    });
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    release();
+    await recording;
+    expect(taken).toHaveLength(1);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        message: 'An audit sink failed to write an event',
+      }),
+    ]);
+  });
 });
 
 describe('redactSecrets', () => {

@@ -115,6 +115,9 @@ function toAuditPrincipal(principal: Principal | AuditPrincipal): AuditPrincipal
 export function createAuditLog(options: AuditLogOptions): AuditLog {
   const now = options.now ?? Date.now;
   const redact = (value: unknown) => redactSecrets(value, options.redact);
+  const failed = (error: unknown, auditType: AuditEventType): void => {
+    options.logger?.error({ err: error, auditType }, 'An audit sink failed to write an event');
+  };
   return {
     async record(input) {
       const { arguments: callArguments, result, details, principal, time, ...rest } = input;
@@ -129,18 +132,18 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         ...(details === undefined ? {} : { details: redact(details) as Record<string, unknown> }),
       };
       if (event.reason !== undefined) event.reason = redact(event.reason) as string;
-      await Promise.all(
-        options.sinks.map(async (sink) => {
-          try {
-            await sink.write(event);
-          } catch (error) {
-            options.logger?.error(
-              { err: error, auditType: event.type },
-              'An audit sink failed to write an event',
-            );
-          }
-        }),
-      );
+      // Sinks that write synchronously (a logger) cost no promise: only the writes still pending
+      // are awaited (issue #18 profile: one audit record per call on every hub of a chain).
+      let pending: Promise<void>[] | undefined;
+      for (const sink of options.sinks) {
+        try {
+          const written = sink.write(event);
+          if (written) (pending ??= []).push(written.catch((error) => failed(error, event.type)));
+        } catch (error) {
+          failed(error, event.type);
+        }
+      }
+      if (pending) await (pending.length === 1 ? pending[0] : Promise.all(pending));
       return event;
     },
   };
