@@ -144,7 +144,7 @@ async function setUp(scope: CacheScope, timings: { failureThreshold?: number } =
   };
 }
 
-describe('server/discover caching per authorization context', () => {
+describe('server/discover caching per authorization context', { timeout: 60_000 }, () => {
   it('reuses a private discover result within its ttl for the same caller only, then asks again', async () => {
     await using setup = await setUp('private');
     const { upstream, call, alice, bob } = setup;
@@ -203,6 +203,13 @@ describe('server/discover caching per authorization context', () => {
     );
     upstream.addTool();
     await changed;
+    // As a client does on list_changed: it lists again, and sees the new tool once the hub has
+    // reloaded that upstream's catalog (which is when its discover results are dropped).
+    await expect
+      .poll(async () => (await alice.listTools()).tools.map(({ name }) => name), {
+        timeout: 15_000,
+      })
+      .toContain('who__extra');
     expect(await call(alice)).toBe('Bearer alice');
     expect(upstream.count('Bearer alice')).toBe(2);
   });
