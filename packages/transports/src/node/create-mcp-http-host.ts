@@ -170,8 +170,7 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
   const webSocket = createWebSocketRoute(context, validateRequest, bus);
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse) {
-    inFlight.add(response);
-    response.on('close', () => context.markLongLived(response));
+    inFlight.add(response); console.error("HOST", request.method, request.url);
     const url = new URL(request.url ?? '/', 'http://host.invalid');
     const path = url.pathname;
     const origin = headerValue(request.headers.origin);
@@ -243,6 +242,12 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     return true;
   }
 
+  // One listener for all responses: an idle session's GET stream holds no closure of its own.
+  function onResponseClose(this: ServerResponse) {
+    guard.requestEnded(this.req.socket as Socket);
+    context.markLongLived(this);
+  }
+
   const onHttpRequest = (request: IncomingMessage, response: ServerResponse) => {
     const socket = request.socket as Socket;
     if (guard.requestStarted(socket) === 'shed') {
@@ -254,7 +259,7 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
         { 'retry-after': '5', connection: 'close' },
       );
     }
-    response.once('close', () => guard.requestEnded(socket));
+    response.on('close', onResponseClose);
     handleRequest(request, response).catch((error: unknown) => {
       logger.error({ err: error }, 'MCP host failed to handle a request');
       sendJsonRpcError(response, 500, -32603, 'Internal error');
