@@ -103,6 +103,7 @@ describe('@fedmcp/proxy-auth exports', () => {
         "redactSecrets",
         "rememberAccessToken",
         "resolveSecretReferences",
+        "revokeUpstreamTokens",
         "stripClientCredentials",
         "upstreamOAuthConfigSchema",
         "withTokenExchange",
