@@ -170,7 +170,7 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
   const webSocket = createWebSocketRoute(context, validateRequest, bus);
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse) {
-    inFlight.add(response); console.error("HOST", request.method, request.url);
+    inFlight.add(response);
     const url = new URL(request.url ?? '/', 'http://host.invalid');
     const path = url.pathname;
     const origin = headerValue(request.headers.origin);
