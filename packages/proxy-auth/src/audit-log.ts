@@ -138,7 +138,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       for (const sink of options.sinks) {
         try {
           const written = sink.write(event);
-          if (written) (pending ??= []).push(written.catch((error) => failed(error, event.type)));
+          if (written) {
+            pending ??= [];
+            pending.push(written.catch((error) => failed(error, event.type)));
+          }
         } catch (error) {
           failed(error, event.type);
         }
