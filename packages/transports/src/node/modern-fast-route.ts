@@ -11,15 +11,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import {
   classifyInboundRequest,
-  createMcpHandler,
   type JSONRPCRequest,
-  type McpHttpHandler,
   type ServerEventBus,
 } from '@modelcontextprotocol/server';
 import { JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { McpModernFastRequestHandler } from '../mcp-modern-fast-request.js';
 import { authenticateRequest, type HostContext, readJsonBody } from './host-context.js';
 import { headerValue, sendJsonRpcError } from './host-http-responses.js';
+import { createModernSdkHandler, type ModernSdkHandler } from './modern-sdk-handler.js';
 
 /** The revision the fast path serves (the SDK's entry serves the others). */
 const MODERN_REVISION = '2026-07-28';
@@ -41,34 +40,12 @@ export function createModernFastRoute(
   bus: ServerEventBus,
   fastRequest: McpModernFastRequestHandler,
 ): ModernFastRoute {
-  const { logger, maxBodyBytes, keepAliveMs } = context;
-  // The SDK's entry, for the requests the handler declines; it learns the principal from the
-  // Request it is given, as the Streamable HTTP route's entry does.
-  const principals = new WeakMap<Request, unknown>();
-  let sdk: McpHttpHandler | undefined;
-  const sdkEntry = (): McpHttpHandler => {
-    if (sdk) return sdk;
-    sdk = createMcpHandler(
-      (sdkContext) =>
-        context.createServer({
-          transport: 'streamable-http',
-          era: sdkContext.era,
-          ...(sdkContext.requestInfo
-            ? {
-                principal: principals.get(sdkContext.requestInfo),
-                headers: sdkContext.requestInfo.headers,
-              }
-            : {}),
-        }),
-      {
-        legacy: 'reject',
-        bus,
-        keepAliveMs,
-        maxRequestBodySize: maxBodyBytes,
-        onerror: (error) =>
-          logger.debug({ err: error }, 'MCP 2026-07-28 request rejected or failed'),
-      },
-    );
+  const { logger, maxBodyBytes } = context;
+  // The SDK's entry, for the requests the handler declines (built on first use); it learns the
+  // principal from the Request it is given, as the Streamable HTTP route's entry does.
+  let sdk: ModernSdkHandler | undefined;
+  const sdkEntry = (): ModernSdkHandler => {
+    sdk ??= createModernSdkHandler(context, bus);
     return sdk;
   };
 
@@ -78,12 +55,12 @@ export function createModernFastRoute(
     body: unknown,
     principal: unknown,
   ): Promise<void> {
-    const entry = sdkEntry();
+    const { handler, principals } = sdkEntry();
     const serve = toNodeHandler(
       {
         fetch: (webRequest, requestOptions) => {
           principals.set(webRequest, principal);
-          return entry.fetch(webRequest, requestOptions);
+          return handler.fetch(webRequest, requestOptions);
         },
       },
       { maxRequestBodySize: maxBodyBytes },
@@ -173,7 +150,7 @@ export function createModernFastRoute(
     accepts,
     handle,
     async close() {
-      await sdk?.close().catch(() => {});
+      await sdk?.handler.close().catch(() => {});
     },
   };
 }

@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import {
-  createMcpHandler,
   isInitializeRequest,
   isLegacyRequest,
   type JSONRPCRequest,
@@ -51,6 +50,7 @@ import {
   toHeaders,
 } from './host-http-responses.js';
 import type { SessionReservation } from './host-session-registry.js';
+import { createModernSdkHandler } from './modern-sdk-handler.js';
 import { listenFilterOf, listenObserverOf, listenServerOf } from './observe-listen.js';
 import { webStandardTransportOf, writeStreamsAtOnce } from './sdk-seams.js';
 
@@ -138,28 +138,8 @@ export function createStreamableHttpRoute(
   cluster?.answers.setFallbackDelivery(
     (nonce, message) => localCopy(nonce)?.copy.fastReplies?.deliver(message) ?? false,
   );
-  // The factory of the modern handler learns the principal through the Request it is given.
-  const principals = new WeakMap<Request, unknown>();
-  const modern = createMcpHandler(
-    (sdkContext) =>
-      context.createServer({
-        transport: 'streamable-http',
-        era: sdkContext.era,
-        ...(sdkContext.requestInfo
-          ? {
-              principal: principals.get(sdkContext.requestInfo),
-              headers: sdkContext.requestInfo.headers,
-            }
-          : {}),
-      }),
-    {
-      legacy: 'reject',
-      bus,
-      keepAliveMs,
-      maxRequestBodySize: maxBodyBytes,
-      onerror: (error) => logger.debug({ err: error }, 'MCP 2026-07-28 request rejected or failed'),
-    },
-  );
+  // The SDK's entry for 2026-07-28 requests; it learns the principal through the Request it is given.
+  const { handler: modern, principals } = createModernSdkHandler(context, bus);
 
   async function handle(request: IncomingMessage, response: ServerResponse) {
     const method = request.method ?? 'GET';
