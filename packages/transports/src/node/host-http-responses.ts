@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createJsonRpcError, JsonRpcErrorCode } from '../json-rpc-error.js';
 import { attachPeerCertificate } from './peer-certificate.js';
+import { directRequestUrl, resolvedRequestUrl } from './request-url.js';
 
 /** The first value of a header that may repeat. */
 export function headerValue(value: string | string[] | undefined): string | undefined {
@@ -22,14 +23,8 @@ export function toHeaders(request: IncomingMessage): Headers {
   return headers;
 }
 
-/** A `Host` header that joins `scheme://` and an origin-form target as is (no `/`, `\\`, `?`, `#`, `@`). */
-const PLAIN_HOST = /^[A-Za-z0-9.:[\]-]+$/;
-
 /** A body-less web-standard `Request` with the method, URL and headers of a Node request. */
 export function toBodylessRequest(request: IncomingMessage): Request {
-  const scheme = (request.socket as { encrypted?: boolean } | undefined)?.encrypted
-    ? 'https'
-    : 'http';
   const init: RequestInit = {
     method: request.method ?? 'GET',
     // Node's header record as is (one copy into the Request): Node joins repeated request
@@ -39,34 +34,16 @@ export function toBodylessRequest(request: IncomingMessage): Request {
         ? (request.headers as Record<string, string>)
         : toHeaders(request),
   };
-  const target = request.url ?? '/';
-  const host = request.headers.host;
   let bodyless: Request | undefined;
-  // Hot path (every MCP request with an authenticate hook): an origin-form target ("/mcp?…") and a
-  // plain host make the URL string directly, so the Request parses it once, instead of a URL
-  // object parsed here, serialised and parsed again by the Request (the same URL either way).
-  if (
-    host !== undefined &&
-    PLAIN_HOST.test(host) &&
-    target.startsWith('/') &&
-    target[1] !== '/' &&
-    target[1] !== '\\'
-  ) {
+  const direct = directRequestUrl(request);
+  if (direct !== undefined) {
     try {
-      bodyless = new Request(`${scheme}://${host}${target}`, init);
+      bodyless = new Request(direct, init);
     } catch {
-      // an invalid port or IPv6 literal: the general path below decides
+      // an invalid port or IPv6 literal: the general path decides
     }
   }
-  if (bodyless === undefined) {
-    let url: URL;
-    try {
-      url = new URL(target, `${scheme}://${host ?? 'localhost'}`);
-    } catch {
-      url = new URL(target, `${scheme}://localhost`);
-    }
-    bodyless = new Request(url, init);
-  }
+  bodyless ??= new Request(resolvedRequestUrl(request), init);
   attachPeerCertificate(request, bodyless);
   return bodyless;
 }

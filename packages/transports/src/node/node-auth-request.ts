@@ -14,6 +14,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { McpAuthRequest } from '../authenticate.js';
 import { attachPeerCertificate } from './peer-certificate.js';
+import { directRequestUrl, resolvedRequestUrl } from './request-url.js';
 
 type NodeHeaderRecord = IncomingMessage['headers'];
 
@@ -100,38 +101,20 @@ class NodeRequestHeaders implements Headers {
   }
 }
 
-/** A `Host` header that joins `scheme://` and an origin-form target as is (no `/`, `\\`, `?`, `#`, `@`). */
-const PLAIN_HOST = /^[A-Za-z0-9.:[\]-]+$/;
-
 /**
  * The absolute URL of a Node request, as a web `Request` made from it reads it: the target
  * resolved against `scheme://Host` (`localhost` when the Host header is missing or unusable).
  */
 export function requestUrlOf(request: IncomingMessage): string {
-  const scheme = (request.socket as { encrypted?: boolean } | undefined)?.encrypted
-    ? 'https'
-    : 'http';
-  const target = request.url ?? '/';
-  const host = request.headers.host;
-  // An origin-form target ("/mcp?…") and a plain host make the URL string directly.
-  if (
-    host !== undefined &&
-    PLAIN_HOST.test(host) &&
-    target.startsWith('/') &&
-    target[1] !== '/' &&
-    target[1] !== '\\'
-  ) {
+  const direct = directRequestUrl(request);
+  if (direct !== undefined) {
     try {
-      return new URL(`${scheme}://${host}${target}`).href;
+      return new URL(direct).href;
     } catch {
-      // an invalid port or IPv6 literal: the general path below decides
+      // an invalid port or IPv6 literal: the general path decides
     }
   }
-  try {
-    return new URL(target, `${scheme}://${host ?? 'localhost'}`).href;
-  } catch {
-    return new URL(target, `${scheme}://localhost`).href;
-  }
+  return resolvedRequestUrl(request).href;
 }
 
 /** The request view of {@link toAuthRequest}. */
