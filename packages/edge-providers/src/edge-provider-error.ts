@@ -54,7 +54,10 @@ export class EdgeProviderError extends Error {
 }
 
 /** Per platform: where the token comes from and what limits mean there. */
-const advice: Record<ProviderId, Record<'token' | 'forbidden' | 'conflict' | 'quota', string>> = {
+const advice: Record<
+  ProviderId,
+  Record<'token' | 'forbidden' | 'conflict' | 'quota' | 'outage', string>
+> = {
   cloudflare: {
     token:
       'Check CLOUDFLARE_API_TOKEN: create an API token with the "Workers Scripts: Edit" permission.',
@@ -63,6 +66,8 @@ const advice: Record<ProviderId, Record<'token' | 'forbidden' | 'conflict' | 'qu
     conflict: 'The Worker changed while deploying: run the command again.',
     quota:
       'A Cloudflare limit was reached (API: 1200 requests per 5 minutes; 100 Workers on the free plan): wait a few minutes, or delete unused Workers.',
+    outage:
+      'Cloudflare failed on its side: run the command again in a few minutes; if it keeps failing, see https://www.cloudflarestatus.com.',
   },
   supabase: {
     token:
@@ -72,6 +77,8 @@ const advice: Record<ProviderId, Record<'token' | 'forbidden' | 'conflict' | 'qu
     conflict: 'The function changed while deploying: run the command again.',
     quota:
       "The Supabase Management API limit (requests per minute) or the plan's limit on Edge Functions was reached: wait a minute, or delete unused functions.",
+    outage:
+      'Supabase failed on its side: run the command again in a few minutes; if it keeps failing, see https://status.supabase.com.',
   },
   fly: {
     token: 'Check FLY_API_TOKEN: create one with `fly tokens create deploy` (or `fly auth token`).',
@@ -79,6 +86,8 @@ const advice: Record<ProviderId, Record<'token' | 'forbidden' | 'conflict' | 'qu
     conflict: 'That app name is taken (Fly app names are global): choose another with --name.',
     quota:
       "A Fly.io limit was reached (API rate limit or the organisation's machine quota): wait a minute, or remove unused machines.",
+    outage:
+      'Fly.io failed on its side: run the command again in a few minutes; if it keeps failing, see https://status.flyio.net.',
   },
 };
 
@@ -98,9 +107,15 @@ function platformDetail(body: unknown): { message?: string; code?: string | numb
 }
 
 /**
+ * Platform codes that mean a limit whatever the HTTP status: Cloudflare's 10037 (the account
+ * holds as many Workers as its plan allows, answered as a 400).
+ */
+const quotaCodes: ReadonlySet<string | number> = new Set([10037, '10037']);
+
+/**
  * Turns a platform's error answer into an {@link EdgeProviderError} whose message says what to
  * do: 401 → the token, 403 → the account or project, 409 (Fly: 422 "taken") → the name,
- * 429 / 402 → the quota.
+ * 429 / 402 (and Cloudflare's code 10037) → the quota, 404 → nothing deployed, 5xx → retry later.
  */
 export function explainProviderError(
   provider: ProviderId,
@@ -121,7 +136,7 @@ export function explainProviderError(
   if (status === 409 || (status === 422 && taken)) {
     return new EdgeProviderError(provider, 'CONFLICT', `${head} ${tips.conflict}`, options);
   }
-  if (status === 429 || status === 402)
+  if (status === 429 || status === 402 || quotaCodes.has(detail.code ?? ''))
     return new EdgeProviderError(provider, 'QUOTA', `${head} ${tips.quota}`, options);
   if (status === 404)
     return new EdgeProviderError(
@@ -141,7 +156,7 @@ export function explainProviderError(
   return new EdgeProviderError(
     provider,
     'PROVIDER_ERROR',
-    `${head} The platform failed: try again later.`,
+    `${head} ${status >= 500 ? tips.outage : 'The platform answered something unexpected: try again later.'}`,
     options,
   );
 }

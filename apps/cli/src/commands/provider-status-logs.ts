@@ -40,6 +40,15 @@ export function providerStatusCommand(
       for (const line of status.details) io.stdout(`  ${line}\n`);
       io.stdout(`  health: ${status.health}\n`);
     }
+    const name = values.name ?? 'fedmcp-hub';
+    if (status.state === 'missing')
+      io.stderr(
+        `fedmcp status: nothing named "${name}" is deployed on ${provider.id}: deploy it with \`fedmcp deploy ${provider.id} --name ${name}\`, or pass the --name it was deployed under.\n`,
+      );
+    else if (status.health !== 'ok')
+      io.stderr(
+        `fedmcp status: ${provider.id} has "${name}" but its /healthz answered ${status.health}: see \`fedmcp logs --provider ${provider.id} --name ${name}\`.\n`,
+      );
     return status.state === 'deployed' && status.health === 'ok' ? 0 : 1;
   });
 }
@@ -71,11 +80,19 @@ export function providerLogsCommand(
     });
     const controller = new AbortController();
     if (values.follow) void (options.stopSignal ?? waitForSignal()).then(() => controller.abort());
+    let lines = 0;
     for await (const event of provider.logs({ follow: values.follow, signal: controller.signal })) {
+      lines += 1;
       io.stdout(
         values.json
           ? `${JSON.stringify(event)}\n`
           : `${event.timestamp} ${event.level.padEnd(7)} ${event.message}\n`,
+      );
+    }
+    if (lines === 0 && !values.json) {
+      const name = values.name ?? 'fedmcp-hub';
+      io.stderr(
+        `fedmcp logs: ${provider.id} has no log lines for "${name}" yet; check that it is deployed with \`fedmcp status --provider ${provider.id} --name ${name}\`, or follow new ones with --follow.\n`,
       );
     }
     return 0;

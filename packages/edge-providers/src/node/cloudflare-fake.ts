@@ -25,6 +25,13 @@ export interface CloudflareFakeOptions {
   accountId: string;
   /** Answer every request 429 (Cloudflare's API rate limit, code 971). @default false */
   rateLimited?: boolean;
+  /** Answer every request 500 with code 10002 "Unexpected internal server error". @default false */
+  serverError?: boolean;
+  /**
+   * How many Workers the account may hold: uploading one more answers 400 with code 10037
+   * (the account's Workers limit, 100 on the Free plan). @default unlimited
+   */
+  scriptLimit?: number;
 }
 
 /** A running Cloudflare fake: the scripts it holds, and the tail lines it will push. */
@@ -57,6 +64,7 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
     if (!hasToken(request, options.token)) return failure(401, 1000, 'Invalid API Token');
     if (options.rateLimited)
       return failure(429, 971, 'Please wait and consider throttling your request speed');
+    if (options.serverError) return failure(500, 10002, 'Unexpected internal server error');
     const inAccount = (pattern: string, method: string) => {
       const match = route(method, `${account}${pattern}`, request, url);
       if (match !== undefined && match.account !== options.accountId)
@@ -69,6 +77,15 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
     let match = inAccount('/scripts/:name', 'PUT');
     if (match) {
       const existing = scripts.get(match.name);
+      if (
+        existing === undefined &&
+        scripts.size >= (options.scriptLimit ?? Number.POSITIVE_INFINITY)
+      )
+        return failure(
+          400,
+          10037,
+          `You have exceeded the limit of ${options.scriptLimit} Workers on your account.`,
+        );
       const upload = await uploadScript(request, existing);
       const versionId = randomUUID();
       const deployment = { id: randomUUID(), created_on: new Date().toISOString(), versionId };

@@ -24,6 +24,8 @@ export interface FlyFakeOptions {
   takenNames?: string[];
   /** Answer every request 429 (the Machines API rate limit). @default false */
   rateLimited?: boolean;
+  /** Answer every request 500 (the Machines API's `{error}` shape). @default false */
+  serverError?: boolean;
 }
 
 interface Machine {
@@ -131,6 +133,7 @@ export async function startFlyFake(options: FlyFakeOptions): Promise<FlyFake> {
     if (!hasToken(request, options.token, ['Bearer', 'FlyV1']))
       return json(401, { error: 'unauthorized' });
     if (options.rateLimited) return json(429, { error: 'rate limit exceeded' });
+    if (options.serverError) return json(500, { error: 'internal server error' });
     let match: RouteParams | undefined;
     if (route('POST', '/v1/apps', request, url)) {
       const body = (await jsonBody(request)) as Record<string, unknown>;

@@ -24,6 +24,8 @@ export interface SupabaseFakeOptions {
   projectRef: string;
   /** Answer every request 429 (the Management API rate limit). @default false */
   rateLimited?: boolean;
+  /** Answer every request 500 (the Management API's `{message}` error shape). @default false */
+  serverError?: boolean;
 }
 
 interface DeployedFunction {
@@ -128,6 +130,7 @@ export async function startSupabaseFake(options: SupabaseFakeOptions): Promise<S
       });
     if (!hasToken(request, options.token)) return json(401, { message: 'Unauthorized' });
     if (options.rateLimited) return json(429, { message: 'Too many requests' });
+    if (options.serverError) return json(500, { message: 'Internal Server Error' });
     const project = (pattern: string, method: string) => {
       const match = route(method, `/v1/projects/:ref${pattern}`, request, url);
       if (match !== undefined && match.ref !== options.projectRef) {
