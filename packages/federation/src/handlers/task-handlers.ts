@@ -17,7 +17,7 @@ import { isHubTaskId } from '../tasks/hub-task.js';
 import { hubTaskRequest, listHubTasks } from '../tasks/hub-task-requests.js';
 import { upstreamTaskElsewhere, upstreamTasksElsewhere } from '../tasks/upstream-task-replicas.js';
 import type { SessionScope } from './session-scope.js';
-import { outgoingMeta, withClientLogLevel } from './session-scope.js';
+import { callerLease, outgoingMeta, withClientLogLevel } from './session-scope.js';
 
 type Params = Record<string, unknown>;
 
@@ -62,6 +62,8 @@ export function registerTaskHandlers(server: Server, scope: SessionScope): void 
           ctx,
         ),
         signal: ctx.mcpReq.signal,
+        // An isolating upstream's task runs on the caller's own connection (issue #21).
+        ...callerLease(scope, target.upstream),
       });
       return mapTaskResult(target.upstream, result);
     });
@@ -79,6 +81,7 @@ export function registerTaskHandlers(server: Server, scope: SessionScope): void 
           method: 'tasks/list',
           params: withClientLogLevel(scope, upstream, cursor ? { cursor } : {}, ctx),
           signal: ctx.mcpReq.signal,
+          ...callerLease(scope, upstream),
         });
         for (const task of (result.tasks as Params[] | undefined) ?? []) {
           const taskId = exposeTaskId(upstream.id, String(task.taskId));

@@ -128,21 +128,26 @@ export async function callTool(
       const lease = { interactive: false, ...ownerOf(connectionOwner(scope, upstream)) };
       return startHubTask(scope, { route, params, requestParams: named, finish, lease }, ctx);
     }
+    // Issue #21: an isolating upstream runs the task on the caller's own connection (as a plain
+    // call), and the requests about it go there too (tasks/forwarded-task-lease.ts).
+    const taskOwner = connectionOwner(scope, upstream);
     return finishing(finish, async () => {
       // Its progress token stays valid for the task's life (tasks/forwarded-task-progress.ts).
-      const created = await callWithSessionTaskProgress(scope, upstream, params, ctx, (sent) =>
+      const created = await callWithSessionTaskProgress(scope, upstream, params, ctx, (sent, on) =>
         callUpstream({
           upstream,
           method: 'tools/call',
           params: sent,
           signal,
           resultSchema: CreateTaskResultSchema,
+          onConnection: on,
+          ...(taskOwner ? { lease: { interactive: false, owner: taskOwner } } : {}),
         }),
       );
       const result = mapCreatedTask(upstream, created);
       services.tasks.set(String((result.task as Params).taskId), session);
       // The session's next request may land on another replica: the task is in the store too.
-      await recordUpstreamTask(scope, upstream, result);
+      await recordUpstreamTask(scope, upstream, result, taskOwner);
       return result;
     });
   }

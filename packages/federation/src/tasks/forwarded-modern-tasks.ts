@@ -18,7 +18,7 @@
 import { FedmcpError } from '@fedmcp/protocol';
 import type { JSONRPCResponse, Result } from '@modelcontextprotocol/server';
 import { hubError } from '../errors.js';
-import { callUpstream } from '../pipeline/call-upstream.js';
+import { callUpstream, type Lease } from '../pipeline/call-upstream.js';
 import { mapToolResult } from '../pipeline/map-result.js';
 import { UPSTREAM_CLIENT_CAPABILITIES } from '../services/upstream-events.js';
 import type { Upstream } from '../upstream.js';
@@ -63,6 +63,7 @@ export async function extensionRequest(
   params: Params,
   signal: AbortSignal,
   onprogress?: (progress: Params) => void,
+  lease?: Lease,
 ): Promise<Params> {
   const response: JSONRPCResponse = await callUpstream({
     upstream,
@@ -70,6 +71,8 @@ export async function extensionRequest(
     params: withExtensionEnvelope(params),
     signal,
     raw: true,
+    // A task of an isolating upstream: the caller's own connection (its credentials).
+    ...(lease ? { lease } : {}),
     // The upstream's progress on this request (its token: the request's id), for the caller to
     // relay with its client's token.
     ...(onprogress ? { onprogress } : {}),
@@ -114,6 +117,7 @@ export async function callWithTasksExtension(
   params: Params,
   signal: AbortSignal,
   onprogress?: (progress: Params) => void,
+  lease?: Lease,
 ): Promise<ExtensionCallOutcome> {
   const { resultType, ...answer } = await extensionRequest(
     upstream,
@@ -121,6 +125,7 @@ export async function callWithTasksExtension(
     params,
     signal,
     onprogress,
+    lease,
   );
   if (resultType === 'task') return { kind: 'task', task: answer };
   // MRTR before the task exists: its rounds are the ordinary path's (the hub's flows), so the
@@ -170,12 +175,15 @@ export async function extensionTaskState(
   exposedId: string,
   upstreamTaskId: string,
   signal: AbortSignal,
+  lease?: Lease,
 ): Promise<Params> {
   const detailed = await extensionRequest(
     upstream,
     'tasks/get',
     { taskId: upstreamTaskId },
     signal,
+    undefined,
+    lease,
   );
   return toClientDetailedTask(upstream, exposedId, detailed);
 }

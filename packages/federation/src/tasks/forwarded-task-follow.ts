@@ -55,7 +55,10 @@ export async function followForwardedTask(
       );
     }
   }
-  if (target?.record.era !== 'modern' || signal.aborted) return false;
+  // A task on its caller's own connection is polled (tasks/get with the caller's lease).
+  if (target?.record.era !== 'modern' || target.record.ownConnection || signal.aborted) {
+    return false;
+  }
   const { upstream } = target;
   const upstreamTaskId = target.taskId;
   let connection: UpstreamConnection;

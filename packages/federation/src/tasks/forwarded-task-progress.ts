@@ -46,32 +46,41 @@ export interface TaskProgressTarget {
 }
 
 /**
- * Runs `create` — the task-augmented call, to be sent on `upstream`'s primary connection with the
- * params it is given (`params` with the hub's progress token) — relaying the upstream's progress:
- * to `during` while the call runs, then to `after(created)`'s target (none: the tap ends).
+ * The task-augmented call: sent with the params it is given, it calls `onConnection` with the
+ * connection it goes on (the shared one, or the caller's own: `UpstreamCall.onConnection`)
+ * before sending.
+ */
+export type CreateTask<T> = (
+  params: Params,
+  onConnection: (connection: UpstreamConnection) => void,
+) => Promise<T>;
+
+/**
+ * Runs `create` — the task-augmented call, sent with `params` and the hub's progress token —
+ * relaying the upstream's progress on the connection it goes on: to `during` while the call runs,
+ * then to `after(created)`'s target (none: the tap ends).
  */
 export async function withTaskProgress<T>(
-  upstream: Upstream,
   params: Params,
   during: Deliver | undefined,
-  create: (params: Params) => Promise<T>,
+  create: CreateTask<T>,
   after: (created: T) => TaskProgressTarget | undefined,
 ): Promise<T> {
-  let connection: UpstreamConnection;
-  try {
-    connection = upstream.primary();
-  } catch {
-    return create(params); // the call fails with the upstream's own error
-  }
   const token = `${TOKEN_PREFIX}${crypto.randomUUID()}`;
   let deliver = during;
   let upstreamTaskId: string | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let connection: UpstreamConnection | undefined;
+  let untap = () => {};
   const stop = () => {
     clearTimeout(timer);
     untap();
   };
-  const untap = connection.tapNotifications((method, notification) => {
+  const tap = (tapped: UpstreamConnection) => {
+    connection = tapped;
+    untap = tapped.tapNotifications(onNotification);
+  };
+  const onNotification = (method: string, notification: Params): boolean => {
     if (method === 'notifications/tasks/status') {
       if (notification.taskId === upstreamTaskId && TERMINAL.has(String(notification.status))) {
         stop();
@@ -82,17 +91,17 @@ export async function withTaskProgress<T>(
     const { progressToken: _token, _meta: _marks, ...progress } = notification;
     deliver?.(progress);
     return true;
-  });
+  };
   const meta = params._meta as Params | undefined;
   let created: T;
   try {
-    created = await create({ ...params, _meta: { ...meta, progressToken: token } });
+    created = await create({ ...params, _meta: { ...meta, progressToken: token } }, tap);
   } catch (error) {
     stop();
     throw error;
   }
   const target = after(created);
-  if (!target || connection.closed) {
+  if (!target || !connection || connection.closed) {
     stop();
     return created;
   }
@@ -140,16 +149,15 @@ export function clientProgressToken(ctx: ServerContext): string | number | undef
  * for the task's life.
  */
 export async function callWithTaskProgress<T>(
-  upstream: Upstream,
   params: Params,
   ctx: ServerContext,
-  create: (params: Params) => Promise<T>,
+  create: CreateTask<T>,
   target: (created: T, progressToken: string | number) => TaskProgressTarget,
 ): Promise<T> {
   const progressToken = clientProgressToken(ctx);
-  if (progressToken === undefined) return create(params);
+  if (progressToken === undefined) return create(params, () => {});
   const relay = createProgressRelay(ctx, progressToken);
-  const created = await withTaskProgress(upstream, params, relay.onprogress, create, (result) =>
+  const created = await withTaskProgress(params, relay.onprogress, create, (result) =>
     target(result, progressToken),
   );
   await relay.flush();
@@ -162,10 +170,10 @@ export function callWithSessionTaskProgress(
   upstream: Upstream,
   params: Params,
   ctx: ServerContext,
-  create: (params: Params) => Promise<Result>,
+  create: CreateTask<Result>,
 ): Promise<Result> {
   const { services, session } = scope;
-  return callWithTaskProgress(upstream, params, ctx, create, (result, progressToken) => {
+  return callWithTaskProgress(params, ctx, create, (result, progressToken) => {
     const task = (result.task ?? {}) as Params;
     const taskId = String(task.taskId);
     const isOpen = () => !services.sessions.isClosed(session);

@@ -33,6 +33,32 @@ export interface ForwardedTask {
    * `task`; tasks/upstream-task-replicas.ts), not a task forwarded for a 2026-07-28 client.
    */
   kind?: 'upstream';
+  /**
+   * The task runs on its caller's own upstream connection (`isolation: 'per-principal'` or
+   * `'per-session'`: the caller's credentials), so every request about it goes there too, never on
+   * the shared connection (which may carry no or another identity).
+   */
+  ownConnection?: true;
+}
+
+/** A task's own connection owner, kept in this process for the task's retention. */
+class ConnectionOwners {
+  readonly #owners = new Map<string, object>();
+
+  remember(exposedId: string, owner: object, ttlMs: number): void {
+    this.#owners.set(exposedId, owner);
+    const timer = setTimeout(
+      () => {
+        if (this.#owners.get(exposedId) === owner) this.#owners.delete(exposedId);
+      },
+      Math.min(Math.max(1, ttlMs), 2_147_483_647),
+    );
+    timer.unref?.();
+  }
+
+  of(exposedId: string): object | undefined {
+    return this.#owners.get(exposedId);
+  }
 }
 
 /** Forwarded tasks by exposed id, in the hub's store (shared by replicas). */
@@ -42,6 +68,8 @@ export class ForwardedTasks {
   readonly held = new HeldTasks();
   /** Requests about 2025 upstream tasks relayed to the replica holding them. */
   readonly relay: ForwardedTaskRelay;
+  /** The connection owners of the tasks created here on their callers' own connections. */
+  readonly owners = new ConnectionOwners();
 
   constructor(kv: KeyValueStore, pubsub?: PubSub) {
     this.#kv = kv;

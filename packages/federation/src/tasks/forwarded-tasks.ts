@@ -24,20 +24,26 @@ import { CreateTaskResultSchema } from '@modelcontextprotocol/core';
 import type { Result, ServerContext, Tool } from '@modelcontextprotocol/server';
 import type { CatalogRoute } from '../catalog.js';
 import { hubError } from '../errors.js';
-import { clientCapabilities, type SessionScope } from '../handlers/session-scope.js';
+import {
+  clientCapabilities,
+  connectionOwner,
+  type SessionScope,
+} from '../handlers/session-scope.js';
 import { NAME_SEPARATOR } from '../namespacing.js';
-import { callUpstream } from '../pipeline/call-upstream.js';
+import { callUpstream, type Lease } from '../pipeline/call-upstream.js';
 import { type Finish, finishing } from '../pipeline/finish.js';
-import { mapToolResult } from '../pipeline/map-result.js';
 import { stripDownstreamMeta } from '../pipeline/meta.js';
 import { createProgressRelay } from '../pipeline/progress-relay.js';
 import type { Upstream } from '../upstream.js';
+import type { UpstreamConnection } from '../upstream-connection.js';
 import {
   callWithTasksExtension,
   extensionRequest,
   extensionTaskState,
   runsTasksExtension,
 } from './forwarded-modern-tasks.js';
+import { detailedTask, toExtensionTask } from './forwarded-task-detail.js';
+import { ownerLease, taskLease } from './forwarded-task-lease.js';
 import {
   callWithTaskProgress,
   clientProgressToken,
@@ -86,17 +92,6 @@ function missingExtension(): FedmcpError {
   });
 }
 
-/** A 2025-11-25 `Task` in the extension's shape (`ttl` → `ttlMs`, `pollInterval` → `pollIntervalMs`). */
-function toExtensionTask(task: Params, exposedId: string): Params {
-  const { taskId: _upstreamId, ttl, pollInterval, ...rest } = task;
-  return {
-    ...rest,
-    taskId: exposedId,
-    ttlMs: typeof ttl === 'number' ? ttl : null,
-    ...(typeof pollInterval === 'number' ? { pollIntervalMs: pollInterval } : {}),
-  };
-}
-
 /**
  * Forwards a 2026-07-28 call to the upstream that runs its task and answers the client with the
  * extension's `CreateTaskResult` (`resultType: 'task'`) once the upstream created the task. A
@@ -115,11 +110,17 @@ export async function startForwardedTask(
   const forwarded = services.hubTasks.forwarded;
   forwarded.held.bind(services.flows);
   const exposedId = `${upstream.id}${NAME_SEPARATOR}${crypto.randomUUID()}`;
+  // An isolating upstream: the task runs on the caller's own connection, as a plain call would.
+  const leaseOwner = connectionOwner(scope, upstream);
+  const lease = ownerLease(leaseOwner);
   const record = {
     owner: taskOwnerOf(session),
     upstream: upstream.id,
     capabilities: questionCapabilities(clientCapabilities(ctx, session)) as Params,
+    ...(lease ? { ownConnection: true as const } : {}),
   };
+  const remember = (ttl: number) =>
+    leaseOwner && forwarded.owners.remember(exposedId, leaseOwner, ttl);
   if (runsTasksExtension(upstream)) {
     // The upstream's progress while it creates the task reaches the client with its own token.
     const { progressToken } = stripDownstreamMeta(ctx.mcpReq._meta);
@@ -131,6 +132,7 @@ export async function startForwardedTask(
         call.params,
         ctx.mcpReq.signal,
         relay.onprogress,
+        lease,
       );
       await relay.flush();
     } catch (error) {
@@ -142,6 +144,7 @@ export async function startForwardedTask(
       if (outcome.kind === 'complete') return outcome.result;
       const { task } = outcome;
       const ttl = typeof task.ttlMs === 'number' ? task.ttlMs : settings.maxTtlMs;
+      remember(Math.min(ttl, settings.maxTtlMs));
       await forwarded.set(
         exposedId,
         {
@@ -158,18 +161,20 @@ export async function startForwardedTask(
     });
   }
   return finishing(call.finish, async () => {
-    const create = async (params: Params) =>
+    const create = async (params: Params, onConnection: (c: UpstreamConnection) => void) =>
       (await callUpstream({
+        onConnection,
         upstream,
         method: 'tools/call',
         params,
         signal: ctx.mcpReq.signal,
         resultSchema: CreateTaskResultSchema,
+        ...(lease ? { lease } : {}),
       })) as { task: Params };
     const params = { ...call.params, task: { ttl: settings.defaultTtlMs } };
     const ttlOf = (task: Params) => (typeof task.ttl === 'number' ? task.ttl : settings.maxTtlMs);
     // The token stays valid for the task's life: its progress then goes to the listen streams.
-    const created = await callWithTaskProgress(upstream, params, ctx, create, ({ task }) => ({
+    const created = await callWithTaskProgress(params, ctx, create, ({ task }) => ({
       upstreamTaskId: String(task.taskId),
       deliver: forwardedTaskProgress(forwarded, exposedId),
       lifetimeMs: ttlOf(task),
@@ -184,6 +189,7 @@ export async function startForwardedTask(
     const progressToken = clientProgressToken(ctx);
     const held = { taskId: String(created.task.taskId), replica: forwarded.relay.replica };
     const token = progressToken === undefined ? {} : { progressToken };
+    remember(ttlOf(created.task));
     await forwarded.set(exposedId, { ...record, ...held, ...token }, ttlOf(created.task));
     return { resultType: 'task', ...toExtensionTask(created.task, exposedId) } as Result;
   });
@@ -213,7 +219,11 @@ export async function forwardedTaskRequest(
   const { services } = scope;
   const forwarded = services.hubTasks.forwarded;
   forwarded.held.bind(services.flows);
-  const context = { upstreams: services.upstreams.list(), forwarded };
+  const context: ForwardedContext = {
+    upstreams: services.upstreams.list(),
+    forwarded,
+    callerOwner: (upstream) => connectionOwner(scope, upstream),
+  };
   const target = await forwardedTarget(context, taskId, taskOwnerOf(scope.session));
   if (!target) throw hubError('INVALID_PARAMS', `Failed to retrieve task: unknown task ${taskId}.`);
   const signal = ctx.mcpReq.signal;
@@ -249,10 +259,13 @@ async function answerForwarded(
   if (record.era !== 'modern' && record.replica && record.replica !== forwarded.relay.replica) {
     return forwarded.relay.relay(record.replica, request, signal);
   }
+  const lease = taskLease(forwarded, taskId, record, context.callerOwner?.(upstream));
+  target = { ...target, ...(lease ? { lease } : {}) };
   if (method === 'tasks/get') return taskState(context, target, taskId, signal);
   if (record.era === 'modern') {
     const body = method === 'tasks/update' ? { taskId: record.taskId, inputResponses } : {};
-    await extensionRequest(upstream, method, { taskId: record.taskId, ...body }, signal);
+    const params = { taskId: record.taskId, ...body };
+    await extensionRequest(upstream, method, params, signal, undefined, lease);
     return {};
   }
   if (method === 'tasks/update') {
@@ -286,12 +299,16 @@ export interface ForwardedTarget {
   /** The upstream's own task id. */
   taskId: string;
   record: ForwardedTask;
+  /** Its caller's own connection, when it runs on one (tasks/forwarded-task-lease.ts). */
+  lease?: Lease;
 }
 
 /** What finding a forwarded task needs. */
 export interface ForwardedContext {
   upstreams: readonly Upstream[];
   forwarded: ForwardedTasks;
+  /** The asking caller's own connection owner of an upstream, if it isolates callers. */
+  callerOwner?: (upstream: Upstream) => object | undefined;
 }
 
 export async function forwardedTarget(
@@ -307,7 +324,13 @@ export async function forwardedTarget(
 
 function asker(target: ForwardedTarget, signal: AbortSignal) {
   return (method: string) =>
-    callUpstream({ upstream: target.upstream, method, params: { taskId: target.taskId }, signal });
+    callUpstream({
+      upstream: target.upstream,
+      method,
+      params: { taskId: target.taskId },
+      signal,
+      ...(target.lease ? { lease: target.lease } : {}),
+    });
 }
 
 /**
@@ -336,8 +359,9 @@ async function taskState(
   signal: AbortSignal,
 ): Promise<Params> {
   const { upstream, record } = target;
-  if (record.era === 'modern')
-    return extensionTaskState(upstream, exposedId, record.taskId, signal);
+  if (record.era === 'modern') {
+    return extensionTaskState(upstream, exposedId, record.taskId, signal, target.lease);
+  }
   const ask = asker(target, signal);
   const task = await ask('tasks/get');
   const detailed = (await detailedTask(upstream, exposedId, task, ask)) as Params;
@@ -345,13 +369,16 @@ async function taskState(
   // A 2025 upstream task asks on its tasks/result stream: held here, its questions are the
   // task's inputRequests (tasks/forwarded-task-questions.ts).
   const ttl = typeof task.ttl === 'number' ? task.ttl : 86_400_000;
-  const held = context.forwarded.held.hold(
-    upstream,
-    exposedId,
-    record.taskId,
-    record.capabilities ?? {},
-    ttl,
-  );
+  // (Not for a task on its caller's own connection: held questions ride the shared one.)
+  const held = record.ownConnection
+    ? undefined
+    : context.forwarded.held.hold(
+        upstream,
+        exposedId,
+        record.taskId,
+        record.capabilities ?? {},
+        ttl,
+      );
   const inputRequests = held ? await held.outstanding(FIRST_QUESTION_WAIT_MS) : {};
   if (held) return { ...detailed, inputRequests };
   return {
@@ -360,41 +387,4 @@ async function taskState(
     statusMessage:
       'The upstream asks its client something, but the connection its task runs on is busy with another client’s call; poll again shortly.',
   };
-}
-
-/** The extension's `DetailedTask` of an upstream task: a terminal one's result or error inline. */
-async function detailedTask(
-  upstream: Upstream,
-  exposedId: string,
-  task: Result,
-  ask: (method: string) => Promise<Result>,
-): Promise<Result> {
-  const detailed = toExtensionTask(task as Params, exposedId);
-  // The SDK keeps resultType for itself: the hub's answer is `complete`.
-  delete detailed.resultType;
-  if (task.status === 'completed') {
-    // MCP 2025-11-25: tasks/result of a terminal task answers at once with its result.
-    const { _meta, ...result } = await ask('tasks/result');
-    return { ...detailed, result: mapToolResult(upstream, result as Result) } as Result;
-  }
-  if (task.status === 'failed') {
-    try {
-      await ask('tasks/result');
-    } catch (error) {
-      const { code, message, data } = error as {
-        code?: unknown;
-        message?: unknown;
-        data?: unknown;
-      };
-      const failure = {
-        code: typeof code === 'number' ? code : -32603,
-        message: String(message ?? 'The task failed.'),
-        ...(data === undefined ? {} : { data }),
-      };
-      return { ...detailed, error: failure } as Result;
-    }
-    return { ...detailed, error: { code: -32603, message: 'The task failed.' } } as Result;
-  }
-  if (task.status === 'input_required') return { ...detailed, inputRequests: {} } as Result;
-  return detailed as Result;
 }

@@ -11,13 +11,15 @@
  */
 import type { Result, ServerContext } from '@modelcontextprotocol/server';
 import { hubError } from '../errors.js';
-import type { SessionScope } from '../handlers/session-scope.js';
+import { connectionOwner, type SessionScope } from '../handlers/session-scope.js';
 import { NAME_SEPARATOR } from '../namespacing.js';
-import { callUpstream } from '../pipeline/call-upstream.js';
+import { callUpstream, type Lease } from '../pipeline/call-upstream.js';
 import { mapTaskResult } from '../pipeline/map-result.js';
 import type { HubServices } from '../services/hub-services.js';
 import type { Upstream } from '../upstream.js';
+import { taskLease } from './forwarded-task-lease.js';
 import { RELAY_ANSWER_WAIT_MS, type RelayedRequest } from './forwarded-task-relay.js';
+import type { ForwardedTask } from './forwarded-task-store.js';
 import { taskOwnerOf } from './hub-task-requests.js';
 
 type Params = Record<string, unknown>;
@@ -39,12 +41,14 @@ function recorded(scope: SessionScope): boolean {
 
 /**
  * Records the upstream task `created` (as the client sees it: exposed id) for the other replicas;
- * a store failure is logged, the task still works on this replica.
+ * a store failure is logged, the task still works on this replica. `connectionOwner`: the
+ * caller's own connection it runs on (an isolating upstream), where requests about it go.
  */
 export async function recordUpstreamTask(
   scope: SessionScope,
   upstream: Upstream,
   created: Result,
+  connectionOwner?: object,
 ): Promise<void> {
   if (!recorded(scope)) return;
   const { services } = scope;
@@ -58,6 +62,7 @@ export async function recordUpstreamTask(
     settings.maxTtlMs,
   );
   const owner = taskOwnerOf(scope.session);
+  if (connectionOwner) forwarded.owners.remember(exposedId, connectionOwner, ttl);
   try {
     await serveUpstreamRelayed(services);
     await forwarded.set(
@@ -68,6 +73,7 @@ export async function recordUpstreamTask(
         taskId: upstreamTaskId,
         replica: forwarded.relay.replica,
         kind: 'upstream',
+        ...(connectionOwner ? { ownConnection: true as const } : {}),
       },
       ttl,
     );
@@ -88,7 +94,13 @@ function serveUpstreamRelayed(services: HubServices): Promise<void> {
       const target = await targetOf(services, request.taskId);
       if (!target) throw unknownTask(request.taskId);
       const signal = AbortSignal.timeout(request.waitMs ?? RELAY_ANSWER_WAIT_MS);
-      return answer(target, request.method as TaskMethod, request.params ?? {}, signal);
+      const lease = taskLease(forwarded, request.taskId, target.record);
+      return answer(
+        { ...target, lease },
+        request.method as TaskMethod,
+        request.params ?? {},
+        signal,
+      );
     },
     services.logger,
     'upstream',
@@ -101,6 +113,9 @@ interface Target {
   taskId: string;
   replica: string | undefined;
   owner: string;
+  record: ForwardedTask;
+  /** The caller's own connection it runs on (tasks/forwarded-task-lease.ts). */
+  lease?: Lease | undefined;
 }
 
 async function targetOf(services: HubServices, exposedId: string): Promise<Target | undefined> {
@@ -108,7 +123,7 @@ async function targetOf(services: HubServices, exposedId: string): Promise<Targe
   if (record?.kind !== 'upstream') return undefined;
   const upstream = services.upstreams.list().find((item) => item.id === record.upstream);
   if (!upstream) return undefined;
-  return { upstream, taskId: record.taskId, replica: record.replica, owner: record.owner };
+  return { upstream, taskId: record.taskId, replica: record.replica, owner: record.owner, record };
 }
 
 async function answer(
@@ -122,6 +137,7 @@ async function answer(
     method,
     params: { ...params, taskId: target.taskId },
     signal,
+    ...(target.lease ? { lease: target.lease } : {}),
   });
   return mapTaskResult(target.upstream, result) as Params;
 }
@@ -148,7 +164,9 @@ export async function upstreamTaskElsewhere(
   const { _meta, taskId: _taskId, ...rest } = params;
   const relay = services.hubTasks.forwarded.relay;
   if (!target.replica || target.replica === relay.replica) {
-    return (await answer(target, method, rest, ctx.mcpReq.signal)) as Result;
+    const callerOwner = connectionOwner(scope, target.upstream);
+    const lease = taskLease(services.hubTasks.forwarded, params.taskId, target.record, callerOwner);
+    return (await answer({ ...target, lease }, method, rest, ctx.mcpReq.signal)) as Result;
   }
   const request: RelayedRequest = {
     taskId: params.taskId,

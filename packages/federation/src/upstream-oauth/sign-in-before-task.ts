@@ -10,7 +10,7 @@
 import type { ServerContext } from '@modelcontextprotocol/server';
 import { upstreamError } from '../errors.js';
 import { connectionOwner, type SessionScope } from '../handlers/session-scope.js';
-import { resolveTool } from '../pipeline/resolve.js';
+import { resolveAppToolName, resolveTool } from '../pipeline/resolve.js';
 import { wantsHubTask } from '../tasks/hub-task-calls.js';
 
 type Params = Record<string, unknown>;
@@ -30,9 +30,10 @@ export async function signInBeforeTask(
 ): Promise<void> {
   if (params.task === undefined && !wantsHubTask(scope, params, ctx)) return;
   const signal = ctx.mcpReq.signal;
-  const route = await resolveTool(scope.services, String(params.name), signal).catch(
-    () => undefined,
-  );
+  // The name as callTool resolves it: an app's view calls its server's tools by bare names.
+  const { services, session } = scope;
+  const name = resolveAppToolName(services, String(params.name), services.views.lastApp(session));
+  const route = await resolveTool(services, name, signal).catch(() => undefined);
   if (!route) return;
   const { upstream } = route;
   const owner = connectionOwner(scope, upstream);
