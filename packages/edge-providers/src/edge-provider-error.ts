@@ -56,13 +56,14 @@ export class EdgeProviderError extends Error {
 /** Per platform: where the token comes from and what limits mean there. */
 const advice: Record<
   ProviderId,
-  Record<'token' | 'forbidden' | 'conflict' | 'quota' | 'outage', string>
+  Record<'token' | 'forbidden' | 'taken' | 'conflict' | 'quota' | 'outage', string>
 > = {
   cloudflare: {
     token:
       'Check CLOUDFLARE_API_TOKEN: create an API token with the "Workers Scripts: Edit" permission.',
     forbidden:
       'The token cannot reach this account: check CLOUDFLARE_ACCOUNT_ID and the token\'s "Workers Scripts: Edit" permission.',
+    taken: 'That name is taken: choose another with --name.',
     conflict: 'The Worker changed while deploying: run the command again.',
     quota:
       'A Cloudflare limit was reached (API: 1200 requests per 5 minutes; 100 Workers on the free plan): wait a few minutes, or delete unused Workers.',
@@ -74,6 +75,7 @@ const advice: Record<
       'Check SUPABASE_ACCESS_TOKEN: create a personal access token (sbp_…) in the Supabase dashboard under Account > Access Tokens.',
     forbidden:
       'The token has no access to this project: check SUPABASE_PROJECT_REF and that the token belongs to a member of its organisation.',
+    taken: 'That name is taken: choose another with --name.',
     conflict: 'The function changed while deploying: run the command again.',
     quota:
       "The Supabase Management API limit (requests per minute) or the plan's limit on Edge Functions was reached: wait a minute, or delete unused functions.",
@@ -83,7 +85,9 @@ const advice: Record<
   fly: {
     token: 'Check FLY_API_TOKEN: create one with `fly tokens create deploy` (or `fly auth token`).',
     forbidden: 'The token cannot manage this app or organisation: check the app name and --org.',
-    conflict: 'That app name is taken (Fly app names are global): choose another with --name.',
+    taken: 'That app name is taken (Fly app names are global): choose another with --name.',
+    conflict:
+      'Another deploy or `fly` command holds the lease on a machine of this app: wait for it to finish (leases expire after a few minutes), then run the command again.',
     quota:
       "A Fly.io limit was reached (API rate limit or the organisation's machine quota): wait a minute, or remove unused machines.",
     outage:
@@ -114,7 +118,8 @@ const quotaCodes: ReadonlySet<string | number> = new Set([10037, '10037']);
 
 /**
  * Turns a platform's error answer into an {@link EdgeProviderError} whose message says what to
- * do: 401 → the token, 403 → the account or project, 409 (Fly: 422 "taken") → the name,
+ * do: 401 → the token, 403 → the account or project, 409 / 422 "taken" → the name, another 409
+ * → a concurrent change (Fly: a held machine lease),
  * 429 / 402 (and Cloudflare's code 10037) → the quota, 404 → nothing deployed, 5xx → retry later.
  */
 export function explainProviderError(
@@ -133,9 +138,10 @@ export function explainProviderError(
     return new EdgeProviderError(provider, 'UNAUTHENTICATED', `${head} ${tips.token}`, options);
   if (status === 403)
     return new EdgeProviderError(provider, 'FORBIDDEN', `${head} ${tips.forbidden}`, options);
-  if (status === 409 || (status === 422 && taken)) {
+  if ((status === 409 || status === 422) && taken)
+    return new EdgeProviderError(provider, 'CONFLICT', `${head} ${tips.taken}`, options);
+  if (status === 409)
     return new EdgeProviderError(provider, 'CONFLICT', `${head} ${tips.conflict}`, options);
-  }
   if (status === 429 || status === 402 || quotaCodes.has(detail.code ?? ''))
     return new EdgeProviderError(provider, 'QUOTA', `${head} ${tips.quota}`, options);
   if (status === 404)

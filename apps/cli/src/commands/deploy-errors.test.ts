@@ -127,6 +127,16 @@ describe('supabase errors through the CLI', () => {
     await fails(['destroy', 'supabase', ...name], nothing, token);
   });
 
+  it("explains the project's function limit (402)", async () => {
+    await using full = await startSupabaseFake({ token, projectRef, functionLimit: 0 });
+    useFake(full.url);
+    await fails(
+      ['deploy', 'supabase', '--bundle', bundleDirectory, '--name', 'one-too-many'],
+      /HTTP 402 \(Max number of functions reached for project.*\)\..*delete unused functions/,
+      token,
+    );
+  });
+
   it('explains an outage (5xx) on deploy, status and logs', async () => {
     await using down = await startSupabaseFake({ token, projectRef, serverError: true });
     useFake(down.url);
@@ -158,6 +168,20 @@ describe('fly errors through the CLI', () => {
       token,
     );
     await fails(['destroy', 'fly', ...name], nothing, token);
+  });
+
+  it('explains a machine lease another deploy holds (409) on deploy and destroy', async () => {
+    await using fake = await startFlyFake({ token });
+    useFake(fake.url);
+    const name = ['--name', 'busy'];
+    expect((await cli(['deploy', 'fly', ...name])).code).toBe(0);
+    fake.leaseHeldBy = 'fly-cli-other-deploy';
+    const lease =
+      /HTTP 409 \(machine ID \w+ lease currently held by fly-cli-other-deploy.*\)\. Another deploy or `fly` command holds the lease on a machine of this app: wait for it to finish.*then run the command again/;
+    await fails(['deploy', 'fly', ...name], lease, token);
+    await fails(['destroy', 'fly', ...name], lease, token);
+    fake.leaseHeldBy = undefined;
+    expect((await cli(['destroy', 'fly', ...name])).code).toBe(0);
   });
 
   it('explains an outage (5xx) on deploy, status and scale', async () => {

@@ -42,6 +42,11 @@ interface Machine {
 /** A running Fly fake. */
 export interface FlyFake extends FakeServer {
   readonly apps: Map<string, { org: string; machines: Map<string, Machine> }>;
+  /**
+   * Who holds every machine's lease (another `fly deploy`): while set, changing a machine
+   * (update, stop, start, delete) answers 409 as the Machines API does. @default undefined
+   */
+  leaseHeldBy: string | undefined;
 }
 
 /** The parts of a machine config the fake checks. */
@@ -121,6 +126,16 @@ export async function startFlyFake(options: FlyFakeOptions): Promise<FlyFake> {
     if (found === undefined) throw new ContractViolation('machine not found', 404);
     return found;
   };
+  /** A machine about to change: 409 while another client holds its lease. */
+  const leased = (appName: string, id: string) => {
+    const found = machine(appName, id);
+    if (fake.leaseHeldBy !== undefined)
+      throw new ContractViolation(
+        `machine ID ${id} lease currently held by ${fake.leaseHeldBy}, expires at ${new Date(Date.now() + 300_000).toISOString()}`,
+        409,
+      );
+    return found;
+  };
 
   async function handle(request: Request, url: URL): Promise<Response> {
     const health = route('GET', '/hub/:app/healthz', request, url);
@@ -187,7 +202,7 @@ export async function startFlyFake(options: FlyFakeOptions): Promise<FlyFake> {
     }
     match = route('POST', '/v1/apps/:app/machines/:id', request, url);
     if (match) {
-      const found = machine(match.app, match.id);
+      const found = leased(match.app, match.id);
       const body = (await jsonBody(request)) as Record<string, unknown>;
       checkConfig(body.config);
       Object.assign(found, {
@@ -199,7 +214,7 @@ export async function startFlyFake(options: FlyFakeOptions): Promise<FlyFake> {
     }
     match = route('POST', '/v1/apps/:app/machines/:id/stop', request, url);
     if (match) {
-      const found = machine(match.app, match.id);
+      const found = leased(match.app, match.id);
       if (request.headers.get('content-type') !== null) {
         const body = (await jsonBody(request)) as Record<string, unknown>;
         check(
@@ -216,7 +231,7 @@ export async function startFlyFake(options: FlyFakeOptions): Promise<FlyFake> {
     }
     match = route('POST', '/v1/apps/:app/machines/:id/start', request, url);
     if (match) {
-      const found = machine(match.app, match.id);
+      const found = leased(match.app, match.id);
       const previous = found.state;
       found.state = 'started';
       return json(200, { previous_state: previous });
@@ -245,7 +260,7 @@ export async function startFlyFake(options: FlyFakeOptions): Promise<FlyFake> {
     }
     match = route('DELETE', '/v1/apps/:app/machines/:id', request, url);
     if (match) {
-      const found = machine(match.app, match.id);
+      const found = leased(match.app, match.id);
       const force =
         url.searchParams.get('force') === 'true' || url.searchParams.get('kill') === 'true';
       if (found.state === 'started' && !force)
@@ -281,5 +296,6 @@ export async function startFlyFake(options: FlyFakeOptions): Promise<FlyFake> {
   const server = await startFakeServer(handle, (violation) =>
     json(violation.status, { error: violation.message }),
   );
-  return Object.assign(server, { apps });
+  const fake: FlyFake = Object.assign(server, { apps, leaseHeldBy: undefined });
+  return fake;
 }

@@ -26,6 +26,11 @@ export interface SupabaseFakeOptions {
   rateLimited?: boolean;
   /** Answer every request 500 (the Management API's `{message}` error shape). @default false */
   serverError?: boolean;
+  /**
+   * How many functions the project may hold (the docs' "Maximum no. of Functions per project",
+   * 100 on the Free plan): deploying one more answers 402. @default unlimited
+   */
+  functionLimit?: number;
 }
 
 interface DeployedFunction {
@@ -103,6 +108,11 @@ export async function startSupabaseFake(options: SupabaseFakeOptions): Promise<S
       `metadata.entrypoint_path "${metadata.entrypoint_path}" is not among the uploaded files`,
     );
     const existing = functions.get(slug);
+    if (existing === undefined && functions.size >= (options.functionLimit ?? Infinity))
+      return json(402, {
+        message:
+          'Max number of functions reached for project, please upgrade Plan or disable spend cap',
+      });
     const now = Date.now();
     const deployed: DeployedFunction = {
       id: existing?.id ?? randomUUID(),
