@@ -59,6 +59,11 @@ export interface ClusterAnswers {
   foreignAnswers(body: unknown): JSONRPCMessage[];
   /** Sends answers to the replicas holding their requests; the worst outcome of them. */
   forward(sessionKey: string, answers: readonly JSONRPCMessage[]): Promise<ForwardedAnswerOutcome>;
+  /**
+   * Whether a replica is still there: it acknowledges on its channel within the forward timeout
+   * (`gone` when it does not, `store-failed` when the store cannot be reached).
+   */
+  probe(replica: string): Promise<'alive' | 'gone' | 'store-failed'>;
   /** Unsubscribes and fails the forwards still waiting. */
   close(): Promise<void>;
 }
@@ -72,7 +77,7 @@ interface Waiting {
 }
 
 interface ChannelMessage {
-  kind: 'answer' | 'ack';
+  kind: 'answer' | 'ack' | 'probe';
   /** The replica to acknowledge to. */
   from: string;
   ref: number;
@@ -130,6 +135,15 @@ export function createClusterAnswers(options: ClusterAnswersOptions): ClusterAns
     }
     if (message.kind === 'ack') {
       acks.get(message.ref)?.(message.outcome ?? 'not-waiting');
+      return;
+    }
+    if (message.kind === 'probe') {
+      publish(message.from, {
+        kind: 'ack',
+        from: replicaId,
+        ref: message.ref,
+        outcome: 'delivered',
+      }).catch((error: unknown) => logger.warn({ err: error }, 'Answering a probe failed'));
       return;
     }
     const id = (message.message as { id?: unknown } | undefined)?.id;
@@ -258,6 +272,34 @@ export function createClusterAnswers(options: ClusterAnswersOptions): ClusterAns
         (worst, outcome) => (severity[outcome] > severity[worst] ? outcome : worst),
         'delivered',
       );
+    },
+    async probe(replica) {
+      try {
+        await this.start(); // the replica acknowledges on this replica's channel
+      } catch {
+        return 'store-failed';
+      }
+      references += 1;
+      const ref = references;
+      const acknowledged = new Promise<ForwardedAnswerOutcome>((resolve) => {
+        const timer = setTimeout(() => resolve('no-holder'), timeoutMs);
+        acks.set(ref, (outcome) => {
+          clearTimeout(timer);
+          resolve(outcome);
+        });
+      });
+      try {
+        await publish(replica, { kind: 'probe', from: replicaId, ref });
+      } catch {
+        acks.get(ref)?.('store-failed');
+      }
+      const outcome = await acknowledged;
+      acks.delete(ref);
+      return outcome === 'delivered'
+        ? 'alive'
+        : outcome === 'store-failed'
+          ? 'store-failed'
+          : 'gone';
     },
     async close() {
       for (const resolve of acks.values()) resolve('no-holder');

@@ -9,6 +9,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '@fedmcp/protocol';
 import type {
+  EventStore,
   Transport,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
@@ -22,6 +23,11 @@ import {
 import { subscriptionChangesOf } from '../cluster-subscriptions.js';
 import { JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { SessionTokenState } from '../session-token.js';
+import {
+  ENDED_EVENT_ID,
+  endOrphanedStream,
+  requestStreamTagOf,
+} from './cluster-request-streams.js';
 import { sendJsonRpcError } from './host-http-responses.js';
 import type { HostSessionRegistry } from './host-session-registry.js';
 
@@ -236,4 +242,41 @@ export function routeClusterCancellations(options: ClusterCancellationRoutingOpt
       }
     },
   };
+}
+
+/**
+ * A GET resuming a request stream (`Last-Event-ID`) of a cluster session, when the replica that
+ * ran it is gone (`cluster-request-streams.ts`): replayed, then ended with an error per request;
+ * the client's resumption after that end is answered 405. Returns `true` when it answered.
+ */
+export async function resumeOrphanedStream(
+  cluster: ClusterSessions,
+  sessionId: string,
+  lastEventId: string | undefined,
+  eventStore: EventStore | undefined,
+  response: ServerResponse,
+  logger: Logger,
+): Promise<boolean> {
+  if (lastEventId === undefined) return false;
+  if (lastEventId === ENDED_EVENT_ID) {
+    // MCP 2025-11-25 basic/transports: 405 means no stream to resume here (the request ended).
+    response.writeHead(405, { allow: 'POST, DELETE' }).end();
+    return true;
+  }
+  const tag = requestStreamTagOf(lastEventId);
+  if (!tag || tag.replica === cluster.answers.replicaId || !eventStore) return false;
+  const state = await cluster.answers.probe(tag.replica);
+  if (state !== 'gone') return false; // alive (or unknown): the SDK transport replays as usual
+  logger.info(
+    { replica: tag.replica, requests: tag.requestIds.length },
+    'A request stream of a replica that stopped was resumed here; its requests are answered with an error',
+  );
+  await endOrphanedStream(
+    response,
+    sessionId,
+    eventStore,
+    tag,
+    lastEventId.slice(lastEventId.indexOf('!')),
+  );
+  return true;
 }

@@ -25,9 +25,11 @@ import {
 import { isJsonRpcMessageShape, JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { McpFastRequestHandler, McpServerInstance } from '../mcp-session-context.js';
 import type { SessionTokenState } from '../session-token.js';
+import { createRequestStreamTags, requestIdsOf } from './cluster-request-streams.js';
 import {
   forwardForeignAnswers,
   holdGetStream,
+  resumeOrphanedStream,
   routeClusterCancellations,
   trackClusterSubscriptions,
 } from './cluster-session-routing.js';
@@ -135,6 +137,8 @@ export function createStreamableHttpRoute(
         },
       })
     : undefined;
+  // Request streams name the replica running them (cluster-request-streams.ts).
+  const requestStreams = cluster ? createRequestStreamTags(cluster.answers.replicaId) : undefined;
   cluster?.answers.setFallbackDelivery(
     (nonce, message) => localCopy(nonce)?.copy.fastReplies?.deliver(message) ?? false,
   );
@@ -444,6 +448,21 @@ export function createStreamableHttpRoute(
     context.sessions.touch(sessionId, 1);
     if (request.method === 'GET') {
       response.once('close', () => context.sessions.touch(sessionId, -1));
+      const lastEventId = headerValue(request.headers['last-event-id']);
+      if (
+        cluster &&
+        session.sealed &&
+        (await resumeOrphanedStream(
+          cluster,
+          sessionId,
+          lastEventId,
+          eventStores?.forSession(session.sealed.nonce),
+          response,
+          logger,
+        ))
+      ) {
+        return;
+      }
       if (cluster && session.sealed) {
         await holdGetStream(cluster, session.sealed.nonce, session.transport, response, logger);
       }
@@ -451,7 +470,10 @@ export function createStreamableHttpRoute(
       return;
     }
     try {
-      await session.transport.handleRequest(request, response, body);
+      const handle = () => session.transport.handleRequest(request, response, body);
+      await (requestStreams && session.sealed
+        ? requestStreams.run(requestIdsOf(body), handle)
+        : handle());
     } finally {
       context.sessions.touch(sessionId, -1);
     }
@@ -595,8 +617,8 @@ export function createStreamableHttpRoute(
     const sessionEvents = eventStores?.forSession(sealed?.nonce ?? sessionId);
     // A cluster session's notifications reach the replica holding its GET stream.
     const eventStore =
-      sessionEvents && cluster && sealed
-        ? cluster.notifications.wrapEventStore(sealed.nonce, sessionEvents)
+      sessionEvents && cluster && sealed && requestStreams
+        ? requestStreams.wrap(cluster.notifications.wrapEventStore(sealed.nonce, sessionEvents))
         : sessionEvents;
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => sessionId,
