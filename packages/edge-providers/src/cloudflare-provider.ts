@@ -9,7 +9,7 @@ import {
   workerMetadata,
 } from './cloudflare-metadata.js';
 import { type CreateWebSocket, readTail } from './cloudflare-tail.js';
-import { EdgeProviderError } from './edge-provider-error.js';
+import { checkDeployName, EdgeProviderError } from './edge-provider-error.js';
 import type {
   DeployPlan,
   DeployResult,
@@ -65,7 +65,7 @@ function requireBundle(plan: DeployPlan): NonNullable<DeployPlan['bundle']> {
  * ```
  */
 export function createCloudflareProvider(options: CloudflareProviderOptions): Provider {
-  const name = options.name ?? 'fedmcp-hub';
+  const name = checkDeployName('cloudflare', options.name ?? 'fedmcp-hub');
   const durableObjects = options.durableObjects ?? [];
   let secretValues: string[] = [];
   const client: ApiClient = createApiClient({

@@ -166,3 +166,33 @@ export function explainProviderError(
     options,
   );
 }
+
+/** Each platform's documented naming rule, and how to say it. */
+const nameRules: Record<ProviderId, { pattern: RegExp; rule: string }> = {
+  cloudflare: {
+    pattern: /^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$/,
+    rule: 'a Worker name is 1 to 63 lowercase letters, digits, dashes and underscores, starting and ending with a letter or digit',
+  },
+  supabase: {
+    pattern: /^[A-Za-z][A-Za-z0-9_-]{0,62}$/,
+    rule: 'a function slug starts with a letter and holds letters, digits, dashes and underscores (at most 63)',
+  },
+  fly: {
+    pattern: /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+    rule: 'a Fly app name is 1 to 63 lowercase letters, digits and dashes, starting and ending with a letter or digit',
+  },
+};
+
+/**
+ * The name (Worker, function slug, Fly app) when the platform accepts it; otherwise an
+ * `INVALID` {@link EdgeProviderError} saying the rule, before any request is sent.
+ */
+export function checkDeployName(provider: ProviderId, name: string): string {
+  const { pattern, rule } = nameRules[provider];
+  if (pattern.test(name)) return name;
+  throw new EdgeProviderError(
+    provider,
+    'INVALID',
+    `${JSON.stringify(name.slice(0, 80))} cannot be used as a name on ${provider}: ${rule}. Choose another with --name.`,
+  );
+}

@@ -3,7 +3,7 @@
  * machine file, wait for `started`, scaling by machine count and autostop, logs by polling.
  */
 import { createApiClient, hubHealth, sleep, step } from './api-client.js';
-import { EdgeProviderError } from './edge-provider-error.js';
+import { checkDeployName, EdgeProviderError } from './edge-provider-error.js';
 import {
   FLY_CONFIG_PATH,
   flyMachineConfig,
@@ -44,7 +44,7 @@ export interface FlyProviderOptions extends ProviderCommonOptions {
 
 /** Creates the Fly.io provider. */
 export function createFlyProvider(options: FlyProviderOptions): Provider {
-  const app = options.name ?? 'fedmcp-hub';
+  const app = checkDeployName('fly', options.name ?? 'fedmcp-hub');
   // Fly's deploy tokens are macaroons (`FlyV1 fm2_…`); personal tokens are bearer tokens.
   const authorization = options.token.startsWith('FlyV1 ')
     ? options.token

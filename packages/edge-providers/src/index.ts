@@ -11,6 +11,7 @@ export {
 export { type CloudflareProviderOptions, createCloudflareProvider } from './cloudflare-provider.js';
 export type { CreateWebSocket, TailSocket } from './cloudflare-tail.js';
 export {
+  checkDeployName,
   EdgeProviderError,
   type EdgeProviderErrorCode,
   type EdgeProviderErrorOptions,

@@ -3,7 +3,7 @@
  * `file` part per source file), secrets, status, and logs by polling the analytics endpoint.
  */
 import { createApiClient, type FormPart, hubHealth, sleep, step } from './api-client.js';
-import { EdgeProviderError } from './edge-provider-error.js';
+import { checkDeployName, EdgeProviderError } from './edge-provider-error.js';
 import type {
   DeployResult,
   LogEvent,
@@ -41,7 +41,7 @@ interface LogRow {
  * false`: MCP clients carry the hub's own credentials, not a Supabase JWT.
  */
 export function createSupabaseProvider(options: SupabaseProviderOptions): Provider {
-  const slug = options.name ?? 'fedmcp-hub';
+  const slug = checkDeployName('supabase', options.name ?? 'fedmcp-hub');
   let secretValues: string[] = [];
   const client = createApiClient({
     provider: 'supabase',

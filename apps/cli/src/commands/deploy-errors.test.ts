@@ -194,3 +194,40 @@ describe('fly errors through the CLI', () => {
     await fails(['scale', 'fly', '--count', '2', '--name', 'mine'], outage, token);
   });
 });
+
+describe('names the platforms refuse', () => {
+  it('says the naming rule before sending anything, as a usage mistake (exit 2)', async () => {
+    await using cloudflare = await startCloudflareFake({ token: 't', accountId: 'a' });
+    await using supabase = await startSupabaseFake({ token: 't', projectRef: 'p' });
+    await using fly = await startFlyFake({ token: 't' });
+    vi.stubEnv('CLOUDFLARE_API_TOKEN', 't');
+    vi.stubEnv('CLOUDFLARE_ACCOUNT_ID', 'a');
+    vi.stubEnv('FEDMCP_CLOUDFLARE_API_URL', `${cloudflare.url}/client/v4`);
+    vi.stubEnv('SUPABASE_ACCESS_TOKEN', 't');
+    vi.stubEnv('SUPABASE_PROJECT_REF', 'p');
+    vi.stubEnv('FEDMCP_SUPABASE_API_URL', supabase.url);
+    vi.stubEnv('FLY_API_TOKEN', 't');
+    vi.stubEnv('FEDMCP_FLY_API_URL', fly.url);
+    const cases: Array<[string[], string]> = [
+      [
+        ['deploy', 'cloudflare', '--bundle', bundleDirectory, '--name', 'My_Hub'],
+        '"My_Hub" cannot be used as a name on cloudflare: a Worker name is 1 to 63 lowercase letters',
+      ],
+      [
+        ['status', '--provider', 'supabase', '--name', '9lives'],
+        '"9lives" cannot be used as a name on supabase: a function slug starts with a letter',
+      ],
+      [
+        ['destroy', 'fly', '--name', 'hub_one'],
+        '"hub_one" cannot be used as a name on fly: a Fly app name is 1 to 63 lowercase letters',
+      ],
+    ];
+    for (const [argv, wanted] of cases) {
+      const result = await cli(argv);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(wanted);
+      expect(result.stderr).toContain('Choose another with --name.');
+    }
+    expect([...cloudflare.seen, ...supabase.seen, ...fly.seen]).toEqual([]);
+  });
+});

@@ -8,6 +8,7 @@ import {
   createFlyProvider,
   createSupabaseProvider,
   type DurableObjectBinding,
+  EdgeProviderError,
   type Provider,
   type ProviderId,
 } from '@fedmcp/edge-providers';
@@ -178,6 +179,9 @@ export async function runProviderCommand(
     // parseArgs refuses unknown options and missing values with ERR_PARSE_ARGS_* codes.
     const usage = String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
     io.stderr(`fedmcp ${command}: ${(error as Error).message}\n`);
-    return error instanceof CliUsageError || usage ? 2 : 1;
+    // A name the platform would refuse is caught before any request: a usage mistake too.
+    const badName =
+      EdgeProviderError.isInstance(error) && error.code === 'INVALID' && error.status === undefined;
+    return error instanceof CliUsageError || usage || badName ? 2 : 1;
   }
 }

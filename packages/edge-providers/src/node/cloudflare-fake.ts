@@ -76,6 +76,8 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
     };
     let match = inAccount('/scripts/:name', 'PUT');
     if (match) {
+      if (!/^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$/.test(match.name))
+        return failure(400, 10004, 'Malformed URL parameter: invalid script name');
       const existing = scripts.get(match.name);
       if (
         existing === undefined &&
