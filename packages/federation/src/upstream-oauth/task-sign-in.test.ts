@@ -17,10 +17,17 @@ import { createHub, type Hub } from '../index.js';
 
 type Params = Record<string, unknown>;
 
-function echoAuthorization(authorization: string | null): Server {
+/** An app's tool beside `whoami` (MCP Apps): its view calls `whoami` by its bare name. */
+const APP_TOOL = {
+  name: 'open-docs',
+  inputSchema: { type: 'object' as const },
+  _meta: { ui: { resourceUri: 'ui://docs/app' } },
+};
+
+function echoAuthorization(authorization: string | null, app = false): Server {
   const server = new Server({ name: 'docs', version: '1.0.0' }, { capabilities: { tools: {} } });
   server.setRequestHandler('tools/list', () => ({
-    tools: [{ name: 'whoami', inputSchema: { type: 'object' } }],
+    tools: [{ name: 'whoami', inputSchema: { type: 'object' } }, ...(app ? [APP_TOOL] : [])],
   }));
   server.setRequestHandler('tools/call', () => ({
     content: [{ type: 'text', text: `auth=${authorization}` }],
@@ -140,6 +147,41 @@ describe('task-augmented calls of a per-user upstream', () => {
     } finally {
       await alice.client.close();
       await bob.client.close();
+      await store.close();
+    }
+  });
+
+  it('sign the caller in for an app view’s bare tool name, as a plain call would', async () => {
+    await using upstreamHost = createMcpHttpHost({
+      port: 0,
+      createServer: (context) =>
+        echoAuthorization(context.headers?.get('authorization') ?? null, true),
+    });
+    const { url } = await upstreamHost.listen();
+    const { hub, store, signIn } = hubFor(url);
+    await using _hub = hub;
+    await hub.start();
+    const dave = await clientOf(hub, 'dave', { elicitation: { url: {} } });
+    const elicited: string[] = [];
+    dave.client.setRequestHandler('elicitation/create', (request) => {
+      if (request.params.mode !== 'url') return { action: 'decline' };
+      elicited.push(request.params.elicitationId);
+      signIn('dave', request.params.elicitationId);
+      return { action: 'accept' };
+    });
+    await dave.connect();
+    try {
+      // The view's `whoami` is `docs__whoami`: the sign-in comes before its task is created.
+      const created = await dave.request('tools/call', { ...callAsTask, name: 'whoami' });
+      expect(elicited).toEqual(['sign-in-dave-1']);
+      const taskId = (created.task as Params).taskId;
+      await eventually(async () => {
+        const current = await dave.request('tasks/get', { taskId });
+        return current.status === 'completed';
+      });
+      expect(textOf(await dave.request('tasks/result', { taskId }))).toBe('auth=Bearer dave');
+    } finally {
+      await dave.client.close();
       await store.close();
     }
   });
