@@ -72,4 +72,25 @@ describe('a call whose replica stopped (2025-era cluster sessions)', () => {
     expect(await next.text()).toContain('"id":8');
     expect((await send(first, sessionId, { method: 'DELETE' })).status).toBe(200);
   }, 60_000);
+
+  it('breaks a fast-path answer still pending as JSON when its replica stops', async () => {
+    const [, second] = replicas;
+    const sessionId = await openSession(second);
+    const doomed = await cluster.replica({ shutdownTimeoutMs: 100 });
+    const pending = send(doomed, sessionId, {
+      body: callTool(9, 'alpha__slow', { ms: 120_000 }),
+      headers: { 'mcp-protocol-version': '2025-11-25' },
+    }).then(
+      async (response) => `answered ${response.status}: ${await response.text()}`,
+      (error: unknown) => `failed: ${String(error)}`,
+    );
+    // Whether or not the call reached the upstream before the stop, the client's request breaks
+    // at once (no answer will come) instead of waiting for its timeout.
+    await cluster.stopLast();
+    expect(await pending).toMatch(/^failed: /);
+    const next = await send(second, sessionId, {
+      body: { jsonrpc: '2.0', id: 10, method: 'ping' },
+    });
+    expect(await next.text()).toContain('"id":10');
+  }, 60_000);
 });
