@@ -1,6 +1,6 @@
 /**
  * `tools/call`: resolve the tool (stage 1), its upstream `_meta` (2), the gate (3), then one of
- * three ways upstream (4): task-augmented (MCP 2025-11-25 tasks, on the shared connection),
+ * three ways upstream (4): task-augmented (MCP 2025-11-25 tasks, on the caller's connection),
  * plain (a shared lease), or interactive (an exclusive lease driven as a flow); mapped (5) and
  * recorded (6). A retry answering a round's questions resumes its flow.
  */
