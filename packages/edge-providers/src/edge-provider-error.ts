@@ -62,7 +62,7 @@ const advice: Record<
     token:
       'Check CLOUDFLARE_API_TOKEN: create an API token with the "Workers Scripts: Edit" permission.',
     forbidden:
-      'The token cannot reach this account: check CLOUDFLARE_ACCOUNT_ID and the token\'s "Workers Scripts: Edit" permission.',
+      'The token cannot do this on this account: check CLOUDFLARE_ACCOUNT_ID, and that the token is not expired and has the "Workers Scripts: Edit" permission on it.',
     taken: 'That name is taken: choose another with --name.',
     conflict: 'The Worker changed while deploying: run the command again.',
     quota:
@@ -117,6 +117,12 @@ function platformDetail(body: unknown): { message?: string; code?: string | numb
 const quotaCodes: ReadonlySet<string | number> = new Set([10037, '10037']);
 
 /**
+ * Platform codes that mean the token itself is wrong whatever the HTTP status: Cloudflare's 1000
+ * "Invalid API Token", 6003 / 6111 (a malformed Authorization header), 9109 (an invalid token).
+ */
+const tokenCodes: ReadonlySet<string | number> = new Set([1000, 6003, 6111, 9109]);
+
+/**
  * Turns a platform's error answer into an {@link EdgeProviderError} whose message says what to
  * do: 401 → the token, 403 → the account or project, 409 / 422 "taken" → the name, another 409
  * → a concurrent change (Fly: a held machine lease),
@@ -134,7 +140,7 @@ export function explainProviderError(
   const options = { status, ...(detail.code === undefined ? {} : { platformCode: detail.code }) };
   const tips = advice[provider];
   const taken = /taken|already exists|not unique|must be unique/i.test(detail.message ?? '');
-  if (status === 401)
+  if (status === 401 || (provider === 'cloudflare' && tokenCodes.has(detail.code ?? '')))
     return new EdgeProviderError(provider, 'UNAUTHENTICATED', `${head} ${tips.token}`, options);
   if (status === 403)
     return new EdgeProviderError(provider, 'FORBIDDEN', `${head} ${tips.forbidden}`, options);

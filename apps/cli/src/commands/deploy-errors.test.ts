@@ -90,6 +90,19 @@ describe('cloudflare errors through the CLI', () => {
     await fails(['destroy', 'cloudflare', ...name], nothing, token);
   });
 
+  it('explains a token that may read but not edit Workers (403, code 10000)', async () => {
+    const readOnlyToken = 'cf-read-only-token-0987654321';
+    await using fake = await startCloudflareFake({ token, accountId, readOnlyToken });
+    useFake(fake.url);
+    expect((await cli(['deploy', 'cloudflare', '--bundle', bundleDirectory])).code).toBe(0);
+    vi.stubEnv('CLOUDFLARE_API_TOKEN', readOnlyToken);
+    const edit =
+      /HTTP 403 \(Authentication error\)\. The token cannot do this on this account: check CLOUDFLARE_ACCOUNT_ID, and that the token is not expired and has the "Workers Scripts: Edit" permission/;
+    await fails(['deploy', 'cloudflare', '--bundle', bundleDirectory], edit, readOnlyToken);
+    await fails(['destroy', 'cloudflare'], edit, readOnlyToken);
+    expect(fake.scripts.has('fedmcp-hub')).toBe(true);
+  });
+
   it('explains the Workers-per-account limit (code 10037) and an outage (5xx)', async () => {
     await using full = await startCloudflareFake({ token, accountId, scriptLimit: 0 });
     useFake(full.url);

@@ -32,6 +32,11 @@ export interface CloudflareFakeOptions {
    * (the account's Workers limit, 100 on the Free plan). @default unlimited
    */
   scriptLimit?: number;
+  /**
+   * A second token with only "Workers Scripts: Read": it can list and read, and a change (PUT,
+   * POST, DELETE) answers 403 with code 10000 "Authentication error". @default none
+   */
+  readOnlyToken?: string;
 }
 
 /** A running Cloudflare fake: the scripts it holds, and the tail lines it will push. */
@@ -61,7 +66,11 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
       return new Response(scripts.has(health.name) ? 'ok' : 'no such worker', {
         status: scripts.has(health.name) ? 200 : 404,
       });
-    if (!hasToken(request, options.token)) return failure(401, 1000, 'Invalid API Token');
+    const readOnly =
+      options.readOnlyToken !== undefined && hasToken(request, options.readOnlyToken);
+    if (!readOnly && !hasToken(request, options.token))
+      return failure(401, 1000, 'Invalid API Token');
+    if (readOnly && request.method !== 'GET') return failure(403, 10000, 'Authentication error');
     if (options.rateLimited)
       return failure(429, 971, 'Please wait and consider throttling your request speed');
     if (options.serverError) return failure(500, 10002, 'Unexpected internal server error');
