@@ -197,6 +197,20 @@ describe('fly errors through the CLI', () => {
     expect((await cli(['destroy', 'fly', ...name])).code).toBe(0);
   });
 
+  it('says where to look when the platform has the hub but its /healthz fails', async () => {
+    await using fake = await startFlyFake({ token });
+    useFake(fake.url);
+    vi.stubEnv('FEDMCP_FLY_PUBLIC_URL', `${fake.url}/hub/sick`);
+    expect((await cli(['deploy', 'fly', '--name', 'sick'])).code).toBe(0);
+    for (const machine of fake.apps.get('sick')?.machines.values() ?? []) machine.state = 'stopped';
+    const status = await cli(['status', '--provider', 'fly', '--name', 'sick']);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toContain(
+      'fly has "sick" but its /healthz answered HTTP 503: see `fedmcp logs --provider fly --name sick`',
+    );
+    expect(status.stdout + status.stderr).not.toContain(token);
+  });
+
   it('explains an outage (5xx) on deploy, status and scale', async () => {
     await using down = await startFlyFake({ token, serverError: true });
     useFake(down.url);
