@@ -384,7 +384,8 @@ async function taskState(
   return {
     ...detailed,
     inputRequests,
-    statusMessage:
-      'The upstream asks its client something, but the connection its task runs on is busy with another client’s call; poll again shortly.',
+    statusMessage: record.ownConnection
+      ? 'The upstream asks its client something, which the hub cannot pass on for a task on the caller’s own connection yet.'
+      : 'The upstream asks its client something, but the connection its task runs on is busy with another client’s call; poll again shortly.',
   };
 }
