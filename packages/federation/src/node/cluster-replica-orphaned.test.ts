@@ -4,6 +4,7 @@
  * timeout), and only when the replica is really gone. Three hubs on one Redis
  * (`test/fixtures/replica-cluster.ts`).
  */
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   callTool,
@@ -92,5 +93,46 @@ describe('a call whose replica stopped (2025-era cluster sessions)', () => {
       body: { jsonrpc: '2.0', id: 10, method: 'ping' },
     });
     expect(await next.text()).toContain('"id":10');
+  }, 60_000);
+
+  it('fails the call of an SDK client at once when the replica running it stops mid-stream', async () => {
+    const [, second] = replicas;
+    const doomed = await cluster.replica({ shutdownTimeoutMs: 100 });
+    // The call goes to the doomed replica, everything else (its resumption too) to another.
+    const client = new Client(
+      { name: 'orphaned-sdk', version: '1.0.0' },
+      { capabilities: { sampling: {} } },
+    );
+    let asked: () => void = () => {};
+    const sampling = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+    // The question turns the call's answer into SSE; it is never answered (the replica stops).
+    client.setRequestHandler('sampling/createMessage', async () => {
+      asked();
+      return new Promise<never>(() => {});
+    });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${second.url}/mcp`), {
+        fetch: (input, init) => {
+          const url = new URL(input instanceof Request ? input.url : String(input));
+          const isCall = typeof init?.body === 'string' && init.body.includes('"tools/call"');
+          return fetch(new URL(url.pathname, (isCall ? doomed : second).url), init);
+        },
+        requestInit: { headers: { authorization: 'Bearer alice' } },
+      }),
+    );
+    const call = client
+      .callTool({ name: 'alpha__sample', arguments: { prompt: 'hi' } }, { timeout: 120_000 })
+      .then(
+        () => 'answered',
+        (error: unknown) => String(error),
+      );
+    await sampling;
+    await cluster.stopLast();
+    expect(await call).toMatch(/replica running this request stopped/);
+    const listed = await client.listTools();
+    expect(listed.tools.length).toBeGreaterThan(0);
+    await client.close();
   }, 60_000);
 });

@@ -10,8 +10,10 @@
  * (1.32), which does not count an error as the end of a request stream, resumes once more with
  * the id of that last event: answered 405, which it takes as "no stream here" and stops.
  *
- * Streams answered by the fast path (`fast-response-stream.ts`) carry no event ids: a client
- * cannot resume them, and this does not apply to them.
+ * A fast-path answer that became SSE (`fast-response-stream.ts`) is not stored, so it cannot be
+ * replayed anywhere: each of its events carries the id `fast!<replica>!<ids>`, and a resumption
+ * of it (on any replica, the running one included, which cannot reattach it either) is answered
+ * the same way at once, without a probe. A 2026-07-28 call's stream carries no event ids.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ServerResponse } from 'node:http';
@@ -19,6 +21,15 @@ import type { EventStore } from '@modelcontextprotocol/server';
 
 const STANDALONE_STREAM = '_GET_stream';
 const MARK = '!';
+/** The event id inside the tag of a fast-path answer's events (see the file comment). */
+export const FAST_STREAM = 'fast';
+
+/** The event id of every SSE event of a fast-path answer in a cluster session. */
+export function fastStreamEventId(replicaId: string, requestIds: RequestId[]): string {
+  const encoded = Buffer.from(JSON.stringify(requestIds)).toString('base64url');
+  return `${FAST_STREAM}${MARK}${replicaId}${MARK}${encoded}`;
+}
+
 /** The id of the error event that ends an orphaned stream (its resumption is answered 405). */
 export const ENDED_EVENT_ID = 'fedmcp-stream-ended';
 
@@ -133,9 +144,11 @@ export function requestIdsOf(body: unknown): RequestId[] {
 export async function endOrphanedStream(
   response: ServerResponse,
   sessionId: string,
-  eventStore: EventStore,
+  eventStore: EventStore | undefined,
   tag: RequestStreamTag,
   suffix: string,
+  /** Whether the replica that ran the stream is known to be gone (else: the stream broke). */
+  stopped = true,
 ): Promise<void> {
   response.writeHead(200, {
     'content-type': 'text/event-stream',
@@ -144,8 +157,10 @@ export async function endOrphanedStream(
   });
   const write = (eventId: string, message: unknown) =>
     response.write(`event: message\nid: ${eventId}\ndata: ${JSON.stringify(message)}\n\n`);
-  await eventStore
-    .replayEventsAfter(tag.eventId, {
+  // A fast-path answer is never stored: nothing to replay.
+  const stored = tag.eventId === FAST_STREAM ? undefined : eventStore;
+  await stored
+    ?.replayEventsAfter(tag.eventId, {
       send: async (eventId, message) => {
         write(`${eventId}${suffix}`, message);
       },
@@ -157,8 +172,9 @@ export async function endOrphanedStream(
       id,
       error: {
         code: -32603, // JSON-RPC 2.0 §5.1 Internal error
-        message:
-          'The hub replica running this request stopped before answering it; the request did not complete there. Retry it (the session is still valid).',
+        message: stopped
+          ? 'The hub replica running this request stopped before answering it; the request did not complete there. Retry it (the session is still valid).'
+          : 'The response stream of this request broke and cannot be resumed; the request did not complete. Retry it (the session is still valid).',
       },
     });
   }

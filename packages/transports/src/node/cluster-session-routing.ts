@@ -26,6 +26,7 @@ import type { SessionTokenState } from '../session-token.js';
 import {
   ENDED_EVENT_ID,
   endOrphanedStream,
+  FAST_STREAM,
   requestStreamTagOf,
 } from './cluster-request-streams.js';
 import { sendJsonRpcError } from './host-http-responses.js';
@@ -264,12 +265,17 @@ export async function resumeOrphanedStream(
     return true;
   }
   const tag = requestStreamTagOf(lastEventId);
-  if (!tag || tag.replica === cluster.answers.replicaId || !eventStore) return false;
-  const state = await cluster.answers.probe(tag.replica);
-  if (state !== 'gone') return false; // alive (or unknown): the SDK transport replays as usual
+  if (!tag) return false;
+  // A fast-path answer is never stored: its resumption anywhere ends it, and says why.
+  const fast = tag.eventId === FAST_STREAM;
+  if (!fast && (tag.replica === cluster.answers.replicaId || !eventStore)) return false;
+  const state =
+    tag.replica === cluster.answers.replicaId ? 'alive' : await cluster.answers.probe(tag.replica);
+  // Alive (or unknown): the SDK transport replays a stored stream as usual.
+  if (!fast && state !== 'gone') return false;
   logger.info(
-    { replica: tag.replica, requests: tag.requestIds.length },
-    'A request stream of a replica that stopped was resumed here; its requests are answered with an error',
+    { replica: tag.replica, requests: tag.requestIds.length, fast, state },
+    'A request stream that cannot go on was resumed here; its requests are answered with an error',
   );
   await endOrphanedStream(
     response,
@@ -277,6 +283,7 @@ export async function resumeOrphanedStream(
     eventStore,
     tag,
     lastEventId.slice(lastEventId.indexOf('!')),
+    state === 'gone',
   );
   return true;
 }

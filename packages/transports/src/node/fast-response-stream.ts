@@ -89,6 +89,11 @@ export class FastResponseStream implements McpFastRequestStream {
     private readonly response: ServerResponse,
     private readonly sessionId: string,
     private readonly replies: FastReplies,
+    /**
+     * The id of every SSE event once upgraded (a cluster session's: `cluster-request-streams.ts`,
+     * so a client can tell another replica that this stream broke); none otherwise.
+     */
+    private readonly eventId?: string,
   ) {}
 
   /** Whether the answer became an SSE stream. */
@@ -159,7 +164,8 @@ export class FastResponseStream implements McpFastRequestStream {
         'mcp-session-id': this.sessionId,
       });
     }
-    response.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    const id = this.eventId === undefined ? '' : `id: ${this.eventId}\n`;
+    response.write(`event: message\n${id}data: ${JSON.stringify(message)}\n\n`);
     return true;
   }
 }

@@ -25,7 +25,11 @@ import {
 import { isJsonRpcMessageShape, JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { McpFastRequestHandler, McpServerInstance } from '../mcp-session-context.js';
 import type { SessionTokenState } from '../session-token.js';
-import { createRequestStreamTags, requestIdsOf } from './cluster-request-streams.js';
+import {
+  createRequestStreamTags,
+  fastStreamEventId,
+  requestIdsOf,
+} from './cluster-request-streams.js';
 import {
   forwardForeignAnswers,
   holdGetStream,
@@ -528,7 +532,13 @@ export function createStreamableHttpRoute(
     session.fastReplies ??= new FastReplies(
       cluster && session.sealed ? cluster.answers.idPrefix : undefined, // cluster-answers.ts
     );
-    const stream = new FastResponseStream(response, sessionId, session.fastReplies);
+    const stream = new FastResponseStream(
+      response,
+      sessionId,
+      session.fastReplies,
+      // A cluster session's SSE answer can be resumed elsewhere, as an error (cluster-request-streams.ts).
+      cluster && session.sealed ? fastStreamEventId(cluster.answers.replicaId, [id]) : undefined,
+    );
     const answer = fastRequest(message as JSONRPCRequest, {
       sessionId,
       principal,
