@@ -132,12 +132,17 @@ describe('supabase errors through the CLI', () => {
     vi.stubEnv('FEDMCP_SUPABASE_API_URL', url);
   }
 
-  it('says nothing is deployed on status and destroy of an unknown function', async () => {
+  it('says nothing is deployed on status, destroy and logs of an unknown function', async () => {
     await using fake = await startSupabaseFake({ token, projectRef });
     useFake(fake.url);
     const name = ['--name', 'never-deployed'];
     await statusMissing('supabase', token);
     await fails(['destroy', 'supabase', ...name], nothing, token);
+    const logs = await cli(['logs', '--provider', 'supabase', ...name]);
+    expect(logs.code).toBe(0);
+    expect(logs.stderr).toContain(
+      'supabase has no log lines for "never-deployed" yet; check that it is deployed with `fedmcp status --provider supabase --name never-deployed`',
+    );
   });
 
   it("explains the project's function limit (402)", async () => {
@@ -170,7 +175,7 @@ describe('fly errors through the CLI', () => {
     vi.stubEnv('FEDMCP_FLY_LOGS_API_URL', url);
   }
 
-  it('says nothing is deployed on status, scale and destroy of an unknown app', async () => {
+  it('says nothing is deployed on status, scale, destroy and logs of an unknown app', async () => {
     await using fake = await startFlyFake({ token });
     useFake(fake.url);
     const name = ['--name', 'never-deployed'];
@@ -181,6 +186,7 @@ describe('fly errors through the CLI', () => {
       token,
     );
     await fails(['destroy', 'fly', ...name], nothing, token);
+    await fails(['logs', '--provider', 'fly', ...name], nothing, token);
   });
 
   it('explains a machine lease another deploy holds (409) on deploy and destroy', async () => {
