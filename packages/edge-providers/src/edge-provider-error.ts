@@ -56,7 +56,7 @@ export class EdgeProviderError extends Error {
 /** Per platform: where the token comes from and what limits mean there. */
 const advice: Record<
   ProviderId,
-  Record<'token' | 'forbidden' | 'taken' | 'conflict' | 'quota' | 'outage', string>
+  Record<'token' | 'forbidden' | 'taken' | 'conflict' | 'quota' | 'size' | 'outage', string>
 > = {
   cloudflare: {
     token:
@@ -67,6 +67,7 @@ const advice: Record<
     conflict: 'The Worker changed while deploying: run the command again.',
     quota:
       'A Cloudflare limit was reached (API: 1200 requests per 5 minutes; 100 Workers on the free plan): wait a few minutes, or delete unused Workers.',
+    size: 'The Worker bundle is over the size limit (3 MiB compressed on the Free plan, 10 MiB on Paid): drop unused upstream code from the bundle, or move to the Paid plan.',
     outage:
       'Cloudflare failed on its side: run the command again in a few minutes; if it keeps failing, see https://www.cloudflarestatus.com.',
   },
@@ -79,6 +80,7 @@ const advice: Record<
     conflict: 'The function changed while deploying: run the command again.',
     quota:
       "The Supabase Management API limit (requests per minute) or the plan's limit on Edge Functions was reached: wait a minute, or delete unused functions.",
+    size: 'The function bundle is over the Edge Functions size limit (20 MB): drop unused code from the bundle.',
     outage:
       'Supabase failed on its side: run the command again in a few minutes; if it keeps failing, see https://status.supabase.com.',
   },
@@ -90,6 +92,7 @@ const advice: Record<
       'Another deploy or `fly` command holds the lease on a machine of this app: wait for it to finish (leases expire after a few minutes), then run the command again.',
     quota:
       "A Fly.io limit was reached (API rate limit or the organisation's machine quota): wait a minute, or remove unused machines.",
+    size: 'The request is over a Fly.io size limit: make the hub config smaller.',
     outage:
       'Fly.io failed on its side: run the command again in a few minutes; if it keeps failing, see https://status.flyio.net.',
   },
@@ -126,7 +129,8 @@ const tokenCodes: ReadonlySet<string | number> = new Set([1000, 6003, 6111, 9109
  * Turns a platform's error answer into an {@link EdgeProviderError} whose message says what to
  * do: 401 → the token, 403 → the account or project, 409 / 422 "taken" → the name, another 409
  * → a concurrent change (Fly: a held machine lease),
- * 429 / 402 (and Cloudflare's code 10037) → the quota, 404 → nothing deployed, 5xx → retry later.
+ * 429 / 402 (and Cloudflare's code 10037) → the quota, 413 / Cloudflare 10027 / "size exceeds" →
+ * the bundle size, 404 → nothing deployed, 5xx → retry later.
  */
 export function explainProviderError(
   provider: ProviderId,
@@ -148,6 +152,12 @@ export function explainProviderError(
     return new EdgeProviderError(provider, 'CONFLICT', `${head} ${tips.taken}`, options);
   if (status === 409)
     return new EdgeProviderError(provider, 'CONFLICT', `${head} ${tips.conflict}`, options);
+  const tooLarge =
+    status === 413 ||
+    (provider === 'cloudflare' && detail.code === 10027) ||
+    /size exceeds|too large/i.test(detail.message ?? '');
+  if (tooLarge && status < 500)
+    return new EdgeProviderError(provider, 'QUOTA', `${head} ${tips.size}`, options);
   if (status === 429 || status === 402 || quotaCodes.has(detail.code ?? ''))
     return new EdgeProviderError(provider, 'QUOTA', `${head} ${tips.quota}`, options);
   if (status === 404)

@@ -90,6 +90,16 @@ describe('cloudflare errors through the CLI', () => {
     await fails(['destroy', 'cloudflare', ...name], nothing, token);
   });
 
+  it('explains a bundle over the size limit (code 10027)', async () => {
+    await using fake = await startCloudflareFake({ token, accountId, maxScriptBytes: 10 });
+    useFake(fake.url);
+    await fails(
+      ['deploy', 'cloudflare', '--bundle', bundleDirectory],
+      /HTTP 400 \(Your Worker exceeded the size limit\.\)\. The Worker bundle is over the size limit .*drop unused upstream code/,
+      token,
+    );
+  });
+
   it('explains a token that may read but not edit Workers (403, code 10000)', async () => {
     const readOnlyToken = 'cf-read-only-token-0987654321';
     await using fake = await startCloudflareFake({ token, accountId, readOnlyToken });
@@ -142,6 +152,16 @@ describe('supabase errors through the CLI', () => {
     expect(logs.code).toBe(0);
     expect(logs.stderr).toContain(
       'supabase has no log lines for "never-deployed" yet; check that it is deployed with `fedmcp status --provider supabase --name never-deployed`',
+    );
+  });
+
+  it('explains a bundle over the function size limit', async () => {
+    await using fake = await startSupabaseFake({ token, projectRef, maxFunctionBytes: 10 });
+    useFake(fake.url);
+    await fails(
+      ['deploy', 'supabase', '--bundle', bundleDirectory],
+      /HTTP 400 \(The function size exceeds the allowable limit\)\. The function bundle is over the Edge Functions size limit \(20 MB\)/,
+      token,
     );
   });
 

@@ -37,6 +37,8 @@ export interface CloudflareFakeOptions {
    * POST, DELETE) answers 403 with code 10000 "Authentication error". @default none
    */
   readOnlyToken?: string;
+  /** Uploads whose modules total more bytes answer 400 code 10027 (too large). @default none */
+  maxScriptBytes?: number;
 }
 
 /** A running Cloudflare fake: the scripts it holds, and the tail lines it will push. */
@@ -98,6 +100,9 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
           `You have exceeded the limit of ${options.scriptLimit} Workers on your account.`,
         );
       const upload = await uploadScript(request, existing);
+      const bytes = Object.values(upload.modules).reduce((sum, module) => sum + module.size, 0);
+      if (bytes > (options.maxScriptBytes ?? Number.POSITIVE_INFINITY))
+        return failure(400, 10027, 'Your Worker exceeded the size limit.');
       const versionId = randomUUID();
       const deployment = { id: randomUUID(), created_on: new Date().toISOString(), versionId };
       scripts.set(match.name, {

@@ -31,6 +31,8 @@ export interface SupabaseFakeOptions {
    * 100 on the Free plan): deploying one more answers 402. @default unlimited
    */
   functionLimit?: number;
+  /** Deploys whose files total more bytes answer 400 "The function size exceeds the allowable limit". @default none */
+  maxFunctionBytes?: number;
 }
 
 interface DeployedFunction {
@@ -94,6 +96,7 @@ export async function startSupabaseFake(options: SupabaseFakeOptions): Promise<S
       'metadata.verify_jwt must be a boolean',
     );
     const files: string[] = [];
+    let bytes = 0;
     for (const [name, value] of form.entries()) {
       if (name === 'metadata') continue;
       check(name === 'file', `unexpected part "${name}": source files go in parts named "file"`);
@@ -102,7 +105,10 @@ export async function startSupabaseFake(options: SupabaseFakeOptions): Promise<S
         'each "file" part needs a filename',
       );
       files.push(value.name);
+      bytes += value.size;
     }
+    if (bytes > (options.maxFunctionBytes ?? Number.POSITIVE_INFINITY))
+      return json(400, { message: 'The function size exceeds the allowable limit' });
     check(
       files.includes(metadata.entrypoint_path),
       `metadata.entrypoint_path "${metadata.entrypoint_path}" is not among the uploaded files`,
