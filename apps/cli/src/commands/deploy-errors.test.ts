@@ -14,11 +14,15 @@ import { providerLogsCommand } from './provider-status-logs.js';
 
 let directory: string;
 let bundleDirectory: string;
+/** A config in the test's folder: `deploy fly` writes its fly.toml next to it, not in the cwd. */
+let configFile: string;
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'fedmcp-deploy-errors-'));
   bundleDirectory = join(directory, 'bundle');
   await mkdir(bundleDirectory);
+  configFile = join(directory, 'fedmcp.config.json');
+  await writeFile(configFile, JSON.stringify({ hub: { name: 'errors-hub' } }));
   await writeFile(
     join(bundleDirectory, 'index.js'),
     'export default { fetch: () => new Response("placeholder hub") };\n',
@@ -213,11 +217,11 @@ describe('fly errors through the CLI', () => {
     await using fake = await startFlyFake({ token });
     useFake(fake.url);
     const name = ['--name', 'busy'];
-    expect((await cli(['deploy', 'fly', ...name])).code).toBe(0);
+    expect((await cli(['deploy', 'fly', '--config', configFile, ...name])).code).toBe(0);
     fake.leaseHeldBy = 'fly-cli-other-deploy';
     const lease =
       /HTTP 409 \(machine ID \w+ lease currently held by fly-cli-other-deploy.*\)\. Another deploy or `fly` command holds the lease on a machine of this app: wait for it to finish.*then run the command again/;
-    await fails(['deploy', 'fly', ...name], lease, token);
+    await fails(['deploy', 'fly', '--config', configFile, ...name], lease, token);
     await fails(['destroy', 'fly', ...name], lease, token);
     fake.leaseHeldBy = undefined;
     expect((await cli(['destroy', 'fly', ...name])).code).toBe(0);
@@ -227,7 +231,7 @@ describe('fly errors through the CLI', () => {
     await using fake = await startFlyFake({ token });
     useFake(fake.url);
     vi.stubEnv('FEDMCP_FLY_PUBLIC_URL', `${fake.url}/hub/sick`);
-    expect((await cli(['deploy', 'fly', '--name', 'sick'])).code).toBe(0);
+    expect((await cli(['deploy', 'fly', '--config', configFile, '--name', 'sick'])).code).toBe(0);
     for (const machine of fake.apps.get('sick')?.machines.values() ?? []) machine.state = 'stopped';
     const status = await cli(['status', '--provider', 'fly', '--name', 'sick']);
     expect(status.code).toBe(1);
@@ -242,7 +246,7 @@ describe('fly errors through the CLI', () => {
     useFake(down.url);
     const outage =
       /HTTP 500 \(internal server error\)\. Fly\.io failed on its side: run the command again.*status\.flyio\.net/;
-    await fails(['deploy', 'fly', '--name', 'mine'], outage, token);
+    await fails(['deploy', 'fly', '--config', configFile, '--name', 'mine'], outage, token);
     await fails(['status', '--provider', 'fly', '--name', 'mine'], outage, token);
     await fails(['scale', 'fly', '--count', '2', '--name', 'mine'], outage, token);
   });
