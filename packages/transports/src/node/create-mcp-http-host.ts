@@ -243,8 +243,12 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
   }
 
   // One listener for all responses: an idle session's GET stream holds no closure of its own.
+  // The socket is remembered per response: by the time a response closes, Node may have taken it
+  // off its request (`req.socket` is null then), and the guard's count must still go down.
+  const socketOf = new WeakMap<ServerResponse, Socket>();
   function onResponseClose(this: ServerResponse) {
-    guard.requestEnded(this.req.socket as Socket);
+    const socket = socketOf.get(this);
+    if (socket) guard.requestEnded(socket);
     context.markLongLived(this);
   }
 
@@ -259,6 +263,7 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
         { 'retry-after': '5', connection: 'close' },
       );
     }
+    socketOf.set(response, socket);
     response.on('close', onResponseClose);
     handleRequest(request, response).catch((error: unknown) => {
       logger.error({ err: error }, 'MCP host failed to handle a request');
