@@ -37,6 +37,16 @@ describe('list_changed across hub replicas (2025-era cluster sessions)', () => {
     const stream = await send(first, sessionId, { method: 'GET' });
     expect(stream.status).toBe(200);
     const events = sseReader(stream);
+    // Sessions of their own on the second and third replicas, each with its GET stream there:
+    // a replica flushes its debounced list_changed to all its sessions at once, so when these
+    // hear theirs, the copies of the session above on those replicas have had theirs too.
+    const witnesses = [];
+    for (const replica of [second, third]) {
+      const own = await openSession(replica);
+      const ownStream = await send(replica, own, { method: 'GET' });
+      expect(ownStream.status).toBe(200);
+      witnesses.push({ replica, own, reader: sseReader(ownStream) });
+    }
     // The same change reaches every replica's hub (each upstream announces a new tool), the
     // first's last: the hubs' debounced list_changed go out in that order (one process).
     let id = 20;
@@ -47,6 +57,10 @@ describe('list_changed across hub replicas (2025-era cluster sessions)', () => {
           await send(replica, sessionId, { body: callTool(id, 'alpha__add-tool', {}) })
         ).text(),
       ).toContain('added');
+    }
+    for (const { reader } of witnesses) {
+      await reader.until((text) => count(text) > 0);
+      await reader.cancel();
     }
     // A marker after the changes, as above.
     const marked = await send(third, sessionId, {
@@ -75,5 +89,8 @@ describe('list_changed across hub replicas (2025-era cluster sessions)', () => {
     await replay.cancel();
     expect({ live: count(read), replayed: count(tail) }).toEqual({ live: 1, replayed: 0 });
     expect((await send(first, sessionId, { method: 'DELETE' })).status).toBe(200);
+    for (const { replica, own } of witnesses) {
+      expect((await send(replica, own, { method: 'DELETE' })).status).toBe(200);
+    }
   }, 60_000);
 });
