@@ -295,7 +295,12 @@ describe.runIf(redis)('notifications/tasks across replicas on a shared Redis sto
     const replica = await serve(tasksHub(redis!));
     const onRunner = await modernClient(runner, 'ada');
     const onReplica = await modernClient(replica, 'ada');
-    const created = await onRunner.wire('tools/call', { name: 'up__slow', arguments: { ms: 400 } });
+    // Long enough that the listen is open while the task still works, on a loaded machine too
+    // (with 400 ms the task was once done before the listen's first snapshot).
+    const created = await onRunner.wire('tools/call', {
+      name: 'up__slow',
+      arguments: { ms: 3000 },
+    });
     await onReplica.listen({ taskIds: [created.taskId] });
     await eventually(() => onReplica.notes.some((note) => note.status === 'completed'));
     expect(onReplica.notes.map((note) => note.status)).toEqual(['working', 'completed']);
