@@ -474,6 +474,7 @@ describe('public exports', () => {
         "EdgeProviderError: function",
         "FLY_CONFIG_PATH: string",
         "MIGRATION_TAG: string",
+        "checkDeployName: function",
         "cloudflareModuleType: function",
         "createCloudflareProvider: function",
         "createFlyProvider: function",
