@@ -225,6 +225,13 @@ export function createCloudflareProvider(options: CloudflareProviderOptions): Pr
 
   async function* logs(logsOptions: LogsOptions): AsyncGenerator<LogEvent> {
     if (!logsOptions.follow) {
+      // The telemetry query answers an empty list for a Worker that does not exist: ask for the
+      // script's deployments first, so "nothing deployed" is an error (404), not silence.
+      await client.send({
+        method: 'GET',
+        path: `${script}/deployments`,
+        what: `Reading the deployments of "${name}"`,
+      });
       const now = Date.now();
       const answer = await client.send<
         Envelope<{ events?: { events?: Array<Record<string, Record<string, unknown>>> } }>

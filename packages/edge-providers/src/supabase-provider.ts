@@ -63,7 +63,13 @@ export function createSupabaseProvider(options: SupabaseProviderOptions): Provid
 
   async function* logs(logsOptions: LogsOptions): AsyncGenerator<LogEvent> {
     const found = await readFunction();
-    if (found === undefined) return;
+    if (found === undefined)
+      throw new EdgeProviderError(
+        'supabase',
+        'NOT_FOUND',
+        `Reading the logs of "${slug}" failed: HTTP 404. Nothing is deployed under that name: deploy first, or check the name.`,
+        { status: 404 },
+      );
     const seen = new Set<string>();
     // Supabase timestamps are microseconds since the epoch.
     let since = Date.now() - 3_600_000;
