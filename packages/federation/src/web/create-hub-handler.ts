@@ -109,7 +109,8 @@ function assertEdgeUpstreams(hub: Hub): void {
 
 /**
  * Serves a hub as a fetch handler: `/mcp` (2026-07-28 clients statelessly, 2025-era clients in
- * sessions kept in memory per isolate), `/.well-known/mcp-federation`, `/.well-known/jwks.json`,
+ * sessions kept in memory per isolate) and, for each of the hub's views (`HubOptions.views`),
+ * `/mcp/<view>` (an unknown view is answered 404), `/.well-known/mcp-federation`, `/.well-known/jwks.json`,
  * `/status` and `/healthz`. The hub starts (connects its upstreams) on the first request.
  *
  * @throws {InvalidConfigError} when an upstream of the hub is a stdio command.
@@ -164,6 +165,7 @@ export async function createHubHandler(
   const mcp = createMcpRoute({
     hub,
     path: mcpPath,
+    views: hub.views,
     authenticate,
     owner: (principal) => peerSessionOwner(principal) ?? options.sessionOwner?.(principal),
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,

@@ -25,10 +25,11 @@ import type { Server } from '@modelcontextprotocol/server';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import { jsonRpcErrorResponse } from './responses.js';
 
-/** Builds the server of a new session. */
+/** Builds the server of a new session (opened on `view`, `/mcp/<view>`, when given). */
 export type CreateSessionServer = (context: {
   sessionId: string;
   principal: unknown;
+  view?: string;
 }) => Server | Promise<Server>;
 
 /** Options of {@link createLegacySessions}. */
@@ -50,6 +51,8 @@ interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
   server: Server;
   owner: string | undefined;
+  /** The view the session was opened on (`/mcp/<view>`); undefined for `/mcp` itself. */
+  view: string | undefined;
   lastUsed: number;
   /** The sealed state of a cluster session. */
   sealed?: SessionTokenState;
@@ -59,8 +62,11 @@ interface Session {
 
 /** The in-memory sessions of one isolate. */
 export interface LegacySessions {
-  /** Serves a request of a session (`Mcp-Session-Id`), or opens one with `initialize`. */
-  serve(request: Request, body: unknown, principal: unknown): Promise<Response>;
+  /**
+   * Serves a request of a session (`Mcp-Session-Id`), or opens one with `initialize`, on `view`
+   * (`/mcp/<view>`; undefined for `/mcp`): a session answers only on the path it was opened on.
+   */
+  serve(request: Request, body: unknown, principal: unknown, view?: string): Promise<Response>;
   /** How many sessions are open. */
   readonly size: number;
   /** Closes every session. */
@@ -81,7 +87,7 @@ function notFound(): Response {
   return jsonRpcErrorResponse(
     404,
     JsonRpcErrorCode.sessionNotFound,
-    'Session not found: it expired, was closed or lives in another isolate; start a new session with initialize',
+    'Session not found: it expired, was closed, lives in another isolate or was opened on another path; start a new session with initialize',
   );
 }
 
@@ -118,6 +124,7 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
   async function start(
     sessionId: string,
     principal: unknown,
+    view: string | undefined,
     sealed: SessionTokenState | undefined,
   ): Promise<{ transport: WebStandardStreamableHTTPServerTransport; server: Server }> {
     const eventStore = eventStores?.forSession(sealed?.nonce ?? sessionId);
@@ -129,6 +136,7 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
           transport,
           server,
           owner: options.owner(principal),
+          view,
           lastUsed: Date.now(),
           ...(sealed ? { sealed } : {}),
         });
@@ -141,12 +149,21 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
     transport.onclose = () => {
       if (sessions.get(sessionId)?.transport === transport) sessions.delete(sessionId);
     };
-    const server = await options.createServer({ sessionId, principal });
+    const server = await options.createServer({
+      sessionId,
+      principal,
+      ...(view === undefined ? {} : { view }),
+    });
     await server.connect(transport);
     return { transport, server };
   }
 
-  async function open(request: Request, body: unknown, principal: unknown): Promise<Response> {
+  async function open(
+    request: Request,
+    body: unknown,
+    principal: unknown,
+    view: string | undefined,
+  ): Promise<Response> {
     if (!containsInitialize(body)) {
       return jsonRpcErrorResponse(
         400,
@@ -169,10 +186,11 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
       const owner = options.owner(principal);
       ({ sessionId, state: sealed } = await cluster.tokens.seal({
         ...(owner === undefined ? {} : { owner }),
+        ...(view === undefined ? {} : { view }),
         initialize,
       }));
     }
-    const { transport, server } = await start(sessionId, principal, sealed);
+    const { transport, server } = await start(sessionId, principal, view, sealed);
     const response = await transport.handleRequest(request, { parsedBody: body });
     if (!sessions.has(sessionId)) await server.close(); // initialize failed: nothing to keep
     return response;
@@ -187,7 +205,7 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
     if (!cluster) return undefined;
     closeIdle();
     if (sessions.size >= options.maxSessions) return undefined;
-    const { transport, server } = await start(sessionId, principal, state);
+    const { transport, server } = await start(sessionId, principal, state.view, state);
     try {
       const logLevel = await cluster.revocations.logLevel(state.nonce).catch(() => undefined);
       await restoreSession(transport, sessionId, state, { logLevel });
@@ -212,6 +230,7 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
     request: Request,
     body: unknown,
     principal: unknown,
+    view: string | undefined,
   ): Promise<Session | Response> {
     let session = sessions.get(sessionId);
     let sealed = session?.sealed;
@@ -220,11 +239,12 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
         drop(sessionId);
         return notFound();
       }
-      if (session.owner !== options.owner(principal)) return notFound();
+      if (session.owner !== options.owner(principal) || session.view !== view) return notFound();
     } else {
+      // The sealed state names the view it was opened on: another path is refused (`view`).
       const checked = await clusterSessions.check(sessionId, {
         owner: options.owner(principal),
-        view: undefined,
+        view,
       });
       if ('refused' in checked) return notFound();
       sealed = checked.state;
@@ -277,19 +297,22 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
   }
 
   return {
-    async serve(request, body, principal) {
+    async serve(request, body, principal, view) {
       const sessionId = request.headers.get('mcp-session-id');
-      if (sessionId === null) return open(request, body, principal);
+      if (sessionId === null) return open(request, body, principal, view);
       let session: Session | undefined;
       if (cluster) {
-        const served = await serveCluster(cluster, sessionId, request, body, principal);
+        const served = await serveCluster(cluster, sessionId, request, body, principal, view);
         if (served instanceof Response) return served;
         session = served;
       } else {
         session = sessions.get(sessionId);
       }
-      // A session of another principal is answered as if it did not exist (no hijacking by id).
-      if (!session || session.owner !== options.owner(principal)) return notFound();
+      // A session of another principal, or opened on another view, is answered as if it did not
+      // exist (no hijacking by id, no way out of a view).
+      if (!session || session.owner !== options.owner(principal) || session.view !== view) {
+        return notFound();
+      }
       session.lastUsed = Date.now();
       return session.transport.handleRequest(
         request,

@@ -3,7 +3,10 @@
  * notes §4): 2026-07-28 requests go to the hub's fast path (a plain tools/call) or else to the
  * SDK's `createMcpHandler` (stateless, one hub session server per request over the hub's shared
  * catalogs); 2025-era traffic (`initialize`,
- * `Mcp-Session-Id`, GET streams) to the in-memory sessions of this isolate.
+ * `Mcp-Session-Id`, GET streams) to the in-memory sessions of this isolate. The hub's views are
+ * served the same way at `/mcp/<view>` (`HubOptions.views`), as the Node host serves them: their
+ * servers are built with `view` in their context, a session answers only on the path it was
+ * opened on, and the fast path (which knows no views) is left to `/mcp` itself.
  */
 import type { Logger } from '@fedmcp/protocol';
 import {
@@ -26,6 +29,8 @@ export interface McpRouteOptions {
   hub: Hub;
   /** The endpoint's path (`/mcp`). */
   path: string;
+  /** The views served at `${path}/<view>`. @default none */
+  views?: readonly string[];
   authenticate: McpAuthenticate;
   /** The owner of a principal's sessions. */
   owner: (principal: unknown) => string | undefined;
@@ -66,32 +71,62 @@ async function readJson(request: Request, maxBytes: number): Promise<Parsed> {
   }
 }
 
-/** Creates the `/mcp` route of a hub. */
+/**
+ * The view a path names: `null` for the endpoint itself, the view's name for `${path}/<view>`
+ * (any name: the caller checks it is one), `undefined` when the path is not the endpoint's.
+ */
+function viewOfPath(pathname: string, path: string): string | null | undefined {
+  if (pathname === path) return null;
+  if (!pathname.startsWith(`${path}/`)) return undefined;
+  try {
+    return decodeURIComponent(pathname.slice(path.length + 1));
+  } catch {
+    return pathname.slice(path.length + 1);
+  }
+}
+
+/** Creates the `/mcp` route of a hub (and its `/mcp/<view>` routes). */
 export function createMcpRoute(options: McpRouteOptions): McpRoute {
   const { hub, logger } = options;
+  const views = new Set(options.views ?? []);
   // The factory of the modern handler learns the principal through the Request it is given.
   const principals = new WeakMap<Request, unknown>();
-  const modern = createMcpHandler(
-    (context) =>
-      hub.createServer({
-        era: context.era,
-        transport: 'streamable-http',
-        ...(context.requestInfo ? { principal: principals.get(context.requestInfo) } : {}),
-      }),
-    {
-      legacy: 'reject',
-      bus: hub.bus,
-      maxRequestBodySize: options.maxBodyBytes,
-      onerror: (error) =>
-        logger?.debug({ err: error }, 'MCP 2026-07-28 request rejected or failed'),
-    },
-  );
+  type ModernHandler = ReturnType<typeof createMcpHandler>;
+  const modernHandlers = new Map<string | undefined, ModernHandler>();
+  const modernOf = (view: string | undefined): ModernHandler => {
+    let handler = modernHandlers.get(view);
+    if (handler) return handler;
+    handler = createMcpHandler(
+      (context) =>
+        hub.createServer({
+          era: context.era,
+          transport: 'streamable-http',
+          ...(context.requestInfo ? { principal: principals.get(context.requestInfo) } : {}),
+          ...(view === undefined ? {} : { view }),
+        }),
+      {
+        legacy: 'reject',
+        bus: hub.bus,
+        maxRequestBodySize: options.maxBodyBytes,
+        onerror: (error) =>
+          logger?.debug({ err: error }, 'MCP 2026-07-28 request rejected or failed'),
+      },
+    );
+    modernHandlers.set(view, handler);
+    return handler;
+  };
   const serveListen = (hub.bus as Partial<{ serveListen: TaskListenServer }>).serveListen?.bind(
     hub.bus,
   );
   const sessions = createLegacySessions({
-    createServer: ({ sessionId, principal }) =>
-      hub.createServer({ era: 'legacy', transport: 'streamable-http', sessionId, principal }),
+    createServer: ({ sessionId, principal, view }) =>
+      hub.createServer({
+        era: 'legacy',
+        transport: 'streamable-http',
+        sessionId,
+        principal,
+        ...(view === undefined ? {} : { view }),
+      }),
     owner: options.owner,
     maxSessions: options.maxSessions,
     idleMs: options.sessionIdleMs,
@@ -100,7 +135,14 @@ export function createMcpRoute(options: McpRouteOptions): McpRoute {
   });
 
   const route: WebRoute = async (request) => {
-    if (new URL(request.url).pathname !== options.path) return undefined;
+    const named = viewOfPath(new URL(request.url).pathname, options.path);
+    if (named === undefined) return undefined;
+    if (named !== null && !views.has(named)) {
+      const known = [...views].map((view) => `${options.path}/${view}`).join(', ');
+      const message = `Not Found: no view "${named}" at ${options.path}/${named}; ${known ? `this hub's views are ${known}` : 'this hub has no views'}`;
+      return jsonRpcErrorResponse(404, JsonRpcErrorCode.transportError, message);
+    }
+    const view = named ?? undefined;
     const method = request.method;
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
       const message = `Method Not Allowed: ${method}; use GET, POST or DELETE`;
@@ -121,17 +163,20 @@ export function createMcpRoute(options: McpRouteOptions): McpRoute {
       request.headers.has('mcp-session-id') ||
       method !== 'POST' ||
       (await isLegacyRequest(request, body, { maxRequestBodySize: options.maxBodyBytes }));
-    if (legacy) return sessions.serve(request, body, principal);
-    // A plain tools/call without a server per request (see modern-fast-answer.ts).
-    const fast = await answerModernFast(hub.modernFastRequest, request, body, principal);
-    if (fast) return fast;
+    if (legacy) return sessions.serve(request, body, principal, view);
+    // A plain tools/call without a server per request (see modern-fast-answer.ts); it knows no
+    // views, so a view's calls take the SDK path, whose server is built for the view.
+    if (view === undefined) {
+      const fast = await answerModernFast(hub.modernFastRequest, request, body, principal);
+      if (fast) return fast;
+    }
     principals.set(request, principal);
     // A listen naming the tasks extension's `taskIds` is served by the hub (tasks/task-listen.ts).
     if ((body as { method?: unknown } | null)?.method === 'subscriptions/listen') {
       const owned = await serveListen?.({ message: body, principal, signal: request.signal });
       if (owned) return owned;
     }
-    return modern.fetch(request, { parsedBody: body });
+    return modernOf(view).fetch(request, { parsedBody: body });
   };
 
   return {
@@ -140,7 +185,7 @@ export function createMcpRoute(options: McpRouteOptions): McpRoute {
       try {
         await sessions.close();
       } finally {
-        await modern.close();
+        await Promise.allSettled([...modernHandlers.values()].map((handler) => handler.close()));
       }
     },
   };
