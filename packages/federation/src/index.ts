@@ -168,6 +168,15 @@ export {
 export type { ToolFilter } from './tool-filter.js';
 export type { UpstreamState } from './upstream.js';
 export {
+  CLIENT_METADATA_PATH,
+  createOAuthWebRoutes,
+  hubClientMetadata,
+  hubClientMetadataUrl,
+  OAUTH_CALLBACK_PATH,
+  type OAuthWebRoutesOptions,
+  withHubClientMetadata,
+} from './upstream-oauth/hub-client-metadata.js';
+export {
   authorizeUpstream,
   createOAuthUpstreamConnector,
   type OAuthUpstreamConnectorOptions,
@@ -175,6 +184,22 @@ export {
   type UpstreamOAuthContext,
 } from './upstream-oauth/oauth-upstream-connector.js';
 export type { UpstreamSignIns } from './upstream-oauth/sign-in-rounds.js';
+export {
+  callerHolder,
+  createUpstreamOAuth,
+  oauthUpstreamsOf,
+  type UpstreamOAuth,
+  type UpstreamOAuthOptions,
+  USER_MODE_CATALOG_METHODS,
+} from './upstream-oauth/upstream-oauth-bindings.js';
+export {
+  type CallbackAnswer,
+  createUserUpstreamOAuth,
+  type OAuthUpstream,
+  USER_LOGIN_TTL_MS,
+  type UserUpstreamOAuth,
+  type UserUpstreamOAuthOptions,
+} from './upstream-oauth/user-upstream-oauth.js';
 export type {
   RemoteUpstreamSpec,
   StdioUpstreamSpec,

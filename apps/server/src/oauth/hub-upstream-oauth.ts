@@ -1,123 +1,36 @@
 /**
- * The server's side of upstream OAuth (issue 21): each `mcpServers` entry with an `oauth` block
- * gets providers whose credentials live encrypted in the hub's store (AES-256-GCM under a key
- * file in the data directory, mode 0600), and the OAuth binding the upstream connector uses for
- * each connection. `client_credentials` upstreams get and renew their tokens on their own; an
- * `authorization_code` upstream without a token fails its connect with what the operator must do.
- *
- * `"mode": "user"`: each caller's own connection (isolation `per-principal`) carries that caller's
- * token (`createUserUpstreamOAuth`: a caller without one gets the -32042 URL elicitation). The
- * shared connection, which only lists the catalog, has no caller: it connects without a token
- * when the upstream lists without one, else with the hub's token from `fedmcp auth login` — and
- * sends nothing but listing requests, so no caller's read or call is answered with that token.
- * (The catalog is not taken from a user's connection: it would show every caller what the
- * upstream lists to that one user.)
+ * The server's side of upstream OAuth (issue 21): the hub's bindings (`createUpstreamOAuth` of
+ * `@fedmcp/federation`, shared with the edge hub) over credentials kept encrypted in the hub's
+ * store (AES-256-GCM) under a key file in the data directory, mode 0600.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import type {
-  RemoteUpstreamSpec,
-  UpstreamOAuthBinding,
-  UpstreamOAuthContext,
-} from '@fedmcp/federation';
-import { FedmcpError } from '@fedmcp/protocol';
 import {
-  type AuditLog,
+  createUpstreamOAuth,
+  type UpstreamOAuth,
+  type UpstreamOAuthOptions,
+} from '@fedmcp/federation';
+import {
   createEncryptedOAuthCredentialStore,
-  createUpstreamOAuthProvider,
   generateOAuthCredentialKey,
   type OAuthCredentialStore,
-  type OAuthHolder,
-  oauthCredentialKey,
-  revokeUpstreamTokens,
-  type UpstreamOAuthConfig,
-  type UpstreamOAuthEvent,
-  type UpstreamOAuthProvider,
 } from '@fedmcp/proxy-auth';
-import type { KeyValueStore, PubSub } from '@fedmcp/store';
-import { withHubClientMetadata } from './oauth-routes.js';
-import { createUserUpstreamOAuth, type UserUpstreamOAuth } from './user-upstream-oauth.js';
+import type { KeyValueStore } from '@fedmcp/store';
 
-/** An upstream with an `oauth` block, as the server knows it. */
-export interface OAuthUpstream {
-  id: string;
-  url: string;
-  oauth: UpstreamOAuthConfig;
-}
+export {
+  callerHolder,
+  type OAuthUpstream,
+  oauthUpstreamsOf,
+  USER_MODE_CATALOG_METHODS,
+} from '@fedmcp/federation';
 
 /** Options of {@link createHubUpstreamOAuth}. */
-export interface HubUpstreamOAuthOptions {
-  /** The configured OAuth upstreams (read on each connect, so a reload takes effect). */
-  upstreams: () => readonly OAuthUpstream[];
-  /** The hub's key/value store. */
-  kv: Pick<KeyValueStore, 'get' | 'set' | 'delete'>;
-  /** The store's pub/sub: a user's sign-in finished on another replica wakes a call waiting here. */
-  pubsub?: PubSub;
+export interface HubUpstreamOAuthOptions extends Omit<UpstreamOAuthOptions, 'openStore'> {
   /** The key file (32 random bytes, base64), created 0600 on first use. */
   keyFile: string;
-  /** The hub's OAuth redirect URI (`<hub.url origin>/oauth/callback`), read when first needed. */
-  redirectUrl: () => string;
-  /**
-   * The URL of the hub's own client metadata document (`hubClientMetadataUrl`), the client id at
-   * authorization servers that take one, for upstreams with no `clientId` and no
-   * `clientMetadataUrl` of their own. `undefined` (an http hub): DCR.
-   * @default none
-   */
-  clientMetadataUrl?: () => string | undefined;
-  /** Where grants, refreshes, registrations and invalidations are recorded (never a token). */
-  audit?: Pick<AuditLog, 'record'>;
 }
 
-/**
- * What the shared connection of a `"mode": "user"` upstream may send: the handshake, health
- * probes and the lists of its catalog (both eras). Reads, prompts, completions and calls go on
- * each caller's own connection, with the caller's token.
- */
-export const USER_MODE_CATALOG_METHODS: ReadonlySet<string> = new Set([
-  'initialize',
-  'ping',
-  'server/discover',
-  'subscriptions/listen',
-  'tools/list',
-  'prompts/list',
-  'resources/list',
-  'resources/templates/list',
-]);
-
-/**
- * Whom a caller's per-user tokens are kept for: its subject and issuer (two issuers' same `sub`
- * are two people); refuses callers that have no subject.
- */
-export function callerHolder(upstreamId: string, principal: unknown): OAuthHolder {
-  const { subject, issuer, authMethod } = (principal ?? {}) as {
-    subject?: unknown;
-    issuer?: unknown;
-    authMethod?: unknown;
-  };
-  if (typeof subject !== 'string' || subject.length === 0 || authMethod === 'anonymous') {
-    throw new FedmcpError(
-      'UNAUTHENTICATED',
-      `Upstream "${upstreamId}" keeps a token per user ("oauth": { "mode": "user" }): authenticate to the hub (an API key or an OAuth token) to use it.`,
-    );
-  }
-  return { subject, ...(typeof issuer === 'string' && issuer.length > 0 && { issuer }) };
-}
-
-/** One OAuth event of an upstream as an `auth` audit record (hub-wide: the hub is the principal). */
-function recordOAuthEvent(
-  audit: Pick<AuditLog, 'record'> | undefined,
-  upstream: string,
-  event: UpstreamOAuthEvent,
-): void {
-  void audit?.record({
-    type: 'auth',
-    outcome: event.type === 'oauth.invalidated' ? 'revoked' : 'granted',
-    action: event.type,
-    upstream,
-    ...('scope' in event && event.scope !== undefined && { details: { scope: event.scope } }),
-    ...('method' in event && { details: { registration: event.method } }),
-    ...('what' in event && { details: { invalidated: event.what } }),
-  });
-}
+/** The hub-wide OAuth bindings of the configured upstreams. */
+export type HubUpstreamOAuth = UpstreamOAuth;
 
 /** Reads the credential key file, or creates it (mode 0600, never overwritten). */
 export async function openOAuthKeyFile(path: string): Promise<Uint8Array> {
@@ -147,47 +60,8 @@ export async function openOAuthCredentialStore(
   return createEncryptedOAuthCredentialStore({ store: kv, key: await openOAuthKeyFile(keyFile) });
 }
 
-/** The configured upstreams that have an `oauth` block (remote ones only: the schema allows no other). */
-export function oauthUpstreamsOf(
-  configured: ReadonlyMap<string, { id: string; spec: unknown; oauth?: UpstreamOAuthConfig }>,
-): OAuthUpstream[] {
-  const upstreams: OAuthUpstream[] = [];
-  for (const { id, spec, oauth } of configured.values()) {
-    const url = (spec as { url?: unknown }).url;
-    if (oauth && typeof url === 'string') upstreams.push({ id, url, oauth });
-  }
-  return upstreams;
-}
-
-/** The hub-wide OAuth bindings of the configured upstreams. */
-export interface HubUpstreamOAuth {
-  /**
-   * The connector's `oauthFor`: the binding of a connection to an upstream URL with an `oauth`
-   * block (the caller's own with `"mode": "user"`, see the file comment).
-   * @throws FedmcpError UNAUTHENTICATED for a caller's connection to a `"mode": "user"` upstream
-   * when the caller is anonymous.
-   */
-  oauthFor(
-    spec: RemoteUpstreamSpec,
-    context?: UpstreamOAuthContext,
-  ): UpstreamOAuthBinding | undefined;
-  /** The per-user side: `GET /oauth/callback` and a user's logout. */
-  readonly users: UserUpstreamOAuth;
-  /** The credential store (for `fedmcp auth login` and `logout`). */
-  store(): Promise<OAuthCredentialStore>;
-  /**
-   * Revokes (RFC 7009, when the authorization server advertises it) and forgets the tokens of one
-   * holder at an upstream: the hub's (`holder` omitted, `"mode": "hub"`) or a caller's
-   * (`"mode": "user"`). Audited. What the admin API's `DELETE /upstreams/{id}/oauth-tokens` does.
-   * @returns whether tokens were stored.
-   * @throws FedmcpError NOT_FOUND when the upstream has no `oauth` block; INVALID_PARAMS when the
-   * holder does not fit its mode.
-   */
-  logout(upstreamId: string, holder?: OAuthHolder): Promise<boolean>;
-}
-
 /**
- * Creates the hub-wide OAuth bindings.
+ * Creates the hub-wide OAuth bindings, their credentials sealed with the key file's key.
  *
  * @example
  * ```ts
@@ -196,102 +70,9 @@ export interface HubUpstreamOAuth {
  * ```
  */
 export function createHubUpstreamOAuth(options: HubUpstreamOAuthOptions): HubUpstreamOAuth {
-  let store: Promise<OAuthCredentialStore> | undefined;
-  const openStore = () => {
-    store ??= openOAuthCredentialStore(options.kv, options.keyFile);
-    return store;
-  };
-  // The store is opened lazily; the provider reads it through this forwarding store.
-  const lazyStore: OAuthCredentialStore = {
-    load: async (key) => (await openStore()).load(key),
-    save: async (key, credentials) => (await openStore()).save(key, credentials),
-    delete: async (key) => (await openStore()).delete(key),
-  };
-  const providers = new Map<
-    string,
-    { config: UpstreamOAuthConfig; provider: UpstreamOAuthProvider }
-  >();
-  const users = createUserUpstreamOAuth({
-    upstreams: options.upstreams,
-    ...(options.clientMetadataUrl && { clientMetadataUrl: options.clientMetadataUrl }),
-    store: openStore,
-    kv: options.kv,
-    ...(options.pubsub && { pubsub: options.pubsub }),
-    redirectUrl: options.redirectUrl,
-    ...(options.audit && { audit: options.audit }),
+  const { keyFile, ...rest } = options;
+  return createUpstreamOAuth({
+    ...rest,
+    openStore: () => openOAuthCredentialStore(options.kv, keyFile),
   });
-
-  return {
-    users,
-    oauthFor(spec, context = {}) {
-      const upstream = options.upstreams().find((candidate) => candidate.url === spec.url);
-      if (!upstream) return undefined;
-      const perUser = upstream.oauth.mode === 'user';
-      if (perUser && context.caller) {
-        return users.bindingFor(upstream.id, callerHolder(upstream.id, context.caller.principal));
-      }
-      let entry = providers.get(upstream.id);
-      if (!entry || entry.config !== upstream.oauth) {
-        entry = {
-          config: upstream.oauth,
-          provider: createUpstreamOAuthProvider({
-            config: withHubClientMetadata(upstream.oauth, options.clientMetadataUrl?.()),
-            store: lazyStore,
-            key: oauthCredentialKey(upstream.id, 'hub'),
-            redirectUrl: options.redirectUrl(),
-            onEvent: (event) => recordOAuthEvent(options.audit, upstream.id, event),
-          }),
-        };
-        providers.set(upstream.id, entry);
-      }
-      return {
-        provider: entry.provider,
-        ...(upstream.oauth.maxStepUps !== undefined && { maxStepUps: upstream.oauth.maxStepUps }),
-        ...(perUser && { allowedMethods: USER_MODE_CATALOG_METHODS }),
-        authorize: async () => {
-          throw new FedmcpError(
-            'UNAUTHENTICATED',
-            perUser
-              ? `Upstream "${upstream.id}" lists nothing without a token, and each user signs in on their own ("mode": "user"): an operator runs \`fedmcp auth login ${upstream.id}\` once so the hub can list its catalog (that token lists only).`
-              : `Upstream "${upstream.id}" needs an OAuth authorization: an operator runs \`fedmcp auth login ${upstream.id}\` once.`,
-          );
-        },
-      };
-    },
-    store: openStore,
-    async logout(upstreamId, holder) {
-      const upstream = options.upstreams().find((candidate) => candidate.id === upstreamId);
-      if (!upstream) {
-        throw new FedmcpError('NOT_FOUND', `Upstream "${upstreamId}" has no "oauth" block.`);
-      }
-      const perUser = upstream.oauth.mode === 'user';
-      if (perUser !== (holder !== undefined)) {
-        throw new FedmcpError(
-          'INVALID_PARAMS',
-          perUser
-            ? `Upstream "${upstreamId}" keeps a token per user ("mode": "user"): name whose with subject (and issuer, for OAuth users).`
-            : `Upstream "${upstreamId}" has one token for the hub ("mode": "hub"): name no subject.`,
-        );
-      }
-      if (holder) return users.logout(upstreamId, holder);
-      const credentials = await openStore();
-      const key = oauthCredentialKey(upstreamId, 'hub');
-      const revoked = await revokeUpstreamTokens(
-        await credentials.load(key).catch(() => undefined),
-        { config: upstream.oauth },
-      );
-      const deleted = await credentials.delete(key);
-      providers.delete(upstreamId);
-      if (deleted) {
-        void options.audit?.record({
-          type: 'auth',
-          outcome: 'revoked',
-          action: 'oauth.logout',
-          upstream: upstreamId,
-          details: { atAuthorizationServer: revoked },
-        });
-      }
-      return deleted;
-    },
-  };
 }

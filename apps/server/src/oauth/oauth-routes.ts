@@ -10,55 +10,23 @@
  *   advertise `client_id_metadata_document_supported`, when no client is pre-registered.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { UpstreamOAuthConfig } from '@fedmcp/proxy-auth';
-import type { UserUpstreamOAuth } from './user-upstream-oauth.js';
+import {
+  CLIENT_METADATA_PATH,
+  hubClientMetadata,
+  OAUTH_CALLBACK_PATH,
+  type OAuthWebRoutesOptions,
+} from '@fedmcp/federation';
 
-/** The path of the redirect back from an authorization server. */
-export const OAUTH_CALLBACK_PATH = '/oauth/callback';
-/** The path of the hub's client metadata document. */
-export const CLIENT_METADATA_PATH = '/oauth/client-metadata.json';
+export {
+  CLIENT_METADATA_PATH,
+  hubClientMetadata,
+  hubClientMetadataUrl,
+  OAUTH_CALLBACK_PATH,
+  withHubClientMetadata,
+} from '@fedmcp/federation';
 
 /** Options of {@link createOAuthRoutes}. */
-export interface OAuthRoutesOptions {
-  /** The per-user sign-ins the callback completes. */
-  users: Pick<UserUpstreamOAuth, 'callback'>;
-  /** The hub's public origin (`hub.url`, else the address it listens on), read per request. */
-  origin: () => string;
-  /** `client_name` of the metadata document. @default 'fedmcp' */
-  clientName?: string;
-}
-
-/**
- * The hub's client metadata document, served at `<origin>/oauth/client-metadata.json`: a public
- * client (`none`: PKCE, no secret) whose only redirect URI is the hub's callback.
- */
-export function hubClientMetadata(origin: string, clientName = 'fedmcp') {
-  return {
-    client_id: new URL(CLIENT_METADATA_PATH, origin).href,
-    client_name: clientName,
-    redirect_uris: [new URL(OAUTH_CALLBACK_PATH, origin).href],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-  };
-}
-
-/** The URL of the hub's client metadata document, when the SDK and servers accept it (https). */
-export function hubClientMetadataUrl(origin: string): string | undefined {
-  const url = new URL(CLIENT_METADATA_PATH, origin);
-  // A client id URL must be https (the SDK's `auth()` and the CIMD draft refuse others).
-  return url.protocol === 'https:' ? url.href : undefined;
-}
-
-/** An upstream's `oauth` block with the hub's client metadata URL when it names no client. */
-export function withHubClientMetadata(
-  config: UpstreamOAuthConfig,
-  clientMetadataUrl: string | undefined,
-): UpstreamOAuthConfig {
-  if (clientMetadataUrl === undefined || config.clientId !== undefined) return config;
-  if (config.clientMetadataUrl !== undefined) return config;
-  return { ...config, clientMetadataUrl };
-}
+export type OAuthRoutesOptions = OAuthWebRoutesOptions;
 
 /**
  * Creates the route handler (an `onRequest` of the HTTP host: answers its paths, returns `false`
