@@ -72,7 +72,10 @@ describe('createHubHandler views (/mcp/<view>)', () => {
     await handler?.close();
   });
 
-  const connect = async ([era, mode]: (typeof ERAS)[number], path: string) => {
+  const connect = async (
+    [era, mode]: readonly [string, (typeof ERAS)[number][1]],
+    path: string,
+  ) => {
     const client = new Client(
       { name: `views-${era}`, version: '1.0.0' },
       { versionNegotiation: { mode } },
