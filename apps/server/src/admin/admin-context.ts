@@ -48,3 +48,15 @@ export interface AdminContext {
     announce(change: ClusterChange): Promise<void>;
   };
 }
+
+/**
+ * What the admin API works on in a hub at the edge (`fedmcp deploy`): no processes, files,
+ * replicas or session registry; the config as far as the edge hub has it.
+ */
+export type EdgeAdminContext = Pick<
+  AdminContext,
+  'hub' | 'store' | 'audit' | 'policy' | 'consent' | 'pinning' | 'tasks' | 'status' | 'authenticate'
+> & {
+  /** The config's peers and policy rules. */
+  config(): Pick<FedmcpConfig, 'peers' | 'policy'>;
+};

@@ -3,7 +3,6 @@
  * handler. The dispatcher validates with the schemas and the OpenAPI document is generated from
  * them, so the two cannot drift apart.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '@fedmcp/proxy-auth';
 import type { z } from 'zod';
 import { ProblemError } from './problem.js';
@@ -17,9 +16,8 @@ export interface AdminInput<P, Q, B> {
   query: Q;
   body: B;
   principal: Principal;
-  request: IncomingMessage;
-  /** For streaming routes only: the handler writes the response itself. */
-  response: ServerResponse;
+  /** The web-standard request (its body already read into `body`). */
+  request: Request;
 }
 
 /** An admin route; build it with {@link defineRoute}. */
@@ -37,7 +35,7 @@ export interface AdminRoute {
   response?: z.ZodType;
   /** The success status. @default 200 */
   status?: number;
-  /** A Server-Sent Events stream: the handler writes the response. */
+  /** A Server-Sent Events stream: the handler resolves the streaming `Response` itself. */
   stream?: boolean;
   handle(input: AdminInput<unknown, unknown, unknown>): Promise<unknown>;
 }

@@ -1,27 +1,21 @@
 /**
- * The admin API (`/admin/v1`, admin scope), its OpenAPI document (`/admin/v1/openapi.json`,
- * public), the REST facade (`/api/v1/tools/{name}:call`, any caller) and the dashboard (`/ui`),
- * as one `onRequest` hook of the HTTP host.
+ * The admin API on the Node host: the web-standard admin API (`web-admin-api.ts`) with every
+ * route, including the Node-only ones (upstreams run as processes, replicas, upstream OAuth), and
+ * the dashboard read from the package, as one `onRequest` hook of the HTTP host.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Logger } from '@fedmcp/protocol';
-import type { Principal } from '@fedmcp/proxy-auth';
-import type { z } from 'zod';
-import { createUiRoute } from '../ui/ui-route.js';
+import { toBodylessRequest } from '@fedmcp/transports/node';
+import { createNodeWebUiRoute } from '../ui/ui-route.js';
 import type { AdminContext } from './admin-context.js';
-import { type AdminRoute, compilePath, matchPath } from './admin-route.js';
-import { authenticateCaller, readJsonBody, sendJson } from './http-io.js';
-import { buildOpenApiDocument, type RouteGroup } from './openapi.js';
-import { ProblemError, sendProblem, toProblemError, validationProblem } from './problem.js';
+import type { buildOpenApiDocument, RouteGroup } from './openapi.js';
+import { ProblemError, problemResponse } from './problem.js';
 import { adminRoutes } from './route-table.js';
 import { toolCallRoute } from './routes/tool-call-route.js';
+import { adminRouteGroups, createWebAdminApi, ownsAdminPath } from './web-admin-api.js';
 
-/** The scope the admin API needs. */
-export const ADMIN_API_SCOPE = 'admin';
-/** Where the admin API is served. */
-export const ADMIN_BASE = '/admin/v1';
-/** Where the REST facade is served. */
-export const FACADE_BASE = '/api/v1';
+export { ADMIN_API_SCOPE, ADMIN_BASE, FACADE_BASE } from './web-admin-api.js';
 
 /** The admin API's `onRequest` hook. */
 export interface AdminApi {
@@ -32,67 +26,42 @@ export interface AdminApi {
   readonly document: ReturnType<typeof buildOpenApiDocument>;
 }
 
-/** Whether an origin-form request target is under a path the admin API (or the dashboard) serves. */
-function ownsPath(target: string): boolean {
-  return (
-    target.startsWith('/ui') ||
-    target.startsWith(`${ADMIN_BASE}/`) ||
-    target.startsWith(`${FACADE_BASE}/`)
-  );
-}
-
-/** Refuses (403) a caller without the admin scope, and records the attempt in the audit trail. */
-async function requireAdmin(
-  context: AdminContext,
-  principal: Principal,
-  request: IncomingMessage,
-  path: string,
-): Promise<void> {
-  if (principal.scopes.includes(ADMIN_API_SCOPE)) return;
-  await context.audit.record({
-    type: 'auth',
-    outcome: 'denied',
-    action: `${request.method} ${path}`,
-    principal,
-    reason: 'The admin API needs the "admin" scope.',
+/** Writes a web `Response` to a Node response, streaming its body until either side closes. */
+async function writeResponse(response: ServerResponse, answer: Response): Promise<void> {
+  const headers: Record<string, string> = {};
+  answer.headers.forEach((value, name) => {
+    headers[name] = value;
   });
-  throw new ProblemError(
-    403,
-    'The admin API needs the "admin" scope (an API key with scopes: ["admin"], or an OAuth token granting it).',
-  );
+  response.writeHead(answer.status, headers);
+  if (!answer.body) {
+    response.end();
+    return;
+  }
+  const reader = answer.body.getReader();
+  // The client went away: cancelling the body ends a Server-Sent Events stream's work.
+  response.once('close', () => void reader.cancel().catch(() => {}));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      response.write(value);
+    }
+  } finally {
+    response.end();
+  }
 }
 
-function parseWith(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
-  if (!schema) return value;
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw validationProblem(where, parsed.error.issues);
-  return parsed.data;
-}
-
-async function run(
-  route: AdminRoute,
-  params: Record<string, string>,
-  url: URL,
-  principal: Principal,
-  request: IncomingMessage,
-  response: ServerResponse,
-): Promise<void> {
-  const query = parseWith(route.query, Object.fromEntries(url.searchParams), 'query');
-  const parsedParams = parseWith(route.params, params, 'path');
-  const raw =
-    route.method === 'GET' || route.method === 'DELETE' ? undefined : await readJsonBody(request);
-  const body = parseWith(route.body, raw, 'body');
-  const result = await route.handle({
-    params: parsedParams,
-    query,
-    body,
-    principal,
-    request,
-    response,
-  });
-  if (route.stream) return;
-  const status = route.status ?? 200;
-  sendJson(response, status, result);
+/** The web request of a Node request: its body streamed when the method carries one. */
+function toWebRequest(request: IncomingMessage, bodyless: Request): Request {
+  if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'DELETE') {
+    return bodyless;
+  }
+  return new Request(bodyless.url, {
+    method: bodyless.method,
+    headers: bodyless.headers,
+    body: Readable.toWeb(request) as ReadableStream<Uint8Array>,
+    duplex: 'half',
+  } as RequestInit);
 }
 
 /** Builds the hook over a running server's parts. */
@@ -100,60 +69,34 @@ export function createAdminApi(
   context: AdminContext,
   options: { version: string; logger: Logger },
 ): AdminApi {
-  const groups: RouteGroup[] = [
-    { base: ADMIN_BASE, routes: adminRoutes(context), security: 'admin' },
-    { base: FACADE_BASE, routes: [toolCallRoute(context)], security: 'caller' },
-  ];
-  // Built on first use: most hubs never serve it, and building it converts every route's schemas.
-  let document: ReturnType<typeof buildOpenApiDocument> | undefined;
-  const openApiDocument = () => {
-    document ??= buildOpenApiDocument(groups, options.version);
-    return document;
-  };
-  const table = groups.flatMap((group) =>
-    group.routes.map((route) => ({ group, route, matcher: compilePath(group.base + route.path) })),
-  );
-  const ui = createUiRoute();
-
+  const web = createWebAdminApi(context, {
+    version: options.version,
+    logger: options.logger,
+    groups: adminRouteGroups(adminRoutes(context), [toolCallRoute(context)]),
+    ui: createNodeWebUiRoute(),
+  });
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
     const target = request.url ?? '/';
-    // Every MCP request passes through here first: leave other paths without parsing a URL.
-    if (target.startsWith('/') && !ownsPath(target)) return false;
-    const url = new URL(target, 'http://localhost');
-    const path = url.pathname;
-    if (await ui(request, response, path)) return true;
-    if (!path.startsWith(`${ADMIN_BASE}/`) && !path.startsWith(`${FACADE_BASE}/`)) return false;
+    // Every MCP request passes through here first: leave other paths without building a Request.
+    if (target.startsWith('/') && !ownsAdminPath(target)) return false;
+    let bodyless: Request;
     try {
-      if (path === `${ADMIN_BASE}/openapi.json` && request.method === 'GET') {
-        sendJson(response, 200, openApiDocument());
-        return true;
-      }
-      const matching = table
-        .map((entry) => ({ ...entry, params: matchPath(entry.matcher, path) }))
-        .filter((entry) => entry.params !== undefined);
-      if (matching.length === 0)
-        throw new ProblemError(404, `No route ${path}; see ${ADMIN_BASE}/openapi.json.`);
-      const found = matching.find((entry) => entry.route.method === request.method);
-      if (!found) {
-        const allow = [...new Set(matching.map((entry) => entry.route.method))].join(', ');
-        throw new ProblemError(405, `${request.method} is not served on ${path}; use ${allow}.`, {
-          headers: { allow },
-        });
-      }
-      const principal = await authenticateCaller(context.authenticate, request);
-      if (found.group.security === 'admin') await requireAdmin(context, principal, request, path);
-      await run(found.route, found.params ?? {}, url, principal, request, response);
-    } catch (error) {
-      const problem = toProblemError(error);
-      if (problem.problem.status >= 500) {
-        options.logger.error({ err: (error as Error)?.message, path }, 'admin API request failed');
-      }
-      sendProblem(response, problem);
+      bodyless = toBodylessRequest(request);
+    } catch {
+      // A method no Request can carry (CONNECT, TRACE): none is served.
+      await writeResponse(
+        response,
+        problemResponse(new ProblemError(405, `${request.method} is not served here.`)),
+      );
+      return true;
     }
+    const answer = await web(toWebRequest(request, bodyless), bodyless);
+    if (!answer) return false;
+    await writeResponse(response, answer);
     return true;
   };
   return Object.defineProperties(handle, {
-    groups: { value: groups, enumerable: true },
-    document: { get: openApiDocument, enumerable: true },
+    groups: { value: web.groups, enumerable: true },
+    document: { get: () => web.document, enumerable: true },
   }) as AdminApi;
 }

@@ -1,8 +1,10 @@
-/** Reading requests and writing JSON for the admin API and the REST facade. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+/**
+ * Reading requests and writing responses for the admin API and the REST facade, web-standard
+ * (`Request` / `Response`): the same code serves the Node host (through `create-admin-api.ts`) and
+ * the edge hub. No `node:` import.
+ */
 import type { Principal } from '@fedmcp/proxy-auth';
-import { type McpAuthenticate, runAuthenticate } from '@fedmcp/transports';
-import { toBodylessRequest } from '@fedmcp/transports/node';
+import { type McpAuthenticate, type McpAuthRequest, runAuthenticate } from '@fedmcp/transports';
 import { ProblemError } from './problem.js';
 
 /** The largest JSON body the admin API reads. */
@@ -13,10 +15,10 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  * @throws ProblemError 401 without credentials, or the authenticator's own refusal status.
  */
 export async function authenticateCaller(
-  authenticate: McpAuthenticate,
-  request: IncomingMessage,
+  authenticate: McpAuthenticate | undefined,
+  request: McpAuthRequest,
 ): Promise<Principal> {
-  const outcome = await runAuthenticate(authenticate, toBodylessRequest(request));
+  const outcome = await runAuthenticate(authenticate, request);
   if (outcome.kind === 'response') {
     const challenge = outcome.response.headers.get('www-authenticate');
     const status = outcome.response.status;
@@ -35,60 +37,118 @@ export async function authenticateCaller(
   return principal;
 }
 
-/** Reads a JSON body (at most {@link MAX_BODY_BYTES}); `undefined` when there is none. */
-export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
+/** The body's bytes, refused past {@link MAX_BODY_BYTES} without reading the rest. */
+async function readLimited(request: Request): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > MAX_BODY_BYTES) {
+    await request.body.cancel().catch(() => {});
+    throw new ProblemError(413, `The body is over ${MAX_BODY_BYTES} bytes.`);
+  }
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
     if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
       throw new ProblemError(413, `The body is over ${MAX_BODY_BYTES} bytes.`);
     }
-    chunks.push(chunk as Buffer);
+    chunks.push(value);
   }
-  if (size === 0) return undefined;
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/** Reads a JSON body (at most {@link MAX_BODY_BYTES}); `undefined` when there is none. */
+export async function readJsonBody(request: Request): Promise<unknown> {
+  const bytes = await readLimited(request);
+  if (bytes.byteLength === 0) return undefined;
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new ProblemError(415, 'Send the body as JSON (Content-Type: application/json).');
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
     throw new ProblemError(400, `The body is not valid JSON: ${(error as Error).message}`);
   }
 }
 
-/** Writes a JSON response. */
-export function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
+/** A JSON response (no body for 204). */
+export function jsonResponse(status: number, body: unknown): Response {
+  return new Response(status === 204 ? null : JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
   });
-  response.end(status === 204 ? undefined : JSON.stringify(body));
 }
 
-/** Starts a Server-Sent Events response; returns a writer of events, stopped with `onClose`. */
-export function startEventStream(
-  request: IncomingMessage,
-  response: ServerResponse,
-): { send(event: string, data: unknown, id?: string): void; closed: Promise<void> } {
-  response.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
-    'x-accel-buffering': 'no',
-  });
-  response.write(': stream open\n\n');
+/** A Server-Sent Events stream being written. */
+export interface EventStream {
+  /** The streaming response to answer with. */
+  response: Response;
+  send(event: string, data: unknown, id?: string): void;
+  /** Resolves when the client goes away (the body is cancelled or the request aborted). */
+  closed: Promise<void>;
+  /** Ends the stream. */
+  end(): void;
+}
+
+/** Starts a Server-Sent Events response; write events with `send`, stop when `closed` resolves. */
+export function startEventStream(request: Request): EventStream {
+  const encoder = new TextEncoder();
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let open = true;
+  let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((resolve) => {
-    request.socket.once('close', () => resolve());
-    response.once('close', () => resolve());
+    resolveClosed = () => {
+      open = false;
+      resolve();
+    };
+  });
+  request.signal?.addEventListener('abort', () => resolveClosed(), { once: true });
+  const body = new ReadableStream<Uint8Array>({
+    start(streamController) {
+      controller = streamController;
+      streamController.enqueue(encoder.encode(': stream open\n\n'));
+    },
+    cancel() {
+      resolveClosed();
+    },
   });
   return {
+    response: new Response(body, {
+      status: 200,
+      headers: {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+      },
+    }),
     send(event, data, id) {
-      if (response.writableEnded || response.destroyed) return;
-      response.write(
-        `${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`,
+      if (!open) return;
+      controller?.enqueue(
+        encoder.encode(
+          `${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`,
+        ),
       );
     },
     closed,
+    end() {
+      if (!open) return;
+      resolveClosed();
+      try {
+        controller?.close();
+      } catch {
+        // already closed by the client
+      }
+    },
   };
 }

@@ -2,7 +2,6 @@
  * RFC 9457 problem details (`application/problem+json`): every error the admin API and the REST
  * facade answer with.
  */
-import type { ServerResponse } from 'node:http';
 import { FedmcpError } from '@fedmcp/protocol';
 import { z } from 'zod';
 
@@ -93,18 +92,16 @@ export function toProblemError(error: unknown): ProblemError {
   return new ProblemError(500, 'The request failed; the hub logged the cause.');
 }
 
-/** Writes a problem response. */
-export function sendProblem(response: ServerResponse, error: ProblemError): void {
-  if (response.headersSent) {
-    response.end();
-    return;
-  }
-  response.writeHead(error.problem.status, {
-    'content-type': 'application/problem+json',
-    'cache-control': 'no-store',
-    ...error.headers,
+/** The response of a problem (`application/problem+json`, never cached). */
+export function problemResponse(error: ProblemError): Response {
+  return new Response(JSON.stringify(error.problem), {
+    status: error.problem.status,
+    headers: {
+      'content-type': 'application/problem+json',
+      'cache-control': 'no-store',
+      ...error.headers,
+    },
   });
-  response.end(JSON.stringify(error.problem));
 }
 
 /** The problem of a zod validation failure, naming each invalid field. */

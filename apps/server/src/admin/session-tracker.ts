@@ -2,7 +2,6 @@
  * The open downstream sessions of this hub (2025-era HTTP sessions, SSE, WebSocket, stdio), for
  * `GET /admin/v1/sessions` and closing one (`DELETE /admin/v1/sessions/{id}`).
  */
-import { randomUUID } from 'node:crypto';
 import type { HubSessionContext } from '@fedmcp/federation';
 import type { Server } from '@modelcontextprotocol/server';
 
@@ -39,7 +38,7 @@ export function createSessionTracker(now: () => number = Date.now): SessionTrack
       const era = context.era ?? 'legacy';
       const pinned = context.transport === 'stdio' || context.transport === 'websocket';
       if (era === 'modern' && !pinned) return server;
-      const id = context.sessionId ?? randomUUID();
+      const id = context.sessionId ?? globalThis.crypto.randomUUID();
       const session: TrackedSession = {
         id,
         transport: context.transport ?? 'unknown',

@@ -28,7 +28,7 @@ describe('the /ui route', () => {
   it('redirects /ui to /ui/ and serves the page with a same-origin-only policy', async () => {
     const redirect = await fetch(`${base}/ui`, { redirect: 'manual' });
     expect(redirect.status).toBe(308);
-    expect(redirect.headers.get('location')).toBe('/ui/');
+    expect(redirect.headers.get('location')).toBe('ui/');
     const page = await fetch(`${base}/ui/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');

@@ -44,7 +44,7 @@ function matches(event: AuditEvent, filter: Filter): boolean {
 }
 
 async function query(
-  context: AdminContext,
+  context: Pick<AdminContext, 'store'>,
   filter: Filter,
   options: { after?: string; limit: number; newest: boolean },
 ) {
@@ -69,38 +69,48 @@ async function query(
   return { events: options.newest ? found.reverse() : found };
 }
 
-function liveStream(context: AdminContext, fixed: Partial<Filter>) {
-  return async ({ query: input, request, response }: Parameters<AdminRoute['handle']>[0]) => {
+function liveStream(context: Pick<AdminContext, 'store'>, fixed: Partial<Filter>) {
+  return async ({ query: input, request }: Parameters<AdminRoute['handle']>[0]) => {
     const filter = { ...(input as Filter), ...fixed };
-    const stream = startEventStream(request, response);
     // A short backlog first, so a new viewer sees what just happened.
     const backlog = await query(context, filter, { limit: 20, newest: true });
+    const stream = startEventStream(request);
     for (const entry of backlog.events.reverse()) stream.send('audit', entry.event, entry.id);
     let after = backlog.events.at(-1)?.id;
     let open = true;
     void stream.closed.then(() => {
       open = false;
     });
-    while (open) {
-      const batch = await readAuditEvents(context.store.streams, {
-        ...(after ? { after } : {}),
-        limit: BATCH,
-      });
-      for (const entry of batch) {
-        after = entry.id;
-        if (matches(entry.event, filter)) stream.send('audit', entry.event, entry.id);
+    const follow = async () => {
+      while (open) {
+        const batch = await readAuditEvents(context.store.streams, {
+          ...(after ? { after } : {}),
+          limit: BATCH,
+        });
+        for (const entry of batch) {
+          after = entry.id;
+          if (matches(entry.event, filter)) stream.send('audit', entry.event, entry.id);
+        }
+        if (batch.length < BATCH) {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          await Promise.race([
+            stream.closed,
+            new Promise((resolve) => {
+              timer = setTimeout(resolve, POLL_MS);
+            }),
+          ]);
+          clearTimeout(timer);
+        }
       }
-      if (batch.length < BATCH) {
-        await Promise.race([stream.closed, new Promise((resolve) => setTimeout(resolve, POLL_MS))]);
-      }
-    }
-    response.end();
-    return undefined;
+    };
+    // The store failing ends the stream; the client reconnects with Last-Event-ID semantics.
+    void follow().finally(() => stream.end());
+    return stream.response;
   };
 }
 
 /** The audit routes. */
-export function auditRoutes(context: AdminContext): AdminRoute[] {
+export function auditRoutes(context: Pick<AdminContext, 'store'>): AdminRoute[] {
   return [
     defineRoute({
       method: 'GET',

@@ -32,7 +32,7 @@ const grantInput = z
   .meta({ id: 'ConsentGrantInput' });
 
 /** The consent routes. */
-export function consentRoutes(context: AdminContext): AdminRoute[] {
+export function consentRoutes(context: Pick<AdminContext, 'consent'>): AdminRoute[] {
   return [
     defineRoute({
       method: 'GET',

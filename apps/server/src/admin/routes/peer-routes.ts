@@ -1,6 +1,6 @@
 /** `/peers` and `/status`: the hubs this hub trusts, and the federated health graph. */
 import { z } from 'zod';
-import type { AdminContext } from '../admin-context.js';
+import type { AdminContext, EdgeAdminContext } from '../admin-context.js';
 import { type AdminRoute, defineRoute } from '../admin-route.js';
 
 const peerSchema = z
@@ -14,7 +14,9 @@ const peerSchema = z
   .meta({ id: 'Peer' });
 
 /** The peer and status routes. */
-export function peerRoutes(context: AdminContext): AdminRoute[] {
+export function peerRoutes(
+  context: Pick<AdminContext, 'hub' | 'status'> & Pick<EdgeAdminContext, 'config'>,
+): AdminRoute[] {
   return [
     defineRoute({
       method: 'GET',

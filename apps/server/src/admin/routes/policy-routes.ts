@@ -1,7 +1,7 @@
 /** `/policy`: the rules in force, validating a rule set, and explaining a decision. */
 import { createPolicy, type Principal } from '@fedmcp/proxy-auth';
 import { z } from 'zod';
-import type { AdminContext } from '../admin-context.js';
+import type { AdminContext, EdgeAdminContext } from '../admin-context.js';
 import { type AdminRoute, defineRoute } from '../admin-route.js';
 import { ProblemError } from '../problem.js';
 
@@ -19,7 +19,9 @@ const explainInput = z
   .meta({ id: 'PolicyQuestion' });
 
 /** The policy routes. */
-export function policyRoutes(context: AdminContext): AdminRoute[] {
+export function policyRoutes(
+  context: Pick<AdminContext, 'policy'> & Pick<EdgeAdminContext, 'config'>,
+): AdminRoute[] {
   return [
     defineRoute({
       method: 'GET',

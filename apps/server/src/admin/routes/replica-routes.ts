@@ -26,7 +26,7 @@ const replicaSchema = z
   .meta({ id: 'Replica' });
 
 /** The replica routes. */
-export function replicaRoutes(context: AdminContext): AdminRoute[] {
+export function replicaRoutes(context: Pick<AdminContext, 'cluster'>): AdminRoute[] {
   return [
     defineRoute({
       method: 'GET',

@@ -22,8 +22,8 @@ const taskSchema = z
 
 const taskParams = z.object({ taskId: z.string().min(1) });
 
-/** The session and task routes. */
-export function sessionTaskRoutes(context: AdminContext): AdminRoute[] {
+/** The session routes (Node: the hub's session registry). */
+export function sessionRoutes(context: Pick<AdminContext, 'sessions'>): AdminRoute[] {
   return [
     defineRoute({
       method: 'GET',
@@ -49,6 +49,12 @@ export function sessionTaskRoutes(context: AdminContext): AdminRoute[] {
         return undefined;
       },
     }),
+  ];
+}
+
+/** The task routes (the task records live in the store). */
+export function taskRoutes(context: Pick<AdminContext, 'tasks'>): AdminRoute[] {
+  return [
     defineRoute({
       method: 'GET',
       path: '/tasks',
@@ -79,4 +85,9 @@ export function sessionTaskRoutes(context: AdminContext): AdminRoute[] {
       handle: async ({ params }) => context.tasks.cancel(params.taskId),
     }),
   ];
+}
+
+/** The session and task routes. */
+export function sessionTaskRoutes(context: Pick<AdminContext, 'sessions' | 'tasks'>): AdminRoute[] {
+  return [...sessionRoutes(context), ...taskRoutes(context)];
 }

@@ -38,7 +38,7 @@ function statusOf(error: { code?: unknown; data?: unknown; message?: string }): 
 }
 
 /** The facade's route (its base is `/api/v1`, not the admin API's). */
-export function toolCallRoute(context: AdminContext): AdminRoute {
+export function toolCallRoute(context: Pick<AdminContext, 'hub'>): AdminRoute {
   return defineRoute({
     method: 'POST',
     path: '/tools/{name}:call',

@@ -46,7 +46,10 @@ const pendingSchema = z
 const itemParams = z.object({ upstream: z.string().min(1), name: z.string().min(1) });
 const kindQuery = z.object({ kind: z.enum(['tool', 'prompt']).default('tool') });
 
-async function listAll(context: AdminContext, principal: Parameters<typeof withHubClient>[1]) {
+async function listAll(
+  context: Pick<AdminContext, 'hub'>,
+  principal: Parameters<typeof withHubClient>[1],
+) {
   return withHubClient(context.hub, principal, async (client) => {
     const tools: Tool[] = [];
     let cursor: string | undefined;
@@ -59,7 +62,7 @@ async function listAll(context: AdminContext, principal: Parameters<typeof withH
   });
 }
 
-function upstreamOf(context: AdminContext, name: string): string | undefined {
+function upstreamOf(context: Pick<AdminContext, 'hub'>, name: string): string | undefined {
   return context.hub.upstreams
     .list()
     .find((upstream) =>
@@ -68,7 +71,7 @@ function upstreamOf(context: AdminContext, name: string): string | undefined {
 }
 
 /** The tool routes. */
-export function toolRoutes(context: AdminContext): AdminRoute[] {
+export function toolRoutes(context: Pick<AdminContext, 'hub' | 'pinning'>): AdminRoute[] {
   const requirePinning = () => {
     if (!context.pinning) {
       throw new ProblemError(409, 'Pinning is off (pinning.enabled: false): nothing is held back.');

@@ -174,27 +174,14 @@ export async function applyUpstreamChange(
   else await context.hub.upstreams.add(id, spec, options);
 }
 
-function find(context: AdminContext, id: string): UpstreamStatus {
+function find(context: Pick<AdminContext, 'hub'>, id: string): UpstreamStatus {
   const found = context.hub.upstreams.list().find((upstream) => upstream.id === id);
   if (!found) throw new ProblemError(404, `No upstream "${id}".`);
   return found;
 }
 
-/** The upstream routes. */
-export function upstreamRoutes(context: AdminContext): AdminRoute[] {
-  /** Applies an upstream to the running hub, then keeps it in the store. */
-  const apply = async (
-    id: string,
-    body: z.output<typeof upstreamInputSchema>,
-    how: 'add' | 'replace',
-  ) => {
-    const { spec, options } = split(body, id);
-    const status = await context.hub.upstreams[how](id, spec as UpstreamSpec, options);
-    await context.store.kv.set(KEY_PREFIX + id, JSON.stringify({ ...spec, ...options }));
-    // The other replicas apply it from the store.
-    await context.cluster?.announce({ kind: 'upstream', id, action: 'put' });
-    return present(status, 'admin');
-  };
+/** The routes that read upstreams: their list and one upstream, with state and tool count. */
+export function upstreamStatusRoutes(context: Pick<AdminContext, 'hub' | 'store'>): AdminRoute[] {
   const sourceOf = async (id: string) =>
     (await context.store.kv.get(KEY_PREFIX + id)) ? ('admin' as const) : ('config' as const);
   return [
@@ -225,6 +212,29 @@ export function upstreamRoutes(context: AdminContext): AdminRoute[] {
       response: upstreamSchema,
       handle: async ({ params }) => present(find(context, params.id), await sourceOf(params.id)),
     }),
+  ];
+}
+
+/**
+ * The upstream routes: reading them, and adding, changing, removing and restarting them (Node:
+ * kept in the store and restored when the server starts).
+ */
+export function upstreamRoutes(context: AdminContext): AdminRoute[] {
+  /** Applies an upstream to the running hub, then keeps it in the store. */
+  const apply = async (
+    id: string,
+    body: z.output<typeof upstreamInputSchema>,
+    how: 'add' | 'replace',
+  ) => {
+    const { spec, options } = split(body, id);
+    const status = await context.hub.upstreams[how](id, spec as UpstreamSpec, options);
+    await context.store.kv.set(KEY_PREFIX + id, JSON.stringify({ ...spec, ...options }));
+    // The other replicas apply it from the store.
+    await context.cluster?.announce({ kind: 'upstream', id, action: 'put' });
+    return present(status, 'admin');
+  };
+  return [
+    ...upstreamStatusRoutes(context),
     defineRoute({
       method: 'POST',
       path: '/upstreams/{id}',
