@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // admin/index: `@fedmcp/server/admin`, the web-standard admin API the edge hub bundles.
+  entry: ['src/index.ts', 'src/admin/index.ts'],
   format: ['esm'],
   target: 'node20',
   dts: true,
