@@ -22,6 +22,7 @@ import { CliUsageError } from './connect-target.js';
 import type { DeployDefinition } from './deploy-hub-entry.js';
 import type { FrontDoorDefinition } from './deploy-hub-front.js';
 import { refuseLiteralCredentials } from './deploy-hub-literals.js';
+import { viewsDefinitionOf } from './deploy-hub-views.js';
 
 /** The Durable Objects the Worker of the hub bundle exports, for the upload's bindings and migration. */
 export const HUB_DURABLE_OBJECTS: DurableObjectBinding[] = [
@@ -192,6 +193,7 @@ export async function buildHubBundle(
       return set.length > 0 ? { hub: Object.fromEntries(set) } : {};
     })(),
     ...(config.hub.tasks === undefined ? {} : { tasks: config.hub.tasks }),
+    ...viewsDefinitionOf(config.views),
     ...(() => {
       const front = frontDoorOf(config.hub);
       return front ? { front } : {};

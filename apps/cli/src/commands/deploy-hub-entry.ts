@@ -54,6 +54,7 @@ import {
   type DurableObjectNamespace,
 } from '@fedmcp/store/durable-object';
 import { type FrontDoorDefinition, withFrontDoor } from './deploy-hub-front.js';
+import { type ViewsDefinition, viewsHubOptions } from './deploy-hub-views.js';
 
 export { FedmcpStoreObject } from '@fedmcp/store/durable-object';
 
@@ -84,6 +85,8 @@ export interface DeployDefinition {
   tasks?: Omit<HubTaskOptions, 'store'>;
   /** `hub.allowedHosts`, `hub.cors`, `hub.allowedOrigins`. */
   front?: FrontDoorDefinition;
+  /** `views`, each served at `/mcp/<view>` (deploy-hub-views.ts). */
+  views?: ViewsDefinition['views'];
   /** `hub.instructions`, `hub.maxInstructionsChars`, `hub.pageSize`, `hub.maxHops`. */
   hub?: {
     instructions?: string;
@@ -200,6 +203,7 @@ async function build(env: Env | undefined): Promise<HubHandler> {
     }),
     upstreams: { ...definition.upstreams, ...peerUpstreams(peers) },
     tasks: { ...definition.tasks, store },
+    ...viewsHubOptions(definition),
     ...(pinning ? { catalogGuard: pinning } : {}),
     ...(definition.policy
       ? {

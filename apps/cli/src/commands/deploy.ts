@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { CliIo } from '../cli-io.js';
 import { CliUsageError } from './connect-target.js';
 import { HUB_DURABLE_OBJECTS } from './deploy-hub-bundle.js';
+import { viewPlanLines } from './deploy-hub-views.js';
 import { readDeployPlan } from './deploy-inputs.js';
 import {
   createCliProvider,
@@ -67,6 +68,7 @@ export function deployCommand(
     io.stderr(`${dryRun ? 'Would create' : 'Will create'} on ${id}:\n`);
     for (const step of provider.plan(plan))
       io.stderr(`  ${step.action.padEnd(16)} ${step.resource}\n`);
+    for (const line of viewPlanLines(plan.config, id, values.name ?? 'fedmcp-hub')) io.stderr(line);
     const result = await provider.deploy(plan);
     // Generated files (fly.toml) go next to the config file.
     const { file } = await resolveConfig(values.config);
