@@ -43,8 +43,9 @@ export function registerTaskHandlers(server: Server, scope: SessionScope): void 
       if (isHubTaskId(params.taskId) || method === 'tasks/update') {
         return hubTaskRequest(scope, method, String(params.taskId), params, ctx);
       }
-      if (!services.tasks.owns(String(params.taskId), session)) {
-        // Its principal's upstream task, created on another replica (the store knows it).
+      if (method === 'tasks/result' || !services.tasks.owns(String(params.taskId), session)) {
+        // Its principal's upstream task, created on another replica (the store knows it); a
+        // tasks/result there or here takes the task's questions on its stream.
         const elsewhere = await upstreamTaskElsewhere(scope, method, params, ctx);
         if (elsewhere) return elsewhere;
       }

@@ -12,8 +12,11 @@
  * tasks are held and passes each question to its task; a question of anything else on that
  * connection is answered as the hub answers questions on a shared connection (roots: none;
  * sampling / elicitation: the spec's -32602 for a missing capability). The held requests are
- * process-local, like interactive calls' flows: a client's polls for one task should reach the
- * same replica (the 2026 `Mcp-Name` header carries the task id for routing).
+ * process-local, on the replica holding the task's upstream session: a client's `tasks/get` and
+ * `tasks/update` on another replica are relayed there (tasks/forwarded-task-relay.ts).
+ *
+ * The same routing carries the questions of a 2025-era session's own upstream task to the
+ * `tasks/result` request that session made ({@link HeldTasks.route}; tasks/upstream-task-questions.ts).
  */
 import { ResultSchema } from '@modelcontextprotocol/core';
 import type { ClientCapabilities } from '@modelcontextprotocol/server';
@@ -36,8 +39,16 @@ interface Question {
   reject(error: unknown): void;
 }
 
+/** Whoever takes the questions of one upstream task arriving on its connection. */
+export interface TaskQuestionTaker {
+  /** A question (its params without the upstream's related-task mark). */
+  ask(method: InteractiveMethod, params: Params): Promise<unknown>;
+  /** The connection's routing ended (closed, or the hub closes). */
+  end?(): void;
+}
+
 /** A 2025 upstream task whose `tasks/result` the hub holds, and its outstanding questions. */
-export class HeldTask {
+export class HeldTask implements TaskQuestionTaker {
   readonly abort = new AbortController();
   readonly #questions = new Map<string, Question>();
   readonly #waiters = new Set<() => void>();
@@ -117,7 +128,7 @@ export class HeldTask {
 }
 
 /** The spec's -32602 for a question the client declared no capability for. */
-function missing(method: InteractiveMethod, params: Params) {
+export function missing(method: InteractiveMethod, params: Params) {
   if (method === 'elicitation/create') {
     const mode = params.mode === 'url' ? 'url' : 'form';
     return hubError('INVALID_PARAMS', `The client does not support ${mode} mode elicitation.`);
@@ -142,8 +153,8 @@ function withoutRelatedTask(params: Params): Params {
  * it names (see the file comment).
  */
 class HeldTaskDispatch extends Flow {
-  /** Held tasks on this connection, by the upstream's task id. */
-  readonly held = new Map<string, HeldTask>();
+  /** Held tasks (and other takers) on this connection, by the upstream's task id. */
+  readonly held = new Map<string, TaskQuestionTaker>();
 
   override ask(method: InteractiveMethod, params: Record<string, unknown>): Promise<unknown> {
     const related = (params._meta as Params | undefined)?.[RELATED_TASK] as
@@ -157,7 +168,7 @@ class HeldTaskDispatch extends Flow {
   }
 
   override cancel(reason?: unknown): void {
-    for (const task of this.held.values()) task.end();
+    for (const task of this.held.values()) task.end?.();
     this.held.clear();
     super.cancel(reason);
   }
@@ -203,7 +214,6 @@ export class HeldTasks {
   ): HeldTask | undefined {
     const existing = this.#tasks.get(exposedId);
     if (existing) return existing;
-    const flows = this.#flows;
     let connection: UpstreamConnection;
     try {
       connection = upstream.primary();
@@ -211,16 +221,9 @@ export class HeldTasks {
       return undefined;
     }
     const client = connection.client;
-    if (!flows || !client || connection.leased || connection.owner !== undefined) return undefined;
-    let dispatch = this.#dispatches.get(connection);
-    if (!dispatch || dispatch.done) {
-      if (flows.onConnection(connection)) return undefined;
-      dispatch = new HeldTaskDispatch();
-      this.#dispatches.set(connection, dispatch);
-      flows.attach(dispatch, connection);
-    }
+    const held = client && this.#dispatchOn(connection);
+    if (!client || !held) return undefined;
     const task = new HeldTask(capabilities);
-    const held = dispatch;
     held.held.set(upstreamTaskId, task);
     this.#tasks.set(exposedId, task);
     // Counted as a plain call: no interactive call leases this connection while the task is held.
@@ -233,11 +236,50 @@ export class HeldTasks {
       .catch(() => {})
       .finally(() => {
         connection.plainCalls -= 1;
-        held.held.delete(upstreamTaskId);
+        if (held.held.get(upstreamTaskId) === task) held.held.delete(upstreamTaskId);
         if (this.#tasks.get(exposedId) === task) this.#tasks.delete(exposedId);
         task.end();
         if (held.held.size === 0) held.cancel();
       });
     return task;
+  }
+
+  /**
+   * Routes the questions of the upstream task `upstreamTaskId` arriving on `connection` (a shared
+   * connection a request about it runs on) to `taker`, until the returned release is called;
+   * `undefined` when the connection is not free for it (as for {@link HeldTasks.hold}).
+   */
+  route(
+    connection: UpstreamConnection,
+    upstreamTaskId: string,
+    taker: TaskQuestionTaker,
+  ): (() => void) | undefined {
+    const held = this.#dispatchOn(connection);
+    if (!held) return undefined;
+    held.held.set(upstreamTaskId, taker);
+    // No interactive call leases this connection while the questions are routed here.
+    connection.plainCalls += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      connection.plainCalls -= 1;
+      if (held.held.get(upstreamTaskId) === taker) held.held.delete(upstreamTaskId);
+      if (held.held.size === 0) held.cancel();
+    };
+  }
+
+  /** The dispatch on a shared connection, made if no other flow holds it. */
+  #dispatchOn(connection: UpstreamConnection): HeldTaskDispatch | undefined {
+    const flows = this.#flows;
+    if (!flows || connection.leased || connection.owner !== undefined) return undefined;
+    let dispatch = this.#dispatches.get(connection);
+    if (!dispatch || dispatch.done) {
+      if (flows.onConnection(connection)) return undefined;
+      dispatch = new HeldTaskDispatch();
+      this.#dispatches.set(connection, dispatch);
+      flows.attach(dispatch, connection);
+    }
+    return dispatch;
   }
 }

@@ -8,19 +8,32 @@
  * holder over the forwarded task relay (tasks/forwarded-task-relay.ts); a holder that stopped
  * gives a clear error. Only a principal's tasks are recorded: an anonymous session's tasks are
  * its own (tasks/hub-task-requests.ts, `taskOwnerOf`) and stay with the replica that holds them.
+ *
+ * A `tasks/result` of such a task (here or relayed) carries the task's questions to the client on
+ * its stream, and the answers back upstream (tasks/upstream-task-questions.ts).
  */
 import type { Result, ServerContext } from '@modelcontextprotocol/server';
 import { hubError } from '../errors.js';
-import { connectionOwner, type SessionScope } from '../handlers/session-scope.js';
+import {
+  clientCapabilities,
+  connectionOwner,
+  type SessionScope,
+} from '../handlers/session-scope.js';
 import { NAME_SEPARATOR } from '../namespacing.js';
 import { callUpstream, type Lease } from '../pipeline/call-upstream.js';
 import { mapTaskResult } from '../pipeline/map-result.js';
 import type { HubServices } from '../services/hub-services.js';
 import type { Upstream } from '../upstream.js';
 import { taskLease } from './forwarded-task-lease.js';
-import { RELAY_ANSWER_WAIT_MS, type RelayedRequest } from './forwarded-task-relay.js';
+import type { HeldTasks } from './forwarded-task-questions.js';
+import {
+  RELAY_ANSWER_WAIT_MS,
+  type RelayedAsk,
+  type RelayedRequest,
+} from './forwarded-task-relay.js';
 import type { ForwardedTask } from './forwarded-task-store.js';
 import { taskOwnerOf } from './hub-task-requests.js';
+import { routeTaskQuestions, streamAsker } from './upstream-task-questions.js';
 
 type Params = Record<string, unknown>;
 
@@ -89,18 +102,17 @@ export async function recordUpstreamTask(
 /** Answers the requests other replicas relay about this replica's upstream tasks. */
 function serveUpstreamRelayed(services: HubServices): Promise<void> {
   const forwarded = services.hubTasks.forwarded;
+  forwarded.held.bind(services.flows);
   return forwarded.relay.serve(
-    async (request) => {
+    async (request, { signal, ask }) => {
       const target = await targetOf(services, request.taskId);
       if (!target) throw unknownTask(request.taskId);
-      const signal = AbortSignal.timeout(request.waitMs ?? RELAY_ANSWER_WAIT_MS);
       const lease = taskLease(forwarded, request.taskId, target.record);
-      return answer(
-        { ...target, lease },
-        request.method as TaskMethod,
-        request.params ?? {},
-        signal,
-      );
+      const method = request.method as TaskMethod;
+      return answer({ ...target, lease }, method, request.params ?? {}, signal, {
+        held: forwarded.held,
+        ...(ask ? { ask } : {}),
+      });
     },
     services.logger,
     'upstream',
@@ -126,20 +138,34 @@ async function targetOf(services: HubServices, exposedId: string): Promise<Targe
   return { upstream, taskId: record.taskId, replica: record.replica, owner: record.owner, record };
 }
 
+/** Where the questions of a task's `tasks/result` go (see the file comment). */
+interface Questions {
+  held: HeldTasks;
+  ask?: RelayedAsk;
+}
+
 async function answer(
   target: Target,
   method: TaskMethod,
   params: Params,
   signal: AbortSignal,
+  questions?: Questions,
 ): Promise<Params> {
-  const result = await callUpstream({
-    upstream: target.upstream,
-    method,
-    params: { ...params, taskId: target.taskId },
-    signal,
-    ...(target.lease ? { lease: target.lease } : {}),
-  });
-  return mapTaskResult(target.upstream, result) as Params;
+  const ask = method === 'tasks/result' ? questions?.ask : undefined;
+  const routing = ask && routeTaskQuestions(questions!.held, target.taskId, ask, target.lease);
+  try {
+    const result = await callUpstream({
+      upstream: target.upstream,
+      method,
+      params: { ...params, taskId: target.taskId },
+      signal,
+      ...(target.lease ? { lease: target.lease } : {}),
+      ...(routing ? { onConnection: routing.onConnection } : {}),
+    });
+    return mapTaskResult(target.upstream, result) as Params;
+  } finally {
+    routing?.release();
+  }
 }
 
 function unknownTask(taskId: string): Error {
@@ -162,11 +188,25 @@ export async function upstreamTaskElsewhere(
   const target = await targetOf(services, params.taskId);
   if (!target || target.owner !== taskOwnerOf(scope.session)) return undefined;
   const { _meta, taskId: _taskId, ...rest } = params;
-  const relay = services.hubTasks.forwarded.relay;
+  const forwarded = services.hubTasks.forwarded;
+  const relay = forwarded.relay;
+  // A 2025-era client's tasks/result takes the task's questions on its stream.
+  const ask =
+    method === 'tasks/result' && scope.session.era === 'legacy'
+      ? streamAsker(ctx, clientCapabilities(ctx, scope.session), params.taskId)
+      : undefined;
   if (!target.replica || target.replica === relay.replica) {
+    forwarded.held.bind(services.flows);
     const callerOwner = connectionOwner(scope, target.upstream);
-    const lease = taskLease(services.hubTasks.forwarded, params.taskId, target.record, callerOwner);
-    return (await answer({ ...target, lease }, method, rest, ctx.mcpReq.signal)) as Result;
+    const lease = taskLease(forwarded, params.taskId, target.record, callerOwner);
+    const questions = { held: forwarded.held, ...(ask ? { ask } : {}) };
+    return (await answer(
+      { ...target, lease },
+      method,
+      rest,
+      ctx.mcpReq.signal,
+      questions,
+    )) as Result;
   }
   const request: RelayedRequest = {
     taskId: params.taskId,
@@ -175,7 +215,7 @@ export async function upstreamTaskElsewhere(
     params: rest,
     waitMs: method === 'tasks/result' ? RESULT_WAIT_MS : RELAY_ANSWER_WAIT_MS,
   };
-  return (await relay.relay(target.replica, request, ctx.mcpReq.signal)) as Result;
+  return (await relay.relay(target.replica, request, ctx.mcpReq.signal, ask)) as Result;
 }
 
 /**

@@ -1,0 +1,215 @@
+/**
+ * A running task's questions reach its client through any replica (issue #14): two hub replicas
+ * on one Redis store, behind no sticky balancer, and one upstream (server-everything) whose
+ * research task asks an elicitation when its topic is ambiguous.
+ *
+ * - A 2025-11-25 SDK v1 session (sessions shared by the replicas): the task is created through
+ *   one replica, its `tasks/result` goes to the other, and its other requests (answers
+ *   included) alternate. The question reaches the client on that `tasks/result` stream, marked
+ *   with the task, and the answer reaches the upstream on the holder.
+ * - A 2026-07-28 client whose requests alternate: `tasks/get` shows the question on either
+ *   replica, `tasks/update` answers it from either.
+ * - A hub-managed task (a tool the upstream does not run as a task) asking its 2025 client.
+ *
+ * With CI=true a missing Redis fails the run; elsewhere the test is skipped with a notice.
+ */
+import { type Everything, startEverything } from '@fedmcp/test-support';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { ResultSchema } from '@modelcontextprotocol/core';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  CreateTaskResultSchema as V1CreateTaskResultSchema,
+  ElicitRequestSchema as V1ElicitRequestSchema,
+  ResultSchema as V1ResultSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  openReplicaStore,
+  type ReplicaHub,
+  type ReplicaHubs,
+  replicaHubs,
+} from '../../test/fixtures/replica-hubs.js';
+import { eventually } from '../../test/helpers.js';
+
+type Params = Record<string, unknown>;
+
+const TOOL = 'everything__simulate-research-query';
+const RELATED_TASK = 'io.modelcontextprotocol/related-task';
+
+const store = await openReplicaStore('task-questions');
+const hubs: ReplicaHubs | undefined = store && replicaHubs(store);
+let everything: Everything | undefined;
+afterAll(async () => {
+  await hubs?.close();
+  await everything?.[Symbol.asyncDispose]();
+});
+
+/**
+ * A fetch for one client over `replicas`: a request whose JSON-RPC method `pin` names goes to
+ * that replica, every other request to the next replica in turn.
+ */
+function spread(replicas: readonly ReplicaHub[], user: string, pin: Record<string, number>) {
+  let next = 0;
+  const seen: Array<{ index: number; method: string }> = [];
+  const fetcher: typeof fetch = (input, init) => {
+    const body = typeof init?.body === 'string' ? init.body : '';
+    const method = /"method":"([^"]+)"/.exec(body)?.[1] ?? (body ? 'answer' : 'stream');
+    let index = pin[method];
+    if (index === undefined) {
+      index = next % replicas.length;
+      next += 1;
+    }
+    seen.push({ index, method });
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const headers = new Headers(init?.headers);
+    headers.set('x-user', user);
+    const base = (replicas[index] as ReplicaHub).url;
+    return fetch(new URL(`${url.pathname}${url.search}`, base), { ...init, headers });
+  };
+  return { fetcher, seen };
+}
+
+/** A 2025-11-25 SDK v1 session of ada over `fetcher` answering forms, and what it was asked. */
+async function legacyClient(replica: ReplicaHub, fetcher: typeof fetch) {
+  const client = new V1Client(
+    { name: 'ada', version: '1.0.0' },
+    { capabilities: { elicitation: { form: {} } } },
+  );
+  const asked: Params[] = [];
+  client.setRequestHandler(V1ElicitRequestSchema, async (request) => {
+    asked.push(request.params as Params);
+    const content = String(request.params.message).includes('interpretations')
+      ? { interpretation: 'snake' }
+      : { name: 'Ada' };
+    return { action: 'accept', content };
+  });
+  await client.connect(new V1Transport(new URL(`${replica.url}/mcp`), { fetch: fetcher }));
+  hubs!.adopt(() => client.close());
+  const call = async (name: string, args: Params) =>
+    (
+      await client.request(
+        { method: 'tools/call', params: { name, arguments: args, task: { ttl: 60_000 } } },
+        V1CreateTaskResultSchema,
+      )
+    ).task.taskId;
+  const result = (taskId: string) =>
+    client.request({ method: 'tasks/result', params: { taskId } }, V1ResultSchema, {
+      timeout: 60_000,
+    });
+  return { asked, call, result };
+}
+
+/** A 2026-07-28 SDK v2 client of ada over `fetcher`: a request's wire result or error. */
+async function modernClient(replica: ReplicaHub, fetcher: typeof fetch) {
+  const answers: Params[] = [];
+  const transport = new StreamableHTTPClientTransport(new URL(`${replica.url}/mcp`), {
+    fetch: async (input, init) => {
+      const response = await fetcher(input, init);
+      if (init?.method === 'POST') {
+        for (const line of (await response.clone().text()).split('\n')) {
+          const json = (line.startsWith('data:') ? line.slice(5) : line).trim();
+          if (json.startsWith('{')) answers.push(JSON.parse(json) as Params);
+        }
+      }
+      return response;
+    },
+  });
+  const capabilities = {
+    extensions: { 'io.modelcontextprotocol/tasks': {} },
+    elicitation: { form: {} },
+  };
+  const client = new Client(
+    { name: 'ada', version: '1.0.0' },
+    { capabilities: capabilities as never, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  await client.connect(transport);
+  hubs!.adopt(() => client.close());
+  return async (method: string, params: Params): Promise<Params> => {
+    answers.length = 0;
+    await client.request({ method, params } as never, ResultSchema).catch(() => undefined);
+    const answer = answers.findLast((item) => 'result' in item || 'error' in item) ?? {};
+    return (answer.result ?? answer.error) as Params;
+  };
+}
+
+describe.runIf(store)("a task's questions through any replica", () => {
+  let replicas: ReplicaHub[] = [];
+  beforeAll(async () => {
+    everything = await startEverything();
+    replicas = [
+      await hubs!.start(everything.url, { cluster: true }),
+      await hubs!.start(everything.url, { cluster: true }),
+    ];
+  });
+
+  it.each([
+    ['the other replica', 1],
+    ['the holder', 0],
+  ])(
+    '2025-11-25: an upstream task asks its client; tasks/result on %s',
+    async (_where, index) => {
+      const { fetcher, seen } = spread(replicas, 'ada', { 'tools/call': 0, 'tasks/result': index });
+      const ada = await legacyClient(replicas[0]!, fetcher);
+      const taskId = await ada.call(TOOL, { topic: 'python', ambiguous: true });
+      const result = await ada.result(taskId);
+      expect(JSON.stringify(result)).toContain('python (snake)');
+      expect(ada.asked).toHaveLength(1);
+      expect(String(ada.asked[0]?.message)).toContain('multiple interpretations');
+      expect(ada.asked[0]?._meta).toMatchObject({ [RELATED_TASK]: { taskId } });
+      // Created on the holder, its result asked where the case says, the answer sent on.
+      expect(seen.find((item) => item.method === 'tools/call')?.index).toBe(0);
+      expect(seen.find((item) => item.method === 'tasks/result')?.index).toBe(index);
+      expect(seen.some((item) => item.method === 'answer')).toBe(true);
+    },
+    120_000,
+  );
+
+  it('2025-11-25: a hub-managed task asks its client; tasks/result on the other replica', async () => {
+    const { fetcher } = spread(replicas, 'ada', { 'tools/call': 0, 'tasks/result': 1 });
+    const ada = await legacyClient(replicas[0]!, fetcher);
+    const taskId = await ada.call('everything__trigger-elicitation-request', {});
+    expect(taskId.startsWith('hubtask.')).toBe(true);
+    const result = await ada.result(taskId);
+    expect(JSON.stringify(result)).toContain('Name: Ada');
+    expect(ada.asked).toHaveLength(1);
+    expect(ada.asked[0]?._meta).toMatchObject({ [RELATED_TASK]: { taskId } });
+  }, 120_000);
+
+  it('2026-07-28: an upstream task forwarded on one replica is asked and answered through both', async () => {
+    const { fetcher, seen } = spread(replicas, 'ada', { 'tools/call': 0 });
+    const ask = await modernClient(replicas[0]!, fetcher);
+    const created = await ask('tools/call', {
+      name: TOOL,
+      arguments: { topic: 'python', ambiguous: true },
+    });
+    const taskId = String(created.taskId);
+    expect(created).toMatchObject({ resultType: 'task' });
+    // Polls alternate between the replicas until one shows the question.
+    const waiting = (await eventually(async () => {
+      const task = await ask('tasks/get', { taskId });
+      return Object.keys((task.inputRequests as Params | undefined) ?? {}).length > 0
+        ? task
+        : undefined;
+    }, 30_000)) as Params;
+    const [key] = Object.keys(waiting.inputRequests as Params);
+    expect(JSON.stringify(waiting.inputRequests)).toContain('multiple interpretations');
+    // The next poll goes to the other replica: the same question there.
+    expect(Object.keys((await ask('tasks/get', { taskId })).inputRequests as Params)).toEqual([
+      key,
+    ]);
+    const answer = { [key!]: { action: 'accept', content: { interpretation: 'snake' } } };
+    expect(await ask('tasks/update', { taskId, inputResponses: answer })).toMatchObject({
+      resultType: 'complete',
+    });
+    const done = (await eventually(async () => {
+      const task = await ask('tasks/get', { taskId });
+      return task.status === 'completed' ? task : undefined;
+    }, 30_000)) as Params;
+    expect(JSON.stringify(done.result)).toContain('python (snake)');
+    const polled = new Set(
+      seen.filter((item) => item.method === 'tasks/get').map((item) => item.index),
+    );
+    expect(polled).toEqual(new Set([0, 1]));
+  }, 120_000);
+});
