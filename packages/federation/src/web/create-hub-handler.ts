@@ -54,7 +54,10 @@ export interface HubHandlerOptions {
   replayStore?: Pick<KeyValueStore, 'compareAndSet' | 'get'>;
   /** Where peer authentications are recorded. @default none */
   audit?: AuditLog;
-  /** The MCP endpoint's path. @default '/mcp' */
+  /**
+   * The MCP endpoint's path; the hub's views (`HubOptions.views`) are served under it, at
+   * `${mcpPath}/<view>`. @default '/mcp'
+   */
   mcpPath?: string;
   /** Routes served after the hub's own (before 404). @default none */
   routes?: WebRoute;
