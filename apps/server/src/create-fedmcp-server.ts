@@ -56,9 +56,13 @@ import { configDigest } from './cluster/config-digest.js';
 import { createConfigSync } from './cluster/config-sync.js';
 import { createClusterNode } from './cluster/create-cluster-node.js';
 import { requestStateKeyOf } from './cluster/request-state-key.js';
+import { sealReplicaPubSub } from './cluster/sealed-replica-pubsub.js';
 import type { FedmcpConfig } from './config/config-schema.js';
 import { hostOriginOptions } from './config/cors-config.js';
-import { createServerSessionCluster } from './config/resolve-cluster-config.js';
+import {
+  createServerSessionCluster,
+  resolveClusterConfig,
+} from './config/resolve-cluster-config.js';
 import { createConfiguredTokenExchanges } from './config/token-exchange-config.js';
 import {
   buildDiscoveryDocument,
@@ -161,15 +165,23 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   // `resolve`: an absolute data directory stays absolute (not joined onto the base directory).
   const storeUrl =
     config.store ?? `sqlite:${resolve(baseDirectory, config.hub.dataDir, 'state.db')}`;
-  const store = telemetry.store(
+  const openedStore = telemetry.store(
     await createStore(storeUrl, {
       sqlite: { synchronous: config.storeSynchronous },
       logger: childLogger(logger, { component: 'store' }),
     }),
   );
-  cleanup.defer(() => store.close());
+  cleanup.defer(() => openedStore.close());
+  const clusterSecrets = await resolveClusterConfig(config, { baseDirectory, env, secretValues });
+  // Replicas' pub/sub sealed under `cluster.secret`: what they tell each other only they can say.
+  const store = sealReplicaPubSub(
+    openedStore,
+    clusterSecrets,
+    childLogger(logger, { component: 'cluster' }),
+  );
   // 2025-era sessions any replica can serve: session ids sealed under `cluster.secret`.
   const sessionCluster = await createServerSessionCluster(config, {
+    resolved: clusterSecrets,
     store,
     baseDirectory,
     env,

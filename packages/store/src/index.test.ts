@@ -8,11 +8,20 @@ describe('@fedmcp/store exports', () => {
   it('pins the runtime exports of the root, ./node and ./postgres', () => {
     expect(Object.keys(root).sort()).toMatchInlineSnapshot(`
       [
+        "SEALED_PUBSUB_MAX_AGE_MS",
+        "SEALED_PUBSUB_PURPOSE",
         "StoreError",
         "compareStreamIds",
         "createMemoryStore",
+        "deriveClusterKey",
         "formatStreamId",
+        "fromBase64Url",
+        "openClusterText",
         "parseStreamId",
+        "sealClusterText",
+        "sealPubSub",
+        "toBase64Url",
+        "withSealedPubSub",
       ]
     `);
     expect(Object.keys(node).sort()).toMatchInlineSnapshot(`

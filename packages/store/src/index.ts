@@ -1,7 +1,26 @@
 // @fedmcp/store: key/value, streams, pub/sub and leases behind one interface. The root is
 // web-standard (memory engine and types); the SQLite and Redis engines live in `@fedmcp/store/node`.
+export type { ClusterKey } from './cluster-crypto.js';
+export {
+  deriveClusterKey,
+  fromBase64Url,
+  openClusterText,
+  sealClusterText,
+  toBase64Url,
+} from './cluster-crypto.js';
 export type { MemoryStoreOptions } from './create-memory-store.js';
 export { createMemoryStore } from './create-memory-store.js';
+export type {
+  SealedPubSub,
+  SealedPubSubDropReason,
+  SealedPubSubOptions,
+} from './sealed-pubsub.js';
+export {
+  SEALED_PUBSUB_MAX_AGE_MS,
+  SEALED_PUBSUB_PURPOSE,
+  sealPubSub,
+  withSealedPubSub,
+} from './sealed-pubsub.js';
 export type {
   AcquireLeaseOptions,
   ClaimOptions,

@@ -180,11 +180,20 @@ describe('public exports', () => {
   it('@fedmcp/store', async () => {
     expect(await exportsOf('@fedmcp/store')).toMatchInlineSnapshot(`
       [
+        "SEALED_PUBSUB_MAX_AGE_MS: number",
+        "SEALED_PUBSUB_PURPOSE: string",
         "StoreError: function",
         "compareStreamIds: function",
         "createMemoryStore: function",
+        "deriveClusterKey: function",
         "formatStreamId: function",
+        "fromBase64Url: function",
+        "openClusterText: function",
         "parseStreamId: function",
+        "sealClusterText: function",
+        "sealPubSub: function",
+        "toBase64Url: function",
+        "withSealedPubSub: function",
       ]
     `);
   });

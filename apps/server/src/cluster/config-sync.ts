@@ -17,13 +17,17 @@
  * shows the drift.
  */
 import type { Logger } from '@fedmcp/protocol';
-import type { PubSub, Subscription } from '@fedmcp/store';
+import {
+  deriveClusterKey,
+  openClusterText,
+  type PubSub,
+  type Subscription,
+  sealClusterText,
+} from '@fedmcp/store';
 
 /** The channel of config announcements (the store's prefix applies). */
 export const CLUSTER_CONFIG_CHANNEL = 'cluster:config';
 
-const encoder = new TextEncoder();
-const SALT = encoder.encode('fedmcp cluster');
 const KEY_LABEL = 'fedmcp/cluster-config/aes-256-gcm/v1';
 /** Largest announcement accepted (sealed, base64url). */
 const MAX_MESSAGE_CHARS = 1_048_576;
@@ -59,31 +63,11 @@ export interface ConfigSync {
   close(): Promise<void>;
 }
 
-async function deriveKey(secret: string): Promise<CryptoKey> {
-  const material = await crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, [
-    'deriveKey',
-  ]);
-  return crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: SALT, info: encoder.encode(KEY_LABEL) },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
-}
+const deriveKey = async (secret: string) => (await deriveClusterKey(secret, KEY_LABEL)).key;
 
-/** Seals an announcement: `base64url(iv ‖ ciphertext ‖ tag)`. */
-export async function sealAnnouncement(
-  key: CryptoKey,
-  announcement: Announcement,
-): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv, additionalData: encoder.encode(CLUSTER_CONFIG_CHANNEL) },
-    key,
-    encoder.encode(JSON.stringify(announcement)),
-  );
-  return Buffer.concat([iv, new Uint8Array(sealed)]).toString('base64url');
+/** Seals an announcement: `base64url(iv ‖ ciphertext ‖ tag)`, the channel bound to it. */
+export function sealAnnouncement(key: CryptoKey, announcement: Announcement): Promise<string> {
+  return sealClusterText(key, JSON.stringify(announcement), CLUSTER_CONFIG_CHANNEL);
 }
 
 async function openAnnouncement(
@@ -91,24 +75,16 @@ async function openAnnouncement(
   message: unknown,
 ): Promise<Announcement | undefined> {
   if (typeof message !== 'string' || message.length > MAX_MESSAGE_CHARS) return undefined;
-  const bytes = Buffer.from(message, 'base64url');
-  if (bytes.byteLength < 12 + 16) return undefined;
   for (const key of keys) {
+    // Not this key: try the next (a rotation in progress), else refuse.
+    const text = await openClusterText(key, message, CLUSTER_CONFIG_CHANNEL);
+    if (text === undefined) continue;
     try {
-      const plain = await crypto.subtle.decrypt(
-        {
-          name: 'AES-GCM',
-          iv: bytes.subarray(0, 12),
-          additionalData: encoder.encode(CLUSTER_CONFIG_CHANNEL),
-        },
-        key,
-        bytes.subarray(12),
-      );
-      const value = JSON.parse(new TextDecoder().decode(plain)) as Partial<Announcement>;
+      const value = JSON.parse(text) as Partial<Announcement>;
       if (typeof value.origin !== 'string' || typeof value.issuedAt !== 'number') return undefined;
       return value as Announcement;
     } catch {
-      // Not this key: try the next (a rotation in progress), else refuse.
+      return undefined;
     }
   }
   return undefined;

@@ -108,9 +108,12 @@ export async function createServerSessionCluster(
     env: Readonly<Record<string, string | undefined>>;
     secretValues: Set<string>;
     logger: Logger;
+    /** The cluster settings when already resolved ({@link resolveClusterConfig}); else resolved here. */
+    resolved?: ResolvedClusterConfig | undefined;
   },
 ): Promise<ServerSessionCluster> {
-  const resolved = await resolveClusterConfig(config, options);
+  const resolved =
+    'resolved' in options ? options.resolved : await resolveClusterConfig(config, options);
   if (!resolved) {
     if (options.store.engine === 'redis' || options.store.engine === 'postgres') {
       options.logger.info(

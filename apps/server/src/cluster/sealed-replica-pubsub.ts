@@ -1,0 +1,42 @@
+/**
+ * The replicas' pub/sub, sealed under the cluster secret. Everything replicas tell each other goes
+ * over the shared store's pub/sub — answers to questions asked inside calls, notifications,
+ * cancellations, unsubscribes, session revocations, forwarded 2026-07-28 rounds, task relays,
+ * cancels, status and input, pin approvals, sign-in signals, admin changes, runtime resource
+ * updates, config reloads — so whoever can write to Redis (or PostgreSQL) could otherwise answer
+ * an elicitation, cancel a call, revoke sessions or forge a consent answer. The store a server
+ * builds on a shared engine with a cluster secret seals every message it publishes and drops every
+ * message that does not open (`withSealedPubSub` of `@fedmcp/store`); the channel modules see
+ * plain messages and need no change.
+ *
+ * Exact replays are dropped per subscription within the window (30 s) and refused after it, so no
+ * consumer has to be idempotent for that; a replay is still delivered once to a subscription that
+ * started after the genuine message was sent (it never saw it). What this leaves to the consumers:
+ * answers are one-shot by ref (an answer for a ref no call waits on is ignored), cancellations,
+ * unsubscribes and revocations repeat harmlessly, admin changes and pin approvals make replicas
+ * re-read the store, and notifications of a session are delivered at most once per subscriber.
+ *
+ * Not sealed: key/value entries, streams and leases at rest in the store (the session events, task
+ * records, audit stream); those are the store's, read by whoever can read the store.
+ */
+import type { Logger } from '@fedmcp/protocol';
+import { type Store, withSealedPubSub } from '@fedmcp/store';
+import type { ResolvedClusterConfig } from '../config/resolve-cluster-config.js';
+
+/**
+ * `store` with its pub/sub sealed under the cluster secret when replicas share it (redis,
+ * postgres) and a secret is set; else `store` itself (one process, or no secret: nothing to seal
+ * with, as before).
+ */
+export function sealReplicaPubSub(
+  store: Store,
+  secrets: Pick<ResolvedClusterConfig, 'secret' | 'previousSecrets'> | undefined,
+  logger: Logger,
+): Store {
+  if (!secrets || (store.engine !== 'redis' && store.engine !== 'postgres')) return store;
+  return withSealedPubSub(store, {
+    secret: secrets.secret,
+    previousSecrets: secrets.previousSecrets,
+    logger,
+  });
+}
