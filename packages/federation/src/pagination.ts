@@ -53,10 +53,12 @@ const MAX_VARIANTS_PER_LIST = 64;
  * The answers of list requests, built once per list and kept with it: keyed by the list array
  * (a WeakMap, so a list replaced by a catalog rebuild or a new view takes its pages with it), then
  * by the variant (what else shapes the items, e.g. the client's task support), the page size and
- * the cursor. Each request gets its own result object around the shared page of items.
+ * the cursor. {@link ListPages.page} gives each request its own result object around the shared
+ * page of items; {@link ListPages.shared} gives the kept object itself, so what is derived from a
+ * page (its serialised bytes) can be kept with it and goes when the page goes.
  */
 export class ListPages {
-  readonly #byList = new WeakMap<object, Map<string, Record<string, unknown>>>();
+  readonly #byList = new WeakMap<object, Map<string, Readonly<Record<string, unknown>>>>();
 
   /**
    * The result of a list request: `{ [field]: items, nextCursor? }`, from the cache or built from
@@ -72,6 +74,24 @@ export class ListPages {
     pageSize: number,
     items: () => unknown[],
   ): Record<string, unknown> {
+    return { ...this.shared(list, variant, kind, field, cursor, pageSize, items) };
+  }
+
+  /**
+   * As {@link ListPages.page}, but the kept result itself: the same object for every request of
+   * this page until the list is replaced (or the list's pages are dropped past
+   * `MAX_VARIANTS_PER_LIST`). Read it, never write it.
+   * @throws {FedmcpError} `INVALID_PARAMS` (JSON-RPC -32602) for a cursor the hub did not issue.
+   */
+  shared(
+    list: object,
+    variant: string,
+    kind: string,
+    field: string,
+    cursor: unknown,
+    pageSize: number,
+    items: () => unknown[],
+  ): Readonly<Record<string, unknown>> {
     let variants = this.#byList.get(list);
     // Only cursors the hub could have issued are looked up; anything else goes to `paginate`,
     // which refuses it.
@@ -79,7 +99,7 @@ export class ListPages {
       cursor === undefined || typeof cursor === 'string'
         ? variants?.get(pageKey(variant, pageSize, cursor))
         : undefined;
-    if (cached) return { ...cached };
+    if (cached) return cached;
     const page = paginate(items(), kind, cursor, pageSize);
     const result: Record<string, unknown> = {
       [field]: page.items,
@@ -91,6 +111,6 @@ export class ListPages {
     }
     if (variants.size >= MAX_VARIANTS_PER_LIST) variants.clear();
     variants.set(pageKey(variant, pageSize, cursor as string | undefined), result);
-    return { ...result };
+    return result;
   }
 }

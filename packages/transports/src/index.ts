@@ -66,6 +66,7 @@ export {
 export type {
   McpModernFastRequestExtra,
   McpModernFastRequestHandler,
+  McpModernFastSerializedResponse,
 } from './mcp-modern-fast-request.js';
 export type {
   CreateMcpServer,

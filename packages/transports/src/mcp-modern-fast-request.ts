@@ -14,6 +14,16 @@ export interface McpModernFastRequestExtra {
 }
 
 /**
+ * A JSON-RPC response its handler serialised itself (a cached `tools/list` page kept as bytes):
+ * the host sends the pieces one after the other as the `application/json` answer, with their exact
+ * `Content-Length`, instead of serialising a response object per request.
+ */
+export interface McpModernFastSerializedResponse {
+  /** The response's UTF-8 JSON text, in pieces (a shared prefix, then the request's id). */
+  readonly serialized: readonly Uint8Array[];
+}
+
+/**
  * Answers one 2026-07-28 `tools/call` or `tools/list` without the SDK's server machinery. The host
  * calls it only for a `POST` with `MCP-Protocol-Version: 2026-07-28` and `Mcp-Method: tools/call`
  * (`Mcp-Name` naming the tool) or `tools/list` (no `Mcp-Name`), no session,
@@ -23,7 +33,8 @@ export interface McpModernFastRequestExtra {
  * then serves the request as usual. A promise of the JSON-RPC response is sent as one
  * `application/json` answer, as the SDK would send it: a result carries `resultType` and the
  * server's `io.modelcontextprotocol/serverInfo` in its `_meta` (the handler adds them). A rejected
- * promise is answered with a JSON-RPC internal error. Decline whatever needs the SDK: requests
+ * promise is answered with a JSON-RPC internal error. A
+ * {@link McpModernFastSerializedResponse} is sent as its bytes. Decline whatever needs the SDK: requests
  * that may be answered on a stream (progress, logs) or with `input_required`, MRTR retries,
  * task-augmented calls, and anything the handler does not know.
  * @experimental
@@ -31,4 +42,4 @@ export interface McpModernFastRequestExtra {
 export type McpModernFastRequestHandler = (
   request: JSONRPCRequest,
   extra: McpModernFastRequestExtra,
-) => Promise<JSONRPCResponse | undefined> | undefined;
+) => Promise<JSONRPCResponse | McpModernFastSerializedResponse | undefined> | undefined;

@@ -97,6 +97,21 @@ describe('ListPages', () => {
     });
   });
 
+  it('shares one kept page per list until the list is replaced (what is derived from it goes too)', () => {
+    const pages = new ListPages();
+    const list = ['a', 'b', 'c'];
+    const kept = pages.shared(list, '', 'tools', 'tools', undefined, 2, () => list);
+    expect(pages.shared(list, '', 'tools', 'tools', undefined, 2, () => list)).toBe(kept);
+    expect(pages.page(list, '', 'tools', 'tools', undefined, 2, () => list)).toEqual(kept);
+    expect(pages.page(list, '', 'tools', 'tools', undefined, 2, () => list)).not.toBe(kept);
+    // Another variant, another list (a view's, a rebuilt catalog's): another page.
+    expect(pages.shared(list, 't', 'tools', 'tools', undefined, 2, () => list)).not.toBe(kept);
+    const grown = [...list, 'd'];
+    const fresh = pages.shared(grown, '', 'tools', 'tools', undefined, 2, () => grown);
+    expect(fresh).not.toBe(kept);
+    expect(fresh).toEqual(kept); // same first page, built anew for the new list
+  });
+
   it('refuses a cursor the hub did not issue, also once the first page is cached', () => {
     const pages = new ListPages();
     const list = ['a', 'b', 'c'];

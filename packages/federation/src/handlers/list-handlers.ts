@@ -89,13 +89,28 @@ function forAudience(list: readonly unknown[], audience: ListAudience): readonly
   return stripped;
 }
 
-/** One `tools/list` page of a session, from the cached pages (the SDK handler and the fast path). */
+/** One `tools/list` page of a session, from the cached pages (the SDK handler and the fast paths). */
 export function listToolsPage(
   scope: SessionScope,
   capabilities: ClientCapabilities,
   cursor: unknown,
   audience: ListAudience,
 ): Record<string, unknown> {
+  return { ...sharedToolsPage(scope, capabilities, cursor, audience) };
+}
+
+/**
+ * As {@link listToolsPage}, but the cached page itself: the same object for every request of this
+ * page until its list is replaced (a catalog rebuild, a new view), so what is derived from it (the
+ * 2026-07-28 fast path's serialised answer) is kept with it. Read it, never write it.
+ * @throws {FedmcpError} `INVALID_PARAMS` for a cursor the hub did not issue.
+ */
+export function sharedToolsPage(
+  scope: SessionScope,
+  capabilities: ClientCapabilities,
+  cursor: unknown,
+  audience: ListAudience,
+): Readonly<Record<string, unknown>> {
   const { services, session } = scope;
   // Tools behind tool search are not listed; the meta-tools that find them are.
   const visible = forAudience(services.search.listTools(session), audience);
@@ -105,7 +120,7 @@ export function listToolsPage(
   const capabilityBound = services.catalog.current.capabilityBound;
   const variant = toolsVariant(tasks, capabilityBound, capabilities);
   const { pageSize } = services.settings;
-  return pages.page(visible, variant, 'tools', 'tools', cursor, pageSize, () => {
+  return pages.shared(visible, variant, 'tools', 'tools', cursor, pageSize, () => {
     // Tools that need a client capability this caller lacks are left out.
     const usable = services.views.usableTools(visible as Tool[], capabilities);
     return tasks

@@ -12,7 +12,11 @@
  * audience (a peer hub's items carry their origin).
  */
 import { FedmcpError } from '@fedmcp/protocol';
-import type { McpModernFastRequestExtra, McpModernFastRequestHandler } from '@fedmcp/transports';
+import type {
+  McpModernFastRequestExtra,
+  McpModernFastRequestHandler,
+  McpModernFastSerializedResponse,
+} from '@fedmcp/transports';
 import {
   CLIENT_CAPABILITIES_META_KEY,
   type ClientCapabilities,
@@ -33,7 +37,7 @@ import { HubServer } from '../sdk-seams.js';
 import type { HubServices } from '../services/hub-services.js';
 import type { HubSession } from '../services/session-registry.js';
 import { PLAIN_CALL_META_KEY, withCallerCapabilities } from './caller-capabilities.js';
-import { listAudience, listToolsPage } from './list-handlers.js';
+import { listAudience, sharedToolsPage } from './list-handlers.js';
 import { connectionOwner, createSessionScope } from './session-scope.js';
 import { prepareToolCall } from './tool-handlers.js';
 
@@ -81,9 +85,12 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
     standIn ??= new HubServer(services.settings.serverInfo, { capabilities: {} });
     return { server: standIn, era: 'modern', sessionId: undefined, pinned: false, principal };
   };
+  const serializedPages: SerializedPages = new WeakMap();
   return (message, extra) => {
     if (!services.settings.fastPath) return undefined;
-    if (message.method === 'tools/list') return listTools(services, sessionOf, message, extra);
+    if (message.method === 'tools/list') {
+      return listTools(services, sessionOf, serializedPages, message, extra);
+    }
     const requestParams = (message.params ?? {}) as Params;
     const name = requestParams.name;
     if (
@@ -183,16 +190,34 @@ function answered(services: HubServices, result: Result, id: unknown): JSONRPCRe
   return { result: wire, jsonrpc: '2.0', id } as JSONRPCResponse;
 }
 
+/** A page's answer as bytes, up to its id, and the server info it was built with. */
+interface SerializedPage {
+  serverInfo: unknown;
+  prefix: Uint8Array;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The serialised answers of the cached `tools/list` pages of a hub, keyed by the cached page
+ * itself: a page replaced (its list changed upstream, a view's list rebuilt) takes its bytes with
+ * it, and a page of another list (another view, another audience) is another key.
+ */
+type SerializedPages = WeakMap<object, SerializedPage>;
+
 /**
  * A 2026-07-28 `tools/list`: the cached page the SDK path would answer (list-handlers.ts), without
- * a server for the request. Declines a request with a progress token (the SDK's to answer).
+ * a server for the request, and serialised once per page: each request costs the bytes of its id
+ * (profiled in bench/catalog: serialising a 1,000-tool page, some 230 KB, was most of a listing's
+ * cost on the hub). Declines a request with a progress token (the SDK's to answer).
  */
 function listTools(
   services: HubServices,
   sessionOf: (principal: unknown) => HubSession,
+  serializedPages: SerializedPages,
   message: JSONRPCRequest,
   extra: McpModernFastRequestExtra,
-): Promise<JSONRPCResponse> | undefined {
+): Promise<JSONRPCResponse | McpModernFastSerializedResponse> | undefined {
   const requestParams = (message.params ?? {}) as Params;
   const meta = (requestParams._meta ?? {}) as Params;
   if (meta.progressToken !== undefined) return undefined;
@@ -202,17 +227,27 @@ function listTools(
     assertOpen(services);
     const scope = createSessionScope(services, sessionOf(extra.principal));
     const audience = listAudience(extra.principal);
-    const page = listToolsPage(scope, capabilities, requestParams.cursor, audience);
-    // As the SDK encodes a cacheable 2026-07-28 result with no cache hint configured (the hub
-    // sets none): its type, then `ttlMs: 0` and `cacheScope: 'private'`, then the server's info.
-    const wire = {
-      ...page,
-      resultType: 'complete',
-      ttlMs: 0,
-      cacheScope: 'private',
-      _meta: { [SERVER_INFO_META_KEY]: services.settings.serverInfo },
-    };
-    return Promise.resolve({ result: wire, jsonrpc: '2.0', id } as JSONRPCResponse);
+    const page = sharedToolsPage(scope, capabilities, requestParams.cursor, audience);
+    const { serverInfo } = services.settings;
+    let serialized = serializedPages.get(page);
+    if (serialized?.serverInfo !== serverInfo) {
+      // As the SDK encodes a cacheable 2026-07-28 result with no cache hint configured (the hub
+      // sets none): its type, then `ttlMs: 0` and `cacheScope: 'private'`, then the server's
+      // info; in the SDK's key order (result, jsonrpc, id), so the bytes are the SDK path's.
+      const wire = {
+        ...page,
+        resultType: 'complete',
+        ttlMs: 0,
+        cacheScope: 'private',
+        _meta: { [SERVER_INFO_META_KEY]: serverInfo },
+      };
+      const text = JSON.stringify({ result: wire, jsonrpc: '2.0' });
+      serialized = { serverInfo, prefix: encoder.encode(`${text.slice(0, -1)},"id":`) };
+      serializedPages.set(page, serialized);
+    }
+    return Promise.resolve({
+      serialized: [serialized.prefix, encoder.encode(`${JSON.stringify(id)}}`)],
+    });
   } catch (error) {
     const failure = FedmcpError.from(error);
     return Promise.resolve({

@@ -120,6 +120,67 @@ describe('the 2026-07-28 tools/list fast path', () => {
     }
   }, 60_000);
 
+  it('sends the page serialised once, with the request’s own id and its exact length', async () => {
+    const growing = growingUpstream(['one']);
+    await using server = await createHubServer({
+      hubId: 'home',
+      upstreams: { grow: { url: 'memory://grow' } },
+      connect: inMemoryConnector(() => growing.connect()),
+      hub: { healthIntervalMs: 0, pageSize: 1 },
+    });
+    const built = recordModernServers(server);
+    const { url } = await server.listen();
+    const list = async (id: unknown, cursor?: string) => {
+      const response = await fetch(`${url}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/list',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/list',
+          params: {
+            ...(cursor === undefined ? {} : { cursor }),
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+              'io.modelcontextprotocol/clientCapabilities': {},
+            },
+          },
+        }),
+      });
+      const bytes = Buffer.from(await response.arrayBuffer());
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      expect(Number(response.headers.get('content-length'))).toBe(bytes.length);
+      return JSON.parse(bytes.toString('utf8'));
+    };
+    // Ids of every JSON-RPC kind, a string needing escapes among them; listed twice each (the
+    // second answer comes from the kept bytes).
+    for (const id of ['a "quoted" ïd\n', 7, 0, 'x', 7]) {
+      const answer = await list(id);
+      expect(answer).toMatchObject({ jsonrpc: '2.0', id, result: { resultType: 'complete' } });
+      expect(answer.result.tools.map((tool: { name: string }) => tool.name)).toEqual(['grow__one']);
+    }
+    // A list that grew: its new pages, each with its own cursor, none of the old bytes.
+    await growing.add('two');
+    await vi.waitFor(async () => expect((await list(1)).result.nextCursor).toBeTypeOf('string'), {
+      timeout: 10_000,
+    });
+    const first = await list(2);
+    const second = await list(3, first.result.nextCursor);
+    expect([first, second].map((answer) => answer.result.tools[0].name)).toEqual([
+      'grow__one',
+      'grow__two',
+    ]);
+    expect(second.result.nextCursor).toBeUndefined();
+    expect(await list(4, 'not a cursor')).toMatchObject({ id: 4, error: { code: -32602 } });
+    expect(built).toEqual([]);
+  }, 60_000);
+
   it('gives each tool its origin for peer hubs and the admin API only', async () => {
     const principals: Record<string, unknown> = {
       peer: {

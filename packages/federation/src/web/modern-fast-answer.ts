@@ -4,7 +4,10 @@
  * `Hub.modernFastRequest` before `createMcpHandler` builds a server for it; between edge hubs, this
  * is each hop's path.
  */
-import type { McpModernFastRequestHandler } from '@fedmcp/transports';
+import type {
+  McpModernFastRequestHandler,
+  McpModernFastSerializedResponse,
+} from '@fedmcp/transports';
 import { classifyInboundRequest, type JSONRPCRequest } from '@modelcontextprotocol/server';
 
 const MODERN_REVISION = '2026-07-28';
@@ -56,8 +59,22 @@ export async function answerModernFast(
     reply = { jsonrpc: '2.0', id: message.id, error: { code: -32603, message: 'Internal error' } };
   }
   if (reply === undefined) return undefined;
-  return new Response(JSON.stringify(reply), {
+  const serialized = (reply as Partial<McpModernFastSerializedResponse>).serialized;
+  return new Response(serialized ? joined(serialized) : JSON.stringify(reply), {
     status: 200,
     headers: { 'content-type': 'application/json' },
   });
+}
+
+/** The pieces of a serialised answer as one body. */
+function joined(pieces: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let length = 0;
+  for (const piece of pieces) length += piece.byteLength;
+  const body = new Uint8Array(length);
+  let offset = 0;
+  for (const piece of pieces) {
+    body.set(piece, offset);
+    offset += piece.byteLength;
+  }
+  return body;
 }

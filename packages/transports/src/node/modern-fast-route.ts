@@ -15,7 +15,10 @@ import {
   type ServerEventBus,
 } from '@modelcontextprotocol/server';
 import { JsonRpcErrorCode } from '../json-rpc-error.js';
-import type { McpModernFastRequestHandler } from '../mcp-modern-fast-request.js';
+import type {
+  McpModernFastRequestHandler,
+  McpModernFastSerializedResponse,
+} from '../mcp-modern-fast-request.js';
 import { authenticateRequest, type HostContext, readJsonBody } from './host-context.js';
 import { headerValue, sendJsonRpcError } from './host-http-responses.js';
 import { createModernSdkHandler, type ModernSdkHandler } from './modern-sdk-handler.js';
@@ -138,6 +141,8 @@ export function createModernFastRoute(
     }
     if (reply === undefined) return serveWithSdk(request, response, body, principal);
     if (response.headersSent || response.destroyed) return;
+    const serialized = (reply as Partial<McpModernFastSerializedResponse>).serialized;
+    if (serialized) return sendSerialized(response, serialized);
     const text = JSON.stringify(reply);
     response.writeHead(200, {
       'content-type': 'application/json',
@@ -170,6 +175,18 @@ function isFastRequest(
   if (method === 'tools/list') return nameHeader === undefined;
   const name = (message.params as { name?: unknown } | undefined)?.name;
   return typeof name === 'string' && nameHeader?.trim() === name;
+}
+
+/** A response its handler serialised (a cached page's bytes), with their exact length. */
+function sendSerialized(response: ServerResponse, pieces: readonly Uint8Array[]): void {
+  let length = 0;
+  for (const piece of pieces) length += piece.byteLength;
+  response.writeHead(200, { 'content-type': 'application/json', 'content-length': length });
+  // One write of all pieces (Node corks the header and the pieces into one writev).
+  response.cork();
+  for (const piece of pieces) response.write(piece);
+  response.end();
+  response.uncork();
 }
 
 /**
