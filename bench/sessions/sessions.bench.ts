@@ -13,7 +13,10 @@
  * bench/sessions/.build/, to diff in Chrome DevTools' Memory tab), BENCH_SESSIONS_PARALLEL
  * (sessions opened at once, default 16), BENCH_SESSIONS_BEFORE_LAUNCHER (a gateway launcher
  * bundle of another build, from bench/gateway/build-before.sh: its RSS, without forced
- * collection, is printed beside; it predates `"runtime"`, so its config leaves that key out).
+ * collection, is printed beside; it predates `"runtime"`, so its config leaves that key out),
+ * BENCH_SESSIONS_LAUNCHER (a sessions-launcher bundle built earlier, e.g. a copy of
+ * bench/sessions/.build/sessions-launcher.mjs: measured instead of building the current tree, so
+ * two builds compare under the same conditions).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +37,7 @@ if (
 const snapshots = process.env.BENCH_SESSIONS_SNAPSHOT === '1';
 const parallel = Number(process.env.BENCH_SESSIONS_PARALLEL ?? 16);
 const beforeLauncher = process.env.BENCH_SESSIONS_BEFORE_LAUNCHER || undefined;
+const prebuiltLauncher = process.env.BENCH_SESSIONS_LAUNCHER || undefined;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const echoServer = fileURLToPath(new URL('../gateway/echo-server.mjs', import.meta.url));
@@ -239,10 +243,12 @@ function table(name: string, readings: Reading[]): string {
 const started = Date.now();
 const load = loadavg()[0] ?? 0;
 try {
-  const launcher = await buildLauncher({
-    entry: new URL('./sessions-launcher.ts', import.meta.url),
-    outfile: new URL('./.build/sessions-launcher.mjs', import.meta.url),
-  });
+  const launcher =
+    prebuiltLauncher ??
+    (await buildLauncher({
+      entry: new URL('./sessions-launcher.ts', import.meta.url),
+      outfile: new URL('./.build/sessions-launcher.mjs', import.meta.url),
+    }));
   const sections: string[] = [];
   if (beforeLauncher) {
     const before = await startHub('fedmcp-before', beforeLauncher, false);
