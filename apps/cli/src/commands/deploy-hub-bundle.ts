@@ -22,6 +22,7 @@ import { CliUsageError } from './connect-target.js';
 import type { DeployDefinition } from './deploy-hub-entry.js';
 import type { FrontDoorDefinition } from './deploy-hub-front.js';
 import { refuseLiteralCredentials } from './deploy-hub-literals.js';
+import { upstreamAuthOf } from './deploy-hub-oauth.js';
 import { viewsDefinitionOf } from './deploy-hub-views.js';
 
 /** The Durable Objects the Worker of the hub bundle exports, for the upload's bindings and migration. */
@@ -171,10 +172,13 @@ export async function buildHubBundle(
     if (upstream.peer !== undefined || !('url' in upstream.spec)) continue;
     upstreams[upstream.id] = toUpstreamConfig(upstream);
   }
+  // `oauth` and `tokenExchange` blocks, and the secret sealing upstream tokens (deploy-hub-oauth.ts).
+  const upstreamAuth = upstreamAuthOf(upstreamsFromConfig(config).values());
   const definition: DeployDefinition = {
     hubId: config.hub.id ?? 'edge',
     ...(config.hub.name === undefined ? {} : { name: config.hub.name }),
     upstreams,
+    ...upstreamAuth.definition,
     ...(config.peers === undefined ? {} : { peers: config.peers as PeersOptions }),
     ...(config.auth === undefined ? {} : { auth: config.auth }),
     ...(config.policy === undefined ? {} : { policy: config.policy.rules }),
@@ -247,7 +251,7 @@ export async function buildHubBundle(
   const path = 'index.js';
   return {
     bundle: { entry: path, files: [{ path, content: output.text }] },
-    references: [...new Set([...values.keys(), ...secrets])].sort(),
+    references: [...new Set([...values.keys(), ...secrets, ...upstreamAuth.references])].sort(),
     upstreams: [...Object.keys(upstreams), ...Object.keys(config.peers ?? {})],
   };
 }

@@ -54,12 +54,13 @@ import {
   type DurableObjectNamespace,
 } from '@fedmcp/store/durable-object';
 import { type FrontDoorDefinition, withFrontDoor } from './deploy-hub-front.js';
+import { createEdgeUpstreamAuth, type UpstreamAuthDefinition } from './deploy-hub-oauth.js';
 import { type ViewsDefinition, viewsHubOptions } from './deploy-hub-views.js';
 
 export { FedmcpStoreObject } from '@fedmcp/store/durable-object';
 
 /** What the CLI bakes into the bundle (references unresolved). */
-export interface DeployDefinition {
+export interface DeployDefinition extends UpstreamAuthDefinition {
   hubId: string;
   name?: string;
   upstreams: Record<string, UpstreamConfig>;
@@ -191,12 +192,22 @@ async function build(env: Env | undefined): Promise<HubHandler> {
           ...(pins?.pinFile ? { pinFile: pins.pinFile } : {}),
         })
       : undefined;
+  // Upstreams' `oauth` and `tokenExchange` (deploy-hub-oauth.ts).
+  const upstreamAuth = createEdgeUpstreamAuth(definition, {
+    store,
+    pubsub: !env?.FEDMCP_STORE,
+    audit,
+    ...(definition.resource === undefined ? {} : { resource: definition.resource }),
+    ...(definition.slug === undefined ? {} : { slug: definition.slug }),
+    ...(definition.name === undefined ? {} : { name: definition.name }),
+  });
   const hub = createHub({
     hubId,
     serverInfo: { name: definition.name ?? 'fedmcp', version: FEDMCP_VERSION },
     ...definition.hub,
+    ...upstreamAuth.hubOptions,
     connect: createPeerConnector({
-      base: connectEdgeUpstream,
+      base: upstreamAuth.connector(connectEdgeUpstream),
       peers: () => peers,
       hubId: () => hubId,
       keyring: () => identity.keyring(),
@@ -267,7 +278,10 @@ async function build(env: Env | undefined): Promise<HubHandler> {
       : {}),
     sessionOwner: (principal) => (principal as { subject?: string } | undefined)?.subject,
   });
-  const front = withFrontDoor(handler, { ...definition.front, metadata: metadataOf });
+  const front = withFrontDoor(upstreamAuth.withRoutes(handler), {
+    ...definition.front,
+    metadata: metadataOf,
+  });
   return Object.assign(front, {
     fetch: front,
     close: async () => {

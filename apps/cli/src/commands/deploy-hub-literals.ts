@@ -15,6 +15,7 @@ const URL_LIKE = /^[a-z][a-z0-9+.-]*:/i;
 // Where a key of the bundled definition is in the config file.
 const CONFIG_PATHS: Record<string, string> = {
   upstreams: 'mcpServers',
+  upstreamAuth: 'mcpServers',
   tasks: 'hub.tasks',
   front: 'hub',
 };
@@ -25,9 +26,12 @@ function configPath(path: readonly string[]): string {
   return [head, ...rest].join('.');
 }
 
+// Keys that name a credential's kind, not one (`oauth.tokenEndpointAuthMethod`: "client_secret_basic").
+const NOT_CREDENTIALS = new Set(['tokenEndpointAuthMethod']);
+
 /** Whether the string `value` at key `key` is a credential written literally. */
 function isLiteralCredential(key: string, value: string): boolean {
-  if (REFERENCE.test(value) || value === '') return false;
+  if (REFERENCE.test(value) || value === '' || NOT_CREDENTIALS.has(key)) return false;
   if (URL_LIKE.test(value) && URL.canParse(value)) return new URL(value).password !== '';
   return SECRET_KEY_PATTERN.test(key);
 }

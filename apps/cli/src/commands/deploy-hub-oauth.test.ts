@@ -1,0 +1,271 @@
+// Upstream OAuth and token exchange in the hub `fedmcp deploy cloudflare` builds (issue 15), run
+// in Miniflare (workerd) with the bindings the deploy uploads, against a real authorization server
+// and protected MCP servers on 127.0.0.1: a caller's first call to a per-user upstream asks it to
+// sign in (URL elicitation inside the call); following the URL completes the sign-in through the
+// hub's /oauth/callback (PKCE, state) and the same call answers with the caller's own token;
+// another caller has no access to it. A token-exchange upstream sees only the token the
+// authorization server issued for it in exchange for the caller's, never the caller's own. The
+// bundle carries references, never the secrets; a literal client secret is refused by its key.
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  Client,
+  type ElicitRequestURLParams,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildHubBundle, HUB_DURABLE_OBJECTS } from './deploy-hub-bundle.js';
+import {
+  type AuthorizationServer,
+  EXCHANGE_CLIENT,
+  type ProtectedUpstream,
+  startAuthorizationServer,
+  startProtectedUpstream,
+} from './deploy-hub-oauth.fixtures.js';
+
+const CALLER_ISSUER = 'https://callers.example.com/';
+const CALLER_SECRET = randomBytes(32).toString('hex');
+const AUDIENCE = 'fedmcp-edge';
+const OAUTH_KEY = randomBytes(32).toString('base64');
+
+/** An HS256 access token of the callers' issuer for `subject`. */
+function callerToken(subject: string): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({
+    iss: CALLER_ISSUER,
+    sub: subject,
+    aud: AUDIENCE,
+    iat: now,
+    exp: now + 3600,
+  })}`;
+  return `${body}.${createHmac('sha256', CALLER_SECRET).update(body).digest('base64url')}`;
+}
+
+let directory: string;
+let authorizationServer: AuthorizationServer;
+let docs: ProtectedUpstream;
+let tickets: ProtectedUpstream;
+let miniflare: Miniflare;
+let mcpUrl: URL;
+let code: string;
+
+async function writeConfig(file: string, exchangeSecret: string) {
+  await writeFile(
+    file,
+    JSON.stringify({
+      hub: { id: 'edge-oauth', dataDir: join(directory, 'data') },
+      auth: {
+        oauth: [
+          {
+            issuer: CALLER_ISSUER,
+            audience: AUDIENCE,
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference
+            sharedSecret: '${CALLER_SECRET}',
+            algorithms: ['HS256'],
+          },
+        ],
+      },
+      mcpServers: {
+        docs: { url: docs.url, isolation: 'per-principal', oauth: { mode: 'user' } },
+        tickets: {
+          url: tickets.url,
+          isolation: 'per-principal',
+          tokenExchange: {
+            tokenEndpoint: `${authorizationServer.issuer}/token`,
+            clientId: EXCHANGE_CLIENT.id,
+            clientSecret: exchangeSecret,
+            audience: 'tickets',
+          },
+        },
+      },
+    }),
+  );
+}
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'fedmcp-deploy-oauth-'));
+  authorizationServer = await startAuthorizationServer();
+  docs = await startProtectedUpstream(authorizationServer);
+  tickets = await startProtectedUpstream(authorizationServer, { audience: 'tickets' });
+  const file = join(directory, 'fedmcp.config.json');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference
+  await writeConfig(file, '${EXCHANGE_SECRET}');
+  vi.stubEnv('CALLER_SECRET', CALLER_SECRET);
+  vi.stubEnv('EXCHANGE_SECRET', EXCHANGE_CLIENT.secret);
+  try {
+    const hub = await buildHubBundle(file, 'cloudflare', undefined);
+    expect(hub.references).toEqual(['CALLER_SECRET', 'EXCHANGE_SECRET', 'FEDMCP_OAUTH_KEY']);
+    code = hub.bundle.files[0]?.content as string;
+  } finally {
+    vi.unstubAllEnvs();
+  }
+  // The bindings the deploy uploads (secret_text), with their values.
+  miniflare = new Miniflare({
+    modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
+    compatibilityDate: '2025-09-01',
+    compatibilityFlags: ['nodejs_compat'],
+    durableObjects: Object.fromEntries(
+      HUB_DURABLE_OBJECTS.map(({ binding, className }) => [
+        binding,
+        { className, useSQLite: true },
+      ]),
+    ),
+    bindings: {
+      CALLER_SECRET,
+      EXCHANGE_SECRET: EXCHANGE_CLIENT.secret,
+      FEDMCP_OAUTH_KEY: OAUTH_KEY,
+    },
+    host: '127.0.0.1',
+    port: 0,
+    cf: false,
+  });
+  mcpUrl = new URL('/mcp', await miniflare.ready);
+}, 120_000);
+
+afterAll(async () => {
+  await miniflare?.dispose();
+  await tickets?.[Symbol.asyncDispose]();
+  await docs?.[Symbol.asyncDispose]();
+  await authorizationServer?.[Symbol.asyncDispose]();
+  await rm(directory, { recursive: true, force: true });
+});
+
+/**
+ * A client of the hub as `subject` that takes URL elicitations: `onUrl` is told each one (and
+ * may sign in); the client accepts, or declines when `decline` is set.
+ */
+async function connectAs(
+  subject: string,
+  onUrl: (params: ElicitRequestURLParams) => void,
+  { decline = false } = {},
+) {
+  const client = new Client(
+    { name: `edge-${subject}`, version: '1.0.0' },
+    { capabilities: { elicitation: { url: {} } } },
+  );
+  client.setRequestHandler('elicitation/create', (request) => {
+    onUrl(request.params as ElicitRequestURLParams);
+    return { action: decline ? ('decline' as const) : ('accept' as const) };
+  });
+  await client.connect(
+    new StreamableHTTPClientTransport(mcpUrl, {
+      requestInit: { headers: { authorization: `Bearer ${callerToken(subject)}` } },
+    }),
+  );
+  return client;
+}
+
+/** Follows an authorization URL as `login`'s browser: the redirect lands on the hub's callback. */
+async function signIn(authorizationUrl: string, login: string) {
+  const url = new URL(authorizationUrl);
+  url.searchParams.set('login', login);
+  const redirect = await fetch(url, { redirect: 'manual' });
+  const location = redirect.headers.get('location');
+  await redirect.body?.cancel();
+  if (!location) throw new Error(`The authorization server answered ${redirect.status}`);
+  const callback = await fetch(location);
+  return { url: location, status: callback.status, page: await callback.text() };
+}
+
+const textOf = (result: unknown) =>
+  ((result as { content: { text: string }[] }).content[0] as { text: string }).text;
+
+describe('upstream OAuth at the edge (the deployed bundle in workerd)', () => {
+  it('bakes references into the bundle, never the secrets', () => {
+    expect(code).not.toContain(EXCHANGE_CLIENT.secret);
+    expect(code).not.toContain(CALLER_SECRET);
+    expect(code).not.toContain(OAUTH_KEY);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference the bundle carries
+    expect(code).toContain('${secret:FEDMCP_OAUTH_KEY}');
+  });
+
+  it('asks a caller to sign in inside the call, then answers with its own token; another caller has no access to it', async () => {
+    const asked: ElicitRequestURLParams[] = [];
+    const signIns: Promise<{ url: string; status: number; page: string }>[] = [];
+    const alice = await connectAs('alice', (params) => {
+      asked.push(params);
+      signIns.push(signIn(params.url, 'alice'));
+    });
+    try {
+      const tools = (await alice.listTools()).tools.map((tool) => tool.name);
+      expect(tools).toContain('docs__whoami');
+      const result = await alice.callTool({ name: 'docs__whoami', arguments: {} });
+      expect(textOf(result)).toBe('subject=alice');
+      expect(asked).toHaveLength(1);
+      expect(asked[0]?.mode).toBe('url');
+      const [done] = await Promise.all(signIns);
+      expect(done?.url.startsWith(`${mcpUrl.origin}/oauth/callback?`)).toBe(true);
+      expect(done?.status).toBe(200);
+      expect(done?.page).toContain('You are signed in to &#34;docs&#34;');
+      // The state is single-use: the same redirect again is refused.
+      const replayed = await fetch(done?.url ?? '');
+      expect(replayed.status).toBe(400);
+      await replayed.body?.cancel();
+      // The stored (sealed) token serves the next call without asking again.
+      expect(textOf(await alice.callTool({ name: 'docs__whoami', arguments: {} }))).toBe(
+        'subject=alice',
+      );
+      expect(asked).toHaveLength(1);
+    } finally {
+      await alice.close();
+    }
+    // Bob is asked for his own sign-in; declining, his call fails and alice's token is not used.
+    const bobAsked: string[] = [];
+    const bob = await connectAs('bob', (params) => bobAsked.push(params.url), { decline: true });
+    try {
+      const refused = await bob.callTool({ name: 'docs__whoami', arguments: {} }).then(
+        (answer) => JSON.stringify(answer),
+        (error: Error) => error.message,
+      );
+      expect(refused).not.toContain('subject=alice');
+      expect(bobAsked).toHaveLength(1);
+    } finally {
+      await bob.close();
+    }
+    expect(docs.calls).toEqual(['alice', 'alice']);
+    expect(authorizationServer.grants).toContain('authorization_code:200');
+  }, 120_000);
+
+  it('refuses a callback whose state it did not issue', async () => {
+    const answer = await fetch(new URL('/oauth/callback?state=unknown&code=x', mcpUrl));
+    expect(answer.status).toBe(400);
+    expect(await answer.text()).toContain('unknown or has expired');
+  });
+
+  it('exchanges the caller token for the upstream (RFC 8693): the upstream never sees the caller token', async () => {
+    const carol = await connectAs('carol', () => undefined);
+    try {
+      const result = await carol.callTool({ name: 'tickets__whoami', arguments: {} });
+      expect(textOf(result)).toBe('subject=carol');
+    } finally {
+      await carol.close();
+    }
+    expect(
+      authorizationServer.subjectTokens.map(
+        (token) => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).sub,
+      ),
+    ).toContain('carol');
+    expect(tickets.calls).toEqual(['carol']);
+    for (const token of tickets.tokensSeen) {
+      expect(token.startsWith('at-')).toBe(true);
+      expect(authorizationServer.subjectTokens).not.toContain(token);
+    }
+  }, 120_000);
+
+  it('refuses to bundle a client secret written literally, naming its key', async () => {
+    const file = join(directory, 'literal.config.json');
+    await writeConfig(file, 'literal-exchange-secret');
+    vi.stubEnv('CALLER_SECRET', CALLER_SECRET);
+    try {
+      await expect(buildHubBundle(file, 'cloudflare', undefined)).rejects.toThrow(
+        /mcpServers\.tickets\.tokenExchange\.clientSecret/,
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
