@@ -186,7 +186,9 @@ export class ForwardedTaskRelay {
       const result = (await handler(request, { signal, ...(ask ? { ask } : {}) })) as Params;
       reply = { id, result };
     } catch (error) {
-      reply = { id, error: FedmcpError.from(error).toJsonRpcError() };
+      // Cut short by this replica's shutdown: the sender's client hears that, not its effects.
+      const cause = this.#closed ? holderGone(request.taskId, 'that replica has stopped') : error;
+      reply = { id, error: FedmcpError.from(cause).toJsonRpcError() };
     } finally {
       this.#working.delete(id);
     }

@@ -71,7 +71,11 @@ function spread(replicas: readonly ReplicaHub[], user: string, pin: Record<strin
 }
 
 /** A 2025-11-25 SDK v1 session of ada over `fetcher` answering forms, and what it was asked. */
-async function legacyClient(replica: ReplicaHub, fetcher: typeof fetch) {
+async function legacyClient(
+  replica: ReplicaHub,
+  fetcher: typeof fetch,
+  before?: (params: Params) => Promise<void>,
+) {
   const client = new V1Client(
     { name: 'ada', version: '1.0.0' },
     { capabilities: { elicitation: { form: {} } } },
@@ -79,6 +83,7 @@ async function legacyClient(replica: ReplicaHub, fetcher: typeof fetch) {
   const asked: Params[] = [];
   client.setRequestHandler(V1ElicitRequestSchema, async (request) => {
     asked.push(request.params as Params);
+    await before?.(request.params as Params);
     const content = String(request.params.message).includes('interpretations')
       ? { interpretation: 'snake' }
       : { name: 'Ada' };
@@ -211,5 +216,27 @@ describe.runIf(store)("a task's questions through any replica", () => {
       seen.filter((item) => item.method === 'tasks/get').map((item) => item.index),
     );
     expect(polled).toEqual(new Set([0, 1]));
+  }, 120_000);
+
+  it('2025-11-25: the holder stops while its task asks the client on the other replica: a clear error', async () => {
+    const holder = await hubs!.start(everything!.url, { cluster: true });
+    const other = replicas[1]!;
+    // The session opens on the other replica; only the task is created on the holder.
+    const { fetcher } = spread([holder, other], 'ada', {
+      initialize: 1,
+      'notifications/initialized': 1,
+      stream: 1,
+      answer: 1,
+      'tools/call': 0,
+      'tasks/result': 1,
+    });
+    const ada = await legacyClient(other, fetcher, () => holder.close());
+    const taskId = await ada.call(TOOL, { topic: 'orphan', ambiguous: true });
+    const failed = await ada.result(taskId).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(ada.asked).toHaveLength(1);
+    expect(String(failed?.message)).toMatch(/another hub replica.*(stopped|does not answer)/);
   }, 120_000);
 });
