@@ -13,7 +13,8 @@
  * A fast-path answer that became SSE (`fast-response-stream.ts`) is not stored, so it cannot be
  * replayed anywhere: each of its events carries the id `fast!<replica>!<ids>`, and a resumption
  * of it (on any replica, the running one included, which cannot reattach it either) is answered
- * the same way at once, without a probe. A 2026-07-28 call's stream carries no event ids.
+ * the same way at once, without a probe. A 2026-07-28 call's stream is tagged the same way (its
+ * priming event, `modern-request-streams.ts`), and never stored either.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ServerResponse } from 'node:http';
@@ -26,8 +27,16 @@ export const FAST_STREAM = 'fast';
 
 /** The event id of every SSE event of a fast-path answer in a cluster session. */
 export function fastStreamEventId(replicaId: string, requestIds: RequestId[]): string {
+  return taggedEventId(FAST_STREAM, replicaId, requestIds);
+}
+
+/**
+ * An event id naming the replica running a stream and the requests it answers
+ * (`<eventId>!<replica>!<ids>`, read back by {@link requestStreamTagOf}).
+ */
+export function taggedEventId(eventId: string, replicaId: string, requestIds: RequestId[]): string {
   const encoded = Buffer.from(JSON.stringify(requestIds)).toString('base64url');
-  return `${FAST_STREAM}${MARK}${replicaId}${MARK}${encoded}`;
+  return `${eventId}${MARK}${replicaId}${MARK}${encoded}`;
 }
 
 /** The id of the error event that ends an orphaned stream (its resumption is answered 405). */

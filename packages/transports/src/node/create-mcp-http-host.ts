@@ -35,6 +35,7 @@ import type {
   McpHttpHostTransports,
 } from './mcp-http-host-options.js';
 import { createModernFastRoute } from './modern-fast-route.js';
+import { createModernStreamResumption } from './modern-request-streams.js';
 import { createStreamableHttpRoute, type StreamableHttpRoute } from './streamable-http-route.js';
 import { createWebSocketRoute } from './websocket-route.js';
 
@@ -152,6 +153,7 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
   const streamableHttp = createStreamableHttpRoute(context, bus);
   const modernFast =
     options.modernFastRequest && createModernFastRoute(context, bus, options.modernFastRequest);
+  const modernResumption = createModernStreamResumption(context);
   // Views: `${paths.mcp}/<view>` is Streamable HTTP too, on a route of its own whose servers are
   // built with `view` in their context.
   const views = new Set(options.views ?? []);
@@ -201,6 +203,8 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     if (corsKind && answerCors(request, response, origin, corsKind)) return;
     if (options.onRequest && (await options.onRequest(request, response))) return;
     if (streamablePath) {
+      // A 2026-07-28 request stream resumed (modern-request-streams.ts).
+      if (modernResumption.accepts(request)) return modernResumption.handle(request, response);
       if (viewPath === undefined && modernFast?.accepts(request)) {
         return modernFast.handle(request, response);
       }

@@ -2,7 +2,9 @@
  * The SDK's own entry for a host's 2026-07-28 requests (`createMcpHandler`, legacy eras
  * rejected: the host's routes serve them), shared by the Streamable HTTP route and the 2026-07-28
  * fast path for what it declines. Its server factory learns each request's principal through
- * `principals`, which the route fills in with the web `Request` before handing it over.
+ * `principals`, which the route fills in with the web `Request` before handing it over. Its SSE
+ * answers to requests start with a priming event naming the replica and the request, so a client
+ * whose stream breaks resumes it and is told the call is over (`modern-request-streams.ts`).
  */
 import {
   createMcpHandler,
@@ -10,6 +12,7 @@ import {
   type ServerEventBus,
 } from '@modelcontextprotocol/server';
 import type { HostContext } from './host-context.js';
+import { modernStreamReplicaId, primeModernStream } from './modern-request-streams.js';
 
 /** The SDK's 2026-07-28 entry and where it learns each request's principal. */
 export interface ModernSdkHandler {
@@ -45,5 +48,15 @@ export function createModernSdkHandler(
       onerror: (error) => logger.debug({ err: error }, 'MCP 2026-07-28 request rejected or failed'),
     },
   );
-  return { handler, principals };
+  const replicaId = modernStreamReplicaId(context);
+  const primed: McpHttpHandler = {
+    ...handler,
+    fetch: async (request, requestOptions) =>
+      primeModernStream(
+        await handler.fetch(request, requestOptions),
+        replicaId,
+        requestOptions?.parsedBody,
+      ),
+  };
+  return { handler: primed, principals };
 }
