@@ -6,82 +6,26 @@
  * is gone the other replica answers with a clear error, not a hang. With CI=true a missing Redis
  * fails the run; elsewhere the test is skipped with a printed notice.
  */
-import type { Store } from '@fedmcp/store';
-import { createStore } from '@fedmcp/store/node';
 import { type Everything, startEverything } from '@fedmcp/test-support';
-import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openReplicaStore, replicaHubs } from '../../test/fixtures/replica-hubs.js';
 import { eventually } from '../../test/helpers.js';
-import { createHub } from '../node/index.js';
 
 type Params = Record<string, unknown>;
 
-const redisUrl = process.env.FEDMCP_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `fedmcp-test-forwarded:${crypto.randomUUID()}:`;
 const TOOL = 'everything__simulate-research-query';
 const ASKING = { extensions: { 'io.modelcontextprotocol/tasks': {} }, elicitation: { form: {} } };
 
-async function openRedis(): Promise<Store | undefined> {
-  try {
-    const store = await createStore(redisUrl, { prefix });
-    await store.kv.get('probe');
-    return store;
-  } catch (error) {
-    if (process.env.CI === 'true') {
-      throw new Error(`Redis is required in CI but not reachable at ${redisUrl}: ${error}`);
-    }
-    process.stderr.write(
-      `notice: Redis not reachable at ${redisUrl}; skipping the forwarded task replica test.\n`,
-    );
-    return undefined;
-  }
-}
-
-const store = await openRedis();
-const opened: Array<() => Promise<unknown>> = [];
+const store = await openReplicaStore('forwarded');
+const hubs = store && replicaHubs(store);
 let everything: Everything | undefined;
 
 afterAll(async () => {
-  for (const close of opened.splice(0).reverse()) await close().catch(() => {});
+  await hubs?.close();
   await everything?.[Symbol.asyncDispose]();
-  if (store) {
-    const { entries } = await store.kv.list({ limit: 1000 });
-    for (const entry of entries) await store.kv.delete(entry.key);
-    await store.close();
-  }
 });
-
-/** A hub replica on the shared store behind its own HTTP host; `close` stops both. */
-async function replica(shared: Store, upstreamUrl: string) {
-  const hub = createHub({
-    upstreams: { everything: { url: upstreamUrl } },
-    healthIntervalMs: 0,
-    tasks: { store: shared, pollIntervalMs: 50 },
-  });
-  await hub.start();
-  const host = createMcpHttpHost({
-    createServer: hub.createServer,
-    fastRequest: hub.fastRequest,
-    bus: hub.bus,
-    port: 0,
-    authenticate: (request) => {
-      const user = request.headers.get('x-user');
-      return user ? { subject: user, issuer: 'test', authMethod: 'api-key' } : undefined;
-    },
-  });
-  const { url } = await host.listen();
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await host.close();
-    await hub.close();
-  };
-  opened.push(close);
-  return { url, close };
-}
 
 /** A 2026-07-28 client of `user` on `url`; resolves with a request's wire result or error. */
 async function modernClient(url: string, user: string) {
@@ -109,7 +53,7 @@ async function modernClient(url: string, user: string) {
   };
   client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: {} }));
   await client.connect(transport);
-  opened.push(() => client.close());
+  hubs!.adopt(() => client.close());
   const ask = async (method: string, params: Params): Promise<Params> => {
     answers.length = 0;
     await client.request({ method, params } as never, ResultSchema).catch(() => undefined);
@@ -136,8 +80,8 @@ const asking = (task: Params) => Object.keys((task.inputRequests as Params) ?? {
 describe.runIf(store)('a 2025 upstream task forwarded on two replicas sharing Redis', () => {
   it('reaches its holder from the other replica, and says so when the holder is gone', async () => {
     everything = await startEverything();
-    const first = await replica(store!, everything.url);
-    const second = await replica(store!, everything.url);
+    const first = await hubs!.start(everything.url);
+    const second = await hubs!.start(everything.url);
     const onFirst = await modernClient(first.url, 'ada');
     const onSecond = await modernClient(second.url, 'ada');
 
