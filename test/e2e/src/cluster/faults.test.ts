@@ -4,8 +4,9 @@
  * principal or replayed after its DELETE is refused by every replica; a Redis restart
  * (`redis-cli shutdown nosave`, started again on the same port) makes what needs the store fail
  * fast with a clear error while it is down, and every replica recovers without a restart; after a
- * kill -9 of the replica running a call, that call fails (at the latest at its request timeout),
- * the clients' next requests succeed on other replicas, and a GET stream resumed with
+ * kill -9 of the replica running a 2026-07-28 call, that call fails at once with the hub's error
+ * (its client resumes the broken stream on another replica, which finds the replica gone), the
+ * clients' next requests succeed on other replicas, and a GET stream resumed with
  * `Last-Event-ID` through the load balancer gets what was sent on it.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -240,11 +241,18 @@ describe.runIf(missing.length === 0 && clusterSessions)('cluster faults behind H
     const progress: number[] = [];
     const call = modern.client.callTool(
       { name: 'ev__trigger-long-running-operation', arguments: { duration: 60, steps: 120 } },
-      // The SDK client waits for the answer on a broken stream (it tries to resume it, and no
-      // replica can finish a call another one ran): the call ends at its request timeout.
-      { onprogress: (value) => progress.push(value.progress), timeout: 15_000 },
+      // A timeout far beyond the test's waits: the call must end through the hub's answer.
+      { onprogress: (value) => progress.push(value.progress), timeout: 120_000 },
     );
-    call.catch(() => {});
+    let settled = false;
+    call.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
     // The replica running it: the one with one more stream in flight (HAProxy's statistics).
     const holder: Replica = await vi.waitFor(
       async () => {
@@ -282,10 +290,19 @@ describe.runIf(missing.length === 0 && clusterSessions)('cluster faults behind H
     const first = changes(stream.events)[0] as (typeof stream.events)[number];
     const sentAfterFirst = stream.events.slice(stream.events.indexOf(first) + 1);
 
+    // Killed mid-call: the call is still running there (it has sent progress).
+    expect(settled).toBe(false);
+    expect(progress.length).toBeGreaterThan(0);
     const killedAt = Date.now();
     await stopReplica(holder, 'SIGKILL');
-    // The call in flight on it fails (at the latest at its request timeout), it does not hang.
-    await expect(call).rejects.toThrow();
+    // The call in flight on it fails with the hub's error: its client resumes the broken stream
+    // (the priming event's id names the replica), and the replica it reaches finds that one gone.
+    await expect(call).rejects.toThrow(
+      /hub replica running this request stopped before answering it.*Retry it/,
+    );
+    console.log(
+      `cluster: the call on the killed replica failed ${Date.now() - killedAt} ms after kill -9`,
+    );
     // The clients' next requests succeed on the other replicas.
     for (let index = 0; index < 3; index += 1) {
       const next = await modern.client.callTool({
