@@ -4,37 +4,18 @@
  * CI=true a missing Redis fails the run; elsewhere the test is skipped with a printed notice.
  */
 import type { Store } from '@fedmcp/store';
-import { createStore } from '@fedmcp/store/node';
 import { Client } from '@modelcontextprotocol/client';
 import { CreateTaskResultSchema, ResultSchema } from '@modelcontextprotocol/core';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openReplicaStore } from '../../test/fixtures/replica-hubs.js';
 import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
 import { eventually, memoryConnector, textOf } from '../../test/helpers.js';
 import { createHub, type Hub } from '../index.js';
 
 type Params = Record<string, unknown>;
 
-const redisUrl = process.env.FEDMCP_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `fedmcp-test-tasks:${crypto.randomUUID()}:`;
-
-async function openRedis(): Promise<Store | undefined> {
-  try {
-    const store = await createStore(redisUrl, { prefix });
-    await store.kv.get('probe');
-    return store;
-  } catch (error) {
-    if (process.env.CI === 'true') {
-      throw new Error(`Redis is required in CI but not reachable at ${redisUrl}: ${error}`);
-    }
-    process.stderr.write(
-      `notice: Redis not reachable at ${redisUrl}; skipping the task replica test.\n`,
-    );
-    return undefined;
-  }
-}
-
-const store = await openRedis();
+const store = await openReplicaStore('tasks');
 const state: TestUpstreamState = {
   cancelled: 0,
   subscribed: [],

@@ -9,13 +9,13 @@
 import { silentLogger } from '@fedmcp/protocol';
 import type { Store } from '@fedmcp/store';
 import { createMemoryStore } from '@fedmcp/store';
-import { createStore } from '@fedmcp/store/node';
 import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/core';
 import { createMcpHandler, InMemoryServerEventBus, Server } from '@modelcontextprotocol/server';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { serveFetch } from '../../test/edge/fixtures/serve-fetch.js';
+import { openReplicaStore } from '../../test/fixtures/replica-hubs.js';
 import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
 import { eventually, memoryConnector } from '../../test/helpers.js';
 import { createHub, createHubHandler, type Hub } from '../index.js';
@@ -261,25 +261,7 @@ describe('notifications/tasks on 2026-07-28 listen streams', () => {
   });
 });
 
-const redisUrl = process.env.FEDMCP_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function openRedis(prefix: string): Promise<Store | undefined> {
-  try {
-    const store = await createStore(redisUrl, { prefix });
-    await store.kv.get('probe');
-    return store;
-  } catch (error) {
-    if (process.env.CI === 'true') {
-      throw new Error(`Redis is required in CI but not reachable at ${redisUrl}: ${error}`);
-    }
-    process.stderr.write(
-      `notice: Redis not reachable at ${redisUrl}; skipping the replica test.\n`,
-    );
-    return undefined;
-  }
-}
-
-const redis = await openRedis(`fedmcp-test-task-listen:${crypto.randomUUID()}:`);
+const redis = await openReplicaStore('task-listen');
 afterAll(async () => {
   await redis?.close();
 });
