@@ -222,5 +222,6 @@ export {
   type ForwardToHubObjectOptions,
   forwardToHubObject,
   type HubObjectClass,
+  type HubObjectInfo,
   type HubObjectNamespace,
 } from './web/hub-object.js';

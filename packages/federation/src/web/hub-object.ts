@@ -12,9 +12,12 @@
  * audit, consents, used peer-token ids) stays in the store the hub is built with (the Durable
  * Object store engine), so an object that is evicted or restarted keeps it. Its requests run
  * concurrently (an object serialises only its own storage operations, which the hub does not use).
+ * One object is single-threaded: `forwardToHubObject(request, ns, { shards: N })` spreads a hub
+ * over N objects, each request reaching the one that holds what it needs (`hub-shards.ts`).
  */
 import { JsonRpcErrorCode } from '@fedmcp/transports';
 import type { HubHandler } from './create-hub-handler.js';
+import { forwardToHubShards, hubObjectNames } from './hub-shards.js';
 import { jsonRpcErrorResponse } from './responses.js';
 
 /** A Durable Object namespace binding (`env.FEDMCP_HUB`), as far as the hub uses it. */
@@ -33,11 +36,25 @@ export interface HubObjectClass<Env> {
   };
 }
 
+/** Which object a hub is built in. */
+export interface HubObjectInfo {
+  /**
+   * The object's name (`hub`, or `hub-2` of a hub spread over shards), when the runtime tells it
+   * (workerd: `state.id.name` of an object got by name). Give it to the hub as its
+   * `flowForwarding.replicaId`, so its interactive calls name their holder.
+   */
+  readonly name: string | undefined;
+}
+
 /**
  * Builds the hub's fetch handler inside the object: the same code that builds it in a worker
- * (`createHub` + `createHubHandler`), given the object's `env` and `state`.
+ * (`createHub` + `createHubHandler`), given the object's `env`, `state` and name.
  */
-export type BuildHubHandler<Env> = (env: Env, state: unknown) => Promise<HubHandler>;
+export type BuildHubHandler<Env> = (
+  env: Env,
+  state: unknown,
+  object: HubObjectInfo,
+) => Promise<HubHandler>;
 
 /**
  * Defines the Durable Object class that serves a hub: its `fetch` builds the hub once (on the
@@ -65,7 +82,7 @@ export function defineHubObject<Env>(build: BuildHubHandler<Env>): HubObjectClas
     }
 
     async fetch(request: Request): Promise<Response> {
-      this.#handler ??= build(this.#env, this.#state);
+      this.#handler ??= build(this.#env, this.#state, { name: objectName(this.#state) });
       let handler: HubHandler;
       try {
         handler = await this.#handler;
@@ -83,24 +100,46 @@ export function defineHubObject<Env>(build: BuildHubHandler<Env>): HubObjectClas
   };
 }
 
+/** The name of the object whose `state` this is, when the runtime gives ids their name. */
+function objectName(state: unknown): string | undefined {
+  const name = (state as { id?: { name?: unknown } } | null)?.id?.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
 /** Options of {@link forwardToHubObject}. */
 export interface ForwardToHubObjectOptions {
   /**
-   * The name of the object that serves the hub. Requests of one call (an elicitation's retry, a
-   * 2025-era session) must reach the same object, so one hub is one object.
-   * @default 'hub'
+   * The name of the object that serves the hub (with `shards`, the prefix of the objects'
+   * names: `hub-0` … `hub-<N-1>`). @default 'hub'
    */
   name?: string;
+  /**
+   * How many objects serve the hub. With more than one, every request that belongs to a paused
+   * call or a 2025-era session reaches the object holding it and the others spread over all
+   * (`hub-shards.ts`): session ids are returned as `<shard>.<id>`, and each object's hub must
+   * name its calls after it (`flowForwarding: { pubsub: store.pubsub, replicaId: object.name }`)
+   * and share one `requestStateKey` with the others. @default 1 (one object, requests unchanged)
+   */
+  shards?: number;
+  /** With `shards`, the largest POST body the front reads to route a retry, in bytes. @default 4 MiB */
+  maxBodyBytes?: number;
 }
 
 /**
  * The worker's `fetch`: passes the request, unchanged (its URL, headers and body stream), to the
- * hub's Durable Object and answers what the object answers (streams included).
+ * hub's Durable Object and answers what the object answers (streams included). With `shards`,
+ * to the object that must serve it (the session id carries its shard).
+ * @throws RangeError when `shards` is not an integer from 1 to 1024.
  */
 export function forwardToHubObject(
   request: Request,
   namespace: HubObjectNamespace,
   options: ForwardToHubObjectOptions = {},
 ): Promise<Response> {
-  return namespace.get(namespace.idFromName(options.name ?? 'hub')).fetch(request);
+  const names = hubObjectNames(options.name ?? 'hub', options.shards ?? 1);
+  if (names.length === 1) return namespace.get(namespace.idFromName(names[0]!)).fetch(request);
+  return forwardToHubShards(request, namespace, {
+    names,
+    maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+  });
 }
