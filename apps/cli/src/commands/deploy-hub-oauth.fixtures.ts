@@ -77,8 +77,13 @@ const subjectOf = (jwt: string): string | undefined => {
   }
 };
 
-/** Starts the authorization server. */
-export async function startAuthorizationServer(): Promise<AuthorizationServer> {
+/**
+ * Starts the authorization server. Its access tokens live `accessTokenTtlSeconds` (under the
+ * hub's 30 s refresh-ahead, every later use refreshes first).
+ */
+export async function startAuthorizationServer({
+  accessTokenTtlSeconds = 3600,
+} = {}): Promise<AuthorizationServer> {
   const clients = new Map<string, { redirectUris: string[] }>();
   const codes = new Map<
     string,
@@ -96,7 +101,7 @@ export async function startAuthorizationServer(): Promise<AuthorizationServer> {
     return {
       access_token: accessToken,
       token_type: 'Bearer',
-      expires_in: 3600,
+      expires_in: accessTokenTtlSeconds,
       refresh_token: refreshToken,
       scope: 'mcp:tools',
     };

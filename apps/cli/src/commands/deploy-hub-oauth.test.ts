@@ -1,15 +1,24 @@
-// Upstream OAuth and token exchange in the hub `fedmcp deploy cloudflare` builds (issue 15), run
-// in Miniflare (workerd) with the bindings the deploy uploads, against a real authorization server
+// Upstream OAuth and token exchange in the hub `fedmcp deploy cloudflare|supabase` builds (issue
+// 15), run in Miniflare (workerd, the Worker with the bindings the deploy uploads) and in Deno (the
+// Supabase function, its state in PostgreSQL, under its /<slug> path), against a real authorization server
 // and protected MCP servers on 127.0.0.1: a caller's first call to a per-user upstream asks it to
 // sign in (URL elicitation inside the call); following the URL completes the sign-in through the
 // hub's /oauth/callback (PKCE, state) and the same call answers with the caller's own token;
 // another caller has no access to it. A token-exchange upstream sees only the token the
 // authorization server issued for it in exchange for the caller's, never the caller's own. The
 // bundle carries references, never the secrets; a literal client secret is refused by its key.
+import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  dropSchema,
+  postgresAvailable,
+  postgresUrl,
+  runSchema,
+} from '@fedmcp/test-support/postgres';
 import {
   Client,
   type ElicitRequestURLParams,
@@ -25,6 +34,7 @@ import {
   startAuthorizationServer,
   startProtectedUpstream,
 } from './deploy-hub-oauth.fixtures.js';
+import { findDenoBinary } from './dev-deno-binary.js';
 
 const CALLER_ISSUER = 'https://callers.example.com/';
 const CALLER_SECRET = randomBytes(32).toString('hex');
@@ -49,15 +59,18 @@ let directory: string;
 let authorizationServer: AuthorizationServer;
 let docs: ProtectedUpstream;
 let tickets: ProtectedUpstream;
-let miniflare: Miniflare;
-let mcpUrl: URL;
-let code: string;
+const schema = runSchema('deploy_oauth');
 
-async function writeConfig(file: string, exchangeSecret: string) {
+async function writeConfig(
+  file: string,
+  exchangeSecret: string,
+  extra: Record<string, unknown> = {},
+) {
   await writeFile(
     file,
     JSON.stringify({
       hub: { id: 'edge-oauth', dataDir: join(directory, 'data') },
+      ...extra,
       auth: {
         oauth: [
           {
@@ -88,23 +101,61 @@ async function writeConfig(file: string, exchangeSecret: string) {
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'fedmcp-deploy-oauth-'));
-  authorizationServer = await startAuthorizationServer();
+  authorizationServer = await startAuthorizationServer({ accessTokenTtlSeconds: 5 });
   docs = await startProtectedUpstream(authorizationServer);
   tickets = await startProtectedUpstream(authorizationServer, { audience: 'tickets' });
-  const file = join(directory, 'fedmcp.config.json');
+}, 60_000);
+
+afterAll(async () => {
+  await tickets?.[Symbol.asyncDispose]();
+  await docs?.[Symbol.asyncDispose]();
+  await authorizationServer?.[Symbol.asyncDispose]();
+  if (postgresAvailable) await dropSchema(schema);
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** The secrets the deploy uploads, with their values. */
+const SECRETS = {
+  CALLER_SECRET,
+  EXCHANGE_SECRET: EXCHANGE_CLIENT.secret,
+  FEDMCP_OAUTH_KEY: OAUTH_KEY,
+  DATABASE_URL: `${postgresUrl}?schema=${schema}`,
+};
+
+/** Builds the hub of a config for `target`, its references checked. */
+async function bundle(target: 'cloudflare' | 'supabase', extra: Record<string, unknown> = {}) {
+  const file = join(directory, `${target}.config.json`);
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference
-  await writeConfig(file, '${EXCHANGE_SECRET}');
-  vi.stubEnv('CALLER_SECRET', CALLER_SECRET);
-  vi.stubEnv('EXCHANGE_SECRET', EXCHANGE_CLIENT.secret);
+  await writeConfig(file, '${EXCHANGE_SECRET}', extra);
+  for (const [name, value] of Object.entries(SECRETS)) vi.stubEnv(name, value);
   try {
-    const hub = await buildHubBundle(file, 'cloudflare', undefined);
-    expect(hub.references).toEqual(['CALLER_SECRET', 'EXCHANGE_SECRET', 'FEDMCP_OAUTH_KEY']);
-    code = hub.bundle.files[0]?.content as string;
+    const hub = await buildHubBundle(
+      file,
+      target,
+      target === 'supabase' ? 'fedmcp-hub' : undefined,
+    );
+    expect(hub.references).toEqual([
+      'CALLER_SECRET',
+      ...('store' in extra ? ['DATABASE_URL'] : []),
+      'EXCHANGE_SECRET',
+      'FEDMCP_OAUTH_KEY',
+    ]);
+    return hub.bundle.files[0]?.content as string;
   } finally {
     vi.unstubAllEnvs();
   }
-  // The bindings the deploy uploads (secret_text), with their values.
-  miniflare = new Miniflare({
+}
+
+interface RunningHub {
+  mcpUrl: URL;
+  code: string;
+  stop(): Promise<void>;
+}
+
+/** The Worker in Miniflare with the bindings the deploy uploads (secret_text). */
+async function startWorkerd(): Promise<RunningHub> {
+  const code = await bundle('cloudflare');
+  const miniflare = new Miniflare({
     modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
     compatibilityDate: '2025-09-01',
     compatibilityFlags: ['nodejs_compat'],
@@ -123,22 +174,68 @@ beforeAll(async () => {
     port: 0,
     cf: false,
   });
-  mcpUrl = new URL('/mcp', await miniflare.ready);
-}, 120_000);
+  return {
+    mcpUrl: new URL('/mcp', await miniflare.ready),
+    code,
+    stop: () => miniflare.dispose(),
+  };
+}
 
-afterAll(async () => {
-  await miniflare?.dispose();
-  await tickets?.[Symbol.asyncDispose]();
-  await docs?.[Symbol.asyncDispose]();
-  await authorizationServer?.[Symbol.asyncDispose]();
-  await rm(directory, { recursive: true, force: true });
-});
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * The Supabase function in Deno (its secrets in the environment) at `/fedmcp-hub`, `hub.url` its
+ * public URL; its state in PostgreSQL when PostgreSQL is here.
+ */
+async function startDeno(): Promise<RunningHub> {
+  const port = await freePort();
+  const mcpUrl = new URL(`http://127.0.0.1:${port}/fedmcp-hub/mcp`);
+  const code = await bundle('supabase', {
+    hub: { id: 'edge-oauth', url: mcpUrl.href },
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference
+    ...(postgresAvailable ? { store: '${DATABASE_URL}' } : {}),
+  });
+  const file = join(directory, 'function.js');
+  await writeFile(file, code);
+  const child = spawn(findDenoBinary(), ['run', '--allow-net', '--allow-env', file], {
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', FEDMCP_PORT: String(port), ...SECRETS },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    child.kill('SIGKILL');
+    await exited;
+  };
+  let output = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Listening on')) resolve();
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (exitCode) => reject(new Error(`deno exited (${exitCode}): ${output}`)));
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { mcpUrl, code, stop };
+}
 
 /**
  * A client of the hub as `subject` that takes URL elicitations: `onUrl` is told each one (and
  * may sign in); the client accepts, or declines when `decline` is set.
  */
 async function connectAs(
+  mcpUrl: URL,
   subject: string,
   onUrl: (params: ElicitRequestURLParams) => void,
   { decline = false } = {},
@@ -174,19 +271,31 @@ async function signIn(authorizationUrl: string, login: string) {
 const textOf = (result: unknown) =>
   ((result as { content: { text: string }[] }).content[0] as { text: string }).text;
 
-describe('upstream OAuth at the edge (the deployed bundle in workerd)', () => {
+describe.each([
+  { runtime: 'workerd (Cloudflare)', start: startWorkerd },
+  { runtime: 'Deno (Supabase)', start: startDeno },
+])('upstream OAuth at the edge: the deployed bundle in $runtime', ({ start }) => {
+  let hub: RunningHub;
+  beforeAll(async () => {
+    hub = await start();
+  }, 120_000);
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
   it('bakes references into the bundle, never the secrets', () => {
-    expect(code).not.toContain(EXCHANGE_CLIENT.secret);
-    expect(code).not.toContain(CALLER_SECRET);
-    expect(code).not.toContain(OAUTH_KEY);
+    expect(hub.code).not.toContain(EXCHANGE_CLIENT.secret);
+    expect(hub.code).not.toContain(CALLER_SECRET);
+    expect(hub.code).not.toContain(OAUTH_KEY);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference the bundle carries
-    expect(code).toContain('${secret:FEDMCP_OAUTH_KEY}');
+    expect(hub.code).toContain('${secret:FEDMCP_OAUTH_KEY}');
   });
 
   it('asks a caller to sign in inside the call, then answers with its own token; another caller has no access to it', async () => {
+    const callsBefore = docs.calls.length;
     const asked: ElicitRequestURLParams[] = [];
     const signIns: Promise<{ url: string; status: number; page: string }>[] = [];
-    const alice = await connectAs('alice', (params) => {
+    const alice = await connectAs(hub.mcpUrl, 'alice', (params) => {
       asked.push(params);
       signIns.push(signIn(params.url, 'alice'));
     });
@@ -198,24 +307,30 @@ describe('upstream OAuth at the edge (the deployed bundle in workerd)', () => {
       expect(asked).toHaveLength(1);
       expect(asked[0]?.mode).toBe('url');
       const [done] = await Promise.all(signIns);
-      expect(done?.url.startsWith(`${mcpUrl.origin}/oauth/callback?`)).toBe(true);
+      // The hub's callback, under the function's path on Supabase.
+      const callback = new URL('oauth/callback?', hub.mcpUrl).href;
+      expect(done?.url.startsWith(callback)).toBe(true);
       expect(done?.status).toBe(200);
       expect(done?.page).toContain('You are signed in to &#34;docs&#34;');
       // The state is single-use: the same redirect again is refused.
       const replayed = await fetch(done?.url ?? '');
       expect(replayed.status).toBe(400);
       await replayed.body?.cancel();
-      // The stored (sealed) token serves the next call without asking again.
+      // The stored (sealed) tokens serve the next call without asking again: the short-lived
+      // access token is refreshed first.
       expect(textOf(await alice.callTool({ name: 'docs__whoami', arguments: {} }))).toBe(
         'subject=alice',
       );
       expect(asked).toHaveLength(1);
+      expect(authorizationServer.grants).toContain('refresh_token:200');
     } finally {
       await alice.close();
     }
     // Bob is asked for his own sign-in; declining, his call fails and alice's token is not used.
     const bobAsked: string[] = [];
-    const bob = await connectAs('bob', (params) => bobAsked.push(params.url), { decline: true });
+    const bob = await connectAs(hub.mcpUrl, 'bob', (params) => bobAsked.push(params.url), {
+      decline: true,
+    });
     try {
       const refused = await bob.callTool({ name: 'docs__whoami', arguments: {} }).then(
         (answer) => JSON.stringify(answer),
@@ -226,36 +341,37 @@ describe('upstream OAuth at the edge (the deployed bundle in workerd)', () => {
     } finally {
       await bob.close();
     }
-    expect(docs.calls).toEqual(['alice', 'alice']);
-    expect(authorizationServer.grants).toContain('authorization_code:200');
+    expect(docs.calls.slice(callsBefore)).toEqual(['alice', 'alice']);
   }, 120_000);
 
   it('refuses a callback whose state it did not issue', async () => {
-    const answer = await fetch(new URL('/oauth/callback?state=unknown&code=x', mcpUrl));
+    const answer = await fetch(new URL('oauth/callback?state=unknown&code=x', hub.mcpUrl));
     expect(answer.status).toBe(400);
     expect(await answer.text()).toContain('unknown or has expired');
   });
 
   it('exchanges the caller token for the upstream (RFC 8693): the upstream never sees the caller token', async () => {
-    const carol = await connectAs('carol', () => undefined);
+    const callsBefore = tickets.calls.length;
+    const carol = await connectAs(hub.mcpUrl, 'carol', () => undefined);
     try {
       const result = await carol.callTool({ name: 'tickets__whoami', arguments: {} });
       expect(textOf(result)).toBe('subject=carol');
     } finally {
       await carol.close();
     }
-    expect(
-      authorizationServer.subjectTokens.map(
-        (token) => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).sub,
-      ),
-    ).toContain('carol');
-    expect(tickets.calls).toEqual(['carol']);
+    const subjects = authorizationServer.subjectTokens.map(
+      (token) => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).sub,
+    );
+    expect(subjects).toContain('carol');
+    expect(tickets.calls.slice(callsBefore)).toEqual(['carol']);
     for (const token of tickets.tokensSeen) {
       expect(token.startsWith('at-')).toBe(true);
       expect(authorizationServer.subjectTokens).not.toContain(token);
     }
   }, 120_000);
+});
 
+describe('deploy refuses literal upstream credentials', () => {
   it('refuses to bundle a client secret written literally, naming its key', async () => {
     const file = join(directory, 'literal.config.json');
     await writeConfig(file, 'literal-exchange-secret');

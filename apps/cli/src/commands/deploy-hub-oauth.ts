@@ -33,6 +33,7 @@ import {
   type AuditLog,
   createEncryptedOAuthCredentialStore,
   createTokenExchange,
+  type OAuthHolder,
   type TokenExchange,
   type UpstreamOAuthConfig,
 } from '@fedmcp/proxy-auth';
@@ -131,6 +132,14 @@ export interface EdgeUpstreamAuth {
   withRoutes(
     handler: (request: Request) => Promise<Response>,
   ): (request: Request) => Promise<Response>;
+  /**
+   * Revokes (RFC 7009, where advertised) and forgets the tokens of one holder at an upstream: the
+   * hub's (`holder` omitted) or a caller's (`"mode": "user"`); audited. What the admin API's
+   * `DELETE /upstreams/{id}/oauth-tokens` does (`UpstreamOAuth.logout`).
+   * @returns whether tokens were stored.
+   * @throws FedmcpError NOT_FOUND when the upstream has no `oauth` block.
+   */
+  logout(upstreamId: string, holder?: OAuthHolder): Promise<boolean>;
 }
 
 /** Options of {@link createEdgeUpstreamAuth}. */
@@ -169,7 +178,14 @@ export function createEdgeUpstreamAuth(
 ): EdgeUpstreamAuth {
   const entries = Object.entries(definition.upstreamAuth ?? {});
   if (entries.length === 0) {
-    return { connector: (base) => base, hubOptions: {}, withRoutes: (handler) => handler };
+    return {
+      connector: (base) => base,
+      hubOptions: {},
+      withRoutes: (handler) => handler,
+      logout: async (upstreamId) => {
+        throw new FedmcpError('NOT_FOUND', `Upstream "${upstreamId}" has no "oauth" block.`);
+      },
+    };
   }
   const oauthUpstreams: OAuthUpstream[] = entries.flatMap(([id, { url, oauth }]) =>
     oauth ? [{ id, url, oauth }] : [],
@@ -235,6 +251,7 @@ export function createEdgeUpstreamAuth(
               wait: (id, signal) => upstreamOAuth.users.waitForSignIn(id, signal),
             },
           },
+    logout: (upstreamId, holder) => upstreamOAuth.logout(upstreamId, holder),
     withRoutes: (handler) => async (request) => {
       base ??= new URL(request.url).origin;
       return (await routes(request)) ?? handler(request);
