@@ -11,7 +11,8 @@
  * it too, through the upstream's SDK client, as the 2026-07-28 fast path does
  * (modern-fast-path.ts): before, a 2025 client's first hop always ran the SDK handler. It runs the same
  * stages as the SDK path (resolve, meta, gate, call, map, finish); anything else declines
- * (`undefined`) and takes the SDK path.
+ * (`undefined`) and takes the SDK path. A tools/list is answered from the cached page the SDK
+ * handler answers (list-handlers.ts), as one JSON answer.
  */
 import { FedmcpError } from '@fedmcp/protocol';
 import type { McpFastRequestHandler } from '@fedmcp/transports';
@@ -25,6 +26,7 @@ import { assertOpen } from '../pipeline/resolve.js';
 import type { HubServices } from '../services/hub-services.js';
 import type { HubSession } from '../services/session-registry.js';
 import { withCallerCapabilities } from './caller-capabilities.js';
+import { fastListTools } from './list-handlers.js';
 import { connectionOwner, createSessionScope, type SessionScope } from './session-scope.js';
 import { prepareToolCall } from './tool-handlers.js';
 
@@ -54,10 +56,22 @@ function tracedContext(meta: Params, id: unknown): ServerContext {
 export function createFastRequest(services: HubServices): McpFastRequestHandler {
   // One scope per session, built on its first fast call (it resolves the hub id once).
   const scopes = new WeakMap<HubSession, SessionScope>();
+  const scopeOf = (session: HubSession): SessionScope => {
+    let scope = scopes.get(session);
+    if (!scope) {
+      scope = createSessionScope(services, session);
+      scopes.set(session, scope);
+    }
+    return scope;
+  };
   return (message, extra) => {
-    if (!services.settings.fastPath || message.method !== 'tools/call') return undefined;
+    const method = message.method;
+    if (!services.settings.fastPath || (method !== 'tools/call' && method !== 'tools/list')) {
+      return undefined;
+    }
     const session = services.sessions.bySessionId(extra.sessionId);
     if (session?.era !== 'legacy' || services.sessions.isClosed(session)) return undefined;
+    if (method === 'tools/list') return fastListTools(scopeOf(session), message);
     const requestParams = (message.params ?? {}) as Params;
     const name = requestParams.name;
     if (typeof name !== 'string' || requestParams.task !== undefined) return undefined;
@@ -85,12 +99,7 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
     ) {
       return undefined;
     }
-    let scope = scopes.get(session);
-    if (!scope) {
-      scope = createSessionScope(services, session);
-      scopes.set(session, scope);
-    }
-    const sessionScope = scope;
+    const sessionScope = scopeOf(session);
     const id = message.id;
     const stream = extra.stream;
     return (async (): Promise<JSONRPCResponse | undefined> => {

@@ -200,4 +200,58 @@ describe('tools/list from the cached pages, through a hub over HTTP', () => {
       for (const client of clients) await client.close();
     }
   });
+
+  it('answers a 2025-era session on the fast path: one JSON answer, the SDK path’s result', async () => {
+    const options = (fastPath: boolean) => ({
+      hubId: 'lists',
+      upstreams: { grow: { url: 'memory://grow' } },
+      connect: inMemoryConnector({ grow: () => growingUpstream(['one', 'two']).connect() }),
+      hub: { healthIntervalMs: 0, pageSize: 1, fastPath },
+    });
+    const answers = async (fastPath: boolean) => {
+      await using server = await createHubServer(options(fastPath));
+      const { url } = await server.listen();
+      const seen: Array<{ type: string | null; body: unknown }> = [];
+      const client = new Client(
+        { name: 'lister', version: '1.0.0' },
+        { versionNegotiation: { mode: 'legacy' } },
+      );
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${url.replace(/\/(mcp)?$/, '')}/mcp`), {
+          fetch: async (input, init) => {
+            const response = await fetch(input, init);
+            const sent = typeof init?.body === 'string' ? init.body : '';
+            if (!sent.includes('"tools/list"')) return response;
+            const text = await response.text();
+            const type = response.headers.get('content-type');
+            const data = type?.startsWith('text/event-stream')
+              ? text.slice(text.lastIndexOf('data: ') + 6).trim() // the answer: the last event
+              : text;
+            seen.push({ type, body: { ...JSON.parse(data), id: 0 } });
+            return new Response(text, { status: response.status, headers: response.headers });
+          },
+        }),
+      );
+      try {
+        await vi.waitFor(async () =>
+          expect(await namesOf(client)).toEqual(['grow__one', 'grow__two']),
+        );
+        seen.length = 0;
+        await client.listTools(); // every page: two requests
+        await expect(client.listTools({ cursor: 'nope' })).rejects.toMatchObject({ code: -32602 });
+        // A listing with a progress token is the SDK's to answer (on its stream).
+        await client.listTools(undefined, { onprogress: () => {} });
+      } finally {
+        await client.close();
+      }
+      return seen;
+    };
+    const fast = await answers(true);
+    const sdk = await answers(false);
+    const json = 'application/json';
+    const sse = 'text/event-stream';
+    expect(fast.map(({ type }) => type)).toEqual([json, json, json, sse, sse]);
+    expect(sdk.map(({ type }) => type)).toEqual([sse, sse, sse, sse, sse]);
+    expect(fast.map(({ body }) => body)).toEqual(sdk.map(({ body }) => body));
+  });
 });
