@@ -13,6 +13,7 @@ import type { SessionStateStore } from '../session-revocations.js';
 import { ENDED_EVENT_ID, requestStreamTagOf } from './cluster-request-streams.js';
 import { createMcpHttpHost } from './create-mcp-http-host.js';
 import type { McpHttpHost } from './mcp-http-host-options.js';
+import { primeModernStream } from './modern-request-streams.js';
 
 const secret = 'a-cluster-secret-of-at-least-32-characters';
 
@@ -212,5 +213,42 @@ describe('2026-07-28 request streams that break', () => {
       const body = (await response.json()) as { error: { message: string } };
       expect(body.error.message).toContain('no response stream to resume here');
     }
+  });
+});
+
+describe('primeModernStream', () => {
+  const sse = () =>
+    new Response('event: message\ndata: {}\n\n', {
+      headers: { 'content-type': 'text/event-stream' },
+    });
+  const request = (method: string, id: string | number = 'call-1') => ({
+    jsonrpc: '2.0',
+    id,
+    method,
+    params: {},
+  });
+
+  it("puts a priming event naming the replica and the request in front of a request's SSE answer", async () => {
+    const primed = primeModernStream(sse(), 'r7', request('tools/call'));
+    const text = await primed.text();
+    const id = /^id: (.+)\ndata: \n\n/.exec(text)?.[1] ?? '';
+    expect(requestStreamTagOf(id)).toEqual({
+      eventId: 'modern',
+      replica: 'r7',
+      requestIds: ['call-1'],
+    });
+    expect(text.endsWith('event: message\ndata: {}\n\n')).toBe(true);
+    expect(primed.headers.get('content-type')).toBe('text/event-stream');
+  });
+
+  it('leaves JSON answers, listen streams and notifications as they are', () => {
+    const json = Response.json({ jsonrpc: '2.0', id: 1, result: {} });
+    expect(primeModernStream(json, 'r7', request('tools/call', 1))).toBe(json);
+    const listen = sse();
+    expect(primeModernStream(listen, 'r7', request('subscriptions/listen'))).toBe(listen);
+    const notified = sse();
+    expect(
+      primeModernStream(notified, 'r7', { jsonrpc: '2.0', method: 'notifications/cancelled' }),
+    ).toBe(notified);
   });
 });
