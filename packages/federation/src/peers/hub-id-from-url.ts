@@ -8,11 +8,17 @@ import { toNamespaceId } from '@fedmcp/protocol';
  * prefixes, so a URL cannot be one.
  */
 export function hubIdFromUrl(url: string): string {
+  // A hub asks for its own id per 2026-07-28 request (one URL): parsed once (issue #18 profile).
+  if (url === last?.url) return last.id;
   const parsed = new URL(url);
   const defaultPort =
     parsed.port === '' || parsed.port === (parsed.protocol === 'https:' ? '443' : '80');
-  return hubIdSlug(defaultPort ? parsed.hostname : `${parsed.hostname}-${parsed.port}`);
+  const id = hubIdSlug(defaultPort ? parsed.hostname : `${parsed.hostname}-${parsed.port}`);
+  last = { url, id };
+  return id;
 }
+
+let last: { url: string; id: string } | undefined;
 
 // `name` as a hub id: unchanged when valid, else a slug of it.
 function hubIdSlug(name: string): string {
