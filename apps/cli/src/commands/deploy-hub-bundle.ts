@@ -173,7 +173,10 @@ export async function buildHubBundle(
     upstreams[upstream.id] = toUpstreamConfig(upstream);
   }
   // `oauth` and `tokenExchange` blocks, and the secret sealing upstream tokens (deploy-hub-oauth.ts).
-  const upstreamAuth = upstreamAuthOf(upstreamsFromConfig(config).values());
+  const upstreamAuth = upstreamAuthOf(
+    upstreamsFromConfig(config).values(),
+    (reason) => new CliUsageError(reason),
+  );
   const definition: DeployDefinition = {
     hubId: config.hub.id ?? 'edge',
     ...(config.hub.name === undefined ? {} : { name: config.hub.name }),

@@ -82,8 +82,13 @@ interface ConfiguredEntry {
  * The CLI side: the `oauth` and `tokenExchange` blocks of the config's remote upstreams, and the
  * key's reference when one has `oauth`.
  * @returns the definition's keys, and the secret names the deploy must upload.
+ * @throws what `refuse` makes of the reason, for a hub-wide `authorization_code` upstream: its
+ * operator login (`fedmcp auth login`) writes to a local store the edge hub does not read.
  */
-export function upstreamAuthOf(configured: Iterable<ConfiguredEntry>): {
+export function upstreamAuthOf(
+  configured: Iterable<ConfiguredEntry>,
+  refuse: (reason: string) => Error = (reason) => new Error(reason),
+): {
   definition: UpstreamAuthDefinition;
   references: string[];
 } {
@@ -92,6 +97,11 @@ export function upstreamAuthOf(configured: Iterable<ConfiguredEntry>): {
   for (const { id, spec, peer, oauth, tokenExchange } of configured) {
     const url = (spec as { url?: unknown }).url;
     if (peer !== undefined || typeof url !== 'string' || (!oauth && !tokenExchange)) continue;
+    if (oauth?.mode === 'hub' && oauth.grant === 'authorization_code') {
+      throw refuse(
+        `mcpServers.${id}.oauth: the hub-wide login ("mode": "hub" with the "authorization_code" grant, \`fedmcp auth login\`) is not available at the edge; use "mode": "user" (each caller signs in) or the "client_credentials" grant.`,
+      );
+    }
     withOAuth ||= oauth !== undefined;
     upstreamAuth[id] = { url, ...(oauth && { oauth }), ...(tokenExchange && { tokenExchange }) };
   }
