@@ -5,6 +5,11 @@
  * every replica): each request of a client lands on another replica than the one before.
  */
 import { exposeUri } from '@fedmcp/federation';
+import {
+  CreateTaskResultSchema,
+  ElicitRequestSchema,
+  ResultSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { everythingStdioEntry } from '../fixtures/upstreams.js';
 import { legacyAnswers, legacyClient, modernClient, textOf } from './cluster-clients.js';
@@ -335,6 +340,39 @@ describe.runIf(missing.length === 0)(
           expect.arrayContaining(['sampling/createMessage', 'elicitation/create']),
         );
       }, 60_000);
+
+      it("asks the session an upstream task's question on tasks/result, whichever replica holds the task", async () => {
+        const legacy = await legacyClient(cluster.front, cluster.userKey);
+        closers.push(() => legacy.close());
+        const asked: Array<Record<string, unknown>> = [];
+        legacy.client.setRequestHandler(ElicitRequestSchema, (request) => {
+          asked.push(request.params as Record<string, unknown>);
+          return { action: 'accept' as const, content: { interpretation: 'snake' } };
+        });
+        const created = await legacy.client.request(
+          {
+            method: 'tools/call',
+            params: {
+              name: 'ev__simulate-research-query',
+              arguments: { topic: 'python', ambiguous: true },
+              task: { ttl: 60_000 },
+            },
+          },
+          CreateTaskResultSchema,
+        );
+        const { taskId } = created.task;
+        // tasks/result lands on another replica than the call; the answer on yet another one.
+        const result = await legacy.client.request(
+          { method: 'tasks/result', params: { taskId } },
+          ResultSchema,
+          { timeout: 60_000 },
+        );
+        expect(JSON.stringify(result)).toContain('python (snake)');
+        expect(asked).toHaveLength(1);
+        expect(asked[0]?._meta).toMatchObject({
+          'io.modelcontextprotocol/related-task': { taskId },
+        });
+      }, 90_000);
     });
   },
 );
