@@ -4,8 +4,8 @@
  * - an OAuth 2.1 authorization server: metadata (RFC 8414), Dynamic Client Registration, the
  *   authorization endpoint (PKCE S256 required; it signs in the user named by the `login` query
  *   parameter the test adds, as a browser would after a login form), the token endpoint
- *   (`authorization_code`, `refresh_token`, and RFC 8693 token exchange for its confidential
- *   client), and revocation (RFC 7009). Access tokens are opaque and bound to their audience;
+ *   (`authorization_code`, `refresh_token`, and `client_credentials` and RFC 8693 token exchange
+ *   for its confidential client), and revocation (RFC 7009). Access tokens are opaque and bound to their audience;
  * - a protected MCP server (Streamable HTTP, stateless JSON answers) that lists its catalog to
  *   anyone and answers `whoami` only with an access token issued for it (else `401` with the RFC
  *   9728 challenge), recording every token it was sent.
@@ -116,7 +116,12 @@ export async function startAuthorizationServer({
         registration_endpoint: `${issuer}/register`,
         revocation_endpoint: `${issuer}/revoke`,
         response_types_supported: ['code'],
-        grant_types_supported: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE],
+        grant_types_supported: [
+          'authorization_code',
+          'refresh_token',
+          'client_credentials',
+          TOKEN_EXCHANGE,
+        ],
         code_challenge_methods_supported: ['S256'],
         token_endpoint_auth_methods_supported: ['none', 'client_secret_basic'],
         scopes_supported: ['mcp:tools'],
@@ -193,13 +198,22 @@ export async function startAuthorizationServer({
         refreshTokens.delete(form.get('refresh_token') ?? '');
         return answer(200, issue(grant));
       }
+      // The confidential client (the hub) authenticates with its secret, basic or in the form.
+      const basic = `Basic ${Buffer.from(`${EXCHANGE_CLIENT.id}:${EXCHANGE_CLIENT.secret}`).toString('base64')}`;
+      const confidential =
+        request.headers.authorization === basic ||
+        (form.get('client_id') === EXCHANGE_CLIENT.id &&
+          form.get('client_secret') === EXCHANGE_CLIENT.secret);
+      if (type === 'client_credentials') {
+        if (!confidential) return answer(401, { error: 'invalid_client' });
+        const { refresh_token: _none, ...issued } = issue({
+          subject: EXCHANGE_CLIENT.id,
+          audience: form.get('resource') ?? '',
+        });
+        return answer(200, issued);
+      }
       if (type === TOKEN_EXCHANGE) {
-        const basic = `Basic ${Buffer.from(`${EXCHANGE_CLIENT.id}:${EXCHANGE_CLIENT.secret}`).toString('base64')}`;
-        const authenticated =
-          request.headers.authorization === basic ||
-          (form.get('client_id') === EXCHANGE_CLIENT.id &&
-            form.get('client_secret') === EXCHANGE_CLIENT.secret);
-        if (!authenticated) return answer(401, { error: 'invalid_client' });
+        if (!confidential) return answer(401, { error: 'invalid_client' });
         const subjectToken = form.get('subject_token') ?? '';
         subjectTokens.push(subjectToken);
         const subject = subjectOf(subjectToken);

@@ -59,6 +59,7 @@ let directory: string;
 let authorizationServer: AuthorizationServer;
 let docs: ProtectedUpstream;
 let tickets: ProtectedUpstream;
+let reports: ProtectedUpstream;
 const schema = runSchema('deploy_oauth');
 
 async function writeConfig(
@@ -94,6 +95,15 @@ async function writeConfig(
             audience: 'tickets',
           },
         },
+        // The hub's own token (client credentials), shared by every caller.
+        reports: {
+          url: reports.url,
+          oauth: {
+            grant: 'client_credentials',
+            clientId: EXCHANGE_CLIENT.id,
+            clientSecret: exchangeSecret,
+          },
+        },
       },
     }),
   );
@@ -104,10 +114,12 @@ beforeAll(async () => {
   authorizationServer = await startAuthorizationServer({ accessTokenTtlSeconds: 5 });
   docs = await startProtectedUpstream(authorizationServer);
   tickets = await startProtectedUpstream(authorizationServer, { audience: 'tickets' });
+  reports = await startProtectedUpstream(authorizationServer);
 }, 60_000);
 
 afterAll(async () => {
   await tickets?.[Symbol.asyncDispose]();
+  await reports?.[Symbol.asyncDispose]();
   await docs?.[Symbol.asyncDispose]();
   await authorizationServer?.[Symbol.asyncDispose]();
   if (postgresAvailable) await dropSchema(schema);
@@ -368,6 +380,19 @@ describe.each([
       expect(token.startsWith('at-')).toBe(true);
       expect(authorizationServer.subjectTokens).not.toContain(token);
     }
+  }, 120_000);
+
+  it('gets and keeps the hub its own token for a client_credentials upstream', async () => {
+    const callsBefore = reports.calls.length;
+    const dave = await connectAs(hub.mcpUrl, 'dave', () => undefined);
+    try {
+      const result = await dave.callTool({ name: 'reports__whoami', arguments: {} });
+      expect(textOf(result)).toBe(`subject=${EXCHANGE_CLIENT.id}`);
+    } finally {
+      await dave.close();
+    }
+    expect(reports.calls.slice(callsBefore)).toEqual([EXCHANGE_CLIENT.id]);
+    expect(authorizationServer.grants).toContain('client_credentials:200');
   }, 120_000);
 });
 
