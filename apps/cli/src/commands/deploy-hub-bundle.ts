@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { builtinModules } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { builtinModules, createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Bundle, DurableObjectBinding } from '@fedmcp/edge-providers';
 import { type PeersOptions, parsePinFile, type UpstreamConfig } from '@fedmcp/federation';
@@ -17,6 +17,7 @@ import {
   toUpstreamConfig,
   upstreamsFromConfig,
 } from '@fedmcp/server';
+import { DASHBOARD_FILES } from '@fedmcp/server/admin';
 import { normalizeOrigin } from '@fedmcp/transports';
 import { CliUsageError } from './connect-target.js';
 import type { DeployDefinition } from './deploy-hub-entry.js';
@@ -142,6 +143,29 @@ async function pinningOf(
   };
 }
 
+/**
+ * The dashboard's files (`@fedmcp/server`'s `ui/`), inlined into the bundle as a JSON object for
+ * the edge hub's `/ui` (deploy-hub-admin.ts).
+ */
+async function dashboardDefine(): Promise<string> {
+  const folder = createRequire(import.meta.url)
+    .resolve.paths('@fedmcp/server')
+    ?.map((modules) => join(modules, '@fedmcp', 'server', 'ui'))
+    .find((candidate) => existsSync(join(candidate, 'index.html')));
+  if (!folder) throw new Error('The dashboard of @fedmcp/server (its ui/ folder) is missing');
+  const { transform } = await import('esbuild');
+  const files = await Promise.all(
+    DASHBOARD_FILES.map(async (file) => {
+      const text = await readFile(join(folder, file), 'utf8');
+      const loader = file.endsWith('.js') ? 'js' : file.endsWith('.css') ? 'css' : undefined;
+      // Minified: the Worker bundle has a size budget (1 MiB).
+      const content = loader ? (await transform(text, { loader, minify: true })).code : text;
+      return [file, content];
+    }),
+  );
+  return JSON.stringify(Object.fromEntries(files));
+}
+
 /** Options of {@link buildHubBundle}. */
 export interface HubBundleOptions {
   /** Bundle credentials written literally in the config (refused otherwise). @default false */
@@ -246,7 +270,7 @@ export async function buildHubBundle(
             },
           ]
         : [],
-    define: { __FEDMCP_DEPLOY__: text },
+    define: { __FEDMCP_DEPLOY__: text, __FEDMCP_DASHBOARD__: await dashboardDefine() },
     logLevel: 'silent',
   });
   const [output] = result.outputFiles;

@@ -53,6 +53,7 @@ import {
   createDurableObjectStore,
   type DurableObjectNamespace,
 } from '@fedmcp/store/durable-object';
+import { createEdgeAdminRoutes } from './deploy-hub-admin.js';
 import { type FrontDoorDefinition, withFrontDoor } from './deploy-hub-front.js';
 import { createEdgeUpstreamAuth, type UpstreamAuthDefinition } from './deploy-hub-oauth.js';
 import { type ViewsDefinition, viewsHubOptions } from './deploy-hub-views.js';
@@ -252,6 +253,19 @@ async function build(env: Env | undefined): Promise<HubHandler> {
     });
   };
   const hasAuthentication = auth.oauth !== undefined || (auth.apiKeys?.length ?? 0) > 0;
+  const authenticate = hasAuthentication
+    ? (request: Request) => {
+        const configured = authenticatorsOf(request);
+        const withMetadata = configured.authorizationServers.length > 0;
+        return authenticateRequest({ headers: request.headers }, configured.authenticators, {
+          allowAnonymous: auth.anonymous === true,
+          ...(withMetadata
+            ? { resourceMetadataUrl: metadataUrlOf(resourceOf(request), definition.slug) }
+            : {}),
+          ...(configured.scopesSupported.length > 0 ? { scope: configured.scopesSupported } : {}),
+        });
+      }
+    : undefined;
   const handler = await createHubHandler(hub, {
     hubId,
     ...(definition.name === undefined ? {} : { name: definition.name }),
@@ -259,24 +273,19 @@ async function build(env: Env | undefined): Promise<HubHandler> {
     peers,
     replayStore: store.kv,
     audit,
-    ...(hasAuthentication
-      ? {
-          authenticate: (request: Request) => {
-            const configured = authenticatorsOf(request);
-            const withMetadata = configured.authorizationServers.length > 0;
-            return authenticateRequest({ headers: request.headers }, configured.authenticators, {
-              allowAnonymous: auth.anonymous === true,
-              ...(withMetadata
-                ? { resourceMetadataUrl: metadataUrlOf(resourceOf(request), definition.slug) }
-                : {}),
-              ...(configured.scopesSupported.length > 0
-                ? { scope: configured.scopesSupported }
-                : {}),
-            });
-          },
-        }
-      : {}),
+    ...(authenticate ? { authenticate } : {}),
     sessionOwner: (principal) => (principal as { subject?: string } | undefined)?.subject,
+    // `/admin/v1`, `/api/v1/tools/{name}:call` and `/ui` (deploy-hub-admin.ts).
+    routes: createEdgeAdminRoutes({
+      ...definition,
+      hub,
+      store,
+      audit,
+      identity,
+      peers,
+      pinning,
+      authenticate,
+    }),
   });
   const front = withFrontDoor(upstreamAuth.withRoutes(handler), {
     ...definition.front,

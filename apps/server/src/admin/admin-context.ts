@@ -57,6 +57,9 @@ export type EdgeAdminContext = Pick<
   AdminContext,
   'hub' | 'store' | 'audit' | 'policy' | 'consent' | 'pinning' | 'tasks' | 'status' | 'authenticate'
 > & {
-  /** The config's peers and policy rules. */
-  config(): Pick<FedmcpConfig, 'peers' | 'policy'>;
+  /** The config's peers and policy rules (what `/peers` and `/policy` show). */
+  config(): {
+    peers?: Readonly<Record<string, { url: string; import?: boolean }>>;
+    policy?: { rules: readonly object[] };
+  };
 };

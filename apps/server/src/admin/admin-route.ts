@@ -4,7 +4,7 @@
  * them, so the two cannot drift apart.
  */
 import type { Principal } from '@fedmcp/proxy-auth';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ProblemError } from './problem.js';
 
 /** HTTP methods the admin API uses. */

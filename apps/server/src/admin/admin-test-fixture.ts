@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
 import { createMcpHttpHost, type McpHttpHost } from '@fedmcp/transports/node';
 import { McpServer } from '@modelcontextprotocol/server';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FedmcpConfigInput } from '../config/config-schema.js';
 import { parseConfig } from '../config/load-config.js';
 import { createFedmcpServer, type FedmcpServer } from '../create-fedmcp-server.js';

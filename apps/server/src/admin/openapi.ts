@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document of the admin API and the REST facade, generated from the route
  * table's zod schemas (JSON Schema 2020-12, which OpenAPI 3.1 uses as is).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminRoute } from './admin-route.js';
 import { problemSchema } from './problem.js';
 

@@ -3,7 +3,7 @@
  * facade answer with.
  */
 import { FedmcpError } from '@fedmcp/protocol';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The body of a problem response. */
 export const problemSchema = z

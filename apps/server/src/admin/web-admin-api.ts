@@ -8,7 +8,7 @@
 import type { Logger } from '@fedmcp/protocol';
 import type { Principal } from '@fedmcp/proxy-auth';
 import type { McpAuthRequest } from '@fedmcp/transports';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { WebUiRoute } from '../ui/web-ui-route.js';
 import type { AdminContext } from './admin-context.js';
 import { type AdminRoute, compilePath, matchPath } from './admin-route.js';

@@ -3,7 +3,7 @@
  * Events): the audit trail in the store, so every replica's events are seen.
  */
 import { type AuditEvent, readAuditEvents } from '@fedmcp/proxy-auth';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminContext } from '../admin-context.js';
 import { type AdminRoute, defineRoute } from '../admin-route.js';
 import { startEventStream } from '../http-io.js';

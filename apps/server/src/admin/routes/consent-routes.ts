@@ -1,5 +1,5 @@
 /** `/consent`: the consent ledger — list, grant and revoke standing decisions. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminContext } from '../admin-context.js';
 import { type AdminRoute, defineRoute } from '../admin-route.js';
 import { ProblemError } from '../problem.js';

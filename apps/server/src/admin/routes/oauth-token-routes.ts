@@ -7,7 +7,7 @@
  */
 import { FedmcpError } from '@fedmcp/protocol';
 import type { OAuthHolder } from '@fedmcp/proxy-auth';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminContext } from '../admin-context.js';
 import { type AdminRoute, defineRoute } from '../admin-route.js';
 import { ProblemError } from '../problem.js';

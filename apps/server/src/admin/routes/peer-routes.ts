@@ -1,5 +1,5 @@
 /** `/peers` and `/status`: the hubs this hub trusts, and the federated health graph. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminContext, EdgeAdminContext } from '../admin-context.js';
 import { type AdminRoute, defineRoute } from '../admin-route.js';
 

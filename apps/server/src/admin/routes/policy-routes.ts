@@ -1,6 +1,6 @@
 /** `/policy`: the rules in force, validating a rule set, and explaining a decision. */
 import { createPolicy, type Principal } from '@fedmcp/proxy-auth';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminContext, EdgeAdminContext } from '../admin-context.js';
 import { type AdminRoute, defineRoute } from '../admin-route.js';
 import { ProblemError } from '../problem.js';

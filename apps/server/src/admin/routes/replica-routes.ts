@@ -1,5 +1,5 @@
 /** `/replicas`: the replicas of this hub that share its store, with their upstream states. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminContext } from '../admin-context.js';
 import { type AdminRoute, defineRoute } from '../admin-route.js';
 import { ProblemError } from '../problem.js';

@@ -1,5 +1,5 @@
 /** `/sessions` and `/tasks`: open downstream sessions, and hub-managed durable tasks. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminContext } from '../admin-context.js';
 import { type AdminRoute, defineRoute } from '../admin-route.js';
 import { ProblemError } from '../problem.js';

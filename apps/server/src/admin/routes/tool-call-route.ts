@@ -4,7 +4,7 @@
  * MCP call of an in-process session of the caller: the same policy, rate limits, consent, pinning
  * and audit as any other call.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminContext } from '../admin-context.js';
 import { type AdminRoute, defineRoute } from '../admin-route.js';
 import { withHubClient } from '../hub-client.js';

@@ -5,7 +5,7 @@
 import { NAME_SEPARATOR } from '@fedmcp/federation';
 import { readOrigin } from '@fedmcp/protocol';
 import type { Tool } from '@modelcontextprotocol/client';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminContext } from '../admin-context.js';
 import { type AdminRoute, defineRoute } from '../admin-route.js';
 import { withHubClient } from '../hub-client.js';

@@ -10,7 +10,7 @@ import type {
   UpstreamStatus,
 } from '@fedmcp/federation';
 import { remoteUpstreamSpecSchema, stdioUpstreamSpecSchema } from '@fedmcp/transports';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminContext } from '../admin-context.js';
 import { type AdminRoute, defineRoute } from '../admin-route.js';
 import { ProblemError } from '../problem.js';

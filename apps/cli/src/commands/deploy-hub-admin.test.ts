@@ -1,0 +1,190 @@
+// The admin API, the REST facade and the dashboard of the hub `fedmcp deploy cloudflare` bundles,
+// run in workerd (Miniflare) as Cloudflare runs it: an operator key (admin scope) lists the tools,
+// approves the one pinning holds back so the next call passes; a wrong key gets a 401 problem, a
+// key without the admin scope a 403, a body that is not JSON a 400; `/ui` serves the dashboard.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
+import { type Everything, startEverything } from '@fedmcp/test-support';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHubBundle } from './deploy-hub-bundle.js';
+
+const adminKey = generateApiKey();
+const userKey = generateApiKey();
+let directory: string;
+let everything: Everything;
+let miniflare: Miniflare;
+let base: URL;
+let code: string;
+
+beforeAll(async () => {
+  everything = await startEverything();
+  directory = await mkdtemp(join(tmpdir(), 'fedmcp-deploy-admin-'));
+  const configFile = join(directory, 'fedmcp.config.json');
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      hub: { id: 'edge-admin', name: 'edge admin', dataDir: join(directory, 'data') },
+      mcpServers: { everything: { url: everything.url } },
+      auth: {
+        apiKeys: [
+          { hash: await hashApiKey(adminKey), subject: 'ops', scopes: ['admin'] },
+          { hash: await hashApiKey(userKey), subject: 'ada' },
+        ],
+      },
+      // Every tool is held back until an operator approves it.
+      pinning: { newItems: 'hold' },
+    }),
+  );
+  const { bundle } = await buildHubBundle(configFile, 'cloudflare', undefined, {
+    allowLiteralSecrets: true,
+  });
+  code = String(bundle.files[0]?.content ?? '');
+  miniflare = new Miniflare({
+    modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
+    compatibilityDate: '2025-09-01',
+    compatibilityFlags: ['nodejs_compat'],
+    durableObjects: {
+      FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
+      FEDMCP_HUB: { className: 'FedmcpHubObject', useSQLite: true },
+    },
+    host: '127.0.0.1',
+    port: 0,
+    cf: false,
+  });
+  base = await miniflare.ready;
+}, 120_000);
+
+afterAll(async () => {
+  await miniflare?.dispose();
+  await everything?.[Symbol.asyncDispose]();
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** A request to the deployed hub with a bearer key. */
+function call(path: string, key: string | undefined, init: RequestInit = {}): Promise<Response> {
+  return fetch(new URL(path, base), {
+    ...init,
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(init.headers as Record<string, string> | undefined),
+    },
+  });
+}
+
+describe('the admin API of the deployed edge hub (workerd)', () => {
+  it('is in the bundle, which stays under 1 MiB minified with no node: import', () => {
+    const bytes = new TextEncoder().encode(code).byteLength;
+    console.log(`deploy bundle with the admin API and dashboard: ${bytes} bytes minified`);
+    expect(bytes).toBeLessThan(1024 * 1024);
+    expect(code).not.toMatch(/(from|import)\s*\(?\s*["']node:/);
+    expect(code).toContain('fedmcp admin API');
+  });
+
+  it('lists the held tool, approves it, and the next call passes', async () => {
+    const held = await call('/admin/v1/tools', adminKey);
+    expect(held.status).toBe(200);
+    const { tools } = (await held.json()) as {
+      tools: Array<{ name: string; pin: string; upstream?: string; upstreamName?: string }>;
+    };
+    const echo = tools.find((tool) => tool.name === 'everything__echo');
+    expect(echo).toMatchObject({
+      pin: 'quarantined',
+      upstream: 'everything',
+      upstreamName: 'echo',
+    });
+
+    // Held back: the call through the REST facade is refused.
+    const refused = await call('/api/v1/tools/everything__echo:call', userKey, {
+      method: 'POST',
+      body: JSON.stringify({ message: 'edge' }),
+    });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    await refused.body?.cancel();
+
+    const pending = await call('/admin/v1/tools/pending', adminKey);
+    expect(((await pending.json()) as { pending: Array<{ name: string }> }).pending).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'echo' })]),
+    );
+    const approved = await call('/admin/v1/tools/everything/echo/approve', adminKey, {
+      method: 'POST',
+    });
+    expect(approved.status).toBe(200);
+    expect(await approved.json()).toEqual({
+      approved: [{ upstream: 'everything', kind: 'tool', name: 'echo' }],
+    });
+
+    const passed = await call('/api/v1/tools/everything__echo:call', userKey, {
+      method: 'POST',
+      body: JSON.stringify({ message: 'edge' }),
+    });
+    expect(passed.status).toBe(200);
+    expect(((await passed.json()) as { content: unknown }).content).toEqual([
+      { type: 'text', text: 'Echo: edge' },
+    ]);
+    const listed = (await (await call('/admin/v1/tools', adminKey)).json()) as {
+      tools: Array<{ name: string; pin: string }>;
+    };
+    expect(listed.tools.find((tool) => tool.name === 'everything__echo')?.pin).toBe('pinned');
+  });
+
+  it('answers a wrong key with a 401 problem and a key without the admin scope with 403', async () => {
+    const wrong = await call('/admin/v1/upstreams', 'fedmcp_sk_not-a-key');
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('content-type')).toBe('application/problem+json');
+    expect(await wrong.json()).toMatchObject({ status: 401, title: 'Unauthorized' });
+    const none = await call('/admin/v1/upstreams', undefined);
+    expect(none.status).toBe(401);
+    await none.body?.cancel();
+    const user = await call('/admin/v1/upstreams', userKey);
+    expect(user.status).toBe(403);
+    expect(((await user.json()) as { detail: string }).detail).toContain('"admin" scope');
+  });
+
+  it('answers a body that is not JSON with a 400 problem, and reads upstreams and consent', async () => {
+    const bad = await call('/admin/v1/consent', adminKey, { method: 'POST', body: '{"subject":' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toBe('application/problem+json');
+    expect(((await bad.json()) as { detail: string }).detail).toMatch(/not valid JSON/);
+
+    const upstreams = (await (await call('/admin/v1/upstreams', adminKey)).json()) as {
+      upstreams: Array<{ id: string; state: string; source: string }>;
+    };
+    expect(upstreams.upstreams).toEqual([
+      expect.objectContaining({ id: 'everything', source: 'config' }),
+    ]);
+    const granted = await call('/admin/v1/consent', adminKey, {
+      method: 'POST',
+      body: JSON.stringify({ subject: 'ada', target: 'everything__echo' }),
+    });
+    expect(granted.status).toBe(201);
+    const { id } = (await granted.json()) as { id: string };
+    const revoked = await call(`/admin/v1/consent/${encodeURIComponent(id)}`, adminKey, {
+      method: 'DELETE',
+    });
+    expect(revoked.status).toBe(204);
+    const openapi = await call('/admin/v1/openapi.json', undefined);
+    expect(((await openapi.json()) as { openapi: string }).openapi).toBe('3.1.0');
+  });
+
+  it('serves the dashboard at /ui', async () => {
+    const redirect = await call('/ui', undefined, { redirect: 'manual' });
+    expect(redirect.status).toBe(308);
+    await redirect.body?.cancel();
+    const page = await call('/ui/', undefined);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await page.text()).toContain('<script type="module" src="app.js">');
+    const script = await call('/ui/app.js', undefined);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await script.text()).toContain('/admin/v1');
+    const style = await call('/ui/app.css', undefined);
+    expect(style.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    await style.body?.cancel();
+  });
+});
