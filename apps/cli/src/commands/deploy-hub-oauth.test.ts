@@ -356,6 +356,27 @@ describe.each([
     expect(docs.calls.slice(callsBefore)).toEqual(['alice', 'alice']);
   }, 120_000);
 
+  it('answers a client without URL elicitation -32042 naming the sign-in URL', async () => {
+    const client = new Client({ name: 'edge-erin', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(hub.mcpUrl, {
+        requestInit: { headers: { authorization: `Bearer ${callerToken('erin')}` } },
+      }),
+    );
+    try {
+      const error = await client.callTool({ name: 'docs__whoami', arguments: {} }).then(
+        () => undefined,
+        (caught: { code?: number; message?: string }) => caught,
+      );
+      expect(error?.code).toBe(-32042);
+      expect(error?.message).toMatch(
+        /Sign in to "docs" to continue: open http:\/\/127\.0\.0\.1:\d+\/authorize\?/,
+      );
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
+
   it('refuses a callback whose state it did not issue', async () => {
     const answer = await fetch(new URL('oauth/callback?state=unknown&code=x', hub.mcpUrl));
     expect(answer.status).toBe(400);
