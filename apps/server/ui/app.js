@@ -1,6 +1,7 @@
 // The fedmcp dashboard: plain DOM and fetch against the admin API (/admin/v1), no framework and
 // nothing loaded from elsewhere. The admin key lives in sessionStorage and goes out as a bearer.
-const API = '/admin/v1';
+// Relative to the page (`<hub>/ui/`): a hub served under a path prefix keeps it.
+const API = new URL('../admin/v1', location.href).pathname;
 const KEY = 'fedmcp.adminKey';
 const $ = (selector) => document.querySelector(selector);
 const SVG = 'http://www.w3.org/2000/svg';
@@ -38,7 +39,9 @@ async function api(method, path, body) {
   }
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
-    throw new Error(problem.detail ?? `${method} ${path}: ${response.status}`);
+    throw Object.assign(new Error(problem.detail ?? `${method} ${path}: ${response.status}`), {
+      status: response.status,
+    });
   }
   return response.status === 204 ? undefined : response.json();
 }
@@ -126,7 +129,18 @@ async function loadTools() {
 }
 
 async function loadSessions() {
-  const { sessions } = await api('GET', '/sessions');
+  const listed = await api('GET', '/sessions').catch((error) => {
+    if (error.status !== 404) throw error;
+    return undefined;
+  });
+  if (!listed) {
+    // A hub at the edge lists no sessions: each isolate keeps its own.
+    fill('#sessions', [
+      h('tr', {}, h('td', { class: 'muted', colspan: '4' }, 'not listed by this hub (edge)')),
+    ]);
+    return;
+  }
+  const { sessions } = listed;
   fill(
     '#sessions',
     sessions.map((session) =>

@@ -2,7 +2,10 @@
 // run in workerd (Miniflare) as Cloudflare runs it: an operator key (admin scope) lists the tools,
 // approves the one pinning holds back so the next call passes; a wrong key gets a 401 problem, a
 // key without the admin scope a 403, a body that is not JSON a 400; `/ui` serves the dashboard.
+// The Supabase build serves them too, in Deno, under the function's `/<slug>`.
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
@@ -10,6 +13,7 @@ import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHubBundle } from './deploy-hub-bundle.js';
+import { findDenoBinary } from './dev-deno-binary.js';
 
 const adminKey = generateApiKey();
 const userKey = generateApiKey();
@@ -18,11 +22,12 @@ let everything: Everything;
 let miniflare: Miniflare;
 let base: URL;
 let code: string;
+let configFile: string;
 
 beforeAll(async () => {
   everything = await startEverything();
   directory = await mkdtemp(join(tmpdir(), 'fedmcp-deploy-admin-'));
-  const configFile = join(directory, 'fedmcp.config.json');
+  configFile = join(directory, 'fedmcp.config.json');
   await writeFile(
     configFile,
     JSON.stringify({
@@ -187,4 +192,60 @@ describe('the admin API of the deployed edge hub (workerd)', () => {
     expect(style.headers.get('content-type')).toBe('text/css; charset=utf-8');
     await style.body?.cancel();
   });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('the admin API of the Supabase build (Deno)', () => {
+  it('serves the dashboard and the admin API under the function slug', async () => {
+    const { bundle } = await buildHubBundle(configFile, 'supabase', 'fedmcp-hub', {
+      allowLiteralSecrets: true,
+    });
+    const file = join(directory, 'function.js');
+    await writeFile(file, String(bundle.files[0]?.content ?? ''));
+    const port = await freePort();
+    const child = spawn(findDenoBinary(), ['run', '--allow-net', '--allow-env', file], {
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', FEDMCP_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('Listening on')) resolve();
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.once('exit', (exitCode) => reject(new Error(`deno exited (${exitCode}): ${output}`)));
+      });
+      const at = `http://127.0.0.1:${port}/fedmcp-hub`;
+      const page = await fetch(`${at}/ui/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      await page.body?.cancel();
+      const tools = await fetch(`${at}/admin/v1/tools`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      expect(tools.status).toBe(200);
+      expect(((await tools.json()) as { tools: Array<{ name: string }> }).tools).toEqual(
+        expect.arrayContaining([expect.objectContaining({ name: 'everything__echo' })]),
+      );
+      const refused = await fetch(`${at}/admin/v1/tools`, {
+        headers: { authorization: `Bearer ${userKey}` },
+      });
+      expect(refused.status).toBe(403);
+      await refused.body?.cancel();
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }, 120_000);
 });
