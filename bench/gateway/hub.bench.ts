@@ -925,6 +925,18 @@ try {
         `${ratio >= 0.95 ? 'met ' : 'MISS'} fedmcp ${figure.label}: ${ratio.toFixed(2)}× (target ≥ 0.95×, issue 18: no cap from leases)`,
       );
     }
+    // Issue 18: the tail under load, fedmcp beside the peers, each against the SDK direct.
+    const tail = figures.find((each) => each.label === 'p99 latency, c=32, 32 sessions');
+    if (tail) {
+      const against = (index: number) =>
+        `${((tail.values[index] as number) / (tail.values[0] as number)).toFixed(2)}×`;
+      const beside = (['supergateway', 'mcp-proxy'] as const)
+        .filter((id) => indexOf(id) >= 0)
+        .map((id) => `${contenderNames[id]} ${against(indexOf(id))}`);
+      checks.push(
+        `info fedmcp p99 c=32, 32 sessions vs SDK direct: ${against(fedmcpIndex)}${beside.length > 0 ? ` (${beside.join(', ')})` : ''}`,
+      );
+    }
     const peers = (['supergateway', 'mcp-proxy'] as const)
       .map(indexOf)
       .filter((index) => index >= 0);
