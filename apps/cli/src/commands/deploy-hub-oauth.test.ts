@@ -18,6 +18,7 @@ import {
   postgresAvailable,
   postgresUrl,
   runSchema,
+  withAdmin,
 } from '@fedmcp/test-support/postgres';
 import {
   Client,
@@ -162,6 +163,8 @@ interface RunningHub {
   mcpUrl: URL;
   code: string;
   stop(): Promise<void>;
+  /** The values its store keeps under keys containing `part`, read from outside (PostgreSQL). */
+  stored?(part: string): Promise<string[]>;
 }
 
 /** The Worker in Miniflare with the bindings the deploy uploads (secret_text). */
@@ -239,7 +242,13 @@ async function startDeno(): Promise<RunningHub> {
     await stop();
     throw error;
   }
-  return { mcpUrl, code, stop };
+  const stored = async (part: string) => {
+    const rows = await withAdmin(
+      (sql) => sql`SELECT value FROM ${sql(schema)}.kv WHERE key LIKE ${`%${part}%`}`,
+    );
+    return rows.map((row) => String(row.value));
+  };
+  return { mcpUrl, code, stop, ...(postgresAvailable && { stored }) };
 }
 
 /**
@@ -335,6 +344,15 @@ describe.each([
       );
       expect(asked).toHaveLength(1);
       expect(authorizationServer.grants).toContain('refresh_token:200');
+      // At rest (PostgreSQL here): sealed records, no token in them.
+      if (hub.stored) {
+        const sealed = await hub.stored('oauth:docs:user:');
+        expect(sealed.length).toBeGreaterThan(0);
+        for (const value of sealed) {
+          expect(value).toMatch(/^v1\./);
+          expect(value).not.toMatch(/at-|rt-|alice/);
+        }
+      }
     } finally {
       await alice.close();
     }
