@@ -103,8 +103,10 @@ function liveStream(context: Pick<AdminContext, 'store'>, fixed: Partial<Filter>
         }
       }
     };
-    // The store failing ends the stream; the client reconnects with Last-Event-ID semantics.
-    void follow().finally(() => stream.end());
+    // The store failing ends the stream (the client opens a new one).
+    void follow()
+      .catch(() => {})
+      .finally(() => stream.end());
     return stream.response;
   };
 }
