@@ -32,6 +32,7 @@ export {
   type ConfigSyncOptions,
   createConfigSync,
 } from './cluster/config-sync.js';
+export { sealConfigStore } from './cluster/sealed-replica-pubsub.js';
 export { closestName, editDistance } from './config/closest-name.js';
 export { ConfigError, type ConfigIssue } from './config/config-error.js';
 export {

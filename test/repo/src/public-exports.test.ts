@@ -558,6 +558,7 @@ describe('public exports', () => {
         "redactedLogPaths: object",
         "resolveConfigPaths: function",
         "resolveConfigSecrets: function",
+        "sealConfigStore: function",
         "secretsLocation: function",
         "stripJsonComments: function",
         "tlsFilePaths: function",

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createTaskAdmin, type TaskSummary } from '@fedmcp/federation';
 import { FedmcpError } from '@fedmcp/protocol';
+import { sealConfigStore } from '@fedmcp/server';
 import type { CliIo } from '../cli-io.js';
 import { openConfigStore } from './audit-stream.js';
 import { resolveConfig } from './resolve-config.js';
@@ -56,7 +57,9 @@ export async function tasksCommand(argv: readonly string[], io: CliIo): Promise<
     return 2;
   }
   const { config } = await resolveConfig(values.config);
-  const store = await openConfigStore(config);
+  const opened = await openConfigStore(config);
+  // Sealed like the replicas' pub/sub: a cancel reaches the replica running the task.
+  const store = opened && (await sealConfigStore(opened, config));
   if (!store) {
     io.stderr(
       'fedmcp tasks: the config uses the in-memory store, whose tasks live only inside the running hub.\n',

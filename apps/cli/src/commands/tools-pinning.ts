@@ -3,6 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createToolPinning, type PendingChange, type PinnedKind } from '@fedmcp/federation';
 import { createAuditLog, createStreamAuditSink } from '@fedmcp/proxy-auth';
+import { sealConfigStore } from '@fedmcp/server';
 import { createStore } from '@fedmcp/store/node';
 import type { CliIo } from '../cli-io.js';
 import { resolveConfig } from './resolve-config.js';
@@ -84,7 +85,12 @@ export async function toolsPinningCommand(
   const dataDir = isAbsolute(config.hub.dataDir)
     ? config.hub.dataDir
     : join(baseDirectory, config.hub.dataDir);
-  const store = await createStore(config.store ?? `sqlite:${join(dataDir, 'state.db')}`);
+  // Sealed like the replicas' pub/sub: running hubs hear the approval at once.
+  const store = await sealConfigStore(
+    await createStore(config.store ?? `sqlite:${join(dataDir, 'state.db')}`),
+    config,
+    { baseDirectory },
+  );
   // Approvals go to the store's audit stream, next to the hub's own events (`fedmcp audit tail`).
   const audit = createAuditLog({ sinks: [createStreamAuditSink(store.streams)] });
   // The announcement on the store's pub/sub tells running hubs (every replica) at once.

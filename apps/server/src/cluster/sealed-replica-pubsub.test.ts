@@ -25,6 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load-config.js';
 import { createFedmcpServer, type FedmcpServer } from '../create-fedmcp-server.js';
 import { CLUSTER_CHANGES_CHANNEL } from './cluster-changes.js';
+import { sealConfigStore } from './sealed-replica-pubsub.js';
 
 const available = redisServerAvailable();
 if (!available) {
@@ -207,4 +208,31 @@ describe.runIf(available)('sealed pub/sub between fedmcp serve replicas', () => 
     expect(logged.join('\n')).not.toContain(nonce as string);
     await client.close();
   }, 120_000);
+
+  it('seals a command’s store like the replicas’ (fedmcp tools approve, tasks cancel)', async () => {
+    const heard: string[] = [];
+    const hub = (replicas[0] as (typeof replicas)[0]).server.store;
+    await hub.pubsub.subscribe('pins:changed', (message) => heard.push(message));
+    const config = (cluster?: { secret: string }) =>
+      parseConfig({ store: redis.url, ...(cluster ? { cluster } : {}) }, 'a command', { env: {} });
+    const plain = await sealConfigStore(await createStore(redis.url), config(), { env: {} });
+    opened.push(plain);
+    const sealed = await sealConfigStore(await createStore(redis.url), config({ secret: SECRET }));
+    opened.push(sealed);
+    const before = droppedAt(0).unsealed;
+    await plain.pubsub.publish('pins:changed', 'from a command without the secret');
+    await sealed.pubsub.publish('pins:changed', 'from a command with it');
+    await until(() => heard.length === 1, 'the sealed announcement');
+    expect(heard).toEqual(['from a command with it']);
+    // Dropped (once per subscription of the channel on that replica).
+    expect(droppedAt(0).unsealed).toBeGreaterThan(before);
+    await expect(
+      sealConfigStore(
+        await createStore(redis.url),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a reference, as a config file has it
+        config({ secret: '${secret:no-such-cluster-secret}' }),
+        { env: {}, baseDirectory: directory },
+      ),
+    ).rejects.toThrow(/cluster\.secret/);
+  }, 60_000);
 });

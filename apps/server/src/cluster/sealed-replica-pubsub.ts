@@ -19,9 +19,13 @@
  * Not sealed: key/value entries, streams and leases at rest in the store (the session events, task
  * records, audit stream); those are the store's, read by whoever can read the store.
  */
-import type { Logger } from '@fedmcp/protocol';
+import { type Logger, silentLogger } from '@fedmcp/protocol';
 import { type Store, withSealedPubSub } from '@fedmcp/store';
-import type { ResolvedClusterConfig } from '../config/resolve-cluster-config.js';
+import type { FedmcpConfig } from '../config/config-schema.js';
+import {
+  type ResolvedClusterConfig,
+  resolveClusterConfig,
+} from '../config/resolve-cluster-config.js';
 
 /**
  * `store` with its pub/sub sealed under the cluster secret when replicas share it (redis,
@@ -39,4 +43,35 @@ export function sealReplicaPubSub(
     previousSecrets: secrets.previousSecrets,
     logger,
   });
+}
+
+/**
+ * For commands beside the hub that announce on its store (`fedmcp tools approve`, `fedmcp tasks
+ * cancel`): `store` sealed as the replicas of `config` seal theirs, so they hear the announcement.
+ * The cluster secret is resolved like `fedmcp serve` does (`cluster.secret` with its `${ENV}` and
+ * `${secret:…}` references, else `FEDMCP_CLUSTER_SECRET`).
+ * @throws {FedmcpError} `INVALID_CONFIG` when the cluster secret is set but cannot be resolved
+ *   (`store` is closed then).
+ */
+export async function sealConfigStore(
+  store: Store,
+  config: FedmcpConfig,
+  options: {
+    baseDirectory?: string;
+    env?: Readonly<Record<string, string | undefined>>;
+    logger?: Logger;
+  } = {},
+): Promise<Store> {
+  if (store.engine !== 'redis' && store.engine !== 'postgres') return store;
+  try {
+    const secrets = await resolveClusterConfig(config, {
+      baseDirectory: options.baseDirectory ?? process.cwd(),
+      env: options.env ?? process.env,
+      secretValues: new Set(),
+    });
+    return sealReplicaPubSub(store, secrets, options.logger ?? silentLogger);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }
