@@ -24,6 +24,7 @@ import type { DeployDefinition } from './deploy-hub-entry.js';
 import type { FrontDoorDefinition } from './deploy-hub-front.js';
 import { refuseLiteralCredentials } from './deploy-hub-literals.js';
 import { upstreamAuthOf } from './deploy-hub-oauth.js';
+import { shardsDefinitionOf } from './deploy-hub-shards.js';
 import { viewsDefinitionOf } from './deploy-hub-views.js';
 
 /** The Durable Objects the Worker of the hub bundle exports, for the upload's bindings and migration. */
@@ -225,6 +226,7 @@ export async function buildHubBundle(
     })(),
     ...(config.hub.tasks === undefined ? {} : { tasks: config.hub.tasks }),
     ...viewsDefinitionOf(config.views),
+    ...(target === 'cloudflare' ? shardsDefinitionOf(config.hub) : {}),
     ...(() => {
       const front = frontDoorOf(config.hub);
       return front ? { front } : {};

@@ -56,12 +56,13 @@ import {
 import { createEdgeAdminRoutes } from './deploy-hub-admin.js';
 import { type FrontDoorDefinition, withFrontDoor } from './deploy-hub-front.js';
 import { createEdgeUpstreamAuth, type UpstreamAuthDefinition } from './deploy-hub-oauth.js';
+import { type ShardsDefinition, shardCountOf, shardHubOptions } from './deploy-hub-shards.js';
 import { type ViewsDefinition, viewsHubOptions } from './deploy-hub-views.js';
 
 export { FedmcpStoreObject } from '@fedmcp/store/durable-object';
 
 /** What the CLI bakes into the bundle (references unresolved). */
-export interface DeployDefinition extends UpstreamAuthDefinition {
+export interface DeployDefinition extends UpstreamAuthDefinition, ShardsDefinition {
   hubId: string;
   name?: string;
   upstreams: Record<string, UpstreamConfig>;
@@ -164,7 +165,11 @@ async function storedIdentity(store: Store) {
   return createHubIdentity({ keys: JSON.parse(stored?.value ?? '[]') as StoredHubKey[] });
 }
 
-async function build(env: Env | undefined): Promise<HubHandler> {
+async function build(
+  env: Env | undefined,
+  _state?: unknown,
+  object?: { name: string | undefined },
+): Promise<HubHandler> {
   const lookup = (name: string): string | undefined => {
     const bound = env?.[name];
     if (typeof bound === 'string') return bound;
@@ -196,7 +201,8 @@ async function build(env: Env | undefined): Promise<HubHandler> {
   // Upstreams' `oauth` and `tokenExchange` (deploy-hub-oauth.ts).
   const upstreamAuth = createEdgeUpstreamAuth(definition, {
     store,
-    pubsub: !env?.FEDMCP_STORE,
+    // Several hub objects (`hub.shards`): the callback may reach another object than the call.
+    pubsub: !env?.FEDMCP_STORE || shardCountOf(definition) > 1,
     audit,
     ...(definition.resource === undefined ? {} : { resource: definition.resource }),
     ...(definition.slug === undefined ? {} : { slug: definition.slug }),
@@ -215,6 +221,8 @@ async function build(env: Env | undefined): Promise<HubHandler> {
     }),
     upstreams: { ...definition.upstreams, ...peerUpstreams(peers) },
     tasks: { ...definition.tasks, store },
+    // `hub.shards`: this object's calls name it; one requestState key for all (deploy-hub-shards.ts).
+    ...(await shardHubOptions(definition, store, object)),
     ...viewsHubOptions(definition),
     ...(pinning ? { catalogGuard: pinning } : {}),
     ...(definition.policy
@@ -318,7 +326,11 @@ function withoutSlug(request: Request): Request {
 
 export default {
   async fetch(request: Request, env?: Env): Promise<Response> {
-    if (env?.FEDMCP_HUB) return forwardToHubObject(request, env.FEDMCP_HUB);
+    if (env?.FEDMCP_HUB) {
+      return forwardToHubObject(request, env.FEDMCP_HUB, {
+        shards: shardCountOf(__FEDMCP_DEPLOY__),
+      });
+    }
     handler ??= build(env);
     let hub: HubHandler;
     try {

@@ -319,6 +319,16 @@ const hubSection = z
       .optional(),
     /** Durable tasks: retention, limits, resumable tools, signed callbacks (see `hubTasksSection`). */
     tasks: hubTasksSection.optional(),
+    /**
+     * `fedmcp deploy cloudflare`: how many Durable Objects serve the hub (sessions and paused
+     * calls stay on their object, the rest spreads). The Node hub ignores it. @default 1
+     */
+    shards: z
+      .number({ error: 'expected a number of objects' })
+      .int()
+      .min(1, { error: 'expected a number between 1 and 1024' })
+      .max(1024, { error: 'expected a number between 1 and 1024' })
+      .optional(),
   })
   .strict();
 
