@@ -111,7 +111,8 @@ async function modernClient(replica: ReplicaHub, fetcher: typeof fetch) {
   const transport = new StreamableHTTPClientTransport(new URL(`${replica.url}/mcp`), {
     fetch: async (input, init) => {
       const response = await fetcher(input, init);
-      if (init?.method === 'POST') {
+      // (A listen stream's body stays open: not read here.)
+      if (init?.method === 'POST' && !String(init.body).includes('"subscriptions/listen"')) {
         for (const line of (await response.clone().text()).split('\n')) {
           const json = (line.startsWith('data:') ? line.slice(5) : line).trim();
           if (json.startsWith('{')) answers.push(JSON.parse(json) as Params);
@@ -128,15 +129,23 @@ async function modernClient(replica: ReplicaHub, fetcher: typeof fetch) {
     { name: 'ada', version: '1.0.0' },
     { capabilities: capabilities as never, versionNegotiation: { mode: { pin: '2026-07-28' } } },
   );
+  const notes: Params[] = [];
+  client.fallbackNotificationHandler = async (notification) => {
+    if (notification.method === 'notifications/tasks') notes.push(notification.params as Params);
+  };
   await client.connect(transport);
   hubs!.adopt(() => client.close());
-  return async (method: string, params: Params): Promise<Params> => {
+  const ask = async (method: string, params: Params): Promise<Params> => {
     answers.length = 0;
     await client.request({ method, params } as never, ResultSchema).catch(() => undefined);
     const answer = answers.findLast((item) => 'result' in item || 'error' in item) ?? {};
     return (answer.result ?? answer.error) as Params;
   };
+  return { ask, client, notes };
 }
+
+const asking = (task: Params | undefined) =>
+  Object.keys((task?.inputRequests as Params | undefined) ?? {}).length > 0;
 
 describe.runIf(store)("a task's questions through any replica", () => {
   let replicas: ReplicaHub[] = [];
@@ -170,6 +179,14 @@ describe.runIf(store)("a task's questions through any replica", () => {
     120_000,
   );
 
+  it("2025-11-25: an anonymous session's upstream task (not recorded) asks on tasks/result", async () => {
+    const { fetcher } = spread([replicas[0]!], '', {});
+    const anonymous = await legacyClient(replicas[0]!, fetcher);
+    const taskId = await anonymous.call(TOOL, { topic: 'python', ambiguous: true });
+    expect(JSON.stringify(await anonymous.result(taskId))).toContain('python (snake)');
+    expect(anonymous.asked[0]?._meta).toMatchObject({ [RELATED_TASK]: { taskId } });
+  }, 120_000);
+
   it('2025-11-25: a hub-managed task asks its client; tasks/result on the other replica', async () => {
     const { fetcher } = spread(replicas, 'ada', { 'tools/call': 0, 'tasks/result': 1 });
     const ada = await legacyClient(replicas[0]!, fetcher);
@@ -183,22 +200,23 @@ describe.runIf(store)("a task's questions through any replica", () => {
 
   it('2026-07-28: an upstream task forwarded on one replica is asked and answered through both', async () => {
     const { fetcher, seen } = spread(replicas, 'ada', { 'tools/call': 0 });
-    const ask = await modernClient(replicas[0]!, fetcher);
+    const { ask, client, notes } = await modernClient(replicas[0]!, fetcher);
     const created = await ask('tools/call', {
       name: TOOL,
       arguments: { topic: 'python', ambiguous: true },
     });
     const taskId = String(created.taskId);
     expect(created).toMatchObject({ resultType: 'task' });
+    // A listen stream (on the next replica) follows the task, its question included.
+    const subscription = await client.listen({ taskIds: [taskId] } as never);
     // Polls alternate between the replicas until one shows the question.
     const waiting = (await eventually(async () => {
       const task = await ask('tasks/get', { taskId });
-      return Object.keys((task.inputRequests as Params | undefined) ?? {}).length > 0
-        ? task
-        : undefined;
+      return asking(task) ? task : undefined;
     }, 30_000)) as Params;
     const [key] = Object.keys(waiting.inputRequests as Params);
     expect(JSON.stringify(waiting.inputRequests)).toContain('multiple interpretations');
+    await eventually(() => notes.some(asking) || undefined, 30_000);
     // The next poll goes to the other replica: the same question there.
     expect(Object.keys((await ask('tasks/get', { taskId })).inputRequests as Params)).toEqual([
       key,
@@ -212,6 +230,8 @@ describe.runIf(store)("a task's questions through any replica", () => {
       return task.status === 'completed' ? task : undefined;
     }, 30_000)) as Params;
     expect(JSON.stringify(done.result)).toContain('python (snake)');
+    expect(await subscription.closed).toBe('graceful');
+    expect(notes.at(-1)).toMatchObject({ taskId, status: 'completed' });
     const polled = new Set(
       seen.filter((item) => item.method === 'tasks/get').map((item) => item.index),
     );

@@ -15,6 +15,7 @@
 import type { Result, ServerContext } from '@modelcontextprotocol/server';
 import { hubError } from '../errors.js';
 import {
+  callerLease,
   clientCapabilities,
   connectionOwner,
   type SessionScope,
@@ -22,6 +23,7 @@ import {
 import { NAME_SEPARATOR } from '../namespacing.js';
 import { callUpstream, type Lease } from '../pipeline/call-upstream.js';
 import { mapTaskResult } from '../pipeline/map-result.js';
+import { resolveTask } from '../pipeline/resolve.js';
 import type { HubServices } from '../services/hub-services.js';
 import type { Upstream } from '../upstream.js';
 import { taskLease } from './forwarded-task-lease.js';
@@ -145,7 +147,7 @@ interface Questions {
 }
 
 async function answer(
-  target: Target,
+  target: Pick<Target, 'upstream' | 'taskId' | 'lease'>,
   method: TaskMethod,
   params: Params,
   signal: AbortSignal,
@@ -175,7 +177,9 @@ function unknownTask(taskId: string): Error {
 /**
  * `tasks/get`, `tasks/result` or `tasks/cancel` of a 2025-era session about an upstream task its
  * principal created on another replica (or in another session object of this one), answered by
- * the replica holding it; `undefined` when the store knows no such task of this principal.
+ * the replica holding it; `undefined` when the store knows no such task of this principal. A
+ * `tasks/result` of the session's own task here is answered too, with the task's questions on its
+ * stream (an unrecorded task: an anonymous session's, or on a hub without pub/sub).
  */
 export async function upstreamTaskElsewhere(
   scope: SessionScope,
@@ -183,7 +187,8 @@ export async function upstreamTaskElsewhere(
   params: Params,
   ctx: ServerContext,
 ): Promise<Result | undefined> {
-  if (typeof params.taskId !== 'string' || !recorded(scope)) return undefined;
+  if (typeof params.taskId !== 'string') return undefined;
+  if (!recorded(scope)) return ownTaskResult(scope, method, params, ctx);
   const { services } = scope;
   const target = await targetOf(services, params.taskId);
   if (!target || target.owner !== taskOwnerOf(scope.session)) return undefined;
@@ -216,6 +221,33 @@ export async function upstreamTaskElsewhere(
     waitMs: method === 'tasks/result' ? RESULT_WAIT_MS : RELAY_ANSWER_WAIT_MS,
   };
   return (await relay.relay(target.replica, request, ctx.mcpReq.signal, ask)) as Result;
+}
+
+/** `tasks/result` of an unrecorded task of this session, here (see `upstreamTaskElsewhere`). */
+async function ownTaskResult(
+  scope: SessionScope,
+  method: TaskMethod,
+  params: Params,
+  ctx: ServerContext,
+): Promise<Result | undefined> {
+  const { services, session } = scope;
+  const taskId = String(params.taskId);
+  if (
+    method !== 'tasks/result' ||
+    session.era !== 'legacy' ||
+    !services.tasks.owns(taskId, session)
+  ) {
+    return undefined;
+  }
+  const { upstream, name } = resolveTask(services, session, taskId);
+  const { lease } = callerLease(scope, upstream);
+  const forwarded = services.hubTasks.forwarded;
+  forwarded.held.bind(services.flows);
+  const { _meta, taskId: _taskId, ...rest } = params;
+  const ask = streamAsker(ctx, clientCapabilities(ctx, session), taskId);
+  const target = { upstream, taskId: name, ...(lease ? { lease } : {}) };
+  const questions = { held: forwarded.held, ask };
+  return (await answer(target, method, rest, ctx.mcpReq.signal, questions)) as Result;
 }
 
 /**
