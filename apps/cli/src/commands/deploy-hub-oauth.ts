@@ -214,6 +214,8 @@ export function createEdgeUpstreamAuth(
         key: credentialKeyOf(definition.oauthCredentialKey),
       }),
     redirectUrl: () => `${baseUrl()}${OAUTH_CALLBACK_PATH}`,
+    // `fedmcp auth login` writes to a local store: refusals name what works here instead.
+    operatorLogin: false,
     // Served at the origin's root only (not under a Supabase function's path).
     clientMetadataUrl: () =>
       new URL(baseUrl()).pathname === '/' ? hubClientMetadataUrl(baseUrl()) : undefined,

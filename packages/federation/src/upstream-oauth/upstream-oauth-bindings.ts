@@ -63,6 +63,12 @@ export interface UpstreamOAuthOptions {
   audit?: Pick<AuditLog, 'record'>;
   /** The fetch of the callback's code exchange and of revocations. @default globalThis.fetch */
   fetch?: FetchLike;
+  /**
+   * Whether an operator can log the hub in (`fedmcp auth login`, which writes to this store). The
+   * edge hub says `false`: its refusals then name what does work there.
+   * @default true
+   */
+  operatorLogin?: boolean;
 }
 
 /**
@@ -226,8 +232,16 @@ export function createUpstreamOAuth(options: UpstreamOAuthOptions): UpstreamOAut
           throw new FedmcpError(
             'UNAUTHENTICATED',
             perUser
-              ? `Upstream "${upstream.id}" lists nothing without a token, and each user signs in on their own ("mode": "user"): an operator runs \`fedmcp auth login ${upstream.id}\` once so the hub can list its catalog (that token lists only).`
-              : `Upstream "${upstream.id}" needs an OAuth authorization: an operator runs \`fedmcp auth login ${upstream.id}\` once.`,
+              ? `Upstream "${upstream.id}" lists nothing without a token, and each user signs in on their own ("mode": "user"): ${
+                  options.operatorLogin === false
+                    ? 'this edge hub has no operator login to list its catalog with; run it on a Node hub (`fedmcp serve`), where an operator logs the hub in once, or peer with one.'
+                    : `an operator runs \`fedmcp auth login ${upstream.id}\` once so the hub can list its catalog (that token lists only).`
+                }`
+              : `Upstream "${upstream.id}" needs an OAuth authorization: ${
+                  options.operatorLogin === false
+                    ? 'this edge hub has no operator login; use the "client_credentials" grant or "mode": "user".'
+                    : `an operator runs \`fedmcp auth login ${upstream.id}\` once.`
+                }`,
           );
         },
       };
