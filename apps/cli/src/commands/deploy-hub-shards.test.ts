@@ -1,0 +1,172 @@
+// `hub.shards` reaches the hub `fedmcp deploy cloudflare` bundles: in Miniflare (the uploaded
+// Worker) 2025-11-25 sessions open on several of the four hub objects (the session id names its
+// object) and each keeps working there, elicitations resume in both eras (the 2026-07-28 retry
+// reaches the object holding the call), a session id naming no object is answered 404, and a
+// shard count out of range is refused with the config's error.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Everything, startEverything } from '@fedmcp/test-support';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Miniflare } from 'miniflare';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { captureIo } from '../../test/capture-io.js';
+import { runCli } from '../run-cli.js';
+
+let directory: string;
+let everything: Everything;
+
+beforeAll(async () => {
+  everything = await startEverything();
+  directory = await mkdtemp(join(tmpdir(), 'fedmcp-deploy-shards-'));
+}, 60_000);
+
+afterAll(async () => {
+  await everything?.[Symbol.asyncDispose]();
+  await rm(directory, { recursive: true, force: true });
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+/** The `--dry-run` of `fedmcp deploy cloudflare` for `hub`: its exit code, output and bundle. */
+async function dryRun(hub: Record<string, unknown>) {
+  const configFile = join(directory, 'fedmcp.config.json');
+  const config = {
+    hub,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
+    mcpServers: { everything: { url: '${EVERYTHING_URL}' } },
+  };
+  await writeFile(configFile, JSON.stringify(config));
+  vi.stubEnv('EVERYTHING_URL', everything.url);
+  vi.stubEnv('CLOUDFLARE_API_TOKEN', 'cf-token-1234567890');
+  vi.stubEnv('CLOUDFLARE_ACCOUNT_ID', '023e105f4ecef8ad9ca31a8372d0c353');
+  const { out, io } = captureIo();
+  const code = await runCli(['deploy', 'cloudflare', '--config', configFile, '--dry-run'], io);
+  if (code !== 0) return { code, stderr: out.stderr, bundle: '' };
+  const requests = JSON.parse(out.stdout) as {
+    parts?: { name: string; filename?: string; content: string }[];
+  }[];
+  const part = requests
+    .flatMap((request) => request.parts ?? [])
+    .find((candidate) => candidate.name === 'index.js' || candidate.filename === 'index.js');
+  return { code, stderr: out.stderr, bundle: part?.content ?? '' };
+}
+
+/** A client of `mode` that accepts every elicitation form with `name`, counting them. */
+function interactive(mode: 'legacy' | { pin: '2026-07-28' }, name: string) {
+  const client = new Client(
+    { name: 'shards', version: '1.0.0' },
+    { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode } },
+  );
+  const received = { elicitation: 0 };
+  client.setRequestHandler('elicitation/create', () => {
+    received.elicitation += 1;
+    return {
+      action: 'accept' as const,
+      content: {
+        name,
+        check: true,
+        firstLine: 'first line',
+        email: 'ada@example.com',
+        integer: 7,
+        number: 1.5,
+        untitledSingleSelectEnum: 'Option 1',
+        untitledMultipleSelectEnum: ['Option 1'],
+        titledSingleSelectEnum: 'Option 1',
+        titledMultipleSelectEnum: ['Option 1'],
+        legacyTitledEnum: 'Option 1',
+      },
+    };
+  });
+  return { client, received };
+}
+
+/** Calls server-everything's elicitation tool and checks the answer reached it. */
+async function elicit(client: Client, received: { elicitation: number }, name: string) {
+  const before = received.elicitation;
+  const result = await client.callTool({
+    name: 'everything__trigger-elicitation-request',
+    arguments: {},
+  });
+  expect(received.elicitation).toBe(before + 1);
+  expect(JSON.stringify(result)).toContain(name);
+}
+
+describe('hub.shards in the deployed hub', () => {
+  it('in Miniflare: sessions spread over the objects and stay there, elicitations resume in both eras', async () => {
+    const { code, stderr, bundle } = await dryRun({ shards: 4 });
+    expect(code, stderr).toBe(0);
+    expect(/\bshards:4[,}]/.test(bundle), 'the definition baked in names 4 shards').toBe(true);
+    const miniflare = new Miniflare({
+      modules: [{ type: 'ESModule', path: 'index.js', contents: bundle }],
+      compatibilityDate: '2025-09-01',
+      compatibilityFlags: ['nodejs_compat'],
+      durableObjects: {
+        FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
+        FEDMCP_HUB: { className: 'FedmcpHubObject', useSQLite: true },
+      },
+      bindings: { EVERYTHING_URL: everything.url },
+      host: '127.0.0.1',
+      port: 0,
+      cf: false,
+    });
+    const url = new URL('/mcp', await miniflare.ready);
+    const sessions: Array<{ client: Client; transport: StreamableHTTPClientTransport }> = [];
+    try {
+      const shards = new Set<string>();
+      for (let index = 0; index < 12; index += 1) {
+        const client = new Client(
+          { name: 'shards', version: '1.0.0' },
+          { versionNegotiation: { mode: 'legacy' } },
+        );
+        const transport = new StreamableHTTPClientTransport(url);
+        await client.connect(transport);
+        sessions.push({ client, transport });
+        expect(transport.sessionId).toMatch(/^[0-3]\./);
+        shards.add(transport.sessionId!.split('.')[0]!);
+      }
+      expect(shards.size).toBeGreaterThan(1);
+      for (const { client } of sessions) {
+        const echoed = await client.callTool({
+          name: 'everything__echo',
+          arguments: { message: 'sharded' },
+        });
+        expect(JSON.stringify(echoed.content)).toContain('Echo: sharded');
+      }
+
+      for (const mode of ['legacy', { pin: '2026-07-28' }] as const) {
+        const name = `Ada ${typeof mode === 'string' ? mode : mode.pin}`;
+        const { client, received } = interactive(mode, name);
+        await client.connect(new StreamableHTTPClientTransport(url));
+        try {
+          for (let round = 0; round < 3; round += 1) await elicit(client, received, name);
+        } finally {
+          await client.close();
+        }
+      }
+
+      const forged = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': `9.${sessions[0]!.transport.sessionId!.split('.').slice(1).join('.')}`,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      });
+      expect(forged.status).toBe(404);
+      expect(await forged.text()).toContain('Session not found');
+    } finally {
+      await Promise.allSettled(sessions.map(({ client }) => client.close()));
+      await miniflare.dispose();
+    }
+  }, 180_000);
+
+  it('refuses a shard count out of range with the config error', async () => {
+    const { code, stderr } = await dryRun({ shards: 0 });
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/hub\.shards/);
+    expect(stderr).toContain('expected a number between 1 and 1024');
+  }, 60_000);
+});
