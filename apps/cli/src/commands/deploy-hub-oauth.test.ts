@@ -259,11 +259,15 @@ async function connectAs(
   mcpUrl: URL,
   subject: string,
   onUrl: (params: ElicitRequestURLParams) => void,
-  { decline = false } = {},
+  { decline = false, modern = false } = {},
 ) {
   const client = new Client(
     { name: `edge-${subject}`, version: '1.0.0' },
-    { capabilities: { elicitation: { url: {} } } },
+    {
+      capabilities: { elicitation: { url: {} } },
+      // 2026-07-28: the question comes as an `input_required` round, answered on the retry.
+      ...(modern && { versionNegotiation: { mode: 'auto' as const } }),
+    },
   );
   client.setRequestHandler('elicitation/create', (request) => {
     onUrl(request.params as ElicitRequestURLParams);
@@ -372,6 +376,25 @@ describe.each([
       await bob.close();
     }
     expect(docs.calls.slice(callsBefore)).toEqual(['alice', 'alice']);
+  }, 120_000);
+
+  it('asks a 2026-07-28 client by an input_required round, and its retry answers with its token', async () => {
+    const signIns: Promise<unknown>[] = [];
+    const frank = await connectAs(
+      hub.mcpUrl,
+      'frank',
+      (params) => signIns.push(signIn(params.url, 'frank')),
+      { modern: true },
+    );
+    try {
+      expect(frank.getProtocolEra()).toBe('modern');
+      const result = await frank.callTool({ name: 'docs__whoami', arguments: {} });
+      expect(textOf(result)).toBe('subject=frank');
+      expect(signIns).toHaveLength(1);
+      await Promise.all(signIns);
+    } finally {
+      await frank.close();
+    }
   }, 120_000);
 
   it('answers a client without URL elicitation -32042 naming the sign-in URL', async () => {
