@@ -21,7 +21,13 @@ export interface HostSession {
   close(): Promise<void>;
 }
 
-interface SessionState extends HostSession {
+/**
+ * A session in the table: the route's own object, kept as it is (not copied: its methods, such as
+ * `close`, may live on a prototype shared by all sessions of a route), and the table's counters.
+ */
+interface SessionState {
+  session: Omit<HostSession, 'quotaKey'>;
+  quotaKey: string;
   lastActivity: number;
   inFlight: number;
 }
@@ -41,7 +47,11 @@ export type SessionRefusal = 'full' | 'quota';
 
 /** A place held for a session being set up. */
 export interface SessionReservation {
-  /** Adds the session in the reserved place (it keeps counting against the same quota key). */
+  /**
+   * Adds the session in the reserved place (it keeps counting against the same quota key). The
+   * object is kept as given, not copied: a route may pass one object per session whose methods
+   * live on a shared prototype.
+   */
   commit(session: Omit<HostSession, 'quotaKey'>): void;
   /** Gives the place back; does nothing after {@link SessionReservation.commit}. */
   release(): void;
@@ -85,9 +95,9 @@ export function createHostSessionRegistry(
     if (next <= 0) held.delete(key);
     else held.set(key, next);
   };
-  const forget = (session: SessionState) => {
-    sessions.delete(session.id);
-    count(session.quotaKey, -1);
+  const forget = (state: SessionState) => {
+    sessions.delete(state.session.id);
+    count(state.quotaKey, -1);
   };
   const refuse = (reason: SessionRefusal, quotaKey: string) => {
     refused[reason] += 1;
@@ -117,7 +127,7 @@ export function createHostSessionRegistry(
   const settle: ReservationSettle = {
     commit(session, quotaKey) {
       pending -= 1;
-      sessions.set(session.id, { ...session, quotaKey, lastActivity: Date.now(), inFlight: 0 });
+      sessions.set(session.id, { session, quotaKey, lastActivity: Date.now(), inFlight: 0 });
       logger.debug({ sessionId: session.id, transport: session.kind }, 'MCP session opened');
     },
     release(quotaKey) {
@@ -128,11 +138,12 @@ export function createHostSessionRegistry(
 
   const sweep = () => {
     const now = Date.now();
-    for (const session of sessions.values()) {
-      if (session.streaming || session.inFlight > 0) continue;
-      if (now - session.lastActivity <= options.idleTimeoutMs) continue;
+    for (const state of sessions.values()) {
+      const { session } = state;
+      if (session.streaming || state.inFlight > 0) continue;
+      if (now - state.lastActivity <= options.idleTimeoutMs) continue;
       logger.info({ sessionId: session.id, transport: session.kind }, 'Closing idle MCP session');
-      forget(session);
+      forget(state);
       session
         .close()
         .catch((error: unknown) => logger.warn({ err: error }, 'Closing a session failed'));
@@ -159,23 +170,23 @@ export function createHostSessionRegistry(
       return new Reservation(settle, quotaKey);
     },
     remove(id) {
-      const session = sessions.get(id);
-      if (!session) return;
-      forget(session);
+      const state = sessions.get(id);
+      if (!state) return;
+      forget(state);
       logger.debug({ sessionId: id }, 'MCP session closed');
     },
     touch(id, inFlight) {
-      const session = sessions.get(id);
-      if (!session) return;
-      session.lastActivity = Date.now();
-      if (inFlight) session.inFlight = Math.max(0, session.inFlight + inFlight);
+      const state = sessions.get(id);
+      if (!state) return;
+      state.lastActivity = Date.now();
+      if (inFlight) state.inFlight = Math.max(0, state.inFlight + inFlight);
     },
     async closeAll() {
       if (sweeper) clearInterval(sweeper);
       const open = [...sessions.values()];
       sessions.clear();
       held.clear();
-      await Promise.allSettled(open.map((session) => session.close()));
+      await Promise.allSettled(open.map((state) => state.session.close()));
     },
   };
 }

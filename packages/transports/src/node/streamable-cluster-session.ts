@@ -83,7 +83,7 @@ export class ClusterSessionRoute {
           local && {
             sessionId: local.sessionId,
             transport: webStandardTransportOf(local.copy.transport),
-            abortFast: (requestId) => local.copy.fastInFlight.get(requestId)?.abort(),
+            abortFast: (requestId) => local.copy.fastInFlight?.get(requestId)?.abort(),
           }
         );
       },

@@ -47,7 +47,7 @@ export function serveFast(
   if (typeof id !== 'string' && typeof id !== 'number') {
     // MCP 2025-11-25 basic/utilities/cancellation: a cancelled fast request is aborted here
     // (the SDK server never saw it); the notification still goes on to the SDK as usual.
-    if (message.method === 'notifications/cancelled' && session.fastInFlight.size > 0) {
+    if (message.method === 'notifications/cancelled' && session.fastInFlight) {
       const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
       if (typeof requestId === 'string' || typeof requestId === 'number') {
         session.fastInFlight.get(requestId)?.abort();
@@ -64,7 +64,7 @@ export function serveFast(
   if (version !== undefined && !(typeof version === 'string' && supportedVersions.has(version))) {
     return undefined;
   }
-  if (session.fastInFlight.has(id)) return undefined; // a duplicate id: the SDK decides
+  if (session.fastInFlight?.has(id)) return undefined; // a duplicate id: the SDK decides
   const controller = new AbortController();
   session.fastReplies ??= new FastReplies(
     cluster && session.sealed ? cluster.answers.idPrefix : undefined, // cluster-answers.ts
@@ -83,12 +83,15 @@ export function serveFast(
     stream,
   });
   if (answer === undefined) return undefined;
-  session.fastInFlight.set(id, controller);
+  session.fastInFlight ??= new Map();
+  const inFlight = session.fastInFlight;
+  inFlight.set(id, controller);
   context.sessions.touch(sessionId, 1);
   const onClose = () => controller.abort();
   response.once('close', onClose);
   const settle = async (reply: unknown) => {
-    session.fastInFlight.delete(id);
+    inFlight.delete(id);
+    if (inFlight.size === 0 && session.fastInFlight === inFlight) session.fastInFlight = undefined;
     response.off('close', onClose);
     context.sessions.touch(sessionId, -1);
     if (stream.upgraded) {

@@ -141,7 +141,8 @@ export function createStreamableHttpRoute(
       );
       if (answered !== undefined) return answered;
     }
-    await serveWithSdk(table, session, sessionId, request, response, body);
+    // Returned, not awaited: an open GET stream keeps no suspended frame of this function.
+    return serveWithSdk(table, session, sessionId, request, response, body);
   }
 
   return {

@@ -26,7 +26,7 @@ export async function serveWithSdk(
   // A request in flight, or an open GET stream, keeps the session from the idle sweep.
   context.sessions.touch(sessionId, 1);
   if (request.method === 'GET') {
-    response.once('close', () => context.sessions.touch(sessionId, -1));
+    table.untouchOnClose(response, sessionId);
     const lastEventId = headerValue(request.headers['last-event-id']);
     if (
       cluster &&
@@ -45,8 +45,8 @@ export async function serveWithSdk(
     if (cluster && session.sealed) {
       await holdGetStream(cluster, session.sealed.nonce, session.transport, response, logger);
     }
-    await session.transport.handleRequest(request, response, body);
-    return;
+    // Returned, not awaited: an open stream keeps no suspended frame of this function (issue #18).
+    return session.transport.handleRequest(request, response, body);
   }
   try {
     const handle = () => session.transport.handleRequest(request, response, body);

@@ -21,18 +21,46 @@ import { refuseSession, sendJsonRpcError, toHeaders } from './host-http-response
 import type { SessionReservation } from './host-session-registry.js';
 import { writeStreamsAtOnce } from './sdk-seams.js';
 
-/** A 2025-era session of the endpoint. */
-export interface SessionEntry {
-  transport: NodeStreamableHTTPServerTransport;
-  owner: string | undefined;
-  /** Requests the fast path is answering, by JSON-RPC id (for `notifications/cancelled`). */
-  fastInFlight: Map<string | number, AbortController>;
+/**
+ * A 2025-era session of the endpoint, as the table and the host's registry hold it. One object
+ * per session, its methods shared: an idle session holds no closures of its own here (issue #18).
+ */
+export class SessionEntry {
+  /** The session's server, once connected. */
+  product: McpServerInstance | undefined;
+  /**
+   * Requests the fast path is answering, by JSON-RPC id (for `notifications/cancelled`); made by
+   * the first one.
+   */
+  fastInFlight: Map<string | number, AbortController> | undefined;
   /** Server→client requests sent on fast streams, waiting for the client's answer. */
-  fastReplies?: FastReplies;
-  /** The sealed state of a cluster session (`context.cluster`), opened once on this replica. */
-  sealed?: SessionTokenState;
+  fastReplies: FastReplies | undefined;
   /** The log level this copy of a cluster session has applied (set by the client anywhere). */
-  logLevel?: string | undefined;
+  logLevel: string | undefined;
+
+  /**
+   * @param sealed the sealed state of a cluster session (`context.cluster`), opened once on this
+   * replica.
+   */
+  constructor(
+    private readonly table: StreamableSessionTable,
+    readonly id: string,
+    readonly transport: NodeStreamableHTTPServerTransport,
+    readonly owner: string | undefined,
+    readonly sealed: SessionTokenState | undefined,
+  ) {}
+
+  /** What the host's registry shows of the session (`HostSession.kind`). */
+  get kind(): 'streamable-http' {
+    return 'streamable-http';
+  }
+
+  /** Ends the session (the host's registry closes it: idle, shutdown). */
+  async close(): Promise<void> {
+    this.table.entries.delete(this.id);
+    if (this.sealed) this.table.byNonce.delete(this.sealed.nonce);
+    await this.product?.close();
+  }
 }
 
 /** A session's transport and server, connected; registered once initialized. */
@@ -56,7 +84,16 @@ export class StreamableSessionTable {
   constructor(
     readonly context: HostContext,
     readonly requestStreams: RequestStreamTags | undefined,
-  ) {}
+  ) {
+    const { sessions } = context;
+    this.untouch = function untouch(this: ServerResponse) {
+      const sessionId = (this as StreamResponse)[streamSessionId];
+      if (sessionId !== undefined) sessions.touch(sessionId, -1);
+    };
+  }
+
+  /** The `close` listener of every GET stream's response (see {@link untouchOnClose}). */
+  private readonly untouch: (this: ServerResponse) => void;
 
   /** The session `sessionId` served here, if any. */
   get(sessionId: string): SessionEntry | undefined {
@@ -73,8 +110,18 @@ export class StreamableSessionTable {
   /** Forgets a session here and in the host's registry (does not close it). */
   forget(sessionId: string, nonce: string | undefined): void {
     this.entries.delete(sessionId);
+    this.starting.delete(sessionId);
     if (nonce !== undefined) this.byNonce.delete(nonce);
     this.context.sessions.remove(sessionId);
+  }
+
+  /**
+   * Counts a GET stream out of `sessionId`'s requests in flight when its response closes (one
+   * listener for all streams: the session id rides on the response).
+   */
+  untouchOnClose(response: ServerResponse, sessionId: string): void {
+    (response as StreamResponse)[streamSessionId] = sessionId;
+    response.on('close', this.untouch); // a response closes once
   }
 
   /** Forgets every session (the host closes them through its registry). */
@@ -124,9 +171,7 @@ export class StreamableSessionTable {
     sealed: SessionTokenState | undefined,
   ): Promise<StartedSession> {
     const { context, requestStreams } = this;
-    const { cluster, eventStores, logger } = context;
-    let product: McpServerInstance | undefined;
-    let initialized = false;
+    const { cluster, eventStores } = context;
     const sessionEvents = eventStores?.forSession(sealed?.nonce ?? sessionId);
     // A cluster session's notifications reach the replica holding its GET stream.
     const eventStore =
@@ -134,51 +179,90 @@ export class StreamableSessionTable {
         ? requestStreams.wrap(cluster.notifications.wrapEventStore(sealed.nonce, sessionEvents))
         : sessionEvents;
     const transport = new NodeStreamableHTTPServerTransport({
-      sessionIdGenerator: () => sessionId,
+      sessionIdGenerator: constant(sessionId),
       ...(eventStore ? { eventStore } : {}),
       keepAliveMs: context.keepAliveMs,
       maxRequestBodySize: context.maxBodyBytes,
-      onsessioninitialized: () => {
-        initialized = true;
-        this.entries.set(sessionId, {
-          transport,
-          owner: ownerOf(context, principal),
-          fastInFlight: new Map(),
-          ...(sealed ? { sealed } : {}),
-        });
-        if (sealed) this.byNonce.set(sealed.nonce, sessionId);
-        reservation.commit({
-          id: sessionId,
-          kind: 'streamable-http',
-          close: async () => {
-            this.entries.delete(sessionId);
-            if (sealed) this.byNonce.delete(sealed.nonce);
-            await product?.close();
-          },
-        });
-      },
-      onsessionclosed: () => {
-        this.forget(sessionId, sealed?.nonce);
-        if (!sealed) eventStores?.dropSession(sessionId).catch(() => {});
-        product
-          ?.close()
-          .catch((error: unknown) => logger.warn({ err: error }, 'Closing a session failed'));
-      },
+      // Shared by every session: the SDK passes the session id.
+      onsessioninitialized: this.onInitialized,
+      onsessionclosed: this.onClosed,
     });
+    const session = new SessionEntry(
+      this,
+      sessionId,
+      transport,
+      ownerOf(context, principal),
+      sealed,
+    );
     writeStreamsAtOnce(transport); // H4 (issue #18): no ≥ 1 ms probe before each SSE answer
-    const created = await context.createServer({
+    const product = await context.createServer({
       transport: 'streamable-http',
       era: 'legacy',
       sessionId,
       principal,
       headers: toHeaders(request),
     });
-    product = created;
-    await created.connect(transport);
+    session.product = product;
+    // Registered by onInitialized, when the SDK transport has answered the client's initialize.
+    this.starting.set(sessionId, { session, reservation });
+    try {
+      await product.connect(transport);
+    } catch (error) {
+      this.starting.delete(sessionId);
+      throw error;
+    }
     // Its server→client requests may be answered through another replica.
     if (cluster && sealed) cluster.answers.attach(transport, sealed.nonce);
-    return { transport, product: created, initialized: () => initialized };
+    return {
+      transport,
+      product,
+      initialized: () => {
+        // Set up, but not initialized (the initialize failed): not registered.
+        this.starting.delete(sessionId);
+        return this.entries.get(sessionId) === session;
+      },
+    };
   }
+
+  /** Sessions set up but not yet initialized, by id, with their place in the host's registry. */
+  private readonly starting = new Map<
+    string,
+    { session: SessionEntry; reservation: SessionReservation }
+  >();
+
+  /** The SDK transport initialized a session: it is registered here and in the host's registry. */
+  private readonly onInitialized = (sessionId: string): void => {
+    const starting = this.starting.get(sessionId);
+    if (!starting) return;
+    this.starting.delete(sessionId);
+    const { session, reservation } = starting;
+    this.entries.set(sessionId, session);
+    if (session.sealed) this.byNonce.set(session.sealed.nonce, sessionId);
+    reservation.commit(session);
+  };
+
+  /** The SDK transport closed a session (the client's DELETE). */
+  private readonly onClosed = (sessionId: string): void => {
+    const session = this.entries.get(sessionId) ?? this.starting.get(sessionId)?.session;
+    const sealed = session?.sealed;
+    this.forget(sessionId, sealed?.nonce);
+    if (!session) return;
+    if (!sealed) this.context.eventStores?.dropSession(sessionId).catch(() => {});
+    session.product
+      ?.close()
+      .catch((error: unknown) =>
+        this.context.logger.warn({ err: error }, 'Closing a session failed'),
+      );
+  };
+}
+
+/** The session a GET stream's response belongs to (see `StreamableSessionTable.untouchOnClose`). */
+const streamSessionId = Symbol('fedmcp.streamSessionId');
+type StreamResponse = ServerResponse & { [streamSessionId]?: string };
+
+/** A function returning `value` (its closure holds nothing else). */
+function constant<T>(value: T): () => T {
+  return () => value;
 }
 
 /** Answers a request for a session this endpoint does not serve (or not to this principal). */
