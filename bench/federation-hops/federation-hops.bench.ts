@@ -7,7 +7,9 @@
  * chain, verified once by the next hub) and "before" (each hop mints a fresh one-time token that
  * the next hub verifies and records against replay — what every hop of a 2026-07-28 request did
  * before issue #18; reproduced by the calling hubs' fetch, which swaps the reusable token for a
- * fresh one with the same claims). The echo server runs in this process over Streamable HTTP
+ * fresh one with the same claims). A third chain, "undici", is "now" with the hubs calling each
+ * other through Node's global fetch (what they did before node-peer-fetch.ts: `node:http` for
+ * plain-http peers). The echo server runs in this process over Streamable HTTP
  * (also called directly, for reference). Calls of every variant are interleaved one by one, so
  * each meets the same machine load. The figure: added p50 per peer hop = (p50 through h2 → h1 →
  * h0 − p50 at h0) / 2.
@@ -107,7 +109,7 @@ function freshTokenFetch(keyring: () => Promise<HubKeyring>): typeof fetch {
 }
 
 const servers: FedmcpServer[] = [];
-async function startChain(chain: 'now' | 'before'): Promise<string[]> {
+async function startChain(chain: 'now' | 'before' | 'undici'): Promise<string[]> {
   const inputs: FedmcpConfigInput[] = [];
   const hubs: FedmcpServer[] = [];
   const urls: string[] = [];
@@ -124,6 +126,9 @@ async function startChain(chain: 'now' | 'before'): Promise<string[]> {
       baseDirectory: join(directory, chain, id(index)),
       ...(chain === 'before'
         ? { fetch: freshTokenFetch(() => (keyring as () => Promise<HubKeyring>)()) }
+        : {}),
+      ...(chain === 'undici'
+        ? { fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init) }
         : {}),
     });
     keyring = () => server.identity.keyring();
@@ -159,7 +164,7 @@ const toolAt = (hops: number) =>
 interface Variant {
   name: string;
   /** `modern`: the "now" chain called by a 2026-07-28 client. */
-  chain?: 'now' | 'before' | 'modern';
+  chain?: 'now' | 'before' | 'undici' | 'modern';
   hops: number | undefined;
   client: Client;
   tool: string;
@@ -167,7 +172,7 @@ interface Variant {
 const variants: Variant[] = [
   { name: 'echo server directly', hops: undefined, client: await connect(echoUrl), tool: 'echo' },
 ];
-for (const chain of ['now', 'before'] as const) {
+for (const chain of ['now', 'undici', 'before'] as const) {
   const urls = await startChain(chain);
   for (let hops = 0; hops < HUBS; hops += 1) {
     variants.push({
@@ -263,7 +268,7 @@ for (const variant of variants) {
     `${variant.name.padEnd(34)}${(median * 1000).toFixed(0).padStart(9)}${(percentile(values, 0.99) * 1000).toFixed(0).padStart(9)}${`${(median / baseline).toFixed(2)}×`.padStart(8)}${perHop.padStart(10)}${cpu.toFixed(0).padStart(9)}${cpuPerHop.padStart(10)}`,
   );
 }
-const addedPerHop = (chain: 'now' | 'before' | 'modern') =>
+const addedPerHop = (chain: 'now' | 'before' | 'undici' | 'modern') =>
   ((p50(variants.find((variant) => variant.chain === chain && variant.hops === HUBS - 1)) -
     baselineOf(chain)) *
     1000) /
@@ -273,16 +278,23 @@ const before = addedPerHop('before');
 console.log(
   `added p50 per peer hop (h2 → h1 → h0 vs h0, halved): now ${now.toFixed(0)} µs, before ${before.toFixed(0)} µs (now/before ${(now / before).toFixed(2)}×; target ≤ 500 µs)`,
 );
+const undici = addedPerHop('undici');
+console.log(
+  `added p50 per peer hop, hubs calling each other through the global fetch (undici): ${undici.toFixed(0)} µs (now/undici ${(now / undici).toFixed(2)}×)`,
+);
 const modernPerHop = addedPerHop('modern');
 console.log(
   `added p50 per peer hop, 2026-07-28 client (same hubs as now): ${modernPerHop.toFixed(0)} µs (vs now ${(modernPerHop / now).toFixed(2)}×; target ≤ 500 µs)`,
 );
-const cpuPerHop = (chain: 'now' | 'before' | 'modern') =>
+const cpuPerHop = (chain: 'now' | 'before' | 'undici' | 'modern') =>
   (cpuP50(variants.find((variant) => variant.chain === chain && variant.hops === HUBS - 1)) -
     cpuBaselineOf(chain)) /
   (HUBS - 1);
 console.log(
   `added CPU per peer hop (median per call, same chains): now ${cpuPerHop('now').toFixed(0)} µs, before ${cpuPerHop('before').toFixed(0)} µs (now/before ${(cpuPerHop('now') / cpuPerHop('before')).toFixed(2)}×)`,
+);
+console.log(
+  `added CPU per peer hop, global fetch between hubs (undici): ${cpuPerHop('undici').toFixed(0)} µs (now/undici ${(cpuPerHop('now') / cpuPerHop('undici')).toFixed(2)}×)`,
 );
 console.log(
   `added CPU per peer hop, 2026-07-28 client: ${cpuPerHop('modern').toFixed(0)} µs (vs now ${(cpuPerHop('modern') / cpuPerHop('now')).toFixed(2)}×)`,

@@ -24,6 +24,7 @@ import type {
   UpstreamSpec,
 } from '../upstream-options.js';
 import { type BoundedFetch, createBoundedFetch } from './bounded-fetch.js';
+import { createNodePeerFetch } from './node-peer-fetch.js';
 import {
   assertSecurePeerUrl,
   importedPeers,
@@ -44,7 +45,11 @@ export interface PeerConnectorOptions {
   hubId(): string;
   /** The keyring in force (re-read after a rotation), e.g. `identity.keyring()`. */
   keyring(): Promise<HubKeyring>;
-  /** The fetch under the peer token fetch. @default globalThis.fetch */
+  /**
+   * The fetch under the peer token fetch. @default on Node, `node:http` for `http://` peers
+   * (lighter than undici's fetch, see node-peer-fetch.ts) and globalThis.fetch for the rest;
+   * elsewhere globalThis.fetch
+   */
   fetch?: typeof fetch;
   /**
    * Most requests to one peer awaiting their response headers at once; more wait their turn
@@ -73,12 +78,16 @@ export function createPeerConnector(options: PeerConnectorOptions): UpstreamConn
   let tokens: PeerTokenCache | undefined;
   // One bound per peer, kept across reconnects of its upstream.
   const boundedFetches = new Map<string, BoundedFetch>();
+  const underlyingFetch =
+    options.fetch ??
+    createNodePeerFetch() ??
+    ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   const boundedFetchFor = (peerId: string): BoundedFetch => {
     let bounded = boundedFetches.get(peerId);
     if (!bounded) {
       bounded = createBoundedFetch({
         maxConcurrentRequests: options.maxConcurrentRequests ?? 256,
-        fetch: withoutRedirects(peerId, options.fetch ?? globalThis.fetch),
+        fetch: withoutRedirects(peerId, underlyingFetch),
       });
       boundedFetches.set(peerId, bounded);
     }

@@ -1,0 +1,228 @@
+/**
+ * A lighter fetch for peers at plain `http://` URLs on Node (issue #18). A hop's request to the
+ * next hub through Node's global `fetch` (undici) builds a `Request`, a body stream, a fetch
+ * controller, and parses the answer with undici's WebAssembly parser; in the profile of a hop
+ * (bench/federation-hops/profile-hop.ts) that was ~20% of the hub's CPU time per call, and a
+ * POST of an MCP request over `node:http` with a keep-alive agent costs about a third of the CPU
+ * of the same POST through `fetch`. This fetch sends such requests with `node:http` and answers
+ * with a standard `Response`: a JSON answer read whole (one buffer), an SSE answer streamed.
+ *
+ * It takes only what a peer's MCP transport sends (a URL, `redirect: 'error'` or `'manual'`, a
+ * string or byte body); anything else (https, a `Request`, followed redirects, stream bodies) goes
+ * to the runtime's fetch. Outside Node (workerd, Deno, Bun) there is no such fetch.
+ */
+
+/** The part of `node:http`'s answer used here. */
+interface NodeResponse {
+  statusCode?: number;
+  statusMessage?: string;
+  rawHeaders: string[];
+  on(event: 'data', listener: (chunk: Uint8Array) => void): this;
+  on(event: 'end' | 'close', listener: () => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
+  pause(): this;
+  resume(): this;
+  destroy(error?: Error): this;
+}
+/** The part of `node:http`'s request used here. */
+interface NodeRequest {
+  on(event: 'response', listener: (response: NodeResponse) => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
+  end(body?: string | Uint8Array): this;
+  destroy(error?: Error): this;
+}
+interface NodeHttp {
+  Agent: new (options: Record<string, unknown>) => { destroy(): void };
+  request(url: URL, options: Record<string, unknown>): NodeRequest;
+}
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+function nodeHttp(): NodeHttp | undefined {
+  const global = globalThis as {
+    process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown };
+    Deno?: unknown;
+    Bun?: unknown;
+    navigator?: { userAgent?: string };
+  };
+  // Only Node's own http: other runtimes' node:http is built on their fetch.
+  if (global.Deno !== undefined || global.Bun !== undefined) return undefined;
+  if (global.navigator?.userAgent === 'Cloudflare-Workers') return undefined;
+  if (global.process?.versions?.node === undefined) return undefined;
+  return global.process.getBuiltinModule?.('node:http') as NodeHttp | undefined;
+}
+
+function plainHeaders(headers: HeadersInit | undefined): Record<string, string> | undefined {
+  if (headers === undefined) return {};
+  const plain: Record<string, string> = {};
+  if (headers instanceof Headers) {
+    for (const [name, value] of headers) plain[name] = value;
+    return plain;
+  }
+  if (Array.isArray(headers)) return undefined;
+  for (const [name, value] of Object.entries(headers)) plain[name.toLowerCase()] = value;
+  return plain;
+}
+
+function responseHeaders(rawHeaders: readonly string[]): Headers {
+  const headers = new Headers();
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    headers.append(rawHeaders[index] as string, rawHeaders[index + 1] as string);
+  }
+  return headers;
+}
+
+const encoder = new TextEncoder();
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const whole = new Uint8Array(chunks.reduce((length, chunk) => length + chunk.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return whole;
+}
+
+/** The error `fetch` rejects with when the network fails. */
+const networkError = (cause: unknown) => new TypeError('fetch failed', { cause });
+
+/**
+ * A fetch over `node:http` for `http://` peers (see the file comment), or `undefined` outside
+ * Node. Its keep-alive agent keeps idle connections 4 s, unreferenced (they never hold the
+ * process open).
+ */
+export function createNodePeerFetch(
+  fallback: typeof fetch = (input, init) => globalThis.fetch(input, init),
+): typeof fetch | undefined {
+  const http = nodeHttp();
+  if (!http) return undefined;
+  const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, timeout: 0 });
+  return (input, init) => {
+    const url = input instanceof URL ? input : typeof input === 'string' ? new URL(input) : input;
+    const redirect = init?.redirect;
+    const body = init?.body;
+    const headers = plainHeaders(init?.headers);
+    if (
+      !(url instanceof URL) ||
+      url.protocol !== 'http:' ||
+      (redirect !== 'error' && redirect !== 'manual') ||
+      !(
+        body === undefined ||
+        body === null ||
+        typeof body === 'string' ||
+        body instanceof Uint8Array
+      ) ||
+      headers === undefined
+    ) {
+      return fallback(input, init);
+    }
+    const signal = init?.signal ?? undefined;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const bytes = typeof body === 'string' ? encoder.encode(body) : (body ?? undefined);
+    if (bytes !== undefined) headers['content-length'] = String(bytes.byteLength);
+    return new Promise<Response>((resolve, reject) => {
+      const request = http.request(url, {
+        method: init?.method ?? 'GET',
+        headers,
+        agent,
+      });
+      let answered = false;
+      let onAbortOfBody: ((reason: unknown) => void) | undefined;
+      const onAbort = () => {
+        const reason = signal?.reason;
+        request.destroy(reason instanceof Error ? reason : undefined);
+        if (onAbortOfBody) onAbortOfBody(reason);
+        else reject(reason);
+      };
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      request.on('error', (error) => {
+        done();
+        if (!answered) reject(signal?.aborted ? signal.reason : networkError(error));
+      });
+      request.on('response', (response) => {
+        answered = true;
+        const status = response.statusCode ?? 0;
+        const responseInit = {
+          status,
+          statusText: response.statusMessage ?? '',
+          headers: responseHeaders(response.rawHeaders),
+        };
+        if (redirect === 'error' && status >= 300 && status < 400 && status !== 304) {
+          done();
+          response.destroy();
+          reject(networkError(new Error('unexpected redirect')));
+          return;
+        }
+        const type = responseInit.headers.get('content-type') ?? '';
+        if (NULL_BODY_STATUSES.has(status) || init?.method === 'HEAD') {
+          response.on('end', done).resume();
+          resolve(new Response(null, responseInit));
+        } else if (/^text\/event-stream/i.test(type)) {
+          resolve(
+            new Response(
+              streamOf(response, done, (abort) => (onAbortOfBody = abort)),
+              responseInit,
+            ),
+          );
+        } else {
+          const chunks: Uint8Array[] = [];
+          onAbortOfBody = reject;
+          response.on('data', (chunk) => chunks.push(chunk));
+          response.on('error', (error) => {
+            done();
+            reject(signal?.aborted ? signal.reason : networkError(error));
+          });
+          response.on('end', () => {
+            done();
+            resolve(new Response(concat(chunks) as Uint8Array<ArrayBuffer>, responseInit));
+          });
+        }
+      });
+      request.end(bytes);
+    });
+  };
+}
+
+/** The body of a streamed answer, with backpressure; an abort of the request errors it. */
+function streamOf(
+  response: NodeResponse,
+  done: () => void,
+  onAbort: (abort: (reason: unknown) => void) => void,
+): ReadableStream<Uint8Array> {
+  let settled = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const finish = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        done();
+        if (error === undefined) controller.close();
+        else controller.error(error);
+      };
+      onAbort((reason) =>
+        finish(reason ?? new DOMException('The operation was aborted.', 'AbortError')),
+      );
+      response.on('data', (chunk) => {
+        if (settled) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 1) <= 0) response.pause();
+      });
+      response.on('end', () => finish());
+      response.on('error', (error) => finish(networkError(error)));
+      response.on('close', () =>
+        finish(settled ? undefined : networkError(new Error('terminated'))),
+      );
+    },
+    pull() {
+      response.resume();
+    },
+    cancel() {
+      settled = true;
+      done();
+      response.destroy();
+    },
+  });
+}
