@@ -92,6 +92,9 @@ export function createAdminApi(
     }
     const answer = await web(toWebRequest(request, bodyless), bodyless);
     if (!answer) return false;
+    // A body refused before its end (over the limit): the rest is never read, so the connection
+    // closes after the answer (a next request on it would wait behind that rest).
+    if (!request.complete) response.setHeader('connection', 'close');
     await writeResponse(response, answer);
     return true;
   };
