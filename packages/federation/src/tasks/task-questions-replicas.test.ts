@@ -36,6 +36,7 @@ type Params = Record<string, unknown>;
 
 const TOOL = 'everything__simulate-research-query';
 const RELATED_TASK = 'io.modelcontextprotocol/related-task';
+const ELICITING = 'everything__trigger-elicitation-request';
 
 const store = await openReplicaStore('task-questions');
 const hubs: ReplicaHubs | undefined = store && replicaHubs(store);
@@ -151,9 +152,11 @@ describe.runIf(store)("a task's questions through any replica", () => {
   let replicas: ReplicaHub[] = [];
   beforeAll(async () => {
     everything = await startEverything();
+    // A 2026-07-28 client's call of this tool runs as a hub-managed task.
+    const options = { cluster: true, extensionTools: [ELICITING] };
     replicas = [
-      await hubs!.start(everything.url, { cluster: true }),
-      await hubs!.start(everything.url, { cluster: true }),
+      await hubs!.start(everything.url, options),
+      await hubs!.start(everything.url, options),
     ];
   });
 
@@ -190,7 +193,7 @@ describe.runIf(store)("a task's questions through any replica", () => {
   it('2025-11-25: a hub-managed task asks its client; tasks/result on the other replica', async () => {
     const { fetcher } = spread(replicas, 'ada', { 'tools/call': 0, 'tasks/result': 1 });
     const ada = await legacyClient(replicas[0]!, fetcher);
-    const taskId = await ada.call('everything__trigger-elicitation-request', {});
+    const taskId = await ada.call(ELICITING, {});
     expect(taskId.startsWith('hubtask.')).toBe(true);
     const result = await ada.result(taskId);
     expect(JSON.stringify(result)).toContain('Name: Ada');
@@ -236,6 +239,36 @@ describe.runIf(store)("a task's questions through any replica", () => {
       seen.filter((item) => item.method === 'tasks/get').map((item) => item.index),
     );
     expect(polled).toEqual(new Set([0, 1]));
+  }, 120_000);
+
+  it('2026-07-28: a hub-managed task asks through both replicas', async () => {
+    const { fetcher, seen } = spread(replicas, 'ada', { 'tools/call': 0 });
+    const { ask } = await modernClient(replicas[0]!, fetcher);
+    const created = await ask('tools/call', { name: ELICITING, arguments: {} });
+    const taskId = String(created.taskId);
+    expect(taskId.startsWith('hubtask.')).toBe(true);
+    const waiting = (await eventually(async () => {
+      const task = await ask('tasks/get', { taskId });
+      return asking(task) ? task : undefined;
+    }, 30_000)) as Params;
+    const [key] = Object.keys(waiting.inputRequests as Params);
+    // Seen the same from the other replica, answered there.
+    expect(Object.keys((await ask('tasks/get', { taskId })).inputRequests as Params)).toEqual([
+      key,
+    ]);
+    const answer = { [key!]: { action: 'accept', content: { name: 'Ada' } } };
+    expect(await ask('tasks/update', { taskId, inputResponses: answer })).not.toHaveProperty(
+      'code',
+    );
+    const done = (await eventually(async () => {
+      const task = await ask('tasks/get', { taskId });
+      return task.status === 'completed' ? task : undefined;
+    }, 30_000)) as Params;
+    expect(JSON.stringify(done.result)).toContain('Name: Ada');
+    const used = new Set(
+      seen.filter((item) => item.method.startsWith('tasks/')).map((item) => item.index),
+    );
+    expect(used).toEqual(new Set([0, 1]));
   }, 120_000);
 
   it('2025-11-25: the holder stops while its task asks the client on the other replica: a clear error', async () => {
