@@ -572,6 +572,22 @@ describe('public exports', () => {
       ]
     `);
   });
+  it('@fedmcp/server/admin', async () => {
+    expect(await exportsOf('@fedmcp/server/admin')).toMatchInlineSnapshot(`
+      [
+        "ADMIN_API_SCOPE: string",
+        "ADMIN_BASE: string",
+        "DASHBOARD_FILES: object",
+        "FACADE_BASE: string",
+        "adminRouteGroups: function",
+        "createWebAdminApi: function",
+        "createWebUiRoute: function",
+        "edgeAdminRoutes: function",
+        "ownsAdminPath: function",
+        "toolCallRoute: function",
+      ]
+    `);
+  });
   it('fedmcp (the CLI as a library)', async () => {
     expect(await exportsOf('fedmcp')).toMatchInlineSnapshot(`
       [
