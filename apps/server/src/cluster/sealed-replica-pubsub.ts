@@ -11,10 +11,10 @@
  *
  * Exact replays are dropped per subscription within the window (30 s) and refused after it, so no
  * consumer has to be idempotent for that; a replay is still delivered once to a subscription that
- * started after the genuine message was sent (it never saw it). What this leaves to the consumers:
- * answers are one-shot by ref (an answer for a ref no call waits on is ignored), cancellations,
- * unsubscribes and revocations repeat harmlessly, admin changes and pin approvals make replicas
- * re-read the store, and notifications of a session are delivered at most once per subscriber.
+ * started after the genuine message was sent (it never saw it). That case is harmless where it can
+ * happen: answers are one-shot (the first answer to a question's per-replica tag removes it; a
+ * second finds nothing waiting), cancellations, unsubscribes and revocations repeat harmlessly,
+ * and admin changes and pin approvals only make a replica re-read the store.
  *
  * Not sealed: key/value entries, streams and leases at rest in the store (the session events, task
  * records, audit stream); those are the store's, read by whoever can read the store.
