@@ -148,6 +148,14 @@ describe('the admin API of the deployed edge hub (workerd)', () => {
     const user = await call('/admin/v1/upstreams', userKey);
     expect(user.status).toBe(403);
     expect(((await user.json()) as { detail: string }).detail).toContain('"admin" scope');
+    // The refusal is in the audit trail (the Durable Object's stream), as on Node.
+    const audit = await call('/admin/v1/audit?type=auth&outcome=denied&subject=ada', adminKey);
+    const { events } = (await audit.json()) as { events: Array<{ event: { action?: string } }> };
+    expect(events.map(({ event }) => event.action)).toContain('GET /admin/v1/upstreams');
+    const tasks = await call('/admin/v1/tasks', adminKey);
+    expect(await tasks.json()).toEqual({ tasks: [] });
+    const status = await call('/admin/v1/status?depth=0', adminKey);
+    expect(((await status.json()) as { hub: { id: string } }).hub.id).toBe('edge-admin');
   });
 
   it('answers a body that is not JSON with a 400 problem, and reads upstreams and consent', async () => {
