@@ -2,13 +2,15 @@
 // calls spread over the objects, an elicitation's retry reaches the object that paused the call,
 // a consent question asked by one object is answered on any (shared requestState key, grants in
 // the store), a 2025-11-25 session stays on its object (the elicitation answered by a POST on the
-// session resumes there), and a session id naming no shard is answered 404.
+// session resumes there), a hub task run by one object is read on the others (records in the
+// store), and a session id naming no shard is answered 404.
 import { fileURLToPath } from 'node:url';
 import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { ResultSchema } from '@modelcontextprotocol/core';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { textOf } from '../helpers.js';
+import { eventually, textOf } from '../helpers.js';
 import { bundleEdge } from './fixtures/bundle-edge.js';
 import { ERAS, elicitedContent } from './fixtures/echo-through.js';
 
@@ -161,6 +163,62 @@ describe('one hub over four Durable Objects', () => {
       expect(listed.tools.map((tool) => tool.name)).toContain('everything__echo');
       const shard = transport.sessionId?.split('.')[0];
       expect(objectsOf(served)).toEqual(new Set([`hub-${shard}`]));
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
+
+  it('answers tasks/get on any object for a task another object runs (records in the store)', async () => {
+    type Params = Record<string, unknown>;
+    const answers: Array<{ object: string | null; message: Params }> = [];
+    const transport = new StreamableHTTPClientTransport(mcpUrl, {
+      fetch: async (input, init) => {
+        const answer = await fetch(input, init);
+        if (init?.method !== 'POST') return answer;
+        const text = await answer.clone().text();
+        for (const line of text.split('\n')) {
+          const json = (line.startsWith('data:') ? line.slice(5) : line).trim();
+          if (json.startsWith('{'))
+            answers.push({ object: answer.headers.get('x-hub-object'), message: JSON.parse(json) });
+        }
+        return answer;
+      },
+    });
+    const client = new Client(
+      { name: 'sharded-tasks', version: '1.0.0' },
+      {
+        capabilities: { extensions: { 'io.modelcontextprotocol/tasks': {} } } as never,
+        versionNegotiation: { mode: { pin: '2026-07-28' } },
+      },
+    );
+    // The SDK does not decode `resultType: "task"`: read the wire answers.
+    const wire = async (method: string, params: Params) => {
+      await client.request({ method, params } as never, ResultSchema).catch(() => undefined);
+      const last = answers.at(-1)!;
+      return { object: last.object, result: (last.message.result ?? last.message.error) as Params };
+    };
+    await client.connect(transport);
+    try {
+      const created = await wire('tools/call', {
+        name: 'everything__trigger-long-running-operation',
+        arguments: { duration: 1, steps: 2 },
+      });
+      expect(created.result).toMatchObject({ resultType: 'task', status: 'working' });
+      const taskId = String(created.result.taskId);
+      const readers = new Set<string | null>();
+      const read = async () => {
+        const answer = await wire('tasks/get', { taskId });
+        expect(answer.result, JSON.stringify(answer.result)).toMatchObject({ taskId });
+        readers.add(answer.object);
+        return answer.result;
+      };
+      for (let reads = 0; reads < 8; reads += 1) await read();
+      const done = await eventually(async () => {
+        const task = await read();
+        return task.status === 'working' ? undefined : task;
+      }, 60_000);
+      expect(done?.status).toBe('completed');
+      expect([...readers].some((object) => object !== created.object)).toBe(true);
     } finally {
       await client.close();
     }
