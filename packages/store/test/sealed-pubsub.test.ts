@@ -4,6 +4,13 @@
  * genuine messages still flow; rotated secrets interoperate; a replica without the secret cannot
  * talk. A missing Redis fails the run when CI=true (redis-test-server.ts).
  */
+
+import {
+  dropSchema,
+  postgresAvailable,
+  postgresUrl,
+  runSchema,
+} from '@fedmcp/test-support/postgres';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -14,6 +21,7 @@ import {
   withSealedPubSub,
 } from '../src/index.js';
 import { createRedisStore } from '../src/node/index.js';
+import { createPostgresStore } from '../src/postgres/index.js';
 import { deleteKeys, redisAvailable, redisUrl, runPrefix } from './redis-test-server.js';
 
 const SECRET = 'the-current-cluster-secret-of-this-test-0123456789';
@@ -149,6 +157,30 @@ describe.runIf(redisAvailable)('sealed pub/sub on redis', () => {
     const sent = Array.from({ length: 200 }, (_, index) => `n${index}`);
     await Promise.all(sent.map((message) => one.pubsub.publish('notify:s1', message)));
     expect(await heard.until(200)).toEqual(sent);
+  });
+});
+
+describe.runIf(postgresAvailable)('sealed pub/sub on postgres', () => {
+  const schema = runSchema('sealed');
+  afterAll(async () => {
+    await dropSchema(schema);
+  });
+
+  it('carries sealed messages up to the NOTIFY limit and drops forged ones', async () => {
+    await using one = await createPostgresStore({ url: postgresUrl, schema });
+    await using two = await createPostgresStore({ url: postgresUrl, schema });
+    const [sealedOne, sealedTwo] = [one, two].map((store) =>
+      withSealedPubSub(store, { secret: SECRET }),
+    ) as [Store, Store];
+    const heard = inbox();
+    await sealedTwo.pubsub.subscribe('cancel', heard.listener);
+    await one.pubsub.publish('cancel', 'forged');
+    const largest = 'x'.repeat(5948);
+    await sealedOne.pubsub.publish('cancel', largest);
+    await expect(sealedOne.pubsub.publish('cancel', `${largest}x`)).rejects.toThrow();
+    await sealedOne.pubsub.publish('cancel', 'genuine');
+    expect(await heard.until(2)).toEqual([largest, 'genuine']);
+    expect((sealedTwo.pubsub as SealedPubSub).dropped().unsealed).toBe(1);
   });
 });
 
