@@ -32,6 +32,7 @@ import {
 } from '@fedmcp/server/admin';
 import type { Store } from '@fedmcp/store';
 import type { McpAuthenticate } from '@fedmcp/transports';
+import type { EdgeUpstreamAuth } from './deploy-hub-oauth.js';
 
 /** The dashboard's files, inlined by the bundler; absent outside a hub bundle. */
 declare const __FEDMCP_DASHBOARD__: Record<DashboardFile, string> | undefined;
@@ -51,6 +52,8 @@ export interface EdgeAdminOptions {
   pinning?: ToolPinning;
   /** The config's authentication (API keys, OAuth); none: every admin request gets 401. */
   authenticate?: McpAuthenticate;
+  /** Upstream OAuth tokens (`DELETE /upstreams/{id}/oauth-tokens`, deploy-hub-oauth.ts). */
+  upstreamOAuth?: Pick<EdgeUpstreamAuth, 'logout'>;
 }
 
 /** The admin API, REST facade and dashboard of an edge hub, as one web route. */
@@ -76,6 +79,7 @@ export function createEdgeAdminRoutes(options: EdgeAdminOptions): WebRoute {
       federatedStatus.status(request),
     config: () => ({ peers, ...(options.policy ? { policy: { rules: options.policy } } : {}) }),
     authenticate: options.authenticate ?? (() => undefined),
+    ...(options.upstreamOAuth ? { upstreamOAuth: options.upstreamOAuth } : {}),
   };
   const dashboard = typeof __FEDMCP_DASHBOARD__ === 'undefined' ? undefined : __FEDMCP_DASHBOARD__;
   const api = createWebAdminApi(context, {

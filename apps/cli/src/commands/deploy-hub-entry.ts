@@ -293,6 +293,7 @@ async function build(
       peers,
       pinning,
       authenticate,
+      ...(upstreamAuth.withOAuth ? { upstreamOAuth: upstreamAuth } : {}),
     }),
   });
   const front = withFrontDoor(upstreamAuth.withRoutes(handler), {

@@ -42,8 +42,8 @@ const CALLER_SECRET = randomBytes(32).toString('hex');
 const AUDIENCE = 'fedmcp-edge';
 const OAUTH_KEY = randomBytes(32).toString('base64');
 
-/** An HS256 access token of the callers' issuer for `subject`. */
-function callerToken(subject: string): string {
+/** An HS256 access token of the callers' issuer for `subject` (with `scope`). */
+function callerToken(subject: string, scope?: string): string {
   const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({
@@ -52,6 +52,7 @@ function callerToken(subject: string): string {
     aud: AUDIENCE,
     iat: now,
     exp: now + 3600,
+    ...(scope && { scope }),
   })}`;
   return `${body}.${createHmac('sha256', CALLER_SECRET).update(body).digest('base64url')}`;
 }
@@ -376,6 +377,35 @@ describe.each([
       await bob.close();
     }
     expect(docs.calls.slice(callsBefore)).toEqual(['alice', 'alice']);
+  }, 120_000);
+
+  it("lets an operator log a user out through the admin API: the user's next call asks again", async () => {
+    const logout = () =>
+      fetch(
+        new URL(
+          `admin/v1/upstreams/docs/oauth-tokens?subject=alice&issuer=${encodeURIComponent(CALLER_ISSUER)}`,
+          hub.mcpUrl,
+        ),
+        { method: 'DELETE', headers: { authorization: `Bearer ${callerToken('ops', 'admin')}` } },
+      );
+    const revoked = await logout();
+    expect(revoked.status).toBe(204);
+    await revoked.body?.cancel();
+    const again = await logout();
+    expect(again.status).toBe(404);
+    await again.body?.cancel();
+    const signIns: Promise<unknown>[] = [];
+    const alice = await connectAs(hub.mcpUrl, 'alice', (params) =>
+      signIns.push(signIn(params.url, 'alice')),
+    );
+    try {
+      const result = await alice.callTool({ name: 'docs__whoami', arguments: {} });
+      expect(textOf(result)).toBe('subject=alice');
+      expect(signIns).toHaveLength(1);
+      await Promise.all(signIns);
+    } finally {
+      await alice.close();
+    }
   }, 120_000);
 
   it('asks a 2026-07-28 client by an input_required round, and its retry answers with its token', async () => {

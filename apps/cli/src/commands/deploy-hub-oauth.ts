@@ -142,6 +142,8 @@ export interface EdgeUpstreamAuth {
   withRoutes(
     handler: (request: Request) => Promise<Response>,
   ): (request: Request) => Promise<Response>;
+  /** Whether an upstream has an `oauth` block (the admin API then serves its tokens' route). */
+  withOAuth: boolean;
   /**
    * Revokes (RFC 7009, where advertised) and forgets the tokens of one holder at an upstream: the
    * hub's (`holder` omitted) or a caller's (`"mode": "user"`); audited. What the admin API's
@@ -192,6 +194,7 @@ export function createEdgeUpstreamAuth(
       connector: (base) => base,
       hubOptions: {},
       withRoutes: (handler) => handler,
+      withOAuth: false,
       logout: async (upstreamId) => {
         throw new FedmcpError('NOT_FOUND', `Upstream "${upstreamId}" has no "oauth" block.`);
       },
@@ -263,6 +266,7 @@ export function createEdgeUpstreamAuth(
               wait: (id, signal) => upstreamOAuth.users.waitForSignIn(id, signal),
             },
           },
+    withOAuth: oauthUpstreams.length > 0,
     logout: (upstreamId, holder) => upstreamOAuth.logout(upstreamId, holder),
     withRoutes: (handler) => async (request) => {
       base ??= new URL(request.url).origin;

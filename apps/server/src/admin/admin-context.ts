@@ -55,7 +55,16 @@ export interface AdminContext {
  */
 export type EdgeAdminContext = Pick<
   AdminContext,
-  'hub' | 'store' | 'audit' | 'policy' | 'consent' | 'pinning' | 'tasks' | 'status' | 'authenticate'
+  | 'hub'
+  | 'store'
+  | 'audit'
+  | 'policy'
+  | 'consent'
+  | 'pinning'
+  | 'tasks'
+  | 'status'
+  | 'authenticate'
+  | 'upstreamOAuth'
 > & {
   /** The config's peers and policy rules (what `/peers` and `/policy` show). */
   config(): {

@@ -29,12 +29,13 @@ export function adminRoutes(context: AdminContext): AdminRoute[] {
 /**
  * The admin routes of a hub at the edge: what the Node hub serves, less what needs processes,
  * files or a session registry — upstreams are read-only (they come from the deployed config),
- * and there are no `/sessions` (each isolate keeps its own) nor upstream OAuth tokens. `/replicas`
- * answers a single replica.
+ * and there are no `/sessions` (each isolate keeps its own). `/replicas` answers a single replica;
+ * `/upstreams/{id}/oauth-tokens` is there when the edge hub has OAuth upstreams.
  */
 export function edgeAdminRoutes(context: EdgeAdminContext): AdminRoute[] {
   return [
     ...upstreamStatusRoutes(context),
+    ...oauthTokenRoutes(context),
     ...toolRoutes(context),
     ...peerRoutes(context),
     ...replicaRoutes({}),

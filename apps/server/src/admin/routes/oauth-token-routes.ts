@@ -18,7 +18,7 @@ export interface OAuthTokenAdmin {
 }
 
 /** The OAuth token routes; none without the server's upstream OAuth. */
-export function oauthTokenRoutes(context: AdminContext): AdminRoute[] {
+export function oauthTokenRoutes(context: Pick<AdminContext, 'upstreamOAuth'>): AdminRoute[] {
   const oauth = context.upstreamOAuth;
   if (!oauth) return [];
   return [
