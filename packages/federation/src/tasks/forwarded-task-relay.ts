@@ -182,7 +182,7 @@ export class ForwardedTaskRelay {
     ]);
     let reply: Reply;
     try {
-      const ask = asks ? this.#asker(id, replyTo, signal) : undefined;
+      const ask = asks ? this.#asker(id, replyTo, signal, request.taskId) : undefined;
       const result = (await handler(request, { signal, ...(ask ? { ask } : {}) })) as Params;
       reply = { id, result };
     } catch (error) {
@@ -207,7 +207,7 @@ export class ForwardedTaskRelay {
    * How the holder asks the sender of request `id` a question: published on its reply channel,
    * answered on the requests channel; ends with `signal`, or when the sender is known gone.
    */
-  #asker(id: string, replyTo: string, signal: AbortSignal): RelayedAsk {
+  #asker(id: string, replyTo: string, signal: AbortSignal, taskId: string): RelayedAsk {
     return (method, params) =>
       new Promise((resolve, reject) => {
         const questionId = crypto.randomUUID();
@@ -230,7 +230,7 @@ export class ForwardedTaskRelay {
         signal.addEventListener('abort', onAbort, { once: true });
         this.#questions.set(questionId, (answer) => done(answer));
         const question = { id: questionId, method, params };
-        void this.#publish(`${REPLIES}${replyTo}`, { id, question }, String(params.taskId ?? id));
+        void this.#publish(`${REPLIES}${replyTo}`, { id, question }, taskId);
       });
   }
 
@@ -263,7 +263,10 @@ export class ForwardedTaskRelay {
     // A sender taking questions is known alive to the holder asking it.
     if (ask) await this.#listen(pubsub);
     const id = crypto.randomUUID();
-    if (ask) this.#askers.set(id, (question) => void this.#ask(holder, id, question, ask));
+    if (ask) {
+      const { taskId } = request;
+      this.#askers.set(id, (question) => void this.#ask(holder, taskId, question, ask));
+    }
     const reply = await new Promise<Reply | undefined>((resolve, reject) => {
       const done = (value: Reply | undefined) => {
         clearTimeout(timer);
@@ -316,7 +319,7 @@ export class ForwardedTaskRelay {
   /** Asks this replica's client a question of the holder's, and sends the answer back. */
   async #ask(
     holder: string,
-    id: string,
+    taskId: string,
     question: NonNullable<Reply['question']>,
     ask: RelayedAsk,
   ): Promise<void> {
@@ -327,7 +330,7 @@ export class ForwardedTaskRelay {
       answer = { error: FedmcpError.from(error).toJsonRpcError() };
     }
     const envelope = { taskId: '', method: 'tasks/result', id: question.id, holder, answer };
-    await this.#publish(REQUESTS, { ...envelope, replyTo: this.replica }, id);
+    await this.#publish(REQUESTS, { ...envelope, replyTo: this.replica }, taskId);
   }
 
   /** Stops serving: this replica's liveness key is deleted, so others stop waiting for it. */
