@@ -47,8 +47,10 @@ export function hubObjectNames(name: string, count: number): string[] {
   if (!Number.isInteger(count) || count < 1 || count > 1024) {
     throw new RangeError(`shards must be an integer from 1 to 1024 (got ${count})`);
   }
-  if (name.includes('.')) throw new RangeError(`a hub object's name cannot contain "." (${name})`);
-  return count === 1 ? [name] : Array.from({ length: count }, (_, index) => `${name}-${index}`);
+  if (count === 1) return [name];
+  // The names are the objects' replica ids, which name their flows as `<replica>.<uuid>`.
+  if (name.includes('.')) throw new RangeError(`a sharded hub's name cannot contain "." (${name})`);
+  return Array.from({ length: count }, (_, index) => `${name}-${index}`);
 }
 
 const sessionNotFound = () =>
