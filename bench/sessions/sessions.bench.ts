@@ -162,13 +162,25 @@ function rssOf(pid: number): number {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
-async function openSession(url: string): Promise<Client> {
+/**
+ * Opens one idle session. On a loaded machine a client may reuse a kept-alive socket the hub is
+ * closing at that moment (undici: "other side closed"); such an attempt is retried (twice at
+ * most), so the bench measures memory, not that race.
+ */
+async function openSession(url: string, attempt = 1): Promise<Client> {
   const client = new Client(
     { name: 'sessions-bench', version: '1.0.0' },
     { versionNegotiation: { mode: 'legacy' } },
   );
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return client;
+  try {
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    return client;
+  } catch (error) {
+    await client.close().catch(() => {});
+    if (attempt >= 3) throw error;
+    process.stderr.write(`retrying a session that failed to open: ${String(error)}\n`);
+    return openSession(url, attempt + 1);
+  }
 }
 
 interface Reading {
