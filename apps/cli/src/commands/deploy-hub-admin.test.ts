@@ -1,7 +1,8 @@
 // The admin API, the REST facade and the dashboard of the hub `fedmcp deploy cloudflare` bundles,
 // run in workerd (Miniflare) as Cloudflare runs it: an operator key (admin scope) lists the tools,
 // approves the one pinning holds back so the next call passes; a wrong key gets a 401 problem, a
-// key without the admin scope a 403, a body that is not JSON a 400; `/ui` serves the dashboard.
+// key without the admin scope a 403, a body that is not JSON a 400; the call log streams as
+// Server-Sent Events; `/ui` serves the dashboard.
 // The Supabase build serves them too, in Deno, under the function's `/<slug>`.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -41,6 +42,8 @@ beforeAll(async () => {
       },
       // Every tool is held back until an operator approves it.
       pinning: { newItems: 'hold' },
+      // With a policy, calls are audited (the call log the dashboard streams).
+      policy: { rules: [{ effect: 'allow', subjects: ['*'], actions: ['*'] }] },
     }),
   );
   const { bundle } = await buildHubBundle(configFile, 'cloudflare', undefined, {
@@ -182,6 +185,42 @@ describe('the admin API of the deployed edge hub (workerd)', () => {
     expect(revoked.status).toBe(204);
     const openapi = await call('/admin/v1/openapi.json', undefined);
     expect(((await openapi.json()) as { openapi: string }).openapi).toBe('3.1.0');
+  });
+
+  it('streams the call log (Server-Sent Events) as the dashboard follows it', async () => {
+    // A tool not called before: its call can only come from following the log, not the backlog.
+    const approved = await call('/admin/v1/tools/everything/get-sum/approve', adminKey, {
+      method: 'POST',
+    });
+    expect(approved.status).toBe(200);
+    await approved.body?.cancel();
+    const abort = new AbortController();
+    const stream = await call('/admin/v1/calls/stream', adminKey, { signal: abort.signal });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const read = async (until: RegExp) => {
+      while (!until.test(text)) {
+        const { done, value } = await reader.read();
+        if (done) throw new Error(`the stream ended: ${text}`);
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    try {
+      await read(/: stream open/);
+      const made = await call('/api/v1/tools/everything__get-sum:call', userKey, {
+        method: 'POST',
+        body: JSON.stringify({ a: 1, b: 2 }),
+      });
+      expect(made.status).toBe(200);
+      await made.body?.cancel();
+      await read(/event: audit\ndata: [^\n]*everything__get-sum/);
+    } finally {
+      abort.abort();
+      await reader.cancel().catch(() => {});
+    }
   });
 
   it('serves the dashboard at /ui', async () => {
