@@ -91,6 +91,26 @@ export function delegationOfBody(
 }
 
 /**
+ * The request's headers as a record with lower-case names (values of a repeated name joined as
+ * `Headers` joins them). A record, not a `Headers`: each iteration of a `Headers` sorts its
+ * names, and the fetch underneath reads them once more (issue #18 profile of a hop).
+ */
+function headerRecord(init: HeadersInit | undefined): Record<string, string> {
+  const record: Record<string, string> = Object.create(null);
+  if (init === undefined) return record;
+  const add = (name: string, value: string) => {
+    const key = name.toLowerCase();
+    record[key] = record[key] === undefined ? value : `${record[key]}, ${value}`;
+  };
+  if (init instanceof Headers || Array.isArray(init)) {
+    for (const [name, value] of init as Iterable<[string, string]>) add(name, value);
+  } else {
+    for (const [name, value] of Object.entries(init)) add(name, value);
+  }
+  return record;
+}
+
+/**
  * Creates a fetch that authenticates every request to a peer with a peer token.
  *
  * @example
@@ -103,7 +123,7 @@ export function delegationOfBody(
 export function createPeerTokenFetch(options: PeerTokenFetchOptions): typeof fetch {
   const fetchImplementation = options.fetch ?? globalThis.fetch;
   return async (input, init) => {
-    const headers = new Headers(
+    const headers = headerRecord(
       init?.headers ?? (input instanceof Request ? input.headers : undefined),
     );
     const delegation = options.delegationFromBody ? delegationOfBody(init?.body) : undefined;
@@ -116,7 +136,7 @@ export function createPeerTokenFetch(options: PeerTokenFetchOptions): typeof fet
       actorChain: delegation?.actorChain ?? options.actorChain ?? [],
       ...(options.groups ? { groups: options.groups } : {}),
     });
-    headers.set('authorization', `Bearer ${token}`);
+    headers.authorization = `Bearer ${token}`;
     return fetchImplementation(input, { ...init, headers });
   };
 }

@@ -739,4 +739,34 @@ describe('createPeerTokenFetch with delegationFromBody', () => {
     expect(seen[1]).toMatchObject({ sub: 'home', act: { sub: 'home' }, kid: keyring.current.kid });
     expect(seen[1]?.kid).not.toBe(first);
   });
+
+  it('sends the request headers on with its own authorization, whatever form they came in', async () => {
+    const keyring = await createHubKeyring({ keys: [await generateHubKey()] });
+    const cache = createPeerTokenCache({ keyring, issuer: 'home' });
+    const sent: Array<Record<string, string>> = [];
+    const peerFetch = createPeerTokenFetch({
+      cache,
+      audience: 'eu',
+      subject: 'home',
+      fetch: async (_input, init) => {
+        sent.push(Object.fromEntries(new Headers(init?.headers)));
+        return new Response('{}');
+      },
+    });
+    const { token } = await cache.get({ audience: 'eu', subject: 'home' });
+    const forms: HeadersInit[] = [
+      new Headers({ Authorization: 'Bearer old', 'Mcp-Session-Id': 's', Accept: 'a' }),
+      [
+        ['authorization', 'Bearer old'],
+        ['mcp-session-id', 's'],
+        ['Accept', 'a'],
+      ],
+      { AUTHORIZATION: 'Bearer old', 'mcp-session-id': 's', accept: 'a' },
+    ];
+    for (const headers of forms) await peerFetch('https://eu.example/mcp', { headers });
+    await peerFetch(new Request('https://eu.example/mcp', { headers: { 'mcp-session-id': 's' } }));
+    const expected = { authorization: `Bearer ${token}`, 'mcp-session-id': 's', accept: 'a' };
+    expect(sent.slice(0, 3)).toEqual([expected, expected, expected]);
+    expect(sent[3]).toEqual({ authorization: `Bearer ${token}`, 'mcp-session-id': 's' });
+  });
 });

@@ -30,16 +30,23 @@ const peerFetch = createNodePeerFetch() as typeof fetch;
 
 describe('createNodePeerFetch', () => {
   it('POSTs a JSON-RPC request with its headers and answers with the JSON response', async () => {
-    const seen: Array<{ headers: IncomingMessage['headers']; body: string; method?: string }> = [];
+    const seen: Array<{
+      headers: IncomingMessage['headers'];
+      body: string;
+      method?: string;
+      url?: string;
+    }> = [];
     const url = await serve(async (request, response) => {
       seen.push({
         headers: request.headers,
         body: await readBody(request),
         method: request.method,
+        url: request.url,
       });
       response.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' });
       response.end('{"jsonrpc":"2.0","id":1,"result":{"ok":"é"}}');
     });
+    url.search = '?tenant=a';
     const headers = new Headers({ authorization: 'Bearer t', 'content-type': 'application/json' });
     const body = '{"jsonrpc":"2.0","id":1,"method":"ping","params":{"text":"é"}}';
     for (let round = 0; round < 2; round += 1) {
@@ -50,6 +57,7 @@ describe('createNodePeerFetch', () => {
     }
     expect(seen).toHaveLength(2);
     expect(seen[0]?.method).toBe('POST');
+    expect(seen[0]?.url).toBe('/mcp?tenant=a');
     expect(seen[0]?.body).toBe(body);
     expect(seen[0]?.headers.authorization).toBe('Bearer t');
     expect(seen[0]?.headers['content-length']).toBe(String(new TextEncoder().encode(body).length));

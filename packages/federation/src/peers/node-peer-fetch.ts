@@ -33,7 +33,7 @@ interface NodeRequest {
 }
 interface NodeHttp {
   Agent: new (options: Record<string, unknown>) => { destroy(): void };
-  request(url: URL, options: Record<string, unknown>): NodeRequest;
+  request(options: Record<string, unknown>): NodeRequest;
 }
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -85,6 +85,24 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
   return whole;
 }
 
+/** Where a URL points, as `node:http` takes it: kept per URL object (a transport reuses its own). */
+const targets = new WeakMap<URL, { href: string; hostname: string; port: string; path: string }>();
+function targetOf(url: URL) {
+  let target = targets.get(url);
+  if (target?.href !== url.href) {
+    target = {
+      href: url.href,
+      // An IPv6 literal comes bracketed in `hostname`; node:http wants it bare.
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port || '80',
+      path: `${url.pathname}${url.search}`,
+    };
+    targets.set(url, target);
+  }
+  const { hostname, port, path } = target;
+  return { hostname, port, path };
+}
+
 /** The error `fetch` rejects with when the network fails. */
 const networkError = (cause: unknown) => new TypeError('fetch failed', { cause });
 
@@ -123,7 +141,8 @@ export function createNodePeerFetch(
     const bytes = typeof body === 'string' ? encoder.encode(body) : (body ?? undefined);
     if (bytes !== undefined) headers['content-length'] = String(bytes.byteLength);
     return new Promise<Response>((resolve, reject) => {
-      const request = http.request(url, {
+      const request = http.request({
+        ...targetOf(url),
         method: init?.method ?? 'GET',
         headers,
         agent,
