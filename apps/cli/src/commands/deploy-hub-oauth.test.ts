@@ -169,8 +169,8 @@ interface RunningHub {
 }
 
 /** The Worker in Miniflare with the bindings the deploy uploads (secret_text). */
-async function startWorkerd(): Promise<RunningHub> {
-  const code = await bundle('cloudflare');
+async function startWorkerd(extra: Record<string, unknown> = {}): Promise<RunningHub> {
+  const code = await bundle('cloudflare', extra);
   const miniflare = new Miniflare({
     modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
     compatibilityDate: '2025-09-01',
@@ -298,7 +298,12 @@ const textOf = (result: unknown) =>
   ((result as { content: { text: string }[] }).content[0] as { text: string }).text;
 
 describe.each([
-  { runtime: 'workerd (Cloudflare)', start: startWorkerd },
+  { runtime: 'workerd (Cloudflare)', start: () => startWorkerd() },
+  // Sessions on four Durable Objects: the callback and the waiting call may be on different ones.
+  {
+    runtime: 'workerd (Cloudflare, hub.shards 4)',
+    start: () => startWorkerd({ hub: { id: 'edge-oauth', shards: 4 } }),
+  },
   { runtime: 'Deno (Supabase)', start: startDeno },
 ])('upstream OAuth at the edge: the deployed bundle in $runtime', ({ start }) => {
   let hub: RunningHub;
