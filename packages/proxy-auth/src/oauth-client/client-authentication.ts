@@ -6,10 +6,10 @@
 import {
   type AddClientAuthentication,
   type AuthorizationServerMetadata,
-  createPrivateKeyJwtAuth,
   type OAuthClientInformationMixed,
   selectClientAuthMethod,
 } from '@modelcontextprotocol/client';
+import { importPKCS8, SignJWT } from 'jose';
 import type { UpstreamOAuthConfig } from './upstream-oauth-config.js';
 
 /** The parts of an upstream's `oauth` block that say how the hub authenticates. */
@@ -18,23 +18,43 @@ export type ClientAuthenticationConfig = Pick<
   'clientId' | 'clientSecret' | 'tokenEndpointAuthMethod' | 'privateKey' | 'signingAlgorithm'
 >;
 
+/** How long a client assertion is valid. */
+const ASSERTION_LIFETIME_SECONDS = 300;
+
 /**
  * The `private_key_jwt` authentication (RFC 7523 §2.2) of a pre-registered client whose config
- * says so: a signed assertion whose audience is the authorization server's issuer.
+ * says so: a signed assertion (`iss` and `sub` the client id, `aud` the authorization server's
+ * issuer, else the endpoint's URL; 5 minutes; a fresh `jti`). What the SDK's
+ * `createPrivateKeyJwtAuth` makes, signed with jose's named exports: the SDK imports the whole of
+ * jose (37 KB more in the edge hub's bundle, whose limit is 1 MiB).
  */
 export function privateKeyJwtAuthentication(
   config: ClientAuthenticationConfig,
 ): AddClientAuthentication | undefined {
-  return config.tokenEndpointAuthMethod === 'private_key_jwt' &&
-    config.privateKey &&
-    config.clientId
-    ? createPrivateKeyJwtAuth({
-        issuer: config.clientId,
-        subject: config.clientId,
-        privateKey: config.privateKey,
-        alg: config.signingAlgorithm ?? 'ES256',
-      })
-    : undefined;
+  const { clientId, privateKey } = config;
+  if (config.tokenEndpointAuthMethod !== 'private_key_jwt' || !privateKey || !clientId) {
+    return undefined;
+  }
+  const alg = config.signingAlgorithm ?? 'ES256';
+  let key: Promise<CryptoKey | Uint8Array> | undefined;
+  return async (_headers, params, url, metadata) => {
+    // An HMAC algorithm takes the configured string as its secret, as the SDK does.
+    key ??= alg.startsWith('HS')
+      ? Promise.resolve(new TextEncoder().encode(privateKey))
+      : importPKCS8(privateKey, alg);
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg, typ: 'JWT' })
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience(String(metadata?.issuer ?? url))
+      .setIssuedAt(now)
+      .setExpirationTime(now + ASSERTION_LIFETIME_SECONDS)
+      .setJti(crypto.randomUUID())
+      .sign(await key);
+    params.set('client_assertion', assertion);
+    params.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+  };
 }
 
 /**
