@@ -101,6 +101,12 @@ export interface PeerTokenVerifier extends Authenticator {
    * @throws {FedmcpError} `UNAUTHENTICATED` for any invalid, expired, foreign or replayed token.
    */
   verify(token: string, options?: { session?: string }): Promise<Principal>;
+  /**
+   * The principal of a `reusable` token this verifier accepted before and that has not expired
+   * (a copy), or `undefined`: what {@link verify} answers at once for such a token, without a
+   * promise. Anything else (a token never seen, expired, one-time) needs `verify`.
+   */
+  remembered(token: string): Principal | undefined;
 }
 
 function readSessionId(headers: HeadersLike): string | undefined {
@@ -249,13 +255,18 @@ export function createPeerTokenVerifier(options: PeerTokenVerifierOptions): Peer
     verified.set(token, { principal, acceptedUntil });
   }
 
-  function verify(token: string, verifyOptions: { session?: string } = {}): Promise<Principal> {
+  function remembered(token: string): Principal | undefined {
     const hit = verified.get(token);
-    if (hit) {
-      // Expired: forget it and let the full check refuse it with its reason.
-      if (now() < hit.acceptedUntil) return Promise.resolve({ ...hit.principal });
-      verified.delete(token);
-    }
+    if (!hit) return undefined;
+    if (now() < hit.acceptedUntil) return { ...hit.principal };
+    // Expired: forget it and let the full check refuse it with its reason.
+    verified.delete(token);
+    return undefined;
+  }
+
+  function verify(token: string, verifyOptions: { session?: string } = {}): Promise<Principal> {
+    const hit = remembered(token);
+    if (hit) return Promise.resolve(hit);
     const inFlight = pending.get(token);
     if (inFlight) {
       // Only a reusable token may share another request's verification; a one-time token that
@@ -361,6 +372,7 @@ export function createPeerTokenVerifier(options: PeerTokenVerifierOptions): Peer
   return {
     method: 'peer',
     verify,
+    remembered,
     async authenticate(credentials) {
       const token = credentials.bearerToken;
       if (token === undefined || token.startsWith(API_KEY_PREFIX)) return undefined;

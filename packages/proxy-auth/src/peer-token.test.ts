@@ -563,10 +563,13 @@ describe('reusable peer tokens at the verifier', () => {
     const { verifier } = verifierFor({ home: { keys: home.jwks() } }, { now: () => now });
     const cache = createPeerTokenCache({ keyring: home, issuer: 'home', now: () => now });
     const { token } = await cache.get({ audience: 'eu', subject: 'alice' });
+    expect(verifier.remembered(token)).toBeUndefined();
     await verifier.verify(token);
     now += 149_000; // 120 s lifetime + 30 s tolerance, less one second: still accepted
+    expect(verifier.remembered(token)).toMatchObject({ subject: 'alice', authMethod: 'peer' });
     await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'alice' });
     now += 1_000;
+    expect(verifier.remembered(token)).toBeUndefined();
     expect(await refusal(verifier.verify(token))).toBe('the token has expired');
     // The cache has long minted the next one, which passes.
     await expect(
@@ -599,6 +602,8 @@ describe('reusable peer tokens at the verifier', () => {
     });
     const outcomes = await Promise.allSettled([verifier.verify(token), verifier.verify(token)]);
     expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+    // Never remembered: a one-time token goes through the replay check each time.
+    expect(verifier.remembered(token)).toBeUndefined();
     expect(await refusal(verifier.verify(token))).toBe('the token has already been used');
   });
 

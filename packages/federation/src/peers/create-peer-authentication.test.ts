@@ -1,4 +1,4 @@
-import { mintPeerToken } from '@fedmcp/proxy-auth';
+import { type AuditEvent, createAuditLog, mintPeerToken } from '@fedmcp/proxy-auth';
 import { createMemoryStore } from '@fedmcp/store';
 import { describe, expect, it } from 'vitest';
 import { createDiscoveryDocument, createDiscoveryRoutes } from './create-discovery-routes.js';
@@ -66,10 +66,12 @@ describe('createPeerAuthentication', () => {
     const identity = await createHubIdentity();
     const replay = createMemoryStore();
     const keys = (await identity.keyring()).jwks();
+    const events: AuditEvent[] = [];
     const authentication = createPeerAuthentication({
       hubId: 'b',
       peers: { a: { url: 'http://a.example.com', import: false, keys } },
       replayStore: replay.kv,
+      audit: createAuditLog({ sinks: [{ write: (event) => void events.push(event) }] }),
     });
     const { token } = await mintPeerToken({
       keyring: await identity.keyring(),
@@ -90,6 +92,8 @@ describe('createPeerAuthentication', () => {
         via: ['a'],
       });
     }
+    // Verified once, then remembered: one success record for the three (once per minute).
+    expect(events.map(({ type, outcome }) => `${type} ${outcome}`)).toEqual(['auth success']);
     // A bearer token that is no peer token is left to the hub's own authentication.
     const apiKey = new Request('http://b.example.com/mcp', {
       headers: { authorization: 'Bearer fmk_not_a_jwt' },

@@ -140,15 +140,31 @@ export function createPeerAuthentication(options: PeerAuthenticationOptions): Pe
       return false;
     }
   };
-  const isPeerToken = (request: McpAuthRequest): boolean => {
+  /** The request's bearer token when it is a peer token. */
+  const peerTokenOf = (request: McpAuthRequest): string | undefined => {
     const match = BEARER.exec(request.headers.get('authorization') ?? '');
     const token = match?.[1];
-    if (token === undefined) return false;
-    if (peerTokens.has(token)) return true;
-    if (!classify(token)) return false;
+    if (token === undefined) return undefined;
+    if (peerTokens.has(token)) return token;
+    if (!classify(token)) return undefined;
     if (peerTokens.size >= MAX_REMEMBERED_PEER_TOKENS) peerTokens = new Set();
     peerTokens.add(token);
-    return true;
+    return token;
+  };
+
+  /** Records a success once per interval per principal (the promise of the record, if any). */
+  const recordSuccess = (request: McpAuthRequest, principal: Principal) => {
+    const key = `${principal.issuer}\u0000${principal.subject}\u0000${(principal.via ?? []).join(',')}`;
+    const last = lastSuccess.get(key);
+    if (last !== undefined && Date.now() - last < intervalMs) return undefined;
+    if (lastSuccess.size >= 10_000) lastSuccess.clear();
+    lastSuccess.set(key, Date.now());
+    return options.audit?.record({
+      type: 'auth',
+      outcome: 'success',
+      principal,
+      action: `${request.method} ${new URL(request.url).pathname}`,
+    });
   };
 
   async function authenticate(request: McpAuthRequest): Promise<Principal | Response> {
@@ -156,18 +172,7 @@ export function createPeerAuthentication(options: PeerAuthenticationOptions): Pe
     const actionOf = () => `${request.method} ${new URL(request.url).pathname}`;
     try {
       const principal = await authenticateRequest({ headers: request.headers }, [state.verifier]);
-      const key = `${principal.issuer}\u0000${principal.subject}\u0000${(principal.via ?? []).join(',')}`;
-      const last = lastSuccess.get(key);
-      if (last === undefined || Date.now() - last >= intervalMs) {
-        if (lastSuccess.size >= 10_000) lastSuccess.clear();
-        lastSuccess.set(key, Date.now());
-        await options.audit?.record({
-          type: 'auth',
-          outcome: 'success',
-          principal,
-          action: actionOf(),
-        });
-      }
+      await recordSuccess(request, principal);
       return principal;
     } catch (error) {
       const refusal = authenticationErrorResponse(error);
@@ -190,7 +195,16 @@ export function createPeerAuthentication(options: PeerAuthenticationOptions): Pe
   }
 
   return {
-    authenticate: (request) => (isPeerToken(request) ? authenticate(request) : undefined),
+    authenticate(request) {
+      const token = peerTokenOf(request);
+      if (token === undefined) return undefined;
+      // A reusable token verified before (every check passed then, authenticateRequest's too):
+      // the remembered principal, without another pass through the authenticator list.
+      const principal = state.verifier.remembered(token);
+      if (!principal) return authenticate(request);
+      const recorded = recordSuccess(request, principal);
+      return recorded ? recorded.then(() => principal) : Promise.resolve(principal);
+    },
     setPeers(peers) {
       state = build(peers);
       peerTokens = new Set();
