@@ -3,13 +3,10 @@
 // a refusal for another, the Host check (DNS rebinding), the OAuth Protected Resource Metadata;
 // run in Miniflare (the uploaded Worker) and in Deno (the Supabase function). A credential
 // written literally in the config is refused, naming its key, unless --allow-literal-secrets.
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Everything, startEverything } from '@fedmcp/test-support';
-import { Miniflare } from 'miniflare';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { captureIo } from '../../test/capture-io.js';
 import {
@@ -19,19 +16,11 @@ import {
   writePins,
 } from '../../test/hub-checks.js';
 import { runCli } from '../run-cli.js';
-import { findDenoBinary } from './dev-deno-binary.js';
+import { dryRunDeploy, startFunction, startWorker } from './deploy-hub.fixtures.js';
 
 let directory: string;
 let configFile: string;
 let everything: Everything;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const supabaseResource = 'https://abcdefghijklmnopqrst.supabase.co/functions/v1/fedmcp-hub/mcp';
 
@@ -51,48 +40,20 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
+/** The bundle a `--dry-run` deploy (which must succeed) uploads. */
 async function bundleOf(provider: 'cloudflare' | 'supabase', config = configFile) {
   vi.stubEnv('EVERYTHING_URL', everything.url);
-  vi.stubEnv('CLOUDFLARE_API_TOKEN', 'cf-token-1234567890');
-  vi.stubEnv('CLOUDFLARE_ACCOUNT_ID', '023e105f4ecef8ad9ca31a8372d0c353');
-  vi.stubEnv('SUPABASE_ACCESS_TOKEN', 'sbp_0123456789abcdef0123456789abcdef01234567');
-  vi.stubEnv('SUPABASE_PROJECT_REF', 'abcdefghijklmnopqrst');
-  const { out, io } = captureIo();
-  const code = await runCli(['deploy', provider, '--config', config, '--dry-run'], io);
-  expect(code, out.stderr).toBe(0);
-  const requests = JSON.parse(out.stdout) as {
-    url: string;
-    parts?: { name: string; filename?: string; content: string }[];
-  }[];
-  const part = requests
-    .flatMap((request) => request.parts ?? [])
-    .find((candidate) => candidate.name === 'index.js' || candidate.filename === 'index.js');
-  return part?.content ?? '';
+  const run = await dryRunDeploy(provider, config);
+  expect(run.exitCode, run.stderr).toBe(0);
+  return run.bundle;
 }
 
 describe('the deployed hub serves the whole config', () => {
   it('in Miniflare (the uploaded Worker): consent, pinning, rate limit, tasks, CORS, Host check, PRM', async () => {
     const code = await bundleOf('cloudflare');
-    const miniflare = new Miniflare({
-      modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
-      compatibilityDate: '2025-09-01',
-      compatibilityFlags: ['nodejs_compat'],
-      durableObjects: {
-        FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
-        FEDMCP_HUB: { className: 'FedmcpHubObject', useSQLite: true },
-      },
-      bindings: { EVERYTHING_URL: everything.url },
-      host: '127.0.0.1',
-      port: 0,
-      cf: false,
-    });
-    try {
-      const base = new URL(await miniflare.ready).origin;
-      await checkFrontDoor(base);
-      await checkConsentAndPinning(new URL('/mcp', base));
-    } finally {
-      await miniflare.dispose();
-    }
+    await using worker = await startWorker(code, { EVERYTHING_URL: everything.url });
+    await checkFrontDoor(worker.origin);
+    await checkConsentAndPinning(new URL('/mcp', worker.origin));
   }, 120_000);
 
   it('in Deno (the Supabase function): consent, pinning, rate limit, tasks, CORS, Host check, PRM', async () => {
@@ -100,44 +61,17 @@ describe('the deployed hub serves the whole config', () => {
     const supabaseConfig = join(directory, 'supabase.config.json');
     await writeConfig(supabaseConfig, {}, supabaseResource);
     const code = await bundleOf('supabase', supabaseConfig);
-    const functionDirectory = join(directory, 'function');
-    await mkdir(functionDirectory, { recursive: true });
-    const file = join(functionDirectory, 'index.js');
-    await writeFile(file, code);
-    const port = await freePort();
-    const child = spawn(findDenoBinary(), ['run', '--allow-net', '--allow-env', file], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NO_COLOR: '1',
-        FEDMCP_PORT: String(port),
-        EVERYTHING_URL: everything.url,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    await using deno = await startFunction(code, join(directory, 'function', 'index.js'), {
+      EVERYTHING_URL: everything.url,
     });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    try {
-      let output = '';
-      await new Promise<void>((resolve, reject) => {
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes('Listening on')) resolve();
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-        child.once('exit', (exitCode) => reject(new Error(`deno exited (${exitCode}): ${output}`)));
-      });
-      const base = `http://127.0.0.1:${port}/fedmcp-hub`;
-      await checkFrontDoor(
-        base,
-        supabaseResource,
-        '/.well-known/oauth-protected-resource/functions/v1/fedmcp-hub/mcp',
-        'https://abcdefghijklmnopqrst.supabase.co/functions/v1/fedmcp-hub/.well-known/oauth-protected-resource/functions/v1/fedmcp-hub/mcp',
-      );
-      await checkConsentAndPinning(new URL(`${base}/mcp`));
-    } finally {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    const base = `${deno.origin}/fedmcp-hub`;
+    await checkFrontDoor(
+      base,
+      supabaseResource,
+      '/.well-known/oauth-protected-resource/functions/v1/fedmcp-hub/mcp',
+      'https://abcdefghijklmnopqrst.supabase.co/functions/v1/fedmcp-hub/.well-known/oauth-protected-resource/functions/v1/fedmcp-hub/mcp',
+    );
+    await checkConsentAndPinning(new URL(`${base}/mcp`));
   }, 120_000);
 
   it('refuses a credential written literally in the config, naming its key, unless allowed', async () => {

@@ -8,10 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { Miniflare } from 'miniflare';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { captureIo } from '../../test/capture-io.js';
-import { runCli } from '../run-cli.js';
+import { dryRunDeploy, startWorker } from './deploy-hub.fixtures.js';
 
 let directory: string;
 let everything: Everything;
@@ -39,18 +37,8 @@ async function dryRun(hub: Record<string, unknown>) {
   };
   await writeFile(configFile, JSON.stringify(config));
   vi.stubEnv('EVERYTHING_URL', everything.url);
-  vi.stubEnv('CLOUDFLARE_API_TOKEN', 'cf-token-1234567890');
-  vi.stubEnv('CLOUDFLARE_ACCOUNT_ID', '023e105f4ecef8ad9ca31a8372d0c353');
-  const { out, io } = captureIo();
-  const code = await runCli(['deploy', 'cloudflare', '--config', configFile, '--dry-run'], io);
-  if (code !== 0) return { code, stderr: out.stderr, bundle: '' };
-  const requests = JSON.parse(out.stdout) as {
-    parts?: { name: string; filename?: string; content: string }[];
-  }[];
-  const part = requests
-    .flatMap((request) => request.parts ?? [])
-    .find((candidate) => candidate.name === 'index.js' || candidate.filename === 'index.js');
-  return { code, stderr: out.stderr, bundle: part?.content ?? '' };
+  const { exitCode, stderr, bundle } = await dryRunDeploy('cloudflare', configFile);
+  return { code: exitCode, stderr, bundle };
 }
 
 /** A client of `mode` that accepts every elicitation form with `name`, counting them. */
@@ -98,20 +86,8 @@ describe('hub.shards in the deployed hub', () => {
     const { code, stderr, bundle } = await dryRun({ shards: 4 });
     expect(code, stderr).toBe(0);
     expect(/\bshards:4[,}]/.test(bundle), 'the definition baked in names 4 shards').toBe(true);
-    const miniflare = new Miniflare({
-      modules: [{ type: 'ESModule', path: 'index.js', contents: bundle }],
-      compatibilityDate: '2025-09-01',
-      compatibilityFlags: ['nodejs_compat'],
-      durableObjects: {
-        FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
-        FEDMCP_HUB: { className: 'FedmcpHubObject', useSQLite: true },
-      },
-      bindings: { EVERYTHING_URL: everything.url },
-      host: '127.0.0.1',
-      port: 0,
-      cf: false,
-    });
-    const url = new URL('/mcp', await miniflare.ready);
+    await using worker = await startWorker(bundle, { EVERYTHING_URL: everything.url });
+    const url = new URL('/mcp', worker.origin);
     const sessions: Array<{ client: Client; transport: StreamableHTTPClientTransport }> = [];
     try {
       const shards = new Set<string>();
@@ -159,7 +135,6 @@ describe('hub.shards in the deployed hub', () => {
       expect(await forged.text()).toContain('Session not found');
     } finally {
       await Promise.allSettled(sessions.map(({ client }) => client.close()));
-      await miniflare.dispose();
     }
   }, 180_000);
 

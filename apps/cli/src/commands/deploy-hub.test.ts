@@ -4,9 +4,7 @@
 // anywhere in the output or the bundle; the uploaded module, run in Miniflare with the uploaded
 // bindings, serves the configured hub: its upstream (reached with the secret header), API keys
 // at the door, the policy's denial, and an elicitation; the Supabase function runs in Deno.
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCloudflareFake } from '@fedmcp/edge-providers/node';
@@ -19,53 +17,10 @@ import {
   runSchema,
 } from '@fedmcp/test-support/postgres';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { Miniflare } from 'miniflare';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureIo } from '../../test/capture-io.js';
 import { runCli } from '../run-cli.js';
-import { findDenoBinary } from './dev-deno-binary.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Runs a Supabase function bundle with Deno on 127.0.0.1; stopped (killed) when disposed. */
-async function runFunction(file: string, env: Record<string, string>) {
-  const port = await freePort();
-  const child = spawn(findDenoBinary(), ['run', '--allow-net', '--allow-env', file], {
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', FEDMCP_PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let output = '';
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Listening on')) resolve();
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.once('exit', (exitCode) => reject(new Error(`deno exited (${exitCode}): ${output}`)));
-    });
-  } catch (error) {
-    child.kill('SIGKILL');
-    await exited;
-    throw error;
-  }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    output: () => output,
-    async [Symbol.asyncDispose]() {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
+import { dryRunDeploy, startFunction, startWorker } from './deploy-hub.fixtures.js';
 
 const upstreamToken = 'upstream-token-value-never-printed';
 const apiKey = generateApiKey();
@@ -120,25 +75,18 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-type Part = { name: string; filename?: string; contentType?: string; content: string };
-type Recorded = { method: string; url: string; parts?: Part[] };
 type Binding = { name: string; type: string; text?: string; class_name?: string };
 
-async function dryRun(
-  provider: string,
-  config = configFile,
-): Promise<{ requests: Recorded[]; out: string }> {
-  const { out, io } = captureIo();
-  const code = await runCli(['deploy', provider, '--config', config, '--dry-run'], io);
-  expect(code, out.stderr).toBe(0);
-  return { requests: JSON.parse(out.stdout) as Recorded[], out: out.stdout + out.stderr };
+/** The requests of a `--dry-run` deploy (which must succeed) and all it printed. */
+async function dryRun(provider: 'cloudflare' | 'supabase', config = configFile) {
+  const run = await dryRunDeploy(provider, config);
+  expect(run.exitCode, run.stderr).toBe(0);
+  return { requests: run.requests, out: run.stdout + run.stderr };
 }
 
 describe('fedmcp deploy builds the hub from the config', () => {
   it('uploads the Worker with secrets as secret bindings, and that Worker serves the configured hub', async () => {
     vi.stubEnv('UPSTREAM_TOKEN', upstreamToken);
-    vi.stubEnv('CLOUDFLARE_API_TOKEN', 'cf-token-1234567890');
-    vi.stubEnv('CLOUDFLARE_ACCOUNT_ID', '023e105f4ecef8ad9ca31a8372d0c353');
     const { requests, out } = await dryRun('cloudflare');
     expect(out).not.toContain(upstreamToken);
     expect(out).toContain('stdio upstreams cannot run at the edge');
@@ -182,64 +130,48 @@ describe('fedmcp deploy builds the hub from the config', () => {
           binding.type === 'secret_text'
             ? (secretValues[binding.name] ?? '')
             : (binding.text ?? '');
-    const miniflare = new Miniflare({
-      modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
-      compatibilityDate: '2025-09-01',
-      compatibilityFlags: ['nodejs_compat'],
-      durableObjects: {
-        FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
-        FEDMCP_HUB: { className: 'FedmcpHubObject', useSQLite: true },
+    await using worker = await startWorker(code, bindings);
+    const mcpUrl = new URL('/mcp', worker.origin);
+    const refused = await fetch(mcpUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
       },
-      bindings,
-      host: '127.0.0.1',
-      port: 0,
-      cf: false,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
+    expect(refused.status).toBe(401);
+    await refused.body?.cancel();
+    const client = new Client(
+      { name: 'deployed', version: '1.0.0' },
+      { capabilities: { elicitation: { form: {} } } },
+    );
+    client.setRequestHandler('elicitation/create', () => ({ action: 'decline' as const }));
+    await client.connect(
+      new StreamableHTTPClientTransport(mcpUrl, {
+        requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
+      }),
+    );
     try {
-      const mcpUrl = new URL('/mcp', await miniflare.ready);
-      const refused = await fetch(mcpUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-        },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      const names = (await client.listTools()).tools.map((tool) => tool.name);
+      expect(names).toContain('everything__echo');
+      const echoed = await client.callTool({
+        name: 'everything__echo',
+        arguments: { message: 'cf' },
       });
-      expect(refused.status).toBe(401);
-      await refused.body?.cancel();
-      const client = new Client(
-        { name: 'deployed', version: '1.0.0' },
-        { capabilities: { elicitation: { form: {} } } },
+      expect(echoed.content).toEqual([{ type: 'text', text: 'Echo: cf' }]);
+      const denied = await client.callTool({ name: 'everything__get-env', arguments: {} }).then(
+        (result) => JSON.stringify(result),
+        (error: Error) => error.message,
       );
-      client.setRequestHandler('elicitation/create', () => ({ action: 'decline' as const }));
-      await client.connect(
-        new StreamableHTTPClientTransport(mcpUrl, {
-          requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
-        }),
-      );
-      try {
-        const names = (await client.listTools()).tools.map((tool) => tool.name);
-        expect(names).toContain('everything__echo');
-        const echoed = await client.callTool({
-          name: 'everything__echo',
-          arguments: { message: 'cf' },
-        });
-        expect(echoed.content).toEqual([{ type: 'text', text: 'Echo: cf' }]);
-        const denied = await client.callTool({ name: 'everything__get-env', arguments: {} }).then(
-          (result) => JSON.stringify(result),
-          (error: Error) => error.message,
-        );
-        expect(denied).toMatch(/denied|not allowed|policy/i);
-        const elicited = await client.callTool({
-          name: 'everything__trigger-elicitation-request',
-          arguments: {},
-        });
-        expect(JSON.stringify(elicited)).toMatch(/declined/i);
-      } finally {
-        await client.close();
-      }
+      expect(denied).toMatch(/denied|not allowed|policy/i);
+      const elicited = await client.callTool({
+        name: 'everything__trigger-elicitation-request',
+        arguments: {},
+      });
+      expect(JSON.stringify(elicited)).toMatch(/declined/i);
     } finally {
-      await miniflare.dispose();
+      await client.close();
     }
   }, 120_000);
 
@@ -291,8 +223,6 @@ describe('fedmcp deploy builds the hub from the config', () => {
     );
     vi.stubEnv('UPSTREAM_TOKEN', upstreamToken);
     vi.stubEnv('DATABASE_URL', databaseUrl);
-    vi.stubEnv('SUPABASE_ACCESS_TOKEN', 'sbp_0123456789abcdef0123456789abcdef01234567');
-    vi.stubEnv('SUPABASE_PROJECT_REF', 'abcdefghijklmnopqrst');
     const { requests, out } = await dryRun('supabase', supabaseConfig);
     expect(out).not.toContain(upstreamToken);
     expect(out).not.toContain(schema);
@@ -307,9 +237,6 @@ describe('fedmcp deploy builds the hub from the config', () => {
 
     // The function as Supabase runs it (Deno.serve, its secrets in the environment), at
     // /functions/v1/<slug> → /<slug>; started twice: the signing key outlives it in PostgreSQL.
-    const functionDirectory = join(directory, 'function');
-    await mkdir(functionDirectory, { recursive: true });
-    await writeFile(join(functionDirectory, 'index.js'), code);
     const env = {
       UPSTREAM_TOKEN: upstreamToken,
       EVERYTHING_URL: everything.url,
@@ -317,13 +244,13 @@ describe('fedmcp deploy builds the hub from the config', () => {
     };
     let keys: unknown;
     for (const run of [1, 2]) {
-      await using deno = await runFunction(join(functionDirectory, 'index.js'), env);
-      const jwks = await (await fetch(`${deno.url}/fedmcp-hub/.well-known/jwks.json`)).json();
+      await using deno = await startFunction(code, join(directory, 'function', 'index.js'), env);
+      const jwks = await (await fetch(`${deno.origin}/fedmcp-hub/.well-known/jwks.json`)).json();
       if (run === 2 && postgresAvailable) expect(jwks).toEqual(keys);
       keys = jwks;
       const client = new Client({ name: 'supabase', version: '1.0.0' });
       await client.connect(
-        new StreamableHTTPClientTransport(new URL(`${deno.url}/fedmcp-hub/mcp`), {
+        new StreamableHTTPClientTransport(new URL(`${deno.origin}/fedmcp-hub/mcp`), {
           requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
         }),
       );
