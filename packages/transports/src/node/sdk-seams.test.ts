@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import {
   afterEntryStart,
   chainOnClose,
+  dropUnusedRequestListener,
   observeListensOn,
   webStandardTransportOf,
   writeStreamsAtOnce,
@@ -200,5 +201,23 @@ describe('seam: writeStreamsAtOnce', () => {
     expect(marked.headers['transfer-encoding']).toBe('chunked');
     expect(marked.headers['content-length']).toBeUndefined();
     expect(marked.body).toContain('"protocolVersion"');
+  });
+});
+
+describe('seam: dropUnusedRequestListener', () => {
+  it('drops the Node transport’s unused request listener and WeakMap; the transport still serves', async () => {
+    const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: () => 'seam' });
+    const fields = transport as unknown as {
+      _requestListener?: unknown;
+      _requestContext?: unknown;
+    };
+    // The SDK version this seam was written for builds both per instance.
+    expect(typeof fields._requestListener).toBe('function');
+    expect(fields._requestContext).toBeInstanceOf(WeakMap);
+    dropUnusedRequestListener(transport);
+    writeStreamsAtOnce(transport);
+    expect(fields._requestListener).toBeUndefined();
+    const answer = await initializeThrough(transport);
+    expect(answer.body).toContain('"protocolVersion"');
   });
 });

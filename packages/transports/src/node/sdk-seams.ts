@@ -7,8 +7,8 @@
  */
 import { FedmcpError } from '@fedmcp/protocol';
 import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
-import type {
-  Transport,
+import {
+  type Transport,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import {
@@ -131,14 +131,36 @@ export function webStandardTransportOf(
  * transport). Marking SSE answers chunked (what Node sends for them anyway) skips the probe.
  */
 export function writeStreamsAtOnce(transport: NodeStreamableHTTPServerTransport): void {
-  const inner = webStandardTransportOf(transport);
-  const handleRequest = inner.handleRequest.bind(inner);
-  inner.handleRequest = async (request, options) => {
-    const response = await handleRequest(request, options);
-    const type = response.headers.get('content-type');
-    if (type?.startsWith('text/event-stream') && !response.headers.has('transfer-encoding')) {
-      response.headers.set('transfer-encoding', 'chunked');
-    }
-    return response;
-  };
+  // One function for every transport: a session holds no closure of its own for it (issue #18).
+  webStandardTransportOf(transport).handleRequest = handleMarkingStreams;
+}
+
+async function handleMarkingStreams(
+  this: WebStandardStreamableHTTPServerTransport,
+  ...[request, options]: Parameters<WebStandardStreamableHTTPServerTransport['handleRequest']>
+): Promise<Response> {
+  const response = await WebStandardStreamableHTTPServerTransport.prototype.handleRequest.call(
+    this,
+    request,
+    options,
+  );
+  const type = response.headers.get('content-type');
+  if (type?.startsWith('text/event-stream') && !response.headers.has('transfer-encoding')) {
+    response.headers.set('transfer-encoding', 'chunked');
+  }
+  return response;
+}
+
+/**
+ * Seam: per-session objects of the SDK's Node Streamable HTTP transport that nothing uses.
+ * `@modelcontextprotocol/node` 2.1.2's `NodeStreamableHTTPServerTransport` builds, per instance,
+ * a request listener (`_requestListener`, with its closure) and a `WeakMap` (`_requestContext`)
+ * that only that listener reads; `handleRequest` builds a listener of its own per request and
+ * never calls it. An idle session kept both (issue #18: ~0.3 KB a session); this drops them.
+ * `sdk-seams.test.ts` pins that the fields exist and that the transport serves without them.
+ */
+export function dropUnusedRequestListener(transport: NodeStreamableHTTPServerTransport): void {
+  const fields = transport as unknown as { _requestListener?: unknown; _requestContext?: unknown };
+  fields._requestListener = undefined;
+  fields._requestContext = undefined;
 }

@@ -19,7 +19,7 @@ import type { FastReplies } from './fast-response-stream.js';
 import { type HostContext, ownerOf } from './host-context.js';
 import { refuseSession, sendJsonRpcError, toHeaders } from './host-http-responses.js';
 import type { SessionReservation } from './host-session-registry.js';
-import { writeStreamsAtOnce } from './sdk-seams.js';
+import { dropUnusedRequestListener, writeStreamsAtOnce } from './sdk-seams.js';
 
 /**
  * A 2025-era session of the endpoint, as the table and the host's registry hold it. One object
@@ -195,6 +195,7 @@ export class StreamableSessionTable {
       sealed,
     );
     writeStreamsAtOnce(transport); // H4 (issue #18): no ≥ 1 ms probe before each SSE answer
+    dropUnusedRequestListener(transport); // issue #18: per-session objects nothing reads
     const product = await context.createServer({
       transport: 'streamable-http',
       era: 'legacy',
