@@ -100,7 +100,19 @@ describe('sqlite engine across processes', () => {
     expect(entries.map((entry) => entry.data)).toEqual(
       Array.from({ length: 25 }, (_, index) => `e-${index}`),
     );
-  });
+  }, 30_000);
+
+  it('keeps appends waiting for a commit window when the process calls process.exit()', async () => {
+    const path = join(directory, 'window-exit.db');
+    const { exited } = startChild(path, 'window-exit', 'w', '25');
+    expect(await exited).toBe(0);
+    await using store = createSqliteStore({ path });
+    const entries = await store.streams.read('exit', { limit: 100 });
+    expect(entries.map((entry) => entry.data)).toEqual([
+      'w-first',
+      ...Array.from({ length: 25 }, (_, index) => `w-${index}`),
+    ]);
+  }, 30_000);
 
   it('serialises writers from several processes: no lost increment, no duplicate id', async () => {
     const path = join(directory, 'shared.db');

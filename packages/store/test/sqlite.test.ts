@@ -6,6 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../src/node/index.js';
 import { describeStoreContract, waitFor } from './store-contract.js';
 
+const parseId = (id: string): number => {
+  const [ms, sequence] = id.split('-').map(Number);
+  return ms! * 1e6 + sequence!;
+};
 const directory = mkdtempSync(join(tmpdir(), 'fedmcp-store-sqlite-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
@@ -56,6 +60,100 @@ describe('sqlite engine appends', () => {
     expect((await reopened.streams.read('closing')).map((entry) => entry.data)).toEqual([
       'last words',
     ]);
+  });
+});
+
+describe('sqlite engine commit window', () => {
+  const countEntries = (path: string, stream: string): number => {
+    const raw = new Database(path, { readonly: true });
+    try {
+      return (
+        raw
+          .prepare('SELECT count(*) AS count FROM stream_entries WHERE stream = ?')
+          .get(stream) as {
+          count: number;
+        }
+      ).count;
+    } finally {
+      raw.close();
+    }
+  };
+  const turns = async (count: number): Promise<void> => {
+    for (let turn = 0; turn < count; turn += 1) await new Promise(setImmediate);
+  };
+
+  it('commits the first append after a quiet spell at once, and later ones in the window together', async () => {
+    const path = join(directory, 'window.db');
+    // A window far longer than the test: only close() can commit what waits in it.
+    const store = createSqliteStore({ path, appendWindowMs: 60_000 });
+    const first = await store.streams.append('window', 'first');
+    expect(countEntries(path, 'window')).toBe(1);
+    const later: Promise<string>[] = [];
+    for (let index = 0; index < 20; index += 1) {
+      later.push(store.streams.append('window', `later-${index}`));
+      later.push(store.streams.append(`other-${index % 3}`, `o-${index}`));
+      await turns(3);
+    }
+    // Spread over many turns, none committed yet: another connection sees only the first.
+    expect(countEntries(path, 'window')).toBe(1);
+    await store.close();
+    const ids = await Promise.all(later);
+    await using reopened = createSqliteStore({ path });
+    const entries = await reopened.streams.read('window', { limit: 100 });
+    expect(entries.map((entry) => entry.data)).toEqual([
+      'first',
+      ...Array.from({ length: 20 }, (_, index) => `later-${index}`),
+    ]);
+    expect(entries.map((entry) => entry.id)).toEqual([
+      first,
+      ...ids.filter((_, index) => index % 2 === 0),
+    ]);
+    for (const [stream, count] of [
+      ['other-0', 7],
+      ['other-1', 7],
+      ['other-2', 6],
+    ] as const) {
+      expect(await reopened.streams.length(stream)).toBe(count);
+    }
+    // Every stream's last id was kept: a later append gets a larger one.
+    const next = await reopened.streams.append('window', 'next');
+    expect(parseId(next)).toBeGreaterThan(parseId(entries.at(-1)!.id));
+  });
+
+  it('reads through the same store wait for no window: they commit pending appends first', async () => {
+    const path = join(directory, 'window-read.db');
+    await using store = createSqliteStore({ path, appendWindowMs: 60_000 });
+    await store.streams.append('window', 'first');
+    const pending = store.streams.append('window', 'second');
+    await turns(3);
+    expect((await store.streams.read('window')).map((entry) => entry.data)).toEqual([
+      'first',
+      'second',
+    ]);
+    await expect(pending).resolves.toMatch(/^\d+-\d+$/);
+    expect(countEntries(path, 'window')).toBe(2);
+  });
+
+  it('continues the ids another connection appended between two batches', async () => {
+    const path = join(directory, 'window-shared.db');
+    let clock = 1_000;
+    await using mine = createSqliteStore({ path, now: () => clock });
+    await using theirs = createSqliteStore({ path, now: () => clock });
+    const a = await Promise.all([mine.streams.append('s', 'a1'), mine.streams.append('s', 'a2')]);
+    const b = await theirs.streams.append('s', 'b1');
+    const c = await Promise.all([mine.streams.append('s', 'c1'), mine.streams.append('t', 't1')]);
+    clock = 900; // a clock that went back: ids still grow
+    const d = await mine.streams.append('s', 'd1');
+    expect([...a, b, c[0], d]).toEqual(['1000-0', '1000-1', '1000-2', '1000-3', '1000-4']);
+    expect(c[1]).toBe('1000-0');
+  });
+
+  it('refuses a negative or non-finite window', () => {
+    for (const appendWindowMs of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() =>
+        createSqliteStore({ path: join(directory, 'refused.db'), appendWindowMs }),
+      ).toThrow(expect.objectContaining({ code: 'STORE_INVALID_ARGUMENT' }));
+    }
   });
 });
 

@@ -45,6 +45,15 @@ export interface SqliteStoreOptions extends StoreOptions {
   pubsubRetentionMs?: number;
   /** How often expired keys and leases and old pub/sub messages are deleted from the file. @default 30000 */
   sweepIntervalMs?: number;
+  /**
+   * How long after a commit of stream appends the next one waits for more appends to join it.
+   * With 0, the appends of one turn of the event loop share a commit in the next turn. With more,
+   * the first append after a quiet spell still commits in the next turn, and a steady flow (an
+   * audit event per call) costs one commit per window instead of one per turn, at the price of up
+   * to that much latency per append. `append()` resolves once its entry is committed either way.
+   * @default 0
+   */
+  appendWindowMs?: number;
   /** The clock. @default Date.now */
   now?: () => number;
 }
@@ -118,6 +127,13 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
   const pollIntervalMs = options.pollIntervalMs ?? 20;
   const idlePollIntervalMs = Math.max(pollIntervalMs, options.idlePollIntervalMs ?? 200);
   const retentionMs = options.pubsubRetentionMs ?? 60_000;
+  const appendWindowMs = options.appendWindowMs ?? 0;
+  if (!Number.isFinite(appendWindowMs) || appendWindowMs < 0) {
+    throw new StoreError(
+      'STORE_INVALID_ARGUMENT',
+      `appendWindowMs must be 0 or a positive number of ms, got ${appendWindowMs}.`,
+    );
+  }
   let database: ReturnType<typeof openSqliteDatabase>;
   try {
     createPrivateDatabaseFile(options.path ?? defaultSqlitePath);
@@ -388,6 +404,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
     run,
     pollIntervalMs,
     isClosed: () => closed,
+    appendWindowMs,
   });
   unflushedStores.add(flushAppends);
   installExitFlush();

@@ -1,6 +1,7 @@
 /**
  * Streams and consumer groups of the sqlite engine; every mutation is one IMMEDIATE transaction.
- * Appends made in the same turn of the event loop share one transaction (see `flushAppends`).
+ * Appends share one transaction: those of one turn of the event loop, and under load those of a
+ * short window after the previous commit (see `flushAppends`).
  */
 import {
   checkCount,
@@ -11,7 +12,7 @@ import {
 } from '../check-arguments.js';
 import type { DeadLetterOrigin, DeliveredMessage, StreamEntry, StreamStore } from '../store.js';
 import { StoreError } from '../store-error.js';
-import { formatStreamId, nextStreamId, parseStreamId } from '../stream-id.js';
+import { formatStreamId, nextStreamId, parseStreamId, type StreamIdParts } from '../stream-id.js';
 import type { SqliteDatabase } from './sqlite-schema.js';
 
 export interface SqliteStreamsContext {
@@ -22,6 +23,11 @@ export interface SqliteStreamsContext {
   /** How often a blocked readGroup looks for entries appended by other processes. */
   pollIntervalMs: number;
   isClosed: () => boolean;
+  /**
+   * How long after a commit of appends the next one waits for more appends to join it (0: the
+   * next turn of the event loop). An append after a quiet spell is committed in the next turn.
+   */
+  appendWindowMs: number;
 }
 
 interface EntryRow {
@@ -145,17 +151,42 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
     return formatStreamId(parts);
   };
   const append = database.transaction(appendRow);
-  const appendBatch = database.transaction((batch: readonly PendingAppend[]) =>
-    batch.map((item) => appendRow(item.stream, item.data)),
-  );
+  // A batch reads each stream's last id once and writes it back once: per entry, only its insert.
+  const appendBatch = database.transaction((batch: readonly PendingAppend[]) => {
+    const lastIds = new Map<string, StreamIdParts>();
+    const time = now();
+    const ids = batch.map((item) => {
+      const key = prefix + item.stream;
+      const meta = lastIds.has(key) ? undefined : selectMeta.get(key);
+      const last = lastIds.get(key) ?? (meta && { ms: meta.last_ms, sequence: meta.last_sequence });
+      const parts = nextStreamId(last, time);
+      insertEntry.run(key, parts.ms, parts.sequence, item.data, null);
+      lastIds.set(key, parts);
+      return formatStreamId(parts);
+    });
+    for (const [key, parts] of lastIds) upsertMeta.run(key, parts.ms, parts.sequence);
+    return ids;
+  });
 
-  // Appends are committed together right after the current I/O callbacks (setImmediate): a burst
-  // of appends (an audit event per forwarded call) costs one WAL commit instead of one each, and
-  // the commit no longer sits between a call's result and its response. `await append()` still
-  // resolves only once the entry is committed, and every other stream operation commits pending
+  // Appends share commits (issue #18 profile: BEGIN/COMMIT was most of the cost of an audited
+  // call's append, and most commits held one or two entries). Those of one turn of the event loop
+  // are committed together right after the current I/O callbacks (setImmediate), so no commit sits
+  // between a call's result and its response; with `appendWindowMs` a commit also waits until that
+  // long after the previous one, so a steady flow costs one commit per window. The queue is
+  // bounded (MAX_APPEND_BATCH commit at once). `await append()` still resolves only once the entry
+  // is committed, and every other stream operation, close() and process exit commit pending
   // appends first, so what this process appended is always what it reads.
   let pendingAppends: PendingAppend[] = [];
+  let lastCommitAt = Number.NEGATIVE_INFINITY;
+  let windowTimer: ReturnType<typeof setTimeout> | undefined;
+  const scheduleFlush = (): void => {
+    const wait = lastCommitAt + context.appendWindowMs - performance.now();
+    if (wait >= 1) windowTimer = setTimeout(flushAppends, wait);
+    else setImmediate(flushAppends);
+  };
   const flushAppends = (): void => {
+    if (windowTimer) clearTimeout(windowTimer);
+    windowTimer = undefined;
     if (pendingAppends.length === 0) return;
     const batch = pendingAppends;
     pendingAppends = [];
@@ -165,6 +196,7 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
     } catch {
       ids = undefined; // one at a time below, so each caller gets its own outcome
     }
+    lastCommitAt = performance.now();
     batch.forEach((item, index) => {
       item.resolve(
         ids ? (ids[index] as string) : context.run(() => append.immediate(item.stream, item.data)),
@@ -289,7 +321,7 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
       if (context.isClosed()) return context.run(() => '');
       return new Promise<string>((resolve) => {
         pendingAppends.push({ stream, data, resolve });
-        if (pendingAppends.length === 1) setImmediate(flushAppends);
+        if (pendingAppends.length === 1) scheduleFlush();
         else if (pendingAppends.length >= MAX_APPEND_BATCH) flushAppends();
       });
     },
