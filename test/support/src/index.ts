@@ -11,5 +11,6 @@ export {
   startTestRedisServer,
   type TestRedisServer,
 } from './redis-server.js';
+export { type RedisTestBed, redisServerRequired, startRedisTestBed } from './redis-test-bed.js';
 export { type Everything, startEverything } from './server-everything.js';
 export { createTestCertificates, type TestCertificates } from './test-certificates.js';

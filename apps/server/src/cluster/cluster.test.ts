@@ -7,33 +7,18 @@
  * fails fast with a clear status, and everything recovers without a restart. Runs whenever
  * CI=true (a missing redis-server fails the run); elsewhere it skips with a printed notice.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { readAuditEvents } from '@fedmcp/proxy-auth';
 import { createStore } from '@fedmcp/store/node';
-import {
-  redisServerAvailable,
-  startTestRedisServer,
-  type TestRedisServer,
-} from '@fedmcp/test-support';
+import { type RedisTestBed, redisServerRequired, startRedisTestBed } from '@fedmcp/test-support';
 import { createMcpHttpHost, type McpHttpHost } from '@fedmcp/transports/node';
 import { McpServer } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { parseConfig } from '../config/load-config.js';
-import { createFedmcpServer, type FedmcpServer } from '../create-fedmcp-server.js';
+import type { FedmcpServer } from '../create-fedmcp-server.js';
 import { apiKeyFor, connectUser, textOf } from '../federation/chain-fixtures.js';
+import { startReplica as startServer } from './replica-fixtures.js';
 
-const available = redisServerAvailable();
-if (!available) {
-  if (process.env.CI === 'true') {
-    throw new Error(
-      'redis-server and redis-cli are required in CI (apt-get install redis-server).',
-    );
-  }
-  console.warn('notice: redis-server not installed; skipping the replica cluster test.');
-}
+const available = redisServerRequired('the replica cluster test');
 
 function createUpstream(name: string): McpServer {
   const server = new McpServer({ name, version: '1.0.0' });
@@ -57,8 +42,7 @@ interface Replica {
 }
 
 describe.runIf(available)('replicas on one Redis', () => {
-  let redis: TestRedisServer;
-  let directory = '';
+  let bed: RedisTestBed;
   const upstreams: McpHttpHost[] = [];
   const replicas: Replica[] = [];
   let docsUrl = '';
@@ -67,10 +51,12 @@ describe.runIf(available)('replicas on one Redis', () => {
   let user = { key: '', entry: { hash: '', subject: '' } };
 
   const startReplica = async (name: string): Promise<Replica> => {
-    const config = parseConfig(
-      {
+    const { server, base } = await startServer({
+      name,
+      directory: bed.directory,
+      config: {
         hub: { host: '127.0.0.1', port: 0, id: 'cluster-hub' },
-        store: redis.url,
+        store: bed.redis.url,
         runtime: false,
         auth: {
           apiKeys: [{ ...admin.entry, scopes: ['admin'] }, user.entry],
@@ -89,16 +75,9 @@ describe.runIf(available)('replicas on one Redis', () => {
           ],
         },
       },
-      'cluster test',
-      { env: {} },
-    );
-    const server = await createFedmcpServer({
-      config,
-      baseDirectory: join(directory, name),
-      env: { FEDMCP_REPLICA_ID: name, FEDMCP_REPLICA_HEARTBEAT_MS: '200' },
+      label: 'cluster test',
+      env: { FEDMCP_REPLICA_HEARTBEAT_MS: '200' },
     });
-    const { url } = await server.listen();
-    const base = url.replace(/\/mcp$/, '');
     const replica: Replica = {
       server,
       base,
@@ -129,8 +108,7 @@ describe.runIf(available)('replicas on one Redis', () => {
   };
 
   beforeAll(async () => {
-    redis = await startTestRedisServer();
-    directory = await mkdtemp(join(tmpdir(), 'fedmcp-cluster-'));
+    bed = await startRedisTestBed('fedmcp-cluster-');
     for (const name of ['docs', 'extra']) {
       const host = createMcpHttpHost({ createServer: () => createUpstream(name) });
       upstreams.push(host);
@@ -147,8 +125,7 @@ describe.runIf(available)('replicas on one Redis', () => {
   afterAll(async () => {
     for (const replica of replicas) await replica.server.close();
     for (const host of upstreams) await host.close();
-    await redis?.[Symbol.asyncDispose]();
-    if (directory) await rm(directory, { recursive: true, force: true });
+    await bed?.[Symbol.asyncDispose]();
   });
 
   it('lists every replica with its upstreams, and a clean shutdown leaves the list at once', async () => {
@@ -231,7 +208,7 @@ describe.runIf(available)('replicas on one Redis', () => {
     const [a, b] = replicas as [Replica, Replica];
     const client = await connectUser(a.base, user.key, 'alice');
     try {
-      await redis.stop();
+      await bed.redis.stop();
 
       // A forwarded call needs no shared state: it succeeds, its audit event waits in memory.
       const during = await client.client.callTool({
@@ -266,7 +243,7 @@ describe.runIf(available)('replicas on one Redis', () => {
       ).json()) as { cluster: { store: string; replicas?: unknown } };
       expect(status.cluster).toEqual({ replica: 'replica-b', store: 'unreachable' });
 
-      await redis.start();
+      await bed.redis.start();
 
       // The replicas re-register (Redis came back empty) and the buffered audit is written.
       await vi.waitFor(
@@ -276,7 +253,7 @@ describe.runIf(available)('replicas on one Redis', () => {
           interval: 200,
         },
       );
-      await using reader = await createStore(redis.url);
+      await using reader = await createStore(bed.redis.url);
       await vi.waitFor(
         async () => {
           const events = (await readAuditEvents(reader.streams)).map(({ event }) => event);

@@ -5,31 +5,16 @@
  * running the upstream call and completes it (issue 14). Runs whenever CI=true (a missing
  * redis-server fails the run); elsewhere it skips with a printed notice.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  redisServerAvailable,
-  startTestRedisServer,
-  type TestRedisServer,
-} from '@fedmcp/test-support';
+import { type RedisTestBed, redisServerRequired, startRedisTestBed } from '@fedmcp/test-support';
 import { createMcpHttpHost, type McpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { inputRequired, Server } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../config/load-config.js';
-import { createFedmcpServer, type FedmcpServer } from '../create-fedmcp-server.js';
+import type { FedmcpServer } from '../create-fedmcp-server.js';
 import { apiKeyFor, textOf } from '../federation/chain-fixtures.js';
+import { startReplica } from './replica-fixtures.js';
 
-const available = redisServerAvailable();
-if (!available) {
-  if (process.env.CI === 'true') {
-    throw new Error(
-      'redis-server and redis-cli are required in CI (apt-get install redis-server).',
-    );
-  }
-  console.warn('notice: redis-server not installed; skipping the interactive retries test.');
-}
+const available = redisServerRequired('the interactive retries test');
 
 /** An upstream whose `sample` tool asks the client a sampling question before it answers. */
 function createUpstream(): Server {
@@ -55,48 +40,40 @@ function createUpstream(): Server {
 }
 
 describe.runIf(available)('2026-07-28 interactive retries across fedmcp serve replicas', () => {
-  let redis: TestRedisServer;
-  let directory = '';
+  let bed: RedisTestBed;
   let upstream: McpHttpHost;
   const replicas: Array<{ server: FedmcpServer; url: string }> = [];
   let key = '';
 
   beforeAll(async () => {
-    redis = await startTestRedisServer();
-    directory = await mkdtemp(join(tmpdir(), 'fedmcp-retries-'));
+    bed = await startRedisTestBed('fedmcp-retries-');
     upstream = createMcpHttpHost({ createServer: () => createUpstream() });
     const { url: upstreamUrl } = await upstream.listen();
     const user = await apiKeyFor('alice');
     key = user.key;
     for (const name of ['one', 'two']) {
-      const config = parseConfig(
-        {
+      const { server, url } = await startReplica({
+        name,
+        directory: bed.directory,
+        config: {
           hub: { host: '127.0.0.1', port: 0, id: 'retries-hub' },
-          store: redis.url,
+          store: bed.redis.url,
           runtime: false,
           cluster: { secret: 'the-cluster-secret-of-the-retries-test-0123' },
           auth: { apiKeys: [user.entry] },
           mcpServers: { asker: { url: `${upstreamUrl}/mcp`, type: 'http' } },
           policy: { rules: [{ id: 'all', effect: 'allow', subjects: ['*'], actions: ['*'] }] },
         },
-        'retries test',
-        { env: {} },
-      );
-      const server = await createFedmcpServer({
-        config,
-        baseDirectory: join(directory, name),
-        env: { FEDMCP_REPLICA_ID: name },
+        label: 'retries test',
       });
-      const { url } = await server.listen();
-      replicas.push({ server, url: `${url}/mcp` });
+      replicas.push({ server, url });
     }
   }, 60_000);
 
   afterAll(async () => {
     for (const replica of replicas) await replica.server.close();
     await upstream?.close();
-    await redis?.[Symbol.asyncDispose]();
-    if (directory) await rm(directory, { recursive: true, force: true });
+    await bed?.[Symbol.asyncDispose]();
   });
 
   it('completes a call whose answer reaches the other replica', async () => {

@@ -7,35 +7,21 @@
  * (a missing redis-server fails the run); elsewhere it skips with a printed notice.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type SealedPubSub, type Store, withSealedPubSub } from '@fedmcp/store';
 import { createStore } from '@fedmcp/store/node';
-import {
-  redisServerAvailable,
-  startTestRedisServer,
-  type TestRedisServer,
-} from '@fedmcp/test-support';
+import { type RedisTestBed, redisServerRequired, startRedisTestBed } from '@fedmcp/test-support';
 import { createSessionTokens } from '@fedmcp/transports';
 import { createMcpHttpHost, type McpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Server } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load-config.js';
-import { createFedmcpServer, type FedmcpServer } from '../create-fedmcp-server.js';
+import type { FedmcpServer } from '../create-fedmcp-server.js';
 import { CLUSTER_CHANGES_CHANNEL } from './cluster-changes.js';
+import { startReplica } from './replica-fixtures.js';
 import { sealConfigStore } from './sealed-replica-pubsub.js';
 
-const available = redisServerAvailable();
-if (!available) {
-  if (process.env.CI === 'true') {
-    throw new Error(
-      'redis-server and redis-cli are required in CI (apt-get install redis-server).',
-    );
-  }
-  console.warn('notice: redis-server not installed; skipping the sealed replica pub/sub test.');
-}
+const available = redisServerRequired('the sealed replica pub/sub test');
 
 /** What the replicas log at warn and above (no message content may appear). */
 const logged: string[] = [];
@@ -81,16 +67,14 @@ async function until<T>(check: () => T | undefined, what: string, timeoutMs = 30
 }
 
 describe.runIf(available)('sealed pub/sub between fedmcp serve replicas', () => {
-  let redis: TestRedisServer;
-  let directory = '';
+  let bed: RedisTestBed;
   let upstream: McpHttpHost;
   const state = { running: [] as Array<() => void>, cancelled: 0 };
   const replicas: Array<{ server: FedmcpServer; url: string }> = [];
   const opened: Store[] = [];
 
   beforeAll(async () => {
-    redis = await startTestRedisServer();
-    directory = await mkdtemp(join(tmpdir(), 'fedmcp-sealed-pubsub-'));
+    bed = await startRedisTestBed('fedmcp-sealed-pubsub-');
     upstream = createMcpHttpHost({ createServer: () => createUpstream(state) });
     const { url: upstreamUrl } = await upstream.listen();
     // Mid-rotation: one replica seals with the new secret, the other still with the old one.
@@ -99,25 +83,20 @@ describe.runIf(available)('sealed pub/sub between fedmcp serve replicas', () => 
       { secret: PREVIOUS, previousSecrets: [SECRET] },
     ];
     for (const [index, cluster] of secrets.entries()) {
-      const config = parseConfig(
-        {
+      const { server, url } = await startReplica({
+        name: `replica-${index}`,
+        directory: bed.directory,
+        config: {
           hub: { host: '127.0.0.1', port: 0, id: 'sealed-hub' },
-          store: redis.url,
+          store: bed.redis.url,
           runtime: false,
           cluster,
           mcpServers: { holder: { url: `${upstreamUrl}/mcp`, type: 'http' } },
         },
-        'sealed pub/sub test',
-        { env: {} },
-      );
-      const server = await createFedmcpServer({
-        config,
-        baseDirectory: join(directory, String(index)),
-        env: { FEDMCP_REPLICA_ID: `replica-${index}` },
+        label: 'sealed pub/sub test',
         logger,
       });
-      const { url } = await server.listen();
-      replicas.push({ server, url: `${url}/mcp` });
+      replicas.push({ server, url });
     }
   }, 60_000);
 
@@ -125,8 +104,7 @@ describe.runIf(available)('sealed pub/sub between fedmcp serve replicas', () => 
     for (const store of opened) await store.close();
     for (const replica of replicas) await replica.server.close();
     await upstream?.close();
-    await redis?.[Symbol.asyncDispose]();
-    if (directory) await rm(directory, { recursive: true, force: true });
+    await bed?.[Symbol.asyncDispose]();
   }, 60_000);
 
   const droppedAt = (index: number) =>
@@ -135,11 +113,11 @@ describe.runIf(available)('sealed pub/sub between fedmcp serve replicas', () => 
   it('drops forged, foreign, replayed and moved cancellations; a real one still cancels', async () => {
     const [one, two] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
     // What anyone with access to Redis can do: listen, publish, replay.
-    const spy = await createStore(redis.url);
+    const spy = await createStore(bed.redis.url);
     opened.push(spy);
     const captured: string[] = [];
     await spy.pubsub.subscribe(CANCELLED, (message) => captured.push(message));
-    const foreign = withSealedPubSub(await createStore(redis.url), {
+    const foreign = withSealedPubSub(await createStore(bed.redis.url), {
       secret: 'a-secret-none-of-the-replicas-holds-0123456789',
     });
     opened.push(foreign);
@@ -168,7 +146,7 @@ describe.runIf(available)('sealed pub/sub between fedmcp serve replicas', () => 
     const forged = JSON.stringify({ from: 'attacker', nonce, cancellation: { requestId } });
     execFileSync('redis-cli', [
       '-p',
-      String(redis.port),
+      String(bed.redis.port),
       'PUBLISH',
       `channel:${CANCELLED}`,
       forged,
@@ -214,10 +192,15 @@ describe.runIf(available)('sealed pub/sub between fedmcp serve replicas', () => 
     const hub = (replicas[0] as (typeof replicas)[0]).server.store;
     await hub.pubsub.subscribe('pins:changed', (message) => heard.push(message));
     const config = (cluster?: { secret: string }) =>
-      parseConfig({ store: redis.url, ...(cluster ? { cluster } : {}) }, 'a command', { env: {} });
-    const plain = await sealConfigStore(await createStore(redis.url), config(), { env: {} });
+      parseConfig({ store: bed.redis.url, ...(cluster ? { cluster } : {}) }, 'a command', {
+        env: {},
+      });
+    const plain = await sealConfigStore(await createStore(bed.redis.url), config(), { env: {} });
     opened.push(plain);
-    const sealed = await sealConfigStore(await createStore(redis.url), config({ secret: SECRET }));
+    const sealed = await sealConfigStore(
+      await createStore(bed.redis.url),
+      config({ secret: SECRET }),
+    );
     opened.push(sealed);
     const before = droppedAt(0).unsealed;
     await plain.pubsub.publish('pins:changed', 'from a command without the secret');
@@ -228,10 +211,10 @@ describe.runIf(available)('sealed pub/sub between fedmcp serve replicas', () => 
     expect(droppedAt(0).unsealed).toBeGreaterThan(before);
     await expect(
       sealConfigStore(
-        await createStore(redis.url),
+        await createStore(bed.redis.url),
         // biome-ignore lint/suspicious/noTemplateCurlyInString: a reference, as a config file has it
         config({ secret: '${secret:no-such-cluster-secret}' }),
-        { env: {}, baseDirectory: directory },
+        { env: {}, baseDirectory: bed.directory },
       ),
     ).rejects.toThrow(/cluster\.secret/);
   }, 60_000);

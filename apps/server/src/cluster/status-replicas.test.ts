@@ -5,52 +5,36 @@
  * shared 6379). Runs whenever CI=true (a missing redis-server fails the run); elsewhere it skips
  * with a printed notice.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { toHubResourceUri } from '@fedmcp/protocol';
-import {
-  redisServerAvailable,
-  startTestRedisServer,
-  type TestRedisServer,
-} from '@fedmcp/test-support';
+import { type RedisTestBed, redisServerRequired, startRedisTestBed } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseConfig } from '../config/load-config.js';
-import { createFedmcpServer, type FedmcpServer } from '../create-fedmcp-server.js';
+import type { FedmcpServer } from '../create-fedmcp-server.js';
+import { startReplica as startServer } from './replica-fixtures.js';
 
-const available = redisServerAvailable();
-if (!available) {
-  if (process.env.CI === 'true') {
-    throw new Error(
-      'redis-server and redis-cli are required in CI (apt-get install redis-server).',
-    );
-  }
-  console.warn('notice: redis-server not installed; skipping the status://hub replicas test.');
-}
+const available = redisServerRequired('the status://hub replicas test');
 
 const STATUS = toHubResourceUri('runtime', 'status://hub');
 
 describe.runIf(available)('status://hub on a replica', () => {
-  let redis: TestRedisServer;
-  let directory = '';
+  let bed: RedisTestBed;
   const servers: FedmcpServer[] = [];
   let client: Client | undefined;
   let updates = 0;
 
   const startReplica = async (name: string): Promise<{ server: FedmcpServer; url: string }> => {
-    const config = parseConfig(
-      { hub: { host: '127.0.0.1', port: 0, id: 'status-hub' }, store: redis.url, mcpServers: {} },
-      'status replicas test',
-      { env: {} },
-    );
-    const server = await createFedmcpServer({
-      config,
-      baseDirectory: join(directory, name),
-      env: { FEDMCP_REPLICA_ID: name, FEDMCP_REPLICA_HEARTBEAT_MS: '200' },
+    const { server, url } = await startServer({
+      name,
+      directory: bed.directory,
+      config: {
+        hub: { host: '127.0.0.1', port: 0, id: 'status-hub' },
+        store: bed.redis.url,
+        mcpServers: {},
+      },
+      label: 'status replicas test',
+      env: { FEDMCP_REPLICA_HEARTBEAT_MS: '200' },
     });
     servers.push(server);
-    const { url } = await server.listen();
     return { server, url };
   };
 
@@ -63,15 +47,13 @@ describe.runIf(available)('status://hub on a replica', () => {
   };
 
   beforeAll(async () => {
-    redis = await startTestRedisServer();
-    directory = await mkdtemp(join(tmpdir(), 'fedmcp-status-replicas-'));
+    bed = await startRedisTestBed('fedmcp-status-replicas-');
   }, 30_000);
 
   afterAll(async () => {
     await client?.close();
     for (const server of servers.splice(0).reverse()) await server.close();
-    await redis?.[Symbol.asyncDispose]();
-    if (directory) await rm(directory, { recursive: true, force: true });
+    await bed?.[Symbol.asyncDispose]();
   });
 
   /** Waits for an update announced after `before` and a document listing `expected`. */
@@ -90,9 +72,7 @@ describe.runIf(available)('status://hub on a replica', () => {
     client.setNotificationHandler('notifications/resources/updated', (notification) => {
       if (notification.params.uri === STATUS) updates += 1;
     });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${url.replace(/\/mcp$/, '')}/mcp`)),
-    );
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
     await client.subscribeResource({ uri: STATUS });
     expect(await readReplicas()).toEqual(['replica-a']);
 
