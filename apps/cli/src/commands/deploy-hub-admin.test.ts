@@ -3,9 +3,10 @@
 // approves the one pinning holds back so the next call passes; a wrong key gets a 401 problem, a
 // key without the admin scope a 403, a body that is not JSON a 400; the call log streams as
 // Server-Sent Events; `/ui` serves the dashboard.
-// The Supabase build serves them too, in Deno, under the function's `/<slug>`.
+// The Supabase build serves them too, in Deno, under the function's `/<slug>`; a hub spread over
+// four Durable Objects (`hub.shards`) applies an approval made on one object on all of them.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -239,6 +240,71 @@ describe('the admin API of the deployed edge hub (workerd)', () => {
     expect(style.headers.get('content-type')).toBe('text/css; charset=utf-8');
     await style.body?.cancel();
   });
+});
+
+describe('the admin API of a hub spread over Durable Objects (hub.shards)', () => {
+  it('approves a held tool on one object, and every object lets the call pass', async () => {
+    const shardedConfig = join(directory, 'sharded.config.json');
+    const config = JSON.parse(await readFile(configFile, 'utf8')) as { hub: object };
+    await writeFile(
+      shardedConfig,
+      JSON.stringify({ ...config, hub: { ...config.hub, id: 'edge-sharded', shards: 4 } }),
+    );
+    const { bundle } = await buildHubBundle(shardedConfig, 'cloudflare', undefined, {
+      allowLiteralSecrets: true,
+    });
+    const sharded = new Miniflare({
+      modules: [{ type: 'ESModule', path: 'index.js', contents: String(bundle.files[0]?.content) }],
+      compatibilityDate: '2025-09-01',
+      compatibilityFlags: ['nodejs_compat'],
+      durableObjects: {
+        FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
+        FEDMCP_HUB: { className: 'FedmcpHubObject', useSQLite: true },
+      },
+      host: '127.0.0.1',
+      port: 0,
+      cf: false,
+    });
+    try {
+      const at = await sharded.ready;
+      const send = (path: string, key: string, body?: unknown) =>
+        fetch(new URL(path, at), {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      // Held: refused on whichever objects these land on (their hubs start and hold it back).
+      for (let round = 0; round < 8; round += 1) {
+        const refused = await send('/api/v1/tools/everything__echo:call', userKey, {
+          message: 'x',
+        });
+        expect(refused.status).toBeGreaterThanOrEqual(400);
+        await refused.body?.cancel();
+      }
+      const approved = await send('/admin/v1/tools/everything/echo/approve', adminKey);
+      expect(approved.status).toBe(200);
+      await approved.body?.cancel();
+      // Requests go to any of the four objects: the approval reaches the hubs already running on
+      // the others over the store's pub/sub, so a call there may come just before it does.
+      const callUntilPassed = async (message: string) => {
+        for (let attempt = 0; ; attempt += 1) {
+          const answer = await send('/api/v1/tools/everything__echo:call', userKey, { message });
+          if (answer.status === 200 || attempt === 50) return answer;
+          await answer.body?.cancel();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      };
+      for (let round = 0; round < 8; round += 1) {
+        const passed = await callUntilPassed(`shard ${round}`);
+        expect(passed.status).toBe(200);
+        expect(((await passed.json()) as { content: unknown }).content).toEqual([
+          { type: 'text', text: `Echo: shard ${round}` },
+        ]);
+      }
+    } finally {
+      await sharded.dispose();
+    }
+  }, 120_000);
 });
 
 async function freePort(): Promise<number> {
