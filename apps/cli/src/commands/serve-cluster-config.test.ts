@@ -6,32 +6,17 @@
  * redis-server fails the run); elsewhere it skips with a printed notice.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { silentLogger } from '@fedmcp/protocol';
 import { CLUSTER_CONFIG_CHANNEL, createConfigSync } from '@fedmcp/server';
 import { createStore } from '@fedmcp/store/node';
-import {
-  redisServerAvailable,
-  startTestRedisServer,
-  type TestRedisServer,
-} from '@fedmcp/test-support';
+import { type RedisTestBed, redisServerRequired, startRedisTestBed } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const available = redisServerAvailable();
-if (!available) {
-  if (process.env.CI === 'true') {
-    throw new Error(
-      'redis-server and redis-cli are required in CI (apt-get install redis-server).',
-    );
-  }
-  console.warn(
-    'notice: redis-server not installed; skipping the config reload across replicas test.',
-  );
-}
+const available = redisServerRequired('the config reload across replicas test');
 
 const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const bin = join(repositoryRoot, 'apps/cli/src/bin.ts');
@@ -62,14 +47,13 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, wha
 }
 
 describe.runIf(available)('config reloads across replicas', () => {
-  let redis: TestRedisServer;
-  let directory = '';
+  let bed: RedisTestBed;
   const replicas: Replica[] = [];
 
   const configOf = (names: string[]) =>
     JSON.stringify({
       hub: { port: 0 },
-      store: redis.url,
+      store: bed.redis.url,
       runtime: false,
       mcpServers: Object.fromEntries(
         names.map((name) => [name, { command: process.execPath, args: [everything, 'stdio'] }]),
@@ -77,7 +61,7 @@ describe.runIf(available)('config reloads across replicas', () => {
     });
 
   const start = async (name: string): Promise<Replica> => {
-    const folder = join(directory, name);
+    const folder = join(bed.directory, name);
     await mkdir(folder);
     const config = join(folder, 'fedmcp.config.json');
     await writeFile(config, configOf(['docs']));
@@ -123,8 +107,7 @@ describe.runIf(available)('config reloads across replicas', () => {
       .sort();
 
   beforeAll(async () => {
-    redis = await startTestRedisServer();
-    directory = await mkdtemp(join(tmpdir(), 'fedmcp-config-sync-'));
+    bed = await startRedisTestBed('fedmcp-config-sync-');
   }, 60_000);
 
   afterAll(async () => {
@@ -133,8 +116,7 @@ describe.runIf(available)('config reloads across replicas', () => {
       if (replica.child.exitCode === null) replica.child.kill('SIGTERM');
       await replica.exited;
     }
-    await redis?.stop();
-    await rm(directory, { recursive: true, force: true });
+    await bed?.[Symbol.asyncDispose]();
   }, 60_000);
 
   it('an edit of one replica’s file reaches the other; forged and replayed announcements change nothing', async () => {
@@ -142,7 +124,7 @@ describe.runIf(available)('config reloads across replicas', () => {
     expect(await toolsOf(b)).toEqual(['docs__echo']);
 
     // Hear what replica a announces, as anyone with access to Redis could.
-    const store = await createStore(redis.url);
+    const store = await createStore(bed.redis.url);
     const heard: string[] = [];
     const listening = await store.pubsub.subscribe(CLUSTER_CONFIG_CHANNEL, (message) => {
       heard.push(message);
