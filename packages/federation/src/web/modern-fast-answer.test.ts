@@ -1,7 +1,8 @@
 /**
  * The web-standard hub's 2026-07-28 fast path: a plain tools/call through `createHubHandler` is
  * answered without building a server for the request, with the bytes the SDK path sends; a call
- * with progress still takes the SDK path. Requests go to the handler through an injected fetch.
+ * with progress still takes the SDK path; a tools/list is answered from the cached page, as the
+ * SDK path's bytes. Requests go to the handler through an injected fetch.
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +30,7 @@ async function startHandler(fastPath: boolean) {
   });
   const handler = await createHubHandler(hub, { hubId: 'edge' });
   const bodies: string[] = [];
+  const lists: string[] = [];
   const client = new Client(
     { name: 'user', version: '1.0.0' },
     { versionNegotiation: { mode: { pin: '2026-07-28' } } },
@@ -39,9 +41,10 @@ async function startHandler(fastPath: boolean) {
         const response = await handler(new Request(input, init));
         const sent = typeof init?.body === 'string' ? init.body : '';
         const type = response.headers.get('content-type') ?? '';
-        if (!sent.includes('"tools/call"') || !type.startsWith('application/json')) return response;
+        const method = /"method":"(tools\/call|tools\/list)"/.exec(sent)?.[1];
+        if (!method || !type.startsWith('application/json')) return response;
         const text = await response.text();
-        bodies.push(text);
+        (method === 'tools/call' ? bodies : lists).push(text.replace(/"id":\d+/, '"id":0'));
         return new Response(text, { status: response.status, headers: response.headers });
       },
     }),
@@ -51,6 +54,7 @@ async function startHandler(fastPath: boolean) {
     client,
     built,
     bodies,
+    lists,
     async [Symbol.asyncDispose]() {
       await client.close();
       await handler.close();
@@ -81,5 +85,21 @@ describe('the web-standard hub on the 2026-07-28 fast path', () => {
     );
     expect(progress).toEqual([1, 2]);
     expect(fast.built).toHaveLength(1);
+  });
+
+  it('answers a tools/list with the SDK path bytes, without a server per request', async () => {
+    await using fast = await startHandler(true);
+    await using sdk = await startHandler(false);
+    for (const { client } of [fast, sdk]) {
+      for (let round = 0; round < 2; round += 1) {
+        const { tools } = await client.listTools(undefined, { cacheMode: 'bypass' });
+        expect(tools.map((tool) => tool.name)).toContain('up__echo');
+      }
+      await expect(client.listTools({ cursor: 'nope' })).rejects.toMatchObject({ code: -32602 });
+    }
+    expect(fast.built).toEqual([]);
+    expect(sdk.built.length).toBeGreaterThan(0);
+    expect(fast.lists).toHaveLength(3);
+    expect(fast.lists).toEqual(sdk.lists);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * The 2026-07-28 fast path of the web-standard hub (the Node host's `modernFastRequest`, here for
- * fetch runtimes): a stateless tools/call the SDK's own classification finds valid is offered to
- * `Hub.modernFastRequest` before `createMcpHandler` builds a server for it; between edge hubs, this
- * is each hop's path.
+ * fetch runtimes): a stateless tools/call or tools/list the SDK's own classification finds valid
+ * is offered to `Hub.modernFastRequest` before `createMcpHandler` builds a server for it (a list is
+ * answered with the cached page's bytes); between edge hubs, this is each hop's path.
  */
 import type {
   McpModernFastRequestHandler,
@@ -23,9 +23,10 @@ export async function answerModernFast(
   principal: unknown,
 ): Promise<Response | undefined> {
   const headers = request.headers;
+  const method = headers.get('mcp-method')?.trim();
   if (
     headers.get('mcp-protocol-version')?.trim() !== MODERN_REVISION ||
-    headers.get('mcp-method')?.trim() !== 'tools/call'
+    (method !== 'tools/call' && method !== 'tools/list')
   ) {
     return undefined;
   }
@@ -40,16 +41,20 @@ export async function answerModernFast(
     httpMethod: 'POST',
     body,
     protocolVersionHeader: MODERN_REVISION,
-    mcpMethodHeader: 'tools/call',
+    mcpMethodHeader: method,
     ...(name === null ? {} : { mcpNameHeader: name }),
   });
   if (outcome.kind !== 'modern' || outcome.messageKind !== 'request') return undefined;
   const message = body as JSONRPCRequest;
-  // The tool as the Mcp-Name header names it, as it is (the SDK answers a mismatch, and checks
-  // the header's encoded forms).
-  const tool = (message.params as { name?: unknown } | undefined)?.name;
-  if (message.method !== 'tools/call' || typeof tool !== 'string' || name?.trim() !== tool) {
-    return undefined;
+  if (message.method !== method) return undefined;
+  if (typeof message.id !== 'string' && typeof message.id !== 'number') return undefined;
+  if (method === 'tools/list') {
+    if (name !== null) return undefined; // the SDK answers a list naming a tool
+  } else {
+    // The tool as the Mcp-Name header names it, as it is (the SDK answers a mismatch, and checks
+    // the header's encoded forms).
+    const tool = (message.params as { name?: unknown } | undefined)?.name;
+    if (typeof tool !== 'string' || name?.trim() !== tool) return undefined;
   }
   let reply: unknown;
   try {
