@@ -9,7 +9,7 @@
  * gate, call, map, finish) and answers as the SDK would (`resultType`, the hub's `serverInfo` in
  * `_meta`); anything else declines (`undefined`) and takes the SDK path. A `tools/list` is
  * answered from the cached page the SDK path would answer (list-handlers.ts), for the caller's
- * audience (a peer hub's items carry their origin).
+ * audience (a peer hub's items carry their origin), as bytes serialised once per page.
  */
 import { FedmcpError } from '@fedmcp/protocol';
 import type {
