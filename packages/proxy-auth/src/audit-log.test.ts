@@ -169,6 +169,37 @@ describe('createAuditLog', () => {
   });
 });
 
+describe('createAuditLog records', () => {
+  it('stores each event as one JSON line in a fixed key order, with the time of its own millisecond', async () => {
+    await using store = createMemoryStore();
+    const clock = [Date.UTC(2026, 10, 23, 12, 0, 0), Date.UTC(2026, 10, 23, 12, 0, 0)];
+    clock.push(clock[0]! + 1);
+    const audit = createAuditLog({
+      sinks: [createStreamAuditSink(store.streams)],
+      recordArguments: true,
+      now: () => clock.shift()!,
+    });
+    await audit.record({
+      details: { note: 'n' },
+      arguments: { repo: 'x' },
+      principal: { ...principal, via: ['hub-a'] },
+      outcome: 'success',
+      type: 'call',
+      target: 'github__list',
+    });
+    await audit.record({ type: 'call', outcome: 'success' });
+    await audit.record({ type: 'call', outcome: 'error' });
+    const data = (await store.streams.read('audit')).map((entry) => entry.data);
+    expect(data).toEqual([
+      '{"time":"2026-11-23T12:00:00.000Z","outcome":"success","type":"call","target":"github__list",' +
+        '"principal":{"subject":"alice","authMethod":"oauth","issuer":"https://id.example.com/","via":["hub-a"]},' +
+        '"arguments":{"repo":"x"},"details":{"note":"n"}}',
+      '{"time":"2026-11-23T12:00:00.000Z","type":"call","outcome":"success"}',
+      '{"time":"2026-11-23T12:00:00.001Z","type":"call","outcome":"error"}',
+    ]);
+  });
+});
+
 describe('redactSecrets', () => {
   it('redacts secret-like keys at any depth and credential shapes in strings', () => {
     const cyclic: Record<string, unknown> = { name: 'loop' };
