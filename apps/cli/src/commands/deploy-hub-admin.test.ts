@@ -43,8 +43,7 @@ beforeAll(async () => {
       },
       // Every tool is held back until an operator approves it.
       pinning: { newItems: 'hold' },
-      // With a policy, calls are audited (the call log the dashboard streams).
-      policy: { rules: [{ effect: 'allow', subjects: ['*'], actions: ['*'] }] },
+      // No policy: calls are audited all the same (the call log the dashboard streams).
     }),
   );
   const { bundle } = await buildHubBundle(configFile, 'cloudflare', undefined, {

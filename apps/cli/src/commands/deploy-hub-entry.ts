@@ -225,22 +225,20 @@ async function build(
     ...(await shardHubOptions(definition, store, object)),
     ...viewsHubOptions(definition),
     ...(pinning ? { catalogGuard: pinning } : {}),
-    ...(definition.policy
-      ? {
-          access: createPolicyAccess({
-            policy: createPolicy(definition.policy),
-            audit,
-            // The rules' rate limits count in the store, as on Node.
-            rateLimiter: createRateLimiter({ store: store.kv }),
-            // Grants and denials in the store: they outlive the isolate.
-            consent: createConsentStep({
-              ledger: createConsentLedger({ kv: store.kv, audit }),
-              ...(consent?.periods ? { periodOptions: consent.periods } : {}),
-              ...(consent?.bindArguments ? { bindArguments: true } : {}),
-            }),
-          }),
-        }
-      : {}),
+    // Always, as on Node: without rules everything is allowed, and every call is still audited
+    // (the call log and `type=call` events of the admin API).
+    access: createPolicyAccess({
+      policy: createPolicy(definition.policy ?? []),
+      audit,
+      // The rules' rate limits count in the store, as on Node.
+      rateLimiter: createRateLimiter({ store: store.kv }),
+      // Grants and denials in the store: they outlive the isolate.
+      consent: createConsentStep({
+        ledger: createConsentLedger({ kv: store.kv, audit }),
+        ...(consent?.periods ? { periodOptions: consent.periods } : {}),
+        ...(consent?.bindArguments ? { bindArguments: true } : {}),
+      }),
+    }),
   });
   const auth = parseAuthConfig(definition.auth ?? {});
   let authenticators: ReturnType<typeof createAuthenticators> | undefined;
