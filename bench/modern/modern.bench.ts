@@ -3,7 +3,8 @@
  * through fedmcp (the tool on a stdio upstream, as in bench/gateway) against the SDK's own
  * `createMcpHandler` serving the same tool directly (the baseline), each in its own process,
  * measured in interleaved rounds. Prints p50/p99 at c=1, calls/s at c=32 and CPU per call (the
- * contender's whole process tree), each as a ratio against the baseline of the same run.
+ * contender's whole process tree, and its server process alone), each as a ratio against the
+ * baseline of the same run.
  *
  *   pnpm bench modern
  *   node --conditions=@fedmcp/source --import tsx bench/modern/modern.bench.ts
@@ -82,6 +83,7 @@ interface Contender {
   p99: number[];
   throughput: number[];
   cpuPerCall: number[];
+  ownCpuPerCall: number[];
 }
 
 async function connect(port: number): Promise<Client> {
@@ -140,6 +142,7 @@ async function main() {
       p99: [],
       throughput: [],
       cpuPerCall: [],
+      ownCpuPerCall: [],
     });
   }
   for (const contender of contenders) await drive(contender.client, 200, 8); // warm-up
@@ -151,9 +154,17 @@ async function main() {
       contender.p99.push(percentile(single.latencies, 0.99));
       const before = cpuTicks(contender.process.pid);
       const many = await drive(contender.client, callsC32, 32);
-      const cpu = cpuMillisecondsBetween(before, cpuTicks(contender.process.pid));
+      const after = cpuTicks(contender.process.pid);
+      const cpu = cpuMillisecondsBetween(before, after);
+      // The server process alone: fedmcp without its stdio upstream child.
+      const root = contender.process.pid;
+      const own = cpuMillisecondsBetween(
+        new Map([[root, before.get(root) ?? 0]]),
+        new Map([[root, after.get(root) ?? 0]]),
+      );
       contender.throughput.push((callsC32 * 1000) / many.wallMs);
       contender.cpuPerCall.push(cpu / callsC32);
+      contender.ownCpuPerCall.push(own / callsC32);
     }
     process.stderr.write(`round ${round + 1}/${rounds} done\n`);
   }
@@ -165,6 +176,11 @@ async function main() {
     ['p99 c=1 (ms)', (c) => median(c.p99), 'lower is better'],
     ['calls/s c=32', (c) => median(c.throughput), 'higher is better'],
     ['CPU ms per call c=32 (process tree)', (c) => median(c.cpuPerCall), 'lower is better'],
+    [
+      'CPU ms per call c=32, server process alone (no upstream child)',
+      (c) => median(c.ownCpuPerCall),
+      'lower is better',
+    ],
   ];
   process.stdout.write(
     `\n2026-07-28 client (SDK v2, pinned), echo of 1 KiB, ${rounds} interleaved rounds of ${callsC1} calls at c=1 and ${callsC32} at c=32 (medians over rounds), Node ${process.version}\n\n`,
