@@ -63,6 +63,32 @@ describe('createNodePeerFetch', () => {
     expect(seen[0]?.headers['content-length']).toBe(String(new TextEncoder().encode(body).length));
   });
 
+  it('reads a whole answer once, by any body method, its stream, or a clone', async () => {
+    const url = await serve((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('\uFEFF{"a":1}');
+    });
+    const get = () => peerFetch(url, { redirect: 'error' });
+    const json = await get();
+    expect(json.bodyUsed).toBe(false);
+    expect(await json.json()).toEqual({ a: 1 });
+    expect(json.bodyUsed).toBe(true);
+    await expect(json.text()).rejects.toThrow(TypeError);
+    expect(() => json.clone()).toThrow(TypeError);
+    const cloned = await get();
+    const copy = cloned.clone();
+    expect(await cloned.text()).toBe('{"a":1}');
+    expect(new TextDecoder().decode(await copy.arrayBuffer())).toBe('{"a":1}');
+    const streamed = await get();
+    const other = streamed.clone();
+    expect(await new Response(streamed.body).json()).toEqual({ a: 1 });
+    expect(streamed.bodyUsed).toBe(true);
+    expect((await other.blob()).type).toBe('application/json');
+    const viaStream = await get();
+    expect(viaStream.body).not.toBeNull();
+    expect(await viaStream.json()).toEqual({ a: 1 });
+  });
+
   it('streams an SSE answer as it comes, and ends it with the response', async () => {
     let finish: (() => void) | undefined;
     const url = await serve((_request, response) => {

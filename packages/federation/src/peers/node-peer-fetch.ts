@@ -196,13 +196,95 @@ export function createNodePeerFetch(
           });
           response.on('end', () => {
             done();
-            resolve(new Response(concat(chunks) as Uint8Array<ArrayBuffer>, responseInit));
+            resolve(new BufferedResponse(concat(chunks), responseInit));
           });
         }
       });
       request.end(bytes);
     });
   };
+}
+
+const decoder = new TextDecoder();
+const unusable = () => new TypeError('Body is unusable: Body has already been read');
+
+/**
+ * A whole answer already in memory. `new Response(bytes)` wraps them in a byte stream (a
+ * transferable `ReadableStream`, then read back through it: ~25% of this fetch's CPU in the
+ * profile of a hop); here `text()`, `json()`, `arrayBuffer()` and `blob()` read the bytes
+ * directly, and the `body` stream is made only when asked for.
+ */
+class BufferedResponse extends Response {
+  #bytes: Uint8Array;
+  #used = false;
+  #stream: ReadableStream<Uint8Array<ArrayBuffer>> | null | undefined;
+
+  constructor(bytes: Uint8Array, init: ResponseInit) {
+    super(null, init);
+    this.#bytes = bytes;
+  }
+
+  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    if (this.#stream === undefined) {
+      this.#stream = this.#used ? null : new Response(this.#bytes as Uint8Array<ArrayBuffer>).body;
+    }
+    return this.#stream;
+  }
+
+  override get bodyUsed(): boolean {
+    return this.#used || (this.#stream?.locked ?? false);
+  }
+
+  #read<T>(decode: (bytes: Uint8Array) => T, fromStream: (response: Response) => Promise<T>) {
+    if (this.#stream) return fromStream(new Response(this.#stream));
+    if (this.#used) return Promise.reject(unusable());
+    this.#used = true;
+    try {
+      return Promise.resolve(decode(this.#bytes));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  override text(): Promise<string> {
+    return this.#read(
+      (bytes) => decoder.decode(bytes),
+      (response) => response.text(),
+    );
+  }
+
+  override json(): Promise<unknown> {
+    return this.#read(
+      (bytes) => JSON.parse(decoder.decode(bytes)) as unknown,
+      (response) => response.json(),
+    );
+  }
+
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#read(
+      (bytes) => bytes.slice().buffer as ArrayBuffer,
+      (response) => response.arrayBuffer(),
+    );
+  }
+
+  override blob(): Promise<Blob> {
+    return this.#read(
+      (bytes) =>
+        new Blob([bytes as Uint8Array<ArrayBuffer>], {
+          type: this.headers.get('content-type') ?? '',
+        }),
+      (response) => response.blob(),
+    );
+  }
+
+  override clone(): Response {
+    if (this.bodyUsed) throw unusable();
+    const init = { status: this.status, statusText: this.statusText, headers: this.headers };
+    if (!this.#stream) return new BufferedResponse(this.#bytes, init);
+    const [mine, theirs] = this.#stream.tee();
+    this.#stream = mine;
+    return new Response(theirs, init);
+  }
 }
 
 /** The body of a streamed answer, with backpressure; an abort of the request errors it. */
