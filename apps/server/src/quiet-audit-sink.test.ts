@@ -13,6 +13,29 @@ function linesAboveDebug(output: string) {
 }
 
 describe('createQuietAuditSink', () => {
+  it('skips the lines of levels the logger does not write', () => {
+    const written: string[] = [];
+    const asked: string[] = [];
+    const at = (level: string) => (_object: unknown, message?: string) => {
+      written.push(`${level} ${message}`);
+    };
+    const sink = createQuietAuditSink({
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
+      isLevelEnabled: (level) => {
+        asked.push(level);
+        return level !== 'debug';
+      },
+    });
+    sink.write({ time: '', type: 'call', outcome: 'success' });
+    sink.write({ time: '', type: 'call', outcome: 'error' });
+    sink.write({ time: '', type: 'policy', outcome: 'denied' });
+    expect(asked).toEqual(['debug', 'warn', 'info']);
+    expect(written).toEqual(['warn audit call error', 'info audit policy denied']);
+  });
+
   it('folds the pins of a start-up into one info line', () => {
     vi.useFakeTimers();
     try {

@@ -49,7 +49,11 @@ export function createQuietAuditSink(
   };
   return {
     write(event) {
-      logger[auditLogLevel(event)]({ audit: event }, `audit ${event.type} ${event.outcome}`);
+      // A routine event (every forwarded call's) costs no log line object when debug is off.
+      const level = auditLogLevel(event);
+      if (logger.isLevelEnabled?.(level) !== false) {
+        logger[level]({ audit: event }, `audit ${event.type} ${event.outcome}`);
+      }
       if (event.type !== 'pin' || event.outcome !== 'pinned') return;
       pinned += 1;
       if (event.upstream) upstreams.add(event.upstream);
