@@ -12,5 +12,5 @@ export {
   type TestRedisServer,
 } from './redis-server.js';
 export { type RedisTestBed, redisServerRequired, startRedisTestBed } from './redis-test-bed.js';
-export { type Everything, startEverything } from './server-everything.js';
+export { type Everything, elicitedContent, startEverything } from './server-everything.js';
 export { createTestCertificates, type TestCertificates } from './test-certificates.js';

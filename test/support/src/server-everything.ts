@@ -60,3 +60,20 @@ export async function startEverything(): Promise<Everything> {
     },
   };
 }
+
+/** The accepted content of server-everything's `trigger-elicitation-request` form, with `name`. */
+export function elicitedContent(name: string) {
+  return {
+    name,
+    check: true,
+    firstLine: 'first line',
+    email: 'ada@example.com',
+    integer: 7,
+    number: 1.5,
+    untitledSingleSelectEnum: 'Option 1',
+    untitledMultipleSelectEnum: ['Option 1'],
+    titledSingleSelectEnum: 'Option 1',
+    titledMultipleSelectEnum: ['Option 1'],
+    legacyTitledEnum: 'Option 1',
+  };
+}

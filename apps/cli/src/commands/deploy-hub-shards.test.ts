@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Everything, startEverything } from '@fedmcp/test-support';
+import { type Everything, elicitedContent, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dryRunDeploy, startWorker } from './deploy-hub.fixtures.js';
@@ -50,22 +50,7 @@ function interactive(mode: 'legacy' | { pin: '2026-07-28' }, name: string) {
   const received = { elicitation: 0 };
   client.setRequestHandler('elicitation/create', () => {
     received.elicitation += 1;
-    return {
-      action: 'accept' as const,
-      content: {
-        name,
-        check: true,
-        firstLine: 'first line',
-        email: 'ada@example.com',
-        integer: 7,
-        number: 1.5,
-        untitledSingleSelectEnum: 'Option 1',
-        untitledMultipleSelectEnum: ['Option 1'],
-        titledSingleSelectEnum: 'Option 1',
-        titledMultipleSelectEnum: ['Option 1'],
-        legacyTitledEnum: 'Option 1',
-      },
-    };
+    return { action: 'accept' as const, content: elicitedContent(name) };
   });
   return { client, received };
 }

@@ -3,6 +3,7 @@
  * client in a 2025-11-25 session, both over Streamable HTTP with an API key, both recording what
  * the hub sends them.
  */
+import { elicitedContent } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/core';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -168,22 +169,5 @@ export async function legacyClient(baseUrl: string, apiKey: string) {
       await transport.terminateSession().catch(() => {});
       await client.close();
     },
-  };
-}
-
-/** The accepted content of server-everything's `trigger-elicitation-request` form. */
-function elicitedContent(name: string) {
-  return {
-    name,
-    check: true,
-    firstLine: 'first line',
-    email: 'ada@example.com',
-    integer: 7,
-    number: 1.5,
-    untitledSingleSelectEnum: 'Option 1',
-    untitledMultipleSelectEnum: ['Option 1'],
-    titledSingleSelectEnum: 'Option 1',
-    titledMultipleSelectEnum: ['Option 1'],
-    legacyTitledEnum: 'Option 1',
   };
 }
