@@ -116,7 +116,10 @@ export function createNodePeerFetch(
 ): typeof fetch | undefined {
   const http = nodeHttp();
   if (!http) return undefined;
-  const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, timeout: 0 });
+  // An idle connection is closed after 4 s (sooner when the peer's `Keep-Alive: timeout` hint, less
+  // 1 s, is shorter), before a Node peer's 5 s keep-alive timeout closes it under a new request.
+  // Without `timeout` the agent ignores that hint. On a connection in use it only emits events.
+  const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, timeout: 4000 });
   return (input, init) => {
     const url = input instanceof URL ? input : typeof input === 'string' ? new URL(input) : input;
     const redirect = init?.redirect;
