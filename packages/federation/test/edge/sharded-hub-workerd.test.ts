@@ -12,7 +12,8 @@ import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, textOf } from '../helpers.js';
 import { bundleEdge } from './fixtures/bundle-edge.js';
-import { ERAS, elicitedContent } from './fixtures/echo-through.js';
+import { ERAS } from './fixtures/echo-through.js';
+import { scenarioClient } from './fixtures/hub-scenario.js';
 
 const entry = fileURLToPath(new URL('./fixtures/sharded-hub-worker.ts', import.meta.url));
 let everything: Everything;
@@ -50,21 +51,8 @@ type Era = (typeof ERAS)[number];
  * object served each request. `misroute` sends each retry (a body with `requestState`) straight
  * to another object than the one that answered the call before it.
  */
-function shardedClient([era, mode]: Era, name: string, misroute = false) {
-  const client = new Client(
-    { name: `sharded-${era}`, version: '1.0.0' },
-    { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode } },
-  );
-  const received = { elicitation: 0, consent: 0 };
-  client.setRequestHandler('elicitation/create', (request) => {
-    const params = request.params as { requestedSchema?: { properties?: object } };
-    if (params.requestedSchema?.properties && 'decision' in params.requestedSchema.properties) {
-      received.consent += 1;
-      return { action: 'accept' as const, content: { decision: 'always_allow' } };
-    }
-    received.elicitation += 1;
-    return { action: 'accept' as const, content: elicitedContent(name) };
-  });
+function shardedClient(era: Era, name: string, misroute = false) {
+  const { client, received } = scenarioClient(era, name);
   const served: Array<{ object: string | null; body: string }> = [];
   const recording: typeof fetch = async (input, init) => {
     const body = String(init?.body ?? '');
