@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
+import { elicitedContent } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { FedmcpConfigInput } from '../config/config-schema.js';
 import { parseConfig } from '../config/load-config.js';
@@ -132,22 +133,7 @@ export async function connectUser(
   });
   client.setRequestHandler('elicitation/create', (request) => {
     seen.elicitations.push(request.params.message);
-    return {
-      action: 'accept' as const,
-      content: {
-        name: subject,
-        check: true,
-        firstLine: 'first line',
-        email: 'user@example.com',
-        integer: 7,
-        number: 1.5,
-        untitledSingleSelectEnum: 'Option 1',
-        untitledMultipleSelectEnum: ['Option 1'],
-        titledSingleSelectEnum: 'Option 1',
-        titledMultipleSelectEnum: ['Option 1'],
-        legacyTitledEnum: 'Option 1',
-      },
-    };
+    return { action: 'accept' as const, content: elicitedContent(subject) };
   });
   client.setNotificationHandler('notifications/tools/list_changed', () => {
     seen.toolsChanged += 1;
