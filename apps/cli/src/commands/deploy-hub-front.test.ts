@@ -1,13 +1,5 @@
-// The hub `fedmcp deploy` builds serves what the Node hub serves for the same config: consent
-// asked and answered, a pinned tool that changed held for review, CORS for an allowed origin and
-// a refusal for another, the Host check (DNS rebinding), the OAuth Protected Resource Metadata;
-// run in Miniflare (the uploaded Worker) and in Deno (the Supabase function). A credential
-// written literally in the config is refused, naming its key, unless --allow-literal-secrets.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Everything, startEverything } from '@fedmcp/test-support';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { captureIo } from '../../test/capture-io.js';
 import {
   checkConsentAndPinning,
@@ -16,33 +8,27 @@ import {
   writePins,
 } from '../../test/hub-checks.js';
 import { runCli } from '../run-cli.js';
-import { dryRunDeploy, startFunction, startWorker } from './deploy-hub.fixtures.js';
+import {
+  dryRunDeploy,
+  startFunction,
+  startWorker,
+  useDeployTestBed,
+} from './deploy-hub.fixtures.js';
 
-let directory: string;
 let configFile: string;
-let everything: Everything;
+const bed = useDeployTestBed('fedmcp-deploy-front-');
 
 const supabaseResource = 'https://abcdefghijklmnopqrst.supabase.co/functions/v1/fedmcp-hub/mcp';
 
 beforeAll(async () => {
-  everything = await startEverything();
-  directory = await mkdtemp(join(tmpdir(), 'fedmcp-deploy-front-'));
-  configFile = join(directory, 'fedmcp.config.json');
-  await writePins(directory);
+  configFile = join(bed.directory, 'fedmcp.config.json');
+  await writePins(bed.directory);
   await writeConfig(configFile);
 }, 60_000);
 
-afterAll(async () => {
-  await everything?.[Symbol.asyncDispose]();
-  await rm(directory, { recursive: true, force: true });
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
-
 /** The bundle a `--dry-run` deploy (which must succeed) uploads. */
 async function bundleOf(provider: 'cloudflare' | 'supabase', config = configFile) {
-  vi.stubEnv('EVERYTHING_URL', everything.url);
+  vi.stubEnv('EVERYTHING_URL', bed.everything.url);
   const run = await dryRunDeploy(provider, config);
   expect(run.exitCode, run.stderr).toBe(0);
   return run.bundle;
@@ -51,18 +37,18 @@ async function bundleOf(provider: 'cloudflare' | 'supabase', config = configFile
 describe('the deployed hub serves the whole config', () => {
   it('in Miniflare (the uploaded Worker): consent, pinning, rate limit, tasks, CORS, Host check, PRM', async () => {
     const code = await bundleOf('cloudflare');
-    await using worker = await startWorker(code, { EVERYTHING_URL: everything.url });
+    await using worker = await startWorker(code, { EVERYTHING_URL: bed.everything.url });
     await checkFrontDoor(worker.origin);
     await checkConsentAndPinning(new URL('/mcp', worker.origin));
   }, 120_000);
 
   it('in Deno (the Supabase function): consent, pinning, rate limit, tasks, CORS, Host check, PRM', async () => {
     // hub.url is the function's public URL; Supabase routes only /functions/v1/<slug>/… to it.
-    const supabaseConfig = join(directory, 'supabase.config.json');
+    const supabaseConfig = join(bed.directory, 'supabase.config.json');
     await writeConfig(supabaseConfig, {}, supabaseResource);
     const code = await bundleOf('supabase', supabaseConfig);
-    await using deno = await startFunction(code, join(directory, 'function', 'index.js'), {
-      EVERYTHING_URL: everything.url,
+    await using deno = await startFunction(code, join(bed.directory, 'function', 'index.js'), {
+      EVERYTHING_URL: bed.everything.url,
     });
     const base = `${deno.origin}/fedmcp-hub`;
     await checkFrontDoor(
@@ -75,7 +61,7 @@ describe('the deployed hub serves the whole config', () => {
   }, 120_000);
 
   it('refuses a credential written literally in the config, naming its key, unless allowed', async () => {
-    const literal = join(directory, 'literal.config.json');
+    const literal = join(bed.directory, 'literal.config.json');
     await writeConfig(literal, {
       mcpServers: {
         everything: {
@@ -85,7 +71,7 @@ describe('the deployed hub serves the whole config', () => {
         },
       },
     });
-    vi.stubEnv('EVERYTHING_URL', everything.url);
+    vi.stubEnv('EVERYTHING_URL', bed.everything.url);
     vi.stubEnv('CLOUDFLARE_API_TOKEN', 'cf-token-1234567890');
     vi.stubEnv('CLOUDFLARE_ACCOUNT_ID', '023e105f4ecef8ad9ca31a8372d0c353');
     const { out, io } = captureIo();

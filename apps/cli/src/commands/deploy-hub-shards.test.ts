@@ -3,40 +3,25 @@
 // object) and each keeps working there, elicitations resume in both eras (the 2026-07-28 retry
 // reaches the object holding the call), a session id naming no object is answered 404, and a
 // shard count out of range is refused with the config's error.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Everything, elicitedContent, startEverything } from '@fedmcp/test-support';
+import { elicitedContent } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { dryRunDeploy, startWorker } from './deploy-hub.fixtures.js';
+import { describe, expect, it, vi } from 'vitest';
+import { dryRunDeploy, startWorker, useDeployTestBed } from './deploy-hub.fixtures.js';
 
-let directory: string;
-let everything: Everything;
-
-beforeAll(async () => {
-  everything = await startEverything();
-  directory = await mkdtemp(join(tmpdir(), 'fedmcp-deploy-shards-'));
-}, 60_000);
-
-afterAll(async () => {
-  await everything?.[Symbol.asyncDispose]();
-  await rm(directory, { recursive: true, force: true });
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+const bed = useDeployTestBed('fedmcp-deploy-shards-');
 
 /** The `--dry-run` of `fedmcp deploy cloudflare` for `hub`: its exit code, output and bundle. */
 async function dryRun(hub: Record<string, unknown>) {
-  const configFile = join(directory, 'fedmcp.config.json');
+  const configFile = join(bed.directory, 'fedmcp.config.json');
   const config = {
     hub,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
     mcpServers: { everything: { url: '${EVERYTHING_URL}' } },
   };
   await writeFile(configFile, JSON.stringify(config));
-  vi.stubEnv('EVERYTHING_URL', everything.url);
+  vi.stubEnv('EVERYTHING_URL', bed.everything.url);
   const { exitCode, stderr, bundle } = await dryRunDeploy('cloudflare', configFile);
   return { code: exitCode, stderr, bundle };
 }
@@ -71,7 +56,7 @@ describe('hub.shards in the deployed hub', () => {
     const { code, stderr, bundle } = await dryRun({ shards: 4 });
     expect(code, stderr).toBe(0);
     expect(/\bshards:4[,}]/.test(bundle), 'the definition baked in names 4 shards').toBe(true);
-    await using worker = await startWorker(bundle, { EVERYTHING_URL: everything.url });
+    await using worker = await startWorker(bundle, { EVERYTHING_URL: bed.everything.url });
     const url = new URL('/mcp', worker.origin);
     const sessions: Array<{ client: Client; transport: StreamableHTTPClientTransport }> = [];
     try {

@@ -1,22 +1,22 @@
 // The config's views reach the hub `fedmcp deploy` bundles: `--dry-run` names each view's URL, and
 // the bundle serves `/mcp/<view>` with only the view's tools — in Miniflare (the uploaded Worker,
 // both protocol eras) and in Deno (the Supabase function, under its `/<slug>` prefix).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { dryRunDeploy, startFunction, startWorker } from './deploy-hub.fixtures.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  dryRunDeploy,
+  startFunction,
+  startWorker,
+  useDeployTestBed,
+} from './deploy-hub.fixtures.js';
 
-let directory: string;
 let configFile: string;
-let everything: Everything;
+const bed = useDeployTestBed('fedmcp-deploy-views-');
 
 beforeAll(async () => {
-  everything = await startEverything();
-  directory = await mkdtemp(join(tmpdir(), 'fedmcp-deploy-views-'));
-  configFile = join(directory, 'fedmcp.config.json');
+  configFile = join(bed.directory, 'fedmcp.config.json');
   const config = {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
     mcpServers: { everything: { url: '${EVERYTHING_URL}' } },
@@ -25,17 +25,9 @@ beforeAll(async () => {
   await writeFile(configFile, JSON.stringify(config));
 }, 60_000);
 
-afterAll(async () => {
-  await everything?.[Symbol.asyncDispose]();
-  await rm(directory, { recursive: true, force: true });
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
-
 /** The bundle of a `--dry-run` deploy (which must succeed), and what it printed on stderr. */
 async function dryRun(provider: 'cloudflare' | 'supabase') {
-  vi.stubEnv('EVERYTHING_URL', everything.url);
+  vi.stubEnv('EVERYTHING_URL', bed.everything.url);
   const run = await dryRunDeploy(provider, configFile);
   expect(run.exitCode, run.stderr).toBe(0);
   return { code: run.bundle, stderr: run.stderr };
@@ -64,7 +56,7 @@ describe('views in the deployed hub', () => {
   it('in Miniflare (the uploaded Worker): /mcp/<view> in both eras, an unknown view 404', async () => {
     const { code, stderr } = await dryRun('cloudflare');
     expect(stderr).toMatch(/view\s+\/mcp\/echo\n/);
-    await using worker = await startWorker(code, { EVERYTHING_URL: everything.url });
+    await using worker = await startWorker(code, { EVERYTHING_URL: bed.everything.url });
     await checkView(new URL('/mcp/echo', worker.origin), { pin: '2026-07-28' });
     await checkView(new URL('/mcp/echo', worker.origin), 'legacy');
     const unknown = await fetch(new URL('/mcp/nope', worker.origin), {
@@ -78,8 +70,8 @@ describe('views in the deployed hub', () => {
   it('in Deno (the Supabase function): /functions/v1/<slug>/mcp/<view>', async () => {
     const { code, stderr } = await dryRun('supabase');
     expect(stderr).toMatch(/view\s+\/functions\/v1\/fedmcp-hub\/mcp\/echo\n/);
-    await using deno = await startFunction(code, join(directory, 'index.js'), {
-      EVERYTHING_URL: everything.url,
+    await using deno = await startFunction(code, join(bed.directory, 'index.js'), {
+      EVERYTHING_URL: bed.everything.url,
     });
     // The function sees `/<slug>/…` (Supabase strips `/functions/v1`).
     await checkView(new URL(`${deno.origin}/fedmcp-hub/mcp/echo`), 'legacy');

@@ -5,11 +5,12 @@
  * 127.0.0.1 and stopped when disposed.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { freePort } from '@fedmcp/test-support';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { type Everything, freePort, startEverything } from '@fedmcp/test-support';
 import { Miniflare } from 'miniflare';
-import { vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { captureIo } from '../../test/capture-io.js';
 import { runCli } from '../run-cli.js';
 import { HUB_DURABLE_OBJECTS } from './deploy-hub-bundle.js';
@@ -22,6 +23,35 @@ export const DEPLOY_CREDENTIALS = {
   SUPABASE_ACCESS_TOKEN: 'sbp_0123456789abcdef0123456789abcdef01234567',
   SUPABASE_PROJECT_REF: 'abcdefghijklmnopqrst',
 } as const;
+
+/** What every deploy test file starts with; its fields are set once `beforeAll` ran. */
+export interface DeployTestBed {
+  /** server-everything, the upstream of the configs. */
+  everything: Everything;
+  /** A temporary directory for the file's configs and bundles. */
+  directory: string;
+}
+
+/**
+ * Registers the hooks every deploy test file needs: server-everything and a temporary directory
+ * named `prefix…` for the whole file (both gone after it), the stubbed environment undone after
+ * each test.
+ */
+export function useDeployTestBed(prefix: string): DeployTestBed {
+  const bed = { directory: '' } as DeployTestBed;
+  beforeAll(async () => {
+    bed.everything = await startEverything();
+    bed.directory = await mkdtemp(join(tmpdir(), prefix));
+  }, 60_000);
+  afterAll(async () => {
+    await bed.everything?.[Symbol.asyncDispose]();
+    if (bed.directory) await rm(bed.directory, { recursive: true, force: true });
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+  return bed;
+}
 
 /** One multipart part of a recorded request. */
 export interface RecordedPart {

@@ -4,12 +4,10 @@
 // anywhere in the output or the bundle; the uploaded module, run in Miniflare with the uploaded
 // bindings, serves the configured hub: its upstream (reached with the secret header), API keys
 // at the door, the policy's denial, and an elicitation; the Supabase function runs in Deno.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startCloudflareFake } from '@fedmcp/edge-providers/node';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
-import { type Everything, startEverything } from '@fedmcp/test-support';
 import {
   dropSchema,
   postgresAvailable,
@@ -17,26 +15,28 @@ import {
   runSchema,
 } from '@fedmcp/test-support/postgres';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureIo } from '../../test/capture-io.js';
 import { runCli } from '../run-cli.js';
-import { dryRunDeploy, startFunction, startWorker } from './deploy-hub.fixtures.js';
+import {
+  dryRunDeploy,
+  startFunction,
+  startWorker,
+  useDeployTestBed,
+} from './deploy-hub.fixtures.js';
 
 const upstreamToken = 'upstream-token-value-never-printed';
 const apiKey = generateApiKey();
 const schema = runSchema('deploy_supabase');
-let directory: string;
+const bed = useDeployTestBed('fedmcp-deploy-hub-');
 let configFile: string;
-let everything: Everything;
 
 beforeAll(async () => {
-  everything = await startEverything();
-  directory = await mkdtemp(join(tmpdir(), 'fedmcp-deploy-hub-'));
-  configFile = join(directory, 'fedmcp.config.json');
+  configFile = join(bed.directory, 'fedmcp.config.json');
   await writeFile(
     configFile,
     JSON.stringify({
-      hub: { id: 'cf-hub', dataDir: join(directory, 'data') },
+      hub: { id: 'cf-hub', dataDir: join(bed.directory, 'data') },
       mcpServers: {
         everything: {
           // A reference in a key the config validates (an absolute URL) works too.
@@ -64,15 +64,10 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await everything?.[Symbol.asyncDispose]();
   if (postgresAvailable) await dropSchema(schema);
-  await rm(directory, { recursive: true, force: true });
 });
 beforeEach(() => {
-  vi.stubEnv('EVERYTHING_URL', everything.url);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
+  vi.stubEnv('EVERYTHING_URL', bed.everything.url);
 });
 
 type Binding = { name: string; type: string; text?: string; class_name?: string };
@@ -116,12 +111,12 @@ describe('fedmcp deploy builds the hub from the config', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
     expect(code).toContain('${UPSTREAM_TOKEN}');
     expect(code).not.toContain(upstreamToken);
-    expect(code).not.toContain(everything.url);
+    expect(code).not.toContain(bed.everything.url);
 
     // The uploaded Worker, with the uploaded bindings (the secret's real value, as Cloudflare has it).
     const secretValues: Record<string, string> = {
       UPSTREAM_TOKEN: upstreamToken,
-      EVERYTHING_URL: everything.url,
+      EVERYTHING_URL: bed.everything.url,
     };
     const bindings: Record<string, string> = {};
     for (const binding of metadata.bindings)
@@ -211,7 +206,7 @@ describe('fedmcp deploy builds the hub from the config', () => {
 
   it('uploads the Supabase function built from the config (its secrets project secrets), which serves the hub in Deno with its state in PostgreSQL', async () => {
     // The config names the project's database (a reference, so a secret) when PostgreSQL is here.
-    const supabaseConfig = join(directory, 'supabase.config.json');
+    const supabaseConfig = join(bed.directory, 'supabase.config.json');
     const databaseUrl = `${postgresUrl}?schema=${schema}`;
     await writeFile(
       supabaseConfig,
@@ -229,7 +224,7 @@ describe('fedmcp deploy builds the hub from the config', () => {
     const upload = requests.find((request) => request.url.includes('/functions/deploy'));
     const code = upload?.parts?.find((part) => part.filename === 'index.js')?.content ?? '';
     expect(code).toContain('Deno.serve');
-    for (const value of [upstreamToken, everything.url, databaseUrl])
+    for (const value of [upstreamToken, bed.everything.url, databaseUrl])
       expect(code).not.toContain(value);
     const secrets = requests.find((request) => request.url.endsWith('/secrets'));
     expect(JSON.stringify(secrets)).toContain('UPSTREAM_TOKEN');
@@ -239,12 +234,16 @@ describe('fedmcp deploy builds the hub from the config', () => {
     // /functions/v1/<slug> → /<slug>; started twice: the signing key outlives it in PostgreSQL.
     const env = {
       UPSTREAM_TOKEN: upstreamToken,
-      EVERYTHING_URL: everything.url,
+      EVERYTHING_URL: bed.everything.url,
       DATABASE_URL: databaseUrl,
     };
     let keys: unknown;
     for (const run of [1, 2]) {
-      await using deno = await startFunction(code, join(directory, 'function', 'index.js'), env);
+      await using deno = await startFunction(
+        code,
+        join(bed.directory, 'function', 'index.js'),
+        env,
+      );
       const jwks = await (await fetch(`${deno.origin}/fedmcp-hub/.well-known/jwks.json`)).json();
       if (run === 2 && postgresAvailable) expect(jwks).toEqual(keys);
       keys = jwks;
