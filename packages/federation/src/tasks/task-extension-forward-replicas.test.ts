@@ -10,7 +10,7 @@ import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openReplicaStore, replicaHubs } from '../../test/fixtures/replica-hubs.js';
+import { openReplicaStore, recordingFetch, replicaHubs } from '../../test/fixtures/replica-hubs.js';
 import { eventually } from '../../test/helpers.js';
 
 type Params = Record<string, unknown>;
@@ -33,16 +33,7 @@ async function modernClient(url: string, user: string) {
   const notes: Params[] = [];
   const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
     requestInit: { headers: { 'x-user': user } },
-    fetch: async (input, init) => {
-      const response = await fetch(input, init);
-      if (init?.method === 'POST' && !String(init.body).includes('"subscriptions/listen"')) {
-        for (const line of (await response.clone().text()).split('\n')) {
-          const json = (line.startsWith('data:') ? line.slice(5) : line).trim();
-          if (json.startsWith('{')) answers.push(JSON.parse(json) as Params);
-        }
-      }
-      return response;
-    },
+    fetch: recordingFetch(answers),
   });
   const client = new Client(
     { name: user, version: '1.0.0' },

@@ -28,6 +28,7 @@ import {
   openReplicaStore,
   type ReplicaHub,
   type ReplicaHubs,
+  recordingFetch,
   replicaHubs,
 } from '../../test/fixtures/replica-hubs.js';
 import { eventually } from '../../test/helpers.js';
@@ -110,17 +111,7 @@ async function legacyClient(
 async function modernClient(replica: ReplicaHub, fetcher: typeof fetch) {
   const answers: Params[] = [];
   const transport = new StreamableHTTPClientTransport(new URL(`${replica.url}/mcp`), {
-    fetch: async (input, init) => {
-      const response = await fetcher(input, init);
-      // (A listen stream's body stays open: not read here.)
-      if (init?.method === 'POST' && !String(init.body).includes('"subscriptions/listen"')) {
-        for (const line of (await response.clone().text()).split('\n')) {
-          const json = (line.startsWith('data:') ? line.slice(5) : line).trim();
-          if (json.startsWith('{')) answers.push(JSON.parse(json) as Params);
-        }
-      }
-      return response;
-    },
+    fetch: recordingFetch(answers, fetcher),
   });
   const capabilities = {
     extensions: { 'io.modelcontextprotocol/tasks': {} },
