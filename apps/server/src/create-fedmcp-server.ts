@@ -55,7 +55,7 @@ import { createAuditSpill } from './cluster/buffered-audit-sink-spill.js';
 import { configDigest } from './cluster/config-digest.js';
 import { createConfigSync } from './cluster/config-sync.js';
 import { createClusterNode } from './cluster/create-cluster-node.js';
-import { requestStateKeyOf } from './cluster/request-state-key.js';
+import { requestStateKeysOf } from './cluster/request-state-key.js';
 import { sealReplicaPubSub } from './cluster/sealed-replica-pubsub.js';
 import type { FedmcpConfig } from './config/config-schema.js';
 import { hostOriginOptions } from './config/cors-config.js';
@@ -282,7 +282,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     serverInfo: { name: config.hub.name ?? 'fedmcp', version: FEDMCP_SERVER_VERSION },
     // 2026-07-28 rounds signed with one key on every replica: a retry may land on any of them.
     ...(sessionCluster.secrets
-      ? { requestStateKey: requestStateKeyOf(sessionCluster.secrets.secret) }
+      ? { requestStateKey: requestStateKeysOf(sessionCluster.secrets) }
       : {}),
     // ... and a retry of a call another replica runs is forwarded to it over the store's pub/sub.
     ...(sessionCluster.secrets && sessionCluster.hostOptions.cluster && sharedStore

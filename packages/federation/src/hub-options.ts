@@ -12,6 +12,7 @@ import type { DiscoverCache } from './discover/discover-cache.js';
 import type { FastRequestHandler } from './handlers/fast-path.js';
 import type { HubAccess } from './hub-access.js';
 import type { HubSessionContext } from './hub-session.js';
+import type { RequestStateKeys } from './services/hub-services.js';
 import type { UpstreamStateChange } from './services/upstream-events.js';
 import type { HubTaskOptions } from './tasks/hub-task-options.js';
 import type { UpstreamState } from './upstream.js';
@@ -90,9 +91,11 @@ export interface HubOptions {
   failureMode?: 'open' | 'closed';
   /**
    * HMAC key (≥ 32 bytes) signing the `requestState` of interactive calls; share it between
-   * replicas. @default a random per-process key
+   * replicas. To rotate it, pass an array, the current key first and then the previous ones: the
+   * current key signs, any of them verifies, so a round started on a replica still on an old key
+   * completes on one already on the new. @default a random per-process key
    */
-  requestStateKey?: string | Uint8Array;
+  requestStateKey?: RequestStateKeys;
   /**
    * Replicas on one store: a 2026-07-28 client's retry of an interactive call that reaches
    * another replica is forwarded over this pub/sub to the replica running the call (set

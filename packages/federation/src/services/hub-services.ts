@@ -9,6 +9,7 @@ import {
   type Implementation,
   InMemoryServerEventBus,
   type RequestStateCodec,
+  type RequestStateCodecOptions,
   type ServerEventBus,
 } from '@modelcontextprotocol/server';
 import type { CatalogGuard } from '../catalog-guard.js';
@@ -55,7 +56,8 @@ export interface HubSettings {
   connector: UpstreamConnector;
   logger: Logger;
   bus: ServerEventBus | undefined;
-  requestStateKey: string | Uint8Array | undefined;
+  /** `HubOptions.requestStateKey`: one key, or the current key first and previous ones after. */
+  requestStateKey: RequestStateKeys | undefined;
   /** Retries of flows another replica holds go to it (`HubOptions.flowForwarding`). */
   flowForwarding?: FlowForwardingOptions | undefined;
   access: HubAccess | undefined;
@@ -111,6 +113,42 @@ function randomKey(): Uint8Array {
   const key = new Uint8Array(32);
   crypto.getRandomValues(key);
   return key;
+}
+
+/** A `requestState` key, or keys (the current one first, then previous ones that still open). */
+export type RequestStateKeys = string | Uint8Array | readonly (string | Uint8Array)[];
+
+/**
+ * The `requestState` codec over several keys: mints with the first (current) one, verifies with
+ * any, so rounds started before a key rotation still complete. A state no key opens is refused
+ * with the reason of the key that signed it (e.g. `expired`), else the current key's (`mac`).
+ */
+function createRotatingCodec(
+  keys: RequestStateKeys,
+  options: Omit<RequestStateCodecOptions, 'key'>,
+): RequestStateCodec<string> {
+  const list = typeof keys === 'string' || keys instanceof Uint8Array ? [keys] : [...keys];
+  const [current, ...previous] = list.map((key) =>
+    createRequestStateCodec<string>({ ...options, key }),
+  );
+  if (!current) throw new RangeError('requestStateKey: at least one key is needed');
+  if (previous.length === 0) return current;
+  return {
+    mint: (payload, ctx) => current.mint(payload, ctx),
+    async verify(state, ctx) {
+      let refusal: unknown;
+      for (const codec of [current, ...previous]) {
+        try {
+          return await codec.verify(state, ctx);
+        } catch (error) {
+          // Another reason than the MAC (expired, bound elsewhere, malformed): this key's answer.
+          if (!(error instanceof Error && error.message === 'mac')) throw error;
+          refusal ??= error;
+        }
+      }
+      throw refusal;
+    },
+  };
 }
 
 /** Builds the services of a hub. */
@@ -200,8 +238,7 @@ export function createHubServices(settings: HubSettings): HubServices {
     ttlMs: settings.roundTimeoutMs,
     callerOf: (request) => principalKey(request.principal),
   });
-  const codec = createRequestStateCodec<string>({
-    key: settings.requestStateKey ?? randomKey(),
+  const codec = createRotatingCodec(settings.requestStateKey ?? randomKey(), {
     ttlSeconds: Math.ceil(settings.roundTimeoutMs / 1000),
     bind: (ctx) => ctx.mcpReq.method,
   });
