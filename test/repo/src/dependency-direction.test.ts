@@ -41,6 +41,14 @@ function reachable(name: string, seen = new Set<string>()): Set<string> {
 const importPattern =
   /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
+/**
+ * Test code: test files and the fixtures beside them (`*.fixtures.ts`, `*-fixture(s).ts`, files
+ * under a `test/` or `fixtures/` folder). Shipped code never imports it (checked below).
+ */
+function isTestCode(file: string): boolean {
+  return /\.test\.ts$|[.-]fixtures?\.ts$|\/test\/|\/fixtures\//.test(file);
+}
+
 function importsOf(file: string): string[] {
   // Examples inside TSDoc comments are not imports.
   const text = readFileSync(file, 'utf8')
@@ -75,7 +83,7 @@ describe('dependency direction', () => {
             const [, name, subpath] = internal;
             if (name === '@fedmcp/test-support') {
               // Shared test fixtures: for tests only, never for shipped code.
-              if (!/\.test\.ts$/.test(file)) {
+              if (!isTestCode(file)) {
                 violations.push(`${relativeToRoot(file)} imports ${specifier} (test code)`);
               }
               continue;
@@ -98,6 +106,9 @@ describe('dependency direction', () => {
             const target = resolve(dirname(file), specifier);
             if (!target.startsWith(entry.directory)) {
               violations.push(`${relativeToRoot(file)} imports ${specifier} (outside its package)`);
+            }
+            if (!isTestCode(file) && isTestCode(target.replace(/\.js$/, '.ts'))) {
+              violations.push(`${relativeToRoot(file)} imports ${specifier} (test code)`);
             }
           }
         }
