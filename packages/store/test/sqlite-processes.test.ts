@@ -110,6 +110,7 @@ describe('sqlite engine across processes', () => {
     const entries = await store.streams.read('exit', { limit: 100 });
     expect(entries.map((entry) => entry.data)).toEqual([
       'w-first',
+      'w-second',
       ...Array.from({ length: 25 }, (_, index) => `w-${index}`),
     ]);
   }, 30_000);

@@ -82,30 +82,41 @@ describe('sqlite engine commit window', () => {
     for (let turn = 0; turn < count; turn += 1) await new Promise(setImmediate);
   };
 
-  it('commits the first append after a quiet spell at once, and later ones in the window together', async () => {
+  it('after a shared commit, commits the appends of the window together; a lone append at once', async () => {
     const path = join(directory, 'window.db');
     // A window far longer than the test: only close() can commit what waits in it.
     const store = createSqliteStore({ path, appendWindowMs: 60_000 });
-    const first = await store.streams.append('window', 'first');
-    expect(countEntries(path, 'window')).toBe(1);
+    // A lone append after a lone commit (a client calling one at a time) waits for no window.
+    await store.streams.append('window', 'alone-1');
+    await store.streams.append('window', 'alone-2');
+    expect(countEntries(path, 'window')).toBe(2);
+    // Two appends in one turn share a commit: appends are concurrent, the window opens.
+    const first = await Promise.all([
+      store.streams.append('window', 'first-a'),
+      store.streams.append('window', 'first-b'),
+    ]);
+    expect(countEntries(path, 'window')).toBe(4);
     const later: Promise<string>[] = [];
     for (let index = 0; index < 20; index += 1) {
       later.push(store.streams.append('window', `later-${index}`));
       later.push(store.streams.append(`other-${index % 3}`, `o-${index}`));
       await turns(3);
     }
-    // Spread over many turns, none committed yet: another connection sees only the first.
-    expect(countEntries(path, 'window')).toBe(1);
+    // Spread over many turns, none committed yet: another connection sees only the first four.
+    expect(countEntries(path, 'window')).toBe(4);
     await store.close();
     const ids = await Promise.all(later);
     await using reopened = createSqliteStore({ path });
     const entries = await reopened.streams.read('window', { limit: 100 });
     expect(entries.map((entry) => entry.data)).toEqual([
-      'first',
+      'alone-1',
+      'alone-2',
+      'first-a',
+      'first-b',
       ...Array.from({ length: 20 }, (_, index) => `later-${index}`),
     ]);
-    expect(entries.map((entry) => entry.id)).toEqual([
-      first,
+    expect(entries.slice(2).map((entry) => entry.id)).toEqual([
+      ...first,
       ...ids.filter((_, index) => index % 2 === 0),
     ]);
     for (const [stream, count] of [
@@ -123,15 +134,17 @@ describe('sqlite engine commit window', () => {
   it('reads through the same store wait for no window: they commit pending appends first', async () => {
     const path = join(directory, 'window-read.db');
     await using store = createSqliteStore({ path, appendWindowMs: 60_000 });
-    await store.streams.append('window', 'first');
-    const pending = store.streams.append('window', 'second');
+    await Promise.all([store.streams.append('window', 'a'), store.streams.append('window', 'b')]);
+    const pending = store.streams.append('window', 'c');
     await turns(3);
+    expect(countEntries(path, 'window')).toBe(2);
     expect((await store.streams.read('window')).map((entry) => entry.data)).toEqual([
-      'first',
-      'second',
+      'a',
+      'b',
+      'c',
     ]);
     await expect(pending).resolves.toMatch(/^\d+-\d+$/);
-    expect(countEntries(path, 'window')).toBe(2);
+    expect(countEntries(path, 'window')).toBe(3);
   });
 
   it('continues the ids another connection appended between two batches', async () => {

@@ -46,12 +46,13 @@ export interface SqliteStoreOptions extends StoreOptions {
   /** How often expired keys and leases and old pub/sub messages are deleted from the file. @default 30000 */
   sweepIntervalMs?: number;
   /**
-   * How long after a commit of stream appends the next one waits for more appends to join it.
-   * With 0, the appends of one turn of the event loop share a commit in the next turn. With more,
-   * the first append after a quiet spell still commits in the next turn, and a steady flow (an
-   * audit event per call) costs one commit per window instead of one per turn, at the price of up
-   * to that much latency per append. `append()` resolves once its entry is committed either way.
-   * @default 0
+   * How long after a commit of several stream appends the next commit waits for more to join it.
+   * The appends of one turn of the event loop always share a commit in the next turn; after a
+   * commit that held several (appends come concurrently, e.g. an audit event per call of many
+   * clients), the next also waits until this long after it, so a steady flow costs one commit per
+   * window (issue #18: +31 % calls/s at 32 concurrent calls through the hub, measured). After a
+   * commit of one append (one call at a time) nothing waits. `append()` resolves once its entry
+   * is committed either way. 0: every turn's appends commit in the next turn. @default 2
    */
   appendWindowMs?: number;
   /** The clock. @default Date.now */
@@ -127,7 +128,7 @@ export function createSqliteStore(options: SqliteStoreOptions = {}): Store {
   const pollIntervalMs = options.pollIntervalMs ?? 20;
   const idlePollIntervalMs = Math.max(pollIntervalMs, options.idlePollIntervalMs ?? 200);
   const retentionMs = options.pubsubRetentionMs ?? 60_000;
-  const appendWindowMs = options.appendWindowMs ?? 0;
+  const appendWindowMs = options.appendWindowMs ?? 2;
   if (!Number.isFinite(appendWindowMs) || appendWindowMs < 0) {
     throw new StoreError(
       'STORE_INVALID_ARGUMENT',

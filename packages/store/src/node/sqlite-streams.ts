@@ -1,7 +1,7 @@
 /**
  * Streams and consumer groups of the sqlite engine; every mutation is one IMMEDIATE transaction.
- * Appends share one transaction: those of one turn of the event loop, and under load those of a
- * short window after the previous commit (see `flushAppends`).
+ * Appends share one transaction: those of one turn of the event loop, and under concurrent appends
+ * those of a short window after the previous commit (see `flushAppends`).
  */
 import {
   checkCount,
@@ -24,8 +24,8 @@ export interface SqliteStreamsContext {
   pollIntervalMs: number;
   isClosed: () => boolean;
   /**
-   * How long after a commit of appends the next one waits for more appends to join it (0: the
-   * next turn of the event loop). An append after a quiet spell is committed in the next turn.
+   * How long after a commit that held several appends the next one waits for more to join it (0:
+   * the next turn of the event loop). After a commit of one append, the next is in the next turn.
    */
   appendWindowMs: number;
 }
@@ -171,17 +171,19 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
   // Appends share commits (issue #18 profile: BEGIN/COMMIT was most of the cost of an audited
   // call's append, and most commits held one or two entries). Those of one turn of the event loop
   // are committed together right after the current I/O callbacks (setImmediate), so no commit sits
-  // between a call's result and its response; with `appendWindowMs` a commit also waits until that
-  // long after the previous one, so a steady flow costs one commit per window. The queue is
-  // bounded (MAX_APPEND_BATCH commit at once). `await append()` still resolves only once the entry
-  // is committed, and every other stream operation, close() and process exit commit pending
-  // appends first, so what this process appended is always what it reads.
+  // between a call's result and its response. After a commit that held several appends (they come
+  // concurrently), the next commit also waits until `appendWindowMs` after it, so a steady flow
+  // costs one commit per window; after a lone one (a client calling one at a time) it does not.
+  // The queue is bounded (MAX_APPEND_BATCH commit at once). `await append()` still resolves only
+  // once the entry is committed, and every other stream operation, close() and process exit
+  // commit pending appends first, so what this process appended is always what it reads.
   let pendingAppends: PendingAppend[] = [];
   let lastCommitAt = Number.NEGATIVE_INFINITY;
+  let lastCommitShared = false;
   let windowTimer: ReturnType<typeof setTimeout> | undefined;
   const scheduleFlush = (): void => {
     const wait = lastCommitAt + context.appendWindowMs - performance.now();
-    if (wait >= 1) windowTimer = setTimeout(flushAppends, wait);
+    if (lastCommitShared && wait >= 1) windowTimer = setTimeout(flushAppends, wait);
     else setImmediate(flushAppends);
   };
   const flushAppends = (): void => {
@@ -197,6 +199,7 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
       ids = undefined; // one at a time below, so each caller gets its own outcome
     }
     lastCommitAt = performance.now();
+    lastCommitShared = batch.length > 1;
     batch.forEach((item, index) => {
       item.resolve(
         ids ? (ids[index] as string) : context.run(() => append.immediate(item.stream, item.data)),
