@@ -7,7 +7,6 @@
  * the memory store shared in this process (with a printed notice).
  */
 import { createMemoryStore, type Store } from '@fedmcp/store';
-import { createStore } from '@fedmcp/store/node';
 import {
   type ClusterSessions,
   createClusterSessions,
@@ -19,29 +18,20 @@ import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSharedRedis } from '../../test/fixtures/replica-hubs.js';
 import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
 import { eventually, memoryConnector, textOf } from '../../test/helpers.js';
 import type { Hub } from '../index.js';
 import { createHub } from './index.js';
 
-const redisUrl = process.env.FEDMCP_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `fedmcp-test-cluster-sessions:${crypto.randomUUID()}:`;
 const secret = 'the-cluster-secret-of-this-test-0123456789';
 
 async function openStore(): Promise<Store> {
-  try {
-    const store = await createStore(redisUrl, { prefix });
-    await store.kv.get('probe');
-    return store;
-  } catch (error) {
-    if (process.env.CI === 'true') {
-      throw new Error(`Redis is required in CI but not reachable at ${redisUrl}: ${error}`);
-    }
-    process.stderr.write(
-      `notice: Redis not reachable at ${redisUrl}; the cluster session test runs on the memory store.\n`,
-    );
-    return createMemoryStore();
-  }
+  return (
+    (await openSharedRedis(prefix, 'the cluster session test runs on the memory store')) ??
+    createMemoryStore()
+  );
 }
 
 const store = await openStore();
