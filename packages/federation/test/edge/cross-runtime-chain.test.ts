@@ -20,13 +20,14 @@ import {
   runSchema,
 } from '@fedmcp/test-support/postgres';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { Miniflare } from 'miniflare';
+import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPolicyAccess } from '../../src/index.js';
 import { textOf } from '../helpers.js';
 import { bundleEdge } from './fixtures/bundle-edge.js';
 import { type DenoServer, denoServe } from './fixtures/deno.js';
 import { ERAS, elicitThrough, interactiveClient } from './fixtures/echo-through.js';
+import { startHubWorker } from './fixtures/hub-miniflare.js';
 
 const workerEntry = fileURLToPath(new URL('./fixtures/durable-hub-worker.ts', import.meta.url));
 const denoEntry = fileURLToPath(new URL('./fixtures/deno-hub.ts', import.meta.url));
@@ -48,19 +49,10 @@ async function freePort(): Promise<number> {
 
 async function startWorker(code: Uint8Array, port: number, bindings: Record<string, string>) {
   await miniflare?.dispose();
-  miniflare = new Miniflare({
-    modules: [{ type: 'ESModule', path: 'worker.mjs', contents: code }],
-    compatibilityDate: '2025-09-01',
-    compatibilityFlags: ['nodejs_compat'],
-    durableObjects: {
-      FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
-      FEDMCP_HUB: { className: 'FedmcpHubObject' },
-    },
-    durableObjectsPersist: persist,
+  miniflare = startHubWorker(code, {
     bindings: { UPSTREAM_URL: everything.url, ...bindings },
-    host: '127.0.0.1',
     port,
-    cf: false,
+    persist,
   });
   return miniflare.ready;
 }

@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHubServer, type HubServer } from '@fedmcp/federation/node';
 import { type Everything, startEverything } from '@fedmcp/test-support';
-import { Miniflare } from 'miniflare';
+import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleEdge } from './fixtures/bundle-edge.js';
 import { ERAS } from './fixtures/echo-through.js';
+import { startHubWorker } from './fixtures/hub-miniflare.js';
 import { hubScenario } from './fixtures/hub-scenario.js';
 
 const entry = fileURLToPath(new URL('./fixtures/durable-hub-worker.ts', import.meta.url));
@@ -29,19 +30,10 @@ let port = 0;
 /** Starts the worker on the persist directory (the same port as before once one was taken). */
 async function startWorker(bindings: Record<string, string>): Promise<URL> {
   await miniflare?.dispose();
-  miniflare = new Miniflare({
-    modules: [{ type: 'ESModule', path: 'worker.mjs', contents: code }],
-    compatibilityDate: '2025-09-01',
-    compatibilityFlags: ['nodejs_compat'],
-    durableObjects: {
-      FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
-      FEDMCP_HUB: { className: 'FedmcpHubObject' },
-    },
-    durableObjectsPersist: persist,
+  miniflare = startHubWorker(code, {
     bindings: { UPSTREAM_URL: everything.url, ...bindings },
-    host: '127.0.0.1',
     port,
-    cf: false,
+    persist,
   });
   const url = await miniflare.ready;
   port = Number(url.port);

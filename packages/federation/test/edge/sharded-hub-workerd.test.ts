@@ -8,11 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { ResultSchema } from '@modelcontextprotocol/core';
-import { Miniflare } from 'miniflare';
+import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, textOf } from '../helpers.js';
 import { bundleEdge } from './fixtures/bundle-edge.js';
 import { ERAS } from './fixtures/echo-through.js';
+import { startHubWorker } from './fixtures/hub-miniflare.js';
 import { scenarioClient } from './fixtures/hub-scenario.js';
 
 const entry = fileURLToPath(new URL('./fixtures/sharded-hub-worker.ts', import.meta.url));
@@ -23,19 +24,7 @@ let mcpUrl: URL;
 beforeAll(async () => {
   let code: Uint8Array;
   [everything, { code }] = await Promise.all([startEverything(), bundleEdge(entry)]);
-  miniflare = new Miniflare({
-    modules: [{ type: 'ESModule', path: 'worker.mjs', contents: code }],
-    compatibilityDate: '2025-09-01',
-    compatibilityFlags: ['nodejs_compat'],
-    durableObjects: {
-      FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
-      FEDMCP_HUB: { className: 'FedmcpHubObject' },
-    },
-    bindings: { UPSTREAM_URL: everything.url, SHARDS: '4' },
-    host: '127.0.0.1',
-    port: 0,
-    cf: false,
-  });
+  miniflare = startHubWorker(code, { bindings: { UPSTREAM_URL: everything.url, SHARDS: '4' } });
   mcpUrl = new URL('/mcp', await miniflare.ready);
 }, 120_000);
 
