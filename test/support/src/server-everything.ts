@@ -5,8 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './redis-server.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const everything = createRequire(import.meta.url).resolve(
@@ -14,14 +14,6 @@ const everything = createRequire(import.meta.url).resolve(
   { paths: [root] },
 );
 const forceLoopback = `${root}packages/transports/test/upstream/fixtures/force-loopback.cjs`;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A running server-everything; `url` is its MCP endpoint. */
 export interface Everything extends AsyncDisposable {

@@ -6,13 +6,12 @@
 // hubs (the workerd hub runs in a Durable Object of its own, where a paused call resumes in the
 // request that answers it).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHubServer, type HubServer } from '@fedmcp/federation/node';
 import { type AuditEvent, createAuditLog, createPolicy } from '@fedmcp/proxy-auth';
-import { type Everything, startEverything } from '@fedmcp/test-support';
+import { type Everything, freePort, startEverything } from '@fedmcp/test-support';
 import {
   dropSchema,
   postgresAvailable,
@@ -38,14 +37,6 @@ let nodeHub: HubServer;
 let deno: DenoServer;
 let miniflare: Miniflare | undefined;
 const nodeAudit: AuditEvent[] = [];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function startWorker(code: Uint8Array, port: number, bindings: Record<string, string>) {
   await miniflare?.dispose();

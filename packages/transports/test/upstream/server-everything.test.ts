@@ -4,8 +4,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@fedmcp/test-support';
 import { describe, expect, it } from 'vitest';
 import type { UpstreamVerdict } from '../../src/connect-upstream.js';
 import { connectUpstream } from '../../src/node/connect-upstream.js';
@@ -51,14 +51,6 @@ async function exercise(client: UpstreamClient): Promise<void> {
     arguments: { prompt: 'hi', maxTokens: 10 },
   });
   expect(JSON.stringify(sampled)).toContain('sampled by the test');
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** The local addresses (hex, as in /proc/net/tcp*) listening on `port`. */
