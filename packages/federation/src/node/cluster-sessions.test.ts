@@ -18,7 +18,7 @@ import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSharedRedis } from '../../test/fixtures/replica-hubs.js';
+import { clearStore, openSharedRedis } from '../../test/fixtures/replica-hubs.js';
 import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
 import { eventually, memoryConnector, textOf } from '../../test/helpers.js';
 import type { Hub } from '../index.js';
@@ -38,14 +38,7 @@ const store = await openStore();
 const opened: Array<{ close(): Promise<void> }> = [];
 afterAll(async () => {
   for (const item of opened.reverse()) await item.close();
-  if (store.engine === 'redis') {
-    let cursor: string | undefined;
-    do {
-      const page = await store.kv.list({ limit: 500, ...(cursor ? { cursor } : {}) });
-      for (const entry of page.entries) await store.kv.delete(entry.key);
-      cursor = page.cursor;
-    } while (cursor);
-  }
+  if (store.engine === 'redis') await clearStore(store);
   await store.close();
 });
 
