@@ -171,9 +171,9 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
   // Appends share commits (issue #18 profile: BEGIN/COMMIT was most of the cost of an audited
   // call's append, and most commits held one or two entries). Those of one turn of the event loop
   // are committed together right after the current I/O callbacks (setImmediate), so no commit sits
-  // between a call's result and its response. After a commit that held several appends (they come
-  // concurrently), the next commit also waits until `appendWindowMs` after it, so a steady flow
-  // costs one commit per window; after a lone one (a client calling one at a time) it does not.
+  // between a call's result and its response. With `appendWindowMs` (off by default), after a
+  // commit that held several appends (they come concurrently) the next also waits until that long
+  // after it, so a steady flow costs one commit per window; after a lone one it does not.
   // The queue is bounded (MAX_APPEND_BATCH commit at once). `await append()` still resolves only
   // once the entry is committed, and every other stream operation, close() and process exit
   // commit pending appends first, so what this process appended is always what it reads.
