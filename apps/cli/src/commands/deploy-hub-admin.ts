@@ -53,7 +53,7 @@ export interface EdgeAdminOptions {
   /** The config's authentication (API keys, OAuth); none: every admin request gets 401. */
   authenticate?: McpAuthenticate;
   /** Upstream OAuth tokens (`DELETE /upstreams/{id}/oauth-tokens`, deploy-hub-oauth.ts). */
-  upstreamOAuth?: Pick<EdgeUpstreamAuth, 'logout'>;
+  upstreamOAuth?: Pick<EdgeUpstreamAuth, 'logout' | 'login'>;
 }
 
 /** The admin API, REST facade and dashboard of an edge hub, as one web route. */

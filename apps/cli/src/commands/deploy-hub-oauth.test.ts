@@ -494,17 +494,6 @@ describe.each([
 });
 
 describe('deploy refuses what the edge hub cannot do', () => {
-  it('refuses a hub-wide authorization_code upstream (its operator login has no edge store to write to)', async () => {
-    const file = join(directory, 'hub-login.config.json');
-    await writeFile(
-      file,
-      JSON.stringify({ mcpServers: { docs: { url: docs.url, oauth: { mode: 'hub' } } } }),
-    );
-    await expect(buildHubBundle(file, 'cloudflare', undefined)).rejects.toThrow(
-      /mcpServers\.docs\.oauth: the hub-wide login .* not available at the edge/,
-    );
-  });
-
   it('refuses to bundle a client secret written literally, naming its key', async () => {
     const file = join(directory, 'literal.config.json');
     await writeConfig(file, 'literal-exchange-secret');

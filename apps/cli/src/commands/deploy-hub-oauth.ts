@@ -82,12 +82,13 @@ interface ConfiguredEntry {
  * The CLI side: the `oauth` and `tokenExchange` blocks of the config's remote upstreams, and the
  * key's reference when one has `oauth`.
  * @returns the definition's keys, and the secret names the deploy must upload.
- * @throws what `refuse` makes of the reason, for a hub-wide `authorization_code` upstream: its
- * operator login (`fedmcp auth login`) writes to a local store the edge hub does not read.
+ * A hub-wide `authorization_code` upstream is logged in through the deployed hub
+ * (`fedmcp auth login <upstream> --hub <url>`, see {@link EdgeUpstreamAuth.login}).
+ * @param _refuse kept for callers: nothing is refused here any more.
  */
 export function upstreamAuthOf(
   configured: Iterable<ConfiguredEntry>,
-  refuse: (reason: string) => Error = (reason) => new Error(reason),
+  _refuse: (reason: string) => Error = (reason) => new Error(reason),
 ): {
   definition: UpstreamAuthDefinition;
   references: string[];
@@ -97,11 +98,6 @@ export function upstreamAuthOf(
   for (const { id, spec, peer, oauth, tokenExchange } of configured) {
     const url = (spec as { url?: unknown }).url;
     if (peer !== undefined || typeof url !== 'string' || (!oauth && !tokenExchange)) continue;
-    if (oauth?.mode === 'hub' && oauth.grant === 'authorization_code') {
-      throw refuse(
-        `mcpServers.${id}.oauth: the hub-wide login ("mode": "hub" with the "authorization_code" grant, \`fedmcp auth login\`) is not available at the edge; use "mode": "user" (each caller signs in) or the "client_credentials" grant.`,
-      );
-    }
     withOAuth ||= oauth !== undefined;
     upstreamAuth[id] = { url, ...(oauth && { oauth }), ...(tokenExchange && { tokenExchange }) };
   }
@@ -152,6 +148,13 @@ export interface EdgeUpstreamAuth {
    * @throws FedmcpError NOT_FOUND when the upstream has no `oauth` block.
    */
   logout(upstreamId: string, holder?: OAuthHolder): Promise<boolean>;
+  /**
+   * Starts the hub's own login at an `authorization_code` upstream: the authorization URL, whose
+   * redirect is this hub's `/oauth/callback`, which stores the hub's tokens sealed in its store.
+   * What the admin API's `POST /upstreams/{id}/oauth-login` does.
+   * @throws FedmcpError NOT_FOUND when the upstream has no `oauth` block with that grant.
+   */
+  login(upstreamId: string): Promise<{ authorizationUrl: string }>;
 }
 
 /** Options of {@link createEdgeUpstreamAuth}. */
@@ -198,6 +201,9 @@ export function createEdgeUpstreamAuth(
       logout: async (upstreamId) => {
         throw new FedmcpError('NOT_FOUND', `Upstream "${upstreamId}" has no "oauth" block.`);
       },
+      login: async (upstreamId) => {
+        throw new FedmcpError('NOT_FOUND', `Upstream "${upstreamId}" has no "oauth" block.`);
+      },
     };
   }
   const oauthUpstreams: OAuthUpstream[] = entries.flatMap(([id, { url, oauth }]) =>
@@ -217,8 +223,8 @@ export function createEdgeUpstreamAuth(
         key: credentialKeyOf(definition.oauthCredentialKey),
       }),
     redirectUrl: () => `${baseUrl()}${OAUTH_CALLBACK_PATH}`,
-    // `fedmcp auth login` writes to a local store: refusals name what works here instead.
-    operatorLogin: false,
+    // The operator logs the hub in through this hub: `fedmcp auth login <id> --hub <url>`.
+    operatorLogin: 'remote',
     // Served at the origin's root only (not under a Supabase function's path).
     clientMetadataUrl: () =>
       new URL(baseUrl()).pathname === '/' ? hubClientMetadataUrl(baseUrl()) : undefined,
@@ -268,6 +274,9 @@ export function createEdgeUpstreamAuth(
           },
     withOAuth: oauthUpstreams.length > 0,
     logout: (upstreamId, holder) => upstreamOAuth.logout(upstreamId, holder),
+    login: async (upstreamId) => ({
+      authorizationUrl: (await upstreamOAuth.users.startHubLogin(upstreamId)).href,
+    }),
     withRoutes: (handler) => async (request) => {
       base ??= new URL(request.url).origin;
       return (await routes(request)) ?? handler(request);

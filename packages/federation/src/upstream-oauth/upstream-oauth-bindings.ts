@@ -64,11 +64,12 @@ export interface UpstreamOAuthOptions {
   /** The fetch of the callback's code exchange and of revocations. @default globalThis.fetch */
   fetch?: FetchLike;
   /**
-   * Whether an operator can log the hub in (`fedmcp auth login`, which writes to this store). The
-   * edge hub says `false`: its refusals then name what does work there.
+   * How an operator logs the hub in: `true`, `fedmcp auth login` (which writes to this store);
+   * `'remote'`, `fedmcp auth login --hub <url>` through the hub's admin API (the edge hub);
+   * `false`, not at all (refusals then name what does work).
    * @default true
    */
-  operatorLogin?: boolean;
+  operatorLogin?: boolean | 'remote';
 }
 
 /**
@@ -229,18 +230,22 @@ export function createUpstreamOAuth(options: UpstreamOAuthOptions): UpstreamOAut
         ...(upstream.oauth.maxStepUps !== undefined && { maxStepUps: upstream.oauth.maxStepUps }),
         ...(perUser && { allowedMethods: USER_MODE_CATALOG_METHODS }),
         authorize: async () => {
+          const login =
+            options.operatorLogin === 'remote'
+              ? `\`fedmcp auth login ${upstream.id} --hub <this hub's URL>\``
+              : `\`fedmcp auth login ${upstream.id}\``;
           throw new FedmcpError(
             'UNAUTHENTICATED',
             perUser
               ? `Upstream "${upstream.id}" lists nothing without a token, and each user signs in on their own ("mode": "user"): ${
                   options.operatorLogin === false
                     ? 'this edge hub has no operator login to list its catalog with; run it on a Node hub (`fedmcp serve`), where an operator logs the hub in once, or peer with one.'
-                    : `an operator runs \`fedmcp auth login ${upstream.id}\` once so the hub can list its catalog (that token lists only).`
+                    : `an operator runs ${login} once so the hub can list its catalog (that token lists only).`
                 }`
               : `Upstream "${upstream.id}" needs an OAuth authorization: ${
                   options.operatorLogin === false
                     ? 'this edge hub has no operator login; use the "client_credentials" grant or "mode": "user".'
-                    : `an operator runs \`fedmcp auth login ${upstream.id}\` once.`
+                    : `an operator runs ${login} once.`
                 }`,
           );
         },

@@ -104,11 +104,23 @@ export interface UserUpstreamOAuth {
    * @returns whether one was stored.
    */
   logout(upstreamId: string, holder: OAuthHolder | string): Promise<boolean>;
+  /**
+   * Starts the hub's own login at an `authorization_code` upstream (the edge's `fedmcp auth login
+   * --hub`): forgets the hub's tokens there, and answers the authorization URL, whose redirect is
+   * the hub's `/oauth/callback`; the pending login (PKCE verifier, single-use state marked as the
+   * hub's) is kept in the store like a user's, and the callback stores the hub's tokens.
+   * @throws FedmcpError NOT_FOUND when the upstream has no `oauth` block with that grant; what
+   * the authorization server's discovery or registration fails with.
+   */
+  startHubLogin(upstreamId: string): Promise<URL>;
 }
+
+/** Whom a login is for: a caller, or the hub itself (`"hub"`). */
+type LoginHolder = OAuthHolder | 'hub';
 
 interface PendingLogin {
   upstream: OAuthUpstream;
-  holder: OAuthHolder;
+  holder: LoginHolder;
   provider: UpstreamOAuthProvider;
   expiresAt: number;
 }
@@ -168,7 +180,7 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
     outcome: string,
     action: string,
     upstream: string,
-    holder: OAuthHolder,
+    holder: LoginHolder,
     details?: Record<string, unknown>,
   ) =>
     void options.audit?.record({
@@ -177,11 +189,14 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
       action,
       upstream,
       ...(details && { details }),
-      principal: {
-        subject: holder.subject,
-        ...(holder.issuer !== undefined && { issuer: holder.issuer }),
-        authMethod: 'oauth',
-      },
+      // The hub's own login: the hub is the principal (as for its refreshes).
+      ...(holder !== 'hub' && {
+        principal: {
+          subject: holder.subject,
+          ...(holder.issuer !== undefined && { issuer: holder.issuer }),
+          authMethod: 'oauth',
+        },
+      }),
     });
   const dropExpired = () => {
     for (const [state, login] of pending) if (login.expiresAt <= now()) pending.delete(state);
@@ -208,11 +223,17 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
     if (local) return local;
     if (!stored || stored.expiresAt <= now()) return undefined;
     const upstream = find(stored.upstreamId);
-    if (upstream?.oauth.mode !== 'user') return undefined;
-    const holder = {
-      subject: stored.subject,
-      ...(stored.issuer !== undefined && { issuer: stored.issuer }),
-    };
+    const hubLogin = (stored as HubMarked).hub === true;
+    if (!upstream) return undefined;
+    if (hubLogin ? upstream.oauth.grant !== 'authorization_code' : upstream.oauth.mode !== 'user') {
+      return undefined;
+    }
+    const holder: LoginHolder = hubLogin
+      ? 'hub'
+      : {
+          subject: stored.subject,
+          ...(stored.issuer !== undefined && { issuer: stored.issuer }),
+        };
     const provider = providerFor(upstream, holder, stored.redirectUrl);
     provider.saveCodeVerifier(stored.codeVerifier);
     return { upstream, holder, provider, expiresAt: stored.expiresAt };
@@ -220,7 +241,7 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
 
   const providerFor = (
     upstream: OAuthUpstream,
-    holder: OAuthHolder,
+    holder: LoginHolder,
     redirectUrl = options.redirectUrl(),
   ) =>
     createUpstreamOAuthProvider({
@@ -286,8 +307,48 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
     return binding;
   };
 
+  const startHubLogin = async (upstreamId: string): Promise<URL> => {
+    const upstream = find(upstreamId);
+    if (upstream?.oauth.grant !== 'authorization_code') {
+      throw new FedmcpError(
+        'NOT_FOUND',
+        `Upstream "${upstreamId}" has no "oauth" block with the "authorization_code" grant.`,
+      );
+    }
+    const provider = providerFor(upstream, 'hub');
+    // A new authorization: the hub's tokens go (the registered client stays, its redirect is
+    // the hub's callback, which does not change).
+    await provider.invalidateCredentials?.('tokens');
+    // Discovery (the upstream's protected resource metadata), registration when needed, then
+    // the redirect the provider keeps for us instead of opening.
+    const result = await auth(provider, {
+      serverUrl: upstream.url,
+      ...(options.fetch && { fetchFn: options.fetch }),
+    });
+    const url = result === 'REDIRECT' ? provider.takeAuthorizationUrl() : undefined;
+    const state = url?.searchParams.get('state');
+    if (!url || !state) {
+      throw new FedmcpError(
+        'UPSTREAM_UNAVAILABLE',
+        `Upstream "${upstreamId}" started no authorization (no authorization URL with a state).`,
+      );
+    }
+    const expiresAt = now() + USER_LOGIN_TTL_MS;
+    const pendingLogin: NonNullable<OAuthCredentials['pendingLogin']> & HubMarked = {
+      upstreamId: upstream.id,
+      subject: 'hub',
+      hub: true,
+      codeVerifier: await provider.codeVerifier(),
+      redirectUrl: url.searchParams.get('redirect_uri') ?? options.redirectUrl(),
+      expiresAt,
+    };
+    await store.save(await loginKey(state), { pendingLogin }, { ttlMs: USER_LOGIN_TTL_MS });
+    return url;
+  };
+
   return {
     bindingFor,
+    startHubLogin,
     waitForSignIn: (elicitationId, signal) => signals.wait(elicitationId, signal),
     async ownsSignIn(elicitationId) {
       const stored = await store.load(`oauth-login:${elicitationId}`).catch(() => undefined);
@@ -302,9 +363,10 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
       if (!login) {
         return page(
           400,
-          'This sign-in link is unknown or has expired. Retry the call to get a new one.',
+          'This sign-in link is unknown or has expired. Retry the call (or the login) to get a new one.',
         );
       }
+      const who = login.holder === 'hub' ? 'The hub is' : 'You are';
       const code = query.get('code');
       if (!code) {
         const reason = query.get('error_description') ?? query.get('error') ?? 'no code';
@@ -330,7 +392,7 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
         );
       }
       await settle('completed');
-      return page(200, `You are signed in to "${login.upstream.id}". You can close this tab.`);
+      return page(200, `${who} signed in to "${login.upstream.id}". You can close this tab.`);
     },
     async logout(upstreamId, holderOrSubject) {
       const holder = holderOf(holderOrSubject);
@@ -348,6 +410,11 @@ export function createUserUpstreamOAuth(options: UserUpstreamOAuthOptions): User
       return deleted;
     },
   };
+}
+
+/** The mark of a pending login that is the hub's own (`startHubLogin`), not a caller's. */
+interface HubMarked {
+  hub?: boolean;
 }
 
 /** A holder given as a bare subject (no issuer), or as itself. */

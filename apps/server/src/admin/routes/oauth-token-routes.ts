@@ -4,6 +4,10 @@
  * OAuth principals, `?issuer=`) — at the authorization server when it advertises a revocation
  * endpoint (RFC 7009), then forgets them; the user is asked to sign in again on their next call.
  * Audited (principal and upstream, never a token). What `fedmcp auth logout` does from a shell.
+ *
+ * `POST /upstreams/{id}/oauth-login` (where the hub finishes logins at its own `/oauth/callback`:
+ * the edge hub) answers the authorization URL of the hub's own login (PKCE, single-use state);
+ * `fedmcp auth login <id> --hub <url>` opens it and waits until the upstream is connected.
  */
 import { FedmcpError } from '@fedmcp/protocol';
 import type { OAuthHolder } from '@fedmcp/proxy-auth';
@@ -15,12 +19,19 @@ import { ProblemError } from '../problem.js';
 /** What the routes need: the server's upstream OAuth (`HubUpstreamOAuth.logout`). */
 export interface OAuthTokenAdmin {
   logout(upstreamId: string, holder?: OAuthHolder): Promise<boolean>;
+  /**
+   * Starts the hub's own login at an `authorization_code` upstream, redirected to the hub's
+   * `/oauth/callback` (the edge hub: `fedmcp auth login <id> --hub <url>`). Absent on Node, where
+   * `fedmcp auth login` listens on a loopback redirect itself.
+   */
+  login?(upstreamId: string): Promise<{ authorizationUrl: string }>;
 }
 
 /** The OAuth token routes; none without the server's upstream OAuth. */
 export function oauthTokenRoutes(context: Pick<AdminContext, 'upstreamOAuth'>): AdminRoute[] {
   const oauth = context.upstreamOAuth;
   if (!oauth) return [];
+  const login = oauth.login?.bind(oauth);
   return [
     defineRoute({
       method: 'DELETE',
@@ -70,5 +81,28 @@ export function oauthTokenRoutes(context: Pick<AdminContext, 'upstreamOAuth'>): 
         return undefined;
       },
     }),
+    ...(login ? [loginRoute(login)] : []),
   ];
+}
+
+/** `POST /upstreams/{id}/oauth-login`. */
+function loginRoute(login: NonNullable<OAuthTokenAdmin['login']>): AdminRoute {
+  return defineRoute({
+    method: 'POST',
+    path: '/upstreams/{id}/oauth-login',
+    operationId: 'startUpstreamOAuthLogin',
+    summary:
+      "Starts the hub's own OAuth login at an authorization_code upstream: answers the authorization URL, redirected to the hub's /oauth/callback.",
+    tag: 'upstreams',
+    params: z.object({ id: z.string().min(1) }),
+    response: z.object({ authorizationUrl: z.string() }),
+    handle: async ({ params }) => {
+      try {
+        return await login(params.id);
+      } catch (error) {
+        if (!FedmcpError.isInstance(error)) throw error;
+        throw new ProblemError(error.code === 'NOT_FOUND' ? 404 : 502, error.message);
+      }
+    },
+  });
 }

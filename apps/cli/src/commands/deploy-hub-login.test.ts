@@ -1,0 +1,155 @@
+// The hub-wide login of an `authorization_code` upstream at the edge (issue 15): the hub that
+// `fedmcp deploy cloudflare` bundles, run in workerd (Miniflare), against a real authorization
+// server and protected MCP server on 127.0.0.1. An operator key (admin scope) starts the hub's
+// login through the admin API and gets the authorization URL; following it (as a browser would)
+// lands on the hub's own /oauth/callback, which stores the hub's tokens sealed in its store; then
+// a call by any user reaches the upstream with the hub's token. The callback's state is
+// single-use; a key without the admin scope gets a 403.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildHubBundle, HUB_DURABLE_OBJECTS } from './deploy-hub-bundle.js';
+import {
+  type AuthorizationServer,
+  type ProtectedUpstream,
+  startAuthorizationServer,
+  startProtectedUpstream,
+} from './deploy-hub-oauth.fixtures.js';
+
+const OAUTH_KEY = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
+const adminKey = generateApiKey();
+const userKey = generateApiKey();
+let directory: string;
+let authorizationServer: AuthorizationServer;
+let docs: ProtectedUpstream;
+let miniflare: Miniflare;
+let base: URL;
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'fedmcp-deploy-login-'));
+  authorizationServer = await startAuthorizationServer({ accessTokenTtlSeconds: 5 });
+  docs = await startProtectedUpstream(authorizationServer);
+  const file = join(directory, 'fedmcp.config.json');
+  await writeFile(
+    file,
+    JSON.stringify({
+      hub: { id: 'edge-login', dataDir: join(directory, 'data') },
+      auth: {
+        apiKeys: [
+          { hash: await hashApiKey(adminKey), subject: 'ops', scopes: ['admin'] },
+          { hash: await hashApiKey(userKey), subject: 'ada' },
+        ],
+      },
+      // One token for the hub, got by an operator's login (the authorization_code grant).
+      mcpServers: { docs: { url: docs.url, oauth: { mode: 'hub' } } },
+    }),
+  );
+  vi.stubEnv('FEDMCP_OAUTH_KEY', OAUTH_KEY);
+  let code: string;
+  try {
+    const hub = await buildHubBundle(file, 'cloudflare', undefined);
+    expect(hub.references).toEqual(['FEDMCP_OAUTH_KEY']);
+    code = String(hub.bundle.files[0]?.content ?? '');
+  } finally {
+    vi.unstubAllEnvs();
+  }
+  expect(code).not.toContain(OAUTH_KEY);
+  miniflare = new Miniflare({
+    modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
+    compatibilityDate: '2025-09-01',
+    compatibilityFlags: ['nodejs_compat'],
+    durableObjects: Object.fromEntries(
+      HUB_DURABLE_OBJECTS.map(({ binding, className }) => [
+        binding,
+        { className, useSQLite: true },
+      ]),
+    ),
+    bindings: { FEDMCP_OAUTH_KEY: OAUTH_KEY },
+    host: '127.0.0.1',
+    port: 0,
+    cf: false,
+  });
+  base = await miniflare.ready;
+}, 120_000);
+
+afterAll(async () => {
+  await miniflare?.dispose();
+  await docs?.[Symbol.asyncDispose]();
+  await authorizationServer?.[Symbol.asyncDispose]();
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** Starts the hub's login at `upstream` through the admin API with `key`. */
+function startLogin(upstream: string, key: string): Promise<Response> {
+  return fetch(new URL(`/admin/v1/upstreams/${upstream}/oauth-login`, base), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}` },
+  });
+}
+
+/** `whoami` at the upstream, called through the hub by the holder of `key`. */
+async function whoami(key: string): Promise<string> {
+  const client = new Client({ name: 'edge-login-test', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL('/mcp', base), {
+      requestInit: { headers: { authorization: `Bearer ${key}` } },
+    }),
+  );
+  try {
+    const result = await client.callTool({ name: 'docs__whoami', arguments: {} });
+    return (result as { content: { text: string }[] }).content[0]?.text ?? '';
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await client.close();
+  }
+}
+
+describe('the hub-wide authorization_code login at the edge (workerd)', () => {
+  it('refuses a key without the admin scope (403) and names an upstream without that grant (404)', async () => {
+    const user = await startLogin('docs', userKey);
+    expect(user.status).toBe(403);
+    await user.body?.cancel();
+    const unknown = await startLogin('nowhere', adminKey);
+    expect(unknown.status).toBe(404);
+    await unknown.body?.cancel();
+  });
+
+  it('before the login, a call names the login to run', async () => {
+    expect(await whoami(userKey)).toContain('fedmcp auth login docs --hub');
+  }, 120_000);
+
+  it("logs the hub in through its own callback; then any user's call carries the hub's token", async () => {
+    const started = await startLogin('docs', adminKey);
+    expect(started.status).toBe(200);
+    const { authorizationUrl } = (await started.json()) as { authorizationUrl: string };
+    const authorization = new URL(authorizationUrl);
+    expect(authorization.searchParams.get('redirect_uri')).toBe(
+      new URL('/oauth/callback', base).href,
+    );
+    expect(authorization.searchParams.get('code_challenge_method')).toBe('S256');
+    // The operator's browser: signs in as "operator", is redirected to the hub's callback.
+    authorization.searchParams.set('login', 'operator');
+    const redirect = await fetch(authorization, { redirect: 'manual' });
+    const location = redirect.headers.get('location') ?? '';
+    await redirect.body?.cancel();
+    expect(location.startsWith(new URL('/oauth/callback?', base).href)).toBe(true);
+    const callback = await fetch(location);
+    expect(callback.status).toBe(200);
+    expect(await callback.text()).toContain('The hub is signed in to &#34;docs&#34;');
+    // The state is single-use.
+    const replayed = await fetch(location);
+    expect(replayed.status).toBe(400);
+    await replayed.body?.cancel();
+    // A user without the admin scope reaches the upstream with the hub's token (refreshed when
+    // the short-lived access token expired).
+    const callsBefore = docs.calls.length;
+    expect(await whoami(userKey)).toBe('subject=operator');
+    expect(await whoami(adminKey)).toBe('subject=operator');
+    expect(docs.calls.slice(callsBefore)).toEqual(['operator', 'operator']);
+  }, 120_000);
+});
