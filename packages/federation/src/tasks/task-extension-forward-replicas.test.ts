@@ -8,9 +8,13 @@
  */
 import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { ResultSchema } from '@modelcontextprotocol/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openReplicaStore, recordingFetch, replicaHubs } from '../../test/fixtures/replica-hubs.js';
+import {
+  openReplicaStore,
+  recordingFetch,
+  replicaHubs,
+  wireAsk,
+} from '../../test/fixtures/replica-hubs.js';
 import { eventually } from '../../test/helpers.js';
 
 type Params = Record<string, unknown>;
@@ -45,13 +49,7 @@ async function modernClient(url: string, user: string) {
   client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: {} }));
   await client.connect(transport);
   hubs!.adopt(() => client.close());
-  const ask = async (method: string, params: Params): Promise<Params> => {
-    answers.length = 0;
-    await client.request({ method, params } as never, ResultSchema).catch(() => undefined);
-    const answer = answers.findLast((item) => 'result' in item || 'error' in item) ?? {};
-    return (answer.result ?? answer.error) as Params;
-  };
-  return { ask, client, notes };
+  return { ask: wireAsk(client, answers), client, notes };
 }
 
 /** Polls `tasks/get` until `done` holds of the task. */

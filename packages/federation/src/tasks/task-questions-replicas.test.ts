@@ -15,7 +15,6 @@
  */
 import { type Everything, startEverything } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { ResultSchema } from '@modelcontextprotocol/core';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
@@ -30,6 +29,7 @@ import {
   type ReplicaHubs,
   recordingFetch,
   replicaHubs,
+  wireAsk,
 } from '../../test/fixtures/replica-hubs.js';
 import { eventually } from '../../test/helpers.js';
 
@@ -127,13 +127,7 @@ async function modernClient(replica: ReplicaHub, fetcher: typeof fetch) {
   };
   await client.connect(transport);
   hubs!.adopt(() => client.close());
-  const ask = async (method: string, params: Params): Promise<Params> => {
-    answers.length = 0;
-    await client.request({ method, params } as never, ResultSchema).catch(() => undefined);
-    const answer = answers.findLast((item) => 'result' in item || 'error' in item) ?? {};
-    return (answer.result ?? answer.error) as Params;
-  };
-  return { ask, client, notes };
+  return { ask: wireAsk(client, answers), client, notes };
 }
 
 const asking = (task: Params | undefined) =>
