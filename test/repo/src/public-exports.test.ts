@@ -584,6 +584,7 @@ describe('public exports', () => {
         "createWebUiRoute: function",
         "edgeAdminRoutes: function",
         "ownsAdminPath: function",
+        "startUpstreamSync: function",
         "toolCallRoute: function",
       ]
     `);

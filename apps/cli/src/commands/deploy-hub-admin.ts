@@ -29,6 +29,7 @@ import {
   type DashboardFile,
   edgeAdminRoutes,
   toolCallRoute,
+  type UpstreamChanges,
 } from '@fedmcp/server/admin';
 import type { Store } from '@fedmcp/store';
 import type { McpAuthenticate } from '@fedmcp/transports';
@@ -54,6 +55,8 @@ export interface EdgeAdminOptions {
   authenticate?: McpAuthenticate;
   /** Upstream OAuth tokens (`DELETE /upstreams/{id}/oauth-tokens`, deploy-hub-oauth.ts). */
   upstreamOAuth?: Pick<EdgeUpstreamAuth, 'logout' | 'login'>;
+  /** Adding, changing, removing and restarting upstreams (deploy-hub-upstreams.ts); none: read-only. */
+  upstreamChanges?: UpstreamChanges;
 }
 
 /** The admin API, REST facade and dashboard of an edge hub, as one web route. */
@@ -80,6 +83,7 @@ export function createEdgeAdminRoutes(options: EdgeAdminOptions): WebRoute {
     config: () => ({ peers, ...(options.policy ? { policy: { rules: options.policy } } : {}) }),
     authenticate: options.authenticate ?? (() => undefined),
     ...(options.upstreamOAuth ? { upstreamOAuth: options.upstreamOAuth } : {}),
+    ...(options.upstreamChanges ? { upstreamChanges: options.upstreamChanges } : {}),
   };
   const dashboard = typeof __FEDMCP_DASHBOARD__ === 'undefined' ? undefined : __FEDMCP_DASHBOARD__;
   const api = createWebAdminApi(context, {

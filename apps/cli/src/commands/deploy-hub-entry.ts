@@ -57,6 +57,7 @@ import { createEdgeAdminRoutes } from './deploy-hub-admin.js';
 import { type FrontDoorDefinition, withFrontDoor } from './deploy-hub-front.js';
 import { createEdgeUpstreamAuth, type UpstreamAuthDefinition } from './deploy-hub-oauth.js';
 import { type ShardsDefinition, shardCountOf, shardHubOptions } from './deploy-hub-shards.js';
+import { startEdgeUpstreams } from './deploy-hub-upstreams.js';
 import { type ViewsDefinition, viewsHubOptions } from './deploy-hub-views.js';
 
 export { FedmcpStoreObject } from '@fedmcp/store/durable-object';
@@ -240,6 +241,13 @@ async function build(
       }),
     }),
   });
+  // Upstreams added through the admin API, kept in the store: applied here, and heard from others.
+  const edgeUpstreams = await startEdgeUpstreams({
+    hub,
+    store,
+    lookup,
+    upstreams: definition.upstreams,
+  });
   const auth = parseAuthConfig(definition.auth ?? {});
   let authenticators: ReturnType<typeof createAuthenticators> | undefined;
   const resourceOf = (request: Request) => definition.resource ?? new URL('/mcp', request.url).href;
@@ -292,6 +300,7 @@ async function build(
       pinning,
       authenticate,
       ...(upstreamAuth.withOAuth ? { upstreamOAuth: upstreamAuth } : {}),
+      upstreamChanges: edgeUpstreams.changes,
     }),
   });
   const front = withFrontDoor(upstreamAuth.withRoutes(handler), {
@@ -304,6 +313,7 @@ async function build(
       try {
         await handler.close();
       } finally {
+        await edgeUpstreams.close(); // never throws
         await pinning?.close();
       }
     },

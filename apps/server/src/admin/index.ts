@@ -15,6 +15,8 @@ export type { AdminRoute } from './admin-route.js';
 export type { RouteGroup } from './openapi.js';
 export { edgeAdminRoutes } from './route-table.js';
 export { toolCallRoute } from './routes/tool-call-route.js';
+export type { UpstreamChanges, UpstreamInput } from './routes/upstream-routes.js';
+export { startUpstreamSync, type UpstreamSync, type UpstreamSyncOptions } from './upstream-sync.js';
 export {
   ADMIN_API_SCOPE,
   ADMIN_BASE,

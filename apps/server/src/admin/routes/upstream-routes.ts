@@ -11,6 +11,7 @@ import type {
 } from '@fedmcp/federation';
 import { remoteUpstreamSpecSchema, stdioUpstreamSpecSchema } from '@fedmcp/transports';
 import * as z from 'zod';
+import type { ClusterChange } from '../../cluster/cluster-changes.js';
 import type { AdminContext } from '../admin-context.js';
 import { type AdminRoute, defineRoute } from '../admin-route.js';
 import { ProblemError } from '../problem.js';
@@ -103,11 +104,33 @@ function split(input: z.output<typeof upstreamInputSchema>, id: string) {
   };
 }
 
+/** The body of add and update, as parsed. */
+export type UpstreamInput = z.output<typeof upstreamInputSchema>;
+
+/**
+ * How the routes that change upstreams fit their host. Node: the config file's upstreams and the
+ * replicas to tell; the edge (`fedmcp deploy`) adds what it refuses and how stored references
+ * resolve to the platform's secrets.
+ */
+export interface UpstreamChanges {
+  /** Why `input` cannot be added or set as `id` here (answered 400), or `undefined`. */
+  refuse?(id: string, input: UpstreamInput): string | undefined;
+  /** The config the hub runs for one as stored (say, `${secret:NAME}` replaced). @default as is */
+  resolve?(config: UpstreamConfig): UpstreamConfig;
+  /** The config's own entry for `id`, if it has one (what restart falls back to). */
+  configuredUpstream?(id: string): UpstreamConfig | undefined;
+  /** Tells the other replicas (or hub objects) of a change they apply from the store. */
+  announce?(change: ClusterChange): Promise<void>;
+}
+
 const SPEC_KEYS = new Set(['type', 'command', 'args', 'env', 'cwd', 'url', 'headers']);
 
 /** An upstream's config as the registry takes it: where it lives, and how the hub treats it. */
-function splitConfig(config: UpstreamConfig): { spec: UpstreamSpec; options: UpstreamOptions } {
-  const entries = Object.entries(config);
+function splitConfig(
+  config: UpstreamConfig,
+  resolve: (config: UpstreamConfig) => UpstreamConfig = (same) => same,
+): { spec: UpstreamSpec; options: UpstreamOptions } {
+  const entries = Object.entries(resolve(config));
   return {
     spec: Object.fromEntries(entries.filter(([key]) => SPEC_KEYS.has(key))) as UpstreamSpec,
     options: Object.fromEntries(entries.filter(([key]) => !SPEC_KEYS.has(key))) as UpstreamOptions,
@@ -132,17 +155,18 @@ export async function storedUpstreams(
 
 /**
  * Re-applies the upstreams the API added or changed before a restart (a change made through the
- * API wins over the config file's entry).
+ * API wins over the config file's entry). `resolve` turns a stored config into the one the hub runs.
  * @returns the ones that could not be added, with why (a name collision with the config).
  */
 export async function restoreStoredUpstreams(
-  context: AdminContext,
+  context: Pick<AdminContext, 'hub' | 'store'>,
+  resolve?: UpstreamChanges['resolve'],
 ): Promise<Array<{ id: string; error: string }>> {
   const running = new Set(context.hub.upstreams.list().map((upstream) => upstream.id));
   const failed: Array<{ id: string; error: string }> = [];
   for (const [id, config] of await storedUpstreams(context)) {
-    const { spec, options } = splitConfig(config);
     try {
+      const { spec, options } = splitConfig(config, resolve);
       // Changed through the API: the stored version wins over the config file's.
       if (running.has(id)) await context.hub.upstreams.replace(id, spec, options);
       else await context.hub.upstreams.add(id, spec, options);
@@ -161,6 +185,7 @@ export async function applyUpstreamChange(
   context: Pick<AdminContext, 'hub' | 'store'>,
   id: string,
   action: 'put' | 'removed',
+  resolve?: UpstreamChanges['resolve'],
 ): Promise<void> {
   const running = context.hub.upstreams.list().some((upstream) => upstream.id === id);
   if (action === 'removed') {
@@ -169,7 +194,7 @@ export async function applyUpstreamChange(
   }
   const stored = await context.store.kv.get(KEY_PREFIX + id);
   if (!stored) return; // removed again since
-  const { spec, options } = splitConfig(JSON.parse(stored.value) as UpstreamConfig);
+  const { spec, options } = splitConfig(JSON.parse(stored.value) as UpstreamConfig, resolve);
   if (running) await context.hub.upstreams.replace(id, spec, options);
   else await context.hub.upstreams.add(id, spec, options);
 }
@@ -216,21 +241,26 @@ export function upstreamStatusRoutes(context: Pick<AdminContext, 'hub' | 'store'
 }
 
 /**
- * The upstream routes: reading them, and adding, changing, removing and restarting them (Node:
- * kept in the store and restored when the server starts).
+ * The upstream routes: reading them, and adding, changing, removing and restarting them, kept in
+ * the store (restored when the server or hub object starts) and announced to the others.
  */
-export function upstreamRoutes(context: AdminContext): AdminRoute[] {
-  /** Applies an upstream to the running hub, then keeps it in the store. */
-  const apply = async (
-    id: string,
-    body: z.output<typeof upstreamInputSchema>,
-    how: 'add' | 'replace',
-  ) => {
+export function upstreamRoutes(
+  context: Pick<AdminContext, 'hub' | 'store'>,
+  changes: UpstreamChanges = {},
+): AdminRoute[] {
+  const refuse = (id: string, body: UpstreamInput) => {
+    const reason = changes.refuse?.(id, body);
+    if (reason) throw new ProblemError(400, reason);
+  };
+  /** Applies an upstream to the running hub, then keeps it (as written) in the store. */
+  const apply = async (id: string, body: UpstreamInput, how: 'add' | 'replace') => {
     const { spec, options } = split(body, id);
-    const status = await context.hub.upstreams[how](id, spec as UpstreamSpec, options);
-    await context.store.kv.set(KEY_PREFIX + id, JSON.stringify({ ...spec, ...options }));
+    const stored = { ...spec, ...options } as UpstreamConfig;
+    const run = splitConfig(stored, changes.resolve);
+    const status = await context.hub.upstreams[how](id, run.spec, run.options);
+    await context.store.kv.set(KEY_PREFIX + id, JSON.stringify(stored));
     // The other replicas apply it from the store.
-    await context.cluster?.announce({ kind: 'upstream', id, action: 'put' });
+    await changes.announce?.({ kind: 'upstream', id, action: 'put' });
     return present(status, 'admin');
   };
   return [
@@ -249,6 +279,7 @@ export function upstreamRoutes(context: AdminContext): AdminRoute[] {
         if (context.hub.upstreams.list().some((upstream) => upstream.id === params.id)) {
           throw new ProblemError(409, `Upstream "${params.id}" exists; PUT changes it.`);
         }
+        refuse(params.id, body);
         return apply(params.id, body, 'add');
       },
     }),
@@ -263,6 +294,7 @@ export function upstreamRoutes(context: AdminContext): AdminRoute[] {
       response: upstreamSchema,
       handle: async ({ params, body }) => {
         find(context, params.id);
+        refuse(params.id, body);
         return apply(params.id, body, 'replace');
       },
     }),
@@ -278,7 +310,7 @@ export function upstreamRoutes(context: AdminContext): AdminRoute[] {
         find(context, params.id);
         await context.hub.upstreams.remove(params.id);
         await context.store.kv.delete(KEY_PREFIX + params.id);
-        await context.cluster?.announce({ kind: 'upstream', id: params.id, action: 'removed' });
+        await changes.announce?.({ kind: 'upstream', id: params.id, action: 'removed' });
         return undefined;
       },
     }),
@@ -295,9 +327,10 @@ export function upstreamRoutes(context: AdminContext): AdminRoute[] {
         const stored = await context.store.kv.get(KEY_PREFIX + params.id);
         const config: UpstreamConfig =
           (stored ? (JSON.parse(stored.value) as UpstreamConfig) : undefined) ??
-          context.configuredUpstream(params.id) ??
+          changes.configuredUpstream?.(params.id) ??
           ({ ...current.spec, prefix: current.prefix } as UpstreamConfig);
-        const { spec, options } = splitConfig(config);
+        // Only a stored config holds references; the others are what the hub already runs.
+        const { spec, options } = splitConfig(config, stored ? changes.resolve : undefined);
         const status = await context.hub.upstreams.replace(params.id, spec, options);
         return present(status, stored ? 'admin' : 'config');
       },

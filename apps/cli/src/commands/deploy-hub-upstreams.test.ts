@@ -1,0 +1,208 @@
+// Upstreams added, changed, removed and restarted through the admin API of the hub `fedmcp deploy
+// cloudflare` bundles, in workerd (Miniflare) over two hub objects (`hub.shards: 2`): an HTTP
+// upstream added on one object reaches sessions open on both (list_changed, then its tools are
+// listed and callable), survives a restart of the Worker (the store persisted), restarts, and is
+// gone after DELETE; a stdio entry, a literal credential and a reference to no binding get 400.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Miniflare } from 'miniflare';
+import { describe, expect, it } from 'vitest';
+import { dryRunDeploy, useDeployTestBed } from './deploy-hub.fixtures.js';
+import { HUB_DURABLE_OBJECTS } from './deploy-hub-bundle.js';
+
+const bed = useDeployTestBed('fedmcp-deploy-upstreams-');
+const adminKey = generateApiKey();
+
+/** The bundle in Miniflare, its Durable Objects kept in `persist` (so a restart finds them). */
+async function startPersistentWorker(code: string, persist: string) {
+  const miniflare = new Miniflare({
+    modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
+    compatibilityDate: '2025-09-01',
+    compatibilityFlags: ['nodejs_compat'],
+    durableObjects: Object.fromEntries(
+      HUB_DURABLE_OBJECTS.map(({ binding, className }) => [
+        binding,
+        { className, useSQLite: true },
+      ]),
+    ),
+    durableObjectsPersist: persist,
+    bindings: { EXTRA_TOKEN: 'token-from-a-secret' },
+    host: '127.0.0.1',
+    port: 0,
+    cf: false,
+  });
+  try {
+    const { origin } = await miniflare.ready;
+    return { origin, [Symbol.asyncDispose]: () => miniflare.dispose() };
+  } catch (error) {
+    await miniflare.dispose();
+    throw error;
+  }
+}
+
+/** An admin API request with the operator's key. */
+function admin(origin: string, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(new URL(`/admin/v1${path}`, origin), {
+    ...init,
+    headers: {
+      authorization: `Bearer ${adminKey}`,
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+  });
+}
+
+/** A session on each of the two hub objects, each counting the tools/list_changed it hears. */
+async function sessionPerShard(origin: string) {
+  const url = new URL('/mcp', origin);
+  const byShard = new Map<string, { client: Client; changed: () => Promise<void> }>();
+  const spare: Client[] = [];
+  for (let index = 0; index < 24 && byShard.size < 2; index += 1) {
+    const client = new Client(
+      { name: 'upstreams', version: '1.0.0' },
+      { versionNegotiation: { mode: 'legacy' } },
+    );
+    let heard: () => void = () => {};
+    let next = new Promise<void>((resolve) => {
+      heard = resolve;
+    });
+    client.setNotificationHandler('notifications/tools/list_changed', () => {
+      heard();
+      next = new Promise<void>((resolve) => {
+        heard = resolve;
+      });
+    });
+    const transport = new StreamableHTTPClientTransport(url, {
+      requestInit: { headers: { authorization: `Bearer ${adminKey}` } },
+    });
+    await client.connect(transport);
+    const shard = transport.sessionId?.split('.')[0] ?? '';
+    if (byShard.has(shard)) spare.push(client);
+    else byShard.set(shard, { client, changed: () => next });
+  }
+  await Promise.all(spare.map((client) => client.close()));
+  return byShard;
+}
+
+async function toolNames(client: Client): Promise<string[]> {
+  return (await client.listTools()).tools.map((tool) => tool.name);
+}
+
+describe('upstream changes at the edge', () => {
+  it('add on one object reaches both, survives a restart, restarts, and DELETE removes it', async () => {
+    const configFile = join(bed.directory, 'fedmcp.config.json');
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        hub: { id: 'edge-upstreams', shards: 2 },
+        mcpServers: { everything: { url: bed.everything.url } },
+        auth: {
+          apiKeys: [{ hash: await hashApiKey(adminKey), subject: 'ops', scopes: ['admin'] }],
+        },
+      }),
+    );
+    const { exitCode, stderr, bundle } = await dryRunDeploy('cloudflare', configFile, [
+      '--allow-literal-secrets',
+    ]);
+    expect(exitCode, stderr).toBe(0);
+    const persist = join(bed.directory, 'objects');
+    await mkdir(persist, { recursive: true });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
+    const extra = { url: bed.everything.url, headers: { authorization: '${secret:EXTRA_TOKEN}' } };
+
+    {
+      await using worker = await startPersistentWorker(bundle, persist);
+      const sessions = await sessionPerShard(worker.origin);
+      try {
+        expect(sessions.size).toBe(2);
+        const changed = [...sessions.values()].map(({ changed }) => changed());
+        const added = await admin(worker.origin, '/upstreams/extra', {
+          method: 'POST',
+          body: JSON.stringify(extra),
+        });
+        expect(added.status, await added.clone().text()).toBe(201);
+        expect(await added.json()).toMatchObject({
+          id: 'extra',
+          transport: 'remote',
+          headerNames: ['authorization'],
+          source: 'admin',
+        });
+        await Promise.all(changed);
+        for (const { client } of sessions.values()) {
+          expect(await toolNames(client)).toContain('extra__echo');
+          const echoed = await client.callTool({
+            name: 'extra__echo',
+            arguments: { message: 'added at the edge' },
+          });
+          expect(JSON.stringify(echoed.content)).toContain('Echo: added at the edge');
+        }
+
+        const again = await admin(worker.origin, '/upstreams/extra', {
+          method: 'POST',
+          body: JSON.stringify(extra),
+        });
+        expect(again.status).toBe(409);
+        await again.body?.cancel();
+      } finally {
+        await Promise.allSettled([...sessions.values()].map(({ client }) => client.close()));
+      }
+    }
+
+    await using worker = await startPersistentWorker(bundle, persist);
+    const sessions = await sessionPerShard(worker.origin);
+    try {
+      for (const { client } of sessions.values()) {
+        expect(await toolNames(client)).toContain('extra__echo');
+      }
+      const listed = (await (await admin(worker.origin, '/upstreams')).json()) as {
+        upstreams: Array<{ id: string; source: string }>;
+      };
+      expect(listed.upstreams).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ id: 'extra', source: 'admin' }),
+          expect.objectContaining({ id: 'everything', source: 'config' }),
+        ]),
+      );
+
+      const restarted = await admin(worker.origin, '/upstreams/extra/restart', { method: 'POST' });
+      expect(restarted.status, await restarted.clone().text()).toBe(200);
+      expect(await restarted.json()).toMatchObject({ id: 'extra', source: 'admin' });
+
+      const changed = [...sessions.values()].map(({ changed }) => changed());
+      const removed = await admin(worker.origin, '/upstreams/extra', { method: 'DELETE' });
+      expect(removed.status).toBe(204);
+      await Promise.all(changed);
+      for (const { client } of sessions.values()) {
+        expect(await toolNames(client)).not.toContain('extra__echo');
+      }
+      const gone = await admin(worker.origin, '/upstreams/extra');
+      expect(gone.status).toBe(404);
+      await gone.body?.cancel();
+
+      const refusals: Array<[unknown, RegExp]> = [
+        [{ command: 'npx', args: ['server-everything'] }, /stdio server.*cannot start processes/],
+        [
+          { url: bed.everything.url, headers: { authorization: 'Bearer literal' } },
+          /credential literally at headers\.authorization.*secret:NAME/,
+        ],
+        [
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference
+          { url: bed.everything.url, headers: { authorization: '${secret:NO_SUCH_BINDING}' } },
+          /refers to NO_SUCH_BINDING, which the platform does not provide/,
+        ],
+      ];
+      for (const [body, reason] of refusals) {
+        const refused = await admin(worker.origin, '/upstreams/refused', {
+          method: 'POST',
+          body: JSON.stringify(body),
+        });
+        expect(refused.status).toBe(400);
+        expect(refused.headers.get('content-type')).toBe('application/problem+json');
+        expect(((await refused.json()) as { detail: string }).detail).toMatch(reason);
+      }
+    } finally {
+      await Promise.allSettled([...sessions.values()].map(({ client }) => client.close()));
+    }
+  }, 240_000);
+});
