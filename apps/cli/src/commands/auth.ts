@@ -10,11 +10,14 @@ import {
 import { loginUpstream, logoutUpstream, resolveConfigSecrets } from '@fedmcp/server';
 import { createStore } from '@fedmcp/store/node';
 import type { CliIo } from '../cli-io.js';
+import { CliUsageError, credentialHeaders } from './connect-target.js';
+import { adminBaseOf, loginThroughHub } from './deploy-hub-login.js';
 import { resolveConfig } from './resolve-config.js';
 
 const usage =
   'Usage: fedmcp auth new-key [--subject NAME] [--group G…] [--scope S…]  (prints a new API key and the config entry with its hash)\n' +
   '       fedmcp auth login <upstream> [--config FILE] [--port N] [--no-browser]  (authorizes the hub at an OAuth-protected upstream)\n' +
+  '       fedmcp auth login <upstream> --hub URL [--token KEY] [--no-browser]  (the same for a deployed hub, through its admin API; the key needs the "admin" scope, default $FEDMCP_ADMIN_KEY)\n' +
   '       fedmcp auth logout <upstream> [--subject S [--issuer ISS]] [--config FILE]  (revokes and forgets the hub\'s tokens there, or those of user S — of issuer ISS for OAuth users — with "mode": "user")\n';
 
 /** Opens `url` in the desktop's browser when there is one; the URL is printed either way. */
@@ -64,6 +67,8 @@ async function loginCommand(argv: readonly string[], io: CliIo): Promise<number>
     options: {
       config: { type: 'string' },
       port: { type: 'string' },
+      hub: { type: 'string' },
+      token: { type: 'string' },
       'no-browser': { type: 'boolean', default: false },
     },
   });
@@ -72,6 +77,7 @@ async function loginCommand(argv: readonly string[], io: CliIo): Promise<number>
     io.stderr(`fedmcp auth login: name one upstream. ${usage}`);
     return 2;
   }
+  if (values.hub !== undefined) return loginAtHub(upstreamId, { ...values, hub: values.hub }, io);
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     io.stderr(`fedmcp auth login: --port must be a port number (0–65535), not "${values.port}".\n`);
@@ -101,6 +107,54 @@ async function loginCommand(argv: readonly string[], io: CliIo): Promise<number>
   } finally {
     await store.close();
   }
+}
+
+/**
+ * `fedmcp auth login <upstream> --hub URL`: the deployed hub's own login, through its admin API
+ * (`deploy-hub-login.ts`): prints the authorization URL (and opens a browser when it can), then
+ * waits until the hub holds its tokens and has connected the upstream.
+ */
+async function loginAtHub(
+  upstreamId: string,
+  values: { hub: string; token?: string | undefined; 'no-browser'?: boolean },
+  io: CliIo,
+): Promise<number> {
+  const token = values.token ?? process.env.FEDMCP_ADMIN_KEY;
+  let headers: Record<string, string>;
+  try {
+    adminBaseOf(values.hub);
+    headers = credentialHeaders({ token });
+  } catch (error) {
+    io.stderr(
+      `fedmcp auth login: ${error instanceof CliUsageError ? error.message : `--hub must be a URL, not "${values.hub}".`}\n`,
+    );
+    return 2;
+  }
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    await loginThroughHub({
+      hubUrl: values.hub,
+      upstreamId,
+      headers,
+      signal: stop.signal,
+      onAuthorizationUrl: (url) => {
+        io.stdout(`Open this URL to authorize the hub at "${upstreamId}":\n  ${url}\n`);
+        if (!values['no-browser']) openBrowser(url);
+      },
+      onProgress: (message) => io.stderr(`${message}\n`),
+    });
+  } catch (error) {
+    io.stderr(`fedmcp auth login: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+  io.stdout(
+    `Authorized: the hub now connects to "${upstreamId}" with its own token, and refreshes it.\n`,
+  );
+  return 0;
 }
 
 /**

@@ -54,7 +54,7 @@ export interface EdgeAdminOptions {
   /** The config's authentication (API keys, OAuth); none: every admin request gets 401. */
   authenticate?: McpAuthenticate;
   /** Upstream OAuth tokens (`DELETE /upstreams/{id}/oauth-tokens`, deploy-hub-oauth.ts). */
-  upstreamOAuth?: Pick<EdgeUpstreamAuth, 'logout' | 'login'>;
+  upstreamOAuth?: Pick<EdgeUpstreamAuth, 'logout' | 'login' | 'loggedIn'>;
   /** Adding, changing, removing and restarting upstreams (deploy-hub-upstreams.ts); none: read-only. */
   upstreamChanges?: UpstreamChanges;
 }

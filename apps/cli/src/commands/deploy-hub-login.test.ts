@@ -4,7 +4,8 @@
 // login through the admin API and gets the authorization URL; following it (as a browser would)
 // lands on the hub's own /oauth/callback, which stores the hub's tokens sealed in its store; then
 // a call by any user reaches the upstream with the hub's token. The callback's state is
-// single-use; a key without the admin scope gets a 403.
+// single-use; a key without the admin scope gets a 403. `fedmcp auth login <upstream> --hub <url>`
+// does the same from a shell: prints the URL and waits until the hub reports the upstream ready.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { captureIo } from '../../test/capture-io.js';
+import { authCommand } from './auth.js';
 import { buildHubBundle, HUB_DURABLE_OBJECTS } from './deploy-hub-bundle.js';
 import {
   type AuthorizationServer,
@@ -152,4 +155,46 @@ describe('the hub-wide authorization_code login at the edge (workerd)', () => {
     expect(await whoami(adminKey)).toBe('subject=operator');
     expect(docs.calls.slice(callsBefore)).toEqual(['operator', 'operator']);
   }, 120_000);
+
+  it('`fedmcp auth login <upstream> --hub <url>` prints the URL and waits until the hub is connected', async () => {
+    const { io, out } = captureIo();
+    let followed: Promise<number> | undefined;
+    const printed = {
+      ...io,
+      stdout: (text: string) => {
+        io.stdout(text);
+        const url = /https?:\/\/\S+\/authorize\?\S+/.exec(text)?.[0];
+        if (url && !followed) followed = follow(url, 'second-operator');
+      },
+    };
+    const code = await authCommand(
+      ['login', 'docs', '--hub', new URL('/mcp', base).href, '--token', adminKey, '--no-browser'],
+      printed,
+    );
+    expect(out.stderr).toContain('Waiting for the authorization in the browser');
+    expect(code).toBe(0);
+    expect(await followed).toBe(200);
+    expect(out.stdout).toContain('Authorized: the hub now connects to "docs"');
+    expect(await whoami(userKey)).toBe('subject=second-operator');
+    // Without the admin scope, the command names what the admin API wants.
+    const refused = captureIo();
+    expect(
+      await authCommand(
+        ['login', 'docs', '--hub', base.href, '--token', userKey, '--no-browser'],
+        refused.io,
+      ),
+    ).toBe(1);
+    expect(refused.out.stderr).toMatch(/HTTP 403[\s\S]*"admin" scope/);
+  }, 120_000);
 });
+
+/** Follows an authorization URL as `login`'s browser; the hub's callback's status. */
+async function follow(authorizationUrl: string, login: string): Promise<number> {
+  const url = new URL(authorizationUrl);
+  url.searchParams.set('login', login);
+  const redirect = await fetch(url, { redirect: 'manual' });
+  await redirect.body?.cancel();
+  const callback = await fetch(redirect.headers.get('location') ?? '');
+  await callback.body?.cancel();
+  return callback.status;
+}

@@ -34,6 +34,7 @@ import {
   createEncryptedOAuthCredentialStore,
   createTokenExchange,
   type OAuthHolder,
+  oauthCredentialKey,
   type TokenExchange,
   type UpstreamOAuthConfig,
 } from '@fedmcp/proxy-auth';
@@ -155,6 +156,11 @@ export interface EdgeUpstreamAuth {
    * @throws FedmcpError NOT_FOUND when the upstream has no `oauth` block with that grant.
    */
   login(upstreamId: string): Promise<{ authorizationUrl: string }>;
+  /**
+   * Whether the hub holds its own tokens for an upstream (`GET /upstreams/{id}/oauth-login`).
+   * @throws FedmcpError NOT_FOUND when the upstream has no `oauth` block.
+   */
+  loggedIn(upstreamId: string): Promise<boolean>;
 }
 
 /** Options of {@link createEdgeUpstreamAuth}. */
@@ -202,6 +208,9 @@ export function createEdgeUpstreamAuth(
         throw new FedmcpError('NOT_FOUND', `Upstream "${upstreamId}" has no "oauth" block.`);
       },
       login: async (upstreamId) => {
+        throw new FedmcpError('NOT_FOUND', `Upstream "${upstreamId}" has no "oauth" block.`);
+      },
+      loggedIn: async (upstreamId) => {
         throw new FedmcpError('NOT_FOUND', `Upstream "${upstreamId}" has no "oauth" block.`);
       },
     };
@@ -277,6 +286,15 @@ export function createEdgeUpstreamAuth(
     login: async (upstreamId) => ({
       authorizationUrl: (await upstreamOAuth.users.startHubLogin(upstreamId)).href,
     }),
+    loggedIn: async (upstreamId) => {
+      if (!oauthUpstreams.some((upstream) => upstream.id === upstreamId)) {
+        throw new FedmcpError('NOT_FOUND', `Upstream "${upstreamId}" has no "oauth" block.`);
+      }
+      const stored = await (await upstreamOAuth.store()).load(
+        oauthCredentialKey(upstreamId, 'hub'),
+      );
+      return stored?.tokens !== undefined;
+    },
     withRoutes: (handler) => async (request) => {
       base ??= new URL(request.url).origin;
       return (await routes(request)) ?? handler(request);

@@ -25,6 +25,8 @@ export interface OAuthTokenAdmin {
    * `fedmcp auth login` listens on a loopback redirect itself.
    */
   login?(upstreamId: string): Promise<{ authorizationUrl: string }>;
+  /** Whether the hub holds tokens for an upstream (with {@link OAuthTokenAdmin.login}). */
+  loggedIn?(upstreamId: string): Promise<boolean>;
 }
 
 /** The OAuth token routes; none without the server's upstream OAuth. */
@@ -32,6 +34,7 @@ export function oauthTokenRoutes(context: Pick<AdminContext, 'upstreamOAuth'>): 
   const oauth = context.upstreamOAuth;
   if (!oauth) return [];
   const login = oauth.login?.bind(oauth);
+  const loggedIn = oauth.loggedIn?.bind(oauth);
   return [
     defineRoute({
       method: 'DELETE',
@@ -82,7 +85,29 @@ export function oauthTokenRoutes(context: Pick<AdminContext, 'upstreamOAuth'>): 
       },
     }),
     ...(login ? [loginRoute(login)] : []),
+    ...(loggedIn ? [loginStatusRoute(loggedIn)] : []),
   ];
+}
+
+/** `GET /upstreams/{id}/oauth-login`: whether the hub's login finished (it holds tokens). */
+function loginStatusRoute(loggedIn: NonNullable<OAuthTokenAdmin['loggedIn']>): AdminRoute {
+  return defineRoute({
+    method: 'GET',
+    path: '/upstreams/{id}/oauth-login',
+    operationId: 'getUpstreamOAuthLogin',
+    summary: 'Whether the hub holds its own OAuth tokens for an upstream (its login finished).',
+    tag: 'upstreams',
+    params: z.object({ id: z.string().min(1) }),
+    response: z.object({ loggedIn: z.boolean() }),
+    handle: async ({ params }) => {
+      try {
+        return { loggedIn: await loggedIn(params.id) };
+      } catch (error) {
+        if (!FedmcpError.isInstance(error)) throw error;
+        throw new ProblemError(error.code === 'NOT_FOUND' ? 404 : 502, error.message);
+      }
+    },
+  });
 }
 
 /** `POST /upstreams/{id}/oauth-login`. */
