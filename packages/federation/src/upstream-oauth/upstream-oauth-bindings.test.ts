@@ -1,5 +1,6 @@
-// The hub's upstream OAuth bindings without an operator login (the edge hub): a connection that
-// would need one is refused with what works there, and never reaches the upstream.
+// The hub's upstream OAuth bindings: a connection that would need the operator's login is refused
+// with how to log in (locally, or through the deployed hub), or what works where there is none;
+// it never reaches the upstream.
 import {
   createEncryptedOAuthCredentialStore,
   generateOAuthCredentialKey,
@@ -11,7 +12,7 @@ import { createUpstreamOAuth } from './upstream-oauth-bindings.js';
 
 const url = 'https://docs.example.com/mcp';
 
-function bindings(mode: 'hub' | 'user', operatorLogin?: boolean) {
+function bindings(mode: 'hub' | 'user', operatorLogin?: boolean | 'remote') {
   const { kv } = createMemoryStore();
   return createUpstreamOAuth({
     upstreams: () => [{ id: 'docs', url, oauth: upstreamOAuthConfigSchema.parse({ mode }) }],
@@ -23,7 +24,7 @@ function bindings(mode: 'hub' | 'user', operatorLogin?: boolean) {
   });
 }
 
-const refusal = async (mode: 'hub' | 'user', operatorLogin?: boolean) => {
+const refusal = async (mode: 'hub' | 'user', operatorLogin?: boolean | 'remote') => {
   const binding = bindings(mode, operatorLogin).oauthFor({ url });
   return binding?.authorize(new URL('https://as.example.com/authorize')).then(
     () => 'authorized',
@@ -42,5 +43,14 @@ describe('createUpstreamOAuth refusals', () => {
       /no operator login; use the "client_credentials" grant or "mode": "user"/,
     );
     expect(await refusal('user', false)).toMatch(/no operator login to list its catalog with/);
+  });
+
+  it('names the login through the hub where that is how (the deployed hub)', async () => {
+    expect(await refusal('hub', 'remote')).toMatch(
+      /an operator runs `fedmcp auth login docs --hub <this hub's URL>` once/,
+    );
+    expect(await refusal('user', 'remote')).toMatch(
+      /--hub <this hub's URL>` once so the hub can list/,
+    );
   });
 });
