@@ -1,8 +1,8 @@
 // Upstreams added, changed, removed and restarted through the admin API of the hub `fedmcp deploy
 // cloudflare` bundles, in workerd (Miniflare) over two hub objects (`hub.shards: 2`): an HTTP
 // upstream added on one object reaches sessions open on both (list_changed, then its tools are
-// listed and callable), survives a restart of the Worker (the store persisted), restarts, and is
-// gone after DELETE; a stdio entry, a literal credential and a reference to no binding get 400.
+// listed and callable), survives a restart of the Worker (the store persisted), is changed (PUT: a
+// new prefix on both objects), restarts, and is gone after DELETE; a stdio entry, a literal credential and a reference to no binding get 400.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
@@ -90,7 +90,7 @@ async function toolNames(client: Client): Promise<string[]> {
 }
 
 describe('upstream changes at the edge', () => {
-  it('add on one object reaches both, survives a restart, restarts, and DELETE removes it', async () => {
+  it('add on one object reaches both, survives a restart, PUT and restart change it, DELETE removes it', async () => {
     const configFile = join(bed.directory, 'fedmcp.config.json');
     await writeFile(
       configFile,
@@ -165,6 +165,20 @@ describe('upstream changes at the edge', () => {
         ]),
       );
 
+      const renamed = [...sessions.values()].map(({ changed }) => changed());
+      const put = await admin(worker.origin, '/upstreams/extra', {
+        method: 'PUT',
+        body: JSON.stringify({ ...extra, prefix: 'more' }),
+      });
+      expect(put.status, await put.clone().text()).toBe(200);
+      await put.body?.cancel();
+      await Promise.all(renamed);
+      for (const { client } of sessions.values()) {
+        const names = await toolNames(client);
+        expect(names).toContain('more__echo');
+        expect(names).not.toContain('extra__echo');
+      }
+
       const restarted = await admin(worker.origin, '/upstreams/extra/restart', { method: 'POST' });
       expect(restarted.status, await restarted.clone().text()).toBe(200);
       expect(await restarted.json()).toMatchObject({ id: 'extra', source: 'admin' });
@@ -174,7 +188,7 @@ describe('upstream changes at the edge', () => {
       expect(removed.status).toBe(204);
       await Promise.all(changed);
       for (const { client } of sessions.values()) {
-        expect(await toolNames(client)).not.toContain('extra__echo');
+        expect(await toolNames(client)).not.toContain('more__echo');
       }
       const gone = await admin(worker.origin, '/upstreams/extra');
       expect(gone.status).toBe(404);
