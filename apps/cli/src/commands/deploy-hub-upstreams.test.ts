@@ -2,18 +2,33 @@
 // cloudflare` bundles, in workerd (Miniflare) over two hub objects (`hub.shards: 2`): an HTTP
 // upstream added on one object reaches sessions open on both (list_changed, then its tools are
 // listed and callable), survives a restart of the Worker (the store persisted), is changed (PUT: a
-// new prefix on both objects), restarts, and is gone after DELETE; a stdio entry, a literal credential and a reference to no binding get 400.
+// new prefix on both objects), restarts, and is gone after DELETE; a stdio entry, a literal
+// credential and a reference to no binding get 400. On Supabase (Deno) one added on a function
+// reaches another sharing its PostgreSQL store.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
+import {
+  dropSchema,
+  postgresAvailable,
+  postgresUrl,
+  runSchema,
+} from '@fedmcp/test-support/postgres';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Miniflare } from 'miniflare';
-import { describe, expect, it } from 'vitest';
-import { dryRunDeploy, useDeployTestBed } from './deploy-hub.fixtures.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { dryRunDeploy, startFunction, useDeployTestBed } from './deploy-hub.fixtures.js';
 import { HUB_DURABLE_OBJECTS } from './deploy-hub-bundle.js';
 
 const bed = useDeployTestBed('fedmcp-deploy-upstreams-');
 const adminKey = generateApiKey();
+const schema = runSchema('deploy_upstreams');
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference, not a template
+const EXTRA_AUTHORIZATION = '${secret:EXTRA_TOKEN}';
+
+afterAll(async () => {
+  if (postgresAvailable) await dropSchema(schema);
+});
 
 /** The bundle in Miniflare, its Durable Objects kept in `persist` (so a restart finds them). */
 async function startPersistentWorker(code: string, persist: string) {
@@ -42,9 +57,9 @@ async function startPersistentWorker(code: string, persist: string) {
   }
 }
 
-/** An admin API request with the operator's key. */
+/** An admin API request with the operator's key (`origin` may end with the function's slug). */
 function admin(origin: string, path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(new URL(`/admin/v1${path}`, origin), {
+  return fetch(`${origin}/admin/v1${path}`, {
     ...init,
     headers: {
       authorization: `Bearer ${adminKey}`,
@@ -53,12 +68,15 @@ function admin(origin: string, path: string, init: RequestInit = {}): Promise<Re
   });
 }
 
-/** A session on each of the two hub objects, each counting the tools/list_changed it hears. */
-async function sessionPerShard(origin: string) {
-  const url = new URL('/mcp', origin);
+/**
+ * A session on each of the two hub objects (or one on a function), each with a promise of the next
+ * tools/list_changed it hears.
+ */
+async function sessionPerShard(origin: string, shards = 2) {
+  const url = new URL(`${origin}/mcp`);
   const byShard = new Map<string, { client: Client; changed: () => Promise<void> }>();
   const spare: Client[] = [];
-  for (let index = 0; index < 24 && byShard.size < 2; index += 1) {
+  for (let index = 0; index < 24 && byShard.size < shards; index += 1) {
     const client = new Client(
       { name: 'upstreams', version: '1.0.0' },
       { versionNegotiation: { mode: 'legacy' } },
@@ -219,4 +237,61 @@ describe('upstream changes at the edge', () => {
       await Promise.allSettled([...sessions.values()].map(({ client }) => client.close()));
     }
   }, 240_000);
+
+  it('on Supabase (Deno): an upstream added on one function reaches another sharing the PostgreSQL store', async () => {
+    const configFile = join(bed.directory, 'supabase.config.json');
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        hub: { id: 'edge-upstreams-sb' },
+        mcpServers: { everything: { url: bed.everything.url } },
+        auth: {
+          apiKeys: [{ hash: await hashApiKey(adminKey), subject: 'ops', scopes: ['admin'] }],
+        },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference
+        ...(postgresAvailable ? { store: '${DATABASE_URL}' } : {}),
+      }),
+    );
+    const databaseUrl = `${postgresUrl}?schema=${schema}`;
+    vi.stubEnv('DATABASE_URL', databaseUrl);
+    const { exitCode, stderr, bundle } = await dryRunDeploy('supabase', configFile, [
+      '--allow-literal-secrets',
+    ]);
+    expect(exitCode, stderr).toBe(0);
+    const env = { DATABASE_URL: databaseUrl, EXTRA_TOKEN: 'token-from-a-secret' };
+    // Two isolates of the function; without PostgreSQL each has its own (memory) store.
+    const functions = postgresAvailable ? ['a', 'b'] : ['a'];
+    const running = await Promise.all(
+      functions.map((name) =>
+        startFunction(bundle, join(bed.directory, `function-${name}`, 'index.js'), env),
+      ),
+    );
+    const sessions = await Promise.all(
+      running.map(
+        async (deno) =>
+          (await sessionPerShard(`${deno.origin}/fedmcp-hub`, 1)).values().next().value!,
+      ),
+    );
+    try {
+      const changed = sessions.map(({ changed }) => changed());
+      const added = await admin(`${running[0]!.origin}/fedmcp-hub`, '/upstreams/extra', {
+        method: 'POST',
+        body: JSON.stringify({
+          url: bed.everything.url,
+          headers: { authorization: EXTRA_AUTHORIZATION },
+        }),
+      });
+      expect(added.status, await added.clone().text()).toBe(201);
+      await added.body?.cancel();
+      await Promise.all(changed);
+      for (const { client } of sessions) {
+        const echoed = await client.callTool({ name: 'extra__echo', arguments: { message: 'sb' } });
+        expect(JSON.stringify(echoed.content)).toContain('Echo: sb');
+      }
+      for (const deno of running) expect(deno.output()).not.toContain('token-from-a-secret');
+    } finally {
+      await Promise.allSettled(sessions.map(({ client }) => client.close()));
+      await Promise.allSettled(running.map((deno) => deno[Symbol.asyncDispose]()));
+    }
+  }, 180_000);
 });
