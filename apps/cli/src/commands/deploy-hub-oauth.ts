@@ -9,6 +9,10 @@
  *   the hub's store (the Durable Object store, or the Supabase function's PostgreSQL), sealed with
  *   AES-256-GCM under the key of the `FEDMCP_OAUTH_KEY` secret; refreshed, and revoked on logout.
  * - `"oauth"` with the `client_credentials` grant: the hub's own token, got and renewed alone.
+ * - `"oauth": { "mode": "hub" }` with the `authorization_code` grant: an operator logs the hub in
+ *   through its admin API (`fedmcp auth login <id> --hub <url>`, `POST
+ *   /admin/v1/upstreams/{id}/oauth-login`); the same `/oauth/callback` finishes it (the pending
+ *   login says it is the hub's) and seals the hub's tokens in the store.
  * - `"tokenExchange"`: each caller's own connection carries the token the configured
  *   authorization server issues in exchange for the caller's (RFC 8693); the upstream never sees
  *   the caller's token.
