@@ -1,12 +1,15 @@
 // The hub-wide login of an `authorization_code` upstream at the edge (issue 15): the hub that
-// `fedmcp deploy cloudflare` bundles, run in workerd (Miniflare), against a real authorization
+// `fedmcp deploy cloudflare|supabase` bundles, run in workerd (Miniflare) and in Deno (the
+// Supabase function, under its /<slug> path), against a real authorization
 // server and protected MCP server on 127.0.0.1. An operator key (admin scope) starts the hub's
 // login through the admin API and gets the authorization URL; following it (as a browser would)
 // lands on the hub's own /oauth/callback, which stores the hub's tokens sealed in its store; then
 // a call by any user reaches the upstream with the hub's token. The callback's state is
 // single-use; a key without the admin scope gets a 403. `fedmcp auth login <upstream> --hub <url>`
 // does the same from a shell: prints the URL and waits until the hub reports the upstream ready.
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
@@ -22,6 +25,7 @@ import {
   startAuthorizationServer,
   startProtectedUpstream,
 } from './deploy-hub-oauth.fixtures.js';
+import { findDenoBinary } from './dev-deno-binary.js';
 
 const OAUTH_KEY = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
 const adminKey = generateApiKey();
@@ -29,18 +33,27 @@ const userKey = generateApiKey();
 let directory: string;
 let authorizationServer: AuthorizationServer;
 let docs: ProtectedUpstream;
-let miniflare: Miniflare;
-let base: URL;
+let configFile: string;
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'fedmcp-deploy-login-'));
   authorizationServer = await startAuthorizationServer({ accessTokenTtlSeconds: 5 });
   docs = await startProtectedUpstream(authorizationServer);
-  const file = join(directory, 'fedmcp.config.json');
+  configFile = join(directory, 'fedmcp.config.json');
+}, 60_000);
+
+afterAll(async () => {
+  await docs?.[Symbol.asyncDispose]();
+  await authorizationServer?.[Symbol.asyncDispose]();
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** The bundle of the config for `target` (`hub.url` given on Supabase). */
+async function bundle(target: 'cloudflare' | 'supabase', hubUrl?: string): Promise<string> {
   await writeFile(
-    file,
+    configFile,
     JSON.stringify({
-      hub: { id: 'edge-login', dataDir: join(directory, 'data') },
+      hub: { id: 'edge-login', dataDir: join(directory, 'data'), ...(hubUrl && { url: hubUrl }) },
       auth: {
         apiKeys: [
           { hash: await hashApiKey(adminKey), subject: 'ops', scopes: ['admin'] },
@@ -52,17 +65,30 @@ beforeAll(async () => {
     }),
   );
   vi.stubEnv('FEDMCP_OAUTH_KEY', OAUTH_KEY);
-  let code: string;
   try {
-    const hub = await buildHubBundle(file, 'cloudflare', undefined);
+    const hub = await buildHubBundle(
+      configFile,
+      target,
+      target === 'supabase' ? 'fedmcp-hub' : undefined,
+    );
     expect(hub.references).toEqual(['FEDMCP_OAUTH_KEY']);
-    code = String(hub.bundle.files[0]?.content ?? '');
+    const code = String(hub.bundle.files[0]?.content ?? '');
+    expect(code).not.toContain(OAUTH_KEY);
+    return code;
   } finally {
     vi.unstubAllEnvs();
   }
-  expect(code).not.toContain(OAUTH_KEY);
-  miniflare = new Miniflare({
-    modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
+}
+
+interface RunningHub {
+  mcpUrl: URL;
+  stop(): Promise<void>;
+}
+
+/** The Worker in Miniflare with the secret binding the deploy uploads. */
+async function startWorkerd(): Promise<RunningHub> {
+  const miniflare = new Miniflare({
+    modules: [{ type: 'ESModule', path: 'index.js', contents: await bundle('cloudflare') }],
     compatibilityDate: '2025-09-01',
     compatibilityFlags: ['nodejs_compat'],
     durableObjects: Object.fromEntries(
@@ -76,29 +102,68 @@ beforeAll(async () => {
     port: 0,
     cf: false,
   });
-  base = await miniflare.ready;
-}, 120_000);
+  return { mcpUrl: new URL('/mcp', await miniflare.ready), stop: () => miniflare.dispose() };
+}
 
-afterAll(async () => {
-  await miniflare?.dispose();
-  await docs?.[Symbol.asyncDispose]();
-  await authorizationServer?.[Symbol.asyncDispose]();
-  await rm(directory, { recursive: true, force: true });
-});
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The Supabase function in Deno at `/fedmcp-hub` (the callback is under that path). */
+async function startDeno(): Promise<RunningHub> {
+  const port = await freePort();
+  const mcpUrl = new URL(`http://127.0.0.1:${port}/fedmcp-hub/mcp`);
+  const file = join(directory, 'function.js');
+  await writeFile(file, await bundle('supabase', mcpUrl.href));
+  const child = spawn(findDenoBinary(), ['run', '--allow-net', '--allow-env', file], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NO_COLOR: '1',
+      FEDMCP_PORT: String(port),
+      FEDMCP_OAUTH_KEY: OAUTH_KEY,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    child.kill('SIGKILL');
+    await exited;
+  };
+  let output = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Listening on')) resolve();
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (exitCode) => reject(new Error(`deno exited (${exitCode}): ${output}`)));
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { mcpUrl, stop };
+}
 
 /** Starts the hub's login at `upstream` through the admin API with `key`. */
-function startLogin(upstream: string, key: string): Promise<Response> {
-  return fetch(new URL(`/admin/v1/upstreams/${upstream}/oauth-login`, base), {
+function startLogin(mcpUrl: URL, upstream: string, key: string): Promise<Response> {
+  return fetch(new URL(`admin/v1/upstreams/${upstream}/oauth-login`, mcpUrl), {
     method: 'POST',
     headers: { authorization: `Bearer ${key}` },
   });
 }
 
 /** `whoami` at the upstream, called through the hub by the holder of `key`. */
-async function whoami(key: string): Promise<string> {
+async function whoami(mcpUrl: URL, key: string): Promise<string> {
   const client = new Client({ name: 'edge-login-test', version: '1.0.0' });
   await client.connect(
-    new StreamableHTTPClientTransport(new URL('/mcp', base), {
+    new StreamableHTTPClientTransport(mcpUrl, {
       requestInit: { headers: { authorization: `Bearer ${key}` } },
     }),
   );
@@ -112,81 +177,97 @@ async function whoami(key: string): Promise<string> {
   }
 }
 
-describe('the hub-wide authorization_code login at the edge (workerd)', () => {
-  it('refuses a key without the admin scope (403) and names an upstream without that grant (404)', async () => {
-    const user = await startLogin('docs', userKey);
-    expect(user.status).toBe(403);
-    await user.body?.cancel();
-    const unknown = await startLogin('nowhere', adminKey);
-    expect(unknown.status).toBe(404);
-    await unknown.body?.cancel();
-  });
+describe.each([
+  { runtime: 'workerd (Cloudflare)', start: startWorkerd },
+  { runtime: 'Deno (Supabase)', start: startDeno },
+])(
+  'the hub-wide authorization_code login at the edge: the deployed bundle in $runtime',
+  ({ start }) => {
+    let hub: RunningHub;
+    let mcpUrl: URL;
+    beforeAll(async () => {
+      hub = await start();
+      mcpUrl = hub.mcpUrl;
+    }, 120_000);
+    afterAll(async () => {
+      await hub?.stop();
+    });
 
-  it('before the login, a call names the login to run', async () => {
-    expect(await whoami(userKey)).toContain('fedmcp auth login docs --hub');
-  }, 120_000);
+    it('refuses a key without the admin scope (403) and names an upstream without that grant (404)', async () => {
+      const user = await startLogin(mcpUrl, 'docs', userKey);
+      expect(user.status).toBe(403);
+      await user.body?.cancel();
+      const unknown = await startLogin(mcpUrl, 'nowhere', adminKey);
+      expect(unknown.status).toBe(404);
+      await unknown.body?.cancel();
+    });
 
-  it("logs the hub in through its own callback; then any user's call carries the hub's token", async () => {
-    const started = await startLogin('docs', adminKey);
-    expect(started.status).toBe(200);
-    const { authorizationUrl } = (await started.json()) as { authorizationUrl: string };
-    const authorization = new URL(authorizationUrl);
-    expect(authorization.searchParams.get('redirect_uri')).toBe(
-      new URL('/oauth/callback', base).href,
-    );
-    expect(authorization.searchParams.get('code_challenge_method')).toBe('S256');
-    // The operator's browser: signs in as "operator", is redirected to the hub's callback.
-    authorization.searchParams.set('login', 'operator');
-    const redirect = await fetch(authorization, { redirect: 'manual' });
-    const location = redirect.headers.get('location') ?? '';
-    await redirect.body?.cancel();
-    expect(location.startsWith(new URL('/oauth/callback?', base).href)).toBe(true);
-    const callback = await fetch(location);
-    expect(callback.status).toBe(200);
-    expect(await callback.text()).toContain('The hub is signed in to &#34;docs&#34;');
-    // The state is single-use.
-    const replayed = await fetch(location);
-    expect(replayed.status).toBe(400);
-    await replayed.body?.cancel();
-    // A user without the admin scope reaches the upstream with the hub's token (refreshed when
-    // the short-lived access token expired).
-    const callsBefore = docs.calls.length;
-    expect(await whoami(userKey)).toBe('subject=operator');
-    expect(await whoami(adminKey)).toBe('subject=operator');
-    expect(docs.calls.slice(callsBefore)).toEqual(['operator', 'operator']);
-  }, 120_000);
+    it('before the login, a call names the login to run', async () => {
+      expect(await whoami(mcpUrl, userKey)).toContain('fedmcp auth login docs --hub');
+    }, 120_000);
 
-  it('`fedmcp auth login <upstream> --hub <url>` prints the URL and waits until the hub is connected', async () => {
-    const { io, out } = captureIo();
-    let followed: Promise<number> | undefined;
-    const printed = {
-      ...io,
-      stdout: (text: string) => {
-        io.stdout(text);
-        const url = /https?:\/\/\S+\/authorize\?\S+/.exec(text)?.[0];
-        if (url && !followed) followed = follow(url, 'second-operator');
-      },
-    };
-    const code = await authCommand(
-      ['login', 'docs', '--hub', new URL('/mcp', base).href, '--token', adminKey, '--no-browser'],
-      printed,
-    );
-    expect(out.stderr).toContain('Waiting for the authorization in the browser');
-    expect(code).toBe(0);
-    expect(await followed).toBe(200);
-    expect(out.stdout).toContain('Authorized: the hub now connects to "docs"');
-    expect(await whoami(userKey)).toBe('subject=second-operator');
-    // Without the admin scope, the command names what the admin API wants.
-    const refused = captureIo();
-    expect(
-      await authCommand(
-        ['login', 'docs', '--hub', base.href, '--token', userKey, '--no-browser'],
-        refused.io,
-      ),
-    ).toBe(1);
-    expect(refused.out.stderr).toMatch(/HTTP 403[\s\S]*"admin" scope/);
-  }, 120_000);
-});
+    it("logs the hub in through its own callback; then any user's call carries the hub's token", async () => {
+      const started = await startLogin(mcpUrl, 'docs', adminKey);
+      expect(started.status).toBe(200);
+      const { authorizationUrl } = (await started.json()) as { authorizationUrl: string };
+      const authorization = new URL(authorizationUrl);
+      expect(authorization.searchParams.get('redirect_uri')).toBe(
+        new URL('oauth/callback', mcpUrl).href,
+      );
+      expect(authorization.searchParams.get('code_challenge_method')).toBe('S256');
+      // The operator's browser: signs in as "operator", is redirected to the hub's callback.
+      authorization.searchParams.set('login', 'operator');
+      const redirect = await fetch(authorization, { redirect: 'manual' });
+      const location = redirect.headers.get('location') ?? '';
+      await redirect.body?.cancel();
+      expect(location.startsWith(new URL('oauth/callback?', mcpUrl).href)).toBe(true);
+      const callback = await fetch(location);
+      expect(callback.status).toBe(200);
+      expect(await callback.text()).toContain('The hub is signed in to &#34;docs&#34;');
+      // The state is single-use.
+      const replayed = await fetch(location);
+      expect(replayed.status).toBe(400);
+      await replayed.body?.cancel();
+      // A user without the admin scope reaches the upstream with the hub's token (refreshed when
+      // the short-lived access token expired).
+      const callsBefore = docs.calls.length;
+      expect(await whoami(mcpUrl, userKey)).toBe('subject=operator');
+      expect(await whoami(mcpUrl, adminKey)).toBe('subject=operator');
+      expect(docs.calls.slice(callsBefore)).toEqual(['operator', 'operator']);
+    }, 120_000);
+
+    it('`fedmcp auth login <upstream> --hub <url>` prints the URL and waits until the hub is connected', async () => {
+      const { io, out } = captureIo();
+      let followed: Promise<number> | undefined;
+      const printed = {
+        ...io,
+        stdout: (text: string) => {
+          io.stdout(text);
+          const url = /https?:\/\/\S+\/authorize\?\S+/.exec(text)?.[0];
+          if (url && !followed) followed = follow(url, 'second-operator');
+        },
+      };
+      const code = await authCommand(
+        ['login', 'docs', '--hub', mcpUrl.href, '--token', adminKey, '--no-browser'],
+        printed,
+      );
+      expect(out.stderr).toContain('Waiting for the authorization in the browser');
+      expect(code).toBe(0);
+      expect(await followed).toBe(200);
+      expect(out.stdout).toContain('Authorized: the hub now connects to "docs"');
+      expect(await whoami(mcpUrl, userKey)).toBe('subject=second-operator');
+      // Without the admin scope, the command names what the admin API wants.
+      const refused = captureIo();
+      expect(
+        await authCommand(
+          ['login', 'docs', '--hub', mcpUrl.href, '--token', userKey, '--no-browser'],
+          refused.io,
+        ),
+      ).toBe(1);
+      expect(refused.out.stderr).toMatch(/HTTP 403[\s\S]*"admin" scope/);
+    }, 120_000);
+  },
+);
 
 /** Follows an authorization URL as `login`'s browser; the hub's callback's status. */
 async function follow(authorizationUrl: string, login: string): Promise<number> {
