@@ -114,6 +114,7 @@ type JsonRpcErrorObject = { code: number; message: string; data?: unknown };
 /** Acquires a connection, sends, and releases it (see the file comment). */
 async function send(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
   const { upstream, lease } = call;
+  const onprogress = call.onprogress && increasingOnly(call.onprogress);
   const connection = await acquire(call);
   const untrack = call.asker ? connection.track(call.asker) : undefined;
   if (!lease) connection.unleasedCalls += 1;
@@ -123,7 +124,7 @@ async function send(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
       ? await connection.rawRequest(call.method, call.params, {
           signal: call.signal,
           timeoutMs: upstream.timeoutMs,
-          ...(call.onprogress ? { onprogress: call.onprogress } : {}),
+          ...(onprogress ? { onprogress } : {}),
         })
       : ((await connection.client!.request(
           { method: call.method, params: call.params },
@@ -132,7 +133,7 @@ async function send(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
             signal: call.signal,
             timeout: upstream.timeoutMs,
             resetTimeoutOnProgress: true,
-            ...(call.onprogress ? { onprogress: call.onprogress } : {}),
+            ...(onprogress ? { onprogress } : {}),
           },
         )) as Result);
     upstream.recordSuccess();
@@ -145,4 +146,23 @@ async function send(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
     if (lease) upstream.release(connection, lease.interactive);
     else connection.unleasedCalls -= 1;
   }
+}
+
+/**
+ * Relays a call's progress only when it increases (MCP 2025-11-25 basic/utilities/progress: "The
+ * progress value MUST increase with each notification"). An upstream may deliver one notification
+ * more than once — a resumed SSE stream whose event store replays events the hub already had
+ * (server-everything's replays every event after `Last-Event-ID`, of all the session's streams)
+ * — and the client would see the same progress again at every hop.
+ */
+function increasingOnly(onprogress: (progress: Params) => void): (progress: Params) => void {
+  let last = Number.NEGATIVE_INFINITY;
+  return (progress) => {
+    const value = progress.progress;
+    if (typeof value === 'number') {
+      if (value <= last) return;
+      last = value;
+    }
+    onprogress(progress);
+  };
 }
