@@ -6,6 +6,7 @@ import {
   checkHopTrail,
   DEFAULT_MAX_HOPS,
   HOP_TRAIL_META_KEY,
+  HopTrailSchema,
   readHopTrail,
   recordHop,
 } from './hop-trail.js';
@@ -90,5 +91,42 @@ describe('hop trail', () => {
     );
     expect(() => readHopTrail({ [HOP_TRAIL_META_KEY]: ['EU'] })).toThrow(FedmcpError);
     expect(() => appendHop(undefined, 'Not_Valid')).toThrow(/hubId/);
+  });
+
+  it('reads a valid trail as a copy, and reads exactly what the schema accepts (property)', () => {
+    const trail = ['eu', 'us-1'];
+    const read = readHopTrail({ [HOP_TRAIL_META_KEY]: trail });
+    expect(read).toEqual(trail);
+    expect(read).not.toBe(trail);
+    const hubId = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,31}$/);
+    const anyValue = fc.oneof(
+      fc.array(hubId, { maxLength: 70 }),
+      fc.array(fc.oneof(hubId, fc.string(), fc.integer(), fc.constant(null)), { maxLength: 4 }),
+      fc.anything(),
+    );
+    fc.assert(
+      fc.property(anyValue, (value) => {
+        const parsed = HopTrailSchema.safeParse(value);
+        const meta = { [HOP_TRAIL_META_KEY]: value };
+        if (parsed.success) expect(readHopTrail(meta)).toEqual(parsed.data);
+        else expect(() => readHopTrail(meta)).toThrow(/_meta\["io.fedmcp\/hops"\] is malformed/);
+      }),
+    );
+  });
+
+  it("refuses a sparse, deep or huge trail with the schema's error, without hanging", () => {
+    const malformed = /_meta\["io.fedmcp\/hops"\] is malformed/;
+    // biome-ignore lint/suspicious/noSparseArray: a hole is what is tested
+    expect(() => readHopTrail({ [HOP_TRAIL_META_KEY]: [, 'eu'] })).toThrow(malformed);
+    let deep: unknown = 'eu';
+    for (let depth = 0; depth < 10_000; depth += 1) deep = [deep];
+    expect(() => readHopTrail({ [HOP_TRAIL_META_KEY]: deep })).toThrow(malformed);
+    const huge = Array.from({ length: 100_000 }, () => 'eu');
+    expect(() => readHopTrail({ [HOP_TRAIL_META_KEY]: huge })).toThrow(/at most 64|<=64|64/);
+    expect(() => readHopTrail({ [HOP_TRAIL_META_KEY]: ['x'.repeat(1_000_000)] })).toThrow(
+      malformed,
+    );
+    // An inherited key is not the request's own trail.
+    expect(readHopTrail(Object.create({ [HOP_TRAIL_META_KEY]: ['eu'] }))).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { HubIdSchema, type MetaObject, readMetaValue } from './federation-meta.js';
 import { InvalidConfigError } from './invalid-config-error.js';
 import { LoopDetectedError } from './loop-detected-error.js';
-import { assertNamespacePrefix } from './namespace-prefix.js';
+import { assertNamespacePrefix, NAMESPACE_PREFIX_PATTERN } from './namespace-prefix.js';
 
 /**
  * `_meta` key of the hop trail: the ids of the hubs a request has passed through, oldest first.
@@ -13,8 +13,28 @@ export const HOP_TRAIL_META_KEY = 'io.fedmcp/hops';
 /** The most hubs a request may pass through unless configured otherwise. */
 export const DEFAULT_MAX_HOPS = 4;
 
+/** The most hub ids a hop trail may hold (whatever `maxHops` a hub sets). */
+const MAX_TRAIL_LENGTH = 64;
+
 /** Schema of the hop trail value: hub ids, oldest first. */
-export const HopTrailSchema = z.array(HubIdSchema).max(64);
+export const HopTrailSchema = z.array(HubIdSchema).max(MAX_TRAIL_LENGTH);
+
+/**
+ * The trail as {@link HopTrailSchema} would return it, or `undefined` when the value is not
+ * plainly valid (then the schema decides, and words the error). Accepts a strict subset of what
+ * the schema accepts — a real array of at most 64 strings, each a hub id — so a request's
+ * untrusted `_meta` is still fully checked; this only skips zod on the common, valid path.
+ */
+function plainTrail(value: unknown): string[] | undefined {
+  if (!Array.isArray(value) || value.length > MAX_TRAIL_LENGTH) return undefined;
+  const trail: string[] = [];
+  for (let index = 0; index < value.length; index += 1) {
+    const hub: unknown = value[index];
+    if (typeof hub !== 'string' || !NAMESPACE_PREFIX_PATTERN.test(hub)) return undefined;
+    trail.push(hub);
+  }
+  return trail;
+}
 
 /** Options of {@link checkHopTrail} and {@link recordHop}. */
 export interface CheckHopTrailOptions {
@@ -32,6 +52,9 @@ export interface CheckHopTrailOptions {
  * @throws {InvalidRequestError} when the value is not a list of hub ids.
  */
 export function readHopTrail(meta: Readonly<MetaObject> | undefined): string[] {
+  if (meta === undefined || meta === null || !Object.hasOwn(meta, HOP_TRAIL_META_KEY)) return [];
+  const plain = plainTrail(meta[HOP_TRAIL_META_KEY]);
+  if (plain !== undefined) return plain;
   return readMetaValue(meta, HOP_TRAIL_META_KEY, HopTrailSchema) ?? [];
 }
 
