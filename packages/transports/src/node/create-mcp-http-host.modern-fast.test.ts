@@ -50,6 +50,8 @@ async function start() {
         extra.signal.addEventListener('abort', () => resolve(undefined)),
       );
     }
+    // Held without reading the signal: the test reads it only once the client has gone.
+    if (name === 'late') return new Promise(() => {});
     if (!name.startsWith('fast')) return undefined;
     return Promise.resolve({
       result: { content: [{ type: 'text', text: `fast:${name}` }], resultType: 'complete' },
@@ -74,7 +76,7 @@ async function start() {
   clients.push(client);
   await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
   const builtBefore = built;
-  return { url, client, offered, built: () => built - builtBefore };
+  return { url, client, offered, host, built: () => built - builtBefore };
 }
 
 const textOf = (result: unknown) =>
@@ -160,5 +162,24 @@ describe('createMcpHttpHost modernFastRequest', () => {
     await vi.waitFor(() => expect(offered[0]?.extra.signal.aborted).toBe(true), {
       timeout: 10_000,
     });
+  });
+
+  it('gives an aborted signal when first read after the client went away', async () => {
+    const { client, offered, host } = await start();
+    const closed = new Promise<void>((resolve) =>
+      host.server.on('connection', (socket) => socket.once('close', () => resolve())),
+    );
+    const controller = new AbortController();
+    const held = client.callTool(
+      { name: 'late', arguments: {} },
+      { signal: controller.signal, timeout: 30_000 },
+    );
+    await vi.waitFor(() => expect(offered).toHaveLength(1), { timeout: 10_000 });
+    controller.abort('stop');
+    await expect(held).rejects.toThrow();
+    await closed;
+    // One turn of the event loop: the response's own `close` follows its socket's.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(offered[0]?.extra.signal.aborted).toBe(true);
   });
 });
