@@ -5,30 +5,28 @@
 // Server-Sent Events; `/ui` serves the dashboard.
 // The Supabase build serves them too, in Deno, under the function's `/<slug>`; a hub spread over
 // four Durable Objects (`hub.shards`) applies an approval made on one object on all of them.
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
-import { type Everything, startEverything } from '@fedmcp/test-support';
-import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type RunningEdgeHub,
+  startFunction,
+  startWorker,
+  useDeployTestBed,
+} from './deploy-hub.fixtures.js';
 import { buildHubBundle } from './deploy-hub-bundle.js';
-import { findDenoBinary } from './dev-deno-binary.js';
 
 const adminKey = generateApiKey();
 const userKey = generateApiKey();
-let directory: string;
-let everything: Everything;
-let miniflare: Miniflare;
+const bed = useDeployTestBed('fedmcp-deploy-admin-');
+let worker: RunningEdgeHub;
 let base: URL;
 let code: string;
 let configFile: string;
 
 beforeAll(async () => {
-  everything = await startEverything();
-  directory = await mkdtemp(join(tmpdir(), 'fedmcp-deploy-admin-'));
+  const { directory, everything } = bed;
   configFile = join(directory, 'fedmcp.config.json');
   await writeFile(
     configFile,
@@ -50,25 +48,12 @@ beforeAll(async () => {
     allowLiteralSecrets: true,
   });
   code = String(bundle.files[0]?.content ?? '');
-  miniflare = new Miniflare({
-    modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
-    compatibilityDate: '2025-09-01',
-    compatibilityFlags: ['nodejs_compat'],
-    durableObjects: {
-      FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
-      FEDMCP_HUB: { className: 'FedmcpHubObject', useSQLite: true },
-    },
-    host: '127.0.0.1',
-    port: 0,
-    cf: false,
-  });
-  base = await miniflare.ready;
+  worker = await startWorker(code);
+  base = new URL(worker.origin);
 }, 120_000);
 
 afterAll(async () => {
-  await miniflare?.dispose();
-  await everything?.[Symbol.asyncDispose]();
-  await rm(directory, { recursive: true, force: true });
+  await worker?.[Symbol.asyncDispose]();
 });
 
 /** A request to the deployed hub with a bearer key. */
@@ -243,7 +228,7 @@ describe('the admin API of the deployed edge hub (workerd)', () => {
 
 describe('the admin API of a hub spread over Durable Objects (hub.shards)', () => {
   it('approves a held tool on one object, and every object lets the call pass', async () => {
-    const shardedConfig = join(directory, 'sharded.config.json');
+    const shardedConfig = join(bed.directory, 'sharded.config.json');
     const config = JSON.parse(await readFile(configFile, 'utf8')) as { hub: object };
     await writeFile(
       shardedConfig,
@@ -252,112 +237,70 @@ describe('the admin API of a hub spread over Durable Objects (hub.shards)', () =
     const { bundle } = await buildHubBundle(shardedConfig, 'cloudflare', undefined, {
       allowLiteralSecrets: true,
     });
-    const sharded = new Miniflare({
-      modules: [{ type: 'ESModule', path: 'index.js', contents: String(bundle.files[0]?.content) }],
-      compatibilityDate: '2025-09-01',
-      compatibilityFlags: ['nodejs_compat'],
-      durableObjects: {
-        FEDMCP_STORE: { className: 'FedmcpStoreObject', useSQLite: true },
-        FEDMCP_HUB: { className: 'FedmcpHubObject', useSQLite: true },
-      },
-      host: '127.0.0.1',
-      port: 0,
-      cf: false,
-    });
-    try {
-      const at = await sharded.ready;
-      const send = (path: string, key: string, body?: unknown) =>
-        fetch(new URL(path, at), {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-      // Held: refused on whichever objects these land on (their hubs start and hold it back).
-      for (let round = 0; round < 8; round += 1) {
-        const refused = await send('/api/v1/tools/everything__echo:call', userKey, {
-          message: 'x',
-        });
-        expect(refused.status).toBeGreaterThanOrEqual(400);
-        await refused.body?.cancel();
+    await using sharded = await startWorker(String(bundle.files[0]?.content));
+    const at = sharded.origin;
+    const send = (path: string, key: string, body?: unknown) =>
+      fetch(new URL(path, at), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    // Held: refused on whichever objects these land on (their hubs start and hold it back).
+    for (let round = 0; round < 8; round += 1) {
+      const refused = await send('/api/v1/tools/everything__echo:call', userKey, {
+        message: 'x',
+      });
+      expect(refused.status).toBeGreaterThanOrEqual(400);
+      await refused.body?.cancel();
+    }
+    const approved = await send('/admin/v1/tools/everything/echo/approve', adminKey);
+    expect(approved.status).toBe(200);
+    await approved.body?.cancel();
+    // Requests go to any of the four objects: the approval reaches the hubs already running on
+    // the others over the store's pub/sub, so a call there may come just before it does.
+    const callUntilPassed = async (message: string) => {
+      for (let attempt = 0; ; attempt += 1) {
+        const answer = await send('/api/v1/tools/everything__echo:call', userKey, { message });
+        if (answer.status === 200 || attempt === 50) return answer;
+        await answer.body?.cancel();
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const approved = await send('/admin/v1/tools/everything/echo/approve', adminKey);
-      expect(approved.status).toBe(200);
-      await approved.body?.cancel();
-      // Requests go to any of the four objects: the approval reaches the hubs already running on
-      // the others over the store's pub/sub, so a call there may come just before it does.
-      const callUntilPassed = async (message: string) => {
-        for (let attempt = 0; ; attempt += 1) {
-          const answer = await send('/api/v1/tools/everything__echo:call', userKey, { message });
-          if (answer.status === 200 || attempt === 50) return answer;
-          await answer.body?.cancel();
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      };
-      for (let round = 0; round < 8; round += 1) {
-        const passed = await callUntilPassed(`shard ${round}`);
-        expect(passed.status).toBe(200);
-        expect(((await passed.json()) as { content: unknown }).content).toEqual([
-          { type: 'text', text: `Echo: shard ${round}` },
-        ]);
-      }
-    } finally {
-      await sharded.dispose();
+    };
+    for (let round = 0; round < 8; round += 1) {
+      const passed = await callUntilPassed(`shard ${round}`);
+      expect(passed.status).toBe(200);
+      expect(((await passed.json()) as { content: unknown }).content).toEqual([
+        { type: 'text', text: `Echo: shard ${round}` },
+      ]);
     }
   }, 120_000);
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('the admin API of the Supabase build (Deno)', () => {
   it('serves the dashboard and the admin API under the function slug', async () => {
     const { bundle } = await buildHubBundle(configFile, 'supabase', 'fedmcp-hub', {
       allowLiteralSecrets: true,
     });
-    const file = join(directory, 'function.js');
-    await writeFile(file, String(bundle.files[0]?.content ?? ''));
-    const port = await freePort();
-    const child = spawn(findDenoBinary(), ['run', '--allow-net', '--allow-env', file], {
-      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', FEDMCP_PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    await using hub = await startFunction(
+      String(bundle.files[0]?.content ?? ''),
+      join(bed.directory, 'function.js'),
+    );
+    const at = `${hub.origin}/fedmcp-hub`;
+    const page = await fetch(`${at}/ui/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    await page.body?.cancel();
+    const tools = await fetch(`${at}/admin/v1/tools`, {
+      headers: { authorization: `Bearer ${adminKey}` },
     });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    try {
-      let output = '';
-      await new Promise<void>((resolve, reject) => {
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes('Listening on')) resolve();
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-        child.once('exit', (exitCode) => reject(new Error(`deno exited (${exitCode}): ${output}`)));
-      });
-      const at = `http://127.0.0.1:${port}/fedmcp-hub`;
-      const page = await fetch(`${at}/ui/`);
-      expect(page.status).toBe(200);
-      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
-      await page.body?.cancel();
-      const tools = await fetch(`${at}/admin/v1/tools`, {
-        headers: { authorization: `Bearer ${adminKey}` },
-      });
-      expect(tools.status).toBe(200);
-      expect(((await tools.json()) as { tools: Array<{ name: string }> }).tools).toEqual(
-        expect.arrayContaining([expect.objectContaining({ name: 'everything__echo' })]),
-      );
-      const refused = await fetch(`${at}/admin/v1/tools`, {
-        headers: { authorization: `Bearer ${userKey}` },
-      });
-      expect(refused.status).toBe(403);
-      await refused.body?.cancel();
-    } finally {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    expect(tools.status).toBe(200);
+    expect(((await tools.json()) as { tools: Array<{ name: string }> }).tools).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'everything__echo' })]),
+    );
+    const refused = await fetch(`${at}/admin/v1/tools`, {
+      headers: { authorization: `Bearer ${userKey}` },
+    });
+    expect(refused.status).toBe(403);
+    await refused.body?.cancel();
   }, 120_000);
 });

@@ -7,25 +7,23 @@
 // a call by any user reaches the upstream with the hub's token. The callback's state is
 // single-use; a key without the admin scope gets a 403. `fedmcp auth login <upstream> --hub <url>`
 // does the same from a shell: prints the URL and waits until the hub reports the upstream ready.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateApiKey, hashApiKey } from '@fedmcp/proxy-auth';
+import { freePort } from '@fedmcp/test-support';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { captureIo } from '../../test/capture-io.js';
 import { authCommand } from './auth.js';
-import { buildHubBundle, HUB_DURABLE_OBJECTS } from './deploy-hub-bundle.js';
+import { startFunction, startWorker } from './deploy-hub.fixtures.js';
+import { buildHubBundle } from './deploy-hub-bundle.js';
 import {
   type AuthorizationServer,
   type ProtectedUpstream,
   startAuthorizationServer,
   startProtectedUpstream,
 } from './deploy-hub-oauth.fixtures.js';
-import { findDenoBinary } from './dev-deno-binary.js';
 
 const OAUTH_KEY = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
 const adminKey = generateApiKey();
@@ -87,68 +85,24 @@ interface RunningHub {
 
 /** The Worker in Miniflare with the secret binding the deploy uploads. */
 async function startWorkerd(): Promise<RunningHub> {
-  const miniflare = new Miniflare({
-    modules: [{ type: 'ESModule', path: 'index.js', contents: await bundle('cloudflare') }],
-    compatibilityDate: '2025-09-01',
-    compatibilityFlags: ['nodejs_compat'],
-    durableObjects: Object.fromEntries(
-      HUB_DURABLE_OBJECTS.map(({ binding, className }) => [
-        binding,
-        { className, useSQLite: true },
-      ]),
-    ),
-    bindings: { FEDMCP_OAUTH_KEY: OAUTH_KEY },
-    host: '127.0.0.1',
-    port: 0,
-    cf: false,
-  });
-  return { mcpUrl: new URL('/mcp', await miniflare.ready), stop: () => miniflare.dispose() };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const worker = await startWorker(await bundle('cloudflare'), { FEDMCP_OAUTH_KEY: OAUTH_KEY });
+  return {
+    mcpUrl: new URL('/mcp', worker.origin),
+    stop: async () => await worker[Symbol.asyncDispose](),
+  };
 }
 
 /** The Supabase function in Deno at `/fedmcp-hub` (the callback is under that path). */
 async function startDeno(): Promise<RunningHub> {
   const port = await freePort();
   const mcpUrl = new URL(`http://127.0.0.1:${port}/fedmcp-hub/mcp`);
-  const file = join(directory, 'function.js');
-  await writeFile(file, await bundle('supabase', mcpUrl.href));
-  const child = spawn(findDenoBinary(), ['run', '--allow-net', '--allow-env', file], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      NO_COLOR: '1',
-      FEDMCP_PORT: String(port),
-      FEDMCP_OAUTH_KEY: OAUTH_KEY,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    child.kill('SIGKILL');
-    await exited;
-  };
-  let output = '';
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Listening on')) resolve();
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.once('exit', (exitCode) => reject(new Error(`deno exited (${exitCode}): ${output}`)));
-    });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { mcpUrl, stop };
+  const running = await startFunction(
+    await bundle('supabase', mcpUrl.href),
+    join(directory, 'function.js'),
+    { FEDMCP_OAUTH_KEY: OAUTH_KEY },
+    port,
+  );
+  return { mcpUrl, stop: async () => await running[Symbol.asyncDispose]() };
 }
 
 /** Starts the hub's login at `upstream` through the admin API with `key`. */

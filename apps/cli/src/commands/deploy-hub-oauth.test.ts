@@ -7,12 +7,11 @@
 // another caller has no access to it. A token-exchange upstream sees only the token the
 // authorization server issued for it in exchange for the caller's, never the caller's own. The
 // bundle carries references, never the secrets; a literal client secret is refused by its key.
-import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@fedmcp/test-support';
 import {
   dropSchema,
   postgresAvailable,
@@ -25,9 +24,9 @@ import {
   type ElicitRequestURLParams,
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
-import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildHubBundle, HUB_DURABLE_OBJECTS } from './deploy-hub-bundle.js';
+import { startFunction, startWorker } from './deploy-hub.fixtures.js';
+import { buildHubBundle } from './deploy-hub-bundle.js';
 import {
   type AuthorizationServer,
   EXCHANGE_CLIENT,
@@ -35,7 +34,6 @@ import {
   startAuthorizationServer,
   startProtectedUpstream,
 } from './deploy-hub-oauth.fixtures.js';
-import { findDenoBinary } from './dev-deno-binary.js';
 
 const CALLER_ISSUER = 'https://callers.example.com/';
 const CALLER_SECRET = randomBytes(32).toString('hex');
@@ -171,38 +169,16 @@ interface RunningHub {
 /** The Worker in Miniflare with the bindings the deploy uploads (secret_text). */
 async function startWorkerd(extra: Record<string, unknown> = {}): Promise<RunningHub> {
   const code = await bundle('cloudflare', extra);
-  const miniflare = new Miniflare({
-    modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
-    compatibilityDate: '2025-09-01',
-    compatibilityFlags: ['nodejs_compat'],
-    durableObjects: Object.fromEntries(
-      HUB_DURABLE_OBJECTS.map(({ binding, className }) => [
-        binding,
-        { className, useSQLite: true },
-      ]),
-    ),
-    bindings: {
-      CALLER_SECRET,
-      EXCHANGE_SECRET: EXCHANGE_CLIENT.secret,
-      FEDMCP_OAUTH_KEY: OAUTH_KEY,
-    },
-    host: '127.0.0.1',
-    port: 0,
-    cf: false,
+  const worker = await startWorker(code, {
+    CALLER_SECRET,
+    EXCHANGE_SECRET: EXCHANGE_CLIENT.secret,
+    FEDMCP_OAUTH_KEY: OAUTH_KEY,
   });
   return {
-    mcpUrl: new URL('/mcp', await miniflare.ready),
+    mcpUrl: new URL('/mcp', worker.origin),
     code,
-    stop: () => miniflare.dispose(),
+    stop: async () => await worker[Symbol.asyncDispose](),
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**
@@ -217,32 +193,8 @@ async function startDeno(): Promise<RunningHub> {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a config reference
     ...(postgresAvailable ? { store: '${DATABASE_URL}' } : {}),
   });
-  const file = join(directory, 'function.js');
-  await writeFile(file, code);
-  const child = spawn(findDenoBinary(), ['run', '--allow-net', '--allow-env', file], {
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', FEDMCP_PORT: String(port), ...SECRETS },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    child.kill('SIGKILL');
-    await exited;
-  };
-  let output = '';
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Listening on')) resolve();
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.once('exit', (exitCode) => reject(new Error(`deno exited (${exitCode}): ${output}`)));
-    });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const running = await startFunction(code, join(directory, 'function.js'), SECRETS, port);
+  const stop = async () => await running[Symbol.asyncDispose]();
   const stored = async (part: string) => {
     const rows = await withAdmin(
       (sql) => sql`SELECT value FROM ${sql(schema)}.kv WHERE key LIKE ${`%${part}%`}`,

@@ -15,10 +15,13 @@ import {
   runSchema,
 } from '@fedmcp/test-support/postgres';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { Miniflare } from 'miniflare';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { dryRunDeploy, startFunction, useDeployTestBed } from './deploy-hub.fixtures.js';
-import { HUB_DURABLE_OBJECTS } from './deploy-hub-bundle.js';
+import {
+  dryRunDeploy,
+  startFunction,
+  startWorker,
+  useDeployTestBed,
+} from './deploy-hub.fixtures.js';
 
 const bed = useDeployTestBed('fedmcp-deploy-upstreams-');
 const adminKey = generateApiKey();
@@ -31,30 +34,8 @@ afterAll(async () => {
 });
 
 /** The bundle in Miniflare, its Durable Objects kept in `persist` (so a restart finds them). */
-async function startPersistentWorker(code: string, persist: string) {
-  const miniflare = new Miniflare({
-    modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
-    compatibilityDate: '2025-09-01',
-    compatibilityFlags: ['nodejs_compat'],
-    durableObjects: Object.fromEntries(
-      HUB_DURABLE_OBJECTS.map(({ binding, className }) => [
-        binding,
-        { className, useSQLite: true },
-      ]),
-    ),
-    durableObjectsPersist: persist,
-    bindings: { EXTRA_TOKEN: 'token-from-a-secret' },
-    host: '127.0.0.1',
-    port: 0,
-    cf: false,
-  });
-  try {
-    const { origin } = await miniflare.ready;
-    return { origin, [Symbol.asyncDispose]: () => miniflare.dispose() };
-  } catch (error) {
-    await miniflare.dispose();
-    throw error;
-  }
+function startPersistentWorker(code: string, persist: string) {
+  return startWorker(code, { EXTRA_TOKEN: 'token-from-a-secret' }, persist);
 }
 
 /** An admin API request with the operator's key (`origin` may end with the function's slug). */

@@ -114,10 +114,14 @@ export interface RunningEdgeHub extends AsyncDisposable {
   origin: string;
 }
 
-/** The Worker module `code` in Miniflare with the hub's Durable Objects and these bindings. */
+/**
+ * The Worker module `code` in Miniflare with the hub's Durable Objects and these bindings; with
+ * `persist`, its Durable Objects are kept in that directory (so a restart finds them).
+ */
 export async function startWorker(
   code: string,
   bindings: Record<string, string> = {},
+  persist?: string,
 ): Promise<RunningEdgeHub> {
   const miniflare = new Miniflare({
     modules: [{ type: 'ESModule', path: 'index.js', contents: code }],
@@ -129,6 +133,7 @@ export async function startWorker(
         { className, useSQLite: true },
       ]),
     ),
+    ...(persist && { durableObjectsPersist: persist }),
     bindings,
     host: '127.0.0.1',
     port: 0,
