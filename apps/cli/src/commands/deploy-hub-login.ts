@@ -7,6 +7,11 @@
  * status (`GET /admin/v1/upstreams/{id}`) is `ready`.
  */
 
+import { adminRefusal } from './admin-api-refusal.js';
+
+/** How `fedmcp auth login --hub` takes the admin key. */
+const KEY_HINT = '--token KEY (or set FEDMCP_ADMIN_KEY)';
+
 /** Options of {@link loginThroughHub}. */
 export interface HubLoginOptions {
   /** The hub's URL (any path: its origin, or the Supabase function's path up to `/mcp`, is used). */
@@ -30,22 +35,6 @@ export function adminBaseOf(hubUrl: string): URL {
   const url = new URL(hubUrl);
   const path = url.pathname.replace(/\/mcp\/?$/, '').replace(/\/+$/, '');
   return new URL(`${url.origin}${path}/admin/v1/`);
-}
-
-/** The error of a refused admin request: its status and the problem's detail. */
-async function refusal(response: Response, what: string): Promise<Error> {
-  const text = await response.text().catch(() => '');
-  let detail = '';
-  try {
-    detail = String((JSON.parse(text) as { detail?: unknown }).detail ?? '');
-  } catch {
-    detail = /^[\x20-\x7e]{1,300}$/.test(text) ? text : '';
-  }
-  const hint =
-    response.status === 401 || response.status === 403
-      ? '\nThe admin API wants an API key or token with the "admin" scope: give --token KEY (or set FEDMCP_ADMIN_KEY).'
-      : '';
-  return new Error(`${what} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}${hint}`);
 }
 
 const pause = (ms: number, signal: AbortSignal | undefined) =>
@@ -75,14 +64,14 @@ export async function loginThroughHub(options: HubLoginOptions): Promise<void> {
   const headers = { ...options.headers, accept: 'application/json' };
   const signalInit = options.signal ? { signal: options.signal } : {};
   const started = await request(loginUrl, { method: 'POST', headers, ...signalInit });
-  if (!started.ok) throw await refusal(started, `POST ${loginUrl.pathname}`);
+  if (!started.ok) throw await adminRefusal(started, `POST ${loginUrl.pathname}`, KEY_HINT);
   const { authorizationUrl } = (await started.json()) as { authorizationUrl: string };
   options.onAuthorizationUrl(authorizationUrl);
   options.onProgress('Waiting for the authorization in the browser…');
   const pollMs = options.pollMs ?? 1000;
   const get = async <T>(url: URL): Promise<T> => {
     const response = await request(url, { headers, ...signalInit });
-    if (!response.ok) throw await refusal(response, `GET ${url.pathname}`);
+    if (!response.ok) throw await adminRefusal(response, `GET ${url.pathname}`, KEY_HINT);
     return (await response.json()) as T;
   };
   while (!(await get<{ loggedIn: boolean }>(loginUrl)).loggedIn) {

@@ -4,6 +4,7 @@
  * Events — to follow), with an API key or token that has the `admin` scope.
  */
 import type { AuditEvent } from '@fedmcp/proxy-auth';
+import { adminRefusal } from './admin-api-refusal.js';
 
 /** What {@link readAdminCallLog} takes. */
 export interface AdminCallLogOptions {
@@ -17,23 +18,6 @@ export interface AdminCallLogOptions {
   /** Resolves when following should stop. */
   stop: Promise<unknown>;
   fetch?: typeof fetch;
-}
-
-async function refusal(response: Response, target: string): Promise<Error> {
-  const text = await response.text().catch(() => '');
-  let detail = '';
-  try {
-    detail = String((JSON.parse(text) as { detail?: unknown }).detail ?? '');
-  } catch {
-    detail = /^[\x20-\x7e]{1,300}$/.test(text) ? text : '';
-  }
-  const hint =
-    response.status === 401 || response.status === 403
-      ? '\nThe admin API wants an API key or token with the "admin" scope: give --token KEY.'
-      : '';
-  return new Error(
-    `${target} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}${hint}`,
-  );
 }
 
 /** Prints each `event: audit` of a Server-Sent Events body until it ends. */
@@ -84,7 +68,7 @@ export async function readAdminCallLog(options: AdminCallLogOptions): Promise<vo
       headers,
       signal: AbortSignal.timeout(30_000),
     });
-    if (!response.ok) throw await refusal(response, target);
+    if (!response.ok) throw await adminRefusal(response, target);
     const { events } = (await response.json()) as { events: Array<{ event: AuditEvent }> };
     for (const { event } of events.reverse()) options.print(event);
     return;
@@ -94,7 +78,7 @@ export async function readAdminCallLog(options: AdminCallLogOptions): Promise<vo
   void options.stop.then(() => abort.abort());
   try {
     const response = await fetchImplementation(target, { headers, signal: abort.signal });
-    if (!response.ok) throw await refusal(response, target);
+    if (!response.ok) throw await adminRefusal(response, target);
     if (response.body) await printEvents(response.body, options.print);
   } catch (error) {
     if (!abort.signal.aborted) throw error;
