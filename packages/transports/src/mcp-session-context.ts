@@ -8,6 +8,7 @@ import type {
   McpServer,
   Server,
 } from '@modelcontextprotocol/server';
+import type { McpModernFastSerializedResponse } from './mcp-modern-fast-request.js';
 
 /** The transport a session arrived on. */
 export type McpTransportKind = 'streamable-http' | 'sse' | 'websocket' | 'stdio';
@@ -109,10 +110,11 @@ export interface McpFastRequestStream {
  * rejected promise is answered with a JSON-RPC internal error. Messages related to the request
  * (notifications, server→client requests) go through `extra.stream`, which upgrades the answer to
  * an SSE stream; a handler that used the stream must not decline. Decline anything the handler
- * does not know.
+ * does not know. A {@link McpModernFastSerializedResponse} (a response the handler serialised
+ * itself, such as a cached `tools/list` page) is sent as its bytes, with their exact length.
  * @experimental
  */
 export type McpFastRequestHandler = (
   request: JSONRPCRequest,
   extra: McpFastRequestExtra,
-) => Promise<JSONRPCResponse | undefined> | undefined;
+) => Promise<JSONRPCResponse | McpModernFastSerializedResponse | undefined> | undefined;

@@ -12,7 +12,7 @@
  * (modern-fast-path.ts): before, a 2025 client's first hop always ran the SDK handler. It runs the same
  * stages as the SDK path (resolve, meta, gate, call, map, finish); anything else declines
  * (`undefined`) and takes the SDK path. A tools/list is answered from the cached page the SDK
- * handler answers (list-handlers.ts), as one JSON answer.
+ * handler answers (list-handlers.ts), as one JSON answer serialised once per page.
  */
 import { FedmcpError } from '@fedmcp/protocol';
 import type { McpFastRequestHandler } from '@fedmcp/transports';

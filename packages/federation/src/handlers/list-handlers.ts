@@ -17,6 +17,7 @@
  * built once per list, so the audience is part of the pages' key.
  */
 import { FedmcpError, ORIGIN_META_KEY } from '@fedmcp/protocol';
+import type { McpModernFastSerializedResponse } from '@fedmcp/transports';
 import type {
   ClientCapabilities,
   JSONRPCRequest,
@@ -136,16 +137,25 @@ export function sharedToolsPage(
 }
 
 /**
+ * The serialised 2025-era answers of the cached `tools/list` pages, keyed by the cached page
+ * itself: a page replaced (its list changed upstream, a view's list rebuilt) takes its bytes with
+ * it. Each holds the answer up to its id: `{"result":…,"jsonrpc":"2.0","id":`.
+ */
+const serializedPages = new WeakMap<object, Uint8Array>();
+const encoder = new TextEncoder();
+
+/**
  * A 2025-era session's `tools/list` on the fast path (fast-path.ts): the cached page the SDK
  * handler answers, sent by the host as one JSON answer, without the SDK server's dispatch and the
  * SSE stream it answers on (profiled in bench/gateway: with 1,000 tools, the SSE event's encoding
- * through a web stream came on top of the serialisation the direct server does too). Declines a
- * request with a progress token (the SDK's to answer).
+ * through a web stream came on top of the serialisation the direct server does too). The page is
+ * serialised once, as the 2026-07-28 fast path does (modern-fast-path.ts): each request costs the
+ * bytes of its id. Declines a request with a progress token (the SDK's to answer).
  */
 export function fastListTools(
   scope: SessionScope,
   message: JSONRPCRequest,
-): Promise<JSONRPCResponse> | undefined {
+): Promise<JSONRPCResponse | McpModernFastSerializedResponse> | undefined {
   const params = (message.params ?? {}) as {
     cursor?: unknown;
     _meta?: { progressToken?: unknown };
@@ -156,14 +166,20 @@ export function fastListTools(
   try {
     assertOpen(scope.services);
     const capabilities = session.server.getClientCapabilities() ?? {};
-    const result = listToolsPage(
+    const page = sharedToolsPage(
       scope,
       capabilities,
       params.cursor,
       listAudience(session.principal),
     );
-    // In the SDK's key order, as its transport would have sent it.
-    return Promise.resolve({ result, jsonrpc: '2.0', id } as JSONRPCResponse);
+    let prefix = serializedPages.get(page);
+    if (prefix === undefined) {
+      // In the SDK's key order (result, jsonrpc, id), as its transport would have sent it.
+      const text = JSON.stringify({ result: page, jsonrpc: '2.0' });
+      prefix = encoder.encode(`${text.slice(0, -1)},"id":`);
+      serializedPages.set(page, prefix);
+    }
+    return Promise.resolve({ serialized: [prefix, encoder.encode(`${JSON.stringify(id)}}`)] });
   } catch (error) {
     const failure = FedmcpError.from(error);
     return Promise.resolve({

@@ -7,11 +7,18 @@
  * session; the route hands them to {@link FastReplies.deliver}.
  */
 import type { ServerResponse } from 'node:http';
+import type { McpModernFastSerializedResponse } from '../mcp-modern-fast-request.js';
 import type {
   McpFastReply,
   McpFastRequestStream,
   McpFastStreamMessage,
 } from '../mcp-session-context.js';
+
+/** The pieces of a reply its handler serialised itself (`McpModernFastSerializedResponse`), if so. */
+function serializedPieces(reply: unknown): readonly Uint8Array[] | undefined {
+  if (typeof reply !== 'object' || reply === null) return undefined;
+  return (reply as Partial<McpModernFastSerializedResponse>).serialized;
+}
 
 /** Ids of server→client requests sent on fast streams: strings, never the SDK server's numbers. */
 const REQUEST_ID_PREFIX = 'fedmcp-fast-';
@@ -129,19 +136,41 @@ export class FastResponseStream implements McpFastRequestStream {
 
   /**
    * Sends the final answer: one JSON object, or the last event of the SSE stream (`undefined`
-   * ends an upgraded stream without an answer: the client cancelled the request).
+   * ends an upgraded stream without an answer: the client cancelled the request). A reply the
+   * handler serialised itself (`McpModernFastSerializedResponse`) is sent as its bytes.
    */
   end(reply: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
     const response = this.response;
     if (response.destroyed || response.writableEnded) return;
+    const serialized = serializedPieces(reply);
     if (this.#upgraded) {
       if (reply === undefined) response.end();
-      else response.end(`event: message\ndata: ${JSON.stringify(reply)}\n\n`);
+      else {
+        const data = serialized
+          ? Buffer.concat(serialized).toString('utf8')
+          : JSON.stringify(reply);
+        response.end(`event: message\ndata: ${data}\n\n`);
+      }
       return;
     }
     if (response.headersSent) return;
+    if (serialized) {
+      let length = 0;
+      for (const piece of serialized) length += piece.byteLength;
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': length,
+        'mcp-session-id': this.sessionId,
+      });
+      // One write of all pieces (Node corks the head and the pieces into one writev).
+      response.cork();
+      for (const piece of serialized) response.write(piece);
+      response.end();
+      response.uncork();
+      return;
+    }
     const text = JSON.stringify(reply);
     response.writeHead(200, {
       'content-type': 'application/json',
