@@ -57,6 +57,8 @@ export async function readBody(
   if (Number.isFinite(declared) && declared > limitBytes) {
     throw new RequestBodyTooLargeError(limitBytes);
   }
+  const whole = bufferedBody(request, limitBytes);
+  if (whole !== undefined) return whole;
   const idleTimeoutMs = options.idleTimeoutMs ?? 0;
   // Event-based rather than `for await`: leaving an async iterator early destroys the socket,
   // and the host still wants to answer 413 on it.
@@ -121,6 +123,23 @@ export async function readBody(
     armIdle();
   });
 }
+
+/**
+ * The whole body, when it has all arrived already (usual for a small request: the body comes in
+ * the headers' packet, and is buffered while the host authenticates): read at once, without
+ * listeners, a promise per chunk or an idle timer. `undefined` when some of it is still to come.
+ * @throws {RequestBodyTooLargeError} when the body is over `limitBytes`.
+ */
+function bufferedBody(request: IncomingMessage, limitBytes: number): Buffer | undefined {
+  if (!request.complete || request.readableFlowing === true || request.readableEncoding !== null) {
+    return undefined;
+  }
+  if (request.readableLength > limitBytes) throw new RequestBodyTooLargeError(limitBytes);
+  const whole = request.read() as Buffer | null;
+  return whole ?? EMPTY;
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /** Options for {@link drainRequest}. */
 export interface DrainRequestOptions {
