@@ -80,6 +80,29 @@ describe('connectUpstream (URL)', () => {
     expect(warnings.filter((warning) => warning.includes('MaxListeners'))).toEqual([]);
   }, 120_000); // 4,000 calls: about 5 s alone, far longer on a loaded machine
 
+  it('hands each request a signal of its own that follows the transport’s (#18)', async () => {
+    await using server = await startV2HttpServer();
+    const signals: AbortSignal[] = [];
+    const fetch: FetchLike = (url, init) => {
+      if (init?.signal) signals.push(init.signal);
+      return globalThis.fetch(url, init);
+    };
+    const client = await connectUpstream(
+      { url: server.url, type: 'http' },
+      { era: 'legacy', fetch },
+    );
+    for (const text of ['one', 'two', 'three']) {
+      expect(textOf(await client.callTool({ name: 'echo', arguments: { text } }))).toBe(text);
+    }
+    // No long-lived signal reaches fetch, so none collects a listener per request.
+    expect(signals.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(signals).size).toBe(signals.length);
+    expect(signals.some((signal) => signal.aborted)).toBe(false);
+    await client.close();
+    // Closing the transport still aborts every request it started.
+    expect(signals.every((signal) => signal.aborted)).toBe(true);
+  });
+
   it('does not let a legacy-only connect decide the era for later auto connects', async () => {
     await using server = await startV2HttpServer();
     const verdictCache = new Map<string, UpstreamVerdict>();

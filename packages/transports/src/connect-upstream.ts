@@ -390,31 +390,30 @@ function toUnavailable(error: unknown, url: string): unknown {
 }
 
 /**
- * Node's `events.setMaxListeners`, where the runtime has one. An SDK client transport hands its one
- * long-lived abort signal to every fetch, and undici drops its listener on that signal only when
- * the request is garbage-collected: under load thousands are attached at once, and Node would
- * print a MaxListenersExceededWarning per request past 1,500 (an upstream over HTTP at 2,000
- * calls/s printed ~15,000 in 40,000 calls). The listeners are bounded by the GC, so the
- * transport's signal is marked unlimited instead.
+ * True where `fetch` is undici's (Node): undici adds an abort listener to the signal of each
+ * request and removes it only once the request is garbage-collected.
  */
-const setMaxListeners = (
-  (
-    globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
-  ).process?.getBuiltinModule?.('node:events') as
-    | { setMaxListeners?: (count: number, ...targets: EventTarget[]) => void }
-    | undefined
-)?.setMaxListeners;
-const unlimitedSignals = new WeakSet<AbortSignal>();
+const undiciFetch =
+  (globalThis as { process?: { versions?: { undici?: string } } }).process?.versions?.undici !==
+    undefined && typeof AbortSignal.any === 'function';
+
+/**
+ * `init` with a signal of its own for this one request, following the caller's. An SDK client
+ * transport hands its one long-lived abort signal to every fetch; on undici thousands of
+ * listeners piled up on it under load, and Node printed a MaxListenersExceededWarning per request
+ * past 1,500 (#18). `AbortSignal.any` links the request's signal without a listener on the
+ * transport's, so undici's listener lives and dies with the request.
+ */
+function withOwnSignal(init: RequestInit | undefined): RequestInit | undefined {
+  if (!undiciFetch || !init?.signal) return init;
+  return { ...init, signal: AbortSignal.any([init.signal]) };
+}
 
 function withHeaders(fetch: FetchLike | undefined, headers: Record<string, string>): FetchLike {
   const base: FetchLike = fetch ?? ((url, init) => globalThis.fetch(url, init));
   const names = Object.entries(headers);
-  return (url, init) => {
-    const signal = init?.signal;
-    if (signal && setMaxListeners && !unlimitedSignals.has(signal)) {
-      unlimitedSignals.add(signal);
-      setMaxListeners(0, signal);
-    }
+  return (url, requestInit) => {
+    const init = withOwnSignal(requestInit);
     if (names.length === 0) return base(url, init);
     const merged = new Headers(init?.headers);
     for (const [name, value] of names) {
