@@ -208,8 +208,9 @@ export interface McpHttpHostOptions {
    * authentication, session ownership, body limit, content negotiation, protocol version), the
    * host calls `fastRequest(request, { sessionId, principal, signal })` first. `undefined`, or a
    * promise of `undefined`, declines: the session's SDK server then serves the request as usual.
-   * A promise of the JSON-RPC response is sent as one `application/json` answer; a rejected one
-   * is answered with a JSON-RPC internal error. `signal` aborts on `notifications/cancelled` for
+   * A promise of the JSON-RPC response is sent as one `application/json` answer (a serialised
+   * one, `McpModernFastSerializedResponse`, as its bytes); a rejected one is answered with a
+   * JSON-RPC internal error. `signal` (built when first read) aborts on `notifications/cancelled` for
    * the request's id, or when the client goes away. See {@link McpFastRequestHandler}.
    * @default none (every request goes through the SDK)
    */
