@@ -13,8 +13,12 @@ import { formatConformanceSummary, runServerConformance } from './run-conformanc
 
 /**
  * The official server suite run against `fedmcp serve` fronting the fixture with
- * `"prefix": false` — it must pass exactly as the fixture does directly (32/32 scenarios,
- * 44 checks, the same two SHOULD warnings of server-sse-polling).
+ * `"prefix": false` — it must pass as the fixture does directly (32/32 scenarios, no failed
+ * check, the same two SHOULD warnings of server-sse-polling over Streamable HTTP). One check fewer
+ * passes (43 of the fixture's 44): server-sse-multiple-streams sends concurrent `tools/list`
+ * POSTs, which the hub answers as JSON on its fast path (the spec lets a server choose JSON or
+ * SSE), so that scenario's "SSE streams functional" check reports INFO ("SSE streaming is
+ * optional") instead of SUCCESS.
  */
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const tsx = pathToFileURL(join(repositoryRoot, 'node_modules/tsx/dist/esm/index.mjs')).href;
@@ -135,7 +139,8 @@ describe('official server suite through fedmcp serve (prefix: false)', () => {
       expect(result.scenarios).toHaveLength(32);
       expect(result.failedScenarios, summary).toEqual([]);
       expect(result.exitCode, result.stdout.slice(-4000)).toBe(0);
-      expect(result.totals.passedChecks).toBe(44);
+      expect(result.totals.passedChecks).toBe(43);
+      expect(result.totals.failedChecks).toBe(0);
       expect(warningsOf(result)).toEqual(warnings);
       await hub.stop();
     }, 240_000);
