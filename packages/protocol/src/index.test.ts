@@ -73,6 +73,7 @@ describe('@fedmcp/protocol', () => {
         "jsonRpcCodeFor",
         "parseDiscoveryDocument",
         "parseTraceparent",
+        "readBodyBytes",
         "readHopTrail",
         "readMetaValue",
         "readOnBehalfOf",

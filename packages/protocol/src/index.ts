@@ -118,6 +118,7 @@ export {
 } from './peer-token-claims.js';
 export { PolicyDeniedError, type PolicyDeniedErrorOptions } from './policy-denied-error.js';
 export { RateLimitedError, type RateLimitedErrorOptions } from './rate-limited-error.js';
+export { readBodyBytes } from './read-body-bytes.js';
 export { RequestTimeoutError, type RequestTimeoutErrorOptions } from './request-timeout-error.js';
 export {
   DEFAULT_HUB_URI_SCHEME,

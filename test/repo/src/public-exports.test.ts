@@ -82,6 +82,7 @@ describe('public exports', () => {
         "jsonRpcCodeFor: function",
         "parseDiscoveryDocument: function",
         "parseTraceparent: function",
+        "readBodyBytes: function",
         "readHopTrail: function",
         "readMetaValue: function",
         "readOnBehalfOf: function",

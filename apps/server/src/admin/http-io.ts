@@ -3,6 +3,7 @@
  * (`Request` / `Response`): the same code serves the Node host (through `create-admin-api.ts`) and
  * the edge hub. No `node:` import.
  */
+import { readBodyBytes } from '@fedmcp/protocol';
 import type { Principal } from '@fedmcp/proxy-auth';
 import { type McpAuthenticate, type McpAuthRequest, runAuthenticate } from '@fedmcp/transports';
 import { ProblemError } from './problem.js';
@@ -37,39 +38,10 @@ export async function authenticateCaller(
   return principal;
 }
 
-/** The body's bytes, refused past {@link MAX_BODY_BYTES} without reading the rest. */
-async function readLimited(request: Request): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array(0);
-  const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > MAX_BODY_BYTES) {
-    await request.body.cancel().catch(() => {});
-    throw new ProblemError(413, `The body is over ${MAX_BODY_BYTES} bytes.`);
-  }
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw new ProblemError(413, `The body is over ${MAX_BODY_BYTES} bytes.`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return bytes;
-}
-
 /** Reads a JSON body (at most {@link MAX_BODY_BYTES}); `undefined` when there is none. */
 export async function readJsonBody(request: Request): Promise<unknown> {
-  const bytes = await readLimited(request);
+  const bytes = await readBodyBytes(request, MAX_BODY_BYTES);
+  if (!bytes) throw new ProblemError(413, `The body is over ${MAX_BODY_BYTES} bytes.`);
   if (bytes.byteLength === 0) return undefined;
   const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {

@@ -26,6 +26,7 @@
  * share; answers to consent and sign-in questions carry no holder and may reach any object, so
  * the objects must sign `requestState` with one shared key (`HubOptions.requestStateKey`).
  */
+import { readBodyBytes } from '@fedmcp/protocol';
 import { JsonRpcErrorCode } from '@fedmcp/transports';
 import type { HubObjectNamespace } from './hub-object.js';
 import { jsonRpcErrorResponse } from './responses.js';
@@ -86,36 +87,6 @@ export function holderOfRequestState(state: unknown): string | undefined {
   }
 }
 
-/** Reads at most `max` bytes of a body; undefined when it is longer. */
-async function readBounded(
-  request: Request,
-  max: number,
-): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  if (declared > max) return undefined;
-  const reader = request.body?.getReader();
-  if (!reader) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return bytes;
-}
-
 /** The shard a session-less POST goes to: its `requestState`'s holder, or undefined (any). */
 function retryShard(bytes: Uint8Array, names: readonly string[]): number | undefined {
   const text = new TextDecoder().decode(bytes);
@@ -154,7 +125,7 @@ export async function forwardToHubShards(
   }
   const any = Math.floor(Math.random() * names.length);
   if (request.method !== 'POST') return withShardSession(await send(any, request), any);
-  const bytes = await readBounded(request, shards.maxBodyBytes);
+  const bytes = await readBodyBytes(request, shards.maxBodyBytes);
   if (!bytes) {
     const message = `Payload Too Large: the body exceeds ${shards.maxBodyBytes} bytes`;
     return jsonRpcErrorResponse(413, JsonRpcErrorCode.invalidRequest, message);

@@ -2,7 +2,7 @@
  * The web-standard handler of `POST /hooks/<name>`: size limit, verification, durable append to
  * the inbox, then the answer. A 2xx means the event is in the store.
  */
-import { type Logger, silentLogger } from '@fedmcp/protocol';
+import { type Logger, readBodyBytes, silentLogger } from '@fedmcp/protocol';
 import { DEFAULT_MAX_BODY_BYTES, verifyWebhook, type WebhookSource } from './verify-webhook.js';
 import type { WebhookEvent, WebhookInbox } from './webhook-inbox.js';
 
@@ -37,7 +37,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       return answer(405, { error: 'webhooks are delivered with POST' }, { allow: 'POST' });
     }
     const limit = source.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    const body = await readLimited(request, limit);
+    const body = await readBodyBytes(request, limit);
     if (body === undefined) {
       return answer(413, { error: `body larger than the source's limit of ${limit} bytes` });
     }
@@ -78,36 +78,6 @@ function answer(status: number, body: unknown, headers: Record<string, string> =
     status,
     headers: { 'content-type': 'application/json', ...headers },
   });
-}
-
-/** The body's bytes, or `undefined` as soon as it exceeds `limit` (the rest is not read). */
-async function readLimited(request: Request, limit: number): Promise<Uint8Array | undefined> {
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  if (declared > limit) {
-    await request.body?.cancel().catch(() => undefined);
-    return undefined;
-  }
-  if (!request.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 function parseBody(body: Uint8Array): unknown {
