@@ -7,37 +7,12 @@
  */
 import { type RedisTestBed, redisServerRequired, startRedisTestBed } from '@fedmcp/test-support';
 import { createMcpHttpHost, type McpHttpHost } from '@fedmcp/transports/node';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { inputRequired, Server } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FedmcpServer } from '../create-fedmcp-server.js';
 import { apiKeyFor, textOf } from '../federation/chain-fixtures.js';
-import { startReplica } from './replica-fixtures.js';
+import { connectSamplingClient, createSamplingUpstream, startReplica } from './replica-fixtures.js';
 
 const available = redisServerRequired('the interactive retries test');
-
-/** An upstream whose `sample` tool asks the client a sampling question before it answers. */
-function createUpstream(): Server {
-  const server = new Server({ name: 'asker', version: '1.0.0' }, { capabilities: { tools: {} } });
-  server.setRequestHandler('tools/list', () => ({
-    tools: [{ name: 'sample', inputSchema: { type: 'object' as const, properties: {} } }],
-  }));
-  server.setRequestHandler('tools/call', (_request, ctx) => {
-    const answer = ctx.mcpReq.inputResponses?.sample as { content?: { text?: string } } | undefined;
-    if (!answer) {
-      return inputRequired({
-        inputRequests: {
-          sample: inputRequired.createMessage({
-            messages: [{ role: 'user', content: { type: 'text', text: 'a word?' } }],
-            maxTokens: 10,
-          }),
-        },
-      });
-    }
-    return { content: [{ type: 'text', text: `sampled:${answer.content?.text}` }] };
-  });
-  return server;
-}
 
 describe.runIf(available)('2026-07-28 interactive retries across fedmcp serve replicas', () => {
   let bed: RedisTestBed;
@@ -47,7 +22,7 @@ describe.runIf(available)('2026-07-28 interactive retries across fedmcp serve re
 
   beforeAll(async () => {
     bed = await startRedisTestBed('fedmcp-retries-');
-    upstream = createMcpHttpHost({ createServer: () => createUpstream() });
+    upstream = createMcpHttpHost({ createServer: () => createSamplingUpstream() });
     const { url: upstreamUrl } = await upstream.listen();
     const user = await apiKeyFor('alice');
     key = user.key;
@@ -89,21 +64,7 @@ describe.runIf(available)('2026-07-28 interactive retries across fedmcp serve re
       }
       return fetch(replica.url, init);
     };
-    const client = new Client(
-      { name: 'retries', version: '1.0.0' },
-      { capabilities: { sampling: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } },
-    );
-    client.setRequestHandler('sampling/createMessage', async () => ({
-      model: 'test',
-      role: 'assistant',
-      content: { type: 'text', text: 'yes' },
-    }));
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(replicas[0]?.url ?? ''), {
-        fetch: alternate,
-        requestInit: { headers: { 'x-api-key': key } },
-      }),
-    );
+    const client = await connectSamplingClient('retries', replicas[0]?.url ?? '', key, alternate);
     for (let call = 0; call < 2; call += 1) {
       const result = await client.callTool({ name: 'asker__sample', arguments: {} });
       expect(textOf(result)).toBe('sampled:yes');

@@ -6,42 +6,20 @@
  */
 import { type RedisTestBed, redisServerRequired, startRedisTestBed } from '@fedmcp/test-support';
 import { createMcpHttpHost, type McpHttpHost } from '@fedmcp/transports/node';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import {
-  createRequestStateCodec,
-  inputRequired,
-  Server,
-  type ServerContext,
-} from '@modelcontextprotocol/server';
+import { createRequestStateCodec, type ServerContext } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyFor, textOf } from '../federation/chain-fixtures.js';
-import { type StartedReplica, startReplica } from './replica-fixtures.js';
+import {
+  connectSamplingClient,
+  createSamplingUpstream,
+  type StartedReplica,
+  startReplica,
+} from './replica-fixtures.js';
 import { requestStateKeyOf } from './request-state-key.js';
 
 const available = redisServerRequired('the requestState rotation test');
 const secretA = 'the-old-cluster-secret-of-the-rotation-test-0123';
 const secretB = 'the-new-cluster-secret-of-the-rotation-test-4567';
-
-/** An upstream whose `sample` tool asks the client a sampling question before it answers. */
-function createUpstream(): Server {
-  const server = new Server({ name: 'asker', version: '1.0.0' }, { capabilities: { tools: {} } });
-  server.setRequestHandler('tools/list', () => ({
-    tools: [{ name: 'sample', inputSchema: { type: 'object' as const, properties: {} } }],
-  }));
-  server.setRequestHandler('tools/call', (_request, ctx) => {
-    const answer = ctx.mcpReq.inputResponses?.sample as { content?: { text?: string } } | undefined;
-    if (answer) return { content: [{ type: 'text', text: `sampled:${answer.content?.text}` }] };
-    return inputRequired({
-      inputRequests: {
-        sample: inputRequired.createMessage({
-          messages: [{ role: 'user', content: { type: 'text', text: 'a word?' } }],
-          maxTokens: 10,
-        }),
-      },
-    });
-  });
-  return server;
-}
 
 /** Re-signs a `requestState` (its payload kept) under the key of a secret no replica knows. */
 async function resignedUnderUnknownKey(state: string): Promise<string> {
@@ -63,7 +41,7 @@ describe.runIf(available)('2026-07-28 rounds across a cluster-secret rotation', 
 
   beforeAll(async () => {
     bed = await startRedisTestBed('fedmcp-rotation-');
-    upstream = createMcpHttpHost({ createServer: () => createUpstream() });
+    upstream = createMcpHttpHost({ createServer: () => createSamplingUpstream() });
     const { url: upstreamUrl } = await upstream.listen();
     const user = await apiKeyFor('alice');
     key = user.key;
@@ -114,21 +92,7 @@ describe.runIf(available)('2026-07-28 rounds across a cluster-secret rotation', 
       }
       return fetch(target, { ...init, body });
     };
-    const client = new Client(
-      { name: 'rotation', version: '1.0.0' },
-      { capabilities: { sampling: {} }, versionNegotiation: { mode: { pin: '2026-07-28' } } },
-    );
-    client.setRequestHandler('sampling/createMessage', async () => ({
-      model: 'test',
-      role: 'assistant',
-      content: { type: 'text', text: 'yes' },
-    }));
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(old.url), {
-        fetch: routed,
-        requestInit: { headers: { 'x-api-key': key } },
-      }),
-    );
+    const client = await connectSamplingClient('rotation', old.url, key, routed);
     return { client, served };
   }
 
