@@ -2,6 +2,15 @@
 
 export { CanceledError, type CanceledErrorOptions } from './canceled-error.js';
 export { type CanonicalJsonOptions, canonicalJson } from './canonical-json.js';
+// Cluster keys and sealing (HKDF-SHA-256, AES-256-GCM), base64url
+export {
+  type ClusterKey,
+  deriveClusterKey,
+  fromBase64Url,
+  openClusterText,
+  sealClusterText,
+  toBase64Url,
+} from './cluster-crypto.js';
 export {
   ConsentRequiredError,
   type ConsentRequiredErrorOptions,

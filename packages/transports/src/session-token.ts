@@ -9,7 +9,14 @@
  * key is still tried first-hand, not by trial) and is bound as additional authenticated data.
  * Every character is visible ASCII (MCP 2025-11-25 basic/transports: session ids).
  */
-import { FedmcpError } from '@fedmcp/protocol';
+import {
+  deriveClusterKey,
+  FedmcpError,
+  fromBase64Url,
+  openClusterText,
+  sealClusterText,
+  toBase64Url,
+} from '@fedmcp/protocol';
 
 /** What a session id carries: what a replica needs to rebuild the session. */
 export interface SessionTokenState {
@@ -65,54 +72,14 @@ export const MIN_CLUSTER_SECRET_LENGTH = 32;
 /** Longest session id {@link SessionTokens.seal} produces; bigger `initialize` params are trimmed. */
 export const MAX_SESSION_ID_LENGTH = 4096;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const KEY_LABEL = 'fedmcp/mcp-session-id/aes-256-gcm/v1';
 const KID_LABEL = 'fedmcp/mcp-session-id/key-id/v1';
-const SALT = encoder.encode('fedmcp cluster');
 
-interface SessionKey {
-  kid: string;
-  key: CryptoKey;
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
-  try {
-    const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'));
-    const bytes = new Uint8Array(binary.length);
-    for (let index = 0; index < binary.length; index += 1) bytes[index] = binary.charCodeAt(index);
-    // Only the canonical spelling: a changed padding bit must not pass as the same id.
-    return toBase64Url(bytes) === text ? bytes : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function deriveKey(secret: string): Promise<SessionKey> {
-  const material = await crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, [
-    'deriveBits',
-    'deriveKey',
-  ]);
-  const key = await crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: SALT, info: encoder.encode(KEY_LABEL) },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
-  const kidBits = await crypto.subtle.deriveBits(
-    { name: 'HKDF', hash: 'SHA-256', salt: SALT, info: encoder.encode(KID_LABEL) },
-    material,
-    48,
-  );
-  return { kid: toBase64Url(new Uint8Array(kidBits)), key };
+/** Only the canonical (unpadded) base64url spelling: a changed padding bit must not pass. */
+function isCanonicalBase64Url(text: string): boolean {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return false;
+  const bytes = fromBase64Url(text);
+  return bytes !== undefined && toBase64Url(bytes) === text;
 }
 
 function checkSecret(secret: unknown, name: string): asserts secret is string {
@@ -160,23 +127,16 @@ export function createSessionTokens(options: SessionTokensOptions): SessionToken
   if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) {
     throw new FedmcpError('INVALID_CONFIG', 'cluster.sessionTtl must be a positive duration');
   }
-  const keys = Promise.all([options.secret, ...(options.previousSecrets ?? [])].map(deriveKey));
+  const keys = Promise.all(
+    [options.secret, ...(options.previousSecrets ?? [])].map((secret) =>
+      deriveClusterKey(secret, KEY_LABEL, KID_LABEL),
+    ),
+  );
 
   async function sealState(state: SessionTokenState): Promise<string> {
     const [current] = await keys;
     if (!current) throw new FedmcpError('INTERNAL', 'session tokens: no key');
-    const iv = crypto.getRandomValues(new Uint8Array(12));
-    const sealed = new Uint8Array(
-      await crypto.subtle.encrypt(
-        { name: 'AES-GCM', iv, additionalData: encoder.encode(current.kid) },
-        current.key,
-        encoder.encode(JSON.stringify(state)),
-      ),
-    );
-    const body = new Uint8Array(iv.length + sealed.length);
-    body.set(iv);
-    body.set(sealed, iv.length);
-    return `${current.kid}.${toBase64Url(body)}`;
+    return `${current.id}.${await sealClusterText(current.key, JSON.stringify(state), current.id)}`;
   }
 
   return {
@@ -211,23 +171,16 @@ export function createSessionTokens(options: SessionTokensOptions): SessionToken
       const dot = sessionId.indexOf('.');
       if (dot <= 0) return undefined;
       const kid = sessionId.slice(0, dot);
-      const body = fromBase64Url(sessionId.slice(dot + 1));
-      if (!body || body.length < 12 + 16) return undefined;
-      const key = (await keys).find((candidate) => candidate.kid === kid);
+      const sealed = sessionId.slice(dot + 1);
+      if (!isCanonicalBase64Url(sealed)) return undefined;
+      const key = (await keys).find((candidate) => candidate.id === kid);
       if (!key) return undefined;
-      let plain: ArrayBuffer;
-      try {
-        plain = await crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv: body.slice(0, 12), additionalData: encoder.encode(kid) },
-          key.key,
-          body.slice(12),
-        );
-      } catch {
-        return undefined; // altered, or sealed by another cluster
-      }
+      // undefined: altered, or sealed by another cluster
+      const plain = await openClusterText(key.key, sealed, kid);
+      if (plain === undefined) return undefined;
       let state: SessionTokenState;
       try {
-        state = JSON.parse(decoder.decode(plain)) as SessionTokenState;
+        state = JSON.parse(plain) as SessionTokenState;
       } catch {
         return undefined;
       }
