@@ -266,8 +266,21 @@ describe('upstream changes at the edge', () => {
       await added.body?.cancel();
       await Promise.all(changed);
       for (const { client } of sessions) {
-        const echoed = await client.callTool({ name: 'extra__echo', arguments: { message: 'sb' } });
-        expect(JSON.stringify(echoed.content)).toContain('Echo: sb');
+        // As a client does on list_changed: list again, then call. The function that heard the
+        // change over the store may announce it while it still connects to the new upstream (a
+        // call then gets "unavailable; retry shortly"): the tool is listed, then callable.
+        await vi.waitFor(
+          async () => {
+            const { tools } = await client.listTools();
+            expect(tools.map((tool) => tool.name)).toContain('extra__echo');
+            const echoed = await client.callTool({
+              name: 'extra__echo',
+              arguments: { message: 'sb' },
+            });
+            expect(JSON.stringify(echoed.content)).toContain('Echo: sb');
+          },
+          { timeout: 60_000, interval: 250 },
+        );
       }
       for (const deno of running) expect(deno.output()).not.toContain('token-from-a-secret');
     } finally {

@@ -87,7 +87,13 @@ describe('list_changed across hub replicas (2025-era cluster sessions)', () => {
     expect(await touched.text()).toContain('touched');
     const tail = await replay.until((text) => text.includes('notifications/resources/updated'));
     await replay.cancel();
-    expect({ live: count(read), replayed: count(tail) }).toEqual({ live: 1, replayed: 0 });
+    expect(count(read)).toBe(1);
+    // The two other copies stored nothing while the first replica held the stream (both storing
+    // would replay 2). One late list_changed may be stored in the gap between the cancel and the
+    // resumption, when no replica holds the stream (the module's rule: while nobody holds it,
+    // every copy stores, so a resuming client hears of a change at worst twice, never not at
+    // all) — seen under load in CI, when a copy's debounced flush ran after the cancel.
+    expect(count(tail)).toBeLessThan(2);
     expect((await send(first, sessionId, { method: 'DELETE' })).status).toBe(200);
     for (const { replica, own } of witnesses) {
       expect((await send(replica, own, { method: 'DELETE' })).status).toBe(200);
