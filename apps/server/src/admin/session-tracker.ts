@@ -3,7 +3,15 @@
  * `GET /admin/v1/sessions` and closing one (`DELETE /admin/v1/sessions/{id}`).
  */
 import type { HubSessionContext } from '@fedmcp/federation';
-import type { Server } from '@modelcontextprotocol/server';
+
+/**
+ * What the tracker needs of a session's server (the SDK's `Server` has it). Structural, so the
+ * published `@fedmcp/server/admin` types need no `@modelcontextprotocol/server`.
+ */
+export interface TrackableServer {
+  onclose?: (() => void) | undefined;
+  close(): Promise<void>;
+}
 
 /** One open session, as the admin API shows it. */
 export interface TrackedSession {
@@ -19,7 +27,7 @@ export interface TrackedSession {
 /** See {@link createSessionTracker}. */
 export interface SessionTracker {
   /** Wraps a session's server as the HTTP or stdio host creates it; returns the same server. */
-  track(server: Server, context: HubSessionContext): Server;
+  track<S extends TrackableServer>(server: S, context: HubSessionContext): S;
   list(): TrackedSession[];
   /** Closes a session; `false` when none has that id. */
   close(id: string): Promise<boolean>;
@@ -32,7 +40,7 @@ function subjectOf(principal: unknown): string {
 
 /** Tracks sessions from their creation to their close (per-request 2026 servers are not sessions). */
 export function createSessionTracker(now: () => number = Date.now): SessionTracker {
-  const open = new Map<string, { session: TrackedSession; server: Server }>();
+  const open = new Map<string, { session: TrackedSession; server: TrackableServer }>();
   return {
     track(server, context) {
       const era = context.era ?? 'legacy';
