@@ -4,7 +4,7 @@
  * the caller's credentials (a peer token), cached briefly, with a timeout, to a bounded depth and
  * never revisiting a hub already on the way (the `trail`).
  */
-import { DEFAULT_MAX_HOPS, HubIdSchema } from '@fedmcp/protocol';
+import { DEFAULT_MAX_HOPS, HubIdSchema, readBodyBytes } from '@fedmcp/protocol';
 import * as z from 'zod';
 import type { UpstreamStatus } from './hub-options.js';
 import type { UpstreamState } from './upstream.js';
@@ -154,28 +154,8 @@ export function hubStatusUrl(baseUrl: string, request: HubStatusRequest = {}): s
 }
 
 async function readLimited(response: Response, limit: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > limit) throw new Error(`status answer too large (${declared} bytes)`);
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new Error(`status answer larger than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readBodyBytes(response, limit);
+  if (bytes === undefined) throw new Error(`status answer larger than ${limit} bytes`);
   return new TextDecoder().decode(bytes);
 }
 

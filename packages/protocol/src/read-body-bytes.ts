@@ -1,6 +1,6 @@
 /**
- * A web `Request`'s body read with a byte limit (web-standard: Node, workerd, Deno): a body
- * declared or found longer is not read further.
+ * A web `Request`'s (or `Response`'s) body read with a byte limit (web-standard: Node, workerd,
+ * Deno): a body declared or found longer is not read further.
  */
 
 /**
@@ -9,7 +9,7 @@
  * (then the rest is not read).
  */
 export async function readBodyBytes(
-  request: Request,
+  request: Pick<Request, 'headers' | 'body'>,
   limit: number,
 ): Promise<Uint8Array<ArrayBuffer> | undefined> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
