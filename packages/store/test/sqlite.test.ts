@@ -63,6 +63,59 @@ describe('sqlite engine appends', () => {
   });
 });
 
+describe('sqlite engine stream ids', () => {
+  it('writes only the entry per append, and keeps ids growing after a trim removes every entry', async () => {
+    const path = join(directory, 'last-id.db');
+    // A stopped clock: every id is in the same millisecond, so only the sequence can grow.
+    await using store = createSqliteStore({ path, now: () => 1_000 });
+    const first = await Promise.all([
+      store.streams.append('s', 'a'),
+      store.streams.append('s', 'b'),
+    ]);
+    const third = await store.streams.append('s', 'c');
+    expect([...first, third]).toEqual(['1000-0', '1000-1', '1000-2']);
+    const metaRows = () => {
+      const raw = new Database(path, { readonly: true });
+      try {
+        return (raw.prepare('SELECT count(*) AS count FROM stream_meta').get() as { count: number })
+          .count;
+      } finally {
+        raw.close();
+      }
+    };
+    // An append commits its entry alone (one page of the WAL): no stream_meta row is written.
+    expect(metaRows()).toBe(0);
+    expect(await store.streams.trim('s', { maxLength: 0 })).toBe(3);
+    expect(await store.streams.length('s')).toBe(0);
+    // The trim kept the last id: a group from the end, and the next append, continue after it.
+    await store.streams.createGroup('s', 'g', { from: 'end' });
+    expect(await store.streams.append('s', 'd')).toBe('1000-3');
+    const delivered = await store.streams.readGroup('s', 'g', 'c1');
+    expect(delivered.map((entry) => [entry.id, entry.data])).toEqual([['1000-3', 'd']]);
+    // A group from the end of a stream whose newest entry is newer than its kept id.
+    await store.streams.createGroup('s', 'h', { from: 'end' });
+    await store.streams.append('s', 'e');
+    expect((await store.streams.readGroup('s', 'h', 'c1')).map((entry) => entry.data)).toEqual([
+      'e',
+    ]);
+    // Deleting the stream starts its ids again, as before.
+    expect(await store.streams.delete('s')).toBe(true);
+    expect(await store.streams.append('s', 'f')).toBe('1000-0');
+  });
+
+  it('continues the last id a trim kept, in a batch and after a reopen', async () => {
+    const path = join(directory, 'last-id-reopen.db');
+    {
+      await using store = createSqliteStore({ path, now: () => 2_000 });
+      await Promise.all(['a', 'b', 'c'].map((data) => store.streams.append('s', data)));
+      expect(await store.streams.trim('s', { maxLength: 0 })).toBe(3);
+    }
+    await using reopened = createSqliteStore({ path, now: () => 2_000 });
+    const ids = await Promise.all(['d', 'e'].map((data) => reopened.streams.append('s', data)));
+    expect(ids).toEqual(['2000-3', '2000-4']);
+  });
+});
+
 describe('sqlite engine commit window', () => {
   const countEntries = (path: string, stream: string): number => {
     const raw = new Database(path, { readonly: true });

@@ -75,9 +75,20 @@ export interface SqliteStreams {
 export function createSqliteStreams(context: SqliteStreamsContext): SqliteStreams {
   const { database, now, prefix } = context;
   const statement = <P extends unknown[], R = unknown>(sql: string) => database.prepare<P, R>(sql);
-  const selectMeta = statement<[string], { last_ms: number; last_sequence: number }>(
-    'SELECT last_ms, last_sequence FROM stream_meta WHERE stream = ?',
+  // A stream's last id: the larger of its newest entry and its `stream_meta` row. An append
+  // writes only its entry (one page of the WAL per commit, not two: issue #18 profile, the commit
+  // was most of an audited call's store cost); the row keeps the last id of entries a trim
+  // removes, so ids never go back (see `keepLastId`). A process of an older version reads the row
+  // alone: its next id is still larger once its clock is past the newest entry's millisecond.
+  const selectLastRow = statement<[string, string], { ms: number; sequence: number }>(
+    `SELECT ms, sequence FROM (
+       SELECT last_ms AS ms, last_sequence AS sequence FROM stream_meta WHERE stream = ?
+       UNION ALL
+       SELECT ms, sequence FROM (SELECT ms, sequence FROM stream_entries WHERE stream = ?
+         ORDER BY ms DESC, sequence DESC LIMIT 1)
+     ) ORDER BY ms DESC, sequence DESC LIMIT 1`,
   );
+  const selectLast = (key: string) => selectLastRow.get(key, key);
   const upsertMeta = statement<[string, number, number]>(
     'INSERT OR REPLACE INTO stream_meta (stream, last_ms, last_sequence) VALUES (?, ?, ?)',
   );
@@ -136,11 +147,13 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
     }
     return found;
   };
+  /** Records a stream's last id in `stream_meta` before entries are removed (in their transaction). */
+  const keepLastId = (key: string): void => {
+    const last = selectLast(key);
+    if (last) upsertMeta.run(key, last.ms, last.sequence);
+  };
   const appendRow = (stream: string, data: string, deadLetter?: DeadLetterOrigin): string => {
-    const meta = selectMeta.get(prefix + stream);
-    const last = meta && { ms: meta.last_ms, sequence: meta.last_sequence };
-    const parts = nextStreamId(last, now());
-    upsertMeta.run(prefix + stream, parts.ms, parts.sequence);
+    const parts = nextStreamId(selectLast(prefix + stream), now());
     insertEntry.run(
       prefix + stream,
       parts.ms,
@@ -151,21 +164,18 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
     return formatStreamId(parts);
   };
   const append = database.transaction(appendRow);
-  // A batch reads each stream's last id once and writes it back once: per entry, only its insert.
+  // A batch reads each stream's last id once: per entry, only its insert.
   const appendBatch = database.transaction((batch: readonly PendingAppend[]) => {
-    const lastIds = new Map<string, StreamIdParts>();
+    const lastIds = new Map<string, StreamIdParts | undefined>();
     const time = now();
-    const ids = batch.map((item) => {
+    return batch.map((item) => {
       const key = prefix + item.stream;
-      const meta = lastIds.has(key) ? undefined : selectMeta.get(key);
-      const last = lastIds.get(key) ?? (meta && { ms: meta.last_ms, sequence: meta.last_sequence });
+      const last = lastIds.has(key) ? lastIds.get(key) : selectLast(key);
       const parts = nextStreamId(last, time);
       insertEntry.run(key, parts.ms, parts.sequence, item.data, null);
       lastIds.set(key, parts);
       return formatStreamId(parts);
     });
-    for (const [key, parts] of lastIds) upsertMeta.run(key, parts.ms, parts.sequence);
-    return ids;
   });
 
   // Appends share commits (issue #18 profile: BEGIN/COMMIT was most of the cost of an audited
@@ -214,6 +224,8 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
       return operation();
     });
   const trim = database.transaction((stream: string, maxLength?: number, maxAgeMs?: number) => {
+    // A trim by age may remove the newest entry: its id stays the stream's last.
+    keepLastId(prefix + stream);
     let removed = 0;
     if (maxLength !== undefined) {
       const excess = (countEntries.get(prefix + stream)?.count ?? 0) - Math.max(0, maxLength);
@@ -233,8 +245,8 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
     return removed > 0;
   });
   const createGroup = database.transaction((stream: string, group: string, fromEnd: boolean) => {
-    const meta = fromEnd ? selectMeta.get(prefix + stream) : undefined;
-    insertGroup.run(prefix + stream, group, meta?.last_ms ?? -1, meta?.last_sequence ?? 0);
+    const last = fromEnd ? selectLast(prefix + stream) : undefined;
+    insertGroup.run(prefix + stream, group, last?.ms ?? -1, last?.sequence ?? 0);
   });
   // A plain read (no write lock) tells a blocked readGroup whether taking the lock is worth it.
   const hasUndelivered = statement<[string, string], { ready: number }>(
