@@ -104,4 +104,25 @@ describe('trace context', () => {
     expect(isValidTraceparent(fresh[TRACEPARENT_META_KEY])).toBe(true);
     expect(fresh[TRACESTATE_META_KEY]).toBeUndefined();
   });
+
+  it('writes a child span as withTraceContext would: version 00, same trace and flags, tracestate checked', () => {
+    const parent = `01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-future`;
+    for (const tracestate of ['a=1,b=2', 'not a tracestate', undefined]) {
+      const meta = { other: 1, traceparent: parent, ...(tracestate ? { tracestate } : {}) };
+      const child = withChildSpan(meta);
+      const parsed = parseTraceparent(child[TRACEPARENT_META_KEY]);
+      expect(parsed).toMatchObject({
+        version: '00',
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        flags: '00',
+      });
+      expect(parsed?.parentId).not.toBe('00f067aa0ba902b7');
+      expect(child).toEqual(
+        withTraceContext(meta, {
+          traceparent: child[TRACEPARENT_META_KEY] as string,
+          ...(tracestate === 'a=1,b=2' ? { tracestate } : {}),
+        }),
+      );
+    }
+  });
 });
