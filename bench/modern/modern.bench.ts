@@ -11,9 +11,12 @@
  *
  * Environment: BENCH_ROUNDS (default 4), BENCH_CALLS_C1 (default 300), BENCH_CALLS_C32 (default
  * 1024), BENCH_FEDMCP_LAUNCHER (a launcher bundle built beforehand; by default built from source),
- * BENCH_CPU_PROF=1 (V8 CPU profiles of both servers in bench/modern/.build/profiles/).
+ * BENCH_CPU_PROF=1 (V8 CPU profiles of the servers in bench/modern/.build/profiles/),
+ * BENCH_FEDMCP_BEFORE_LAUNCHER (the launcher bundle of another build of fedmcp, from
+ * bench/gateway/build-before.sh: a "fedmcp (before)" column, measured in the same interleaved
+ * rounds, for a before/after comparison in one run).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +39,10 @@ const profile = process.env.BENCH_CPU_PROF;
 const profileDirectory = join(here, '.build', 'profiles');
 const text = 'x'.repeat(1024);
 const echoServer = join(here, '..', 'gateway', 'echo-server.mjs');
+const beforeLauncher = process.env.BENCH_FEDMCP_BEFORE_LAUNCHER || undefined;
+if (beforeLauncher && !existsSync(beforeLauncher)) {
+  throw new Error(`BENCH_FEDMCP_BEFORE_LAUNCHER: no file ${beforeLauncher}`);
+}
 const temporary = mkdtempSync(join(tmpdir(), 'fedmcp-modern-bench-'));
 
 process.once('exit', () => {
@@ -55,8 +62,8 @@ const profileArguments = (name: string) =>
     : [];
 if (profile) mkdirSync(profileDirectory, { recursive: true });
 
-function writeConfig(): string {
-  const directory = join(temporary, 'fedmcp');
+function writeConfig(name: string): string {
+  const directory = join(temporary, name);
   mkdirSync(directory);
   const file = join(directory, 'fedmcp.config.json');
   writeFileSync(
@@ -125,15 +132,24 @@ async function main() {
   const launcher =
     process.env.BENCH_FEDMCP_LAUNCHER ||
     (await buildLauncher({ outfile: new URL('./.build/fedmcp-launcher.mjs', import.meta.url) }));
-  const [baseline, fedmcp] = await Promise.all([
+  const [baseline, before, fedmcp] = await Promise.all([
     startNode('baseline', [...profileArguments('baseline'), join(here, 'echo-modern-server.mjs')]),
-    startNode('fedmcp', [...profileArguments('fedmcp'), launcher, writeConfig()]),
+    beforeLauncher
+      ? startNode('fedmcp-before', [
+          ...profileArguments('fedmcp-before'),
+          beforeLauncher,
+          writeConfig('fedmcp-before'),
+        ])
+      : undefined,
+    startNode('fedmcp', [...profileArguments('fedmcp'), launcher, writeConfig('fedmcp')]),
   ]);
   const contenders: Contender[] = [];
-  for (const [name, started] of [
+  const launched: Array<[string, StartedProcess & { port: number }]> = [
     ['SDK createMcpHandler, direct (baseline)', baseline],
-    ['fedmcp (stdio upstream)', fedmcp],
-  ] as const) {
+  ];
+  if (before) launched.push(['fedmcp (before)', before]);
+  launched.push(['fedmcp (stdio upstream)', fedmcp]);
+  for (const [name, started] of launched) {
     contenders.push({
       name,
       process: started,

@@ -149,6 +149,65 @@ describe('createMcpHttpHost modernFastRequest', () => {
     expect(offered).toHaveLength(1);
   });
 
+  it('classifies a request by an envelope it saw before only when the rest is a plain valid request', async () => {
+    const { url, offered } = await start();
+    const post = (body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${url}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': 'fast-x',
+          ...headers,
+        },
+        body: JSON.stringify(body),
+      });
+    const envelope = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const call = (id: unknown, meta: Record<string, unknown> = envelope) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: 'fast-x', _meta: meta },
+    });
+    // Valid, then the same envelope again (remembered): both offered, each with its own id.
+    for (const id of [1, 'two']) {
+      const valid = await post(call(id));
+      expect(valid.status).toBe(200);
+      expect(await valid.json()).toMatchObject({ id, result: { resultType: 'complete' } });
+    }
+    expect(offered.map((each) => each.request.id)).toEqual([1, 'two']);
+    // The envelope seen before, but not a valid JSON-RPC request: the SDK's ladder refuses each.
+    const refused = [
+      { ...call(3), extra: true }, // the request schema is strict
+      call(1.5), // an id that is not an integer
+      call(null),
+      { ...call(4), jsonrpc: '1.0' },
+      { ...call(5), params: { name: 'fast-x', _meta: { ...envelope, progressToken: 1.5 } } },
+    ];
+    for (const body of refused) expect((await post(body)).status).toBe(400);
+    // Another envelope, invalid (a null client info, capabilities not an object), twice: refused
+    // both times (an invalid envelope is not remembered).
+    for (const meta of [
+      { ...envelope, 'io.modelcontextprotocol/clientInfo': null },
+      { ...envelope, 'io.modelcontextprotocol/clientCapabilities': 'all' },
+    ]) {
+      for (const id of [6, 7]) {
+        const answer = await post(call(id, meta));
+        expect(answer.status).toBe(400);
+        expect(JSON.stringify(await answer.json())).toMatch(/envelope/i);
+      }
+    }
+    // The body names another method than its header: the SDK's answer, not the fast path's.
+    expect((await post(call(8), { 'mcp-method': 'tools/list' })).status).toBe(400);
+    expect(offered.map((each) => each.request.id)).toEqual([1, 'two']);
+  });
+
   it('aborts the signal when the client goes away (2026-07-28 cancellation)', async () => {
     const { client, offered } = await start();
     const controller = new AbortController();
