@@ -171,10 +171,17 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
   const sse = createLegacySseRoute(context);
   const webSocket = createWebSocketRoute(context, validateRequest, bus);
 
+  // A path a URL parse gives back as it is (no dot segments, nothing to percent-encode).
+  const plainMcpPath = /^(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/.test(paths.mcp);
+  const mcpPrefix = `${paths.mcp}/`;
+
   async function handleRequest(request: IncomingMessage, response: ServerResponse) {
     inFlight.add(response);
-    const url = new URL(request.url ?? '/', 'http://host.invalid');
-    const path = url.pathname;
+    // The MCP endpoint itself (every call) without a URL parse; anything else is parsed.
+    const target = request.url ?? '/';
+    const url =
+      target === paths.mcp && plainMcpPath ? undefined : new URL(target, 'http://host.invalid');
+    const path = url === undefined ? target : url.pathname;
     const origin = headerValue(request.headers.origin);
     const publicPath = publicPaths.some((prefix) => path.startsWith(prefix));
     const failure = validateRequest(request.headers.host, publicPath ? undefined : origin);
@@ -187,7 +194,7 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
       );
     }
     const viewPath =
-      transports.streamableHttp && path.startsWith(`${paths.mcp}/`)
+      transports.streamableHttp && path.startsWith(mcpPrefix)
         ? safeDecode(path.slice(paths.mcp.length + 1))
         : undefined;
     const streamablePath =
@@ -221,7 +228,8 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
       );
     }
     if (ssePath) return sse.open(request, response);
-    if (messagesPath) return sse.message(request, response, url);
+    if (messagesPath)
+      return sse.message(request, response, url ?? new URL(target, 'http://host.invalid'));
     sendJsonRpcError(response, 404, JsonRpcErrorCode.transportError, `Not Found: ${path}`);
   }
 

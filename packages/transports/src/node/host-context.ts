@@ -5,7 +5,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FedmcpError, type Logger } from '@fedmcp/protocol';
 import { type AuthInfo, isJsonContentType } from '@modelcontextprotocol/server';
-import { isAuthInfoShaped, type McpAuthenticate, runAuthenticate } from '../authenticate.js';
+import {
+  authenticationErrorResponse,
+  isAuthInfoShaped,
+  type McpAuthenticate,
+  runAuthenticate,
+} from '../authenticate.js';
 import type { ClusterSessions } from '../cluster-sessions.js';
 import { checkJsonDepth } from '../json-depth.js';
 import { createJsonRpcError, JsonRpcErrorCode } from '../json-rpc-error.js';
@@ -15,7 +20,7 @@ import { sendJson, sendJsonRpcError, sendWebResponse } from './host-http-respons
 import type { HostSessionRegistry } from './host-session-registry.js';
 import type { McpHttpHostPaths } from './mcp-http-host-options.js';
 import { toAuthRequest } from './node-auth-request.js';
-import { drainRequest, RequestBodyTooLargeError, readBody } from './read-body.js';
+import { drainRequest, RequestBodyTooLargeError, readBodyNow } from './read-body.js';
 
 /** Shared state and steps of a host's routes. */
 export interface HostContext {
@@ -51,38 +56,76 @@ export interface HostContext {
 /** A Node request that may carry SDK `AuthInfo` (read by the SDK's Node adapter). */
 export type AuthenticatedRequest = IncomingMessage & { auth?: AuthInfo };
 
+/** What {@link authenticateRequest} resolves with: the principal, or `undefined` once answered. */
+export type AuthenticatedOutcome = { principal: unknown } | undefined;
+
+const NO_PRINCIPAL: AuthenticatedOutcome = Object.freeze({ principal: undefined });
+
 /**
  * Runs the host's authenticate hook. Returns the principal, or `undefined` after answering the
- * request itself (401/403/…). An `AuthInfo`-shaped principal is attached as `request.auth`.
+ * request itself (401/403/…). An `AuthInfo`-shaped principal is attached as `request.auth`. A hook
+ * that answers at once (no promise) gets its outcome back at once too, without a promise: the
+ * routes `await` either.
  */
-export async function authenticateRequest(
+export function authenticateRequest(
   context: HostContext,
   request: IncomingMessage,
   response: ServerResponse,
-): Promise<{ principal: unknown } | undefined> {
-  if (context.authenticateHook === undefined) return { principal: undefined };
-  const outcome = await runAuthenticate(context.authenticateHook, toAuthRequest(request));
-  if (outcome.kind === 'response') {
-    await sendWebResponse(response, outcome.response);
-    return undefined;
+): AuthenticatedOutcome | Promise<AuthenticatedOutcome> {
+  const hook = context.authenticateHook;
+  if (hook === undefined) return NO_PRINCIPAL;
+  const authRequest = toAuthRequest(request);
+  let result: unknown;
+  try {
+    result = hook(authRequest);
+  } catch (error) {
+    return answered(response, authenticationErrorResponse(error));
   }
-  if (isAuthInfoShaped(outcome.principal)) {
-    (request as AuthenticatedRequest).auth = outcome.principal as AuthInfo;
+  if (isThenable(result)) {
+    // runAuthenticate awaits it and maps a rejection as it maps a throw.
+    return runAuthenticate(() => result, authRequest).then((outcome) =>
+      outcome.kind === 'response'
+        ? answered(response, outcome.response)
+        : withPrincipal(request, outcome.principal),
+    );
   }
-  return { principal: outcome.principal };
+  if (result instanceof Response) return answered(response, result);
+  return withPrincipal(request, result);
 }
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+async function answered(response: ServerResponse, answer: Response): Promise<undefined> {
+  await sendWebResponse(response, answer);
+  return undefined;
+}
+
+function withPrincipal(request: IncomingMessage, principal: unknown): AuthenticatedOutcome {
+  if (isAuthInfoShaped(principal)) (request as AuthenticatedRequest).auth = principal as AuthInfo;
+  return { principal };
+}
+
+/** What {@link readJsonBody} resolves with: the parsed body, or `undefined` once answered. */
+export type JsonBodyOutcome = { body: unknown } | undefined;
 
 /**
  * Reads and parses a JSON POST body under `maxBodyBytes` and `maxJsonDepth`. Answers 415 (not
  * JSON), 413 (too large: after draining the upload, so the client reads it), 408 (the body
  * stalled), 400 with -32700 (not parseable) or 400 with -32600/-32602 (nested too deep) itself
- * and returns `undefined` then.
+ * and returns `undefined` then. A body that has all arrived is read and returned at once, without
+ * a promise (the routes `await` either).
  */
-export async function readJsonBody(
+export function readJsonBody(
   context: HostContext,
   request: IncomingMessage,
   response: ServerResponse,
-): Promise<{ body: unknown } | undefined> {
+): JsonBodyOutcome | Promise<JsonBodyOutcome> {
   if (!isJsonContentType(request.headers['content-type'])) {
     sendJsonRpcError(
       response,
@@ -92,23 +135,48 @@ export async function readJsonBody(
     );
     return undefined;
   }
-  let raw: Buffer;
+  let raw: Buffer | Promise<Buffer>;
   try {
-    raw = await readBody(request, {
+    raw = readBodyNow(request, {
       limitBytes: context.maxBodyBytes,
       idleTimeoutMs: context.bodyIdleTimeoutMs,
     });
   } catch (error) {
-    if (error instanceof RequestBodyTooLargeError) {
-      await refuseBody(context, request, response, 413, error.message);
-      return undefined;
-    }
-    if (FedmcpError.isInstance(error) && error.code === 'REQUEST_TIMEOUT') {
-      await refuseBody(context, request, response, 408, error.message);
-      return undefined;
-    }
-    throw error;
+    return refusedBody(context, request, response, error);
   }
+  if (raw instanceof Promise) {
+    return raw.then(
+      (bytes) => parseJsonBody(context, request, response, bytes),
+      (error: unknown) => refusedBody(context, request, response, error),
+    );
+  }
+  return parseJsonBody(context, request, response, raw);
+}
+
+/** Answers a body the host could not read (413, 408), or throws any other failure on. */
+async function refusedBody(
+  context: HostContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  error: unknown,
+): Promise<undefined> {
+  if (error instanceof RequestBodyTooLargeError) {
+    await refuseBody(context, request, response, 413, error.message);
+    return undefined;
+  }
+  if (FedmcpError.isInstance(error) && error.code === 'REQUEST_TIMEOUT') {
+    await refuseBody(context, request, response, 408, error.message);
+    return undefined;
+  }
+  throw error;
+}
+
+function parseJsonBody(
+  context: HostContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  raw: Buffer,
+): JsonBodyOutcome {
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));

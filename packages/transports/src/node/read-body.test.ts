@@ -48,6 +48,93 @@ describe('readBody of a body that has all arrived', () => {
   });
 });
 
+/**
+ * Sends `pieces` to a real server that calls `readBody` as soon as the headers arrive, with
+ * `Content-Length` when `declareLength` (else chunked), each piece after the server has taken the
+ * one before plus `gapMs`, the last one only when `finish`; returns what it read or the error name.
+ */
+async function readSent(
+  pieces: string[],
+  options: { idleTimeoutMs: number; declareLength: boolean; gapMs?: number; finish?: boolean },
+): Promise<string> {
+  let took: () => void = () => {};
+  const server = createServer((request: IncomingMessage, response) => {
+    request.on('data', () => took());
+    void readBody(request, { limitBytes: 1_000, idleTimeoutMs: options.idleTimeoutMs })
+      .then(
+        (bytes) => `read:${bytes.toString('utf8')}`,
+        (error: Error) => `error:${error.name}`,
+      )
+      .then((outcome) => response.end(outcome));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const length = pieces.join('').length;
+    return await new Promise<string>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          headers: options.declareLength ? { 'content-length': String(length) } : {},
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          response.on('end', () => resolve(text));
+        },
+      );
+      request.on('error', reject);
+      void (async () => {
+        const sendable = options.finish === false ? pieces.slice(0, -1) : pieces;
+        for (const [index, piece] of sendable.entries()) {
+          const taken = new Promise<void>((resolve) => {
+            took = resolve;
+          });
+          if (index === pieces.length - 1 && !options.declareLength) request.end(piece);
+          else request.write(piece);
+          await taken;
+          await new Promise((resolve) => setTimeout(resolve, options.gapMs ?? 0));
+        }
+        if (options.finish !== false && options.declareLength) request.end();
+      })();
+    });
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+describe('readBody of a body still arriving', () => {
+  it('reads a body sent in pieces, with Content-Length and chunked', async () => {
+    const pieces = ['{"jsonrpc":', '"2.0",', '"id":1}'];
+    expect(await readSent(pieces, { idleTimeoutMs: 60_000, declareLength: true })).toBe(
+      'read:{"jsonrpc":"2.0","id":1}',
+    );
+    expect(await readSent(pieces, { idleTimeoutMs: 60_000, declareLength: false })).toBe(
+      'read:{"jsonrpc":"2.0","id":1}',
+    );
+    expect(await readSent(pieces, { idleTimeoutMs: 0, declareLength: true })).toBe(
+      'read:{"jsonrpc":"2.0","id":1}',
+    );
+  });
+
+  it('gives up on a body that stalls, and keeps reading one that trickles within the idle timeout', async () => {
+    const pieces = ['{"a":', '1,', '"b":', '2,', '"c":', '3,', '"d":', '4}'];
+    expect(await readSent(pieces, { idleTimeoutMs: 100, declareLength: true, finish: false })).toBe(
+      'error:RequestTimeoutError',
+    );
+    // Each gap is a fifth of the idle timeout; all of them together are longer than it.
+    expect(await readSent(pieces, { idleTimeoutMs: 1_500, declareLength: true, gapMs: 300 })).toBe(
+      'read:{"a":1,"b":2,"c":3,"d":4}',
+    );
+  });
+});
+
 describe('RequestBodyTooLargeError', () => {
   it('is a FedmcpError (INVALID_REQUEST) that instanceof tells from other invalid requests', () => {
     const error = new RequestBodyTooLargeError(10);
