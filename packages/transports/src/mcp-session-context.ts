@@ -55,10 +55,38 @@ export interface McpFastRequestExtra {
    */
   signal: AbortSignal;
   /**
+   * The same abort as `signal`, without building an `AbortSignal` (a signal and a listener on it
+   * per forwarded call showed in profiles of plain calls): for a handler that only relays the
+   * cancellation (`UpstreamConnection.rawRequest` takes it). Given by the Streamable HTTP host.
+   * @experimental
+   */
+  cancellation?: McpCancellation;
+  /**
    * The request's own response (Streamable HTTP): answered as one JSON object unless the handler
    * sends something related to the request first, which turns it into an SSE stream.
    */
   stream?: McpFastRequestStream;
+}
+
+/** Told once when a request is cancelled (see {@link McpCancellation}). */
+export interface McpCancellationListener {
+  cancelled(reason: unknown): void;
+}
+
+/**
+ * A request's cancellation as plain state and listeners, an `AbortSignal` without the
+ * `EventTarget` (`McpFastRequestExtra.cancellation`).
+ * @experimental
+ */
+export interface McpCancellation {
+  /** Whether the request was cancelled (or its client went away). */
+  readonly aborted: boolean;
+  /** Why (as `AbortSignal.reason`); `undefined` until aborted. */
+  readonly reason: unknown;
+  /** Calls `listener.cancelled` once when the request is aborted; at once when it is already. */
+  watch(listener: McpCancellationListener): void;
+  /** Stops telling `listener` (the work it watched for ended). */
+  unwatch(listener: McpCancellationListener): void;
 }
 
 /** A notification sent on a fast request's stream (`jsonrpc` is added). */

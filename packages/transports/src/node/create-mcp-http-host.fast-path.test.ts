@@ -200,6 +200,99 @@ describe('createMcpHttpHost — fast path', () => {
     expect(JSON.parse((await answer).body)).toMatchObject({ id: 7, error: { code: -32800 } });
   });
 
+  it('tells the cancellation of a fast request to its watchers, without its signal', async () => {
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const reasons: unknown[] = [];
+    const { port, sessionId, seen } = await start(
+      (id, extra) =>
+        new Promise((resolve) => {
+          const stopped = { cancelled: () => reasons.push('unwatched, never told') };
+          extra.cancellation?.watch(stopped);
+          extra.cancellation?.unwatch(stopped);
+          extra.cancellation?.watch({
+            cancelled(reason) {
+              reasons.push(reason);
+              resolve({ jsonrpc: '2.0', id, error: { code: -32800, message: 'cancelled' } });
+            },
+          });
+          started();
+        }),
+    );
+    const answer = post(port, sessionId, {
+      jsonrpc: '2.0',
+      id: 8,
+      method: 'tools/call',
+      params: { name: 'fast-watched' },
+    });
+    await running;
+    const cancelled = await post(port, sessionId, {
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: 8, reason: 'no longer needed' },
+    });
+    expect(cancelled.status).toBe(202);
+    expect(JSON.parse((await answer).body)).toMatchObject({ id: 8, error: { code: -32800 } });
+    expect(reasons).toHaveLength(1);
+    expect((reasons[0] as Error).name).toBe('AbortError');
+    const cancellation = seen[0]?.extra.cancellation;
+    expect(cancellation?.aborted).toBe(true);
+    // A watcher added once it is aborted is told at once; the signal read late starts aborted.
+    const late: unknown[] = [];
+    cancellation?.watch({ cancelled: (reason) => late.push(reason) });
+    expect(late).toEqual([cancellation?.reason]);
+    expect(seen[0]?.extra.signal.aborted).toBe(true);
+  });
+
+  it('cancels a watched fast request when its client goes away', async () => {
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let told: () => void = () => {};
+    const cancelled = new Promise<void>((resolve) => {
+      told = resolve;
+    });
+    const { port, sessionId, seen } = await start(
+      (id, extra) =>
+        new Promise((resolve) => {
+          extra.cancellation?.watch({
+            cancelled() {
+              told();
+              resolve({ jsonrpc: '2.0', id, result: { content: [] } });
+            },
+          });
+          started();
+        }),
+    );
+    const request = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/mcp',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sessionId,
+      },
+    });
+    request.on('error', () => {});
+    request.end(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 9,
+        method: 'tools/call',
+        params: { name: 'fast-gone' },
+      }),
+    );
+    await running;
+    request.destroy();
+    await cancelled;
+    expect(seen[0]?.extra.cancellation?.aborted).toBe(true);
+  });
+
   it('leaves a request with an unsupported protocol version header to the SDK (400)', async () => {
     const { port, sessionId, seen } = await start((id) => ({ jsonrpc: '2.0', id, result: {} }));
     const answer = await new Promise<number>((resolve, reject) => {

@@ -8,7 +8,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type JSONRPCRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
-import type { McpFastRequestHandler } from '../mcp-session-context.js';
+import type {
+  McpCancellation,
+  McpCancellationListener,
+  McpFastRequestExtra,
+  McpFastRequestHandler,
+} from '../mcp-session-context.js';
 import { fastStreamEventId } from './cluster-request-streams.js';
 // H4 (issue #18): fast answers upgraded to SSE when the handler sends a related message.
 import { FastReplies, FastResponseStream } from './fast-response-stream.js';
@@ -65,7 +70,6 @@ export function serveFast(
     return undefined;
   }
   if (session.fastInFlight?.has(id)) return undefined; // a duplicate id: the SDK decides
-  const controller = new LazyAbort(response);
   session.fastReplies ??= new FastReplies(
     cluster && session.sealed ? cluster.answers.idPrefix : undefined, // cluster-answers.ts
   );
@@ -76,35 +80,28 @@ export function serveFast(
     // A cluster session's SSE answer can be resumed elsewhere, as an error (cluster-request-streams.ts).
     cluster && session.sealed ? fastStreamEventId(cluster.answers.replicaId, [id]) : undefined,
   );
-  const answer = fastRequest(message as JSONRPCRequest, {
-    sessionId,
-    principal,
-    // Built when the handler first reads it (a tools/list never does).
-    get signal() {
-      return controller.signal;
-    },
-    stream,
-  });
+  // The request's extra, its cancellation and its lazy abort controller in one object.
+  const fast = new FastRequest(response, sessionId, principal, stream);
+  const answer = fastRequest(message as JSONRPCRequest, fast);
   if (answer === undefined) return undefined;
   session.fastInFlight ??= new Map();
   const inFlight = session.fastInFlight;
-  inFlight.set(id, controller);
+  inFlight.set(id, fast);
   context.sessions.touch(sessionId, 1);
-  const settle = async (reply: unknown) => {
+  // Not async: the usual answer is written without a promise of its own.
+  const settle = (reply: unknown): Promise<void> | undefined => {
     inFlight.delete(id);
     if (inFlight.size === 0 && session.fastInFlight === inFlight) session.fastInFlight = undefined;
-    controller.release();
+    fast.release();
     context.sessions.touch(sessionId, -1);
     if (stream.upgraded) {
       // MCP 2025-11-25 basic/utilities/cancellation: no answer to a cancelled request.
-      stream.end(controller.aborted ? undefined : (reply ?? internalError(id)));
+      stream.end(fast.aborted ? undefined : (reply ?? internalError(id)));
       return;
     }
     if (response.headersSent || response.destroyed) return;
-    if (reply === undefined) {
-      await serveWithSdk(table, session, sessionId, request, response, body);
-      return;
-    }
+    if (reply === undefined)
+      return serveWithSdk(table, session, sessionId, request, response, body);
     stream.end(reply);
   };
   return answer.then(settle, (error: unknown) => {
@@ -114,51 +111,101 @@ export function serveFast(
 }
 
 /**
- * A fast request's abort controller, built only when the handler reads its signal: most requests
- * end without one (a `tools/list`; a profile of plain calls at c=32 put a controller per call at
- * 1–2 % of the hub's time). Until then a cancellation is only noted: the signal, once read, starts
- * aborted. Its `abort` is the cancellation (`notifications/cancelled`); the client going away
- * (the response closing) aborts it too.
+ * One fast request as its handler sees it ({@link McpFastRequestExtra}) and as the session's
+ * in-flight table aborts it: its abort controller is built only when the handler reads `signal`
+ * (most requests end without one: a profile of plain calls at c=32 put a controller per call at
+ * 1–2 % of the hub's time), and `cancellation` tells the same abort to listeners without any
+ * signal (`McpCancellation`). Until then a cancellation is only noted: the signal, once read,
+ * starts aborted. Its `abort` is the cancellation (`notifications/cancelled`); the client going
+ * away (the response closing) aborts it too, once someone watches.
  */
-class LazyAbort {
+class FastRequest implements McpFastRequestExtra, McpCancellation {
   #controller: AbortController | undefined;
   #aborted = false;
-  readonly #response: ServerResponse;
+  #reason: unknown;
+  #watchers: McpCancellationListener[] | undefined;
   #onClose: (() => void) | undefined;
 
-  constructor(response: ServerResponse) {
-    this.#response = response;
-  }
+  constructor(
+    private readonly response: ServerResponse,
+    readonly sessionId: string,
+    readonly principal: unknown,
+    readonly stream: FastResponseStream,
+  ) {}
 
   /** The request's signal: aborted on cancellation, or when the client goes away. */
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       const controller = new AbortController();
       this.#controller = controller;
-      const response = this.#response;
-      if (this.#aborted || response.destroyed || response.closed) this.abort();
-      else {
-        this.#onClose = () => this.abort();
-        response.once('close', this.#onClose);
-      }
+      if (this.#aborted) controller.abort(this.#reason);
+      else this.#watchClose();
     }
     return this.#controller.signal;
   }
 
-  /** Whether the request was cancelled (or its client went away while the signal was watched). */
+  /** The same abort as {@link FastRequest.signal}, for listeners that need no `AbortSignal`. */
+  get cancellation(): McpCancellation {
+    return this;
+  }
+
+  /** Whether the request was cancelled (or its client went away while it was watched). */
   get aborted(): boolean {
     return this.#aborted;
   }
 
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  watch(listener: McpCancellationListener): void {
+    if (this.#aborted) {
+      listener.cancelled(this.#reason);
+      return;
+    }
+    if (this.#watchers === undefined) this.#watchers = [listener];
+    else this.#watchers.push(listener);
+    this.#watchClose();
+  }
+
+  unwatch(listener: McpCancellationListener): void {
+    const watchers = this.#watchers;
+    if (watchers === undefined) return;
+    const index = watchers.indexOf(listener);
+    if (index !== -1) watchers.splice(index, 1);
+  }
+
   abort(reason?: unknown): void {
+    if (this.#aborted) return;
     this.#aborted = true;
-    this.#controller?.abort(reason);
+    this.#reason = reason ?? abortError();
+    this.#controller?.abort(this.#reason);
+    const watchers = this.#watchers;
+    this.#watchers = undefined;
+    if (watchers) for (const watcher of watchers) watcher.cancelled(this.#reason);
   }
 
   /** Stops watching the response (the request settled). */
   release(): void {
-    if (this.#onClose !== undefined) this.#response.off('close', this.#onClose);
+    if (this.#onClose !== undefined) this.response.off('close', this.#onClose);
+    this.#watchers = undefined;
   }
+
+  #watchClose(): void {
+    if (this.#onClose !== undefined) return;
+    const response = this.response;
+    if (response.destroyed || response.closed) {
+      this.abort();
+      return;
+    }
+    this.#onClose = () => this.abort();
+    response.on('close', this.#onClose);
+  }
+}
+
+/** The reason of an abort without one, as `AbortController.abort()` gives it. */
+function abortError(): unknown {
+  return new DOMException('This operation was aborted', 'AbortError');
 }
 
 function internalError(id: unknown) {

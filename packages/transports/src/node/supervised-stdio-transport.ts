@@ -76,6 +76,8 @@ export interface SupervisedStdioTransportOptions {
 export const DEFAULT_KILL_GRACE_MS = 2_000;
 
 const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+/** What {@link SupervisedStdioTransport.send} returns when the message is queued. */
+const SENT: Promise<void> = Promise.resolve();
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
@@ -273,12 +275,15 @@ export class SupervisedStdioTransport implements Transport {
     this.onmessage?.(message as JSONRPCMessage);
   }
 
-  async send(message: JSONRPCMessage): Promise<void> {
+  /** Not `async`: a send with room in the pipe returns one shared resolved promise. */
+  send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.#child?.stdin;
     if (!stdin || this.#closing || !stdin.writable) {
-      throw new FedmcpError(
-        'TRANSPORT_CLOSED',
-        `Cannot send to "${this.#options.command}": the process is not running.`,
+      return Promise.reject(
+        new FedmcpError(
+          'TRANSPORT_CLOSED',
+          `Cannot send to "${this.#options.command}": the process is not running.`,
+        ),
       );
     }
     // Messages sent in one tick go out in one write on the next (fewer syscalls and wakeups of the
@@ -289,17 +294,16 @@ export class SupervisedStdioTransport implements Transport {
       process.nextTick(this.#flush);
     }
     // Back-pressure: wait while the pipe is full, as the SDK's stdio transport does.
-    if (stdin.writableNeedDrain) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          stdin.off('drain', done);
-          stdin.off('close', done);
-          resolve();
-        };
-        stdin.on('drain', done);
-        stdin.on('close', done);
-      });
-    }
+    if (!stdin.writableNeedDrain) return SENT;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        stdin.off('drain', done);
+        stdin.off('close', done);
+        resolve();
+      };
+      stdin.on('drain', done);
+      stdin.on('close', done);
+    });
   }
 
   readonly #flush = (): void => {
