@@ -1,6 +1,13 @@
+import { silentLogger } from '@fedmcp/protocol';
 import { describe, expect, it } from 'vitest';
-import type { Upstream } from './upstream.js';
-import { type AttributedCall, UpstreamConnection } from './upstream-connection.js';
+import { createTestUpstream, type TestUpstreamState } from '../test/fixtures/test-upstream.js';
+import { eventually, INTERACTIVE, memoryConnector } from '../test/helpers.js';
+import { Upstream, type UpstreamHost } from './upstream.js';
+import {
+  type AttributedCall,
+  type RawCancellation,
+  UpstreamConnection,
+} from './upstream-connection.js';
 
 /** A connection with `call` tracked as a running shared call (as callUpstream does). */
 function run(connection: UpstreamConnection, call: AttributedCall): () => void {
@@ -63,5 +70,142 @@ describe('UpstreamConnection question attribution', () => {
 
     expect(connection.asker()).toHaveProperty('call');
     end();
+  });
+});
+
+/** One upstream driven directly (no hub), over an in-memory pair to the test upstream. */
+async function startUpstream(state: TestUpstreamState) {
+  const host: UpstreamHost = {
+    logger: silentLogger,
+    timings: {
+      timeoutMs: 5_000,
+      connectTimeoutMs: 5_000,
+      healthIntervalMs: 0,
+      healthTimeoutMs: 1_000,
+      reconnectBaseMs: 50,
+      reconnectMaxMs: 100,
+      failureThreshold: 3,
+      idleConnectionMs: 60_000,
+    },
+    connector: memoryConnector({
+      alpha: () => createTestUpstream({ name: 'alpha' }, state).server,
+    }),
+    connectOptions: (configure) => ({
+      clientInfo: { name: 'raw-test', version: '1.0.0' },
+      capabilities: INTERACTIVE,
+      configure,
+      timeoutMs: 5_000,
+      logger: silentLogger,
+      verdictCache: new Map(),
+    }),
+    onStateChange() {},
+    onCatalogChange() {},
+    onNotification() {},
+    onServerRequest: async () => ({}),
+    onConnectionClosed() {},
+    specFor: async (upstream) => upstream.spec,
+    reapsIdle: () => false,
+    onReconnect() {},
+  };
+  const upstream = new Upstream('alpha', { url: 'memory://alpha' }, {}, host);
+  await upstream.start();
+  const connection = await upstream.acquire(false, undefined, new AbortController().signal);
+  return { upstream, connection };
+}
+
+/** A request's cancellation as a Streamable HTTP host gives it (McpFastRequestExtra.cancellation). */
+class Cancellation implements RawCancellation {
+  aborted = false;
+  reason: unknown;
+  readonly watchers = new Set<{ cancelled(reason: unknown): void }>();
+  watch(listener: { cancelled(reason: unknown): void }) {
+    if (this.aborted) listener.cancelled(this.reason);
+    else this.watchers.add(listener);
+  }
+  unwatch(listener: { cancelled(reason: unknown): void }) {
+    this.watchers.delete(listener);
+  }
+  abort(reason: unknown) {
+    this.aborted = true;
+    this.reason = reason;
+    for (const watcher of this.watchers) watcher.cancelled(reason);
+  }
+}
+
+const freshState = (): TestUpstreamState => ({
+  cancelled: 0,
+  subscribed: [],
+  unsolicitedRoots: undefined,
+  logLevel: undefined,
+});
+
+describe('UpstreamConnection.rawRequest cancellation and timeouts', () => {
+  it('cancels the request upstream when its cancellation aborts, and stops watching once answered', async () => {
+    const state = freshState();
+    const { upstream, connection } = await startUpstream(state);
+    const cancellation = new Cancellation();
+    const slow = connection.rawRequest(
+      'tools/call',
+      { name: 'slow', arguments: { ms: 10_000 } },
+      { timeoutMs: 5_000, cancellation },
+    );
+    expect(cancellation.watchers.size).toBe(1);
+    cancellation.abort(new Error('client cancelled'));
+    await expect(slow).rejects.toThrow('client cancelled');
+    await eventually(() => state.cancelled === 1);
+    expect(connection.rawPending.size).toBe(0);
+    // Already aborted: refused before anything is sent.
+    await expect(
+      connection.rawRequest('ping', undefined, { timeoutMs: 5_000, cancellation }),
+    ).rejects.toThrow('client cancelled');
+    const answered = new Cancellation();
+    await connection.rawRequest(
+      'tools/call',
+      { name: 'echo', arguments: { text: 'x' } },
+      { timeoutMs: 5_000, cancellation: answered },
+    );
+    expect(answered.watchers.size).toBe(0);
+    await upstream.close();
+  });
+
+  it('times out each request after its own timeout, one sent later with a shorter one first', async () => {
+    const state = freshState();
+    const { upstream, connection } = await startUpstream(state);
+    const long = connection.rawRequest(
+      'tools/call',
+      { name: 'slow', arguments: { ms: 600 } },
+      { timeoutMs: 10_000 },
+    );
+    const short = connection.rawRequest(
+      'tools/call',
+      { name: 'hang', arguments: {} },
+      { timeoutMs: 50 },
+    );
+    await expect(short).rejects.toMatchObject({ code: 'REQUEST_TIMEOUT' });
+    expect(connection.rawPending.size).toBe(1); // the long one still runs
+    expect(await long).toMatchObject({ result: { content: [{ text: 'slow done' }] } });
+    // Three in a row with the same timeout all time out.
+    const timedOut = await Promise.allSettled(
+      [1, 2, 3].map(() =>
+        connection.rawRequest('tools/call', { name: 'hang', arguments: {} }, { timeoutMs: 30 }),
+      ),
+    );
+    expect(timedOut.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(connection.rawPending.size).toBe(0);
+    await upstream.close();
+  });
+
+  it('restarts the timeout on each progress notification', async () => {
+    const { upstream, connection } = await startUpstream(freshState());
+    const progress: unknown[] = [];
+    // Ten steps 50 ms apart: longer in all than the timeout, each gap far shorter.
+    const answer = await connection.rawRequest(
+      'tools/call',
+      { name: 'progress', arguments: { steps: 10 } },
+      { timeoutMs: 400, onprogress: (value) => progress.push(value.progress) },
+    );
+    expect(answer).toMatchObject({ result: { content: [{ text: 'done 10' }] } });
+    expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    await upstream.close();
   });
 });

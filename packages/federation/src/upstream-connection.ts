@@ -21,6 +21,11 @@ export interface RawRequestOptions {
   /** Aborting cancels the request upstream (`notifications/cancelled`) and rejects it. */
   signal?: AbortSignal;
   /**
+   * The same as `signal`, without an `AbortSignal` (a Streamable HTTP host's
+   * `McpFastRequestExtra.cancellation`: no signal built and listened to per forwarded call).
+   */
+  cancellation?: RawCancellation;
+  /**
    * The request's progress (asked for with the request's id as its token), as the upstream sent
    * it; each one restarts the timeout (as the SDK's `resetTimeoutOnProgress`).
    */
@@ -59,6 +64,14 @@ export type QuestionOwner =
   | { ambiguous: AttributedCall[] }
   | undefined;
 
+/** A request's cancellation as state and listeners (`McpCancellation` of `@fedmcp/transports`). */
+export interface RawCancellation {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  watch(listener: { cancelled(reason: unknown): void }): void;
+  unwatch(listener: { cancelled(reason: unknown): void }): void;
+}
+
 interface PendingRaw {
   resolve(response: JSONRPCResponse): void;
   reject(error: unknown): void;
@@ -82,6 +95,8 @@ export class UpstreamConnection {
   /** Progress handlers of raw requests, by token (the request's id). */
   readonly #rawProgress = new Map<string, (progress: Record<string, unknown>) => void>();
   #rawCounter = 0;
+  /** The timeouts of raw requests: one timer for all of them (see {@link RawDeadlines}). */
+  readonly #deadlines = new RawDeadlines();
   /** Listeners of inbound notifications (see {@link UpstreamConnection.tapNotifications}). */
   readonly #taps = new Set<(method: string, params: Record<string, unknown>) => boolean>();
   /** Attributed calls in flight, by party (they count among `plainCalls` too). */
@@ -165,75 +180,44 @@ export class UpstreamConnection {
         new SdkError(SdkErrorCode.ConnectionClosed, 'The upstream connection is closed.'),
       );
     }
-    const { signal, timeoutMs, onprogress } = options;
+    const { signal, cancellation } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (cancellation?.aborted) return Promise.reject(cancellation.reason);
     if (!isIntercepted(transport)) this.intercept(transport);
     this.#rawCounter += 1;
     const id = `${RAW_ID_PREFIX}${this.#rawCounter}`;
-    return new Promise<JSONRPCResponse>((resolve, reject) => {
-      const cancel = (reason: unknown, error: unknown) => {
-        if (!this.rawPending.delete(id)) return;
-        finish();
-        transport
-          .send({
-            jsonrpc: '2.0',
-            method: 'notifications/cancelled',
-            params: { requestId: id, reason: String(reason) },
-          })
-          .catch(() => {});
-        reject(error);
-      };
-      const onTimeout = () =>
-        cancel(
-          'timeout',
-          new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: timeoutMs }),
-        );
-      let timer = setTimeout(onTimeout, timeoutMs);
-      const onAbort = () => cancel(signal?.reason ?? 'aborted', signal?.reason);
-      const finish = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (onprogress) this.#rawProgress.delete(id);
-      };
-      if (onprogress) {
-        this.#rawProgress.set(id, (progress) => {
-          clearTimeout(timer);
-          timer = setTimeout(onTimeout, timeoutMs);
-          onprogress(progress);
-        });
-        // MCP 2025-11-25 basic/utilities/progress: the token is the request's own (unique) id.
-        const meta = params?._meta as Record<string, unknown> | undefined;
-        params = { ...params, _meta: { ...meta, progressToken: id } };
-      }
-      // No `{ once: true }` (`finish` removes it either way): Node parses an options object on
-      // every add, some 10-30% of adding this per-call listener (issue #13 profile).
-      signal?.addEventListener('abort', onAbort);
-      this.rawPending.set(id, {
-        resolve: (response) => {
-          finish();
-          resolve(response);
-        },
-        reject: (error) => {
-          finish();
-          reject(error);
-        },
-      });
-      const message = (
-        params === undefined
-          ? { jsonrpc: '2.0', id, method }
-          : { jsonrpc: '2.0', id, method, params }
-      ) as JSONRPCMessage;
-      transport.send(message).catch((error: unknown) => {
-        const pending = this.rawPending.get(id);
-        if (!pending) return;
-        this.rawPending.delete(id);
-        pending.reject(
-          new SdkError(SdkErrorCode.SendFailed, 'Sending the request failed.', undefined, {
-            cause: error,
-          }),
-        );
-      });
+    const call = new RawCall(this, transport, id, options);
+    const promise = new Promise<JSONRPCResponse>((resolve, reject) => {
+      call.settle = resolve;
+      call.fail = reject;
     });
+    if (options.onprogress) {
+      this.#rawProgress.set(id, (progress) => call.progress(progress));
+      // MCP 2025-11-25 basic/utilities/progress: the token is the request's own (unique) id.
+      const meta = params?._meta as Record<string, unknown> | undefined;
+      params = { ...params, _meta: { ...meta, progressToken: id } };
+    }
+    // No `{ once: true }` (`finish` removes it either way): Node parses an options object on
+    // every add, some 10-30% of adding this per-call listener (issue #13 profile).
+    signal?.addEventListener('abort', call);
+    cancellation?.watch(call);
+    this.rawPending.set(id, call);
+    this.#deadlines.add(call, options.timeoutMs);
+    const message = (
+      params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params }
+    ) as JSONRPCMessage;
+    transport.send(message).catch(call.sendFailed);
+    return promise;
+  }
+
+  /** Progress handlers of raw requests (for {@link RawCall}). @internal */
+  get rawProgress(): Map<string, (progress: Record<string, unknown>) => void> {
+    return this.#rawProgress;
+  }
+
+  /** The timeouts of this connection's raw requests (for {@link RawCall}). @internal */
+  get rawDeadlines(): RawDeadlines {
+    return this.#deadlines;
   }
 
   /** Routes responses to raw requests on `transport` to their callers (see `interceptResponses`). */
@@ -273,4 +257,160 @@ export class UpstreamConnection {
       );
     }
   }
+}
+
+/**
+ * One raw request in flight (see {@link UpstreamConnection.rawRequest}): its pending entry, its
+ * abort listener (an `EventListener` object and a cancellation listener: no closure per call),
+ * and its place in the connection's {@link RawDeadlines}.
+ */
+class RawCall implements PendingRaw {
+  settle!: (response: JSONRPCResponse) => void;
+  fail!: (error: unknown) => void;
+  /** When it times out (`Date.now()` time), while in the deadline list. */
+  deadline = 0;
+  timeoutMs: number;
+  previous: RawCall | undefined;
+  next: RawCall | undefined;
+  #done = false;
+
+  constructor(
+    private readonly connection: UpstreamConnection,
+    private readonly transport: Transport,
+    readonly id: string,
+    private readonly options: RawRequestOptions,
+  ) {
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  resolve(response: JSONRPCResponse): void {
+    if (!this.#finish()) return;
+    this.settle(response);
+  }
+
+  reject(error: unknown): void {
+    if (!this.#finish()) return;
+    this.fail(error);
+  }
+
+  /** The signal's `abort` event (an `EventListener` object). */
+  handleEvent(): void {
+    const reason = this.options.signal?.reason;
+    this.#cancel(reason ?? 'aborted', reason);
+  }
+
+  /** The cancellation's listener. */
+  cancelled(reason: unknown): void {
+    this.#cancel(reason ?? 'aborted', reason);
+  }
+
+  timedOut(): void {
+    this.#cancel(
+      'timeout',
+      new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: this.timeoutMs }),
+    );
+  }
+
+  /** The progress handler (each one restarts the timeout, as the SDK's `resetTimeoutOnProgress`). */
+  progress(progress: Record<string, unknown>): void {
+    if (this.#done) return;
+    this.connection.rawDeadlines.add(this, this.timeoutMs);
+    this.options.onprogress?.(progress);
+  }
+
+  readonly sendFailed = (error: unknown): void => {
+    if (this.connection.rawPending.get(this.id) !== this) return;
+    this.connection.rawPending.delete(this.id);
+    this.reject(
+      new SdkError(SdkErrorCode.SendFailed, 'Sending the request failed.', undefined, {
+        cause: error,
+      }),
+    );
+  };
+
+  /** Cancels it upstream (MCP 2025-11-25 basic/utilities/cancellation) and rejects it. */
+  #cancel(reason: unknown, error: unknown): void {
+    if (!this.connection.rawPending.delete(this.id)) return;
+    this.transport
+      .send({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: this.id, reason: String(reason) },
+      })
+      .catch(() => {});
+    this.reject(error);
+  }
+
+  /** Ends its watches; `false` when it had ended already. */
+  #finish(): boolean {
+    if (this.#done) return false;
+    this.#done = true;
+    const { signal, cancellation, onprogress } = this.options;
+    this.connection.rawDeadlines.delete(this);
+    signal?.removeEventListener('abort', this);
+    cancellation?.unwatch(this);
+    if (onprogress) this.connection.rawProgress.delete(this.id);
+    return true;
+  }
+}
+
+/**
+ * The timeouts of one connection's raw requests, in a list ordered by deadline, under one timer
+ * armed for the earliest: a request adds and removes itself (no `setTimeout` and `clearTimeout`
+ * per call, which showed in profiles of plain calls), and the timer, when it fires, times out
+ * what is due and re-arms for what is left. Requests with the same timeout join at the end.
+ */
+class RawDeadlines {
+  #first: RawCall | undefined;
+  #last: RawCall | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the timer fires (`Date.now()` time). */
+  #armedFor = Number.POSITIVE_INFINITY;
+
+  /** Adds (or moves) `call`, due `timeoutMs` from now. */
+  add(call: RawCall, timeoutMs: number): void {
+    if (call.deadline !== 0) this.delete(call);
+    const deadline = Date.now() + timeoutMs;
+    call.deadline = deadline;
+    let after = this.#last;
+    while (after !== undefined && after.deadline > deadline) after = after.previous;
+    call.previous = after;
+    call.next = after === undefined ? this.#first : after.next;
+    if (call.next) call.next.previous = call;
+    else this.#last = call;
+    if (after) after.next = call;
+    else this.#first = call;
+    if (deadline < this.#armedFor) this.#arm(deadline);
+  }
+
+  /** Removes `call` (it settled); the timer stays armed until it fires or is needed earlier. */
+  delete(call: RawCall): void {
+    if (call.deadline === 0) return;
+    call.deadline = 0;
+    if (call.previous) call.previous.next = call.next;
+    else this.#first = call.next;
+    if (call.next) call.next.previous = call.previous;
+    else this.#last = call.previous;
+    call.previous = undefined;
+    call.next = undefined;
+  }
+
+  #arm(deadline: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#armedFor = deadline;
+    this.#timer = setTimeout(this.#fire, Math.max(0, deadline - Date.now()));
+    // Like the SDK's request timeouts, it does not keep the process alive on its own.
+    this.#timer.unref?.();
+  }
+
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    this.#armedFor = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    for (let call = this.#first; call !== undefined && call.deadline <= now; call = this.#first) {
+      this.delete(call);
+      call.timedOut();
+    }
+    if (this.#first) this.#arm(this.#first.deadline);
+  };
 }
