@@ -34,6 +34,7 @@
  * summarize-cpu-profile.ts). Profiling slows the profiled processes: do not quote such a run.
  * BENCH_SCENARIOS: a focused run — only these call scenarios (comma-separated keys: c1-s1, c32-s1,
  * c1-s32, c32-s32, work-c32-s1, work-c32-s32), no tools/list and no idle-memory phase.
+ * BENCH_PAYLOAD_BYTES: the echo text's size (`message N` padded with `x`; default: `message N`).
  * BENCH_CLIENT=interactive: the bench clients declare roots, sampling and elicitation, as hosts
  * such as Claude Desktop and IDEs do (by default they declare no capability).
  * BENCH_FEDMCP_STORE: the fedmcp store URL (default: none, so the embedded SQLite store, as
@@ -49,22 +50,32 @@
  * set). The baseline always runs: every ratio is against it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { buildLauncher } from './build-launcher.ts';
 import {
-  cpuMillisecondsBetween,
-  cpuTicks,
-  freePort,
-  killAllNow,
-  memory,
-  type StartedProcess,
-  startNode,
-  stopAll,
-} from './processes.ts';
+  echoFlags,
+  killStartedOnExit,
+  perRequestSignalFetch,
+  profileDirectory,
+  profileArguments as profileFlags,
+  startMcpProxy,
+  startSupergateway,
+  writeFedmcpConfig,
+} from './contenders.ts';
+import {
+  addSample,
+  type CallSample,
+  echoText,
+  emptySample,
+  measureCalls,
+  payloadBytes,
+} from './measure-calls.ts';
+import { memory, type StartedProcess, startNode, stopAll } from './processes.ts';
+import { type Figure, megabytes, percentile, renderTable } from './table.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
 const callsAtConcurrency1 = Number(process.env.BENCH_CALLS_C1 ?? 250);
@@ -136,30 +147,11 @@ const upstreamCount = 20;
 const toolsPerUpstream = 50;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const benchRoot = fileURLToPath(new URL('..', import.meta.url));
 const echoServer = join(here, 'echo-server.mjs');
-/**
- * Node flags of the stdio echo upstream, the same program in every contender's process tree. With
- * V8's default young generation its RSS grows by some 30 MB under the call rounds and whether it
- * shrinks back before memory is read is a coin flip per run, which decided the process-tree
- * figures; a 1 MB young generation keeps it within a few MB of its start (an extra scavenge per
- * ~1,000 calls in that process, for every contender alike).
- */
-const echoFlags = ['--max-semi-space-size=1'];
 const echoHttpServer = join(here, 'echo-http-server.mjs');
-const forceLoopback = join(here, 'force-loopback.cjs');
 const rawRelay = join(here, 'raw-relay.mjs');
-const supergatewayBin = join(benchRoot, 'node_modules/supergateway/dist/index.js');
-const mcpProxyBin = join(benchRoot, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
-const profileDirectory = join(here, '.build/profiles');
 
-process.on('exit', killAllNow);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killAllNow();
-    process.exit(130);
-  });
-}
+killStartedOnExit();
 
 // ---------------------------------------------------------------------------------------------
 // Contenders
@@ -188,23 +180,14 @@ interface Contender {
 
 const temporary = mkdtempSync(join(tmpdir(), 'fedmcp-gateway-bench-'));
 
-/**
- * A fedmcp config in a directory of its own: the defaults of `fedmcp serve` (the embedded SQLite
- * store in `.fedmcp/` there, audit on), unless BENCH_FEDMCP_STORE names another store URL. The
- * built-in runtime server is left out (`"runtime": false`) for the current build, so it lists and
- * serves exactly what the older builds (which predate the runtime and reject the key) do.
- */
+/** A fedmcp config (see writeFedmcpConfig); the older builds predate the `runtime` key. */
 function writeConfig(name: string, servers: Record<string, unknown>): string {
-  const directory = join(temporary, name);
-  mkdirSync(directory);
-  const file = join(directory, 'fedmcp.config.json');
-  const store = process.env.BENCH_FEDMCP_STORE;
-  const runtime = name.startsWith('fedmcp-before') ? {} : { runtime: false };
-  writeFileSync(
-    file,
-    JSON.stringify({ ...(store ? { store } : {}), ...runtime, mcpServers: servers }),
+  return writeFedmcpConfig(
+    temporary,
+    name,
+    servers,
+    name.startsWith('fedmcp-before') ? undefined : false,
   );
-  return file;
 }
 
 /**
@@ -212,8 +195,6 @@ function writeConfig(name: string, servers: Record<string, unknown>): string {
  * baselines and a fedmcp with 20 upstreams per fedmcp build, when a fedmcp build runs.
  */
 async function startContenders(launchers: Partial<Record<'fedmcp' | 'fedmcp-before', string>>) {
-  const supergatewayPort = await freePort();
-  const mcpProxyPort = await freePort();
   const echoUpstream = {
     echo: { command: process.execPath, args: [...echoFlags, echoServer, '--work'], prefix: false },
   };
@@ -226,16 +207,7 @@ async function startContenders(launchers: Partial<Record<'fedmcp' | 'fedmcp-befo
       },
     ]),
   );
-  const profileArguments = (name: string) =>
-    profile === '1' || (profile === 'all' && name !== 'baseline') || profile === 'every'
-      ? [
-          '--cpu-prof',
-          `--cpu-prof-dir=${profileDirectory}`,
-          `--cpu-prof-name=${name}.cpuprofile`,
-          '--cpu-prof-interval=200',
-        ]
-      : [];
-  if (profile) mkdirSync(profileDirectory, { recursive: true });
+  const profileArguments = (name: string) => profileFlags(profile, name);
   const starters: Record<ContenderId, () => Promise<StartedProcess & { port: number }>> = {
     baseline: () =>
       startNode('baseline', [...profileArguments('baseline'), echoHttpServer, '--work']),
@@ -252,44 +224,16 @@ async function startContenders(launchers: Partial<Record<'fedmcp' | 'fedmcp-befo
         writeConfig('fedmcp', echoUpstream),
       ]),
     supergateway: () =>
-      startNode(
+      startSupergateway(
         'supergateway',
-        [
-          ...profileArguments('supergateway'),
-          '--require',
-          forceLoopback,
-          supergatewayBin,
-          '--stdio',
-          [process.execPath, ...echoFlags, echoServer, '--work'].join(' '),
-          '--outputTransport',
-          'streamableHttp',
-          '--stateful',
-          '--port',
-          String(supergatewayPort),
-          '--logLevel',
-          'none',
-        ],
-        { port: supergatewayPort },
+        [process.execPath, ...echoFlags, echoServer, '--work'],
+        profileArguments('supergateway'),
       ),
     'mcp-proxy': () =>
-      startNode(
+      startMcpProxy(
         'mcp-proxy',
-        [
-          ...profileArguments('mcp-proxy'),
-          mcpProxyBin,
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(mcpProxyPort),
-          '--server',
-          'stream',
-          '--',
-          process.execPath,
-          ...echoFlags,
-          echoServer,
-          '--work',
-        ],
-        { port: mcpProxyPort },
+        [process.execPath, ...echoFlags, echoServer, '--work'],
+        profileArguments('mcp-proxy'),
       ),
     raw: () =>
       startNode('raw relay', [
@@ -380,7 +324,9 @@ async function openSession(url: string): Promise<Client> {
     },
   );
   if (interactiveClient) client.setRequestHandler('roots/list', () => ({ roots: [] }));
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { fetch: perRequestSignalFetch }),
+  );
   return client;
 }
 
@@ -400,6 +346,8 @@ async function callEcho(client: Client, text: string): Promise<void> {
 }
 
 const workMs = Number(process.env.BENCH_WORK_MS ?? 20);
+/** The echo text's size (BENCH_PAYLOAD_BYTES); by default a short `message N`. */
+const echoBytes = payloadBytes();
 
 async function callWork(client: Client): Promise<void> {
   const result = await client.callTool({ name: 'work', arguments: { ms: workMs } });
@@ -457,23 +405,13 @@ if (focused && scenarios.length !== focused.length) {
   );
 }
 
-interface Measured {
-  latencies: number[];
-  calls: number;
-  wallMs: number;
-  /** CPU of the whole process tree (upstream children included). */
-  cpuMs: number;
-  /** CPU of the server process alone. */
-  ownCpuMs: number;
-}
+const measured = new Map<string, CallSample>();
 
-const measured = new Map<string, Measured>();
-
-function cell(contender: Contender, key: string): Measured {
+function cell(contender: Contender, key: string): CallSample {
   const id = `${contender.name}|${key}`;
   let found = measured.get(id);
   if (!found) {
-    found = { latencies: [], calls: 0, wallMs: 0, cpuMs: 0, ownCpuMs: 0 };
+    found = emptySample();
     measured.set(id, found);
   }
   return found;
@@ -486,40 +424,19 @@ async function runCalls(
   record: boolean,
 ): Promise<void> {
   const clients = scenario.sessions === 1 ? contender.single : contender.many;
-  const latencies: number[] = [];
-  let next = 0;
-  const cpuBefore = cpuTicks(contender.process.pid);
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: scenario.concurrency }, async (_, worker) => {
-      for (;;) {
-        const index = next++;
-        if (index >= calls) return;
-        const client = clients[
-          (scenario.concurrency === 1 ? index : worker) % clients.length
-        ] as Client;
-        const callStarted = performance.now();
-        if (scenario.tool === 'work') await callWork(client);
-        else await callEcho(client, `message ${index}`);
-        latencies.push(performance.now() - callStarted);
-      }
-    }),
+  const sample = await measureCalls(
+    contender.process.pid,
+    scenario.concurrency,
+    calls,
+    async (index, worker) => {
+      const client = clients[
+        (scenario.concurrency === 1 ? index : worker) % clients.length
+      ] as Client;
+      if (scenario.tool === 'work') await callWork(client);
+      else await callEcho(client, echoText(index, echoBytes));
+    },
   );
-  const wallMs = performance.now() - started;
-  const cpuAfter = cpuTicks(contender.process.pid);
-  const cpuMs = cpuMillisecondsBetween(cpuBefore, cpuAfter);
-  const root = contender.process.pid;
-  const ownCpuMs = cpuMillisecondsBetween(
-    new Map([[root, cpuBefore.get(root) ?? 0]]),
-    new Map([[root, cpuAfter.get(root) ?? 0]]),
-  );
-  if (!record) return;
-  const target = cell(contender, scenario.key);
-  target.latencies.push(...latencies);
-  target.calls += calls;
-  target.wallMs += wallMs;
-  target.cpuMs += cpuMs;
-  target.ownCpuMs += ownCpuMs;
+  if (record) addSample(cell(contender, scenario.key), sample);
 }
 
 async function runLists(target: Contender, count: number, record: boolean, expected: number) {
@@ -533,62 +450,6 @@ async function runLists(target: Contender, count: number, record: boolean, expec
       throw new Error(`${target.name} listed ${tools} tools, not ${expected}`);
   }
   if (record) cell(target, 'tools/list').latencies.push(...latencies);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Statistics and the table
-
-function percentile(values: number[], fraction: number): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
-}
-
-type Better = 'lower' | 'higher';
-
-interface Figure {
-  label: string;
-  unit: string;
-  better: Better;
-  digits: number;
-  /** One value per contender (undefined: not applicable). */
-  values: Array<number | undefined>;
-  /** The baseline to divide by, when it is not the first value. */
-  baseline?: number;
-  /** Context only: not one of the figures the targets speak of. */
-  informational?: boolean;
-}
-
-function format(value: number, digits: number): string {
-  return value.toLocaleString('en-US', {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
-}
-
-function renderTable(headers: string[], figures: Figure[]): string {
-  const rows = figures.map((figure) => {
-    const base = figure.baseline ?? (figure.values[0] as number);
-    return [
-      `${figure.label} (${figure.unit})`,
-      ...figure.values.map((value, index) => {
-        if (value === undefined) return 'n/a';
-        const absolute = format(value, figure.digits);
-        if (index === 0 && figure.baseline === undefined) return absolute;
-        return `${absolute} (${(value / base).toFixed(2)}×)`;
-      }),
-    ];
-  });
-  const widths = headers.map((header, column) =>
-    Math.max(header.length, ...rows.map((row) => (row[column] as string).length)),
-  );
-  const line = (cells: string[]) =>
-    `| ${cells.map((text, column) => (column === 0 ? text.padEnd(widths[column] as number) : text.padStart(widths[column] as number))).join(' | ')} |`;
-  const rule = `|${widths.map((width, column) => (column === 0 ? `:${'-'.repeat(width + 1)}` : `${'-'.repeat(width + 1)}:`)).join('|')}|`;
-  return [line(headers), rule, ...rows.map(line)].join('\n');
-}
-
-function megabytes(bytes: number): number {
-  return bytes / 1024 / 1024;
 }
 
 // ---------------------------------------------------------------------------------------------
