@@ -171,13 +171,21 @@ export class FastResponseStream implements McpFastRequestStream {
       response.uncork();
       return;
     }
+    // One write of the head and the body: Node joins a head and a string body written before
+    // `end()` into one socket write, where `end(text)` corks the socket and flushes them with an
+    // empty chunk after them through `writev` (the largest part of an answer's cost in profiles).
+    // The head as a flat list: Node stores it without walking an object.
     const text = JSON.stringify(reply);
-    response.writeHead(200, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-      'mcp-session-id': this.sessionId,
-    });
-    response.end(text);
+    response.writeHead(200, [
+      'content-type',
+      'application/json',
+      'content-length',
+      String(Buffer.byteLength(text)),
+      'mcp-session-id',
+      this.sessionId,
+    ]);
+    response.write(text);
+    response.end();
   }
 
   #write(message: Record<string, unknown>): boolean {
