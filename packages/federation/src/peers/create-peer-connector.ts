@@ -24,6 +24,7 @@ import type {
   UpstreamSpec,
 } from '../upstream-options.js';
 import { type BoundedFetch, createBoundedFetch } from './bounded-fetch.js';
+import { withDirectPeerCalls } from './direct-peer-calls.js';
 import { createNodePeerFetch } from './node-peer-fetch.js';
 import {
   assertSecurePeerUrl,
@@ -56,6 +57,12 @@ export interface PeerConnectorOptions {
    * (see `createBoundedFetch`). `0`: no bound. @default 256
    */
   maxConcurrentRequests?: number;
+  /**
+   * Send a plain forwarded `tools/call` to a 2026-07-28 peer as one JSON-RPC POST of the hub's
+   * own instead of through the SDK client (see direct-peer-calls.ts); `false` sends every
+   * request through the SDK client. @default true
+   */
+  directCalls?: boolean;
 }
 
 /**
@@ -119,7 +126,7 @@ export function createPeerConnector(options: PeerConnectorOptions): UpstreamConn
       delegationFromBody: true,
       fetch: boundedFetchFor(id),
     });
-    return connectUpstream(spec, {
+    const client = await connectUpstream(spec, {
       clientInfo: connectOptions.clientInfo,
       capabilities: connectOptions.capabilities,
       onClientCreated: (client) => connectOptions.configure(client),
@@ -128,6 +135,15 @@ export function createPeerConnector(options: PeerConnectorOptions): UpstreamConn
       logger: connectOptions.logger,
       // The trace context of `_meta` also in HTTP headers, for what sits between the hubs.
       fetch: withTraceHeaders(peerFetch),
+    });
+    if (options.directCalls === false) return client;
+    // Plain tools/calls go to the peer as one POST of the hub's own (direct-peer-calls.ts).
+    const tokens = cacheFor(issuer);
+    return withDirectPeerCalls(client, {
+      url: spec.url,
+      fetch: boundedFetchFor(id),
+      authorization: async (subject, actorChain) =>
+        `Bearer ${(await tokens.get({ audience: id, subject: subject ?? issuer, actorChain })).token}`,
     });
   };
 }

@@ -32,7 +32,12 @@ const allowAll: HubAccess = { check: () => ({ kind: 'allow' }), visible: () => t
 
 describe('peer tokens between running hubs (2026-07-28 hops)', () => {
   it('a hub sends one reusable token for many calls of one end user, and the peer accepts each', async () => {
-    const sent: Array<{ method: string; protocolVersion: string | null; token: string }> = [];
+    const sent: Array<{
+      method: string;
+      id: unknown;
+      protocolVersion: string | null;
+      token: string;
+    }> = [];
     await using b = await createHubServer({
       hubId: 'b',
       upstreams: { echo: { url: 'memory://echo' } },
@@ -50,6 +55,7 @@ describe('peer tokens between running hubs (2026-07-28 hops)', () => {
         if (authorization && typeof init?.body === 'string') {
           sent.push({
             method: String(JSON.parse(init.body).method),
+            id: JSON.parse(init.body).id,
             protocolVersion: headers.get('mcp-protocol-version'),
             token: authorization.slice('Bearer '.length),
           });
@@ -86,6 +92,8 @@ describe('peer tokens between running hubs (2026-07-28 hops)', () => {
         new Set(['2026-07-28']),
       );
       expect(new Set(calls.map((request) => request.token)).size).toBe(1);
+      // Sent by the hub itself, not through the SDK client (direct-peer-calls.ts).
+      for (const request of calls) expect(String(request.id)).toMatch(/^fedmcp-peer-\d+$/);
       expect(decodeJwt(calls[0]!.token)).toMatchObject({
         iss: 'a',
         aud: 'b',
