@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestIdsOf } from './cluster-request-streams.js';
 import { holdGetStream, resumeOrphanedStream } from './cluster-session-routing.js';
 import { headerValue } from './host-http-responses.js';
+import { openStandaloneStream } from './streamable-get-stream.js';
 import type { SessionEntry, StreamableSessionTable } from './streamable-session-table.js';
 
 /** Serves a request of a session with its SDK transport. */
@@ -45,6 +46,11 @@ export async function serveWithSdk(
     if (cluster && session.sealed) {
       await holdGetStream(cluster, session.sealed.nonce, session.transport, response, logger);
     }
+    // Written to the response directly when the SDK would serve a stream (streamable-get-stream.ts):
+    // this function returns while the stream stays open, holding nothing of it (issue #18).
+    const stream = await openStandaloneStream(session.transport, request, response);
+    if (stream === 'answered') return;
+    if (stream) return table.adoptStream(session, stream);
     // Returned, not awaited: an open stream keeps no suspended frame of this function (issue #18).
     return session.transport.handleRequest(request, response, body);
   }

@@ -20,6 +20,7 @@ import { type HostContext, ownerOf } from './host-context.js';
 import { refuseSession, sendJsonRpcError, toHeaders } from './host-http-responses.js';
 import type { SessionReservation } from './host-session-registry.js';
 import { dropUnusedRequestListener, writeStreamsAtOnce } from './sdk-seams.js';
+import { type DirectSseStream, SharedKeepAlive } from './streamable-get-stream.js';
 
 /**
  * A 2025-era session of the endpoint, as the table and the host's registry hold it. One object
@@ -37,6 +38,8 @@ export class SessionEntry {
   fastReplies: FastReplies | undefined;
   /** The log level this copy of a cluster session has applied (set by the client anywhere). */
   logLevel: string | undefined;
+  /** The session's GET stream, while open, when written directly (`streamable-get-stream.ts`). */
+  stream: DirectSseStream | undefined;
 
   /**
    * @param sealed the sealed state of a cluster session (`context.cluster`), opened once on this
@@ -86,14 +89,29 @@ export class StreamableSessionTable {
     readonly requestStreams: RequestStreamTags | undefined,
   ) {
     const { sessions } = context;
+    const entries = this.entries;
     this.untouch = function untouch(this: ServerResponse) {
-      const sessionId = (this as StreamResponse)[streamSessionId];
-      if (sessionId !== undefined) sessions.touch(sessionId, -1);
+      const mark = (this as StreamResponse)[streamSessionId];
+      if (typeof mark === 'string') return sessions.touch(mark, -1);
+      if (mark === undefined) return;
+      // A stream written directly: it leaves the SDK transport's table and its session.
+      sessions.touch(mark.sessionId, -1);
+      mark.forget();
+      const entry = entries.get(mark.sessionId);
+      if (entry?.stream === mark) entry.stream = undefined;
     };
+    this.keepAlive = new SharedKeepAlive(context.keepAliveMs, () => this.openStreams());
   }
 
   /** The `close` listener of every GET stream's response (see {@link untouchOnClose}). */
   private readonly untouch: (this: ServerResponse) => void;
+  /** The keep-alive of the GET streams written directly. */
+  private readonly keepAlive: SharedKeepAlive;
+
+  /** The GET streams written directly, open now. */
+  private *openStreams(): Iterable<DirectSseStream> {
+    for (const entry of this.entries.values()) if (entry.stream) yield entry.stream;
+  }
 
   /** The session `sessionId` served here, if any. */
   get(sessionId: string): SessionEntry | undefined {
@@ -124,9 +142,21 @@ export class StreamableSessionTable {
     response.on('close', this.untouch); // a response closes once
   }
 
+  /**
+   * Keeps `session`'s GET stream written directly, whose response {@link untouchOnClose} watches
+   * already: its close takes the stream out of the SDK transport's table, and it gets the
+   * endpoint's keep-alive meanwhile.
+   */
+  adoptStream(session: SessionEntry, stream: DirectSseStream): void {
+    (stream.response as StreamResponse)[streamSessionId] = stream;
+    session.stream = stream;
+    this.keepAlive.start();
+  }
+
   /** Forgets every session (the host closes them through its registry). */
   clear(): void {
     this.entries.clear();
+    this.keepAlive.stop();
   }
 
   /** Opens a session for an `initialize` POST and answers it. */
@@ -259,7 +289,7 @@ export class StreamableSessionTable {
 
 /** The session a GET stream's response belongs to (see `StreamableSessionTable.untouchOnClose`). */
 const streamSessionId = Symbol('fedmcp.streamSessionId');
-type StreamResponse = ServerResponse & { [streamSessionId]?: string };
+type StreamResponse = ServerResponse & { [streamSessionId]?: string | DirectSseStream };
 
 /** A function returning `value` (its closure holds nothing else). */
 function constant<T>(value: T): () => T {
