@@ -111,3 +111,67 @@ describe('createPolicyAccess peerDefault', () => {
     expect((await starred.check!(call(peer(['eu']), 'github__search'))).kind).toBe('allow');
   });
 });
+
+describe('createPolicyAccess verdicts', () => {
+  it('decides an allowed call at once, and records a refusal before its verdict', async () => {
+    const events: Array<{ type: string; outcome: string }> = [];
+    let release: () => void = () => {};
+    const written = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const access = createPolicyAccess({
+      policy: createPolicy([
+        { effect: 'allow', subjects: ['*'], actions: ['*'] },
+        {
+          id: 'no-deletes',
+          effect: 'deny',
+          subjects: ['*'],
+          actions: ['tools/call'],
+          targets: ['*__delete'],
+        },
+      ]),
+      audit: {
+        record: async (event) => {
+          events.push({ type: event.type, outcome: String(event.outcome) });
+          await written;
+          return { ...event, time: '' } as never;
+        },
+      },
+    });
+    // No rate limit, no consent: the verdict itself, not a promise of it.
+    expect(access.check!(call(local, 'github__search'))).toEqual({ kind: 'allow' });
+    const denied = access.check!(call(local, 'github__delete'));
+    expect(denied).toBeInstanceOf(Promise);
+    let settled = false;
+    void Promise.resolve(denied).then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    // The refusal's audit record is written first: the verdict waits for it.
+    expect(events).toEqual([{ type: 'policy', outcome: 'denied' }]);
+    expect(settled).toBe(false);
+    release();
+    expect(await denied).toMatchObject({ kind: 'deny' });
+  });
+
+  it('still answers when the audit log throws or rejects', async () => {
+    for (const record of [
+      () => {
+        throw new Error('sink down');
+      },
+      () => Promise.reject(new Error('sink down')),
+    ]) {
+      const access = createPolicyAccess({
+        policy: createPolicy([
+          { effect: 'allow', subjects: ['*'], actions: ['*'] },
+          { effect: 'deny', subjects: ['*'], actions: ['tools/call'], targets: ['*__delete'] },
+        ]),
+        audit: { record: record as never },
+      });
+      expect(await access.check!(call(local, 'github__delete'))).toMatchObject({ kind: 'deny' });
+      const request = call(local, 'github__search');
+      expect(access.check!(request)).toEqual({ kind: 'allow' });
+      await expect(access.completed!(request, { ok: true, latencyMs: 1 })).resolves.toBeUndefined();
+    }
+  });
+});

@@ -76,6 +76,10 @@ function isPrincipal(value: unknown): value is Principal {
   );
 }
 
+const RECORDED: Promise<void> = Promise.resolve();
+const ignore = (): void => {};
+const ALLOW: AccessVerdict = Object.freeze({ kind: 'allow' });
+
 /** The last `traceparent` {@link traceIdOf} parsed and its trace id (a call's audit and consent share it). */
 let lastTraceparent: string | undefined;
 let lastTraceId: string | undefined;
@@ -150,15 +154,18 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
   /** Requests whose refusal `check` already recorded (a policy or rate-limit decision). */
   const refusalRecorded = new WeakSet<AccessRequest>();
 
-  const record = async (
+  // No async frame of its own (one audit record per forwarded call: issue #18 profile): the
+  // audit log's promise, its failures ignored.
+  const record = (
     request: AccessRequest,
     event: Parameters<AuditLog['record']>[0],
   ): Promise<void> => {
-    if (!audit) return;
+    if (!audit) return RECORDED;
     const traceId = traceIdOf(request.meta);
     const dropped = request.droppedClaims;
-    await Promise.resolve(
-      audit.record({
+    let recorded: unknown;
+    try {
+      recorded = audit.record({
         principal: principalOf(request.principal),
         action: request.action,
         target: request.target,
@@ -168,8 +175,33 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
         ...(dropped && dropped.length > 0
           ? { details: { ...event.details, droppedClaims: dropped } }
           : {}),
-      }),
-    ).catch(() => {});
+      });
+    } catch {
+      return RECORDED;
+    }
+    return typeof (recorded as Partial<PromiseLike<unknown>> | undefined)?.then === 'function'
+      ? Promise.resolve(recorded).then(ignore, ignore)
+      : RECORDED;
+  };
+
+  /** The rest of `check` once the policy allowed and no rate limit refused: consent. */
+  const consentVerdict = (
+    request: AccessRequest,
+    decision: PolicyDecision,
+    principal: Principal,
+  ): AccessVerdict | Promise<AccessVerdict> => {
+    if (!decision.consentRequired) return ALLOW;
+    if (!consent) {
+      return {
+        kind: 'deny',
+        error: hubError(
+          'CONSENT_REQUIRED',
+          `Calling ${request.target} needs the user's consent, and this hub has no consent ledger configured.`,
+          { target: request.target },
+        ),
+      };
+    }
+    return consent.decide(request, principal);
   };
 
   return {
@@ -188,7 +220,8 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
       }).allowed;
     },
 
-    async check(request: AccessRequest): Promise<AccessVerdict> {
+    // Not async: a call the policy allows without rate limits or consent is decided at once.
+    check(request: AccessRequest): AccessVerdict | Promise<AccessVerdict> {
       const principal = principalOf(request.principal);
       const input = {
         principal,
@@ -201,18 +234,17 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
       if (!decision.allowed) {
         const error = policyDeniedError(decision, input);
         refusalRecorded.add(request);
-        await record(request, {
+        return record(request, {
           type: 'policy',
           outcome: 'denied',
           ...(decision.rule ? { rule: decision.rule } : {}),
           reason: decision.reason,
-        });
-        return { kind: 'deny', error };
+        }).then((): AccessVerdict => ({ kind: 'deny', error }));
       }
       decisions.set(request, decision);
       if (rateLimiter && decision.rateLimits.length > 0) {
-        const limited = await rateLimiter.check(decision.rateLimits);
-        if (!limited.allowed) {
+        return rateLimiter.check(decision.rateLimits).then(async (limited) => {
+          if (limited.allowed) return consentVerdict(request, decision, principal);
           refusalRecorded.add(request);
           await record(request, {
             type: 'rate-limit',
@@ -222,20 +254,9 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
             details: { retryAfterMs: limited.retryAfterMs, bucket: limited.key },
           });
           return { kind: 'deny', error: rateLimitedError(limited) };
-        }
+        });
       }
-      if (!decision.consentRequired) return { kind: 'allow' };
-      if (!consent) {
-        return {
-          kind: 'deny',
-          error: hubError(
-            'CONSENT_REQUIRED',
-            `Calling ${request.target} needs the user's consent, and this hub has no consent ledger configured.`,
-            { target: request.target },
-          ),
-        };
-      }
-      return consent.decide(request, principal);
+      return consentVerdict(request, decision, principal);
     },
 
     completed(request, outcome) {

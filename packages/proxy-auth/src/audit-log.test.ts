@@ -198,6 +198,33 @@ describe('createAuditLog records', () => {
       '{"time":"2026-11-23T12:00:00.001Z","type":"call","outcome":"error"}',
     ]);
   });
+
+  it('writes each time as toISOString does, across seconds, years and back in time', async () => {
+    const base = Date.UTC(2026, 11, 31, 23, 59, 58);
+    const clock = [
+      ...[0, 1, 9, 10, 99, 100, 999, 1000, 1001, 1999, 2000, 2500].map((ms) => base + ms),
+      base + 5, // the clock went back
+      base + 5,
+      -1, // before 1970
+      -1000,
+      0,
+      253402300799999, // 9999-12-31T23:59:59.999Z
+      253402300800000, // +010000-01-01T00:00:00.000Z
+      base + 0.5, // a clock with fractions
+    ];
+    const expected = clock.map((ms) => new Date(ms).toISOString());
+    const audit = createAuditLog({ sinks: [], now: () => clock.shift()! });
+    const times: string[] = [];
+    for (const _ of expected)
+      times.push((await audit.record({ type: 'call', outcome: 'success' })).time);
+    expect(times).toEqual(expected);
+  });
+
+  it('rejects (does not throw) when an event cannot be built', async () => {
+    const audit = createAuditLog({ sinks: [], now: () => Number.NaN });
+    const recorded = audit.record({ type: 'call', outcome: 'success' });
+    await expect(recorded).rejects.toBeInstanceOf(RangeError);
+  });
 });
 
 describe('redactSecrets', () => {

@@ -116,46 +116,69 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const failed = (error: unknown, auditType: AuditEventType): void => {
     options.logger?.error({ err: error, auditType }, 'An audit sink failed to write an event');
   };
-  // One ISO string per millisecond: the events of a burst share their clock reading's formatting.
+  // One ISO string per millisecond: the events of a burst share their clock reading's formatting;
+  // within one second only the milliseconds are written (`toISOString` once per second).
   let lastMs = Number.NaN;
   let lastIso = '';
+  let secondStart = Number.NaN;
+  let secondPrefix = '';
   const isoTime = (ms: number): string => {
-    if (ms !== lastMs) {
-      lastMs = ms;
+    if (ms === lastMs) return lastIso;
+    lastMs = ms;
+    const millis = ms - secondStart;
+    if (millis >= 0 && millis < 1000 && Number.isInteger(millis)) {
+      lastIso = `${secondPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+    } else {
       lastIso = new Date(ms).toISOString();
+      // "…T12:34:56." — the rest of this second's strings differ only in their milliseconds.
+      const dot = lastIso.length - 4;
+      const whole = Number.isInteger(ms) && lastIso[dot] === '.' && lastIso.endsWith('Z');
+      secondStart = whole ? ms - Number(lastIso.slice(dot + 1, dot + 4)) : Number.NaN;
+      secondPrefix = whole ? lastIso.slice(0, dot + 1) : '';
     }
     return lastIso;
   };
   return {
-    async record(input) {
-      const { arguments: callArguments, result, details, principal, time, ...rest } = input;
-      // Built field by field (same key order as the JSON always had): no spread of empty objects.
-      const event: AuditEvent = { time: time ?? isoTime(now()), ...rest };
-      if (principal) event.principal = toAuditPrincipal(principal);
-      if (options.recordArguments && callArguments !== undefined) {
-        event.arguments = redact(callArguments);
+    // No async frame: the pending sink writes' promise, or an already resolved one.
+    record(input) {
+      try {
+        return recordEvent(input);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      if (options.recordResults && result !== undefined) event.result = redact(result);
-      if (details !== undefined) event.details = redact(details) as Record<string, unknown>;
-      if (event.reason !== undefined) event.reason = redact(event.reason) as string;
-      // Sinks that write synchronously (a logger) cost no promise: only the writes still pending
-      // are awaited (issue #18 profile: one audit record per call on every hub of a chain).
-      let pending: Promise<void>[] | undefined;
-      for (const sink of options.sinks) {
-        try {
-          const written = sink.write(event);
-          if (written) {
-            pending ??= [];
-            pending.push(written.catch((error) => failed(error, event.type)));
-          }
-        } catch (error) {
-          failed(error, event.type);
-        }
-      }
-      if (pending) await (pending.length === 1 ? pending[0] : Promise.all(pending));
-      return event;
     },
   };
+  /** Builds the event and writes it to every sink (see `record`). */
+  function recordEvent(input: AuditEventInput): Promise<AuditEvent> {
+    const { arguments: callArguments, result, details, principal, time, ...rest } = input;
+    // Built field by field (same key order as the JSON always had): no spread of empty objects.
+    const event: AuditEvent = { time: time ?? isoTime(now()), ...rest };
+    if (principal) event.principal = toAuditPrincipal(principal);
+    if (options.recordArguments && callArguments !== undefined) {
+      event.arguments = redact(callArguments);
+    }
+    if (options.recordResults && result !== undefined) event.result = redact(result);
+    if (details !== undefined) event.details = redact(details) as Record<string, unknown>;
+    if (event.reason !== undefined) event.reason = redact(event.reason) as string;
+    // Sinks that write synchronously (a logger) cost no promise: only the writes still pending
+    // are awaited (issue #18 profile: one audit record per call on every hub of a chain).
+    let pending: Promise<void>[] | undefined;
+    for (const sink of options.sinks) {
+      try {
+        const written = sink.write(event);
+        if (written) {
+          pending ??= [];
+          pending.push(written.catch((error) => failed(error, event.type)));
+        }
+      } catch (error) {
+        failed(error, event.type);
+      }
+    }
+    if (!pending) return Promise.resolve(event);
+    return (pending.length === 1 ? (pending[0] as Promise<void>) : Promise.all(pending)).then(
+      () => event,
+    );
+  }
 }
 
 /** Options of {@link createLoggerAuditSink}. */
@@ -200,9 +223,8 @@ export function createStreamAuditSink(
 ): AuditSink {
   const stream = options.stream ?? DEFAULT_AUDIT_STREAM;
   return {
-    async write(event) {
-      await streams.append(stream, JSON.stringify(event));
-    },
+    // The append's own promise (no async frame): the audit log waits for it, not for its value.
+    write: (event) => streams.append(stream, JSON.stringify(event)) as Promise<never>,
   };
 }
 

@@ -15,6 +15,8 @@ export interface ObserveAccessOptions {
   isPeer(upstream: string): boolean;
 }
 
+const ALLOW: AccessVerdict = Object.freeze({ kind: 'allow' });
+
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? code : 'INTERNAL';
@@ -56,9 +58,12 @@ export function observeAccess(
   };
   return {
     ...(access.visible ? { visible: access.visible.bind(access) } : {}),
-    async check(request) {
-      const verdict: AccessVerdict = access.check ? await access.check(request) : { kind: 'allow' };
-      return observed(request, verdict);
+    check(request) {
+      // No async frame of its own: a verdict the hook gives at once is observed at once.
+      const verdict = access.check ? access.check(request) : ALLOW;
+      return typeof (verdict as Partial<PromiseLike<AccessVerdict>>).then === 'function'
+        ? Promise.resolve(verdict).then((decided) => observed(request, decided))
+        : observed(request, verdict as AccessVerdict);
     },
     completed(request, outcome) {
       const tool = toolOf(request);

@@ -151,7 +151,12 @@ export async function gate(
     if (state?.startsWith(ASK_STATE)) {
       verdict = await answeredVerdict(context, full, state.slice(ASK_STATE.length), ctx);
     } else if (access.check) {
-      verdict = await access.check(full);
+      // A verdict given at once is not awaited (no turn of the microtask queue per call).
+      const checked = access.check(full);
+      verdict =
+        typeof (checked as Partial<PromiseLike<AccessVerdict>>).then === 'function'
+          ? await checked
+          : (checked as AccessVerdict);
     }
   } catch (error) {
     await refuse(upstreamError(error));
