@@ -182,6 +182,19 @@ describe('createMcpHttpHost modernFastRequest', () => {
       expect(await valid.json()).toMatchObject({ id, result: { resultType: 'complete' } });
     }
     expect(offered.map((each) => each.request.id)).toEqual([1, 'two']);
+    // An envelope too large to remember is classified each time, and served each time.
+    const large = {
+      ...envelope,
+      'io.modelcontextprotocol/clientCapabilities': {
+        experimental: { big: { x: 'y'.repeat(5000) } },
+      },
+    };
+    for (const id of [10, 11]) {
+      const answer = await post(call(id, large));
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toMatchObject({ id, result: { resultType: 'complete' } });
+    }
+    offered.splice(2);
     // The envelope seen before, but not a valid JSON-RPC request: the SDK's ladder refuses each.
     const refused = [
       { ...call(3), extra: true }, // the request schema is strict

@@ -239,11 +239,16 @@ function plainEnvelopeKey(body: unknown, method: string): string | undefined {
     return undefined;
   }
   // An absent client info is left out, a null one kept: the two are told apart.
-  return JSON.stringify({
+  const key = JSON.stringify({
     info: meta[CLIENT_INFO_META_KEY],
     capabilities: meta[CLIENT_CAPABILITIES_META_KEY],
   });
+  // A large envelope is classified each time: what is remembered stays small.
+  return key.length <= MAX_ENVELOPE_KEY_LENGTH ? key : undefined;
 }
+
+/** The longest envelope key remembered (a client's usual info and capabilities: ~100–500). */
+const MAX_ENVELOPE_KEY_LENGTH = 4096;
 
 /** How many envelope keys a route remembers (a client sends the same one with every request). */
 const MAX_VALID_ENVELOPES = 256;
@@ -253,7 +258,8 @@ const MAX_VALID_ENVELOPES = 256;
  * 2026-07-28 requests: a client sends the same envelope with each request, and the ladder's zod
  * schemas (trying the body as a result and an error response first, then the envelope's
  * capabilities) were some 15 % of the hub's CPU per 2026-07-28 call (bench/modern profile).
- * Bounded: forgotten all at once when full.
+ * Bounded: at most {@link MAX_VALID_ENVELOPES} keys of at most {@link MAX_ENVELOPE_KEY_LENGTH}
+ * characters, forgotten all at once when full.
  */
 class ValidEnvelopes {
   readonly #keys = new Set<string>();
