@@ -9,7 +9,10 @@
  * before issue #18; reproduced by the calling hubs' fetch, which swaps the reusable token for a
  * fresh one with the same claims). A third chain, "undici", is "now" with the hubs calling each
  * other through Node's global fetch (what they did before node-peer-fetch.ts: `node:http` for
- * plain-http peers). The echo server runs in this process over Streamable HTTP
+ * plain-http peers). A fourth, "sdk calls", is "now" built with every request to a peer sent
+ * through the SDK client (what the hubs did before peers/direct-peer-calls.ts; a second copy of
+ * the hub's sources, bundled by build-hub-variant.ts), and FEDMCP_HOPS_BASE=<commit> adds a chain
+ * "base" of that commit's hubs. The echo server runs in this process over Streamable HTTP
  * (also called directly, for reference). Calls of every variant are interleaved one by one, so
  * each meets the same machine load. The figure: added p50 per peer hop = (p50 through h2 → h1 →
  * h0 − p50 at h0) / 2.
@@ -32,6 +35,7 @@ import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Server } from '@modelcontextprotocol/server';
 import { benchDurationMs } from '../measure.js';
+import { buildHubVariant } from './build-hub-variant.js';
 
 const ROUNDS = 3;
 const HUBS = 3;
@@ -108,8 +112,27 @@ function freshTokenFetch(keyring: () => Promise<HubKeyring>): typeof fetch {
   };
 }
 
+type Chain = 'now' | 'before' | 'undici' | 'sdk' | 'base';
+/** What a chain's hubs are built with: this tree's `@fedmcp/server`, or a bundled variant. */
+interface ServerModule {
+  createFedmcpServer: typeof createFedmcpServer;
+  parseConfig: typeof parseConfig;
+}
+const current: ServerModule = { createFedmcpServer, parseConfig };
+const modules = new Map<Chain, ServerModule>([
+  ['sdk', (await import(await buildHubVariant({ sdkPeerCalls: true }))) as ServerModule],
+]);
+const baseCommit = process.env.FEDMCP_HOPS_BASE;
+if (baseCommit) {
+  modules.set(
+    'base',
+    (await import(await buildHubVariant({ commit: baseCommit }))) as ServerModule,
+  );
+}
+
 const servers: FedmcpServer[] = [];
-async function startChain(chain: 'now' | 'before' | 'undici'): Promise<string[]> {
+async function startChain(chain: Chain): Promise<string[]> {
+  const { createFedmcpServer, parseConfig } = modules.get(chain) ?? current;
   const inputs: FedmcpConfigInput[] = [];
   const hubs: FedmcpServer[] = [];
   const urls: string[] = [];
@@ -164,7 +187,7 @@ const toolAt = (hops: number) =>
 interface Variant {
   name: string;
   /** `modern`: the "now" chain called by a 2026-07-28 client. */
-  chain?: 'now' | 'before' | 'undici' | 'modern';
+  chain?: Chain | 'modern';
   hops: number | undefined;
   client: Client;
   tool: string;
@@ -172,7 +195,15 @@ interface Variant {
 const variants: Variant[] = [
   { name: 'echo server directly', hops: undefined, client: await connect(echoUrl), tool: 'echo' },
 ];
-for (const chain of ['now', 'undici', 'before'] as const) {
+// FEDMCP_HOPS_CHAINS=now,sdk runs only those chains (more calls each in the same time).
+const chains = (['now', 'sdk', 'undici', 'before', 'base'] as const).filter(
+  (chain) =>
+    (chain !== 'base' || baseCommit !== undefined) &&
+    (process.env.FEDMCP_HOPS_CHAINS === undefined ||
+      chain === 'now' ||
+      process.env.FEDMCP_HOPS_CHAINS.split(',').includes(chain)),
+);
+for (const chain of chains) {
   const urls = await startChain(chain);
   for (let hops = 0; hops < HUBS; hops += 1) {
     variants.push({
@@ -268,37 +299,40 @@ for (const variant of variants) {
     `${variant.name.padEnd(34)}${(median * 1000).toFixed(0).padStart(9)}${(percentile(values, 0.99) * 1000).toFixed(0).padStart(9)}${`${(median / baseline).toFixed(2)}×`.padStart(8)}${perHop.padStart(10)}${cpu.toFixed(0).padStart(9)}${cpuPerHop.padStart(10)}`,
   );
 }
-const addedPerHop = (chain: 'now' | 'before' | 'undici' | 'modern') =>
+const addedPerHop = (chain: Chain | 'modern') =>
   ((p50(variants.find((variant) => variant.chain === chain && variant.hops === HUBS - 1)) -
     baselineOf(chain)) *
     1000) /
   (HUBS - 1);
 const now = addedPerHop('now');
-const before = addedPerHop('before');
+/** What each other chain is (see the file comment). */
+const described: Record<Exclude<Chain, 'now'> | 'modern', string> = {
+  before: 'one-time tokens verified per hop (before issue #18)',
+  sdk: 'hubs calling each other through the SDK client (before direct-peer-calls.ts)',
+  undici: 'hubs calling each other through the global fetch (undici)',
+  base: `hubs of ${baseCommit}`,
+  modern: '2026-07-28 client (same hubs as now)',
+};
+const others = [...chains.filter((chain) => chain !== 'now'), 'modern' as const];
 console.log(
-  `added p50 per peer hop (h2 → h1 → h0 vs h0, halved): now ${now.toFixed(0)} µs, before ${before.toFixed(0)} µs (now/before ${(now / before).toFixed(2)}×; target ≤ 500 µs)`,
+  `added p50 per peer hop (h2 → h1 → h0 vs h0, halved): now ${now.toFixed(0)} µs (target ≤ 500 µs)`,
 );
-const undici = addedPerHop('undici');
-console.log(
-  `added p50 per peer hop, hubs calling each other through the global fetch (undici): ${undici.toFixed(0)} µs (now/undici ${(now / undici).toFixed(2)}×)`,
-);
-const modernPerHop = addedPerHop('modern');
-console.log(
-  `added p50 per peer hop, 2026-07-28 client (same hubs as now): ${modernPerHop.toFixed(0)} µs (vs now ${(modernPerHop / now).toFixed(2)}×; target ≤ 500 µs)`,
-);
-const cpuPerHop = (chain: 'now' | 'before' | 'undici' | 'modern') =>
+for (const chain of others) {
+  const added = addedPerHop(chain);
+  console.log(
+    `  ${chain}, ${described[chain]}: ${added.toFixed(0)} µs (now/${chain} ${(now / added).toFixed(2)}×)`,
+  );
+}
+const cpuPerHop = (chain: Chain | 'modern') =>
   (cpuP50(variants.find((variant) => variant.chain === chain && variant.hops === HUBS - 1)) -
     cpuBaselineOf(chain)) /
   (HUBS - 1);
-console.log(
-  `added CPU per peer hop (median per call, same chains): now ${cpuPerHop('now').toFixed(0)} µs, before ${cpuPerHop('before').toFixed(0)} µs (now/before ${(cpuPerHop('now') / cpuPerHop('before')).toFixed(2)}×)`,
-);
-console.log(
-  `added CPU per peer hop, global fetch between hubs (undici): ${cpuPerHop('undici').toFixed(0)} µs (now/undici ${(cpuPerHop('now') / cpuPerHop('undici')).toFixed(2)}×)`,
-);
-console.log(
-  `added CPU per peer hop, 2026-07-28 client: ${cpuPerHop('modern').toFixed(0)} µs (vs now ${(cpuPerHop('modern') / cpuPerHop('now')).toFixed(2)}×)`,
-);
+const nowCpu = cpuPerHop('now');
+console.log(`added CPU per peer hop (median per call): now ${nowCpu.toFixed(0)} µs`);
+for (const chain of others) {
+  const added = cpuPerHop(chain);
+  console.log(`  ${chain}: ${added.toFixed(0)} µs (now/${chain} ${(nowCpu / added).toFixed(2)}×)`);
+}
 console.log(
   '(vs h0: p50 relative to calling the hub that fronts echo in the same chain; +µs/hop: the p50 difference divided by the hubs added; CPU µs: median process CPU time of one call, every hub of the chain included)',
 );

@@ -112,6 +112,11 @@ for (const hops of [0, HUBS - 1]) {
   const { profile } = await session.post('Profiler.stop');
   const file = join(output, `h${hops}.cpuprofile`);
   await writeFile(file, JSON.stringify(profile));
+  // The number of calls profiled, for per-call figures (diff-hop-profiles.ts).
+  await writeFile(
+    join(output, `h${hops}.calls.json`),
+    JSON.stringify({ calls, cpuMicroseconds: used.user + used.system }),
+  );
   console.log(
     `${tool}: ${calls} calls, ${(((used.user + used.system) / calls) | 0).toString()} µs CPU per call → ${file}`,
   );
