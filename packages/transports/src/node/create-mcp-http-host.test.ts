@@ -147,6 +147,15 @@ afterEach(async () => {
 });
 
 describe('createMcpHttpHost — bad input', () => {
+  it('tells clients its keep-alive timeout (Keep-Alive: timeout=5) with no timer of Node per response', async () => {
+    const { host, port } = await startHost();
+    expect(host.server.keepAliveTimeout).toBe(0); // the connection guard sweeps idle ones
+    const answer = await raw(port, { method: 'GET', path: '/nothing' });
+    expect(answer.status).toBe(404);
+    expect(answer.headers['keep-alive']).toBe('timeout=5');
+    expect(answer.headers.connection).toBe('keep-alive');
+  });
+
   it('answers malformed JSON with a -32700 parse error and keeps serving', async () => {
     const { url, port } = await startHost();
     const response = await raw(port, { body: '{"jsonrpc": "2.0", "method": ' });

@@ -50,6 +50,11 @@ function safeDecode(segment: string): string {
 
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
+/** The keep-alive timeout told to clients (`Keep-Alive: timeout=5`, Node's default). */
+const KEEP_ALIVE_ADVERTISED_MS = 5_000;
+/** How much longer than told an idle keep-alive connection stays (Node's buffer: no race). */
+const KEEP_ALIVE_GRACE_MS = 1_000;
+
 /**
  * Creates an MCP host serving Streamable HTTP (both eras on one URL), legacy HTTP+SSE and
  * WebSocket on one port, with DNS-rebinding protection, request timeouts, connection and session
@@ -112,6 +117,8 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
   const guard = createConnectionGuard({
     maxConnections: options.maxConnections ?? defaultMaxConnections(),
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 2_000,
+    // Node's keep-alive timeout, swept by the guard instead of a timer per response.
+    keepAliveIdleMs: KEEP_ALIVE_ADVERTISED_MS + KEEP_ALIVE_GRACE_MS,
     logger,
   });
 
@@ -276,6 +283,11 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
       );
     }
     socketOf.set(response, socket);
+    // The `Keep-Alive: timeout=5` hint Node writes when its own keepAliveTimeout is set (it is 0
+    // here: the guard closes idle connections); `_keepAliveTimeout` is what Node 20–24's
+    // ServerResponse reads it from (pinned by a test of create-mcp-http-host.test.ts).
+    (response as ServerResponse & { _keepAliveTimeout?: number })._keepAliveTimeout =
+      KEEP_ALIVE_ADVERTISED_MS;
     response.on('close', onResponseClose);
     handleRequest(request, response).catch((error: unknown) => {
       logger.error({ err: error }, 'MCP host failed to handle a request');
@@ -288,6 +300,9 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
   // alert the client cannot explain).
   // Node checks headersTimeout/requestTimeout every connectionsCheckingInterval (30 s by default).
   const timeouts = {
+    // No keep-alive timer per response (Node arms one on every socket when a response ends): the
+    // guard sweeps idle keep-alive connections instead (keepAliveIdleMs above).
+    keepAliveTimeout: 0,
     headersTimeout: headersTimeoutMs,
     requestTimeout: requestTimeoutMs,
     connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
