@@ -57,66 +57,94 @@ const SEPARATOR = '~';
  * ```
  */
 export function createStoreEventStore(options: StoreEventStoreOptions): SessionEventStores {
-  const { store } = options;
+  const shared: StoreStreams = {
+    store: options.store,
+    maxLength: options.maxEventsPerSession ?? 1000,
+    maxAgeMs: options.maxAgeMs ?? 600_000,
+    trimEvery: options.trimEvery ?? 64,
+    appended: new Map<string, number>(),
+  };
   const prefix = options.prefix ?? 'fedmcp:session-events:';
-  const maxLength = options.maxEventsPerSession ?? 1000;
-  const maxAgeMs = options.maxAgeMs ?? 600_000;
-  const trimEvery = options.trimEvery ?? 64;
-  const appended = new Map<string, number>();
-
-  const parse = (eventId: EventId): { streamId: StreamId; entryId: string } | undefined => {
-    const at = eventId.lastIndexOf(SEPARATOR);
-    if (at <= 0 || at === eventId.length - 1) return undefined;
-    return { streamId: eventId.slice(0, at), entryId: eventId.slice(at + 1) };
-  };
-
   return {
-    forSession(sessionKey) {
-      const stream = `${prefix}${sessionKey}`;
-      return {
-        async storeEvent(streamId: StreamId, message: JSONRPCMessage) {
-          const entryId = await store.streams.append(
-            stream,
-            JSON.stringify({ s: streamId, m: message }),
-          );
-          const count = (appended.get(stream) ?? 0) + 1;
-          if (count >= trimEvery) {
-            appended.delete(stream);
-            await store.streams.trim(stream, { maxLength, maxAgeMs });
-          } else {
-            appended.set(stream, count);
-          }
-          return `${streamId}${SEPARATOR}${entryId}`;
-        },
-        async getStreamIdForEventId(eventId) {
-          return parse(eventId)?.streamId;
-        },
-        async replayEventsAfter(lastEventId, { send }) {
-          const last = parse(lastEventId);
-          if (!last) return '';
-          let after = last.entryId;
-          for (;;) {
-            const page = await store.streams.read(stream, { after, limit: 200 });
-            for (const entry of page) {
-              const event = JSON.parse(entry.data) as { s: StreamId; m: JSONRPCMessage };
-              // Never replay onto another stream (MCP 2025-11-25 basic/transports).
-              if (event.s === last.streamId) {
-                await send(`${event.s}${SEPARATOR}${entry.id}`, event.m);
-              }
-            }
-            const next = page.at(-1);
-            if (!next || page.length < 200) break;
-            after = next.id;
-          }
-          return last.streamId;
-        },
-      };
-    },
+    forSession: (sessionKey) => new StoreSessionEvents(shared, `${prefix}${sessionKey}`),
     async dropSession(sessionKey) {
-      appended.delete(`${prefix}${sessionKey}`);
-      await store.streams.delete(`${prefix}${sessionKey}`);
+      shared.appended.delete(`${prefix}${sessionKey}`);
+      await shared.store.streams.delete(`${prefix}${sessionKey}`);
     },
   };
+}
+
+/** What the event stores of {@link createStoreEventStore} share. */
+interface StoreStreams {
+  store: EventStreamStore;
+  maxLength: number;
+  maxAgeMs: number;
+  trimEvery: number;
+  /** Events appended per store stream since it was last trimmed. */
+  appended: Map<string, number>;
+}
+
+function parseEventId(eventId: EventId): { streamId: StreamId; entryId: string } | undefined {
+  const at = eventId.lastIndexOf(SEPARATOR);
+  if (at <= 0 || at === eventId.length - 1) return undefined;
+  return { streamId: eventId.slice(0, at), entryId: eventId.slice(at + 1) };
+}
+
+/**
+ * The event store of one session on the shared store: two fields, its methods shared by every
+ * session (an idle session holds no closures of its own: issue #18).
+ */
+class StoreSessionEvents implements EventStore {
+  constructor(
+    private readonly shared: StoreStreams,
+    private readonly stream: string,
+  ) {}
+
+  async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
+    const { shared, stream } = this;
+    const entryId = await shared.store.streams.append(
+      stream,
+      JSON.stringify({ s: streamId, m: message }),
+    );
+    const count = (shared.appended.get(stream) ?? 0) + 1;
+    if (count >= shared.trimEvery) {
+      shared.appended.delete(stream);
+      await shared.store.streams.trim(stream, {
+        maxLength: shared.maxLength,
+        maxAgeMs: shared.maxAgeMs,
+      });
+    } else {
+      shared.appended.set(stream, count);
+    }
+    return `${streamId}${SEPARATOR}${entryId}`;
+  }
+
+  async getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined> {
+    return parseEventId(eventId)?.streamId;
+  }
+
+  async replayEventsAfter(
+    lastEventId: EventId,
+    { send }: { send: (eventId: EventId, message: JSONRPCMessage) => Promise<void> },
+  ): Promise<StreamId> {
+    const last = parseEventId(lastEventId);
+    if (!last) return '';
+    let after = last.entryId;
+    for (;;) {
+      const page = await this.shared.store.streams.read(this.stream, { after, limit: 200 });
+      for (const entry of page) {
+        const event = JSON.parse(entry.data) as { s: StreamId; m: JSONRPCMessage };
+        // Never replay onto another stream (MCP 2025-11-25 basic/transports).
+        if (event.s === last.streamId) {
+          await send(`${event.s}${SEPARATOR}${entry.id}`, event.m);
+        }
+      }
+      const next = page.at(-1);
+      if (!next || page.length < 200) break;
+      after = next.id;
+    }
+    return last.streamId;
+  }
 }
 
 /**
@@ -126,27 +154,47 @@ export function createStoreEventStore(options: StoreEventStoreOptions): SessionE
  */
 export function scopeEventStore(base: EventStore): SessionEventStores {
   return {
-    forSession(sessionKey) {
-      const scope = `${sessionKey}/`;
-      const strip = (streamId: StreamId | undefined) =>
-        streamId?.startsWith(scope) ? streamId.slice(scope.length) : undefined;
-      return {
-        storeEvent: (streamId, message) => base.storeEvent(`${scope}${streamId}`, message),
-        async getStreamIdForEventId(eventId) {
-          if (base.getStreamIdForEventId) return strip(await base.getStreamIdForEventId(eventId));
-          return undefined;
-        },
-        async replayEventsAfter(lastEventId, { send }) {
-          if (base.getStreamIdForEventId) {
-            const owner = await base.getStreamIdForEventId(lastEventId);
-            if (strip(owner) === undefined) return '';
-          }
-          return strip(await base.replayEventsAfter(lastEventId, { send })) ?? '';
-        },
-      };
-    },
+    forSession: (sessionKey) => new ScopedEventStore(base, `${sessionKey}/`),
     async dropSession() {},
   };
+}
+
+/**
+ * One session's scope of a shared process-local store: two fields, its methods shared by every
+ * session (an idle session holds no closures of its own: issue #18).
+ */
+class ScopedEventStore implements EventStore {
+  constructor(
+    private readonly base: EventStore,
+    private readonly scope: string,
+  ) {}
+
+  /** `streamId` without this session's scope; `undefined` for another session's. */
+  private strip(streamId: StreamId | undefined): StreamId | undefined {
+    return streamId?.startsWith(this.scope) ? streamId.slice(this.scope.length) : undefined;
+  }
+
+  storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
+    return this.base.storeEvent(`${this.scope}${streamId}`, message);
+  }
+
+  async getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined> {
+    if (this.base.getStreamIdForEventId) {
+      return this.strip(await this.base.getStreamIdForEventId(eventId));
+    }
+    return undefined;
+  }
+
+  async replayEventsAfter(
+    lastEventId: EventId,
+    { send }: { send: (eventId: EventId, message: JSONRPCMessage) => Promise<void> },
+  ): Promise<StreamId> {
+    if (this.base.getStreamIdForEventId) {
+      const owner = await this.base.getStreamIdForEventId(lastEventId);
+      if (this.strip(owner) === undefined) return '';
+    }
+    return this.strip(await this.base.replayEventsAfter(lastEventId, { send })) ?? '';
+  }
 }
 
 /** Whether an `eventStore` option is a per-session factory rather than one shared store. */
