@@ -93,10 +93,24 @@ export function traceIdOf(meta: Record<string, unknown> | undefined): string | u
   const value = meta?.[TRACEPARENT_META_KEY];
   if (typeof value !== 'string') return undefined;
   if (value !== lastTraceparent) {
-    lastTraceId = parseTraceparent(value)?.traceId;
+    // A version-00 value as this hub writes it (one per forwarded call) takes one regex test;
+    // anything else, the full parse.
+    lastTraceId = TRACEPARENT_00.test(value)
+      ? validTraceId(value.slice(3, 35), value.slice(36, 52))
+      : parseTraceparent(value)?.traceId;
     lastTraceparent = value;
   }
   return lastTraceId;
+}
+
+/** A version-00 `traceparent` (W3C Trace Context §3.2): exactly 55 characters. */
+const TRACEPARENT_00 = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_PARENT_ID = '0'.repeat(16);
+
+/** The trace id of a version-00 value, unless either id is all zeros (invalid, as `parseTraceparent` says). */
+function validTraceId(traceId: string, parentId: string): string | undefined {
+  return traceId === ZERO_TRACE_ID || parentId === ZERO_PARENT_ID ? undefined : traceId;
 }
 
 /**

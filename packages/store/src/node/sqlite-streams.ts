@@ -215,7 +215,7 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
         ids ? (ids[index] as string) : context.run(() => append.immediate(item.stream, item.data)),
       );
     });
-    for (const wake of [...appendWaiters]) wake();
+    if (appendWaiters.size > 0) for (const wake of [...appendWaiters]) wake();
   };
   /** `context.run` after committing pending appends. */
   const run = <T>(operation: () => T): Promise<T> =>
