@@ -71,4 +71,24 @@ describe('ConnectionPool', () => {
     expect(c.servesOnly(second)).toBe(true);
     expect(a.servesOnly(first) && b.servesOnly(first)).toBe(true);
   });
+
+  it('claims the free shared primary at once for a plain call (acquireNow), and nothing else', async () => {
+    const pool = poolOf(2);
+    const primary = pool.primary!;
+    expect(pool.acquireNow(false, undefined)).toBe(primary);
+    expect(pool.acquireNow(false, undefined)).toBe(primary); // plain calls share it
+    expect(primary.plainCalls).toBe(2);
+    // An interactive call, a session's own connection, or an attributed call on a busy primary:
+    // acquire() weighs them.
+    expect(pool.acquireNow(true, undefined)).toBeUndefined();
+    expect(pool.acquireNow(false, {})).toBeUndefined();
+    expect(pool.acquireNow(false, undefined, {})).toBeUndefined();
+    pool.release(primary, false);
+    pool.release(primary, false);
+    primary.leased = true;
+    expect(pool.acquireNow(false, undefined)).toBeUndefined();
+    // acquire() takes a cancellation as its signal (it reads `aborted` only).
+    const other = await pool.acquire(false, undefined, { aborted: false });
+    expect(other).not.toBe(primary);
+  });
 });

@@ -20,6 +20,14 @@ export interface PoolOwner {
   openConnection(owner?: object): Promise<UpstreamConnection>;
 }
 
+/**
+ * What a waiting acquire reads of the call's abort: an `AbortSignal`, or a host's cancellation
+ * (`RawCancellation`), which need no signal built.
+ */
+export interface PoolSignal {
+  readonly aborted: boolean;
+}
+
 /** The connection pool of an upstream; see the file comment. */
 export class ConnectionPool {
   /** Live connections, the primary among them. */
@@ -82,27 +90,13 @@ export class ConnectionPool {
   async acquire(
     interactive: boolean,
     owner: object | undefined,
-    signal: AbortSignal,
+    signal: PoolSignal,
     party?: object,
     exclusive = false,
   ): Promise<UpstreamConnection> {
-    // Hot path: a plain call on the free shared connection.
-    const primary = this.primary;
+    const now = this.acquireNow(interactive, owner, party);
+    if (now !== undefined) return now;
     const upstream = this.owner;
-    if (
-      !interactive &&
-      owner === undefined &&
-      upstream.available &&
-      primary?.client &&
-      !primary.closed &&
-      !primary.leased &&
-      // An attributed call takes it while idle; a busy one is #place's to weigh (it spreads one
-      // session's calls over several connections, each still serving that session alone).
-      (party === undefined || primary.plainCalls === 0)
-    ) {
-      primary.plainCalls += 1;
-      return primary;
-    }
     const deadline = Date.now() + upstream.timeoutMs;
     while (party !== undefined && !interactive && owner === undefined) {
       const placed = await this.#place(party, exclusive);
@@ -148,8 +142,36 @@ export class ConnectionPool {
     }
   }
 
+  /**
+   * The hot path of {@link ConnectionPool.acquire}, without a promise: a plain call (or an idle
+   * attributed one) on the free shared primary connection, claimed at once; `undefined` when
+   * `acquire` has more to weigh (call it then).
+   */
+  acquireNow(
+    interactive: boolean,
+    owner: object | undefined,
+    party?: object,
+  ): UpstreamConnection | undefined {
+    const primary = this.primary;
+    if (
+      !interactive &&
+      owner === undefined &&
+      this.owner.available &&
+      primary?.client &&
+      !primary.closed &&
+      !primary.leased &&
+      // An attributed call takes it while idle; a busy one is #place's to weigh (it spreads one
+      // session's calls over several connections, each still serving that session alone).
+      (party === undefined || primary.plainCalls === 0)
+    ) {
+      primary.plainCalls += 1;
+      return primary;
+    }
+    return undefined;
+  }
+
   /** Waits for a released connection (at most 1 s, then look again). @throws REQUEST_TIMEOUT */
-  async #waitOrTimeOut(deadline: number, signal: AbortSignal): Promise<void> {
+  async #waitOrTimeOut(deadline: number, signal: PoolSignal): Promise<void> {
     const upstream = this.owner;
     const remaining = deadline - Date.now();
     if (remaining <= 0 || signal.aborted) {
