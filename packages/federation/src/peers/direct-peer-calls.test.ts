@@ -167,6 +167,8 @@ afterAll(async () => {
 async function connect(
   direct: boolean,
   authorization: DirectPeerCallsOptions['authorization'] = async () => 'Bearer token',
+  /** The fetch of direct calls: the node peer fetch (whole answers), or the global one. */
+  directFetch?: typeof fetch,
 ) {
   const client = new Client(
     { name: 'hub', version: '1.0.0' },
@@ -187,7 +189,9 @@ async function connect(
         }),
     }),
   );
-  if (direct) withDirectPeerCalls(client, { url, fetch: peerFetch, authorization });
+  if (direct) {
+    withDirectPeerCalls(client, { url, fetch: directFetch ?? peerFetch, authorization });
+  }
   return client;
 }
 
@@ -202,6 +206,11 @@ const call = (client: Client, name: string, options: Params = {}, meta: Params =
     ResultSchema,
     { timeout: 10_000, ...options },
   );
+/** The fetches of direct calls: the node peer fetch (whole answers as bytes) and a Response one. */
+const fetches: Array<[string, typeof fetch | undefined]> = [
+  ['node peer fetch', undefined],
+  ['global fetch', (input, init) => globalThis.fetch(input, init)],
+];
 const lastCall = () => seen.filter((request) => request.method === 'tools/call').at(-1) as Seen;
 
 describe('withDirectPeerCalls', () => {
@@ -307,44 +316,50 @@ describe('withDirectPeerCalls', () => {
     }
   });
 
-  it("gives a peer's JSON-RPC error as the SDK's ProtocolError, with its code, message and data", async () => {
-    const client = await connect(true);
-    try {
-      const error = await call(client, 'missing').catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(ProtocolError);
-      expect(error).toMatchObject({ code: -32602, data: { tool: 'missing' } });
-      await expect(call(client, 'raw-400')).rejects.toMatchObject({
-        code: -32602,
-        message: 'Refused early',
-        data: { why: 'test' },
-      });
-      await expect(call(client, 'raw-500')).rejects.toMatchObject({
-        message: expect.stringContaining('broken'),
-      });
-    } finally {
-      await client.close();
-    }
-  });
-
-  it('refuses bad answers with a clear error: invalid JSON, a wrong content type, a malformed result, another id', async () => {
-    const client = await connect(true);
-    try {
-      for (const [name, text] of [
-        ['raw-bad-json', 'invalid JSON'],
-        ['raw-html', 'text/html'],
-        ['raw-bad-result', 'content is not an array'],
-        ['raw-other-id', 'something other than its JSON-RPC response'],
-      ] as const) {
-        const error = await call(client, name).catch((caught: unknown) => caught);
-        expect(error, name).toBeInstanceOf(SdkError);
-        expect((error as Error).message, name).toContain(text);
+  it.each(fetches)(
+    "%s: gives a peer's JSON-RPC error as the SDK's ProtocolError, with its code, message and data",
+    async (_name, directFetch) => {
+      const client = await connect(true, undefined, directFetch);
+      try {
+        const error = await call(client, 'missing').catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(ProtocolError);
+        expect(error).toMatchObject({ code: -32602, data: { tool: 'missing' } });
+        await expect(call(client, 'raw-400')).rejects.toMatchObject({
+          code: -32602,
+          message: 'Refused early',
+          data: { why: 'test' },
+        });
+        await expect(call(client, 'raw-500')).rejects.toMatchObject({
+          message: expect.stringContaining('broken'),
+        });
+      } finally {
+        await client.close();
       }
-      // The connection is still fine.
-      expect((await call(client, 'echo')).content).toEqual([{ type: 'text', text: 'hi' }]);
-    } finally {
-      await client.close();
-    }
-  });
+    },
+  );
+
+  it.each(fetches)(
+    '%s: refuses bad answers with a clear error: invalid JSON, a wrong content type, a malformed result, another id',
+    async (_name, directFetch) => {
+      const client = await connect(true, undefined, directFetch);
+      try {
+        for (const [name, text] of [
+          ['raw-bad-json', 'invalid JSON'],
+          ['raw-html', 'text/html'],
+          ['raw-bad-result', 'content is not an array'],
+          ['raw-other-id', 'something other than its JSON-RPC response'],
+        ] as const) {
+          const error = await call(client, name).catch((caught: unknown) => caught);
+          expect(error, name).toBeInstanceOf(SdkError);
+          expect((error as Error).message, name).toContain(text);
+        }
+        // The connection is still fine.
+        expect((await call(client, 'echo')).content).toEqual([{ type: 'text', text: 'hi' }]);
+      } finally {
+        await client.close();
+      }
+    },
+  );
 
   it('cancels: an aborted call rejects with its reason and its request is closed at the peer; a timeout rejects as REQUEST_TIMEOUT', async () => {
     const client = await connect(true);

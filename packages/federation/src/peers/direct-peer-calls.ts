@@ -33,6 +33,7 @@ import {
 import { ResultSchema } from '@modelcontextprotocol/core';
 import { PLAIN_CALL_META_KEY } from '../handlers/caller-capabilities.js';
 import { isRecordingRequests } from '../observe/request-spans.js';
+import { isWholeAnswer, WHOLE_ANSWER, type WholeAnswer } from './node-peer-fetch.js';
 
 type Params = Record<string, unknown>;
 
@@ -314,63 +315,76 @@ async function post(
   const onAbort = () => abort(callerSignal?.reason);
   callerSignal?.addEventListener('abort', onAbort);
   try {
-    let response: Response;
+    let answer: Response | WholeAnswer;
     try {
-      response = await fetchImplementation(url, {
+      answer = await fetchImplementation(url, {
         method: 'POST',
         headers: request.headers,
         body: request.body,
         signal: controller.signal,
         redirect: 'error',
-      });
+        // The node peer fetch then answers JSON as bytes, without building a Response.
+        [WHOLE_ANSWER]: true,
+      } as RequestInit);
     } catch (error) {
       if (failure !== undefined) throw failure;
       throw new SdkError(SdkErrorCode.SendFailed, 'Sending the request to the peer failed.', {
         cause: error,
       });
     }
-    const type = response.headers.get('content-type') ?? '';
-    if (!response.ok) {
-      const text = await response.text().catch(() => '');
-      // 2026-07-28: a request refused before it ran answers its JSON-RPC error with a 4xx.
-      if (response.status === 400 && JSON_TYPE.test(type)) {
-        const error = parsedOrUndefined(text);
-        if (isRecord(error) && error.id === request.id && 'error' in error) {
-          return resultOf(error, request.id);
-        }
-      }
-      throw new SdkHttpError(
-        SdkErrorCode.ClientHttpNotImplemented,
-        `Error POSTing to endpoint: ${text}`,
-        { status: response.status, statusText: response.statusText, text },
-      );
+    if (isWholeAnswer(answer)) {
+      const { status, statusText, contentType, body } = answer;
+      return settle(status, statusText, contentType, decoder.decode(body), request.id);
     }
-    if (SSE_TYPE.test(type) && response.body) {
-      return await readEvents(response.body, request.id, controller.signal, onOther);
+    const type = answer.headers.get('content-type') ?? '';
+    if (answer.ok && SSE_TYPE.test(type) && answer.body) {
+      return await readEvents(answer.body, request.id, controller.signal, onOther);
     }
-    if (!JSON_TYPE.test(type)) {
-      await response.text().catch(() => {});
-      throw new SdkError(
-        SdkErrorCode.InvalidResult,
-        `The peer answered tools/call with content type "${type}" (expected JSON or SSE).`,
-      );
-    }
-    let message: unknown;
-    try {
-      message = await response.json();
-    } catch (error) {
-      if (failure !== undefined) throw failure;
-      throw new SdkError(SdkErrorCode.InvalidResult, 'The peer answered with invalid JSON.', {
-        cause: error,
-      });
-    }
-    return resultOf(message, request.id);
+    const text = await answer.text();
+    return settle(answer.status, answer.statusText, type, text, request.id);
   } catch (error) {
     throw failure ?? error;
   } finally {
     clearTimeout(timer);
     callerSignal?.removeEventListener('abort', onAbort);
   }
+}
+
+const decoder = new TextDecoder();
+
+/** The result of a whole answer (see {@link post}); throws what the SDK would. */
+function settle(status: number, statusText: string, type: string, text: string, id: string) {
+  if (status < 200 || status > 299) {
+    // 2026-07-28: a request refused before it ran answers its JSON-RPC error with a 4xx.
+    if (status === 400 && JSON_TYPE.test(type)) {
+      const error = parsedOrUndefined(text);
+      if (isRecord(error) && error.id === id && 'error' in error) return resultOf(error, id);
+    }
+    throw new SdkHttpError(
+      SdkErrorCode.ClientHttpNotImplemented,
+      `Error POSTing to endpoint: ${text}`,
+      {
+        status,
+        statusText,
+        text,
+      },
+    );
+  }
+  if (!JSON_TYPE.test(type)) {
+    throw new SdkError(
+      SdkErrorCode.InvalidResult,
+      `The peer answered tools/call with content type "${type}" (expected JSON or SSE).`,
+    );
+  }
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch (error) {
+    throw new SdkError(SdkErrorCode.InvalidResult, 'The peer answered with invalid JSON.', {
+      cause: error,
+    });
+  }
+  return resultOf(message, id);
 }
 
 function parsedOrUndefined(text: string): unknown {
@@ -395,7 +409,7 @@ async function readEvents(
   onOther: (message: JSONRPCMessage) => void,
 ): Promise<unknown> {
   const reader = body.getReader();
-  const decoder = new TextDecoder();
+  const streamDecoder = new TextDecoder();
   let buffer = '';
   let data: string[] = [];
   try {
@@ -403,7 +417,7 @@ async function readEvents(
       if (signal.aborted) throw signal.reason;
       const { value, done } = await reader.read();
       if (done) break;
-      buffer += decoder.decode(value, { stream: true });
+      buffer += streamDecoder.decode(value, { stream: true });
       let end = buffer.search(/\r\n|\r|\n/);
       while (end >= 0) {
         const line = buffer.slice(0, end);

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createNodePeerFetch } from './node-peer-fetch.js';
+import { createNodePeerFetch, isWholeAnswer, WHOLE_ANSWER } from './node-peer-fetch.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -29,6 +29,41 @@ async function readBody(request: IncomingMessage): Promise<string> {
 const peerFetch = createNodePeerFetch() as typeof fetch;
 
 describe('createNodePeerFetch', () => {
+  it('answers a whole answer as bytes when asked (WHOLE_ANSWER), and a streamed one as a Response still', async () => {
+    const url = await serve(async (request, response) => {
+      const body = await readBody(request);
+      if (body.includes('stream')) {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.end('data: {"jsonrpc":"2.0","id":2,"result":{}}\n\n');
+        return;
+      }
+      response.writeHead(400, [
+        ['Content-Type', 'application/json'],
+        ['content-type', 'charset=utf-8'],
+      ]);
+      response.end('{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"é"}}');
+    });
+    const init = { method: 'POST', redirect: 'error', [WHOLE_ANSWER]: true } as RequestInit;
+    const whole = await peerFetch(url, { ...init, body: '{"method":"x"}' });
+    expect(isWholeAnswer(whole)).toBe(true);
+    expect(whole).toMatchObject({
+      status: 400,
+      statusText: 'Bad Request',
+      contentType: 'application/json, charset=utf-8',
+    });
+    expect(new TextDecoder().decode((whole as unknown as { body: Uint8Array }).body)).toBe(
+      '{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"é"}}',
+    );
+    const streamed = await peerFetch(url, { ...init, body: '{"method":"stream"}' });
+    expect(isWholeAnswer(streamed)).toBe(false);
+    expect(streamed).toBeInstanceOf(Response);
+    expect(await streamed.text()).toContain('"id":2');
+    // Without the key: a Response, as before.
+    const plain = await peerFetch(url, { method: 'POST', redirect: 'error', body: '{}' });
+    expect(isWholeAnswer(plain)).toBe(false);
+    expect(plain.headers.get('content-type')).toBe('application/json, charset=utf-8');
+  });
+
   it('POSTs a JSON-RPC request with its headers and answers with the JSON response', async () => {
     const seen: Array<{
       headers: IncomingMessage['headers'];

@@ -74,6 +74,45 @@ function responseHeaders(rawHeaders: readonly string[]): Headers {
 
 const encoder = new TextEncoder();
 
+/** The value of header `name` (lower case) among `rawHeaders`, repeated values joined; or `''`. */
+function headerOf(rawHeaders: readonly string[], name: string): string {
+  let value: string | undefined;
+  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
+    const key = rawHeaders[index] as string;
+    if (key.length === name.length && key.toLowerCase() === name) {
+      value = value === undefined ? rawHeaders[index + 1] : `${value}, ${rawHeaders[index + 1]}`;
+    }
+  }
+  return value ?? '';
+}
+
+/**
+ * Set to `true` in a request's init to have this fetch resolve a whole (not streamed) answer as a
+ * {@link WholeAnswer} instead of a `Response` (whose construction, with its `Headers`, was most
+ * of this fetch's own CPU for a small JSON answer). A streamed (SSE) or bodiless answer is still
+ * a `Response`; another fetch ignores the key. Used by direct-peer-calls.ts.
+ */
+export const WHOLE_ANSWER: unique symbol = Symbol('fedmcp.wholeAnswer');
+
+/** A whole answer as bytes (see {@link WHOLE_ANSWER}). */
+export interface WholeAnswer {
+  readonly [WHOLE_ANSWER]: true;
+  readonly status: number;
+  readonly statusText: string;
+  /** The `Content-Type` header, or `''`. */
+  readonly contentType: string;
+  readonly body: Uint8Array;
+}
+
+function wholeAnswer(answer: Omit<WholeAnswer, typeof WHOLE_ANSWER>): WholeAnswer {
+  return { [WHOLE_ANSWER]: true, ...answer };
+}
+
+/** Whether a fetch resolved with a {@link WholeAnswer}. */
+export function isWholeAnswer(answer: unknown): answer is WholeAnswer {
+  return (answer as { [WHOLE_ANSWER]?: unknown } | undefined)?.[WHOLE_ANSWER] === true;
+}
+
 function concat(chunks: readonly Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0] as Uint8Array;
   const whole = new Uint8Array(chunks.reduce((length, chunk) => length + chunk.byteLength, 0));
@@ -167,29 +206,31 @@ export function createNodePeerFetch(
       request.on('response', (response) => {
         answered = true;
         const status = response.statusCode ?? 0;
-        const responseInit = {
+        const statusText = response.statusMessage ?? '';
+        const responseInit = () => ({
           status,
-          statusText: response.statusMessage ?? '',
+          statusText,
           headers: responseHeaders(response.rawHeaders),
-        };
+        });
         if (redirect === 'error' && status >= 300 && status < 400 && status !== 304) {
           done();
           response.destroy();
           reject(networkError(new Error('unexpected redirect')));
           return;
         }
-        const type = responseInit.headers.get('content-type') ?? '';
+        const type = headerOf(response.rawHeaders, 'content-type');
         if (NULL_BODY_STATUSES.has(status) || init?.method === 'HEAD') {
           response.on('end', done).resume();
-          resolve(new Response(null, responseInit));
+          resolve(new Response(null, responseInit()));
         } else if (/^text\/event-stream/i.test(type)) {
           resolve(
             new Response(
               streamOf(response, done, (abort) => (onAbortOfBody = abort)),
-              responseInit,
+              responseInit(),
             ),
           );
         } else {
+          const whole = (init as { [WHOLE_ANSWER]?: unknown } | undefined)?.[WHOLE_ANSWER] === true;
           const chunks: Uint8Array[] = [];
           onAbortOfBody = reject;
           response.on('data', (chunk) => chunks.push(chunk));
@@ -199,7 +240,17 @@ export function createNodePeerFetch(
           });
           response.on('end', () => {
             done();
-            resolve(new BufferedResponse(concat(chunks), responseInit));
+            const body = concat(chunks);
+            resolve(
+              whole
+                ? (wholeAnswer({
+                    status,
+                    statusText,
+                    contentType: type,
+                    body,
+                  }) as unknown as Response)
+                : new BufferedResponse(body, responseInit()),
+            );
           });
         }
       });
