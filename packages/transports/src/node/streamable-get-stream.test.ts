@@ -264,11 +264,42 @@ describe('GET streams written directly to the response', () => {
     expect(host.sessionCount).toBe(1);
   });
 
+  it('refuses a second initialize on a session as the SDK does (its id generator is let go once used)', async () => {
+    const { port } = await startHost();
+    const sessionId = await openSession(port);
+    const again = await send(
+      port,
+      'POST',
+      {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sessionId,
+      },
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'initialize',
+        params: {
+          protocolVersion: PROTOCOL_VERSION,
+          capabilities: {},
+          clientInfo: { name: 'get-stream-test', version: '1.0.0' },
+        },
+      }),
+    );
+    expect(again.status).toBe(400);
+    expect(again.body).toContain('Server already initialized');
+    expect((await openStream(port, sessionId)).status).toBe(200);
+  });
+
   it('finds the SDK transport fields it relies on (an SDK upgrade that drops one fails here)', () => {
     const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: () => 'id' });
     const inner = standaloneStreamSeam(transport);
     expect(inner).toBeDefined();
     expect(inner?._standaloneSseStreamId).toBe('_GET_stream');
     expect(typeof inner?._keepAliveMs).toBe('number');
+    // Replaced once the session is initialized (streamable-session-table.ts).
+    expect(typeof (inner as unknown as { sessionIdGenerator?: unknown }).sessionIdGenerator).toBe(
+      'function',
+    );
   });
 });

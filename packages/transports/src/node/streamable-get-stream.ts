@@ -124,10 +124,13 @@ export class DirectSseStream implements SdkStreamEntry {
   }
 
   /**
-   * Leaves the SDK transport's table and ends the response (session closed, stream closed). Its
-   * own bound function: the SDK's `close()` calls it destructured (`for (const { cleanup } of …)`).
+   * Leaves the SDK transport's table and ends the response (session closed, stream closed). Bound
+   * when read: the SDK's `close()` calls it destructured (`for (const { cleanup } of …)`), and an
+   * idle stream holds no bound function of its own until then.
    */
-  readonly cleanup: () => void = endStream.bind(this);
+  get cleanup(): () => void {
+    return endStream.bind(this);
+  }
 
   /** Leaves the SDK transport's table (the response closed). */
   forget(): void {

@@ -19,7 +19,11 @@ import type { FastReplies } from './fast-response-stream.js';
 import { type HostContext, ownerOf } from './host-context.js';
 import { refuseSession, sendJsonRpcError, toHeaders } from './host-http-responses.js';
 import type { SessionReservation } from './host-session-registry.js';
-import { dropUnusedRequestListener, writeStreamsAtOnce } from './sdk-seams.js';
+import {
+  dropUnusedRequestListener,
+  webStandardTransportOf,
+  writeStreamsAtOnce,
+} from './sdk-seams.js';
 import { type DirectSseStream, SharedKeepAlive } from './streamable-get-stream.js';
 
 /**
@@ -267,6 +271,11 @@ export class StreamableSessionTable {
     if (!starting) return;
     this.starting.delete(sessionId);
     const { session, reservation } = starting;
+    // The SDK asked for the id once, for this initialize (a second one is refused before it asks
+    // again): the generator's closure is let go (issue #18).
+    (
+      webStandardTransportOf(session.transport) as unknown as { sessionIdGenerator: () => string }
+    ).sessionIdGenerator = idGiven;
     this.entries.set(sessionId, session);
     if (session.sealed) this.byNonce.set(session.sealed.nonce, sessionId);
     reservation.commit(session);
@@ -294,6 +303,15 @@ type StreamResponse = ServerResponse & { [streamSessionId]?: string | DirectSseS
 /** A function returning `value` (its closure holds nothing else). */
 function constant<T>(value: T): () => T {
   return () => value;
+}
+
+/**
+ * The session id generator of an initialized session's transport, shared by all: the SDK never
+ * calls it again (it refuses a second initialize first), but reads that there is one (a sessionful
+ * transport).
+ */
+function idGiven(): string {
+  throw new Error('This session has its id already');
 }
 
 /** Answers a request for a session this endpoint does not serve (or not to this principal). */
