@@ -69,7 +69,13 @@ export function createPeerTokenCache(options: PeerTokenCacheOptions): PeerTokenC
   const refreshBeforeMs = (options.refreshBeforeSeconds ?? 30) * 1000;
   const maxEntries = options.maxEntries ?? 1000;
   const ttlSeconds = options.ttlSeconds ?? DEFAULT_PEER_TOKEN_TTL_SECONDS;
-  const entries = new Map<string, { audience: string; minted: Promise<MintedPeerToken> }>();
+  interface Entry {
+    audience: string;
+    minted: Promise<MintedPeerToken>;
+    /** The token once minted: a hit then answers without awaiting `minted` again. */
+    token?: MintedPeerToken;
+  }
+  const entries = new Map<string, Entry>();
 
   const keyringOf = options.keyring;
   const mint = async (request: PeerTokenRequest) =>
@@ -85,29 +91,8 @@ export function createPeerTokenCache(options: PeerTokenCacheOptions): PeerTokenC
       now,
     });
 
-  return {
-    async get(request) {
-      const key = JSON.stringify([
-        request.audience,
-        request.subject,
-        request.actorChain ?? [],
-        request.groups ?? [],
-      ]);
-      const cached = entries.get(key);
-      if (cached) {
-        const token = await cached.minted.catch(() => undefined);
-        if (token && token.expiresAt - now() > refreshBeforeMs) return token;
-        entries.delete(key);
-      }
-      const minted = mint(request);
-      if (entries.size >= maxEntries) {
-        const oldest = entries.keys().next().value;
-        if (oldest !== undefined) entries.delete(oldest);
-      }
-      entries.set(key, { audience: request.audience, minted });
-      minted.catch(() => entries.delete(key));
-      return minted;
-    },
+  const cache: PeerTokenCache = {
+    get,
     clear(audience) {
       if (audience === undefined) entries.clear();
       else for (const [key, entry] of entries) if (entry.audience === audience) entries.delete(key);
@@ -117,4 +102,42 @@ export function createPeerTokenCache(options: PeerTokenCacheOptions): PeerTokenC
     },
     issuer: options.issuer,
   };
+  return cache;
+
+  function get(request: PeerTokenRequest): Promise<MintedPeerToken> {
+    const key = JSON.stringify([
+      request.audience,
+      request.subject,
+      request.actorChain ?? [],
+      request.groups ?? [],
+    ]);
+    const cached = entries.get(key);
+    if (cached?.token && cached.token.expiresAt - now() > refreshBeforeMs) {
+      return Promise.resolve(cached.token);
+    }
+    if (cached && !cached.token) {
+      // Still being minted: wait for it (a failed mint is retried below).
+      return cached.minted.then(
+        (token) => (token.expiresAt - now() > refreshBeforeMs ? token : get(request)),
+        () => get(request),
+      );
+    }
+    if (cached) entries.delete(key);
+    const minted = mint(request);
+    if (entries.size >= maxEntries) {
+      const oldest = entries.keys().next().value;
+      if (oldest !== undefined) entries.delete(oldest);
+    }
+    const entry: Entry = { audience: request.audience, minted };
+    entries.set(key, entry);
+    minted.then(
+      (token) => {
+        entry.token = token;
+      },
+      () => {
+        if (entries.get(key) === entry) entries.delete(key);
+      },
+    );
+    return minted;
+  }
 }

@@ -520,6 +520,31 @@ describe('createPeerTokenCache', () => {
     );
     expect(new Set(tokens.map((token) => token.jti)).size).toBe(1);
   });
+
+  it('keeps no failed mint: the requests waiting on it and the next one mint again', async () => {
+    const home = await keyring();
+    let failures = 1;
+    const cache = createPeerTokenCache({
+      keyring: () => {
+        if (failures > 0) {
+          failures -= 1;
+          throw new Error('keys file unreadable');
+        }
+        return home;
+      },
+      issuer: 'home',
+    });
+    const request = { audience: 'eu', subject: 'alice' };
+    const [first, waiting] = await Promise.allSettled([cache.get(request), cache.get(request)]);
+    expect(first).toMatchObject({
+      status: 'rejected',
+      reason: { message: 'keys file unreadable' },
+    });
+    expect(waiting.status).toBe('fulfilled');
+    const next = await cache.get(request);
+    expect(next.jti).toBe((waiting as PromiseFulfilledResult<{ jti: string }>).value.jti);
+    expect(cache.size).toBe(1);
+  });
 });
 
 describe('reusable peer tokens at the verifier', () => {
