@@ -182,6 +182,42 @@ describe('createSupervisedStdioTransport', () => {
     ]);
   });
 
+  it('writes the messages sent in one turn of the event loop to the child in one write, in order', async () => {
+    // The child tells, for each chunk it reads, the lines in it.
+    const script = [
+      "process.stdin.on('data', (data) => {",
+      "  const lines = data.toString('utf8').split('\\n').filter(Boolean).map((line) => JSON.parse(line).method);",
+      "  process.stdout.write(JSON.stringify({ jsonrpc: '2.0', method: 'chunk', params: { lines } }) + '\\n');",
+      '});',
+    ].join('\n');
+    const transport = createSupervisedStdioTransport({
+      command: process.execPath,
+      args: ['-e', script],
+    });
+    cleanups.push(() => transport.close());
+    const chunks: unknown[] = [];
+    transport.onmessage = (message) => chunks.push((message as { params?: unknown }).params);
+    await transport.start();
+    // Sent from the turn's code, a microtask and a nextTick (as requests arriving on several
+    // sockets in one poll phase send theirs): one write, so the child reads them as one chunk. The
+    // nextTick keeps the CPU busy a while first: time for the child to read anything written
+    // before it (a flush per tick wrote 'a' and 'b' there, and the child read two chunks).
+    const sent = [transport.send({ jsonrpc: '2.0', method: 'a' })];
+    queueMicrotask(() => sent.push(transport.send({ jsonrpc: '2.0', method: 'b' })));
+    process.nextTick(() => {
+      const until = performance.now() + 150;
+      while (performance.now() < until) {
+        // busy: the turn is not over
+      }
+      sent.push(transport.send({ jsonrpc: '2.0', method: 'c' }));
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all(sent);
+    await waitUntilEmpty(() => (chunks.length >= 1 ? [] : [chunks.length]));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // a second chunk would show here
+    expect(chunks).toEqual([{ lines: ['a', 'b', 'c'] }]); // the order they were sent in
+  });
+
   it('reports and closes on a stdout message over maxMessageBytes', async () => {
     const script = "process.stdout.write('x'.repeat(300)); setInterval(() => {}, 1000);";
     const transport = createSupervisedStdioTransport({
