@@ -81,6 +81,10 @@ describe('createNodePeerFetch', () => {
       response.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' });
       response.end('{"jsonrpc":"2.0","id":1,"result":{"ok":"é"}}');
     });
+    let connections = 0;
+    servers.at(-1)?.on('connection', () => {
+      connections += 1;
+    });
     url.search = '?tenant=a';
     const headers = new Headers({ authorization: 'Bearer t', 'content-type': 'application/json' });
     const body = '{"jsonrpc":"2.0","id":1,"method":"ping","params":{"text":"é"}}';
@@ -91,6 +95,8 @@ describe('createNodePeerFetch', () => {
       expect(await response.json()).toEqual({ jsonrpc: '2.0', id: 1, result: { ok: 'é' } });
     }
     expect(seen).toHaveLength(2);
+    // Both over one kept-alive connection (the agent's pool).
+    expect(connections).toBe(1);
     expect(seen[0]?.method).toBe('POST');
     expect(seen[0]?.url).toBe('/mcp?tenant=a');
     expect(seen[0]?.body).toBe(body);

@@ -78,6 +78,8 @@ describe('peer tokens between running hubs (2026-07-28 hops)', () => {
         { timeout: 15_000 },
       );
       const before = sent.length;
+      // Each call at b is answered on its 2026-07-28 fast path: no SDK server built per request.
+      const serversBuilt = vi.spyOn(b.hub, 'createServer');
       for (let index = 1; index <= 5; index += 1) {
         const result = await client.callTool({
           name: 'b__echo__echo',
@@ -85,6 +87,7 @@ describe('peer tokens between running hubs (2026-07-28 hops)', () => {
         });
         expect(result.content).toEqual([{ type: 'text', text: String(index) }]);
       }
+      expect(serversBuilt).not.toHaveBeenCalled();
       const calls = sent.slice(before).filter((request) => request.method === 'tools/call');
       expect(calls).toHaveLength(5);
       // Stateless hops: no session to bind a token to, and yet one token for all five calls.
