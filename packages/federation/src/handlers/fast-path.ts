@@ -132,11 +132,13 @@ export function createFastRequest(services: HubServices): McpFastRequestHandler 
           await finish({ ok: true, result });
           return { jsonrpc: '2.0', id, result } as JSONRPCResponse;
         }
+        const cancellation = extra.cancellation;
         const response = await callUpstream({
           upstream,
           method: 'tools/call',
           params,
-          signal: extra.signal,
+          // The host's cancellation when it has one: no AbortSignal built per call.
+          ...(cancellation ? { cancellation } : { signal: extra.signal }),
           lease: { interactive: false },
           raw: true,
           ...(progressToken !== undefined && stream

@@ -113,6 +113,65 @@ describe('the tools/call fast path', () => {
     }
   });
 
+  it('cancels upstream through the host cancellation, building no AbortSignal per call', async () => {
+    const state: TestUpstreamState = {
+      cancelled: 0,
+      subscribed: [],
+      unsolicitedRoots: undefined,
+      logLevel: undefined,
+    };
+    await using hub = createHub({
+      connect: memoryConnector({ up: () => createTestUpstream({ name: 'up' }, state).server }),
+      upstreams: { up: { url: 'memory://up' } },
+      healthIntervalMs: 0,
+    });
+    await hub.start();
+    let signalsRead = 0;
+    let cancellations = 0;
+    const host = createMcpHttpHost({
+      createServer: hub.createServer,
+      // The hub's fast path, told how often it reads the request's signal and cancellation.
+      fastRequest: (message, extra) =>
+        hub.fastRequest(
+          message,
+          new Proxy(extra, {
+            get(target, property) {
+              if (property === 'signal') signalsRead += 1;
+              if (property === 'cancellation') cancellations += 1;
+              return Reflect.get(target, property);
+            },
+          }),
+        ),
+      port: 0,
+      bus: hub.bus,
+    });
+    const { url } = await host.listen();
+    const client = new Client({ name: 'plain', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+    try {
+      expect(textOf(await client.callTool({ name: 'up__echo', arguments: { text: 'a' } }))).toBe(
+        'up:a',
+      );
+      const read = cancellations;
+      expect(read).toBeGreaterThan(0);
+      const controller = new AbortController();
+      const slow = client.callTool(
+        { name: 'up__slow', arguments: { ms: 10_000 } },
+        { signal: controller.signal, timeout: 30_000 },
+      );
+      // The slow call is upstream (its fast path took the cancellation) before it is cancelled.
+      await vi.waitFor(() => expect(cancellations).toBeGreaterThan(read));
+      controller.abort('stop');
+      await expect(slow).rejects.toThrow();
+      // MCP 2025-11-25 basic/utilities/cancellation: the upstream is told.
+      await vi.waitFor(() => expect(state.cancelled).toBe(1), { timeout: 5_000 });
+      expect(signalsRead).toBe(0);
+    } finally {
+      await client.close();
+      await host.close();
+    }
+  });
+
   it('leaves calls of clients that can answer questions to the normal path', async () => {
     await using hub = createHub({
       connect: memoryConnector({ up: () => createTestUpstream({ name: 'up' }).server }),

@@ -13,7 +13,11 @@ import type { Result } from '@modelcontextprotocol/server';
 import { hubError, isTransportFailure, upstreamError } from '../errors.js';
 import { endCallSpan, type SpannedCall, startCallSpan } from '../observe/request-spans.js';
 import type { Upstream } from '../upstream.js';
-import type { AttributedCall, UpstreamConnection } from '../upstream-connection.js';
+import type {
+  AttributedCall,
+  RawCancellation,
+  UpstreamConnection,
+} from '../upstream-connection.js';
 
 type Params = Record<string, unknown>;
 
@@ -30,8 +34,16 @@ export interface UpstreamCall {
   upstream: Upstream;
   method: string;
   params: Params;
-  /** Aborts the request (downstream cancellation): the upstream gets `notifications/cancelled`. */
-  signal: AbortSignal;
+  /**
+   * Aborts the request (downstream cancellation): the upstream gets `notifications/cancelled`.
+   * A raw request may take `cancellation` instead; any other needs the signal to be cancelled.
+   */
+  signal?: AbortSignal;
+  /**
+   * The same as `signal` without an `AbortSignal`, for a raw request (a Streamable HTTP host's
+   * `McpFastRequestExtra.cancellation`: no controller built and listened to per forwarded call).
+   */
+  cancellation?: RawCancellation;
   /** A tools/call's lease; without one the request goes on the shared primary connection. */
   lease?: Lease;
   /** Upstream progress, as the upstream sent it (its token, not the client's). */
@@ -49,6 +61,8 @@ export interface UpstreamCall {
   asker?: AttributedCall;
 }
 
+const NOT_ABORTED = Object.freeze({ aborted: false });
+
 /** Acquires a connection for a call (see {@link Lease}). */
 async function acquire(call: UpstreamCall): Promise<UpstreamConnection> {
   const { upstream, lease } = call;
@@ -58,7 +72,9 @@ async function acquire(call: UpstreamCall): Promise<UpstreamConnection> {
     return await upstream.acquire(
       lease.interactive,
       lease.owner,
-      call.signal,
+      // A waiting acquire reads only `aborted` (upstream-pool.ts `PoolSignal`), which a host's
+      // cancellation has too: no signal is built for it.
+      (call.signal ?? call.cancellation ?? NOT_ABORTED) as AbortSignal,
       asker?.party,
       asker !== undefined && !asker.mayShare,
     );
@@ -123,6 +139,7 @@ async function send(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
     const answer = call.raw
       ? await connection.rawRequest(call.method, call.params, {
           signal: call.signal,
+          cancellation: call.cancellation,
           timeoutMs: upstream.timeoutMs,
           ...(onprogress ? { onprogress } : {}),
         })
