@@ -322,6 +322,14 @@ try {
       (column) => megabytes(column.memoryAfterRun?.rss ?? Number.NaN),
       true,
     ),
+    row(
+      'processes in the tree after the run (upstreams included)',
+      'count',
+      'lower',
+      0,
+      (column) => column.memoryAfterRun?.processes ?? Number.NaN,
+      true,
+    ),
   ];
   const elapsedSeconds = (performance.now() - runStarted) / 1000;
   const out = [
