@@ -25,10 +25,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ActorClaim, actorChain } from '@fedmcp/protocol';
 import { type HubKeyring, mintPeerToken } from '@fedmcp/proxy-auth';
-import {
+import type {
   createFedmcpServer,
-  type FedmcpConfigInput,
-  type FedmcpServer,
+  FedmcpConfigInput,
+  FedmcpServer,
   parseConfig,
 } from '@fedmcp/server';
 import { createMcpHttpHost } from '@fedmcp/transports/node';
@@ -118,7 +118,9 @@ interface ServerModule {
   createFedmcpServer: typeof createFedmcpServer;
   parseConfig: typeof parseConfig;
 }
-const current: ServerModule = { createFedmcpServer, parseConfig };
+// Every chain's hubs come from a bundle built the same way (this tree's by default), so no chain
+// runs on differently compiled code (tsx's per-file transform) than another.
+const current = (await import(await buildHubVariant({}))) as ServerModule;
 const modules = new Map<Chain, ServerModule>([
   ['sdk', (await import(await buildHubVariant({ sdkPeerCalls: true }))) as ServerModule],
 ]);
