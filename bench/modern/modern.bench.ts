@@ -14,7 +14,9 @@
  * BENCH_CPU_PROF=1 (V8 CPU profiles of the servers in bench/modern/.build/profiles/),
  * BENCH_FEDMCP_BEFORE_LAUNCHER (the launcher bundle of another build of fedmcp, from
  * bench/gateway/build-before.sh: a "fedmcp (before)" column, measured in the same interleaved
- * rounds, for a before/after comparison in one run).
+ * rounds, for a before/after comparison in one run), BENCH_CLIENT=interactive (the client declares
+ * roots, sampling and elicitation, as hosts do: the hub's 2026-07-28 fast path declines such a
+ * client's calls — an upstream might ask it something — and its SDK entry serves them).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +42,7 @@ const profileDirectory = join(here, '.build', 'profiles');
 const text = 'x'.repeat(1024);
 const echoServer = join(here, '..', 'gateway', 'echo-server.mjs');
 const beforeLauncher = process.env.BENCH_FEDMCP_BEFORE_LAUNCHER || undefined;
+const interactiveClient = process.env.BENCH_CLIENT === 'interactive';
 if (beforeLauncher && !existsSync(beforeLauncher)) {
   throw new Error(`BENCH_FEDMCP_BEFORE_LAUNCHER: no file ${beforeLauncher}`);
 }
@@ -96,8 +99,14 @@ interface Contender {
 async function connect(port: number): Promise<Client> {
   const client = new Client(
     { name: 'bench', version: '1.0.0' },
-    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    {
+      versionNegotiation: { mode: { pin: '2026-07-28' } },
+      ...(interactiveClient
+        ? { capabilities: { roots: { listChanged: true }, sampling: {}, elicitation: {} } }
+        : {}),
+    },
   );
+  if (interactiveClient) client.setRequestHandler('roots/list', () => ({ roots: [] }));
   await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
   return client;
 }
@@ -199,7 +208,7 @@ async function main() {
     ],
   ];
   process.stdout.write(
-    `\n2026-07-28 client (SDK v2, pinned), echo of 1 KiB, ${rounds} interleaved rounds of ${callsC1} calls at c=1 and ${callsC32} at c=32 (medians over rounds), Node ${process.version}\n\n`,
+    `\n2026-07-28 client (SDK v2, pinned${interactiveClient ? ', declaring roots, sampling and elicitation' : ''}), echo of 1 KiB, ${rounds} interleaved rounds of ${callsC1} calls at c=1 and ${callsC32} at c=32 (medians over rounds), Node ${process.version}\n\n`,
   );
   process.stdout.write(`| figure | ${contenders.map((c) => c.name).join(' | ')} |\n`);
   process.stdout.write(`|---|${contenders.map(() => '---').join('|')}|\n`);
