@@ -67,7 +67,14 @@ async function connect(direct: boolean): Promise<Client> {
   );
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: withToken }));
   if (direct) {
-    withDirectPeerCalls(client, { url, fetch: peerFetch, authorization: async () => 'Bearer t' });
+    // Redirects refused, as the connector's fetch does (the node peer fetch wants it said).
+    const refusingRedirects: typeof fetch = (input, init) =>
+      peerFetch(input, { ...init, redirect: 'error' });
+    withDirectPeerCalls(client, {
+      url,
+      fetch: refusingRedirects,
+      authorization: async () => 'Bearer t',
+    });
   }
   return client;
 }

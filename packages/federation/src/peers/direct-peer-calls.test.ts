@@ -190,7 +190,10 @@ async function connect(
     }),
   );
   if (direct) {
-    withDirectPeerCalls(client, { url, fetch: directFetch ?? peerFetch, authorization });
+    // As the connector's fetch does (create-peer-connector.ts): redirects refused.
+    const refusingRedirects: typeof fetch = (input, init) =>
+      (directFetch ?? peerFetch)(input, { ...init, redirect: 'error' });
+    withDirectPeerCalls(client, { url, fetch: refusingRedirects, authorization });
   }
   return client;
 }

@@ -20,7 +20,12 @@
  * other messages delivered to the client as the transport would; cancellation and the timeout
  * close the request (2026-07-28: closing the request's stream cancels it).
  */
-import { ON_BEHALF_OF_META_KEY, OnBehalfOfSchema, readTraceContext } from '@fedmcp/protocol';
+import {
+  FedmcpError,
+  ON_BEHALF_OF_META_KEY,
+  OnBehalfOfSchema,
+  readTraceContext,
+} from '@fedmcp/protocol';
 import {
   type Client,
   type JSONRPCMessage,
@@ -69,7 +74,7 @@ export interface DirectPeerCallsOptions {
   url: string;
   /**
    * Sends the POST: the peer's bounded fetch (without the peer token fetch: the token is set
-   * here). It gets a header record, a string body and `redirect: 'error'`.
+   * here), which decides how redirects are refused. It gets a header record and a string body.
    */
   fetch: typeof fetch;
   /** The `Authorization` value for a request made for `subject` through `actorChain`. */
@@ -322,12 +327,15 @@ async function post(
         headers: request.headers,
         body: request.body,
         signal: controller.signal,
-        redirect: 'error',
+        // No `redirect`: the peer's fetch applies the connector's policy (redirects refused, in
+        // the way the runtime's fetch takes it: create-peer-connector.ts `withoutRedirects`).
         // The node peer fetch then answers JSON as bytes, without building a Response.
         [WHOLE_ANSWER]: true,
       } as RequestInit);
     } catch (error) {
       if (failure !== undefined) throw failure;
+      // The hub's own error (a refused redirect names the peer) reaches the caller as it is.
+      if (FedmcpError.isInstance(error)) throw error;
       throw new SdkError(SdkErrorCode.SendFailed, 'Sending the request to the peer failed.', {
         cause: error,
       });
