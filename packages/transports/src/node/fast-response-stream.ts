@@ -171,10 +171,10 @@ export class FastResponseStream implements McpFastRequestStream {
       response.uncork();
       return;
     }
-    // One write of the head and the body: Node joins a head and a string body written before
-    // `end()` into one socket write, where `end(text)` corks the socket and flushes them with an
-    // empty chunk after them through `writev` (the largest part of an answer's cost in profiles).
-    // The head as a flat list: Node stores it without walking an object.
+    // One write of the head and the body: Node joins a head and a string body into one string,
+    // but `end(text)` (and `write(text)` then `end()`) leaves it corked and flushes it with an
+    // empty chunk after it through `writev`. Uncorking after the write sends it alone, and `end()`
+    // then has nothing to flush. The head as a flat list: Node stores it without walking an object.
     const text = JSON.stringify(reply);
     response.writeHead(200, [
       'content-type',
@@ -185,6 +185,7 @@ export class FastResponseStream implements McpFastRequestStream {
       this.sessionId,
     ]);
     response.write(text);
+    response.socket?.uncork(); // Node corked it until the next tick in write()
     response.end();
   }
 
