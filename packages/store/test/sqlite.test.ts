@@ -103,6 +103,31 @@ describe('sqlite engine stream ids', () => {
     expect(await store.streams.append('s', 'f')).toBe('1000-0');
   });
 
+  it('continues after ids this connection wrote outside a batch (a dead-lettering claim)', async () => {
+    const path = join(directory, 'last-id-claim.db');
+    let clock = 3_000;
+    await using store = createSqliteStore({ path, now: () => clock });
+    expect(await store.streams.append('dead', 'first')).toBe('3000-0');
+    await store.streams.append('work', 'job');
+    await store.streams.createGroup('work', 'g');
+    await store.streams.readGroup('work', 'g', 'c1');
+    clock = 3_010;
+    expect(await store.streams.append('dead', 'second')).toBe('3010-0');
+    const claimed = await store.streams.claim('work', 'g', 'c2', {
+      minIdleMs: 1,
+      maxDeliveries: 1,
+      deadLetterStream: 'dead',
+    });
+    expect(claimed.deadLettered).toHaveLength(1);
+    expect(await store.streams.append('dead', 'after')).toBe('3010-2');
+    expect((await store.streams.read('dead')).map((entry) => entry.id)).toEqual([
+      '3000-0',
+      '3010-0',
+      '3010-1',
+      '3010-2',
+    ]);
+  });
+
   it('continues the last id a trim kept, in a batch and after a reopen', async () => {
     const path = join(directory, 'last-id-reopen.db');
     {

@@ -88,7 +88,25 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
          ORDER BY ms DESC, sequence DESC LIMIT 1)
      ) ORDER BY ms DESC, sequence DESC LIMIT 1`,
   );
-  const selectLast = (key: string) => selectLastRow.get(key, key);
+  // The last ids this connection committed, valid while no other connection has committed since
+  // (`PRAGMA data_version` changes only then): an append in a row reads no row of its stream.
+  const dataVersion = database.prepare<[], number>('PRAGMA data_version').pluck();
+  const knownLast = new Map<string, StreamIdParts>();
+  let knownVersion: number | undefined;
+  /** A stream's last id; only inside a write transaction (no other connection commits meanwhile). */
+  const selectLast = (key: string): StreamIdParts | undefined => {
+    const version = dataVersion.get();
+    if (version !== knownVersion) {
+      knownLast.clear();
+      knownVersion = version;
+    }
+    return knownLast.get(key) ?? selectLastRow.get(key, key);
+  };
+  /** Notes the last ids of a committed batch (after its commit: a rolled back one notes none). */
+  const noteCommitted = (lastIds: ReadonlyMap<string, StreamIdParts>): void => {
+    if (knownLast.size > 1024) knownLast.clear();
+    for (const [key, parts] of lastIds) knownLast.set(key, parts);
+  };
   const upsertMeta = statement<[string, number, number]>(
     'INSERT OR REPLACE INTO stream_meta (stream, last_ms, last_sequence) VALUES (?, ?, ?)',
   );
@@ -154,6 +172,7 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
   };
   const appendRow = (stream: string, data: string, deadLetter?: DeadLetterOrigin): string => {
     const parts = nextStreamId(selectLast(prefix + stream), now());
+    knownLast.delete(prefix + stream); // read again next time (this transaction may roll back)
     insertEntry.run(
       prefix + stream,
       parts.ms,
@@ -166,16 +185,16 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
   const append = database.transaction(appendRow);
   // A batch reads each stream's last id once: per entry, only its insert.
   const appendBatch = database.transaction((batch: readonly PendingAppend[]) => {
-    const lastIds = new Map<string, StreamIdParts | undefined>();
+    const lastIds = new Map<string, StreamIdParts>();
     const time = now();
-    return batch.map((item) => {
+    const ids = batch.map((item) => {
       const key = prefix + item.stream;
-      const last = lastIds.has(key) ? lastIds.get(key) : selectLast(key);
-      const parts = nextStreamId(last, time);
+      const parts = nextStreamId(lastIds.get(key) ?? selectLast(key), time);
       insertEntry.run(key, parts.ms, parts.sequence, item.data, null);
       lastIds.set(key, parts);
       return formatStreamId(parts);
     });
+    return { ids, lastIds };
   });
 
   // Appends share commits (issue #18 profile: BEGIN/COMMIT was most of the cost of an audited
@@ -204,8 +223,13 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
     pendingAppends = [];
     let ids: string[] | undefined;
     try {
-      if (!context.isClosed()) ids = appendBatch.immediate(batch);
+      if (!context.isClosed()) {
+        const committed = appendBatch.immediate(batch);
+        noteCommitted(committed.lastIds);
+        ids = committed.ids;
+      }
     } catch {
+      knownLast.clear();
       ids = undefined; // one at a time below, so each caller gets its own outcome
     }
     lastCommitAt = performance.now();
@@ -236,6 +260,7 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
     return removed;
   });
   const deleteStream = database.transaction((stream: string) => {
+    knownLast.delete(prefix + stream); // its ids start again
     let removed = 0;
     for (const table of ['stream_entries', 'stream_meta', 'stream_groups', 'stream_pending']) {
       removed += database
