@@ -16,7 +16,10 @@
  * collection, is printed beside; it predates `"runtime"`, so its config leaves that key out),
  * BENCH_SESSIONS_LAUNCHER (a sessions-launcher bundle built earlier, e.g. a copy of
  * bench/sessions/.build/sessions-launcher.mjs: measured instead of building the current tree, so
- * two builds compare under the same conditions).
+ * two builds compare under the same conditions), BENCH_SESSIONS_BASELINE (a sessions-launcher
+ * bundle of another build, e.g. of the commit before a change: measured in the same run, rounds
+ * interleaved with the current build's, and the per-session figures printed as ratios),
+ * BENCH_SESSIONS_ROUNDS (rounds of each build, default 1; with a baseline they alternate).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +41,11 @@ const snapshots = process.env.BENCH_SESSIONS_SNAPSHOT === '1';
 const parallel = Number(process.env.BENCH_SESSIONS_PARALLEL ?? 16);
 const beforeLauncher = process.env.BENCH_SESSIONS_BEFORE_LAUNCHER || undefined;
 const prebuiltLauncher = process.env.BENCH_SESSIONS_LAUNCHER || undefined;
+const baselineLauncher = process.env.BENCH_SESSIONS_BASELINE || undefined;
+const rounds = Number(process.env.BENCH_SESSIONS_ROUNDS ?? 1);
+if (!Number.isInteger(rounds) || rounds < 1) {
+  throw new Error('BENCH_SESSIONS_ROUNDS: give a whole number of rounds, 1 or more');
+}
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const echoServer = fileURLToPath(new URL('../gateway/echo-server.mjs', import.meta.url));
@@ -252,6 +260,46 @@ function table(name: string, readings: Reading[]): string {
   ].join('\n');
 }
 
+/** The per-session figures of one round, from its first to its last step. */
+function perSession(readings: Reading[]): { rss: number; heap: number } | undefined {
+  const first = readings[0] as Reading;
+  const last = readings[readings.length - 1] as Reading;
+  const added = last.sessions - first.sessions;
+  if (added <= 0 || last.heapUsed === undefined || first.heapUsed === undefined) return undefined;
+  return { rss: (last.rss - first.rss) / added, heap: (last.heapUsed - first.heapUsed) / added };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** The ratio lines of the current build against the baseline (medians over the rounds). */
+function comparison(current: Reading[][], baseline: Reading[][]): string {
+  const figures = (runs: Reading[][]) =>
+    runs.map(perSession).filter((each): each is { rss: number; heap: number } => !!each);
+  const after = figures(current);
+  const before = figures(baseline);
+  if (after.length === 0 || before.length === 0) return '';
+  const line = (what: 'rss' | 'heap', label: string) => {
+    const a = median(after.map((each) => each[what]));
+    const b = median(before.map((each) => each[what]));
+    return `| ${label} | ${kib(b)} | ${kib(a)} | ${(a / b).toFixed(2)}× |`;
+  };
+  const last = steps[steps.length - 1] ?? 0;
+  return [
+    `Per added session at ${last.toLocaleString('en-US')} sessions, median of ${after.length} round(s) each, interleaved:`,
+    '',
+    '| figure | baseline (KiB) | current (KiB) | current / baseline |',
+    '|---|---:|---:|---:|',
+    line('heap', 'V8 heap'),
+    line('rss', 'RSS'),
+  ].join('\n');
+}
+
 const started = Date.now();
 const load = loadavg()[0] ?? 0;
 try {
@@ -269,9 +317,29 @@ try {
     );
     await stopHub(before);
   }
-  const hub = await startHub('fedmcp', launcher, true);
-  sections.push(table('fedmcp, after a full garbage collection at each step', await run(hub)));
-  await stopHub(hub);
+  const current: Reading[][] = [];
+  const baseline: Reading[][] = [];
+  for (let round = 1; round <= rounds; round += 1) {
+    const suffix = rounds > 1 ? `, round ${round}` : '';
+    if (baselineLauncher) {
+      const hub = await startHub(`baseline-r${round}`, baselineLauncher, true);
+      const readings = await run(hub);
+      baseline.push(readings);
+      sections.push(
+        table(
+          `baseline (${baselineLauncher})${suffix}, after a full garbage collection at each step`,
+          readings,
+        ),
+      );
+      await stopHub(hub);
+    }
+    const hub = await startHub(rounds > 1 ? `fedmcp-r${round}` : 'fedmcp', launcher, true);
+    const readings = await run(hub);
+    current.push(readings);
+    sections.push(table(`fedmcp${suffix}, after a full garbage collection at each step`, readings));
+    await stopHub(hub);
+  }
+  if (baselineLauncher) sections.push(comparison(current, baseline));
   process.stdout.write(
     `Idle Streamable HTTP sessions (2025-11-25, SDK v2 clients, standalone SSE stream open) on one fedmcp hub with one stdio upstream; Node ${process.version}, load average ${load.toFixed(1)} at start; ${Math.round((Date.now() - started) / 1000)} s.\n\n${sections.join('\n\n')}\n\nTarget (issue #18): 10,000 idle sessions ≤ +300 MiB RSS over 0 sessions (≤ 30 KiB a session).\n`,
   );
