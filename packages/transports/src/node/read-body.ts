@@ -94,7 +94,10 @@ export function readBodyNow(
             );
           })
         : undefined;
+    // Settled: the listeners left on a whole body (see `complete`) do nothing more.
+    let done = false;
     const onData = (chunk: Buffer) => {
+      if (done) return;
       received += chunk.length;
       if (received > limitBytes) {
         cleanup();
@@ -103,18 +106,26 @@ export function readBodyNow(
         return;
       }
       chunks.push(chunk);
-      if (received === expected) onEnd();
+      if (received === expected) complete();
       else if (idle) idle.active = true;
     };
-    const onEnd = () => {
-      cleanup();
+    // The whole body: its listeners stay, inert (removing four listeners from the request showed
+    // in profiles; the request goes with its response), and the stream ends as it would.
+    const complete = () => {
+      done = true;
+      if (idle) idleWatch(idleTimeoutMs).delete(idle);
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     };
+    const onEnd = () => {
+      if (!done) complete();
+    };
     const onError = (error: Error) => {
+      if (done) return;
       cleanup();
       reject(error);
     };
     const onClose = () => {
+      if (done) return;
       cleanup();
       reject(
         new FedmcpError(
@@ -124,6 +135,7 @@ export function readBodyNow(
       );
     };
     const cleanup = () => {
+      done = true;
       if (idle) idleWatch(idleTimeoutMs).delete(idle);
       request.off('close', onClose);
       request.off('data', onData);
