@@ -52,7 +52,8 @@ export function prepareToolCall(
   requestParams: Params,
   route: CatalogRoute<Tool>,
 ) {
-  const { name, _meta, ...rest } = requestParams;
+  const name = requestParams.name;
+  const _meta = requestParams._meta;
   // A tool outside the session's view is unknown there (no work for a session without a view:
   // this runs on every call, the fast path included).
   if (scope.session.view !== undefined) {
@@ -64,19 +65,28 @@ export function prepareToolCall(
   }
   const meta = outgoingMeta(scope, _meta);
   const tool = route.item;
+  // Built key by key, not with a rest pattern and conditional spreads (this runs on every call;
+  // the same keys, in the same order, as before).
+  const params: Params = {};
+  for (const key of Object.keys(requestParams)) {
+    if (key !== 'name' && key !== '_meta') params[key] = requestParams[key];
+  }
+  const callArguments = params.arguments;
+  params.name = route.name;
+  if (meta) params._meta = meta;
   const access: GateRequest = {
     action: 'tools/call',
     target: name as string,
     upstream: route.upstream.id,
     upstreamTarget: route.name,
-    ...(rest.arguments ? { arguments: rest.arguments as Params } : {}),
-    ...(tool.annotations ? { annotations: tool.annotations as Params } : {}),
-    ...(tool.title ? { title: tool.title } : {}),
-    ...(tool.description ? { description: tool.description } : {}),
-    ...(meta ? { meta } : {}),
-    ...claimsDropped(scope, _meta),
   };
-  const params: Params = { ...rest, name: route.name, ...(meta ? { _meta: meta } : {}) };
+  if (callArguments) access.arguments = callArguments as Params;
+  if (tool.annotations) access.annotations = tool.annotations as Params;
+  if (tool.title) access.title = tool.title;
+  if (tool.description) access.description = tool.description;
+  if (meta) access.meta = meta;
+  const dropped = claimsDropped(scope, _meta).droppedClaims;
+  if (dropped) access.droppedClaims = dropped;
   return { params, access };
 }
 
