@@ -5,6 +5,7 @@
  */
 import { parseTraceparent, TRACEPARENT_META_KEY } from '@fedmcp/protocol';
 import {
+  type AuditEventInput,
   type AuditLog,
   anonymousPrincipal,
   createPolicy,
@@ -179,17 +180,19 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
     const dropped = request.droppedClaims;
     let recorded: unknown;
     try {
-      recorded = audit.record({
+      // Key by key (no conditional spreads), in the order the record always had.
+      const input: AuditEventInput = {
         principal: principalOf(request.principal),
         action: request.action,
         target: request.target,
         upstream: request.upstream,
-        ...(traceId ? { traceId } : {}),
-        ...event,
-        ...(dropped && dropped.length > 0
-          ? { details: { ...event.details, droppedClaims: dropped } }
-          : {}),
-      });
+      } as AuditEventInput;
+      if (traceId) input.traceId = traceId;
+      Object.assign(input, event);
+      if (dropped && dropped.length > 0) {
+        input.details = { ...event.details, droppedClaims: dropped };
+      }
+      recorded = audit.record(input);
     } catch {
       return RECORDED;
     }
@@ -278,22 +281,22 @@ export function createPolicyAccess(options: PolicyAccessOptions): HubAccess {
       // A tool result with `isError: true` is an error the tool reported, not a success.
       const toolError =
         outcome.ok && (outcome.result as { isError?: unknown } | undefined)?.isError === true;
-      return record(request, {
+      // Key by key (no conditional spreads: one record per forwarded call), same keys and order.
+      const event: AuditEventInput = {
         type: 'call',
         outcome: outcome.ok && !toolError ? 'success' : 'error',
         latencyMs: outcome.latencyMs,
-        ...(decision?.rule ? { rule: decision.rule } : {}),
-        ...(request.arguments ? { arguments: request.arguments } : {}),
-        ...(outcome.ok ? { result: outcome.result } : {}),
-        ...(outcome.ok
-          ? toolError
-            ? { reason: 'the tool reported an error (isError)' }
-            : {}
-          : {
-              reason:
-                outcome.error instanceof Error ? outcome.error.message : String(outcome.error),
-            }),
-      });
+      };
+      if (decision?.rule) event.rule = decision.rule;
+      if (request.arguments) event.arguments = request.arguments;
+      if (outcome.ok) {
+        event.result = outcome.result;
+        if (toolError) event.reason = 'the tool reported an error (isError)';
+      } else {
+        event.reason =
+          outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+      }
+      return record(request, event);
     },
 
     refused(request, error) {

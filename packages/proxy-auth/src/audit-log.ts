@@ -150,9 +150,22 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   };
   /** Builds the event and writes it to every sink (see `record`). */
   function recordEvent(input: AuditEventInput): Promise<AuditEvent> {
-    const { arguments: callArguments, result, details, principal, time, ...rest } = input;
-    // Built field by field (same key order as the JSON always had): no spread of empty objects.
-    const event: AuditEvent = { time: time ?? isoTime(now()), ...rest };
+    const { arguments: callArguments, result, details, principal, time } = input;
+    // Built field by field (same key order as the JSON always had): no rest pattern, no spread.
+    const event = { time: time ?? isoTime(now()) } as AuditEvent;
+    for (const key of Object.keys(input)) {
+      if (
+        key !== 'time' &&
+        key !== 'principal' &&
+        key !== 'arguments' &&
+        key !== 'result' &&
+        key !== 'details'
+      ) {
+        (event as unknown as Record<string, unknown>)[key] = (
+          input as unknown as Record<string, unknown>
+        )[key];
+      }
+    }
     if (principal) event.principal = toAuditPrincipal(principal);
     if (options.recordArguments && callArguments !== undefined) {
       event.arguments = redact(callArguments);
