@@ -15,6 +15,8 @@ import { resumeInteractiveCall, startInteractiveCall } from '../pipeline/interac
 import { mapCreatedTask, mapToolResult } from '../pipeline/map-result.js';
 import {
   downstreamLogLevel,
+  droppedClaims,
+  federationMeta,
   principalKey,
   stripDownstreamMeta,
   withUpstreamLogLevel,
@@ -32,10 +34,8 @@ import { withCallerCapabilities } from './caller-capabilities.js';
 import { callMetaTool } from './search-handlers.js';
 import {
   callerOf,
-  claimsDropped,
   clientCapabilities,
   connectionOwner,
-  outgoingMeta,
   type SessionScope,
 } from './session-scope.js';
 
@@ -63,7 +63,9 @@ export function prepareToolCall(
       ...(route.item.annotations ? { annotations: route.item.annotations as Params } : {}),
     });
   }
-  const meta = outgoingMeta(scope, _meta);
+  // The client's own keys out once, for both the upstream's `_meta` and the dropped claims.
+  const clientMeta = stripDownstreamMeta(_meta).meta;
+  const meta = federationMeta(clientMeta, scope.federation);
   const tool = route.item;
   // Built key by key, not with a rest pattern and conditional spreads (this runs on every call;
   // the same keys, in the same order, as before).
@@ -85,7 +87,7 @@ export function prepareToolCall(
   if (tool.title) access.title = tool.title;
   if (tool.description) access.description = tool.description;
   if (meta) access.meta = meta;
-  const dropped = claimsDropped(scope, _meta).droppedClaims;
+  const dropped = droppedClaims(clientMeta, scope.federation);
   if (dropped) access.droppedClaims = dropped;
   return { params, access };
 }

@@ -43,12 +43,16 @@ export function stripDownstreamMeta(meta: unknown): {
   progressToken: unknown;
 } {
   if (!meta || typeof meta !== 'object') return { meta: undefined, progressToken: undefined };
-  const { progressToken, ...rest } = meta as Params;
-  const kept: Params = {};
-  for (const [key, value] of Object.entries(rest)) {
-    if (!key.startsWith(RESERVED_META_PREFIX)) kept[key] = value;
+  // One pass over the keys (no rest pattern, entries array or second count): every request with
+  // a `_meta` (a peer hub's always has one) comes through here.
+  const source = meta as Params;
+  let kept: Params | undefined;
+  for (const key of Object.keys(source)) {
+    if (key === 'progressToken' || key.startsWith(RESERVED_META_PREFIX)) continue;
+    kept ??= {};
+    kept[key] = source[key];
   }
-  return { meta: Object.keys(kept).length > 0 ? kept : undefined, progressToken };
+  return { meta: kept, progressToken: source.progressToken };
 }
 
 /** Who is asking and through which hub: the inputs of {@link federationMeta}. */
