@@ -246,6 +246,26 @@ describe('createMcpHttpHost — fast path', () => {
     expect(seen[0]?.extra.signal.aborted).toBe(true);
   });
 
+  it('does not cancel a watched fast request once it is answered, when its response closes', async () => {
+    const told: unknown[] = [];
+    const { port, sessionId, seen } = await start((id, extra) => {
+      extra.cancellation?.watch({ cancelled: (reason) => told.push(reason) });
+      return { jsonrpc: '2.0', id, result: { content: [] } };
+    });
+    for (const id of [10, 11, 12]) {
+      const answer = await post(port, sessionId, {
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: 'fast-quick' },
+      });
+      expect(JSON.parse(answer.body)).toMatchObject({ id, result: { content: [] } });
+    }
+    await new Promise((resolve) => setImmediate(resolve)); // every response has closed by now
+    expect(told).toEqual([]);
+    expect(seen.map((entry) => entry.extra.cancellation?.aborted)).toEqual([false, false, false]);
+  });
+
   it('cancels a watched fast request when its client goes away', async () => {
     let started: () => void = () => {};
     const running = new Promise<void>((resolve) => {

@@ -22,7 +22,7 @@ import { DEFAULT_MAX_JSON_DEPTH } from '../json-depth.js';
 import { JsonRpcErrorCode } from '../json-rpc-error.js';
 import { isSessionEventStores, scopeEventStore } from '../session-event-store.js';
 import { createConnectionGuard, defaultMaxConnections } from './connection-guard.js';
-import type { HostContext } from './host-context.js';
+import type { HostContext, ResponseCloseWatcher } from './host-context.js';
 import { headerValue, rejectUpgrade, sendJsonRpcError } from './host-http-responses.js';
 import { createHostSessionRegistry } from './host-session-registry.js';
 import { createLegacySseRoute } from './legacy-sse-route.js';
@@ -122,6 +122,9 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     logger,
   });
 
+  // Responses whose closing someone waits for (a fast request's cancellation): told by
+  // onResponseClose, the one listener every response has.
+  const closeWatchers = new Map<ServerResponse, ResponseCloseWatcher>();
   const context: HostContext = {
     paths,
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
@@ -147,6 +150,12 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     authenticateHook: options.authenticate,
     sessionOwner: options.sessionOwner,
     isClosing: () => closing,
+    watchClose: (response, watcher) => {
+      closeWatchers.set(response, watcher);
+    },
+    unwatchClose: (response) => {
+      closeWatchers.delete(response);
+    },
     markLongLived: (response) => {
       if (inFlight.delete(response) && inFlight.size === 0) drained?.();
     },
@@ -269,6 +278,11 @@ export function createMcpHttpHost(options: McpHttpHostOptions): McpHttpHost {
     const socket = socketOf.get(this);
     if (socket) guard.requestEnded(socket);
     context.markLongLived(this);
+    const watcher = closeWatchers.size === 0 ? undefined : closeWatchers.get(this);
+    if (watcher) {
+      closeWatchers.delete(this);
+      watcher.responseClosed();
+    }
   }
 
   const onHttpRequest = (request: IncomingMessage, response: ServerResponse) => {

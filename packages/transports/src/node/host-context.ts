@@ -49,8 +49,21 @@ export interface HostContext {
   isClosing(): boolean;
   /** Marks a response as a long-lived stream, which does not hold up a graceful shutdown. */
   markLongLived(response: ServerResponse): void;
+  /**
+   * Tells `watcher` once when `response` closes before {@link HostContext.unwatchClose} (the
+   * client went away), through the host's one `close` listener of every response: no listener
+   * added and removed per request. One watcher per response.
+   */
+  watchClose(response: ServerResponse, watcher: ResponseCloseWatcher): void;
+  /** Stops telling the watcher of `response` (its request settled). */
+  unwatchClose(response: ServerResponse): void;
   /** The key a new session of this principal counts against (its owner, else its address). */
   quotaKeyOf(principal: unknown, request: IncomingMessage): string;
+}
+
+/** Told when a watched response closes (see {@link HostContext.watchClose}). */
+export interface ResponseCloseWatcher {
+  responseClosed(): void;
 }
 
 /** A Node request that may carry SDK `AuthInfo` (read by the SDK's Node adapter). */

@@ -17,6 +17,7 @@ import type {
 import { fastStreamEventId } from './cluster-request-streams.js';
 // H4 (issue #18): fast answers upgraded to SSE when the handler sends a related message.
 import { FastReplies, FastResponseStream } from './fast-response-stream.js';
+import type { HostContext, ResponseCloseWatcher } from './host-context.js';
 import { serveWithSdk } from './streamable-sdk-path.js';
 import type { SessionEntry, StreamableSessionTable } from './streamable-session-table.js';
 
@@ -81,7 +82,7 @@ export function serveFast(
     cluster && session.sealed ? fastStreamEventId(cluster.answers.replicaId, [id]) : undefined,
   );
   // The request's extra, its cancellation and its lazy abort controller in one object.
-  const fast = new FastRequest(response, sessionId, principal, stream);
+  const fast = new FastRequest(context, response, sessionId, principal, stream);
   const answer = fastRequest(message as JSONRPCRequest, fast);
   if (answer === undefined) return undefined;
   session.fastInFlight ??= new Map();
@@ -119,14 +120,16 @@ export function serveFast(
  * starts aborted. Its `abort` is the cancellation (`notifications/cancelled`); the client going
  * away (the response closing) aborts it too, once someone watches.
  */
-class FastRequest implements McpFastRequestExtra, McpCancellation {
+class FastRequest implements McpFastRequestExtra, McpCancellation, ResponseCloseWatcher {
   #controller: AbortController | undefined;
   #aborted = false;
   #reason: unknown;
   #watchers: McpCancellationListener[] | undefined;
-  #onClose: (() => void) | undefined;
+  /** Whether the host tells it when the response closes (`HostContext.watchClose`). */
+  #watchingClose = false;
 
   constructor(
+    private readonly context: HostContext,
     private readonly response: ServerResponse,
     readonly sessionId: string,
     readonly principal: unknown,
@@ -185,21 +188,31 @@ class FastRequest implements McpFastRequestExtra, McpCancellation {
     if (watchers) for (const watcher of watchers) watcher.cancelled(this.#reason);
   }
 
+  /** The response closed while watched: the client went away. */
+  responseClosed(): void {
+    this.#watchingClose = false;
+    this.abort();
+  }
+
   /** Stops watching the response (the request settled). */
   release(): void {
-    if (this.#onClose !== undefined) this.response.off('close', this.#onClose);
+    if (this.#watchingClose) {
+      this.#watchingClose = false;
+      this.context.unwatchClose(this.response);
+    }
     this.#watchers = undefined;
   }
 
   #watchClose(): void {
-    if (this.#onClose !== undefined) return;
+    if (this.#watchingClose) return;
     const response = this.response;
     if (response.destroyed || response.closed) {
       this.abort();
       return;
     }
-    this.#onClose = () => this.abort();
-    response.on('close', this.#onClose);
+    // Through the host's one listener of every response (no listener added per request).
+    this.#watchingClose = true;
+    this.context.watchClose(response, this);
   }
 }
 
