@@ -4,6 +4,7 @@
  * per request). The `modernFastRequest` option of `createMcpHttpHost`.
  */
 import type { JSONRPCRequest, JSONRPCResponse } from '@modelcontextprotocol/server';
+import type { McpCancellation } from './mcp-session-context.js';
 
 /** What a host tells an {@link McpModernFastRequestHandler} about the request. */
 export interface McpModernFastRequestExtra {
@@ -11,6 +12,13 @@ export interface McpModernFastRequestExtra {
   principal: unknown;
   /** Aborted when the client goes away before the answer (2026-07-28 cancellation on HTTP). */
   signal: AbortSignal;
+  /**
+   * The same abort as `signal`, without building an `AbortSignal` (as
+   * `McpFastRequestExtra.cancellation`): for a handler that only relays the cancellation
+   * (`UpstreamConnection.rawRequest` takes it). Given by the host.
+   * @experimental
+   */
+  cancellation?: McpCancellation;
 }
 
 /**

@@ -147,12 +147,17 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
           upstream,
           method: 'tools/call',
           params,
-          signal: extra.signal,
           lease: { interactive: false, ...(owner ? { owner } : {}) },
         };
         let answer: Result;
         if (upstream.era === 'legacy') {
-          const response = await callUpstream({ ...call, raw: true });
+          // The host's cancellation when it has one: no AbortSignal built per call.
+          const cancellation = extra.cancellation;
+          const response = await callUpstream({
+            ...call,
+            ...(cancellation ? { cancellation } : { signal: extra.signal }),
+            raw: true,
+          });
           if ('error' in response) {
             const error = response.error as { code: number; message: string; data?: unknown };
             await finish({ ok: false, error: FedmcpError.fromJsonRpcError(error) });
@@ -164,6 +169,7 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
           // and cancels by closing the request's stream.
           answer = await callUpstream({
             ...call,
+            signal: extra.signal,
             params: withCallerCapabilities(upstream, route.item, params, capabilities),
           });
         }

@@ -52,6 +52,12 @@ async function start() {
     }
     // Held without reading the signal: the test reads it only once the client has gone.
     if (name === 'late') return new Promise(() => {});
+    // Held, watching the cancellation only (no signal read).
+    if (name === 'watch') {
+      return new Promise((resolve) =>
+        extra.cancellation?.watch({ cancelled: () => resolve(undefined) }),
+      );
+    }
     if (!name.startsWith('fast')) return undefined;
     return Promise.resolve({
       result: { content: [{ type: 'text', text: `fast:${name}` }], resultType: 'complete' },
@@ -234,6 +240,34 @@ describe('createMcpHttpHost modernFastRequest', () => {
     await vi.waitFor(() => expect(offered[0]?.extra.signal.aborted).toBe(true), {
       timeout: 10_000,
     });
+  });
+
+  it('tells cancellation watchers when the client goes away, and not after an answer', async () => {
+    const { client, offered } = await start();
+    // Answered: its cancellation stays quiet, even watched after the answer was written.
+    expect(textOf(await client.callTool({ name: 'fast-done', arguments: {} }))).toBe(
+      'fast:fast-done',
+    );
+    const answered = offered[0]?.extra.cancellation;
+    const late: unknown[] = [];
+    answered?.watch({ cancelled: (reason) => late.push(reason) });
+    expect(answered?.aborted).toBe(false);
+    const controller = new AbortController();
+    const held = client.callTool(
+      { name: 'watch', arguments: {} },
+      { signal: controller.signal, timeout: 30_000 },
+    );
+    await vi.waitFor(() => expect(offered).toHaveLength(2), { timeout: 10_000 });
+    controller.abort('stop');
+    await expect(held).rejects.toThrow();
+    const cancellation = offered[1]?.extra.cancellation;
+    await vi.waitFor(() => expect(cancellation?.aborted).toBe(true), { timeout: 10_000 });
+    // A watcher arriving after the abort is told at once; the signal, read late, is aborted.
+    const after: unknown[] = [];
+    cancellation?.watch({ cancelled: (reason) => after.push(reason) });
+    expect(after).toHaveLength(1);
+    expect(offered[1]?.extra.signal.aborted).toBe(true);
+    expect(late).toEqual([]);
   });
 
   it('gives an aborted signal when first read after the client went away', async () => {

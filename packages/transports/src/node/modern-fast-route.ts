@@ -25,6 +25,7 @@ import type {
   McpModernFastRequestHandler,
   McpModernFastSerializedResponse,
 } from '../mcp-modern-fast-request.js';
+import type { McpCancellation, McpCancellationListener } from '../mcp-session-context.js';
 import { authenticateRequest, type HostContext, readJsonBody } from './host-context.js';
 import { headerValue, sendJsonRpcError } from './host-http-responses.js';
 import { createModernSdkHandler, type ModernSdkHandler } from './modern-sdk-handler.js';
@@ -134,10 +135,11 @@ export function createModernFastRoute(
       if (modern && envelope !== undefined) envelopes.add(envelope);
     }
     const message = body as JSONRPCRequest;
-    const answer =
-      modern && isFastRequest(message, method, name)
-        ? fastRequest(message, fastExtra(principal, response))
-        : undefined;
+    if (!modern || !isFastRequest(message, method, name)) {
+      return serveWithSdk(request, response, body, principal);
+    }
+    const fast = new ModernFastRequest(principal, response);
+    const answer = fastRequest(message, fast);
     if (answer === undefined) return serveWithSdk(request, response, body, principal);
     let reply: unknown;
     try {
@@ -150,6 +152,8 @@ export function createModernFastRoute(
         id: message.id,
         error: { code: -32603, message: 'Internal error' },
       };
+    } finally {
+      fast.release();
     }
     if (reply === undefined) return serveWithSdk(request, response, body, principal);
     if (response.headersSent || response.destroyed) return;
@@ -184,10 +188,18 @@ function isFastRequest(
   return typeof name === 'string' && nameHeader?.trim() === name;
 }
 
-/** A JSON answer (its head as a flat list, which Node stores without walking an object). */
+/**
+ * A JSON answer in one write of the socket: Node joins the head and a string body into one
+ * string, but `end(text)` (and `write(text)` then `end()`) leaves the socket corked and flushes it
+ * with an empty chunk after it through `writev`; uncorked after the write, it goes alone, and
+ * `end()` has nothing left to flush (as `fast-response-stream.ts` answers). The head as a flat
+ * list, which Node stores without walking an object.
+ */
 function sendJson(response: ServerResponse, text: string): void {
   response.writeHead(200, JSON_HEAD(Buffer.byteLength(text)));
-  response.end(text);
+  response.write(text);
+  response.socket?.uncork(); // Node corked it until the next tick in write()
+  response.end();
 }
 
 /** The head of a JSON answer of `length` bytes. */
@@ -288,33 +300,96 @@ function sendSerialized(response: ServerResponse, pieces: readonly Uint8Array[])
 }
 
 /**
- * What the handler is told of a request. Its `signal` is made when first read (a `tools/list`
- * answered from a cached page, or a request declined, never reads it): an `AbortController` and a
- * `close` listener per request were measurable on the fast path (bench/modern).
+ * One fast request as its handler sees it ({@link McpModernFastRequestExtra}): aborted when the
+ * client goes away before the answer (MCP 2026-07-28 cancels a request on HTTP by closing its
+ * response stream). Its `AbortController` is built only when the handler reads `signal`, and
+ * `cancellation` tells the same abort to listeners without any signal (a raw call upstream
+ * watches it): a controller and its listener per call were measurable on the fast path
+ * (bench/modern). The response's `close` is watched once someone asks; read late, after the
+ * response closed unfinished, it is aborted at once.
  */
-function fastExtra(principal: unknown, response: ServerResponse): McpModernFastRequestExtra {
-  let signal: AbortSignal | undefined;
-  return {
-    principal,
-    get signal() {
-      signal ??= closedSignal(response);
-      return signal;
-    },
-  };
-}
+class ModernFastRequest implements McpModernFastRequestExtra, McpCancellation {
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+  #watchers: McpCancellationListener[] | undefined;
+  #onClose: (() => void) | undefined;
 
-/**
- * Aborted when the client goes away before the answer: MCP 2026-07-28 cancels a request on HTTP
- * by closing its response stream. Made late, it is aborted at once if the response has already
- * closed unfinished.
- */
-function closedSignal(response: ServerResponse): AbortSignal {
-  if (response.closed) {
-    return response.writableFinished ? new AbortController().signal : AbortSignal.abort();
+  constructor(
+    readonly principal: unknown,
+    private readonly response: ServerResponse,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      if (this.#aborted) controller.abort(this.#reason);
+      else this.#watchClose();
+    }
+    return this.#controller.signal;
   }
-  const controller = new AbortController();
-  response.once('close', () => {
-    if (!response.writableFinished) controller.abort();
-  });
-  return controller.signal;
+
+  get cancellation(): McpCancellation {
+    return this;
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  watch(listener: McpCancellationListener): void {
+    if (!this.#aborted) {
+      if (this.#watchers === undefined) this.#watchers = [listener];
+      else this.#watchers.push(listener);
+      this.#watchClose();
+    }
+    // Already aborted (or aborted by the check of a response closed before it was watched).
+    if (this.#aborted) {
+      this.unwatch(listener);
+      listener.cancelled(this.#reason);
+    }
+  }
+
+  unwatch(listener: McpCancellationListener): void {
+    const watchers = this.#watchers;
+    if (watchers === undefined) return;
+    const index = watchers.indexOf(listener);
+    if (index !== -1) watchers.splice(index, 1);
+  }
+
+  /** Stops watching the response (the request settled). */
+  release(): void {
+    if (this.#onClose !== undefined) this.response.off('close', this.#onClose);
+    this.#onClose = undefined;
+    this.#watchers = undefined;
+  }
+
+  #abort(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = new DOMException('This operation was aborted', 'AbortError');
+    this.#controller?.abort(this.#reason);
+    const watchers = this.#watchers;
+    this.#watchers = undefined;
+    if (watchers) for (const watcher of watchers) watcher.cancelled(this.#reason);
+  }
+
+  #watchClose(): void {
+    if (this.#onClose !== undefined) return;
+    const response = this.response;
+    if (response.closed) {
+      // Closed already: cancelled if it closed before its answer was written.
+      if (!response.writableFinished) this.#abort();
+      return;
+    }
+    this.#onClose = () => {
+      if (!response.writableFinished) this.#abort();
+    };
+    response.on('close', this.#onClose);
+  }
 }
