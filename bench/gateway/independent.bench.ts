@@ -24,7 +24,7 @@
  * Environment: BENCH_ROUNDS (default 3), BENCH_CALLS (calls per round, scenario and column,
  * default 2000), BENCH_PAYLOAD_BYTES (echo text size, default 1024), BENCH_WORK_MS (default 20),
  * BENCH_CONTENDERS (of baseline, fedmcp, supergateway, mcp-proxy; default all; the baseline always
- * runs), BENCH_FEDMCP_LAUNCHER (a launcher bundle built beforehand), BENCH_FEDMCP_STORE,
+ * runs; hub.bench.ts's fedmcp-before and raw are skipped here with a note), BENCH_FEDMCP_LAUNCHER (a launcher bundle built beforehand), BENCH_FEDMCP_STORE,
  * BENCH_CPU_PROF=1|all|every (profiles `independent-<column>.cpuprofile` in .build/profiles).
  */
 import { execFileSync } from 'node:child_process';
@@ -76,8 +76,13 @@ type Kind = (typeof kinds)[number];
 const listed = process.env.BENCH_CONTENDERS?.split(',')
   .map((each) => each.trim().toLowerCase())
   .filter((each) => each !== '');
+// hub.bench.ts's own contenders (`pnpm bench gateway` runs both benches with one environment):
+// not run here, said once.
+const hubBenchOnly = ['fedmcp-before', 'raw'];
 for (const each of listed ?? []) {
-  if (!(kinds as readonly string[]).includes(each)) {
+  if (hubBenchOnly.includes(each)) {
+    process.stderr.write(`BENCH_CONTENDERS: "${each}" runs in hub.bench.ts only, not here\n`);
+  } else if (!(kinds as readonly string[]).includes(each)) {
     throw new Error(
       `BENCH_CONTENDERS: no contender "${each}" here (pick from ${kinds.join(', ')})`,
     );
