@@ -22,7 +22,7 @@ import type { UpstreamHost, UpstreamState } from './upstream-host.js';
 import { ListenStream } from './upstream-listen.js';
 import { loadUpstreamLists } from './upstream-lists.js';
 import type { UpstreamOptions, UpstreamSpec } from './upstream-options.js';
-import { ConnectionPool } from './upstream-pool.js';
+import { ConnectionPool, type PoolSignal } from './upstream-pool.js';
 
 export type { CatalogKind, UpstreamHost, UpstreamState, UpstreamTimings } from './upstream-host.js';
 
@@ -155,11 +155,23 @@ export class Upstream {
   acquire(
     interactive: boolean,
     owner: object | undefined,
-    signal: AbortSignal,
+    signal: PoolSignal,
     party?: object,
     exclusive?: boolean,
   ): Promise<UpstreamConnection> {
     return this.pool.acquire(interactive, owner, signal, party, exclusive);
+  }
+
+  /**
+   * The connection {@link Upstream.acquire} would claim at once (a plain call on the free shared
+   * primary), claimed without a promise; `undefined` when `acquire` has more to weigh.
+   */
+  acquireNow(
+    interactive: boolean,
+    owner: object | undefined,
+    party?: object,
+  ): UpstreamConnection | undefined {
+    return this.pool.acquireNow(interactive, owner, party);
   }
 
   /** Returns a connection after a call (`interactive`: the exclusive lease ends). */

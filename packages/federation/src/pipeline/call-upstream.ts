@@ -74,7 +74,7 @@ async function acquire(call: UpstreamCall): Promise<UpstreamConnection> {
       lease.owner,
       // A waiting acquire reads only `aborted` (upstream-pool.ts `PoolSignal`), which a host's
       // cancellation has too: no signal is built for it.
-      (call.signal ?? call.cancellation ?? NOT_ABORTED) as AbortSignal,
+      call.signal ?? call.cancellation ?? NOT_ABORTED,
       asker?.party,
       asker !== undefined && !asker.mayShare,
     );
@@ -131,7 +131,10 @@ type JsonRpcErrorObject = { code: number; message: string; data?: unknown };
 async function send(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
   const { upstream, lease } = call;
   const onprogress = call.onprogress && increasingOnly(call.onprogress);
-  const connection = await acquire(call);
+  // A plain call on the free shared primary is claimed at once (no promise of acquire's own).
+  const connection =
+    (lease && upstream.acquireNow(lease.interactive, lease.owner, call.asker?.party)) ||
+    (await acquire(call));
   const untrack = call.asker ? connection.track(call.asker) : undefined;
   if (!lease) connection.unleasedCalls += 1;
   try {
