@@ -4,7 +4,11 @@ import { Server } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMcpHttpHost } from './create-mcp-http-host.js';
 import type { McpHttpHost, McpHttpHostOptions } from './mcp-http-host-options.js';
-import { standaloneStreamSeam } from './streamable-get-stream.js';
+import {
+  KEEP_ALIVE_SLICES,
+  SharedKeepAlive,
+  standaloneStreamSeam,
+} from './streamable-get-stream.js';
 
 const PROTOCOL_VERSION = '2025-11-25';
 
@@ -262,6 +266,39 @@ describe('GET streams written directly to the response', () => {
     // Ten keep-alives (200 ms): past the idle timeout and at least one sweep (every 100 ms).
     await stream.until(/(: keepalive\n\n[\s\S]*){10}/);
     expect(host.sessionCount).toBe(1);
+  });
+
+  it('writes the keep-alive of more streams than slices to each of them', async () => {
+    const { port } = await startHost({ keepAliveMs: 32 });
+    const opened = await Promise.all(
+      Array.from({ length: KEEP_ALIVE_SLICES + 3 }, async () =>
+        openStream(port, await openSession(port)),
+      ),
+    );
+    await Promise.all(opened.map((stream) => stream.until(/(: keepalive\n\n[\s\S]*){3}/)));
+  });
+
+  it('writes a slice of the streams per tick, every stream once in as many ticks as slices', () => {
+    // All at once, a hub's thousands of idle streams got their keep-alive in one burst (and the
+    // client process holding them read them in one): see KEEP_ALIVE_SLICES.
+    const written: number[] = [];
+    const count = KEEP_ALIVE_SLICES * 4 + 2;
+    const open = Array.from({ length: count }, (_, index) => ({
+      keepAliveSlice: index % KEEP_ALIVE_SLICES,
+      keepAlive: () => {
+        written.push(index);
+      },
+    }));
+    const keepAlive = new SharedKeepAlive(15_000, () => open);
+    for (let round = 0; round < 2; round += 1) {
+      written.length = 0;
+      for (let tick = 0; tick < KEEP_ALIVE_SLICES; tick += 1) {
+        const before = written.length;
+        keepAlive.tick();
+        expect(written.length - before).toBeLessThanOrEqual(Math.ceil(count / KEEP_ALIVE_SLICES));
+      }
+      expect([...written].sort((a, b) => a - b)).toEqual(open.map((_, index) => index));
+    }
   });
 
   it('refuses a second initialize on a session as the SDK does (its id generator is let go once used)', async () => {

@@ -11,7 +11,8 @@
  * goes on it (its `send` formats each event, stores it in the event store and writes it through
  * the entry's `controller`, as it does for its own streams), `DELETE`, `close()` and
  * `closeStandaloneSSEStream()` end it through the entry's `cleanup`, and one keep-alive timer per
- * endpoint writes the SSE comment to every open stream.
+ * endpoint writes the SSE comment to every open stream, a sixteenth of them at a time (see
+ * {@link SharedKeepAlive}).
  *
  * Only a GET the SDK would answer with a stream is taken: the checks are the SDK's, in its order
  * (`handleGetRequest`, `replayEvents`), and a request failing any of them goes to the SDK
@@ -87,6 +88,8 @@ const KEEP_ALIVE = ': keepalive\n\n';
  */
 export class DirectSseStream implements SdkStreamEntry {
   replayedEventIds: Set<string> | undefined;
+  /** The slice of the keep-alive interval that writes this stream's keep-alive (round robin). */
+  readonly keepAliveSlice: number = takeKeepAliveSlice();
 
   /**
    * @param sessionId the session's id (the endpoint's `close` listener of the response finds the
@@ -234,29 +237,55 @@ export async function openStandaloneStream(
 }
 
 /**
+ * Slices of the keep-alive interval: each stream is written in its own slice, so an endpoint with
+ * many streams writes a sixteenth of them at a time instead of all at once. (All at once, 10,000
+ * idle sessions got their keep-alive in one burst every 15 s: the hub wrote 10,000 chunks in one
+ * turn and an SDK client process holding the streams read 10,000 events in one, its event loop
+ * blocked for seconds on a loaded machine; undici's keep-alive timers count ticks of that loop,
+ * not time, so the client then reused pooled connections past the hub's idle close and its
+ * requests failed with "other side closed". The SDK's interval per stream spread them by itself.)
+ */
+export const KEEP_ALIVE_SLICES = 16;
+let nextKeepAliveSlice = 0;
+
+function takeKeepAliveSlice(): number {
+  const slice = nextKeepAliveSlice;
+  nextKeepAliveSlice = (slice + 1) % KEEP_ALIVE_SLICES;
+  return slice;
+}
+
+/**
  * One keep-alive timer for the GET streams of an endpoint (instead of an interval per stream):
- * every `intervalMs` it writes the SDK's keep-alive comment to each stream `streams()` yields.
+ * every `intervalMs` it writes the SDK's keep-alive comment to each stream `streams()` yields,
+ * one slice of them ({@link KEEP_ALIVE_SLICES}) every sixteenth of `intervalMs`.
  * Off for an interval the SDK would not arm (not finite, under 1 ms).
  */
 export class SharedKeepAlive {
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** The slice the next tick writes. */
+  #slice = 0;
 
   constructor(
     private readonly intervalMs: number,
-    private readonly streams: () => Iterable<DirectSseStream>,
+    private readonly streams: () => Iterable<Pick<DirectSseStream, 'keepAliveSlice' | 'keepAlive'>>,
   ) {}
 
   /** Starts the timer (once; idempotent). */
   start(): void {
     if (this.#timer !== undefined) return;
     if (!Number.isFinite(this.intervalMs) || this.intervalMs < 1) return;
-    this.#timer = setInterval(() => this.tick(), Math.min(this.intervalMs, MAX_TIMER_DELAY_MS));
+    const every = Math.min(this.intervalMs, MAX_TIMER_DELAY_MS) / KEEP_ALIVE_SLICES;
+    this.#timer = setInterval(() => this.tick(), Math.max(1, every));
     this.#timer.unref();
   }
 
-  /** Writes the keep-alive comment to every open stream. */
+  /** Writes the keep-alive comment to the open streams of the next slice. */
   tick(): void {
-    for (const stream of this.streams()) stream.keepAlive();
+    const slice = this.#slice;
+    this.#slice = (slice + 1) % KEEP_ALIVE_SLICES;
+    for (const stream of this.streams()) {
+      if (stream.keepAliveSlice === slice) stream.keepAlive();
+    }
   }
 
   stop(): void {
