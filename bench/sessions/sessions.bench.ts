@@ -171,9 +171,11 @@ function rssOf(pid: number): number {
 }
 
 /**
- * Opens one idle session. On a loaded machine a client may reuse a kept-alive socket the hub is
- * closing at that moment (undici: "other side closed"); such an attempt is retried (twice at
- * most), so the bench measures memory, not that race.
+ * Opens one idle session. When this process's event loop stalls for seconds (a loaded machine, a
+ * full collection, many streams' events at once), undici may send a request on a kept-alive
+ * socket whose keep-alive timer is overdue and which the hub has closed meanwhile ("other side
+ * closed"; see the README); such an attempt is retried (twice at most), so the bench measures
+ * memory, not that race.
  */
 async function openSession(url: string, attempt = 1): Promise<Client> {
   const client = new Client(
