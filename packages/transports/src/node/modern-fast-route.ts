@@ -25,9 +25,9 @@ import type {
   McpModernFastRequestHandler,
   McpModernFastSerializedResponse,
 } from '../mcp-modern-fast-request.js';
-import type { McpCancellation, McpCancellationListener } from '../mcp-session-context.js';
 import { authenticateRequest, type HostContext, readJsonBody } from './host-context.js';
 import { headerValue, sendJsonRpcError } from './host-http-responses.js';
+import { LazyCancellation } from './lazy-cancellation.js';
 import { createModernSdkHandler, type ModernSdkHandler } from './modern-sdk-handler.js';
 
 /** The revision the fast path serves (the SDK's entry serves the others). */
@@ -302,94 +302,35 @@ function sendSerialized(response: ServerResponse, pieces: readonly Uint8Array[])
 /**
  * One fast request as its handler sees it ({@link McpModernFastRequestExtra}): aborted when the
  * client goes away before the answer (MCP 2026-07-28 cancels a request on HTTP by closing its
- * response stream). Its `AbortController` is built only when the handler reads `signal`, and
- * `cancellation` tells the same abort to listeners without any signal (a raw call upstream
- * watches it): a controller and its listener per call were measurable on the fast path
- * (bench/modern). The response's `close` is watched once someone asks; read late, after the
- * response closed unfinished, it is aborted at once.
+ * response stream); its signal and cancellation are lazy ({@link LazyCancellation}), its
+ * response's `close` listened to once someone asks.
  */
-class ModernFastRequest implements McpModernFastRequestExtra, McpCancellation {
-  #controller: AbortController | undefined;
-  #aborted = false;
-  #reason: unknown;
-  #watchers: McpCancellationListener[] | undefined;
+class ModernFastRequest extends LazyCancellation implements McpModernFastRequestExtra {
   #onClose: (() => void) | undefined;
 
   constructor(
     readonly principal: unknown,
     private readonly response: ServerResponse,
-  ) {}
-
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      const controller = new AbortController();
-      this.#controller = controller;
-      if (this.#aborted) controller.abort(this.#reason);
-      else this.#watchClose();
-    }
-    return this.#controller.signal;
+  ) {
+    super();
   }
 
-  get cancellation(): McpCancellation {
-    return this;
-  }
-
-  get aborted(): boolean {
-    return this.#aborted;
-  }
-
-  get reason(): unknown {
-    return this.#reason;
-  }
-
-  watch(listener: McpCancellationListener): void {
-    if (!this.#aborted) {
-      if (this.#watchers === undefined) this.#watchers = [listener];
-      else this.#watchers.push(listener);
-      this.#watchClose();
-    }
-    // Already aborted (or aborted by the check of a response closed before it was watched).
-    if (this.#aborted) {
-      this.unwatch(listener);
-      listener.cancelled(this.#reason);
-    }
-  }
-
-  unwatch(listener: McpCancellationListener): void {
-    const watchers = this.#watchers;
-    if (watchers === undefined) return;
-    const index = watchers.indexOf(listener);
-    if (index !== -1) watchers.splice(index, 1);
-  }
-
-  /** Stops watching the response (the request settled). */
-  release(): void {
-    if (this.#onClose !== undefined) this.response.off('close', this.#onClose);
-    this.#onClose = undefined;
-    this.#watchers = undefined;
-  }
-
-  #abort(): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#reason = new DOMException('This operation was aborted', 'AbortError');
-    this.#controller?.abort(this.#reason);
-    const watchers = this.#watchers;
-    this.#watchers = undefined;
-    if (watchers) for (const watcher of watchers) watcher.cancelled(this.#reason);
-  }
-
-  #watchClose(): void {
+  protected watchClose(): void {
     if (this.#onClose !== undefined) return;
     const response = this.response;
     if (response.closed) {
       // Closed already: cancelled if it closed before its answer was written.
-      if (!response.writableFinished) this.#abort();
+      if (!response.writableFinished) this.abort();
       return;
     }
     this.#onClose = () => {
-      if (!response.writableFinished) this.#abort();
+      if (!response.writableFinished) this.abort();
     };
     response.on('close', this.#onClose);
+  }
+
+  protected stopWatchingClose(): void {
+    if (this.#onClose !== undefined) this.response.off('close', this.#onClose);
+    this.#onClose = undefined;
   }
 }

@@ -9,8 +9,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type JSONRPCRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import type {
-  McpCancellation,
-  McpCancellationListener,
   McpFastRequestExtra,
   McpFastRequestHandler,
 } from '../mcp-session-context.js';
@@ -18,6 +16,7 @@ import { fastStreamEventId } from './cluster-request-streams.js';
 // H4 (issue #18): fast answers upgraded to SSE when the handler sends a related message.
 import { FastReplies, FastResponseStream } from './fast-response-stream.js';
 import type { HostContext, ResponseCloseWatcher } from './host-context.js';
+import { LazyCancellation } from './lazy-cancellation.js';
 import { serveWithSdk } from './streamable-sdk-path.js';
 import type { SessionEntry, StreamableSessionTable } from './streamable-session-table.js';
 
@@ -113,18 +112,11 @@ export function serveFast(
 
 /**
  * One fast request as its handler sees it ({@link McpFastRequestExtra}) and as the session's
- * in-flight table aborts it: its abort controller is built only when the handler reads `signal`
- * (most requests end without one: a profile of plain calls at c=32 put a controller per call at
- * 1–2 % of the hub's time), and `cancellation` tells the same abort to listeners without any
- * signal (`McpCancellation`). Until then a cancellation is only noted: the signal, once read,
- * starts aborted. Its `abort` is the cancellation (`notifications/cancelled`); the client going
- * away (the response closing) aborts it too, once someone watches.
+ * in-flight table aborts it (its signal and cancellation are lazy: {@link LazyCancellation}). Its
+ * `abort` is the cancellation (`notifications/cancelled`); the client going away (the response
+ * closing) aborts it too, once someone watches, told by the host's one close listener.
  */
-class FastRequest implements McpFastRequestExtra, McpCancellation, ResponseCloseWatcher {
-  #controller: AbortController | undefined;
-  #aborted = false;
-  #reason: unknown;
-  #watchers: McpCancellationListener[] | undefined;
+class FastRequest extends LazyCancellation implements McpFastRequestExtra, ResponseCloseWatcher {
   /** Whether the host tells it when the response closes (`HostContext.watchClose`). */
   #watchingClose = false;
 
@@ -134,58 +126,8 @@ class FastRequest implements McpFastRequestExtra, McpCancellation, ResponseClose
     readonly sessionId: string,
     readonly principal: unknown,
     readonly stream: FastResponseStream,
-  ) {}
-
-  /** The request's signal: aborted on cancellation, or when the client goes away. */
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      const controller = new AbortController();
-      this.#controller = controller;
-      if (this.#aborted) controller.abort(this.#reason);
-      else this.#watchClose();
-    }
-    return this.#controller.signal;
-  }
-
-  /** The same abort as {@link FastRequest.signal}, for listeners that need no `AbortSignal`. */
-  get cancellation(): McpCancellation {
-    return this;
-  }
-
-  /** Whether the request was cancelled (or its client went away while it was watched). */
-  get aborted(): boolean {
-    return this.#aborted;
-  }
-
-  get reason(): unknown {
-    return this.#reason;
-  }
-
-  watch(listener: McpCancellationListener): void {
-    if (this.#aborted) {
-      listener.cancelled(this.#reason);
-      return;
-    }
-    if (this.#watchers === undefined) this.#watchers = [listener];
-    else this.#watchers.push(listener);
-    this.#watchClose();
-  }
-
-  unwatch(listener: McpCancellationListener): void {
-    const watchers = this.#watchers;
-    if (watchers === undefined) return;
-    const index = watchers.indexOf(listener);
-    if (index !== -1) watchers.splice(index, 1);
-  }
-
-  abort(reason?: unknown): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#reason = reason ?? abortError();
-    this.#controller?.abort(this.#reason);
-    const watchers = this.#watchers;
-    this.#watchers = undefined;
-    if (watchers) for (const watcher of watchers) watcher.cancelled(this.#reason);
+  ) {
+    super();
   }
 
   /** The response closed while watched: the client went away. */
@@ -194,16 +136,7 @@ class FastRequest implements McpFastRequestExtra, McpCancellation, ResponseClose
     this.abort();
   }
 
-  /** Stops watching the response (the request settled). */
-  release(): void {
-    if (this.#watchingClose) {
-      this.#watchingClose = false;
-      this.context.unwatchClose(this.response);
-    }
-    this.#watchers = undefined;
-  }
-
-  #watchClose(): void {
+  protected watchClose(): void {
     if (this.#watchingClose) return;
     const response = this.response;
     if (response.destroyed || response.closed) {
@@ -214,11 +147,13 @@ class FastRequest implements McpFastRequestExtra, McpCancellation, ResponseClose
     this.#watchingClose = true;
     this.context.watchClose(response, this);
   }
-}
 
-/** The reason of an abort without one, as `AbortController.abort()` gives it. */
-function abortError(): unknown {
-  return new DOMException('This operation was aborted', 'AbortError');
+  protected stopWatchingClose(): void {
+    if (this.#watchingClose) {
+      this.#watchingClose = false;
+      this.context.unwatchClose(this.response);
+    }
+  }
 }
 
 function internalError(id: unknown) {
