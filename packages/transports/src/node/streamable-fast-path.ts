@@ -8,10 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type JSONRPCRequest, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
-import type {
-  McpFastRequestExtra,
-  McpFastRequestHandler,
-} from '../mcp-session-context.js';
+import type { McpFastRequestExtra, McpFastRequestHandler } from '../mcp-session-context.js';
 import { fastStreamEventId } from './cluster-request-streams.js';
 // H4 (issue #18): fast answers upgraded to SSE when the handler sends a related message.
 import { FastReplies, FastResponseStream } from './fast-response-stream.js';
