@@ -1,8 +1,7 @@
-import { silentLogger } from '@fedmcp/protocol';
 import { describe, expect, it } from 'vitest';
-import { createTestUpstream, type TestUpstreamState } from '../test/fixtures/test-upstream.js';
-import { eventually, INTERACTIVE, memoryConnector } from '../test/helpers.js';
-import { Upstream, type UpstreamHost } from './upstream.js';
+import { freshState, startUpstream } from '../test/fixtures/direct-upstream.js';
+import { eventually } from '../test/helpers.js';
+import type { Upstream } from './upstream.js';
 import {
   type AttributedCall,
   type RawCancellation,
@@ -73,46 +72,6 @@ describe('UpstreamConnection question attribution', () => {
   });
 });
 
-/** One upstream driven directly (no hub), over an in-memory pair to the test upstream. */
-async function startUpstream(state: TestUpstreamState) {
-  const host: UpstreamHost = {
-    logger: silentLogger,
-    timings: {
-      timeoutMs: 5_000,
-      connectTimeoutMs: 5_000,
-      healthIntervalMs: 0,
-      healthTimeoutMs: 1_000,
-      reconnectBaseMs: 50,
-      reconnectMaxMs: 100,
-      failureThreshold: 3,
-      idleConnectionMs: 60_000,
-    },
-    connector: memoryConnector({
-      alpha: () => createTestUpstream({ name: 'alpha' }, state).server,
-    }),
-    connectOptions: (configure) => ({
-      clientInfo: { name: 'raw-test', version: '1.0.0' },
-      capabilities: INTERACTIVE,
-      configure,
-      timeoutMs: 5_000,
-      logger: silentLogger,
-      verdictCache: new Map(),
-    }),
-    onStateChange() {},
-    onCatalogChange() {},
-    onNotification() {},
-    onServerRequest: async () => ({}),
-    onConnectionClosed() {},
-    specFor: async (upstream) => upstream.spec,
-    reapsIdle: () => false,
-    onReconnect() {},
-  };
-  const upstream = new Upstream('alpha', { url: 'memory://alpha' }, {}, host);
-  await upstream.start();
-  const connection = await upstream.acquire(false, undefined, new AbortController().signal);
-  return { upstream, connection };
-}
-
 /** A request's cancellation as a Streamable HTTP host gives it (McpFastRequestExtra.cancellation). */
 class Cancellation implements RawCancellation {
   aborted = false;
@@ -131,13 +90,6 @@ class Cancellation implements RawCancellation {
     for (const watcher of this.watchers) watcher.cancelled(reason);
   }
 }
-
-const freshState = (): TestUpstreamState => ({
-  cancelled: 0,
-  subscribed: [],
-  unsolicitedRoots: undefined,
-  logLevel: undefined,
-});
 
 describe('UpstreamConnection.rawRequest cancellation and timeouts', () => {
   it('cancels the request upstream when its cancellation aborts, and stops watching once answered', async () => {

@@ -1,6 +1,6 @@
-import { silentLogger } from '@fedmcp/protocol';
 import type { Server } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
+import { freshState, startUpstream } from '../test/fixtures/direct-upstream.js';
 import { createTestUpstream, type TestUpstreamState } from '../test/fixtures/test-upstream.js';
 import {
   connectLegacyClient,
@@ -10,54 +10,6 @@ import {
   textOf,
 } from '../test/helpers.js';
 import { createHub } from './index.js';
-import { Upstream, type UpstreamHost } from './upstream.js';
-
-/** One upstream driven directly (no hub), over an in-memory pair to the test upstream. */
-async function startUpstream(state: TestUpstreamState) {
-  const host: UpstreamHost = {
-    logger: silentLogger,
-    timings: {
-      timeoutMs: 5_000,
-      connectTimeoutMs: 5_000,
-      healthIntervalMs: 0,
-      healthTimeoutMs: 1_000,
-      reconnectBaseMs: 50,
-      reconnectMaxMs: 100,
-      failureThreshold: 3,
-      idleConnectionMs: 60_000,
-    },
-    connector: memoryConnector({
-      alpha: () => createTestUpstream({ name: 'alpha' }, state).server,
-    }),
-    connectOptions: (configure) => ({
-      clientInfo: { name: 'raw-test', version: '1.0.0' },
-      capabilities: INTERACTIVE,
-      configure,
-      timeoutMs: 5_000,
-      logger: silentLogger,
-      verdictCache: new Map(),
-    }),
-    onStateChange() {},
-    onCatalogChange() {},
-    onNotification() {},
-    onServerRequest: async () => ({}),
-    onConnectionClosed() {},
-    specFor: async (upstream) => upstream.spec,
-    reapsIdle: () => false,
-    onReconnect() {},
-  };
-  const upstream = new Upstream('alpha', { url: 'memory://alpha' }, {}, host);
-  await upstream.start();
-  const connection = await upstream.acquire(false, undefined, new AbortController().signal);
-  return { upstream, connection };
-}
-
-const freshState = (): TestUpstreamState => ({
-  cancelled: 0,
-  subscribed: [],
-  unsolicitedRoots: undefined,
-  logLevel: undefined,
-});
 
 describe('UpstreamConnection.rawRequest', () => {
   it('forwards a request as it is and resolves with the raw response, beside SDK requests', async () => {
