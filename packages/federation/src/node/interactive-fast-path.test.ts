@@ -17,6 +17,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { INTERACTIVE, textOf } from '../../test/helpers.js';
 import { stdioFixture } from '../../test/node-helpers.js';
 import { createConsentStep, createPolicyAccess, type HubOptions } from '../index.js';
+import { QUIET_CALLS } from '../pipeline/attributed-questions.js';
 import { createHub } from './index.js';
 
 interface Seen {
@@ -262,6 +263,34 @@ describe('interactive clients on the fast path', () => {
     } finally {
       await alice.client.close();
       await bob.client.close();
+    }
+  }, 60_000);
+
+  it("runs a quiet tool's concurrent calls of one session on the shared process, opening none", async () => {
+    await using hub = await startHub(4);
+    const alice = await connect(hub.url, 'alice');
+    try {
+      const call = async (name: string, args: Record<string, unknown> = {}) =>
+        textOf(await alice.client.callTool({ name: `up__${name}`, arguments: args }));
+      // Both tools answer QUIET_CALLS times without a question: from then on they may share.
+      const pids = new Set<string>();
+      for (let index = 0; index < QUIET_CALLS; index += 1) {
+        pids.add(await call('pid'));
+        await call('slow', { ms: 1 });
+      }
+      expect(pids.size).toBe(1);
+      // Calls in flight on the shared process: more of this session's calls join it (before,
+      // each one opened another process while under maxConnections, and later calls spread over
+      // them). Twice: a process opened in the first round would serve calls of the second.
+      const during: string[] = [];
+      for (let round = 0; round < 2; round += 1) {
+        const slow = Array.from({ length: 4 }, () => call('slow', { ms: 300 }));
+        during.push(...(await Promise.all(Array.from({ length: 4 }, () => call('pid')))));
+        await Promise.all(slow);
+      }
+      expect(new Set(during)).toEqual(pids);
+    } finally {
+      await alice.client.close();
     }
   }, 60_000);
 

@@ -63,20 +63,34 @@ export interface UpstreamCall {
 
 const NOT_ABORTED = Object.freeze({ aborted: false });
 
+/**
+ * The party a call's connection must serve alone: an attributed call's session while its tool
+ * may still ask (attributed-questions.ts). A quiet tool's call (`mayShare`) shares connections as
+ * a plain call does — the shared primary first, no connection opened for it: spreading one
+ * session's quiet calls over `maxConnections` stdio processes cost an interactive client's calls
+ * at c=32 ~15 % of their throughput and four processes' memory on a 2-core machine (issue #18,
+ * `pnpm bench gateway/independent`); a question such a tool asks after all is still attributed
+ * when only one session's calls are in flight on the connection, refused otherwise.
+ */
+function partyOf(call: UpstreamCall): object | undefined {
+  const { asker } = call;
+  return asker !== undefined && !asker.mayShare ? asker.party : undefined;
+}
+
 /** Acquires a connection for a call (see {@link Lease}). */
 async function acquire(call: UpstreamCall): Promise<UpstreamConnection> {
   const { upstream, lease } = call;
   if (!lease) return upstream.primary();
   try {
-    const { asker } = call;
+    const party = partyOf(call);
     return await upstream.acquire(
       lease.interactive,
       lease.owner,
       // A waiting acquire reads only `aborted` (upstream-pool.ts `PoolSignal`), which a host's
       // cancellation has too: no signal is built for it.
       call.signal ?? call.cancellation ?? NOT_ABORTED,
-      asker?.party,
-      asker !== undefined && !asker.mayShare,
+      party,
+      party !== undefined,
     );
   } catch (error) {
     // Opening an extra connection failed: the upstream is unavailable for this call.
@@ -133,7 +147,7 @@ async function send(call: UpstreamCall): Promise<Result | JSONRPCResponse> {
   const onprogress = call.onprogress && increasingOnly(call.onprogress);
   // A plain call on the free shared primary is claimed at once (no promise of acquire's own).
   const connection =
-    (lease && upstream.acquireNow(lease.interactive, lease.owner, call.asker?.party)) ||
+    (lease && upstream.acquireNow(lease.interactive, lease.owner, partyOf(call))) ||
     (await acquire(call));
   const untrack = call.asker ? connection.track(call.asker) : undefined;
   if (!lease) connection.unleasedCalls += 1;
