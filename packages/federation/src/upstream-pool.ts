@@ -215,7 +215,8 @@ export class ConnectionPool {
     if (own) best = own;
     // One session's concurrent calls spread over connections (stdio: processes) while under
     // maxConnections, as 32 sessions' calls do: each connection still serves this party alone, so
-    // its questions stay attributable (issue #18: one session at c=32 ran on one process).
+    // its questions stay attributable. Only calls of tools that may still ask come here with a
+    // party: a quiet tool's calls share as plain calls do (call-upstream.ts `partyOf`).
     const busy = best === undefined || best.plainCalls > 0 || !best.servesOnly(party);
     if (busy && shared + this.#opening < upstream.maxConnections) {
       try {
