@@ -7,7 +7,8 @@
 import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { describe, expect, it, vi } from 'vitest';
-import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
+import { freshState } from '../../test/fixtures/direct-upstream.js';
+import { createTestUpstream } from '../../test/fixtures/test-upstream.js';
 import { memoryConnector, textOf } from '../../test/helpers.js';
 import { createHub } from '../node/index.js';
 
@@ -15,12 +16,7 @@ const modern = { versionNegotiation: { mode: { pin: '2026-07-28' as const } } };
 
 describe('the 2026-07-28 fast path', () => {
   it('cancels upstream through the host cancellation, building no AbortSignal per call', async () => {
-    const state: TestUpstreamState = {
-      cancelled: 0,
-      subscribed: [],
-      unsolicitedRoots: undefined,
-      logLevel: undefined,
-    };
+    const state = freshState();
     await using hub = createHub({
       connect: memoryConnector({ up: () => createTestUpstream({ name: 'up' }, state).server }),
       upstreams: { up: { url: 'memory://up' } },

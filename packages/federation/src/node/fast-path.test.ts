@@ -8,19 +8,15 @@ import { type AuditEvent, createAuditLog, createPolicy } from '@fedmcp/proxy-aut
 import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { describe, expect, it, vi } from 'vitest';
-import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
+import { freshState } from '../../test/fixtures/direct-upstream.js';
+import { createTestUpstream } from '../../test/fixtures/test-upstream.js';
 import { memoryConnector, textOf } from '../../test/helpers.js';
 import { createPolicyAccess } from '../index.js';
 import { createHub } from './index.js';
 
 describe('the tools/call fast path', () => {
   it('relays plain calls as JSON answers, keeping errors, mapping, cancellation, policy and audit', async () => {
-    const state: TestUpstreamState = {
-      cancelled: 0,
-      subscribed: [],
-      unsolicitedRoots: undefined,
-      logLevel: undefined,
-    };
+    const state = freshState();
     const events: AuditEvent[] = [];
     const audit = createAuditLog({ sinks: [{ write: (event) => void events.push(event) }] });
     const policy = createPolicy([
@@ -114,12 +110,7 @@ describe('the tools/call fast path', () => {
   });
 
   it('cancels upstream through the host cancellation, building no AbortSignal per call', async () => {
-    const state: TestUpstreamState = {
-      cancelled: 0,
-      subscribed: [],
-      unsolicitedRoots: undefined,
-      logLevel: undefined,
-    };
+    const state = freshState();
     await using hub = createHub({
       connect: memoryConnector({ up: () => createTestUpstream({ name: 'up' }, state).server }),
       upstreams: { up: { url: 'memory://up' } },
