@@ -3,6 +3,8 @@
  * tools/call, after authentication, with the principal), what it answers (one JSON response), what
  * happens when it declines or fails, and that a client going away aborts its signal.
  */
+
+import type { ServerResponse } from 'node:http';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { type JSONRPCRequest, Server } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -40,11 +42,29 @@ afterEach(async () => {
 /** A host whose fast path answers tools named `fast*`, fails `boom`, and holds `hold` open. */
 async function start() {
   const offered: Offered[] = [];
+  const responses: ServerResponse[] = [];
   let built = 0;
   const modernFastRequest: McpModernFastRequestHandler = (request, extra) => {
     offered.push({ request, extra });
     const name = (request.params as { name: string }).name;
     if (name === 'boom') return Promise.reject(new Error('boom'));
+    // Answers its response's `close` listener count before and while its cancellation is watched.
+    if (name === 'close-listeners') {
+      const response = responses.at(-1);
+      const before = response?.listenerCount('close');
+      const watcher = { cancelled: () => {} };
+      extra.cancellation?.watch(watcher);
+      const during = response?.listenerCount('close');
+      extra.cancellation?.unwatch(watcher);
+      return Promise.resolve({
+        result: {
+          content: [{ type: 'text', text: `${before}:${during}` }],
+          resultType: 'complete',
+        },
+        jsonrpc: '2.0',
+        id: request.id,
+      });
+    }
     if (name === 'hold') {
       return new Promise((resolve) =>
         extra.signal.addEventListener('abort', () => resolve(undefined)),
@@ -75,6 +95,8 @@ async function start() {
   });
   hosts.push(host);
   const { url } = await host.listen();
+  // Before the host's own listener: the handler may run within it.
+  host.server.prependListener('request', (_request, response) => responses.push(response));
   const client = new Client(
     { name: 'modern', version: '1.0.0' },
     { versionNegotiation: { mode: { pin: '2026-07-28' } } },
@@ -225,6 +247,62 @@ describe('createMcpHttpHost modernFastRequest', () => {
     // The body names another method than its header: the SDK's answer, not the fast path's.
     expect((await post(call(8), { 'mcp-method': 'tools/list' })).status).toBe(400);
     expect(offered.map((each) => each.request.id)).toEqual([1, 'two']);
+  });
+
+  it('takes an envelope for the one it last found valid only when it is the same JSON', async () => {
+    const { url, offered } = await start();
+    const post = (meta: Record<string, unknown>, id: number) =>
+      fetch(`${url}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': 'fast-x',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: { name: 'fast-x', _meta: meta },
+        }),
+      });
+    const version = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' };
+    const valid = {
+      ...version,
+      'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': { roots: {} },
+    };
+    expect((await post(valid, 1)).status).toBe(200);
+    // The same JSON, its members in another order: the same envelope.
+    const reordered = {
+      'io.modelcontextprotocol/clientCapabilities': { roots: {} },
+      'io.modelcontextprotocol/clientInfo': { version: '1', name: 'raw' },
+      ...version,
+    };
+    expect((await post(reordered, 2)).status).toBe(200);
+    // Each differs from the last valid one (a member less, a member more, another value): the
+    // SDK's ladder classifies each, and refuses it.
+    for (const [index, meta] of [
+      { ...valid, 'io.modelcontextprotocol/clientInfo': { name: 'raw' } },
+      { ...valid, 'io.modelcontextprotocol/clientCapabilities': { roots: {}, sampling: 'no' } },
+      { ...valid, 'io.modelcontextprotocol/clientCapabilities': { roots: 'all' } },
+      { ...valid, 'io.modelcontextprotocol/clientInfo': ['raw', '1'] },
+    ].entries()) {
+      const answer = await post(meta, 10 + index);
+      expect(answer.status).toBe(400);
+      await answer.body?.cancel();
+    }
+    expect(offered.map((each) => each.request.id)).toEqual([1, 2]);
+  });
+
+  it('watches a request cancellation through the host close listener, adding none per request', async () => {
+    const { client } = await start();
+    const counts = textOf(await client.callTool({ name: 'close-listeners', arguments: {} }));
+    const [before, during] = (counts ?? '').split(':').map(Number);
+    expect(before).toBeGreaterThan(0);
+    expect(during).toBe(before);
   });
 
   it('aborts the signal when the client goes away (2026-07-28 cancellation)', async () => {

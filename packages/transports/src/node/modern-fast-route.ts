@@ -25,7 +25,12 @@ import type {
   McpModernFastRequestHandler,
   McpModernFastSerializedResponse,
 } from '../mcp-modern-fast-request.js';
-import { authenticateRequest, type HostContext, readJsonBody } from './host-context.js';
+import {
+  authenticateRequest,
+  type HostContext,
+  type ResponseCloseWatcher,
+  readJsonBody,
+} from './host-context.js';
 import { headerValue, sendJsonRpcError } from './host-http-responses.js';
 import { LazyCancellation } from './lazy-cancellation.js';
 import { createModernSdkHandler, type ModernSdkHandler } from './modern-sdk-handler.js';
@@ -101,9 +106,12 @@ export function createModernFastRoute(
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const authenticated = await authenticateRequest(context, request, response);
+    // Outcomes given at once are not awaited (no turn of the microtask queue per request).
+    const authenticating = authenticateRequest(context, request, response);
+    const authenticated = authenticating instanceof Promise ? await authenticating : authenticating;
     if (!authenticated) return;
-    const parsed = await readJsonBody(context, request, response);
+    const reading = readJsonBody(context, request, response);
+    const parsed = reading instanceof Promise ? await reading : reading;
     if (!parsed) return;
     const { body } = parsed;
     const { principal } = authenticated;
@@ -111,7 +119,7 @@ export function createModernFastRoute(
     const method = headerValue(request.headers['mcp-method'])?.trim() ?? '';
     // The SDK's own classification ladder (envelope, header/body agreement), on the parsed body,
     // unless the request is one it classified before but for its id (see ValidEnvelopes).
-    const envelope = plainEnvelopeKey(body, method);
+    const envelope = plainEnvelope(body, method);
     let modern = envelope !== undefined && envelopes.has(envelope);
     if (!modern) {
       const outcome = classifyInboundRequest({
@@ -138,7 +146,7 @@ export function createModernFastRoute(
     if (!modern || !isFastRequest(message, method, name)) {
       return serveWithSdk(request, response, body, principal);
     }
-    const fast = new ModernFastRequest(principal, response);
+    const fast = new ModernFastRequest(context, response, principal);
     const answer = fastRequest(message, fast);
     if (answer === undefined) return serveWithSdk(request, response, body, principal);
     let reply: unknown;
@@ -219,17 +227,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * For a request whose classification the SDK's ladder decides by its envelope alone, the
- * envelope's key; `undefined` for anything else (the ladder then classifies it, as always).
- * Such a request is a JSON object with only the JSON-RPC request members, version 2.0, a string
- * or safe-integer id, the method its `Mcp-Method` header names (not `initialize`), and params
- * whose `_meta` claims 2026-07-28 and carries no progress token, log level or related task:
- * then the SDK's ladder (`classifyInboundRequest`: not a response — its schemas are strict and
- * a request has `method` — a valid JSON-RPC request, an envelope claim naming the header's
+ * envelope (the request's `_meta`); `undefined` for anything else (the ladder then classifies it,
+ * as always). Such a request is a JSON object with only the JSON-RPC request members, version
+ * 2.0, a string or safe-integer id, the method its `Mcp-Method` header names (not `initialize`),
+ * and params whose `_meta` claims 2026-07-28 and carries no progress token, log level or related
+ * task: then the SDK's ladder (`classifyInboundRequest`: not a response — its schemas are strict
+ * and a request has `method` — a valid JSON-RPC request, an envelope claim naming the header's
  * version and method) answers `modern` exactly when its envelope check
  * (`RequestMetaEnvelopeSchema`, a loose object of those keys) passes, which reads only the
- * client's info and capabilities here: the key is those two, as JSON.
+ * client's info and capabilities here: {@link ValidEnvelopes} remembers those two.
  */
-function plainEnvelopeKey(body: unknown, method: string): string | undefined {
+function plainEnvelope(body: unknown, method: string): Record<string, unknown> | undefined {
   if (!isPlainObject(body)) return undefined;
   for (const member in body) if (!REQUEST_MEMBERS.has(member)) return undefined;
   if (body.jsonrpc !== '2.0' || body.method !== method || method === 'initialize') {
@@ -250,7 +258,14 @@ function plainEnvelopeKey(body: unknown, method: string): string | undefined {
   ) {
     return undefined;
   }
-  // An absent client info is left out, a null one kept: the two are told apart.
+  return meta;
+}
+
+/**
+ * The key of an envelope's client info and capabilities, as JSON; `undefined` for one too large
+ * to remember. An absent client info is left out, a null one kept: the two are told apart.
+ */
+function envelopeKey(meta: Record<string, unknown>): string | undefined {
   const key = JSON.stringify({
     info: meta[CLIENT_INFO_META_KEY],
     capabilities: meta[CLIENT_CAPABILITIES_META_KEY],
@@ -266,24 +281,78 @@ const MAX_ENVELOPE_KEY_LENGTH = 4096;
 const MAX_VALID_ENVELOPES = 256;
 
 /**
- * The envelopes (by {@link plainEnvelopeKey}) of requests the SDK's ladder classified as valid
- * 2026-07-28 requests: a client sends the same envelope with each request, and the ladder's zod
- * schemas (trying the body as a result and an error response first, then the envelope's
- * capabilities) were some 10 % of the hub's sampled CPU per 2026-07-28 call (bench/modern
- * profile); alone, ~28 µs per request, against under 1 µs for the key and its lookup.
+ * Whether two parsed JSON values are the same JSON (an object's members in any order; `null`
+ * and an absent member told apart).
+ */
+function sameJson(left: unknown, right: unknown): boolean {
+  if (left === right) return true;
+  if (typeof left !== 'object' || typeof right !== 'object' || left === null || right === null) {
+    return false;
+  }
+  if (Array.isArray(left)) {
+    if (!Array.isArray(right) || left.length !== right.length) return false;
+    for (let index = 0; index < left.length; index += 1) {
+      if (!sameJson(left[index], right[index])) return false;
+    }
+    return true;
+  }
+  if (Array.isArray(right)) return false;
+  const leftObject = left as Record<string, unknown>;
+  const rightObject = right as Record<string, unknown>;
+  let count = 0;
+  for (const member in leftObject) {
+    if (!Object.hasOwn(rightObject, member)) return false;
+    if (!sameJson(leftObject[member], rightObject[member])) return false;
+    count += 1;
+  }
+  for (const _member in rightObject) count -= 1;
+  return count === 0;
+}
+
+/**
+ * The envelopes (their client info and capabilities) of requests the SDK's ladder classified as
+ * valid 2026-07-28 requests: a client sends the same envelope with each request, and the
+ * ladder's zod schemas (trying the body as a result and an error response first, then the
+ * envelope's capabilities) were some 10 % of the hub's sampled CPU per 2026-07-28 call
+ * (bench/modern profile); alone, ~28 µs per request, against under 1 µs for the key and its
+ * lookup. The envelope last found valid is compared as it is first (no key built: the key's
+ * `JSON.stringify` was the most of a remembered request's classification in a c=1 profile).
  * Bounded: at most {@link MAX_VALID_ENVELOPES} keys of at most {@link MAX_ENVELOPE_KEY_LENGTH}
  * characters, forgotten all at once when full.
  */
 class ValidEnvelopes {
   readonly #keys = new Set<string>();
+  /** The client info and capabilities last found valid (of a key remembered). */
+  #last: { info: unknown; capabilities: unknown } | undefined;
 
-  has(key: string): boolean {
-    return this.#keys.has(key);
+  has(meta: Record<string, unknown>): boolean {
+    const last = this.#last;
+    if (
+      last !== undefined &&
+      sameJson(meta[CLIENT_INFO_META_KEY], last.info) &&
+      sameJson(meta[CLIENT_CAPABILITIES_META_KEY], last.capabilities)
+    ) {
+      return true;
+    }
+    const key = envelopeKey(meta);
+    if (key === undefined || !this.#keys.has(key)) return false;
+    this.#remember(meta);
+    return true;
   }
 
-  add(key: string): void {
+  add(meta: Record<string, unknown>): void {
+    const key = envelopeKey(meta);
+    if (key === undefined) return;
     if (this.#keys.size >= MAX_VALID_ENVELOPES) this.#keys.clear();
     this.#keys.add(key);
+    this.#remember(meta);
+  }
+
+  #remember(meta: Record<string, unknown>): void {
+    this.#last = {
+      info: meta[CLIENT_INFO_META_KEY],
+      capabilities: meta[CLIENT_CAPABILITIES_META_KEY],
+    };
   }
 }
 
@@ -303,34 +372,47 @@ function sendSerialized(response: ServerResponse, pieces: readonly Uint8Array[])
  * One fast request as its handler sees it ({@link McpModernFastRequestExtra}): aborted when the
  * client goes away before the answer (MCP 2026-07-28 cancels a request on HTTP by closing its
  * response stream); its signal and cancellation are lazy ({@link LazyCancellation}), its
- * response's `close` listened to once someone asks.
+ * response's close watched once someone asks, told by the host's one close listener of every
+ * response (`HostContext.watchClose`, as the 2025 fast path's requests are): no listener added
+ * and removed per request (every forwarded call watches its cancellation).
  */
-class ModernFastRequest extends LazyCancellation implements McpModernFastRequestExtra {
-  #onClose: (() => void) | undefined;
+class ModernFastRequest
+  extends LazyCancellation
+  implements McpModernFastRequestExtra, ResponseCloseWatcher
+{
+  /** Whether the host tells it when the response closes. */
+  #watchingClose = false;
 
   constructor(
-    readonly principal: unknown,
+    private readonly context: HostContext,
     private readonly response: ServerResponse,
+    readonly principal: unknown,
   ) {
     super();
   }
 
+  /** The response closed while watched: cancelled if it closed before its answer was written. */
+  responseClosed(): void {
+    this.#watchingClose = false;
+    if (!this.response.writableFinished) this.abort();
+  }
+
   protected watchClose(): void {
-    if (this.#onClose !== undefined) return;
+    if (this.#watchingClose) return;
     const response = this.response;
     if (response.closed) {
-      // Closed already: cancelled if it closed before its answer was written.
+      // Closed already (the host told no one): cancelled if it closed before its answer.
       if (!response.writableFinished) this.abort();
       return;
     }
-    this.#onClose = () => {
-      if (!response.writableFinished) this.abort();
-    };
-    response.on('close', this.#onClose);
+    this.#watchingClose = true;
+    this.context.watchClose(response, this);
   }
 
   protected stopWatchingClose(): void {
-    if (this.#onClose !== undefined) this.response.off('close', this.#onClose);
-    this.#onClose = undefined;
+    if (this.#watchingClose) {
+      this.#watchingClose = false;
+      this.context.unwatchClose(this.response);
+    }
   }
 }
