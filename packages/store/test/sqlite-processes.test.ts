@@ -132,6 +132,33 @@ describe('sqlite engine across processes', () => {
     }
   }, 60_000);
 
+  it('numbers lone appends of several processes in commit order, with a stopped clock', async () => {
+    // Each append of these children is alone in its commit (one autocommit INSERT): the last id it
+    // continues must be the newest any process committed, or two would share an id.
+    const path = join(directory, 'stopped-clock.db');
+    const runs = ['a', 'b', 'c'].map((tag) => startChild(path, 'stopped-clock', tag, '500'));
+    await using store = createSqliteStore({ path, now: () => 1_000 });
+    // All three start appending at once, so their appends interleave.
+    await waitFor(() => runs.every((run) => run.lines[0] === 'ready'), 30_000);
+    await store.kv.set('go', '1');
+    expect(await Promise.all(runs.map((run) => run.exited))).toEqual([0, 0, 0]);
+    const entries = await store.streams.read('stopped', { limit: 2_000 });
+    expect(entries.map((entry) => entry.id)).toEqual(
+      Array.from({ length: 1_500 }, (_, index) => `1000-${index}`),
+    );
+    for (const [index, tag] of ['a', 'b', 'c'].entries()) {
+      // What each process was told is what was committed, and its own appends are in its order.
+      const told = runs[index]!.lines.slice(1).map((line) => line.split(' '));
+      const stored = new Map(entries.map((entry) => [entry.id, entry.data]));
+      expect(told.map(([id, data]) => [stored.get(id!), data])).toEqual(
+        told.map(([, data]) => [data, data]),
+      );
+      expect(told.map(([, data]) => data)).toEqual(
+        Array.from({ length: 500 }, (_, position) => `${tag}-${position}`),
+      );
+    }
+  }, 60_000);
+
   it('delivers pub/sub messages published by another process', async () => {
     const path = join(directory, 'pubsub.db');
     await using store = createSqliteStore({ path });

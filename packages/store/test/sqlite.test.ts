@@ -239,6 +239,18 @@ describe('sqlite engine commit window', () => {
     expect(c[1]).toBe('1000-0');
   });
 
+  it('continues a newer id another connection appended between two lone appends', async () => {
+    // A lone append is one autocommit INSERT that reads the stream's last id itself: the id this
+    // connection committed last (1000-0) is not the stream's last once another one committed.
+    const path = join(directory, 'lone-shared.db');
+    await using mine = createSqliteStore({ path, now: () => 1_000 });
+    await using theirs = createSqliteStore({ path, now: () => 1_001 });
+    expect(await mine.streams.append('s', 'a')).toBe('1000-0');
+    expect(await theirs.streams.append('s', 'b')).toBe('1001-0');
+    expect(await mine.streams.append('s', 'c')).toBe('1001-1');
+    expect((await mine.streams.read('s')).map((entry) => entry.data)).toEqual(['a', 'b', 'c']);
+  });
+
   it('refuses a negative or non-finite window', () => {
     for (const appendWindowMs of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() =>
