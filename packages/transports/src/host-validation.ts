@@ -10,6 +10,9 @@ import {
   validateOriginHeader,
 } from '@modelcontextprotocol/server';
 
+/** Most `Host` values a validator remembers as allowed (see {@link createHostValidator}). */
+const MAX_ACCEPTED_HOSTS = 64;
+
 /** Options for {@link createHostValidator}. */
 export interface HostValidatorOptions {
   /**
@@ -39,7 +42,8 @@ export type HostValidator = (
 ) => HostValidationFailure | undefined;
 
 /**
- * Creates a validator of the `Host` and `Origin` headers of incoming requests.
+ * Creates a validator of the `Host` and `Origin` headers of incoming requests. The first 64
+ * distinct `Host` values found allowed are remembered and pass without being parsed again.
  *
  * @example
  * ```ts
@@ -54,8 +58,14 @@ export function createHostValidator(options: HostValidatorOptions = {}): HostVal
       ? undefined
       : [...(options.allowedHosts ?? localhostAllowedHostnames())];
   const allowedOrigins = [...(options.allowedOrigins ?? localhostAllowedOrigins())];
+  // `Host` values found allowed: the SDK's check parses a URL per request (`new URL('http://' +
+  // host)`, some 10 µs of a plain call's CPU), while a client sends the same `Host` on every
+  // request. Bounded, and never evicting: a client sending made-up `Host` values cannot grow it,
+  // nor push out the values of the clients seen before; a value not in it (refused ones are never
+  // kept) goes through the full check.
+  const acceptedHosts = new Set<string>();
   return (host, origin) => {
-    if (allowedHosts !== undefined) {
+    if (allowedHosts !== undefined && !(host && acceptedHosts.has(host))) {
       const result = validateHostHeader(host, allowedHosts);
       if (!result.ok) {
         return {
@@ -63,6 +73,7 @@ export function createHostValidator(options: HostValidatorOptions = {}): HostVal
           message: `Forbidden: ${result.message} (allowed hosts: ${allowedHosts.join(', ')})`,
         };
       }
+      if (host && acceptedHosts.size < MAX_ACCEPTED_HOSTS) acceptedHosts.add(host);
     }
     const result = validateOriginHeader(origin, allowedOrigins);
     if (!result.ok) {

@@ -230,6 +230,25 @@ describe('createMcpHttpHost — bad input', () => {
     );
   });
 
+  it('answers a Host value the same way each time, past the Host values it remembers', async () => {
+    const { port } = await startHost();
+    const statusFor = async (host: string) =>
+      (await raw(port, { body: initialize, headers: { host } })).status;
+    for (let round = 0; round < 2; round += 1) {
+      expect(await statusFor(`localhost:${port}`)).toBe(200);
+      expect(await statusFor('evil.example')).toBe(403);
+      expect(await statusFor(`evil.example:${port}`)).toBe(403);
+    }
+    // More distinct allowed values than the validator remembers (64): each still accepted, and
+    // refused ones still refused.
+    for (let other = 1; other <= 70; other += 1) {
+      expect(await statusFor(`127.0.0.1:${other}`)).toBe(200);
+    }
+    expect(await statusFor(`localhost:${port}`)).toBe(200);
+    expect(await statusFor('127.0.0.1:70')).toBe(200);
+    expect(await statusFor('localhost.evil.example')).toBe(403);
+  });
+
   it('answers an unknown session id with 404 and -32001', async () => {
     const { url, port } = await startHost();
     const response = await raw(port, {
