@@ -1,8 +1,9 @@
+import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { FedmcpError, InvalidRequestError } from '@fedmcp/protocol';
 import { describe, expect, it, vi } from 'vitest';
-import { RequestBodyTooLargeError, readBody } from './read-body.js';
+import { RequestBodyTooLargeError, readBody, readBodyNow } from './read-body.js';
 
 /**
  * Sends `body` (chunked: no Content-Length) to a real server that calls `readBody` once the whole
@@ -45,6 +46,58 @@ describe('readBody of a body that has all arrived', () => {
     expect(await readArrived('{"jsonrpc":"2.0"}', 100)).toBe('read:{"jsonrpc":"2.0"}');
     expect(await readArrived('', 100)).toBe('read:');
     expect(await readArrived('x'.repeat(101), 100)).toBe('error:RequestBodyTooLargeError');
+  });
+});
+
+describe('readBodyNow of a body that came with its headers', () => {
+  it('returns it without a promise once its bytes are buffered, and the request still ends', async () => {
+    const seen: { body: unknown; ended: boolean }[] = [];
+    const server = createServer((request: IncomingMessage, response) => {
+      void (async () => {
+        // What the host's routes see after their first await: the body buffered. (Node 20 marks
+        // the request complete only an event-loop turn later.)
+        await Promise.resolve();
+        const body = readBodyNow(request, { limitBytes: 1_000, idleTimeoutMs: 60_000 });
+        const ended = new Promise<boolean>((resolve) => {
+          if (request.readableEnded) resolve(true);
+          else request.once('end', () => resolve(true));
+        });
+        seen.push({
+          body: body instanceof Promise ? 'a promise' : body.toString('utf8'),
+          ended: await ended,
+        });
+        response.end('ok');
+      })();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      // Two requests on one keep-alive connection, each written with its body in one write.
+      const socket = connect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      let received = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        received += chunk;
+      });
+      for (const id of [1, 2]) {
+        const body = `{"jsonrpc":"2.0","id":${id}}`;
+        socket.write(
+          `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        );
+        await vi.waitFor(() => expect(received.split('HTTP/1.1 200').length - 1).toBe(id), {
+          timeout: 10_000,
+        });
+      }
+      socket.destroy();
+      expect(seen).toEqual([
+        { body: '{"jsonrpc":"2.0","id":1}', ended: true },
+        { body: '{"jsonrpc":"2.0","id":2}', ended: true },
+      ]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

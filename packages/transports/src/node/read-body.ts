@@ -69,7 +69,7 @@ export function readBodyNow(
   if (Number.isFinite(declared) && declared > limitBytes) {
     throw new RequestBodyTooLargeError(limitBytes);
   }
-  const whole = bufferedBody(request, limitBytes);
+  const whole = bufferedBody(request, limitBytes, declared);
   if (whole !== undefined) return whole;
   const idleTimeoutMs = options.idleTimeoutMs ?? 0;
   // The body is whole once `Content-Length` bytes arrived: answered then, without waiting for
@@ -222,13 +222,29 @@ function idleWatch(timeoutMs: number): IdleWatch {
  * listeners, a promise per chunk or an idle timer. `undefined` when some of it is still to come.
  * @throws {RequestBodyTooLargeError} when the body is over `limitBytes`.
  */
-function bufferedBody(request: IncomingMessage, limitBytes: number): Buffer | undefined {
-  if (!request.complete || request.readableFlowing === true || request.readableEncoding !== null) {
-    return undefined;
+function bufferedBody(
+  request: IncomingMessage,
+  limitBytes: number,
+  declared: number,
+): Buffer | undefined {
+  if (request.readableFlowing === true || request.readableEncoding !== null) return undefined;
+  if (request.complete) {
+    if (request.readableLength > limitBytes) throw new RequestBodyTooLargeError(limitBytes);
+    const whole = request.read() as Buffer | null;
+    return whole ?? EMPTY;
   }
-  if (request.readableLength > limitBytes) throw new RequestBodyTooLargeError(limitBytes);
-  const whole = request.read() as Buffer | null;
-  return whole ?? EMPTY;
+  // Every `Content-Length` byte buffered, the message's end not parsed yet: Node marks a request
+  // complete (and ends its stream) an event-loop turn after a body that came with its headers, so
+  // this is the usual state of a small request once the host has authenticated it. (`declared` is
+  // within the limit here.) Resumed after the read, so the request still ends, as a read one
+  // does, and Node's parser lets go of it (`clearIncoming` waits for its `end`).
+  if (declared > 0 && request.readableLength === declared) {
+    const whole = request.read() as Buffer | null;
+    if (whole === null) return undefined;
+    request.resume();
+    return whole;
+  }
+  return undefined;
 }
 
 const EMPTY = Buffer.alloc(0);
