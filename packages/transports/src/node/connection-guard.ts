@@ -109,6 +109,16 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
   };
 
   const keyOf = (socket: Socket) => `${socket.remoteAddress}|${socket.remotePort}`;
+  // By socket too, so a request finds its entry without building its key: the socket `connection`
+  // saw, and a TLS request's own socket once found by key. A closed one's entry is gone.
+  const bySocket = new WeakMap<Socket, Entry>();
+  const entryOf = (socket: Socket): Entry | undefined => {
+    const known = bySocket.get(socket);
+    if (known !== undefined) return known.gone ? undefined : known;
+    const entry = entries.get(keyOf(socket));
+    if (entry !== undefined) bySocket.set(socket, entry);
+    return entry;
+  };
   const markIdle = (entry: Entry) => {
     const idle = entry.served ? kept : fresh;
     if (entry.served && keepAliveIdleMs > 0) {
@@ -208,15 +218,15 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
         idleSince: 0,
       };
       entries.set(key, entry);
+      bySocket.set(socket, entry);
       perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
       stats.open += 1;
       markIdle(entry);
       socket.once('close', () => untrack(entry));
     },
     requestStarted(socket) {
-      const key = keyOf(socket);
-      if (shedKeys.has(key)) return 'shed';
-      const entry = entries.get(key);
+      if (shedKeys.size > 0 && shedKeys.has(keyOf(socket))) return 'shed';
+      const entry = entryOf(socket);
       if (entry) {
         entry.busy += 1;
         entry.served = true;
@@ -225,13 +235,13 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
       return 'ok';
     },
     requestEnded(socket) {
-      const entry = entries.get(keyOf(socket));
+      const entry = entryOf(socket);
       if (!entry || entry.gone) return;
       entry.busy = Math.max(0, entry.busy - 1);
       if (entry.busy === 0 && !socket.destroyed) markIdle(entry);
     },
     upgraded(socket) {
-      const entry = entries.get(keyOf(socket));
+      const entry = entryOf(socket);
       if (!entry) return;
       entry.busy += 1;
       markBusy(entry);
