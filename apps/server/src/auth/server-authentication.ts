@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FedmcpError, type Logger } from '@fedmcp/protocol';
 import {
   type AuditLog,
+  anonymousPrincipal,
   authenticateRequest,
   authenticationErrorResponse,
   buildProtectedResourceMetadata,
@@ -51,8 +52,12 @@ export interface ServerAuthentication {
   readonly allowAnonymous: boolean;
   /** The metadata document served at the well-known paths, when OAuth is configured. */
   readonly metadata: ProtectedResourceMetadata | undefined;
-  /** The host's `authenticate` hook: a principal, or the 401/403 response to send. */
-  authenticate(request: McpAuthRequest): Promise<Principal | Response>;
+  /**
+   * The host's `authenticate` hook: a principal, or the 401/403 response to send. An anonymous
+   * caller of a hub without client authentication is answered at once, without a promise (the
+   * host takes either).
+   */
+  authenticate(request: McpAuthRequest): Principal | Promise<Principal | Response>;
   /** The host's `sessionOwner`: sessions belong to one principal. */
   sessionOwner(principal: unknown): string | undefined;
   /** Serves the Protected Resource Metadata (an `onRequest` route); `true` when it answered. */
@@ -163,8 +168,10 @@ export function createServerAuthentication(
   // recorded once per interval; failures are always recorded.
   const successIntervalMs = options.successAuditIntervalMs ?? 60_000;
   const lastSuccess = new Map<string, number>();
+  const successKey = (principal: Principal): string =>
+    `${principal.authMethod}\u0000${principal.issuer ?? ''}\u0000${principal.subject}`;
   const shouldRecordSuccess = (principal: Principal): boolean => {
-    const key = `${principal.authMethod}\u0000${principal.issuer ?? ''}\u0000${principal.subject}`;
+    const key = successKey(principal);
     const now = Date.now();
     const last = lastSuccess.get(key);
     if (last !== undefined && now - last < successIntervalMs) return false;
@@ -172,9 +179,30 @@ export function createServerAuthentication(
     lastSuccess.set(key, now);
     return true;
   };
+  const anonymousKey = successKey(anonymousPrincipal());
   if (state.access.warning) logger.warn({ host: options.config.hub.host }, state.access.warning);
 
-  async function authenticate(request: McpAuthRequest): Promise<Principal | Response> {
+  function authenticate(request: McpAuthRequest): Principal | Promise<Principal | Response> {
+    // The usual local caller: anonymous access allowed, no authenticator configured, and no
+    // credential presented (one would be refused: no authenticator accepts it). authenticateRequest
+    // decides the anonymous principal then; decided here without its chain of promises (a few µs
+    // of every call), unless the success is due to be recorded (then as below).
+    const { access, configured } = state;
+    if (
+      access.allowAnonymous &&
+      configured.authenticators.length === 0 &&
+      !request.headers.has('authorization') &&
+      !request.headers.has('x-api-key')
+    ) {
+      const last = lastSuccess.get(anonymousKey);
+      if (last !== undefined && Date.now() - last < successIntervalMs) return anonymousPrincipal();
+    }
+    return authenticateWithCredentials(request);
+  }
+
+  async function authenticateWithCredentials(
+    request: McpAuthRequest,
+  ): Promise<Principal | Response> {
     const { access, configured, metadata } = state;
     // Only an audit record needs it: parsed when one is written, not on every request.
     const action = () => `${request.method} ${new URL(request.url).pathname}`;
