@@ -51,10 +51,14 @@ export function noteQuietCall(upstream: Upstream, name: string): void {
   if (quiet >= 0 && quiet < QUIET_CALLS) records.set(name, quiet + 1);
 }
 
+/** Notes that a call of `name` asked its client something: its calls never share. */
+export function noteAskingTool(upstream: Upstream, name: string): void {
+  recordsOf(upstream).set(name, -1);
+}
+
 /** Notes that calls of these tools were in flight when a question came: they never share. */
 function noteAsking(upstream: Upstream, calls: AttributedCall[]): void {
-  const records = recordsOf(upstream);
-  for (const call of calls) records.set(call.name, -1);
+  for (const call of calls) noteAskingTool(upstream, call.name);
 }
 
 /**

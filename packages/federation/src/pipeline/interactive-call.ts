@@ -1,9 +1,9 @@
 /**
  * Stage 4 for an interactive tools/call (its client can answer sampling, elicitation or roots,
- * or wants its logs): the upstream call runs in a `Flow` on a leased connection, and its
- * questions come back to the client as `input_required` rounds (pushed to 2025-era clients by
- * the SDK's legacy shim); each retry carries the answers and drives the flow on, until the
- * upstream answers. The flow's end is mapped and recorded once (stages 5 and 6).
+ * or wants its logs): the upstream call runs in a `Flow` on a leased connection (a quiet tool's
+ * call on a shared one, see `sharesConnections`), and its questions come back to the client as
+ * `input_required` rounds (pushed to 2025-era clients by the SDK's legacy shim); each retry
+ * carries the answers and drives the flow on, until the upstream answers. The flow's end is mapped and recorded once (stages 5 and 6).
  */
 import type { LoggingLevel, Result, ServerContext } from '@modelcontextprotocol/server';
 import {
@@ -15,6 +15,7 @@ import {
 } from '../cluster/flow-forwarding.js';
 import { forwardRound, serveForwardedRounds } from '../cluster/forwarded-rounds.js';
 import { asClientError, hubError } from '../errors.js';
+import type { InteractiveMethod } from '../flow.js';
 import { clientCapabilities } from '../handlers/session-scope.js';
 import { inputRequiredReply } from '../sdk-seams.js';
 import type { FlowEntry, FlowRegistry } from '../services/flow-registry.js';
@@ -22,6 +23,7 @@ import type { HubServices } from '../services/hub-services.js';
 import { passesLevel } from '../services/notification-router.js';
 import type { HubSession } from '../services/session-registry.js';
 import type { Upstream } from '../upstream.js';
+import { mayShare, noteAskingTool, noteQuietCall } from './attributed-questions.js';
 import { callUpstream, type UpstreamCall } from './call-upstream.js';
 import type { Finish } from './finish.js';
 import { stripDownstreamMeta } from './meta.js';
@@ -44,6 +46,22 @@ export interface Round {
   /** The client's log level for this round, if it wants log messages. */
   logLevel: LoggingLevel | undefined;
 }
+
+/**
+ * Whether an interactive call goes on a shared lease, as an attributed call
+ * (attributed-questions.ts), instead of holding a connection alone: when its tool (of a 2025-era
+ * upstream) has answered `QUIET_CALLS` calls without a question, as a quiet tool's calls do on the
+ * fast path. An exclusive lease per call made an interactive client's calls queue for
+ * `maxConnections` stdio processes (2026-07-28 clients, and 2025-era clients the fast path does not
+ * serve: issue #18). A round that relays log messages keeps its own connection (an upstream's logs
+ * reach a call's client alone only from a connection the call holds).
+ */
+function sharesConnections(round: Round, upstream: Upstream, name: string): boolean {
+  return round.logLevel === undefined && upstream.era === 'legacy' && mayShare(upstream, name);
+}
+
+/** The flows whose upstream asked their client something (their tool is not quiet). */
+const asked = new WeakSet<object>();
 
 /** The flows a round is waiting on; a flow that ends between rounds is recorded on its own. */
 const driven = new WeakSet<object>();
@@ -70,14 +88,35 @@ export async function startInteractiveCall(
         : { ok: true, result: outcome.map(event.result) },
     );
   };
-  flow.run((signal) =>
-    callUpstream({
+  const upstream = call.upstream;
+  const name = String(call.params.name);
+  const shares = sharesConnections(round, upstream, name);
+  flow.run((signal) => {
+    const sent = callUpstream({
       ...call,
       signal,
-      onConnection: (connection) => flows.attach(flow, connection),
+      ...(shares
+        ? {
+            // As a quiet tool's call on the fast path: the shared primary first, tracked there so
+            // a question it asks after all reaches this flow when it can only be this session's.
+            lease: { ...call.lease, interactive: false },
+            asker: {
+              party: round.session,
+              name,
+              mayShare: true,
+              ask: (method, params) => flow.ask(method as InteractiveMethod, params),
+            },
+          }
+        : { onConnection: (connection) => flows.attach(flow, connection) }),
       onprogress: (progress) => flow.onProgress?.(progress),
-    }),
-  );
+    });
+    if (upstream.era !== 'legacy') return sent;
+    return sent.then((result) => {
+      if (asked.has(flow)) noteAskingTool(upstream, name);
+      else noteQuietCall(upstream, name);
+      return result;
+    });
+  });
   // Replicas on one store: this replica must hear the retries that reach the others.
   await serveForwardedRounds(round.services, (forwarded, signal, notify) =>
     holdForwardedRound(round.services, forwarded, signal, notify),
@@ -157,6 +196,7 @@ async function runRound(
   flow.onLog = undefined;
   await afterNext();
   if (event.type === 'input') {
+    asked.add(flow);
     for (const question of event.questions) {
       if (question.method === 'elicitation/create') {
         services.notifications.trackElicitation(outcome.upstream, question.params, session);

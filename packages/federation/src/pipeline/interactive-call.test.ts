@@ -1,0 +1,71 @@
+/**
+ * Interactive calls on the SDK path (no fast path: `createMcpHttpHost` without `fastRequest`), a
+ * real 2025-era client and a stdio upstream: a quiet tool's calls share the upstream's process
+ * instead of each holding a connection alone, and a tool's question still reaches the client.
+ */
+import { createMcpHttpHost } from '@fedmcp/transports/node';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { describe, expect, it } from 'vitest';
+import { INTERACTIVE, textOf } from '../../test/helpers.js';
+import { stdioFixture } from '../../test/node-helpers.js';
+import { createHub } from '../node/index.js';
+import { QUIET_CALLS } from './attributed-questions.js';
+
+async function startHub(maxConnections: number) {
+  const hub = createHub({
+    upstreams: { up: { ...stdioFixture('up'), timeoutMs: 30_000, maxConnections } },
+    healthIntervalMs: 0,
+  });
+  await hub.start();
+  // No fastRequest: every tools/call runs the SDK handler, an interactive one as a flow.
+  const host = createMcpHttpHost({ createServer: hub.createServer, port: 0, bus: hub.bus });
+  const { url } = await host.listen();
+  return {
+    url,
+    async [Symbol.asyncDispose]() {
+      await host.close();
+      await hub.close();
+    },
+  };
+}
+
+describe('interactive calls on the SDK path', () => {
+  it("runs a quiet tool's concurrent calls on the shared process, and still relays a question", async () => {
+    await using hub = await startHub(4);
+    const client = new Client({ name: 'alice', version: '1.0.0' }, { capabilities: INTERACTIVE });
+    client.setRequestHandler('roots/list', async () => ({ roots: [] }));
+    client.setRequestHandler('sampling/createMessage', async () => ({
+      model: 'test-model',
+      role: 'assistant' as const,
+      content: { type: 'text' as const, text: 'alice-answer' },
+    }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${hub.url}/mcp`)));
+    try {
+      const call = async (name: string, args: Record<string, unknown> = {}) =>
+        textOf(await client.callTool({ name: `up__${name}`, arguments: args }));
+      // Both tools answer QUIET_CALLS times without a question: from then on they may share.
+      const pids = new Set<string>();
+      for (let index = 0; index < QUIET_CALLS; index += 1) {
+        pids.add(await call('pid'));
+        await call('slow', { ms: 1 });
+      }
+      expect(pids.size).toBe(1);
+      // Calls in flight on the shared process: more calls join it (before, each held a
+      // connection alone, so the pid calls ran on processes opened beside the busy ones). Twice:
+      // a process opened in the first round would serve calls of the second.
+      const during: string[] = [];
+      for (let round = 0; round < 2; round += 1) {
+        const slow = Array.from({ length: 4 }, () => call('slow', { ms: 300 }));
+        during.push(...(await Promise.all(Array.from({ length: 4 }, () => call('pid')))));
+        await Promise.all(slow);
+      }
+      expect(new Set(during)).toEqual(pids);
+      // A tool that asks still reaches its client mid-call, and the quiet tools still answer.
+      expect(await call('sample', { prompt: 'p1' })).toBe('sampled:alice-answer');
+      expect(await call('sample', { prompt: 'p2' })).toBe('sampled:alice-answer');
+      expect(pids.has(await call('pid'))).toBe(true);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+});
