@@ -191,11 +191,15 @@ export class Flow {
   private settle(event: FlowEvent): void {
     if (this.outcome) return;
     this.outcome = event;
-    const refusal = hubError('INVALID_REQUEST', 'The call this request belongs to is over.');
-    for (const question of [...this.unsent.splice(0), ...this.sent.values()]) {
-      question.reject(refusal);
+    // The refusal (an Error with its stack) is built only when a question is still waiting:
+    // most calls settle with none (a 2026-07-28 interactive client's profile showed it per call).
+    if (this.unsent.length > 0 || this.sent.size > 0) {
+      const refusal = hubError('INVALID_REQUEST', 'The call this request belongs to is over.');
+      for (const question of [...this.unsent.splice(0), ...this.sent.values()]) {
+        question.reject(refusal);
+      }
+      this.sent.clear();
     }
-    this.sent.clear();
     this.onSettled?.(event);
     this.wake?.();
     this.finish();
