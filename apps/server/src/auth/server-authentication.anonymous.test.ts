@@ -53,7 +53,11 @@ describe('createServerAuthentication — anonymous callers', () => {
   it('still refuses a credential no authenticator accepts, and records each refusal', async () => {
     const { authenticate, events } = setup(undefined);
     await authenticate();
-    for (const headers of [{ authorization: 'Bearer abc' }, { 'x-api-key': 'k' }]) {
+    const credentials: Array<Record<string, string>> = [
+      { authorization: 'Bearer abc' },
+      { 'x-api-key': 'k' },
+    ];
+    for (const headers of credentials) {
       const outcome = authenticate(headers);
       expect(isThenable(outcome)).toBe(true);
       expect(((await outcome) as Response).status).toBe(401);
