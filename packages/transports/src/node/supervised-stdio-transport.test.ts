@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FedmcpError } from '@fedmcp/protocol';
 import { Client } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -216,6 +219,60 @@ describe('createSupervisedStdioTransport', () => {
     await waitUntilEmpty(() => (chunks.length >= 1 ? [] : [chunks.length]));
     await new Promise((resolve) => setTimeout(resolve, 100)); // a second chunk would show here
     expect(chunks).toEqual([{ lines: ['a', 'b', 'c'] }]); // the order they were sent in
+  });
+
+  it('writes a request to an idle child at once; requests sent while it works share the next write', async () => {
+    // The child notes each chunk it reads in a file (read synchronously below, while a turn is
+    // still running), tells us the ids in it, and answers the requests in it.
+    const marks = join(mkdtempSync(join(tmpdir(), 'fedmcp-stdio-')), 'chunks');
+    writeFileSync(marks, '');
+    const script = [
+      "const { appendFileSync } = require('node:fs');",
+      "process.stdin.on('data', (data) => {",
+      "  const messages = data.toString('utf8').split('\\n').filter(Boolean).map((line) => JSON.parse(line));",
+      "  appendFileSync(process.env.MARKS, 'chunk\\n');",
+      "  process.stdout.write(JSON.stringify({ jsonrpc: '2.0', method: 'chunk', params: { ids: messages.map((m) => m.id ?? m.method) } }) + '\\n');",
+      "  for (const m of messages) if (m.id !== undefined) process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result: {} }) + '\\n');",
+      '});',
+    ].join('\n');
+    const transport = createSupervisedStdioTransport({
+      command: process.execPath,
+      args: ['-e', script],
+      env: { MARKS: marks },
+    });
+    cleanups.push(() => transport.close());
+    const chunks: unknown[] = [];
+    const answered: unknown[] = [];
+    transport.onmessage = (message) => {
+      const { method, id, params } = message as { method?: string; id?: unknown; params?: unknown };
+      if (method === 'chunk') chunks.push(params);
+      else answered.push(id);
+    };
+    await transport.start();
+    // Holds the turn until the child has read `count` chunks (a write made in this turn), or 10 s
+    // (a write left for after the turn: never read while it runs).
+    const holdTurnUntilRead = (count: number) => {
+      const until = performance.now() + 10_000;
+      while (performance.now() < until) {
+        if (readFileSync(marks, 'utf8').split('\n').length > count) return;
+      }
+    };
+    // 1 goes out in the turn that sent it (the child idle); 2 and the notification, sent after it
+    // in the same turn, wait for the turn's one write.
+    const sent = [transport.send({ jsonrpc: '2.0', id: 1, method: 'r' })];
+    holdTurnUntilRead(1);
+    sent.push(transport.send({ jsonrpc: '2.0', id: 2, method: 'r' }));
+    sent.push(transport.send({ jsonrpc: '2.0', method: 'n' }));
+    await Promise.all(sent);
+    await waitUntilEmpty(() => (answered.length >= 2 ? [] : [answered.length]));
+    // Both answered: the child is idle again, and 3 goes out alone at once.
+    const third = transport.send({ jsonrpc: '2.0', id: 3, method: 'r' });
+    holdTurnUntilRead(3);
+    const fourth = transport.send({ jsonrpc: '2.0', id: 4, method: 'r' });
+    await Promise.all([third, fourth]);
+    await waitUntilEmpty(() => (answered.length >= 4 ? [] : [answered.length]));
+    expect(chunks).toEqual([{ ids: [1] }, { ids: [2, 'n'] }, { ids: [3] }, { ids: [4] }]);
+    expect(answered).toEqual([1, 2, 3, 4]);
   });
 
   it('reports and closes on a stdout message over maxMessageBytes', async () => {

@@ -78,6 +78,8 @@ export const DEFAULT_KILL_GRACE_MS = 2_000;
 const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 /** What {@link SupervisedStdioTransport.send} returns when the message is queued. */
 const SENT: Promise<void> = Promise.resolve();
+/** Unanswered requests tracked to tell an idle child from a busy one. */
+const MAX_TRACKED_REQUESTS = 4_096;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
@@ -98,6 +100,12 @@ export class SupervisedStdioTransport implements Transport {
   /** Lines sent in this turn of the event loop, written together after its I/O (one write). */
   #outgoing: string[] = [];
   #flushScheduled = false;
+  /**
+   * The ids of requests sent and not answered (nor cancelled) yet: while there are none the
+   * child is idle, and a request is written at once (see {@link SupervisedStdioTransport.send}).
+   * At most {@link MAX_TRACKED_REQUESTS}.
+   */
+  readonly #unanswered = new Set<unknown>();
   #child: ChildProcess | undefined;
   #closing = false;
   #exited: Promise<StdioExit> | undefined;
@@ -272,6 +280,10 @@ export class SupervisedStdioTransport implements Transport {
       );
       return;
     }
+    // An answer (a result or an error: no method) to one of our requests.
+    if (this.#unanswered.size !== 0 && (message as { method?: unknown }).method === undefined) {
+      this.#unanswered.delete((message as { id?: unknown }).id);
+    }
     this.onmessage?.(message as JSONRPCMessage);
   }
 
@@ -286,18 +298,45 @@ export class SupervisedStdioTransport implements Transport {
         ),
       );
     }
+    const line = `${JSON.stringify(message)}\n`;
+    const { id, method } = message as { id?: unknown; method?: unknown };
+    if (method === undefined || id === undefined) {
+      if (method === 'notifications/cancelled') {
+        // MCP 2025-11-25 basic/utilities/cancellation: the child may never answer it.
+        this.#unanswered.delete(
+          (message as { params?: { requestId?: unknown } }).params?.requestId,
+        );
+      }
+    } else if (this.#unanswered.size === 0 && !this.#flushScheduled) {
+      // A request to an idle child (nothing sent is waiting for its answer, nothing queued) goes
+      // out at once, in the turn that sent it: at c=1 it is the whole critical path, and the
+      // child works on it while this turn's remaining work runs (issue #18). Requests sent
+      // after it in the turn wait for the batch below, so a busy child (c=32) still gets one
+      // write per turn.
+      this.#unanswered.add(id);
+      stdin.write(line);
+      return stdin.writableNeedDrain ? this.#drained(stdin) : SENT;
+    } else if (this.#unanswered.size < MAX_TRACKED_REQUESTS) {
+      // Past the bound (requests the child never answered and nobody cancelled) a request is
+      // not tracked: the child may then look idle while busy, which costs one more write.
+      this.#unanswered.add(id);
+    }
     // Messages sent in one turn of the event loop go out in one write after its I/O callbacks
     // (setImmediate, not nextTick: requests arriving on 32 sockets in one poll phase are sent
     // together, where a flush per socket callback made the pipe write ~14% of a hub's CPU at
     // c=32), with fewer wakeups of the child. A write error (EPIPE: the child died) surfaces as
     // the exit and onclose.
-    this.#outgoing.push(`${JSON.stringify(message)}\n`);
+    this.#outgoing.push(line);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(this.#flush);
     }
     // Back-pressure: wait while the pipe is full, as the SDK's stdio transport does.
-    if (!stdin.writableNeedDrain) return SENT;
+    return stdin.writableNeedDrain ? this.#drained(stdin) : SENT;
+  }
+
+  /** Resolves once `stdin` has drained (or closed). */
+  #drained(stdin: NodeJS.WritableStream): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = () => {
         stdin.off('drain', done);
