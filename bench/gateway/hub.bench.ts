@@ -10,7 +10,10 @@
  *   as a stdio upstream, `prefix: false`;
  * - supergateway `--stateful` and mcp-proxy fronting the same stdio echo server;
  * - a reference, not a contender: `raw-relay.mjs`, a relay with no MCP logic in front of the same
- *   stdio server — the cost of the extra process hop alone, the floor of any stdio gateway.
+ *   stdio server — the cost of the extra process hop alone, the floor of any stdio gateway;
+ * - a reference, not a contender: `json-ceiling.mjs`, a server that does no work and answers every
+ *   call at once as JSON — the most calls/s the bench's client reaches (at c=32 the client process
+ *   is the bottleneck, so no server can make it faster than this).
  *
  * Figures (each a ratio against the baseline of the same run): p50/p99 latency and calls/s at
  * concurrency 1 and 32 over one session and over 32 sessions; the same at c=32 for `work`, a tool
@@ -44,9 +47,9 @@
  * BENCH_FEDMCP_BEFORE_LAUNCHER: the launcher bundle of another build of fedmcp (build-before.sh
  * makes one of an older commit), run as the contender "fedmcp (before)" beside "fedmcp" in the
  * same interleaved rounds, with every figure of fedmcp (its tools/list too), and a table of
- * fedmcp against fedmcp (before). The two swap their turn every round.
+ * fedmcp against fedmcp (before). The turn order changes every round (see inTurn).
  * BENCH_CONTENDERS: which contenders run, comma-separated, of baseline, fedmcp-before, fedmcp,
- * supergateway, mcp-proxy, raw (default: all; fedmcp-before when BENCH_FEDMCP_BEFORE_LAUNCHER is
+ * supergateway, mcp-proxy, raw, ceiling (default: all; fedmcp-before when BENCH_FEDMCP_BEFORE_LAUNCHER is
  * set). The baseline always runs: every ratio is against it.
  */
 import { execFileSync } from 'node:child_process';
@@ -100,6 +103,7 @@ const contenderIds = [
   'supergateway',
   'mcp-proxy',
   'raw',
+  'ceiling',
 ] as const;
 type ContenderId = (typeof contenderIds)[number];
 const contenderNames: Record<ContenderId, string> = {
@@ -109,6 +113,7 @@ const contenderNames: Record<ContenderId, string> = {
   supergateway: 'supergateway',
   'mcp-proxy': 'mcp-proxy',
   raw: 'raw relay (floor)',
+  ceiling: 'JSON ceiling (no work)',
 };
 
 function selectContenders(): Set<ContenderId> {
@@ -118,7 +123,11 @@ function selectContenders(): Set<ContenderId> {
   if (!listed || listed.length === 0) {
     return new Set(contenderIds.filter((id) => id !== 'fedmcp-before' || beforeLauncher));
   }
-  const aliases: Record<string, ContenderId> = { before: 'fedmcp-before', 'raw-relay': 'raw' };
+  const aliases: Record<string, ContenderId> = {
+    before: 'fedmcp-before',
+    'raw-relay': 'raw',
+    'json-ceiling': 'ceiling',
+  };
   const selected = new Set<ContenderId>(['baseline']);
   for (const each of listed) {
     const id = aliases[each] ?? each;
@@ -150,6 +159,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const echoServer = join(here, 'echo-server.mjs');
 const echoHttpServer = join(here, 'echo-http-server.mjs');
 const rawRelay = join(here, 'raw-relay.mjs');
+const jsonCeiling = join(here, 'json-ceiling.mjs');
 
 killStartedOnExit();
 
@@ -235,6 +245,7 @@ async function startContenders(launchers: Partial<Record<'fedmcp' | 'fedmcp-befo
         [process.execPath, ...echoFlags, echoServer, '--work'],
         profileArguments('mcp-proxy'),
       ),
+    ceiling: () => startNode('JSON ceiling', [jsonCeiling]),
     raw: () =>
       startNode('raw relay', [
         rawRelay,
@@ -464,18 +475,22 @@ function progress(message: string): void {
 let contenders: Contender[] = [];
 let listTargets: Contender[] = [];
 /**
- * The turn order of a round: fedmcp and fedmcp (before) swap their turns every other round, so
- * neither always runs right after the same neighbour (a machine still busy with its predecessor's
- * garbage collection or a cooling CPU favours one of them otherwise).
+ * The turn order of a round. Each contender's predecessor changes from round to round: round r
+ * starts at contender r mod n and steps through the list by the next step coprime with n (1, 2,
+ * …), so a contender's predecessor differs from round to round. A client still busy
+ * with its predecessor's garbage (an SSE answer leaves more than a JSON one) or a CPU cooling after
+ * it otherwise favours or penalises the same column every round: in a fixed order fedmcp always
+ * ran right after the baseline.
  */
-function inTurn(list: Contender[], round: number): Contender[] {
-  const order = [...list];
-  const before = order.findIndex((each) => each.id === 'fedmcp-before');
-  const after = order.findIndex((each) => each.id === 'fedmcp');
-  if (round % 2 === 1 && before >= 0 && after >= 0) {
-    [order[before], order[after]] = [order[after] as Contender, order[before] as Contender];
-  }
-  return order;
+function inTurn<T>(list: T[], round: number): T[] {
+  const count = list.length;
+  if (count < 2) return [...list];
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const steps = Array.from({ length: count - 1 }, (_, index) => index + 1).filter(
+    (step) => gcd(step, count) === 1,
+  );
+  const step = steps[round % steps.length] as number;
+  return list.map((_, index) => list[(round + index * step) % count] as T);
 }
 
 /** Which build each fedmcp contender runs, printed under the table. */
@@ -731,7 +746,8 @@ try {
     'Ratios are against the baseline of the same run (the first column of each table): for latency, CPU and memory below 1× is better, for calls/s above 1× is better.',
     'Baseline: the echo server served directly by the SDK (NodeStreamableHTTPServerTransport on node:http) in its own process, no stdio hop. ' +
       'fedmcp, supergateway and mcp-proxy front the same server as a stdio child; CPU and the process tree include that child. ' +
-      'Raw relay: no MCP logic, one shared stdio child, ids rewritten (raw-relay.mjs) — the floor of any gateway with a stdio upstream, not a contender.',
+      'Raw relay: no MCP logic, one shared stdio child, ids rewritten (raw-relay.mjs) — the floor of any gateway with a stdio upstream, not a contender. ' +
+      'JSON ceiling: no work at all, every call answered at once as JSON (json-ceiling.mjs) — the most this client reaches from any server, not a contender.',
   );
 
   // fedmcp against fedmcp (before), both of this run.
@@ -753,7 +769,7 @@ try {
     ];
     out.push(
       '',
-      'fedmcp against fedmcp (before), same run (ratio: fedmcp / fedmcp (before); the two swap turns every round):',
+      'fedmcp against fedmcp (before), same run (ratio: fedmcp / fedmcp (before); the turn order changes every round):',
       '',
       renderTable(['figure', contenderNames['fedmcp-before'], contenderNames.fedmcp], pairs),
     );
@@ -782,6 +798,13 @@ try {
       checks.push(
         `${ratio >= throughputTarget ? 'met ' : 'MISS'} fedmcp ${figure.label}: ${ratio.toFixed(2)}× (target ≥ ${throughputTarget.toFixed(2)}×)`,
       );
+      const ceilingIndex = indexOf('ceiling');
+      if (ceilingIndex >= 0) {
+        const ceiling = figure.values[ceilingIndex] as number;
+        checks.push(
+          `info fedmcp ${figure.label}: ${((figure.values[fedmcpIndex] as number) / ceiling).toFixed(2)}× the JSON ceiling, which reads ${(ceiling / (figure.values[0] as number)).toFixed(2)}× the baseline (the most any server gets from this client)`,
+        );
+      }
     }
     for (const figure of figures.filter((each) => /^throughput, work\(/.test(each.label))) {
       const ratio = (figure.values[fedmcpIndex] as number) / (figure.values[0] as number);
