@@ -14,10 +14,10 @@ import {
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
 import { describe, expect, it, vi } from 'vitest';
+import { expectQuietCallsShareOneProcess } from '../../test/fixtures/quiet-sharing.js';
 import { INTERACTIVE, textOf } from '../../test/helpers.js';
 import { stdioFixture } from '../../test/node-helpers.js';
 import { createConsentStep, createPolicyAccess, type HubOptions } from '../index.js';
-import { QUIET_CALLS } from '../pipeline/attributed-questions.js';
 import { createHub } from './index.js';
 
 interface Seen {
@@ -272,23 +272,9 @@ describe('interactive clients on the fast path', () => {
     try {
       const call = async (name: string, args: Record<string, unknown> = {}) =>
         textOf(await alice.client.callTool({ name: `up__${name}`, arguments: args }));
-      // Both tools answer QUIET_CALLS times without a question: from then on they may share.
-      const pids = new Set<string>();
-      for (let index = 0; index < QUIET_CALLS; index += 1) {
-        pids.add(await call('pid'));
-        await call('slow', { ms: 1 });
-      }
-      expect(pids.size).toBe(1);
-      // Calls in flight on the shared process: more of this session's calls join it (before,
-      // each one opened another process while under maxConnections, and later calls spread over
-      // them). Twice: a process opened in the first round would serve calls of the second.
-      const during: string[] = [];
-      for (let round = 0; round < 2; round += 1) {
-        const slow = Array.from({ length: 4 }, () => call('slow', { ms: 300 }));
-        during.push(...(await Promise.all(Array.from({ length: 4 }, () => call('pid')))));
-        await Promise.all(slow);
-      }
-      expect(new Set(during)).toEqual(pids);
+      // Both tools answer QUIET_CALLS times without a question, then calls made while others are
+      // in flight join the shared process (before, each held a connection of its own).
+      await expectQuietCallsShareOneProcess(call);
     } finally {
       await alice.client.close();
     }

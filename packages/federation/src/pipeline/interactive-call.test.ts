@@ -6,10 +6,10 @@
 import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
+import { expectQuietCallsShareOneProcess } from '../../test/fixtures/quiet-sharing.js';
 import { INTERACTIVE, textOf } from '../../test/helpers.js';
 import { stdioFixture } from '../../test/node-helpers.js';
 import { createHub } from '../node/index.js';
-import { QUIET_CALLS } from './attributed-questions.js';
 
 async function startHub(maxConnections: number) {
   const hub = createHub({
@@ -43,27 +43,13 @@ describe('interactive calls on the SDK path', () => {
     try {
       const call = async (name: string, args: Record<string, unknown> = {}) =>
         textOf(await client.callTool({ name: `up__${name}`, arguments: args }));
-      // Both tools answer QUIET_CALLS times without a question: from then on they may share.
-      const pids = new Set<string>();
-      for (let index = 0; index < QUIET_CALLS; index += 1) {
-        pids.add(await call('pid'));
-        await call('slow', { ms: 1 });
-      }
-      expect(pids.size).toBe(1);
-      // Calls in flight on the shared process: more calls join it (before, each held a
-      // connection alone, so the pid calls ran on processes opened beside the busy ones). Twice:
-      // a process opened in the first round would serve calls of the second.
-      const during: string[] = [];
-      for (let round = 0; round < 2; round += 1) {
-        const slow = Array.from({ length: 4 }, () => call('slow', { ms: 300 }));
-        during.push(...(await Promise.all(Array.from({ length: 4 }, () => call('pid')))));
-        await Promise.all(slow);
-      }
-      expect(new Set(during)).toEqual(pids);
+      // Both tools answer QUIET_CALLS times without a question, then calls made while others are
+      // in flight join the shared process (before, each held a connection of its own).
+      const pid = await expectQuietCallsShareOneProcess(call);
       // A tool that asks still reaches its client mid-call, and the quiet tools still answer.
       expect(await call('sample', { prompt: 'p1' })).toBe('sampled:alice-answer');
       expect(await call('sample', { prompt: 'p2' })).toBe('sampled:alice-answer');
-      expect(pids.has(await call('pid'))).toBe(true);
+      expect(await call('pid')).toBe(pid);
     } finally {
       await client.close();
     }

@@ -110,6 +110,22 @@ async function start() {
 const textOf = (result: unknown) =>
   ((result as { content?: Array<{ text?: string }> }).content ?? [])[0]?.text;
 
+/** A raw 2026-07-28 POST of `tools/call` for `fast-x` (its headers, then `headers` over them). */
+function postToolsCall(url: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${url}/mcp`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': 'fast-x',
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
 describe('createMcpHttpHost modernFastRequest', () => {
   it('answers what the handler answers, with the principal, and leaves the rest to the SDK', async () => {
     const { client, offered, built } = await start();
@@ -137,18 +153,7 @@ describe('createMcpHttpHost modernFastRequest', () => {
   it('offers nothing that is not a valid 2026-07-28 tools/call', async () => {
     const { url, offered } = await start();
     const post = (headers: Record<string, string>, body: unknown) =>
-      fetch(`${url}/mcp`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-protocol-version': '2026-07-28',
-          'mcp-method': 'tools/call',
-          'mcp-name': 'fast-x',
-          ...headers,
-        },
-        body: JSON.stringify(body),
-      });
+      postToolsCall(url, body, headers);
     const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'fast-x' } };
     // No envelope: the SDK's entry refuses it (-32602), the handler never sees it.
     const noEnvelope = await post({}, call);
@@ -252,21 +257,11 @@ describe('createMcpHttpHost modernFastRequest', () => {
   it('takes an envelope for the one it last found valid only when it is the same JSON', async () => {
     const { url, offered } = await start();
     const post = (meta: Record<string, unknown>, id: number) =>
-      fetch(`${url}/mcp`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-protocol-version': '2026-07-28',
-          'mcp-method': 'tools/call',
-          'mcp-name': 'fast-x',
-        },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id,
-          method: 'tools/call',
-          params: { name: 'fast-x', _meta: meta },
-        }),
+      postToolsCall(url, {
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: 'fast-x', _meta: meta },
       });
     const version = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' };
     const valid = {
