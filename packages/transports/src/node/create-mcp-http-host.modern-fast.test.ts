@@ -185,18 +185,7 @@ describe('createMcpHttpHost modernFastRequest', () => {
   it('classifies a request by an envelope it saw before only when the rest is a plain valid request', async () => {
     const { url, offered } = await start();
     const post = (body: unknown, headers: Record<string, string> = {}) =>
-      fetch(`${url}/mcp`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-protocol-version': '2026-07-28',
-          'mcp-method': 'tools/call',
-          'mcp-name': 'fast-x',
-          ...headers,
-        },
-        body: JSON.stringify(body),
-      });
+      postToolsCall(url, body, headers);
     const envelope = {
       'io.modelcontextprotocol/protocolVersion': '2026-07-28',
       'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
