@@ -8,7 +8,9 @@
  * starts aborted). The response's close (the client going away) is watched only once someone
  * asks: how is the subclass's (`watchClose` / `stopWatchingClose`).
  */
+import type { ServerResponse } from 'node:http';
 import type { McpCancellation, McpCancellationListener } from '../mcp-session-context.js';
+import type { HostContext, ResponseCloseWatcher } from './host-context.js';
 
 export abstract class LazyCancellation implements McpCancellation {
   #controller: AbortController | undefined;
@@ -80,4 +82,50 @@ export abstract class LazyCancellation implements McpCancellation {
   protected abstract watchClose(): void;
   /** Stops watching the response's close. */
   protected abstract stopWatchingClose(): void;
+}
+
+/**
+ * A fast request of the Node host (the 2025 fast path's and the 2026-07-28 fast route's) whose
+ * client going away is its response closing before its answer was written, watched through the
+ * host's one close listener of every response (`HostContext.watchClose`): no listener is added
+ * and removed per request (every forwarded call watches its cancellation).
+ */
+export abstract class ResponseCancellation
+  extends LazyCancellation
+  implements ResponseCloseWatcher
+{
+  /** Whether the host tells it when the response closes. */
+  #watchingClose = false;
+
+  constructor(
+    protected readonly context: HostContext,
+    protected readonly response: ServerResponse,
+  ) {
+    super();
+  }
+
+  /** The response closed while watched: cancelled if it closed before its answer was written. */
+  responseClosed(): void {
+    this.#watchingClose = false;
+    if (!this.response.writableFinished) this.abort();
+  }
+
+  protected watchClose(): void {
+    if (this.#watchingClose) return;
+    const response = this.response;
+    if (response.closed || response.destroyed) {
+      // Closed already (the host told no one): cancelled if it closed before its answer.
+      if (!response.writableFinished) this.abort();
+      return;
+    }
+    this.#watchingClose = true;
+    this.context.watchClose(response, this);
+  }
+
+  protected stopWatchingClose(): void {
+    if (this.#watchingClose) {
+      this.#watchingClose = false;
+      this.context.unwatchClose(this.response);
+    }
+  }
 }

@@ -25,14 +25,9 @@ import type {
   McpModernFastRequestHandler,
   McpModernFastSerializedResponse,
 } from '../mcp-modern-fast-request.js';
-import {
-  authenticateRequest,
-  type HostContext,
-  type ResponseCloseWatcher,
-  readJsonBody,
-} from './host-context.js';
+import { authenticateRequest, type HostContext, readJsonBody } from './host-context.js';
 import { headerValue, sendJsonRpcError } from './host-http-responses.js';
-import { LazyCancellation } from './lazy-cancellation.js';
+import { ResponseCancellation } from './lazy-cancellation.js';
 import { createModernSdkHandler, type ModernSdkHandler } from './modern-sdk-handler.js';
 
 /** The revision the fast path serves (the SDK's entry serves the others). */
@@ -373,46 +368,14 @@ function sendSerialized(response: ServerResponse, pieces: readonly Uint8Array[])
  * client goes away before the answer (MCP 2026-07-28 cancels a request on HTTP by closing its
  * response stream); its signal and cancellation are lazy ({@link LazyCancellation}), its
  * response's close watched once someone asks, told by the host's one close listener of every
- * response (`HostContext.watchClose`, as the 2025 fast path's requests are): no listener added
- * and removed per request (every forwarded call watches its cancellation).
+ * response ({@link ResponseCancellation}, as the 2025 fast path's requests are).
  */
-class ModernFastRequest
-  extends LazyCancellation
-  implements McpModernFastRequestExtra, ResponseCloseWatcher
-{
-  /** Whether the host tells it when the response closes. */
-  #watchingClose = false;
-
+class ModernFastRequest extends ResponseCancellation implements McpModernFastRequestExtra {
   constructor(
-    private readonly context: HostContext,
-    private readonly response: ServerResponse,
+    context: HostContext,
+    response: ServerResponse,
     readonly principal: unknown,
   ) {
-    super();
-  }
-
-  /** The response closed while watched: cancelled if it closed before its answer was written. */
-  responseClosed(): void {
-    this.#watchingClose = false;
-    if (!this.response.writableFinished) this.abort();
-  }
-
-  protected watchClose(): void {
-    if (this.#watchingClose) return;
-    const response = this.response;
-    if (response.closed) {
-      // Closed already (the host told no one): cancelled if it closed before its answer.
-      if (!response.writableFinished) this.abort();
-      return;
-    }
-    this.#watchingClose = true;
-    this.context.watchClose(response, this);
-  }
-
-  protected stopWatchingClose(): void {
-    if (this.#watchingClose) {
-      this.#watchingClose = false;
-      this.context.unwatchClose(this.response);
-    }
+    super(context, response);
   }
 }

@@ -12,8 +12,8 @@ import type { McpFastRequestExtra, McpFastRequestHandler } from '../mcp-session-
 import { fastStreamEventId } from './cluster-request-streams.js';
 // H4 (issue #18): fast answers upgraded to SSE when the handler sends a related message.
 import { FastReplies, FastResponseStream } from './fast-response-stream.js';
-import type { HostContext, ResponseCloseWatcher } from './host-context.js';
-import { LazyCancellation } from './lazy-cancellation.js';
+import type { HostContext } from './host-context.js';
+import { ResponseCancellation } from './lazy-cancellation.js';
 import { serveWithSdk } from './streamable-sdk-path.js';
 import type { SessionEntry, StreamableSessionTable } from './streamable-session-table.js';
 
@@ -111,45 +111,17 @@ export function serveFast(
  * One fast request as its handler sees it ({@link McpFastRequestExtra}) and as the session's
  * in-flight table aborts it (its signal and cancellation are lazy: {@link LazyCancellation}). Its
  * `abort` is the cancellation (`notifications/cancelled`); the client going away (the response
- * closing) aborts it too, once someone watches, told by the host's one close listener.
+ * closing before its answer) aborts it too, once someone watches ({@link ResponseCancellation}).
  */
-class FastRequest extends LazyCancellation implements McpFastRequestExtra, ResponseCloseWatcher {
-  /** Whether the host tells it when the response closes (`HostContext.watchClose`). */
-  #watchingClose = false;
-
+class FastRequest extends ResponseCancellation implements McpFastRequestExtra {
   constructor(
-    private readonly context: HostContext,
-    private readonly response: ServerResponse,
+    context: HostContext,
+    response: ServerResponse,
     readonly sessionId: string,
     readonly principal: unknown,
     readonly stream: FastResponseStream,
   ) {
-    super();
-  }
-
-  /** The response closed while watched: the client went away. */
-  responseClosed(): void {
-    this.#watchingClose = false;
-    this.abort();
-  }
-
-  protected watchClose(): void {
-    if (this.#watchingClose) return;
-    const response = this.response;
-    if (response.destroyed || response.closed) {
-      this.abort();
-      return;
-    }
-    // Through the host's one listener of every response (no listener added per request).
-    this.#watchingClose = true;
-    this.context.watchClose(response, this);
-  }
-
-  protected stopWatchingClose(): void {
-    if (this.#watchingClose) {
-      this.#watchingClose = false;
-      this.context.unwatchClose(this.response);
-    }
+    super(context, response);
   }
 }
 
