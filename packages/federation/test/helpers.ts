@@ -137,3 +137,24 @@ export function modernConnector(
     return client;
   };
 }
+
+/** How often a fast request's `signal` and `cancellation` were read (see {@link watchReads}). */
+export interface ExtraReads {
+  signal: number;
+  cancellation: number;
+}
+
+/**
+ * `extra` behind a proxy that counts reads of its `signal` and `cancellation` into `reads`: tests
+ * of the fast paths' lazy cancellation (a plain call must watch the cancellation, never build a
+ * signal).
+ */
+export function watchReads<T extends object>(extra: T, reads: ExtraReads): T {
+  return new Proxy(extra, {
+    get(target, property) {
+      if (property === 'signal') reads.signal += 1;
+      if (property === 'cancellation') reads.cancellation += 1;
+      return Reflect.get(target, property);
+    },
+  });
+}

@@ -9,7 +9,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { describe, expect, it, vi } from 'vitest';
 import { freshState } from '../../test/fixtures/direct-upstream.js';
 import { createTestUpstream } from '../../test/fixtures/test-upstream.js';
-import { memoryConnector, textOf } from '../../test/helpers.js';
+import { type ExtraReads, memoryConnector, textOf, watchReads } from '../../test/helpers.js';
 import { createHub } from '../node/index.js';
 
 const modern = { versionNegotiation: { mode: { pin: '2026-07-28' as const } } };
@@ -23,24 +23,14 @@ describe('the 2026-07-28 fast path', () => {
       healthIntervalMs: 0,
     });
     await hub.start();
-    let signalsRead = 0;
-    let cancellations = 0;
+    const reads: ExtraReads = { signal: 0, cancellation: 0 };
     let offered = 0;
     const host = createMcpHttpHost({
       createServer: hub.createServer,
       // The hub's 2026-07-28 fast path, told how often it reads the signal and the cancellation.
       modernFastRequest: (message, extra) => {
         offered += 1;
-        return hub.modernFastRequest(
-          message,
-          new Proxy(extra, {
-            get(target, property) {
-              if (property === 'signal') signalsRead += 1;
-              if (property === 'cancellation') cancellations += 1;
-              return Reflect.get(target, property);
-            },
-          }),
-        );
+        return hub.modernFastRequest(message, watchReads(extra, reads));
       },
       port: 0,
       bus: hub.bus,
@@ -55,7 +45,7 @@ describe('the 2026-07-28 fast path', () => {
         );
       }
       expect(offered).toBe(2);
-      const read = cancellations;
+      const read = reads.cancellation;
       expect(read).toBe(2);
       const controller = new AbortController();
       const slow = client.callTool(
@@ -63,12 +53,12 @@ describe('the 2026-07-28 fast path', () => {
         { signal: controller.signal, timeout: 30_000 },
       );
       // The slow call is upstream (its fast path took the cancellation) before it is cancelled.
-      await vi.waitFor(() => expect(cancellations).toBeGreaterThan(read), { timeout: 10_000 });
+      await vi.waitFor(() => expect(reads.cancellation).toBeGreaterThan(read), { timeout: 10_000 });
       controller.abort('stop');
       await expect(slow).rejects.toThrow();
       // The hub cancels the call upstream (MCP 2025-11-25 basic/utilities/cancellation).
       await vi.waitFor(() => expect(state.cancelled).toBe(1), { timeout: 10_000 });
-      expect(signalsRead).toBe(0);
+      expect(reads.signal).toBe(0);
     } finally {
       await client.close();
       await host.close();

@@ -10,7 +10,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { describe, expect, it, vi } from 'vitest';
 import { freshState } from '../../test/fixtures/direct-upstream.js';
 import { createTestUpstream } from '../../test/fixtures/test-upstream.js';
-import { memoryConnector, textOf } from '../../test/helpers.js';
+import { type ExtraReads, memoryConnector, textOf, watchReads } from '../../test/helpers.js';
 import { createPolicyAccess } from '../index.js';
 import { createHub } from './index.js';
 
@@ -117,22 +117,11 @@ describe('the tools/call fast path', () => {
       healthIntervalMs: 0,
     });
     await hub.start();
-    let signalsRead = 0;
-    let cancellations = 0;
+    const reads: ExtraReads = { signal: 0, cancellation: 0 };
     const host = createMcpHttpHost({
       createServer: hub.createServer,
       // The hub's fast path, told how often it reads the request's signal and cancellation.
-      fastRequest: (message, extra) =>
-        hub.fastRequest(
-          message,
-          new Proxy(extra, {
-            get(target, property) {
-              if (property === 'signal') signalsRead += 1;
-              if (property === 'cancellation') cancellations += 1;
-              return Reflect.get(target, property);
-            },
-          }),
-        ),
+      fastRequest: (message, extra) => hub.fastRequest(message, watchReads(extra, reads)),
       port: 0,
       bus: hub.bus,
     });
@@ -143,7 +132,7 @@ describe('the tools/call fast path', () => {
       expect(textOf(await client.callTool({ name: 'up__echo', arguments: { text: 'a' } }))).toBe(
         'up:a',
       );
-      const read = cancellations;
+      const read = reads.cancellation;
       expect(read).toBeGreaterThan(0);
       const controller = new AbortController();
       const slow = client.callTool(
@@ -151,12 +140,12 @@ describe('the tools/call fast path', () => {
         { signal: controller.signal, timeout: 30_000 },
       );
       // The slow call is upstream (its fast path took the cancellation) before it is cancelled.
-      await vi.waitFor(() => expect(cancellations).toBeGreaterThan(read));
+      await vi.waitFor(() => expect(reads.cancellation).toBeGreaterThan(read));
       controller.abort('stop');
       await expect(slow).rejects.toThrow();
       // MCP 2025-11-25 basic/utilities/cancellation: the upstream is told.
       await vi.waitFor(() => expect(state.cancelled).toBe(1), { timeout: 5_000 });
-      expect(signalsRead).toBe(0);
+      expect(reads.signal).toBe(0);
     } finally {
       await client.close();
       await host.close();
