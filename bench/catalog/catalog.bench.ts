@@ -16,8 +16,8 @@
  *   node --conditions=@fedmcp/source --import tsx bench/catalog/catalog.bench.ts
  * (FEDMCP_BENCH_MS sets the length of one run, default 400 ms.)
  */
-import { createPolicyAccess } from '@fedmcp/federation';
-import { createHubServer, type HubServer, type UpstreamConnector } from '@fedmcp/federation/node';
+import { createPolicyAccess, type UpstreamConnector } from '@fedmcp/federation';
+import { createHubServer, type HubServer } from '@fedmcp/federation/node';
 import { createPolicy } from '@fedmcp/proxy-auth';
 import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -40,7 +40,9 @@ function toolsOf(prefix: string) {
   }));
 }
 
-function listServer(tools: Array<ReturnType<typeof toolsOf>[number] & { _meta?: object }>): Server {
+function listServer(
+  tools: Array<ReturnType<typeof toolsOf>[number] & { _meta?: Record<string, unknown> }>,
+): Server {
   const server = new Server({ name: 'tools', version: '1.0.0' }, { capabilities: { tools: {} } });
   server.setRequestHandler('tools/list', () => ({ tools }));
   return server;

@@ -10,7 +10,8 @@
  * (BENCH_LISTINGS sets the listings per round, default 200.)
  */
 import { request as httpRequest } from 'node:http';
-import { createHubServer, type UpstreamConnector } from '@fedmcp/federation/node';
+import type { UpstreamConnector } from '@fedmcp/federation';
+import { createHubServer } from '@fedmcp/federation/node';
 import { createMcpHttpHost } from '@fedmcp/transports/node';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, Server } from '@modelcontextprotocol/server';

@@ -36,6 +36,12 @@ import { startEverything } from '../../test/support/src/server-everything.js';
 const rounds = Number(process.env.FEDMCP_BENCH_EDGE_ROUNDS ?? 7);
 
 /** One MCP call from a new 2026-07-28 client: its connect (discover) and an echo. */
+/** A bundle file's bytes (its content is text or bytes). */
+const bytesOf = (content: string | Uint8Array | undefined): Uint8Array =>
+  typeof content === 'string' || content === undefined
+    ? new TextEncoder().encode(content ?? '')
+    : content;
+
 async function callOnce(url: URL, headers: Record<string, string>): Promise<number> {
   const started = performance.now();
   const client = new Client(
@@ -79,9 +85,9 @@ try {
     }),
   );
   const deployed = await buildHubBundle(config, 'cloudflare', undefined);
-  const deployCode = new TextEncoder().encode(deployed.bundle.files[0]?.content ?? '');
+  const deployCode = bytesOf(deployed.bundle.files[0]?.content);
   const supabase = await buildHubBundle(config, 'supabase', 'mcp');
-  const supabaseCode = new TextEncoder().encode(supabase.bundle.files[0]?.content ?? '');
+  const supabaseCode = bytesOf(supabase.bundle.files[0]?.content);
   const { code: testCode } = await bundleEdge(workerEntry);
   printSize('deploy bundle (fedmcp deploy cloudflare)', deployCode);
   printSize('deploy bundle (fedmcp deploy supabase)', supabaseCode);
@@ -104,7 +110,7 @@ try {
         // A fresh store per worker: nothing carried over from the round before.
         durableObjectsPersist: join(folder, `do-${round}`),
       }),
-      headers: {},
+      headers: {} as Record<string, string>,
     },
     {
       name: 'test worker',

@@ -7,7 +7,8 @@
  *   node --conditions=@fedmcp/source --import tsx bench/hub/hub.bench.ts
  */
 import { fileURLToPath } from 'node:url';
-import { createHub, type UpstreamConnector } from '@fedmcp/federation/node';
+import type { UpstreamConnector } from '@fedmcp/federation';
+import { createHub } from '@fedmcp/federation/node';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
