@@ -1,11 +1,13 @@
 /**
- * The ceiling of the gateway benchmark's client, as a reference column: a Streamable HTTP server
- * that does no work at all. It answers every request at once as one JSON object (`initialize`
- * from a constant, `echo` with its text, `work` after its `ms`, `tools/list` with those two tools,
- * anything else `{}`), no session state, no validation, no upstream. A server can make the bench's
- * client no faster than this: at c=32 the client process (one core) is the bottleneck, and what it
- * reaches here is the most any server can get out of it on this machine. Not an MCP server to use.
- * Prints `LISTENING <port>`.
+ * The ceiling of the gateway and 2026-07-28 benchmarks' clients, as a reference column: a
+ * Streamable HTTP server that does no work at all. It answers every request at once as one JSON
+ * object (`initialize` or `server/discover` from a constant, `echo` with its text, `work` after
+ * its `ms`, `tools/list` with those two tools, anything else `{}`), no session state, no
+ * validation, no upstream. A 2026-07-28 request (its `MCP-Protocol-Version` header) gets that
+ * era's answer: `resultType`, the server's info in `_meta`, no session id — what fedmcp's
+ * 2026-07-28 route sends. A server can make the bench's client no faster than this: at c=32 the
+ * client process (one core) is the bottleneck, and what it reaches here is the most any server
+ * can get out of it on this machine. Not an MCP server to use. Prints `LISTENING <port>`.
  *   node json-ceiling.mjs
  */
 import { randomUUID } from 'node:crypto';
@@ -16,14 +18,25 @@ const tools = [
   { name: 'work', inputSchema: { type: 'object', properties: { ms: { type: 'number' } } } },
 ];
 
+const MODERN = '2026-07-28';
+const serverInfo = { name: 'json-ceiling', version: '1.0.0' };
+const modernMeta = { 'io.modelcontextprotocol/serverInfo': serverInfo };
+
 function resultOf(message) {
   const params = message.params ?? {};
   switch (message.method) {
+    case 'server/discover':
+      return {
+        supportedVersions: [MODERN],
+        capabilities: { tools: {} },
+        ttlMs: 0,
+        cacheScope: 'private',
+      };
     case 'initialize':
       return {
         protocolVersion: params.protocolVersion,
         capabilities: { tools: {} },
-        serverInfo: { name: 'json-ceiling', version: '1.0.0' },
+        serverInfo,
       };
     case 'tools/list':
       return { tools };
@@ -52,17 +65,23 @@ const server = createServer((request, response) => {
       response.end();
       return;
     }
-    const session = request.headers['mcp-session-id'] ?? randomUUID();
+    const modern = request.headers['mcp-protocol-version'] === MODERN;
+    const session = modern ? undefined : (request.headers['mcp-session-id'] ?? randomUUID());
     const send = () => {
-      const text = JSON.stringify({ jsonrpc: '2.0', id: message.id, result: resultOf(message) });
-      response.writeHead(200, [
+      const result = resultOf(message);
+      const text = JSON.stringify({
+        jsonrpc: '2.0',
+        id: message.id,
+        result: modern ? { ...result, resultType: 'complete', _meta: modernMeta } : result,
+      });
+      const headers = [
         'content-type',
         'application/json',
         'content-length',
         String(Buffer.byteLength(text)),
-        'mcp-session-id',
-        session,
-      ]);
+      ];
+      if (session) headers.push('mcp-session-id', session);
+      response.writeHead(200, headers);
       response.end(text);
     };
     const ms = message.params?.name === 'work' ? Number(message.params.arguments?.ms ?? 0) : 0;

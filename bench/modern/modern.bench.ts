@@ -4,7 +4,10 @@
  * `createMcpHandler` serving the same tool directly (the baseline), each in its own process,
  * measured in interleaved rounds. Prints p50/p99 at c=1, calls/s at c=32 and CPU per call (the
  * contender's whole process tree, and its server process alone), each as a ratio against the
- * baseline of the same run.
+ * baseline of the same run. Beside them, the `JSON ceiling (no work)` column
+ * (bench/gateway/json-ceiling.mjs answering in the 2026-07-28 shape): a server that does nothing,
+ * the most this client gets from any server on this machine — at c=32 the client process is the
+ * bottleneck, and the bench prints fedmcp's calls/s as a share of the ceiling's.
  *
  *   pnpm bench modern
  *   node --conditions=@fedmcp/source --import tsx bench/modern/modern.bench.ts
@@ -17,6 +20,7 @@
  * rounds, for a before/after comparison in one run), BENCH_CLIENT=interactive (the client declares
  * roots, sampling and elicitation, as hosts do: the hub's 2026-07-28 fast path declines such a
  * client's calls — an upstream might ask it something — and its SDK entry serves them).
+ * The turn order changes every round (bench/gateway/turn-order.ts).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +36,7 @@ import {
   startNode,
   stopAll,
 } from '../gateway/processes.ts';
+import { inTurn } from '../gateway/turn-order.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -41,6 +46,7 @@ const profile = process.env.BENCH_CPU_PROF;
 const profileDirectory = join(here, '.build', 'profiles');
 const text = 'x'.repeat(1024);
 const echoServer = join(here, '..', 'gateway', 'echo-server.mjs');
+const jsonCeiling = join(here, '..', 'gateway', 'json-ceiling.mjs');
 const beforeLauncher = process.env.BENCH_FEDMCP_BEFORE_LAUNCHER || undefined;
 const interactiveClient = process.env.BENCH_CLIENT === 'interactive';
 if (beforeLauncher && !existsSync(beforeLauncher)) {
@@ -141,7 +147,7 @@ async function main() {
   const launcher =
     process.env.BENCH_FEDMCP_LAUNCHER ||
     (await buildLauncher({ outfile: new URL('./.build/fedmcp-launcher.mjs', import.meta.url) }));
-  const [baseline, before, fedmcp] = await Promise.all([
+  const [baseline, before, fedmcp, ceiling] = await Promise.all([
     startNode('baseline', [...profileArguments('baseline'), join(here, 'echo-modern-server.mjs')]),
     beforeLauncher
       ? startNode('fedmcp-before', [
@@ -151,13 +157,14 @@ async function main() {
         ])
       : undefined,
     startNode('fedmcp', [...profileArguments('fedmcp'), launcher, writeConfig('fedmcp')]),
+    startNode('JSON ceiling', [jsonCeiling]),
   ]);
   const contenders: Contender[] = [];
   const launched: Array<[string, StartedProcess & { port: number }]> = [
     ['SDK createMcpHandler, direct (baseline)', baseline],
   ];
   if (before) launched.push(['fedmcp (before)', before]);
-  launched.push(['fedmcp (stdio upstream)', fedmcp]);
+  launched.push(['fedmcp (stdio upstream)', fedmcp], ['JSON ceiling (no work)', ceiling]);
   for (const [name, started] of launched) {
     contenders.push({
       name,
@@ -172,8 +179,7 @@ async function main() {
   }
   for (const contender of contenders) await drive(contender.client, 200, 8); // warm-up
   for (let round = 0; round < rounds; round += 1) {
-    const order = round % 2 === 0 ? contenders : [...contenders].reverse();
-    for (const contender of order) {
+    for (const contender of inTurn(contenders, round)) {
       const single = await drive(contender.client, callsC1, 1);
       contender.p50.push(percentile(single.latencies, 0.5));
       contender.p99.push(percentile(single.latencies, 0.99));
@@ -220,6 +226,13 @@ async function main() {
     );
     process.stdout.write(`| ${label} | ${cells.join(' | ')} |\n`);
   }
+  const fedmcpColumn = contenders.find((c) => c.process === fedmcp) as Contender;
+  const ceilingColumn = contenders.find((c) => c.process === ceiling) as Contender;
+  const ceilingCalls = median(ceilingColumn.throughput);
+  process.stdout.write(
+    `\nfedmcp calls/s c=32: ${ratio(median(fedmcpColumn.throughput), ceilingCalls)} the JSON ceiling, which reads ${ratio(ceilingCalls, median(base.throughput))} the baseline (the most any server gets from this client).\n` +
+      'JSON ceiling: no work at all, every call answered at once as JSON in the 2026-07-28 shape (bench/gateway/json-ceiling.mjs) — not a contender.\n',
+  );
   for (const contender of contenders) await contender.client.close();
   await stopAll();
 }
