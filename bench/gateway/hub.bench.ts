@@ -429,6 +429,18 @@ function cell(contender: Contender, key: string): CallSample {
   return found;
 }
 
+/** Calls/s of each recorded round of a contender and scenario, in round order. */
+const roundThroughputs = new Map<string, number[]>();
+function roundsOf(contender: Contender, key: string): number[] {
+  const id = `${contender.name}|${key}`;
+  let found = roundThroughputs.get(id);
+  if (!found) {
+    found = [];
+    roundThroughputs.set(id, found);
+  }
+  return found;
+}
+
 async function runCalls(
   contender: Contender,
   scenario: Scenario,
@@ -448,7 +460,10 @@ async function runCalls(
       else await callEcho(client, echoText(index, echoBytes));
     },
   );
-  if (record) addSample(cell(contender, scenario.key), sample);
+  if (record) {
+    addSample(cell(contender, scenario.key), sample);
+    roundsOf(contender, scenario.key).push((sample.calls / sample.wallMs) * 1000);
+  }
 }
 
 async function runLists(target: Contender, count: number, record: boolean, expected: number) {
@@ -780,6 +795,18 @@ try {
       checks.push(
         `${ratio >= throughputTarget ? 'met ' : 'MISS'} fedmcp ${figure.label}: ${ratio.toFixed(2)}× (target ≥ ${throughputTarget.toFixed(2)}×)`,
       );
+      // The same ratio round by round (each round's fedmcp turn against its baseline turn): how
+      // far this machine's noise moves it (a quiet machine still swings ±0.1 from run to run).
+      const scenario = scenarios.find((each) => figure.label === `throughput, ${each.label}`);
+      if (scenario && rounds > 1) {
+        const mine = roundsOf(contenders[fedmcpIndex] as Contender, scenario.key);
+        const base = roundsOf(contenders[0] as Contender, scenario.key);
+        const paired = mine.map((value, round) => value / (base[round] as number));
+        const sorted = [...paired].sort((a, b) => a - b);
+        checks.push(
+          `info fedmcp ${figure.label}, round by round: median ${percentile(paired, 0.5).toFixed(2)}×, from ${sorted[0]?.toFixed(2)}× to ${sorted.at(-1)?.toFixed(2)}× over ${paired.length} rounds`,
+        );
+      }
       const ceilingIndex = indexOf('ceiling');
       if (ceilingIndex >= 0) {
         const ceiling = figure.values[ceilingIndex] as number;
