@@ -42,6 +42,7 @@ import { createAdminApi } from './admin/create-admin-api.js';
 import { restoreStoredUpstreams, storedUpstreams } from './admin/routes/upstream-routes.js';
 import { createSessionTracker } from './admin/session-tracker.js';
 import { AsyncDisposableStack } from './async-disposable-stack.js';
+import { createJournaledAuditSink, replayAuditJournals } from './audit-journal.js';
 import { createPrincipalCredentials } from './auth/principal-credentials.js';
 import {
   checkAnonymousAccess,
@@ -135,7 +136,7 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     createAuditLog({
       sinks: [
         createQuietAuditSink(childLogger(logger, { component: 'audit' })),
-        sharedStore ? auditQueue : createStreamAuditSink(store.streams),
+        sharedStore ? auditQueue : (auditJournal ?? createStreamAuditSink(store.streams)),
       ],
       recordArguments: current.audit?.recordArguments ?? false,
       recordResults: current.audit?.recordResults ?? false,
@@ -202,6 +203,23 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
     logger: childLogger(logger, { component: 'audit' }),
   });
   if (sharedStore) cleanup.defer(() => auditQueue.close());
+  // On the embedded store, each event goes to a 0600 journal (one write) before the call's answer
+  // and is committed right after it; the journals of processes killed before their commit are
+  // replayed here and by `fedmcp audit tail` (audit-journal.ts). `storeSynchronous: "full"`
+  // commits before the answer instead.
+  const journalPlace = { directory: resolve(baseDirectory, config.hub.dataDir) };
+  const auditJournal =
+    store.engine === 'sqlite' && config.storeSynchronous !== 'full'
+      ? createJournaledAuditSink({
+          ...journalPlace,
+          streams: store.streams,
+          logger: childLogger(logger, { component: 'audit' }),
+        })
+      : undefined;
+  if (auditJournal) {
+    cleanup.defer(() => auditJournal.close());
+    await replayAuditJournals(store.streams, journalPlace, logger);
+  }
   let currentAudit = buildAudit(config);
   const audit: AuditLog = {
     record: (event) => {

@@ -13,6 +13,17 @@ export {
   peerBaseUrl,
 } from '@fedmcp/federation';
 export {
+  type AuditJournalPlace,
+  type AuditJournalStreams,
+  auditJournalFile,
+  createJournaledAuditSink,
+  type JournaledAuditSink,
+  type JournaledAuditSinkOptions,
+  type RecoverAuditJournalsOptions,
+  recoverAuditJournals,
+  replayAuditJournals,
+} from './audit-journal.js';
+export {
   checkAnonymousAccess,
   createServerAuthentication,
   hubResourceUri,

@@ -609,7 +609,7 @@ describe('fedmcp serve under attack', () => {
     const missing = answered.filter((token) => !rows.includes(token));
     report(
       'kill -9 during audited calls',
-      `${answered.length} calls answered before the kill; audit rows present ${answered.length - missing.length}, missing ${missing.length}`,
+      `${answered.length} calls answered before the kill; audit rows present ${answered.length - missing.length}, missing ${missing.length} (replayed from the hub's journal: ${tail.stderr().match(/replayed (\d+) audit/)?.[1] ?? 0})`,
     );
     expect(missing).toEqual([]);
   });

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { type AuditEvent, readAuditEvents } from '@fedmcp/proxy-auth';
-import type { FedmcpConfig } from '@fedmcp/server';
+import { type FedmcpConfig, recoverAuditJournals } from '@fedmcp/server';
 import type { Store } from '@fedmcp/store';
 import { createStore } from '@fedmcp/store/node';
 import type { CliIo } from '../cli-io.js';
@@ -145,6 +145,23 @@ export async function runTailCommand(io: CliIo, options: TailCommandOptions): Pr
     return 1;
   }
   try {
+    // Events a hub killed before their commit left in its journal are in the store first.
+    if (store.engine === 'sqlite') {
+      const replayed = await recoverAuditJournals({
+        directory: config.hub.dataDir,
+        streams: store.streams,
+      }).catch((error: Error) => {
+        io.stderr(
+          `fedmcp ${command}: the audit journals in ${config.hub.dataDir} cannot be replayed (${error.message}); the newest events of a stopped hub may be missing.\n`,
+        );
+        return 0;
+      });
+      if (replayed > 0) {
+        io.stderr(
+          `fedmcp ${command}: replayed ${replayed} audit event(s) a stopped hub had journaled but not committed.\n`,
+        );
+      }
+    }
     await tailAuditEvents(store, {
       lines,
       follow: values.follow,

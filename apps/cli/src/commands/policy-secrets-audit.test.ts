@@ -7,7 +7,12 @@ import {
   generateApiKey,
   hashApiKey,
 } from '@fedmcp/proxy-auth';
-import { createFedmcpServer, loadConfig, openConfigSecrets } from '@fedmcp/server';
+import {
+  auditJournalFile,
+  createFedmcpServer,
+  loadConfig,
+  openConfigSecrets,
+} from '@fedmcp/server';
 import { createStore } from '@fedmcp/store/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo } from '../../test/capture-io.js';
@@ -251,6 +256,34 @@ describe('fedmcp audit tail', () => {
       /policy\s+denied\s+-\s+tools\/call\s+github__delete_repo\s+rule=no-deletes/,
     );
   }, 30_000);
+
+  it('first replays the events a hub killed before their commit left in its journal', async () => {
+    const config = await loadConfig(configFile);
+    // What a hub killed with SIGKILL between a call's answer and its commit leaves behind
+    // (process 999999999 does not run: pids stop at 2^22).
+    const journal = auditJournalFile({ directory: config.hub.dataDir, pid: 999_999_999 });
+    const left = {
+      time: new Date().toISOString(),
+      type: 'call',
+      outcome: 'success',
+      action: 'tools/call',
+      target: 'journal__only',
+    };
+    await writeFile(journal, `${JSON.stringify(left)}\n`, { mode: 0o600 });
+    const tail = captureIo();
+    expect(await runCli(['audit', 'tail', '--lines', '1', '--config', configFile], tail.io)).toBe(
+      0,
+    );
+    expect(tail.out.stdout).toMatch(/call\s+success\s+-\s+tools\/call\s+journal__only/);
+    expect(tail.out.stderr).toMatch(/replayed 1 audit event\(s\) a stopped hub had journaled/);
+    // Once: the next tail reads it from the store, with no journal left to replay.
+    const again = captureIo();
+    expect(
+      await runCli(['audit', 'tail', '--lines', '100', '--config', configFile], again.io),
+    ).toBe(0);
+    expect(again.out.stdout.match(/journal__only/g)).toHaveLength(1);
+    expect(again.out.stderr).toBe('');
+  });
 });
 
 describe('fedmcp auth new-key', () => {
