@@ -109,6 +109,7 @@ export function createHub(options: HubOptions = {}): Hub {
         name: route.item.name,
         upstream: route.upstream.id,
       })),
+    reviewsSettled: () => services.catalog.reviewsSettled(),
     close,
     [Symbol.asyncDispose]: close,
   };

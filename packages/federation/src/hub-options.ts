@@ -235,6 +235,11 @@ export interface Hub extends AsyncDisposable {
   refreshAccess(): void;
   /** Tools and prompts the catalog guard holds back, by exposed name. */
   quarantined(): Array<QuarantinedItem & { upstream: string; exposedName: string }>;
+  /**
+   * Resolves once the catalog guard's reviews in flight are applied: after a pin approval made
+   * in this process, the hub then lists (and `quarantined()` no longer holds) what was approved.
+   */
+  reviewsSettled(): Promise<void>;
   /** Closes every upstream connection (no orphaned stdio children). */
   close(): Promise<void>;
 }

@@ -79,11 +79,12 @@ describe('tool-definition pinning through the hub', () => {
     const [pending] = await pinning.pending('dict');
     expect(pending?.changed).toEqual(['description']);
 
-    // The operator approves: the tool is back, with its new definition.
+    // The operator approves: once the hub's reviews under the new pin settle, the tool is back,
+    // with its new definition, and no longer held.
     await pinning.approve('dict', 'tool', 'lookup');
-    await vi.waitFor(async () => expect(await names()).toEqual(['dict__lookup']), {
-      timeout: 10_000,
-    });
+    await hub.reviewsSettled();
+    expect(hub.quarantined()).toEqual([]);
+    expect(await names()).toEqual(['dict__lookup']);
     expect(textOf(await call())).toBe('meaning of hub');
 
     // A changed input schema is held back the same way.

@@ -169,6 +169,9 @@ export function toolRoutes(context: Pick<AdminContext, 'hub' | 'pinning'>): Admi
         if (approved.length === 0) {
           throw new ProblemError(404, `Nothing of ${params.upstream}/${params.name} is pending.`);
         }
+        // The hub reviews its lists again under the new pins: answer once it lists what was
+        // approved (until then the upstream's items are in neither its list nor its held ones).
+        await context.hub.reviewsSettled();
         return {
           approved: approved.map(({ upstream, kind, name }) => ({ upstream, kind, name })),
         };
