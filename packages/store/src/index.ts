@@ -23,6 +23,7 @@ export {
 } from './sealed-pubsub.js';
 export type {
   AcquireLeaseOptions,
+  AppendOptions,
   ClaimOptions,
   ClaimResult,
   CompareAndSetOptions,

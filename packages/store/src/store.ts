@@ -163,13 +163,25 @@ export interface PendingMessage {
   idleMs: number;
 }
 
+/** Options of {@link StreamStore.append}. */
+export interface AppendOptions {
+  /**
+   * How long the engine may hold the entry to commit it with others, for a caller that keeps it
+   * safe meanwhile (the hub's audit journal) and does not wait: fewer, larger commits. `append()`
+   * still resolves at the commit, and any other operation on the store's streams, `close()` and
+   * process exit commit it first, so this process always reads what it appended. The sqlite engine
+   * honours it; the others commit each append at once. @default 0
+   */
+  commitWithinMs?: number;
+}
+
 /**
  * Append-only ordered streams with consumer groups: at-least-once delivery, explicit ack,
  * claim of messages a dead consumer held, delivery counts and a dead-letter stream.
  */
 export interface StreamStore {
   /** Appends an entry and resolves with its id once it is durable (as durable as the engine is). */
-  append(stream: string, data: string): Promise<string>;
+  append(stream: string, data: string, options?: AppendOptions): Promise<string>;
   /** Reads entries in id order. */
   read(stream: string, options?: StreamReadOptions): Promise<StreamEntry[]>;
   /** Number of entries currently in the stream. */

@@ -251,6 +251,55 @@ describe('sqlite engine commit window', () => {
     expect((await mine.streams.read('s')).map((entry) => entry.data)).toEqual(['a', 'b', 'c']);
   });
 
+  it('holds an append with commitWithinMs to share a commit with later turns; one without it, a read or close commits them', async () => {
+    const path = join(directory, 'within.db');
+    const store = createSqliteStore({ path });
+    const held: Promise<string>[] = [];
+    for (let index = 0; index < 5; index += 1) {
+      held.push(store.streams.append('held', `held-${index}`, { commitWithinMs: 60_000 }));
+      await turns(3);
+    }
+    // Five turns later, none is committed: another connection sees nothing yet.
+    expect(countEntries(path, 'held')).toBe(0);
+    // An append that waits for its commit takes them along, in order, in the next turn.
+    await store.streams.append('held', 'waited');
+    expect(countEntries(path, 'held')).toBe(6);
+    expect(await Promise.all(held)).toHaveLength(5);
+    // A read through the store commits what is held first.
+    const beforeRead = store.streams.append('held', 'before-read', { commitWithinMs: 60_000 });
+    await turns(3);
+    expect(countEntries(path, 'held')).toBe(6);
+    expect((await store.streams.read('held', { limit: 100 })).map((entry) => entry.data)).toEqual([
+      ...Array.from({ length: 5 }, (_, index) => `held-${index}`),
+      'waited',
+      'before-read',
+    ]);
+    await expect(beforeRead).resolves.toMatch(/^\d+-\d+$/);
+    // So does close.
+    const beforeClose = store.streams.append('held', 'before-close', { commitWithinMs: 60_000 });
+    await store.close();
+    await expect(beforeClose).resolves.toMatch(/^\d+-\d+$/);
+    expect(countEntries(path, 'held')).toBe(8);
+  });
+
+  it('commits a held append when its window ends', async () => {
+    const path = join(directory, 'within-timer.db');
+    await using store = createSqliteStore({ path });
+    const id = await store.streams.append('held', 'alone', { commitWithinMs: 5 });
+    expect(id).toMatch(/^\d+-\d+$/);
+    expect(countEntries(path, 'held')).toBe(1);
+  });
+
+  it('refuses a negative or non-finite commitWithinMs', async () => {
+    await using store = createSqliteStore({ path: join(directory, 'within-refused.db') });
+    for (const commitWithinMs of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(store.streams.append('held', 'x', { commitWithinMs })).rejects.toMatchObject({
+        code: 'STORE_INVALID_ARGUMENT',
+      });
+    }
+    expect(await store.streams.length('held')).toBe(0);
+  });
+
   it('refuses a negative or non-finite window', () => {
     for (const appendWindowMs of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() =>

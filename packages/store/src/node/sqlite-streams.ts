@@ -203,21 +203,41 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
   // between a call's result and its response. With `appendWindowMs` (off by default), after a
   // commit that held several appends (they come concurrently) the next also waits until that long
   // after it, so a steady flow costs one commit per window; after a lone one it does not.
+  // An append with `commitWithinMs` (its caller keeps the entry safe meanwhile: the audit journal)
+  // may wait that long for others to share its commit; one without it makes them all commit in the
+  // next turn, as before.
   // The queue is bounded (MAX_APPEND_BATCH commit at once). `await append()` still resolves only
   // once the entry is committed, and every other stream operation, close() and process exit
   // commit pending appends first, so what this process appended is always what it reads.
   let pendingAppends: PendingAppend[] = [];
   let lastCommitAt = Number.NEGATIVE_INFINITY;
   let lastCommitShared = false;
-  let windowTimer: ReturnType<typeof setTimeout> | undefined;
+  // The flush scheduled for the pending appends: when it runs (Infinity: none), and its handle.
+  let flushAt = Number.POSITIVE_INFINITY;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let flushImmediate: ReturnType<typeof setImmediate> | undefined;
+  const cancelFlush = (): void => {
+    if (flushTimer) clearTimeout(flushTimer);
+    if (flushImmediate) clearImmediate(flushImmediate);
+    flushTimer = undefined;
+    flushImmediate = undefined;
+    flushAt = Number.POSITIVE_INFINITY;
+  };
+  /** Makes the pending appends commit by `at` (performance.now() time), sooner if already due. */
+  const flushBy = (at: number, time: number): void => {
+    if (at >= flushAt) return;
+    cancelFlush();
+    flushAt = at;
+    if (at - time >= 1) flushTimer = setTimeout(flushAppends, at - time);
+    else flushImmediate = setImmediate(flushAppends);
+  };
+  /** An append that waits for its commit: the next turn, or the window after a shared commit. */
   const scheduleFlush = (): void => {
-    const wait = lastCommitAt + context.appendWindowMs - performance.now();
-    if (lastCommitShared && wait >= 1) windowTimer = setTimeout(flushAppends, wait);
-    else setImmediate(flushAppends);
+    const time = performance.now();
+    flushBy(lastCommitShared ? lastCommitAt + context.appendWindowMs : time, time);
   };
   const flushAppends = (): void => {
-    if (windowTimer) clearTimeout(windowTimer);
-    windowTimer = undefined;
+    cancelFlush();
     if (pendingAppends.length === 0) return;
     const batch = pendingAppends;
     pendingAppends = [];
@@ -357,12 +377,25 @@ export function createSqliteStreams(context: SqliteStreamsContext): SqliteStream
   );
 
   const streams: StreamStore = {
-    append: (stream, data) => {
+    append: (stream, data, options) => {
       if (context.isClosed()) return context.run(() => '');
+      const within = options?.commitWithinMs ?? 0;
+      if (!Number.isFinite(within) || within < 0) {
+        return Promise.reject(
+          new StoreError(
+            'STORE_INVALID_ARGUMENT',
+            `commitWithinMs must be 0 or a positive number of ms, got ${within}.`,
+          ),
+        );
+      }
       return new Promise<string>((resolve) => {
         pendingAppends.push({ stream, data, resolve });
-        if (pendingAppends.length === 1) scheduleFlush();
-        else if (pendingAppends.length >= MAX_APPEND_BATCH) flushAppends();
+        if (pendingAppends.length >= MAX_APPEND_BATCH) flushAppends();
+        else if (within > 0) {
+          const time = performance.now();
+          // At most setTimeout's longest delay (~24.8 days), which a longer one turns into 1 ms.
+          flushBy(time + Math.min(within, 2 ** 31 - 1), time);
+        } else if (flushImmediate === undefined) scheduleFlush();
       });
     },
     read: (stream, options = {}) =>
