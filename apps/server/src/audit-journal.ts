@@ -30,10 +30,10 @@ import {
   writeSync,
 } from 'node:fs';
 import { readdir, readFile, rename, rm } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@fedmcp/protocol';
 import { type AuditSink, DEFAULT_AUDIT_STREAM } from '@fedmcp/proxy-auth';
+import { fileSafeHostname, processAlive } from './local-process.js';
 
 /** The stream side the journal needs (structurally `store.streams`). */
 export interface AuditJournalStreams {
@@ -93,18 +93,7 @@ const CLAIMED = '.claimed-';
 /** How far before a journal's oldest event the replay looks for the ones already committed. */
 const CLOCK_SLACK_MS = 60_000;
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-const safeHost = (place: AuditJournalPlace): string =>
-  (place.host ?? hostname()).replace(/[^A-Za-z0-9.]/g, '_');
+const safeHost = (place: AuditJournalPlace): string => fileSafeHostname(place.host);
 
 /**
  * The journal file of a process's sink (`instance`: 1, or the next number no open sink of the

@@ -20,8 +20,8 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { fileSafeHostname, processAlive } from '../local-process.js';
 
 /** What the sink asks of its spill file. */
 export interface AuditSpill {
@@ -55,19 +55,9 @@ export interface AuditSpillOptions {
 const PREFIX = 'audit-spill-';
 const SUFFIX = '.jsonl';
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Creates the spill file of one process (nothing is written until the store fails). */
 export function createAuditSpill(options: AuditSpillOptions): AuditSpill {
-  const host = (options.host ?? hostname()).replace(/[^A-Za-z0-9.]/g, '_');
+  const host = fileSafeHostname(options.host);
   const pid = options.pid ?? process.pid;
   const isAlive = options.isAlive ?? processAlive;
   const file = join(options.directory, `${PREFIX}${host}-${pid}${SUFFIX}`);
