@@ -1,8 +1,9 @@
 /**
  * The catalog guard's reviews of upstream lists (definition pinning): what each upstream may
- * expose, decided in the background for every fresh list. Until a review lands the last
- * reviewed lists stay exposed (nothing before the first one), and calls wait for it, so nothing
- * unreviewed is ever exposed or called and a refresh does not blink an upstream's tools away.
+ * expose, decided in the background for every fresh list and again when the guard changes (a pin
+ * approval). Until a review lands the last verdicts stay exposed (nothing before the first one),
+ * and calls wait for it, so nothing unreviewed is ever exposed or called, and neither a refresh
+ * nor an approval blinks an upstream's tools away.
  */
 import type { Logger } from '@fedmcp/protocol';
 import type { UpstreamLists } from '../catalog.js';
@@ -28,10 +29,10 @@ export interface CatalogReviewsOptions {
 /** The reviews of a catalog guard; see the file comment. */
 export class CatalogReviews {
   readonly #options: CatalogReviewsOptions;
-  /** Verdicts per upstream, for the raw lists they were made on. */
+  /** Verdicts per upstream, for the raw lists and the guard generation they were made on. */
   readonly #reviews = new Map<
     string,
-    { tools: unknown; prompts: unknown; review: CatalogReview }
+    { tools: unknown; prompts: unknown; generation: number; review: CatalogReview }
   >();
   readonly #reviewing = new Map<string, Promise<void>>();
   /** Bumped by every guard change; a review from an older generation is not kept. */
@@ -42,9 +43,9 @@ export class CatalogReviews {
   constructor(options: CatalogReviewsOptions) {
     this.#options = options;
     this.#stopGuard = options.guard.onChange?.(() => {
-      // Reviews in flight were decided before the change: their verdicts are dropped.
+      // Verdicts made before the change, and reviews in flight, are out of date: every upstream
+      // is reviewed again (the rebuild starts it), its last verdicts exposed meanwhile.
       this.#generation += 1;
-      this.#reviews.clear();
       options.onChange();
     });
   }
@@ -52,9 +53,16 @@ export class CatalogReviews {
   /** An upstream's lists as the guard let them through (starting a review of fresh lists). */
   listsOf(upstream: Upstream): UpstreamLists {
     const reviewed = this.#reviews.get(upstream.id);
-    if (reviewed && reviewed.tools === upstream.tools && reviewed.prompts === upstream.prompts) {
+    if (
+      reviewed &&
+      reviewed.tools === upstream.tools &&
+      reviewed.prompts === upstream.prompts &&
+      reviewed.generation === this.#generation
+    ) {
       return reviewed.review;
     }
+    // One from before a guard change still in flight is dropped when it lands, and its end
+    // rebuilds the catalog, which starts this generation's.
     if (!this.#reviewing.has(upstream.id)) this.#review(upstream);
     return reviewed?.review ?? NOTHING;
   }
@@ -67,7 +75,7 @@ export class CatalogReviews {
       .then(
         (result) => {
           if (generation === this.#generation) {
-            this.#reviews.set(upstream.id, { tools, prompts, review: result });
+            this.#reviews.set(upstream.id, { tools, prompts, generation, review: result });
           }
         },
         (error: unknown) => {
@@ -77,7 +85,7 @@ export class CatalogReviews {
             { upstream: upstream.id, error },
             'catalog guard review failed',
           );
-          this.#reviews.set(upstream.id, { tools, prompts, review: NOTHING });
+          this.#reviews.set(upstream.id, { tools, prompts, generation, review: NOTHING });
           const retry = setTimeout(() => {
             if (this.#reviews.get(upstream.id)?.tools !== tools || this.#closed) return;
             this.#reviews.delete(upstream.id);
