@@ -3,7 +3,7 @@
  * HTTP: a stdio upstream killed mid-call, an upstream that never answers, an upstream that is down
  * when the hub starts, and a config the hub must refuse.
  */
-import { createServer } from 'node:net';
+import { connect as connectTcp, createServer, type Socket } from 'node:net';
 import { jsonRpcCodeFor } from '@fedmcp/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { type ClientAnswers, connectV1Client, type E2eClient } from './fixtures/e2e-client.js';
@@ -21,14 +21,47 @@ function connect(hub: RunningHub): Promise<E2eClient> {
   return connectV1Client({ kind: 'streamable-http', url: `${hub.url}/mcp` }, answers);
 }
 
-/** A loopback port nothing listens on (bound, read, released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
+/**
+ * A loopback port held for the whole test, where an upstream "appears" later: until `appear(port)`
+ * every connection is reset (the hub sees the upstream down), then each one is relayed to that
+ * port. Held, not released and taken again: another test's server could be given a released port.
+ */
+async function laterUpstreamPort(): Promise<{
+  port: number;
+  appear(target: number): void;
+  [Symbol.asyncDispose](): Promise<void>;
+}> {
+  let target: number | undefined;
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    if (target === undefined) {
+      socket.resetAndDestroy();
+      return;
+    }
+    const upstream = connectTcp(target, '127.0.0.1');
+    for (const end of [socket, upstream]) {
+      sockets.add(end);
+      end.on('close', () => sockets.delete(end));
+      end.on('error', () => {
+        socket.destroy();
+        upstream.destroy();
+      });
+    }
+    socket.pipe(upstream).pipe(socket);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
   if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  return {
+    port: address.port,
+    appear(port) {
+      target = port;
+    },
+    async [Symbol.asyncDispose]() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 function upstreamState(hub: RunningHub, id: string) {
@@ -100,10 +133,10 @@ describe('a failing upstream behind the hub', () => {
   it('starts with an upstream down, serves the others, and picks it up when it appears', {
     timeout: 90_000,
   }, async () => {
-    const port = await freePort();
+    await using lateAt = await laterUpstreamPort();
     await using hub = await startHub({
       ev: everythingStdioEntry(),
-      late: { url: `http://127.0.0.1:${port}/mcp` },
+      late: { url: `http://127.0.0.1:${lateAt.port}/mcp` },
     });
     expect(upstreamState(hub, 'ev')).toBe('ready');
     expect(upstreamState(hub, 'late')).not.toBe('ready');
@@ -120,8 +153,8 @@ describe('a failing upstream behind the hub', () => {
         'Echo: still here',
       );
 
-      await using late = await startEverythingHttp({ port });
-      expect(late.port).toBe(port);
+      await using late = await startEverythingHttp();
+      lateAt.appear(late.port);
       await vi.waitFor(() => expect(upstreamState(hub, 'late')).toBe('ready'), {
         timeout: 60_000,
         interval: 200,
