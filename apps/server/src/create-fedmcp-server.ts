@@ -204,9 +204,9 @@ export async function createFedmcpServer(options: FedmcpServerOptions): Promise<
   });
   if (sharedStore) cleanup.defer(() => auditQueue.close());
   // On the embedded store, each event goes to a 0600 journal (one write) before the call's answer
-  // and is committed right after it; the journals of processes killed before their commit are
-  // replayed here and by `fedmcp audit tail` (audit-journal.ts). `storeSynchronous: "full"`
-  // commits before the answer instead.
+  // and is committed within 5 ms after it, in one commit with the others of that time; the
+  // journals of processes killed before their commit are replayed here and by `fedmcp audit
+  // tail` (audit-journal.ts). `storeSynchronous: "full"` commits before the answer instead.
   const journalPlace = { directory: resolve(baseDirectory, config.hub.dataDir) };
   const auditJournal =
     store.engine === 'sqlite' && config.storeSynchronous !== 'full'
