@@ -29,8 +29,13 @@ export const echoFlags = ['--max-semi-space-size=1'];
 /**
  * The V8 CPU profile flags of the process `name` under BENCH_CPU_PROF (`mode`): `1` and `every`
  * profile every process, `all` every one but the baseline (`name` starting with `baseline`).
+ * `perf` writes no profile: every process gets `--perf-basic-prof` (a `/tmp/perf-<pid>.map` of its
+ * JIT code), so Linux `perf record -g -p <pid>` names its JavaScript frames. V8's own profiler
+ * samples wall time: a frame that makes a syscall waking another process (a pipe or socket
+ * write) is charged for the time the scheduler then gives that process. `perf` counts on-CPU time.
  */
 export function profileArguments(mode: string, name: string): string[] {
+  if (mode === 'perf') return ['--perf-basic-prof'];
   const wanted =
     mode === '1' || (mode === 'all' && !name.startsWith('baseline')) || mode === 'every';
   if (!wanted) return [];

@@ -34,7 +34,8 @@
  * hiccup of a shared machine no longer decides it.
  * BENCH_CPU_PROF=1 (write a V8 CPU profile of the fedmcp process to bench/gateway/.build/profiles,
  * `all` also of supergateway and mcp-proxy, `every` also of the baseline; summarise one with
- * summarize-cpu-profile.ts). Profiling slows the profiled processes: do not quote such a run.
+ * summarize-cpu-profile.ts; `perf`: `--perf-basic-prof` for Linux `perf record -g -p <pid>`, the
+ * pids printed at the start). Profiling slows the profiled processes: do not quote such a run.
  * BENCH_SCENARIOS: a focused run — only these call scenarios (comma-separated keys: c1-s1, c32-s1,
  * c1-s32, c32-s32, work-c32-s1, work-c32-s32), no tools/list and no idle-memory phase.
  * BENCH_PAYLOAD_BYTES: the echo text's size (`message N` padded with `x`; default: `message N`).
@@ -539,6 +540,11 @@ try {
   }
   progress('starting contenders…');
   ({ contenders, listTargets } = await startContenders(launchers));
+  if (profile === 'perf') {
+    for (const contender of contenders) {
+      progress(`perf: ${contender.name} is pid ${contender.process.pid} (perf record -g -p <pid>)`);
+    }
+  }
   await new Promise((resolve) => setTimeout(resolve, 1000));
   for (const contender of contenders) contender.memoryAtStart = memory(contender.process.pid);
 
@@ -869,5 +875,7 @@ try {
   ]);
   await stopAll();
   rmSync(temporary, { recursive: true, force: true });
-  if (profile) process.stderr.write(`CPU profile of the fedmcp processes in ${profileDirectory}\n`);
+  if (profile && profile !== 'perf') {
+    process.stderr.write(`CPU profile of the fedmcp processes in ${profileDirectory}\n`);
+  }
 }

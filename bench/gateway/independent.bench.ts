@@ -25,7 +25,8 @@
  * default 2000), BENCH_PAYLOAD_BYTES (echo text size, default 1024), BENCH_WORK_MS (default 20),
  * BENCH_CONTENDERS (of baseline, fedmcp, supergateway, mcp-proxy; default all; the baseline always
  * runs; hub.bench.ts's fedmcp-before and raw are skipped here with a note), BENCH_FEDMCP_LAUNCHER (a launcher bundle built beforehand), BENCH_FEDMCP_STORE,
- * BENCH_CPU_PROF=1|all|every (profiles `independent-<column>.cpuprofile` in .build/profiles).
+ * BENCH_CPU_PROF=1|all|every (profiles `independent-<column>.cpuprofile` in .build/profiles), or
+ * `perf` (`--perf-basic-prof`, the pids printed at the start, for `perf record -g -p <pid>`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -232,7 +233,12 @@ try {
   }
   progress('starting contenders…');
   const started = await Promise.all(columns.map((column) => start(column, launcher)));
-  for (const [index, column] of columns.entries()) column.process = started[index];
+  for (const [index, column] of columns.entries()) {
+    column.process = started[index];
+    if (profile === 'perf') {
+      progress(`perf: ${column.name} is pid ${started[index]?.pid} (perf record -g -p <pid>)`);
+    }
+  }
   for (const column of columns) {
     column.client = await openSession(
       (column.process as { port: number }).port,
@@ -406,5 +412,7 @@ try {
   ]);
   await stopAll();
   rmSync(temporary, { recursive: true, force: true });
-  if (profile) process.stderr.write('CPU profiles in bench/gateway/.build/profiles\n');
+  if (profile && profile !== 'perf') {
+    process.stderr.write('CPU profiles in bench/gateway/.build/profiles\n');
+  }
 }

@@ -7,9 +7,10 @@
  * processes served the same number of calls, as the contenders of hub.bench.ts do).
  *
  *   node --import tsx bench/gateway/summarize-cpu-profile.ts FILE.cpuprofile [--top N]
- *     [--callers TEXT] [--diff BASE.cpuprofile] [--after-ms MS] [--until-ms MS]
+ *     [--callers TEXT [--depth N]] [--diff BASE.cpuprofile] [--after-ms MS] [--until-ms MS]
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
@@ -80,15 +81,21 @@ const sourceMaps = new Map<
   { sources: string[]; lines: Array<Array<[number, number, number]>> }
 >();
 function original(url: string, line: number, column: number): { source: string; line: number } {
-  if (!url.endsWith('-launcher.mjs')) return { source: url, line };
+  if (!url.endsWith('.mjs')) return { source: url, line };
   const path = url.startsWith('file:') ? fileURLToPath(url) : url;
   let map = sourceMaps.get(path);
   if (!map) {
+    // A bundle with a linked source map (the launcher bundles): anything else stays as it is.
+    if (!existsSync(`${path}.map`)) return { source: url, line };
     const raw = JSON.parse(readFileSync(`${path}.map`, 'utf8')) as {
       sources: string[];
       mappings: string;
     };
-    map = { sources: raw.sources, lines: decodeMappings(raw.mappings) };
+    // Sources relative to the bundle's directory, wherever the bundle was built.
+    map = {
+      sources: raw.sources.map((source) => resolve(dirname(path), source)),
+      lines: decodeMappings(raw.mappings),
+    };
     sourceMaps.set(path, map);
   }
   let found: [number, number, number] | undefined;
@@ -242,6 +249,7 @@ if (basePath) {
 
 const wanted = option('callers');
 if (wanted !== undefined) {
+  const depth = Number(option('depth') ?? 4);
   const { profile, parents, keyOf } = analysis;
   const callers = new Map<string, number>();
   for (const [index, sample] of profile.samples.entries()) {
@@ -249,12 +257,16 @@ if (wanted !== undefined) {
     for (let id: number | undefined = sample; id !== undefined; id = parents.get(id)) {
       if (!keyOf.get(id)?.key.includes(wanted)) continue;
       const stack: string[] = [];
-      for (let up = parents.get(id); up !== undefined && stack.length < 4; up = parents.get(up)) {
+      for (
+        let up = parents.get(id);
+        up !== undefined && stack.length < depth;
+        up = parents.get(up)
+      ) {
         stack.push(keyOf.get(up)?.key ?? '?');
       }
       add(callers, stack.join('  <  '), delta);
       break;
     }
   }
-  print(`Callers of ${wanted} (4 frames up):`, callers, 10, busy);
+  print(`Callers of ${wanted} (${depth} frames up):`, callers, 10, busy);
 }
