@@ -203,6 +203,17 @@ export function setLevelOf(body: unknown): string | undefined {
   return undefined;
 }
 
+/** Whether a message or batch is (or holds) the client's `notifications/initialized`. */
+export function sendsInitialized(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some(
+    (message) =>
+      typeof message === 'object' &&
+      message !== null &&
+      (message as { method?: unknown }).method === 'notifications/initialized',
+  );
+}
+
 const RESTORE_URL = 'http://fedmcp.invalid/session-restore';
 
 async function post(
@@ -256,6 +267,22 @@ export async function restoreSession(
   if (options.logLevel !== undefined) {
     await replayLogLevel(transport, sessionId, options.logLevel, options.authInfo);
   }
+}
+
+/**
+ * Applies the client's `notifications/initialized` to the copy of a session on the replica that
+ * answered its `initialize`, when the notification went to another replica (a load balancer
+ * spreads one client's requests): the copy's server then counts the session as initialized, as
+ * every restored copy does, and tells it of list changes. Sent once the client's next request
+ * reaches this replica: a client sends no request before `notifications/initialized`
+ * (MCP 2025-11-25 lifecycle).
+ */
+export async function replayInitialized(
+  transport: WebStandardStreamableHTTPServerTransport,
+  sessionId: string,
+  authInfo?: AuthInfo,
+): Promise<void> {
+  await post(transport, sessionId, { method: 'notifications/initialized' }, authInfo);
 }
 
 /**

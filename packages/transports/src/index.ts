@@ -18,9 +18,11 @@ export {
   type ClusterSessionsOptions,
   createClusterSessions,
   initializeParamsOf,
+  replayInitialized,
   replayLogLevel,
   restoreSession,
   type SessionRefusalReason,
+  sendsInitialized,
   setLevelOf,
 } from './cluster-sessions.js';
 export type { ClusterSubscriptions } from './cluster-subscriptions.js';

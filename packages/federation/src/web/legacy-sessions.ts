@@ -15,10 +15,12 @@ import {
   type ClusterSessions,
   initializeParamsOf,
   JsonRpcErrorCode,
+  replayInitialized,
   replayLogLevel,
   restoreSession,
   type SessionEventStores,
   type SessionTokenState,
+  sendsInitialized,
   setLevelOf,
 } from '@fedmcp/transports';
 import type { Server } from '@modelcontextprotocol/server';
@@ -58,6 +60,11 @@ interface Session {
   sealed?: SessionTokenState;
   /** The log level this copy has applied (a cluster session's level is set anywhere). */
   logLevel?: string | undefined;
+  /**
+   * Opened here, the client's `notifications/initialized` not seen here (it may have gone to
+   * another isolate or replica): replayed before the session's next request here.
+   */
+  awaitingInitialized?: boolean;
 }
 
 /** The in-memory sessions of one isolate. */
@@ -192,7 +199,10 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
     }
     const { transport, server } = await start(sessionId, principal, view, sealed);
     const response = await transport.handleRequest(request, { parsedBody: body });
-    if (!sessions.has(sessionId)) await server.close(); // initialize failed: nothing to keep
+    const opened = sessions.get(sessionId);
+    if (!opened)
+      await server.close(); // initialize failed: nothing to keep
+    else if (sealed) opened.awaitingInitialized = true;
     return response;
   }
 
@@ -279,6 +289,14 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
           'Service Unavailable: this isolate could not restore the session (at its session limit, or the server refused it); retry, or start a new session with initialize',
           { 'retry-after': '1' },
         );
+      }
+    }
+    if (session.awaitingInitialized) {
+      // Its `notifications/initialized` went elsewhere: without it this copy's server never
+      // counts the session as initialized (no list_changed on a GET stream held here).
+      session.awaitingInitialized = false;
+      if (!sendsInitialized(body)) {
+        await replayInitialized(session.transport, sessionId).catch(() => {});
       }
     }
     const known = clusterSessions.revocations.knownLogLevel(sealed.nonce);

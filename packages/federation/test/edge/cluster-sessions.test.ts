@@ -5,7 +5,7 @@ import { createMemoryStore } from '@fedmcp/store';
 import { createClusterSessions, createStoreEventStore } from '@fedmcp/transports';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createHub, createHubHandler, type HubHandler } from '../../src/index.js';
 import { createTestUpstream } from '../fixtures/test-upstream.js';
 import { memoryConnector, textOf } from '../helpers.js';
@@ -104,6 +104,100 @@ describe('createHubHandler with cluster sessions', () => {
         expect(replayed?.status).toBe(404);
       }
       await client.close();
+    } finally {
+      for (const handler of handlers) await handler.close();
+      for (const cluster of clusters) await cluster.close();
+    }
+  }, 60_000);
+
+  it('tells a GET stream in the isolate that opened a session of list changes when notifications/initialized went to the other', async () => {
+    await using store = createMemoryStore();
+    const clusters = [0, 1].map(() => createClusterSessions({ secret, store }));
+    const hubs: Array<ReturnType<typeof createHub>> = [];
+    const handlers: HubHandler[] = [];
+    for (const index of [0, 1] as const) {
+      const hub = createHub({
+        connect: memoryConnector({
+          alpha: () => createTestUpstream({ name: 'alpha' }).server,
+          beta: () => createTestUpstream({ name: 'beta' }).server,
+        }),
+        upstreams: { alpha: { url: 'memory://alpha' } },
+        healthIntervalMs: 0,
+      });
+      hubs.push(hub);
+      handlers.push(
+        await createHubHandler(hub, {
+          hubId: `isolate-${index}`,
+          authenticate: () => ({ subject: 'alice' }),
+          sessionOwner: (principal) => (principal as { subject?: string }).subject,
+          cluster: clusters[index],
+          eventStore: createStoreEventStore({ store }),
+        }),
+      );
+    }
+    const [first, second] = handlers as [HubHandler, HubHandler];
+    const headers = {
+      accept: 'application/json, text/event-stream',
+      'content-type': 'application/json',
+      'mcp-protocol-version': '2025-11-25',
+    };
+    const post = (handler: HubHandler, message: object, sessionId?: string) =>
+      handler(
+        new Request('https://edge.example/mcp', {
+          method: 'POST',
+          headers: { ...headers, ...(sessionId ? { 'mcp-session-id': sessionId } : {}) },
+          body: JSON.stringify(message),
+        }),
+      );
+    try {
+      // A load balancer's spread: initialize here, its notification there, the GET here again.
+      const opened = await post(first, {
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'spread', version: '1.0.0' },
+        },
+      });
+      const sessionId = opened.headers.get('mcp-session-id') ?? '';
+      await opened.body?.cancel();
+      expect(sessionId).not.toBe('');
+      const acknowledged = await post(
+        second,
+        { jsonrpc: '2.0', method: 'notifications/initialized' },
+        sessionId,
+      );
+      expect(acknowledged.status).toBe(202);
+      const stream = await first(
+        new Request('https://edge.example/mcp', {
+          headers: {
+            accept: 'text/event-stream',
+            'mcp-protocol-version': '2025-11-25',
+            'mcp-session-id': sessionId,
+          },
+        }),
+      );
+      expect(stream.status).toBe(200);
+      const reader = stream.body?.getReader();
+      let received = '';
+      const reading = (async () => {
+        const decoder = new TextDecoder();
+        for (;;) {
+          const chunk = await reader?.read();
+          if (!chunk || chunk.done) return;
+          received += decoder.decode(chunk.value, { stream: true });
+        }
+      })().catch(() => undefined);
+      // Both isolates' hubs hear the same change (a config reload reaches every one).
+      for (const hub of hubs) await hub.upstreams.add('beta', { url: 'memory://beta' });
+      await vi.waitFor(() => expect(received).toContain('notifications/tools/list_changed'), {
+        timeout: 10_000,
+        interval: 20,
+      });
+      await reader?.cancel();
+      await reading;
     } finally {
       for (const handler of handlers) await handler.close();
       for (const cluster of clusters) await cluster.close();

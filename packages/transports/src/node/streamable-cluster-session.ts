@@ -10,8 +10,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type ClusterSessions,
+  replayInitialized,
   replayLogLevel,
   restoreSession,
+  sendsInitialized,
   setLevelOf,
 } from '../cluster-sessions.js';
 import { JsonRpcErrorCode } from '../json-rpc-error.js';
@@ -105,6 +107,7 @@ export class ClusterSessionRoute {
     request: IncomingMessage,
     response: ServerResponse,
     principal: unknown,
+    body?: unknown,
   ): Promise<Pick<SessionEntry, 'sealed'> | undefined> {
     const { table, cluster } = this;
     const { context } = table;
@@ -117,6 +120,21 @@ export class ClusterSessionRoute {
       // The id was opened when this copy was made: only deletion and expiry can change since.
       const { nonce, expiresAt } = local.sealed;
       if (!cluster.revocations.isRevoked(nonce) && Date.now() < expiresAt) {
+        if (local.awaitingInitialized) {
+          // Opened here, its `notifications/initialized` sent to another replica: without it this
+          // copy's server never counts the session as initialized, and a GET stream held here
+          // would not hear of list changes. The client's next request here says it was sent.
+          local.awaitingInitialized = false;
+          if (!sendsInitialized(body)) {
+            await replayInitialized(
+              webStandardTransportOf(local.transport),
+              sessionId,
+              (request as AuthenticatedRequest).auth,
+            ).catch((error: unknown) =>
+              context.logger.warn({ err: error }, 'Applying a session initialized failed'),
+            );
+          }
+        }
         // A level the client set through another replica (announced to all): applied here first.
         const level = cluster.revocations.knownLogLevel(nonce);
         if (level !== undefined && level !== local.logLevel) {

@@ -118,7 +118,14 @@ export function createStreamableHttpRoute(
       body = left.body;
     }
     if (clusterRoute) {
-      const found = await clusterRoute.session(session, sessionId, request, response, principal);
+      const found = await clusterRoute.session(
+        session,
+        sessionId,
+        request,
+        response,
+        principal,
+        body,
+      );
       if (!found) return;
       if (await clusterRoute.recordChange(found, sessionId, request, response, body)) return;
       session = table.get(sessionId);

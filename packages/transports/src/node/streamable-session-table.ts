@@ -44,6 +44,12 @@ export class SessionEntry {
   logLevel: string | undefined;
   /** The session's GET stream, while open, when written directly (`streamable-get-stream.ts`). */
   stream: DirectSseStream | undefined;
+  /**
+   * A cluster session opened here whose client's `notifications/initialized` has not reached
+   * this replica (it may have gone to another): replayed before the next request of the session
+   * here (`streamable-cluster-session.ts`).
+   */
+  awaitingInitialized = false;
 
   /**
    * @param sealed the sealed state of a cluster session (`context.cluster`), opened once on this
@@ -190,6 +196,8 @@ export class StreamableSessionTable {
       }
       started = await this.start(sessionId, principal, request, reservation, sealed);
       await started.transport.handleRequest(request, response, body);
+      const opened = sealed ? this.get(sessionId) : undefined;
+      if (opened) opened.awaitingInitialized = true;
     } finally {
       reservation.release();
       if (started && !started.initialized()) await started.product.close().catch(() => {});

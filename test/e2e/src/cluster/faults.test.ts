@@ -173,6 +173,59 @@ describe.runIf(missing.length === 0 && clusterSessions)('cluster faults behind H
     );
   });
 
+  it('tells a GET stream on the replica that opened a session of list changes, when the client sent notifications/initialized to another replica', async () => {
+    const [r1, r2, r3] = cluster.replicas as [Replica, Replica, Replica];
+    // What a round-robin load balancer may do with one client's requests: initialize on r1, the
+    // notification on r2, the GET stream on r1 again.
+    const opened = await post(r1.url, cluster.userKey, {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: PROTOCOL_VERSION,
+        capabilities: {},
+        clientInfo: { name: 'cluster-raw', version: '1.0.0' },
+      },
+    });
+    const sessionId = opened.headers.get('mcp-session-id') as string;
+    await opened.body?.cancel();
+    expect(sessionId).toBeTruthy();
+    const acknowledged = await post(
+      r2.url,
+      cluster.userKey,
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      sessionId,
+    );
+    await acknowledged.body?.cancel();
+    expect(acknowledged.status).toBe(202);
+    const stream = await openGetStream(r1.url, cluster.userKey, sessionId);
+    closers.push(() => stream.end());
+    expect(stream.status).toBe(200);
+    const added = await cluster.adminRequest(
+      r3.url,
+      'POST',
+      '/upstreams/late1',
+      everythingStdioEntry(),
+    );
+    expect(added.status).toBe(201);
+    try {
+      await vi.waitFor(
+        () =>
+          expect(stream.events.map((event) => event.message.method)).toContain(
+            'notifications/tools/list_changed',
+          ),
+        { timeout: 30_000, interval: 100 },
+      );
+    } finally {
+      await stream.end();
+      await cluster.adminRequest(r3.url, 'DELETE', '/upstreams/late1');
+      await fetch(`${r1.url}/mcp`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${cluster.userKey}`, 'mcp-session-id': sessionId },
+      }).catch(() => undefined);
+    }
+  }, 90_000);
+
   it('fails fast with a clear error while Redis restarts, and every replica recovers on its own', async () => {
     const client = await modernClient(cluster.front, cluster.userKey, true);
     closers.push(() => client.client.close());
