@@ -121,7 +121,10 @@ export const legacyAnswers = {
 /**
  * A 2025-11-25 SDK v1 client over Streamable HTTP: declares sampling, elicitation and roots and
  * answers them with {@link legacyAnswers}; `notifications` gathers every notification it gets,
- * `requests` the method of every server→client request.
+ * `requests` the method of every server→client request. `streamOpen` resolves once the client
+ * holds its standalone GET stream (the hub answered the GET with an SSE stream): the SDK opens it
+ * in the background after `initialize`, so a notification outside any call (a one-off
+ * `list_changed`) sent before then has no stream to go on.
  */
 export async function legacyClient(baseUrl: string, apiKey: string) {
   const client = new V1Client(
@@ -149,8 +152,23 @@ export async function legacyClient(baseUrl: string, apiKey: string) {
     requests.push('roots/list');
     return { roots: legacyAnswers.roots };
   });
+  let markStreamOpen: () => void = () => {};
+  const streamOpen = new Promise<void>((resolve) => {
+    markStreamOpen = resolve;
+  });
   const transport = new V1StreamableHttp(new URL(`${baseUrl}/mcp`), {
     requestInit: { headers: { authorization: `Bearer ${apiKey}` } },
+    fetch: async (url, init) => {
+      const response = await fetch(url, init);
+      if (
+        init?.method === 'GET' &&
+        response.ok &&
+        response.headers.get('content-type')?.includes('text/event-stream')
+      ) {
+        markStreamOpen();
+      }
+      return response;
+    },
     // Quick GET stream reconnects (the default starts at 1 s).
     reconnectionOptions: {
       initialReconnectionDelay: 100,
@@ -165,6 +183,7 @@ export async function legacyClient(baseUrl: string, apiKey: string) {
     transport,
     notifications,
     requests,
+    streamOpen,
     async close() {
       await transport.terminateSession().catch(() => {});
       await client.close();

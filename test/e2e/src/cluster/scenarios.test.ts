@@ -294,8 +294,10 @@ describe.runIf(missing.length === 0)(
         const legacy = await legacyClient(cluster.front, cluster.userKey);
         closers.push(() => legacy.close());
         const [r1] = cluster.replicas as [Replica];
-        // The GET stream is open once a request after initialize went through.
         await legacy.client.listTools();
+        // A list_changed goes only to an open GET stream, which the SDK opens in the background
+        // after initialize: on a loaded machine it can still be on its way after listTools.
+        await legacy.streamOpen;
         const changes = () =>
           legacy.notifications.filter((note) => note.method === 'notifications/tools/list_changed')
             .length;
