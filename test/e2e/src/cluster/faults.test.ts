@@ -93,8 +93,11 @@ async function openGetStream(url: string, apiKey: string, sessionId: string, las
   };
 }
 
-/** A 2025-11-25 session opened with plain requests (no GET stream of its own): its id. */
-async function rawSession(url: string, apiKey: string): Promise<string> {
+/**
+ * A 2025-11-25 session opened with plain requests (no GET stream of its own): its id.
+ * `notifications/initialized` goes to `acknowledgeUrl` (another replica, as a balancer may send it).
+ */
+async function rawSession(url: string, apiKey: string, acknowledgeUrl = url): Promise<string> {
   const initialized = await post(url, apiKey, {
     jsonrpc: '2.0',
     id: 0,
@@ -109,7 +112,7 @@ async function rawSession(url: string, apiKey: string): Promise<string> {
   await initialized.body?.cancel();
   expect(sessionId).toBeTruthy();
   const acknowledged = await post(
-    url,
+    acknowledgeUrl,
     apiKey,
     { jsonrpc: '2.0', method: 'notifications/initialized' },
     sessionId as string,
@@ -177,27 +180,7 @@ describe.runIf(missing.length === 0 && clusterSessions)('cluster faults behind H
     const [r1, r2, r3] = cluster.replicas as [Replica, Replica, Replica];
     // What a round-robin load balancer may do with one client's requests: initialize on r1, the
     // notification on r2, the GET stream on r1 again.
-    const opened = await post(r1.url, cluster.userKey, {
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: PROTOCOL_VERSION,
-        capabilities: {},
-        clientInfo: { name: 'cluster-raw', version: '1.0.0' },
-      },
-    });
-    const sessionId = opened.headers.get('mcp-session-id') as string;
-    await opened.body?.cancel();
-    expect(sessionId).toBeTruthy();
-    const acknowledged = await post(
-      r2.url,
-      cluster.userKey,
-      { jsonrpc: '2.0', method: 'notifications/initialized' },
-      sessionId,
-    );
-    await acknowledged.body?.cancel();
-    expect(acknowledged.status).toBe(202);
+    const sessionId = await rawSession(r1.url, cluster.userKey, r2.url);
     const stream = await openGetStream(r1.url, cluster.userKey, sessionId);
     closers.push(() => stream.end());
     expect(stream.status).toBe(200);
