@@ -263,7 +263,7 @@ export async function restoreSession(
   if (!answer.includes('"result"')) {
     throw new Error('restoring a session: the server refused the replayed initialize');
   }
-  await post(transport, sessionId, { method: 'notifications/initialized' }, options.authInfo);
+  await replayInitialized(transport, sessionId, options.authInfo);
   if (options.logLevel !== undefined) {
     await replayLogLevel(transport, sessionId, options.logLevel, options.authInfo);
   }
