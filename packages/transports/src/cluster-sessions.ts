@@ -203,17 +203,6 @@ export function setLevelOf(body: unknown): string | undefined {
   return undefined;
 }
 
-/** Whether a message or batch is (or holds) the client's `notifications/initialized`. */
-export function sendsInitialized(body: unknown): boolean {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.some(
-    (message) =>
-      typeof message === 'object' &&
-      message !== null &&
-      (message as { method?: unknown }).method === 'notifications/initialized',
-  );
-}
-
 const RESTORE_URL = 'http://fedmcp.invalid/session-restore';
 
 async function post(

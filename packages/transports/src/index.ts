@@ -22,7 +22,6 @@ export {
   replayLogLevel,
   restoreSession,
   type SessionRefusalReason,
-  sendsInitialized,
   setLevelOf,
 } from './cluster-sessions.js';
 export type { ClusterSubscriptions } from './cluster-subscriptions.js';
@@ -59,6 +58,7 @@ export {
   type InMemoryEventStoreOptions,
 } from './in-memory-event-store.js';
 export { createInMemoryTransportPair, InMemoryTransport } from './in-memory-transport.js';
+export { hasMethod } from './json-rpc-body.js';
 export {
   createJsonRpcError,
   isJsonRpcMessageShape,

@@ -13,6 +13,7 @@
 
 import {
   type ClusterSessions,
+  hasMethod,
   initializeParamsOf,
   JsonRpcErrorCode,
   replayInitialized,
@@ -20,7 +21,6 @@ import {
   restoreSession,
   type SessionEventStores,
   type SessionTokenState,
-  sendsInitialized,
   setLevelOf,
 } from '@fedmcp/transports';
 import type { Server } from '@modelcontextprotocol/server';
@@ -78,16 +78,6 @@ export interface LegacySessions {
   readonly size: number;
   /** Closes every session. */
   close(): Promise<void>;
-}
-
-function containsInitialize(body: unknown): boolean {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.some(
-    (message) =>
-      typeof message === 'object' &&
-      message !== null &&
-      (message as { method?: unknown }).method === 'initialize',
-  );
 }
 
 function notFound(): Response {
@@ -171,7 +161,7 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
     principal: unknown,
     view: string | undefined,
   ): Promise<Response> {
-    if (!containsInitialize(body)) {
+    if (!hasMethod(body, 'initialize')) {
       return jsonRpcErrorResponse(
         400,
         JsonRpcErrorCode.transportError,
@@ -295,7 +285,7 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
       // Its `notifications/initialized` went elsewhere: without it this copy's server never
       // counts the session as initialized (no list_changed on a GET stream held here).
       session.awaitingInitialized = false;
-      if (!sendsInitialized(body)) {
+      if (!hasMethod(body, 'notifications/initialized')) {
         await replayInitialized(session.transport, sessionId).catch(() => {});
       }
     }

@@ -13,9 +13,9 @@ import {
   replayInitialized,
   replayLogLevel,
   restoreSession,
-  sendsInitialized,
   setLevelOf,
 } from '../cluster-sessions.js';
+import { hasMethod } from '../json-rpc-body.js';
 import { JsonRpcErrorCode } from '../json-rpc-error.js';
 import type { SessionTokenState } from '../session-token.js';
 import {
@@ -125,7 +125,7 @@ export class ClusterSessionRoute {
           // copy's server never counts the session as initialized, and a GET stream held here
           // would not hear of list changes. The client's next request here says it was sent.
           local.awaitingInitialized = false;
-          if (!sendsInitialized(body)) {
+          if (!hasMethod(body, 'notifications/initialized')) {
             await replayInitialized(
               webStandardTransportOf(local.transport),
               sessionId,
