@@ -77,6 +77,11 @@ interface PendingRaw {
   reject(error: unknown): void;
 }
 
+/** Whether `map` holds no key but `key` (or nothing). */
+function onlyKey(map: ReadonlyMap<object, unknown>, key: object): boolean {
+  return map.size === 0 || (map.size === 1 && map.has(key));
+}
+
 /** One connection (stdio: one process) to an upstream. */
 export class UpstreamConnection {
   client: Client | undefined;
@@ -102,10 +107,29 @@ export class UpstreamConnection {
   /** Attributed calls in flight, by party (they count among `plainCalls` too). */
   readonly #parties = new Map<object, PartyCalls>();
   #attributed = 0;
+  /**
+   * Attributed calls the pool placed here whose caller has not tracked them yet (it does once
+   * `acquire` returns, a few microtasks later), by party: they count as that party's calls, so
+   * the session's next call, placed in between, still finds the connection its own.
+   */
+  readonly #reserved = new Map<object, number>();
+  #reservedCalls = 0;
   constructor(readonly upstream: Upstream) {}
+
+  /** Counts a call of `party` placed here as that party's until {@link track} takes it over. */
+  reserve(party: object): void {
+    this.#reserved.set(party, (this.#reserved.get(party) ?? 0) + 1);
+    this.#reservedCalls += 1;
+  }
 
   /** Tracks an attributed call while it runs on this connection; returns its untracking. */
   track(call: AttributedCall): () => void {
+    const reserved = this.#reserved.get(call.party);
+    if (reserved !== undefined) {
+      if (reserved > 1) this.#reserved.set(call.party, reserved - 1);
+      else this.#reserved.delete(call.party);
+      this.#reservedCalls -= 1;
+    }
     let party = this.#parties.get(call.party);
     if (!party) {
       party = { calls: new Set(), settled: undefined };
@@ -131,8 +155,11 @@ export class UpstreamConnection {
   /** Whether every call in flight here (if any) is one of `party`'s attributed calls. */
   servesOnly(party: object): boolean {
     if (this.plainCalls === 0) return true;
+    if (this.plainCalls !== this.#attributed + this.#reservedCalls) return false;
     return (
-      this.#parties.size === 1 && this.#parties.has(party) && this.plainCalls === this.#attributed
+      (this.#parties.has(party) || this.#reserved.has(party)) &&
+      onlyKey(this.#parties, party) &&
+      onlyKey(this.#reserved, party)
     );
   }
 

@@ -1,9 +1,9 @@
 /**
- * The connection pool places the attributed calls of one session (an interactive client on the
- * fast path) on several connections while under `maxConnections`, each serving that session
- * alone (so a question there stays attributable), instead of all on one (issue #18: one session
- * at c=32 ran on one stdio process); another session's call never joins them while a fresh one
- * can be opened.
+ * The connection pool keeps the attributed calls of one session (an interactive client on the
+ * fast path, while its tool may still ask) together on a connection that serves that session
+ * alone, so a question there stays attributable, and opens a connection (a stdio process) only
+ * for a session that has none: another session's call never joins them while a fresh one can be
+ * opened. Before, one session's burst opened up to `maxConnections` processes.
  */
 
 import { FedmcpError } from '@fedmcp/protocol';
@@ -48,16 +48,51 @@ async function acquire(pool: ConnectionPool, party: object): Promise<UpstreamCon
 }
 
 describe('ConnectionPool', () => {
-  it("spreads one session's concurrent calls over connections that serve it alone", async () => {
+  it("keeps one session's concurrent calls on the connection that serves it alone", async () => {
     const pool = poolOf(4);
     const session = {};
     const used = [];
     for (let index = 0; index < 8; index += 1) used.push(await acquire(pool, session));
-    expect(new Set(used).size).toBe(4);
-    for (const connection of used) expect(connection.servesOnly(session)).toBe(true);
-    // Two calls on each: the least busy one is taken each time.
-    expect(pool.connections.map((connection) => connection.plainCalls)).toEqual([2, 2, 2, 2]);
-    expect(pool.connections[0]?.asker()).toMatchObject({ call: { party: session } });
+    expect(new Set(used)).toEqual(new Set([pool.primary]));
+    expect(pool.connections).toHaveLength(1); // no process opened for the session's own calls
+    expect(pool.primary?.plainCalls).toBe(8);
+    expect(pool.primary?.asker()).toMatchObject({ call: { party: session } });
+  });
+
+  it("opens one connection for a session's burst that arrives while another session holds the primary", async () => {
+    const pool = poolOf(4);
+    const first = {};
+    const second = {};
+    await acquire(pool, first);
+    // Eight calls in one tick: none is tracked before the others are placed.
+    const burst = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        pool.acquire(false, undefined, new AbortController().signal, second, true),
+      ),
+    );
+    for (const connection of burst) connection.track(callOf(second));
+    expect(new Set(burst).size).toBe(1);
+    expect(pool.connections).toHaveLength(2);
+    const [own] = burst;
+    expect(own).not.toBe(pool.primary);
+    expect(own?.servesOnly(second)).toBe(true);
+    expect(own?.plainCalls).toBe(8);
+    expect(pool.primary?.servesOnly(first)).toBe(true);
+  });
+
+  it("counts a placed call as its session's before the caller tracks it", async () => {
+    const pool = poolOf(2);
+    const session = {};
+    await acquire(pool, session);
+    // Placed, not yet tracked: the session's next call still finds the connection its own, and
+    // another session's does not.
+    const placed = await pool.acquire(false, undefined, new AbortController().signal, session);
+    expect(placed).toBe(pool.primary);
+    expect(placed.servesOnly(session)).toBe(true);
+    expect(placed.servesOnly({})).toBe(false);
+    placed.track(callOf(session));
+    expect(placed.servesOnly(session)).toBe(true);
+    expect(placed.asker()).toMatchObject({ call: { party: session } });
   });
 
   it("puts another session's call on a fresh connection while one can be opened", async () => {
@@ -67,9 +102,10 @@ describe('ConnectionPool', () => {
     const a = await acquire(pool, first);
     const b = await acquire(pool, first);
     const c = await acquire(pool, second);
-    expect(new Set([a, b, c]).size).toBe(3);
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
     expect(c.servesOnly(second)).toBe(true);
-    expect(a.servesOnly(first) && b.servesOnly(first)).toBe(true);
+    expect(a.servesOnly(first)).toBe(true);
   });
 
   it('claims the free shared primary at once for a plain call (acquireNow), and nothing else', async () => {

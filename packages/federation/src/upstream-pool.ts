@@ -37,6 +37,8 @@ export class ConnectionPool {
   #opening = 0;
   /** Owners whose own connection is being opened. */
   readonly #openingFor = new Set<object>();
+  /** The connection being opened for an attributed call's party (upstream-pool `#place`). */
+  readonly #openingForParty = new Map<object, Promise<UpstreamConnection | undefined>>();
   #waiters: Array<() => void> = [];
 
   constructor(private readonly owner: PoolOwner) {}
@@ -192,9 +194,9 @@ export class ConnectionPool {
   }
 
   /**
-   * A connection for an attributed call of `party`: one where only its calls run, else a new
-   * one while under `maxConnections`, else (unless `exclusive`) the least busy shared one;
-   * `undefined` when there is none (yet).
+   * A connection for an attributed call of `party`: the least busy one where only its calls run,
+   * else a new one while under `maxConnections`, else (unless `exclusive`) the least busy shared
+   * one; `undefined` when there is none (yet).
    */
   async #place(party: object, exclusive: boolean): Promise<UpstreamConnection | undefined> {
     const upstream = this.owner;
@@ -212,23 +214,36 @@ export class ConnectionPool {
         if (!own || connection.plainCalls < own.plainCalls) own = connection;
       } else if (!best || connection.plainCalls < best.plainCalls) best = connection;
     }
+    // One session's concurrent calls stay together on a connection that serves it alone, busy or
+    // not, as plain calls share the primary: a connection (stdio: a process) is opened only for a
+    // session that has none of its own, so its questions stay attributable. Before, one session's
+    // burst opened up to maxConnections processes (a desktop client's first parallel calls to a
+    // tool started four copies of a stdio server), idle a minute later, when the tool proved
+    // quiet. Only calls of tools that may still ask come here with a party: a quiet tool's calls
+    // share as plain calls do (call-upstream.ts `partyOf`).
     if (own) best = own;
-    // One session's concurrent calls spread over connections (stdio: processes) while under
-    // maxConnections, as 32 sessions' calls do: each connection still serves this party alone, so
-    // its questions stay attributable. Only calls of tools that may still ask come here with a
-    // party: a quiet tool's calls share as plain calls do (call-upstream.ts `partyOf`).
-    const busy = best === undefined || best.plainCalls > 0 || !best.servesOnly(party);
-    if (busy && shared + this.#opening < upstream.maxConnections) {
-      try {
-        best = await this.#open();
-        best.leased = false; // opened leased (see Upstream.openConnection): shared from here
-      } catch {
-        // Could not open another one: share (a question there may be ambiguous, never misrouted).
+    else {
+      // The session's other calls wait for the connection being opened for it.
+      let opening = this.#openingForParty.get(party);
+      if (!opening && shared + this.#opening < upstream.maxConnections) {
+        opening = this.#open().then(
+          (connection) => {
+            connection.leased = false; // opened leased (see Upstream.openConnection): shared now
+            return connection;
+          },
+          // Could not open another one: share (a question there may be ambiguous, never
+          // misrouted).
+          () => undefined,
+        );
+        this.#openingForParty.set(party, opening);
+        void opening.then(() => this.#openingForParty.delete(party));
       }
+      best = (opening && (await opening)) ?? best;
     }
     if (!best || best.closed || best.leased || !best.client) return undefined;
     if (exclusive && !best.servesOnly(party)) return undefined;
     best.plainCalls += 1;
+    best.reserve(party);
     best.idleSince = Date.now();
     return best;
   }

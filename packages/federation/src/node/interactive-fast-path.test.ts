@@ -280,6 +280,25 @@ describe('interactive clients on the fast path', () => {
     }
   }, 60_000);
 
+  it("runs one session's concurrent calls of a tool that may still ask on one process, opening none", async () => {
+    await using hub = await startHub(4);
+    const alice = await connect(hub.url, 'alice');
+    try {
+      const call = async (name: string, args: Record<string, unknown> = {}) =>
+        textOf(await alice.client.callTool({ name: `up__${name}`, arguments: args }));
+      // Fewer than QUIET_CALLS answers: every call is attributed, so it runs where only this
+      // session's calls run. Calls made while others are in flight join them there (before, each
+      // opened another stdio process, up to maxConnections).
+      const first = await call('pid');
+      const slow = Array.from({ length: 3 }, () => call('slow', { ms: 300 }));
+      const during = await Promise.all(Array.from({ length: 4 }, () => call('pid')));
+      expect(await Promise.all(slow)).toHaveLength(3);
+      expect(new Set(during)).toEqual(new Set([first]));
+    } finally {
+      await alice.client.close();
+    }
+  }, 60_000);
+
   it('leaves a consent question of the access hook to the SDK path, asked once', async () => {
     const store = createMemoryStore();
     const audit = createAuditLog({ sinks: [] });
