@@ -28,7 +28,8 @@ for (const file of files) {
   process.stdout.write(`\n=== ${relative(root, file)} ===\n`);
   const result = spawnSync(
     process.execPath,
-    ['--conditions=@fedmcp/source', '--import', 'tsx', file],
+    // --expose-gc: a bench may collect its own heap between measurements (gateway/measure-calls.ts).
+    ['--expose-gc', '--conditions=@fedmcp/source', '--import', 'tsx', file],
     { stdio: 'inherit', cwd: root },
   );
   if (result.status !== 0) failed += 1;

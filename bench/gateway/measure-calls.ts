@@ -1,7 +1,8 @@
 /**
  * The call loop of the gateway benchmarks: `calls` calls by `concurrency` workers, with each call's
  * latency, the wall time, and the CPU time of the contender's process tree and of its root process
- * alone (from /proc) over the same span.
+ * alone (from /proc) over the same span. Each measurement starts with the client's heap collected
+ * (when the bench runs with `--expose-gc`, as `pnpm bench` runs it).
  */
 import { cpuMillisecondsBetween, cpuTicks } from './processes.ts';
 
@@ -41,6 +42,10 @@ export async function measureCalls(
 ): Promise<CallSample> {
   const latencies: number[] = [];
   let next = 0;
+  // One client process drives every contender in turn: the garbage of the previous turn (an SSE
+  // answer leaves more than a JSON one) is collected here, not during this turn's calls.
+  // `pnpm bench` runs benches with --expose-gc (scripts/run-bench.mjs).
+  globalThis.gc?.();
   const cpuBefore = cpuTicks(pid);
   const started = performance.now();
   await Promise.all(
