@@ -653,6 +653,20 @@ try {
         cells.reduce((sum, found) => sum + found.calls, 0),
     ),
   });
+  figures.push({
+    label: 'CPU per call, all c=32 scenarios, client process (the bench itself)',
+    unit: 'ms',
+    better: 'lower',
+    digits: 3,
+    informational: true,
+    values: pooled.map((cells) => {
+      const busy = cells.filter((_, index) => scenarios[index]?.concurrency === 32);
+      return (
+        busy.reduce((sum, found) => sum + found.clientCpuMs, 0) /
+        busy.reduce((sum, found) => sum + found.calls, 0)
+      );
+    }),
+  });
   const memoryFigure = (
     label: string,
     pick: (contender: Contender) => number,

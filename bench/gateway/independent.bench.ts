@@ -326,6 +326,17 @@ try {
       true,
     ),
     row(
+      'client process CPU per call, c=32 (the bench itself)',
+      'ms',
+      'lower',
+      3,
+      (column) => {
+        const found = sample(column, 'echo-c32');
+        return found.clientCpuMs / found.calls;
+      },
+      true,
+    ),
+    row(
       'server process RSS after the run',
       'MiB',
       'lower',

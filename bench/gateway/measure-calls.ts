@@ -15,10 +15,15 @@ export interface CallSample {
   cpuMs: number;
   /** CPU of the server process alone. */
   ownCpuMs: number;
+  /**
+   * CPU of the bench's own process (the client) over the same span: at c=32 the client is the
+   * busiest process, so what a server costs its client shows here.
+   */
+  clientCpuMs: number;
 }
 
 export function emptySample(): CallSample {
-  return { latencies: [], calls: 0, wallMs: 0, cpuMs: 0, ownCpuMs: 0 };
+  return { latencies: [], calls: 0, wallMs: 0, cpuMs: 0, ownCpuMs: 0, clientCpuMs: 0 };
 }
 
 /** Adds `sample` to `total` (rounds of the same cell). */
@@ -28,6 +33,7 @@ export function addSample(total: CallSample, sample: CallSample): void {
   total.wallMs += sample.wallMs;
   total.cpuMs += sample.cpuMs;
   total.ownCpuMs += sample.ownCpuMs;
+  total.clientCpuMs += sample.clientCpuMs;
 }
 
 /**
@@ -47,6 +53,7 @@ export async function measureCalls(
   // `pnpm bench` runs benches with --expose-gc (scripts/run-bench.mjs).
   globalThis.gc?.();
   const cpuBefore = cpuTicks(pid);
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
@@ -60,6 +67,7 @@ export async function measureCalls(
     }),
   );
   const wallMs = performance.now() - started;
+  const client = process.cpuUsage(clientBefore);
   const cpuAfter = cpuTicks(pid);
   return {
     latencies,
@@ -70,6 +78,7 @@ export async function measureCalls(
       new Map([[pid, cpuBefore.get(pid) ?? 0]]),
       new Map([[pid, cpuAfter.get(pid) ?? 0]]),
     ),
+    clientCpuMs: (client.user + client.system) / 1000,
   };
 }
 
