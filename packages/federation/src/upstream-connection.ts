@@ -47,6 +47,12 @@ export interface AttributedCall {
    * often without asking anything); otherwise it waits for a connection only its party uses.
    */
   readonly mayShare: boolean;
+  /**
+   * Whether its tool has asked a question before: then each of a session's concurrent calls gets
+   * a connection of its own while under `maxConnections`, so a question goes to the very call
+   * that asked, not to the session's oldest one.
+   */
+  readonly asks?: boolean;
   /** Relays a server→client request to the call's client; `signal` ends the wait. */
   ask(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<unknown>;
 }

@@ -3,7 +3,9 @@
  * fast path, while its tool may still ask) together on a connection that serves that session
  * alone, so a question there stays attributable, and opens a connection (a stdio process) only
  * for a session that has none: another session's call never joins them while a fresh one can be
- * opened. Before, one session's burst opened up to `maxConnections` processes.
+ * opened. Before, one session's burst opened up to `maxConnections` processes. The calls of a
+ * tool that has asked before spread, one per connection while under `maxConnections`, so a
+ * question reaches the very call that asked.
  */
 
 import { FedmcpError } from '@fedmcp/protocol';
@@ -41,8 +43,13 @@ function callOf(party: object): AttributedCall {
 }
 
 /** Acquires a connection for an attributed call of `party` and tracks the call on it. */
-async function acquire(pool: ConnectionPool, party: object): Promise<UpstreamConnection> {
-  const connection = await pool.acquire(false, undefined, new AbortController().signal, party);
+async function acquire(
+  pool: ConnectionPool,
+  party: object,
+  spread = false,
+): Promise<UpstreamConnection> {
+  const signal = new AbortController().signal;
+  const connection = await pool.acquire(false, undefined, signal, { party, spread });
   connection.track(callOf(party));
   return connection;
 }
@@ -67,7 +74,10 @@ describe('ConnectionPool', () => {
     // Eight calls in one tick: none is tracked before the others are placed.
     const burst = await Promise.all(
       Array.from({ length: 8 }, () =>
-        pool.acquire(false, undefined, new AbortController().signal, second, true),
+        pool.acquire(false, undefined, new AbortController().signal, {
+          party: second,
+          exclusive: true,
+        }),
       ),
     );
     for (const connection of burst) connection.track(callOf(second));
@@ -86,13 +96,26 @@ describe('ConnectionPool', () => {
     await acquire(pool, session);
     // Placed, not yet tracked: the session's next call still finds the connection its own, and
     // another session's does not.
-    const placed = await pool.acquire(false, undefined, new AbortController().signal, session);
+    const placed = await pool.acquire(false, undefined, new AbortController().signal, {
+      party: session,
+    });
     expect(placed).toBe(pool.primary);
     expect(placed.servesOnly(session)).toBe(true);
     expect(placed.servesOnly({})).toBe(false);
     placed.track(callOf(session));
     expect(placed.servesOnly(session)).toBe(true);
     expect(placed.asker()).toMatchObject({ call: { party: session } });
+  });
+
+  it("spreads one session's concurrent calls of a tool that has asked, one per connection while it can", async () => {
+    const pool = poolOf(4);
+    const session = {};
+    const used = [];
+    for (let index = 0; index < 6; index += 1) used.push(await acquire(pool, session, true));
+    expect(new Set(used.slice(0, 4)).size).toBe(4); // each question reaches the call that asked
+    for (const connection of used) expect(connection.servesOnly(session)).toBe(true);
+    // At maxConnections the next calls join the least busy of the session's own.
+    expect(pool.connections.map((connection) => connection.plainCalls)).toEqual([2, 2, 1, 1]);
   });
 
   it("puts another session's call on a fresh connection while one can be opened", async () => {

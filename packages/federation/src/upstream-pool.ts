@@ -28,6 +28,20 @@ export interface PoolSignal {
   readonly aborted: boolean;
 }
 
+/**
+ * Where an attributed call (its client can answer questions, see `UpstreamConnection.asker`)
+ * may run: on a connection where only its `party`'s calls run. `exclusive` (a tool that may ask):
+ * it waits for such a connection rather than share one with others. `spread` (a tool that has
+ * asked before): each of the party's concurrent calls gets a connection of its own while under
+ * `maxConnections`, so a question goes to the very call that asked; otherwise the party's calls
+ * share its connection, and one is opened only for a party that has none.
+ */
+export interface Placement {
+  readonly party: object;
+  readonly exclusive?: boolean;
+  readonly spread?: boolean;
+}
+
 /** The connection pool of an upstream; see the file comment. */
 export class ConnectionPool {
   /** Live connections, the primary among them. */
@@ -83,27 +97,26 @@ export class ConnectionPool {
    * Leases a connection for a tools/call. `interactive` calls (their client can answer
    * sampling, elicitation or roots) get one exclusively, so server→client requests arriving on
    * it belong to that call alone; plain calls share any connection not leased. With `owner`
-   * (per-session isolation) the owner's own connection is used. A shared call with a `party`
-   * (an attributed call: its client can answer questions, see `UpstreamConnection.asker`) goes
-   * where only that party's calls run, opening another connection while under `maxConnections`,
-   * so the questions arriving there stay attributable; beyond that it shares like a plain call,
-   * unless `exclusive` (a tool that may ask): then it waits for such a connection, as a lease does.
+   * (per-session isolation) the owner's own connection is used. A shared call with a
+   * {@link Placement} goes where only its party's calls run, opening another connection while
+   * under `maxConnections`, so the questions arriving there stay attributable; beyond that it
+   * shares like a plain call, unless `exclusive`: then it waits for such a connection, as a lease
+   * does.
    */
   async acquire(
     interactive: boolean,
     owner: object | undefined,
     signal: PoolSignal,
-    party?: object,
-    exclusive = false,
+    placement?: Placement,
   ): Promise<UpstreamConnection> {
-    const now = this.acquireNow(interactive, owner, party);
+    const now = this.acquireNow(interactive, owner, placement?.party);
     if (now !== undefined) return now;
     const upstream = this.owner;
     const deadline = Date.now() + upstream.timeoutMs;
-    while (party !== undefined && !interactive && owner === undefined) {
-      const placed = await this.#place(party, exclusive);
+    while (placement !== undefined && !interactive && owner === undefined) {
+      const placed = await this.#place(placement);
       if (placed) return placed;
-      if (!exclusive) break;
+      if (!placement.exclusive) break;
       if (!upstream.available) throw upstream.unavailable();
       await this.#waitOrTimeOut(deadline, signal);
     }
@@ -194,11 +207,12 @@ export class ConnectionPool {
   }
 
   /**
-   * A connection for an attributed call of `party`: the least busy one where only its calls run,
-   * else a new one while under `maxConnections`, else (unless `exclusive`) the least busy shared
-   * one; `undefined` when there is none (yet).
+   * A connection for an attributed call (see {@link Placement}): one where only its party's calls
+   * run, else a new one while under `maxConnections`, else (unless `exclusive`) the least busy
+   * shared one; `undefined` when there is none (yet).
    */
-  async #place(party: object, exclusive: boolean): Promise<UpstreamConnection | undefined> {
+  async #place(placement: Placement): Promise<UpstreamConnection | undefined> {
+    const { party, exclusive = false, spread = false } = placement;
     const upstream = this.owner;
     if (!upstream.available) return undefined;
     // The least busy connection serving only this party (an idle one serves anyone), else the
@@ -214,27 +228,21 @@ export class ConnectionPool {
         if (!own || connection.plainCalls < own.plainCalls) own = connection;
       } else if (!best || connection.plainCalls < best.plainCalls) best = connection;
     }
-    // One session's concurrent calls stay together on a connection that serves it alone, busy or
-    // not, as plain calls share the primary: a connection (stdio: a process) is opened only for a
-    // session that has none of its own, so its questions stay attributable. Before, one session's
-    // burst opened up to maxConnections processes (a desktop client's first parallel calls to a
-    // tool started four copies of a stdio server), idle a minute later, when the tool proved
-    // quiet. Only calls of tools that may still ask come here with a party: a quiet tool's calls
-    // share as plain calls do (call-upstream.ts `partyOf`).
-    if (own) best = own;
-    else {
-      // The session's other calls wait for the connection being opened for it.
+    const mayOpen = shared + this.#opening < upstream.maxConnections;
+    if (own && (own.plainCalls === 0 || !spread || !mayOpen)) best = own;
+    else if (spread && mayOpen) {
+      // A tool that has asked: this call gets a connection of its own (see Placement).
+      best = (await this.#openShared()) ?? best;
+    } else {
+      // A session's concurrent calls of a tool that may still ask stay together on a connection
+      // serving it alone, busy or not, as plain calls share the primary: one is opened only for
+      // a session that has none, and its other calls wait for that one. Before, one session's
+      // burst opened up to maxConnections processes (a desktop client's first parallel calls to
+      // a tool started four copies of a stdio server), idle a minute later, once the tool proved
+      // quiet (call-upstream.ts `partyOf`: a quiet tool's calls share as plain calls do).
       let opening = this.#openingForParty.get(party);
-      if (!opening && shared + this.#opening < upstream.maxConnections) {
-        opening = this.#open().then(
-          (connection) => {
-            connection.leased = false; // opened leased (see Upstream.openConnection): shared now
-            return connection;
-          },
-          // Could not open another one: share (a question there may be ambiguous, never
-          // misrouted).
-          () => undefined,
-        );
+      if (!opening && mayOpen) {
+        opening = this.#openShared();
         this.#openingForParty.set(party, opening);
         void opening.then(() => this.#openingForParty.delete(party));
       }
@@ -260,6 +268,20 @@ export class ConnectionPool {
     if (this.#waiters.length === 0) return; // the common case: nothing waits, nothing to allocate
     const waiters = this.#waiters.splice(0);
     for (const wake of waiters) wake();
+  }
+
+  /**
+   * Opens another shared connection; `undefined` when it cannot be opened (the call shares then:
+   * a question there may be ambiguous, never misrouted).
+   */
+  async #openShared(): Promise<UpstreamConnection | undefined> {
+    try {
+      const connection = await this.#open();
+      connection.leased = false; // opened leased (see Upstream.openConnection): shared from here
+      return connection;
+    } catch {
+      return undefined;
+    }
   }
 
   async #open(owner?: object): Promise<UpstreamConnection> {

@@ -22,7 +22,7 @@ import type { UpstreamHost, UpstreamState } from './upstream-host.js';
 import { ListenStream } from './upstream-listen.js';
 import { loadUpstreamLists } from './upstream-lists.js';
 import type { UpstreamOptions, UpstreamSpec } from './upstream-options.js';
-import { ConnectionPool, type PoolSignal } from './upstream-pool.js';
+import { ConnectionPool, type Placement, type PoolSignal } from './upstream-pool.js';
 
 export type { CatalogKind, UpstreamHost, UpstreamState, UpstreamTimings } from './upstream-host.js';
 
@@ -156,10 +156,9 @@ export class Upstream {
     interactive: boolean,
     owner: object | undefined,
     signal: PoolSignal,
-    party?: object,
-    exclusive?: boolean,
+    placement?: Placement,
   ): Promise<UpstreamConnection> {
-    return this.pool.acquire(interactive, owner, signal, party, exclusive);
+    return this.pool.acquire(interactive, owner, signal, placement);
   }
 
   /**

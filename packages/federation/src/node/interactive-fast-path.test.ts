@@ -27,6 +27,8 @@ interface Seen {
   sampled: string[];
   /** Resolves when a tools/call POST of this client has been sent. */
   sent(): Promise<void>;
+  /** Each tools/call POST's body, and the whole answer it got (a copy read to its end). */
+  answers: Array<{ body: string; text: Promise<string> }>;
 }
 
 async function startHub(maxConnections?: number, access?: HubOptions['access']) {
@@ -65,7 +67,12 @@ async function connect(
   answer: (prompt: string) => Promise<string> = async () => `${name}-answer`,
   capabilities: ClientCapabilities = INTERACTIVE,
 ) {
-  const seen: Seen = { contentTypes: [], sampled: [], sent: () => Promise.resolve() };
+  const seen: Seen = {
+    contentTypes: [],
+    sampled: [],
+    sent: () => Promise.resolve(),
+    answers: [],
+  };
   let onSent: () => void = () => {};
   seen.sent = () =>
     new Promise<void>((resolve) => {
@@ -82,7 +89,10 @@ async function connect(
         const pending = fetch(input, init);
         if (isCall) onSent();
         const response = await pending;
-        if (isCall) seen.contentTypes.push(response.headers.get('content-type') ?? '');
+        if (isCall) {
+          seen.contentTypes.push(response.headers.get('content-type') ?? '');
+          seen.answers.push({ body, text: response.clone().text() });
+        }
         return response;
       },
     }),
@@ -294,6 +304,43 @@ describe('interactive clients on the fast path', () => {
       const during = await Promise.all(Array.from({ length: 4 }, () => call('pid')));
       expect(await Promise.all(slow)).toHaveLength(3);
       expect(new Set(during)).toEqual(new Set([first]));
+    } finally {
+      await alice.client.close();
+    }
+  }, 60_000);
+
+  it("sends each question of a tool that has asked to the very call that asked, for one session's concurrent calls", async () => {
+    await using hub = await startHub(4);
+    // Both prompts are answered only once both were asked: the two calls are in flight together.
+    let bothAsked: () => void = () => {};
+    const asked = new Promise<void>((resolve) => {
+      bothAsked = resolve;
+    });
+    const alice = await connect(hub.url, 'alice', async (prompt) => {
+      if (alice.seen.sampled.includes('a') && alice.seen.sampled.includes('b')) bothAsked();
+      if (prompt !== 'first') await asked;
+      return `${prompt}-answer`;
+    });
+    try {
+      const sample = async (prompt: string) =>
+        textOf(await alice.client.callTool({ name: 'up__sample', arguments: { prompt } }));
+      expect(await sample('first')).toBe('sampled:first-answer'); // the tool has asked now
+      expect(await Promise.all([sample('a'), sample('b')])).toEqual([
+        'sampled:a-answer',
+        'sampled:b-answer',
+      ]);
+      // Each call's own SSE answer carried its own question, not the other call's.
+      for (const [mine, other] of [
+        ['a', 'b'],
+        ['b', 'a'],
+      ]) {
+        const answer = alice.seen.answers.find((entry) =>
+          entry.body.includes(`"prompt":"${mine}"`),
+        );
+        const text = await answer?.text;
+        expect(text).toContain(`"text":"${mine}"`);
+        expect(text).not.toContain(`"text":"${other}"`);
+      }
     } finally {
       await alice.client.close();
     }

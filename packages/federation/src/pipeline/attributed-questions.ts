@@ -44,6 +44,11 @@ export function mayShare(upstream: Upstream, name: string): boolean {
   return (toolRecords.get(upstream)?.get(name) ?? 0) >= QUIET_CALLS;
 }
 
+/** Whether `name` has asked a question through the hub (its calls never share). */
+export function hasAsked(upstream: Upstream, name: string): boolean {
+  return toolRecords.get(upstream)?.get(name) === -1;
+}
+
 /** Notes a call of `name` that ended with no question seen (while the tool has asked none). */
 export function noteQuietCall(upstream: Upstream, name: string): void {
   const records = recordsOf(upstream);
@@ -109,6 +114,7 @@ export function streamAsker(options: StreamAskerOptions): AttributedCall {
     party: session,
     name: options.name,
     mayShare: mayShare(upstream, options.name),
+    asks: hasAsked(upstream, options.name),
     async ask(method, params, signal) {
       if (method === 'roots/list' && !capabilities.roots) return { roots: [] };
       if (method === 'sampling/createMessage') {

@@ -89,8 +89,7 @@ async function acquire(call: UpstreamCall): Promise<UpstreamConnection> {
       // A waiting acquire reads only `aborted` (upstream-pool.ts `PoolSignal`), which a host's
       // cancellation has too: no signal is built for it.
       call.signal ?? call.cancellation ?? NOT_ABORTED,
-      party,
-      party !== undefined,
+      party && { party, exclusive: true, spread: call.asker?.asks === true },
     );
   } catch (error) {
     // Opening an extra connection failed: the upstream is unavailable for this call.
