@@ -93,7 +93,12 @@ describe('ConnectionPool', () => {
   it("counts a placed call as its session's before the caller tracks it", async () => {
     const pool = poolOf(2);
     const session = {};
-    await acquire(pool, session);
+    // Claimed at once on the idle primary (acquireNow), not yet tracked: already the session's.
+    const claimed = pool.acquireNow(false, undefined, session);
+    expect(claimed).toBe(pool.primary);
+    expect(claimed?.servesOnly(session)).toBe(true);
+    expect(claimed?.servesOnly({})).toBe(false);
+    claimed?.track(callOf(session));
     // Placed, not yet tracked: the session's next call still finds the connection its own, and
     // another session's does not.
     const placed = await pool.acquire(false, undefined, new AbortController().signal, {

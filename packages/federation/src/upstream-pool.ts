@@ -175,11 +175,12 @@ export class ConnectionPool {
       primary?.client &&
       !primary.closed &&
       !primary.leased &&
-      // An attributed call takes it while idle; a busy one is #place's to weigh (it spreads one
-      // session's calls over several connections, each still serving that session alone).
+      // An attributed call takes it while idle; a busy one is #place's to weigh (it keeps one
+      // session's calls on connections serving that session alone).
       (party === undefined || primary.plainCalls === 0)
     ) {
       primary.plainCalls += 1;
+      if (party !== undefined) primary.reserve(party); // the session's until its call is tracked
       return primary;
     }
     return undefined;
