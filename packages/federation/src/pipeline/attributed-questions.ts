@@ -39,14 +39,14 @@ function recordsOf(upstream: Upstream): Map<string, number> {
   return records;
 }
 
-/** Whether calls of `name` may share connections with other sessions' calls. */
-export function mayShare(upstream: Upstream, name: string): boolean {
-  return (toolRecords.get(upstream)?.get(name) ?? 0) >= QUIET_CALLS;
+/** What the hub saw of `name`: its quiet answers in a row, -1 once it asked, 0 when unknown. */
+function recordOf(upstream: Upstream, name: string): number {
+  return toolRecords.get(upstream)?.get(name) ?? 0;
 }
 
-/** Whether `name` has asked a question through the hub (its calls never share). */
-export function hasAsked(upstream: Upstream, name: string): boolean {
-  return toolRecords.get(upstream)?.get(name) === -1;
+/** Whether calls of `name` may share connections with other sessions' calls. */
+export function mayShare(upstream: Upstream, name: string): boolean {
+  return recordOf(upstream, name) >= QUIET_CALLS;
 }
 
 /** Notes a call of `name` that ended with no question seen (while the tool has asked none). */
@@ -110,11 +110,12 @@ export interface StreamAskerOptions {
  */
 export function streamAsker(options: StreamAskerOptions): AttributedCall {
   const { services, session, upstream, capabilities, stream } = options;
+  const record = recordOf(upstream, options.name);
   return {
     party: session,
     name: options.name,
-    mayShare: mayShare(upstream, options.name),
-    asks: hasAsked(upstream, options.name),
+    mayShare: record >= QUIET_CALLS,
+    asks: record === -1,
     async ask(method, params, signal) {
       if (method === 'roots/list' && !capabilities.roots) return { roots: [] };
       if (method === 'sampling/createMessage') {
