@@ -100,6 +100,12 @@ async function connect(
   return { client, seen };
 }
 
+/** Calls the `up` fixture's tool `name` as `client`, resolving with its answer's text. */
+function textCaller(client: Client) {
+  return async (name: string, args: Record<string, unknown> = {}) =>
+    textOf(await client.callTool({ name: `up__${name}`, arguments: args }));
+}
+
 function answerSampling(client: Client, seen: Seen, answer: (prompt: string) => Promise<string>) {
   client.setRequestHandler('sampling/createMessage', async (request) => {
     const content = request.params.messages[0]?.content as { text?: string } | undefined;
@@ -280,8 +286,7 @@ describe('interactive clients on the fast path', () => {
     await using hub = await startHub(4);
     const alice = await connect(hub.url, 'alice');
     try {
-      const call = async (name: string, args: Record<string, unknown> = {}) =>
-        textOf(await alice.client.callTool({ name: `up__${name}`, arguments: args }));
+      const call = textCaller(alice.client);
       // Both tools answer QUIET_CALLS times without a question, then calls made while others are
       // in flight join the shared process (before, each held a connection of its own).
       await expectQuietCallsShareOneProcess(call);
@@ -294,8 +299,7 @@ describe('interactive clients on the fast path', () => {
     await using hub = await startHub(4);
     const alice = await connect(hub.url, 'alice');
     try {
-      const call = async (name: string, args: Record<string, unknown> = {}) =>
-        textOf(await alice.client.callTool({ name: `up__${name}`, arguments: args }));
+      const call = textCaller(alice.client);
       // Fewer than QUIET_CALLS answers: every call is attributed, so it runs where only this
       // session's calls run. Calls made while others are in flight join them there (before, each
       // opened another stdio process, up to maxConnections).
@@ -322,8 +326,8 @@ describe('interactive clients on the fast path', () => {
       return `${prompt}-answer`;
     });
     try {
-      const sample = async (prompt: string) =>
-        textOf(await alice.client.callTool({ name: 'up__sample', arguments: { prompt } }));
+      const call = textCaller(alice.client);
+      const sample = (prompt: string) => call('sample', { prompt });
       expect(await sample('first')).toBe('sampled:first-answer'); // the tool has asked now
       expect(await Promise.all([sample('a'), sample('b')])).toEqual([
         'sampled:a-answer',
