@@ -18,8 +18,8 @@
  * BENCH_FEDMCP_BEFORE_LAUNCHER (the launcher bundle of another build of fedmcp, from
  * bench/gateway/build-before.sh: a "fedmcp (before)" column, measured in the same interleaved
  * rounds, for a before/after comparison in one run), BENCH_CLIENT=interactive (the client declares
- * roots, sampling and elicitation, as hosts do: the hub's 2026-07-28 fast path declines such a
- * client's calls — an upstream might ask it something — and its SDK entry serves them).
+ * roots, sampling and elicitation, as hosts do: an upstream might ask it something, so the hub runs
+ * each call as an interactive one — on the fast path too, which answers its first round).
  * The turn order changes every round (bench/gateway/turn-order.ts).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -43,8 +43,10 @@ export interface McpModernFastSerializedResponse {
  * server's `io.modelcontextprotocol/serverInfo` in its `_meta` (the handler adds them). A rejected
  * promise is answered with a JSON-RPC internal error. A
  * {@link McpModernFastSerializedResponse} is sent as its bytes. Decline whatever needs the SDK: requests
- * that may be answered on a stream (progress, logs) or with `input_required`, MRTR retries,
- * task-augmented calls, and anything the handler does not know.
+ * that may be answered on a stream (progress, logs), MRTR retries (`requestState`,
+ * `inputResponses`), task-augmented calls, and anything the handler does not know. An
+ * `input_required` result is answered like any other (the handler builds it as the SDK would,
+ * `requestState` included); its retry then reaches the SDK.
  * @experimental
  */
 export type McpModernFastRequestHandler = (

@@ -1,14 +1,23 @@
 /**
  * The 2026-07-28 forwarding fast path (`Hub.modernFastRequest`, the `modernFastRequest` option of
- * `createMcpHttpHost`): a stateless tools/call of a client that can answer no questions (no
- * sampling, elicitation or roots in its envelope, no log level, no progress token, no task, not an
- * MRTR retry) is relayed without building an SDK `Server` for the request (to a shared 2025-era
- * upstream as raw JSON-RPC; to a 2026-07-28 upstream, such as a peer hub, through its SDK client) — which the SDK's `createMcpHandler` does for every 2026-07-28 request,
- * and which was most of such a call's cost (bench/modern). Between hubs this is the hop's path too:
- * hubs speak 2026-07-28 to each other. It runs the same stages as the SDK path (resolve, meta,
- * gate, call, map, finish) and answers as the SDK would (`resultType`, the hub's `serverInfo` in
- * `_meta`); anything else declines (`undefined`) and takes the SDK path. A `tools/list` is
- * answered from the cached page the SDK path would answer (list-handlers.ts), for the caller's
+ * `createMcpHttpHost`): a stateless tools/call (no log level, no progress token, no task, not an
+ * MRTR retry, no tasks extension declared) is relayed without building an SDK `Server` for the
+ * request — which the SDK's `createMcpHandler` does for every 2026-07-28 request, and which was
+ * most of such a call's cost (bench/modern). Between hubs this is the hop's path too: hubs speak
+ * 2026-07-28 to each other.
+ *
+ * - A client that can answer no questions: the call goes to a shared 2025-era upstream as raw
+ *   JSON-RPC, or to a 2026-07-28 upstream (a peer hub) through its SDK client.
+ * - A client that declares sampling, elicitation or roots (as hosts do): the call's first round
+ *   runs here, as the SDK path runs it (pipeline/interactive-call.ts: a flow on a leased
+ *   connection, or a quiet tool's call on a shared one). Most calls end in that round and are
+ *   answered as JSON; one whose upstream asks something is answered `input_required`, and its
+ *   retry (`requestState`) takes the SDK path, which resumes the same flow.
+ *
+ * It runs the same stages as the SDK path (resolve, meta, gate, call, map, finish) and answers as
+ * the SDK would (`resultType`, the hub's `serverInfo` in `_meta`); anything else declines
+ * (`undefined`) and takes the SDK path, a consent question of the gate included. A `tools/list`
+ * is answered from the cached page the SDK path would answer (list-handlers.ts), for the caller's
  * audience (a peer hub's items carry their origin), as bytes serialised once per page.
  */
 import { FedmcpError } from '@fedmcp/protocol';
@@ -31,7 +40,9 @@ import {
 import { callUpstream, type Lease } from '../pipeline/call-upstream.js';
 import { type Finish, NO_FINISH } from '../pipeline/finish.js';
 import { gate } from '../pipeline/gate.js';
+import { startInteractiveCall } from '../pipeline/interactive-call.js';
 import { mapToolResult } from '../pipeline/map-result.js';
+import { principalKey } from '../pipeline/meta.js';
 import { assertOpen } from '../pipeline/resolve.js';
 import { HubServer } from '../sdk-seams.js';
 import type { HubServices } from '../services/hub-services.js';
@@ -45,11 +56,13 @@ type Params = Record<string, unknown>;
 
 /** The lease of a plain call on a shared connection (no owner): one object for every call. */
 const PLAIN_LEASE: Lease = Object.freeze({ interactive: false });
+/** The lease of an interactive call (no owner), as the SDK path asks for it. */
+const INTERACTIVE_LEASE: Lease = Object.freeze({ interactive: true });
 
 /** The tasks extension a client may declare in its capabilities (2026-07-28). */
 const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
-/** The gate's view of a fast request: no questions (the client can answer none), no round state. */
+/** The gate's view of a fast request: no round state (a question it would ask declines the call). */
 function gateContext(meta: Params, id: unknown): ServerContext {
   const mcpReq = {
     envelope: undefined,
@@ -62,21 +75,42 @@ function gateContext(meta: Params, id: unknown): ServerContext {
 }
 
 /**
- * Whether a client's capabilities let an upstream ask it something (then the SDK path serves). A
- * peer hub's plain call declares `roots` it answers itself with none ({@link PLAIN_CALL_META_KEY}):
- * this hub answers an upstream's roots/list on a shared connection the same way.
+ * The request as an interactive call's first round reads it (what the SDK path's `ctx` gives):
+ * its method (the `requestState` a question is answered with is bound to it), id, `_meta` and
+ * envelope (the client's capabilities), and the request's abort; no round state, no stream.
+ */
+function roundContext(meta: Params, id: unknown, signal: AbortSignal): ServerContext {
+  const mcpReq = {
+    method: 'tools/call',
+    envelope: meta,
+    requestState: () => undefined,
+    inputResponses: undefined,
+    _meta: meta,
+    id,
+    signal,
+  };
+  return { mcpReq } as unknown as ServerContext;
+}
+
+/**
+ * Whether an upstream may ask this client something during a call (sampling, elicitation, roots):
+ * then the call runs as an interactive one. A peer hub's plain call declares `roots` it answers
+ * itself with none ({@link PLAIN_CALL_META_KEY}): this hub answers an upstream's roots/list on a
+ * shared connection the same way.
  */
 function mayBeAsked(capabilities: ClientCapabilities, meta: Params, principal: unknown): boolean {
-  const extensions = (capabilities as { extensions?: Record<string, unknown> }).extensions;
   const plainPeerCall =
     meta[PLAIN_CALL_META_KEY] === true &&
     (principal as { authMethod?: unknown } | undefined)?.authMethod === 'peer';
   return Boolean(
-    capabilities.sampling ||
-      capabilities.elicitation ||
-      (capabilities.roots && !plainPeerCall) ||
-      extensions?.[TASKS_EXTENSION] !== undefined,
+    capabilities.sampling || capabilities.elicitation || (capabilities.roots && !plainPeerCall),
   );
+}
+
+/** Whether a client declares the tasks extension (its calls may become tasks: the SDK path's). */
+function declaresTasks(capabilities: ClientCapabilities): boolean {
+  const extensions = (capabilities as { extensions?: Record<string, unknown> }).extensions;
+  return extensions?.[TASKS_EXTENSION] !== undefined;
 }
 
 /** Builds a hub's 2026-07-28 fast path. */
@@ -112,7 +146,8 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
       return undefined;
     }
     const capabilities = (incomingMeta[CLIENT_CAPABILITIES_META_KEY] ?? {}) as ClientCapabilities;
-    if (mayBeAsked(capabilities, incomingMeta, extra.principal)) return undefined;
+    if (declaresTasks(capabilities)) return undefined;
+    const interactive = mayBeAsked(capabilities, incomingMeta, extra.principal);
     const catalog = services.catalog.current;
     if (catalog.quarantined.has(name)) return undefined;
     const route = catalog.tools.byName.get(name);
@@ -130,7 +165,7 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
     }
     const scope = createSessionScope(services, sessionOf(extra.principal));
     const id = message.id;
-    return (async (): Promise<JSONRPCResponse> => {
+    return (async (): Promise<JSONRPCResponse | undefined> => {
       let finish: Finish = NO_FINISH;
       try {
         assertOpen(services);
@@ -140,12 +175,31 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
           access,
           { principal: extra.principal, capabilities },
           gateContext(incomingMeta, id),
+          true,
         );
-        if ('reply' in gated) {
-          throw new FedmcpError('INTERNAL', 'A question reached the 2026-07-28 fast path.');
-        }
+        // A consent question: the SDK path asks it (as `input_required`).
+        if ('reply' in gated) return undefined;
         finish = gated.finish;
         const owner = connectionOwner(scope, upstream);
+        if (interactive) {
+          // From here the call's flow records how it ended (on this round, or on a retry's).
+          const outcome = {
+            upstream,
+            map: (result: Result) => mapToolResult(upstream, result),
+            finish,
+          };
+          finish = NO_FINISH;
+          const lease: Lease = owner ? { interactive: true, owner } : INTERACTIVE_LEASE;
+          const call = { upstream, method: 'tools/call', params, signal: extra.signal, lease };
+          const result = await startInteractiveCall(
+            { services, session: scope.session, logLevel: undefined },
+            principalKey(extra.principal),
+            call,
+            outcome,
+            roundContext(incomingMeta, id, extra.signal),
+          );
+          return answered(services, result, id);
+        }
         const lease: Lease = owner ? { interactive: false, owner } : PLAIN_LEASE;
         let answer: Result;
         if (upstream.era === 'legacy') {
@@ -187,17 +241,20 @@ export function createModernFastRequest(services: HubServices): McpModernFastReq
   };
 }
 
-/** A result as the SDK answers a 2026-07-28 request: its type, the server's info. */
+/**
+ * A result as the SDK answers a 2026-07-28 request: its type (`complete` unless it has one, as an
+ * `input_required` round does), the server's info.
+ */
 function answered(services: HubServices, result: Result, id: unknown): JSONRPCResponse {
   const serverInfo = services.settings.serverInfo;
-  const wire = {
-    ...result,
-    resultType: 'complete',
-    _meta:
-      result._meta === undefined
-        ? serverInfoMeta(serverInfo)
-        : { ...result._meta, [SERVER_INFO_META_KEY]: serverInfo },
-  };
+  const _meta =
+    result._meta === undefined
+      ? serverInfoMeta(serverInfo)
+      : { ...result._meta, [SERVER_INFO_META_KEY]: serverInfo };
+  const wire =
+    result.resultType === undefined
+      ? { ...result, resultType: 'complete', _meta }
+      : { ...result, _meta };
   // In the SDK's key order, so the bytes are the SDK path's.
   return { result: wire, jsonrpc: '2.0', id } as JSONRPCResponse;
 }

@@ -6,40 +6,40 @@
  */
 import { createHubServer, type HubServer } from '@fedmcp/federation/node';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import type { Server, Transport } from '@modelcontextprotocol/server';
+import type { Transport } from '@modelcontextprotocol/server';
 import { describe, expect, it, vi } from 'vitest';
-import { createTestUpstream, type TestUpstreamState } from '../../test/fixtures/test-upstream.js';
-import { memoryConnector, textOf } from '../../test/helpers.js';
+import { observedUpstream } from '../../test/fixtures/observed-upstream.js';
+import type { TestUpstreamState } from '../../test/fixtures/test-upstream.js';
+import { INTERACTIVE, memoryConnector, textOf } from '../../test/helpers.js';
 import type { HubSessionContext } from '../hub-session.js';
 
-/** Records the 2026-07-28 servers a hub builds (the SDK path builds one per request). */
-function recordModernServers(server: HubServer): HubSessionContext[] {
-  const built: HubSessionContext[] = [];
+/**
+ * The tools/calls a hub serves on its SDK path for 2026-07-28 requests (it builds a server for
+ * each request there), by tool name. The hubs' own list requests to each other, made as their
+ * catalogs load, are left out.
+ */
+function recordModernServers(server: HubServer): string[] {
+  const called: string[] = [];
   const { hub } = server;
   const createServer = hub.createServer.bind(hub);
   Object.assign(hub, {
     createServer: (context?: HubSessionContext) => {
-      if (context?.era === 'modern') built.push(context);
-      return createServer(context);
+      const built = createServer(context);
+      if (context?.era !== 'modern') return built;
+      const connect = built.connect.bind(built);
+      built.connect = async (transport: Transport) => {
+        await connect(transport);
+        const deliver = transport.onmessage;
+        transport.onmessage = (message, extra) => {
+          const request = message as { method?: string; params?: { name?: unknown } };
+          if (request.method === 'tools/call') called.push(String(request.params?.name));
+          deliver?.(message, extra);
+        };
+      };
+      return built;
     },
   });
-  return built;
-}
-
-/** The test upstream, recording the tools called on it as they arrive (before they run). */
-function observedUpstream(state: TestUpstreamState | undefined, arrived: string[]): Server {
-  const { server } = createTestUpstream({ name: 'up' }, state);
-  const connect = server.connect.bind(server);
-  server.connect = async (transport: Transport) => {
-    await connect(transport);
-    const deliver = transport.onmessage;
-    transport.onmessage = (message, extra) => {
-      const call = message as { method?: string; params?: { name?: unknown } };
-      if (call.method === 'tools/call') arrived.push(String(call.params?.name));
-      deliver?.(message, extra);
-    };
-  };
-  return server;
+  return called;
 }
 
 describe('2026-07-28 between hubs on the fast path', () => {
@@ -70,7 +70,6 @@ describe('2026-07-28 between hubs on the fast path', () => {
     );
     await client.connect(new StreamableHTTPClientTransport(new URL(`${urlA}/mcp`)));
     try {
-      builtByA.length = 0; // the server of the client's server/discover
       expect(
         textOf(await client.callTool({ name: 'b__up__echo', arguments: { text: 'hop' } })),
       ).toBe('up:hop');
@@ -100,7 +99,56 @@ describe('2026-07-28 between hubs on the fast path', () => {
         { onprogress: (update) => void progress.push(update.progress) },
       );
       expect(progress).toEqual([1, 2]);
-      expect(builtByA.length).toBeGreaterThan(0); // a call with progress takes the SDK path
+      expect(builtByA).toEqual(['b__up__progress']); // a call with progress takes the SDK path
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+
+  it("runs an interactive client's first round on both hubs' fast paths, and its question's retry resumes the call through both", async () => {
+    await using b = await createHubServer({
+      hubId: 'b',
+      connect: memoryConnector({ up: () => observedUpstream(undefined, []) }),
+      upstreams: { up: { url: 'memory://up' } },
+    });
+    await using a = await createHubServer({ hubId: 'a' });
+    const urlA = (await a.listen()).url;
+    const urlB = (await b.listen()).url;
+    await b.setPeers({ a: { url: urlA, import: false } });
+    await a.setPeers({ b: { url: urlB } });
+    const builtByA = recordModernServers(a);
+    const builtByB = recordModernServers(b);
+
+    const client = new Client(
+      { name: 'user', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: INTERACTIVE },
+    );
+    const sampled: string[] = [];
+    client.setRequestHandler('roots/list', async () => ({ roots: [] }));
+    client.setRequestHandler('sampling/createMessage', async (request) => {
+      const content = request.params.messages[0]?.content as { text?: string } | undefined;
+      sampled.push(String(content?.text));
+      return {
+        model: 'test-model',
+        role: 'assistant' as const,
+        content: { type: 'text' as const, text: 'user-answer' },
+      };
+    });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${urlA}/mcp`)));
+    try {
+      expect(
+        textOf(await client.callTool({ name: 'b__up__echo', arguments: { text: 'hop' } })),
+      ).toBe('up:hop');
+      expect(builtByA).toEqual([]);
+      expect(builtByB).toEqual([]);
+      // B's upstream asks; the question reaches the user through A, and the answer goes back.
+      expect(
+        textOf(await client.callTool({ name: 'b__up__sample', arguments: { prompt: 'p' } })),
+      ).toBe('sampled:user-answer');
+      expect(sampled).toEqual(['p']);
+      // Only the retries took the SDK path, one on each hub.
+      expect(builtByA).toEqual(['b__up__sample']);
+      expect(builtByB).toEqual(['up__sample']);
     } finally {
       await client.close();
     }

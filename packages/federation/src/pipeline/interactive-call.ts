@@ -91,6 +91,12 @@ export async function startInteractiveCall(
   const upstream = call.upstream;
   const name = String(call.params.name);
   const shares = sharesConnections(round, upstream, name);
+  // Progress is asked of the upstream when the call's first request asks it of the hub: a
+  // progress token a 2026-07-28 upstream (a peer hub) sees sends the call to its SDK path.
+  const onprogress =
+    stripDownstreamMeta(ctx.mcpReq._meta).progressToken === undefined
+      ? undefined
+      : (progress: Record<string, unknown>) => flow.onProgress?.(progress);
   flow.run((signal) => {
     const sent = callUpstream({
       ...call,
@@ -108,7 +114,7 @@ export async function startInteractiveCall(
             },
           }
         : { onConnection: (connection) => flows.attach(flow, connection) }),
-      onprogress: (progress) => flow.onProgress?.(progress),
+      ...(onprogress ? { onprogress } : {}),
     });
     if (upstream.era !== 'legacy') return sent;
     return sent.then((result) => {
