@@ -5,6 +5,7 @@
  * `input_required` rounds (pushed to 2025-era clients by the SDK's legacy shim); each retry
  * carries the answers and drives the flow on, until the upstream answers. The flow's end is mapped and recorded once (stages 5 and 6).
  */
+import { FedmcpError } from '@fedmcp/protocol';
 import type { LoggingLevel, Result, ServerContext } from '@modelcontextprotocol/server';
 import {
   type ForwardedRound,
@@ -98,7 +99,7 @@ export async function startInteractiveCall(
       ? undefined
       : (progress: Record<string, unknown>) => flow.onProgress?.(progress);
   flow.run((signal) => {
-    const sent = callUpstream({
+    const sent: UpstreamCall = {
       ...call,
       signal,
       ...(shares
@@ -115,12 +116,21 @@ export async function startInteractiveCall(
           }
         : { onConnection: (connection) => flows.attach(flow, connection) }),
       ...(onprogress ? { onprogress } : {}),
-    });
-    if (upstream.era !== 'legacy') return sent;
-    return sent.then((result) => {
+    };
+    // A 2026-07-28 upstream's client drives its own input_required rounds.
+    if (upstream.era !== 'legacy') return callUpstream(sent);
+    // A 2025-era upstream's answer is relayed as it came (raw JSON-RPC, as the fast path relays a
+    // plain call): its questions arrive on the connection either way, and the SDK client's decode
+    // and result validation were most of an interactive call's own cost (bench/modern).
+    return callUpstream({ ...sent, raw: true }).then((response) => {
       if (asked.has(flow)) noteAskingTool(upstream, name);
       else noteQuietCall(upstream, name);
-      return result;
+      if ('error' in response) {
+        throw FedmcpError.fromJsonRpcError(
+          response.error as { code: number; message: string; data?: unknown },
+        );
+      }
+      return response.result as Result;
     });
   });
   // Replicas on one store: this replica must hear the retries that reach the others.
