@@ -1,3 +1,4 @@
+import { FedmcpError } from '@fedmcp/protocol';
 import { describe, expect, it } from 'vitest';
 import { freshState, startUpstream } from '../test/fixtures/direct-upstream.js';
 import { eventually } from '../test/helpers.js';
@@ -117,6 +118,33 @@ describe('UpstreamConnection.rawRequest cancellation and timeouts', () => {
       { timeoutMs: 5_000, cancellation: answered },
     );
     expect(answered.watchers.size).toBe(0);
+    await upstream.close();
+  });
+
+  it("passes the hub's own error raised while sending to the caller, and calls any other a send failure", async () => {
+    const { upstream, connection } = await startUpstream(freshState());
+    const transport = connection.client?.transport;
+    if (!transport) throw new Error('no transport');
+    const send = transport.send.bind(transport);
+    // A per-user OAuth upstream whose grant was revoked: its auth provider asks for a sign-in.
+    const signIn = new FedmcpError('UNAUTHENTICATED', 'Sign in to docs first.', {
+      jsonRpcCode: -32042,
+      data: { elicitations: [{ mode: 'url', elicitationId: 'e-1', url: 'https://as.test/' }] },
+    });
+    transport.send = () => Promise.reject(signIn);
+    const echo = { name: 'echo', arguments: { text: 'x' } };
+    await expect(connection.rawRequest('tools/call', echo, { timeoutMs: 5_000 })).rejects.toBe(
+      signIn,
+    );
+    transport.send = () => Promise.reject(new Error('socket hang up'));
+    await expect(
+      connection.rawRequest('tools/call', echo, { timeoutMs: 5_000 }),
+    ).rejects.toMatchObject({ code: 'SEND_FAILED', cause: new Error('socket hang up') });
+    expect(connection.rawPending.size).toBe(0);
+    transport.send = send;
+    expect(await connection.rawRequest('tools/call', echo, { timeoutMs: 5_000 })).toMatchObject({
+      result: { content: [{ type: 'text' }] },
+    });
     await upstream.close();
   });
 

@@ -3,6 +3,7 @@
  * (leased by one interactive call, or shared by plain calls), and raw JSON-RPC requests sent
  * past the SDK client (the forwarding fast path).
  */
+import { FedmcpError } from '@fedmcp/protocol';
 import {
   type Client,
   type JSONRPCMessage,
@@ -354,10 +355,15 @@ class RawCall implements PendingRaw {
   readonly sendFailed = (error: unknown): void => {
     if (this.connection.rawPending.get(this.id) !== this) return;
     this.connection.rawPending.delete(this.id);
+    // The hub's own error raised while sending (a per-user OAuth upstream whose token was revoked
+    // asks the caller to sign in again: -32042) reaches the caller as the SDK client's request
+    // would pass it on; any other failure is the transport's.
     this.reject(
-      new SdkError(SdkErrorCode.SendFailed, 'Sending the request failed.', undefined, {
-        cause: error,
-      }),
+      FedmcpError.isInstance(error)
+        ? error
+        : new SdkError(SdkErrorCode.SendFailed, 'Sending the request failed.', undefined, {
+            cause: error,
+          }),
     );
   };
 
