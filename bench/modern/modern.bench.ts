@@ -19,7 +19,9 @@
  * bench/gateway/build-before.sh: a "fedmcp (before)" column, measured in the same interleaved
  * rounds, for a before/after comparison in one run), BENCH_CLIENT=interactive (the client declares
  * roots, sampling and elicitation, as hosts do: an upstream might ask it something, so the hub runs
- * each call as an interactive one — on the fast path too, which answers its first round).
+ * each call as an interactive one — on the fast path too, which answers its first round),
+ * BENCH_CLIENT=both (the baseline and fedmcp measured with both clients in the same rounds, each
+ * interactive column against the baseline's interactive one).
  * The turn order changes every round (bench/gateway/turn-order.ts).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,7 +50,13 @@ const text = 'x'.repeat(1024);
 const echoServer = join(here, '..', 'gateway', 'echo-server.mjs');
 const jsonCeiling = join(here, '..', 'gateway', 'json-ceiling.mjs');
 const beforeLauncher = process.env.BENCH_FEDMCP_BEFORE_LAUNCHER || undefined;
-const interactiveClient = process.env.BENCH_CLIENT === 'interactive';
+const clientKinds: ClientKind[] =
+  process.env.BENCH_CLIENT === 'both'
+    ? ['plain', 'interactive']
+    : process.env.BENCH_CLIENT === 'interactive'
+      ? ['interactive']
+      : ['plain'];
+type ClientKind = 'plain' | 'interactive';
 if (beforeLauncher && !existsSync(beforeLauncher)) {
   throw new Error(`BENCH_FEDMCP_BEFORE_LAUNCHER: no file ${beforeLauncher}`);
 }
@@ -93,6 +101,7 @@ function writeConfig(name: string): string {
 
 interface Contender {
   name: string;
+  kind: ClientKind;
   process: StartedProcess & { port: number };
   client: Client;
   p50: number[];
@@ -102,17 +111,18 @@ interface Contender {
   ownCpuPerCall: number[];
 }
 
-async function connect(port: number): Promise<Client> {
+async function connect(port: number, kind: ClientKind): Promise<Client> {
+  const interactive = kind === 'interactive';
   const client = new Client(
     { name: 'bench', version: '1.0.0' },
     {
       versionNegotiation: { mode: { pin: '2026-07-28' } },
-      ...(interactiveClient
+      ...(interactive
         ? { capabilities: { roots: { listChanged: true }, sampling: {}, elicitation: {} } }
         : {}),
     },
   );
-  if (interactiveClient) client.setRequestHandler('roots/list', () => ({ roots: [] }));
+  if (interactive) client.setRequestHandler('roots/list', () => ({ roots: [] }));
   await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
   return client;
 }
@@ -160,16 +170,22 @@ async function main() {
     startNode('JSON ceiling', [jsonCeiling]),
   ]);
   const contenders: Contender[] = [];
-  const launched: Array<[string, StartedProcess & { port: number }]> = [
-    ['SDK createMcpHandler, direct (baseline)', baseline],
-  ];
-  if (before) launched.push(['fedmcp (before)', before]);
-  launched.push(['fedmcp (stdio upstream)', fedmcp], ['JSON ceiling (no work)', ceiling]);
-  for (const [name, started] of launched) {
+  const launched: Array<[string, StartedProcess & { port: number }, ClientKind]> = [];
+  // One column per server and client kind (the JSON ceiling's with the first kind only).
+  const both = clientKinds.length > 1;
+  for (const kind of clientKinds) {
+    const suffix = both ? `, ${kind} client` : '';
+    launched.push([`SDK createMcpHandler, direct (baseline${suffix})`, baseline, kind]);
+    if (before) launched.push([`fedmcp (before${suffix})`, before, kind]);
+    launched.push([`fedmcp (stdio upstream${suffix})`, fedmcp, kind]);
+  }
+  launched.push(['JSON ceiling (no work)', ceiling, clientKinds[0] as ClientKind]);
+  for (const [name, started, kind] of launched) {
     contenders.push({
       name,
+      kind,
       process: started,
-      client: await connect(started.port),
+      client: await connect(started.port, kind),
       p50: [],
       p99: [],
       throughput: [],
@@ -199,6 +215,9 @@ async function main() {
     }
     process.stderr.write(`round ${round + 1}/${rounds} done\n`);
   }
+  // Each column against the baseline measured with the same client kind.
+  const baseOf = (contender: Contender) =>
+    contenders.find((c) => c.process === baseline && c.kind === contender.kind) as Contender;
   const [base] = contenders as [Contender];
   const ratio = (value: number, reference: number) =>
     reference > 0 ? `${(value / reference).toFixed(2)}×` : '–';
@@ -214,25 +233,33 @@ async function main() {
     ],
   ];
   process.stdout.write(
-    `\n2026-07-28 client (SDK v2, pinned${interactiveClient ? ', declaring roots, sampling and elicitation' : ''}), echo of 1 KiB, ${rounds} interleaved rounds of ${callsC1} calls at c=1 and ${callsC32} at c=32 (medians over rounds), Node ${process.version}\n\n`,
+    `\n2026-07-28 client (SDK v2, pinned${both ? '; the interactive one' : clientKinds[0] === 'interactive' ? ',' : ''}${clientKinds.includes('interactive') ? ' declaring roots, sampling and elicitation' : ''}), echo of 1 KiB, ${rounds} interleaved rounds of ${callsC1} calls at c=1 and ${callsC32} at c=32 (medians over rounds), Node ${process.version}\n\n`,
   );
   process.stdout.write(`| figure | ${contenders.map((c) => c.name).join(' | ')} |\n`);
   process.stdout.write(`|---|${contenders.map(() => '---').join('|')}|\n`);
   for (const [label, value] of rows) {
     const cells = contenders.map((c) =>
-      c === base
+      c.process === baseline
         ? value(c).toFixed(label.startsWith('calls') ? 0 : 3)
-        : `${value(c).toFixed(label.startsWith('calls') ? 0 : 3)} (${ratio(value(c), value(base))})`,
+        : `${value(c).toFixed(label.startsWith('calls') ? 0 : 3)} (${ratio(value(c), value(baseOf(c)))})`,
     );
     process.stdout.write(`| ${label} | ${cells.join(' | ')} |\n`);
   }
   const fedmcpColumn = contenders.find((c) => c.process === fedmcp) as Contender;
+  const interactiveColumn = both
+    ? contenders.find((c) => c.process === fedmcp && c.kind === 'interactive')
+    : undefined;
   const ceilingColumn = contenders.find((c) => c.process === ceiling) as Contender;
   const ceilingCalls = median(ceilingColumn.throughput);
   process.stdout.write(
     `\nfedmcp calls/s c=32: ${ratio(median(fedmcpColumn.throughput), ceilingCalls)} the JSON ceiling, which reads ${ratio(ceilingCalls, median(base.throughput))} the baseline (the most any server gets from this client).\n` +
       'JSON ceiling: no work at all, every call answered at once as JSON in the 2026-07-28 shape (bench/gateway/json-ceiling.mjs) — not a contender.\n',
   );
+  if (interactiveColumn) {
+    process.stdout.write(
+      `fedmcp, the interactive client against the plain one (one hub, same rounds): p50 c=1 ${ratio(median(interactiveColumn.p50), median(fedmcpColumn.p50))}, calls/s c=32 ${ratio(median(interactiveColumn.throughput), median(fedmcpColumn.throughput))}, server CPU per call ${ratio(median(interactiveColumn.ownCpuPerCall), median(fedmcpColumn.ownCpuPerCall))}.\n`,
+    );
+  }
   for (const contender of contenders) await contender.client.close();
   await stopAll();
 }
