@@ -10,6 +10,7 @@ import { createMcpHandler } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestUpstream } from '../test/fixtures/test-upstream.js';
 import {
+  CONSENT_ON_ECHO,
   connectLegacyClient,
   connectModernClient,
   memoryConnector,
@@ -26,16 +27,7 @@ async function consentHub() {
   const events: AuditEvent[] = [];
   const audit = createAuditLog({ sinks: [{ write: (event) => void events.push(event) }] });
   const ledger = createConsentLedger({ kv: store.kv, audit, now: () => now });
-  const policy = createPolicy([
-    { id: 'everyone', effect: 'allow', subjects: ['*'], actions: ['*'] },
-    {
-      id: 'ask-echo',
-      subjects: ['*'],
-      actions: ['tools/call'],
-      targets: ['up__echo'],
-      consent: 'required',
-    },
-  ]);
+  const policy = createPolicy(CONSENT_ON_ECHO);
   const hub = createHub({
     connect: memoryConnector({ up: () => createTestUpstream({ name: 'up' }).server }),
     upstreams: { up: { url: 'memory://up' } },

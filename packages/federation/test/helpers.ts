@@ -2,6 +2,7 @@
  * Test helpers: in-memory upstream connectors and downstream clients of every kind (SDK v2
  * 2025-era and 2026-07-28 clients, SDK v1 client) in front of a hub.
  */
+import type { PolicyRule } from '@fedmcp/proxy-auth';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport as V1InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -28,6 +29,18 @@ export function memoryConnector(factories: Record<string, () => Server>): Upstre
     return client;
   };
 }
+
+/** Policy rules under which everyone may do anything, and calling `up__echo` needs consent. */
+export const CONSENT_ON_ECHO: PolicyRule[] = [
+  { id: 'everyone', effect: 'allow', subjects: ['*'], actions: ['*'] },
+  {
+    id: 'ask-echo',
+    subjects: ['*'],
+    actions: ['tools/call'],
+    targets: ['up__echo'],
+    consent: 'required',
+  },
+];
 
 export const INTERACTIVE: ClientCapabilities = {
   sampling: {},

@@ -15,7 +15,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { describe, expect, it, vi } from 'vitest';
 import { expectQuietCallsShareOneProcess } from '../../test/fixtures/quiet-sharing.js';
-import { INTERACTIVE, textOf } from '../../test/helpers.js';
+import { CONSENT_ON_ECHO, INTERACTIVE, textOf } from '../../test/helpers.js';
 import { stdioFixture } from '../../test/node-helpers.js';
 import { createConsentStep, createPolicyAccess, type HubOptions } from '../index.js';
 import { createHub } from './index.js';
@@ -353,16 +353,7 @@ describe('interactive clients on the fast path', () => {
   it('leaves a consent question of the access hook to the SDK path, asked once', async () => {
     const store = createMemoryStore();
     const audit = createAuditLog({ sinks: [] });
-    const policy = createPolicy([
-      { id: 'everyone', effect: 'allow', subjects: ['*'], actions: ['*'] },
-      {
-        id: 'ask-echo',
-        subjects: ['*'],
-        actions: ['tools/call'],
-        targets: ['up__echo'],
-        consent: 'required',
-      },
-    ]);
+    const policy = createPolicy(CONSENT_ON_ECHO);
     const ledger = createConsentLedger({ kv: store.kv, audit });
     const access = createPolicyAccess({ policy, audit, consent: createConsentStep({ ledger }) });
     await using hub = await startHub(undefined, access);

@@ -42,6 +42,32 @@ function recordModernServers(server: HubServer): string[] {
   return called;
 }
 
+/**
+ * Hub A peered with hub B, which serves the observed test upstream `up` (A lists it as
+ * `b__up__*`), each recording the tools/calls its SDK path serves.
+ */
+async function startPeerPair(state: TestUpstreamState | undefined, arrived: string[]) {
+  const b = await createHubServer({
+    hubId: 'b',
+    connect: memoryConnector({ up: () => observedUpstream(state, arrived) }),
+    upstreams: { up: { url: 'memory://up' } },
+  });
+  const a = await createHubServer({ hubId: 'a' });
+  const urlA = (await a.listen()).url;
+  const urlB = (await b.listen()).url;
+  await b.setPeers({ a: { url: urlA, import: false } });
+  await a.setPeers({ b: { url: urlB } });
+  return {
+    urlA,
+    builtByA: recordModernServers(a),
+    builtByB: recordModernServers(b),
+    async [Symbol.asyncDispose]() {
+      await a.close();
+      await b.close();
+    },
+  };
+}
+
 describe('2026-07-28 between hubs on the fast path', () => {
   it('calls through a peer without a server per request, keeping errors, cancellation and progress', async () => {
     const arrived: string[] = [];
@@ -51,18 +77,8 @@ describe('2026-07-28 between hubs on the fast path', () => {
       unsolicitedRoots: undefined,
       logLevel: undefined,
     };
-    await using b = await createHubServer({
-      hubId: 'b',
-      connect: memoryConnector({ up: () => observedUpstream(state, arrived) }),
-      upstreams: { up: { url: 'memory://up' } },
-    });
-    await using a = await createHubServer({ hubId: 'a' });
-    const urlA = (await a.listen()).url;
-    const urlB = (await b.listen()).url;
-    await b.setPeers({ a: { url: urlA, import: false } });
-    await a.setPeers({ b: { url: urlB } });
-    const builtByA = recordModernServers(a);
-    const builtByB = recordModernServers(b);
+    await using pair = await startPeerPair(state, arrived);
+    const { urlA, builtByA, builtByB } = pair;
 
     const client = new Client(
       { name: 'user', version: '1.0.0' },
@@ -106,18 +122,8 @@ describe('2026-07-28 between hubs on the fast path', () => {
   }, 60_000);
 
   it("runs an interactive client's first round on both hubs' fast paths, and its question's retry resumes the call through both", async () => {
-    await using b = await createHubServer({
-      hubId: 'b',
-      connect: memoryConnector({ up: () => observedUpstream(undefined, []) }),
-      upstreams: { up: { url: 'memory://up' } },
-    });
-    await using a = await createHubServer({ hubId: 'a' });
-    const urlA = (await a.listen()).url;
-    const urlB = (await b.listen()).url;
-    await b.setPeers({ a: { url: urlA, import: false } });
-    await a.setPeers({ b: { url: urlB } });
-    const builtByA = recordModernServers(a);
-    const builtByB = recordModernServers(b);
+    await using pair = await startPeerPair(undefined, []);
+    const { urlA, builtByA, builtByB } = pair;
 
     const client = new Client(
       { name: 'user', version: '1.0.0' },

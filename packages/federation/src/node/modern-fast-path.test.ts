@@ -6,10 +6,9 @@
  * modern-interactive-fast-path.test.ts).
  */
 import { type AuditEvent, createAuditLog, createPolicy } from '@fedmcp/proxy-auth';
-import type { McpSessionContext } from '@fedmcp/transports';
-import { createMcpHttpHost } from '@fedmcp/transports/node';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
 import { describe, expect, it, vi } from 'vitest';
+import { startModernHost } from '../../test/fixtures/modern-host.js';
 import { observedUpstream } from '../../test/fixtures/observed-upstream.js';
 import type { TestUpstreamState } from '../../test/fixtures/test-upstream.js';
 import { memoryConnector, textOf } from '../../test/helpers.js';
@@ -43,49 +42,14 @@ async function startHub(options: { fast: boolean; state?: TestUpstreamState }) {
     access: createPolicyAccess({ policy, audit }),
   });
   await hub.start();
-  // Every server the host builds for a 2026-07-28 request (the SDK path builds one per request).
-  const built: McpSessionContext[] = [];
-  const host = createMcpHttpHost({
-    createServer: (context) => {
-      if (context.era === 'modern') built.push(context);
-      return hub.createServer(context);
-    },
-    fastRequest: hub.fastRequest,
-    ...(options.fast ? { modernFastRequest: hub.modernFastRequest } : {}),
-    port: 0,
-    bus: hub.bus,
-  });
-  const { url } = await host.listen();
-  const bodies: string[] = [];
-  const contentTypes: string[] = [];
-  const connect = async (client: Client) => {
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-        fetch: async (input, init) => {
-          const response = await fetch(input, init);
-          const sent = typeof init?.body === 'string' ? init.body : '';
-          if (!sent.includes('"tools/call"')) return response;
-          const type = response.headers.get('content-type') ?? '';
-          contentTypes.push(type);
-          if (!type.startsWith('application/json')) return response;
-          const text = await response.text();
-          bodies.push(text);
-          return new Response(text, { status: response.status, headers: response.headers });
-        },
-      }),
-    );
-    built.length = 0; // the server of its server/discover
-    return client;
-  };
+  const host = await startModernHost(hub, options.fast);
   return {
     hub,
-    host,
     events,
     arrived,
-    built,
-    bodies,
-    contentTypes,
-    connect,
+    built: host.built,
+    bodies: host.bodies,
+    connect: host.connect,
     async [Symbol.asyncDispose]() {
       await host.close();
       await hub.close();

@@ -14,13 +14,13 @@ import {
   type Policy,
 } from '@fedmcp/proxy-auth';
 import { createMemoryStore } from '@fedmcp/store';
-import { createMcpHttpHost } from '@fedmcp/transports/node';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
 import { describe, expect, it, vi } from 'vitest';
+import { startModernHost } from '../../test/fixtures/modern-host.js';
 import { observedUpstream } from '../../test/fixtures/observed-upstream.js';
 import { expectQuietCallsShareOneProcess } from '../../test/fixtures/quiet-sharing.js';
 import type { TestUpstreamState } from '../../test/fixtures/test-upstream.js';
-import { INTERACTIVE, memoryConnector, textOf } from '../../test/helpers.js';
+import { CONSENT_ON_ECHO, INTERACTIVE, memoryConnector, textOf } from '../../test/helpers.js';
 import { stdioFixture } from '../../test/node-helpers.js';
 import { createConsentStep, createPolicyAccess, type HubOptions } from '../index.js';
 import { createHub } from './index.js';
@@ -67,46 +67,13 @@ async function startHub(setup: HubSetup) {
     }),
   });
   await hub.start();
-  // How many servers the host builds for 2026-07-28 requests (the SDK path builds one each).
-  let built = 0;
-  const host = createMcpHttpHost({
-    createServer: (context) => {
-      if (context.era === 'modern') built += 1;
-      return hub.createServer(context);
-    },
-    fastRequest: hub.fastRequest,
-    ...(setup.fast ? { modernFastRequest: hub.modernFastRequest } : {}),
-    port: 0,
-    bus: hub.bus,
-  });
-  const { url } = await host.listen();
-  /** Each tools/call answer's JSON text, in order. */
-  const bodies: string[] = [];
-  const connect = async (client: Client) => {
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-        fetch: async (input, init) => {
-          const response = await fetch(input, init);
-          const sent = typeof init?.body === 'string' ? init.body : '';
-          if (!sent.includes('"tools/call"')) return response;
-          if (!response.headers.get('content-type')?.startsWith('application/json')) {
-            return response;
-          }
-          const text = await response.text();
-          bodies.push(text);
-          return new Response(text, { status: response.status, headers: response.headers });
-        },
-      }),
-    );
-    built = 0; // the server of its server/discover
-    return client;
-  };
+  const host = await startModernHost(hub, setup.fast);
   return {
     events,
     arrived,
-    bodies,
-    connect,
-    built: () => built,
+    bodies: host.bodies,
+    connect: host.connect,
+    built: () => host.built.length,
     calls: (target: string) =>
       events.filter((event) => event.type === 'call' && event.target === target),
     async [Symbol.asyncDispose]() {
@@ -273,16 +240,7 @@ describe('interactive 2026-07-28 clients on the fast path', () => {
   });
 
   it("leaves the access hook's consent question to the SDK path", async () => {
-    const policy = createPolicy([
-      { id: 'everyone', effect: 'allow', subjects: ['*'], actions: ['*'] },
-      {
-        id: 'ask-echo',
-        subjects: ['*'],
-        actions: ['tools/call'],
-        targets: ['up__echo'],
-        consent: 'required',
-      },
-    ]);
+    const policy = createPolicy(CONSENT_ON_ECHO);
     await using hub = await startHub({ upstream: 'memory', fast: true, policy });
     const client = interactiveClient('alice');
     const consents: string[] = [];
