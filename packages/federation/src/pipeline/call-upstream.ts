@@ -2,9 +2,10 @@
  * Stage 4 of the pipeline — the one way a request reaches an upstream, for every kind of
  * request, the fast path included: acquire a connection (the shared primary, or a lease for a
  * tools/call: shared by plain calls, exclusive to an interactive one), send (through the SDK
- * client, or raw JSON-RPC for the fast path), relay progress, cancel with the caller's signal,
- * time out (reset by progress), keep the circuit breaker's books, release the connection, and
- * turn any failure into the error the client gets.
+ * client, or raw JSON-RPC for the fast paths and for an interactive call's flow to a 2025-era
+ * upstream), relay progress, cancel with the caller's signal, time out (reset by progress), keep
+ * the circuit breaker's books, release the connection, and turn any failure into the error the
+ * client gets.
  */
 import { FedmcpError } from '@fedmcp/protocol';
 import type { JSONRPCResponse } from '@modelcontextprotocol/client';
