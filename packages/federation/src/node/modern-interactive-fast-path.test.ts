@@ -175,6 +175,16 @@ describe('interactive 2026-07-28 clients on the fast path', () => {
     expect(fast.built).toBe(1);
     expect(sdk.built).toBe(fast.bodies.length);
     expect(fast.bodies).toHaveLength(4);
+    // The upstream's SDK put its own `_meta.progressToken` on the sampling request it sent the hub
+    // (its leg's); the hub relays no progress on a question back upstream, so the client's
+    // inputRequests do not carry it, on either path.
+    const question = (body: string) =>
+      (JSON.parse(body) as { result: { inputRequests: Record<string, { params: object }> } }).result
+        .inputRequests;
+    for (const body of [fast.bodies[1], sdk.bodies[1]]) {
+      expect(question(body as string)['input-1']?.params).not.toHaveProperty('_meta.progressToken');
+      expect(question(body as string)['input-1']?.params).toHaveProperty('maxTokens', 10);
+    }
   });
 
   it('cancels the upstream call when the client goes away, before and between rounds', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stripDownstreamMeta } from './meta.js';
+import { stripDownstreamMeta, withoutQuestionProgressToken } from './meta.js';
 
 describe('stripDownstreamMeta', () => {
   it('takes out the progress token and the era envelope keys, keeping the rest in order', () => {
@@ -28,6 +28,27 @@ describe('stripDownstreamMeta', () => {
     });
     for (const value of [undefined, null, 'text', 7]) {
       expect(stripDownstreamMeta(value)).toEqual({ meta: undefined, progressToken: undefined });
+    }
+  });
+});
+
+describe('withoutQuestionProgressToken', () => {
+  it("drops the upstream's progress token from a question, keeping its other _meta keys", () => {
+    expect(
+      withoutQuestionProgressToken({
+        mode: 'form',
+        _meta: { progressToken: 0, 'io.example/trace': 't' },
+        message: 'Who?',
+      }),
+    ).toEqual({ mode: 'form', _meta: { 'io.example/trace': 't' }, message: 'Who?' });
+    expect(withoutQuestionProgressToken({ maxTokens: 10, _meta: { progressToken: 'p' } })).toEqual({
+      maxTokens: 10,
+    });
+  });
+
+  it('gives the same params back when there is no token to drop', () => {
+    for (const params of [{}, { _meta: { a: 1 } }, { _meta: null }, { _meta: 'text' }]) {
+      expect(withoutQuestionProgressToken(params)).toBe(params);
     }
   });
 });

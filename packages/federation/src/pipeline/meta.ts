@@ -55,6 +55,21 @@ export function stripDownstreamMeta(meta: unknown): {
   return { meta: kept, progressToken: source.progressToken };
 }
 
+/**
+ * A server→client request's params as the hub relays them to its client: without the upstream's
+ * `_meta.progressToken`. That token names the request on the upstream's own leg (SDK servers set
+ * one on every question they send a 2025-era client); the hub relays no progress a client sends
+ * about a question back upstream, so it does not invite any, and a client's progress for it
+ * would reach the hub under a token the hub never issued. The other `_meta` keys pass.
+ */
+export function withoutQuestionProgressToken(params: Params): Params {
+  const meta = params._meta;
+  if (!meta || typeof meta !== 'object' || !('progressToken' in meta)) return params;
+  const { progressToken: _upstreamToken, ...kept } = meta as Params;
+  const { _meta: _dropped, ...rest } = params;
+  return Object.keys(kept).length === 0 ? rest : { ...rest, _meta: kept };
+}
+
 /** Who is asking and through which hub: the inputs of {@link federationMeta}. */
 export interface FederationContext {
   /** This hub's id; undefined = not a federated hub. */

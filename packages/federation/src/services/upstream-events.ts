@@ -13,6 +13,7 @@ import type { DiscoverCache } from '../discover/discover-cache.js';
 import { hubError } from '../errors.js';
 import { supportsElicitationMode } from '../flow.js';
 import { askAttributedCall } from '../pipeline/attributed-questions.js';
+import { withoutQuestionProgressToken } from '../pipeline/meta.js';
 import { pushToClient, type ServerRequestMethod } from '../sdk-seams.js';
 import type { Upstream, UpstreamHost, UpstreamState, UpstreamTimings } from '../upstream.js';
 import type { UpstreamConnection } from '../upstream-connection.js';
@@ -188,13 +189,15 @@ export class UpstreamEvents implements UpstreamHost {
    * routed into an unrelated client's call. A question a client cannot take (no capability, or
    * asked while plain calls of clients that can answer none are in flight on a shared connection)
    * gets the spec's -32602 for a missing capability; "outside a tool call" is kept for questions
-   * arriving while nothing is in flight.
+   * arriving while nothing is in flight. The upstream's own progress token is not relayed
+   * ({@link withoutQuestionProgressToken}).
    */
   async onServerRequest(
     connection: UpstreamConnection,
     method: ServerRequestMethod,
-    params: Record<string, unknown>,
+    upstreamParams: Record<string, unknown>,
   ): Promise<unknown> {
+    const params = withoutQuestionProgressToken(upstreamParams);
     const flow = this.#options.flows.onConnection(connection);
     if (flow) return flow.ask(method, params);
     // A fast-path call of an interactive client, when the question can only be its (issue #18).
