@@ -31,6 +31,9 @@ export function passesLevel(level: unknown, threshold: LoggingLevel | undefined)
   return LOG_LEVELS.indexOf(level as LoggingLevel) >= LOG_LEVELS.indexOf(threshold);
 }
 
+/** The most URL elicitations waiting for completion the router remembers (the oldest go first). */
+export const MAX_TRACKED_ELICITATIONS = 10_000;
+
 /** Options of {@link NotificationRouter}. */
 export interface NotificationRouterOptions {
   sessions: SessionRegistry;
@@ -138,11 +141,29 @@ export class NotificationRouter {
     }
   }
 
-  /** Remembers which session started a URL-mode elicitation. */
+  /**
+   * Remembers which 2025-era session started a URL-mode elicitation, for its completion. A
+   * 2026-07-28 session is not remembered: no completion notification can reach it (its client
+   * learns the outcome by retrying), and its per-request session never closes, so an entry for
+   * it would stay until the upstream completed the elicitation, which it may never do. At most
+   * {@link MAX_TRACKED_ELICITATIONS} are kept (the oldest goes first): an upstream that never
+   * completes the elicitations it starts cannot grow the map without bound.
+   */
   trackElicitation(upstream: Upstream, params: Record<string, unknown>, session: HubSession): void {
-    if (params.mode === 'url' && typeof params.elicitationId === 'string') {
-      this.#elicitations.set(`${upstream.id}\0${params.elicitationId}`, session);
+    if (session.era !== 'legacy' || this.#options.sessions.isClosed(session)) return;
+    if (params.mode !== 'url' || typeof params.elicitationId !== 'string') return;
+    const key = `${upstream.id}\0${params.elicitationId}`;
+    this.#elicitations.delete(key); // a repeated id moves to the newest place
+    this.#elicitations.set(key, session);
+    if (this.#elicitations.size > MAX_TRACKED_ELICITATIONS) {
+      const oldest = this.#elicitations.keys().next().value as string;
+      this.#elicitations.delete(oldest);
     }
+  }
+
+  /** How many URL elicitations wait for their completion (for diagnostics and tests). */
+  get trackedElicitations(): number {
+    return this.#elicitations.size;
   }
 
   /** MCP 2025-11-25 client/elicitation: `elicitation/complete` only to the session that started it. */
