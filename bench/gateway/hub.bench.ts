@@ -667,6 +667,21 @@ try {
       );
     }),
   });
+  figures.push({
+    label: 'CPU of other processes during the calls, all c=32 scenarios (interference)',
+    unit: 'ms',
+    better: 'lower',
+    digits: 3,
+    informational: true,
+    values: pooled.map((cells) => {
+      const busy = cells.filter((_, index) => scenarios[index]?.concurrency === 32);
+      const others = busy.reduce(
+        (sum, found) => sum + found.machineCpuMs - found.cpuMs - found.clientCpuMs,
+        0,
+      );
+      return Math.max(0, others) / busy.reduce((sum, found) => sum + found.calls, 0);
+    }),
+  });
   const memoryFigure = (
     label: string,
     pick: (contender: Contender) => number,

@@ -4,7 +4,7 @@
  * alone (from /proc) over the same span. Each measurement starts with the client's heap collected
  * (when the bench runs with `--expose-gc`, as `pnpm bench` runs it).
  */
-import { cpuMillisecondsBetween, cpuTicks } from './processes.ts';
+import { cpuMillisecondsBetween, cpuTicks, machineBusyMilliseconds } from './processes.ts';
 
 /** The measurements of some calls to one contender. */
 export interface CallSample {
@@ -20,10 +20,24 @@ export interface CallSample {
    * busiest process, so what a server costs its client shows here.
    */
   clientCpuMs: number;
+  /**
+   * Busy CPU of the whole machine over the same span. What it holds beyond the contender's tree
+   * and the client is other processes' work (another contender's children still collecting the
+   * garbage of their turn, or the machine's other tenants): interference, not this contender's cost.
+   */
+  machineCpuMs: number;
 }
 
 export function emptySample(): CallSample {
-  return { latencies: [], calls: 0, wallMs: 0, cpuMs: 0, ownCpuMs: 0, clientCpuMs: 0 };
+  return {
+    latencies: [],
+    calls: 0,
+    wallMs: 0,
+    cpuMs: 0,
+    ownCpuMs: 0,
+    clientCpuMs: 0,
+    machineCpuMs: 0,
+  };
 }
 
 /** Adds `sample` to `total` (rounds of the same cell). */
@@ -34,6 +48,7 @@ export function addSample(total: CallSample, sample: CallSample): void {
   total.cpuMs += sample.cpuMs;
   total.ownCpuMs += sample.ownCpuMs;
   total.clientCpuMs += sample.clientCpuMs;
+  total.machineCpuMs += sample.machineCpuMs;
 }
 
 /**
@@ -54,6 +69,7 @@ export async function measureCalls(
   globalThis.gc?.();
   const cpuBefore = cpuTicks(pid);
   const clientBefore = process.cpuUsage();
+  const machineBefore = machineBusyMilliseconds();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
@@ -69,6 +85,7 @@ export async function measureCalls(
   const wallMs = performance.now() - started;
   const client = process.cpuUsage(clientBefore);
   const cpuAfter = cpuTicks(pid);
+  const machineCpuMs = machineBusyMilliseconds() - machineBefore;
   return {
     latencies,
     calls,
@@ -79,6 +96,7 @@ export async function measureCalls(
       new Map([[pid, cpuAfter.get(pid) ?? 0]]),
     ),
     clientCpuMs: (client.user + client.system) / 1000,
+    machineCpuMs,
   };
 }
 

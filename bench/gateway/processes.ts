@@ -74,6 +74,22 @@ export function cpuMillisecondsBetween(
   return (total * 1000) / clockTicks;
 }
 
+/**
+ * Busy CPU time of the whole machine (every CPU, every process, the kernel's own work included),
+ * in milliseconds since boot: `/proc/stat`'s first line, all but idle and iowait.
+ */
+export function machineBusyMilliseconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').slice(0, 200).split('\n', 1)[0]?.split(/\s+/);
+  if (!fields) return 0;
+  // cpu user nice system idle iowait irq softirq steal …
+  const [user, nice, system, , , irq, softirq, steal] = fields.slice(1, 9).map(Number);
+  return (
+    (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) *
+      1000) /
+    clockTicks
+  );
+}
+
 function statusKilobytes(pid: number, file: string, key: string): number {
   try {
     const match = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(
