@@ -653,35 +653,29 @@ try {
         cells.reduce((sum, found) => sum + found.calls, 0),
     ),
   });
-  figures.push({
-    label: 'CPU per call, all c=32 scenarios, client process (the bench itself)',
+  /** A figure per call over the c=32 scenarios of each contender: `pick`'s total over the calls. */
+  const perBusyCall = (label: string, pick: (found: CallSample) => number): Figure => ({
+    label,
     unit: 'ms',
     better: 'lower',
     digits: 3,
     informational: true,
     values: pooled.map((cells) => {
       const busy = cells.filter((_, index) => scenarios[index]?.concurrency === 32);
-      return (
-        busy.reduce((sum, found) => sum + found.clientCpuMs, 0) /
-        busy.reduce((sum, found) => sum + found.calls, 0)
-      );
+      const total = busy.reduce((sum, found) => sum + pick(found), 0);
+      return Math.max(0, total) / busy.reduce((sum, found) => sum + found.calls, 0);
     }),
   });
-  figures.push({
-    label: 'CPU of other processes during the calls, all c=32 scenarios (interference)',
-    unit: 'ms',
-    better: 'lower',
-    digits: 3,
-    informational: true,
-    values: pooled.map((cells) => {
-      const busy = cells.filter((_, index) => scenarios[index]?.concurrency === 32);
-      const others = busy.reduce(
-        (sum, found) => sum + found.machineCpuMs - found.cpuMs - found.clientCpuMs,
-        0,
-      );
-      return Math.max(0, others) / busy.reduce((sum, found) => sum + found.calls, 0);
-    }),
-  });
+  figures.push(
+    perBusyCall(
+      'CPU per call, all c=32 scenarios, client process (the bench itself)',
+      (found) => found.clientCpuMs,
+    ),
+    perBusyCall(
+      'CPU of other processes during the calls, all c=32 scenarios (interference)',
+      (found) => found.machineCpuMs - found.cpuMs - found.clientCpuMs,
+    ),
+  );
   const memoryFigure = (
     label: string,
     pick: (contender: Contender) => number,
