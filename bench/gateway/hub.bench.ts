@@ -654,12 +654,17 @@ try {
     ),
   });
   /** A figure per call over the c=32 scenarios of each contender: `pick`'s total over the calls. */
-  const perBusyCall = (label: string, pick: (found: CallSample) => number): Figure => ({
+  const perBusyCall = (
+    label: string,
+    pick: (found: CallSample) => number,
+    ratios = true,
+  ): Figure => ({
     label,
     unit: 'ms',
     better: 'lower',
     digits: 3,
     informational: true,
+    ...(ratios ? {} : { ratioTo: contenders.map(() => undefined) }),
     values: pooled.map((cells) => {
       const busy = cells.filter((_, index) => scenarios[index]?.concurrency === 32);
       const total = busy.reduce((sum, found) => sum + pick(found), 0);
@@ -674,6 +679,7 @@ try {
     perBusyCall(
       'CPU of other processes during the calls, all c=32 scenarios (interference)',
       (found) => found.machineCpuMs - found.cpuMs - found.clientCpuMs,
+      false, // near zero: a ratio would say nothing
     ),
   );
   const memoryFigure = (
