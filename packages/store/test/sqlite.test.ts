@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../src/node/index.js';
+import { HELD_APPEND_BATCH } from '../src/node/sqlite-streams.js';
 import { describeStoreContract, waitFor } from './store-contract.js';
 
 const parseId = (id: string): number => {
@@ -280,6 +281,22 @@ describe('sqlite engine commit window', () => {
     await store.close();
     await expect(beforeClose).resolves.toMatch(/^\d+-\d+$/);
     expect(countEntries(path, 'held')).toBe(8);
+  });
+
+  it('commits held appends in the next turn once HELD_APPEND_BATCH are held, whatever their window', async () => {
+    const path = join(directory, 'within-full.db');
+    await using store = createSqliteStore({ path });
+    const held: Promise<string>[] = [];
+    for (let index = 0; index < HELD_APPEND_BATCH - 1; index += 1) {
+      held.push(store.streams.append('held', `held-${index}`, { commitWithinMs: 60_000 }));
+    }
+    await turns(3);
+    // One short of the batch: they wait for their window.
+    expect(countEntries(path, 'held')).toBe(0);
+    held.push(store.streams.append('held', 'the last', { commitWithinMs: 60_000 }));
+    expect(countEntries(path, 'held')).toBe(0); // not in the appending call's own turn
+    expect(await Promise.all(held)).toHaveLength(HELD_APPEND_BATCH);
+    expect(countEntries(path, 'held')).toBe(HELD_APPEND_BATCH);
   });
 
   it('commits a held append when its window ends', async () => {
