@@ -4,10 +4,12 @@
  * launcher are mapped back to their source file and line through
  * the source map of the bundle. `--callers TEXT` lists who calls the frames whose `name  file:line` contains TEXT;
  * `--diff BASE.cpuprofile` lists where FILE spends more self time than BASE (meaningful when both
- * processes served the same number of calls, as the contenders of hub.bench.ts do).
+ * processes served the same number of calls, as the contenders of hub.bench.ts do); `--within TEXT`
+ * lists where the time under the frames matching TEXT goes, by function.
  *
  *   node --import tsx bench/gateway/summarize-cpu-profile.ts FILE.cpuprofile [--top N]
- *     [--callers TEXT [--depth N]] [--diff BASE.cpuprofile] [--after-ms MS] [--until-ms MS]
+ *     [--callers TEXT [--depth N]] [--within TEXT] [--diff BASE.cpuprofile] [--after-ms MS]
+ *     [--until-ms MS]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -269,4 +271,23 @@ if (wanted !== undefined) {
     }
   }
   print(`Callers of ${wanted} (${depth} frames up):`, callers, 10, busy);
+}
+
+const within = option('within');
+if (within !== undefined) {
+  // Where the time under the frames matching `--within TEXT` goes: the self time of every sample
+  // with such a frame on its stack, by the function the sample is in.
+  const { profile, parents, keyOf } = analysis;
+  const callees = new Map<string, number>();
+  let sum = 0;
+  for (const [index, sample] of profile.samples.entries()) {
+    const delta = (profile.timeDeltas[index] ?? 0) / 1000;
+    for (let id: number | undefined = sample; id !== undefined; id = parents.get(id)) {
+      if (!keyOf.get(id)?.key.includes(within)) continue;
+      add(callees, keyOf.get(sample)?.key ?? '?', delta);
+      sum += delta;
+      break;
+    }
+  }
+  print(`Self time under ${within} (${sum.toFixed(0)} ms in all):`, callees, top, busy);
 }
