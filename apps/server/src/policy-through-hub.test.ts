@@ -388,13 +388,17 @@ describe('policy through a running hub', () => {
       });
 
       it('audits the denied call as a policy event and the allowed one as a call event', async () => {
-        const events = await eventually(leg.audit, (all) =>
-          all.some(
-            (event) =>
-              event.type === 'call' &&
-              event.target === 'docs__lookup' &&
-              event.principal?.subject === leg.subject,
-          ),
+        // Both records: another process (the stdio hub's reader) sees a record once the hub
+        // commits it, up to the audit journal's 50 ms after the answer.
+        const recorded = (event: AuditEvent, type: string, target: string) =>
+          event.type === type &&
+          event.target === target &&
+          event.principal?.subject === leg.subject;
+        const events = await eventually(
+          leg.audit,
+          (all) =>
+            all.some((event) => recorded(event, 'call', 'docs__lookup')) &&
+            all.some((event) => recorded(event, 'policy', 'docs__drop_table')),
         );
         const mine = events.filter((event) => event.principal?.subject === leg.subject);
         expect(
